@@ -1,0 +1,84 @@
+/* domino — the cascade engine and what one replicate produces.
+ *
+ * dm_engine_new compiles a scenario into flat arrays (CSR adjacency, per-group state) and
+ * allocates every workspace once; dm_engine_run then simulates one replicate and leaves
+ * its results in the engine until the next run. The engine borrows the scenario, which
+ * must outlive it. An engine is used by one thread at a time; give each thread its own. */
+#ifndef DOMINO_ENGINE_H
+#define DOMINO_ENGINE_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include "error.h"
+#include "model.h"
+
+/* What a logged event says happened to a node. */
+typedef enum {
+    DM_EV_HAZARD_START,     /* a hazard damaged the node (value: severity) */
+    DM_EV_HAZARD_END,       /* the hazard's damage was repaired */
+    DM_EV_BUFFER_ENGAGED,   /* a requirement group lost supply; its buffer now covers it */
+    DM_EV_BUFFER_HELD,      /* resupply arrived: the buffer stops draining */
+    DM_EV_BUFFER_DRAINING,  /* resupply lost: the buffer drains again */
+    DM_EV_BUFFER_EXHAUSTED, /* the buffer ran out */
+    DM_EV_DEGRADED,         /* level fell (value: new level) */
+    DM_EV_DOWN,             /* level fell to 0 */
+    DM_EV_COLLAPSED,        /* input fell below the collapse threshold: level 0 */
+    DM_EV_RESTARTING,       /* input is back; restart under way (value: target) */
+    DM_EV_RISING,           /* level rose (value: new level) */
+    DM_EV_RESTORED,         /* level back to full service */
+    DM_EV_NKINDS
+} dm_event_kind;
+
+typedef struct dm_event {
+    int64_t tick;
+    int node;
+    dm_event_kind kind;
+    int cause_node;   /* the provider whose loss this follows, or -1 */
+    int group;        /* the requirement group concerned, or -1 */
+    int hazard;       /* the hazard at the root of the chain, or -1 */
+    double value;
+} dm_event;
+
+typedef struct dm_breach {
+    int sector;
+    int64_t onset, confirmed, end; /* ticks; end = -1 while still in breach at the horizon */
+    double peak;                   /* peak unserved, in the sector's unit */
+    double unit_hours;             /* unserved unit-hours over onset..end */
+} dm_breach;
+
+typedef struct dm_sector_result {
+    double min_level, final_level;
+    double unserved_unit_hours;    /* over the whole horizon */
+    int first_breach;              /* index into breaches, or -1 */
+} dm_sector_result;
+
+typedef struct dm_result {
+    uint64_t replicate;
+    int64_t horizon, tick_s;       /* horizon in ticks */
+    size_t nevents; dm_event *events;
+    size_t nbreaches; dm_breach *breaches;
+    dm_sector_result *sectors;     /* one per model sector */
+    double *hazard_start, *hazard_end; /* per hazard, ticks drawn for this replicate (end -1: none) */
+    size_t nwarnings; char (*warnings)[200];
+    uint64_t ticks_processed, evaluations;
+} dm_engine_result;
+
+typedef struct dm_engine dm_engine;
+
+/* Compiles sc for simulation. Fails (DM_EDATA) when a duration is not representable in
+ * ticks. O(nodes + dependencies). */
+int dm_engine_new(const dm_scenario *sc, dm_engine **out, dm_error *err);
+void dm_engine_free(dm_engine *e);
+
+/* Runs replicate r (random draws from the stream of (seed, r)). The results are valid
+ * until the next run or dm_engine_free. Cost grows with the number of level changes,
+ * not with horizon x nodes. */
+int dm_engine_run(dm_engine *e, uint64_t replicate, dm_error *err);
+const dm_engine_result *dm_engine_results(const dm_engine *e);
+
+/* Level of sector s (1 - unserved/capacity) as the last run left it. */
+double dm_engine_sector_level(const dm_engine *e, int sector);
+/* Level of node v as the last run left it. */
+double dm_engine_node_level(const dm_engine *e, int node);
+
+#endif

@@ -1,0 +1,144 @@
+/* domino — models (sectors, regions, nodes, requirement groups) and scenarios.
+ *
+ * A model and a scenario are loaded from YAML (see docs/model-format.md and
+ * docs/scenario-format.md) into the flat, read-only structures below. Times are in
+ * seconds here; the engine converts them to ticks. All arrays are owned by the model or
+ * scenario and freed with it; callers only read them. */
+#ifndef DOMINO_MODEL_H
+#define DOMINO_MODEL_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include "error.h"
+
+/* A probability distribution for an uncertain quantity (a duration, a start time). The
+ * parameters are in the quantity's unit (seconds for durations). */
+typedef enum { DM_DIST_FIXED, DM_DIST_UNIFORM, DM_DIST_NORMAL, DM_DIST_LOGNORMAL,
+               DM_DIST_WEIBULL, DM_DIST_GAMMA, DM_DIST_EXPONENTIAL, DM_DIST_CHOICE } dm_dist_kind;
+
+typedef struct dm_dist {
+    dm_dist_kind kind;
+    double a, b;           /* fixed: a; uniform: [a, b]; normal: mean a, sd b;
+                              lognormal: median a, sigma b; weibull: scale a, shape b;
+                              gamma: shape a, scale b; exponential: mean a */
+    double lo, hi;         /* truncation: draws outside [lo, hi] are redrawn */
+    size_t nchoices;       /* choice: values and weights */
+    double *values, *weights;
+} dm_dist;
+
+typedef enum { DM_MODE_SHARE, DM_MODE_ANY, DM_MODE_QUORUM } dm_mode;
+typedef enum { DM_RULE_MIN, DM_RULE_PRODUCT, DM_RULE_LINEAR } dm_rule;
+typedef enum { DM_DYN_STEP, DM_DYN_RELAX } dm_dynamics;
+typedef enum { DM_HAZARD_CYBER, DM_HAZARD_FAILURE, DM_HAZARD_DISASTER, DM_HAZARD_OTHER } dm_hazard_kind;
+
+typedef struct dm_sector {
+    char *id, *name_ja, *name_en, *unit;
+    /* Service-level threshold: a breach starts when unserved U >= magnitude has held for
+     * duration. any_loss: any unserved service counts (magnitude is then 0). */
+    int any_loss;
+    double magnitude;      /* in the sector's unit */
+    int64_t duration_s;
+    int line;              /* where the sector is defined, for messages */
+} dm_sector;
+
+typedef struct dm_region { char *id, *name_ja, *name_en; } dm_region;
+
+typedef struct dm_node {
+    char *id, *name_ja, *name_en;
+    int sector, region;    /* indices; region -1 when none */
+    double capacity;       /* in the sector's unit */
+    dm_rule rule;
+    double collapse;       /* collapse threshold theta_v; 0 = none */
+    dm_dynamics dynamics;
+    int64_t restart_s, ramp_s; /* step dynamics */
+    double relax_k;        /* relax dynamics */
+    char **tags; size_t ntags;
+    int line;
+} dm_node;
+
+/* A requirement group: the providers in it are substitutes; a node needs all its groups.
+ * Providers are provider_node[first .. first+nproviders) of the model, with shares. */
+typedef struct dm_group {
+    int dependent;
+    dm_mode mode;
+    double strength;       /* w_g in [0,1] */
+    int64_t lag_s;
+    size_t first, nproviders;
+    int quorum_count;      /* quorum: at least this many providers ... */
+    double quorum_fraction;/* ... or this fraction of them (used when count is 0) ... */
+    double quorum_level;   /* ... at level >= this */
+    int has_buffer;
+    dm_dist buffer;        /* buffer duration (seconds) */
+    double refill;         /* buffer seconds regained per second while supplied */
+    size_t resupply_first, nresupply; /* resupply providers: resupply_node[...] */
+    double resupply_level; /* resupply holds while every resupply provider is >= this */
+    int line, column;
+} dm_group;
+
+typedef struct dm_model {
+    char *name, *description, *file;
+    size_t nsectors, nregions, nnodes, ngroups;
+    dm_sector *sectors;
+    dm_region *regions;
+    dm_node *nodes;
+    dm_group *groups;
+    int *provider_node; double *provider_share; size_t nprovider;
+    int *resupply_node; size_t nresupply;
+} dm_model;
+
+typedef struct dm_hazard {
+    char *id, *description;
+    dm_hazard_kind kind;
+    int *nodes; size_t nnodes;  /* selected nodes, in model order */
+    double severity;            /* damage in [0,1] */
+    dm_dist start;              /* seconds after T+0 */
+    int has_duration;           /* 0: lasts to the horizon */
+    dm_dist duration;           /* seconds */
+    int line;
+} dm_hazard;
+
+typedef struct dm_scenario {
+    char *name, *description, *file;
+    char *text;                 /* the scenario file's full text (provenance) */
+    dm_model *model;            /* owned */
+    dm_hazard *hazards; size_t nhazards;
+    int64_t horizon_s, tick_s;
+    uint64_t seed;
+    uint64_t replicates;
+} dm_scenario;
+
+/* Loads a model from YAML text. name_for_errors is the file name used in messages.
+ * On success *out owns a new model (free with dm_model_free); on failure *out is NULL
+ * and err says why. O(size of the file). */
+int dm_model_parse(const char *text, size_t len, const char *name_for_errors,
+                   dm_model **out, dm_error *err);
+int dm_model_load(const char *path, dm_model **out, dm_error *err);
+void dm_model_free(dm_model *m);
+
+/* Loads a scenario and the model it names (a path ending in .yaml/.yml, relative to the
+ * scenario's directory, or the name of an embedded model such as "japan-sectors"). */
+int dm_scenario_parse(const char *text, size_t len, const char *name_for_errors,
+                      dm_scenario **out, dm_error *err);
+int dm_scenario_load(const char *path, dm_scenario **out, dm_error *err);
+/* The embedded default scenario on the embedded Japan model. */
+int dm_scenario_default(dm_scenario **out, dm_error *err);
+void dm_scenario_free(dm_scenario *s);
+
+/* Checks a file without running it: a scenario (it has `hazards` or `model`) or a
+ * model. *kind is set to "scenario" or "model". */
+int dm_validate_file(const char *path, const char **kind, dm_error *err);
+
+/* Index lookups by id; -1 when absent. O(n). */
+int dm_model_sector(const dm_model *m, const char *id);
+int dm_model_node(const dm_model *m, const char *id);
+
+/* Embedded files: text of an embedded model or scenario by name, or NULL. */
+const char *dm_embedded(const char *name, size_t *len);
+
+/* Parses a duration such as "90s", "10min", "2h", "3d" into seconds. Returns 0 on success,
+ * -1 when the text is not a non-negative number followed by a unit. */
+int dm_parse_duration(const char *text, int64_t *seconds);
+
+const char *dm_hazard_kind_name(dm_hazard_kind k, int japanese);
+
+#endif

@@ -1,0 +1,48 @@
+/* domino: command-line entry point. It only dispatches to the subcommands, which call
+ * the public API (include/domino.h). */
+#include <stdio.h>
+#include <string.h>
+#include "domino.h"
+#include "cli.h"
+
+static const char usage[] =
+    "usage: domino <command> [options]\n"
+    "\n"
+    "Simulates how an outage in one critical-infrastructure sector spreads to the others,\n"
+    "and when each sector breaches its service level.\n"
+    "\n"
+    "commands:\n"
+    "  run [SCENARIO]        run a scenario (default: the embedded default scenario on the\n"
+    "                        embedded Japan 15-sector model); timeline and breach table\n"
+    "  timeline [SCENARIO]   the causal timeline of a run, as text, md, csv or json\n"
+    "  validate FILE...      check model or scenario files without running them\n"
+    "\n"
+    "  domino <command> --help   options of a command\n"
+    "  domino --version          versions of domino and the libraries it uses\n"
+    "\n"
+    "exit codes: 0 success, 2 bad usage, 65 bad data, 66 missing input, 70 internal error,\n"
+    "            73 cannot create output, 74 input/output error\n";
+
+int main(int argc, char **argv)
+{
+    dm_init();
+    if (argc < 2) {
+        fputs(usage, stderr);
+        return DM_EUSAGE;
+    }
+    const char *cmd = argv[1];
+    if (!strcmp(cmd, "--help") || !strcmp(cmd, "-h") || !strcmp(cmd, "help")) {
+        fputs(usage, stdout);
+        return 0;
+    }
+    if (!strcmp(cmd, "--version")) {
+        char libs[512];
+        printf("domino %s\n%s", dm_version(), dm_library_versions(libs, sizeof libs));
+        return 0;
+    }
+    if (!strcmp(cmd, "run")) return cmd_run(argc - 1, argv + 1);
+    if (!strcmp(cmd, "timeline")) return cmd_timeline(argc - 1, argv + 1);
+    if (!strcmp(cmd, "validate")) return cmd_validate(argc - 1, argv + 1);
+    fprintf(stderr, "domino: unknown command '%s'; expected run, timeline or validate\n\n%s", cmd, usage);
+    return DM_EUSAGE;
+}

@@ -1,0 +1,58 @@
+/* The event calendar: see calendar.h. */
+#include <stdlib.h>
+#include "calendar.h"
+
+static int before(const cal_event *a, const cal_event *b)
+{
+    return a->tick < b->tick || (a->tick == b->tick && a->seq < b->seq);
+}
+
+int cal_init(calendar *c, size_t cap)
+{
+    c->n = 0;
+    c->next_seq = 0;
+    c->cap = cap ? cap : 64;
+    c->heap = malloc(c->cap * sizeof *c->heap);
+    return c->heap ? 0 : -1;
+}
+
+void cal_free(calendar *c) { free(c->heap); c->heap = NULL; c->n = c->cap = 0; }
+
+void cal_clear(calendar *c) { c->n = 0; c->next_seq = 0; }
+
+int cal_push(calendar *c, cal_event ev)
+{
+    if (c->n == c->cap) {
+        cal_event *h = realloc(c->heap, 2 * c->cap * sizeof *h);
+        if (!h) return -1;
+        c->heap = h;
+        c->cap *= 2;
+    }
+    ev.seq = c->next_seq++;
+    size_t i = c->n++;
+    while (i > 0) {
+        size_t parent = (i - 1) / 2;
+        if (!before(&ev, &c->heap[parent])) break;
+        c->heap[i] = c->heap[parent];
+        i = parent;
+    }
+    c->heap[i] = ev;
+    return 0;
+}
+
+void cal_pop(calendar *c, cal_event *out)
+{
+    *out = c->heap[0];
+    cal_event last = c->heap[--c->n];
+    size_t i = 0;
+    for (;;) {
+        size_t l = 2 * i + 1, r = l + 1, m = i;
+        const cal_event *best = &last;
+        if (l < c->n && before(&c->heap[l], best)) { m = l; best = &c->heap[l]; }
+        if (r < c->n && before(&c->heap[r], best)) { m = r; }
+        if (m == i) break;
+        c->heap[i] = c->heap[m];
+        i = m;
+    }
+    if (c->n) c->heap[i] = last;
+}

@@ -1,0 +1,515 @@
+/* The discrete-event engine (DESIGN.md, "The engine"). dm_engine_new compiles the scenario
+ * into flat arrays; dm_engine_run simulates one replicate:
+ *
+ *   while the calendar has an event before the horizon:
+ *       t = the earliest tick; pop every event at t (deliveries, hazards, wakes);
+ *       settle t: evaluate the touched nodes (in parallel), apply their changes in
+ *                 frontier order, deliver zero-lag changes in the same tick, schedule
+ *                 lagged ones; repeat until nothing changes;
+ *       account the sectors the tick changed (unserved, breaches).
+ *
+ * Ticks without events are never visited, so the cost follows the number of changes. */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <gsl/gsl_randist.h>
+#include "engine_internal.h"
+
+#define NEW(p, count) ((p) = calloc((count) ? (count) : 1, sizeof *(p)))
+
+static int64_t to_ticks(double seconds, int64_t tick_s)
+{
+    /* Durations are rounded up to whole ticks, so a non-zero lag or buffer is never lost. */
+    return (int64_t)ceil(seconds / (double)tick_s - 1e-9);
+}
+
+void dm_engine_free(dm_engine *e)
+{
+    if (!e) return;
+    void *arrays[] = {
+        e->group_start, e->group_of, e->out_start, e->out_edge, e->restart, e->ramp,
+        e->sector_start, e->sector_node, e->haz_start, e->haz_of, e->edge_lag, e->g_edge,
+        e->g_resupply_edge, e->edge_from, e->edge_group, e->edge_share, e->threshold_ticks,
+        e->sector_capacity, e->level, e->damage, e->root, e->damage_hazard, e->start_level,
+        e->start_tick, e->rise_since, e->rise_from, e->pending_wake, e->seen, e->seen_root,
+        e->buf_cap, e->buf_left0, e->buf_t0, e->buf_mode, e->g_flags, e->hazard_active,
+        e->next_level, e->next_wake, e->next_cause, e->next_root, e->next_group,
+        e->next_collapsed, e->next_restarting, e->dirty, e->frontier, e->frontier_next,
+        e->sector_touched, e->unserved, e->acc_tick, e->in_run, e->run_start, e->run_peak,
+        e->run_uh, e->res.events, e->res.breaches, e->res.sectors, e->res.hazard_start,
+        e->res.hazard_end, e->res.warnings,
+    };
+    for (size_t i = 0; i < sizeof arrays / sizeof arrays[0]; i++) free(arrays[i]);
+    cal_free(&e->cal);
+    if (e->rng) gsl_rng_free(e->rng);
+    free(e);
+}
+
+/* Counting sort of items into CSR buckets: start[b] .. start[b+1] holds the items with
+ * key b, in their original order (so every derived order is deterministic). */
+static void bucket(size_t nbuckets, size_t nitems, const int *key, size_t *start, int *items)
+{
+    memset(start, 0, (nbuckets + 1) * sizeof *start);
+    for (size_t i = 0; i < nitems; i++) start[key[i] + 1]++;
+    for (size_t b = 0; b < nbuckets; b++) start[b + 1] += start[b];
+    size_t *fill = malloc((nbuckets + 1) * sizeof *fill);
+    memcpy(fill, start, (nbuckets + 1) * sizeof *fill);
+    for (size_t i = 0; i < nitems; i++) items[fill[key[i]]++] = (int)i;
+    free(fill);
+}
+
+int dm_engine_new(const dm_scenario *sc, dm_engine **out, dm_error *err)
+{
+    const dm_model *m = sc->model;
+    dm_engine *e = calloc(1, sizeof *e);
+    *out = NULL;
+    if (!e) return dm_error_set(err, DM_ESOFTWARE, NULL, 0, 0, "out of memory");
+    e->sc = sc;
+    e->m = m;
+    size_t n = e->n = m->nnodes, G = e->ngroups = m->ngroups, S = e->nsectors = m->nsectors;
+    size_t H = e->nhazards = sc->nhazards;
+    size_t E = e->nedges = m->nprovider + m->nresupply;
+    int64_t tick = sc->tick_s;
+
+    int *tmp_key = malloc((E + n + 1) * sizeof *tmp_key);
+    size_t nhaz_refs = 0;
+    for (size_t h = 0; h < H; h++) nhaz_refs += sc->hazards[h].nnodes;
+    int ok = tmp_key && NEW(e->group_start, n + 1) && NEW(e->group_of, G) && NEW(e->out_start, n + 1) &&
+        NEW(e->out_edge, E) && NEW(e->restart, n) && NEW(e->ramp, n) && NEW(e->sector_start, S + 1) &&
+        NEW(e->sector_node, n) && NEW(e->haz_start, n + 1) && NEW(e->haz_of, nhaz_refs) &&
+        NEW(e->edge_lag, E) && NEW(e->g_edge, G) && NEW(e->g_resupply_edge, G) && NEW(e->edge_from, E) &&
+        NEW(e->edge_group, E) && NEW(e->edge_share, E) && NEW(e->threshold_ticks, S) &&
+        NEW(e->sector_capacity, S) && NEW(e->level, n) && NEW(e->damage, n) && NEW(e->root, n) &&
+        NEW(e->damage_hazard, n) && NEW(e->start_level, n) && NEW(e->start_tick, n) &&
+        NEW(e->rise_since, n) && NEW(e->rise_from, n) && NEW(e->pending_wake, n) && NEW(e->seen, E) &&
+        NEW(e->seen_root, E) && NEW(e->buf_cap, G) && NEW(e->buf_left0, G) && NEW(e->buf_t0, G) &&
+        NEW(e->buf_mode, G) && NEW(e->g_flags, G) && NEW(e->hazard_active, H) && NEW(e->next_level, n) &&
+        NEW(e->next_wake, n) && NEW(e->next_cause, n) && NEW(e->next_root, n) && NEW(e->next_group, n) &&
+        NEW(e->next_collapsed, n) && NEW(e->next_restarting, n) && NEW(e->dirty, n) &&
+        NEW(e->frontier, n) && NEW(e->frontier_next, n) && NEW(e->sector_touched, S) &&
+        NEW(e->unserved, S) && NEW(e->acc_tick, S) && NEW(e->in_run, S) && NEW(e->run_start, S) &&
+        NEW(e->run_peak, S) && NEW(e->run_uh, S) && NEW(e->res.sectors, S) &&
+        NEW(e->res.hazard_start, H) && NEW(e->res.hazard_end, H) &&
+        (e->cap_events = 1024, NEW(e->res.events, e->cap_events)) &&
+        (e->cap_breaches = 64, NEW(e->res.breaches, e->cap_breaches)) &&
+        (e->cap_warnings = 8, NEW(e->res.warnings, e->cap_warnings)) &&
+        cal_init(&e->cal, 4 * (E + H) + 64) == 0 && (e->rng = gsl_rng_alloc(gsl_rng_mt19937));
+    if (!ok) {
+        free(tmp_key);
+        dm_engine_free(e);
+        return dm_error_set(err, DM_ESOFTWARE, NULL, 0, 0, "out of memory compiling the model");
+    }
+
+    /* Groups by dependent; edges: providers of each group, then resupply providers. */
+    for (size_t g = 0; g < G; g++) tmp_key[g] = m->groups[g].dependent;
+    bucket(n, G, tmp_key, e->group_start, e->group_of);
+    size_t edge = 0;
+    for (size_t g = 0; g < G; g++) {
+        const dm_group *gr = &m->groups[g];
+        e->g_edge[g] = edge;
+        for (size_t p = 0; p < gr->nproviders; p++, edge++) {
+            e->edge_lag[edge] = to_ticks((double)gr->lag_s, tick);
+            e->edge_from[edge] = m->provider_node[gr->first + p];
+            e->edge_share[edge] = m->provider_share[gr->first + p];
+            e->edge_group[edge] = (int)g;
+        }
+    }
+    for (size_t g = 0; g < G; g++) {
+        const dm_group *gr = &m->groups[g];
+        e->g_resupply_edge[g] = edge;
+        for (size_t p = 0; p < gr->nresupply; p++, edge++) {
+            e->edge_from[edge] = m->resupply_node[gr->resupply_first + p];
+            e->edge_lag[edge] = 0;  /* resupply acts on the buffer at once */
+            e->edge_group[edge] = (int)g;
+        }
+    }
+    bucket(n, E, e->edge_from, e->out_start, e->out_edge);
+    for (size_t v = 0; v < n; v++) {
+        e->restart[v] = to_ticks((double)m->nodes[v].restart_s, tick);
+        e->ramp[v] = to_ticks((double)m->nodes[v].ramp_s, tick);
+        tmp_key[v] = m->nodes[v].sector;
+    }
+    bucket(S, n, tmp_key, e->sector_start, e->sector_node);
+    for (size_t s = 0; s < S; s++) {
+        e->threshold_ticks[s] = to_ticks((double)m->sectors[s].duration_s, tick);
+        for (size_t k = e->sector_start[s]; k < e->sector_start[s + 1]; k++)
+            e->sector_capacity[s] += m->nodes[e->sector_node[k]].capacity;
+    }
+    /* Hazards touching each node, in hazard order. */
+    for (size_t h = 0; h < H; h++)
+        for (size_t i = 0; i < sc->hazards[h].nnodes; i++) e->haz_start[sc->hazards[h].nodes[i] + 1]++;
+    for (size_t v = 0; v < n; v++) e->haz_start[v + 1] += e->haz_start[v];
+    size_t *fill = malloc((n + 1) * sizeof *fill);
+    if (!fill) { free(tmp_key); dm_engine_free(e); return dm_error_set(err, DM_ESOFTWARE, NULL, 0, 0, "out of memory"); }
+    memcpy(fill, e->haz_start, (n + 1) * sizeof *fill);
+    for (size_t h = 0; h < H; h++)
+        for (size_t i = 0; i < sc->hazards[h].nnodes; i++) e->haz_of[fill[sc->hazards[h].nodes[i]]++] = (int)h;
+    free(fill);
+    free(tmp_key);
+    e->res.horizon = to_ticks((double)sc->horizon_s, tick);
+    e->res.tick_s = tick;
+    *out = e;
+    return 0;
+}
+
+/* ---- random draws: replicate r has its own stream, seeded from (seed, r) ---- */
+
+/* splitmix64 (Steele, Lea & Flood 2014): a bijective mixer, so distinct (seed, r) pairs
+ * give well-spread, distinct generator seeds. */
+static uint64_t splitmix64(uint64_t x)
+{
+    x += 0x9e3779b97f4a7c15ULL;
+    x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ULL;
+    x = (x ^ (x >> 27)) * 0x94d049bb133111ebULL;
+    return x ^ (x >> 31);
+}
+
+static double draw(gsl_rng *rng, const dm_dist *d)
+{
+    for (int attempt = 0; attempt < 1000; attempt++) {
+        double x = d->a;
+        switch (d->kind) {
+        case DM_DIST_FIXED: return d->a;
+        case DM_DIST_UNIFORM: return gsl_ran_flat(rng, d->a, d->b);
+        case DM_DIST_NORMAL: x = d->a + gsl_ran_gaussian(rng, d->b); break;
+        case DM_DIST_LOGNORMAL: x = gsl_ran_lognormal(rng, log(d->a), d->b); break;
+        case DM_DIST_WEIBULL: x = gsl_ran_weibull(rng, d->a, d->b); break;
+        case DM_DIST_GAMMA: x = gsl_ran_gamma(rng, d->a, d->b); break;
+        case DM_DIST_EXPONENTIAL: x = gsl_ran_exponential(rng, d->a); break;
+        case DM_DIST_CHOICE: {
+            double total = 0, u;
+            for (size_t i = 0; i < d->nchoices; i++) total += d->weights[i];
+            u = gsl_rng_uniform(rng) * total;
+            for (size_t i = 0; i < d->nchoices; i++) {
+                if (u < d->weights[i]) return d->values[i];
+                u -= d->weights[i];
+            }
+            return d->values[d->nchoices - 1];
+        }
+        }
+        if (x >= d->lo && x <= d->hi) return x;  /* truncation by rejection */
+    }
+    return d->lo;  /* a truncation window the distribution almost never reaches */
+}
+
+/* ---- the log ---- */
+
+static void log_event(dm_engine *e, int64_t t, int v, dm_event_kind kind, int cause, int group,
+                      int hazard, double value)
+{
+    if (e->res.nevents == e->cap_events) {
+        dm_event *p = realloc(e->res.events, 2 * e->cap_events * sizeof *p);
+        if (!p) return;  /* the log is lossy only when memory is exhausted */
+        e->res.events = p;
+        e->cap_events *= 2;
+    }
+    e->res.events[e->res.nevents++] = (dm_event){t, v, kind, cause, group, hazard, value};
+}
+
+static void warn(dm_engine *e, const char *text)
+{
+    if (e->res.nwarnings == e->cap_warnings) return;  /* the first few say enough */
+    snprintf(e->res.warnings[e->res.nwarnings++], sizeof e->res.warnings[0], "%s", text);
+}
+
+/* ---- scheduling ---- */
+
+static void schedule(dm_engine *e, cal_event ev)
+{
+    if (ev.tick >= e->res.horizon) return;  /* beyond the horizon nothing is observed */
+    if (cal_push(&e->cal, ev)) warn(e, "out of memory: an event was dropped");
+}
+
+static void mark(dm_engine *e, int v)
+{
+    if (!e->dirty[v]) {
+        e->dirty[v] = 1;
+        e->frontier_next[e->nnext++] = v;
+    }
+}
+
+/* Damage of v: the largest severity among the hazards active on it. */
+static void update_damage(dm_engine *e, int v)
+{
+    double d = 0;
+    int which = -1;
+    for (size_t k = e->haz_start[v]; k < e->haz_start[v + 1]; k++) {
+        int h = e->haz_of[k];
+        if (e->hazard_active[h] && e->sc->hazards[h].severity > d) {
+            d = e->sc->hazards[h].severity;
+            which = h;
+        }
+    }
+    e->damage[v] = d;
+    e->damage_hazard[v] = which;
+}
+
+static void handle(dm_engine *e, const cal_event *ev)
+{
+    switch (ev->kind) {
+    case CAL_DELIVER:
+        e->seen[ev->index] = ev->value;
+        e->seen_root[ev->index] = ev->root;
+        mark(e, e->m->groups[e->edge_group[ev->index]].dependent);
+        break;
+    case CAL_HAZARD_ON:
+    case CAL_HAZARD_OFF: {
+        const dm_hazard *h = &e->sc->hazards[ev->index];
+        e->hazard_active[ev->index] = ev->kind == CAL_HAZARD_ON;
+        for (size_t i = 0; i < h->nnodes; i++) {
+            int v = h->nodes[i];
+            update_damage(e, v);
+            log_event(e, ev->tick, v, ev->kind == CAL_HAZARD_ON ? DM_EV_HAZARD_START : DM_EV_HAZARD_END,
+                      -1, -1, ev->index, h->severity);
+            mark(e, v);
+        }
+        break;
+    }
+    case CAL_WAKE:
+        if (e->pending_wake[ev->index] == ev->tick) e->pending_wake[ev->index] = -1;
+        mark(e, ev->index);
+        break;
+    }
+}
+
+/* ---- applying one node's evaluation ---- */
+
+static int status(double s) { return s <= DM_LEVEL_EPS ? 0 : s >= 1 - DM_LEVEL_EPS ? 2 : 1; }
+
+static void log_group_flags(dm_engine *e, int64_t t, int v)
+{
+    static const struct { int flag; dm_event_kind kind; } map[] = {
+        {GF_ENGAGED, DM_EV_BUFFER_ENGAGED}, {GF_HELD, DM_EV_BUFFER_HELD},
+        {GF_DRAINING, DM_EV_BUFFER_DRAINING}, {GF_EXHAUSTED, DM_EV_BUFFER_EXHAUSTED},
+    };
+    for (size_t k = e->group_start[v]; k < e->group_start[v + 1]; k++) {
+        int g = e->group_of[k];
+        if (!e->g_flags[g]) continue;
+        /* the cause is the group's most degraded provider */
+        size_t first = e->g_edge[g], worst = first;
+        for (size_t i = first; i < first + e->m->groups[g].nproviders; i++)
+            if (e->seen[i] < e->seen[worst]) worst = i;
+        for (size_t i = 0; i < sizeof map / sizeof map[0]; i++)
+            if (e->g_flags[g] & map[i].flag)
+                log_event(e, t, v, map[i].kind, e->edge_from[worst], g, e->seen_root[worst],
+                          e->buf_left0[g]);  /* buffer ticks left */
+        e->g_flags[g] = 0;
+    }
+}
+
+/* Makes node v's evaluated level its level: logs what changed and why, and sends the
+ * new level along v's out-edges (now, for zero lag; through the calendar otherwise). */
+static void apply(dm_engine *e, int v, int64_t t)
+{
+    const dm_node *node = &e->m->nodes[v];
+    double old = e->level[v], now = e->next_level[v];
+    int cause = e->next_cause[v], group = e->next_group[v], root = e->next_root[v];
+    log_group_flags(e, t, v);
+    if (e->next_restarting[v]) log_event(e, t, v, DM_EV_RESTARTING, cause, group, root, e->next_level[v]);
+    int64_t wake = e->next_wake[v];
+    if (wake != INT64_MAX && wake != e->pending_wake[v]) {
+        e->pending_wake[v] = wake;
+        schedule(e, (cal_event){.tick = wake, .kind = CAL_WAKE, .index = v});
+    }
+    if (fabs(now - old) <= DM_LEVEL_EPS) return;
+
+    /* What the timeline says: every drop of a step node; for relax nodes, which move a
+     * little every tick, only the crossings between full, partial and no service. */
+    int relax = node->dynamics == DM_DYN_RELAX, from = status(old), to = status(now);
+    if (now < old && (!relax || from != to)) {
+        dm_event_kind kind = to == 0 ? (e->next_collapsed[v] ? DM_EV_COLLAPSED : DM_EV_DOWN) : DM_EV_DEGRADED;
+        log_event(e, t, v, kind, cause, group, root, now);
+    } else if (now > old && to == 2) {
+        log_event(e, t, v, DM_EV_RESTORED, cause, group, root, now);
+    } else if (now > old && (relax ? from == 0 : (e->rise_since[v] < 0 || old == e->rise_from[v]))) {
+        log_event(e, t, v, DM_EV_RISING, cause, group, root, now);
+    }
+    e->level[v] = now;
+    e->root[v] = root;
+    e->sector_touched[node->sector] = 1;
+    for (size_t k = e->out_start[v]; k < e->out_start[v + 1]; k++) {
+        int edge = e->out_edge[k];
+        int64_t lag = e->edge_lag[edge];
+        if (lag == 0) {
+            e->seen[edge] = now;
+            e->seen_root[edge] = root;
+            mark(e, e->m->groups[e->edge_group[edge]].dependent);
+        } else {
+            schedule(e, (cal_event){.tick = t + lag, .kind = CAL_DELIVER, .index = edge, .root = root, .value = now});
+        }
+    }
+}
+
+/* Evaluates the frontier until zero-lag changes have settled at tick t. Each round is a
+ * Jacobi sweep: all frontier nodes are evaluated from the same delivered levels (in
+ * parallel), then applied in frontier order, so the result is the same for any number
+ * of threads. */
+static void settle(dm_engine *e, int64_t t)
+{
+    for (int round = 0; e->nnext > 0; round++) {
+        if (round == DM_MAX_ROUNDS) {
+            char text[200];
+            snprintf(text, sizeof text, "zero-lag changes did not settle within %d rounds at tick %lld "
+                     "(first node still changing: %s); the loop was cut", DM_MAX_ROUNDS,
+                     (long long)t, e->m->nodes[e->frontier_next[0]].id);
+            warn(e, text);
+            for (size_t i = 0; i < e->nnext; i++) e->dirty[e->frontier_next[i]] = 0;
+            e->nnext = 0;
+            return;
+        }
+        int *swap = e->frontier;
+        e->frontier = e->frontier_next;
+        e->frontier_next = swap;
+        e->nfront = e->nnext;
+        e->nnext = 0;
+        for (size_t i = 0; i < e->nfront; i++) e->dirty[e->frontier[i]] = 0;
+        long nf = (long)e->nfront;
+#pragma omp parallel for schedule(static) if (nf > 4096)
+        for (long i = 0; i < nf; i++) dm_node_evaluate(e, e->frontier[i], t);
+        e->res.evaluations += (uint64_t)nf;
+        for (size_t i = 0; i < e->nfront; i++) apply(e, e->frontier[i], t);
+    }
+}
+
+/* ---- sectors: unserved service and breaches (DESIGN.md "Service levels and breaches") ---- */
+
+static void push_breach(dm_engine *e, int s, int64_t end)
+{
+    if (e->res.nbreaches == e->cap_breaches) {
+        dm_breach *p = realloc(e->res.breaches, 2 * e->cap_breaches * sizeof *p);
+        if (!p) { warn(e, "out of memory: a breach was not recorded"); return; }
+        e->res.breaches = p;
+        e->cap_breaches *= 2;
+    }
+    dm_breach *b = &e->res.breaches[e->res.nbreaches];
+    *b = (dm_breach){s, e->run_start[s], e->run_start[s] + e->threshold_ticks[s], end, e->run_peak[s], e->run_uh[s]};
+    e->res.nbreaches++;
+}
+
+/* Integrates sector s's unserved service up to tick t at its current value, then, if
+ * at_level is set, takes the sector's new unserved value and steps the breach state:
+ * a breach starts when U >= M has held for the threshold's duration. */
+static void account(dm_engine *e, int s, int64_t t, int at_level)
+{
+    const dm_sector *sec = &e->m->sectors[s];
+    double hours = (double)(t - e->acc_tick[s]) * (double)e->res.tick_s / 3600.0;
+    e->res.sectors[s].unserved_unit_hours += e->unserved[s] * hours;
+    if (e->in_run[s]) e->run_uh[s] += e->unserved[s] * hours;
+    e->acc_tick[s] = t;
+    if (!at_level) return;
+
+    double u = 0;  /* U_S = sum over the sector's nodes of c_v (1 - s_v), in node order */
+    for (size_t k = e->sector_start[s]; k < e->sector_start[s + 1]; k++) {
+        int v = e->sector_node[k];
+        u += e->m->nodes[v].capacity * (1.0 - e->level[v]);
+    }
+    if (u < 0) u = 0;
+    e->unserved[s] = u;
+    double level = 1.0 - u / e->sector_capacity[s];
+    if (level < e->res.sectors[s].min_level) e->res.sectors[s].min_level = level;
+    /* Relative tolerance: a loss of exactly the magnitude counts despite rounding. */
+    int over = sec->any_loss ? u > 1e-9 * e->sector_capacity[s] : u >= sec->magnitude * (1 - 1e-9);
+    if (over && !e->in_run[s]) {
+        e->in_run[s] = 1;
+        e->run_start[s] = t;
+        e->run_peak[s] = u;
+        e->run_uh[s] = 0;
+    } else if (over) {
+        if (u > e->run_peak[s]) e->run_peak[s] = u;
+    } else if (e->in_run[s]) {
+        e->in_run[s] = 0;
+        if (t - e->run_start[s] >= e->threshold_ticks[s]) push_breach(e, s, t);
+    }
+}
+
+static void reset(dm_engine *e, uint64_t r)
+{
+    const dm_scenario *sc = e->sc;
+    gsl_rng_set(e->rng, (unsigned long)splitmix64(sc->seed ^ splitmix64(r)));
+    for (size_t v = 0; v < e->n; v++) {
+        e->level[v] = 1;
+        e->damage[v] = 0;
+        e->root[v] = e->damage_hazard[v] = -1;
+        e->start_tick[v] = -1;
+        e->rise_since[v] = -1;
+        e->pending_wake[v] = -1;
+        e->dirty[v] = 0;
+    }
+    for (size_t k = 0; k < e->nedges; k++) { e->seen[k] = 1; e->seen_root[k] = -1; }
+    for (size_t h = 0; h < e->nhazards; h++) e->hazard_active[h] = 0;
+    for (size_t s = 0; s < e->nsectors; s++) {
+        e->unserved[s] = 0; e->acc_tick[s] = 0; e->in_run[s] = 0; e->sector_touched[s] = 0;
+        e->res.sectors[s] = (dm_sector_result){1.0, 1.0, 0.0, -1};
+    }
+    e->nfront = e->nnext = 0;
+    cal_clear(&e->cal);
+    e->res.replicate = r;
+    e->res.nevents = e->res.nbreaches = e->res.nwarnings = 0;
+    e->res.ticks_processed = e->res.evaluations = 0;
+
+    /* Draws, in a fixed order: hazards in file order (time, then duration), then
+     * buffers in dependency order. */
+    for (size_t h = 0; h < e->nhazards; h++) {
+        const dm_hazard *hz = &sc->hazards[h];
+        int64_t on = to_ticks(draw(e->rng, &hz->start), sc->tick_s);
+        int64_t off = hz->has_duration ? on + to_ticks(draw(e->rng, &hz->duration), sc->tick_s) : -1;
+        e->res.hazard_start[h] = (double)on;
+        e->res.hazard_end[h] = (double)off;
+        schedule(e, (cal_event){.tick = on, .kind = CAL_HAZARD_ON, .index = (int)h});
+        if (off >= 0) schedule(e, (cal_event){.tick = off, .kind = CAL_HAZARD_OFF, .index = (int)h});
+    }
+    for (size_t g = 0; g < e->ngroups; g++) {
+        const dm_group *gr = &e->m->groups[g];
+        e->buf_cap[g] = gr->has_buffer ? draw(e->rng, &gr->buffer) / (double)sc->tick_s : 0;
+        e->buf_left0[g] = e->buf_cap[g];
+        e->buf_t0[g] = 0;
+        e->buf_mode[g] = BUF_FULL;
+        e->g_flags[g] = 0;
+    }
+}
+
+int dm_engine_run(dm_engine *e, uint64_t r, dm_error *err)
+{
+    (void)err;
+    reset(e, r);
+    const int64_t horizon = e->res.horizon;
+    int64_t last = -1;
+    while (cal_next_tick(&e->cal) < horizon) {
+        const int64_t t = cal_next_tick(&e->cal);
+        if (t < last) return dm_error_set(err, DM_ESOFTWARE, NULL, 0, 0, "internal: time went backwards");
+        last = t;
+        cal_event ev;
+        while (cal_next_tick(&e->cal) == t) {
+            cal_pop(&e->cal, &ev);
+            handle(e, &ev);
+        }
+        settle(e, t);
+        for (size_t s = 0; s < e->nsectors; s++)
+            if (e->sector_touched[s]) { account(e, (int)s, t, 1); e->sector_touched[s] = 0; }
+        e->res.ticks_processed++;
+    }
+    /* Close the books at the horizon: a run still over the threshold is a breach with no
+     * end if it has lasted long enough. */
+    for (size_t s = 0; s < e->nsectors; s++) {
+        account(e, (int)s, horizon, 0);
+        if (e->in_run[s] && horizon - e->run_start[s] >= e->threshold_ticks[s]) push_breach(e, (int)s, -1);
+        e->res.sectors[s].final_level = 1.0 - e->unserved[s] / e->sector_capacity[s];
+    }
+    /* Breaches were found sector by sector as runs ended; report them in time order. */
+    for (size_t i = 1; i < e->res.nbreaches; i++)
+        for (size_t j = i; j > 0; j--) {
+            dm_breach *a = &e->res.breaches[j - 1], *b = &e->res.breaches[j];
+            if (a->onset < b->onset || (a->onset == b->onset && a->sector <= b->sector)) break;
+            dm_breach tmp = *a; *a = *b; *b = tmp;
+        }
+    for (size_t s = 0; s < e->nsectors; s++) e->res.sectors[s].first_breach = -1;
+    for (size_t i = e->res.nbreaches; i-- > 0;) e->res.sectors[e->res.breaches[i].sector].first_breach = (int)i;
+    return 0;
+}
+
+const dm_engine_result *dm_engine_results(const dm_engine *e) { return &e->res; }
+
+double dm_engine_sector_level(const dm_engine *e, int s) { return 1.0 - e->unserved[s] / e->sector_capacity[s]; }
+
+double dm_engine_node_level(const dm_engine *e, int v) { return e->level[v]; }

@@ -1,0 +1,75 @@
+/* Internal: the engine's compiled arrays and per-replicate state. Compiled arrays are
+ * built once from the scenario (dm_engine_new); state arrays are reset per replicate.
+ * Node v's groups are group_of[group_start[v] .. group_start[v+1]). Edge e carries one
+ * provider's level to one group: providers of group g are edges [g_edge[g], g_edge[g] +
+ * nproviders), its resupply providers are edges [g_resupply_edge[g], ... + nresupply).
+ * Node u's out-edges (where u is the provider) are out_edge[out_start[u] .. out_start[u+1]). */
+#ifndef DOMINO_ENGINE_INTERNAL_H
+#define DOMINO_ENGINE_INTERNAL_H
+
+#include <gsl/gsl_rng.h>
+#include "domino/engine.h"
+#include "calendar.h"
+
+/* Levels closer than this are equal: it stops zero-lag loops that converge geometrically
+ * and keeps floating-point dust out of the timeline. */
+#define DM_LEVEL_EPS 1e-12
+/* Rounds allowed for zero-lag changes to settle within one tick before the loop is cut. */
+#define DM_MAX_ROUNDS 10000
+
+typedef enum { BUF_FULL, BUF_DRAIN, BUF_HOLD, BUF_REFILL, BUF_EMPTY } buf_mode;
+
+/* Per-group event flags set by evaluate() and logged serially by apply(). */
+enum { GF_ENGAGED = 1, GF_HELD = 2, GF_DRAINING = 4, GF_EXHAUSTED = 8 };
+
+struct dm_engine {
+    const dm_scenario *sc;
+    const dm_model *m;
+    size_t n, ngroups, nedges, nsectors, nhazards;
+
+    /* compiled: nodes */
+    size_t *group_start; int *group_of;
+    size_t *out_start; int *out_edge;
+    int64_t *restart, *ramp;         /* ticks */
+    size_t *sector_start; int *sector_node; /* nodes of each sector */
+    size_t *haz_start; int *haz_of;  /* hazards touching each node */
+    /* compiled: groups and edges */
+    int64_t *edge_lag;               /* ticks; 0 for resupply edges */
+    size_t *g_edge, *g_resupply_edge;
+    int *edge_from, *edge_group;
+    double *edge_share;
+    int64_t *threshold_ticks;        /* per sector */
+    double *sector_capacity;
+
+    /* per replicate: nodes */
+    double *level, *damage;
+    int *root, *damage_hazard;
+    double *start_level; int64_t *start_tick;   /* relax: level at the start of the tick */
+    int64_t *rise_since; double *rise_from;     /* step: when the target rose, from what */
+    int64_t *pending_wake;
+    /* per replicate: edges and groups */
+    double *seen; int *seen_root;
+    double *buf_cap, *buf_left0; int64_t *buf_t0; buf_mode *buf_mode; int *g_flags;
+    /* per replicate: hazards */
+    int *hazard_active;
+    /* scratch written by evaluate() for apply() */
+    double *next_level; int64_t *next_wake;
+    int *next_cause, *next_root, *next_group, *next_collapsed, *next_restarting;
+    /* frontier */
+    unsigned char *dirty; int *frontier, *frontier_next; size_t nfront, nnext;
+    unsigned char *sector_touched;
+    /* sector accounting */
+    double *unserved; int64_t *acc_tick; int *in_run; int64_t *run_start;
+    double *run_peak, *run_uh;
+
+    calendar cal;
+    gsl_rng *rng;
+    dm_engine_result res;
+    size_t cap_events, cap_breaches, cap_warnings;
+};
+
+/* node_rule.c: the rule that sets a node's level (DESIGN.md "What a node computes").
+ * Reads providers' delivered levels and writes only node v's own state and scratch. */
+void dm_node_evaluate(dm_engine *e, int v, int64_t t);
+
+#endif

@@ -1,0 +1,165 @@
+/* The rule that sets a node's level: DESIGN.md, "What a node computes". Everything that
+ * decides a level is in this file: supply by group mode, buffers, availability, the
+ * node's combining rule, the collapse threshold, and its dynamics (step or relax).
+ *
+ * dm_node_evaluate runs in parallel over a frontier: it reads the levels delivered on the
+ * node's in-edges (seen[]) and writes only state owned by node v and its groups. */
+#include <math.h>
+#include "engine_internal.h"
+
+/* Supply sigma_g from the providers' delivered levels, and the provider that limits it. */
+static double supply(const dm_engine *e, size_t g, int *limiting_edge)
+{
+    const dm_group *gr = &e->m->groups[g];
+    size_t first = e->g_edge[g], k = gr->nproviders;
+    double sigma = 0;
+    int worst = (int)first;
+    for (size_t i = first; i < first + k; i++)
+        if (e->seen[i] < e->seen[worst]) worst = (int)i;
+    *limiting_edge = worst;
+    switch (gr->mode) {
+    case DM_MODE_SHARE:  /* sigma = min(1, sum share_u s_u) */
+        for (size_t i = first; i < first + k; i++) sigma += e->edge_share[i] * e->seen[i];
+        return sigma > 1 ? 1 : sigma;
+    case DM_MODE_ANY:    /* full redundancy: sigma = max_u s_u */
+        for (size_t i = first; i < first + k; i++) sigma = e->seen[i] > sigma ? e->seen[i] : sigma;
+        return sigma;
+    case DM_MODE_QUORUM: { /* threshold rule (Watts 2002): 1 if enough providers are up */
+        size_t up = 0;
+        for (size_t i = first; i < first + k; i++) up += e->seen[i] >= gr->quorum_level - DM_LEVEL_EPS;
+        double need = gr->quorum_count > 0 ? gr->quorum_count : ceil(gr->quorum_fraction * (double)k - 1e-9);
+        return (double)up >= need ? 1.0 : 0.0;
+    }
+    }
+    return sigma;
+}
+
+/* Remaining buffer (ticks) at tick t, from the mode it has been in since buf_t0. */
+static double buffer_left(const dm_engine *e, size_t g, int64_t t)
+{
+    double left = e->buf_left0[g], dt = (double)(t - e->buf_t0[g]);
+    switch (e->buf_mode[g]) {
+    case BUF_DRAIN: left -= dt; break;  /* one tick of buffer per tick */
+    case BUF_REFILL: left += e->m->groups[g].refill * dt; break;
+    default: break;
+    }
+    return left < 0 ? 0 : left > e->buf_cap[g] ? e->buf_cap[g] : left;
+}
+
+/* Whether group g's buffer covers a supply shortfall at tick t; updates the buffer's mode
+ * and sets *wake to the tick it runs out when it drains. Resupply providers at or above
+ * their level stop the drain (generator fuel delivered by 石油 and 物流). */
+static int buffer_covers(dm_engine *e, size_t g, double sigma, int64_t t, int64_t *wake)
+{
+    const dm_group *gr = &e->m->groups[g];
+    double left = buffer_left(e, g, t);
+    int resupplied = gr->nresupply > 0;
+    for (size_t i = 0; i < gr->nresupply; i++)
+        resupplied &= e->seen[e->g_resupply_edge[g] + i] >= gr->resupply_level - DM_LEVEL_EPS;
+    buf_mode old = e->buf_mode[g], mode;
+    int covers = 0;
+    if (sigma >= 1 - DM_LEVEL_EPS) {
+        mode = left < e->buf_cap[g] ? BUF_REFILL : BUF_FULL;
+    } else if (left > 1e-9) {
+        covers = 1;
+        mode = resupplied ? BUF_HOLD : BUF_DRAIN;
+        if (mode == BUF_DRAIN) {
+            int64_t out = t + (int64_t)ceil(left - 1e-9);
+            if (out < *wake) *wake = out;
+        }
+    } else {
+        left = 0;
+        mode = BUF_EMPTY;
+    }
+    if (mode != old) {
+        e->buf_t0[g] = t;
+        e->buf_left0[g] = left;
+        e->buf_mode[g] = mode;
+        int was_covering = old == BUF_DRAIN || old == BUF_HOLD;
+        if (covers && !was_covering) e->g_flags[g] |= GF_ENGAGED;
+        if (mode == BUF_HOLD && old != BUF_HOLD) e->g_flags[g] |= GF_HELD;
+        if (mode == BUF_DRAIN && old == BUF_HOLD) e->g_flags[g] |= GF_DRAINING;
+        if (mode == BUF_EMPTY && was_covering) e->g_flags[g] |= GF_EXHAUSTED;
+    }
+    return covers;
+}
+
+void dm_node_evaluate(dm_engine *e, int v, int64_t t)
+{
+    const dm_node *node = &e->m->nodes[v];
+    int64_t wake = INT64_MAX;
+    double in = 1.0, loss_sum = 0.0, worst = -1.0;
+    int cause_edge = -1, cause_group = -1;
+
+    /* Availability of each requirement group and the node's combining rule. */
+    for (size_t k = e->group_start[v]; k < e->group_start[v + 1]; k++) {
+        size_t g = (size_t)e->group_of[k];
+        int limiting;
+        double sigma = supply(e, g, &limiting);
+        int covered = e->m->groups[g].has_buffer && buffer_covers(e, g, sigma, t, &wake);
+        /* alpha_g = 1 - w_g (1 - sigma_g), or 1 while the buffer covers the group */
+        double loss = covered ? 0.0 : e->m->groups[g].strength * (1.0 - sigma);
+        double alpha = 1.0 - loss;
+        switch (node->rule) {
+        case DM_RULE_MIN: in = alpha < in ? alpha : in; break;  /* Leontief: every input needed */
+        case DM_RULE_PRODUCT: in *= alpha; break;
+        case DM_RULE_LINEAR: loss_sum += loss; break;           /* inoperabilities add up (IIM) */
+        }
+        if (loss > worst + DM_LEVEL_EPS && loss > DM_LEVEL_EPS) {
+            worst = loss;
+            cause_edge = limiting;
+            cause_group = (int)g;
+        }
+    }
+    if (node->rule == DM_RULE_LINEAR) in = 1.0 - (loss_sum > 1 ? 1 : loss_sum);
+
+    /* Target: tau = min(1 - d, in) (linear: 1 - min(1, sum + d)); 0 below the collapse
+     * threshold. The cause is whatever binds: the hazard's damage or the worst group. */
+    double d = e->damage[v];
+    int collapsed = in < node->collapse - DM_LEVEL_EPS;
+    double target = node->rule == DM_RULE_LINEAR ? (in - d > 0 ? in - d : 0) : (1 - d < in ? 1 - d : in);
+    if (collapsed) target = 0;
+    int damage_binds = d > DM_LEVEL_EPS && (node->rule == DM_RULE_LINEAR ? d >= worst : 1 - d <= in);
+    e->next_cause[v] = damage_binds || cause_edge < 0 ? -1 : e->edge_from[cause_edge];
+    e->next_group[v] = damage_binds ? -1 : cause_group;
+    e->next_root[v] = damage_binds ? e->damage_hazard[v] : cause_edge >= 0 ? e->seen_root[cause_edge] : -1;
+    e->next_collapsed[v] = collapsed;
+    e->next_restarting[v] = 0;
+
+    /* Dynamics: how the level follows the target. */
+    double s = e->level[v], next;
+    if (node->dynamics == DM_DYN_RELAX) {
+        /* s <- s + k (tau - s) once per tick (dynamic IIM, Lian & Haimes 2006), from the
+         * level the node had when the tick began, however often the tick re-evaluates it. */
+        if (e->start_tick[v] != t) { e->start_tick[v] = t; e->start_level[v] = s; }
+        double s0 = e->start_level[v];
+        next = s0 + node->relax_k * (target - s0);
+        if (fabs(next - target) < DM_LEVEL_EPS) next = target;
+        else if (t + 1 < wake) wake = t + 1;
+    } else if (target <= s + DM_LEVEL_EPS) {
+        next = target < s ? target : s;   /* a drop is immediate */
+        e->rise_since[v] = -1;
+    } else {
+        /* A rise waits `restart` ticks after the target rose, then ramps linearly to the
+         * target over `ramp` ticks: systems have to be restarted and checked. */
+        if (e->rise_since[v] < 0) {
+            e->rise_since[v] = t;
+            e->rise_from[v] = s;
+            e->next_restarting[v] = e->restart[v] > 0;
+        }
+        int64_t since_restart = t - e->rise_since[v] - e->restart[v];
+        if (since_restart < 0) {
+            next = s;
+            if (e->rise_since[v] + e->restart[v] < wake) wake = e->rise_since[v] + e->restart[v];
+        } else if (since_restart >= e->ramp[v]) {
+            next = target;
+            e->rise_since[v] = -1;
+        } else {
+            double from = e->rise_from[v];
+            next = from + (target - from) * (double)since_restart / (double)e->ramp[v];
+            if (t + 1 < wake) wake = t + 1;
+        }
+    }
+    e->next_level[v] = next;
+    e->next_wake[v] = wake;
+}

@@ -1,0 +1,387 @@
+/* Timeline, breach table and JSON summary of one replicate's results. */
+#include <inttypes.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <jansson.h>
+#include "domino.h"
+
+dm_lang dm_lang_from_locale(void)
+{
+    const char *vars[] = {"LC_ALL", "LC_MESSAGES", "LANG"};
+    for (int i = 0; i < 3; i++) {
+        const char *v = getenv(vars[i]);
+        if (v && *v) return strncmp(v, "ja", 2) == 0 ? DM_LANG_JA : DM_LANG_EN;
+    }
+    return DM_LANG_EN;
+}
+
+const char *dm_format_time(int64_t tick, int64_t tick_s, char *buf)
+{
+    int64_t minutes = tick * tick_s / 60;
+    snprintf(buf, 24, "T+%02" PRId64 ":%02" PRId64, minutes / 60, minutes % 60);
+    return buf;
+}
+
+/* Display width of UTF-8 text: East Asian wide characters take two columns. */
+static int display_width(const char *s)
+{
+    int w = 0;
+    for (const unsigned char *p = (const unsigned char *)s; *p;) {
+        uint32_t c = *p;
+        int len = c < 0x80 ? 1 : c < 0xE0 ? 2 : c < 0xF0 ? 3 : 4;
+        if (len == 3) c = ((c & 0x0F) << 12) | ((p[1] & 0x3F) << 6) | (p[2] & 0x3F);
+        w += (len >= 3 && c >= 0x1100 && !(c >= 0xFF61 && c <= 0xFFDC)) ? 2 : 1;
+        for (int i = 0; i < len && *p; i++) p++;
+    }
+    return w;
+}
+
+static void pad(FILE *out, const char *s, int width)
+{
+    fputs(s, out);
+    for (int w = display_width(s); w < width; w++) fputc(' ', out);
+}
+
+static const char *node_name(const dm_model *m, int v, dm_lang lang)
+{
+    return lang == DM_LANG_JA ? m->nodes[v].name_ja : m->nodes[v].name_en;
+}
+
+static const char *sector_name(const dm_model *m, int s, dm_lang lang)
+{
+    return lang == DM_LANG_JA ? m->sectors[s].name_ja : m->sectors[s].name_en;
+}
+
+static void hhmm(int64_t ticks, int64_t tick_s, char *buf, size_t size)
+{
+    int64_t minutes = (int64_t)llround((double)ticks * (double)tick_s / 60.0);
+    snprintf(buf, size, "%" PRId64 ":%02" PRId64, minutes / 60, minutes % 60);
+}
+
+/* One line of the timeline: an engine event or a breach milestone. */
+typedef struct line {
+    int64_t tick;
+    int node, sector;
+    char what[400], cause[400];
+} line;
+
+static void describe_event(const dm_scenario *sc, const dm_event *ev, const int64_t *since,
+                           dm_lang lang, line *out)
+{
+    const dm_model *m = sc->model;
+    const int ja = lang == DM_LANG_JA;
+    char pct[16];  /* a level as a whole percentage, never rounded to a misleading 0 or 100 */
+    double p = ev->value * 100;
+    if (p > 0 && p < 1) snprintf(pct, sizeof pct, "<1");
+    else if (p > 99 && p < 100) snprintf(pct, sizeof pct, ">99");
+    else snprintf(pct, sizeof pct, "%.0f", p);
+    char left[32];
+    hhmm((int64_t)ceil(ev->value - 1e-9), sc->tick_s, left, sizeof left);
+    const char *hz = ev->hazard >= 0 ? sc->hazards[ev->hazard].id : "";
+    switch (ev->kind) {
+    case DM_EV_HAZARD_START:
+        snprintf(out->what, sizeof out->what, ja ? "%s「%s」により被害（損傷 %s%%）" : "hit by %s '%s' (damage %s%%)",
+                 dm_hazard_kind_name(sc->hazards[ev->hazard].kind, ja), hz, pct);
+        break;
+    case DM_EV_HAZARD_END:
+        snprintf(out->what, sizeof out->what, ja ? "「%s」の被害を修復" : "damage from '%s' repaired", hz);
+        break;
+    case DM_EV_BUFFER_ENGAGED:
+        snprintf(out->what, sizeof out->what, ja ? "バックアップで継続（残り %s）" : "running on backup (%s left)", left);
+        break;
+    case DM_EV_BUFFER_HELD:
+        snprintf(out->what, sizeof out->what, ja ? "バックアップに補給あり、消費停止（残り %s）"
+                                                 : "backup resupplied, no longer draining (%s left)", left);
+        break;
+    case DM_EV_BUFFER_DRAINING:
+        snprintf(out->what, sizeof out->what, ja ? "補給途絶、バックアップ消費再開（残り %s）"
+                                                 : "resupply lost, backup draining again (%s left)", left);
+        break;
+    case DM_EV_BUFFER_EXHAUSTED:
+        snprintf(out->what, sizeof out->what, ja ? "バックアップ枯渇" : "backup exhausted");
+        break;
+    case DM_EV_DEGRADED:
+        snprintf(out->what, sizeof out->what, ja ? "サービス低下（%s%%）" : "degraded to %s%%", pct);
+        break;
+    case DM_EV_DOWN:
+        snprintf(out->what, sizeof out->what, ja ? "サービス停止（0%%）" : "down (0%%)");
+        break;
+    case DM_EV_COLLAPSED:
+        snprintf(out->what, sizeof out->what, ja ? "機能崩壊（入力が崩壊閾値未満）" : "collapsed (input below its collapse threshold)");
+        break;
+    case DM_EV_RESTARTING:
+        snprintf(out->what, sizeof out->what, ja ? "入力回復、再起動中" : "inputs back, restarting");
+        break;
+    case DM_EV_RISING:
+        snprintf(out->what, sizeof out->what, ja ? "回復中（%s%%）" : "recovering (%s%%)", pct);
+        break;
+    case DM_EV_RESTORED:
+        snprintf(out->what, sizeof out->what, ja ? "完全復旧" : "fully restored");
+        break;
+    default:
+        snprintf(out->what, sizeof out->what, "?");
+    }
+    out->cause[0] = 0;
+    /* Losses say what caused them; recoveries and resupply speak for themselves. */
+    int causal = ev->kind == DM_EV_BUFFER_ENGAGED || ev->kind == DM_EV_BUFFER_EXHAUSTED ||
+                 ev->kind == DM_EV_DEGRADED || ev->kind == DM_EV_DOWN || ev->kind == DM_EV_COLLAPSED;
+    if (causal && ev->cause_node >= 0) {
+        char t[24];
+        dm_format_time(since[ev->cause_node] >= 0 ? since[ev->cause_node] : ev->tick, sc->tick_s, t);
+        snprintf(out->cause, sizeof out->cause, ja ? "%sの停止（%s〜）による" : "because %s has been out since %s",
+                 node_name(m, ev->cause_node, lang), t);
+    } else if (causal && ev->hazard >= 0) {
+        snprintf(out->cause, sizeof out->cause, ja ? "「%s」の被害による" : "damage from '%s'", hz);
+    }
+    /* With several hazards, name the one at the root of the chain. */
+    if (causal && ev->hazard >= 0 && ev->cause_node >= 0 && sc->nhazards > 1) {
+        size_t n = strlen(out->cause);
+        snprintf(out->cause + n, sizeof out->cause - n, ja ? "［発端: %s「%s」］" : " [root: %s '%s']",
+                 dm_hazard_kind_name(sc->hazards[ev->hazard].kind, ja), hz);
+    }
+}
+
+static void describe_magnitude(const dm_scenario *sc, int s, dm_lang lang, char *buf, size_t size)
+{
+    const dm_sector *sec = &sc->model->sectors[s];
+    char d[32];
+    int64_t dticks = (sec->duration_s + sc->tick_s - 1) / sc->tick_s;
+    hhmm(dticks, sc->tick_s, d, sizeof d);
+    if (sec->any_loss)
+        snprintf(buf, size, lang == DM_LANG_JA ? "サービス低下（任意の規模）が %s 以上" : "any loss of service for %s or more", d);
+    else
+        snprintf(buf, size, lang == DM_LANG_JA ? "未供給 %.0f %s 以上が %s 以上" : "unserved >= %.0f %s for %s or more",
+                 sec->magnitude, sec->unit, d);
+}
+
+/* Builds the merged timeline: events in log order (time order), breach milestones inserted
+ * at their ticks. The caller frees *out. */
+static size_t build_lines(const dm_scenario *sc, const dm_engine_result *r, dm_lang lang, line **out)
+{
+    const dm_model *m = sc->model;
+    size_t cap = r->nevents + 3 * r->nbreaches + 1, n = 0;
+    line *lines = calloc(cap, sizeof *lines);
+    int64_t *since = malloc((m->nnodes + 1) * sizeof *since);
+    double *level = malloc((m->nnodes + 1) * sizeof *level);
+    if (!lines || !since || !level) { free(lines); free(since); free(level); *out = NULL; return 0; }
+    for (size_t v = 0; v < m->nnodes; v++) { since[v] = -1; level[v] = 1; }
+    /* breach milestones as (tick, kind, breach) */
+    size_t nb = 3 * r->nbreaches, bi = 0;
+    struct mile { int64_t tick; int kind; size_t b; } *miles = calloc(nb + 1, sizeof *miles);
+    size_t nm = 0;
+    for (size_t b = 0; miles && b < r->nbreaches; b++) {
+        if (r->breaches[b].confirmed > r->breaches[b].onset) miles[nm++] = (struct mile){r->breaches[b].onset, 0, b};
+        miles[nm++] = (struct mile){r->breaches[b].confirmed, 1, b};
+        if (r->breaches[b].end >= 0) miles[nm++] = (struct mile){r->breaches[b].end, 2, b};
+    }
+    for (size_t i = 1; i < nm; i++)  /* stable insertion sort by tick */
+        for (size_t j = i; j > 0 && miles[j - 1].tick > miles[j].tick; j--) {
+            struct mile t = miles[j - 1]; miles[j - 1] = miles[j]; miles[j] = t;
+        }
+    for (size_t i = 0; i <= r->nevents; i++) {
+        int64_t t = i < r->nevents ? r->events[i].tick : INT64_MAX;
+        /* milestones at a tick come after that tick's events */
+        while (bi < nm && miles[bi].tick < t) {
+            const dm_breach *b = &r->breaches[miles[bi].b];
+            line *l = &lines[n++];
+            char mag[200];
+            describe_magnitude(sc, b->sector, lang, mag, sizeof mag);
+            l->tick = miles[bi].tick;
+            l->node = -1;
+            l->sector = b->sector;
+            static const char *const en[] = {"service-level breach begins", "service-level breach confirmed", "service-level breach ends"};
+            static const char *const jp[] = {"サービス維持レベル逸脱 開始", "サービス維持レベル逸脱 確定", "サービス維持レベル逸脱 終了"};
+            snprintf(l->what, sizeof l->what, "%s", (lang == DM_LANG_JA ? jp : en)[miles[bi].kind]);
+            snprintf(l->cause, sizeof l->cause, "%s", mag);
+            bi++;
+        }
+        if (i == r->nevents) break;
+        const dm_event *ev = &r->events[i];
+        line *l = &lines[n++];
+        l->tick = ev->tick;
+        l->node = ev->node;
+        l->sector = m->nodes[ev->node].sector;
+        describe_event(sc, ev, since, lang, l);
+        int kind = ev->kind;
+        if (kind == DM_EV_DEGRADED || kind == DM_EV_DOWN || kind == DM_EV_COLLAPSED) {
+            if (level[ev->node] >= 1 - 1e-12) since[ev->node] = ev->tick;
+            level[ev->node] = ev->value;
+        } else if (kind == DM_EV_RISING || kind == DM_EV_RESTORED) {
+            level[ev->node] = ev->value;
+            if (kind == DM_EV_RESTORED) since[ev->node] = -1;
+        }
+    }
+    free(miles);
+    free(since);
+    free(level);
+    *out = lines;
+    return n;
+}
+
+static void csv_field(FILE *out, const char *s)
+{
+    fputc('"', out);
+    for (; *s; s++) {
+        if (*s == '"') fputc('"', out);
+        fputc(*s, out);
+    }
+    fputc('"', out);
+}
+
+int dm_render_timeline(FILE *out, const dm_scenario *sc, const dm_engine_result *r, dm_format fmt, dm_lang lang)
+{
+    const dm_model *m = sc->model;
+    line *lines;
+    size_t n = build_lines(sc, r, lang, &lines);
+    if (!lines) return DM_ESOFTWARE;
+    const int ja = lang == DM_LANG_JA;
+    json_t *arr = fmt == DM_FORMAT_JSON ? json_array() : NULL;
+    int width = 0;
+    for (size_t i = 0; i < n; i++) {
+        const char *who = lines[i].node >= 0 ? node_name(m, lines[i].node, lang) : sector_name(m, lines[i].sector, lang);
+        int w = display_width(who);
+        if (w > width) width = w;
+    }
+    if (fmt == DM_FORMAT_CSV) fputs("time,minutes,node,sector,event,cause\n", out);
+    if (fmt == DM_FORMAT_MD)
+        fputs(ja ? "| 時刻 | 対象 | 事象 | 原因 |\n|---|---|---|---|\n" : "| time | where | what | why |\n|---|---|---|---|\n", out);
+    for (size_t i = 0; i < n; i++) {
+        const line *l = &lines[i];
+        char t[24];
+        dm_format_time(l->tick, sc->tick_s, t);
+        const char *who = l->node >= 0 ? node_name(m, l->node, lang) : sector_name(m, l->sector, lang);
+        switch (fmt) {
+        case DM_FORMAT_TEXT:
+            fprintf(out, "%-9s ", t);
+            pad(out, who, width + 2);
+            fputs(l->what, out);
+            if (l->cause[0]) fprintf(out, ja ? " — %s" : " — %s", l->cause);
+            fputc('\n', out);
+            break;
+        case DM_FORMAT_MD:
+            fprintf(out, "| %s | %s | %s | %s |\n", t, who, l->what, l->cause);
+            break;
+        case DM_FORMAT_CSV:
+            fprintf(out, "%s,%" PRId64 ",", t, l->tick * sc->tick_s / 60);
+            csv_field(out, l->node >= 0 ? m->nodes[l->node].id : "");
+            fputc(',', out);
+            csv_field(out, m->sectors[l->sector].id);
+            fputc(',', out);
+            csv_field(out, l->what);
+            fputc(',', out);
+            csv_field(out, l->cause);
+            fputc('\n', out);
+            break;
+        case DM_FORMAT_JSON:
+            json_array_append_new(arr, json_pack("{s:s, s:I, s:s?, s:s, s:s, s:s}", "time", t, "minutes",
+                (json_int_t)(l->tick * sc->tick_s / 60), "node", l->node >= 0 ? m->nodes[l->node].id : NULL,
+                "sector", m->sectors[l->sector].id, "event", l->what, "cause", l->cause));
+            break;
+        }
+    }
+    if (arr) {
+        json_dumpf(arr, out, JSON_INDENT(2));
+        fputc('\n', out);
+        json_decref(arr);
+    }
+    free(lines);
+    return ferror(out) ? DM_EIO : 0;
+}
+
+static void fmt_tick(const dm_scenario *sc, int64_t t, char *buf)
+{
+    if (t < 0) strcpy(buf, "-");
+    else dm_format_time(t, sc->tick_s, buf);
+}
+
+int dm_render_breach_table(FILE *out, const dm_scenario *sc, const dm_engine_result *r, dm_lang lang)
+{
+    const dm_model *m = sc->model;
+    const int ja = lang == DM_LANG_JA;
+    static const char *const head_en[] = {"sector", "breach", "onset", "confirmed", "end", "peak unserved", "unit-hours", "min level"};
+    static const char *const head_ja[] = {"分野", "逸脱", "開始", "確定", "終了", "最大未供給", "未供給量×時間", "最低水準"};
+    const int widths[] = {0, 6, 10, 10, 10, 18, 18, 9};
+    int w0 = display_width(ja ? head_ja[0] : head_en[0]);
+    for (size_t s = 0; s < m->nsectors; s++) {
+        int w = display_width(sector_name(m, (int)s, lang));
+        if (w > w0) w0 = w;
+    }
+    for (int c = 0; c < 8; c++) pad(out, (ja ? head_ja : head_en)[c], (c ? widths[c] : w0) + 2);
+    fputc('\n', out);
+    for (size_t s = 0; s < m->nsectors; s++) {
+        const dm_sector_result *sr = &r->sectors[s];
+        const dm_breach *b = sr->first_breach >= 0 ? &r->breaches[sr->first_breach] : NULL;
+        char cells[8][64];
+        snprintf(cells[0], 64, "%s", "");
+        snprintf(cells[1], 64, "%s", b ? (ja ? "あり" : "yes") : (ja ? "なし" : "no"));
+        fmt_tick(sc, b ? b->onset : -1, cells[2]);
+        fmt_tick(sc, b ? b->confirmed : -1, cells[3]);
+        if (b && b->end < 0) snprintf(cells[4], 64, "%s", ja ? "継続中" : "ongoing");
+        else fmt_tick(sc, b ? b->end : -1, cells[4]);
+        if (b) snprintf(cells[5], 64, "%.4g %s", b->peak, m->sectors[s].unit);
+        else snprintf(cells[5], 64, "-");
+        snprintf(cells[6], 64, "%.4g %s·h", sr->unserved_unit_hours, m->sectors[s].unit);
+        snprintf(cells[7], 64, "%.1f%%", 100 * sr->min_level);
+        pad(out, sector_name(m, (int)s, lang), w0 + 2);
+        for (int c = 1; c < 8; c++) pad(out, cells[c], widths[c] + 2);
+        fputc('\n', out);
+        for (size_t k = 0; b && k < r->nbreaches; k++)  /* further breaches of the sector */
+            if (r->breaches[k].sector == (int)s && &r->breaches[k] != b) {
+                const dm_breach *x = &r->breaches[k];
+                fmt_tick(sc, x->onset, cells[2]);
+                fmt_tick(sc, x->confirmed, cells[3]);
+                if (x->end < 0) snprintf(cells[4], 64, "%s", ja ? "継続中" : "ongoing");
+                else fmt_tick(sc, x->end, cells[4]);
+                snprintf(cells[5], 64, "%.4g %s", x->peak, m->sectors[s].unit);
+                pad(out, "", w0 + 2);
+                pad(out, ja ? "再" : "again", widths[1] + 2);
+                for (int c = 2; c < 6; c++) pad(out, cells[c], widths[c] + 2);
+                fputc('\n', out);
+            }
+    }
+    for (size_t i = 0; i < r->nwarnings; i++) fprintf(out, "warning: %s\n", r->warnings[i]);
+    return ferror(out) ? DM_EIO : 0;
+}
+
+static json_t *minutes_or_null(const dm_scenario *sc, int64_t t)
+{
+    return t < 0 ? json_null() : json_integer((json_int_t)(t * sc->tick_s / 60));
+}
+
+int dm_render_json(FILE *out, const dm_scenario *sc, const dm_engine_result *r)
+{
+    const dm_model *m = sc->model;
+    json_t *sectors = json_array(), *breaches = json_array(), *warnings = json_array();
+    for (size_t s = 0; s < m->nsectors; s++) {
+        const dm_sector_result *sr = &r->sectors[s];
+        json_t *breach = json_null();
+        if (sr->first_breach >= 0) {
+            const dm_breach *b = &r->breaches[sr->first_breach];
+            breach = json_pack("{s:o, s:o, s:o, s:f, s:f}", "onset_min", minutes_or_null(sc, b->onset),
+                               "confirmed_min", minutes_or_null(sc, b->confirmed), "end_min",
+                               minutes_or_null(sc, b->end), "peak", b->peak, "unit_hours", b->unit_hours);
+        }
+        const dm_sector *sec = &m->sectors[s];
+        json_array_append_new(sectors, json_pack("{s:s, s:s, s:s, s:s, s:f, s:f, s:f, s:o}", "id", sec->id,
+            "name_en", sec->name_en, "name_ja", sec->name_ja, "unit", sec->unit, "min_level", sr->min_level,
+            "final_level", sr->final_level, "unserved_unit_hours", sr->unserved_unit_hours, "breach", breach));
+    }
+    for (size_t i = 0; i < r->nbreaches; i++) {
+        const dm_breach *b = &r->breaches[i];
+        json_array_append_new(breaches, json_pack("{s:s, s:o, s:o, s:o, s:f, s:f}", "sector", m->sectors[b->sector].id,
+            "onset_min", minutes_or_null(sc, b->onset), "confirmed_min", minutes_or_null(sc, b->confirmed),
+            "end_min", minutes_or_null(sc, b->end), "peak", b->peak, "unit_hours", b->unit_hours));
+    }
+    for (size_t i = 0; i < r->nwarnings; i++) json_array_append_new(warnings, json_string(r->warnings[i]));
+    json_t *doc = json_pack("{s:i, s:s, s:s, s:s, s:I, s:I, s:I, s:I, s:o, s:o, s:o}",
+        "schema_version", 1, "domino_version", dm_version(), "scenario", sc->name, "model", m->name,
+        "seed", (json_int_t)sc->seed, "replicate", (json_int_t)r->replicate,
+        "horizon_min", (json_int_t)(r->horizon * sc->tick_s / 60), "tick_s", (json_int_t)sc->tick_s,
+        "sectors", sectors, "breaches", breaches, "warnings", warnings);
+    if (!doc) return DM_ESOFTWARE;
+    int rc = json_dumpf(doc, out, JSON_INDENT(2) | JSON_REAL_PRECISION(10));
+    fputc('\n', out);
+    json_decref(doc);
+    return rc || ferror(out) ? DM_EIO : 0;
+}

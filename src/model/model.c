@@ -1,0 +1,509 @@
+/* Loading and validating models (docs/model-format.md). Every value is checked where it is
+ * read, so an error names the exact position; cross references are resolved after all
+ * sectors, regions and nodes are known. */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <igraph.h>
+#include "domino/model.h"
+#include "loader.h"
+#include "yread.h"
+
+#define NOMEM(r) dm_error_set((r)->err, DM_ESOFTWARE, (r)->file, 0, 0, "out of memory")
+
+int dm_model_sector(const dm_model *m, const char *id)
+{
+    for (size_t i = 0; i < m->nsectors; i++)
+        if (strcmp(m->sectors[i].id, id) == 0) return (int)i;
+    return -1;
+}
+
+int dm_model_node(const dm_model *m, const char *id)
+{
+    for (size_t i = 0; i < m->nnodes; i++)
+        if (strcmp(m->nodes[i].id, id) == 0) return (int)i;
+    return -1;
+}
+
+static int model_region(const dm_model *m, const char *id)
+{
+    for (size_t i = 0; i < m->nregions; i++)
+        if (strcmp(m->regions[i].id, id) == 0) return (int)i;
+    return -1;
+}
+
+void dm_model_free(dm_model *m)
+{
+    if (!m) return;
+    for (size_t i = 0; i < m->nsectors; i++) {
+        dm_sector *s = &m->sectors[i];
+        free(s->id); free(s->name_ja); free(s->name_en); free(s->unit);
+    }
+    for (size_t i = 0; i < m->nregions; i++) {
+        free(m->regions[i].id); free(m->regions[i].name_ja); free(m->regions[i].name_en);
+    }
+    for (size_t i = 0; i < m->nnodes; i++) {
+        dm_node *v = &m->nodes[i];
+        free(v->id); free(v->name_ja); free(v->name_en);
+        for (size_t t = 0; t < v->ntags; t++) free(v->tags[t]);
+        free(v->tags);
+    }
+    for (size_t i = 0; i < m->ngroups; i++) dm_dist_free(&m->groups[i].buffer);
+    free(m->sectors); free(m->regions); free(m->nodes); free(m->groups);
+    free(m->provider_node); free(m->provider_share); free(m->resupply_node);
+    free(m->name); free(m->description); free(m->file);
+    free(m);
+}
+
+/* Node behaviour that a sector sets as the default for its nodes and a node may override. */
+static int read_behaviour(yread *r, yaml_node_t *map, const char *what, dm_node *v)
+{
+    yaml_node_t *n;
+    if ((n = yr_get(r, map, "rule"))) {
+        const char *s = yr_text(n);
+        if (strcmp(s, "min") == 0) v->rule = DM_RULE_MIN;
+        else if (strcmp(s, "product") == 0) v->rule = DM_RULE_PRODUCT;
+        else if (strcmp(s, "linear") == 0) v->rule = DM_RULE_LINEAR;
+        else return yr_expected(r, n, what, "rule min, product or linear");
+    }
+    if ((n = yr_get(r, map, "collapse")) && yr_num(r, n, "collapse threshold", 0, 1, &v->collapse))
+        return DM_EDATA;
+    if ((n = yr_get(r, map, "dynamics"))) {
+        if (n->type == YAML_SCALAR_NODE) {
+            if (strcmp(yr_text(n), "step") != 0)
+                return yr_expected(r, n, "dynamics", "step, or a mapping {kind: step|relax, ...}");
+            v->dynamics = DM_DYN_STEP;
+            return 0;
+        }
+        static const char *const keys[] = {"kind", "restart", "ramp", "k", NULL};
+        yaml_node_t *kind, *x;
+        if (yr_mapping(r, n, "dynamics", keys) || yr_need(r, n, "kind", "dynamics", &kind))
+            return DM_EDATA;
+        if (strcmp(yr_text(kind), "step") == 0) {
+            v->dynamics = DM_DYN_STEP;
+            if ((x = yr_get(r, n, "k"))) return yr_fail(r, x, "dynamics: 'k' belongs to kind relax");
+            if ((x = yr_get(r, n, "restart")) && yr_duration(r, x, "restart", &v->restart_s)) return DM_EDATA;
+            if ((x = yr_get(r, n, "ramp")) && yr_duration(r, x, "ramp", &v->ramp_s)) return DM_EDATA;
+        } else if (strcmp(yr_text(kind), "relax") == 0) {
+            v->dynamics = DM_DYN_RELAX;
+            if ((x = yr_get(r, n, "restart")) || (x = yr_get(r, n, "ramp")))
+                return yr_fail(r, x, "dynamics: restart and ramp belong to kind step");
+            if (yr_need(r, n, "k", "dynamics relax", &x) ||
+                yr_num(r, x, "relax coefficient k", 1e-12, 1, &v->relax_k))
+                return DM_EDATA;
+        } else {
+            return yr_expected(r, kind, "dynamics kind", "step or relax");
+        }
+    }
+    return 0;
+}
+
+static int read_threshold(yread *r, yaml_node_t *n, double capacity, dm_sector *s)
+{
+    static const char *const keys[] = {"magnitude", "duration", NULL};
+    yaml_node_t *mag, *dur;
+    if (yr_mapping(r, n, "threshold", keys) || yr_need(r, n, "magnitude", "threshold", &mag))
+        return DM_EDATA;
+    const char *t = yr_text(mag);
+    size_t len = strlen(t);
+    s->any_loss = strcmp(t, "any") == 0;
+    if (s->any_loss) {
+        s->magnitude = 0;
+    } else if (len > 1 && t[len - 1] == '%') {
+        char *end;
+        double pct = strtod(t, &end);
+        if (end != t + len - 1 || !(pct > 0 && pct <= 100))
+            return yr_expected(r, mag, "threshold magnitude", "a percentage in (0, 100]%");
+        s->magnitude = capacity * pct / 100.0;
+    } else if (yr_num(r, mag, "threshold magnitude (in the sector's unit, a percentage such as "
+                      "'5%', or 'any')", 1e-300, 1e300, &s->magnitude)) {
+        return DM_EDATA;
+    }
+    if ((dur = yr_get(r, n, "duration")) && yr_duration(r, dur, "threshold duration", &s->duration_s))
+        return DM_EDATA;
+    return 0;
+}
+
+static int read_sectors(yread *r, yaml_node_t *seq, dm_model *m, dm_node **defaults,
+                        double **capacity)
+{
+    static const char *const keys[] = {"id", "name_ja", "name_en", "unit", "capacity", "threshold",
+                                       "rule", "collapse", "dynamics", NULL};
+    if (yr_sequence(r, seq, "sectors")) return DM_EDATA;
+    size_t n = yr_len(seq);
+    if (n == 0) return yr_expected(r, seq, "sectors", "at least one sector");
+    m->sectors = calloc(n, sizeof *m->sectors);
+    *defaults = calloc(n, sizeof **defaults);
+    *capacity = calloc(n, sizeof **capacity);
+    if (!m->sectors || !*defaults || !*capacity) return NOMEM(r);
+    for (size_t i = 0; i < n; i++) {
+        yaml_node_t *it = yr_at(r, seq, i), *x;
+        dm_sector *s = &m->sectors[i];
+        m->nsectors = i + 1;
+        if (yr_mapping(r, it, "sector", keys)) return DM_EDATA;
+        s->line = yr_line(it);
+        if (yr_need(r, it, "id", "sector", &x) || yr_str(r, x, "sector id", &s->id)) return DM_EDATA;
+        if (dm_model_sector(m, s->id) != (int)i) return yr_fail(r, x, "sector id '%s' is defined twice", s->id);
+        if (yr_need(r, it, "name_en", "sector", &x) || yr_str(r, x, "name_en", &s->name_en)) return DM_EDATA;
+        if ((x = yr_get(r, it, "name_ja")) ? yr_str(r, x, "name_ja", &s->name_ja)
+                                           : !(s->name_ja = strdup(s->name_en)))
+            return r->err->code ? DM_EDATA : NOMEM(r);
+        if ((x = yr_get(r, it, "unit")) ? yr_str(r, x, "unit", &s->unit) : !(s->unit = strdup("%")))
+            return r->err->code ? DM_EDATA : NOMEM(r);
+        (*capacity)[i] = 100;  /* a sector without a unit counts percent of its service */
+        if ((x = yr_get(r, it, "capacity")) && yr_num(r, x, "capacity", 1e-300, 1e300, &(*capacity)[i]))
+            return DM_EDATA;
+        s->any_loss = 1;       /* DESIGN.md: without a numeric level, any loss of service counts */
+        if ((x = yr_get(r, it, "threshold")) && read_threshold(r, x, (*capacity)[i], s)) return DM_EDATA;
+        if (read_behaviour(r, it, "sector", &(*defaults)[i])) return DM_EDATA;
+    }
+    return 0;
+}
+
+static int read_regions(yread *r, yaml_node_t *seq, dm_model *m)
+{
+    static const char *const keys[] = {"id", "name_ja", "name_en", NULL};
+    if (!seq) return 0;
+    if (yr_sequence(r, seq, "regions")) return DM_EDATA;
+    size_t n = yr_len(seq);
+    m->regions = calloc(n ? n : 1, sizeof *m->regions);
+    if (!m->regions) return NOMEM(r);
+    for (size_t i = 0; i < n; i++) {
+        yaml_node_t *it = yr_at(r, seq, i), *x;
+        dm_region *g = &m->regions[i];
+        m->nregions = i + 1;
+        if (yr_mapping(r, it, "region", keys)) return DM_EDATA;
+        if (yr_need(r, it, "id", "region", &x) || yr_str(r, x, "region id", &g->id)) return DM_EDATA;
+        if (model_region(m, g->id) != (int)i) return yr_fail(r, x, "region id '%s' is defined twice", g->id);
+        if ((x = yr_get(r, it, "name_en")) ? yr_str(r, x, "name_en", &g->name_en) : !(g->name_en = strdup(g->id)))
+            return r->err->code ? DM_EDATA : NOMEM(r);
+        if ((x = yr_get(r, it, "name_ja")) ? yr_str(r, x, "name_ja", &g->name_ja) : !(g->name_ja = strdup(g->name_en)))
+            return r->err->code ? DM_EDATA : NOMEM(r);
+    }
+    return 0;
+}
+
+static char *dup_or(const char *a) { return strdup(a); }
+
+static int read_nodes(yread *r, yaml_node_t *seq, dm_model *m, const dm_node *defaults,
+                      const double *capacity)
+{
+    static const char *const keys[] = {"id", "name_ja", "name_en", "sector", "region", "capacity",
+                                       "tags", "rule", "collapse", "dynamics", NULL};
+    if (!seq) {  /* one node per sector, named after it */
+        m->nodes = calloc(m->nsectors, sizeof *m->nodes);
+        if (!m->nodes) return NOMEM(r);
+        for (size_t i = 0; i < m->nsectors; i++) {
+            dm_node *v = &m->nodes[i];
+            *v = defaults[i];
+            m->nnodes = i + 1;
+            v->id = dup_or(m->sectors[i].id);
+            v->name_ja = dup_or(m->sectors[i].name_ja);
+            v->name_en = dup_or(m->sectors[i].name_en);
+            if (!v->id || !v->name_ja || !v->name_en) return NOMEM(r);
+            v->sector = (int)i;
+            v->region = -1;
+            v->capacity = capacity[i];
+            v->line = m->sectors[i].line;
+        }
+        return 0;
+    }
+    if (yr_sequence(r, seq, "nodes")) return DM_EDATA;
+    size_t n = yr_len(seq);
+    if (n == 0) return yr_expected(r, seq, "nodes", "at least one node (or leave 'nodes' out)");
+    m->nodes = calloc(n, sizeof *m->nodes);
+    if (!m->nodes) return NOMEM(r);
+    for (size_t i = 0; i < n; i++) {
+        yaml_node_t *it = yr_at(r, seq, i), *x;
+        dm_node *v = &m->nodes[i];
+        m->nnodes = i + 1;
+        if (yr_mapping(r, it, "node", keys)) return DM_EDATA;
+        v->line = yr_line(it);
+        if (yr_need(r, it, "id", "node", &x) || yr_str(r, x, "node id", &v->id)) return DM_EDATA;
+        if (dm_model_node(m, v->id) != (int)i) return yr_fail(r, x, "node id '%s' is defined twice", v->id);
+        if (yr_need(r, it, "sector", "node", &x)) return DM_EDATA;
+        if ((v->sector = dm_model_sector(m, yr_text(x))) < 0)
+            return yr_expected(r, x, "node sector", "the id of a sector defined in 'sectors'");
+        char *keep_id = v->id;
+        int sector = v->sector, line = v->line;
+        *v = defaults[sector];
+        v->id = keep_id; v->sector = sector; v->line = line;
+        v->region = -1;
+        if ((x = yr_get(r, it, "region")) && (v->region = model_region(m, yr_text(x))) < 0)
+            return yr_expected(r, x, "node region", "the id of a region defined in 'regions'");
+        v->capacity = capacity[sector];
+        if ((x = yr_get(r, it, "capacity")) && yr_num(r, x, "capacity", 1e-300, 1e300, &v->capacity))
+            return DM_EDATA;
+        const dm_sector *s = &m->sectors[sector];
+        if ((x = yr_get(r, it, "name_en")) ? yr_str(r, x, "name_en", &v->name_en) : !(v->name_en = dup_or(s->name_en)))
+            return r->err->code ? DM_EDATA : NOMEM(r);
+        if ((x = yr_get(r, it, "name_ja")) ? yr_str(r, x, "name_ja", &v->name_ja) : !(v->name_ja = dup_or(s->name_ja)))
+            return r->err->code ? DM_EDATA : NOMEM(r);
+        if ((x = yr_get(r, it, "tags"))) {
+            yaml_node_t **ids;
+            if (yr_id_list(r, x, "tags", &ids, &v->ntags)) return DM_EDATA;
+            v->tags = calloc(v->ntags, sizeof *v->tags);
+            for (size_t t = 0; v->tags && t < v->ntags; t++) v->tags[t] = strdup(yr_text(ids[t]));
+            free(ids);
+            if (!v->tags) return NOMEM(r);
+        }
+        if (read_behaviour(r, it, "node", v)) return DM_EDATA;
+    }
+    return 0;
+}
+
+/* Resolves one provider reference: a node id (in a sector-level model, the sector id). */
+static int node_ref(yread *r, const dm_model *m, yaml_node_t *x, const char *what, int *out)
+{
+    if ((*out = dm_model_node(m, yr_text(x))) < 0)
+        return yr_expected(r, x, what, "the id of a node (or, without explicit nodes, of a sector)");
+    return 0;
+}
+
+static int read_buffer(yread *r, yaml_node_t *n, dm_model *m, dm_group *g, size_t *cap_resupply)
+{
+    static const char *const keys[] = {"duration", "refill", "resupply", "resupply_level", NULL};
+    yaml_node_t *x;
+    if (yr_mapping(r, n, "buffer", keys) || yr_need(r, n, "duration", "buffer", &x) ||
+        yr_dist(r, x, "buffer duration", 1, 0, 1e15, &g->buffer))
+        return DM_EDATA;
+    g->has_buffer = 1;
+    g->refill = 1.0;  /* assumption: a buffer refills as fast as it drained unless told */
+    if ((x = yr_get(r, n, "refill")) && yr_num(r, x, "buffer refill rate", 0, 1e9, &g->refill))
+        return DM_EDATA;
+    g->resupply_level = 0.5; /* assumption: a half-working fuel chain still delivers */
+    if ((x = yr_get(r, n, "resupply_level")) && yr_num(r, x, "resupply_level", 0, 1, &g->resupply_level))
+        return DM_EDATA;
+    g->resupply_first = m->nresupply;
+    if ((x = yr_get(r, n, "resupply"))) {
+        yaml_node_t **ids;
+        size_t k;
+        if (yr_id_list(r, x, "buffer resupply", &ids, &k)) return DM_EDATA;
+        if (m->nresupply + k > *cap_resupply) {
+            *cap_resupply = 2 * (m->nresupply + k);
+            int *p = realloc(m->resupply_node, *cap_resupply * sizeof *p);
+            if (!p) { free(ids); return NOMEM(r); }
+            m->resupply_node = p;
+        }
+        for (size_t i = 0; i < k; i++) {
+            if (node_ref(r, m, ids[i], "buffer resupply provider", &m->resupply_node[m->nresupply])) {
+                free(ids);
+                return DM_EDATA;
+            }
+            m->nresupply++;
+        }
+        g->nresupply = k;
+        free(ids);
+    }
+    return 0;
+}
+
+static int read_providers(yread *r, yaml_node_t *n, dm_model *m, dm_group *g, size_t *cap)
+{
+    size_t k = n && n->type == YAML_SEQUENCE_NODE ? yr_len(n) : 1;
+    if (n && n->type == YAML_SEQUENCE_NODE && k == 0)
+        return yr_expected(r, n, "providers", "at least one provider");
+    if (m->nprovider + k > *cap) {
+        *cap = 2 * (m->nprovider + k);
+        int *a = realloc(m->provider_node, *cap * sizeof *a);
+        if (!a) return NOMEM(r);
+        m->provider_node = a;
+        double *b = realloc(m->provider_share, *cap * sizeof *b);
+        if (!b) return NOMEM(r);
+        m->provider_share = b;
+    }
+    g->first = m->nprovider;
+    g->nproviders = k;
+    int explicit_shares = 0;
+    double sum = 0;
+    for (size_t i = 0; i < k; i++) {
+        yaml_node_t *it = n->type == YAML_SEQUENCE_NODE ? yr_at(r, n, i) : n;
+        size_t at = m->nprovider++;
+        m->provider_share[at] = 1.0 / (double)k;
+        if (it->type == YAML_MAPPING_NODE) {
+            static const char *const keys[] = {"node", "share", NULL};
+            yaml_node_t *x;
+            if (yr_mapping(r, it, "provider", keys) || yr_need(r, it, "node", "provider", &x) ||
+                node_ref(r, m, x, "provider", &m->provider_node[at]))
+                return DM_EDATA;
+            if ((x = yr_get(r, it, "share"))) {
+                if (yr_num(r, x, "provider share", 0, 1, &m->provider_share[at])) return DM_EDATA;
+                explicit_shares++;
+            }
+        } else if (it->type != YAML_SCALAR_NODE ||
+                   node_ref(r, m, it, "provider", &m->provider_node[at])) {
+            return r->err->code ? DM_EDATA : yr_expected(r, it, "provider", "a node id or {node, share}");
+        }
+        sum += m->provider_share[at];
+    }
+    if (explicit_shares && explicit_shares != (int)k)
+        return yr_fail(r, n, "providers: give a share for every provider or for none");
+    if (explicit_shares && g->mode == DM_MODE_SHARE && fabs(sum - 1.0) > 1e-6)
+        return yr_expected(r, n, "provider shares", "shares summing to 1");
+    return 0;
+}
+
+static int read_dependencies(yread *r, yaml_node_t *seq, dm_model *m)
+{
+    static const char *const keys[] = {"dependent", "providers", "mode", "strength", "lag",
+                                       "quorum", "buffer", "note", NULL};
+    if (!seq) return 0;
+    if (yr_sequence(r, seq, "dependencies")) return DM_EDATA;
+    size_t n = yr_len(seq), cap_p = 0, cap_r = 0;
+    m->groups = calloc(n ? n : 1, sizeof *m->groups);
+    if (!m->groups) return NOMEM(r);
+    for (size_t i = 0; i < n; i++) {
+        yaml_node_t *it = yr_at(r, seq, i), *x;
+        dm_group *g = &m->groups[i];
+        m->ngroups = i + 1;
+        if (yr_mapping(r, it, "dependency", keys)) return DM_EDATA;
+        g->line = yr_line(it);
+        g->column = (int)it->start_mark.column + 1;
+        if (yr_need(r, it, "dependent", "dependency", &x) || node_ref(r, m, x, "dependent", &g->dependent))
+            return DM_EDATA;
+        g->mode = DM_MODE_SHARE;
+        if ((x = yr_get(r, it, "mode"))) {
+            const char *s = yr_text(x);
+            if (strcmp(s, "share") == 0) g->mode = DM_MODE_SHARE;
+            else if (strcmp(s, "any") == 0) g->mode = DM_MODE_ANY;
+            else if (strcmp(s, "quorum") == 0) g->mode = DM_MODE_QUORUM;
+            else return yr_expected(r, x, "dependency mode", "share, any or quorum");
+        }
+        if (yr_need(r, it, "providers", "dependency", &x) || read_providers(r, x, m, g, &cap_p))
+            return DM_EDATA;
+        g->strength = 1.0;
+        if ((x = yr_get(r, it, "strength")) && yr_num(r, x, "strength", 0, 1, &g->strength)) return DM_EDATA;
+        if ((x = yr_get(r, it, "lag")) && yr_duration(r, x, "lag", &g->lag_s)) return DM_EDATA;
+        if ((x = yr_get(r, it, "quorum"))) {
+            static const char *const qk[] = {"count", "fraction", "level", NULL};
+            yaml_node_t *y;
+            if (g->mode != DM_MODE_QUORUM) return yr_fail(r, x, "quorum: only for mode quorum");
+            if (yr_mapping(r, x, "quorum", qk)) return DM_EDATA;
+            uint64_t c = 0;
+            if ((y = yr_get(r, x, "count")) && yr_u64(r, y, "quorum count", g->nproviders, &c)) return DM_EDATA;
+            g->quorum_count = (int)c;
+            if ((y = yr_get(r, x, "fraction")) && yr_num(r, y, "quorum fraction", 0, 1, &g->quorum_fraction))
+                return DM_EDATA;
+            if (!!yr_get(r, x, "count") == !!yr_get(r, x, "fraction"))
+                return yr_fail(r, x, "quorum: give exactly one of 'count' and 'fraction'");
+            g->quorum_level = 1.0;
+            if ((y = yr_get(r, x, "level")) && yr_num(r, y, "quorum level", 0, 1, &g->quorum_level))
+                return DM_EDATA;
+        } else if (g->mode == DM_MODE_QUORUM) {
+            return yr_fail(r, it, "dependency: mode quorum needs 'quorum: {count: K | fraction: F, level: L}'");
+        }
+        if ((x = yr_get(r, it, "buffer")) && read_buffer(r, x, m, g, &cap_r)) return DM_EDATA;
+    }
+    return 0;
+}
+
+/* A cycle of zero-lag dependencies through a node with relax dynamics cannot settle within
+ * a tick: relax moves a fraction k per tick, so the loop would chase itself. The dynamic
+ * IIM (Lian & Haimes 2006) is a difference equation, q(t+1) = q(t) + K(A q(t) + c - q(t)):
+ * its interactions take one step, i.e. a lag of one tick. Found with igraph's strongly
+ * connected components (serial code, at load time). */
+static int check_zero_lag_cycles(yread *r, dm_model *m)
+{
+    igraph_vector_int_t edges, membership, csize;
+    igraph_t graph;
+    igraph_integer_t ncomp;
+    int rc = 0;
+    if (igraph_vector_int_init(&edges, 0)) return NOMEM(r);
+    for (size_t g = 0; g < m->ngroups; g++) {
+        if (m->groups[g].lag_s != 0) continue;
+        for (size_t p = 0; p < m->groups[g].nproviders; p++) {
+            igraph_vector_int_push_back(&edges, m->provider_node[m->groups[g].first + p]);
+            igraph_vector_int_push_back(&edges, m->groups[g].dependent);
+        }
+    }
+    if (igraph_create(&graph, &edges, (igraph_integer_t)m->nnodes, IGRAPH_DIRECTED)) {
+        igraph_vector_int_destroy(&edges);
+        return NOMEM(r);
+    }
+    igraph_vector_int_init(&membership, 0);
+    igraph_vector_int_init(&csize, 0);
+    if (igraph_connected_components(&graph, &membership, &csize, &ncomp, IGRAPH_STRONG)) {
+        rc = dm_error_set(r->err, DM_ESOFTWARE, r->file, 0, 0, "igraph: strongly connected components failed");
+        goto done;
+    }
+    for (size_t g = 0; g < m->ngroups && !rc; g++) {
+        const dm_group *gr = &m->groups[g];
+        if (gr->lag_s != 0) continue;
+        for (size_t p = 0; p < gr->nproviders && !rc; p++) {
+            int u = m->provider_node[gr->first + p], v = gr->dependent;
+            igraph_integer_t cu = VECTOR(membership)[u], cv = VECTOR(membership)[v];
+            int on_cycle = (u == v) || (cu == cv && VECTOR(csize)[cu] > 1);
+            if (!on_cycle) continue;
+            for (size_t w = 0; w < m->nnodes; w++) {
+                if (VECTOR(membership)[w] == cv && m->nodes[w].dynamics == DM_DYN_RELAX) {
+                    rc = dm_error_set(r->err, DM_EDATA, r->file, gr->line, gr->column,
+                        "dependency of '%s' on '%s': expected a lag of at least one tick, found a "
+                        "cycle of zero-lag dependencies through '%s', which has relax dynamics "
+                        "and cannot settle within a tick",
+                        m->nodes[v].id, m->nodes[u].id, m->nodes[w].id);
+                    break;
+                }
+            }
+        }
+    }
+done:
+    igraph_vector_int_destroy(&membership);
+    igraph_vector_int_destroy(&csize);
+    igraph_vector_int_destroy(&edges);
+    igraph_destroy(&graph);
+    return rc;
+}
+
+int dm_model_from_yaml(yread *r, yaml_node_t *root, dm_model **out)
+{
+    static const char *const keys[] = {"name", "description", "sectors", "regions", "nodes",
+                                       "dependencies", NULL};
+    dm_node *defaults = NULL;
+    double *capacity = NULL;
+    yaml_node_t *x;
+    *out = NULL;
+    dm_model *m = calloc(1, sizeof *m);
+    if (!m) return NOMEM(r);
+    if (yr_mapping(r, root, "model", keys)) goto fail;
+    if ((x = yr_get(r, root, "name")) ? yr_str(r, x, "model name", &m->name) : !(m->name = strdup("model")))
+        goto fail;
+    if ((x = yr_get(r, root, "description")) ? yr_str(r, x, "description", &m->description)
+                                             : !(m->description = strdup("")))
+        goto fail;
+    if (!(m->file = strdup(r->file))) goto fail;
+    if (yr_need(r, root, "sectors", "model", &x) || read_sectors(r, x, m, &defaults, &capacity) ||
+        read_regions(r, yr_get(r, root, "regions"), m) ||
+        read_nodes(r, yr_get(r, root, "nodes"), m, defaults, capacity) ||
+        read_dependencies(r, yr_get(r, root, "dependencies"), m) || check_zero_lag_cycles(r, m))
+        goto fail;
+    free(defaults);
+    free(capacity);
+    *out = m;
+    return 0;
+fail:
+    free(defaults);
+    free(capacity);
+    dm_model_free(m);
+    return r->err->code ? r->err->code : NOMEM(r);
+}
+
+int dm_model_parse(const char *text, size_t len, const char *file, dm_model **out, dm_error *err)
+{
+    yread r;
+    *out = NULL;
+    if (yr_open(&r, text, len, file, err)) { yr_close(&r); return err->code; }
+    int rc = dm_model_from_yaml(&r, yr_root(&r), out);
+    yr_close(&r);
+    return rc;
+}
+
+int dm_model_load(const char *path, dm_model **out, dm_error *err)
+{
+    size_t len;
+    char *text = dm_read_file(path, &len, err);
+    *out = NULL;
+    if (!text) return err->code;
+    int rc = dm_model_parse(text, len, path, out, err);
+    free(text);
+    return rc;
+}

@@ -1,0 +1,308 @@
+/* Loading scenarios (docs/scenario-format.md): the model they name, hazards with their
+ * node selections, horizon, tick, seed. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "domino/model.h"
+#include "loader.h"
+#include "yread.h"
+
+#define NOMEM(r) dm_error_set((r)->err, DM_ESOFTWARE, (r)->file, 0, 0, "out of memory")
+
+char *dm_read_file(const char *path, size_t *len, dm_error *err)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f) {
+        dm_error_set(err, DM_ENOINPUT, path, 0, 0, "cannot open: %s", strerror(errno));
+        return NULL;
+    }
+    char *buf = NULL;
+    size_t n = 0, cap = 0;
+    for (;;) {
+        if (cap - n < 65536) {
+            cap = cap ? 2 * cap : 65536;
+            char *b = realloc(buf, cap + 1);
+            if (!b) { free(buf); fclose(f); dm_error_set(err, DM_ESOFTWARE, path, 0, 0, "out of memory"); return NULL; }
+            buf = b;
+        }
+        size_t k = fread(buf + n, 1, cap - n, f);
+        n += k;
+        if (k == 0) break;
+    }
+    if (ferror(f)) {
+        free(buf);
+        fclose(f);
+        dm_error_set(err, DM_ENOINPUT, path, 0, 0, "cannot read: %s", strerror(errno));
+        return NULL;
+    }
+    fclose(f);
+    buf[n] = 0;
+    if (strlen(buf) != n) {
+        free(buf);
+        dm_error_set(err, DM_EDATA, path, 0, 0, "expected a YAML text file, found a NUL byte");
+        return NULL;
+    }
+    *len = n;
+    return buf;
+}
+
+const char *dm_hazard_kind_name(dm_hazard_kind k, int ja)
+{
+    /* The action plan's threat types (重要インフラ行動計画: サイバー攻撃, 非意図的要因, 自然災害等). */
+    static const char *const en[] = {"cyber attack", "unintentional failure", "natural disaster", "other"};
+    static const char *const jp[] = {"サイバー攻撃", "非意図的要因", "自然災害", "その他"};
+    return (ja ? jp : en)[k];
+}
+
+void dm_scenario_free(dm_scenario *s)
+{
+    if (!s) return;
+    for (size_t i = 0; i < s->nhazards; i++) {
+        dm_hazard *h = &s->hazards[i];
+        free(h->id); free(h->description); free(h->nodes);
+        dm_dist_free(&h->start);
+        dm_dist_free(&h->duration);
+    }
+    free(s->hazards);
+    dm_model_free(s->model);
+    free(s->name); free(s->description); free(s->file); free(s->text);
+    free(s);
+}
+
+static int in_list(yaml_node_t **ids, size_t n, const char *s)
+{
+    for (size_t i = 0; i < n; i++)
+        if (strcmp(yr_text(ids[i]), s) == 0) return 1;
+    return 0;
+}
+
+/* Selection: a node is selected when it matches every criterion given (sectors, regions,
+ * nodes, tags). Every id named must exist, so a typo is an error, not an empty set. */
+static int read_selection(yread *r, yaml_node_t *n, const dm_model *m, dm_hazard *h)
+{
+    static const char *const keys[] = {"sectors", "regions", "nodes", "tags", NULL};
+    static const char *const crit[] = {"sectors", "regions", "nodes", "tags"};
+    yaml_node_t **ids[4] = {0};
+    size_t nids[4] = {0};
+    int rc = 0;
+    if (yr_mapping(r, n, "hazard select", keys)) return DM_EDATA;
+    if (n->data.mapping.pairs.top == n->data.mapping.pairs.start)
+        return yr_fail(r, n, "hazard select: expected at least one of sectors, regions, nodes, tags");
+    for (int c = 0; c < 4 && !rc; c++) {
+        yaml_node_t *x = yr_get(r, n, crit[c]);
+        if (!x) continue;
+        if (yr_id_list(r, x, crit[c], &ids[c], &nids[c])) { rc = DM_EDATA; break; }
+        for (size_t i = 0; i < nids[c] && !rc; i++) {
+            const char *id = yr_text(ids[c][i]);
+            int found = 0;
+            if (c == 0) found = dm_model_sector(m, id) >= 0;
+            for (size_t j = 0; c == 1 && j < m->nregions; j++) found |= !strcmp(m->regions[j].id, id);
+            if (c == 2) found = dm_model_node(m, id) >= 0;
+            for (size_t v = 0; c == 3 && v < m->nnodes; v++)
+                for (size_t t = 0; t < m->nodes[v].ntags; t++) found |= !strcmp(m->nodes[v].tags[t], id);
+            if (!found) {
+                char expected[64];
+                snprintf(expected, sizeof expected, "one of the model's %s", crit[c]);
+                rc = yr_expected(r, ids[c][i], crit[c], expected);
+            }
+        }
+    }
+    if (!rc) {
+        h->nodes = malloc(m->nnodes * sizeof *h->nodes);
+        if (!h->nodes) rc = NOMEM(r);
+    }
+    for (size_t v = 0; !rc && v < m->nnodes; v++) {
+        const dm_node *nd = &m->nodes[v];
+        int ok = 1;
+        if (ids[0]) ok &= in_list(ids[0], nids[0], m->sectors[nd->sector].id);
+        if (ids[1]) ok &= nd->region >= 0 && in_list(ids[1], nids[1], m->regions[nd->region].id);
+        if (ids[2]) ok &= in_list(ids[2], nids[2], nd->id);
+        if (ids[3]) {
+            int any = 0;
+            for (size_t t = 0; t < nd->ntags; t++) any |= in_list(ids[3], nids[3], nd->tags[t]);
+            ok &= any;
+        }
+        if (ok) h->nodes[h->nnodes++] = (int)v;
+    }
+    if (!rc && h->nnodes == 0)
+        rc = yr_fail(r, n, "hazard select: the criteria together match no node");
+    for (int c = 0; c < 4; c++) free(ids[c]);
+    return rc;
+}
+
+static int read_hazards(yread *r, yaml_node_t *seq, dm_scenario *s)
+{
+    static const char *const keys[] = {"id", "kind", "description", "select", "at", "severity",
+                                       "duration", NULL};
+    if (!seq) return 0;
+    if (yr_sequence(r, seq, "hazards")) return DM_EDATA;
+    size_t n = yr_len(seq);
+    s->hazards = calloc(n ? n : 1, sizeof *s->hazards);
+    if (!s->hazards) return NOMEM(r);
+    for (size_t i = 0; i < n; i++) {
+        yaml_node_t *it = yr_at(r, seq, i), *x;
+        dm_hazard *h = &s->hazards[i];
+        s->nhazards = i + 1;
+        if (yr_mapping(r, it, "hazard", keys)) return DM_EDATA;
+        h->line = yr_line(it);
+        if (yr_need(r, it, "id", "hazard", &x) || yr_str(r, x, "hazard id", &h->id)) return DM_EDATA;
+        for (size_t j = 0; j < i; j++)
+            if (!strcmp(s->hazards[j].id, h->id)) return yr_fail(r, x, "hazard id '%s' is used twice", h->id);
+        if ((x = yr_get(r, it, "description")) ? yr_str(r, x, "description", &h->description)
+                                               : !(h->description = strdup("")))
+            return r->err->code ? DM_EDATA : NOMEM(r);
+        if (yr_need(r, it, "kind", "hazard", &x)) return DM_EDATA;
+        static const char *const kinds[] = {"cyber attack", "unintentional failure",
+                                            "natural disaster", "other"};
+        static const char *const short_kinds[] = {"cyber", "failure", "disaster", "other"};
+        int k = -1;
+        for (int j = 0; j < 4; j++)
+            if (!strcmp(yr_text(x), kinds[j]) || !strcmp(yr_text(x), short_kinds[j])) k = j;
+        if (k < 0)
+            return yr_expected(r, x, "hazard kind",
+                               "cyber attack, unintentional failure, natural disaster or other");
+        h->kind = (dm_hazard_kind)k;
+        if (yr_need(r, it, "select", "hazard", &x) || read_selection(r, x, s->model, h)) return DM_EDATA;
+        h->start.kind = DM_DIST_FIXED;
+        if ((x = yr_get(r, it, "at")) && yr_dist(r, x, "hazard time 'at'", 1, 0, 1e15, &h->start))
+            return DM_EDATA;
+        h->severity = 1.0;
+        if ((x = yr_get(r, it, "severity")) && yr_num(r, x, "severity", 0, 1, &h->severity)) return DM_EDATA;
+        if ((x = yr_get(r, it, "duration"))) {
+            h->has_duration = 1;
+            if (yr_dist(r, x, "hazard duration", 1, 0, 1e15, &h->duration)) return DM_EDATA;
+        }
+    }
+    return 0;
+}
+
+/* The directory part of path, with a trailing slash ("" for none). */
+static void dir_of(const char *path, char *buf, size_t size)
+{
+    const char *slash = strrchr(path, '/');
+    size_t n = slash ? (size_t)(slash - path + 1) : 0;
+    if (n >= size) n = 0;
+    memcpy(buf, path, n);
+    buf[n] = 0;
+}
+
+static int ends_with(const char *s, const char *suffix)
+{
+    size_t a = strlen(s), b = strlen(suffix);
+    return a >= b && strcmp(s + a - b, suffix) == 0;
+}
+
+static int load_named_model(yread *r, yaml_node_t *x, dm_model **out)
+{
+    const char *name = yr_text(x);
+    if (ends_with(name, ".yaml") || ends_with(name, ".yml")) {
+        char path[4096], dir[2048];
+        dir_of(r->file, dir, sizeof dir);
+        snprintf(path, sizeof path, "%s%s", name[0] == '/' ? "" : dir, name);
+        dm_error sub;
+        dm_error_clear(&sub);
+        int rc = dm_model_load(path, out, &sub);
+        if (rc == DM_ENOINPUT)  /* say where the reference is, then what failed */
+            return dm_error_set(r->err, DM_ENOINPUT, r->file, yr_line(x), (int)x->start_mark.column + 1,
+                                "model: cannot open '%s': %s", path, sub.message);
+        if (rc) *r->err = sub;
+        return rc;
+    }
+    size_t len;
+    const char *text = dm_embedded(name, &len);
+    if (!text) return yr_expected(r, x, "model", "a path ending in .yaml or the name of an embedded model (japan-sectors)");
+    char file[300];
+    snprintf(file, sizeof file, "<embedded %s>", name);
+    return dm_model_parse(text, len, file, out, r->err);
+}
+
+int dm_scenario_parse(const char *text, size_t len, const char *file, dm_scenario **out, dm_error *err)
+{
+    static const char *const keys[] = {"name", "description", "model", "horizon", "tick", "seed",
+                                       "replicates", "hazards", NULL};
+    yread r;
+    yaml_node_t *root, *x;
+    *out = NULL;
+    dm_scenario *s = calloc(1, sizeof *s);
+    if (!s) return dm_error_set(err, DM_ESOFTWARE, file, 0, 0, "out of memory");
+    if (yr_open(&r, text, len, file, err)) goto fail;
+    root = yr_root(&r);
+    if (yr_mapping(&r, root, "scenario", keys)) goto fail;
+    if (!(s->file = strdup(file)) || !(s->text = malloc(len + 1))) { NOMEM(&r); goto fail; }
+    memcpy(s->text, text, len);
+    s->text[len] = 0;
+    if ((x = yr_get(&r, root, "name")) ? yr_str(&r, x, "scenario name", &s->name) : !(s->name = strdup("scenario")))
+        goto fail;
+    if ((x = yr_get(&r, root, "description")) ? yr_str(&r, x, "description", &s->description)
+                                              : !(s->description = strdup("")))
+        goto fail;
+    if (yr_need(&r, root, "model", "scenario", &x)) goto fail;
+    if (x->type != YAML_SCALAR_NODE) { yr_expected(&r, x, "model", "a file name or embedded model name"); goto fail; }
+    if (load_named_model(&r, x, &s->model)) goto fail;
+    s->tick_s = 60;
+    if ((x = yr_get(&r, root, "tick")) && yr_duration(&r, x, "tick", &s->tick_s)) goto fail;
+    if (s->tick_s <= 0) { yr_expected(&r, x, "tick", "a duration of at least 1s"); goto fail; }
+    s->horizon_s = 7 * 86400;
+    if ((x = yr_get(&r, root, "horizon")) && yr_duration(&r, x, "horizon", &s->horizon_s)) goto fail;
+    if (s->horizon_s < s->tick_s) { yr_expected(&r, x, "horizon", "a duration of at least one tick"); goto fail; }
+    s->seed = 1;
+    if ((x = yr_get(&r, root, "seed")) && yr_u64(&r, x, "seed", UINT64_MAX, &s->seed)) goto fail;
+    s->replicates = 1;
+    if ((x = yr_get(&r, root, "replicates")) && yr_u64(&r, x, "replicates", 1000000000ULL, &s->replicates))
+        goto fail;
+    if (s->replicates == 0) { yr_expected(&r, x, "replicates", "at least 1"); goto fail; }
+    if (read_hazards(&r, yr_get(&r, root, "hazards"), s)) goto fail;
+    yr_close(&r);
+    *out = s;
+    return 0;
+fail:
+    yr_close(&r);
+    dm_scenario_free(s);
+    return err->code ? err->code : dm_error_set(err, DM_ESOFTWARE, file, 0, 0, "out of memory");
+}
+
+int dm_scenario_load(const char *path, dm_scenario **out, dm_error *err)
+{
+    size_t len;
+    char *text = dm_read_file(path, &len, err);
+    *out = NULL;
+    if (!text) return err->code;
+    int rc = dm_scenario_parse(text, len, path, out, err);
+    free(text);
+    return rc;
+}
+
+int dm_scenario_default(dm_scenario **out, dm_error *err)
+{
+    size_t len;
+    const char *text = dm_embedded("default", &len);
+    return dm_scenario_parse(text, len, "<embedded scenarios/default.yaml>", out, err);
+}
+
+int dm_validate_file(const char *path, const char **kind, dm_error *err)
+{
+    size_t len;
+    char *text = dm_read_file(path, &len, err);
+    *kind = "file";
+    if (!text) return err->code;
+    /* A scenario names its model; a model has sectors. Decide by the top-level keys. */
+    yread r;
+    int rc = yr_open(&r, text, len, path, err);
+    int is_scenario = !rc && (yr_get(&r, yr_root(&r), "model") || yr_get(&r, yr_root(&r), "hazards"));
+    yr_close(&r);
+    if (!rc) {
+        *kind = is_scenario ? "scenario" : "model";
+        if (is_scenario) {
+            dm_scenario *s;
+            rc = dm_scenario_parse(text, len, path, &s, err);
+            dm_scenario_free(s);
+        } else {
+            dm_model *m;
+            rc = dm_model_parse(text, len, path, &m, err);
+            dm_model_free(m);
+        }
+    }
+    free(text);
+    return rc;
+}

@@ -1,0 +1,52 @@
+/* Internal: typed reading of a libyaml document with file:line:column errors.
+ * Each yr_* reader returns 0 on success or DM_EDATA after filling the error record. */
+#ifndef DOMINO_YREAD_H
+#define DOMINO_YREAD_H
+
+#include <stdint.h>
+#include <yaml.h>
+#include "domino/error.h"
+#include "domino/model.h"
+
+typedef struct yread {
+    yaml_document_t doc;
+    int loaded;
+    const char *file;
+    dm_error *err;
+} yread;
+
+int yr_open(yread *r, const char *text, size_t len, const char *file, dm_error *err);
+void yr_close(yread *r);
+yaml_node_t *yr_root(yread *r);
+
+/* Error at node n's position: "<what>: expected <expected>, found <found>". */
+int yr_fail(yread *r, const yaml_node_t *n, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+int yr_expected(yread *r, const yaml_node_t *n, const char *what, const char *expected);
+
+/* n must be a mapping whose keys are all in allowed (NULL-terminated), each once. */
+int yr_mapping(yread *r, yaml_node_t *n, const char *what, const char *const allowed[]);
+yaml_node_t *yr_get(yread *r, yaml_node_t *map, const char *key);
+/* Like yr_get, but a missing key is an error at the mapping. */
+int yr_need(yread *r, yaml_node_t *map, const char *key, const char *what, yaml_node_t **out);
+
+size_t yr_len(yaml_node_t *seq);
+yaml_node_t *yr_at(yread *r, yaml_node_t *seq, size_t i);
+int yr_sequence(yread *r, yaml_node_t *n, const char *what);
+
+int yr_str(yread *r, yaml_node_t *n, const char *what, char **out);      /* strdup'd */
+int yr_num(yread *r, yaml_node_t *n, const char *what, double lo, double hi, double *out);
+int yr_u64(yread *r, yaml_node_t *n, const char *what, uint64_t hi, uint64_t *out);
+int yr_duration(yread *r, yaml_node_t *n, const char *what, int64_t *out);
+/* A fixed value (a scalar) or {dist: NAME, ...} (see docs/scenario-format.md).
+ * is_duration: the values are durations with units, converted to seconds. */
+int yr_dist(yread *r, yaml_node_t *n, const char *what, int is_duration, double lo, double hi,
+            dm_dist *out);
+/* A scalar id or a list of scalar ids. *out is a malloc'd array of borrowed nodes. */
+int yr_id_list(yread *r, yaml_node_t *n, const char *what, yaml_node_t ***out, size_t *count);
+const char *yr_text(yaml_node_t *n); /* scalar text or "" */
+int yr_line(const yaml_node_t *n);
+
+void dm_dist_free(dm_dist *d);
+
+#endif

@@ -1,0 +1,27 @@
+#!/bin/sh
+# Installs the Debian 12 packages domino needs (only those missing), then configures and
+# builds with meson. Used by tools/run.sh and tools/test.sh; safe to run again.
+set -eu
+cd "$(dirname "$0")/.."
+
+PACKAGES="build-essential pkg-config meson ninja-build \
+  libigraph-dev libhdf5-dev hdf5-tools libgsl-dev libcriterion-dev libyaml-dev libjansson-dev \
+  libopenmpi-dev openmpi-bin locales"
+
+missing=""
+for p in $PACKAGES; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing="$missing $p"
+done
+if [ -n "$missing" ]; then
+  echo "setup: installing:$missing" >&2
+  SUDO=""
+  [ "$(id -u)" -eq 0 ] || SUDO="sudo"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends $missing >&2
+fi
+
+BUILD="${DOMINO_BUILD:-build}"
+if [ ! -f "$BUILD/build.ninja" ]; then
+  meson setup "$BUILD" --buildtype=release ${DOMINO_MESON_ARGS:-} >&2
+fi
+ninja -C "$BUILD" >&2
