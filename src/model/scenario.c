@@ -238,8 +238,14 @@ int dm_scenario_parse(const char *text, size_t len, const char *file, dm_scenari
                                               : !(s->description = strdup("")))
         goto fail;
     if (yr_need(&r, root, "model", "scenario", &x)) goto fail;
-    if (x->type != YAML_SCALAR_NODE) { yr_expected(&r, x, "model", "a file name or embedded model name"); goto fail; }
-    if (load_named_model(&r, x, &s->model)) goto fail;
+    if (x->type == YAML_MAPPING_NODE) {  /* a model written inline */
+        if (dm_model_from_yaml(&r, x, &s->model)) goto fail;
+    } else if (x->type != YAML_SCALAR_NODE) {
+        yr_expected(&r, x, "model", "a file name, an embedded model name or an inline model");
+        goto fail;
+    } else if (load_named_model(&r, x, &s->model)) {
+        goto fail;
+    }
     s->tick_s = 60;
     if ((x = yr_get(&r, root, "tick")) && yr_duration(&r, x, "tick", &s->tick_s)) goto fail;
     if (s->tick_s <= 0) { yr_expected(&r, x, "tick", "a duration of at least 1s"); goto fail; }

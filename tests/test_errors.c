@@ -1,0 +1,85 @@
+/* Every error path of the loaders: the message names file:line:column, what was expected
+ * and what was found, and the code is 65 (bad data) or 66 (missing input). */
+#include "helpers.h"
+
+#define MODEL "model:\n  sectors:\n    - {id: A, name_en: A}\n    - {id: B, name_en: B}\n"
+
+static void expect_error(const char *yaml, int code, int line, int column, const char *needle)
+{
+    dm_error e = load_error(yaml);
+    cr_expect_eq(e.code, code, "code %d, expected %d (%s)", e.code, code, e.message);
+    cr_expect_eq(e.line, line, "line %d, expected %d (%s)", e.line, line, e.message);
+    if (column) cr_expect_eq(e.column, column, "column %d, expected %d (%s)", e.column, column, e.message);
+    cr_expect(strstr(e.message, needle) != NULL, "message '%s' lacks '%s'", e.message, needle);
+    cr_expect_str_eq(e.file, "bad.yaml");
+}
+
+Test(errors, unknown_key)
+{
+    expect_error(MODEL "horizon: 1d\nhorizn: 2d\n", 65, 6, 1, "unknown key 'horizn'");
+    expect_error(MODEL "hazards:\n  - {id: h, kind: other, select: {sectors: [A]}, sevrity: 1}\n",
+                 65, 6, 50, "expected one of");
+}
+
+Test(errors, wrong_type)
+{
+    expect_error(MODEL "seed: [1, 2]\n", 65, 5, 7, "found a list");
+    expect_error(MODEL "  dependencies:\n    - {dependent: B, providers: A, strength: strong}\n",
+                 65, 6, 46, "expected a number in [0, 1], found 'strong'");
+}
+
+Test(errors, dangling_references)
+{
+    expect_error(MODEL "  dependencies:\n    - {dependent: B, providers: ELECC}\n", 65, 6, 33, "found 'ELECC'");
+    expect_error(MODEL "hazards:\n  - {id: h, kind: other, select: {sectors: [X]}}\n", 65, 6, 45, "found 'X'");
+}
+
+Test(errors, durations)
+{
+    expect_error(MODEL "horizon: -3d\n", 65, 5, 10, "duration with a unit");
+    expect_error(MODEL "horizon: 36\n", 65, 5, 10, "found '36'");
+    expect_error(MODEL "  dependencies:\n    - {dependent: B, providers: A, lag: 5 parsecs}\n", 65, 6, 41, "lag");
+}
+
+Test(errors, probability_outside_unit_interval)
+{
+    expect_error(MODEL "hazards:\n  - {id: h, kind: other, select: {sectors: [A]}, severity: 1.5}\n",
+                 65, 6, 60, "expected a number in [0, 1], found '1.5'");
+}
+
+Test(errors, zero_lag_cycle_that_cannot_settle)
+{
+    expect_error("model:\n  sectors:\n    - {id: A, name_en: A, dynamics: {kind: relax, k: 0.5}}\n"
+                 "    - {id: B, name_en: B}\n  dependencies:\n"
+                 "    - {dependent: A, providers: B}\n    - {dependent: B, providers: A}\n",
+                 65, 6, 7, "cycle of zero-lag dependencies");
+}
+
+Test(errors, not_yaml_and_empty)
+{
+    expect_error("model: [unclosed\n", 65, 2, 0, "not valid YAML");
+    expect_error("", 65, 1, 1, "empty");
+    expect_error("- a list\n", 65, 1, 1, "expected a mapping");
+}
+
+Test(errors, duplicates_and_kinds)
+{
+    expect_error("model:\n  sectors:\n    - {id: A, name_en: A}\n    - {id: A, name_en: B}\n", 65, 4, 12, "defined twice");
+    expect_error(MODEL "hazards:\n  - {id: h, kind: meteor, select: {sectors: [A]}}\n", 65, 6, 19, "cyber attack");
+    expect_error(MODEL "hazards:\n  - {id: h, kind: other, select: {sectors: [A]}}\n  - {id: h, kind: other, select: {sectors: [A]}}\n",
+                 65, 7, 10, "used twice");
+}
+
+Test(errors, missing_files)
+{
+    dm_scenario *s;
+    dm_error e;
+    dm_error_clear(&e);
+    cr_expect_eq(dm_scenario_load("/nonexistent/scenario.yaml", &s, &e), 66);
+    cr_expect_str_eq(e.file, "/nonexistent/scenario.yaml");
+    /* a scenario naming a model file that is not there: 66, at the reference */
+    dm_error f = load_error("model: missing-model.yaml\n");
+    cr_expect_eq(f.code, 66);
+    cr_expect_eq(f.line, 1);
+    cr_expect_eq(f.column, 8);
+}

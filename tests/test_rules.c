@@ -1,0 +1,248 @@
+/* Each rule of DESIGN.md ("What a node computes") on a model small enough to check on
+ * paper. Tick = 1 min unless said; times in the comments are T+h:mm. */
+#include <math.h>
+#include "helpers.h"
+
+#define TWO_SECTORS "model:\n  sectors:\n    - {id: A, name_en: A}\n    - {id: B, name_en: B}\n    - {id: C, name_en: C}\n"
+#define HAZARD_A(dur) "hazards:\n  - {id: h, kind: other, select: {sectors: [A]}, duration: " dur "}\n"
+
+Test(buffer, exhaustion_time)
+{
+    /* A is out 0:00-10:00. B runs on a 3 h buffer: covered at ticks 0..179, down at 3:00
+     * (tick 180), back when A returns at 10:00 (tick 600). */
+    sim x = simulate(TWO_SECTORS
+        "  dependencies:\n    - {dependent: B, providers: A, buffer: {duration: 3h}}\n"
+        "horizon: 12h\n" HAZARD_A("10h"));
+    cr_expect_eq(first_event(&x, "B", DM_EV_BUFFER_ENGAGED), 0);
+    cr_expect_eq(first_event(&x, "B", DM_EV_BUFFER_EXHAUSTED), 180);
+    cr_expect_eq(first_event(&x, "B", DM_EV_DOWN), 180);
+    cr_expect_eq(first_event(&x, "B", DM_EV_RESTORED), 600);
+    sim_free(&x);
+}
+
+Test(buffer, resupply_holds_then_drains)
+{
+    /* B's 2 h buffer is resupplied by C. A is out 0:00-10:00; C is cut at 5:00 (second
+     * hazard). The buffer holds at 2 h until 5:00, then drains: B down at 7:00. */
+    sim x = simulate(TWO_SECTORS
+        "  dependencies:\n    - {dependent: B, providers: A, buffer: {duration: 2h, resupply: [C]}}\n"
+        "horizon: 12h\n" HAZARD_A("10h")
+        "  - {id: c, kind: other, select: {sectors: [C]}, at: 5h, duration: 1d}\n");
+    cr_expect_eq(first_event(&x, "B", DM_EV_BUFFER_HELD), 0);
+    cr_expect_eq(first_event(&x, "B", DM_EV_BUFFER_DRAINING), 300);
+    cr_expect_eq(first_event(&x, "B", DM_EV_DOWN), 420);
+    sim_free(&x);
+}
+
+Test(buffer, refill_rate)
+{
+    /* A out 0:00-1:00 and again from 3:00. B's 2 h buffer drains to 1 h by 1:00, refills
+     * at 0.25 per tick for 2 h (+0.5 h: 1.5 h left at 3:00), then drains: down at 4:30. */
+    sim x = simulate(TWO_SECTORS
+        "  dependencies:\n    - {dependent: B, providers: A, buffer: {duration: 2h, refill: 0.25}}\n"
+        "horizon: 12h\n" HAZARD_A("1h")
+        "  - {id: again, kind: other, select: {sectors: [A]}, at: 3h}\n");
+    cr_expect_eq(first_event(&x, "B", DM_EV_DOWN), 270);
+    sim_free(&x);
+}
+
+Test(propagation, lag)
+{
+    /* B sees A's level 30 min late: down at 0:30, restored at 10:30 (A back at 10:00). */
+    sim x = simulate(TWO_SECTORS
+        "  dependencies:\n    - {dependent: B, providers: A, lag: 30min}\n"
+        "horizon: 12h\n" HAZARD_A("10h"));
+    cr_expect_eq(first_event(&x, "B", DM_EV_DOWN), 30);
+    cr_expect_eq(first_event(&x, "B", DM_EV_RESTORED), 630);
+    sim_free(&x);
+}
+
+Test(propagation, zero_lag_chain_settles_in_the_same_tick)
+{
+    sim x = simulate(TWO_SECTORS
+        "  dependencies:\n    - {dependent: B, providers: A}\n    - {dependent: C, providers: B}\n"
+        "horizon: 1h\n" HAZARD_A("10h"));
+    cr_expect_eq(first_event(&x, "C", DM_EV_DOWN), 0);
+    sim_free(&x);
+}
+
+Test(propagation, quiet_ticks_are_skipped)
+{
+    /* A week at 1 s ticks with two changes: only the ticks with events are visited. */
+    sim x = simulate(TWO_SECTORS
+        "  dependencies:\n    - {dependent: B, providers: A}\n"
+        "tick: 1s\nhorizon: 7d\n" HAZARD_A("3d"));
+    cr_expect_eq(x.r->ticks_processed, 2);
+    sim_free(&x);
+}
+
+#define GROUP_MODEL(mode, extra) \
+    "model:\n  sectors:\n    - {id: A1, name_en: A1}\n    - {id: A2, name_en: A2}\n" \
+    "    - {id: A3, name_en: A3}\n    - {id: B, name_en: B}\n" \
+    "  dependencies:\n    - {dependent: B, mode: " mode ", providers: " extra "}\n"
+
+Test(groups, share)
+{
+    /* sigma = min(1, 0.6 s_A1 + 0.4 s_A2); A1 lost: sigma = 0.4 = B's level. */
+    sim x = simulate(GROUP_MODEL("share", "[{node: A1, share: 0.6}, {node: A2, share: 0.4}]")
+        "hazards:\n  - {id: h, kind: other, select: {nodes: [A1]}}\n");
+    cr_expect_float_eq(level(&x, "B"), 0.4, 1e-12);
+    sim_free(&x);
+}
+
+Test(groups, any)
+{
+    /* Full redundancy: B keeps full service while either provider is up. */
+    sim x = simulate(GROUP_MODEL("any", "[A1, A2]")
+        "hazards:\n  - {id: h, kind: other, select: {nodes: [A1]}}\n"
+        "  - {id: h2, kind: other, select: {nodes: [A2]}, at: 1h}\n");
+    cr_expect_eq(first_event(&x, "B", DM_EV_DOWN), 60);
+    cr_expect_eq(count_events(&x, "B", DM_EV_DEGRADED), 0);
+    sim_free(&x);
+}
+
+Test(groups, quorum)
+{
+    /* At least 2 of 3 providers at level >= 1: one lost at 0:00 is fine, two at 1:00 is not. */
+    sim x = simulate(GROUP_MODEL("quorum", "[A1, A2, A3], quorum: {count: 2, level: 1}")
+        "hazards:\n  - {id: h, kind: other, select: {nodes: [A1]}}\n"
+        "  - {id: h2, kind: other, select: {nodes: [A2]}, at: 1h, severity: 0.1}\n");
+    cr_expect_eq(first_event(&x, "B", DM_EV_DOWN), 60);
+    sim_free(&x);
+}
+
+#define RULE_MODEL(rule, w1, w2) \
+    "model:\n  sectors:\n    - {id: A1, name_en: A1}\n    - {id: A2, name_en: A2}\n" \
+    "    - {id: B, name_en: B, rule: " rule "}\n" \
+    "  dependencies:\n    - {dependent: B, providers: A1, strength: " w1 "}\n" \
+    "    - {dependent: B, providers: A2, strength: " w2 "}\n" \
+    "hazards:\n  - {id: h, kind: other, select: {sectors: [A1, A2]}}\n"
+
+Test(rules, min_product_linear)
+{
+    /* Both providers lost; alphas 1 - 0.2 = 0.8 and 1 - 0.3 = 0.7.
+     * min: 0.7; product: 0.56; linear: 1 - (0.2 + 0.3) = 0.5. */
+    sim a = simulate(RULE_MODEL("min", "0.2", "0.3"));
+    sim b = simulate(RULE_MODEL("product", "0.2", "0.3"));
+    sim c = simulate(RULE_MODEL("linear", "0.2", "0.3"));
+    cr_expect_float_eq(level(&a, "B"), 0.7, 1e-12);
+    cr_expect_float_eq(level(&b, "B"), 0.56, 1e-12);
+    cr_expect_float_eq(level(&c, "B"), 0.5, 1e-12);
+    sim_free(&a); sim_free(&b); sim_free(&c);
+    /* linear inoperability saturates at 1: 0.7 + 0.6 > 1 gives level 0 */
+    sim d = simulate(RULE_MODEL("linear", "0.7", "0.6"));
+    cr_expect_float_eq(level(&d, "B"), 0.0, 1e-12);
+    sim_free(&d);
+}
+
+Test(rules, collapse_threshold)
+{
+    /* in = 0.5 (strength 0.5, provider lost) is below the collapse threshold 0.6: level 0;
+     * at 0.4 the same node keeps its 0.5. */
+    const char *fmt = "model:\n  sectors:\n    - {id: A, name_en: A}\n    - {id: B, name_en: B, collapse: %s}\n"
+                      "  dependencies:\n    - {dependent: B, providers: A, strength: 0.5}\n"
+                      "hazards:\n  - {id: h, kind: other, select: {sectors: [A]}}\n";
+    char yaml[512];
+    snprintf(yaml, sizeof yaml, fmt, "0.6");
+    sim x = simulate(yaml);
+    cr_expect_float_eq(level(&x, "B"), 0.0, 1e-12);
+    cr_expect_eq(first_event(&x, "B", DM_EV_COLLAPSED), 0);
+    sim_free(&x);
+    snprintf(yaml, sizeof yaml, fmt, "0.4");
+    x = simulate(yaml);
+    cr_expect_float_eq(level(&x, "B"), 0.5, 1e-12);
+    sim_free(&x);
+}
+
+Test(dynamics, restart_and_ramp)
+{
+    /* A out 0:00-1:00. B restarts 30 min after its input returns (1:30), then ramps
+     * linearly over 60 min: level (t - 90)/60 at minute t, full at 2:30. With horizon
+     * 2:01 the last tick is 2:00: level 30/60 = 0.5. */
+    const char *yaml = "model:\n  sectors:\n    - {id: A, name_en: A}\n"
+        "    - {id: B, name_en: B, dynamics: {kind: step, restart: 30min, ramp: 1h}}\n"
+        "  dependencies:\n    - {dependent: B, providers: A}\n"
+        "horizon: %s\nhazards:\n  - {id: h, kind: other, select: {sectors: [A]}, duration: 1h}\n";
+    char y[600];
+    snprintf(y, sizeof y, yaml, "121min");
+    sim x = simulate(y);
+    cr_expect_eq(first_event(&x, "B", DM_EV_RESTARTING), 60);
+    cr_expect_float_eq(level(&x, "B"), 0.5, 1e-12);
+    sim_free(&x);
+    snprintf(y, sizeof y, yaml, "4h");
+    x = simulate(y);
+    cr_expect_eq(first_event(&x, "B", DM_EV_RESTORED), 150);
+    sim_free(&x);
+}
+
+Test(dynamics, relax)
+{
+    /* s <- s + k (tau - s) once per tick with k = 0.5 and tau = 0 from tick 0:
+     * 0.5 after tick 0, 0.25 after tick 1, 0.125 after tick 2 (horizon 3 ticks). */
+    sim x = simulate("model:\n  sectors:\n    - {id: A, name_en: A}\n"
+        "    - {id: B, name_en: B, dynamics: {kind: relax, k: 0.5}}\n"
+        "  dependencies:\n    - {dependent: B, providers: A}\n"
+        "horizon: 3min\nhazards:\n  - {id: h, kind: other, select: {sectors: [A]}}\n");
+    cr_expect_float_eq(level(&x, "B"), 0.125, 1e-15);
+    sim_free(&x);
+}
+
+Test(hazards, damage_and_repair)
+{
+    /* Severity 0.3 for 2 h: level 0.7, restored at 2:00. */
+    sim x = simulate(TWO_SECTORS "horizon: 3h\nhazards:\n"
+        "  - {id: h, kind: natural disaster, select: {sectors: [A]}, at: 10min, severity: 0.3, duration: 2h}\n");
+    cr_expect_eq(first_event(&x, "A", DM_EV_DEGRADED), 10);
+    cr_expect_eq(first_event(&x, "A", DM_EV_RESTORED), 130);
+    sim_free(&x);
+}
+
+Test(hazards, drawn_durations_are_reproducible)
+{
+    /* A lognormal duration drawn per replicate: the same seed and replicate give the same
+     * draw; other replicates differ. */
+    const char *yaml = TWO_SECTORS "seed: 42\nhazards:\n"
+        "  - {id: h, kind: other, select: {sectors: [A]}, duration: {dist: lognormal, median: 6h, sigma: 0.5}}\n";
+    sim a = simulate(yaml), b = simulate(yaml);
+    cr_expect_eq(a.r->hazard_end[0], b.r->hazard_end[0]);
+    double first = a.r->hazard_end[0];
+    dm_error err;
+    dm_engine_run(a.eng, 1, &err);
+    cr_expect_neq(a.r->hazard_end[0], first);
+    cr_expect_gt(first, 0);
+    sim_free(&a); sim_free(&b);
+}
+
+/* Static inoperability input-output model, Haimes & Jiang (2001): q = A* q + c* with
+ * A* = [[0, 0.8], [0.2, 0]] and c* = (0, 0.6) has q = (I - A*)^-1 c* = (4/7, 5/7):
+ * q2 = 0.2 q1 + 0.6 and q1 = 0.8 q2 give q2 = 0.6 / 0.84 = 5/7, q1 = 4/7.
+ * In the engine: rule linear (inoperability adds up), the perturbation as damage, and a
+ * one-tick lag so each tick is one step of q(t+1) = A* q(t) + c*, contracting by
+ * sqrt(0.16) = 0.4 per tick. */
+Test(iim, haimes_jiang_2001)
+{
+    sim x = simulate("model:\n  sectors:\n"
+        "    - {id: S1, name_en: S1, rule: linear}\n    - {id: S2, name_en: S2, rule: linear}\n"
+        "  dependencies:\n"
+        "    - {dependent: S1, providers: S2, strength: 0.8, lag: 1min}\n"
+        "    - {dependent: S2, providers: S1, strength: 0.2, lag: 1min}\n"
+        "horizon: 2h\nhazards:\n  - {id: c, kind: other, select: {sectors: [S2]}, severity: 0.6}\n");
+    cr_expect_float_eq(1 - level(&x, "S1"), 4.0 / 7.0, 1e-6);
+    cr_expect_float_eq(1 - level(&x, "S2"), 5.0 / 7.0, 1e-6);
+    sim_free(&x);
+}
+
+Test(iim, relax_reaches_the_same_equilibrium)
+{
+    /* With relax dynamics (k = 0.3) the dynamic IIM settles at the same q. */
+    sim x = simulate("model:\n  sectors:\n"
+        "    - {id: S1, name_en: S1, rule: linear, dynamics: {kind: relax, k: 0.3}}\n"
+        "    - {id: S2, name_en: S2, rule: linear, dynamics: {kind: relax, k: 0.3}}\n"
+        "  dependencies:\n"
+        "    - {dependent: S1, providers: S2, strength: 0.8, lag: 1min}\n"
+        "    - {dependent: S2, providers: S1, strength: 0.2, lag: 1min}\n"
+        "horizon: 1d\nhazards:\n  - {id: c, kind: other, select: {sectors: [S2]}, severity: 0.6}\n");
+    cr_expect_float_eq(1 - level(&x, "S1"), 4.0 / 7.0, 1e-6);
+    cr_expect_float_eq(1 - level(&x, "S2"), 5.0 / 7.0, 1e-6);
+    sim_free(&x);
+}
