@@ -67,7 +67,7 @@ typedef struct line {
 } line;
 
 static void describe_event(const dm_scenario *sc, const dm_event *ev, const int64_t *since,
-                           dm_lang lang, line *out)
+                           const double *level, dm_lang lang, line *out)
 {
     const dm_model *m = sc->model;
     const int ja = lang == DM_LANG_JA;
@@ -129,8 +129,13 @@ static void describe_event(const dm_scenario *sc, const dm_event *ev, const int6
     if (causal && ev->cause_node >= 0) {
         char t[24];
         dm_format_time(since[ev->cause_node] >= 0 ? since[ev->cause_node] : ev->tick, sc->tick_s, t);
-        snprintf(out->cause, sizeof out->cause, ja ? "%sの停止（%s〜）による" : "because %s has been out since %s",
-                 node_name(m, ev->cause_node, lang), t);
+        int down = level[ev->cause_node] <= 1e-12;
+        if (ja)
+            snprintf(out->cause, sizeof out->cause, "%sの%s（%s〜）による", node_name(m, ev->cause_node, lang),
+                     down ? "停止" : "機能低下", t);
+        else
+            snprintf(out->cause, sizeof out->cause, "because %s has been %s since %s",
+                     node_name(m, ev->cause_node, lang), down ? "down" : "degraded", t);
     } else if (causal && ev->hazard >= 0) {
         snprintf(out->cause, sizeof out->cause, ja ? "「%s」の被害による" : "damage from '%s'", hz);
     }
@@ -202,7 +207,7 @@ static size_t build_lines(const dm_scenario *sc, const dm_engine_result *r, dm_l
         l->tick = ev->tick;
         l->node = ev->node;
         l->sector = m->nodes[ev->node].sector;
-        describe_event(sc, ev, since, lang, l);
+        describe_event(sc, ev, since, level, lang, l);
         int kind = ev->kind;
         if (kind == DM_EV_DEGRADED || kind == DM_EV_DOWN || kind == DM_EV_COLLAPSED) {
             if (level[ev->node] >= 1 - 1e-12) since[ev->node] = ev->tick;

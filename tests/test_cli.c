@@ -1,0 +1,169 @@
+/* The domino program end to end: golden outputs of every shipped scenario, exit codes of
+ * every error class, --json, --help and --version. $DOMINO is the program under test and
+ * $DOMINO_SOURCE the source tree (set by meson and tools/test.sh). */
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/wait.h>
+#include <jansson.h>
+#include "helpers.h"
+
+static const char *env(const char *name)
+{
+    const char *v = getenv(name);
+    cr_assert_not_null(v, "%s is not set: run through meson test or tools/test.sh", name);
+    return v;
+}
+
+/* Runs `$DOMINO args` from directory dir with stdout captured (stderr too when
+ * with_stderr); returns the exit status; *out is malloc'd. */
+static int domino(const char *dir, const char *args, int with_stderr, char **out)
+{
+    char cmd[4096];
+    snprintf(cmd, sizeof cmd, "cd '%s' && LANG=C LC_ALL= '%s' %s %s", dir, env("DOMINO"), args,
+             with_stderr ? "2>&1" : "2>/dev/null");
+    FILE *p = popen(cmd, "r");
+    cr_assert_not_null(p);
+    size_t cap = 1 << 16, n = 0;
+    char *buf = malloc(cap);
+    for (size_t k; (k = fread(buf + n, 1, cap - n - 1, p)) > 0;) {
+        n += k;
+        if (cap - n < 4096) buf = realloc(buf, cap *= 2);
+    }
+    buf[n] = 0;
+    int status = pclose(p);
+    *out = buf;
+    return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+static char *slurp(const char *path)
+{
+    FILE *f = fopen(path, "rb");
+    cr_assert_not_null(f, "cannot open %s (regenerate with tools/update-golden.sh)", path);
+    fseek(f, 0, SEEK_END);
+    long n = ftell(f);
+    fseek(f, 0, SEEK_SET);
+    char *buf = malloc((size_t)n + 1);
+    cr_assert_eq(fread(buf, 1, (size_t)n, f), (size_t)n);
+    buf[n] = 0;
+    fclose(f);
+    return buf;
+}
+
+static void golden(const char *scenario)
+{
+    char args[512], path[1024], *out;
+    const char *src = env("DOMINO_SOURCE");
+    snprintf(args, sizeof args, "run scenarios/%s.yaml --lang en", scenario);
+    cr_assert_eq(domino(src, args, 0, &out), 0);
+    snprintf(path, sizeof path, "%s/tests/golden/%s.txt", src, scenario);
+    char *expected = slurp(path);
+    cr_expect_str_eq(out, expected, "%s differs from its golden output (tools/update-golden.sh after checking the change)", scenario);
+    free(out);
+    free(expected);
+}
+
+Test(golden, default_scenario) { golden("default"); }
+Test(golden, telecom_carrier_outage) { golden("telecom-carrier-outage"); }
+Test(golden, fuel_supply_disruption) { golden("fuel-supply-disruption"); }
+Test(golden, water_control_compromise) { golden("water-control-compromise"); }
+
+Test(cli, run_without_argument_uses_the_embedded_default_from_any_directory)
+{
+    char *a, *b;
+    cr_assert_eq(domino("/", "run --lang en", 0, &a), 0);
+    cr_assert_eq(domino(env("DOMINO_SOURCE"), "run scenarios/default.yaml --lang en", 0, &b), 0);
+    /* identical but for the scenario file named nowhere in the output */
+    cr_expect_str_eq(a, b);
+    cr_expect(strstr(a, "Electric power") != NULL);
+    free(a);
+    free(b);
+}
+
+Test(cli, json_document)
+{
+    char *out;
+    cr_assert_eq(domino("/", "run --json", 0, &out), 0);
+    json_error_t jerr;
+    json_t *doc = json_loads(out, 0, &jerr);
+    cr_assert_not_null(doc, "not JSON: %s", jerr.text);
+    cr_expect_eq(json_integer_value(json_object_get(doc, "schema_version")), 1);
+    cr_expect_str_eq(json_string_value(json_object_get(doc, "scenario")), "default");
+    cr_expect_eq(json_integer_value(json_object_get(doc, "horizon_min")), 7 * 24 * 60);
+    cr_expect_eq(json_integer_value(json_object_get(doc, "tick_s")), 60);
+    json_t *sectors = json_object_get(doc, "sectors");
+    cr_assert_eq(json_array_size(sectors), 15);
+    int found_elec = 0;
+    for (size_t i = 0; i < 15; i++) {
+        json_t *s = json_array_get(sectors, i);
+        const char *keys[] = {"id", "name_en", "name_ja", "min_level", "final_level", "unserved_unit_hours", "breach"};
+        for (int k = 0; k < 7; k++) cr_expect_not_null(json_object_get(s, keys[k]), "sector lacks %s", keys[k]);
+        if (!strcmp(json_string_value(json_object_get(s, "id")), "ELEC")) {
+            found_elec = 1;
+            json_t *b = json_object_get(s, "breach");
+            /* power lost at T+0: the >= 100,000 kW level is confirmed after 10 min */
+            cr_expect_eq(json_integer_value(json_object_get(b, "onset_min")), 0);
+            cr_expect_eq(json_integer_value(json_object_get(b, "confirmed_min")), 10);
+            cr_expect_str_eq(json_string_value(json_object_get(s, "name_ja")), "電力");
+        }
+    }
+    cr_expect(found_elec);
+    json_decref(doc);
+    free(out);
+}
+
+Test(cli, exit_codes)
+{
+    char *out;
+    const char *src = env("DOMINO_SOURCE");
+    cr_expect_eq(domino(src, "", 1, &out), 2); free(out);
+    cr_expect_eq(domino(src, "frobnicate", 1, &out), 2); free(out);
+    cr_expect_eq(domino(src, "run --seed -4", 1, &out), 2); free(out);
+    cr_expect_eq(domino(src, "timeline --format pdf", 1, &out), 2); free(out);
+    cr_expect_eq(domino(src, "run a.yaml b.yaml", 1, &out), 2); free(out);
+    cr_expect_eq(domino(src, "run /nonexistent.yaml", 1, &out), 66);
+    cr_expect(strstr(out, "/nonexistent.yaml: cannot open") != NULL, "%s", out);
+    free(out);
+    cr_expect_eq(domino(src, "run tests/data/bad-model-ref.yaml", 1, &out), 66);
+    cr_expect(strstr(out, "tests/data/bad-model-ref.yaml:2:8:") != NULL, "%s", out);
+    free(out);
+    cr_expect_eq(domino(src, "run tests/data/bad-unknown-key.yaml", 1, &out), 65);
+    cr_expect(strstr(out, "tests/data/bad-unknown-key.yaml:8:5: hazard: unknown key 'duraton'") != NULL, "%s", out);
+    free(out);
+}
+
+Test(cli, validate)
+{
+    char *out;
+    const char *src = env("DOMINO_SOURCE");
+    cr_expect_eq(domino(src, "validate models/japan-sectors.yaml scenarios/default.yaml", 1, &out), 0);
+    cr_expect(strstr(out, "models/japan-sectors.yaml: ok (model)") != NULL, "%s", out);
+    cr_expect(strstr(out, "scenarios/default.yaml: ok (scenario)") != NULL, "%s", out);
+    free(out);
+    cr_expect_eq(domino(src, "validate scenarios/default.yaml tests/data/bad-unknown-key.yaml", 1, &out), 65);
+    free(out);
+}
+
+Test(cli, help_and_version)
+{
+    char *out;
+    cr_expect_eq(domino("/", "--version", 0, &out), 0);
+    cr_expect(strstr(out, "igraph 0.") && strstr(out, "GSL 2.") && strstr(out, "libyaml"), "%s", out);
+    free(out);
+    const char *cmds[] = {"run --help", "timeline --help", "validate --help", "--help"};
+    for (int i = 0; i < 4; i++) {
+        cr_expect_eq(domino("/", cmds[i], 0, &out), 0, "%s", cmds[i]);
+        cr_expect(strstr(out, "usage: domino") != NULL, "%s: %s", cmds[i], out);
+        free(out);
+    }
+}
+
+Test(cli, japanese_output)
+{
+    char *out;
+    cr_assert_eq(domino("/", "timeline --lang ja", 0, &out), 0);
+    cr_expect(strstr(out, "電力") && strstr(out, "サイバー攻撃"), "%s", out);
+    free(out);
+    cr_assert_eq(domino("/", "timeline --format csv --lang en", 0, &out), 0);
+    cr_expect(strncmp(out, "time,minutes,node,sector,event,cause\n", 37) == 0);
+    free(out);
+}
