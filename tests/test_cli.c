@@ -147,7 +147,7 @@ Test(cli, help_and_version)
 {
     char *out;
     cr_expect_eq(domino("/", "--version", 0, &out), 0);
-    cr_expect(strstr(out, "igraph 0.") && strstr(out, "GSL 2.") && strstr(out, "libyaml"), "%s", out);
+    cr_expect(strstr(out, "igraph 0.") && strstr(out, "GSL 2.") && strstr(out, "HDF5 1.") && strstr(out, "libyaml"), "%s", out);
     free(out);
     const char *cmds[] = {"run --help", "timeline --help", "validate --help", "--help"};
     for (int i = 0; i < 4; i++) {

@@ -5,6 +5,7 @@
 #include <igraph.h>
 #include <yaml.h>
 #include <jansson.h>
+#include <hdf5.h>
 #include "domino.h"
 #include "domino_config.h"
 
@@ -14,8 +15,10 @@ const char *dm_library_versions(char *buf, unsigned long size)
 {
     const char *ig = NULL;
     igraph_version(&ig, NULL, NULL, NULL);
-    snprintf(buf, size, "igraph %s\nGSL %s\nlibyaml %s\njansson %s\n", ig, gsl_version,
-             yaml_get_version_string(), JANSSON_VERSION);
+    unsigned h5maj = 0, h5min = 0, h5rel = 0;
+    H5get_libversion(&h5maj, &h5min, &h5rel);
+    snprintf(buf, size, "igraph %s\nGSL %s\nHDF5 %u.%u.%u\nlibyaml %s\njansson %s\n", ig, gsl_version,
+             h5maj, h5min, h5rel, yaml_get_version_string(), JANSSON_VERSION);
     return buf;
 }
 
