@@ -6,7 +6,7 @@ cd "$(dirname "$0")/.."
 
 PACKAGES="build-essential pkg-config meson ninja-build \
   libigraph-dev libhdf5-dev hdf5-tools libgsl-dev libcriterion-dev libyaml-dev libjansson-dev \
-  libopenmpi-dev openmpi-bin locales"
+  libopenmpi-dev openmpi-bin"
 
 missing=""
 for p in $PACKAGES; do

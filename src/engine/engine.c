@@ -365,8 +365,12 @@ static void settle(dm_engine *e, int64_t t)
         e->nnext = 0;
         for (size_t i = 0; i < e->nfront; i++) e->dirty[e->frontier[i]] = 0;
         long nf = (long)e->nfront;
-#pragma omp parallel for schedule(static) if (nf > 4096)
-        for (long i = 0; i < nf; i++) dm_node_evaluate(e, e->frontier[i], t);
+        if (nf > 4096) {  /* below this, starting a parallel region costs more than it saves */
+#pragma omp parallel for schedule(static)
+            for (long i = 0; i < nf; i++) dm_node_evaluate(e, e->frontier[i], t);
+        } else {
+            for (long i = 0; i < nf; i++) dm_node_evaluate(e, e->frontier[i], t);
+        }
         e->res.evaluations += (uint64_t)nf;
         for (size_t i = 0; i < e->nfront; i++) apply(e, e->frontier[i], t);
     }
