@@ -2,6 +2,7 @@
  * through the public API, runs the engine and renders. */
 #include <errno.h>
 #include <getopt.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -104,7 +105,8 @@ static int parse_run_options(const char *cmd, int argc, char **argv, const char 
             else return usage_error(cmd, "--format: expected text, md, csv or json, found '%s'", optarg);
             break;
         case 's':
-            if (parse_u64(optarg, &o->seed)) return usage_error(cmd, "--seed: expected a whole number >= 0, found '%s'", optarg);
+            if (parse_u64(optarg, &o->seed) || o->seed > INT64_MAX)
+                return usage_error(cmd, "--seed: expected a whole number in [0, 2^63 - 1], found '%s'", optarg);
             o->has_seed = 1;
             break;
         case 'r':

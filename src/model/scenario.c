@@ -253,7 +253,7 @@ int dm_scenario_parse(const char *text, size_t len, const char *file, dm_scenari
     if ((x = yr_get(&r, root, "horizon")) && yr_duration(&r, x, "horizon", &s->horizon_s)) goto fail;
     if (s->horizon_s < s->tick_s) { yr_expected(&r, x, "horizon", "a duration of at least one tick"); goto fail; }
     s->seed = 1;
-    if ((x = yr_get(&r, root, "seed")) && yr_u64(&r, x, "seed", UINT64_MAX, &s->seed)) goto fail;
+    if ((x = yr_get(&r, root, "seed")) && yr_u64(&r, x, "seed", INT64_MAX, &s->seed)) goto fail;
     s->replicates = 1;
     if ((x = yr_get(&r, root, "replicates")) && yr_u64(&r, x, "replicates", 1000000000ULL, &s->replicates))
         goto fail;
