@@ -48,15 +48,17 @@ void dm_engine_free(dm_engine *e)
 
 /* Counting sort of items into CSR buckets: start[b] .. start[b+1] holds the items with
  * key b, in their original order (so every derived order is deterministic). */
-static void bucket(size_t nbuckets, size_t nitems, const int *key, size_t *start, int *items)
+static int bucket(size_t nbuckets, size_t nitems, const int *key, size_t *start, int *items)
 {
+    size_t *fill = malloc((nbuckets + 1) * sizeof *fill);
+    if (!fill) return -1;
     memset(start, 0, (nbuckets + 1) * sizeof *start);
     for (size_t i = 0; i < nitems; i++) start[key[i] + 1]++;
     for (size_t b = 0; b < nbuckets; b++) start[b + 1] += start[b];
-    size_t *fill = malloc((nbuckets + 1) * sizeof *fill);
     memcpy(fill, start, (nbuckets + 1) * sizeof *fill);
     for (size_t i = 0; i < nitems; i++) items[fill[key[i]]++] = (int)i;
     free(fill);
+    return 0;
 }
 
 int dm_engine_new(const dm_scenario *sc, dm_engine **out, dm_error *err)
@@ -72,7 +74,7 @@ int dm_engine_new(const dm_scenario *sc, dm_engine **out, dm_error *err)
     size_t E = e->nedges = m->nprovider + m->nresupply;
     int64_t tick = sc->tick_s;
 
-    int *tmp_key = malloc((E + n + 1) * sizeof *tmp_key);
+    int *tmp_key = calloc(E + n + G + 1, sizeof *tmp_key);  /* sort keys, reused */
     size_t nhaz_refs = 0;
     for (size_t h = 0; h < H; h++) nhaz_refs += sc->hazards[h].nnodes;
     int ok = tmp_key && NEW(e->group_start, n + 1) && NEW(e->group_of, G) && NEW(e->out_start, n + 1) &&
@@ -103,7 +105,7 @@ int dm_engine_new(const dm_scenario *sc, dm_engine **out, dm_error *err)
 
     /* Groups by dependent; edges: providers of each group, then resupply providers. */
     for (size_t g = 0; g < G; g++) tmp_key[g] = m->groups[g].dependent;
-    bucket(n, G, tmp_key, e->group_start, e->group_of);
+    int sorted = bucket(n, G, tmp_key, e->group_start, e->group_of) == 0;
     size_t edge = 0;
     for (size_t g = 0; g < G; g++) {
         const dm_group *gr = &m->groups[g];
@@ -124,13 +126,13 @@ int dm_engine_new(const dm_scenario *sc, dm_engine **out, dm_error *err)
             e->edge_group[edge] = (int)g;
         }
     }
-    bucket(n, E, e->edge_from, e->out_start, e->out_edge);
+    sorted &= bucket(n, E, e->edge_from, e->out_start, e->out_edge) == 0;
     for (size_t v = 0; v < n; v++) {
         e->restart[v] = to_ticks((double)m->nodes[v].restart_s, tick);
         e->ramp[v] = to_ticks((double)m->nodes[v].ramp_s, tick);
         tmp_key[v] = m->nodes[v].sector;
     }
-    bucket(S, n, tmp_key, e->sector_start, e->sector_node);
+    sorted &= bucket(S, n, tmp_key, e->sector_start, e->sector_node) == 0;
     for (size_t s = 0; s < S; s++) {
         e->threshold_ticks[s] = to_ticks((double)m->sectors[s].duration_s, tick);
         for (size_t k = e->sector_start[s]; k < e->sector_start[s + 1]; k++)
@@ -141,7 +143,12 @@ int dm_engine_new(const dm_scenario *sc, dm_engine **out, dm_error *err)
         for (size_t i = 0; i < sc->hazards[h].nnodes; i++) e->haz_start[sc->hazards[h].nodes[i] + 1]++;
     for (size_t v = 0; v < n; v++) e->haz_start[v + 1] += e->haz_start[v];
     size_t *fill = malloc((n + 1) * sizeof *fill);
-    if (!fill) { free(tmp_key); dm_engine_free(e); return dm_error_set(err, DM_ESOFTWARE, NULL, 0, 0, "out of memory"); }
+    if (!fill || !sorted) {
+        free(fill);
+        free(tmp_key);
+        dm_engine_free(e);
+        return dm_error_set(err, DM_ESOFTWARE, NULL, 0, 0, "out of memory");
+    }
     memcpy(fill, e->haz_start, (n + 1) * sizeof *fill);
     for (size_t h = 0; h < H; h++)
         for (size_t i = 0; i < sc->hazards[h].nnodes; i++) e->haz_of[fill[sc->hazards[h].nodes[i]]++] = (int)h;
