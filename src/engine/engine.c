@@ -31,7 +31,7 @@ void dm_engine_free(dm_engine *e)
         e->group_start, e->group_of, e->out_start, e->out_edge, e->restart, e->ramp,
         e->sector_start, e->sector_node, e->haz_start, e->haz_of, e->edge_lag, e->g_edge,
         e->g_resupply_edge, e->edge_from, e->edge_group, e->edge_share, e->threshold_ticks,
-        e->sector_capacity, e->level, e->damage, e->root, e->damage_hazard, e->start_level,
+        e->sector_capacity, e->level, e->damage, e->damage_hazard, e->start_level,
         e->start_tick, e->rise_since, e->rise_from, e->pending_wake, e->seen, e->seen_root,
         e->buf_cap, e->buf_left0, e->buf_t0, e->buf_mode, e->g_flags, e->hazard_active,
         e->next_level, e->next_wake, e->next_cause, e->next_root, e->next_group,
@@ -82,7 +82,7 @@ int dm_engine_new(const dm_scenario *sc, dm_engine **out, dm_error *err)
         NEW(e->sector_node, n) && NEW(e->haz_start, n + 1) && NEW(e->haz_of, nhaz_refs) &&
         NEW(e->edge_lag, E) && NEW(e->g_edge, G) && NEW(e->g_resupply_edge, G) && NEW(e->edge_from, E) &&
         NEW(e->edge_group, E) && NEW(e->edge_share, E) && NEW(e->threshold_ticks, S) &&
-        NEW(e->sector_capacity, S) && NEW(e->level, n) && NEW(e->damage, n) && NEW(e->root, n) &&
+        NEW(e->sector_capacity, S) && NEW(e->level, n) && NEW(e->damage, n) &&
         NEW(e->damage_hazard, n) && NEW(e->start_level, n) && NEW(e->start_tick, n) &&
         NEW(e->rise_since, n) && NEW(e->rise_from, n) && NEW(e->pending_wake, n) && NEW(e->seen, E) &&
         NEW(e->seen_root, E) && NEW(e->buf_cap, G) && NEW(e->buf_left0, G) && NEW(e->buf_t0, G) &&
@@ -333,7 +333,6 @@ static void apply(dm_engine *e, int v, int64_t t)
         log_event(e, t, v, DM_EV_RISING, cause, group, root, now);
     }
     e->level[v] = now;
-    e->root[v] = root;
     e->sector_touched[node->sector] = 1;
     for (size_t k = e->out_start[v]; k < e->out_start[v + 1]; k++) {
         int edge = e->out_edge[k];
@@ -441,7 +440,7 @@ static void reset(dm_engine *e, uint64_t r)
     for (size_t v = 0; v < e->n; v++) {
         e->level[v] = 1;
         e->damage[v] = 0;
-        e->root[v] = e->damage_hazard[v] = -1;
+        e->damage_hazard[v] = -1;
         e->start_tick[v] = -1;
         e->rise_since[v] = -1;
         e->pending_wake[v] = -1;

@@ -43,7 +43,7 @@ struct dm_engine {
 
     /* per replicate: nodes */
     double *level, *damage;
-    int *root, *damage_hazard;
+    int *damage_hazard;              /* the hazard whose damage the node has, or -1 */
     double *start_level; int64_t *start_tick;   /* relax: level at the start of the tick */
     int64_t *rise_since; double *rise_from;     /* step: when the target rose, from what */
     int64_t *pending_wake;
