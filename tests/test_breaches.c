@@ -73,3 +73,27 @@ Test(breach, any_loss_and_percent_thresholds)
     cr_expect_eq(p->onset, 30);
     sim_free(&x);
 }
+
+Test(breach, two_separate_breaches_of_one_sector)
+{
+    /* Two 3 h losses of 50 % (1:00-4:00 and 5:00-8:00): two breaches, confirmed at 3:00
+     * and 7:00; the sector's first breach is the earlier one. */
+    sim x = simulate(
+        "model:\n  sectors:\n    - {id: B, name_en: B, unit: users, capacity: 1000,"
+        " threshold: {magnitude: 300, duration: 2h}}\n"
+        "horizon: 10h\nhazards:\n"
+        "  - {id: h1, kind: other, select: {sectors: [B]}, at: 1h, severity: 0.5, duration: 3h}\n"
+        "  - {id: h2, kind: other, select: {sectors: [B]}, at: 5h, severity: 0.5, duration: 3h}\n");
+    cr_assert_eq(x.r->nbreaches, 2);
+    cr_expect_eq(x.r->breaches[0].confirmed, 180);
+    cr_expect_eq(x.r->breaches[1].confirmed, 420);
+    cr_expect_eq(breach_of(&x, "B"), &x.r->breaches[0]);
+    char *text = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&text, &len);
+    dm_render_breach_table(f, x.sc, x.r, DM_LANG_EN);
+    fclose(f);
+    cr_expect(strstr(text, "again") && strstr(text, "T+05:00"), "%s", text);
+    free(text);
+    sim_free(&x);
+}

@@ -300,6 +300,17 @@ static void fmt_tick(const dm_scenario *sc, int64_t t, char *buf)
     else dm_format_time(t, sc->tick_s, buf);
 }
 
+/* Cells 2-5 of a breach table row (onset, confirmed, end, peak); "-" without a breach. */
+static void breach_cells(const dm_scenario *sc, const dm_breach *b, const char *unit, int ja, char cells[][64])
+{
+    fmt_tick(sc, b ? b->onset : -1, cells[2]);
+    fmt_tick(sc, b ? b->confirmed : -1, cells[3]);
+    if (b && b->end < 0) snprintf(cells[4], 64, "%s", ja ? "継続中" : "ongoing");
+    else fmt_tick(sc, b ? b->end : -1, cells[4]);
+    if (b) snprintf(cells[5], 64, "%.4g %s", b->peak, unit);
+    else snprintf(cells[5], 64, "-");
+}
+
 int dm_render_breach_table(FILE *out, const dm_scenario *sc, const dm_engine_result *r, dm_lang lang)
 {
     const dm_model *m = sc->model;
@@ -320,12 +331,7 @@ int dm_render_breach_table(FILE *out, const dm_scenario *sc, const dm_engine_res
         char cells[8][64];
         snprintf(cells[0], 64, "%s", "");
         snprintf(cells[1], 64, "%s", b ? (ja ? "あり" : "yes") : (ja ? "なし" : "no"));
-        fmt_tick(sc, b ? b->onset : -1, cells[2]);
-        fmt_tick(sc, b ? b->confirmed : -1, cells[3]);
-        if (b && b->end < 0) snprintf(cells[4], 64, "%s", ja ? "継続中" : "ongoing");
-        else fmt_tick(sc, b ? b->end : -1, cells[4]);
-        if (b) snprintf(cells[5], 64, "%.4g %s", b->peak, m->sectors[s].unit);
-        else snprintf(cells[5], 64, "-");
+        breach_cells(sc, b, m->sectors[s].unit, ja, cells);
         snprintf(cells[6], 64, "%.4g %s·h", sr->unserved_unit_hours, m->sectors[s].unit);
         snprintf(cells[7], 64, "%.1f%%", 100 * sr->min_level);
         pad(out, sector_name(m, (int)s, lang), w0 + 2);
@@ -333,12 +339,7 @@ int dm_render_breach_table(FILE *out, const dm_scenario *sc, const dm_engine_res
         fputc('\n', out);
         for (size_t k = 0; b && k < r->nbreaches; k++)  /* further breaches of the sector */
             if (r->breaches[k].sector == (int)s && &r->breaches[k] != b) {
-                const dm_breach *x = &r->breaches[k];
-                fmt_tick(sc, x->onset, cells[2]);
-                fmt_tick(sc, x->confirmed, cells[3]);
-                if (x->end < 0) snprintf(cells[4], 64, "%s", ja ? "継続中" : "ongoing");
-                else fmt_tick(sc, x->end, cells[4]);
-                snprintf(cells[5], 64, "%.4g %s", x->peak, m->sectors[s].unit);
+                breach_cells(sc, &r->breaches[k], m->sectors[s].unit, ja, cells);
                 pad(out, "", w0 + 2);
                 pad(out, ja ? "再" : "again", widths[1] + 2);
                 for (int c = 2; c < 6; c++) pad(out, cells[c], widths[c] + 2);
