@@ -61,6 +61,16 @@ typedef struct dm_result {
     double *hazard_start, *hazard_end; /* per hazard, ticks drawn for this replicate (end -1: none) */
     size_t nwarnings; char (*warnings)[200];
     uint64_t ticks_processed, evaluations;
+    uint64_t reallocations;        /* growths of the event log, breach list or calendar */
+
+    /* The output grid (dm_engine_set_output): the state at the end of ticks 0, interval,
+     * 2 interval, ... before the horizon, ntimes points. NULL when not stored. */
+    size_t ntimes; int64_t interval;
+    size_t nregions;               /* impact regions: the model's, or 1 ("all") */
+    double *sector_level;          /* [ntimes][nsectors]: L_S = 1 - U_S / capacity */
+    double *impact;                /* [ntimes][nregions][nsectors]: unserved fraction of the
+                                      cell's capacity; NaN for a cell without capacity */
+    double *node_level;            /* [ntimes][nnodes] */
 } dm_engine_result;
 
 typedef struct dm_engine dm_engine;
@@ -69,6 +79,15 @@ typedef struct dm_engine dm_engine;
  * ticks. O(nodes + dependencies). */
 int dm_engine_new(const dm_scenario *sc, dm_engine **out, dm_error *err);
 void dm_engine_free(dm_engine *e);
+
+/* What dm_engine_set_output records on the output grid. */
+enum { DM_STORE_SECTORS = 1, DM_STORE_MAPS = 2, DM_STORE_NODES = 4, DM_STORE_EVENTS = 8 };
+
+/* Records the flagged series (DM_STORE_SECTORS | DM_STORE_MAPS | DM_STORE_NODES) every
+ * interval ticks (>= 1) from the next run on. Allocates the series once, here. */
+int dm_engine_set_output(dm_engine *e, int64_t interval, unsigned store, dm_error *err);
+/* Number of points on a grid of the given interval over the scenario's horizon. */
+size_t dm_output_ntimes(const dm_scenario *sc, int64_t interval);
 
 /* Runs replicate r (random draws from the stream of (seed, r)). The results are valid
  * until the next run or dm_engine_free. Cost grows with the number of level changes,

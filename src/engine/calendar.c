@@ -11,6 +11,7 @@ int cal_init(calendar *c, size_t cap)
 {
     c->n = 0;
     c->next_seq = 0;
+    c->grows = 0;
     c->cap = cap ? cap : 64;
     c->heap = malloc(c->cap * sizeof *c->heap);
     return c->heap ? 0 : -1;
@@ -27,6 +28,7 @@ int cal_push(calendar *c, cal_event ev)
         if (!h) return -1;
         c->heap = h;
         c->cap *= 2;
+        c->grows++;
     }
     ev.seq = c->next_seq++;
     size_t i = c->n++;

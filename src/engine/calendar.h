@@ -22,6 +22,7 @@ typedef struct calendar {
     cal_event *heap;
     size_t n, cap;
     uint64_t next_seq;
+    uint64_t grows;   /* times the heap had to grow */
 } calendar;
 
 int cal_init(calendar *c, size_t cap);

@@ -15,8 +15,9 @@
 #include <string.h>
 #include <gsl/gsl_randist.h>
 #include "engine_internal.h"
+#include "streams.h"
 
-#define NEW(p, count) ((p) = calloc((count) ? (count) : 1, sizeof *(p)))
+#define NEW(p, count) ((p) = calloc((count) != 0 ? (count) : 1, sizeof *(p)))
 
 static int64_t to_ticks(double seconds, int64_t tick_s)
 {
@@ -38,7 +39,8 @@ void dm_engine_free(dm_engine *e)
         e->next_collapsed, e->next_restarting, e->dirty, e->frontier, e->frontier_next,
         e->sector_touched, e->unserved, e->acc_tick, e->in_run, e->run_start, e->run_peak,
         e->run_uh, e->res.events, e->res.breaches, e->res.sectors, e->res.hazard_start,
-        e->res.hazard_end, e->res.warnings,
+        e->res.hazard_end, e->res.warnings, e->res.sector_level, e->res.impact,
+        e->res.node_level, e->node_cell, e->cell_capacity, e->cell_unserved,
     };
     for (size_t i = 0; i < sizeof arrays / sizeof arrays[0]; i++) free(arrays[i]);
     cal_free(&e->cal);
@@ -96,7 +98,7 @@ int dm_engine_new(const dm_scenario *sc, dm_engine **out, dm_error *err)
         (e->cap_events = 1024, NEW(e->res.events, e->cap_events)) &&
         (e->cap_breaches = 64, NEW(e->res.breaches, e->cap_breaches)) &&
         (e->cap_warnings = 8, NEW(e->res.warnings, e->cap_warnings)) &&
-        cal_init(&e->cal, 4 * (E + H) + 64) == 0 && (e->rng = gsl_rng_alloc(gsl_rng_mt19937));
+        cal_init(&e->cal, 4 * (E + H) + 64) == 0 && (e->rng = dm_stream_new());
     if (!ok) {
         free(tmp_key);
         dm_engine_free(e);
@@ -160,17 +162,7 @@ int dm_engine_new(const dm_scenario *sc, dm_engine **out, dm_error *err)
     return 0;
 }
 
-/* ---- random draws: replicate r has its own stream, seeded from (seed, r) ---- */
-
-/* splitmix64 (Steele, Lea & Flood 2014): a bijective mixer, so distinct (seed, r) pairs
- * give well-spread, distinct generator seeds. */
-static uint64_t splitmix64(uint64_t x)
-{
-    x += 0x9e3779b97f4a7c15ULL;
-    x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ULL;
-    x = (x ^ (x >> 27)) * 0x94d049bb133111ebULL;
-    return x ^ (x >> 31);
-}
+/* ---- random draws (replicate r has its own stream: streams.c) ---- */
 
 static double draw(gsl_rng *rng, const dm_dist *d)
 {
@@ -210,6 +202,7 @@ static void log_event(dm_engine *e, int64_t t, int v, dm_event_kind kind, int ca
         if (!p) return;  /* the log is lossy only when memory is exhausted */
         e->res.events = p;
         e->cap_events *= 2;
+        e->res.reallocations++;
     }
     e->res.events[e->res.nevents++] = (dm_event){t, v, kind, cause, group, hazard, value};
 }
@@ -334,6 +327,7 @@ static void apply(dm_engine *e, int v, int64_t t)
     }
     e->level[v] = now;
     e->sector_touched[node->sector] = 1;
+    e->changed_since_sample = 1;
     for (size_t k = e->out_start[v]; k < e->out_start[v + 1]; k++) {
         int edge = e->out_edge[k];
         int64_t lag = e->edge_lag[edge];
@@ -391,6 +385,7 @@ static void push_breach(dm_engine *e, int s, int64_t end)
         if (!p) { warn(e, "out of memory: a breach was not recorded"); return; }
         e->res.breaches = p;
         e->cap_breaches *= 2;
+        e->res.reallocations++;
     }
     dm_breach *b = &e->res.breaches[e->res.nbreaches];
     *b = (dm_breach){s, e->run_start[s], e->run_start[s] + e->threshold_ticks[s], end, e->run_peak[s], e->run_uh[s]};
@@ -433,10 +428,89 @@ static void account(dm_engine *e, int s, int64_t t, int at_level)
     }
 }
 
+/* ---- the output grid: the state at the end of ticks 0, interval, 2 interval, ... ---- */
+
+size_t dm_output_ntimes(const dm_scenario *sc, int64_t interval)
+{
+    int64_t horizon = to_ticks((double)sc->horizon_s, sc->tick_s);
+    return interval > 0 ? (size_t)((horizon + interval - 1) / interval) : 0;
+}
+
+int dm_engine_set_output(dm_engine *e, int64_t interval, unsigned store, dm_error *err)
+{
+    if (interval < 1) return dm_error_set(err, DM_EUSAGE, NULL, 0, 0, "the output interval must be at least one tick");
+    dm_engine_result *r = &e->res;
+    size_t K = dm_output_ntimes(e->sc, interval), S = e->nsectors, n = e->n;
+    size_t R = e->m->nregions ? e->m->nregions : 1;
+    free(r->sector_level); free(r->impact); free(r->node_level);
+    free(e->node_cell); free(e->cell_capacity); free(e->cell_unserved);
+    r->sector_level = r->impact = r->node_level = NULL;
+    e->node_cell = NULL; e->cell_capacity = e->cell_unserved = NULL;
+    int ok = 1;
+    if (store & DM_STORE_SECTORS) ok &= NEW(r->sector_level, K * S) != NULL;
+    if (store & DM_STORE_NODES) ok &= NEW(r->node_level, K * n) != NULL;
+    if (store & DM_STORE_MAPS)
+        ok &= NEW(r->impact, K * R * S) && NEW(e->node_cell, n) && NEW(e->cell_capacity, R * S) &&
+              NEW(e->cell_unserved, R * S);
+    if (!ok) return dm_error_set(err, DM_ESOFTWARE, NULL, 0, 0, "out of memory for the output grid (%zu points)", K);
+    if (r->impact)
+        for (size_t v = 0; v < n; v++) {
+            int region = e->m->nodes[v].region;
+            e->node_cell[v] = (region < 0 ? 0 : region) * (int)S + e->m->nodes[v].sector;
+            e->cell_capacity[e->node_cell[v]] += e->m->nodes[v].capacity;
+        }
+    r->ntimes = K;
+    r->interval = interval;
+    r->nregions = R;
+    e->store = store;
+    return 0;
+}
+
+/* Records grid point k from the current state. When no level changed since the previous
+ * point, the previous row is copied. */
+static void record(dm_engine *e, size_t k)
+{
+    dm_engine_result *r = &e->res;
+    size_t S = e->nsectors, n = e->n, cells = r->nregions * S;
+    int fresh = k == 0 || e->changed_since_sample;
+    if (r->sector_level) {
+        double *row = r->sector_level + k * S;
+        if (fresh) for (size_t s = 0; s < S; s++) row[s] = 1.0 - e->unserved[s] / e->sector_capacity[s];
+        else memcpy(row, row - S, S * sizeof *row);
+    }
+    if (r->node_level) {
+        double *row = r->node_level + k * n;
+        if (fresh) memcpy(row, e->level, n * sizeof *row);
+        else memcpy(row, row - n, n * sizeof *row);
+    }
+    if (r->impact) {
+        double *row = r->impact + k * cells;
+        if (fresh) {
+            memset(e->cell_unserved, 0, cells * sizeof *e->cell_unserved);
+            for (size_t v = 0; v < n; v++)
+                e->cell_unserved[e->node_cell[v]] += e->m->nodes[v].capacity * (1.0 - e->level[v]);
+            for (size_t c = 0; c < cells; c++)
+                row[c] = e->cell_capacity[c] > 0 ? e->cell_unserved[c] / e->cell_capacity[c] : NAN;
+        } else {
+            memcpy(row, row - cells, cells * sizeof *row);
+        }
+    }
+    e->changed_since_sample = 0;
+}
+
+/* Records every grid point before tick t: nothing changes between visited ticks, so the
+ * state now is the state at the end of each of those points. */
+static void record_until(dm_engine *e, int64_t t)
+{
+    if (!e->store) return;
+    while (e->next_sample < e->res.ntimes && (int64_t)e->next_sample * e->res.interval < t)
+        record(e, e->next_sample++);
+}
+
 static void reset(dm_engine *e, uint64_t r)
 {
     const dm_scenario *sc = e->sc;
-    gsl_rng_set(e->rng, (unsigned long)splitmix64(sc->seed ^ splitmix64(r)));
+    dm_stream_seed(e->rng, sc->seed, r);
     for (size_t v = 0; v < e->n; v++) {
         e->level[v] = 1;
         e->damage[v] = 0;
@@ -453,10 +527,13 @@ static void reset(dm_engine *e, uint64_t r)
         e->res.sectors[s] = (dm_sector_result){1.0, 1.0, 0.0, -1};
     }
     e->nfront = e->nnext = 0;
+    e->next_sample = 0;
+    e->changed_since_sample = 1;
     cal_clear(&e->cal);
     e->res.replicate = r;
     e->res.nevents = e->res.nbreaches = e->res.nwarnings = 0;
-    e->res.ticks_processed = e->res.evaluations = 0;
+    e->res.ticks_processed = e->res.evaluations = e->res.reallocations = 0;
+    e->cal.grows = 0;
 
     /* Draws, in a fixed order: hazards in file order (time, then duration), then
      * buffers in dependency order. */
@@ -489,6 +566,7 @@ int dm_engine_run(dm_engine *e, uint64_t r, dm_error *err)
         const int64_t t = cal_next_tick(&e->cal);
         if (t < last) return dm_error_set(err, DM_ESOFTWARE, NULL, 0, 0, "internal: time went backwards");
         last = t;
+        record_until(e, t);
         cal_event ev;
         while (cal_next_tick(&e->cal) == t) {
             cal_pop(&e->cal, &ev);
@@ -499,6 +577,8 @@ int dm_engine_run(dm_engine *e, uint64_t r, dm_error *err)
             if (e->sector_touched[s]) { account(e, (int)s, t, 1); e->sector_touched[s] = 0; }
         e->res.ticks_processed++;
     }
+    record_until(e, horizon);
+    e->res.reallocations += e->cal.grows;
     /* Close the books at the horizon: a run still over the threshold is a breach with no
      * end if it has lasted long enough. */
     for (size_t s = 0; s < e->nsectors; s++) {

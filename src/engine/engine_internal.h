@@ -62,6 +62,11 @@ struct dm_engine {
     double *unserved; int64_t *acc_tick; int *in_run; int64_t *run_start;
     double *run_peak, *run_uh;
 
+    /* output grid: the next point to record, and whether a level changed since the
+     * last one; impact cells are (region, sector) pairs */
+    size_t next_sample; int changed_since_sample; unsigned store;
+    int *node_cell; double *cell_capacity, *cell_unserved;
+
     calendar cal;
     gsl_rng *rng;
     dm_engine_result res;

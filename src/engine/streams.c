@@ -1,0 +1,55 @@
+/* Per-replicate random streams. Replicate r of a run with seed s draws from GSL's
+ * MT19937 (Matsumoto & Nishimura 1998), its whole 624-word state filled from the 64-bit
+ * key k = splitmix64(s xor splitmix64(r)).
+ *
+ * Why streams never collide (docs/architecture.md, "Random streams"):
+ *  - gsl_rng_set() would use only 32 bits of a seed (GSL seeds MT19937 with s & 0xffffffff),
+ *    so 10^5 replicates would share a seed with probability ~70 % (birthday bound).
+ *    We therefore write the state directly.
+ *  - splitmix64 (Steele, Lea & Flood 2014) is a bijection of 64-bit words, so for one seed
+ *    distinct r give distinct keys k, for every r < 2^64.
+ *  - State words 1 and 2 are the two halves of splitmix64(k + gamma), again a bijection of
+ *    k: distinct keys give distinct MT19937 states. Word 0 is 0x80000000, as in the
+ *    reference init_by_array, so the state is never all zero.
+ *  - Distinct states of a generator with period 2^19937 - 1 are, for any run a computer
+ *    can do, disjoint stretches of the sequence: R streams of L draws overlap with
+ *    probability below R^2 L / 2^19937.
+ * The same holds across seeds except for pairs (s, r), (s', r') with equal keys, which a
+ * user choosing seeds by hand cannot hit by accident (probability 2^-64 per pair). */
+#include "streams.h"
+
+/* GSL's MT19937 state (gsl/rng/mt.c): 624 words and the position in them. */
+#define MT_N 624
+typedef struct { unsigned long mt[MT_N]; int mti; } mt_state;
+
+static uint64_t splitmix64(uint64_t x)
+{
+    x += 0x9e3779b97f4a7c15ULL;
+    x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ULL;
+    x = (x ^ (x >> 27)) * 0x94d049bb133111ebULL;
+    return x ^ (x >> 31);
+}
+
+gsl_rng *dm_stream_new(void)
+{
+    gsl_rng *rng = gsl_rng_alloc(gsl_rng_mt19937);
+    if (rng && gsl_rng_size(rng) != sizeof(mt_state)) {
+        gsl_rng_free(rng);
+        return NULL;
+    }
+    return rng;
+}
+
+void dm_stream_seed(gsl_rng *rng, uint64_t seed, uint64_t r)
+{
+    mt_state *st = gsl_rng_state(rng);
+    uint64_t k = splitmix64(seed ^ splitmix64(r));
+    st->mt[0] = 0x80000000UL;
+    for (int i = 1; i < MT_N; i += 2) {  /* the splitmix64 sequence from key k */
+        uint64_t z = splitmix64(k);
+        k += 0x9e3779b97f4a7c15ULL;
+        st->mt[i] = (unsigned long)(z & 0xffffffffUL);
+        if (i + 1 < MT_N) st->mt[i + 1] = (unsigned long)(z >> 32);
+    }
+    st->mti = MT_N;  /* regenerate the block before the first draw */
+}

@@ -1,0 +1,14 @@
+/* Internal: one random stream per replicate (DESIGN.md "Monte Carlo and determinism"). */
+#ifndef DOMINO_STREAMS_H
+#define DOMINO_STREAMS_H
+
+#include <stdint.h>
+#include <gsl/gsl_rng.h>
+
+/* A GSL MT19937 generator whose state we can seed in full; NULL when this GSL's MT19937
+ * state does not have the documented layout (then the engine refuses to run). */
+gsl_rng *dm_stream_new(void);
+/* Puts rng at the start of the stream of replicate r of a run with this seed. */
+void dm_stream_seed(gsl_rng *rng, uint64_t seed, uint64_t r);
+
+#endif
