@@ -7,6 +7,8 @@
 #include "domino/model.h"
 #include "domino/engine.h"
 #include "domino/render.h"
+#include "domino/montecarlo.h"
+#include "domino/output.h"
 
 /* domino's version, "MAJOR.MINOR.PATCH". */
 const char *dm_version(void);

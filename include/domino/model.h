@@ -77,6 +77,8 @@ typedef struct dm_group {
 
 typedef struct dm_model {
     char *name, *description, *file;
+    char *text; size_t text_len; /* the YAML source (provenance); NULL for a model written
+                                    inline in a scenario, whose source is the scenario */
     size_t nsectors, nregions, nnodes, ngroups;
     dm_sector *sectors;
     dm_region *regions;
@@ -120,6 +122,11 @@ void dm_model_free(dm_model *m);
 int dm_scenario_parse(const char *text, size_t len, const char *name_for_errors,
                       dm_scenario **out, dm_error *err);
 int dm_scenario_load(const char *path, dm_scenario **out, dm_error *err);
+/* As dm_scenario_parse, but with the model given (the scenario takes ownership of it, also
+ * on failure) instead of the one its `model` key names: reloading a run from its result
+ * file, which keeps both texts. */
+int dm_scenario_parse_with_model(const char *text, size_t len, const char *name_for_errors,
+                                 dm_model *model, dm_scenario **out, dm_error *err);
 /* The embedded default scenario on the embedded Japan model. */
 int dm_scenario_default(dm_scenario **out, dm_error *err);
 void dm_scenario_free(dm_scenario *s);
@@ -127,6 +134,10 @@ void dm_scenario_free(dm_scenario *s);
 /* Checks a file without running it: a scenario (it has `hazards` or `model`) or a
  * model. *kind is set to "scenario" or "model". */
 int dm_validate_file(const char *path, const char **kind, dm_error *err);
+
+/* SHA-256 of the model's source text (of the scenario's, for an inline model), as 64
+ * hex digits in hex[65]. */
+void dm_scenario_model_sha256(const dm_scenario *sc, char hex[65]);
 
 /* Index lookups by id; -1 when absent. O(n). */
 int dm_model_sector(const dm_model *m, const char *id);

@@ -5,6 +5,7 @@
 
 #include <stdio.h>
 #include "engine.h"
+#include "montecarlo.h"
 
 typedef enum { DM_LANG_EN, DM_LANG_JA } dm_lang;
 typedef enum { DM_FORMAT_TEXT, DM_FORMAT_MD, DM_FORMAT_CSV, DM_FORMAT_JSON } dm_format;
@@ -21,7 +22,9 @@ int dm_render_timeline(FILE *out, const dm_scenario *sc, const dm_engine_result 
 /* Writes the per-sector breach table. */
 int dm_render_breach_table(FILE *out, const dm_scenario *sc, const dm_engine_result *r,
                            dm_lang lang);
-/* Writes the JSON summary document. */
-int dm_render_json(FILE *out, const dm_scenario *sc, const dm_engine_result *r);
+/* Writes the JSON summary document of replicate r; with st (may be NULL) also the
+ * statistics across replicates, whose time grid has the given interval (ticks). */
+int dm_render_json(FILE *out, const dm_scenario *sc, const dm_engine_result *r, const dm_stats *st,
+                   int64_t interval);
 
 #endif

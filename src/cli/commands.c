@@ -1,11 +1,16 @@
-/* The subcommands run, timeline and validate. Each parses its options, loads the scenario
- * through the public API, runs the engine and renders. */
+/* The subcommands run, timeline, info and validate. Each parses its options, calls the
+ * public API and renders; the work itself is in the library. */
 #include <errno.h>
 #include <getopt.h>
+#include <math.h>
+#include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <omp.h>
 #include "domino.h"
 #include "cli.h"
 
@@ -24,14 +29,24 @@ static int usage_error(const char *cmd, const char *fmt, const char *arg)
     return DM_EUSAGE;
 }
 
+static int finish(int rc)
+{
+    if (fflush(stdout) || ferror(stdout)) {
+        fprintf(stderr, "domino: writing the output failed: %s\n", strerror(errno));
+        return rc ? rc : DM_EIO;
+    }
+    return rc;
+}
+
 typedef struct run_options {
-    const char *scenario;
-    int json;
+    const char *scenario, *output;
+    int json, quiet, threads, has_seed, has_replicate, median;
     dm_lang lang;
     dm_format format;
-    int has_seed;
-    uint64_t seed;
-    uint64_t replicate;
+    uint64_t seed, replicate, replicates;
+    int64_t interval_s;          /* output grid; 0: default 10 min */
+    unsigned store;
+    double max_memory;           /* bytes; 0: half the machine's memory */
 } run_options;
 
 static const char run_help[] =
@@ -39,26 +54,43 @@ static const char run_help[] =
     "\n"
     "Runs SCENARIO (a YAML file; default: the embedded default scenario, a 6-hour cyber\n"
     "attack on the power grid on the embedded Japan 15-sector model) and prints the causal\n"
-    "timeline and the per-sector breach table.\n"
+    "timeline and the per-sector breach table. With several replicates (Monte Carlo) it\n"
+    "prints the median replicate's timeline and the statistics across replicates.\n"
     "\n"
     "options:\n"
+    "  -o FILE            write everything the run produced to FILE (HDF5, netCDF-4\n"
+    "                     compatible; docs/output-format.md). Written atomically.\n"
+    "  --replicates N     replicates to run (default: the scenario's `replicates`, or 1)\n"
+    "  --replicate R      run replicates R, R+1, ... instead of 0, 1, ... (default 0)\n"
+    "  --threads N        OpenMP threads (default: all cores)\n"
+    "  --interval DUR     output grid of the time series, e.g. 10min (default), 1h\n"
+    "  --store LIST       what -o stores, from sectors,maps,nodes,events\n"
+    "                     (default sectors,maps,events)\n"
+    "  --max-memory SIZE  refuse runs whose statistics need more, e.g. 4G (default: half\n"
+    "                     of this machine's memory)\n"
     "  --json             print one JSON document instead (docs/json-output.md)\n"
     "  --lang ja|en       language of names and messages (default: from the locale)\n"
     "  --seed N           override the scenario's seed\n"
-    "  --replicate R      run replicate R of the scenario (default 0)\n"
-    "  -h, --help         this help\n";
+    "  --quiet            no progress on stderr\n"
+    "  -h, --help         this help\n"
+    "\n"
+    "SIGINT or SIGTERM stop the run after the replicates in flight; the file then holds\n"
+    "the completed ones (status \"interrupted\") and the exit code is 130 or 143.\n";
 
 static const char timeline_help[] =
-    "usage: domino timeline [SCENARIO] [options]\n"
+    "usage: domino timeline [SCENARIO | RESULT.h5] [options]\n"
     "\n"
-    "Runs SCENARIO (default: the embedded default scenario) and prints its causal timeline:\n"
-    "what happened to which sector, when (T+hh:mm), and what caused it.\n"
+    "Prints the causal timeline of a run: what happened to which sector, when (T+hh:mm),\n"
+    "and what caused it. Given a result file written by 'domino run -o', it reads the\n"
+    "run from the file (the same timeline 'run' printed); given a scenario, it runs it.\n"
     "\n"
     "options:\n"
     "  --format text|md|csv|json   output format (default text)\n"
     "  --lang ja|en       language (default: from the locale)\n"
-    "  --seed N           override the scenario's seed\n"
-    "  --replicate R      replicate to show (default 0)\n"
+    "  --replicate R      replicate to show (default: the median replicate of a file,\n"
+    "                     replicate 0 of a scenario)\n"
+    "  --median           the median replicate (the default for a file)\n"
+    "  --seed N           override the scenario's seed (scenarios only)\n"
     "  -h, --help         this help\n";
 
 static int parse_u64(const char *s, uint64_t *out)
@@ -72,45 +104,108 @@ static int parse_u64(const char *s, uint64_t *out)
     return 0;
 }
 
+static int parse_store(const char *s, unsigned *out)
+{
+    static const char *const names[] = {"sectors", "maps", "nodes", "events"};
+    char buf[256];
+    *out = 0;
+    if (strlen(s) >= sizeof buf) return -1;
+    strcpy(buf, s);
+    for (char *save, *tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+        int found = 0;
+        for (unsigned i = 0; i < 4; i++)
+            if (!strcmp(tok, names[i])) { *out |= 1u << i; found = 1; }
+        if (!found) return -1;
+    }
+    return *out ? 0 : -1;
+}
+
+static int parse_size(const char *s, double *bytes)
+{
+    char *end;
+    double v = strtod(s, &end);
+    double unit = !strcmp(end, "") ? 1 : !strcmp(end, "K") ? 1024.0 : !strcmp(end, "M") ? 1048576.0
+                : !strcmp(end, "G") ? 1073741824.0 : !strcmp(end, "T") ? 1099511627776.0 : -1;
+    if (end == s || !(v > 0) || unit < 0) return -1;
+    *bytes = v * unit;
+    return 0;
+}
+
 static int parse_run_options(const char *cmd, int argc, char **argv, const char *help, run_options *o)
 {
+    enum { O_JSON = 256, O_LANG, O_FORMAT, O_SEED, O_REPLICATE, O_REPLICATES, O_THREADS, O_INTERVAL,
+           O_STORE, O_QUIET, O_MEDIAN, O_MAXMEM };
     static const struct option longopts[] = {
-        {"json", no_argument, 0, 'j'}, {"lang", required_argument, 0, 'l'},
-        {"format", required_argument, 0, 'f'}, {"seed", required_argument, 0, 's'},
-        {"replicate", required_argument, 0, 'r'}, {"help", no_argument, 0, 'h'}, {0, 0, 0, 0}};
+        {"json", no_argument, 0, O_JSON}, {"lang", required_argument, 0, O_LANG},
+        {"format", required_argument, 0, O_FORMAT}, {"seed", required_argument, 0, O_SEED},
+        {"replicate", required_argument, 0, O_REPLICATE}, {"replicates", required_argument, 0, O_REPLICATES},
+        {"threads", required_argument, 0, O_THREADS}, {"interval", required_argument, 0, O_INTERVAL},
+        {"store", required_argument, 0, O_STORE}, {"quiet", no_argument, 0, O_QUIET},
+        {"median", no_argument, 0, O_MEDIAN}, {"max-memory", required_argument, 0, O_MAXMEM},
+        {"output", required_argument, 0, 'o'}, {"help", no_argument, 0, 'h'}, {0, 0, 0, 0}};
     memset(o, 0, sizeof *o);
     o->lang = dm_lang_from_locale();
     o->format = DM_FORMAT_TEXT;
-    int is_timeline = !strcmp(cmd, "timeline"), c;
+    o->store = DM_STORE_SECTORS | DM_STORE_MAPS | DM_STORE_EVENTS;
+    const int is_run = !strcmp(cmd, "run");
+    int c;
+    uint64_t u;
     optind = 1;
     opterr = 0;
-    while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, is_run ? "ho:" : "h", longopts, NULL)) != -1) {
+        /* options that belong to the other command */
+        if ((is_run && (c == O_FORMAT || c == O_MEDIAN)) ||
+            (!is_run && (c == O_JSON || c == 'o' || c == O_REPLICATES || c == O_THREADS || c == O_INTERVAL ||
+                         c == O_STORE || c == O_QUIET || c == O_MAXMEM)))
+            return usage_error(cmd, "unknown option '%s'", argv[optind - 1]);
         switch (c) {
         case 'h': fputs(help, stdout); return -1;
-        case 'j':
-            if (is_timeline) return usage_error(cmd, "unknown option '%s'", "--json");
-            o->json = 1;
-            break;
-        case 'l':
+        case O_JSON: o->json = 1; break;
+        case O_QUIET: o->quiet = 1; break;
+        case O_MEDIAN: o->median = 1; break;
+        case 'o': o->output = optarg; break;
+        case O_LANG:
             if (!strcmp(optarg, "ja")) o->lang = DM_LANG_JA;
             else if (!strcmp(optarg, "en")) o->lang = DM_LANG_EN;
             else return usage_error(cmd, "--lang: expected ja or en, found '%s'", optarg);
             break;
-        case 'f':
-            if (!is_timeline) return usage_error(cmd, "unknown option '%s'", "--format");
+        case O_FORMAT:
             if (!strcmp(optarg, "text")) o->format = DM_FORMAT_TEXT;
             else if (!strcmp(optarg, "md")) o->format = DM_FORMAT_MD;
             else if (!strcmp(optarg, "csv")) o->format = DM_FORMAT_CSV;
             else if (!strcmp(optarg, "json")) o->format = DM_FORMAT_JSON;
             else return usage_error(cmd, "--format: expected text, md, csv or json, found '%s'", optarg);
             break;
-        case 's':
+        case O_SEED:
             if (parse_u64(optarg, &o->seed) || o->seed > INT64_MAX)
                 return usage_error(cmd, "--seed: expected a whole number in [0, 2^63 - 1], found '%s'", optarg);
             o->has_seed = 1;
             break;
-        case 'r':
-            if (parse_u64(optarg, &o->replicate)) return usage_error(cmd, "--replicate: expected a whole number >= 0, found '%s'", optarg);
+        case O_REPLICATE:
+            if (parse_u64(optarg, &o->replicate) || o->replicate > INT64_MAX)
+                return usage_error(cmd, "--replicate: expected a whole number in [0, 2^63 - 1], found '%s'", optarg);
+            o->has_replicate = 1;
+            break;
+        case O_REPLICATES:
+            if (parse_u64(optarg, &o->replicates) || o->replicates < 1 || o->replicates > 1000000000ULL)
+                return usage_error(cmd, "--replicates: expected a whole number from 1 to 10^9, found '%s'", optarg);
+            break;
+        case O_THREADS:
+            if (parse_u64(optarg, &u) || u < 1 || u > 4096)
+                return usage_error(cmd, "--threads: expected a whole number from 1 to 4096, found '%s'", optarg);
+            o->threads = (int)u;
+            break;
+        case O_INTERVAL:
+            if (dm_parse_duration(optarg, &o->interval_s) || o->interval_s <= 0)
+                return usage_error(cmd, "--interval: expected a positive duration such as 10min or 1h, found '%s'", optarg);
+            break;
+        case O_STORE:
+            if (parse_store(optarg, &o->store))
+                return usage_error(cmd, "--store: expected a comma-separated list of sectors, maps, nodes, events; found '%s'", optarg);
+            break;
+        case O_MAXMEM:
+            if (parse_size(optarg, &o->max_memory))
+                return usage_error(cmd, "--max-memory: expected a size such as 512M or 4G, found '%s'", optarg);
             break;
         default:
             return usage_error(cmd, "unknown or incomplete option '%s'", argv[optind - 1]);
@@ -118,64 +213,269 @@ static int parse_run_options(const char *cmd, int argc, char **argv, const char 
     }
     if (optind < argc) o->scenario = argv[optind++];
     if (optind < argc) return usage_error(cmd, "expected at most one scenario, found also '%s'", argv[optind]);
+    if (o->median && o->has_replicate) return usage_error(cmd, "%s", "--median and --replicate exclude each other");
     return 0;
 }
 
-/* Loads the scenario and runs the chosen replicate; on success the caller frees both. */
-static int simulate(const run_options *o, dm_scenario **sc, dm_engine **eng)
+static int load_scenario(const run_options *o, dm_scenario **sc)
 {
     dm_error err;
     dm_error_clear(&err);
-    *eng = NULL;
     int rc = o->scenario ? dm_scenario_load(o->scenario, sc, &err) : dm_scenario_default(sc, &err);
     if (rc) return cli_fail(&err);
     if (o->has_seed) (*sc)->seed = o->seed;
-    if (dm_engine_new(*sc, eng, &err) || dm_engine_run(*eng, o->replicate, &err)) {
+    return 0;
+}
+
+/* Runs one replicate on a fresh engine; on success the caller frees *eng. */
+static int run_one(const dm_scenario *sc, uint64_t replicate, dm_engine **eng)
+{
+    dm_error err;
+    dm_error_clear(&err);
+    if (dm_engine_new(sc, eng, &err) || dm_engine_run(*eng, replicate, &err)) {
         dm_engine_free(*eng);
-        dm_scenario_free(*sc);
+        *eng = NULL;
         return cli_fail(&err);
     }
     return 0;
 }
 
-static int finish(int rc)
+/* ---- signals and progress ---- */
+
+static volatile sig_atomic_t stop_signal;
+
+static void on_signal(int sig) { stop_signal = sig; }
+
+typedef struct progress {
+    int tty, quiet;
+    double start, last;
+} progress;
+
+static double now(void)
 {
-    if (fflush(stdout) || ferror(stdout)) {
-        fprintf(stderr, "domino: writing the output failed: %s\n", strerror(errno));
-        return DM_EIO;
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+/* A bar with rate and ETA on a terminal; otherwise a plain line every 10 s at most. */
+static void show_progress(void *ctx, uint64_t done, uint64_t total)
+{
+    progress *p = ctx;
+    double t = now(), elapsed = t - p->start;
+    if (p->quiet || (done < total && t - p->last < (p->tty ? 0.2 : 10.0))) return;
+    p->last = t;
+    double rate = elapsed > 0 ? (double)done / elapsed : 0, eta = rate > 0 ? (double)(total - done) / rate : 0;
+    int width = 30, filled = total ? (int)((double)width * (double)done / (double)total) : width;
+    if (p->tty) {
+        char bar[64];
+        for (int i = 0; i < width; i++) bar[i] = i < filled ? '#' : '.';
+        bar[width] = 0;
+        fprintf(stderr, "\r[%s] %3.0f%% %llu/%llu replicates, %.0f/s, ETA %02d:%02d:%02d", bar,
+                100.0 * (double)done / (double)total, (unsigned long long)done, (unsigned long long)total, rate,
+                (int)(eta / 3600), (int)fmod(eta / 60, 60), (int)fmod(eta, 60));
+        if (done == total) fputc('\n', stderr);
+    } else {
+        fprintf(stderr, "domino: %llu/%llu replicates (%.0f%%), %.0f/s, %.0f s elapsed, ETA %.0f s\n",
+                (unsigned long long)done, (unsigned long long)total, 100.0 * (double)done / (double)total, rate,
+                elapsed, eta);
     }
-    return rc;
+}
+
+/* ---- run ---- */
+
+static void print_header(const dm_scenario *sc, uint64_t shown, const dm_stats *st, int ja)
+{
+    const dm_model *m = sc->model;
+    char h[24];
+    dm_format_time((sc->horizon_s + sc->tick_s - 1) / sc->tick_s, sc->tick_s, h);
+    printf(ja ? "domino %s — シナリオ「%s」、モデル「%s」（%zu 分野、%zu ノード、%zu 依存関係）\n"
+              : "domino %s — scenario '%s' on model '%s' (%zu sectors, %zu nodes, %zu dependencies)\n",
+           dm_version(), sc->name, m->name, m->nsectors, m->nnodes, m->ngroups);
+    if (st->replicates > 1)
+        printf(ja ? "期間 %s、刻み %llds、シード %llu、レプリケート %llu 回（中央値のレプリケート %llu を表示）\n\n"
+                  : "horizon %s, tick %llds, seed %llu, %llu replicates (showing the median replicate, %llu)\n\n",
+               h + 2, (long long)sc->tick_s, (unsigned long long)sc->seed, (unsigned long long)st->replicates,
+               (unsigned long long)shown);
+    else
+        printf(ja ? "期間 %s、刻み %llds、シード %llu、レプリケート %llu\n\n"
+                  : "horizon %s, tick %llds, seed %llu, replicate %llu\n\n",
+               h + 2, (long long)sc->tick_s, (unsigned long long)sc->seed, (unsigned long long)shown);
+}
+
+/* Minutes as h:mm for the statistics table, "—" for NaN. */
+static void hours(double minutes, char *buf, size_t size)
+{
+    if (isnan(minutes)) snprintf(buf, size, "—");
+    else snprintf(buf, size, "%lld:%02lld", (long long)(minutes / 60), (long long)fmod(round(minutes), 60));
+}
+
+static void print_stats(const dm_scenario *sc, const dm_stats *st, int ja)
+{
+    const dm_model *m = sc->model;
+    puts(ja ? "\nレプリケート間の統計（逸脱確率、最初の逸脱の開始と継続時間：中央値 [5%–95%]）"
+            : "\nAcross replicates (breach probability; first breach onset and duration: median [5%-95%])");
+    printf("%-24s %8s  %-22s %-22s %s\n", ja ? "sector" : "sector", "P", ja ? "onset" : "onset",
+           ja ? "duration" : "duration", ja ? "expected unserved" : "expected unserved");
+    for (size_t s = 0; s < st->nsectors; s++) {
+        char a[3][24], b[3][24], onset[80], dur[80];
+        for (int j = 0; j < 3; j++) {
+            hours(st->onset_q[s * DM_NQUANTILES + j], a[j], sizeof a[j]);
+            hours(st->duration_q[s * DM_NQUANTILES + j], b[j], sizeof b[j]);
+        }
+        snprintf(onset, sizeof onset, "%s [%s–%s]", a[1], a[0], a[2]);
+        snprintf(dur, sizeof dur, "%s [%s–%s]", b[1], b[0], b[2]);
+        if (isnan(st->onset_mean[s])) { strcpy(onset, "—"); strcpy(dur, "—"); }
+        printf("%-24s %7.1f%%  %-22s %-22s %.4g %s·h\n", m->sectors[s].id, 100 * st->breach_probability[s], onset,
+               dur, st->expected_unit_hours[s], m->sectors[s].unit);
+    }
+}
+
+static int64_t grid_ticks(const dm_scenario *sc, int64_t interval_s)
+{
+    int64_t s = interval_s ? interval_s : 600;
+    int64_t t = (s + sc->tick_s - 1) / sc->tick_s;
+    return t < 1 ? 1 : t;
+}
+
+static double machine_memory(void)
+{
+    long pages = sysconf(_SC_PHYS_PAGES), size = sysconf(_SC_PAGE_SIZE);
+    return pages > 0 && size > 0 ? (double)pages * (double)size : 8.0 * 1073741824.0;
+}
+
+static char *command_line(int argc, char **argv)
+{
+    size_t len = 16;
+    for (int i = 0; i < argc; i++) len += strlen(argv[i]) + 1;
+    char *s = malloc(len);
+    if (!s) return NULL;
+    strcpy(s, "domino");
+    for (int i = 0; i < argc; i++) { strcat(s, " "); strcat(s, argv[i]); }
+    return s;
 }
 
 int cmd_run(int argc, char **argv)
 {
     run_options o;
-    dm_scenario *sc;
-    dm_engine *eng;
+    dm_scenario *sc = NULL;
+    dm_engine *eng = NULL;
+    dm_h5_writer *writer = NULL;
+    dm_stats st;
+    dm_error err;
+    memset(&st, 0, sizeof st);
+    dm_error_clear(&err);
     int rc = parse_run_options("run", argc, argv, run_help, &o);
     if (rc) return rc < 0 ? 0 : rc;
-    if ((rc = simulate(&o, &sc, &eng))) return rc;
+    if ((rc = load_scenario(&o, &sc))) return rc;
+
+    dm_mc_config cfg = {
+        .first = o.replicate,
+        .replicates = o.replicates ? o.replicates : sc->replicates,
+        .threads = o.threads,
+        .interval = grid_ticks(sc, o.interval_s),
+        .store = o.output ? o.store : 0,
+        .stop = &stop_signal,
+    };
+    if (cfg.first > INT64_MAX - cfg.replicates) {
+        dm_scenario_free(sc);
+        return usage_error("run", "%s", "--replicate + --replicates exceeds 2^63 - 1");
+    }
+    /* The statistics keep every stored sector level for exact quantiles: check first. */
+    if (!o.output && o.json) cfg.store = DM_STORE_SECTORS;  /* the JSON statistics include levels */
+    double need = dm_mc_memory_estimate(sc, &cfg), limit = o.max_memory ? o.max_memory : machine_memory() / 2;
+    if (need > limit) {
+        fprintf(stderr, "domino run: this run needs about %.0f MiB for its statistics, over the limit of %.0f MiB.\n"
+                "Use a coarser --interval, fewer --replicates, --store without 'sectors', or raise --max-memory.\n",
+                need / 1048576.0, limit / 1048576.0);
+        dm_scenario_free(sc);
+        return DM_EUSAGE;
+    }
+    if (o.threads) omp_set_num_threads(o.threads);
+    progress prog = {.tty = isatty(2), .quiet = o.quiet || cfg.replicates < 2, .start = now()};
+    cfg.progress = show_progress;
+    cfg.progress_ctx = &prog;
+
+    char *cmdline = command_line(argc, argv);
+    dm_h5_provenance prov = {cmdline, cfg.replicates};
+    if (o.output) {
+        if ((rc = dm_h5_create(o.output, sc, &cfg, &prov, &writer, &err))) goto fail;
+        cfg.sink = dm_h5_append;
+        cfg.sink_ctx = writer;
+    }
+    struct sigaction sa = {.sa_handler = on_signal}, old_int, old_term;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, &old_int);
+    sigaction(SIGTERM, &sa, &old_term);
+    rc = dm_mc_run(sc, &cfg, &st, &err);
+    if (rc) goto fail;
+    if (writer) {
+        rc = dm_h5_finish(writer, &st, &err);
+        writer = NULL;
+        if (rc) goto fail;
+    }
+    sigaction(SIGINT, &old_int, NULL);
+    sigaction(SIGTERM, &old_term, NULL);
+    if (st.interrupted) {
+        fprintf(stderr, "domino: interrupted by signal %d after %llu of %llu replicates%s%s\n", (int)stop_signal,
+                (unsigned long long)st.replicates, (unsigned long long)cfg.replicates,
+                o.output ? "; they are in " : "", o.output ? o.output : "");
+        rc = 128 + (stop_signal ? (int)stop_signal : SIGINT);
+        goto done;
+    }
+
+    /* What is shown is recomputed from (seed, replicate): the median replicate. */
+    uint64_t shown = st.median_replicate;
+    if ((rc = run_one(sc, shown, &eng))) goto done;
     const dm_engine_result *r = dm_engine_results(eng);
+    const dm_stats *stats = cfg.replicates > 1 ? &st : NULL;
     if (o.json) {
-        rc = dm_render_json(stdout, sc, r);
+        rc = dm_render_json(stdout, sc, r, stats, cfg.interval);
     } else {
         const int ja = o.lang == DM_LANG_JA;
-        const dm_model *m = sc->model;
-        char h[24];
-        dm_format_time(r->horizon, sc->tick_s, h);
-        printf(ja ? "domino %s — シナリオ「%s」、モデル「%s」（%zu 分野、%zu ノード、%zu 依存関係）\n"
-                  : "domino %s — scenario '%s' on model '%s' (%zu sectors, %zu nodes, %zu dependencies)\n",
-               dm_version(), sc->name, m->name, m->nsectors, m->nnodes, m->ngroups);
-        printf(ja ? "期間 %s、刻み %llds、シード %llu、レプリケート %llu\n\n"
-                  : "horizon %s, tick %llds, seed %llu, replicate %llu\n\n",
-               h + 2, (long long)sc->tick_s, (unsigned long long)sc->seed, (unsigned long long)o.replicate);
+        print_header(sc, shown, &st, ja);
         puts(ja ? "タイムライン" : "Timeline");
         rc = dm_render_timeline(stdout, sc, r, DM_FORMAT_TEXT, o.lang);
         puts(ja ? "\n分野別のサービス維持レベル逸脱" : "\nService-level breaches by sector");
         if (!rc) rc = dm_render_breach_table(stdout, sc, r, o.lang);
+        if (!rc && stats) print_stats(sc, stats, ja);
+        if (o.output) printf(ja ? "\n結果ファイル: %s\n" : "\nresult file: %s\n", o.output);
     }
+    goto done;
+fail:
+    rc = cli_fail(&err);
+done:
+    if (writer) dm_h5_abort(writer);
     dm_engine_free(eng);
+    dm_stats_free(&st);
     dm_scenario_free(sc);
+    free(cmdline);
+    return finish(rc);
+}
+
+/* ---- timeline and info: from a result file ---- */
+
+static int is_result_file(const char *path)
+{
+    FILE *f = fopen(path, "rb");
+    unsigned char sig[8] = {0};
+    size_t n = f ? fread(sig, 1, sizeof sig, f) : 0;
+    if (f) fclose(f);
+    return n == 8 && !memcmp(sig, "\x89HDF\r\n\x1a\n", 8);
+}
+
+static int timeline_from_file(const run_options *o)
+{
+    dm_result_file *f;
+    dm_error err;
+    dm_error_clear(&err);
+    if (o->has_seed) return usage_error("timeline", "%s", "--seed applies to scenarios; a result file has its seed");
+    if (dm_h5_open(o->scenario, &f, &err)) return cli_fail(&err);
+    const dm_engine_result *r;
+    uint64_t which = o->has_replicate ? o->replicate : f->median_replicate;
+    int rc = dm_h5_read_replicate(f, which, &r, &err);
+    rc = rc ? cli_fail(&err) : dm_render_timeline(stdout, f->scenario, r, o->format, o->lang);
+    dm_h5_close(f);
     return finish(rc);
 }
 
@@ -186,11 +486,63 @@ int cmd_timeline(int argc, char **argv)
     dm_engine *eng;
     int rc = parse_run_options("timeline", argc, argv, timeline_help, &o);
     if (rc) return rc < 0 ? 0 : rc;
-    if ((rc = simulate(&o, &sc, &eng))) return rc;
+    if (o.scenario && is_result_file(o.scenario)) return timeline_from_file(&o);
+    if (o.median) return usage_error("timeline", "%s", "--median applies to result files");
+    if ((rc = load_scenario(&o, &sc))) return rc;
+    if ((rc = run_one(sc, o.replicate, &eng))) { dm_scenario_free(sc); return rc; }
     rc = dm_render_timeline(stdout, sc, dm_engine_results(eng), o.format, o.lang);
     dm_engine_free(eng);
     dm_scenario_free(sc);
     return finish(rc);
+}
+
+int cmd_info(int argc, char **argv)
+{
+    static const char help[] =
+        "usage: domino info RESULT.h5\n"
+        "\n"
+        "Summarises a result file written by 'domino run -o': scenario, model (name and\n"
+        "SHA-256), seed, replicates, how it was made, and the sectors that breached.\n";
+    if (argc == 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
+        fputs(help, stdout);
+        return 0;
+    }
+    if (argc != 2) {
+        fputs(help, stderr);
+        return DM_EUSAGE;
+    }
+    dm_result_file *f;
+    dm_error err;
+    dm_error_clear(&err);
+    if (dm_h5_open(argv[1], &f, &err)) return cli_fail(&err);
+    const dm_scenario *sc = f->scenario;
+    const dm_model *m = sc->model;
+    char h[24];
+    dm_format_time((sc->horizon_s + sc->tick_s - 1) / sc->tick_s, sc->tick_s, h);
+    printf("file:         %s\n", f->path);
+    printf("status:       %s\n", f->status);
+    printf("created:      %s by domino %s\n", f->created, f->domino_version);
+    printf("command:      %s\n", f->command_line);
+    printf("scenario:     %s (%s)\n", sc->name, f->scenario_file);
+    printf("model:        %s, %zu sectors, %zu regions, %zu nodes, %zu dependencies\n", m->name, m->nsectors,
+           m->nregions, m->nnodes, m->ngroups);
+    printf("model sha256: %s\n", f->model_sha256);
+    printf("seed:         %llu\n", (unsigned long long)sc->seed);
+    printf("horizon:      %s at %llds ticks\n", h + 2, (long long)sc->tick_s);
+    printf("replicates:   %llu of %llu requested (first %llu, median %llu)\n", (unsigned long long)f->replicates,
+           (unsigned long long)f->replicates_requested, (unsigned long long)f->first_replicate,
+           (unsigned long long)f->median_replicate);
+    int any = 0;
+    printf("sectors breached (share of replicates):\n");
+    for (size_t s = 0; s < m->nsectors; s++)
+        if (f->breach_probability[s] > 0) {
+            printf("  %-8s %6.1f%%  %s / %s\n", m->sectors[s].id, 100 * f->breach_probability[s], m->sectors[s].name_en,
+                   m->sectors[s].name_ja);
+            any = 1;
+        }
+    if (!any) printf("  none\n");
+    dm_h5_close(f);
+    return finish(0);
 }
 
 int cmd_validate(int argc, char **argv)

@@ -14,14 +14,17 @@ static const char usage[] =
     "commands:\n"
     "  run [SCENARIO]        run a scenario (default: the embedded default scenario on the\n"
     "                        embedded Japan 15-sector model); timeline and breach table\n"
-    "  timeline [SCENARIO]   the causal timeline of a run, as text, md, csv or json\n"
+    "  timeline [SCENARIO | RESULT.h5]\n"
+    "                        the causal timeline of a run, as text, md, csv or json\n"
+    "  info RESULT.h5        summary of a result file written by 'run -o'\n"
     "  validate FILE...      check model or scenario files without running them\n"
     "\n"
     "  domino <command> --help   options of a command\n"
     "  domino --version          versions of domino and the libraries it uses\n"
     "\n"
     "exit codes: 0 success, 2 bad usage, 65 bad data, 66 missing input, 70 internal error,\n"
-    "            73 cannot create output, 74 input/output error\n";
+    "            73 cannot create output, 74 input/output error,\n"
+    "            130/143 interrupted by SIGINT/SIGTERM (completed replicates are kept)\n";
 
 int main(int argc, char **argv)
 {
@@ -42,7 +45,8 @@ int main(int argc, char **argv)
     }
     if (!strcmp(cmd, "run")) return cmd_run(argc - 1, argv + 1);
     if (!strcmp(cmd, "timeline")) return cmd_timeline(argc - 1, argv + 1);
+    if (!strcmp(cmd, "info")) return cmd_info(argc - 1, argv + 1);
     if (!strcmp(cmd, "validate")) return cmd_validate(argc - 1, argv + 1);
-    fprintf(stderr, "domino: unknown command '%s'; expected run, timeline or validate\n\n%s", cmd, usage);
+    fprintf(stderr, "domino: unknown command '%s'; expected run, timeline, info or validate\n\n%s", cmd, usage);
     return DM_EUSAGE;
 }

@@ -355,7 +355,53 @@ static json_t *minutes_or_null(const dm_scenario *sc, int64_t t)
     return t < 0 ? json_null() : json_integer((json_int_t)(t * sc->tick_s / 60));
 }
 
-int dm_render_json(FILE *out, const dm_scenario *sc, const dm_engine_result *r)
+/* A number, or null for NaN (JSON has no NaN). */
+static json_t *number(double x) { return isnan(x) ? json_null() : json_real(x); }
+
+static json_t *summary(double mean, const double *q)
+{
+    if (isnan(mean)) return json_null();
+    return json_pack("{s:o, s:o, s:o, s:o}", "mean", number(mean), "q05", number(q[0]), "q50", number(q[1]),
+                     "q95", number(q[2]));
+}
+
+/* Statistics across replicates (docs/json-output.md, "statistics"). */
+static json_t *statistics(const dm_scenario *sc, const dm_stats *st, int64_t interval)
+{
+    const dm_model *m = sc->model;
+    json_t *sectors = json_array();
+    for (size_t s = 0; s < st->nsectors; s++)
+        json_array_append_new(sectors, json_pack("{s:s, s:f, s:o, s:o, s:f}", "id", m->sectors[s].id,
+            "breach_probability", st->breach_probability[s],
+            "onset_min", summary(st->onset_mean[s], st->onset_q + s * DM_NQUANTILES),
+            "duration_min", summary(st->duration_mean[s], st->duration_q + s * DM_NQUANTILES),
+            "expected_unserved_unit_hours", st->expected_unit_hours[s]));
+    json_t *levels = json_null();
+    if (st->level_mean && st->replicates > 0) {
+        json_t *time = json_array(), *series[1 + DM_NQUANTILES];
+        for (int j = 0; j <= DM_NQUANTILES; j++) series[j] = json_array();
+        for (size_t k = 0; k < st->ntimes; k++) {
+            json_array_append_new(time, json_real((double)((int64_t)k * interval * sc->tick_s) / 60.0));
+            for (int j = 0; j <= DM_NQUANTILES; j++) {
+                json_t *row = json_array();
+                for (size_t s = 0; s < st->nsectors; s++) {
+                    const double *x = j == 0 ? st->level_mean + k * st->nsectors
+                                             : st->level_q + ((size_t)(j - 1) * st->ntimes + k) * st->nsectors;
+                    json_array_append_new(row, number(x[s]));
+                }
+                json_array_append_new(series[j], row);
+            }
+        }
+        levels = json_pack("{s:o, s:o, s:o, s:o, s:o}", "time_min", time, "mean", series[0], "q05", series[1],
+                           "q50", series[2], "q95", series[3]);
+    }
+    return json_pack("{s:I, s:b, s:I, s:o, s:o}", "replicates", (json_int_t)st->replicates,
+                     "interrupted", st->interrupted, "median_replicate", (json_int_t)st->median_replicate,
+                     "sectors", sectors, "sector_level", levels);
+}
+
+int dm_render_json(FILE *out, const dm_scenario *sc, const dm_engine_result *r, const dm_stats *st,
+                   int64_t interval)
 {
     const dm_model *m = sc->model;
     json_t *sectors = json_array(), *breaches = json_array(), *warnings = json_array();
@@ -381,11 +427,12 @@ int dm_render_json(FILE *out, const dm_scenario *sc, const dm_engine_result *r)
     }
     for (size_t i = 0; i < r->nwarnings; i++) json_array_append_new(warnings, json_string(r->warnings[i]));
     json_t *doc = json_pack("{s:i, s:s, s:s, s:s, s:I, s:I, s:I, s:I, s:o, s:o, s:o}",
-        "schema_version", 1, "domino_version", dm_version(), "scenario", sc->name, "model", m->name,
+        "schema_version", 2, "domino_version", dm_version(), "scenario", sc->name, "model", m->name,
         "seed", (json_int_t)sc->seed, "replicate", (json_int_t)r->replicate,
         "horizon_min", (json_int_t)(r->horizon * sc->tick_s / 60), "tick_s", (json_int_t)sc->tick_s,
         "sectors", sectors, "breaches", breaches, "warnings", warnings);
     if (!doc) return DM_ESOFTWARE;
+    if (st) json_object_set_new(doc, "statistics", statistics(sc, st, interval));
     int rc = json_dumpf(doc, out, JSON_INDENT(2) | JSON_REAL_PRECISION(10));
     fputc('\n', out);
     json_decref(doc);

@@ -51,7 +51,7 @@ void dm_model_free(dm_model *m)
     for (size_t i = 0; i < m->ngroups; i++) dm_dist_free(&m->groups[i].buffer);
     free(m->sectors); free(m->regions); free(m->nodes); free(m->groups);
     free(m->provider_node); free(m->provider_share); free(m->resupply_node);
-    free(m->name); free(m->description); free(m->file);
+    free(m->name); free(m->description); free(m->file); free(m->text);
     free(m);
 }
 
@@ -494,6 +494,16 @@ int dm_model_parse(const char *text, size_t len, const char *file, dm_model **ou
     if (yr_open(&r, text, len, file, err)) { yr_close(&r); return err->code; }
     int rc = dm_model_from_yaml(&r, yr_root(&r), out);
     yr_close(&r);
+    if (!rc && !((*out)->text = malloc(len + 1))) {
+        dm_model_free(*out);
+        *out = NULL;
+        return dm_error_set(err, DM_ESOFTWARE, file, 0, 0, "out of memory");
+    }
+    if (!rc) {
+        memcpy((*out)->text, text, len);
+        (*out)->text[len] = 0;
+        (*out)->text_len = len;
+    }
     return rc;
 }
 

@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <openssl/sha.h>
 #include "domino/model.h"
 #include "loader.h"
 #include "yread.h"
@@ -217,7 +218,7 @@ static int load_named_model(yread *r, yaml_node_t *x, dm_model **out)
     return dm_model_parse(text, len, file, out, r->err);
 }
 
-int dm_scenario_parse(const char *text, size_t len, const char *file, dm_scenario **out, dm_error *err)
+static int parse(const char *text, size_t len, const char *file, dm_model *given, dm_scenario **out, dm_error *err)
 {
     static const char *const keys[] = {"name", "description", "model", "horizon", "tick", "seed",
                                        "replicates", "hazards", NULL};
@@ -225,7 +226,8 @@ int dm_scenario_parse(const char *text, size_t len, const char *file, dm_scenari
     yaml_node_t *root, *x;
     *out = NULL;
     dm_scenario *s = calloc(1, sizeof *s);
-    if (!s) return dm_error_set(err, DM_ESOFTWARE, file, 0, 0, "out of memory");
+    if (!s) { dm_model_free(given); return dm_error_set(err, DM_ESOFTWARE, file, 0, 0, "out of memory"); }
+    s->model = given;
     if (yr_open(&r, text, len, file, err)) goto fail;
     root = yr_root(&r);
     if (yr_mapping(&r, root, "scenario", keys)) goto fail;
@@ -238,7 +240,9 @@ int dm_scenario_parse(const char *text, size_t len, const char *file, dm_scenari
                                               : !(s->description = strdup("")))
         goto fail;
     if (yr_need(&r, root, "model", "scenario", &x)) goto fail;
-    if (x->type == YAML_MAPPING_NODE) {  /* a model written inline */
+    if (given) {
+        /* the model comes with the call */
+    } else if (x->type == YAML_MAPPING_NODE) {  /* a model written inline */
         if (dm_model_from_yaml(&r, x, &s->model)) goto fail;
     } else if (x->type != YAML_SCALAR_NODE) {
         yr_expected(&r, x, "model", "a file name, an embedded model name or an inline model");
@@ -266,6 +270,26 @@ fail:
     yr_close(&r);
     dm_scenario_free(s);
     return err->code ? err->code : dm_error_set(err, DM_ESOFTWARE, file, 0, 0, "out of memory");
+}
+
+int dm_scenario_parse(const char *text, size_t len, const char *file, dm_scenario **out, dm_error *err)
+{
+    return parse(text, len, file, NULL, out, err);
+}
+
+int dm_scenario_parse_with_model(const char *text, size_t len, const char *file, dm_model *model,
+                                 dm_scenario **out, dm_error *err)
+{
+    return parse(text, len, file, model, out, err);
+}
+
+void dm_scenario_model_sha256(const dm_scenario *sc, char hex[65])
+{
+    unsigned char md[SHA256_DIGEST_LENGTH];
+    const dm_model *m = sc->model;
+    if (m->text) SHA256((const unsigned char *)m->text, m->text_len, md);
+    else SHA256((const unsigned char *)sc->text, strlen(sc->text), md);
+    for (int i = 0; i < SHA256_DIGEST_LENGTH; i++) snprintf(hex + 2 * i, 3, "%02x", md[i]);
 }
 
 int dm_scenario_load(const char *path, dm_scenario **out, dm_error *err)

@@ -1,0 +1,60 @@
+/* domino — Monte Carlo: R replicates of a scenario in parallel, and statistics across them.
+ *
+ * Replicates run in blocks. Within a block, OpenMP threads each run replicates on their
+ * own engine; after the block the calling thread hands each completed replicate, in
+ * replicate order, to a sink (the HDF5 writer, say) and to the statistics. Every
+ * reduction therefore happens in replicate order, and the statistics are the same bits
+ * for any number of threads (DESIGN.md, "Monte Carlo and determinism"). */
+#ifndef DOMINO_MONTECARLO_H
+#define DOMINO_MONTECARLO_H
+
+#include <signal.h>
+#include "engine.h"
+
+/* The quantiles domino reports, in this order. */
+#define DM_NQUANTILES 3
+extern const double dm_quantiles[DM_NQUANTILES]; /* 0.05, 0.50, 0.95 */
+
+typedef struct dm_mc_config {
+    uint64_t first, replicates;   /* replicates first .. first + replicates - 1 */
+    int threads;                  /* 0: all cores */
+    int64_t interval;             /* output grid, ticks (>= 1) */
+    unsigned store;               /* DM_STORE_* series the sink receives */
+    /* Called on the calling thread for each completed replicate, in order; a non-zero
+     * return stops the run with that error. May be NULL. */
+    int (*sink)(void *ctx, const dm_engine_result *r, dm_error *err);
+    void *sink_ctx;
+    /* Called after each block with the number of replicates done. May be NULL. */
+    void (*progress)(void *ctx, uint64_t done, uint64_t total);
+    void *progress_ctx;
+    /* When set (by a signal handler), replicates not yet started are skipped and the
+     * run ends after the ones in flight. May be NULL. */
+    volatile sig_atomic_t *stop;
+} dm_mc_config;
+
+/* Statistics across the completed replicates. Times are in minutes after T+0. A sector's
+ * onset and duration are those of its first breach in a replicate (a breach still going
+ * at the horizon lasts until the horizon); they are NaN when no replicate breached it. */
+typedef struct dm_stats {
+    uint64_t replicates;          /* completed */
+    int interrupted;              /* the stop flag ended the run early */
+    size_t nsectors, ntimes;
+    double *breach_probability;   /* [sector]: fraction of replicates with a breach */
+    double *onset_mean, *onset_q; /* [sector], [sector][quantile] */
+    double *duration_mean, *duration_q;
+    double *expected_unit_hours;  /* [sector]: mean unserved unit-hours over the horizon */
+    double *level_mean, *level_q; /* [time][sector], [quantile][time][sector]; NULL unless
+                                     sector levels were stored */
+    double *lost_sector_hours;    /* [replicate]: sum over sectors of unserved/capacity hours */
+    uint64_t median_replicate;    /* the replicate at the median of lost_sector_hours */
+} dm_stats;
+
+/* Bytes the statistics of a run need (they keep every sector level until the end, for
+ * exact quantiles), so callers can refuse runs that do not fit. */
+double dm_mc_memory_estimate(const dm_scenario *sc, const dm_mc_config *cfg);
+
+/* Runs the replicates and fills *stats (free with dm_stats_free). */
+int dm_mc_run(const dm_scenario *sc, const dm_mc_config *cfg, dm_stats *stats, dm_error *err);
+void dm_stats_free(dm_stats *s);
+
+#endif

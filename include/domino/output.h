@@ -1,0 +1,53 @@
+/* domino — result files: one HDF5 file per run, netCDF-4 compatible (docs/output-format.md).
+ *
+ * Writing: dm_h5_create opens a temporary file next to the target, dm_h5_append (a
+ * dm_mc_config sink) adds each replicate, dm_h5_finish writes the statistics and renames
+ * the file to its target; dm_h5_abort removes it. The target path therefore never holds
+ * a partial file.
+ *
+ * Reading: dm_h5_open checks that a file is domino's and intact enough to use, and
+ * rebuilds the scenario it was made from; dm_h5_read_replicate gives one replicate's
+ * events, breaches and sector results, as the engine produced them. */
+#ifndef DOMINO_OUTPUT_H
+#define DOMINO_OUTPUT_H
+
+#include "engine.h"
+#include "montecarlo.h"
+
+#define DM_RESULT_FORMAT "domino-result 1"
+
+typedef struct dm_h5_writer dm_h5_writer;
+
+typedef struct dm_h5_provenance {
+    const char *command_line;
+    uint64_t replicates_requested;
+} dm_h5_provenance;
+
+int dm_h5_create(const char *path, const dm_scenario *sc, const dm_mc_config *cfg,
+                 const dm_h5_provenance *prov, dm_h5_writer **out, dm_error *err);
+/* A dm_mc_config sink: ctx is the writer. */
+int dm_h5_append(void *writer, const dm_engine_result *r, dm_error *err);
+/* Writes the statistics, closes and renames into place. Frees the writer, also on error
+ * (then no file is left at the target). */
+int dm_h5_finish(dm_h5_writer *w, const dm_stats *st, dm_error *err);
+/* Closes and removes the temporary file. */
+void dm_h5_abort(dm_h5_writer *w);
+
+typedef struct dm_result_file {
+    char *path;
+    dm_scenario *scenario;       /* rebuilt from the stored scenario and model texts */
+    uint64_t replicates, replicates_requested, first_replicate, median_replicate;
+    char *status, *created, *domino_version, *command_line, *model_sha256, *scenario_file;
+    double *breach_probability;  /* [sector] */
+    /* internal */
+    long long file_id;
+    dm_engine_result res;
+} dm_result_file;
+
+int dm_h5_open(const char *path, dm_result_file **out, dm_error *err);
+/* Replicate r (its index, as in the `replicate` coordinate). The result is owned by f and
+ * valid until the next call or dm_h5_close. */
+int dm_h5_read_replicate(dm_result_file *f, uint64_t r, const dm_engine_result **out, dm_error *err);
+void dm_h5_close(dm_result_file *f);
+
+#endif

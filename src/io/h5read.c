@@ -1,0 +1,304 @@
+/* Reading a result file back (include/domino/output.h). A file may be anything: every
+ * size, index and value is checked before it is used, and every failure is an error
+ * naming the file and what was wrong with it (exit code 65), never a crash. */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include "domino/output.h"
+#include "h5util.h"
+
+static int bad(dm_error *err, const char *path, const char *fmt, const char *what)
+{
+    return dm_error_set(err, DM_EDATA, path, 0, 0, fmt, what);
+}
+
+/* Reads rows [start, start + count) of variable `name`, whose rows hold `width`
+ * elements each, into buf. Checks that the variable exists and has that shape. */
+static int read_rows(hid_t file, const char *name, hid_t memtype, hsize_t start, hsize_t count,
+                     size_t width, void *buf)
+{
+    if (H5Lexists(file, name, H5P_DEFAULT) <= 0) return -1;
+    hid_t ds = H5Dopen2(file, name, H5P_DEFAULT), space = -1, mem = -1;
+    hsize_t dims[8], off[8] = {0}, cnt[8];
+    int rc = -1, rank;
+    if (ds < 0 || (space = H5Dget_space(ds)) < 0 || (rank = H5Sget_simple_extent_ndims(space)) < 1 || rank > 8 ||
+        H5Sget_simple_extent_dims(space, dims, NULL) < 0)
+        goto done;
+    size_t inner = 1;
+    for (int i = 1; i < rank; i++) inner *= dims[i];
+    if (inner != width || start + count > dims[0]) goto done;
+    if (count == 0) { rc = 0; goto done; }
+    memcpy(cnt, dims, sizeof cnt);
+    off[0] = start;
+    cnt[0] = count;
+    if (H5Sselect_hyperslab(space, H5S_SELECT_SET, off, NULL, cnt, NULL) < 0 ||
+        (mem = H5Screate_simple(rank, cnt, NULL)) < 0)
+        goto done;
+    rc = H5Dread(ds, memtype, mem, space, H5P_DEFAULT, buf) < 0 ? -1 : 0;
+done:
+    if (mem >= 0) H5Sclose(mem);
+    if (space >= 0) H5Sclose(space);
+    if (ds >= 0) H5Dclose(ds);
+    return rc;
+}
+
+/* Length of dimension 0 of a variable, or -1. */
+static int64_t length(hid_t file, const char *name)
+{
+    if (H5Lexists(file, name, H5P_DEFAULT) <= 0) return -1;
+    hid_t ds = H5Dopen2(file, name, H5P_DEFAULT), space = ds >= 0 ? H5Dget_space(ds) : -1;
+    hsize_t dims[8];
+    int64_t len = -1;
+    if (space >= 0 && H5Sget_simple_extent_ndims(space) >= 1 && H5Sget_simple_extent_ndims(space) <= 8 &&
+        H5Sget_simple_extent_dims(space, dims, NULL) >= 0)
+        len = (int64_t)dims[0];
+    if (space >= 0) H5Sclose(space);
+    if (ds >= 0) H5Dclose(ds);
+    return len;
+}
+
+static void result_free(dm_engine_result *r)
+{
+    free(r->events); free(r->breaches); free(r->sectors); free(r->hazard_start); free(r->hazard_end);
+    memset(r, 0, sizeof *r);
+}
+
+void dm_h5_close(dm_result_file *f)
+{
+    if (!f) return;
+    if (f->file_id > 0) H5Fclose((hid_t)f->file_id);
+    dm_scenario_free(f->scenario);
+    free(f->path); free(f->status); free(f->created); free(f->domino_version); free(f->command_line);
+    free(f->model_sha256); free(f->scenario_file); free(f->breach_probability);
+    result_free(&f->res);
+    free(f);
+}
+
+int dm_h5_open(const char *path, dm_result_file **out, dm_error *err)
+{
+    *out = NULL;
+    H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
+    if (access(path, R_OK) != 0) return dm_error_set(err, DM_ENOINPUT, path, 0, 0, "cannot read the file");
+    if (H5Fis_hdf5(path) <= 0)
+        return bad(err, path, "%s", "not an HDF5 file (or its first bytes are damaged): expected a domino result file");
+    dm_result_file *f = calloc(1, sizeof *f);
+    if (!f || !(f->path = strdup(path))) { free(f); return dm_error_set(err, DM_ESOFTWARE, path, 0, 0, "out of memory"); }
+    hid_t file = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
+    int rc = 0;
+    char *format = NULL, *scenario_text = NULL, *model_text = NULL;
+    if (file < 0) { rc = bad(err, path, "%s", "HDF5 cannot open the file: it is truncated or corrupt"); goto done; }
+    f->file_id = file;
+    format = h5_read_attr_text(file, "domino_format");
+    if (!format) { rc = bad(err, path, "%s", "not a domino result file: expected the global attribute domino_format"); goto done; }
+    if (strcmp(format, DM_RESULT_FORMAT)) {
+        rc = dm_error_set(err, DM_EDATA, path, 0, 0, "expected a result file of format '%s', found format '%s'",
+                          DM_RESULT_FORMAT, format);
+        goto done;
+    }
+    scenario_text = h5_read_attr_text(file, "scenario_text");
+    model_text = h5_read_attr_text(file, "model_text");
+    f->status = h5_read_attr_text(file, "status");
+    f->created = h5_read_attr_text(file, "created");
+    f->domino_version = h5_read_attr_text(file, "domino_version");
+    f->command_line = h5_read_attr_text(file, "command_line");
+    f->model_sha256 = h5_read_attr_text(file, "model_sha256");
+    f->scenario_file = h5_read_attr_text(file, "scenario_file");
+    int64_t reps, requested, first, median, seed, tick;
+    if (!scenario_text || !model_text || !f->status || !f->created || !f->domino_version || !f->command_line ||
+        !f->model_sha256 || !f->scenario_file || h5_read_attr_int64(file, "replicates", &reps) ||
+        h5_read_attr_int64(file, "replicates_requested", &requested) ||
+        h5_read_attr_int64(file, "first_replicate", &first) || h5_read_attr_int64(file, "median_replicate", &median) ||
+        h5_read_attr_int64(file, "seed", &seed) || h5_read_attr_int64(file, "tick_seconds", &tick) ||
+        reps < 0 || requested < 0 || first < 0 || median < 0 || seed < 0) {
+        rc = bad(err, path, "%s", "incomplete result file: a global attribute (scenario_text, replicates, seed, ...) "
+                 "is missing or unreadable; was the run interrupted before it finished?");
+        goto done;
+    }
+    f->replicates = (uint64_t)reps;
+    f->replicates_requested = (uint64_t)requested;
+    f->first_replicate = (uint64_t)first;
+    f->median_replicate = (uint64_t)median;
+
+    /* Rebuild the scenario from the stored texts: the run does not depend on files that
+     * may have changed or gone since. */
+    char name[600];
+    dm_error sub;
+    dm_error_clear(&sub);
+    dm_model *model = NULL;
+    snprintf(name, sizeof name, "%s:model_text", path);
+    if (*model_text && dm_model_parse(model_text, strlen(model_text), name, &model, &sub)) {
+        rc = dm_error_set(err, DM_EDATA, path, 0, 0, "the stored model does not load: %s (line %d)", sub.message, sub.line);
+        goto done;
+    }
+    snprintf(name, sizeof name, "%s:scenario_text", path);
+    if ((model ? dm_scenario_parse_with_model(scenario_text, strlen(scenario_text), name, model, &f->scenario, &sub)
+               : dm_scenario_parse(scenario_text, strlen(scenario_text), name, &f->scenario, &sub))) {
+        rc = dm_error_set(err, DM_EDATA, path, 0, 0, "the stored scenario does not load: %s (line %d)", sub.message, sub.line);
+        goto done;
+    }
+    dm_scenario *sc = f->scenario;
+    sc->seed = (uint64_t)seed;  /* a --seed given on the command line */
+    if (tick != sc->tick_s) { rc = bad(err, path, "%s", "tick_seconds does not match the stored scenario"); goto done; }
+    size_t S = sc->model->nsectors;
+    if (length(file, "sector") != (int64_t)S || length(file, "node") != (int64_t)sc->model->nnodes ||
+        length(file, "replicate") != reps) {
+        rc = bad(err, path, "%s", "the sector, node or replicate dimension does not match the stored model and run");
+        goto done;
+    }
+    if (!(f->breach_probability = calloc(S + 1, sizeof(double))) ||
+        read_rows(file, "breach_probability", H5T_NATIVE_DOUBLE, 0, S, 1, f->breach_probability)) {
+        rc = bad(err, path, "%s", "cannot read breach_probability (missing, wrong shape or corrupt)");
+        goto done;
+    }
+done:
+    free(format); free(scenario_text); free(model_text);
+    if (rc) dm_h5_close(f);
+    else *out = f;
+    return rc;
+}
+
+/* The contiguous rows [lo, hi) of a per-event or per-breach variable whose replicate
+ * column equals r (rows are stored in replicate order). */
+static int rows_of(hid_t file, const char *name, int64_t r, hsize_t *lo, hsize_t *hi)
+{
+    int64_t n = length(file, name);
+    if (n < 0) return -1;
+    int64_t *rep = malloc(((size_t)n + 1) * sizeof *rep);
+    if (!rep || read_rows(file, name, H5T_NATIVE_INT64, 0, (hsize_t)n, 1, rep)) { free(rep); return -1; }
+    int64_t a = 0;
+    while (a < n && rep[a] != r) a++;
+    int64_t b = a;
+    while (b < n && rep[b] == r) b++;
+    for (int64_t i = b; i < n; i++)
+        if (rep[i] == r) { free(rep); return -1; }  /* not contiguous: not written by domino */
+    free(rep);
+    *lo = (hsize_t)a;
+    *hi = (hsize_t)b;
+    return 0;
+}
+
+int dm_h5_read_replicate(dm_result_file *f, uint64_t r, const dm_engine_result **out, dm_error *err)
+{
+    hid_t file = (hid_t)f->file_id;
+    const dm_scenario *sc = f->scenario;
+    const dm_model *m = sc->model;
+    size_t S = m->nsectors, H = sc->nhazards, n = m->nnodes;
+    double minutes = (double)sc->tick_s / 60.0;
+    dm_engine_result *res = &f->res;
+    result_free(res);
+    *out = NULL;
+    res->replicate = r;
+    res->tick_s = sc->tick_s;
+    res->horizon = (sc->horizon_s + sc->tick_s - 1) / sc->tick_s;
+
+    /* which row holds replicate r */
+    int64_t *reps = malloc((f->replicates + 1) * sizeof *reps);
+    if (!reps || read_rows(file, "replicate", H5T_NATIVE_INT64, 0, f->replicates, 1, reps)) {
+        free(reps);
+        return bad(err, f->path, "%s", "cannot read the replicate coordinate");
+    }
+    int64_t row = -1;
+    for (uint64_t i = 0; i < f->replicates && row < 0; i++)
+        if (reps[i] == (int64_t)r) row = (int64_t)i;
+    free(reps);
+    if (row < 0)
+        return dm_error_set(err, DM_EUSAGE, f->path, 0, 0, "replicate %llu is not in the file (it holds %llu replicates from %llu)",
+                            (unsigned long long)r, (unsigned long long)f->replicates, (unsigned long long)f->first_replicate);
+
+    double *tmp = malloc((3 * S + 2 * H + 1) * sizeof *tmp);
+    res->sectors = calloc(S + 1, sizeof *res->sectors);
+    res->hazard_start = calloc(H + 1, sizeof(double));
+    res->hazard_end = calloc(H + 1, sizeof(double));
+    if (!tmp || !res->sectors || !res->hazard_start || !res->hazard_end) {
+        free(tmp);
+        return dm_error_set(err, DM_ESOFTWARE, f->path, 0, 0, "out of memory");
+    }
+    if (read_rows(file, "min_level", H5T_NATIVE_DOUBLE, (hsize_t)row, 1, S, tmp) ||
+        read_rows(file, "final_level", H5T_NATIVE_DOUBLE, (hsize_t)row, 1, S, tmp + S) ||
+        read_rows(file, "unserved_unit_hours", H5T_NATIVE_DOUBLE, (hsize_t)row, 1, S, tmp + 2 * S) ||
+        read_rows(file, "hazard_start", H5T_NATIVE_DOUBLE, (hsize_t)row, 1, H, tmp + 3 * S) ||
+        read_rows(file, "hazard_end", H5T_NATIVE_DOUBLE, (hsize_t)row, 1, H, tmp + 3 * S + H)) {
+        free(tmp);
+        return bad(err, f->path, "%s", "cannot read the per-replicate variables (min_level, final_level, "
+                   "unserved_unit_hours, hazard_start, hazard_end): missing, wrong shape or corrupt");
+    }
+    for (size_t s = 0; s < S; s++)
+        res->sectors[s] = (dm_sector_result){tmp[s], tmp[S + s], tmp[2 * S + s], -1};
+    for (size_t h = 0; h < H; h++) {
+        res->hazard_start[h] = round(tmp[3 * S + h] / minutes);
+        res->hazard_end[h] = isnan(tmp[3 * S + H + h]) ? -1 : round(tmp[3 * S + H + h] / minutes);
+    }
+    free(tmp);
+
+    /* events */
+    hsize_t lo, hi;
+    if (H5Lexists(file, "event_replicate", H5P_DEFAULT) <= 0)
+        return bad(err, f->path, "%s", "the file stores no events (the run had --store without 'events')");
+    if (rows_of(file, "event_replicate", (int64_t)r, &lo, &hi))
+        return bad(err, f->path, "%s", "cannot read event_replicate, or its rows are not grouped by replicate");
+    size_t ne = (size_t)(hi - lo);
+    double *t = malloc((ne + 1) * sizeof *t), *value = malloc((ne + 1) * sizeof *value);
+    int *cols = malloc((5 * ne + 1) * sizeof *cols);
+    res->events = calloc(ne + 1, sizeof *res->events);
+    int rc = !t || !value || !cols || !res->events;
+    if (!rc && (read_rows(file, "event_time", H5T_NATIVE_DOUBLE, lo, ne, 1, t) ||
+                read_rows(file, "event_value", H5T_NATIVE_DOUBLE, lo, ne, 1, value) ||
+                read_rows(file, "event_node", H5T_NATIVE_INT, lo, ne, 1, cols) ||
+                read_rows(file, "event_kind", H5T_NATIVE_INT, lo, ne, 1, cols + ne) ||
+                read_rows(file, "event_cause_node", H5T_NATIVE_INT, lo, ne, 1, cols + 2 * ne) ||
+                read_rows(file, "event_group", H5T_NATIVE_INT, lo, ne, 1, cols + 3 * ne) ||
+                read_rows(file, "event_hazard", H5T_NATIVE_INT, lo, ne, 1, cols + 4 * ne)))
+        rc = 2;
+    for (size_t i = 0; rc == 0 && i < ne; i++) {
+        dm_event *ev = &res->events[i];
+        int node = cols[i], kind = cols[ne + i], cause = cols[2 * ne + i], group = cols[3 * ne + i], hz = cols[4 * ne + i];
+        double tick = t[i] / minutes;
+        if (node < 0 || (size_t)node >= n || kind < 0 || kind >= DM_EV_NKINDS || cause < -1 || cause >= (int)n ||
+            group < -1 || group >= (int)m->ngroups || hz < -1 || hz >= (int)H || !(tick >= 0) ||
+            tick > (double)res->horizon)
+            rc = 3;
+        else
+            *ev = (dm_event){(int64_t)llround(tick), node, (dm_event_kind)kind, cause, group, hz, value[i]};
+    }
+    res->nevents = ne;
+    free(t); free(value); free(cols);
+    if (rc == 1) return dm_error_set(err, DM_ESOFTWARE, f->path, 0, 0, "out of memory reading events");
+    if (rc == 2) return bad(err, f->path, "%s", "cannot read the event variables (missing, wrong shape or corrupt)");
+    if (rc == 3) return bad(err, f->path, "%s", "an event refers to a node, kind, group or hazard that does not exist, "
+                            "or lies outside the horizon");
+
+    /* breaches */
+    if (rows_of(file, "breach_replicate", (int64_t)r, &lo, &hi))
+        return bad(err, f->path, "%s", "cannot read breach_replicate, or its rows are not grouped by replicate");
+    size_t nb = (size_t)(hi - lo);
+    double *bd = malloc((5 * nb + 1) * sizeof *bd);
+    int *bs = malloc((nb + 1) * sizeof *bs);
+    res->breaches = calloc(nb + 1, sizeof *res->breaches);
+    rc = !bd || !bs || !res->breaches;
+    if (!rc && (read_rows(file, "breach_sector", H5T_NATIVE_INT, lo, nb, 1, bs) ||
+                read_rows(file, "breach_onset", H5T_NATIVE_DOUBLE, lo, nb, 1, bd) ||
+                read_rows(file, "breach_confirmed", H5T_NATIVE_DOUBLE, lo, nb, 1, bd + nb) ||
+                read_rows(file, "breach_end", H5T_NATIVE_DOUBLE, lo, nb, 1, bd + 2 * nb) ||
+                read_rows(file, "breach_peak", H5T_NATIVE_DOUBLE, lo, nb, 1, bd + 3 * nb) ||
+                read_rows(file, "breach_unit_hours", H5T_NATIVE_DOUBLE, lo, nb, 1, bd + 4 * nb)))
+        rc = 2;
+    for (size_t i = 0; rc == 0 && i < nb; i++) {
+        double onset = bd[i] / minutes, confirmed = bd[nb + i] / minutes, end = bd[2 * nb + i] / minutes;
+        if (bs[i] < 0 || (size_t)bs[i] >= S || !(onset >= 0) || !(confirmed >= onset) ||
+            confirmed > (double)res->horizon || !(isnan(end) || (end >= onset && end <= (double)res->horizon)))
+            rc = 3;
+        else
+            res->breaches[i] = (dm_breach){bs[i], llround(onset), llround(confirmed), isnan(end) ? -1 : llround(end),
+                                           bd[3 * nb + i], bd[4 * nb + i]};
+    }
+    res->nbreaches = nb;
+    free(bd); free(bs);
+    if (rc == 1) return dm_error_set(err, DM_ESOFTWARE, f->path, 0, 0, "out of memory reading breaches");
+    if (rc == 2) return bad(err, f->path, "%s", "cannot read the breach variables (missing, wrong shape or corrupt)");
+    if (rc == 3) return bad(err, f->path, "%s", "a breach names a sector that does not exist or has impossible times");
+    for (size_t i = nb; i-- > 0;) res->sectors[res->breaches[i].sector].first_breach = (int)i;
+    *out = res;
+    return 0;
+}

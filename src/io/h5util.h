@@ -1,0 +1,37 @@
+/* Internal: small HDF5 helpers that keep a file netCDF-4 compatible (docs/output-format.md):
+ * creation order tracked, fixed-length UTF-8 string attributes, _FillValue attributes of
+ * the variable's own type, dimension scales on every axis. */
+#ifndef DOMINO_H5UTIL_H
+#define DOMINO_H5UTIL_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <hdf5.h>
+
+/* Attributes on a file, group or dataset. Return 0 or -1. */
+int h5_attr_text(hid_t loc, const char *name, const char *value);
+int h5_attr_double(hid_t loc, const char *name, double value);
+int h5_attr_int64(hid_t loc, const char *name, int64_t value);
+int h5_attr_doubles(hid_t loc, const char *name, const double *values, size_t n);
+int h5_attr_ints(hid_t loc, const char *name, const int *values, size_t n);
+
+/* A variable of `type` (H5T_NATIVE_DOUBLE, _INT, _INT64 or a vlen string type) over
+ * `rank` dimensions. An unlimited dimension has maxdims H5S_UNLIMITED; chunk NULL means
+ * contiguous. Numeric variables get a fill value and a matching _FillValue attribute
+ * (NaN for doubles, -1 for integers) and shuffle + deflate when chunked. */
+hid_t h5_variable(hid_t file, const char *name, hid_t type, int rank, const hsize_t *dims,
+                  const hsize_t *maxdims, const hsize_t *chunk);
+/* A UTF-8 variable-length string type (close with H5Tclose). */
+hid_t h5_string_type(void);
+
+/* Appends `count` rows along dimension 0 of an extendible variable whose other
+ * dimensions are complete; `data` holds the rows. Returns 0 or -1. */
+int h5_append(hid_t ds, hid_t memtype, hsize_t count, const void *data);
+/* Writes all of a fixed-size variable. */
+int h5_write_all(hid_t ds, hid_t memtype, const void *data);
+
+/* Reads a string attribute (fixed or variable length) into a new malloc'd string. */
+char *h5_read_attr_text(hid_t loc, const char *name);
+int h5_read_attr_int64(hid_t loc, const char *name, int64_t *value);
+
+#endif

@@ -1,0 +1,586 @@
+/* Writing a run's result file (include/domino/output.h; layout in docs/output-format.md).
+ *
+ * Every variable that grows with the run (per replicate, per event, per breach) is a
+ * `column`: rows are buffered in memory and appended to the extendible HDF5 dataset a
+ * few hundred replicates at a time, so a run of 10^4 replicates costs tens of HDF5 calls
+ * per variable, not 10^4. */
+#include <errno.h>
+#include <fcntl.h>
+#include <libgen.h>
+#include <sys/stat.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <hdf5_hl.h>
+#include "domino.h"
+#include "domino/output.h"
+#include "h5util.h"
+
+/* CF time: minutes after an arbitrary epoch that stands for T+0. */
+#define TIME_UNITS "minutes since 2000-01-01 00:00:00"
+
+typedef struct column {
+    hid_t ds, memtype;
+    size_t elem, width;    /* bytes per element, elements per row */
+    char *buf;
+    size_t rows, cap;      /* buffered rows */
+} column;
+
+enum { PER_REPLICATE, PER_EVENT, PER_BREACH };
+
+/* The growing variables, by dimension. */
+enum {
+    C_REPLICATE, C_SECTOR_LEVEL, C_IMPACT, C_NODE_LEVEL, C_MIN_LEVEL, C_FINAL_LEVEL, C_UNIT_HOURS,
+    C_HAZARD_START, C_HAZARD_END,
+    C_EVENT, C_EV_REPLICATE, C_EV_TIME, C_EV_NODE, C_EV_SECTOR, C_EV_KIND, C_EV_CAUSE, C_EV_GROUP,
+    C_EV_HAZARD, C_EV_VALUE,
+    C_BREACH, C_BR_REPLICATE, C_BR_SECTOR, C_BR_ONSET, C_BR_CONFIRMED, C_BR_END, C_BR_PEAK, C_BR_UNIT_HOURS,
+    NCOLUMNS
+};
+
+struct dm_h5_writer {
+    char *target, *tmp;
+    hid_t file;
+    const dm_scenario *sc;
+    unsigned store;
+    size_t S, H, n, K, R, G;   /* sectors, hazards, nodes, times, regions, groups */
+    double minutes;            /* minutes per tick */
+    column col[NCOLUMNS];
+    hid_t scale_replicate, scale_time, scale_sector, scale_region, scale_node, scale_hazard,
+          scale_quantile, scale_event, scale_breach;
+    size_t pending;            /* replicates buffered */
+    size_t flush_every;
+    uint64_t nevents, nbreaches;
+};
+
+static int fail(dm_error *err, int code, const char *path, const char *what)
+{
+    return dm_error_set(err, code, path, 0, 0, "%s", what);
+}
+
+/* ---- variables ---- */
+
+static int attach(hid_t ds, const hid_t *scales, int rank)
+{
+    for (int i = 0; i < rank; i++)
+        if (H5DSattach_scale(ds, scales[i], (unsigned)i) < 0) return -1;
+    return 0;
+}
+
+/* A coordinate variable: a dimension scale named like its dimension. A growing one
+ * (unlimited) starts empty; a fixed one is written from values. */
+static hid_t coordinate(dm_h5_writer *w, const char *name, hid_t type, hsize_t len, int unlimited,
+                        const void *values, const char *long_name, const char *units)
+{
+    hsize_t dims[1] = {unlimited ? 0 : len}, maxdims[1] = {unlimited || !len ? H5S_UNLIMITED : len};
+    hsize_t chunk[1] = {unlimited ? 1024 : 1};
+    hid_t ds = h5_variable(w->file, name, type, 1, dims, maxdims, unlimited || !len ? chunk : NULL);
+    if (ds < 0 || H5DSset_scale(ds, name) < 0 || (!unlimited && len && h5_write_all(ds, type, values)) ||
+        h5_attr_text(ds, "long_name", long_name) || (units && h5_attr_text(ds, "units", units))) {
+        if (ds >= 0) H5Dclose(ds);
+        return -1;
+    }
+    return ds;
+}
+
+/* A variable that grows along its first dimension (replicate, event or breach). */
+static int growing(dm_h5_writer *w, int c, const char *name, hid_t memtype, int rank, const hsize_t *inner,
+                   const hid_t *scales, const char *long_name, const char *units)
+{
+    hsize_t dims[4] = {0}, maxdims[4] = {H5S_UNLIMITED}, chunk[4];
+    size_t width = 1;
+    for (int i = 1; i < rank; i++) {
+        dims[i] = maxdims[i] = inner[i - 1];
+        width *= inner[i - 1];
+    }
+    /* Chunks: one row (a replicate) or 4096 events, and as much of the next dimension
+     * (time) as keeps a chunk near 1 MiB: contiguous in time, sized for appends. */
+    chunk[0] = rank == 1 ? 4096 : 1;
+    if (rank == 2) chunk[0] = width >= 4096 ? 1 : width >= 4 ? 4096 / width : 1024;
+    for (int i = 1; i < rank; i++) chunk[i] = dims[i] ? dims[i] : 1;
+    if (rank > 2) {
+        size_t rest = width / (dims[1] ? dims[1] : 1), rows = (1u << 17) / (rest ? rest : 1);
+        chunk[1] = rows < 1 ? 1 : rows < dims[1] ? rows : dims[1] ? dims[1] : 1;
+    }
+    column *col = &w->col[c];
+    col->ds = h5_variable(w->file, name, memtype, rank, dims, maxdims, chunk);
+    col->memtype = memtype;
+    col->elem = H5Tget_size(memtype);
+    col->width = width;
+    if (col->ds < 0 || attach(col->ds, scales, rank) || h5_attr_text(col->ds, "long_name", long_name) ||
+        (units && h5_attr_text(col->ds, "units", units)))
+        return -1;
+    return 0;
+}
+
+static int push(column *c, const void *row)
+{
+    if (c->ds <= 0) return 0;  /* not stored */
+    if (c->rows == c->cap) {
+        size_t cap = c->cap ? 2 * c->cap : 64;
+        char *b = realloc(c->buf, cap * c->width * c->elem);
+        if (!b) return -1;
+        c->buf = b;
+        c->cap = cap;
+    }
+    memcpy(c->buf + c->rows * c->width * c->elem, row, c->width * c->elem);
+    c->rows++;
+    return 0;
+}
+
+static int flush(dm_h5_writer *w)
+{
+    for (int c = 0; c < NCOLUMNS; c++) {
+        column *col = &w->col[c];
+        if (col->ds > 0 && h5_append(col->ds, col->memtype, col->rows, col->buf)) return -1;
+        col->rows = 0;
+    }
+    w->pending = 0;
+    return 0;
+}
+
+/* ---- fixed variables: what the sectors, regions, nodes and hazards are ---- */
+
+/* A fixed variable over one or more dimensions. */
+static int fixed(dm_h5_writer *w, const char *name, hid_t memtype, int rank, const hid_t *scales,
+                 const void *values, const char *long_name, const char *units)
+{
+    hsize_t dims[4];
+    for (int i = 0; i < rank; i++) {
+        hid_t space = H5Dget_space(scales[i]);
+        hssize_t npoints = space >= 0 ? H5Sget_simple_extent_npoints(space) : -1;
+        if (space >= 0) H5Sclose(space);
+        if (npoints < 0) return -1;
+        dims[i] = (hsize_t)npoints;
+    }
+    int empty = 0;
+    hsize_t chunk[4], total = 1;
+    for (int i = 0; i < rank; i++) { empty |= dims[i] == 0; chunk[i] = dims[i]; total *= dims[i]; }
+    /* Large statistics (levels over time) are chunked, so they can be compressed: halve
+     * the leading dimensions until a chunk holds at most 2^17 values (1 MiB). */
+    for (int i = 0; i < rank && total > (1u << 17); i++)
+        while (chunk[i] > 1 && total > (1u << 17)) { total /= chunk[i]; chunk[i] = (chunk[i] + 1) / 2; total *= chunk[i]; }
+    hsize_t count = 1;
+    for (int i = 0; i < rank; i++) count *= dims[i];
+    int chunked = !empty && count > 4096;
+    hid_t ds = h5_variable(w->file, name, memtype, rank, dims, NULL, chunked ? chunk : NULL);
+    int rc = ds < 0 || (!empty && h5_write_all(ds, memtype, values)) || attach(ds, scales, rank) ||
+             h5_attr_text(ds, "long_name", long_name) || (units && h5_attr_text(ds, "units", units));
+    if (ds >= 0) H5Dclose(ds);
+    return rc ? -1 : 0;
+}
+
+static int write_coordinates(dm_h5_writer *w, int64_t interval)
+{
+    const dm_model *m = w->sc->model;
+    const dm_scenario *sc = w->sc;
+    size_t most = w->K + m->nnodes + m->nsectors + m->nregions + w->H + 4;
+    const char **a = malloc(most * sizeof *a), **b = malloc(most * sizeof *b), **c = malloc(most * sizeof *c);
+    double *x = malloc(most * sizeof *x);
+    int *ix = malloc(most * sizeof *ix);
+    hid_t str = h5_string_type();
+    int rc = !a || !b || !c || !x || !ix || str < 0;
+    if (rc) goto done;
+
+    for (size_t k = 0; k < w->K; k++) x[k] = (double)((int64_t)k * interval) * w->minutes;
+    rc = (w->scale_time = coordinate(w, "time", H5T_NATIVE_DOUBLE, w->K, 0, x,
+                                     "time after T+0, at the end of the tick", TIME_UNITS)) < 0 ||
+         h5_attr_text(w->scale_time, "standard_name", "time") ||
+         h5_attr_text(w->scale_time, "calendar", "proleptic_gregorian") ||
+         h5_attr_text(w->scale_time, "axis", "T");
+
+    /* sectors */
+    for (size_t s = 0; s < m->nsectors; s++) a[s] = m->sectors[s].id;
+    rc = rc || (w->scale_sector = coordinate(w, "sector", str, m->nsectors, 0, a, "sector id", NULL)) < 0;
+    for (size_t s = 0; s < m->nsectors; s++) { a[s] = m->sectors[s].name_ja; b[s] = m->sectors[s].name_en; c[s] = m->sectors[s].unit; }
+    rc = rc || fixed(w, "sector_name_ja", str, 1, &w->scale_sector, a, "sector name (Japanese)", NULL) ||
+         fixed(w, "sector_name_en", str, 1, &w->scale_sector, b, "sector name (English)", NULL) ||
+         fixed(w, "sector_unit", str, 1, &w->scale_sector, c, "unit of the sector's service", NULL);
+    for (size_t s = 0; s < m->nsectors; s++) x[s] = m->sectors[s].any_loss ? 0 : m->sectors[s].magnitude;
+    rc = rc || fixed(w, "sector_threshold", H5T_NATIVE_DOUBLE, 1, &w->scale_sector, x,
+                     "service-level threshold magnitude M (0: any loss counts), in sector_unit", NULL);
+    for (size_t s = 0; s < m->nsectors; s++) x[s] = (double)m->sectors[s].duration_s / 60.0;
+    rc = rc || fixed(w, "sector_threshold_duration", H5T_NATIVE_DOUBLE, 1, &w->scale_sector, x,
+                     "service-level threshold duration D", "minutes");
+    for (size_t s = 0; s < m->nsectors; s++) x[s] = 0;
+    for (size_t v = 0; v < m->nnodes; v++) x[m->nodes[v].sector] += m->nodes[v].capacity;
+    rc = rc || fixed(w, "sector_capacity", H5T_NATIVE_DOUBLE, 1, &w->scale_sector, x,
+                     "total capacity of the sector's nodes, in sector_unit", NULL);
+
+    /* regions ("all" when the model has none) */
+    for (size_t r = 0; r < w->R; r++) {
+        a[r] = m->nregions ? m->regions[r].id : "all";
+        b[r] = m->nregions ? m->regions[r].name_ja : "全国";
+        c[r] = m->nregions ? m->regions[r].name_en : "all regions";
+    }
+    rc = rc || (w->scale_region = coordinate(w, "region", str, w->R, 0, a, "region id", NULL)) < 0 ||
+         fixed(w, "region_name_ja", str, 1, &w->scale_region, b, "region name (Japanese)", NULL) ||
+         fixed(w, "region_name_en", str, 1, &w->scale_region, c, "region name (English)", NULL);
+
+    /* nodes */
+    for (size_t v = 0; v < m->nnodes; v++) { a[v] = m->nodes[v].id; b[v] = m->nodes[v].name_ja; c[v] = m->nodes[v].name_en; }
+    rc = rc || (w->scale_node = coordinate(w, "node", str, m->nnodes, 0, a, "node id", NULL)) < 0 ||
+         fixed(w, "node_name_ja", str, 1, &w->scale_node, b, "node name (Japanese)", NULL) ||
+         fixed(w, "node_name_en", str, 1, &w->scale_node, c, "node name (English)", NULL);
+    for (size_t v = 0; v < m->nnodes; v++) ix[v] = m->nodes[v].sector;
+    rc = rc || fixed(w, "node_sector", H5T_NATIVE_INT, 1, &w->scale_node, ix, "index of the node's sector", NULL);
+    for (size_t v = 0; v < m->nnodes; v++) ix[v] = m->nodes[v].region;
+    rc = rc || fixed(w, "node_region", H5T_NATIVE_INT, 1, &w->scale_node, ix, "index of the node's region (-1: none)", NULL);
+    for (size_t v = 0; v < m->nnodes; v++) x[v] = m->nodes[v].capacity;
+    rc = rc || fixed(w, "node_capacity", H5T_NATIVE_DOUBLE, 1, &w->scale_node, x, "node capacity, in its sector's unit", NULL);
+
+    /* hazards */
+    for (size_t h = 0; h < w->H; h++) {
+        a[h] = sc->hazards[h].id;
+        b[h] = dm_hazard_kind_name(sc->hazards[h].kind, 0);
+        c[h] = sc->hazards[h].description ? sc->hazards[h].description : "";
+        x[h] = sc->hazards[h].severity;
+    }
+    rc = rc || (w->scale_hazard = coordinate(w, "hazard", str, w->H, 0, a, "hazard id", NULL)) < 0 ||
+         fixed(w, "hazard_kind", str, 1, &w->scale_hazard, b, "threat type", NULL) ||
+         fixed(w, "hazard_description", str, 1, &w->scale_hazard, c, "hazard description", NULL) ||
+         fixed(w, "hazard_severity", H5T_NATIVE_DOUBLE, 1, &w->scale_hazard, x, "damage the hazard does (0..1)", NULL);
+
+    rc = rc || (w->scale_quantile = coordinate(w, "quantile", H5T_NATIVE_DOUBLE, DM_NQUANTILES, 0, dm_quantiles,
+                                               "probability of the quantile", "1")) < 0;
+    rc = rc || (w->scale_replicate = coordinate(w, "replicate", H5T_NATIVE_INT64, 0, 1, NULL,
+                                                "replicate index r (its random stream is derived from seed and r)", NULL)) < 0;
+    rc = rc || (w->scale_event = coordinate(w, "event", H5T_NATIVE_INT64, 0, 1, NULL, "event index", NULL)) < 0;
+    rc = rc || (w->scale_breach = coordinate(w, "breach", H5T_NATIVE_INT64, 0, 1, NULL, "breach index", NULL)) < 0;
+done:
+    free(a); free(b); free(c); free(x); free(ix);
+    if (str >= 0) H5Tclose(str);
+    return rc ? -1 : 0;
+}
+
+static int define_columns(dm_h5_writer *w)
+{
+    const hid_t rep_time_sector[] = {w->scale_replicate, w->scale_time, w->scale_sector};
+    const hid_t rep_time_region_sector[] = {w->scale_replicate, w->scale_time, w->scale_region, w->scale_sector};
+    const hid_t rep_time_node[] = {w->scale_replicate, w->scale_time, w->scale_node};
+    const hid_t rep_sector[] = {w->scale_replicate, w->scale_sector};
+    const hid_t rep_hazard[] = {w->scale_replicate, w->scale_hazard};
+    hsize_t ts[] = {w->K, w->S}, trs[] = {w->K, w->R, w->S}, tn[] = {w->K, w->n}, s[] = {w->S}, h[] = {w->H};
+    w->col[C_REPLICATE] = (column){.ds = w->scale_replicate, .memtype = H5T_NATIVE_INT64, .elem = 8, .width = 1};
+    w->col[C_EVENT] = (column){.ds = w->scale_event, .memtype = H5T_NATIVE_INT64, .elem = 8, .width = 1};
+    w->col[C_BREACH] = (column){.ds = w->scale_breach, .memtype = H5T_NATIVE_INT64, .elem = 8, .width = 1};
+    const hid_t *ev = &w->scale_event, *br = &w->scale_breach;
+    const hid_t D = H5T_NATIVE_DOUBLE, I = H5T_NATIVE_INT, L = H5T_NATIVE_INT64;
+    int rc = 0;
+    if (w->store & DM_STORE_SECTORS)
+        rc |= growing(w, C_SECTOR_LEVEL, "sector_level", D, 3, ts, rep_time_sector,
+                      "sector service level L = 1 - unserved / capacity", "1");
+    if (w->store & DM_STORE_MAPS)
+        rc |= growing(w, C_IMPACT, "impact", D, 4, trs, rep_time_region_sector,
+                      "impact map: fraction of the cell's capacity unserved (NaN: no capacity there)", "1");
+    if (w->store & DM_STORE_NODES)
+        rc |= growing(w, C_NODE_LEVEL, "node_level", D, 3, tn, rep_time_node, "node service level s_v", "1");
+    rc |= growing(w, C_MIN_LEVEL, "min_level", D, 2, s, rep_sector, "lowest sector level over the horizon", "1");
+    rc |= growing(w, C_FINAL_LEVEL, "final_level", D, 2, s, rep_sector, "sector level at the horizon", "1");
+    rc |= growing(w, C_UNIT_HOURS, "unserved_unit_hours", D, 2, s, rep_sector,
+                  "unserved service integrated over the horizon, in sector_unit hours", NULL);
+    rc |= growing(w, C_HAZARD_START, "hazard_start", D, 2, h, rep_hazard, "hazard onset drawn for the replicate", TIME_UNITS);
+    rc |= growing(w, C_HAZARD_END, "hazard_end", D, 2, h, rep_hazard,
+                  "hazard repair drawn for the replicate (NaN: lasts past the horizon)", TIME_UNITS);
+    if (w->store & DM_STORE_EVENTS) {
+        rc |= growing(w, C_EV_REPLICATE, "event_replicate", L, 1, NULL, ev, "replicate of the event", NULL);
+        rc |= growing(w, C_EV_TIME, "event_time", D, 1, NULL, ev, "time of the event", TIME_UNITS);
+        rc |= growing(w, C_EV_NODE, "event_node", I, 1, NULL, ev, "index of the node the event happened to", NULL);
+        rc |= growing(w, C_EV_SECTOR, "event_sector", I, 1, NULL, ev, "index of that node's sector", NULL);
+        rc |= growing(w, C_EV_KIND, "event_kind", I, 1, NULL, ev, "what happened", NULL);
+        rc |= growing(w, C_EV_CAUSE, "event_cause_node", I, 1, NULL, ev,
+                      "index of the provider whose loss caused the event (-1: none)", NULL);
+        rc |= growing(w, C_EV_GROUP, "event_group", I, 1, NULL, ev, "index of the requirement group concerned (-1: none)", NULL);
+        rc |= growing(w, C_EV_HAZARD, "event_hazard", I, 1, NULL, ev, "index of the hazard at the root of the chain (-1: none)", NULL);
+        rc |= growing(w, C_EV_VALUE, "event_value", D, 1, NULL, ev,
+                      "level after the event, hazard severity, or buffer ticks left (by event_kind)", NULL);
+        static const char meanings[] = "hazard_start hazard_end buffer_engaged buffer_held buffer_draining "
+            "buffer_exhausted degraded down collapsed restarting rising restored";
+        int values[DM_EV_NKINDS];
+        for (int k = 0; k < DM_EV_NKINDS; k++) values[k] = k;
+        if (w->col[C_EV_KIND].ds > 0)
+            rc |= h5_attr_ints(w->col[C_EV_KIND].ds, "flag_values", values, DM_EV_NKINDS) |
+                  h5_attr_text(w->col[C_EV_KIND].ds, "flag_meanings", meanings);
+    }
+    rc |= growing(w, C_BR_REPLICATE, "breach_replicate", L, 1, NULL, br, "replicate of the breach", NULL);
+    rc |= growing(w, C_BR_SECTOR, "breach_sector", I, 1, NULL, br, "index of the breached sector", NULL);
+    rc |= growing(w, C_BR_ONSET, "breach_onset", D, 1, NULL, br, "first tick of the qualifying run (U >= M)", TIME_UNITS);
+    rc |= growing(w, C_BR_CONFIRMED, "breach_confirmed", D, 1, NULL, br, "onset + threshold duration D", TIME_UNITS);
+    rc |= growing(w, C_BR_END, "breach_end", D, 1, NULL, br, "end of the breach (NaN: still in breach at the horizon)", TIME_UNITS);
+    rc |= growing(w, C_BR_PEAK, "breach_peak", D, 1, NULL, br, "peak unserved service, in sector_unit", NULL);
+    rc |= growing(w, C_BR_UNIT_HOURS, "breach_unit_hours", D, 1, NULL, br, "unserved service over the breach, in sector_unit hours", NULL);
+    return rc ? -1 : 0;
+}
+
+/* ---- creating, appending, finishing ---- */
+
+static void utc_now(char *buf, size_t size)
+{
+    time_t now = time(NULL);
+    struct tm tm;
+    gmtime_r(&now, &tm);
+    strftime(buf, size, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+static int write_globals(dm_h5_writer *w, const dm_mc_config *cfg, const dm_h5_provenance *prov)
+{
+    const dm_scenario *sc = w->sc;
+    char sha[65], created[32], versions[512], store[64] = "";
+    dm_scenario_model_sha256(sc, sha);
+    utc_now(created, sizeof created);
+    dm_library_versions(versions, sizeof versions);
+    const char *flags[] = {"sectors", "maps", "nodes", "events"};
+    for (int i = 0; i < 4; i++)
+        if (cfg->store & (1u << i)) {
+            if (*store) strcat(store, ",");
+            strcat(store, flags[i]);
+        }
+    char title[512];
+    snprintf(title, sizeof title, "domino run of scenario '%s' on model '%s'", sc->name, sc->model->name);
+    hid_t f = w->file;
+    int rc = h5_attr_text(f, "Conventions", "CF-1.8") || h5_attr_text(f, "title", title) ||
+        h5_attr_text(f, "domino_format", DM_RESULT_FORMAT) || h5_attr_text(f, "domino_version", dm_version()) ||
+        h5_attr_text(f, "library_versions", versions) || h5_attr_text(f, "created", created) ||
+        h5_attr_text(f, "command_line", prov && prov->command_line ? prov->command_line : "") ||
+        h5_attr_text(f, "scenario_name", sc->name) || h5_attr_text(f, "scenario_file", sc->file) ||
+        h5_attr_text(f, "scenario_text", sc->text) ||
+        h5_attr_text(f, "model_name", sc->model->name) || h5_attr_text(f, "model_sha256", sha) ||
+        h5_attr_text(f, "model_text", sc->model->text ? sc->model->text : "") ||
+        h5_attr_int64(f, "seed", (int64_t)sc->seed) || h5_attr_int64(f, "tick_seconds", sc->tick_s) ||
+        h5_attr_double(f, "horizon_minutes", (double)sc->horizon_s / 60.0) ||
+        h5_attr_double(f, "output_interval_minutes", (double)cfg->interval * w->minutes) ||
+        h5_attr_int64(f, "first_replicate", (int64_t)cfg->first) ||
+        h5_attr_int64(f, "replicates_requested", (int64_t)(prov ? prov->replicates_requested : cfg->replicates)) ||
+        h5_attr_text(f, "stored", store);
+    return rc ? -1 : 0;
+}
+
+static void writer_free(dm_h5_writer *w)
+{
+    for (int c = 0; c < NCOLUMNS; c++) free(w->col[c].buf);
+    free(w->target);
+    free(w->tmp);
+    free(w);
+}
+
+/* Closes every dataset and the file; returns -1 if HDF5 reports an error on the way. */
+static int close_all(dm_h5_writer *w)
+{
+    int rc = 0;
+    hid_t scales[] = {w->scale_time, w->scale_sector, w->scale_region, w->scale_node, w->scale_hazard,
+                      w->scale_quantile};
+    for (int c = 0; c < NCOLUMNS; c++)
+        if (w->col[c].ds > 0) { rc |= H5Dclose(w->col[c].ds) < 0; w->col[c].ds = 0; }
+    for (size_t i = 0; i < sizeof scales / sizeof scales[0]; i++)
+        if (scales[i] > 0) rc |= H5Dclose(scales[i]) < 0;
+    w->scale_time = w->scale_sector = w->scale_region = w->scale_node = w->scale_hazard = w->scale_quantile = 0;
+    w->scale_replicate = w->scale_event = w->scale_breach = 0;  /* closed as columns */
+    if (w->file > 0) rc |= H5Fclose(w->file) < 0;
+    w->file = 0;
+    return rc ? -1 : 0;
+}
+
+void dm_h5_abort(dm_h5_writer *w)
+{
+    if (!w) return;
+    close_all(w);
+    if (w->tmp) unlink(w->tmp);
+    writer_free(w);
+}
+
+int dm_h5_create(const char *path, const dm_scenario *sc, const dm_mc_config *cfg,
+                 const dm_h5_provenance *prov, dm_h5_writer **out, dm_error *err)
+{
+    *out = NULL;
+    H5Eset_auto2(H5E_DEFAULT, NULL, NULL);  /* errors are checked at every call */
+    dm_h5_writer *w = calloc(1, sizeof *w);
+    if (!w || !(w->target = strdup(path)) || !(w->tmp = malloc(strlen(path) + 32))) {
+        if (w) writer_free(w);
+        return fail(err, DM_ESOFTWARE, path, "out of memory");
+    }
+    /* The temporary file lives next to the target, so the final rename is atomic. */
+    char *copy = strdup(path), *dir = copy ? dirname(copy) : NULL;
+    const char *base = strrchr(path, '/') ? strrchr(path, '/') + 1 : path;
+    if (!dir || !*base) {
+        free(copy);
+        writer_free(w);
+        return dm_error_set(err, DM_EUSAGE, path, 0, 0, "expected an output file name, found a directory");
+    }
+    snprintf(w->tmp, strlen(path) + 32, "%s/.%s.XXXXXX", dir, base);
+    free(copy);
+    int fd = mkstemp(w->tmp);
+    if (fd < 0) {
+        int e = errno;
+        free(w->tmp);
+        w->tmp = NULL;
+        writer_free(w);
+        return dm_error_set(err, DM_ECANTCREAT, path, 0, 0, "cannot create the output file: %s", strerror(e));
+    }
+    mode_t mask = umask(0);  /* mkstemp made it private; give it the mode a new file gets */
+    umask(mask);
+    fchmod(fd, 0666 & ~mask);
+    close(fd);
+
+    w->sc = sc;
+    w->store = cfg->store;
+    w->S = sc->model->nsectors;
+    w->H = sc->nhazards;
+    w->n = sc->model->nnodes;
+    w->G = sc->model->ngroups;
+    w->R = sc->model->nregions ? sc->model->nregions : 1;
+    w->K = dm_output_ntimes(sc, cfg->interval);
+    w->minutes = (double)sc->tick_s / 60.0;
+    double row_bytes = 8.0 * (double)w->K * ((w->store & DM_STORE_SECTORS ? w->S : 0) +
+                                             (w->store & DM_STORE_MAPS ? w->R * w->S : 0) +
+                                             (w->store & DM_STORE_NODES ? w->n : 0)) + 64.0 * (double)w->S;
+    w->flush_every = (size_t)(64.0 * 1024 * 1024 / row_bytes);
+    if (w->flush_every > 512) w->flush_every = 512;
+    if (w->flush_every < 1) w->flush_every = 1;
+
+    /* netCDF-4: creation order tracked and indexed; a format HDF5 1.8 reads. */
+    hid_t fcpl = H5Pcreate(H5P_FILE_CREATE), fapl = H5Pcreate(H5P_FILE_ACCESS);
+    int ok = fcpl >= 0 && fapl >= 0 &&
+        H5Pset_link_creation_order(fcpl, H5P_CRT_ORDER_TRACKED | H5P_CRT_ORDER_INDEXED) >= 0 &&
+        H5Pset_attr_creation_order(fcpl, H5P_CRT_ORDER_TRACKED | H5P_CRT_ORDER_INDEXED) >= 0 &&
+        H5Pset_libver_bounds(fapl, H5F_LIBVER_V18, H5F_LIBVER_V18) >= 0 &&
+        (w->file = H5Fcreate(w->tmp, H5F_ACC_TRUNC, fcpl, fapl)) >= 0;
+    if (fcpl >= 0) H5Pclose(fcpl);
+    if (fapl >= 0) H5Pclose(fapl);
+    if (!ok) {
+        if (w->file < 0) w->file = 0;
+        dm_h5_abort(w);
+        return fail(err, DM_ECANTCREAT, path, "HDF5 could not create the output file");
+    }
+    if (write_globals(w, cfg, prov) || write_coordinates(w, cfg->interval) || define_columns(w)) {
+        dm_h5_abort(w);
+        return fail(err, DM_EIO, path, "writing the output file's layout failed (HDF5 error)");
+    }
+    *out = w;
+    return 0;
+}
+
+int dm_h5_append(void *writer, const dm_engine_result *r, dm_error *err)
+{
+    dm_h5_writer *w = writer;
+    int64_t replicate = (int64_t)r->replicate;
+    double *hs = malloc((w->H + 1) * sizeof *hs), *he = malloc((w->H + 1) * sizeof *he);
+    double *row = malloc((3 * w->S + 1) * sizeof *row);
+    int rc = !hs || !he || !row;
+    for (size_t h = 0; !rc && h < w->H; h++) {
+        hs[h] = r->hazard_start[h] * w->minutes;
+        he[h] = r->hazard_end[h] < 0 ? NAN : r->hazard_end[h] * w->minutes;
+    }
+    rc = rc || push(&w->col[C_REPLICATE], &replicate) || push(&w->col[C_HAZARD_START], hs) ||
+         push(&w->col[C_HAZARD_END], he);
+    if (!rc && r->sector_level) rc = push(&w->col[C_SECTOR_LEVEL], r->sector_level);
+    if (!rc && r->impact) rc = push(&w->col[C_IMPACT], r->impact);
+    if (!rc && r->node_level) rc = push(&w->col[C_NODE_LEVEL], r->node_level);
+    for (size_t s = 0; !rc && s < w->S; s++) {
+        row[s] = r->sectors[s].min_level;
+        row[w->S + s] = r->sectors[s].final_level;
+        row[2 * w->S + s] = r->sectors[s].unserved_unit_hours;
+    }
+    rc = rc || push(&w->col[C_MIN_LEVEL], row) || push(&w->col[C_FINAL_LEVEL], row + w->S) ||
+         push(&w->col[C_UNIT_HOURS], row + 2 * w->S);
+    for (size_t i = 0; !rc && (w->store & DM_STORE_EVENTS) && i < r->nevents; i++) {
+        const dm_event *ev = &r->events[i];
+        int64_t index = (int64_t)w->nevents++;
+        double t = (double)ev->tick * w->minutes, value = ev->value;
+        int node = ev->node, sector = w->sc->model->nodes[ev->node].sector, kind = ev->kind;
+        rc = push(&w->col[C_EVENT], &index) || push(&w->col[C_EV_REPLICATE], &replicate) ||
+             push(&w->col[C_EV_TIME], &t) || push(&w->col[C_EV_NODE], &node) || push(&w->col[C_EV_SECTOR], &sector) ||
+             push(&w->col[C_EV_KIND], &kind) || push(&w->col[C_EV_CAUSE], &ev->cause_node) ||
+             push(&w->col[C_EV_GROUP], &ev->group) || push(&w->col[C_EV_HAZARD], &ev->hazard) ||
+             push(&w->col[C_EV_VALUE], &value);
+    }
+    for (size_t i = 0; !rc && i < r->nbreaches; i++) {
+        const dm_breach *b = &r->breaches[i];
+        int64_t index = (int64_t)w->nbreaches++;
+        double onset = (double)b->onset * w->minutes, confirmed = (double)b->confirmed * w->minutes;
+        double end = b->end < 0 ? NAN : (double)b->end * w->minutes;
+        rc = push(&w->col[C_BREACH], &index) || push(&w->col[C_BR_REPLICATE], &replicate) ||
+             push(&w->col[C_BR_SECTOR], &b->sector) || push(&w->col[C_BR_ONSET], &onset) ||
+             push(&w->col[C_BR_CONFIRMED], &confirmed) || push(&w->col[C_BR_END], &end) ||
+             push(&w->col[C_BR_PEAK], &b->peak) || push(&w->col[C_BR_UNIT_HOURS], &b->unit_hours);
+    }
+    free(hs); free(he); free(row);
+    if (rc) return fail(err, DM_ESOFTWARE, w->target, "out of memory buffering a replicate");
+    if (++w->pending >= w->flush_every && flush(w))
+        return fail(err, DM_EIO, w->target, "writing replicates to the output file failed (HDF5 error; disk full?)");
+    return 0;
+}
+
+static int write_stats(dm_h5_writer *w, const dm_stats *st)
+{
+    const hid_t *sec = &w->scale_sector;
+    const hid_t q_sec[] = {w->scale_quantile, w->scale_sector};
+    const hid_t t_sec[] = {w->scale_time, w->scale_sector};
+    const hid_t q_t_sec[] = {w->scale_quantile, w->scale_time, w->scale_sector};
+    const hid_t D = H5T_NATIVE_DOUBLE;
+    /* stats keep [sector][quantile]; the file has [quantile][sector] */
+    double *onset_q = malloc((w->S * DM_NQUANTILES + 1) * sizeof *onset_q);
+    double *duration_q = malloc((w->S * DM_NQUANTILES + 1) * sizeof *duration_q);
+    if (!onset_q || !duration_q) { free(onset_q); free(duration_q); return -1; }
+    for (size_t s = 0; s < w->S; s++)
+        for (int j = 0; j < DM_NQUANTILES; j++) {
+            onset_q[j * w->S + s] = st->onset_q[s * DM_NQUANTILES + j];
+            duration_q[j * w->S + s] = st->duration_q[s * DM_NQUANTILES + j];
+        }
+    int rc = fixed(w, "breach_probability", D, 1, sec, st->breach_probability,
+                   "fraction of replicates in which the sector breached its service level", "1") ||
+        fixed(w, "breach_onset_mean", D, 1, sec, st->onset_mean,
+              "mean onset of the first breach, over replicates with one (NaN: none)", "minutes") ||
+        fixed(w, "breach_onset_quantile", D, 2, q_sec, onset_q, "quantiles of the first breach's onset", "minutes") ||
+        fixed(w, "breach_duration_mean", D, 1, sec, st->duration_mean,
+              "mean duration of the first breach (one still going ends at the horizon)", "minutes") ||
+        fixed(w, "breach_duration_quantile", D, 2, q_sec, duration_q, "quantiles of the first breach's duration", "minutes") ||
+        fixed(w, "expected_unserved_unit_hours", D, 1, sec, st->expected_unit_hours,
+              "mean over replicates of unserved service over the horizon, in sector_unit hours", NULL);
+    free(onset_q);
+    free(duration_q);
+    if (!rc && st->level_mean && st->replicates > 0)
+        rc = fixed(w, "sector_level_mean", D, 2, t_sec, st->level_mean, "mean sector level over replicates", "1") ||
+             fixed(w, "sector_level_quantile", D, 3, q_t_sec, st->level_q, "quantiles of the sector level over replicates", "1");
+    /* per replicate: the figure that picks the median replicate */
+    if (!rc) {
+        hsize_t dims[1] = {st->replicates}, maxdims[1] = {H5S_UNLIMITED}, chunk[1] = {1024};
+        hid_t ds = h5_variable(w->file, "lost_sector_hours", D, 1, dims, maxdims, chunk);
+        rc = ds < 0 || (st->replicates && h5_write_all(ds, D, st->lost_sector_hours)) ||
+             attach(ds, &w->scale_replicate, 1) ||
+             h5_attr_text(ds, "long_name", "sum over sectors of unserved unit-hours / capacity (sector-hours lost)") ||
+             h5_attr_text(ds, "units", "hours");
+        if (ds >= 0) H5Dclose(ds);
+    }
+    hid_t f = w->file;
+    rc = rc || h5_attr_int64(f, "replicates", (int64_t)st->replicates) ||
+         h5_attr_int64(f, "median_replicate", (int64_t)st->median_replicate) ||
+         h5_attr_text(f, "status", st->interrupted ? "interrupted" : "complete");
+    return rc ? -1 : 0;
+}
+
+int dm_h5_finish(dm_h5_writer *w, const dm_stats *st, dm_error *err)
+{
+    if (flush(w) || write_stats(w, st)) {
+        dm_h5_abort(w);
+        return fail(err, DM_EIO, w ? w->target : NULL, "writing the output file failed (HDF5 error; disk full?)");
+    }
+    int rc = close_all(w);
+    /* Make the data durable before the name points at it. */
+    int fd = rc ? -1 : open(w->tmp, O_RDONLY);
+    if (fd >= 0) { rc |= fsync(fd); close(fd); }
+    else rc = -1;
+    if (rc || rename(w->tmp, w->target)) {
+        int e = errno;
+        char target[512];
+        snprintf(target, sizeof target, "%s", w->target);
+        dm_h5_abort(w);
+        return dm_error_set(err, DM_EIO, target, 0, 0, "finishing the output file failed: %s", strerror(e));
+    }
+    free(w->tmp);
+    w->tmp = NULL;
+    writer_free(w);
+    return 0;
+}
