@@ -86,7 +86,7 @@ Test(cli, json_document)
     json_error_t jerr;
     json_t *doc = json_loads(out, 0, &jerr);
     cr_assert_not_null(doc, "not JSON: %s", jerr.text);
-    cr_expect_eq(json_integer_value(json_object_get(doc, "schema_version")), 1);
+    cr_expect_eq(json_integer_value(json_object_get(doc, "schema_version")), 2);
     cr_expect_str_eq(json_string_value(json_object_get(doc, "scenario")), "default");
     cr_expect_eq(json_integer_value(json_object_get(doc, "horizon_min")), 7 * 24 * 60);
     cr_expect_eq(json_integer_value(json_object_get(doc, "tick_s")), 60);
