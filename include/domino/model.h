@@ -43,6 +43,11 @@ typedef struct dm_sector {
 
 typedef struct dm_region { char *id, *name_ja, *name_en; } dm_region;
 
+/* Default number of steps of a recovery ramp: service comes back in blocks (feeders,
+ * lines, plants) of 5 % each, not tick by tick. Each step is an event, so this also
+ * bounds the work a ramp costs (docs/model-format.md). */
+#define DM_DEFAULT_RAMP_STEPS 20
+
 typedef struct dm_node {
     char *id, *name_ja, *name_en;
     int sector, region;    /* indices; region -1 when none */
@@ -51,6 +56,7 @@ typedef struct dm_node {
     double collapse;       /* collapse threshold theta_v; 0 = none */
     dm_dynamics dynamics;
     int64_t restart_s, ramp_s; /* step dynamics */
+    int64_t ramp_steps;    /* the ramp rises in at most this many equal steps */
     double relax_k;        /* relax dynamics */
     char **tags; size_t ntags;
     int line;

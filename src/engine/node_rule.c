@@ -155,11 +155,20 @@ void dm_node_evaluate(dm_engine *e, int v, int64_t t)
             next = target;
             e->rise_since[v] = -1;
         } else {
+            /* The ramp rises in equal steps of ramp_step ticks (docs/model-format.md):
+             * the level after the whole steps done so far, and a wake for the next. */
             double from = e->rise_from[v];
-            next = from + (target - from) * (double)since_restart / (double)e->ramp[v];
-            if (t + 1 < wake) wake = t + 1;
+            int64_t ramp_start = e->rise_since[v] + e->restart[v];
+            int64_t done = since_restart / e->ramp_step[v] * e->ramp_step[v];
+            int64_t next_step = ramp_start + done + e->ramp_step[v];
+            next = from + (target - from) * (double)done / (double)e->ramp[v];
+            if (next_step > ramp_start + e->ramp[v]) next_step = ramp_start + e->ramp[v];
+            if (next_step < wake) wake = next_step;
         }
     }
+    /* Within DM_LEVEL_EPS of full service is full service: a zero-lag loop converging
+     * towards 1 stops a hair short of it, and "any loss" must not see that hair. */
+    if (next > 1 - DM_LEVEL_EPS) next = 1;
     e->next_level[v] = next;
     e->next_wake[v] = wake;
 }

@@ -432,6 +432,9 @@ int dm_render_json(FILE *out, const dm_scenario *sc, const dm_engine_result *r, 
         "horizon_min", (json_int_t)(r->horizon * sc->tick_s / 60), "tick_s", (json_int_t)sc->tick_s,
         "sectors", sectors, "breaches", breaches, "warnings", warnings);
     if (!doc) return DM_ESOFTWARE;
+    json_object_set_new(doc, "work", json_pack("{s:I, s:I, s:I}", "ticks_visited", (json_int_t)r->ticks_processed,
+                                               "node_evaluations", (json_int_t)r->evaluations,
+                                               "events", (json_int_t)r->nevents));
     if (st) json_object_set_new(doc, "statistics", statistics(sc, st, interval));
     int rc = json_dumpf(doc, out, JSON_INDENT(2) | JSON_REAL_PRECISION(10));
     fputc('\n', out);

@@ -75,7 +75,7 @@ static int read_behaviour(yread *r, yaml_node_t *map, const char *what, dm_node 
             v->dynamics = DM_DYN_STEP;
             return 0;
         }
-        static const char *const keys[] = {"kind", "restart", "ramp", "k", NULL};
+        static const char *const keys[] = {"kind", "restart", "ramp", "steps", "k", NULL};
         yaml_node_t *kind, *x;
         if (yr_mapping(r, n, "dynamics", keys) || yr_need(r, n, "kind", "dynamics", &kind))
             return DM_EDATA;
@@ -84,10 +84,16 @@ static int read_behaviour(yread *r, yaml_node_t *map, const char *what, dm_node 
             if ((x = yr_get(r, n, "k"))) return yr_fail(r, x, "dynamics: 'k' belongs to kind relax");
             if ((x = yr_get(r, n, "restart")) && yr_duration(r, x, "restart", &v->restart_s)) return DM_EDATA;
             if ((x = yr_get(r, n, "ramp")) && yr_duration(r, x, "ramp", &v->ramp_s)) return DM_EDATA;
+            uint64_t steps;
+            if ((x = yr_get(r, n, "steps"))) {
+                if (yr_u64(r, x, "ramp steps", 1000000000ULL, &steps)) return DM_EDATA;
+                if (steps < 1) return yr_expected(r, x, "ramp steps", "a whole number >= 1");
+                v->ramp_steps = (int64_t)steps;
+            }
         } else if (strcmp(yr_text(kind), "relax") == 0) {
             v->dynamics = DM_DYN_RELAX;
-            if ((x = yr_get(r, n, "restart")) || (x = yr_get(r, n, "ramp")))
-                return yr_fail(r, x, "dynamics: restart and ramp belong to kind step");
+            if ((x = yr_get(r, n, "restart")) || (x = yr_get(r, n, "ramp")) || (x = yr_get(r, n, "steps")))
+                return yr_fail(r, x, "dynamics: restart, ramp and steps belong to kind step");
             if (yr_need(r, n, "k", "dynamics relax", &x) ||
                 yr_num(r, x, "relax coefficient k", 1e-12, 1, &v->relax_k))
                 return DM_EDATA;
@@ -136,6 +142,7 @@ static int read_sectors(yread *r, yaml_node_t *seq, dm_model *m, dm_node **defau
     *defaults = calloc(n, sizeof **defaults);
     *capacity = calloc(n, sizeof **capacity);
     if (!m->sectors || !*defaults || !*capacity) return NOMEM(r);
+    for (size_t i = 0; i < n; i++) (*defaults)[i].ramp_steps = DM_DEFAULT_RAMP_STEPS;
     for (size_t i = 0; i < n; i++) {
         yaml_node_t *it = yr_at(r, seq, i), *x;
         dm_sector *s = &m->sectors[i];
