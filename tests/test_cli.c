@@ -6,48 +6,7 @@
 #include <sys/wait.h>
 #include <jansson.h>
 #include "helpers.h"
-
-static const char *env(const char *name)
-{
-    const char *v = getenv(name);
-    cr_assert_not_null(v, "%s is not set: run through meson test or tools/test.sh", name);
-    return v;
-}
-
-/* Runs `$DOMINO args` from directory dir with stdout captured (stderr too when
- * with_stderr); returns the exit status; *out is malloc'd. */
-static int domino(const char *dir, const char *args, int with_stderr, char **out)
-{
-    char cmd[4096];
-    snprintf(cmd, sizeof cmd, "cd '%s' && LANG=C LC_ALL= '%s' %s %s", dir, env("DOMINO"), args,
-             with_stderr ? "2>&1" : "2>/dev/null");
-    FILE *p = popen(cmd, "r");
-    cr_assert_not_null(p);
-    size_t cap = 1 << 16, n = 0;
-    char *buf = malloc(cap);
-    for (size_t k; (k = fread(buf + n, 1, cap - n - 1, p)) > 0;) {
-        n += k;
-        if (cap - n < 4096) buf = realloc(buf, cap *= 2);
-    }
-    buf[n] = 0;
-    int status = pclose(p);
-    *out = buf;
-    return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-}
-
-static char *slurp(const char *path)
-{
-    FILE *f = fopen(path, "rb");
-    cr_assert_not_null(f, "cannot open %s (regenerate with tools/update-golden.sh)", path);
-    fseek(f, 0, SEEK_END);
-    long n = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    char *buf = malloc((size_t)n + 1);
-    cr_assert_eq(fread(buf, 1, (size_t)n, f), (size_t)n);
-    buf[n] = 0;
-    fclose(f);
-    return buf;
-}
+#include "cli_helpers.h"
 
 static void golden(const char *scenario)
 {

@@ -1,0 +1,98 @@
+#!/usr/bin/python3
+"""Checks domino result files with the tools analysts use: Debian's python3-xarray
+(engines netcdf4 and h5netcdf), python3-h5py and ncdump. Called by tests/test_output.c.
+
+  check_output.py read FILE EXPECTED.bin S
+      FILE opens in xarray with both engines and in h5py; `time` decodes to datetimes;
+      sector_level (replicate 0) equals, bit for bit, the doubles in EXPECTED.bin
+      (written by the test from the engine in-process; S sectors per time step).
+  check_output.py same FILE...
+      every variable and every global attribute except `created` and `command_line`
+      is identical, bit for bit, across the files (e.g. runs on 1, 2 and 4 threads).
+
+Exits 0 when the check holds; prints what differs and exits 1 otherwise."""
+import subprocess
+import sys
+
+import numpy as np
+
+
+def fail(msg):
+    print("check_output: " + msg)
+    sys.exit(1)
+
+
+def read(path, expected_path, nsectors):
+    import h5py
+    import xarray as xr
+
+    expected = np.fromfile(expected_path, dtype="<f8").reshape(-1, int(nsectors))
+    for engine in ("netcdf4", "h5netcdf"):
+        with xr.open_dataset(path, engine=engine) as ds:
+            if not np.issubdtype(ds["time"].dtype, np.datetime64):
+                fail(f"{engine}: time decodes to {ds['time'].dtype}, expected datetime64")
+            if ds["time"].size != expected.shape[0]:
+                fail(f"{engine}: {ds['time'].size} times, expected {expected.shape[0]}")
+            step = (ds["time"].values[1] - ds["time"].values[0]) / np.timedelta64(1, "m")
+            if ds["time"].size > 1 and step <= 0:
+                fail(f"{engine}: time is not increasing")
+            got = ds["sector_level"].isel(replicate=0).values
+            if got.tobytes() != expected.tobytes():
+                fail(f"{engine}: sector_level differs from the engine's values")
+            if list(ds["sector_level"].dims) != ["replicate", "time", "sector"]:
+                fail(f"{engine}: sector_level dims {ds['sector_level'].dims}")
+            if "impact" in ds and list(ds["impact"].dims) != ["replicate", "time", "region", "sector"]:
+                fail(f"{engine}: impact dims {ds['impact'].dims}")
+            str(ds["sector"].values[0])  # string coordinates decode
+    with h5py.File(path, "r") as f:
+        if f["sector_level"][0].tobytes() != expected.tobytes():
+            fail("h5py: sector_level differs from the engine's values")
+        for name in ("domino_format", "scenario_text", "model_sha256", "seed"):
+            if name not in f.attrs:
+                fail(f"h5py: global attribute {name} missing")
+        for name, ds in f.items():
+            dims = ds.attrs.get("DIMENSION_LIST")
+            if ds.attrs.get("CLASS") != b"DIMENSION_SCALE" and (dims is None or len(dims) != ds.ndim):
+                fail(f"h5py: {name} lacks a dimension scale on some axis")
+    out = subprocess.run(["ncdump", "-h", path], capture_output=True, text=True)
+    if out.returncode != 0 or "sector_level(replicate, time, sector)" not in out.stdout:
+        fail("ncdump -h failed or does not show sector_level:\n" + out.stderr)
+
+
+def raw(x):
+    x = np.asarray(x)
+    return repr(x.tolist()).encode() if x.dtype == object else x.tobytes()
+
+
+def same(paths):
+    import h5py
+
+    files = [h5py.File(p, "r") for p in paths]
+    first = files[0]
+    skip = {"created", "command_line"}
+    for other, path in zip(files[1:], paths[1:]):
+        if set(first.keys()) != set(other.keys()):
+            fail(f"{path}: variables differ from {paths[0]}")
+        for name in first.keys():
+            a, b = first[name][()], other[name][()]
+            if raw(a) != raw(b):
+                fail(f"{path}: variable {name} differs from {paths[0]}")
+        for name in first.attrs.keys():
+            if name in skip:
+                continue
+            if raw(first.attrs[name]) != raw(other.attrs.get(name)):
+                fail(f"{path}: attribute {name} differs from {paths[0]}")
+
+
+def main():
+    if len(sys.argv) == 5 and sys.argv[1] == "read":
+        read(sys.argv[2], sys.argv[3], sys.argv[4])
+    elif len(sys.argv) >= 4 and sys.argv[1] == "same":
+        same(sys.argv[2:])
+    else:
+        fail("usage: check_output.py read FILE EXPECTED.bin S | same FILE FILE...")
+    print("check_output: ok")
+
+
+if __name__ == "__main__":
+    main()
