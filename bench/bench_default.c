@@ -1,25 +1,11 @@
 /* Benchmark: the embedded default scenario (7 days, 1-minute ticks, Japan 15 sectors),
  * one replicate at a time on one thread. Prints one machine-readable line:
  *   bench=default_replicate median_us=... runs=... repeats=... events=... evaluations=...
- * The median is over `repeats` batches of `runs` replicates each (fixed seed). */
-#include <stdio.h>
-#include <stdlib.h>
-#include <time.h>
+ * The median is over `repeats` batches of `runs` replicates each (fixed seed). It also
+ * reports how often the event log, breach list or calendar had to grow after the first
+ * replicate (target: 0, no allocation in the tick loop once warm). */
 #include <omp.h>
-#include "domino.h"
-
-static double now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
-
-static int cmp(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
+#include "bench_util.h"
 
 int main(int argc, char **argv)
 {
@@ -30,22 +16,24 @@ int main(int argc, char **argv)
     dm_engine *eng;
     dm_error err;
     dm_error_clear(&err);
-    if (dm_scenario_default(&sc, &err) || dm_engine_new(sc, &eng, &err)) {
-        char buf[1200];
-        fprintf(stderr, "bench_default: %s\n", dm_error_format(&err, buf, sizeof buf));
-        return err.code;
-    }
+    if (dm_scenario_default(&sc, &err) || dm_engine_new(sc, &eng, &err)) return bench_fail("bench_default", &err);
+    if (dm_engine_run(eng, 0, &err)) return bench_fail("bench_default", &err);  /* warm-up */
     double per_run[16];
+    uint64_t grows = 0;
     for (int k = 0; k < repeats; k++) {
-        double t0 = now();
-        for (int r = 0; r < runs; r++) dm_engine_run(eng, (uint64_t)r, &err);
-        per_run[k] = (now() - t0) / runs;
+        double t0 = bench_now();
+        for (int r = 0; r < runs; r++) {
+            dm_engine_run(eng, (uint64_t)r, &err);
+            grows += dm_engine_results(eng)->reallocations;
+        }
+        per_run[k] = (bench_now() - t0) / runs;
     }
-    qsort(per_run, (size_t)repeats, sizeof per_run[0], cmp);
     const dm_engine_result *res = dm_engine_results(eng);
-    printf("bench=default_replicate median_us=%.2f runs=%d repeats=%d threads=1 events=%zu evaluations=%llu ticks=%llu\n",
-           1e6 * per_run[repeats / 2], runs, repeats, res->nevents,
-           (unsigned long long)res->evaluations, (unsigned long long)res->ticks_processed);
+    printf("bench=default_replicate median_us=%.2f runs=%d repeats=%d threads=1 events=%zu evaluations=%llu "
+           "ticks=%llu reallocs_after_warmup=%llu\n",
+           1e6 * bench_median(per_run, repeats), runs, repeats, res->nevents,
+           (unsigned long long)res->evaluations, (unsigned long long)res->ticks_processed,
+           (unsigned long long)grows);
     dm_engine_free(eng);
     dm_scenario_free(sc);
     return 0;

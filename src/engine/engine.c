@@ -29,7 +29,7 @@ void dm_engine_free(dm_engine *e)
 {
     if (!e) return;
     void *arrays[] = {
-        e->group_start, e->group_of, e->out_start, e->out_edge, e->restart, e->ramp, e->ramp_step,
+        e->node, e->group, e->edge_to, e->group_start, e->group_of, e->out_start, e->out_edge, e->restart, e->ramp, e->ramp_step,
         e->sector_start, e->sector_node, e->haz_start, e->haz_of, e->edge_lag, e->g_edge,
         e->g_resupply_edge, e->edge_from, e->edge_group, e->edge_share, e->threshold_ticks,
         e->sector_capacity, e->level, e->damage, e->damage_hazard, e->start_level,
@@ -79,7 +79,7 @@ int dm_engine_new(const dm_scenario *sc, dm_engine **out, dm_error *err)
     int *tmp_key = calloc(E + n + G + 1, sizeof *tmp_key);  /* sort keys, reused */
     size_t nhaz_refs = 0;
     for (size_t h = 0; h < H; h++) nhaz_refs += sc->hazards[h].nnodes;
-    int ok = tmp_key && NEW(e->group_start, n + 1) && NEW(e->group_of, G) && NEW(e->out_start, n + 1) &&
+    int ok = tmp_key && NEW(e->node, n) && NEW(e->group, G) && NEW(e->edge_to, E) && NEW(e->group_start, n + 1) && NEW(e->group_of, G) && NEW(e->out_start, n + 1) &&
         NEW(e->out_edge, E) && NEW(e->restart, n) && NEW(e->ramp, n) && NEW(e->ramp_step, n) && NEW(e->sector_start, S + 1) &&
         NEW(e->sector_node, n) && NEW(e->haz_start, n + 1) && NEW(e->haz_of, nhaz_refs) &&
         NEW(e->edge_lag, E) && NEW(e->g_edge, G) && NEW(e->g_resupply_edge, G) && NEW(e->edge_from, E) &&
@@ -129,6 +129,18 @@ int dm_engine_new(const dm_scenario *sc, dm_engine **out, dm_error *err)
         }
     }
     sorted &= bucket(n, E, e->edge_from, e->out_start, e->out_edge) == 0;
+    for (size_t k = 0; k < E; k++) e->edge_to[k] = m->groups[e->edge_group[k]].dependent;
+    for (size_t g = 0; g < G; g++) {
+        const dm_group *gr = &m->groups[g];
+        /* quorum: at least quorum_count providers, or the fraction of them (rounded up) */
+        double need = gr->quorum_count > 0 ? gr->quorum_count : ceil(gr->quorum_fraction * (double)gr->nproviders - 1e-9);
+        e->group[g] = (group_rule){gr->strength, need, gr->quorum_level, gr->refill, gr->resupply_level,
+                                   gr->dependent, (int)gr->nproviders, (int)gr->nresupply,
+                                   (unsigned char)gr->mode, (unsigned char)gr->has_buffer};
+    }
+    for (size_t v = 0; v < n; v++)
+        e->node[v] = (node_rule){m->nodes[v].collapse, m->nodes[v].relax_k, m->nodes[v].sector,
+                                 (unsigned char)m->nodes[v].rule, (unsigned char)m->nodes[v].dynamics};
     for (size_t v = 0; v < n; v++) {
         e->restart[v] = to_ticks((double)m->nodes[v].restart_s, tick);
         e->ramp[v] = to_ticks((double)m->nodes[v].ramp_s, tick);
@@ -254,7 +266,7 @@ static void handle(dm_engine *e, const cal_event *ev)
     case CAL_DELIVER:
         e->seen[ev->index] = ev->value;
         e->seen_root[ev->index] = ev->root;
-        mark(e, e->m->groups[e->edge_group[ev->index]].dependent);
+        mark(e, e->edge_to[ev->index]);
         break;
     case CAL_HAZARD_ON:
     case CAL_HAZARD_OFF: {
@@ -291,7 +303,7 @@ static void log_group_flags(dm_engine *e, int64_t t, int v)
         if (!e->g_flags[g]) continue;
         /* the cause is the group's most degraded provider */
         size_t first = e->g_edge[g], worst = first;
-        for (size_t i = first; i < first + e->m->groups[g].nproviders; i++)
+        for (size_t i = first; i < first + (size_t)e->group[g].nproviders; i++)
             if (e->seen[i] < e->seen[worst]) worst = i;
         for (size_t i = 0; i < sizeof map / sizeof map[0]; i++)
             if (e->g_flags[g] & map[i].flag)
@@ -305,7 +317,7 @@ static void log_group_flags(dm_engine *e, int64_t t, int v)
  * new level along v's out-edges (now, for zero lag; through the calendar otherwise). */
 static void apply(dm_engine *e, int v, int64_t t)
 {
-    const dm_node *node = &e->m->nodes[v];
+    const node_rule *node = &e->node[v];
     double old = e->level[v], now = e->next_level[v];
     int cause = e->next_cause[v], group = e->next_group[v], root = e->next_root[v];
     log_group_flags(e, t, v);
@@ -337,7 +349,7 @@ static void apply(dm_engine *e, int v, int64_t t)
         if (lag == 0) {
             e->seen[edge] = now;
             e->seen_root[edge] = root;
-            mark(e, e->m->groups[e->edge_group[edge]].dependent);
+            mark(e, e->edge_to[edge]);
         } else {
             schedule(e, (cal_event){.tick = t + lag, .kind = CAL_DELIVER, .index = edge, .root = root, .value = now});
         }

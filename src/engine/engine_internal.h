@@ -24,18 +24,36 @@ typedef enum { BUF_FULL, BUF_DRAIN, BUF_HOLD, BUF_REFILL, BUF_EMPTY } buf_mode;
 /* Per-group event flags set by evaluate() and logged serially by apply(). */
 enum { GF_ENGAGED = 1, GF_HELD = 2, GF_DRAINING = 4, GF_EXHAUSTED = 8 };
 
+/* The fields of a requirement group the rule reads, packed into one cache line (dm_group
+ * itself carries names, positions and distributions the hot loop never needs). */
+typedef struct group_rule {
+    double strength, quorum_need, quorum_level, refill, resupply_level;
+    int dependent, nproviders, nresupply;
+    unsigned char mode, has_buffer;
+} group_rule;
+
+/* Likewise for a node. */
+typedef struct node_rule {
+    double collapse, relax_k;
+    int sector;
+    unsigned char rule, dynamics;
+} node_rule;
+
 struct dm_engine {
     const dm_scenario *sc;
     const dm_model *m;
     size_t n, ngroups, nedges, nsectors, nhazards;
 
     /* compiled: nodes */
+    node_rule *node;
     size_t *group_start; int *group_of;
     size_t *out_start; int *out_edge;
     int64_t *restart, *ramp, *ramp_step; /* ticks */
     size_t *sector_start; int *sector_node; /* nodes of each sector */
     size_t *haz_start; int *haz_of;  /* hazards touching each node */
     /* compiled: groups and edges */
+    group_rule *group;
+    int *edge_to;                    /* the dependent node the edge delivers to */
     int64_t *edge_lag;               /* ticks; 0 for resupply edges */
     size_t *g_edge, *g_resupply_edge;
     int *edge_from, *edge_group;

@@ -10,8 +10,8 @@
 /* Supply sigma_g from the providers' delivered levels, and the provider that limits it. */
 static double supply(const dm_engine *e, size_t g, int *limiting_edge)
 {
-    const dm_group *gr = &e->m->groups[g];
-    size_t first = e->g_edge[g], k = gr->nproviders;
+    const group_rule *gr = &e->group[g];
+    size_t first = e->g_edge[g], k = (size_t)gr->nproviders;
     double sigma = 0;
     int worst = (int)first;
     for (size_t i = first; i < first + k; i++)
@@ -27,8 +27,7 @@ static double supply(const dm_engine *e, size_t g, int *limiting_edge)
     case DM_MODE_QUORUM: { /* threshold rule (Watts 2002): 1 if enough providers are up */
         size_t up = 0;
         for (size_t i = first; i < first + k; i++) up += e->seen[i] >= gr->quorum_level - DM_LEVEL_EPS;
-        double need = gr->quorum_count > 0 ? gr->quorum_count : ceil(gr->quorum_fraction * (double)k - 1e-9);
-        return (double)up >= need ? 1.0 : 0.0;
+        return (double)up >= gr->quorum_need ? 1.0 : 0.0;
     }
     }
     return sigma;
@@ -40,7 +39,7 @@ static double buffer_left(const dm_engine *e, size_t g, int64_t t)
     double left = e->buf_left0[g], dt = (double)(t - e->buf_t0[g]);
     switch (e->buf_mode[g]) {
     case BUF_DRAIN: left -= dt; break;  /* one tick of buffer per tick */
-    case BUF_REFILL: left += e->m->groups[g].refill * dt; break;
+    case BUF_REFILL: left += e->group[g].refill * dt; break;
     default: break;
     }
     return left < 0 ? 0 : left > e->buf_cap[g] ? e->buf_cap[g] : left;
@@ -51,10 +50,10 @@ static double buffer_left(const dm_engine *e, size_t g, int64_t t)
  * their level stop the drain (generator fuel delivered by 石油 and 物流). */
 static int buffer_covers(dm_engine *e, size_t g, double sigma, int64_t t, int64_t *wake)
 {
-    const dm_group *gr = &e->m->groups[g];
+    const group_rule *gr = &e->group[g];
     double left = buffer_left(e, g, t);
     int resupplied = gr->nresupply > 0;
-    for (size_t i = 0; i < gr->nresupply; i++)
+    for (size_t i = 0; i < (size_t)gr->nresupply; i++)
         resupplied &= e->seen[e->g_resupply_edge[g] + i] >= gr->resupply_level - DM_LEVEL_EPS;
     buf_mode old = e->buf_mode[g], mode;
     int covers = 0;
@@ -86,7 +85,7 @@ static int buffer_covers(dm_engine *e, size_t g, double sigma, int64_t t, int64_
 
 void dm_node_evaluate(dm_engine *e, int v, int64_t t)
 {
-    const dm_node *node = &e->m->nodes[v];
+    const node_rule *node = &e->node[v];
     int64_t wake = INT64_MAX;
     double in = 1.0, loss_sum = 0.0, worst = -1.0;
     int cause_edge = -1, cause_group = -1;
@@ -96,9 +95,9 @@ void dm_node_evaluate(dm_engine *e, int v, int64_t t)
         size_t g = (size_t)e->group_of[k];
         int limiting;
         double sigma = supply(e, g, &limiting);
-        int covered = e->m->groups[g].has_buffer && buffer_covers(e, g, sigma, t, &wake);
+        int covered = e->group[g].has_buffer && buffer_covers(e, g, sigma, t, &wake);
         /* alpha_g = 1 - w_g (1 - sigma_g), or 1 while the buffer covers the group */
-        double loss = covered ? 0.0 : e->m->groups[g].strength * (1.0 - sigma);
+        double loss = covered ? 0.0 : e->group[g].strength * (1.0 - sigma);
         double alpha = 1.0 - loss;
         switch (node->rule) {
         case DM_RULE_MIN: in = alpha < in ? alpha : in; break;  /* Leontief: every input needed */
