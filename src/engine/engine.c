@@ -378,16 +378,22 @@ static void settle(dm_engine *e, int64_t t)
         e->frontier_next = swap;
         e->nfront = e->nnext;
         e->nnext = 0;
-        for (size_t i = 0; i < e->nfront; i++) e->dirty[e->frontier[i]] = 0;
         long nf = (long)e->nfront;
-        if (nf > 4096) {  /* below this, starting a parallel region costs more than it saves */
+        e->res.evaluations += (uint64_t)nf;
+        if (nf > DM_PARALLEL_FRONTIER) {
+            for (long i = 0; i < nf; i++) e->dirty[e->frontier[i]] = 0;
 #pragma omp parallel for schedule(static)
             for (long i = 0; i < nf; i++) dm_node_evaluate(e, e->frontier[i], t);
+            for (long i = 0; i < nf; i++) apply(e, e->frontier[i], t);
         } else {
-            for (long i = 0; i < nf; i++) dm_node_evaluate(e, e->frontier[i], t);
+            /* A node stays marked until its turn, so a change delivered to a node later
+             * in this sweep is seen by it in this sweep, not the next one. */
+            for (long i = 0; i < nf; i++) {
+                e->dirty[e->frontier[i]] = 0;
+                dm_node_evaluate(e, e->frontier[i], t);
+                apply(e, e->frontier[i], t);
+            }
         }
-        e->res.evaluations += (uint64_t)nf;
-        for (size_t i = 0; i < e->nfront; i++) apply(e, e->frontier[i], t);
     }
 }
 

@@ -16,6 +16,9 @@
  * timeline. 1e-9 of capacity is 1000 times below the finest threshold in the shipped
  * models (ガス: 30 of 30,000,000 households = 1e-6), so no breach depends on it. */
 #define DM_LEVEL_EPS 1e-9
+/* Frontiers larger than this are evaluated in parallel (Jacobi sweeps); smaller ones, where
+ * starting a parallel region costs more than it saves, in Gauss-Seidel sweeps. */
+#define DM_PARALLEL_FRONTIER 4096
 /* Rounds allowed for zero-lag changes to settle within one tick before the loop is cut. */
 #define DM_MAX_ROUNDS 10000
 
