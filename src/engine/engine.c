@@ -29,7 +29,7 @@ void dm_engine_free(dm_engine *e)
 {
     if (!e) return;
     void *arrays[] = {
-        e->node, e->group, e->edge_to, e->group_start, e->group_of, e->out_start, e->out_edge, e->restart, e->ramp, e->ramp_step,
+        e->node, e->group, e->edge_to, e->group_start, e->group_of, e->out_start, e->out_edge, e->restart, e->ramp, e->ramp_steps,
         e->sector_start, e->sector_node, e->haz_start, e->haz_of, e->edge_lag, e->g_edge,
         e->g_resupply_edge, e->edge_from, e->edge_group, e->edge_share, e->threshold_ticks,
         e->sector_capacity, e->level, e->damage, e->damage_hazard, e->start_level,
@@ -80,7 +80,7 @@ int dm_engine_new(const dm_scenario *sc, dm_engine **out, dm_error *err)
     size_t nhaz_refs = 0;
     for (size_t h = 0; h < H; h++) nhaz_refs += sc->hazards[h].nnodes;
     int ok = tmp_key && NEW(e->node, n) && NEW(e->group, G) && NEW(e->edge_to, E) && NEW(e->group_start, n + 1) && NEW(e->group_of, G) && NEW(e->out_start, n + 1) &&
-        NEW(e->out_edge, E) && NEW(e->restart, n) && NEW(e->ramp, n) && NEW(e->ramp_step, n) && NEW(e->sector_start, S + 1) &&
+        NEW(e->out_edge, E) && NEW(e->restart, n) && NEW(e->ramp, n) && NEW(e->ramp_steps, n) && NEW(e->sector_start, S + 1) &&
         NEW(e->sector_node, n) && NEW(e->haz_start, n + 1) && NEW(e->haz_of, nhaz_refs) &&
         NEW(e->edge_lag, E) && NEW(e->g_edge, G) && NEW(e->g_resupply_edge, G) && NEW(e->edge_from, E) &&
         NEW(e->edge_group, E) && NEW(e->edge_share, E) && NEW(e->threshold_ticks, S) &&
@@ -144,9 +144,7 @@ int dm_engine_new(const dm_scenario *sc, dm_engine **out, dm_error *err)
     for (size_t v = 0; v < n; v++) {
         e->restart[v] = to_ticks((double)m->nodes[v].restart_s, tick);
         e->ramp[v] = to_ticks((double)m->nodes[v].ramp_s, tick);
-        int64_t steps = m->nodes[v].ramp_steps > 0 ? m->nodes[v].ramp_steps : 1;
-        e->ramp_step[v] = (e->ramp[v] + steps - 1) / steps;
-        if (e->ramp_step[v] < 1) e->ramp_step[v] = 1;
+        e->ramp_steps[v] = m->nodes[v].ramp_steps > 0 ? m->nodes[v].ramp_steps : 1;
         tmp_key[v] = m->nodes[v].sector;
     }
     sorted &= bucket(S, n, tmp_key, e->sector_start, e->sector_node) == 0;

@@ -51,7 +51,8 @@ struct dm_engine {
     node_rule *node;
     size_t *group_start; int *group_of;
     size_t *out_start; int *out_edge;
-    int64_t *restart, *ramp, *ramp_step; /* ticks */
+    int64_t *restart, *ramp;         /* ticks */
+    int64_t *ramp_steps;             /* blocks a full recovery comes back in */
     size_t *sector_start; int *sector_node; /* nodes of each sector */
     size_t *haz_start; int *haz_of;  /* hazards touching each node */
     /* compiled: groups and edges */

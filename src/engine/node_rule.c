@@ -154,13 +154,19 @@ void dm_node_evaluate(dm_engine *e, int v, int64_t t)
             next = target;
             e->rise_since[v] = -1;
         } else {
-            /* The ramp rises in equal steps of ramp_step ticks (docs/model-format.md):
-             * the level after the whole steps done so far, and a wake for the next. */
+            /* Service returns in blocks of 1/steps of capacity (docs/model-format.md): a
+             * rise of (target - from) comes back in ceil(steps (target - from)) equal
+             * steps spread over the ramp. The level after the whole steps done so far,
+             * and a wake for the next step. */
             double from = e->rise_from[v];
-            int64_t ramp_start = e->rise_since[v] + e->restart[v];
-            int64_t done = since_restart / e->ramp_step[v] * e->ramp_step[v];
-            int64_t next_step = ramp_start + done + e->ramp_step[v];
-            next = from + (target - from) * (double)done / (double)e->ramp[v];
+            int64_t ramp = e->ramp[v], ramp_start = e->rise_since[v] + e->restart[v];
+            int64_t blocks = (int64_t)ceil((target - from) * (double)e->ramp_steps[v] - 1e-9);
+            if (blocks < 1) blocks = 1;
+            if (blocks > ramp) blocks = ramp;
+            int64_t step = (ramp + blocks - 1) / blocks;
+            int64_t done = since_restart / step * step;
+            int64_t next_step = ramp_start + done + step;
+            next = from + (target - from) * (double)done / (double)ramp;
             if (next_step > ramp_start + e->ramp[v]) next_step = ramp_start + e->ramp[v];
             if (next_step < wake) wake = next_step;
         }
