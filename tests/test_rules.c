@@ -175,6 +175,30 @@ Test(dynamics, restart_and_ramp)
     sim_free(&x);
 }
 
+Test(dynamics, ramp_comes_back_in_blocks)
+{
+    /* As above: the ramp starts at 1:30. Default 20 blocks of 5 %: 3 min each, so at 1:32
+     * nothing yet, at 1:33 5 %. With steps: 60, one block per minute: 1/60 at 1:31. */
+    const char *yaml = "model:\n  sectors:\n    - {id: A, name_en: A}\n"
+        "    - {id: B, name_en: B, dynamics: {kind: step, restart: 30min, ramp: 1h%s}}\n"
+        "  dependencies:\n    - {dependent: B, providers: A, strength: %s}\n"
+        "horizon: %s\nhazards:\n  - {id: h, kind: other, select: {sectors: [A]}, duration: 1h}\n";
+    struct { const char *steps, *strength, *horizon; double level; } cases[] = {
+        {"", "1", "93min", 0.0}, {"", "1", "94min", 0.05}, {"", "1", "150min", 0.95},
+        {", steps: 60", "1", "92min", 1.0 / 60},
+        /* a 2 % dip (strength 0.02) is one block: 98 % until the ramp ends at 2:30 */
+        {"", "0.02", "150min", 0.98}, {"", "0.02", "151min", 1.0},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        char y[700];
+        snprintf(y, sizeof y, yaml, cases[i].steps, cases[i].strength, cases[i].horizon);
+        sim x = simulate(y);
+        cr_expect_float_eq(level(&x, "B"), cases[i].level, 1e-12, "case %zu: level %g, expected %g", i,
+                           level(&x, "B"), cases[i].level);
+        sim_free(&x);
+    }
+}
+
 Test(dynamics, relax)
 {
     /* s <- s + k (tau - s) once per tick with k = 0.5 and tau = 0 from tick 0:
