@@ -258,13 +258,27 @@ static void update_damage(dm_engine *e, int v)
     e->damage_hazard[v] = which;
 }
 
+/* Whether a provider's newly delivered level can change its dependent's evaluation. It
+ * cannot when the edge is a provider of a share or any group whose buffer is covering a
+ * shortfall that goes on (the level stays below 1): the group counts as fully supplied
+ * whatever the level (DESIGN.md, buffers), so the dependent's target cannot change;
+ * skipping spares re-evaluating every buffered dependent at each step of a ramp. */
+static int delivery_matters(const dm_engine *e, int edge, double value)
+{
+    int g = e->edge_group[edge];
+    const group_rule *gr = &e->group[g];
+    if (!gr->has_buffer || gr->mode == DM_MODE_QUORUM || value >= 1 - DM_LEVEL_EPS) return 1;
+    if ((size_t)edge >= e->g_edge[g] + (size_t)gr->nproviders) return 1;  /* a resupply edge */
+    return e->buf_mode[g] != BUF_DRAIN && e->buf_mode[g] != BUF_HOLD;
+}
+
 static void handle(dm_engine *e, const cal_event *ev)
 {
     switch (ev->kind) {
     case CAL_DELIVER:
         e->seen[ev->index] = ev->value;
         e->seen_root[ev->index] = ev->root;
-        mark(e, e->edge_to[ev->index]);
+        if (delivery_matters(e, ev->index, ev->value)) mark(e, e->edge_to[ev->index]);
         break;
     case CAL_HAZARD_ON:
     case CAL_HAZARD_OFF: {
@@ -347,7 +361,7 @@ static void apply(dm_engine *e, int v, int64_t t)
         if (lag == 0) {
             e->seen[edge] = now;
             e->seen_root[edge] = root;
-            mark(e, e->edge_to[edge]);
+            if (delivery_matters(e, edge, now)) mark(e, e->edge_to[edge]);
         } else {
             schedule(e, (cal_event){.tick = t + lag, .kind = CAL_DELIVER, .index = edge, .root = root, .value = now});
         }
