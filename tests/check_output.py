@@ -6,6 +6,9 @@
       FILE opens in xarray with both engines and in h5py; `time` decodes to datetimes;
       sector_level (replicate 0) equals, bit for bit, the doubles in EXPECTED.bin
       (written by the test from the engine in-process; S sectors per time step).
+  check_output.py docs PAGE.md
+      runs every ```python block of the page in the current directory (where the test
+      has written run.h5): the examples in the docs work as printed.
   check_output.py same FILE...
       every variable and every global attribute except `created` and `command_line`
       is identical, bit for bit, across the files (e.g. runs on 1, 2 and 4 threads).
@@ -84,9 +87,23 @@ def same(paths):
                 fail(f"{path}: attribute {name} differs from {paths[0]}")
 
 
+def docs(page):
+    import re
+    text = open(page, encoding="utf-8").read()
+    blocks = re.findall(r"```python\n(.*?)```", text, re.S)
+    if len(blocks) < 2:
+        fail(f"{page}: expected the h5py and xarray examples, found {len(blocks)} python blocks")
+    for i, code in enumerate(blocks):
+        out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+        if out.returncode != 0:
+            fail(f"{page}: example {i + 1} failed:\n{code}\n{out.stderr}")
+
+
 def main():
     if len(sys.argv) == 5 and sys.argv[1] == "read":
         read(sys.argv[2], sys.argv[3], sys.argv[4])
+    elif len(sys.argv) == 3 and sys.argv[1] == "docs":
+        docs(sys.argv[2])
     elif len(sys.argv) >= 4 and sys.argv[1] == "same":
         same(sys.argv[2:])
     else:

@@ -82,6 +82,11 @@ Test(output, tools_read_the_file_and_values_equal_the_engines)
     snprintf(cmd, sizeof cmd, "/usr/bin/python3 '%s' read '%s' '%s' 15", script, file, path);
     int status = system(cmd);
     cr_expect(WIFEXITED(status) && WEXITSTATUS(status) == 0, "check_output.py read failed (see its output)");
+    /* the h5py and xarray examples of docs/output-format.md, as printed there */
+    snprintf(cmd, sizeof cmd, "cd '%s' && cp out.h5 run.h5 && /usr/bin/python3 '%s' docs '%s/docs/output-format.md'",
+             dir, script, env("DOMINO_SOURCE"));
+    status = system(cmd);
+    cr_expect(WIFEXITED(status) && WEXITSTATUS(status) == 0, "the examples in docs/output-format.md fail");
 }
 
 Test(output, timeline_from_the_file_is_the_one_run_printed)
