@@ -83,3 +83,15 @@ Test(errors, missing_files)
     cr_expect_eq(f.line, 1);
     cr_expect_eq(f.column, 8);
 }
+
+Test(errors, random_selection)
+{
+    expect_error(MODEL "hazards:\n  - {id: h, kind: other, select: {sectors: [A], count: 5}}\n", 65, 6, 56,
+                 "a whole number from 1 to 1");
+    expect_error(MODEL "hazards:\n  - {id: h, kind: other, select: {sectors: [A], count: 1, fraction: 0.5}}\n",
+                 65, 6, 69, "count or fraction, not both");
+    expect_error(MODEL "hazards:\n  - {id: h, kind: other, select: {sectors: [A], fraction: 1.5}}\n", 65, 6, 59,
+                 "select fraction");
+    expect_error(MODEL "hazards:\n  - {id: h, kind: other, select: {count: 1}}\n", 65, 6, 34,
+                 "expected at least one of sectors");
+}

@@ -237,6 +237,74 @@ Test(hazards, drawn_durations_are_reproducible)
     sim_free(&a); sim_free(&b);
 }
 
+/* Ten nodes of one sector; a hazard hits `sel` of them. */
+#define TEN_NODES(sel) "seed: 7\nmodel:\n  sectors:\n    - {id: S, name_en: S}\n  nodes:\n" \
+    "    - {id: n0, sector: S}\n    - {id: n1, sector: S}\n    - {id: n2, sector: S}\n" \
+    "    - {id: n3, sector: S}\n    - {id: n4, sector: S}\n    - {id: n5, sector: S}\n" \
+    "    - {id: n6, sector: S}\n    - {id: n7, sector: S}\n    - {id: n8, sector: S}\n" \
+    "    - {id: n9, sector: S}\nhazards:\n  - {id: h, kind: cyber, select: {sectors: [S], " sel "}}\n"
+
+/* Which of the ten nodes are down, as a bit mask. */
+static unsigned down_mask(const sim *x)
+{
+    unsigned mask = 0;
+    for (int v = 0; v < 10; v++)
+        if (dm_engine_node_level(x->eng, v) < 0.5) mask |= 1u << v;
+    return mask;
+}
+
+Test(hazards, random_selection_per_replicate)
+{
+    /* count: 3 hits exactly three of the ten, a different three in other replicates, the
+     * same three for the same (seed, replicate); fraction: 0.45 rounds to 5 (4.5 -> 5). */
+    sim a = simulate(TEN_NODES("count: 3")), b = simulate(TEN_NODES("count: 3"));
+    unsigned first = down_mask(&a);
+    cr_expect_eq(__builtin_popcount(first), 3);
+    cr_expect_eq(down_mask(&b), first, "same seed and replicate, different nodes");
+    cr_expect_eq(count_events(&a, "n0", DM_EV_HAZARD_START) + count_events(&a, "n1", DM_EV_HAZARD_START) +
+                 count_events(&a, "n2", DM_EV_HAZARD_START) + count_events(&a, "n3", DM_EV_HAZARD_START) +
+                 count_events(&a, "n4", DM_EV_HAZARD_START) + count_events(&a, "n5", DM_EV_HAZARD_START) +
+                 count_events(&a, "n6", DM_EV_HAZARD_START) + count_events(&a, "n7", DM_EV_HAZARD_START) +
+                 count_events(&a, "n8", DM_EV_HAZARD_START) + count_events(&a, "n9", DM_EV_HAZARD_START), 3);
+    int differs = 0;
+    dm_error err;
+    for (uint64_t r = 1; r < 8; r++) {
+        cr_assert_eq(dm_engine_run(a.eng, r, &err), 0);
+        cr_expect_eq(__builtin_popcount(down_mask(&a)), 3);
+        differs |= down_mask(&a) != first;
+    }
+    cr_expect(differs, "eight replicates all hit the same nodes");
+    sim_free(&a); sim_free(&b);
+    sim c = simulate(TEN_NODES("fraction: 0.45"));
+    cr_expect_eq(__builtin_popcount(down_mask(&c)), 5);
+    sim_free(&c);
+}
+
+Test(dynamics, drawn_restart_times)
+{
+    /* B restarts after a uniform 10-50 min once A is back at 1:00: the restart event is at
+     * 1:00 and B is restored between 1:10 and 1:50, differently across replicates. */
+    const char *yaml = "seed: 3\nmodel:\n  sectors:\n    - {id: A, name_en: A}\n"
+        "    - {id: B, name_en: B, dynamics: {kind: step, restart: {dist: uniform, min: 10min, max: 50min}}}\n"
+        "  dependencies:\n    - {dependent: B, providers: A}\n"
+        "horizon: 3h\nhazards:\n  - {id: h, kind: other, select: {sectors: [A]}, duration: 1h}\n";
+    sim x = simulate(yaml);
+    dm_error err;
+    int64_t seen[8];
+    int differs = 0;
+    for (uint64_t r = 0; r < 8; r++) {
+        cr_assert_eq(dm_engine_run(x.eng, r, &err), 0);
+        seen[r] = first_event(&x, "B", DM_EV_RESTORED);
+        cr_expect(seen[r] >= 70 && seen[r] <= 110, "replicate %llu restored at %lld", (unsigned long long)r,
+                  (long long)seen[r]);
+        differs |= seen[r] != seen[0];
+    }
+    cr_expect(differs);
+    cr_assert_eq(dm_engine_run(x.eng, 5, &err), 0);
+    cr_expect_eq(first_event(&x, "B", DM_EV_RESTORED), seen[5], "replicate 5 is not reproducible");
+    sim_free(&x);
+}
+
 /* Static inoperability input-output model, Haimes & Jiang (2001): q = A* q + c* with
  * A* = [[0, 0.8], [0.2, 0]] and c* = (0, 0.6) has q = (I - A*)^-1 c* = (4/7, 5/7):
  * q2 = 0.2 q1 + 0.6 and q1 = 0.8 q2 give q2 = 0.6 / 0.84 = 5/7, q1 = 4/7.

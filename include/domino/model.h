@@ -55,7 +55,7 @@ typedef struct dm_node {
     dm_rule rule;
     double collapse;       /* collapse threshold theta_v; 0 = none */
     dm_dynamics dynamics;
-    int64_t restart_s, ramp_s; /* step dynamics */
+    dm_dist restart, ramp; /* step dynamics, seconds; drawn per replicate when random */
     int64_t ramp_steps;    /* the ramp rises in at most this many equal steps */
     double relax_k;        /* relax dynamics */
     char **tags; size_t ntags;
@@ -97,7 +97,9 @@ typedef struct dm_model {
 typedef struct dm_hazard {
     char *id, *description;
     dm_hazard_kind kind;
-    int *nodes; size_t nnodes;  /* selected nodes, in model order */
+    int *nodes; size_t nnodes;  /* nodes matching the selection, in model order */
+    int select_random;          /* hit only select_count of them, drawn per replicate */
+    size_t select_count;
     double severity;            /* damage in [0,1] */
     dm_dist start;              /* seconds after T+0 */
     int has_duration;           /* 0: lasts to the horizon */

@@ -30,7 +30,8 @@ void dm_engine_free(dm_engine *e)
     if (!e) return;
     void *arrays[] = {
         e->node, e->group, e->edge_to, e->group_start, e->group_of, e->out_start, e->out_edge, e->restart, e->ramp, e->ramp_steps,
-        e->sector_start, e->sector_node, e->haz_start, e->haz_of, e->edge_lag, e->g_edge,
+        e->sector_start, e->sector_node, e->haz_start, e->haz_of, e->pair_start, e->pair_hazard,
+        e->random_dynamics, e->hit, e->chosen, e->candidates, e->edge_lag, e->g_edge,
         e->g_resupply_edge, e->edge_from, e->edge_group, e->edge_share, e->threshold_ticks,
         e->sector_capacity, e->level, e->damage, e->damage_hazard, e->start_level,
         e->start_tick, e->rise_since, e->rise_from, e->pending_wake, e->seen, e->seen_root,
@@ -82,6 +83,8 @@ int dm_engine_new(const dm_scenario *sc, dm_engine **out, dm_error *err)
     int ok = tmp_key && NEW(e->node, n) && NEW(e->group, G) && NEW(e->edge_to, E) && NEW(e->group_start, n + 1) && NEW(e->group_of, G) && NEW(e->out_start, n + 1) &&
         NEW(e->out_edge, E) && NEW(e->restart, n) && NEW(e->ramp, n) && NEW(e->ramp_steps, n) && NEW(e->sector_start, S + 1) &&
         NEW(e->sector_node, n) && NEW(e->haz_start, n + 1) && NEW(e->haz_of, nhaz_refs) &&
+        NEW(e->pair_start, H + 1) && NEW(e->pair_hazard, nhaz_refs) && NEW(e->hit, nhaz_refs) &&
+        NEW(e->chosen, n) && NEW(e->candidates, n) && NEW(e->random_dynamics, n) &&
         NEW(e->edge_lag, E) && NEW(e->g_edge, G) && NEW(e->g_resupply_edge, G) && NEW(e->edge_from, E) &&
         NEW(e->edge_group, E) && NEW(e->edge_share, E) && NEW(e->threshold_ticks, S) &&
         NEW(e->sector_capacity, S) && NEW(e->level, n) && NEW(e->damage, n) &&
@@ -142,8 +145,12 @@ int dm_engine_new(const dm_scenario *sc, dm_engine **out, dm_error *err)
         e->node[v] = (node_rule){m->nodes[v].collapse, m->nodes[v].relax_k, m->nodes[v].sector,
                                  (unsigned char)m->nodes[v].rule, (unsigned char)m->nodes[v].dynamics};
     for (size_t v = 0; v < n; v++) {
-        e->restart[v] = to_ticks((double)m->nodes[v].restart_s, tick);
-        e->ramp[v] = to_ticks((double)m->nodes[v].ramp_s, tick);
+        /* fixed restart and ramp once here; drawn ones per replicate in reset() */
+        const dm_node *nd = &m->nodes[v];
+        e->restart[v] = to_ticks(nd->restart.a, tick);
+        e->ramp[v] = to_ticks(nd->ramp.a, tick);
+        if (nd->restart.kind != DM_DIST_FIXED || nd->ramp.kind != DM_DIST_FIXED)
+            e->random_dynamics[e->nrandom_dynamics++] = (int)v;
         e->ramp_steps[v] = m->nodes[v].ramp_steps > 0 ? m->nodes[v].ramp_steps : 1;
         tmp_key[v] = m->nodes[v].sector;
     }
@@ -165,8 +172,15 @@ int dm_engine_new(const dm_scenario *sc, dm_engine **out, dm_error *err)
         return dm_error_set(err, DM_ESOFTWARE, NULL, 0, 0, "out of memory");
     }
     memcpy(fill, e->haz_start, (n + 1) * sizeof *fill);
-    for (size_t h = 0; h < H; h++)
-        for (size_t i = 0; i < sc->hazards[h].nnodes; i++) e->haz_of[fill[sc->hazards[h].nodes[i]]++] = (int)h;
+    for (size_t h = 0, p = 0; h < H; h++) {
+        e->pair_start[h] = p;
+        for (size_t i = 0; i < sc->hazards[h].nnodes; i++, p++) {
+            e->haz_of[fill[sc->hazards[h].nodes[i]]++] = (int)p;
+            e->pair_hazard[p] = (int)h;
+            e->hit[p] = 1;  /* every matched node, unless the hazard selects at random */
+        }
+        e->pair_start[h + 1] = p;
+    }
     free(fill);
     free(tmp_key);
     e->res.horizon = to_ticks((double)sc->horizon_s, tick);
@@ -248,8 +262,8 @@ static void update_damage(dm_engine *e, int v)
     double d = 0;
     int which = -1;
     for (size_t k = e->haz_start[v]; k < e->haz_start[v + 1]; k++) {
-        int h = e->haz_of[k];
-        if (e->hazard_active[h] && e->sc->hazards[h].severity > d) {
+        int p = e->haz_of[k], h = e->pair_hazard[p];
+        if (e->hazard_active[h] && e->hit[p] && e->sc->hazards[h].severity > d) {
             d = e->sc->hazards[h].severity;
             which = h;
         }
@@ -286,6 +300,7 @@ static void handle(dm_engine *e, const cal_event *ev)
         e->hazard_active[ev->index] = ev->kind == CAL_HAZARD_ON;
         for (size_t i = 0; i < h->nnodes; i++) {
             int v = h->nodes[i];
+            if (!e->hit[e->pair_start[ev->index] + i]) continue;
             update_damage(e, v);
             log_event(e, ev->tick, v, ev->kind == CAL_HAZARD_ON ? DM_EV_HAZARD_START : DM_EV_HAZARD_END,
                       -1, -1, ev->index, h->severity);
@@ -568,12 +583,20 @@ static void reset(dm_engine *e, uint64_t r)
     e->res.ticks_processed = e->res.evaluations = e->res.reallocations = 0;
     e->cal.grows = 0;
 
-    /* Draws, in a fixed order: hazards in file order (time, then duration), then
-     * buffers in dependency order. */
+    /* Draws, in a fixed order: hazards in file order (time, then duration, then which
+     * nodes for a random selection), then buffers in dependency order, then restart and
+     * ramp of the nodes that have random ones, in node order. */
     for (size_t h = 0; h < e->nhazards; h++) {
         const dm_hazard *hz = &sc->hazards[h];
         int64_t on = to_ticks(draw(e->rng, &hz->start), sc->tick_s);
         int64_t off = hz->has_duration ? on + to_ticks(draw(e->rng, &hz->duration), sc->tick_s) : -1;
+        if (hz->select_random) {  /* select_count of the matched nodes, uniformly (GSL) */
+            size_t base = e->pair_start[h];
+            for (size_t i = 0; i < hz->nnodes; i++) { e->candidates[i] = (int)i; e->hit[base + i] = 0; }
+            if (hz->select_count > 0)
+                gsl_ran_choose(e->rng, e->chosen, hz->select_count, e->candidates, hz->nnodes, sizeof(int));
+            for (size_t i = 0; i < hz->select_count; i++) e->hit[base + (size_t)e->chosen[i]] = 1;
+        }
         e->res.hazard_start[h] = (double)on;
         e->res.hazard_end[h] = (double)off;
         schedule(e, (cal_event){.tick = on, .kind = CAL_HAZARD_ON, .index = (int)h});
@@ -586,6 +609,11 @@ static void reset(dm_engine *e, uint64_t r)
         e->buf_t0[g] = 0;
         e->buf_mode[g] = BUF_FULL;
         e->g_flags[g] = 0;
+    }
+    for (size_t i = 0; i < e->nrandom_dynamics; i++) {
+        int v = e->random_dynamics[i];
+        e->restart[v] = to_ticks(draw(e->rng, &e->m->nodes[v].restart), sc->tick_s);
+        e->ramp[v] = to_ticks(draw(e->rng, &e->m->nodes[v].ramp), sc->tick_s);
     }
 }
 

@@ -54,7 +54,9 @@ struct dm_engine {
     int64_t *restart, *ramp;         /* ticks */
     int64_t *ramp_steps;             /* blocks a full recovery comes back in */
     size_t *sector_start; int *sector_node; /* nodes of each sector */
-    size_t *haz_start; int *haz_of;  /* hazards touching each node */
+    size_t *haz_start; int *haz_of;  /* (hazard, node) pairs touching each node */
+    size_t *pair_start; int *pair_hazard; /* pairs of hazard h: pair_start[h] + i for its node i */
+    int *random_dynamics; size_t nrandom_dynamics; /* nodes whose restart or ramp is drawn */
     /* compiled: groups and edges */
     group_rule *group;
     int *edge_to;                    /* the dependent node the edge delivers to */
@@ -76,6 +78,8 @@ struct dm_engine {
     double *buf_cap, *buf_left0; int64_t *buf_t0; buf_mode *buf_mode; int *g_flags;
     /* per replicate: hazards */
     int *hazard_active;
+    unsigned char *hit;              /* per pair: the node is among those the hazard hits */
+    int *chosen, *candidates;        /* scratch for random selections */
     /* scratch written by evaluate() for apply() */
     double *next_level; int64_t *next_wake;
     int *next_cause, *next_root, *next_group, *next_collapsed, *next_restarting;

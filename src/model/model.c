@@ -47,6 +47,8 @@ void dm_model_free(dm_model *m)
         free(v->id); free(v->name_ja); free(v->name_en);
         for (size_t t = 0; t < v->ntags; t++) free(v->tags[t]);
         free(v->tags);
+        dm_dist_free(&v->restart);
+        dm_dist_free(&v->ramp);
     }
     for (size_t i = 0; i < m->ngroups; i++) dm_dist_free(&m->groups[i].buffer);
     free(m->sectors); free(m->regions); free(m->nodes); free(m->groups);
@@ -82,8 +84,14 @@ static int read_behaviour(yread *r, yaml_node_t *map, const char *what, dm_node 
         if (strcmp(yr_text(kind), "step") == 0) {
             v->dynamics = DM_DYN_STEP;
             if ((x = yr_get(r, n, "k"))) return yr_fail(r, x, "dynamics: 'k' belongs to kind relax");
-            if ((x = yr_get(r, n, "restart")) && yr_duration(r, x, "restart", &v->restart_s)) return DM_EDATA;
-            if ((x = yr_get(r, n, "ramp")) && yr_duration(r, x, "ramp", &v->ramp_s)) return DM_EDATA;
+            if ((x = yr_get(r, n, "restart"))) {
+                dm_dist_free(&v->restart);
+                if (yr_dist(r, x, "restart", 1, 0, 1e15, &v->restart)) return DM_EDATA;
+            }
+            if ((x = yr_get(r, n, "ramp"))) {
+                dm_dist_free(&v->ramp);
+                if (yr_dist(r, x, "ramp", 1, 0, 1e15, &v->ramp)) return DM_EDATA;
+            }
             uint64_t steps;
             if ((x = yr_get(r, n, "steps"))) {
                 if (yr_u64(r, x, "ramp steps", 1000000000ULL, &steps)) return DM_EDATA;
@@ -192,6 +200,16 @@ static int read_regions(yread *r, yaml_node_t *seq, dm_model *m)
 
 static char *dup_or(const char *a) { return strdup(a); }
 
+/* The sectors' default node behaviour: each node took its own copy of the distributions. */
+static void free_defaults(dm_node *defaults, size_t n)
+{
+    for (size_t i = 0; defaults && i < n; i++) {
+        dm_dist_free(&defaults[i].restart);
+        dm_dist_free(&defaults[i].ramp);
+    }
+    free(defaults);
+}
+
 static int read_nodes(yread *r, yaml_node_t *seq, dm_model *m, const dm_node *defaults,
                       const double *capacity)
 {
@@ -204,6 +222,7 @@ static int read_nodes(yread *r, yaml_node_t *seq, dm_model *m, const dm_node *de
             dm_node *v = &m->nodes[i];
             *v = defaults[i];
             m->nnodes = i + 1;
+            if (dm_dist_own(&v->restart) || dm_dist_own(&v->ramp)) return NOMEM(r);
             v->id = dup_or(m->sectors[i].id);
             v->name_ja = dup_or(m->sectors[i].name_ja);
             v->name_en = dup_or(m->sectors[i].name_en);
@@ -235,6 +254,8 @@ static int read_nodes(yread *r, yaml_node_t *seq, dm_model *m, const dm_node *de
         int sector = v->sector, line = v->line;
         *v = defaults[sector];
         v->id = keep_id; v->sector = sector; v->line = line;
+        v->tags = NULL; v->ntags = 0;
+        if (dm_dist_own(&v->restart) || dm_dist_own(&v->ramp)) return NOMEM(r);
         v->region = -1;
         if ((x = yr_get(r, it, "region")) && (v->region = model_region(m, yr_text(x))) < 0)
             return yr_expected(r, x, "node region", "the id of a region defined in 'regions'");
@@ -483,12 +504,12 @@ int dm_model_from_yaml(yread *r, yaml_node_t *root, dm_model **out)
         read_nodes(r, yr_get(r, root, "nodes"), m, defaults, capacity) ||
         read_dependencies(r, yr_get(r, root, "dependencies"), m) || check_zero_lag_cycles(r, m))
         goto fail;
-    free(defaults);
+    free_defaults(defaults, m->nsectors);
     free(capacity);
     *out = m;
     return 0;
 fail:
-    free(defaults);
+    free_defaults(defaults, m->nsectors);
     free(capacity);
     dm_model_free(m);
     return r->err->code ? r->err->code : NOMEM(r);

@@ -1,6 +1,7 @@
 /* Loading scenarios (docs/scenario-format.md): the model they name, hazards with their
  * node selections, horizon, tick, seed. */
 #include <errno.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -82,13 +83,15 @@ static int in_list(yaml_node_t **ids, size_t n, const char *s)
  * nodes, tags). Every id named must exist, so a typo is an error, not an empty set. */
 static int read_selection(yread *r, yaml_node_t *n, const dm_model *m, dm_hazard *h)
 {
-    static const char *const keys[] = {"sectors", "regions", "nodes", "tags", NULL};
+    static const char *const keys[] = {"sectors", "regions", "nodes", "tags", "count", "fraction", NULL};
     static const char *const crit[] = {"sectors", "regions", "nodes", "tags"};
     yaml_node_t **ids[4] = {0};
     size_t nids[4] = {0};
     int rc = 0;
     if (yr_mapping(r, n, "hazard select", keys)) return DM_EDATA;
-    if (n->data.mapping.pairs.top == n->data.mapping.pairs.start)
+    yaml_node_t *count = yr_get(r, n, "count"), *fraction = yr_get(r, n, "fraction");
+    if (count && fraction) return yr_fail(r, fraction, "hazard select: give count or fraction, not both");
+    if (!yr_get(r, n, "sectors") && !yr_get(r, n, "regions") && !yr_get(r, n, "nodes") && !yr_get(r, n, "tags"))
         return yr_fail(r, n, "hazard select: expected at least one of sectors, regions, nodes, tags");
     for (int c = 0; c < 4 && !rc; c++) {
         yaml_node_t *x = yr_get(r, n, crit[c]);
@@ -128,6 +131,22 @@ static int read_selection(yread *r, yaml_node_t *n, const dm_model *m, dm_hazard
     }
     if (!rc && h->nnodes == 0)
         rc = yr_fail(r, n, "hazard select: the criteria together match no node");
+    /* A random subset, drawn per replicate: count nodes, or a fraction (rounded). */
+    uint64_t k;
+    double f;
+    if (!rc && count && !(rc = yr_u64(r, count, "select count", 1000000000ULL, &k))) {
+        if (k < 1 || k > h->nnodes) {
+            char expected[96];
+            snprintf(expected, sizeof expected, "a whole number from 1 to %zu (the nodes matched)", h->nnodes);
+            rc = yr_expected(r, count, "select count", expected);
+        }
+        h->select_random = 1;
+        h->select_count = (size_t)k;
+    }
+    if (!rc && fraction && !(rc = yr_num(r, fraction, "select fraction", 0, 1, &f))) {
+        h->select_random = 1;
+        h->select_count = (size_t)llround(f * (double)h->nnodes);
+    }
     for (int c = 0; c < 4; c++) free(ids[c]);
     return rc;
 }

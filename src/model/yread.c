@@ -304,6 +304,18 @@ void dm_dist_free(dm_dist *d)
     d->values = d->weights = NULL;
 }
 
+int dm_dist_own(dm_dist *d)
+{
+    if (!d->nchoices) return 0;
+    double *v = malloc(d->nchoices * sizeof *v), *w = malloc(d->nchoices * sizeof *w);
+    if (!v || !w) { free(v); free(w); d->values = d->weights = NULL; d->nchoices = 0; return -1; }
+    memcpy(v, d->values, d->nchoices * sizeof *v);
+    memcpy(w, d->weights, d->nchoices * sizeof *w);
+    d->values = v;
+    d->weights = w;
+    return 0;
+}
+
 int yr_id_list(yread *r, yaml_node_t *n, const char *what, yaml_node_t ***out, size_t *count)
 {
     *out = NULL;

@@ -43,6 +43,8 @@ int yr_duration(yread *r, yaml_node_t *n, const char *what, int64_t *out);
 int yr_dist(yread *r, yaml_node_t *n, const char *what, int is_duration, double lo, double hi,
             dm_dist *out);
 /* A scalar id or a list of scalar ids. *out is a malloc'd array of borrowed nodes. */
+/* Gives d its own copies of a choice's values and weights (after a struct copy). */
+int dm_dist_own(dm_dist *d);
 int yr_id_list(yread *r, yaml_node_t *n, const char *what, yaml_node_t ***out, size_t *count);
 const char *yr_text(yaml_node_t *n); /* scalar text or "" */
 int yr_line(const yaml_node_t *n);
