@@ -295,3 +295,41 @@ Test(output, bad_output_paths_and_options)
     free(out);
     cr_expect(!exists("x.h5"));
 }
+
+/* Runs a shell command in the test directory and returns what it printed. */
+static char *capture(const char *cmd)
+{
+    char full[4096];
+    snprintf(full, sizeof full, "cd '%s' && %s", dir, cmd);
+    FILE *p = popen(full, "r");
+    cr_assert_not_null(p);
+    size_t cap = 1 << 16, n = 0;
+    char *buf = malloc(cap);
+    for (size_t k; (k = fread(buf + n, 1, cap - n - 1, p)) > 0;) n += k;
+    buf[n] = 0;
+    pclose(p);
+    return buf;
+}
+
+Test(output, progress_on_stderr)
+{
+    char cmd[2048], *out;
+    const char *src = env("DOMINO_SOURCE"), *bin = env("DOMINO");
+    /* not a terminal: plain lines, the last one complete */
+    snprintf(cmd, sizeof cmd, "'%s' run '%s/scenarios/grid-attack-uncertain.yaml' --replicates 300 2>&1 >/dev/null", bin, src);
+    out = capture(cmd);
+    cr_expect(strstr(out, "domino: 300/300 replicates (100%)") != NULL, "%s", out);
+    cr_expect(strstr(out, "/s") != NULL && strstr(out, "ETA") != NULL, "%s", out);
+    free(out);
+    /* --quiet: nothing */
+    snprintf(cmd, sizeof cmd, "'%s' run '%s/scenarios/grid-attack-uncertain.yaml' --replicates 300 --quiet 2>&1 >/dev/null", bin, src);
+    out = capture(cmd);
+    cr_expect_str_eq(out, "");
+    free(out);
+    /* a terminal (script(1) gives one): a bar redrawn with \r */
+    snprintf(cmd, sizeof cmd, "script -qec \"'%s' run '%s/scenarios/grid-attack-uncertain.yaml' --replicates 300 >/dev/null\" /dev/null",
+             bin, src);
+    out = capture(cmd);
+    cr_expect(strstr(out, "\r[##############################] 100% 300/300 replicates") != NULL, "%s", out);
+    free(out);
+}
