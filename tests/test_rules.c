@@ -338,3 +338,73 @@ Test(iim, relax_reaches_the_same_equilibrium)
     cr_expect_float_eq(1 - level(&x, "S2"), 5.0 / 7.0, 1e-6);
     sim_free(&x);
 }
+
+/* Lian & Haimes (2006), the 2x2 example: A* = [[0.15, 0.50], [0.10, 0.05]] (row i: what
+ * sector i depends on, the diagonal its dependence on itself), c* = (0, 0.1). The
+ * equilibrium q = (I - A*)^-1 c*: det(I - A*) = 0.85 * 0.95 - 0.5 * 0.1 = 0.7575, so
+ * q1 = 0.5 * 0.1 / 0.7575 = 0.066007 and q2 = 0.85 * 0.1 / 0.7575 = 0.112211.
+ * In the engine: rule linear, a one-tick lag on every dependency (one DIIM step per tick),
+ * the node's own level among its providers for the diagonal, c* as damage. */
+#define LIAN_HAIMES(dyn1, dyn2, horizon) "model:\n  sectors:\n" \
+    "    - {id: S1, name_en: S1, rule: linear, dynamics: " dyn1 "}\n" \
+    "    - {id: S2, name_en: S2, rule: linear, dynamics: " dyn2 "}\n" \
+    "  dependencies:\n" \
+    "    - {dependent: S1, providers: S1, strength: 0.15, lag: 1min}\n" \
+    "    - {dependent: S1, providers: S2, strength: 0.50, lag: 1min}\n" \
+    "    - {dependent: S2, providers: S1, strength: 0.10, lag: 1min}\n" \
+    "    - {dependent: S2, providers: S2, strength: 0.05, lag: 1min}\n" \
+    "horizon: " horizon "\nhazards:\n  - {id: c, kind: other, select: {sectors: [S2]}, severity: 0.1}\n"
+
+Test(iim, lian_haimes_2006_equilibrium)
+{
+    sim x = simulate(LIAN_HAIMES("{kind: relax, k: 0.5}", "{kind: relax, k: 0.5}", "2d"));
+    cr_expect_float_eq(1 - level(&x, "S1"), 0.066007, 5e-7);
+    cr_expect_float_eq(1 - level(&x, "S2"), 0.112211, 5e-7);
+    sim_free(&x);
+}
+
+Test(iim, diim_trajectory_follows_the_recurrence)
+{
+    /* q(t+1) = q(t) + K (A* q(t) + c* - q(t)), q(0) = 0, K = diag(0.3, 0.6). By hand:
+     *   q(1) = K c* = (0, 0.06);
+     *   q(2) = q(1) + K (A* q(1) + c* - q(1)):
+     *          S1: 0 + 0.3 (0.5 * 0.06) = 0.009;
+     *          S2: 0.06 + 0.6 (0.05 * 0.06 + 0.1 - 0.06) = 0.0858.
+     * The engine's level after h ticks (ticks 0 .. h-1) is 1 - q(h). The loop below
+     * continues the recurrence to h = 6. */
+    const double A[2][2] = {{0.15, 0.50}, {0.10, 0.05}}, c[2] = {0, 0.1}, K[2] = {0.3, 0.6};
+    double q[2] = {0, 0};
+    for (int h = 1; h <= 6; h++) {
+        double next[2];
+        for (int i = 0; i < 2; i++) next[i] = q[i] + K[i] * (A[i][0] * q[0] + A[i][1] * q[1] + c[i] - q[i]);
+        q[0] = next[0];
+        q[1] = next[1];
+        if (h == 1) { cr_expect_float_eq(q[0], 0.0, 1e-15); cr_expect_float_eq(q[1], 0.06, 1e-15); }
+        if (h == 2) { cr_expect_float_eq(q[0], 0.009, 1e-15); cr_expect_float_eq(q[1], 0.0858, 1e-15); }
+        char horizon[16];
+        snprintf(horizon, sizeof horizon, "%dmin", h);
+        char yaml[1200];
+        snprintf(yaml, sizeof yaml, LIAN_HAIMES("{kind: relax, k: 0.3}", "{kind: relax, k: 0.6}", "%s"), horizon);
+        sim x = simulate(yaml);
+        cr_expect_float_eq(1 - level(&x, "S1"), q[0], 1e-12, "h = %d: S1 %g, recurrence %g", h, 1 - level(&x, "S1"), q[0]);
+        cr_expect_float_eq(1 - level(&x, "S2"), q[1], 1e-12, "h = %d: S2 %g, recurrence %g", h, 1 - level(&x, "S2"), q[1]);
+        sim_free(&x);
+    }
+}
+
+Test(iim, resilience_coefficient_from_recovery_time)
+{
+    /* k_i = ln(q(0)/q(T)) / (T (1 - a*_ii)): recovery 100 ticks to 1 % with a*_11 = 0.15
+     * gives k_1 = ln(100) / (100 * 0.85) = 0.054178; a*_22 = 0.05, 200 ticks to 5 %:
+     * k_2 = ln(20) / (200 * 0.95) = 0.015767. Checked through one DIIM step: after two
+     * ticks S1 is still 0 and q2(2) = k2 c + k2 (0.05 k2 c + c - k2 c). */
+    sim x = simulate(LIAN_HAIMES("{kind: relax, recovery: 100min}", "{kind: relax, recovery: 200min, recovery_to: 0.05}", "2min"));
+    double k2 = log(20.0) / (200 * 0.95), q1 = k2 * 0.1;
+    double q2 = q1 + k2 * (0.05 * q1 + 0.1 - q1);
+    cr_expect_float_eq(1 - level(&x, "S2"), q2, 1e-12);
+    sim_free(&x);
+    x = simulate(LIAN_HAIMES("{kind: relax, recovery: 100min}", "{kind: relax, k: 1}", "2min"));
+    /* S2 jumps to c = 0.1 at tick 0; S1 then moves k1 * 0.5 * 0.1 at tick 1 */
+    cr_expect_float_eq(1 - level(&x, "S1"), log(100.0) / 85.0 * 0.05, 1e-12);
+    sim_free(&x);
+}

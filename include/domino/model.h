@@ -38,6 +38,7 @@ typedef struct dm_sector {
     int any_loss;
     double magnitude;      /* in the sector's unit */
     int64_t duration_s;
+    double output;         /* economic output per year, in the model's output_unit; 0 unknown */
     int line;              /* where the sector is defined, for messages */
 } dm_sector;
 
@@ -57,7 +58,10 @@ typedef struct dm_node {
     dm_dynamics dynamics;
     dm_dist restart, ramp; /* step dynamics, seconds; drawn per replicate when random */
     int64_t ramp_steps;    /* the ramp rises in at most this many equal steps */
-    double relax_k;        /* relax dynamics */
+    double relax_k;        /* relax dynamics: the resilience coefficient per tick, or ... */
+    int64_t recovery_s;    /* ... when > 0, computed from this recovery time (Lian & Haimes
+                              2006) by the engine, which knows the tick */
+    double recovery_to;    /* q(T)/q(0) the recovery time refers to (default 0.01) */
     char **tags; size_t ntags;
     int line;
 } dm_node;
@@ -85,6 +89,7 @@ typedef struct dm_model {
     char *name, *description, *file;
     char *text; size_t text_len; /* the YAML source (provenance); NULL for a model written
                                     inline in a scenario, whose source is the scenario */
+    char *output_unit;     /* unit of the sectors' output per year, e.g. "10^9 JPY" */
     size_t nsectors, nregions, nnodes, ngroups;
     dm_sector *sectors;
     dm_region *regions;

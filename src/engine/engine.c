@@ -145,6 +145,30 @@ int dm_engine_new(const dm_scenario *sc, dm_engine **out, dm_error *err)
         e->node[v] = (node_rule){m->nodes[v].collapse, m->nodes[v].relax_k, m->nodes[v].sector,
                                  (unsigned char)m->nodes[v].rule, (unsigned char)m->nodes[v].dynamics};
     for (size_t v = 0; v < n; v++) {
+        if (m->nodes[v].dynamics != DM_DYN_RELAX || m->nodes[v].recovery_s <= 0) continue;
+        /* Resilience coefficient from a recovery time (Lian & Haimes 2006):
+         *   k_i = ln(q_i(0) / q_i(T_i)) / (T_i (1 - a*_ii)),
+         * T_i in ticks, q(T)/q(0) = recovery_to, a*_ii the node's dependence on itself
+         * (strength x share of its own level in its groups). */
+        double a_ii = 0;
+        for (size_t k = e->group_start[v]; k < e->group_start[v + 1]; k++) {
+            const dm_group *gr = &m->groups[e->group_of[k]];
+            for (size_t p = 0; p < gr->nproviders; p++)
+                if (m->provider_node[gr->first + p] == (int)v) a_ii += gr->strength * m->provider_share[gr->first + p];
+        }
+        double T = (double)to_ticks((double)m->nodes[v].recovery_s, tick);
+        double k = log(1.0 / m->nodes[v].recovery_to) / (T * (1.0 - a_ii));
+        if (!(a_ii < 1) || !(k > 0 && k <= 1)) {
+            free(tmp_key);
+            dm_engine_free(e);
+            return dm_error_set(err, DM_EDATA, m->file, m->nodes[v].line, 0,
+                                "node %s: recovery %.0f ticks gives a resilience coefficient k = %g per tick "
+                                "(a*_ii = %g); expected 0 < k <= 1: use a longer recovery or a shorter tick",
+                                m->nodes[v].id, T, k, a_ii);
+        }
+        e->node[v].relax_k = k;
+    }
+    for (size_t v = 0; v < n; v++) {
         /* fixed restart and ramp once here; drawn ones per replicate in reset() */
         const dm_node *nd = &m->nodes[v];
         e->restart[v] = to_ticks(nd->restart.a, tick);

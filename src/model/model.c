@@ -53,7 +53,7 @@ void dm_model_free(dm_model *m)
     for (size_t i = 0; i < m->ngroups; i++) dm_dist_free(&m->groups[i].buffer);
     free(m->sectors); free(m->regions); free(m->nodes); free(m->groups);
     free(m->provider_node); free(m->provider_share); free(m->resupply_node);
-    free(m->name); free(m->description); free(m->file); free(m->text);
+    free(m->name); free(m->description); free(m->file); free(m->text); free(m->output_unit);
     free(m);
 }
 
@@ -77,7 +77,7 @@ static int read_behaviour(yread *r, yaml_node_t *map, const char *what, dm_node 
             v->dynamics = DM_DYN_STEP;
             return 0;
         }
-        static const char *const keys[] = {"kind", "restart", "ramp", "steps", "k", NULL};
+        static const char *const keys[] = {"kind", "restart", "ramp", "steps", "k", "recovery", "recovery_to", NULL};
         yaml_node_t *kind, *x;
         if (yr_mapping(r, n, "dynamics", keys) || yr_need(r, n, "kind", "dynamics", &kind))
             return DM_EDATA;
@@ -102,9 +102,16 @@ static int read_behaviour(yread *r, yaml_node_t *map, const char *what, dm_node 
             v->dynamics = DM_DYN_RELAX;
             if ((x = yr_get(r, n, "restart")) || (x = yr_get(r, n, "ramp")) || (x = yr_get(r, n, "steps")))
                 return yr_fail(r, x, "dynamics: restart, ramp and steps belong to kind step");
-            if (yr_need(r, n, "k", "dynamics relax", &x) ||
-                yr_num(r, x, "relax coefficient k", 1e-12, 1, &v->relax_k))
-                return DM_EDATA;
+            /* k directly, or from a recovery time (Lian & Haimes 2006; the engine converts) */
+            yaml_node_t *k = yr_get(r, n, "k"), *rec = yr_get(r, n, "recovery"), *to = yr_get(r, n, "recovery_to");
+            if (k && rec) return yr_fail(r, rec, "dynamics relax: give k or recovery, not both");
+            if (!k && !rec) return yr_fail(r, n, "dynamics relax: expected k (per tick) or recovery (a duration)");
+            if (to && !rec) return yr_fail(r, to, "dynamics relax: recovery_to goes with recovery");
+            if (k && yr_num(r, k, "relax coefficient k", 1e-12, 1, &v->relax_k)) return DM_EDATA;
+            v->recovery_to = 0.01;
+            if (rec && yr_duration(r, rec, "recovery", &v->recovery_s)) return DM_EDATA;
+            if (rec && v->recovery_s <= 0) return yr_expected(r, rec, "recovery", "a duration longer than 0");
+            if (to && yr_num(r, to, "recovery_to", 1e-12, 0.999999, &v->recovery_to)) return DM_EDATA;
         } else {
             return yr_expected(r, kind, "dynamics kind", "step or relax");
         }
@@ -142,7 +149,7 @@ static int read_sectors(yread *r, yaml_node_t *seq, dm_model *m, dm_node **defau
                         double **capacity)
 {
     static const char *const keys[] = {"id", "name_ja", "name_en", "unit", "capacity", "threshold",
-                                       "rule", "collapse", "dynamics", NULL};
+                                       "output", "rule", "collapse", "dynamics", NULL};
     if (yr_sequence(r, seq, "sectors")) return DM_EDATA;
     size_t n = yr_len(seq);
     if (n == 0) return yr_expected(r, seq, "sectors", "at least one sector");
@@ -170,6 +177,7 @@ static int read_sectors(yread *r, yaml_node_t *seq, dm_model *m, dm_node **defau
             return DM_EDATA;
         s->any_loss = 1;       /* DESIGN.md: without a numeric level, any loss of service counts */
         if ((x = yr_get(r, it, "threshold")) && read_threshold(r, x, (*capacity)[i], s)) return DM_EDATA;
+        if ((x = yr_get(r, it, "output")) && yr_num(r, x, "output (per year)", 0, 1e300, &s->output)) return DM_EDATA;
         if (read_behaviour(r, it, "sector", &(*defaults)[i])) return DM_EDATA;
     }
     return 0;
@@ -484,7 +492,7 @@ done:
 
 int dm_model_from_yaml(yread *r, yaml_node_t *root, dm_model **out)
 {
-    static const char *const keys[] = {"name", "description", "sectors", "regions", "nodes",
+    static const char *const keys[] = {"name", "description", "output_unit", "sectors", "regions", "nodes",
                                        "dependencies", NULL};
     dm_node *defaults = NULL;
     double *capacity = NULL;
@@ -499,6 +507,9 @@ int dm_model_from_yaml(yread *r, yaml_node_t *root, dm_model **out)
                                              : !(m->description = strdup("")))
         goto fail;
     if (!(m->file = strdup(r->file))) goto fail;
+    if ((x = yr_get(r, root, "output_unit")) ? yr_str(r, x, "output_unit", &m->output_unit)
+                                             : !(m->output_unit = strdup("")))
+        goto fail;
     if (yr_need(r, root, "sectors", "model", &x) || read_sectors(r, x, m, &defaults, &capacity) ||
         read_regions(r, yr_get(r, root, "regions"), m) ||
         read_nodes(r, yr_get(r, root, "nodes"), m, defaults, capacity) ||
