@@ -408,3 +408,18 @@ Test(iim, resilience_coefficient_from_recovery_time)
     cr_expect_float_eq(1 - level(&x, "S1"), log(100.0) / 85.0 * 0.05, 1e-12);
     sim_free(&x);
 }
+
+Test(iim, economic_loss_is_output_times_integrated_inoperability)
+{
+    /* Output 8,760 per year = 1 per hour. A at half service for 2 h (severity 0.5) then
+     * B (output 17,520, needs A with strength 0.5, so q_B = 0.25 for those 2 h):
+     * loss_A = 1/h * 0.5 * 2 h = 1; loss_B = 2/h * 0.25 * 2 h = 1. */
+    sim x = simulate("model:\n  output_unit: JPY\n  sectors:\n"
+        "    - {id: A, name_en: A, output: 8760}\n    - {id: B, name_en: B, output: 17520}\n"
+        "  dependencies:\n    - {dependent: B, providers: A, strength: 0.5}\n"
+        "horizon: 1d\nhazards:\n  - {id: h, kind: other, select: {sectors: [A]}, severity: 0.5, duration: 2h}\n");
+    cr_expect_float_eq(x.r->sectors[0].economic_loss, 1.0, 1e-12);
+    cr_expect_float_eq(x.r->sectors[1].economic_loss, 1.0, 1e-12);
+    cr_expect_str_eq(x.sc->model->output_unit, "JPY");
+    sim_free(&x);
+}

@@ -49,6 +49,7 @@ typedef struct dm_breach {
 typedef struct dm_sector_result {
     double min_level, final_level;
     double unserved_unit_hours;    /* over the whole horizon */
+    double economic_loss;          /* x_S * integral of q_S dt, in output_unit (q = 1 - L) */
     int first_breach;              /* index into breaches, or -1 */
 } dm_sector_result;
 

@@ -43,6 +43,7 @@ typedef struct dm_stats {
     double *onset_mean, *onset_q; /* [sector], [sector][quantile] */
     double *duration_mean, *duration_q;
     double *expected_unit_hours;  /* [sector]: mean unserved unit-hours over the horizon */
+    double *expected_economic_loss; /* [sector]: mean of the sector's economic_loss */
     double *level_mean, *level_q; /* [time][sector], [quantile][time][sector]; NULL unless
                                      sector levels were stored */
     double *lost_sector_hours;    /* [replicate]: sum over sectors of unserved/capacity hours */

@@ -596,7 +596,7 @@ static void reset(dm_engine *e, uint64_t r)
     for (size_t h = 0; h < e->nhazards; h++) e->hazard_active[h] = 0;
     for (size_t s = 0; s < e->nsectors; s++) {
         e->unserved[s] = 0; e->acc_tick[s] = 0; e->in_run[s] = 0; e->sector_touched[s] = 0;
-        e->res.sectors[s] = (dm_sector_result){1.0, 1.0, 0.0, -1};
+        e->res.sectors[s] = (dm_sector_result){1.0, 1.0, 0.0, 0.0, -1};
     }
     e->nfront = e->nnext = 0;
     e->next_sample = 0;
@@ -670,6 +670,10 @@ int dm_engine_run(dm_engine *e, uint64_t r, dm_error *err)
         account(e, (int)s, horizon, 0);
         if (e->in_run[s] && horizon - e->run_start[s] >= e->threshold_ticks[s]) push_breach(e, (int)s, -1);
         e->res.sectors[s].final_level = 1.0 - e->unserved[s] / e->sector_capacity[s];
+        /* Inoperability-weighted loss (IIM): x_S per year times the integral of
+         * q_S = U_S / capacity over the run, in years of 8,760 h. */
+        e->res.sectors[s].economic_loss = e->m->sectors[s].output *
+            (e->res.sectors[s].unserved_unit_hours / e->sector_capacity[s]) / 8760.0;
     }
     /* Breaches were found sector by sector as runs ended; report them in time order. */
     for (size_t i = 1; i < e->res.nbreaches; i++)

@@ -207,7 +207,7 @@ int dm_h5_read_replicate(dm_result_file *f, uint64_t r, const dm_engine_result *
         return dm_error_set(err, DM_EUSAGE, f->path, 0, 0, "replicate %llu is not in the file (it holds %llu replicates from %llu)",
                             (unsigned long long)r, (unsigned long long)f->replicates, (unsigned long long)f->first_replicate);
 
-    double *tmp = malloc((3 * S + 2 * H + 1) * sizeof *tmp);
+    double *tmp = malloc((4 * S + 2 * H + 1) * sizeof *tmp);
     res->sectors = calloc(S + 1, sizeof *res->sectors);
     res->hazard_start = calloc(H + 1, sizeof(double));
     res->hazard_end = calloc(H + 1, sizeof(double));
@@ -219,13 +219,14 @@ int dm_h5_read_replicate(dm_result_file *f, uint64_t r, const dm_engine_result *
         read_rows(file, "final_level", H5T_NATIVE_DOUBLE, (hsize_t)row, 1, S, tmp + S) ||
         read_rows(file, "unserved_unit_hours", H5T_NATIVE_DOUBLE, (hsize_t)row, 1, S, tmp + 2 * S) ||
         read_rows(file, "hazard_start", H5T_NATIVE_DOUBLE, (hsize_t)row, 1, H, tmp + 3 * S) ||
-        read_rows(file, "hazard_end", H5T_NATIVE_DOUBLE, (hsize_t)row, 1, H, tmp + 3 * S + H)) {
+        read_rows(file, "hazard_end", H5T_NATIVE_DOUBLE, (hsize_t)row, 1, H, tmp + 3 * S + H) ||
+        read_rows(file, "economic_loss", H5T_NATIVE_DOUBLE, (hsize_t)row, 1, S, tmp + 3 * S + 2 * H)) {
         free(tmp);
         return bad(err, f->path, "%s", "cannot read the per-replicate variables (min_level, final_level, "
-                   "unserved_unit_hours, hazard_start, hazard_end): missing, wrong shape or corrupt");
+                   "unserved_unit_hours, economic_loss, hazard_start, hazard_end): missing, wrong shape or corrupt");
     }
     for (size_t s = 0; s < S; s++)
-        res->sectors[s] = (dm_sector_result){tmp[s], tmp[S + s], tmp[2 * S + s], -1};
+        res->sectors[s] = (dm_sector_result){tmp[s], tmp[S + s], tmp[2 * S + s], tmp[3 * S + 2 * H + s], -1};
     for (size_t h = 0; h < H; h++) {
         res->hazard_start[h] = round(tmp[3 * S + h] / minutes);
         res->hazard_end[h] = isnan(tmp[3 * S + H + h]) ? -1 : round(tmp[3 * S + H + h] / minutes);

@@ -33,7 +33,7 @@ enum { PER_REPLICATE, PER_EVENT, PER_BREACH };
 
 /* The growing variables, by dimension. */
 enum {
-    C_REPLICATE, C_SECTOR_LEVEL, C_IMPACT, C_NODE_LEVEL, C_MIN_LEVEL, C_FINAL_LEVEL, C_UNIT_HOURS,
+    C_REPLICATE, C_SECTOR_LEVEL, C_IMPACT, C_NODE_LEVEL, C_MIN_LEVEL, C_FINAL_LEVEL, C_UNIT_HOURS, C_ECON_LOSS,
     C_HAZARD_START, C_HAZARD_END,
     C_EVENT, C_EV_REPLICATE, C_EV_TIME, C_EV_NODE, C_EV_SECTOR, C_EV_KIND, C_EV_CAUSE, C_EV_GROUP,
     C_EV_HAZARD, C_EV_VALUE,
@@ -244,6 +244,9 @@ static int write_coordinates(dm_h5_writer *w, int64_t interval)
          fixed(w, "hazard_description", str, 1, &w->scale_hazard, c, "hazard description", NULL) ||
          fixed(w, "hazard_severity", H5T_NATIVE_DOUBLE, 1, &w->scale_hazard, x, "damage the hazard does (0..1)", NULL);
 
+    for (size_t s = 0; s < m->nsectors; s++) x[s] = m->sectors[s].output;
+    rc = rc || fixed(w, "sector_output", H5T_NATIVE_DOUBLE, 1, &w->scale_sector, x,
+                     "economic output per year (0: not given)", m->output_unit);
     rc = rc || (w->scale_quantile = coordinate(w, "quantile", H5T_NATIVE_DOUBLE, DM_NQUANTILES, 0, dm_quantiles,
                                                "probability of the quantile", "1")) < 0;
     rc = rc || (w->scale_replicate = coordinate(w, "replicate", H5T_NATIVE_INT64, 0, 1, NULL,
@@ -282,6 +285,9 @@ static int define_columns(dm_h5_writer *w)
     rc |= growing(w, C_FINAL_LEVEL, "final_level", D, 2, s, rep_sector, "sector level at the horizon", "1");
     rc |= growing(w, C_UNIT_HOURS, "unserved_unit_hours", D, 2, s, rep_sector,
                   "unserved service integrated over the horizon, in sector_unit hours", NULL);
+    rc |= growing(w, C_ECON_LOSS, "economic_loss", D, 2, s, rep_sector,
+                  "inoperability-weighted loss x * integral of q dt (sector output per year from the model)",
+                  w->sc->model->output_unit);
     rc |= growing(w, C_HAZARD_START, "hazard_start", D, 2, h, rep_hazard, "hazard onset drawn for the replicate", TIME_UNITS);
     rc |= growing(w, C_HAZARD_END, "hazard_end", D, 2, h, rep_hazard,
                   "hazard repair drawn for the replicate (NaN: lasts past the horizon)", TIME_UNITS);
@@ -467,7 +473,7 @@ int dm_h5_append(void *writer, const dm_engine_result *r, dm_error *err)
     dm_h5_writer *w = writer;
     int64_t replicate = (int64_t)r->replicate;
     double *hs = malloc((w->H + 1) * sizeof *hs), *he = malloc((w->H + 1) * sizeof *he);
-    double *row = malloc((3 * w->S + 1) * sizeof *row);
+    double *row = malloc((4 * w->S + 1) * sizeof *row);
     int rc = !hs || !he || !row;
     for (size_t h = 0; !rc && h < w->H; h++) {
         hs[h] = r->hazard_start[h] * w->minutes;
@@ -482,9 +488,10 @@ int dm_h5_append(void *writer, const dm_engine_result *r, dm_error *err)
         row[s] = r->sectors[s].min_level;
         row[w->S + s] = r->sectors[s].final_level;
         row[2 * w->S + s] = r->sectors[s].unserved_unit_hours;
+        row[3 * w->S + s] = r->sectors[s].economic_loss;
     }
     rc = rc || push(&w->col[C_MIN_LEVEL], row) || push(&w->col[C_FINAL_LEVEL], row + w->S) ||
-         push(&w->col[C_UNIT_HOURS], row + 2 * w->S);
+         push(&w->col[C_UNIT_HOURS], row + 2 * w->S) || push(&w->col[C_ECON_LOSS], row + 3 * w->S);
     for (size_t i = 0; !rc && (w->store & DM_STORE_EVENTS) && i < r->nevents; i++) {
         const dm_event *ev = &r->events[i];
         int64_t index = (int64_t)w->nevents++;
@@ -538,7 +545,9 @@ static int write_stats(dm_h5_writer *w, const dm_stats *st)
               "mean duration of the first breach (one still going ends at the horizon)", "minutes") ||
         fixed(w, "breach_duration_quantile", D, 2, q_sec, duration_q, "quantiles of the first breach's duration", "minutes") ||
         fixed(w, "expected_unserved_unit_hours", D, 1, sec, st->expected_unit_hours,
-              "mean over replicates of unserved service over the horizon, in sector_unit hours", NULL);
+              "mean over replicates of unserved service over the horizon, in sector_unit hours", NULL) ||
+        fixed(w, "expected_economic_loss", D, 1, sec, st->expected_economic_loss,
+              "mean over replicates of economic_loss", w->sc->model->output_unit);
     free(onset_q);
     free(duration_q);
     if (!rc && st->level_mean && st->replicates > 0)

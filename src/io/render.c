@@ -371,11 +371,12 @@ static json_t *statistics(const dm_scenario *sc, const dm_stats *st, int64_t int
     const dm_model *m = sc->model;
     json_t *sectors = json_array();
     for (size_t s = 0; s < st->nsectors; s++)
-        json_array_append_new(sectors, json_pack("{s:s, s:f, s:o, s:o, s:f}", "id", m->sectors[s].id,
+        json_array_append_new(sectors, json_pack("{s:s, s:f, s:o, s:o, s:f, s:f}", "id", m->sectors[s].id,
             "breach_probability", st->breach_probability[s],
             "onset_min", summary(st->onset_mean[s], st->onset_q + s * DM_NQUANTILES),
             "duration_min", summary(st->duration_mean[s], st->duration_q + s * DM_NQUANTILES),
-            "expected_unserved_unit_hours", st->expected_unit_hours[s]));
+            "expected_unserved_unit_hours", st->expected_unit_hours[s],
+            "expected_economic_loss", st->expected_economic_loss[s]));
     json_t *levels = json_null();
     if (st->level_mean && st->replicates > 0) {
         json_t *time = json_array(), *series[1 + DM_NQUANTILES];
@@ -405,6 +406,7 @@ int dm_render_json(FILE *out, const dm_scenario *sc, const dm_engine_result *r, 
 {
     const dm_model *m = sc->model;
     json_t *sectors = json_array(), *breaches = json_array(), *warnings = json_array();
+    double total_loss = 0;  /* in sector order */
     for (size_t s = 0; s < m->nsectors; s++) {
         const dm_sector_result *sr = &r->sectors[s];
         json_t *breach = json_null();
@@ -415,9 +417,11 @@ int dm_render_json(FILE *out, const dm_scenario *sc, const dm_engine_result *r, 
                                minutes_or_null(sc, b->end), "peak", b->peak, "unit_hours", b->unit_hours);
         }
         const dm_sector *sec = &m->sectors[s];
-        json_array_append_new(sectors, json_pack("{s:s, s:s, s:s, s:s, s:f, s:f, s:f, s:o}", "id", sec->id,
+        json_array_append_new(sectors, json_pack("{s:s, s:s, s:s, s:s, s:f, s:f, s:f, s:f, s:o}", "id", sec->id,
             "name_en", sec->name_en, "name_ja", sec->name_ja, "unit", sec->unit, "min_level", sr->min_level,
-            "final_level", sr->final_level, "unserved_unit_hours", sr->unserved_unit_hours, "breach", breach));
+            "final_level", sr->final_level, "unserved_unit_hours", sr->unserved_unit_hours,
+            "economic_loss", sr->economic_loss, "breach", breach));
+        total_loss += sr->economic_loss;
     }
     for (size_t i = 0; i < r->nbreaches; i++) {
         const dm_breach *b = &r->breaches[i];
@@ -432,6 +436,7 @@ int dm_render_json(FILE *out, const dm_scenario *sc, const dm_engine_result *r, 
         "horizon_min", (json_int_t)(r->horizon * sc->tick_s / 60), "tick_s", (json_int_t)sc->tick_s,
         "sectors", sectors, "breaches", breaches, "warnings", warnings);
     if (!doc) return DM_ESOFTWARE;
+    json_object_set_new(doc, "economic_loss", json_pack("{s:f, s:s}", "total", total_loss, "unit", m->output_unit));
     json_object_set_new(doc, "work", json_pack("{s:I, s:I, s:I}", "ticks_visited", (json_int_t)r->ticks_processed,
                                                "node_evaluations", (json_int_t)r->evaluations,
                                                "events", (json_int_t)r->nevents));

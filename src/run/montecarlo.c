@@ -94,7 +94,7 @@ void dm_stats_free(dm_stats *s)
 {
     if (!s) return;
     free(s->breach_probability); free(s->onset_mean); free(s->onset_q); free(s->duration_mean);
-    free(s->duration_q); free(s->expected_unit_hours); free(s->level_mean); free(s->level_q);
+    free(s->duration_q); free(s->expected_unit_hours); free(s->expected_economic_loss); free(s->level_mean); free(s->level_q);
     free(s->lost_sector_hours);
     memset(s, 0, sizeof *s);
 }
@@ -106,6 +106,7 @@ typedef struct accumulator {
     uint64_t R;                  /* capacity in replicates */
     double *onset, *duration;    /* [sector][replicate] */
     double *unit_hours;          /* [sector]: running sum */
+    double *loss;                /* [sector]: running sum of economic loss */
     double *capacity;            /* [sector]: total capacity of its nodes */
     double *levels;              /* [time][sector][replicate] */
 } accumulator;
@@ -125,6 +126,7 @@ static void accumulate(accumulator *a, dm_stats *st, const dm_engine_result *r)
         a->onset[s * a->R + i] = onset;
         a->duration[s * a->R + i] = duration;
         a->unit_hours[s] += sr->unserved_unit_hours;
+        a->loss[s] += sr->economic_loss;
         /* sector-hours lost: unserved unit-hours over the sector's capacity */
         lost += a->capacity[s] > 0 ? sr->unserved_unit_hours / a->capacity[s] : 0;
     }
@@ -172,6 +174,7 @@ static int finish_stats(accumulator *a, dm_stats *st, uint64_t first, dm_error *
         for (uint64_t i = 0; i < n; i++) breached += !isnan(a->onset[s * a->R + i]);
         st->breach_probability[s] = n ? (double)breached / (double)n : 0;
         st->expected_unit_hours[s] = n ? a->unit_hours[s] / (double)n : 0;
+        st->expected_economic_loss[s] = n ? a->loss[s] / (double)n : 0;
         summarise(a->onset + s * a->R, n, &st->onset_mean[s], st->onset_q + s * DM_NQUANTILES);
         summarise(a->duration + s * a->R, n, &st->duration_mean[s], st->duration_q + s * DM_NQUANTILES);
     }
@@ -237,6 +240,7 @@ int dm_mc_run(const dm_scenario *sc, const dm_mc_config *cfg, dm_stats *st, dm_e
         (st->duration_mean = calloc(S, sizeof(double))) &&
         (st->duration_q = calloc(S * DM_NQUANTILES, sizeof(double))) &&
         (st->expected_unit_hours = calloc(S, sizeof(double))) &&
+        (st->expected_economic_loss = calloc(S, sizeof(double))) && (acc.loss = calloc(S, sizeof(double))) &&
         (st->lost_sector_hours = calloc(R, sizeof(double))) &&
         (acc.onset = malloc(S * R * sizeof(double))) && (acc.duration = malloc(S * R * sizeof(double))) &&
         (acc.unit_hours = calloc(S, sizeof(double))) && (acc.capacity = calloc(S, sizeof(double)));
@@ -288,7 +292,7 @@ done:
     for (int t = 0; eng && t < T; t++) dm_engine_free(eng[t]);
     for (uint64_t b = 0; slots && b < B; b++) slot_free(&slots[b]);
     free(eng); free(slots);
-    free(acc.onset); free(acc.duration); free(acc.unit_hours); free(acc.capacity); free(acc.levels);
+    free(acc.onset); free(acc.duration); free(acc.unit_hours); free(acc.loss); free(acc.capacity); free(acc.levels);
     if (rc) dm_stats_free(st);
     return rc;
 }
