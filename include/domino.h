@@ -9,6 +9,7 @@
 #include "domino/render.h"
 #include "domino/montecarlo.h"
 #include "domino/output.h"
+#include "domino/analysis.h"
 
 /* domino's version, "MAJOR.MINOR.PATCH". */
 const char *dm_version(void);

@@ -17,6 +17,8 @@ static const char usage[] =
     "  timeline [SCENARIO | RESULT.h5]\n"
     "                        the causal timeline of a run, as text, md, csv or json\n"
     "  info RESULT.h5        summary of a result file written by 'run -o'\n"
+    "  analyze [MODEL]       static interdependency analysis: reach, timing, higher-order\n"
+    "                        dependence, feedback loops, criticality; --io: IIM from a table\n"
     "  validate FILE...      check model or scenario files without running them\n"
     "\n"
     "  domino <command> --help   options of a command\n"
@@ -46,7 +48,8 @@ int main(int argc, char **argv)
     if (!strcmp(cmd, "run")) return cmd_run(argc - 1, argv + 1);
     if (!strcmp(cmd, "timeline")) return cmd_timeline(argc - 1, argv + 1);
     if (!strcmp(cmd, "info")) return cmd_info(argc - 1, argv + 1);
+    if (!strcmp(cmd, "analyze")) return cmd_analyze(argc - 1, argv + 1);
     if (!strcmp(cmd, "validate")) return cmd_validate(argc - 1, argv + 1);
-    fprintf(stderr, "domino: unknown command '%s'; expected run, timeline, info or validate\n\n%s", cmd, usage);
+    fprintf(stderr, "domino: unknown command '%s'; expected run, timeline, info, analyze or validate\n\n%s", cmd, usage);
     return DM_EUSAGE;
 }
