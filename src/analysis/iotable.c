@@ -127,13 +127,8 @@ static int read_table(const char *path, table *t, dm_error *err)
         if (!(t->name_en[row] = strdup(field[1])) || !(t->name_ja[row] = strdup(field[2]))) { rc = dm_error_set(err, DM_ESOFTWARE, path, lineno, 0, "out of memory"); break; }
         if ((rc = number(path, lineno, column[3], field[3], "output", &t->output[row], err))) break;
         if (!(t->output[row] > 0)) { rc = dm_error_set(err, DM_EDATA, path, lineno, column[3], "output: expected a number > 0, found '%s'", field[3]); break; }
-        double sold = 0;
-        for (size_t j = 0; j < t->n && !rc; j++) {
+        for (size_t j = 0; j < t->n && !rc; j++)
             rc = number(path, lineno, column[4 + j], field[4 + j], "transaction", &t->z[row * t->n + j], err);
-            sold += t->z[row * t->n + j];
-        }
-        if (!rc && sold > t->output[row] * (1 + 1e-9))
-            rc = dm_error_set(err, DM_EDATA, path, lineno, 0, "sector '%s' sells %g to the sectors, more than its output %g", t->id[row], sold, t->output[row]);
         row++;
     }
     if (!rc && ferror(f)) rc = dm_error_set(err, DM_EIO, path, lineno, 0, "reading failed");
@@ -176,11 +171,13 @@ int dm_iim_from_table(const char *path, const char *output, dm_error *err)
           "# q(t+1) = q(t) + K (A* q(t) + c* - q(t)) (Lian & Haimes 2006). Choose the scenario's\n"
           "# tick as the DIIM time step, and set each sector's recovery time (dynamics) from data.\n", out);
     if (t.comments) { fputs("#\n# The table's own notes:\n", out); fputs(t.comments, out); }
+    /* the model is named after the file it is written to, else after the table */
+    const char *named = output ? (strrchr(output, '/') ? strrchr(output, '/') + 1 : output) : base;
     char name[256];
-    snprintf(name, sizeof name, "%s", base);
+    snprintf(name, sizeof name, "%s", named);
     char *dot = strrchr(name, '.');
     if (dot) *dot = 0;
-    fprintf(out, "name: %s-iim\ndescription: ", name);
+    fprintf(out, "name: %s%s\ndescription: ", name, output ? "" : "-iim");
     yaml_text(out, "Inoperability input-output model derived from a transactions table");
     fprintf(out, "\noutput_unit: ");
     yaml_text(out, t.unit);
@@ -190,19 +187,27 @@ int dm_iim_from_table(const char *path, const char *output, dm_error *err)
         yaml_text(out, t.name_en[i]);
         fputs("\n    name_ja: ", out);
         yaml_text(out, t.name_ja[i]);
-        fprintf(out, "\n    output: %.17g   # x_i from the table\n", t.output[i]);
+        fprintf(out, "\n    output: %.15g   # x_i from the table\n", t.output[i]);
         fputs("    rule: linear\n"
               "    dynamics: {kind: relax, k: 1}   # ASSUMPTION: k = 1 is the static IIM, one step per tick;\n"
               "                                    # give {kind: relax, recovery: T} per sector for the DIIM\n", out);
     }
     fputs("\ndependencies:\n", out);
-    for (size_t i = 0; i < t.n; i++)
+    for (size_t i = 0; i < t.n; i++) {
+        double sum = 0;
+        for (size_t j = 0; j < t.n; j++) sum += t.z[i * t.n + j] / t.output[i];
+        /* In a competitive-import table, intermediate sales include imports and can
+         * exceed domestic output; the row then sums above 1. Say so where it happens. */
+        if (sum > 1)
+            fprintf(out, "  # note: %s's intermediate sales exceed its output (row sum of a* = %.4f): imports "
+                         "in a competitive-import table\n", t.id[i], sum);
         for (size_t j = 0; j < t.n; j++) {
             double a = t.z[i * t.n + j] / t.output[i];
             if (a <= 0) continue;
-            fprintf(out, "  - {dependent: %s, providers: %s, strength: %.17g, lag: 1s}   # z = %.17g, x = %.17g\n",
+            fprintf(out, "  - {dependent: %s, providers: %s, strength: %.12g, lag: 1s}   # z = %.15g, x = %.15g\n",
                     t.id[i], t.id[j], a, t.z[i * t.n + j], t.output[i]);
         }
+    }
     table_free(&t);
     if (output) {
         int bad = ferror(out);
