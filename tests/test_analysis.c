@@ -147,6 +147,19 @@ Test(analysis, cli_json_dot_and_hdf5)
     cr_expect_eq(system(cmd), 0, "the DOT or HDF5 output is missing what it should hold");
     cr_expect_eq(domino(dir, "analyze no-such-model.yaml", 1, &out), 66, "%s", out);
     free(out);
+    snprintf(cmd, sizeof cmd, "analyze '%s/tests/data/bad-unknown-key.yaml'", env("DOMINO_SOURCE"));
+    cr_expect_eq(domino(dir, cmd, 1, &out), 65, "%s", out);
+    free(out);
+    /* node by node: the IIM model's 15 nodes, without engine runs */
+    snprintf(cmd, sizeof cmd, "analyze '%s/models/japan-iim.yaml' --nodes --no-criticality --json", env("DOMINO_SOURCE"));
+    cr_assert_eq(domino(dir, cmd, 0, &out), 0);
+    doc = json_loads(out, 0, &jerr);
+    cr_assert_not_null(doc, "not JSON: %s", jerr.text);
+    cr_expect_str_eq(json_string_value(json_object_get(doc, "units")), "nodes");
+    cr_expect_lt(json_real_value(json_object_get(doc, "spectral_radius")), 1.0, "an IO table's A* has rho < 1");
+    cr_expect_eq(json_real_value(json_object_get(doc, "alpha")), 1.0);
+    json_decref(doc);
+    free(out);
     snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
     cr_expect_eq(system(cmd), 0);
 }
