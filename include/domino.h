@@ -10,6 +10,7 @@
 #include "domino/montecarlo.h"
 #include "domino/output.h"
 #include "domino/analysis.h"
+#include "domino/sweep.h"
 
 /* domino's version, "MAJOR.MINOR.PATCH". */
 const char *dm_version(void);

@@ -514,7 +514,36 @@ int cmd_info(int argc, char **argv)
     dm_result_file *f;
     dm_error err;
     dm_error_clear(&err);
-    if (dm_h5_open(argv[1], &f, &err)) return cli_fail(&err);
+    if (dm_h5_open(argv[1], &f, &err)) {
+        /* a sweep file? */
+        dm_sweep *s;
+        size_t *points, n;
+        dm_error sub;
+        dm_error_clear(&sub);
+        if (!strstr(err.message, "domino-sweep") || dm_sweep_read_info(argv[1], &s, &points, &n, &sub))
+            return cli_fail(err.code && !strstr(err.message, "domino-sweep") ? &err : &sub);
+        static const char *const designs[] = {"grid", "random", "latin", "sobol"};
+        printf("file:         %s (sweep)\n", argv[1]);
+        printf("sweep:        %s (%s)\n", s->name, s->file);
+        printf("scenario:     %s (%s), model %s\n", s->base->name, s->scenario_file, s->base->model->name);
+        printf("design:       %s, %zu points, %zu in this file, %llu replicates each\n", designs[s->design],
+               s->npoints, n, (unsigned long long)s->replicates);
+        printf("seed:         %llu\n", (unsigned long long)(s->has_seed ? s->seed : s->base->seed));
+        printf("sha256:       %s\n", s->sha256);
+        printf("parameters:\n");
+        for (size_t j = 0; j < s->nparams; j++) {
+            double lo = INFINITY, hi = -INFINITY;
+            for (size_t i = 0; i < s->npoints; i++) {
+                double v = s->values[i * s->nparams + j];
+                lo = v < lo ? v : lo;
+                hi = v > hi ? v : hi;
+            }
+            printf("  %-16s %s: %g to %g%s\n", s->params[j].name, s->params[j].path, lo, hi, s->params[j].is_duration ? " s" : "");
+        }
+        free(points);
+        dm_sweep_free(s);
+        return finish(0);
+    }
     const dm_scenario *sc = f->scenario;
     const dm_model *m = sc->model;
     char h[24];

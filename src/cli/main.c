@@ -17,6 +17,8 @@ static const char usage[] =
     "  timeline [SCENARIO | RESULT.h5]\n"
     "                        the causal timeline of a run, as text, md, csv or json\n"
     "  info RESULT.h5        summary of a result file written by 'run -o'\n"
+    "  sweep SWEEP -o OUT    a parameter sweep: Monte Carlo statistics per point (MPI, shards)\n"
+    "  merge PART... -o OUT  combine the files of a sweep's shards\n"
     "  analyze [MODEL]       static interdependency analysis: reach, timing, higher-order\n"
     "                        dependence, feedback loops, criticality; --io: IIM from a table\n"
     "  validate FILE...      check model or scenario files without running them\n"
@@ -49,7 +51,9 @@ int main(int argc, char **argv)
     if (!strcmp(cmd, "timeline")) return cmd_timeline(argc - 1, argv + 1);
     if (!strcmp(cmd, "info")) return cmd_info(argc - 1, argv + 1);
     if (!strcmp(cmd, "analyze")) return cmd_analyze(argc - 1, argv + 1);
+    if (!strcmp(cmd, "sweep")) return cmd_sweep(argc - 1, argv + 1);
+    if (!strcmp(cmd, "merge")) return cmd_merge(argc - 1, argv + 1);
     if (!strcmp(cmd, "validate")) return cmd_validate(argc - 1, argv + 1);
-    fprintf(stderr, "domino: unknown command '%s'; expected run, timeline, info, analyze or validate\n\n%s", cmd, usage);
+    fprintf(stderr, "domino: unknown command '%s'; expected run, timeline, info, sweep, merge, analyze or validate\n\n%s", cmd, usage);
     return DM_EUSAGE;
 }

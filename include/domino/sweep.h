@@ -1,0 +1,66 @@
+/* domino — parameter sweeps (docs/sweeps.md).
+ *
+ * A sweep file names a scenario, the parameters to vary (paths into the scenario or its
+ * model), a design that places the points, and the replicates per point. Each point is a
+ * Monte Carlo run of the scenario with the parameters set; its statistics go to one row
+ * of the sweep's HDF5 file. Every point depends only on (sweep, point index), so any
+ * split of the points over processes, ranks or jobs gives the same numbers. */
+#ifndef DOMINO_SWEEP_H
+#define DOMINO_SWEEP_H
+
+#include "model.h"
+#include "montecarlo.h"
+
+typedef enum { DM_DESIGN_GRID, DM_DESIGN_RANDOM, DM_DESIGN_LATIN, DM_DESIGN_SOBOL } dm_design;
+
+typedef struct dm_sweep_param {
+    char *name;          /* coordinate name in the output */
+    char *path;          /* "scenario.hazards[h].duration", "model.sectors[ICT].output", ... */
+    int in_model;        /* the path is into the model's own file */
+    int is_duration;     /* values are durations (seconds) */
+    int log_scale;
+    double lo, hi;       /* range (random, latin, sobol; grid with steps) */
+    double *values; size_t nvalues; /* grid values */
+    int line, column;    /* where the parameter is, for messages */
+} dm_sweep_param;
+
+typedef struct dm_sweep {
+    char *name, *file, *text;       /* the sweep file and its text */
+    char *scenario_text, *scenario_file, *model_text; /* model_text NULL: inline model */
+    dm_design design;
+    dm_sweep_param *params; size_t nparams;
+    size_t npoints;
+    double *values;                 /* [point][param]: the design */
+    uint64_t replicates, seed, design_seed;
+    int has_seed;
+    int64_t interval_s;             /* output grid of the level statistics */
+    char sha256[65];                /* of sweep, scenario and model texts: which sweep a file is */
+    dm_scenario *base;              /* the scenario as written (points change only values) */
+} dm_sweep;
+
+int dm_sweep_load(const char *path, dm_sweep **out, dm_error *err);
+/* The same from texts kept in a result file (scenario_text given: no file is read). */
+int dm_sweep_from_texts(const char *text, const char *path, const char *scenario_text, const char *scenario_file,
+                        const char *model_text, dm_sweep **out, dm_error *err);
+void dm_sweep_free(dm_sweep *s);
+
+/* The scenario of point i (free with dm_scenario_free). */
+int dm_sweep_point_scenario(const dm_sweep *s, size_t i, dm_scenario **out, dm_error *err);
+
+/* Result files of sweeps: sweep_write_points() writes the rows of the points given
+ * (statistics from dm_mc_run), sweep_merge() combines files of the same sweep. */
+typedef struct dm_sweep_point { size_t index; const dm_stats *stats; } dm_sweep_point;
+int dm_sweep_write(const char *path, const dm_sweep *s, const dm_sweep_point *points, size_t n,
+                   const char *command_line, dm_error *err);
+/* Combines parts (files written by dm_sweep_write for the same sweep) into path. With
+ * require_all, every point of the sweep must be present. */
+int dm_sweep_merge(const char *path, const char *const *parts, size_t nparts, int require_all,
+                   const char *command_line, dm_error *err);
+
+/* The points a sweep file of this sweep holds; fails if the file is of another sweep. */
+int dm_sweep_file_points(const char *path, const dm_sweep *s, size_t **points, size_t *n, dm_error *err);
+
+/* The sweep a sweep file holds (rebuilt from its stored texts) and its points. */
+int dm_sweep_read_info(const char *path, dm_sweep **s, size_t **points, size_t *n, dm_error *err);
+
+#endif

@@ -1,0 +1,279 @@
+/* domino sweep and domino merge (docs/sweeps.md).
+ *
+ * Every point is computed on its own and written to OUT.points/point-NNNNNNNN.h5 (atomic),
+ * which makes a sweep resumable: a point whose file exists is skipped. When the points of
+ * this process (all, a shard, or all ranks together under MPI) are done, they are merged
+ * into OUT and the point files are removed. Under mpirun, ranks take the next point from
+ * a shared counter on rank 0 (MPI one-sided fetch-and-add: dynamic load balancing), and
+ * rank 0 merges after a barrier. A point's numbers depend only on (sweep, point), so the
+ * data is the same however the points were spread. */
+#include <dirent.h>
+#include <errno.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <omp.h>
+#include "domino.h"
+#include "cli.h"
+#ifdef DOMINO_MPI
+#include <mpi.h>
+#endif
+
+static volatile sig_atomic_t stop_signal;
+static void on_signal(int sig) { stop_signal = sig; }
+
+static const char sweep_help[] =
+    "usage: domino sweep SWEEP.yaml -o OUT.h5 [options]\n"
+    "\n"
+    "Runs every point of the sweep (a scenario with parameters set by a design) as a Monte\n"
+    "Carlo run and writes the per-point statistics to OUT.h5 (docs/sweeps.md). Resumable:\n"
+    "run it again with the same OUT.h5 and completed points are skipped. Under\n"
+    "'mpirun -np N domino sweep ...' the points are spread over the ranks.\n"
+    "\n"
+    "options:\n"
+    "  -o FILE            the output (required)\n"
+    "  --threads N        OpenMP threads per process (default: all cores)\n"
+    "  --shard K/N        compute only points i with i mod N = K (0 <= K < N); merge the\n"
+    "                     shards' files with 'domino merge'\n"
+    "  --shard slurm      K and N from SLURM_ARRAY_TASK_ID (minus SLURM_ARRAY_TASK_MIN) and\n"
+    "                     SLURM_ARRAY_TASK_COUNT\n"
+    "  --quiet            no progress lines\n"
+    "  -h, --help         this help\n";
+
+static int parse_shard(const char *arg, long *k, long *n)
+{
+    if (!strcmp(arg, "slurm")) {
+        const char *id = getenv("SLURM_ARRAY_TASK_ID"), *count = getenv("SLURM_ARRAY_TASK_COUNT"),
+                   *min = getenv("SLURM_ARRAY_TASK_MIN");
+        if (!id || !count) return -1;
+        *k = atol(id) - (min ? atol(min) : 0);
+        *n = atol(count);
+    } else {
+        char *end;
+        *k = strtol(arg, &end, 10);
+        if (*end != '/') return -1;
+        *n = strtol(end + 1, &end, 10);
+        if (*end) return -1;
+    }
+    return *n >= 1 && *k >= 0 && *k < *n ? 0 : -1;
+}
+
+static char *command_line(int argc, char **argv)
+{
+    size_t len = 16;
+    for (int i = 0; i < argc; i++) len += strlen(argv[i]) + 1;
+    char *s = malloc(len);
+    if (!s) return NULL;
+    strcpy(s, "domino");
+    for (int i = 0; i < argc; i++) { strcat(s, " "); strcat(s, argv[i]); }
+    return s;
+}
+
+static void point_path(const char *dir, size_t i, char *buf, size_t size)
+{
+    snprintf(buf, size, "%s/point-%08zu.h5", dir, i);
+}
+
+/* Computes point i and writes its file. */
+static int run_point(const dm_sweep *s, size_t i, const char *dir, int threads, const char *cmdline, dm_error *err)
+{
+    dm_scenario *sc;
+    int rc = dm_sweep_point_scenario(s, i, &sc, err);
+    if (rc) return rc;
+    int64_t interval = (s->interval_s + sc->tick_s - 1) / sc->tick_s;
+    dm_mc_config cfg = {.first = 0, .replicates = s->replicates, .threads = threads,
+                        .interval = interval < 1 ? 1 : interval, .store = DM_STORE_SECTORS, .stop = &stop_signal};
+    dm_stats st;
+    if (!(rc = dm_mc_run(sc, &cfg, &st, err))) {
+        if (!st.interrupted) {  /* a point cut short is not a point: it is redone on resume */
+            char path[4300];
+            point_path(dir, i, path, sizeof path);
+            dm_sweep_point pt = {i, &st};
+            rc = dm_sweep_write(path, s, &pt, 1, cmdline, err);
+        }
+        dm_stats_free(&st);
+    }
+    dm_scenario_free(sc);
+    return rc;
+}
+
+int cmd_sweep(int argc, char **argv)
+{
+    enum { O_THREADS = 256, O_SHARD, O_QUIET };
+    static const struct option longopts[] = {
+        {"threads", required_argument, 0, O_THREADS}, {"shard", required_argument, 0, O_SHARD},
+        {"quiet", no_argument, 0, O_QUIET}, {"output", required_argument, 0, 'o'}, {"help", no_argument, 0, 'h'},
+        {0, 0, 0, 0}};
+    const char *output = NULL;
+    long shard_k = 0, shard_n = 1;
+    int threads = 0, quiet = 0, c, rank = 0, nranks = 1, mpi = 0;
+    optind = 1;
+    opterr = 0;
+    while ((c = getopt_long(argc, argv, "ho:", longopts, NULL)) != -1) {
+        switch (c) {
+        case 'h': fputs(sweep_help, stdout); return 0;
+        case 'o': output = optarg; break;
+        case O_QUIET: quiet = 1; break;
+        case O_THREADS: threads = atoi(optarg);
+            if (threads < 1 || threads > 4096) {
+                fprintf(stderr, "domino sweep: --threads: expected a whole number from 1 to 4096, found '%s'\n", optarg);
+                return DM_EUSAGE;
+            }
+            break;
+        case O_SHARD:
+            if (parse_shard(optarg, &shard_k, &shard_n)) {
+                fprintf(stderr, "domino sweep: --shard: expected K/N with 0 <= K < N, or slurm (with SLURM_ARRAY_TASK_ID "
+                                "and SLURM_ARRAY_TASK_COUNT set), found '%s'\n", optarg);
+                return DM_EUSAGE;
+            }
+            break;
+        default:
+            fprintf(stderr, "domino sweep: unknown or incomplete option '%s'\n(see 'domino sweep --help')\n", argv[optind - 1]);
+            return DM_EUSAGE;
+        }
+    }
+    if (optind != argc - 1 || !output) {
+        fprintf(stderr, "domino sweep: expected one sweep file and -o OUT.h5\n(see 'domino sweep --help')\n");
+        return DM_EUSAGE;
+    }
+#ifdef DOMINO_MPI
+    if (getenv("OMPI_COMM_WORLD_SIZE") || getenv("PMIX_RANK")) {  /* started by mpirun */
+        int provided;
+        MPI_Init_thread(NULL, NULL, MPI_THREAD_FUNNELED, &provided);
+        MPI_Comm_rank(MPI_COMM_WORLD, &rank);
+        MPI_Comm_size(MPI_COMM_WORLD, &nranks);
+        mpi = 1;
+    }
+#endif
+    if (threads) omp_set_num_threads(threads);
+    dm_error err;
+    dm_error_clear(&err);
+    dm_sweep *s = NULL;
+    char *cmdline = command_line(argc, argv), dir[4096];
+    size_t *mine = NULL, nmine = 0, *old = NULL, nold = 0;
+    int rc = dm_sweep_load(argv[optind], &s, &err);
+    snprintf(dir, sizeof dir, "%s.points", output);
+    /* a complete or partial output of the same sweep: its points are done */
+    if (!rc && access(output, F_OK) == 0) rc = dm_sweep_file_points(output, s, &old, &nold, &err);
+    if (!rc && mkdir(dir, 0777) && errno != EEXIST)
+        rc = dm_error_set(&err, DM_ECANTCREAT, dir, 0, 0, "cannot create the directory for finished points: %s", strerror(errno));
+    if (!rc && !(mine = malloc((s->npoints + 1) * sizeof *mine))) rc = dm_error_set(&err, DM_ESOFTWARE, NULL, 0, 0, "out of memory");
+    unsigned char *in_old = rc ? NULL : calloc(s->npoints + 1, 1);
+    for (size_t i = 0; in_old && i < nold; i++) in_old[old[i]] = 1;
+    for (size_t i = 0; !rc && i < s->npoints; i++)
+        if ((long)(i % (size_t)shard_n) == shard_k) mine[nmine++] = i;
+
+    struct sigaction sa = {.sa_handler = on_signal};
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+#ifdef DOMINO_MPI
+    MPI_Win win = MPI_WIN_NULL;
+    long counter = 0;
+    if (mpi) MPI_Win_create(rank == 0 ? &counter : NULL, rank == 0 ? sizeof counter : 0, sizeof counter,
+                            MPI_INFO_NULL, MPI_COMM_WORLD, &win);
+#endif
+    size_t done = 0;
+    for (long next = rank; !rc && !stop_signal;) {
+#ifdef DOMINO_MPI
+        if (mpi) {  /* the next point from the shared counter: whichever rank is free takes it */
+            long one = 1;
+            MPI_Win_lock(MPI_LOCK_SHARED, 0, 0, win);
+            MPI_Fetch_and_op(&one, &next, MPI_LONG, 0, 0, MPI_SUM, win);
+            MPI_Win_unlock(0, win);
+        }
+#endif
+        if (next >= (long)nmine) break;
+        size_t i = mine[next];
+        char path[4300];
+        point_path(dir, i, path, sizeof path);
+        if (!in_old[i] && access(path, F_OK) != 0) {
+            rc = run_point(s, i, dir, threads, cmdline, &err);
+            if (!rc && !quiet && !stop_signal)
+                fprintf(stderr, "domino: point %zu done (%zu/%zu this %s)%s\n", i, ++done, nmine,
+                        mpi ? "rank" : "process", "");
+        }
+        if (!mpi) next++;
+    }
+    int failed = rc != 0, any_failed = failed;
+#ifdef DOMINO_MPI
+    if (mpi) {
+        MPI_Allreduce(&failed, &any_failed, 1, MPI_INT, MPI_MAX, MPI_COMM_WORLD);
+        int stopped = stop_signal != 0, any_stopped;
+        MPI_Allreduce(&stopped, &any_stopped, 1, MPI_INT, MPI_MAX, MPI_COMM_WORLD);
+        if (any_stopped && !stop_signal) stop_signal = SIGTERM;
+        MPI_Win_free(&win);
+    }
+#endif
+    if (rc) rc = cli_fail(&err);
+    else if (any_failed) rc = DM_ESOFTWARE;  /* another rank failed and said why */
+    if (!rc && stop_signal) {
+        if (rank == 0)
+            fprintf(stderr, "domino: interrupted by signal %d; finished points are kept in %s: run the same "
+                            "command again to resume\n", (int)stop_signal, dir);
+        rc = 128 + (int)stop_signal;
+    }
+    /* rank 0 merges the shard's points (the old output's and the new files) into OUT */
+    if (!rc && rank == 0) {
+        const char **parts = malloc((nmine + 2) * sizeof *parts);
+        char (*paths)[4300] = malloc((nmine + 1) * sizeof *paths);
+        size_t np = 0;
+        if (!parts || !paths) { fprintf(stderr, "domino: out of memory\n"); rc = DM_ESOFTWARE; }
+        if (!rc && nold) parts[np++] = output;
+        for (size_t k = 0; !rc && k < nmine; k++) {
+            if (in_old[mine[k]]) continue;
+            point_path(dir, mine[k], paths[k], sizeof paths[k]);
+            parts[np++] = paths[k];
+        }
+        if (!rc && dm_sweep_merge(output, parts, np, shard_n == 1, cmdline, &err)) rc = cli_fail(&err);
+        for (size_t k = nold ? 1 : 0; !rc && k < np; k++) remove(parts[k]);  /* the point files */
+        if (!rc) rmdir(dir);
+        if (!rc && !quiet) fprintf(stderr, "domino: %zu points in %s\n", nmine, output);
+        free(parts);
+        free(paths);
+    }
+#ifdef DOMINO_MPI
+    if (mpi) {
+        MPI_Bcast(&rc, 1, MPI_INT, 0, MPI_COMM_WORLD);
+        MPI_Finalize();
+    }
+#endif
+    free(in_old);
+    free(mine);
+    free(old);
+    free(cmdline);
+    dm_sweep_free(s);
+    (void)nranks;
+    return rc;
+}
+
+int cmd_merge(int argc, char **argv)
+{
+    static const char help[] =
+        "usage: domino merge PART.h5... -o SWEEP.h5\n"
+        "\n"
+        "Combines sweep files of the same sweep (the shards of a job array, say) into one,\n"
+        "with the points in order. Every point of the sweep must be present exactly once.\n";
+    const char *output = NULL;
+    const char **parts = calloc((size_t)argc + 1, sizeof *parts);
+    size_t n = 0;
+    if (!parts) return DM_ESOFTWARE;
+    for (int i = 1; i < argc; i++) {
+        if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) { fputs(help, stdout); free(parts); return 0; }
+        if (!strcmp(argv[i], "-o") && i + 1 < argc) output = argv[++i];
+        else if (argv[i][0] == '-') { fprintf(stderr, "domino merge: unknown option '%s'\n%s", argv[i], help); free(parts); return DM_EUSAGE; }
+        else parts[n++] = argv[i];
+    }
+    if (!output || n == 0) { fputs(help, stderr); free(parts); return DM_EUSAGE; }
+    char *cmdline = command_line(argc, argv);
+    dm_error err;
+    dm_error_clear(&err);
+    int rc = dm_sweep_merge(output, parts, n, 1, cmdline, &err) ? cli_fail(&err) : 0;
+    free(cmdline);
+    free(parts);
+    return rc;
+}

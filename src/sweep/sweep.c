@@ -1,0 +1,384 @@
+/* Sweep files: loading, the design of the points, and each point's scenario
+ * (include/domino/sweep.h, docs/sweeps.md). */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <openssl/evp.h>
+#include <gsl/gsl_qrng.h>
+#include <gsl/gsl_randist.h>
+#include <gsl/gsl_rng.h>
+#include "domino/sweep.h"
+#include "../model/loader.h"
+#include "../model/yread.h"
+#include "yamlpath.h"
+
+#define NOMEM(r) dm_error_set((r)->err, DM_ESOFTWARE, (r)->file, 0, 0, "out of memory")
+
+void dm_sweep_free(dm_sweep *s)
+{
+    if (!s) return;
+    for (size_t i = 0; i < s->nparams; i++) {
+        free(s->params[i].name); free(s->params[i].path); free(s->params[i].values);
+    }
+    free(s->params); free(s->values); free(s->name); free(s->file); free(s->text);
+    free(s->scenario_text); free(s->scenario_file); free(s->model_text);
+    dm_scenario_free(s->base);
+    free(s);
+}
+
+/* A parameter value: a duration with a unit (seconds) or a plain number. *is_duration
+ * says which; mixing the two in one parameter is an error. */
+static int value(yread *r, yaml_node_t *n, const char *what, int *is_duration, double *out)
+{
+    int64_t seconds;
+    if (n->type == YAML_SCALAR_NODE && dm_parse_duration(yr_text(n), &seconds) == 0) {
+        if (*is_duration == 0) return yr_expected(r, n, what, "a plain number, like the parameter's other values");
+        *is_duration = 1;
+        *out = (double)seconds;
+        return 0;
+    }
+    if (*is_duration == 1) return yr_expected(r, n, what, "a duration with a unit, like the parameter's other values");
+    *is_duration = 0;
+    return yr_num(r, n, what, -1e300, 1e300, out);
+}
+
+static int read_param(yread *r, yaml_node_t *n, dm_design design, dm_sweep_param *p)
+{
+    static const char *const keys[] = {"name", "path", "values", "range", "steps", "scale", NULL};
+    yaml_node_t *x, *values, *range, *steps;
+    if (yr_mapping(r, n, "parameter", keys)) return DM_EDATA;
+    p->line = yr_line(n);
+    p->column = (int)n->start_mark.column + 1;
+    p->is_duration = -1;
+    if (yr_need(r, n, "path", "parameter", &x) || yr_str(r, x, "parameter path", &p->path)) return DM_EDATA;
+    if (!strncmp(p->path, "model.", 6)) p->in_model = 1;
+    else if (strncmp(p->path, "scenario.", 9))
+        return yr_expected(r, x, "parameter path", "a path starting with 'scenario.' or 'model.'");
+    const char *rest = p->path + (p->in_model ? 6 : 9);
+    if (!strcmp(rest, "horizon") || !strcmp(rest, "tick"))
+        return yr_fail(r, x, "parameter path: the horizon and the tick set the output's time grid, which every point shares; they cannot be swept");
+    if ((x = yr_get(r, n, "name"))) {
+        if (yr_str(r, x, "parameter name", &p->name)) return DM_EDATA;
+    } else {  /* from the path: its last key, and the selector before it */
+        char buf[512];
+        size_t k = 0;
+        for (const char *c = rest; *c && k + 1 < sizeof buf; c++)
+            buf[k++] = (char)((c[0] >= 'a' && c[0] <= 'z') || (c[0] >= 'A' && c[0] <= 'Z') || (c[0] >= '0' && c[0] <= '9') ? c[0] : '_');
+        buf[k] = 0;
+        if (!(p->name = strdup(buf))) return NOMEM(r);
+    }
+    if ((x = yr_get(r, n, "scale"))) {
+        if (!strcmp(yr_text(x), "log")) p->log_scale = 1;
+        else if (strcmp(yr_text(x), "linear")) return yr_expected(r, x, "scale", "linear or log");
+    }
+    values = yr_get(r, n, "values");
+    range = yr_get(r, n, "range");
+    steps = yr_get(r, n, "steps");
+    if (values && (range || steps)) return yr_fail(r, values, "parameter: give values, or range (and steps), not both");
+    if (values) {
+        if (design != DM_DESIGN_GRID) return yr_fail(r, values, "parameter values: a list of values is for design grid; give range: [lo, hi] for sampling designs");
+        if (yr_sequence(r, values, "values") || yr_len(values) == 0) return yr_expected(r, values, "values", "a non-empty list");
+        p->nvalues = yr_len(values);
+        if (!(p->values = calloc(p->nvalues, sizeof(double)))) return NOMEM(r);
+        for (size_t i = 0; i < p->nvalues; i++)
+            if (value(r, yr_at(r, values, i), "value", &p->is_duration, &p->values[i])) return DM_EDATA;
+        return 0;
+    }
+    if (!range) return yr_fail(r, n, "parameter: expected values (grid) or range: [lo, hi]");
+    if (yr_sequence(r, range, "range") || yr_len(range) != 2) return yr_expected(r, range, "range", "[lo, hi]");
+    if (value(r, yr_at(r, range, 0), "range", &p->is_duration, &p->lo) ||
+        value(r, yr_at(r, range, 1), "range", &p->is_duration, &p->hi))
+        return DM_EDATA;
+    if (!(p->hi >= p->lo)) return yr_expected(r, range, "range", "[lo, hi] with lo <= hi");
+    if (p->log_scale && !(p->lo > 0)) return yr_expected(r, range, "range", "positive bounds for scale log");
+    if (design == DM_DESIGN_GRID) {
+        uint64_t k;
+        if (!steps) return yr_fail(r, range, "parameter: design grid needs values, or range with steps: N");
+        if (yr_u64(r, steps, "steps", 1000000, &k) || k < 1) return yr_expected(r, steps, "steps", "a whole number >= 1");
+        p->nvalues = (size_t)k;
+        if (!(p->values = calloc(k, sizeof(double)))) return NOMEM(r);
+        for (size_t i = 0; i < k; i++) {  /* evenly spaced, both ends included */
+            double f = k == 1 ? 0 : (double)i / (double)(k - 1);
+            p->values[i] = p->log_scale ? exp(log(p->lo) + f * (log(p->hi) - log(p->lo))) : p->lo + f * (p->hi - p->lo);
+        }
+    } else if (steps) {
+        return yr_fail(r, steps, "parameter: steps is for design grid");
+    }
+    return 0;
+}
+
+/* Maps u in [0, 1) to the parameter's range. */
+static double scale(const dm_sweep_param *p, double u)
+{
+    return p->log_scale ? exp(log(p->lo) + u * (log(p->hi) - log(p->lo))) : p->lo + u * (p->hi - p->lo);
+}
+
+/* The design: values[point][param]. grid: the Cartesian product, the first parameter
+ * varying slowest; random: independent uniforms; latin: one point in each of N equal
+ * strata of every parameter, strata paired by random permutations (McKay et al. 1979);
+ * sobol: the first N points of GSL's Sobol sequence. random and latin draw from their own
+ * MT19937 stream seeded with design_seed. */
+static int design(dm_sweep *s, dm_error *err)
+{
+    size_t P = s->nparams, N = 1;
+    if (s->design == DM_DESIGN_GRID) {
+        for (size_t j = 0; j < P; j++) {
+            if (N > (size_t)10000000 / s->params[j].nvalues)
+                return dm_error_set(err, DM_EDATA, s->file, 0, 0, "the grid has more than 10^7 points; use a sampling design");
+            N *= s->params[j].nvalues;
+        }
+        s->npoints = N;
+    }
+    N = s->npoints;
+    if (!(s->values = malloc((N * P + 1) * sizeof(double)))) return dm_error_set(err, DM_ESOFTWARE, s->file, 0, 0, "out of memory");
+    gsl_rng *rng = gsl_rng_alloc(gsl_rng_mt19937);
+    if (!rng) return dm_error_set(err, DM_ESOFTWARE, s->file, 0, 0, "out of memory");
+    gsl_rng_set(rng, (unsigned long)s->design_seed);
+    int rc = 0;
+    switch (s->design) {
+    case DM_DESIGN_GRID:
+        for (size_t i = 0; i < N; i++) {
+            size_t rest = i;
+            for (size_t j = P; j-- > 0;) {
+                s->values[i * P + j] = s->params[j].values[rest % s->params[j].nvalues];
+                rest /= s->params[j].nvalues;
+            }
+        }
+        break;
+    case DM_DESIGN_RANDOM:
+        for (size_t i = 0; i < N; i++)
+            for (size_t j = 0; j < P; j++) s->values[i * P + j] = scale(&s->params[j], gsl_rng_uniform(rng));
+        break;
+    case DM_DESIGN_LATIN: {
+        size_t *perm = malloc(N * sizeof *perm);
+        if (!perm) { rc = dm_error_set(err, DM_ESOFTWARE, s->file, 0, 0, "out of memory"); break; }
+        for (size_t j = 0; j < P; j++) {
+            for (size_t i = 0; i < N; i++) perm[i] = i;
+            gsl_ran_shuffle(rng, perm, N, sizeof *perm);
+            for (size_t i = 0; i < N; i++)
+                s->values[i * P + j] = scale(&s->params[j], ((double)perm[i] + gsl_rng_uniform(rng)) / (double)N);
+        }
+        free(perm);
+        break;
+    }
+    case DM_DESIGN_SOBOL: {
+        gsl_qrng *q = P <= 40 ? gsl_qrng_alloc(gsl_qrng_sobol, (unsigned)P) : NULL;
+        double x[40];
+        if (!q) { rc = dm_error_set(err, DM_EDATA, s->file, 0, 0, "design sobol: GSL's Sobol sequence has at most 40 dimensions, found %zu parameters", P); break; }
+        for (size_t i = 0; i < N; i++) {
+            gsl_qrng_get(q, x);
+            for (size_t j = 0; j < P; j++) s->values[i * P + j] = scale(&s->params[j], x[j]);
+        }
+        gsl_qrng_free(q);
+        break;
+    }
+    }
+    gsl_rng_free(rng);
+    return rc;
+}
+
+/* The text a parameter value is written as into the YAML. */
+static void format_value(const dm_sweep_param *p, double v, char *buf, size_t size)
+{
+    if (p->is_duration) snprintf(buf, size, "%llds", (long long)llround(v));
+    else snprintf(buf, size, "%.17g", v);
+}
+
+int dm_sweep_point_scenario(const dm_sweep *s, size_t i, dm_scenario **out, dm_error *err)
+{
+    *out = NULL;
+    size_t P = s->nparams, ns = 0, nm = 0;
+    const char *spaths[64], *svals[64], *mpaths[64], *mvals[64];
+    char text[64][64];
+    if (P > 64) return dm_error_set(err, DM_EDATA, s->file, 0, 0, "at most 64 parameters");
+    for (size_t j = 0; j < P; j++) {
+        const dm_sweep_param *p = &s->params[j];
+        format_value(p, s->values[i * P + j], text[j], sizeof text[j]);
+        /* into the model's own file, or into the scenario (where an inline model lives) */
+        if (p->in_model && s->model_text) { mpaths[nm] = p->path + 6; mvals[nm++] = text[j]; }
+        else { spaths[ns] = p->path + (p->in_model ? 0 : 9); svals[ns++] = text[j]; }
+    }
+    char name[300], *stext = NULL, *mtext = NULL;
+    int failed, rc;
+    dm_model *m = NULL;
+    snprintf(name, sizeof name, "%s (point %zu)", s->scenario_file, i);
+    if ((rc = yp_apply(s->scenario_text, strlen(s->scenario_text), name, ns, spaths, svals, &stext, &failed, err))) goto done;
+    if (s->model_text) {
+        snprintf(name, sizeof name, "model of %s (point %zu)", s->scenario_file, i);
+        if ((rc = yp_apply(s->model_text, strlen(s->model_text), name, nm, mpaths, mvals, &mtext, &failed, err))) goto done;
+        if ((rc = dm_model_parse(mtext, strlen(mtext), name, &m, err))) goto done;
+        snprintf(name, sizeof name, "%s (point %zu)", s->scenario_file, i);
+        rc = dm_scenario_parse_with_model(stext, strlen(stext), name, m, out, err);
+        m = NULL;  /* owned by the scenario, also on failure */
+    } else {
+        rc = dm_scenario_parse(stext, strlen(stext), name, out, err);
+    }
+    if (!rc && s->has_seed) (*out)->seed = s->seed;
+done:
+    dm_model_free(m);
+    free(stext);
+    free(mtext);
+    return rc;
+}
+
+static void sha256_texts(dm_sweep *s)
+{
+    unsigned char md[EVP_MAX_MD_SIZE];
+    unsigned int n = 0;
+    EVP_MD_CTX *c = EVP_MD_CTX_new();
+    s->sha256[0] = 0;
+    if (c && EVP_DigestInit_ex(c, EVP_sha256(), NULL) &&
+        EVP_DigestUpdate(c, s->text, strlen(s->text) + 1) &&
+        EVP_DigestUpdate(c, s->scenario_text, strlen(s->scenario_text) + 1) &&
+        (!s->model_text || EVP_DigestUpdate(c, s->model_text, strlen(s->model_text) + 1)) &&
+        EVP_DigestFinal_ex(c, md, &n))
+        for (unsigned i = 0; i < n && i < 32; i++) snprintf(s->sha256 + 2 * i, 3, "%02x", md[i]);
+    EVP_MD_CTX_free(c);
+}
+
+/* Directory part of path with a trailing slash, or "". */
+static void dir_of(const char *path, char *buf, size_t size)
+{
+    const char *slash = strrchr(path, '/');
+    size_t n = slash ? (size_t)(slash - path + 1) : 0;
+    if (n >= size) n = 0;
+    memcpy(buf, path, n);
+    buf[n] = 0;
+}
+
+int dm_sweep_from_texts(const char *text, const char *path, const char *scenario_text, const char *scenario_file,
+                        const char *model_text, dm_sweep **out, dm_error *err)
+{
+    static const char *const keys[] = {"name", "description", "scenario", "replicates", "seed", "design",
+                                       "points", "design_seed", "interval", "parameters", NULL};
+    *out = NULL;
+    dm_sweep *s = calloc(1, sizeof *s);
+    size_t len;
+    yread r = {0};
+    yaml_node_t *root, *x;
+    if (!s) return dm_error_set(err, DM_ESOFTWARE, path, 0, 0, "out of memory");
+    if (!(s->text = strdup(text)) || !(s->file = strdup(path))) { dm_error_set(err, DM_ESOFTWARE, path, 0, 0, "out of memory"); goto fail; }
+    len = strlen(text);
+    if (yr_open(&r, s->text, len, path, err)) goto fail;
+    root = yr_root(&r);
+    if (yr_mapping(&r, root, "sweep", keys)) goto fail;
+    if ((x = yr_get(&r, root, "name")) ? yr_str(&r, x, "sweep name", &s->name) : !(s->name = strdup("sweep"))) goto fail;
+    /* the scenario: a path relative to the sweep file, or an embedded scenario's name */
+    if (yr_need(&r, root, "scenario", "sweep", &x)) goto fail;
+    {
+        const char *name = yr_text(x);
+        size_t n = strlen(name), elen;
+        const char *embedded = dm_embedded(name, &elen);
+        if (scenario_text) {  /* texts stored in a result file: the files may be gone */
+            if (!(s->scenario_text = strdup(scenario_text)) || !(s->scenario_file = strdup(scenario_file))) { NOMEM(&r); goto fail; }
+        } else if (n > 5 && (!strcmp(name + n - 5, ".yaml") || (n > 4 && !strcmp(name + n - 4, ".yml")))) {
+            char file[4096], dir[2048];
+            dir_of(path, dir, sizeof dir);
+            snprintf(file, sizeof file, "%s%s", name[0] == '/' ? "" : dir, name);
+            dm_error sub;
+            dm_error_clear(&sub);
+            if (!(s->scenario_text = dm_read_file(file, &elen, &sub))) {
+                dm_error_set(err, DM_ENOINPUT, path, yr_line(x), (int)x->start_mark.column + 1, "scenario: cannot open '%s'", file);
+                goto fail;
+            }
+            if (!(s->scenario_file = strdup(file))) { NOMEM(&r); goto fail; }
+        } else if (embedded && !strcmp(name, "default")) {
+            if (!(s->scenario_text = strndup(embedded, elen)) || !(s->scenario_file = strdup("<embedded default>"))) { NOMEM(&r); goto fail; }
+        } else {
+            yr_expected(&r, x, "scenario", "a path ending in .yaml, or default");
+            goto fail;
+        }
+        /* the scenario as written; its model's text, if the model is its own file */
+        if (scenario_text && model_text && *model_text) {
+            dm_model *m;
+            if (dm_model_parse(model_text, strlen(model_text), scenario_file, &m, err) ||
+                dm_scenario_parse_with_model(s->scenario_text, strlen(s->scenario_text), s->scenario_file, m, &s->base, err))
+                goto fail;
+        } else if (dm_scenario_parse(s->scenario_text, strlen(s->scenario_text), s->scenario_file, &s->base, err)) {
+            goto fail;
+        }
+        if (s->base->model->text && !(s->model_text = strdup(s->base->model->text))) { NOMEM(&r); goto fail; }
+    }
+    s->design = DM_DESIGN_GRID;
+    if ((x = yr_get(&r, root, "design"))) {
+        const char *d = yr_text(x);
+        if (!strcmp(d, "grid")) s->design = DM_DESIGN_GRID;
+        else if (!strcmp(d, "random")) s->design = DM_DESIGN_RANDOM;
+        else if (!strcmp(d, "latin") || !strcmp(d, "lhs")) s->design = DM_DESIGN_LATIN;
+        else if (!strcmp(d, "sobol")) s->design = DM_DESIGN_SOBOL;
+        else { yr_expected(&r, x, "design", "grid, random, latin (or lhs) or sobol"); goto fail; }
+    }
+    if ((x = yr_get(&r, root, "points"))) {
+        uint64_t n;
+        if (s->design == DM_DESIGN_GRID) { yr_fail(&r, x, "points: design grid has as many points as the product of its values"); goto fail; }
+        if (yr_u64(&r, x, "points", 10000000, &n) || n < 1) { if (!err->code) yr_expected(&r, x, "points", "a whole number from 1 to 10^7"); goto fail; }
+        s->npoints = (size_t)n;
+    } else if (s->design != DM_DESIGN_GRID) {
+        yr_fail(&r, root, "sweep: design %s needs points: N", yr_text(yr_get(&r, root, "design")));
+        goto fail;
+    }
+    s->replicates = s->base->replicates;
+    if ((x = yr_get(&r, root, "replicates")) && (yr_u64(&r, x, "replicates", 1000000000ULL, &s->replicates) || s->replicates < 1)) {
+        if (!err->code) yr_expected(&r, x, "replicates", "a whole number >= 1");
+        goto fail;
+    }
+    if ((x = yr_get(&r, root, "seed"))) {
+        if (yr_u64(&r, x, "seed", INT64_MAX, &s->seed)) goto fail;
+        s->has_seed = 1;
+    }
+    s->design_seed = 1;
+    if ((x = yr_get(&r, root, "design_seed")) && yr_u64(&r, x, "design_seed", UINT32_MAX, &s->design_seed)) goto fail;
+    s->interval_s = 600;
+    if ((x = yr_get(&r, root, "interval")) && (yr_duration(&r, x, "interval", &s->interval_s) || s->interval_s <= 0)) {
+        if (!err->code) yr_expected(&r, x, "interval", "a duration longer than 0");
+        goto fail;
+    }
+    if (yr_need(&r, root, "parameters", "sweep", &x) || yr_sequence(&r, x, "parameters")) goto fail;
+    s->nparams = yr_len(x);
+    if (s->nparams == 0 || s->nparams > 64) { yr_expected(&r, x, "parameters", "from 1 to 64 parameters"); goto fail; }
+    if (!(s->params = calloc(s->nparams, sizeof *s->params))) { NOMEM(&r); goto fail; }
+    for (size_t j = 0; j < s->nparams; j++) {
+        if (read_param(&r, yr_at(&r, x, j), s->design, &s->params[j])) goto fail;
+        for (size_t k = 0; k < j; k++)
+            if (!strcmp(s->params[k].name, s->params[j].name)) {
+                yr_fail(&r, yr_at(&r, x, j), "parameter name '%s' is used twice: give each a name", s->params[j].name);
+                goto fail;
+            }
+    }
+    if (design(s, err)) goto fail;
+    /* every path must lead somewhere: build point 0 now, and name the parameter if not */
+    {
+        dm_scenario *sc;
+        dm_error sub;
+        dm_error_clear(&sub);
+        if (dm_sweep_point_scenario(s, 0, &sc, &sub)) {
+            int at = -1;
+            for (size_t j = 0; j < s->nparams && at < 0; j++)
+                if (strstr(sub.message, s->params[j].path)) at = (int)j;
+            dm_error_set(err, DM_EDATA, path, at >= 0 ? s->params[at].line : 0, at >= 0 ? s->params[at].column : 0,
+                         "the sweep's first point does not load: %s%s%s", sub.file, *sub.file ? ": " : "", sub.message);
+            goto fail;
+        }
+        dm_scenario_free(sc);
+    }
+    sha256_texts(s);
+    yr_close(&r);
+    *out = s;
+    return 0;
+fail:
+    yr_close(&r);
+    dm_sweep_free(s);
+    return err->code ? err->code : DM_ESOFTWARE;
+}
+
+int dm_sweep_load(const char *path, dm_sweep **out, dm_error *err)
+{
+    size_t len;
+    char *text = dm_read_file(path, &len, err);
+    *out = NULL;
+    if (!text) return err->code;
+    int rc = dm_sweep_from_texts(text, path, NULL, NULL, NULL, out, err);
+    free(text);
+    return rc;
+}
