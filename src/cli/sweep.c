@@ -146,7 +146,8 @@ int cmd_sweep(int argc, char **argv)
         MPI_Init_thread(NULL, NULL, MPI_THREAD_FUNNELED, &provided);
         MPI_Comm_rank(MPI_COMM_WORLD, &rank);
         MPI_Comm_size(MPI_COMM_WORLD, &nranks);
-        mpi = 1;
+        mpi = nranks > 1;  /* one rank: no window to share (and Open MPI may offer none) */
+        if (!mpi) MPI_Finalize();
     }
 #endif
     if (threads) omp_set_num_threads(threads);

@@ -185,14 +185,15 @@ static void format_value(const dm_sweep_param *p, double v, char *buf, size_t si
     else snprintf(buf, size, "%.17g", v);
 }
 
-int dm_sweep_point_scenario(const dm_sweep *s, size_t i, dm_scenario **out, dm_error *err)
+/* The scenario of point i with its first `upto` parameters set. */
+static int point_scenario(const dm_sweep *s, size_t i, size_t upto, dm_scenario **out, dm_error *err)
 {
     *out = NULL;
     size_t P = s->nparams, ns = 0, nm = 0;
     const char *spaths[64], *svals[64], *mpaths[64], *mvals[64];
     char text[64][64];
     if (P > 64) return dm_error_set(err, DM_EDATA, s->file, 0, 0, "at most 64 parameters");
-    for (size_t j = 0; j < P; j++) {
+    for (size_t j = 0; j < upto; j++) {
         const dm_sweep_param *p = &s->params[j];
         format_value(p, s->values[i * P + j], text[j], sizeof text[j]);
         /* into the model's own file, or into the scenario (where an inline model lives) */
@@ -220,6 +221,11 @@ done:
     free(stext);
     free(mtext);
     return rc;
+}
+
+int dm_sweep_point_scenario(const dm_sweep *s, size_t i, dm_scenario **out, dm_error *err)
+{
+    return point_scenario(s, i, s->nparams, out, err);
 }
 
 static void sha256_texts(dm_sweep *s)
@@ -347,17 +353,16 @@ int dm_sweep_from_texts(const char *text, const char *path, const char *scenario
             }
     }
     if (design(s, err)) goto fail;
-    /* every path must lead somewhere: build point 0 now, and name the parameter if not */
-    {
+    /* every path must lead somewhere and every value be valid: build point 0 with one
+     * parameter more at a time, so an error names the parameter that causes it */
+    for (size_t j = 1; j <= s->nparams; j++) {
         dm_scenario *sc;
         dm_error sub;
         dm_error_clear(&sub);
-        if (dm_sweep_point_scenario(s, 0, &sc, &sub)) {
-            int at = -1;
-            for (size_t j = 0; j < s->nparams && at < 0; j++)
-                if (strstr(sub.message, s->params[j].path)) at = (int)j;
-            dm_error_set(err, DM_EDATA, path, at >= 0 ? s->params[at].line : 0, at >= 0 ? s->params[at].column : 0,
-                         "the sweep's first point does not load: %s%s%s", sub.file, *sub.file ? ": " : "", sub.message);
+        if (point_scenario(s, 0, j, &sc, &sub)) {
+            const dm_sweep_param *p = &s->params[j - 1];
+            dm_error_set(err, DM_EDATA, path, p->line, p->column, "parameter %s (%s) at the sweep's first point: %s",
+                         p->name, p->path, sub.message);
             goto fail;
         }
         dm_scenario_free(sc);
