@@ -130,7 +130,9 @@ Test(sweep, same_data_from_one_process_mpi_ranks_and_shards)
     snprintf(cmd, sizeof cmd, "'%s' sweep '%s' -o one.h5 --quiet", bin, sweep);
     cr_assert_eq(sh("%s", cmd), 0);
     for (int np = 1; np <= 4; np *= 2) {
-        snprintf(cmd, sizeof cmd, "mpirun --allow-run-as-root --oversubscribe -np %d '%s' sweep '%s' -o mpi%d.h5 --threads 1 --quiet",
+        /* Open MPI's plugins keep allocations past exit, which LeakSanitizer cannot even
+         * name (they are unloaded): leak checks off for the ranks of the sanitizer build */
+        snprintf(cmd, sizeof cmd, "ASAN_OPTIONS=detect_leaks=0 mpirun --allow-run-as-root --oversubscribe -np %d '%s' sweep '%s' -o mpi%d.h5 --threads 1 --quiet",
                  np, bin, sweep, np);
         cr_assert_eq(sh("%s", cmd), 0, "mpirun -np %d failed", np);
     }
