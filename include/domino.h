@@ -4,6 +4,7 @@
 #define DOMINO_H
 
 #include "domino/error.h"
+#include "domino/limits.h"
 #include "domino/model.h"
 #include "domino/engine.h"
 #include "domino/render.h"

@@ -87,6 +87,8 @@ enum { DM_STORE_SECTORS = 1, DM_STORE_MAPS = 2, DM_STORE_NODES = 4, DM_STORE_EVE
 /* Records the flagged series (DM_STORE_SECTORS | DM_STORE_MAPS | DM_STORE_NODES) every
  * interval ticks (>= 1) from the next run on. Allocates the series once, here. */
 int dm_engine_set_output(dm_engine *e, int64_t interval, unsigned store, dm_error *err);
+/* Bytes an engine for sc allocates (an estimate, for memory limits). */
+double dm_engine_memory_estimate(const dm_scenario *sc);
 /* Number of points on a grid of the given interval over the scenario's horizon. */
 size_t dm_output_ntimes(const dm_scenario *sc, int64_t interval);
 

@@ -10,6 +10,7 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include <sys/wait.h>
 #include <omp.h>
 #include "domino.h"
 #include "cli.h"
@@ -187,8 +188,11 @@ static int parse_run_options(const char *cmd, int argc, char **argv, const char 
             o->has_replicate = 1;
             break;
         case O_REPLICATES:
-            if (parse_u64(optarg, &o->replicates) || o->replicates < 1 || o->replicates > 1000000000ULL)
-                return usage_error(cmd, "--replicates: expected a whole number from 1 to 10^9, found '%s'", optarg);
+            if (parse_u64(optarg, &o->replicates) || o->replicates < 1)
+                return usage_error(cmd, "--replicates: expected a whole number >= 1, found '%s'", optarg);
+            if (o->replicates > DM_MAX_REPLICATES)
+                return usage_error(cmd, "--replicates: %s is over the limit of 10^9 replicates per run; run more "
+                                   "with several runs and --replicate R (the first replicate of each)", optarg);
             break;
         case O_THREADS:
             if (parse_u64(optarg, &u) || u < 1 || u > 4096)
@@ -384,6 +388,9 @@ int cmd_run(int argc, char **argv)
     /* The statistics keep every stored sector level for exact quantiles: check first. */
     if (!o.output && o.json) cfg.store = DM_STORE_SECTORS;  /* the JSON statistics include levels */
     double need = dm_mc_memory_estimate(sc, &cfg), limit = o.max_memory ? o.max_memory : machine_memory() / 2;
+    if (!o.quiet)
+        fprintf(stderr, "domino: estimated memory %.0f MiB (limit %.0f MiB, --max-memory)\n", need / 1048576.0,
+                limit / 1048576.0);
     if (need > limit) {
         fprintf(stderr, "domino run: this run needs about %.0f MiB for its statistics, over the limit of %.0f MiB.\n"
                 "Use a coarser --interval, fewer --replicates, --store without 'sectors', or raise --max-memory.\n",
@@ -464,7 +471,11 @@ static int is_result_file(const char *path)
     return n == 8 && !memcmp(sig, "\x89HDF\r\n\x1a\n", 8);
 }
 
-static int timeline_from_file(const run_options *o)
+static int finish(int rc);
+struct run_options;
+int timeline_from_file(const struct run_options *o);
+
+static int timeline_from_file_unguarded(const run_options *o)
 {
     dm_result_file *f;
     dm_error err;
@@ -496,7 +507,7 @@ int cmd_timeline(int argc, char **argv)
     return finish(rc);
 }
 
-int cmd_info(int argc, char **argv)
+static int info_unguarded(int argc, char **argv)
 {
     static const char help[] =
         "usage: domino info RESULT.h5\n"
@@ -572,6 +583,62 @@ int cmd_info(int argc, char **argv)
     if (!any) printf("  none\n");
     dm_h5_close(f);
     return finish(0);
+}
+
+
+/* ---- reading result files, guarded ----
+ * HDF5 1.10 can crash on some malformed files. Commands that read a file a user hands us
+ * therefore read it in a child process: its output is kept in a temporary file and passed
+ * on only when it ends normally; if it crashed, the file is reported as corrupt (exit 65)
+ * and nothing partial is printed. */
+
+int cli_guarded(const guarded_call *g)
+{
+    fflush(stdout);
+    fflush(stderr);
+    FILE *tmp = tmpfile();
+    if (!tmp) return g->fn(g->ctx);  /* no temporary file: read unguarded */
+    pid_t pid = fork();
+    if (pid < 0) { fclose(tmp); return g->fn(g->ctx); }
+    if (pid == 0) {
+        dup2(fileno(tmp), 1);
+        int rc = g->fn(g->ctx);
+        fflush(stdout);
+        _exit(rc);
+    }
+    int status;
+    while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {}
+    if (WIFSIGNALED(status)) {
+        if (g->remove_on_crash) remove(g->remove_on_crash);
+        fprintf(stderr, "domino: %s: the file is corrupt: reading it crashed the HDF5 library (signal %d)\n",
+                g->file, WTERMSIG(status));
+        fclose(tmp);
+        return DM_EDATA;
+    }
+    rewind(tmp);
+    char buf[65536];
+    for (size_t n; (n = fread(buf, 1, sizeof buf, tmp)) > 0;) fwrite(buf, 1, n, stdout);
+    fclose(tmp);
+    return WIFEXITED(status) ? WEXITSTATUS(status) : DM_ESOFTWARE;
+}
+
+static int timeline_call(void *ctx) { return timeline_from_file_unguarded(ctx); }
+
+int timeline_from_file(const run_options *o)
+{
+    guarded_call g = {timeline_call, (void *)o, o->scenario, NULL};
+    return finish(cli_guarded(&g));
+}
+
+typedef struct argv_ctx { int argc; char **argv; } argv_ctx;
+static int info_call(void *ctx) { argv_ctx *a = ctx; return info_unguarded(a->argc, a->argv); }
+
+int cmd_info(int argc, char **argv)
+{
+    argv_ctx a = {argc, argv};
+    guarded_call g = {info_call, &a, argc > 1 ? argv[1] : "", NULL};
+    if (argc == 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) return info_unguarded(argc, argv);
+    return finish(cli_guarded(&g));
 }
 
 int cmd_validate(int argc, char **argv)

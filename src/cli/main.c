@@ -1,5 +1,6 @@
 /* domino: command-line entry point. It only dispatches to the subcommands, which call
  * the public API (include/domino.h). */
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 #include "domino.h"
@@ -32,6 +33,9 @@ static const char usage[] =
 
 int main(int argc, char **argv)
 {
+    /* A file-size limit (ulimit -f) must show as a write error we report (exit 74, no
+     * file left), not as a kill. */
+    signal(SIGXFSZ, SIG_IGN);
     dm_init();
     if (argc < 2) {
         fputs(usage, stderr);

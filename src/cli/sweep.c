@@ -252,6 +252,16 @@ int cmd_sweep(int argc, char **argv)
     return rc;
 }
 
+typedef struct merge_ctx { const char *output; const char **parts; size_t n; char *cmdline; } merge_ctx;
+
+static int merge_call(void *ctx)
+{
+    merge_ctx *m = ctx;
+    dm_error err;
+    dm_error_clear(&err);
+    return dm_sweep_merge(m->output, m->parts, m->n, 1, m->cmdline, &err) ? cli_fail(&err) : 0;
+}
+
 int cmd_merge(int argc, char **argv)
 {
     static const char help[] =
@@ -270,11 +280,12 @@ int cmd_merge(int argc, char **argv)
         else parts[n++] = argv[i];
     }
     if (!output || n == 0) { fputs(help, stderr); free(parts); return DM_EUSAGE; }
-    char *cmdline = command_line(argc, argv);
-    dm_error err;
-    dm_error_clear(&err);
-    int rc = dm_sweep_merge(output, parts, n, 1, cmdline, &err) ? cli_fail(&err) : 0;
-    free(cmdline);
+    merge_ctx m = {output, parts, n, command_line(argc, argv)};
+    char tmp[4200];
+    snprintf(tmp, sizeof tmp, "%s.tmp", output);  /* the merge's temporary file (sweepfile.c) */
+    guarded_call g = {merge_call, &m, n == 1 ? parts[0] : "one of the parts", tmp};
+    int rc = cli_guarded(&g);
+    free(m.cmdline);
     free(parts);
     return rc;
 }

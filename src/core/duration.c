@@ -1,4 +1,4 @@
-/* Durations written with units: "90s", "10min", "2h", "3d" (also "1.5h"). */
+/* Durations written with units: "90s", "10min", "2h", "3d", "2w", "1y" (365 d; also "1.5h"). */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -7,7 +7,7 @@
 int dm_parse_duration(const char *text, int64_t *seconds)
 {
     static const struct { const char *unit; double seconds; } units[] = {
-        {"s", 1}, {"min", 60}, {"h", 3600}, {"d", 86400}, {"w", 604800},
+        {"s", 1}, {"min", 60}, {"h", 3600}, {"d", 86400}, {"w", 604800}, {"y", 31536000},  /* y: 365 days */
     };
     char *end = NULL;
     if (!text || !*text || *text == '-' || *text == '+') return -1;

@@ -24,6 +24,10 @@ const char *dm_library_versions(char *buf, unsigned long size)
 
 void dm_init(void)
 {
+    /* domino closes every HDF5 file it opens. HDF5's own clean-up at exit would try to
+     * close again a file whose writing failed (a full disk), and HDF5 1.10 crashes doing
+     * so; without it, such a failure ends with our error message and exit code. */
+    H5dont_atexit();
     /* Library errors are checked at every call and reported through dm_error; the
      * default handlers would abort (GSL) or print (igraph) instead. */
     gsl_set_error_handler_off();

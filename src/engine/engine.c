@@ -502,6 +502,15 @@ static void account(dm_engine *e, int s, int64_t t, int at_level)
 
 /* ---- the output grid: the state at the end of ticks 0, interval, 2 interval, ... ---- */
 
+double dm_engine_memory_estimate(const dm_scenario *sc)
+{
+    /* counted from dm_engine_new's arrays: about 25 words per node, 7 per edge (with the
+     * calendar's share), 12 per group */
+    const dm_model *m = sc->model;
+    double n = (double)m->nnodes, E = (double)(m->nprovider + m->nresupply), G = (double)m->ngroups;
+    return 8.0 * (25 * n + 7 * E + 12 * G) + 4.0 * 40 * (E + (double)sc->nhazards) + 65536;
+}
+
 size_t dm_output_ntimes(const dm_scenario *sc, int64_t interval)
 {
     int64_t horizon = to_ticks((double)sc->horizon_s, sc->tick_s);

@@ -7,6 +7,7 @@
 #include <string.h>
 #include <openssl/sha.h>
 #include "domino/model.h"
+#include "domino/limits.h"
 #include "loader.h"
 #include "yread.h"
 
@@ -31,6 +32,14 @@ char *dm_read_file(const char *path, size_t *len, dm_error *err)
         size_t k = fread(buf + n, 1, cap - n, f);
         n += k;
         if (k == 0) break;
+        int64_t limit = dm_limit(DM_MAX_YAML_BYTES_ENV, DM_MAX_YAML_BYTES);
+        if ((int64_t)n > limit) {  /* refused before anything is parsed */
+            free(buf);
+            fclose(f);
+            dm_error_set(err, DM_EDATA, path, 0, 0, "the file is larger than %lld bytes, the limit for model and "
+                         "scenario files (set %s to raise it)", (long long)limit, DM_MAX_YAML_BYTES_ENV);
+            return NULL;
+        }
     }
     if (ferror(f)) {
         free(buf);
@@ -275,6 +284,15 @@ static int parse(const char *text, size_t len, const char *file, dm_model *given
     s->horizon_s = 7 * 86400;
     if ((x = yr_get(&r, root, "horizon")) && yr_duration(&r, x, "horizon", &s->horizon_s)) goto fail;
     if (s->horizon_s < s->tick_s) { yr_expected(&r, x, "horizon", "a duration of at least one tick"); goto fail; }
+    {
+        int64_t limit = dm_limit(DM_MAX_TICKS_ENV, DM_MAX_TICKS), ticks = (s->horizon_s + s->tick_s - 1) / s->tick_s;
+        if (ticks > limit) {
+            yr_fail(&r, x ? x : root, "horizon: %lld s at a tick of %lld s is %lld ticks, over the limit of %lld: use a "
+                    "coarser tick (or set %s to raise the limit)", (long long)s->horizon_s, (long long)s->tick_s,
+                    (long long)ticks, (long long)limit, DM_MAX_TICKS_ENV);
+            goto fail;
+        }
+    }
     s->seed = 1;
     if ((x = yr_get(&r, root, "seed")) && yr_u64(&r, x, "seed", INT64_MAX, &s->seed)) goto fail;
     s->replicates = 1;

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "domino/limits.h"
 #include "yread.h"
 
 int yr_line(const yaml_node_t *n) { return n ? (int)n->start_mark.line + 1 : 0; }
@@ -37,11 +38,39 @@ int yr_expected(yread *r, const yaml_node_t *n, const char *what, const char *ex
     return yr_fail(r, n, "%s: expected %s, found %s", what, expected, found);
 }
 
+/* libyaml builds documents recursively, so a deeply nested file could exhaust the stack:
+ * measure the nesting with the (iterative) event parser first. */
+static int check_depth(const char *text, size_t len, const char *file, dm_error *err)
+{
+    yaml_parser_t p;
+    yaml_event_t ev;
+    int depth = 0, rc = 0, done = 0;
+    int64_t limit = dm_limit(DM_MAX_YAML_DEPTH_ENV, DM_MAX_YAML_DEPTH);
+    if (!yaml_parser_initialize(&p)) return dm_error_set(err, DM_ESOFTWARE, file, 0, 0, "cannot initialise the YAML parser");
+    yaml_parser_set_input_string(&p, (const unsigned char *)text, len);
+    while (!done && !rc) {
+        if (!yaml_parser_parse(&p, &ev)) break;  /* syntax errors are reported by the loader */
+        if (ev.type == YAML_SEQUENCE_START_EVENT || ev.type == YAML_MAPPING_START_EVENT) {
+            if (++depth > limit)
+                rc = dm_error_set(err, DM_EDATA, file, (int)ev.start_mark.line + 1, (int)ev.start_mark.column + 1,
+                                  "lists and mappings nested more than %lld deep (set %s to raise the limit)",
+                                  (long long)limit, DM_MAX_YAML_DEPTH_ENV);
+        } else if (ev.type == YAML_SEQUENCE_END_EVENT || ev.type == YAML_MAPPING_END_EVENT) {
+            depth--;
+        }
+        done = ev.type == YAML_STREAM_END_EVENT;
+        yaml_event_delete(&ev);
+    }
+    yaml_parser_delete(&p);
+    return rc;
+}
+
 int yr_open(yread *r, const char *text, size_t len, const char *file, dm_error *err)
 {
     memset(r, 0, sizeof *r);
     r->file = file;
     r->err = err;
+    if (check_depth(text, len, file, err)) return DM_EDATA;
     yaml_parser_t p;
     if (!yaml_parser_initialize(&p))
         return dm_error_set(err, DM_ESOFTWARE, file, 0, 0, "cannot initialise the YAML parser");

@@ -200,7 +200,13 @@ double dm_mc_memory_estimate(const dm_scenario *sc, const dm_mc_config *cfg)
     double K = (double)dm_output_ntimes(sc, cfg->interval), S = (double)sc->model->nsectors;
     double R = (double)cfg->replicates;
     double levels = (cfg->store & DM_STORE_SECTORS) ? K * S * R * 8 : 0;
-    return levels + R * (2 * S * 8 + 8) + K * S * 8 * (1 + DM_NQUANTILES);
+    int T = cfg->threads > 0 ? cfg->threads : omp_get_max_threads();
+    double cells = (double)(sc->model->nregions ? sc->model->nregions : 1) * S, n = (double)sc->model->nnodes;
+    double slot = 8.0 * K * ((cfg->store & DM_STORE_SECTORS ? S : 0) + (cfg->store & DM_STORE_MAPS ? cells : 0) +
+                             (cfg->store & DM_STORE_NODES ? n : 0));
+    double slots = slot * (R < 64.0 * T ? R : 64.0 * T);
+    return levels + R * (2 * S * 8 + 8) + K * S * 8 * (1 + DM_NQUANTILES) + slots +
+           (double)T * (dm_engine_memory_estimate(sc) + slot);
 }
 
 /* ---- the run ---- */
@@ -214,6 +220,11 @@ int dm_mc_run(const dm_scenario *sc, const dm_mc_config *cfg, dm_stats *st, dm_e
     uint64_t R = cfg->replicates;
     int T = cfg->threads > 0 ? cfg->threads : omp_get_max_threads();
     if (R == 0) return dm_error_set(err, DM_EUSAGE, NULL, 0, 0, "the number of replicates must be at least 1");
+    /* sizes below are products of counts: refuse what could not be allocated anyway,
+     * so that none of them can overflow */
+    if (dm_mc_memory_estimate(sc, cfg) > 0x1p60)
+        return dm_error_set(err, DM_EUSAGE, NULL, 0, 0, "this run would need %.3g bytes: fewer replicates, a coarser "
+                            "interval or fewer stored series", dm_mc_memory_estimate(sc, cfg));
     if (R > 1 && (uint64_t)T > R) T = (int)R;
     if (R == 1) T = 1;  /* one replicate: its frontier may use the threads instead */
 

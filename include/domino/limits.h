@@ -1,0 +1,19 @@
+/* domino — limits on inputs (docs/reliability.md). Each default can be changed with the
+ * environment variable named beside it. */
+#ifndef DOMINO_LIMITS_H
+#define DOMINO_LIMITS_H
+
+#include <stdint.h>
+
+#define DM_MAX_YAML_BYTES_ENV "DOMINO_MAX_YAML_BYTES"
+#define DM_MAX_YAML_BYTES (64LL << 20)     /* a model or scenario file: 64 MiB */
+#define DM_MAX_YAML_DEPTH_ENV "DOMINO_MAX_YAML_DEPTH"
+#define DM_MAX_YAML_DEPTH 64               /* nesting of lists and mappings */
+#define DM_MAX_TICKS_ENV "DOMINO_MAX_TICKS"
+#define DM_MAX_TICKS 1000000000LL          /* horizon / tick: 31 years at 1 s, 1,900 years at 1 min */
+#define DM_MAX_REPLICATES 1000000000ULL    /* per run; more with --replicate offsets */
+
+/* The limit: the environment variable's value when it is a positive whole number. */
+int64_t dm_limit(const char *env, int64_t fallback);
+
+#endif
