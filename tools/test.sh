@@ -1,7 +1,8 @@
 #!/bin/sh
 # One command on a fresh Debian 12 machine: installs what is missing, builds, and runs every
 # test: the suite under AddressSanitizer and UndefinedBehaviorSanitizer, valgrind on the
-# default run, then the suite on the release build. The last line is Criterion's summary
+# default run, each fuzz target for 45 s (tools/fuzz.sh), then the suite on the release
+# build. The last line is Criterion's summary
 # ("Synthesis: Tested: ..."). DOMINO_QUICK=1 runs only the release suite.
 set -eu
 cd "$(dirname "$0")/.."
@@ -21,6 +22,8 @@ if [ -z "${DOMINO_QUICK:-}" ]; then
   valgrind --quiet --error-exitcode=9 --leak-check=full --errors-for-leak-kinds=definite \
     "$BUILD/domino" run -o /tmp/domino-valgrind-$$.h5 >/dev/null
   rm -f /tmp/domino-valgrind-$$.h5
+  echo "== fuzzing (tools/fuzz.sh)" >&2
+  tools/fuzz.sh
   echo "== the test suite (release build)" >&2
 fi
 export DOMINO="$PWD/$BUILD/domino"

@@ -131,6 +131,9 @@ static int design(dm_sweep *s, dm_error *err)
         s->npoints = N;
     }
     N = s->npoints;
+    if (N > (size_t)10000000 / P)
+        return dm_error_set(err, DM_EDATA, s->file, 0, 0, "%zu points x %zu parameters is over the limit of 10^7 values "
+                            "in a design: split the sweep", N, P);
     if (!(s->values = malloc((N * P + 1) * sizeof(double)))) return dm_error_set(err, DM_ESOFTWARE, s->file, 0, 0, "out of memory");
     gsl_rng *rng = gsl_rng_alloc(gsl_rng_mt19937);
     if (!rng) return dm_error_set(err, DM_ESOFTWARE, s->file, 0, 0, "out of memory");
