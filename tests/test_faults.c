@@ -118,6 +118,14 @@ Test(faults, sweep_killed_with_sigkill_resumes)
     snprintf(cmd, sizeof cmd, "$D sweep s.yaml -o k.h5 --quiet && /usr/bin/python3 $S/tests/check_output.py same whole.h5 k.h5");
     cr_expect_eq(sh(cmd, &out), 0, "%s", out);
     free(out);
+    /* SIGTERM: a clean stop, exit 143, the finished points kept */
+    rc = sh("($D sweep s.yaml -o t.h5 --threads 1 --quiet & p=$!; sleep 0.7; kill -TERM $p; wait $p; echo \"exit $?\"); "
+            "test ! -e t.h5", &out);
+    cr_expect(rc == 0 && (strstr(out, "exit 143") || strstr(out, "exit 0")), "%s", out);
+    free(out);
+    snprintf(cmd, sizeof cmd, "$D sweep s.yaml -o t.h5 --quiet && /usr/bin/python3 $S/tests/check_output.py same whole.h5 t.h5");
+    cr_expect_eq(sh(cmd, &out), 0, "%s", out);
+    free(out);
 }
 
 Test(faults, absurd_inputs_are_refused_before_work)
