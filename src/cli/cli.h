@@ -22,6 +22,9 @@ typedef struct guarded_call {
 } guarded_call;
 int cli_guarded(const guarded_call *g);
 
+/* "domino ARGS...", for the provenance of files (malloc'd; NULL when out of memory). */
+char *cli_command_line(int argc, char **argv);
+
 /* Prints "domino: <error>" on stderr and returns its code. */
 int cli_fail(const dm_error *err);
 

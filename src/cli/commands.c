@@ -348,7 +348,7 @@ static double machine_memory(void)
     return pages > 0 && size > 0 ? (double)pages * (double)size : 8.0 * 1073741824.0;
 }
 
-static char *command_line(int argc, char **argv)
+char *cli_command_line(int argc, char **argv)
 {
     size_t len = 16;
     for (int i = 0; i < argc; i++) len += strlen(argv[i]) + 1;
@@ -403,7 +403,7 @@ int cmd_run(int argc, char **argv)
     cfg.progress = show_progress;
     cfg.progress_ctx = &prog;
 
-    char *cmdline = command_line(argc, argv);
+    char *cmdline = cli_command_line(argc, argv);
     dm_h5_provenance prov = {cmdline, cfg.replicates};
     if (o.output) {
         if ((rc = dm_h5_create(o.output, sc, &cfg, &prov, &writer, &err))) goto fail;

@@ -62,17 +62,6 @@ static int parse_shard(const char *arg, long *k, long *n)
     return *n >= 1 && *k >= 0 && *k < *n ? 0 : -1;
 }
 
-static char *command_line(int argc, char **argv)
-{
-    size_t len = 16;
-    for (int i = 0; i < argc; i++) len += strlen(argv[i]) + 1;
-    char *s = malloc(len);
-    if (!s) return NULL;
-    strcpy(s, "domino");
-    for (int i = 0; i < argc; i++) { strcat(s, " "); strcat(s, argv[i]); }
-    return s;
-}
-
 static void point_path(const char *dir, size_t i, char *buf, size_t size)
 {
     snprintf(buf, size, "%s/point-%08zu.h5", dir, i);
@@ -154,7 +143,7 @@ int cmd_sweep(int argc, char **argv)
     dm_error err;
     dm_error_clear(&err);
     dm_sweep *s = NULL;
-    char *cmdline = command_line(argc, argv), dir[4096];
+    char *cmdline = cli_command_line(argc, argv), dir[4096];
     size_t *mine = NULL, nmine = 0, *old = NULL, nold = 0;
     int rc = dm_sweep_load(argv[optind], &s, &err);
     snprintf(dir, sizeof dir, "%s.points", output);
@@ -280,7 +269,7 @@ int cmd_merge(int argc, char **argv)
         else parts[n++] = argv[i];
     }
     if (!output || n == 0) { fputs(help, stderr); free(parts); return DM_EUSAGE; }
-    merge_ctx m = {output, parts, n, command_line(argc, argv)};
+    merge_ctx m = {output, parts, n, cli_command_line(argc, argv)};
     char tmp[4200];
     snprintf(tmp, sizeof tmp, "%s.tmp", output);  /* the merge's temporary file (sweepfile.c) */
     guarded_call g = {merge_call, &m, n == 1 ? parts[0] : "one of the parts", tmp};

@@ -20,26 +20,11 @@ static int read_rows(hid_t file, const char *name, hid_t memtype, hsize_t start,
                      size_t width, void *buf)
 {
     if (H5Lexists(file, name, H5P_DEFAULT) <= 0) return -1;
-    hid_t ds = H5Dopen2(file, name, H5P_DEFAULT), space = -1, mem = -1;
-    hsize_t dims[8], off[8] = {0}, cnt[8];
-    int rc = -1, rank;
-    if (ds < 0 || (space = H5Dget_space(ds)) < 0 || (rank = H5Sget_simple_extent_ndims(space)) < 1 || rank > 8 ||
-        H5Sget_simple_extent_dims(space, dims, NULL) < 0)
-        goto done;
-    size_t inner = 1;
-    for (int i = 1; i < rank; i++) inner *= dims[i];
-    if (inner != width || start + count > dims[0]) goto done;
-    if (count == 0) { rc = 0; goto done; }
-    memcpy(cnt, dims, sizeof cnt);
-    off[0] = start;
-    cnt[0] = count;
-    if (H5Sselect_hyperslab(space, H5S_SELECT_SET, off, NULL, cnt, NULL) < 0 ||
-        (mem = H5Screate_simple(rank, cnt, NULL)) < 0)
-        goto done;
-    rc = H5Dread(ds, memtype, mem, space, H5P_DEFAULT, buf) < 0 ? -1 : 0;
-done:
-    if (mem >= 0) H5Sclose(mem);
-    if (space >= 0) H5Sclose(space);
+    hid_t ds = H5Dopen2(file, name, H5P_DEFAULT);
+    hsize_t rows;
+    size_t inner;
+    int rc = ds < 0 || h5_shape(ds, &rows, &inner) || inner != width ||
+             h5_rows(ds, memtype, start, count, buf, 0) ? -1 : 0;
     if (ds >= 0) H5Dclose(ds);
     return rc;
 }

@@ -102,28 +102,55 @@ done:
     return ds;
 }
 
-int h5_append(hid_t ds, hid_t memtype, hsize_t count, const void *data)
+int h5_shape(hid_t ds, hsize_t *rows, size_t *inner)
 {
-    if (count == 0) return 0;
+    hid_t space = H5Dget_space(ds);
+    hsize_t dims[8];
+    int rank = space >= 0 ? H5Sget_simple_extent_ndims(space) : -1, rc = -1;
+    if (rank >= 1 && rank <= 8 && H5Sget_simple_extent_dims(space, dims, NULL) >= 0) {
+        *rows = dims[0];
+        *inner = 1;
+        for (int i = 1; i < rank; i++) *inner *= dims[i];
+        rc = 0;
+    }
+    if (space >= 0) H5Sclose(space);
+    return rc;
+}
+
+int h5_rows(hid_t ds, hid_t memtype, hsize_t start, hsize_t count, void *buf, int write)
+{
     hid_t space = H5Dget_space(ds), mem = -1;
-    int rc = -1, rank = space >= 0 ? H5Sget_simple_extent_ndims(space) : -1;
-    hsize_t dims[8], start[8] = {0}, rows[8];
-    if (rank < 1 || rank > 8 || H5Sget_simple_extent_dims(space, dims, NULL) < 0) goto done;
-    H5Sclose(space);
-    space = -1;
-    start[0] = dims[0];
-    memcpy(rows, dims, sizeof rows);
-    rows[0] = count;
-    dims[0] += count;
-    if (H5Dset_extent(ds, dims) < 0 || (space = H5Dget_space(ds)) < 0 ||
-        H5Sselect_hyperslab(space, H5S_SELECT_SET, start, NULL, rows, NULL) < 0 ||
-        (mem = H5Screate_simple(rank, rows, NULL)) < 0)
+    hsize_t dims[8], off[8] = {0}, cnt[8];
+    int rank = space >= 0 ? H5Sget_simple_extent_ndims(space) : -1, rc = -1;
+    if (rank < 1 || rank > 8 || H5Sget_simple_extent_dims(space, dims, NULL) < 0 || start + count > dims[0]) goto done;
+    if (count == 0) { rc = 0; goto done; }
+    memcpy(cnt, dims, sizeof cnt);
+    off[0] = start;
+    cnt[0] = count;
+    if (H5Sselect_hyperslab(space, H5S_SELECT_SET, off, NULL, cnt, NULL) < 0 ||
+        (mem = H5Screate_simple(rank, cnt, NULL)) < 0)
         goto done;
-    rc = H5Dwrite(ds, memtype, mem, space, H5P_DEFAULT, data) < 0 ? -1 : 0;
+    rc = (write ? H5Dwrite(ds, memtype, mem, space, H5P_DEFAULT, buf)
+                : H5Dread(ds, memtype, mem, space, H5P_DEFAULT, buf)) < 0 ? -1 : 0;
 done:
     if (mem >= 0) H5Sclose(mem);
     if (space >= 0) H5Sclose(space);
     return rc;
+}
+
+int h5_append(hid_t ds, hid_t memtype, hsize_t count, const void *data)
+{
+    if (count == 0) return 0;
+    hid_t space = H5Dget_space(ds);
+    hsize_t dims[8];
+    int rank = space >= 0 ? H5Sget_simple_extent_ndims(space) : -1;
+    int ok = rank >= 1 && rank <= 8 && H5Sget_simple_extent_dims(space, dims, NULL) >= 0;
+    if (space >= 0) H5Sclose(space);
+    if (!ok) return -1;
+    hsize_t old = dims[0];
+    dims[0] += count;
+    if (H5Dset_extent(ds, dims) < 0) return -1;
+    return h5_rows(ds, memtype, old, count, (void *)data, 1);
 }
 
 int h5_write_all(hid_t ds, hid_t memtype, const void *data)

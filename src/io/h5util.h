@@ -24,6 +24,11 @@ hid_t h5_variable(hid_t file, const char *name, hid_t type, int rank, const hsiz
 /* A UTF-8 variable-length string type (close with H5Tclose). */
 hid_t h5_string_type(void);
 
+/* The length of dimension 0 (rows) and the product of the others (elements per row). */
+int h5_shape(hid_t ds, hsize_t *rows, size_t *inner);
+/* Reads (write 0) or writes rows [start, start + count) along dimension 0, the other
+ * dimensions whole; -1 when they are out of range or HDF5 fails. */
+int h5_rows(hid_t ds, hid_t memtype, hsize_t start, hsize_t count, void *buf, int write);
 /* Appends `count` rows along dimension 0 of an extendible variable whose other
  * dimensions are complete; `data` holds the rows. Returns 0 or -1. */
 int h5_append(hid_t ds, hid_t memtype, hsize_t count, const void *data);

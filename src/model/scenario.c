@@ -207,7 +207,7 @@ static int read_hazards(yread *r, yaml_node_t *seq, dm_scenario *s)
 }
 
 /* The directory part of path, with a trailing slash ("" for none). */
-static void dir_of(const char *path, char *buf, size_t size)
+void dm_dir_of(const char *path, char *buf, size_t size)
 {
     const char *slash = strrchr(path, '/');
     size_t n = slash ? (size_t)(slash - path + 1) : 0;
@@ -227,7 +227,7 @@ static int load_named_model(yread *r, yaml_node_t *x, dm_model **out)
     const char *name = yr_text(x);
     if (ends_with(name, ".yaml") || ends_with(name, ".yml")) {
         char path[4096], dir[2048];
-        dir_of(r->file, dir, sizeof dir);
+        dm_dir_of(r->file, dir, sizeof dir);
         snprintf(path, sizeof path, "%s%s", name[0] == '/' ? "" : dir, name);
         dm_error sub;
         dm_error_clear(&sub);

@@ -246,16 +246,6 @@ static void sha256_texts(dm_sweep *s)
     EVP_MD_CTX_free(c);
 }
 
-/* Directory part of path with a trailing slash, or "". */
-static void dir_of(const char *path, char *buf, size_t size)
-{
-    const char *slash = strrchr(path, '/');
-    size_t n = slash ? (size_t)(slash - path + 1) : 0;
-    if (n >= size) n = 0;
-    memcpy(buf, path, n);
-    buf[n] = 0;
-}
-
 int dm_sweep_from_texts(const char *text, const char *path, const char *scenario_text, const char *scenario_file,
                         const char *model_text, dm_sweep **out, dm_error *err)
 {
@@ -283,7 +273,7 @@ int dm_sweep_from_texts(const char *text, const char *path, const char *scenario
             if (!(s->scenario_text = strdup(scenario_text)) || !(s->scenario_file = strdup(scenario_file))) { NOMEM(&r); goto fail; }
         } else if (n > 5 && (!strcmp(name + n - 5, ".yaml") || (n > 4 && !strcmp(name + n - 4, ".yml")))) {
             char file[4096], dir[2048];
-            dir_of(path, dir, sizeof dir);
+            dm_dir_of(path, dir, sizeof dir);
             snprintf(file, sizeof file, "%s%s", name[0] == '/' ? "" : dir, name);
             dm_error sub;
             dm_error_clear(&sub);

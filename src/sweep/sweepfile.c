@@ -204,42 +204,13 @@ static int writer_open(writer *w, const char *path, const dm_sweep *s, const siz
     return 0;
 }
 
-/* Writes one hyperslab row of a [rows][...] variable. */
+/* One row of a [rows][...] variable. */
 static int write_row(hid_t ds, size_t row, const double *data)
 {
-    hid_t space = H5Dget_space(ds), mem = -1;
-    hsize_t dims[4], start[4] = {row, 0, 0, 0}, count[4];
-    int rank = H5Sget_simple_extent_ndims(space), rc = -1;
-    if (rank < 1 || rank > 4 || H5Sget_simple_extent_dims(space, dims, NULL) < 0) goto done;
-    memcpy(count, dims, sizeof count);
-    count[0] = 1;
-    if (H5Sselect_hyperslab(space, H5S_SELECT_SET, start, NULL, count, NULL) < 0 ||
-        (mem = H5Screate_simple(rank, count, NULL)) < 0)
-        goto done;
-    rc = H5Dwrite(ds, H5T_NATIVE_DOUBLE, mem, space, H5P_DEFAULT, data) < 0 ? -1 : 0;
-done:
-    if (mem >= 0) H5Sclose(mem);
-    if (space >= 0) H5Sclose(space);
-    return rc;
+    return h5_rows(ds, H5T_NATIVE_DOUBLE, row, 1, (void *)data, 1);
 }
 
-static int read_row(hid_t ds, hid_t type, size_t row, void *data)
-{
-    hid_t space = H5Dget_space(ds), mem = -1;
-    hsize_t dims[4], start[4] = {row, 0, 0, 0}, count[4];
-    int rank = H5Sget_simple_extent_ndims(space), rc = -1;
-    if (rank < 1 || rank > 4 || H5Sget_simple_extent_dims(space, dims, NULL) < 0 || row >= dims[0]) goto done;
-    memcpy(count, dims, sizeof count);
-    count[0] = 1;
-    if (H5Sselect_hyperslab(space, H5S_SELECT_SET, start, NULL, count, NULL) < 0 ||
-        (mem = H5Screate_simple(rank, count, NULL)) < 0)
-        goto done;
-    rc = H5Dread(ds, type, mem, space, H5P_DEFAULT, data) < 0 ? -1 : 0;
-done:
-    if (mem >= 0) H5Sclose(mem);
-    if (space >= 0) H5Sclose(space);
-    return rc;
-}
+static int read_row(hid_t ds, hid_t type, size_t row, void *data) { return h5_rows(ds, type, row, 1, data, 0); }
 
 static int writer_row(writer *w, size_t row, dm_stats *st, dm_error *err)
 {
@@ -258,17 +229,8 @@ static int writer_row(writer *w, size_t row, dm_stats *st, dm_error *err)
         rc = write_row(w->ds[v], row, data);
     }
     int64_t reps = (int64_t)st->replicates, median = (int64_t)st->median_replicate;
-    hid_t space = -1, mem = -1;
-    hsize_t start[1] = {row}, one[1] = {1};
-    for (int k = 0; !rc && k < 2; k++) {
-        hid_t ds = k ? w->median : w->replicates;
-        space = H5Dget_space(ds);
-        mem = H5Screate_simple(1, one, NULL);
-        rc = H5Sselect_hyperslab(space, H5S_SELECT_SET, start, NULL, one, NULL) < 0 ||
-             H5Dwrite(ds, H5T_NATIVE_INT64, mem, space, H5P_DEFAULT, k ? &median : &reps) < 0;
-        H5Sclose(mem);
-        H5Sclose(space);
-    }
+    rc = rc || h5_rows(w->replicates, H5T_NATIVE_INT64, row, 1, &reps, 1) ||
+         h5_rows(w->median, H5T_NATIVE_INT64, row, 1, &median, 1);
     free(buf);
     return rc ? dm_error_set(err, DM_EIO, w->path, 0, 0, "writing a point to the sweep file failed (disk full?)") : 0;
 }
