@@ -59,12 +59,58 @@ static void hhmm(int64_t ticks, int64_t tick_s, char *buf, size_t size)
     snprintf(buf, size, "%" PRId64 ":%02" PRId64, minutes / 60, minutes % 60);
 }
 
-/* One line of the timeline: an engine event or a breach milestone. */
+/* One line of the timeline: an engine event or a breach milestone, in one of three
+ * phases (an exercise's acts): the hazards' direct impact, the cascade of losses they
+ * cause, and recovery. */
+enum { PHASE_IMPACT, PHASE_CASCADE, PHASE_RECOVERY, NPHASES };
+
 typedef struct line {
     int64_t tick;
-    int node, sector;
+    int node, sector, phase;
     char what[400], cause[400];
+    char chain[600];  /* the causes back to the hazard: "ICT (T+03:00) <- ELEC (T+00:00) <- ..." */
 } line;
+
+/* What a node's current loss goes back to: set when it first drops from full service. */
+typedef struct loss { int64_t since; int cause, hazard; } loss;
+
+/* The chain of causes of a loss that follows node u's: u, what u's loss followed, and so
+ * on to the hazard at the root. */
+static void chain_of(const dm_scenario *sc, const loss *losses, int u, dm_lang lang, char *buf, size_t size)
+{
+    const int ja = lang == DM_LANG_JA;
+    const char *arrow = ja ? " ← " : " <- ";
+    size_t n = 0;
+    buf[0] = 0;
+    for (int depth = 0; u >= 0 && depth < 16 && losses[u].since >= 0; depth++) {
+        char t[24];
+        dm_format_time(losses[u].since, sc->tick_s, t);
+        n += (size_t)snprintf(buf + n, n < size ? size - n : 0, "%s%s (%s)", depth ? arrow : "",
+                              node_name(sc->model, u, lang), t);
+        if (losses[u].cause < 0) {
+            int h = losses[u].hazard;
+            if (h >= 0 && n < size)
+                n += (size_t)snprintf(buf + n, size - n, ja ? "%s%s「%s」" : "%s%s '%s'", arrow,
+                                      dm_hazard_kind_name(sc->hazards[h].kind, ja), sc->hazards[h].id);
+            break;
+        }
+        u = losses[u].cause;
+    }
+    if (n >= size && size > 4) strcpy(buf + size - 4, "...");
+}
+
+static int phase_of(dm_event_kind kind, int cause_node)
+{
+    switch (kind) {
+    case DM_EV_HAZARD_START: return PHASE_IMPACT;
+    case DM_EV_DEGRADED: case DM_EV_DOWN: case DM_EV_COLLAPSED:
+        return cause_node < 0 ? PHASE_IMPACT : PHASE_CASCADE;
+    case DM_EV_BUFFER_ENGAGED: case DM_EV_BUFFER_HELD: case DM_EV_BUFFER_DRAINING: case DM_EV_BUFFER_EXHAUSTED:
+        return PHASE_CASCADE;
+    default:
+        return PHASE_RECOVERY;  /* hazard end, restarting, rising, restored */
+    }
+}
 
 static void describe_event(const dm_scenario *sc, const dm_event *ev, const int64_t *since,
                            const double *level, dm_lang lang, line *out)
@@ -169,8 +215,14 @@ static size_t build_lines(const dm_scenario *sc, const dm_engine_result *r, dm_l
     line *lines = calloc(cap, sizeof *lines);
     int64_t *since = malloc((m->nnodes + 1) * sizeof *since);
     double *level = malloc((m->nnodes + 1) * sizeof *level);
-    if (!lines || !since || !level) { free(lines); free(since); free(level); *out = NULL; return 0; }
-    for (size_t v = 0; v < m->nnodes; v++) { since[v] = -1; level[v] = 1; }
+    loss *losses = malloc((m->nnodes + 1) * sizeof *losses);
+    unsigned char *hit = calloc(m->nsectors + 1, 1);  /* sectors a hazard hit directly */
+    if (!lines || !since || !level || !losses || !hit) {
+        free(lines); free(since); free(level); free(losses); free(hit);
+        *out = NULL;
+        return 0;
+    }
+    for (size_t v = 0; v < m->nnodes; v++) { since[v] = -1; level[v] = 1; losses[v] = (loss){-1, -1, -1}; }
     /* breach milestones as (tick, kind, breach) */
     size_t nb = 3 * r->nbreaches, bi = 0;
     struct mile { int64_t tick; int kind; size_t b; } *miles = calloc(nb + 1, sizeof *miles);
@@ -195,6 +247,8 @@ static size_t build_lines(const dm_scenario *sc, const dm_engine_result *r, dm_l
             l->tick = miles[bi].tick;
             l->node = -1;
             l->sector = b->sector;
+            /* a breach begins in the impact phase where a hazard hit the sector itself */
+            l->phase = miles[bi].kind == 2 ? PHASE_RECOVERY : hit[b->sector] ? PHASE_IMPACT : PHASE_CASCADE;
             static const char *const en[] = {"service-level breach begins", "service-level breach confirmed", "service-level breach ends"};
             static const char *const jp[] = {"サービス維持レベル逸脱 開始", "サービス維持レベル逸脱 確定", "サービス維持レベル逸脱 終了"};
             snprintf(l->what, sizeof l->what, "%s", (lang == DM_LANG_JA ? jp : en)[miles[bi].kind]);
@@ -208,18 +262,31 @@ static size_t build_lines(const dm_scenario *sc, const dm_engine_result *r, dm_l
         l->node = ev->node;
         l->sector = m->nodes[ev->node].sector;
         describe_event(sc, ev, since, level, lang, l);
+        l->phase = phase_of(ev->kind, ev->cause_node);
         int kind = ev->kind;
+        if (kind == DM_EV_HAZARD_START) hit[l->sector] = 1;
         if (kind == DM_EV_DEGRADED || kind == DM_EV_DOWN || kind == DM_EV_COLLAPSED) {
-            if (level[ev->node] >= 1 - 1e-12) since[ev->node] = ev->tick;
+            if (level[ev->node] >= 1 - 1e-12) {
+                since[ev->node] = ev->tick;
+                losses[ev->node] = (loss){ev->tick, ev->cause_node, ev->hazard};
+            }
             level[ev->node] = ev->value;
         } else if (kind == DM_EV_RISING || kind == DM_EV_RESTORED) {
             level[ev->node] = ev->value;
-            if (kind == DM_EV_RESTORED) since[ev->node] = -1;
+            if (kind == DM_EV_RESTORED) { since[ev->node] = -1; losses[ev->node].since = -1; }
         }
+        /* the chain of a loss: its own cause first, then that cause's, back to the hazard */
+        int causal = l->phase != PHASE_RECOVERY && kind != DM_EV_HAZARD_START;
+        if (causal && ev->cause_node >= 0) chain_of(sc, losses, ev->cause_node, lang, l->chain, sizeof l->chain);
+        else if (causal && ev->hazard >= 0)
+            snprintf(l->chain, sizeof l->chain, lang == DM_LANG_JA ? "%s「%s」" : "%s '%s'",
+                     dm_hazard_kind_name(sc->hazards[ev->hazard].kind, lang == DM_LANG_JA), sc->hazards[ev->hazard].id);
     }
     free(miles);
     free(since);
     free(level);
+    free(losses);
+    free(hit);
     *out = lines;
     return n;
 }
@@ -236,6 +303,9 @@ static void csv_field(FILE *out, const char *s)
 
 int dm_render_timeline(FILE *out, const dm_scenario *sc, const dm_engine_result *r, dm_format fmt, dm_lang lang)
 {
+    static const char *const phase_en[NPHASES] = {"Initial impact", "Cascade", "Recovery"};
+    static const char *const phase_ja[NPHASES] = {"初期影響", "連鎖", "復旧"};
+    static const char *const phase_id[NPHASES] = {"impact", "cascade", "recovery"};
     const dm_model *m = sc->model;
     line *lines;
     size_t n = build_lines(sc, r, lang, &lines);
@@ -248,41 +318,60 @@ int dm_render_timeline(FILE *out, const dm_scenario *sc, const dm_engine_result 
         int w = display_width(who);
         if (w > width) width = w;
     }
-    if (fmt == DM_FORMAT_CSV) fputs("time,minutes,node,sector,event,cause\n", out);
-    if (fmt == DM_FORMAT_MD)
-        fputs(ja ? "| 時刻 | 対象 | 事象 | 原因 |\n|---|---|---|---|\n" : "| time | where | what | why |\n|---|---|---|---|\n", out);
-    for (size_t i = 0; i < n; i++) {
-        const line *l = &lines[i];
-        char t[24];
-        dm_format_time(l->tick, sc->tick_s, t);
-        const char *who = l->node >= 0 ? node_name(m, l->node, lang) : sector_name(m, l->sector, lang);
-        switch (fmt) {
-        case DM_FORMAT_TEXT:
-            fprintf(out, "%-9s ", t);
-            pad(out, who, width + 2);
-            fputs(l->what, out);
-            if (l->cause[0]) fprintf(out, ja ? " — %s" : " — %s", l->cause);
-            fputc('\n', out);
-            break;
-        case DM_FORMAT_MD:
-            fprintf(out, "| %s | %s | %s | %s |\n", t, who, l->what, l->cause);
-            break;
-        case DM_FORMAT_CSV:
-            fprintf(out, "%s,%" PRId64 ",", t, l->tick * sc->tick_s / 60);
-            csv_field(out, l->node >= 0 ? m->nodes[l->node].id : "");
-            fputc(',', out);
-            csv_field(out, m->sectors[l->sector].id);
-            fputc(',', out);
-            csv_field(out, l->what);
-            fputc(',', out);
-            csv_field(out, l->cause);
-            fputc('\n', out);
-            break;
-        case DM_FORMAT_JSON:
-            json_array_append_new(arr, json_pack("{s:s, s:I, s:s?, s:s, s:s, s:s}", "time", t, "minutes",
-                (json_int_t)(l->tick * sc->tick_s / 60), "node", l->node >= 0 ? m->nodes[l->node].id : NULL,
-                "sector", m->sectors[l->sector].id, "event", l->what, "cause", l->cause));
-            break;
+    if (fmt == DM_FORMAT_CSV) fputs("time,minutes,phase,node,sector,region,event,cause,chain\n", out);
+    /* the phases in turn, each in time order; injects numbered across phases */
+    int inject = 0;
+    for (int ph = 0; ph < NPHASES; ph++) {
+        size_t count = 0;
+        for (size_t i = 0; i < n; i++) count += lines[i].phase == ph;
+        if (count == 0) continue;
+        if (fmt == DM_FORMAT_TEXT) fprintf(out, "%s%s\n", ph && inject ? "\n" : "", (ja ? phase_ja : phase_en)[ph]);
+        if (fmt == DM_FORMAT_MD) fprintf(out, "%s## %d. %s\n\n", inject ? "\n" : "", ph + 1, (ja ? phase_ja : phase_en)[ph]);
+        for (size_t i = 0; i < n; i++) {
+            const line *l = &lines[i];
+            if (l->phase != ph) continue;
+            inject++;
+            char t[24];
+            dm_format_time(l->tick, sc->tick_s, t);
+            const char *who = l->node >= 0 ? node_name(m, l->node, lang) : sector_name(m, l->sector, lang);
+            int region = l->node >= 0 ? m->nodes[l->node].region : -1;
+            const char *region_id = region >= 0 ? m->regions[region].id : "";
+            switch (fmt) {
+            case DM_FORMAT_TEXT:
+                fprintf(out, "%-9s ", t);
+                pad(out, who, width + 2);
+                fputs(l->what, out);
+                if (l->cause[0]) fprintf(out, " — %s", l->cause);
+                fputc('\n', out);
+                break;
+            case DM_FORMAT_MD:  /* a numbered inject: when, where, what, why, and the chain behind it */
+                fprintf(out, "%d. **%s — %s**: %s", inject, t, who, l->what);
+                if (l->cause[0]) fprintf(out, ja ? "（%s）" : " (%s)", l->cause);
+                if (strstr(l->chain, ja ? "←" : "<-")) fprintf(out, ja ? "。連鎖: %s" : ". Chain: %s", l->chain);
+                fputs(ja ? "\n" : ".\n", out);
+                break;
+            case DM_FORMAT_CSV:
+                fprintf(out, "%s,%" PRId64 ",%s,", t, l->tick * sc->tick_s / 60, phase_id[ph]);
+                csv_field(out, l->node >= 0 ? m->nodes[l->node].id : "");
+                fputc(',', out);
+                csv_field(out, m->sectors[l->sector].id);
+                fputc(',', out);
+                csv_field(out, region_id);
+                fputc(',', out);
+                csv_field(out, l->what);
+                fputc(',', out);
+                csv_field(out, l->cause);
+                fputc(',', out);
+                csv_field(out, l->chain);
+                fputc('\n', out);
+                break;
+            case DM_FORMAT_JSON:
+                json_array_append_new(arr, json_pack("{s:s, s:I, s:s, s:s?, s:s, s:s?, s:s, s:s, s:s}", "time", t,
+                    "minutes", (json_int_t)(l->tick * sc->tick_s / 60), "phase", phase_id[ph],
+                    "node", l->node >= 0 ? m->nodes[l->node].id : NULL, "sector", m->sectors[l->sector].id,
+                    "region", region >= 0 ? region_id : NULL, "event", l->what, "cause", l->cause, "chain", l->chain));
+                break;
+            }
         }
     }
     if (arr) {
