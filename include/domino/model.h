@@ -42,7 +42,15 @@ typedef struct dm_sector {
     int line;              /* where the sector is defined, for messages */
 } dm_sector;
 
-typedef struct dm_region { char *id, *name_ja, *name_en; } dm_region;
+/* A region; hazards select it by id, code or name, or by a group it belongs to (a power
+ * area, say). */
+typedef struct dm_region {
+    char *id, *name_ja, *name_en, *code;
+    char **groups; size_t ngroups;
+} dm_region;
+
+/* Whether selector text names region g (its id, code, either name, or one of its groups). */
+int dm_region_matches(const dm_region *g, const char *text);
 
 /* Default number of steps of a recovery ramp: service comes back in blocks (feeders,
  * lines, plants) of 5 % each, not tick by tick. Each step is an event, so this also

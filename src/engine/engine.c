@@ -536,7 +536,10 @@ int dm_engine_set_output(dm_engine *e, int64_t interval, unsigned store, dm_erro
     if (!ok) return dm_error_set(err, DM_ESOFTWARE, NULL, 0, 0, "out of memory for the output grid (%zu points)", K);
     if (r->impact)
         for (size_t v = 0; v < n; v++) {
+            /* a node outside every region of a model with regions (a power area's generation,
+             * say) belongs to no cell of the map */
             int region = e->m->nodes[v].region;
+            if (region < 0 && e->m->nregions) { e->node_cell[v] = -1; continue; }
             e->node_cell[v] = (region < 0 ? 0 : region) * (int)S + e->m->nodes[v].sector;
             e->cell_capacity[e->node_cell[v]] += e->m->nodes[v].capacity;
         }
@@ -569,7 +572,7 @@ static void record(dm_engine *e, size_t k)
         if (fresh) {
             memset(e->cell_unserved, 0, cells * sizeof *e->cell_unserved);
             for (size_t v = 0; v < n; v++)
-                e->cell_unserved[e->node_cell[v]] += e->m->nodes[v].capacity * (1.0 - e->level[v]);
+                if (e->node_cell[v] >= 0) e->cell_unserved[e->node_cell[v]] += e->m->nodes[v].capacity * (1.0 - e->level[v]);
             for (size_t c = 0; c < cells; c++)
                 row[c] = e->cell_capacity[c] > 0 ? e->cell_unserved[c] / e->cell_capacity[c] : NAN;
         } else {

@@ -67,6 +67,7 @@ hid_t h5_string_type(void)
 static hid_t file_type(hid_t type)
 {
     if (H5Tequal(type, H5T_NATIVE_DOUBLE) > 0) return H5T_IEEE_F64LE;
+    if (H5Tequal(type, H5T_NATIVE_FLOAT) > 0) return H5T_IEEE_F32LE;
     if (H5Tequal(type, H5T_NATIVE_INT64) > 0) return H5T_STD_I64LE;
     if (H5Tequal(type, H5T_NATIVE_INT) > 0) return H5T_STD_I32LE;
     return type;  /* strings */
@@ -78,16 +79,18 @@ hid_t h5_variable(hid_t file, const char *name, hid_t type, int rank, const hsiz
     hid_t space = H5Screate_simple(rank, dims, maxdims), dcpl = H5Pcreate(H5P_DATASET_CREATE), ds = -1;
     int is_string = H5Tget_class(type) == H5T_STRING;
     double fill_d = NAN;
+    float fill_f = NAN;
     int64_t fill_i64 = -1;
     int fill_i = -1;
-    const void *fill = H5Tequal(type, H5T_NATIVE_DOUBLE) > 0 ? (const void *)&fill_d
+    const void *fill = H5Tequal(type, H5T_NATIVE_FLOAT) > 0 ? (const void *)&fill_f
+                     : H5Tequal(type, H5T_NATIVE_DOUBLE) > 0 ? (const void *)&fill_d
                      : H5Tequal(type, H5T_NATIVE_INT64) > 0 ? (const void *)&fill_i64
                      : (const void *)&fill_i;
     if (space < 0 || dcpl < 0) goto done;
     if (H5Pset_attr_creation_order(dcpl, H5P_CRT_ORDER_TRACKED | H5P_CRT_ORDER_INDEXED) < 0) goto done;
     if (chunk) {
         if (H5Pset_chunk(dcpl, rank, chunk) < 0) goto done;
-        if (!is_string && (H5Pset_shuffle(dcpl) < 0 || H5Pset_deflate(dcpl, 4) < 0)) goto done;
+        if (!is_string && (H5Pset_shuffle(dcpl) < 0 || H5Pset_deflate(dcpl, 1) < 0)) goto done;
     }
     if (!is_string && H5Pset_fill_value(dcpl, type, fill) < 0) goto done;
     ds = H5Dcreate2(file, name, file_type(type), space, H5P_DEFAULT, dcpl, H5P_DEFAULT);

@@ -15,7 +15,7 @@ int h5_attr_int64(hid_t loc, const char *name, int64_t value);
 int h5_attr_doubles(hid_t loc, const char *name, const double *values, size_t n);
 int h5_attr_ints(hid_t loc, const char *name, const int *values, size_t n);
 
-/* A variable of `type` (H5T_NATIVE_DOUBLE, _INT, _INT64 or a vlen string type) over
+/* A variable of `type` (H5T_NATIVE_DOUBLE, _FLOAT, _INT, _INT64 or a vlen string type) over
  * `rank` dimensions. An unlimited dimension has maxdims H5S_UNLIMITED; chunk NULL means
  * contiguous. Numeric variables get a fill value and a matching _FillValue attribute
  * (NaN for doubles, -1 for integers) and shuffle + deflate when chunked. */

@@ -276,9 +276,14 @@ static int define_columns(dm_h5_writer *w)
     if (w->store & DM_STORE_SECTORS)
         rc |= growing(w, C_SECTOR_LEVEL, "sector_level", D, 3, ts, rep_time_sector,
                       "sector service level L = 1 - unserved / capacity", "1");
-    if (w->store & DM_STORE_MAPS)
-        rc |= growing(w, C_IMPACT, "impact", D, 4, trs, rep_time_region_sector,
+    if (w->store & DM_STORE_MAPS) {
+        /* stored as 32-bit floats (HDF5 converts on write): a fraction needs no more, and
+         * maps are the bulk of a file (regions x sectors x times per replicate) */
+        rc |= growing(w, C_IMPACT, "impact", H5T_NATIVE_FLOAT, 4, trs, rep_time_region_sector,
                       "impact map: fraction of the cell's capacity unserved (NaN: no capacity there)", "1");
+        w->col[C_IMPACT].memtype = D;
+        w->col[C_IMPACT].elem = sizeof(double);
+    }
     if (w->store & DM_STORE_NODES)
         rc |= growing(w, C_NODE_LEVEL, "node_level", D, 3, tn, rep_time_node, "node service level s_v", "1");
     rc |= growing(w, C_MIN_LEVEL, "min_level", D, 2, s, rep_sector, "lowest sector level over the horizon", "1");

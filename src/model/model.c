@@ -40,7 +40,9 @@ void dm_model_free(dm_model *m)
         free(s->id); free(s->name_ja); free(s->name_en); free(s->unit);
     }
     for (size_t i = 0; i < m->nregions; i++) {
-        free(m->regions[i].id); free(m->regions[i].name_ja); free(m->regions[i].name_en);
+        free(m->regions[i].id); free(m->regions[i].name_ja); free(m->regions[i].name_en); free(m->regions[i].code);
+        for (size_t k = 0; k < m->regions[i].ngroups; k++) free(m->regions[i].groups[k]);
+        free(m->regions[i].groups);
     }
     for (size_t i = 0; i < m->nnodes; i++) {
         dm_node *v = &m->nodes[i];
@@ -185,7 +187,7 @@ static int read_sectors(yread *r, yaml_node_t *seq, dm_model *m, dm_node **defau
 
 static int read_regions(yread *r, yaml_node_t *seq, dm_model *m)
 {
-    static const char *const keys[] = {"id", "name_ja", "name_en", NULL};
+    static const char *const keys[] = {"id", "name_ja", "name_en", "code", "groups", NULL};
     if (!seq) return 0;
     if (yr_sequence(r, seq, "regions")) return DM_EDATA;
     size_t n = yr_len(seq);
@@ -202,7 +204,27 @@ static int read_regions(yread *r, yaml_node_t *seq, dm_model *m)
             return r->err->code ? DM_EDATA : NOMEM(r);
         if ((x = yr_get(r, it, "name_ja")) ? yr_str(r, x, "name_ja", &g->name_ja) : !(g->name_ja = strdup(g->name_en)))
             return r->err->code ? DM_EDATA : NOMEM(r);
+        if ((x = yr_get(r, it, "code")) ? yr_str(r, x, "region code", &g->code) : !(g->code = strdup("")))
+            return r->err->code ? DM_EDATA : NOMEM(r);
+        if ((x = yr_get(r, it, "groups"))) {
+            yaml_node_t **ids;
+            if (yr_id_list(r, x, "region groups", &ids, &g->ngroups)) return DM_EDATA;
+            g->groups = calloc(g->ngroups ? g->ngroups : 1, sizeof *g->groups);
+            for (size_t k = 0; g->groups && k < g->ngroups; k++) g->groups[k] = strdup(yr_text(ids[k]));
+            free(ids);
+            if (!g->groups) return NOMEM(r);
+        }
     }
+    return 0;
+}
+
+int dm_region_matches(const dm_region *g, const char *text)
+{
+    if (!strcmp(g->id, text) || !strcmp(g->name_en, text) || !strcmp(g->name_ja, text) ||
+        (g->code && *g->code && !strcmp(g->code, text)))
+        return 1;
+    for (size_t k = 0; k < g->ngroups; k++)
+        if (g->groups[k] && !strcmp(g->groups[k], text)) return 1;
     return 0;
 }
 
@@ -374,8 +396,10 @@ static int read_providers(yread *r, yaml_node_t *n, dm_model *m, dm_group *g, si
     }
     if (explicit_shares && explicit_shares != (int)k)
         return yr_fail(r, n, "providers: give a share for every provider or for none");
-    if (explicit_shares && g->mode == DM_MODE_SHARE && fabs(sum - 1.0) > 1e-6)
-        return yr_expected(r, n, "provider shares", "shares summing to 1");
+    /* more than 1 is spare capacity (an area's own generation plus its interconnections):
+     * sigma = min(1, sum share s) then stays at 1 while enough providers are up */
+    if (explicit_shares && g->mode == DM_MODE_SHARE && sum < 1.0 - 1e-6)
+        return yr_expected(r, n, "provider shares", "shares summing to at least 1");
     return 0;
 }
 

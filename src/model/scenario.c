@@ -110,13 +110,13 @@ static int read_selection(yread *r, yaml_node_t *n, const dm_model *m, dm_hazard
             const char *id = yr_text(ids[c][i]);
             int found = 0;
             if (c == 0) found = dm_model_sector(m, id) >= 0;
-            for (size_t j = 0; c == 1 && j < m->nregions; j++) found |= !strcmp(m->regions[j].id, id);
+            for (size_t j = 0; c == 1 && j < m->nregions; j++) found |= dm_region_matches(&m->regions[j], id);
             if (c == 2) found = dm_model_node(m, id) >= 0;
             for (size_t v = 0; c == 3 && v < m->nnodes; v++)
                 for (size_t t = 0; t < m->nodes[v].ntags; t++) found |= !strcmp(m->nodes[v].tags[t], id);
             if (!found) {
                 char expected[64];
-                snprintf(expected, sizeof expected, "one of the model's %s", crit[c]);
+                snprintf(expected, sizeof expected, c == 1 ? "one of the model's regions (id, code, name or group)" : "one of the model's %s", crit[c]);
                 rc = yr_expected(r, ids[c][i], crit[c], expected);
             }
         }
@@ -129,7 +129,11 @@ static int read_selection(yread *r, yaml_node_t *n, const dm_model *m, dm_hazard
         const dm_node *nd = &m->nodes[v];
         int ok = 1;
         if (ids[0]) ok &= in_list(ids[0], nids[0], m->sectors[nd->sector].id);
-        if (ids[1]) ok &= nd->region >= 0 && in_list(ids[1], nids[1], m->regions[nd->region].id);
+        if (ids[1]) {
+            int any = 0;
+            for (size_t k = 0; nd->region >= 0 && k < nids[1]; k++) any |= dm_region_matches(&m->regions[nd->region], yr_text(ids[1][k]));
+            ok &= any;
+        }
         if (ids[2]) ok &= in_list(ids[2], nids[2], nd->id);
         if (ids[3]) {
             int any = 0;
