@@ -2,6 +2,7 @@
  * name and power area, and the Tokyo-area blackout reaching exactly the Tokyo-area
  * prefectures, with imports over the interconnections. */
 #include <stdio.h>
+#include <sys/wait.h>
 #include "helpers.h"
 #include "cli_helpers.h"
 
@@ -70,4 +71,16 @@ Test(prefectures, tokyo_area_blackout_reaches_the_tokyo_area)
     cr_expect_float_eq(at1h[dm_model_node(m, "RAIL.27")], 1.0, 1e-12);
     dm_engine_free(e);
     dm_scenario_free(sc);
+}
+
+Test(prefectures, plots_of_a_result_file)
+{
+    char cmd[4096];
+    const char *src = env("DOMINO_SOURCE");
+    snprintf(cmd, sizeof cmd, "d=$(mktemp -d) && cd $d && '%s' run '%s/scenarios/tokyo-area-blackout.yaml' --replicates 3 "
+             "-o t.h5 --quiet > /dev/null && for k in heatmap map gantt; do /usr/bin/python3 '%s/tools/plot.py' $k t.h5 "
+             "-o $k.png > /dev/null && test -s $k.png || exit 1; done; rc=$?; cd / && rm -rf $d; exit $rc",
+             env("DOMINO"), src, src);
+    int status = system(cmd);
+    cr_expect(WIFEXITED(status) && WEXITSTATUS(status) == 0, "tools/plot.py failed on a result file");
 }

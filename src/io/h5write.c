@@ -173,6 +173,13 @@ static int fixed(dm_h5_writer *w, const char *name, hid_t memtype, int rank, con
     return rc ? -1 : 0;
 }
 
+/* The regions' codes into out (borrowed strings; "" when none). */
+static const char **ixcodes(const dm_model *m, const char **out, size_t R)
+{
+    for (size_t r = 0; r < R; r++) out[r] = m->nregions && m->regions[r].code ? m->regions[r].code : "";
+    return out;
+}
+
 static int write_coordinates(dm_h5_writer *w, int64_t interval)
 {
     const dm_model *m = w->sc->model;
@@ -218,7 +225,8 @@ static int write_coordinates(dm_h5_writer *w, int64_t interval)
     }
     rc = rc || (w->scale_region = coordinate(w, "region", str, w->R, 0, a, "region id", NULL)) < 0 ||
          fixed(w, "region_name_ja", str, 1, &w->scale_region, b, "region name (Japanese)", NULL) ||
-         fixed(w, "region_name_en", str, 1, &w->scale_region, c, "region name (English)", NULL);
+         fixed(w, "region_name_en", str, 1, &w->scale_region, c, "region name (English)", NULL) ||
+         fixed(w, "region_code", str, 1, &w->scale_region, (c = ixcodes(m, c, w->R)), "region code (e.g. prefecture code)", NULL);
 
     /* nodes */
     for (size_t v = 0; v < m->nnodes; v++) { a[v] = m->nodes[v].id; b[v] = m->nodes[v].name_ja; c[v] = m->nodes[v].name_en; }
