@@ -186,8 +186,8 @@ Test(dynamics, ramp_comes_back_in_blocks)
     struct { const char *steps, *strength, *horizon; double level; } cases[] = {
         {"", "1", "93min", 0.0}, {"", "1", "94min", 0.05}, {"", "1", "150min", 0.95},
         {", steps: 60", "1", "92min", 1.0 / 60},
-        /* a 2 % dip (strength 0.02) is one block: 98 % until the ramp ends at 2:30 */
-        {"", "0.02", "150min", 0.98}, {"", "0.02", "151min", 1.0},
+        /* a 2 % dip (strength 0.02) is less than one block: full at the first block, 1:33 */
+        {"", "0.02", "93min", 0.98}, {"", "0.02", "94min", 1.0},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         char y[700];

@@ -34,7 +34,7 @@ void dm_engine_free(dm_engine *e)
         e->random_dynamics, e->hit, e->chosen, e->candidates, e->edge_lag, e->g_edge,
         e->g_resupply_edge, e->edge_from, e->edge_group, e->edge_share, e->threshold_ticks,
         e->sector_capacity, e->level, e->damage, e->damage_hazard, e->start_level,
-        e->start_tick, e->rise_since, e->rise_from, e->pending_wake, e->seen, e->seen_root,
+        e->start_tick, e->rise_since, e->rise_from, e->rise_restart, e->restarted, e->pending_wake, e->seen, e->seen_root,
         e->buf_cap, e->buf_left0, e->buf_t0, e->buf_mode, e->g_flags, e->hazard_active,
         e->next_level, e->next_wake, e->next_cause, e->next_root, e->next_group,
         e->next_collapsed, e->next_restarting, e->dirty, e->frontier, e->frontier_next,
@@ -89,7 +89,7 @@ int dm_engine_new(const dm_scenario *sc, dm_engine **out, dm_error *err)
         NEW(e->edge_group, E) && NEW(e->edge_share, E) && NEW(e->threshold_ticks, S) &&
         NEW(e->sector_capacity, S) && NEW(e->level, n) && NEW(e->damage, n) &&
         NEW(e->damage_hazard, n) && NEW(e->start_level, n) && NEW(e->start_tick, n) &&
-        NEW(e->rise_since, n) && NEW(e->rise_from, n) && NEW(e->pending_wake, n) && NEW(e->seen, E) &&
+        NEW(e->rise_since, n) && NEW(e->rise_from, n) && NEW(e->rise_restart, n) && NEW(e->restarted, n) && NEW(e->pending_wake, n) && NEW(e->seen, E) &&
         NEW(e->seen_root, E) && NEW(e->buf_cap, G) && NEW(e->buf_left0, G) && NEW(e->buf_t0, G) &&
         NEW(e->buf_mode, G) && NEW(e->g_flags, G) && NEW(e->hazard_active, H) && NEW(e->next_level, n) &&
         NEW(e->next_wake, n) && NEW(e->next_cause, n) && NEW(e->next_root, n) && NEW(e->next_group, n) &&
@@ -601,6 +601,7 @@ static void reset(dm_engine *e, uint64_t r)
         e->damage_hazard[v] = -1;
         e->start_tick[v] = -1;
         e->rise_since[v] = -1;
+        e->restarted[v] = 0;
         e->pending_wake[v] = -1;
         e->dirty[v] = 0;
     }

@@ -72,6 +72,8 @@ struct dm_engine {
     int *damage_hazard;              /* the hazard whose damage the node has, or -1 */
     double *start_level; int64_t *start_tick;   /* relax: level at the start of the tick */
     int64_t *rise_since; double *rise_from;     /* step: when the target rose, from what */
+    int64_t *rise_restart;                      /* step: the restart this rise waits for */
+    unsigned char *restarted;                   /* step: restarted since the last loss */
     int64_t *pending_wake;
     /* per replicate: edges and groups */
     double *seen; int *seen_root;

@@ -138,37 +138,39 @@ void dm_node_evaluate(dm_engine *e, int v, int64_t t)
     } else if (target <= s + DM_LEVEL_EPS) {
         next = target < s ? target : s;   /* a drop is immediate */
         e->rise_since[v] = -1;
+        if (target < s - DM_LEVEL_EPS) e->restarted[v] = 0;  /* a new loss: the next rise restarts */
     } else {
-        /* A rise waits `restart` ticks after the target rose, then ramps linearly to the
-         * target over `ramp` ticks: systems have to be restarted and checked. */
+        /* A rise waits `restart` ticks after the target rose, then ramps to the target:
+         * systems have to be restarted and checked. The restart happens once per loss: a
+         * node already restarted since its last drop rises further without another one
+         * (else two nodes that need each other would restart by turns for days). */
         if (e->rise_since[v] < 0) {
             e->rise_since[v] = t;
             e->rise_from[v] = s;
-            e->next_restarting[v] = e->restart[v] > 0;
+            e->rise_restart[v] = e->restarted[v] ? 0 : e->restart[v];
+            e->next_restarting[v] = e->rise_restart[v] > 0;
         }
-        int64_t since_restart = t - e->rise_since[v] - e->restart[v];
+        int64_t since_restart = t - e->rise_since[v] - e->rise_restart[v];
+        if (since_restart >= 0) e->restarted[v] = 1;
         if (since_restart < 0) {
             next = s;
-            if (e->rise_since[v] + e->restart[v] < wake) wake = e->rise_since[v] + e->restart[v];
-        } else if (since_restart >= e->ramp[v]) {
-            next = target;
-            e->rise_since[v] = -1;
+            if (e->rise_since[v] + e->rise_restart[v] < wake) wake = e->rise_since[v] + e->rise_restart[v];
         } else {
-            /* Service returns in blocks of 1/steps of capacity (docs/model-format.md): a
-             * rise of (target - from) comes back in ceil(steps (target - from)) equal
-             * steps spread over the ramp. The level after the whole steps done so far,
-             * and a wake for the next step. */
-            double from = e->rise_from[v];
-            int64_t ramp = e->ramp[v], ramp_start = e->rise_since[v] + e->restart[v];
-            int64_t blocks = (int64_t)ceil((target - from) * (double)e->ramp_steps[v] - 1e-9);
-            if (blocks < 1) blocks = 1;
-            if (blocks > ramp) blocks = ramp;
-            int64_t step = (ramp + blocks - 1) / blocks;
-            int64_t done = since_restart / step * step;
-            int64_t next_step = ramp_start + done + step;
-            next = from + (target - from) * (double)done / (double)ramp;
-            if (next_step > ramp_start + e->ramp[v]) next_step = ramp_start + e->ramp[v];
-            if (next_step < wake) wake = next_step;
+            /* The ramp: `ramp` is the time a full recovery takes. Service returns in blocks,
+             * one every ramp/steps ticks, each worth that share of capacity, until the target
+             * is reached (docs/model-format.md); a small rise is one block. Measured from the
+             * level the rise started at, so the level only goes up while the target is above. */
+            int64_t ramp = e->ramp[v], block = ramp > 0 ? (ramp + e->ramp_steps[v] - 1) / e->ramp_steps[v] : 1;
+            int64_t blocks = ramp > 0 ? since_restart / block : 0;
+            double reached = ramp > 0 ? e->rise_from[v] + (double)(blocks * block) / (double)ramp : target;
+            if (reached >= target - DM_LEVEL_EPS) {
+                next = target;
+                e->rise_since[v] = -1;
+            } else {
+                next = reached > s ? reached : s;
+                int64_t next_block = e->rise_since[v] + e->rise_restart[v] + (blocks + 1) * block;
+                if (next_block < wake) wake = next_block;
+            }
         }
     }
     /* Within DM_LEVEL_EPS of full service is full service: a zero-lag loop converging
