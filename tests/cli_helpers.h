@@ -15,13 +15,10 @@ static inline const char *env(const char *name)
     return v;
 }
 
-/* Runs `$DOMINO args` from directory dir with stdout captured (stderr too when
- * with_stderr); returns the exit status; *out is malloc'd. */
-static inline int domino(const char *dir, const char *args, int with_stderr, char **out)
+/* Runs a shell command; returns its exit status (-1 if killed) and, in *out (malloc'd),
+ * what it printed on stdout. */
+static inline int run_capture(const char *cmd, char **out)
 {
-    char cmd[4096];
-    snprintf(cmd, sizeof cmd, "cd '%s' && LANG=C LC_ALL= '%s' %s %s", dir, env("DOMINO"), args,
-             with_stderr ? "2>&1" : "2>/dev/null");
     FILE *p = popen(cmd, "r");
     cr_assert_not_null(p);
     size_t cap = 1 << 16, n = 0;
@@ -34,6 +31,31 @@ static inline int domino(const char *dir, const char *args, int with_stderr, cha
     int status = pclose(p);
     *out = buf;
     return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+/* Runs `$DOMINO args` from directory dir with stdout captured (stderr too when
+ * with_stderr); returns the exit status; *out is malloc'd. */
+static inline int domino(const char *dir, const char *args, int with_stderr, char **out)
+{
+    char cmd[4096];
+    snprintf(cmd, sizeof cmd, "cd '%s' && LANG=C LC_ALL= '%s' %s %s", dir, env("DOMINO"), args,
+             with_stderr ? "2>&1" : "2>/dev/null");
+    return run_capture(cmd, out);
+}
+
+/* A scratch directory per test (dir holds at least 64 bytes): made by a suite's .init,
+ * removed with everything in it by its .fini. */
+static inline void scratch_make(char *dir, const char *name)
+{
+    snprintf(dir, 64, "/tmp/domino-%s-XXXXXX", name);
+    cr_assert_not_null(mkdtemp(dir));
+}
+
+static inline void scratch_remove(const char *dir)
+{
+    char cmd[512];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+    cr_expect_eq(system(cmd), 0);
 }
 
 static inline char *slurp(const char *path)

@@ -11,18 +11,8 @@
 
 static char dir[256];
 
-static void make_dir(void)
-{
-    snprintf(dir, sizeof dir, "/tmp/domino-faults-XXXXXX");
-    cr_assert_not_null(mkdtemp(dir));
-}
-
-static void remove_dir(void)
-{
-    char cmd[512];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
-    cr_expect_eq(system(cmd), 0);
-}
+static void make_dir(void) { scratch_make(dir, "faults"); }
+static void remove_dir(void) { scratch_remove(dir); }
 
 TestSuite(faults, .init = make_dir, .fini = remove_dir, .timeout = 180);
 
@@ -32,18 +22,10 @@ static int sh(const char *cmd, char **out)
 {
     char full[4096];
     snprintf(full, sizeof full, "cd '%s' && D='%s' S='%s' sh -c '%s' 2>&1", dir, env("DOMINO"), env("DOMINO_SOURCE"), cmd);
-    FILE *p = popen(full, "r");
-    cr_assert_not_null(p);
-    size_t cap = 1 << 16, n = 0;
-    char *buf = malloc(cap);
-    for (size_t k; (k = fread(buf + n, 1, cap - n - 1, p)) > 0;) {
-        n += k;
-        if (cap - n < 4096) buf = realloc(buf, cap *= 2);
-    }
-    buf[n] = 0;
-    int status = pclose(p);
+    char *buf;
+    int rc = run_capture(full, &buf);
     if (out) *out = buf; else free(buf);
-    return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+    return rc;
 }
 
 static int nothing_named(const char *prefix)

@@ -16,18 +16,8 @@
 
 static char dir[256];
 
-static void make_dir(void)
-{
-    snprintf(dir, sizeof dir, "/tmp/domino-test-XXXXXX");
-    cr_assert_not_null(mkdtemp(dir));
-}
-
-static void remove_dir(void)
-{
-    char cmd[512];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
-    cr_expect_eq(system(cmd), 0);
-}
+static void make_dir(void) { scratch_make(dir, "test"); }
+static void remove_dir(void) { scratch_remove(dir); }
 
 TestSuite(output, .init = make_dir, .fini = remove_dir, .timeout = 120);
 
@@ -301,13 +291,8 @@ static char *capture(const char *cmd)
 {
     char full[4096];
     snprintf(full, sizeof full, "cd '%s' && %s", dir, cmd);
-    FILE *p = popen(full, "r");
-    cr_assert_not_null(p);
-    size_t cap = 1 << 16, n = 0;
-    char *buf = malloc(cap);
-    for (size_t k; (k = fread(buf + n, 1, cap - n - 1, p)) > 0;) n += k;
-    buf[n] = 0;
-    pclose(p);
+    char *buf;
+    run_capture(full, &buf);
     return buf;
 }
 

@@ -11,18 +11,8 @@
 
 static char dir[256];
 
-static void make_dir(void)
-{
-    snprintf(dir, sizeof dir, "/tmp/domino-sweep-XXXXXX");
-    cr_assert_not_null(mkdtemp(dir));
-}
-
-static void remove_dir(void)
-{
-    char cmd[512];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
-    cr_expect_eq(system(cmd), 0);
-}
+static void make_dir(void) { scratch_make(dir, "sweep"); }
+static void remove_dir(void) { scratch_remove(dir); }
 
 TestSuite(sweep, .init = make_dir, .fini = remove_dir, .timeout = 180);
 
