@@ -17,7 +17,7 @@ static const char usage[] =
     "                        embedded Japan 15-sector model); timeline and breach table\n"
     "  timeline [SCENARIO | RESULT.h5]\n"
     "                        the causal timeline of a run, as text, md, csv or json\n"
-    "  info RESULT.h5        summary of a result file written by 'run -o'\n"
+    "  info FILE.h5          summary of a result file ('run -o') or a sweep file\n"
     "  sweep SWEEP -o OUT    a parameter sweep: Monte Carlo statistics per point (MPI, shards)\n"
     "  merge PART... -o OUT  combine the files of a sweep's shards\n"
     "  analyze [MODEL]       static interdependency analysis: reach, timing, higher-order\n"
