@@ -95,3 +95,15 @@ Test(errors, random_selection)
     expect_error(MODEL "hazards:\n  - {id: h, kind: other, select: {count: 1}}\n", 65, 6, 34,
                  "expected at least one of sectors");
 }
+
+Test(errors, top_k_selection)
+{
+    expect_error(MODEL "hazards:\n  - {id: h, kind: other, select: {sectors: [A, B], top: 3}}\n", 65, 6, 57,
+                 "a whole number from 1 to 2");
+    expect_error(MODEL "hazards:\n  - {id: h, kind: other, select: {sectors: [A], top: 1, count: 1}}\n", 65, 6, 54,
+                 "top picks nodes by rank");
+    expect_error(MODEL "hazards:\n  - {id: h, kind: other, select: {sectors: [A], by: degree}}\n", 65, 6, 53,
+                 "by goes with top");
+    expect_error(MODEL "hazards:\n  - {id: h, kind: other, select: {sectors: [A], top: 1, by: fame}}\n", 65, 6, 61,
+                 "degree, dependents or betweenness");
+}

@@ -423,3 +423,26 @@ Test(iim, economic_loss_is_output_times_integrated_inoperability)
     cr_expect_str_eq(x.sc->model->output_unit, "JPY");
     sim_free(&x);
 }
+
+Test(hazards, top_k_by_centrality)
+{
+    /* In the Japan 15-sector model 情報通信 and 電力 each have 14 dependents, more than any
+     * other sector: the top 2 by dependents (and by degree) are those two, in model order. */
+    const char *measures[] = {"dependents", "degree"};
+    for (int i = 0; i < 2; i++) {
+        char yaml[400];
+        snprintf(yaml, sizeof yaml, "model: japan-sectors\nhazards:\n"
+                 "  - {id: h, kind: cyber, select: {sectors: [ICT, FIN, ELEC, WATER, OIL], top: 2, by: %s}}\n", measures[i]);
+        dm_scenario *sc = load_yaml(yaml);
+        cr_assert_eq(sc->hazards[0].nnodes, 2, "%s", measures[i]);
+        cr_expect_str_eq(sc->model->nodes[sc->hazards[0].nodes[0]].id, "ICT");
+        cr_expect_str_eq(sc->model->nodes[sc->hazards[0].nodes[1]].id, "ELEC");
+        dm_scenario_free(sc);
+    }
+    /* betweenness: a node on no shortest path between others (医療 depends on many, no one
+     * on it) never ranks above one that relays */
+    dm_scenario *sc = load_yaml("model: japan-sectors\nhazards:\n"
+                                "  - {id: h, kind: cyber, select: {sectors: [MED, LOGI], top: 1, by: betweenness}}\n");
+    cr_expect_str_eq(sc->model->nodes[sc->hazards[0].nodes[0]].id, "LOGI");
+    dm_scenario_free(sc);
+}

@@ -7,6 +7,7 @@
 #include <string.h>
 #include <openssl/sha.h>
 #include "domino/model.h"
+#include <igraph.h>
 #include "domino/limits.h"
 #include "loader.h"
 #include "yread.h"
@@ -88,18 +89,84 @@ static int in_list(yaml_node_t **ids, size_t n, const char *s)
     return 0;
 }
 
+static int by_index(const void *pa, const void *pb)
+{
+    int a = *(const int *)pa, b = *(const int *)pb;
+    return (a > b) - (a < b);
+}
+
+static const double *top_score;
+
+static int by_score(const void *pa, const void *pb)
+{
+    int a = *(const int *)pa, b = *(const int *)pb;
+    if (top_score[a] != top_score[b]) return top_score[a] > top_score[b] ? -1 : 1;
+    return (a > b) - (a < b);  /* ties: model order */
+}
+
+/* Keeps the K matched nodes that rank highest by a centrality of the dependency graph
+ * (edges provider -> dependent, computed with igraph): `degree` (dependencies in and
+ * out), `dependents` (how many depend on the node), or `betweenness` (directed). */
+static int select_top(yread *r, yaml_node_t *top, yaml_node_t *by, const dm_model *m, dm_hazard *h)
+{
+    uint64_t k;
+    if (yr_u64(r, top, "select top", 1000000000ULL, &k)) return DM_EDATA;
+    if (k < 1 || k > h->nnodes) {
+        char expected[96];
+        snprintf(expected, sizeof expected, "a whole number from 1 to %zu (the nodes matched)", h->nnodes);
+        return yr_expected(r, top, "select top", expected);
+    }
+    const char *measure = by ? yr_text(by) : "degree";
+    if (strcmp(measure, "degree") && strcmp(measure, "dependents") && strcmp(measure, "betweenness"))
+        return yr_expected(r, by, "select by", "degree, dependents or betweenness");
+    igraph_vector_int_t edges, deg;
+    igraph_vector_t score;
+    igraph_t g;
+    int rc = 0;
+    igraph_vector_int_init(&edges, 0);
+    for (size_t q = 0; q < m->ngroups; q++)
+        for (size_t p = 0; p < m->groups[q].nproviders; p++) {
+            igraph_vector_int_push_back(&edges, m->provider_node[m->groups[q].first + p]);
+            igraph_vector_int_push_back(&edges, m->groups[q].dependent);
+        }
+    igraph_create(&g, &edges, (igraph_integer_t)m->nnodes, IGRAPH_DIRECTED);
+    igraph_vector_init(&score, (igraph_integer_t)m->nnodes);
+    igraph_vector_int_init(&deg, 0);
+    if (!strcmp(measure, "betweenness")) {
+        if (igraph_betweenness(&g, &score, igraph_vss_all(), 1, NULL)) rc = NOMEM(r);
+    } else if (igraph_degree(&g, &deg, igraph_vss_all(), strcmp(measure, "degree") ? IGRAPH_OUT : IGRAPH_ALL, 1)) {
+        rc = NOMEM(r);
+    } else {
+        for (size_t v = 0; v < m->nnodes; v++) VECTOR(score)[v] = (double)VECTOR(deg)[v];
+    }
+    if (!rc) {
+        top_score = VECTOR(score);
+        qsort(h->nodes, h->nnodes, sizeof *h->nodes, by_score);
+        h->nnodes = (size_t)k;
+        qsort(h->nodes, h->nnodes, sizeof *h->nodes, by_index);  /* back to model order */
+    }
+    igraph_vector_int_destroy(&deg);
+    igraph_vector_destroy(&score);
+    igraph_destroy(&g);
+    igraph_vector_int_destroy(&edges);
+    return rc;
+}
+
 /* Selection: a node is selected when it matches every criterion given (sectors, regions,
  * nodes, tags). Every id named must exist, so a typo is an error, not an empty set. */
 static int read_selection(yread *r, yaml_node_t *n, const dm_model *m, dm_hazard *h)
 {
-    static const char *const keys[] = {"sectors", "regions", "nodes", "tags", "count", "fraction", NULL};
+    static const char *const keys[] = {"sectors", "regions", "nodes", "tags", "count", "fraction", "top", "by", NULL};
     static const char *const crit[] = {"sectors", "regions", "nodes", "tags"};
     yaml_node_t **ids[4] = {0};
     size_t nids[4] = {0};
     int rc = 0;
     if (yr_mapping(r, n, "hazard select", keys)) return DM_EDATA;
-    yaml_node_t *count = yr_get(r, n, "count"), *fraction = yr_get(r, n, "fraction");
+    yaml_node_t *count = yr_get(r, n, "count"), *fraction = yr_get(r, n, "fraction"), *top = yr_get(r, n, "top"),
+                *by = yr_get(r, n, "by");
     if (count && fraction) return yr_fail(r, fraction, "hazard select: give count or fraction, not both");
+    if (top && (count || fraction)) return yr_fail(r, top, "hazard select: top picks nodes by rank; count and fraction pick at random: give one");
+    if (by && !top) return yr_fail(r, by, "hazard select: by goes with top: K");
     if (!yr_get(r, n, "sectors") && !yr_get(r, n, "regions") && !yr_get(r, n, "nodes") && !yr_get(r, n, "tags"))
         return yr_fail(r, n, "hazard select: expected at least one of sectors, regions, nodes, tags");
     for (int c = 0; c < 4 && !rc; c++) {
@@ -144,6 +211,8 @@ static int read_selection(yread *r, yaml_node_t *n, const dm_model *m, dm_hazard
     }
     if (!rc && h->nnodes == 0)
         rc = yr_fail(r, n, "hazard select: the criteria together match no node");
+    /* The top K of the matched nodes by a centrality of the dependency graph. */
+    if (!rc && top) rc = select_top(r, top, by, m, h);
     /* A random subset, drawn per replicate: count nodes, or a fraction (rounded). */
     uint64_t k;
     double f;
