@@ -35,4 +35,8 @@ int dm_error_set(dm_error *err, int code, const char *file, int line, int column
 /* Writes "file:line:column: message" (the parts known) into buf; returns buf. */
 const char *dm_error_format(const dm_error *err, char *buf, unsigned long size);
 
+/* Puts the finished file tmp in place of target: fsync, then rename (atomic when both are
+ * in one directory). On failure tmp is removed, errno says why, and the result is -1. */
+int dm_file_commit(const char *tmp, const char *target);
+
 #endif

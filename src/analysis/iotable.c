@@ -212,7 +212,7 @@ int dm_iim_from_table(const char *path, const char *output, dm_error *err)
     if (output) {
         int bad = ferror(out);
         bad |= fclose(out) != 0;
-        if (bad || rename(tmp, output)) {
+        if (bad || dm_file_commit(tmp, output)) {
             remove(tmp);
             return dm_error_set(err, DM_EIO, output, 0, 0, "writing the model failed");
         }

@@ -226,7 +226,7 @@ int dm_analysis_write_h5(const char *path, const dm_analysis *a, dm_error *err)
     if (str >= 0) H5Tclose(str);
     free(ids);
     rc |= H5Fclose(f) < 0;
-    if (rc || rename(tmp, path)) {
+    if (rc || dm_file_commit(tmp, path)) {
         remove(tmp);
         return dm_error_set(err, DM_EIO, path, 0, 0, "writing the analysis file failed");
     }

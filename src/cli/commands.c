@@ -471,10 +471,6 @@ static int is_result_file(const char *path)
     return n == 8 && !memcmp(sig, "\x89HDF\r\n\x1a\n", 8);
 }
 
-static int finish(int rc);
-struct run_options;
-int timeline_from_file(const struct run_options *o);
-
 static int timeline_from_file_unguarded(const run_options *o)
 {
     dm_result_file *f;
@@ -488,6 +484,50 @@ static int timeline_from_file_unguarded(const run_options *o)
     rc = rc ? cli_fail(&err) : dm_render_timeline(stdout, f->scenario, r, o->format, o->lang);
     dm_h5_close(f);
     return finish(rc);
+}
+
+/* ---- reading result files, guarded ----
+ * HDF5 1.10 can crash on some malformed files. Commands that read a file a user hands us
+ * therefore read it in a child process: its output is kept in a temporary file and passed
+ * on only when it ends normally; if it crashed, the file is reported as corrupt (exit 65)
+ * and nothing partial is printed. */
+
+int cli_guarded(const guarded_call *g)
+{
+    fflush(stdout);
+    fflush(stderr);
+    FILE *tmp = tmpfile();
+    if (!tmp) return g->fn(g->ctx);  /* no temporary file: read unguarded */
+    pid_t pid = fork();
+    if (pid < 0) { fclose(tmp); return g->fn(g->ctx); }
+    if (pid == 0) {
+        dup2(fileno(tmp), 1);
+        int rc = g->fn(g->ctx);
+        fflush(stdout);
+        _exit(rc);
+    }
+    int status;
+    while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {}
+    if (WIFSIGNALED(status)) {
+        if (g->remove_on_crash) remove(g->remove_on_crash);
+        fprintf(stderr, "domino: %s: the file is corrupt: reading it crashed the HDF5 library (signal %d)\n",
+                g->file, WTERMSIG(status));
+        fclose(tmp);
+        return DM_EDATA;
+    }
+    rewind(tmp);
+    char buf[65536];
+    for (size_t n; (n = fread(buf, 1, sizeof buf, tmp)) > 0;) fwrite(buf, 1, n, stdout);
+    fclose(tmp);
+    return WIFEXITED(status) ? WEXITSTATUS(status) : DM_ESOFTWARE;
+}
+
+static int timeline_call(void *ctx) { return timeline_from_file_unguarded(ctx); }
+
+static int timeline_from_file(const run_options *o)
+{
+    guarded_call g = {timeline_call, (void *)o, o->scenario, NULL};
+    return finish(cli_guarded(&g));
 }
 
 int cmd_timeline(int argc, char **argv)
@@ -585,50 +625,6 @@ static int info_unguarded(int argc, char **argv)
     return finish(0);
 }
 
-
-/* ---- reading result files, guarded ----
- * HDF5 1.10 can crash on some malformed files. Commands that read a file a user hands us
- * therefore read it in a child process: its output is kept in a temporary file and passed
- * on only when it ends normally; if it crashed, the file is reported as corrupt (exit 65)
- * and nothing partial is printed. */
-
-int cli_guarded(const guarded_call *g)
-{
-    fflush(stdout);
-    fflush(stderr);
-    FILE *tmp = tmpfile();
-    if (!tmp) return g->fn(g->ctx);  /* no temporary file: read unguarded */
-    pid_t pid = fork();
-    if (pid < 0) { fclose(tmp); return g->fn(g->ctx); }
-    if (pid == 0) {
-        dup2(fileno(tmp), 1);
-        int rc = g->fn(g->ctx);
-        fflush(stdout);
-        _exit(rc);
-    }
-    int status;
-    while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {}
-    if (WIFSIGNALED(status)) {
-        if (g->remove_on_crash) remove(g->remove_on_crash);
-        fprintf(stderr, "domino: %s: the file is corrupt: reading it crashed the HDF5 library (signal %d)\n",
-                g->file, WTERMSIG(status));
-        fclose(tmp);
-        return DM_EDATA;
-    }
-    rewind(tmp);
-    char buf[65536];
-    for (size_t n; (n = fread(buf, 1, sizeof buf, tmp)) > 0;) fwrite(buf, 1, n, stdout);
-    fclose(tmp);
-    return WIFEXITED(status) ? WEXITSTATUS(status) : DM_ESOFTWARE;
-}
-
-static int timeline_call(void *ctx) { return timeline_from_file_unguarded(ctx); }
-
-int timeline_from_file(const run_options *o)
-{
-    guarded_call g = {timeline_call, (void *)o, o->scenario, NULL};
-    return finish(cli_guarded(&g));
-}
 
 typedef struct argv_ctx { int argc; char **argv; } argv_ctx;
 static int info_call(void *ctx) { argv_ctx *a = ctx; return info_unguarded(a->argc, a->argv); }

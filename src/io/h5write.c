@@ -5,7 +5,6 @@
  * few hundred replicates at a time, so a run of 10^4 replicates costs tens of HDF5 calls
  * per variable, not 10^4. */
 #include <errno.h>
-#include <fcntl.h>
 #include <libgen.h>
 #include <sys/stat.h>
 #include <math.h>
@@ -46,7 +45,7 @@ struct dm_h5_writer {
     hid_t file;
     const dm_scenario *sc;
     unsigned store;
-    size_t S, H, n, K, R, G;   /* sectors, hazards, nodes, times, regions, groups */
+    size_t S, H, n, K, R;      /* sectors, hazards, nodes, times, regions */
     double minutes;            /* minutes per tick */
     column col[NCOLUMNS];
     hid_t scale_replicate, scale_time, scale_sector, scale_region, scale_node, scale_hazard,
@@ -448,7 +447,6 @@ int dm_h5_create(const char *path, const dm_scenario *sc, const dm_mc_config *cf
     w->S = sc->model->nsectors;
     w->H = sc->nhazards;
     w->n = sc->model->nnodes;
-    w->G = sc->model->ngroups;
     w->R = sc->model->nregions ? sc->model->nregions : 1;
     w->K = dm_output_ntimes(sc, cfg->interval);
     w->minutes = (double)sc->tick_s / 60.0;
@@ -589,12 +587,7 @@ int dm_h5_finish(dm_h5_writer *w, const dm_stats *st, dm_error *err)
         dm_h5_abort(w);
         return fail(err, DM_EIO, w ? w->target : NULL, "writing the output file failed (HDF5 error; disk full?)");
     }
-    int rc = close_all(w);
-    /* Make the data durable before the name points at it. */
-    int fd = rc ? -1 : open(w->tmp, O_RDONLY);
-    if (fd >= 0) { rc |= fsync(fd); close(fd); }
-    else rc = -1;
-    if (rc || rename(w->tmp, w->target)) {
+    if (close_all(w) || dm_file_commit(w->tmp, w->target)) {
         int e = errno;
         char target[512];
         snprintf(target, sizeof target, "%s", w->target);

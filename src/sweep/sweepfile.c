@@ -244,7 +244,7 @@ static int writer_close(writer *w, dm_error *err)
     w->replicates = w->median = 0;
     rc |= H5Fclose(w->file) < 0;
     w->file = 0;
-    if (rc || rename(w->tmp, w->path)) {
+    if (rc || dm_file_commit(w->tmp, w->path)) {
         int e = errno;
         char path[1024];
         snprintf(path, sizeof path, "%s", w->path);
