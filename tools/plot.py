@@ -103,6 +103,9 @@ def tile_map(f, args):
     region_ids = text(regions)
     # the model's region ids are prefecture names; their codes come from region_code or order
     code_of = {rid: (codes[i] if codes else f"{i + 1:02d}") for i, rid in enumerate(region_ids)}
+    if not any(c in TILES for c in code_of.values()):
+        raise SystemExit("plot.py: map: expected regions with prefecture codes 01-47 "
+                         "(models/japan-prefectures.yaml), found " + ", ".join(region_ids[:5]))
     fig, axes = plt.subplots(1, len(times), figsize=(3.2 * len(times), 3.6), squeeze=False)
     for ax, t in zip(axes[0], times):
         k = int(np.clip(np.searchsorted(t_min, t, side="right") - 1, 0, len(t_min) - 1))

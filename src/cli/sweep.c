@@ -221,7 +221,19 @@ int cmd_sweep(int argc, char **argv)
         }
         if (!rc && dm_sweep_merge(output, parts, np, shard_n == 1, cmdline, &err)) rc = cli_fail(&err);
         for (size_t k = nold ? 1 : 0; !rc && k < np; k++) remove(parts[k]);  /* the point files */
-        if (!rc) rmdir(dir);
+        if (!rc) {  /* and what a killed run left half-written, then the directory */
+            DIR *d = opendir(dir);
+            for (struct dirent *e; d && (e = readdir(d));) {
+                size_t len = strlen(e->d_name);
+                if (!strncmp(e->d_name, "point-", 6) && len > 4 && !strcmp(e->d_name + len - 4, ".tmp")) {
+                    char stale[4400];
+                    snprintf(stale, sizeof stale, "%s/%s", dir, e->d_name);
+                    remove(stale);
+                }
+            }
+            if (d) closedir(d);
+            rmdir(dir);
+        }
         if (!rc && !quiet) fprintf(stderr, "domino: %zu points in %s\n", nmine, output);
         free(parts);
         free(paths);
