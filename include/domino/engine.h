@@ -26,6 +26,7 @@ typedef enum {
     DM_EV_RESTARTING,       /* input is back; restart under way (value: target) */
     DM_EV_RISING,           /* level rose (value: new level) */
     DM_EV_RESTORED,         /* level back to full service */
+    DM_EV_DISCONNECTED,     /* cut off from its layer's sources or giant component: level 0 */
     DM_EV_NKINDS
 } dm_event_kind;
 

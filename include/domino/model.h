@@ -84,7 +84,9 @@ typedef struct dm_group {
     size_t first, nproviders;
     int quorum_count;      /* quorum: at least this many providers ... */
     double quorum_fraction;/* ... or this fraction of them (used when count is 0) ... */
-    double quorum_level;   /* ... at level >= this */
+    double quorum_level;   /* ... at level >= this; or, when quorum_failed > 0, sigma = 0
+                              once this fraction of them (and at least one) is below level */
+    double quorum_failed;
     int has_buffer;
     dm_dist buffer;        /* buffer duration (seconds) */
     double refill;         /* buffer seconds regained per second while supplied */
@@ -92,6 +94,24 @@ typedef struct dm_group {
     double resupply_level; /* resupply holds while every resupply provider is >= this */
     int line, column;
 } dm_group;
+
+/* A sector's internal network (DESIGN.md, "Connectivity within a sector layer"): nodes
+ * first .. first+nnodes of the model, undirected edges in CSR form over local indices
+ * (each edge listed at both ends). With connectivity `source`, a node runs only while a
+ * path of viable nodes of the layer joins it to one of the sources; with `giant`, only
+ * while it is in the layer's largest component of viable nodes. */
+typedef enum { DM_CONNECT_NONE, DM_CONNECT_SOURCE, DM_CONNECT_GIANT } dm_connectivity;
+
+typedef struct dm_layer {
+    char *id;              /* the sector's id */
+    int sector;
+    size_t first, nnodes;
+    size_t *adj_start; int *adj; size_t nedges;
+    dm_connectivity connectivity;
+    int *sources; size_t nsources;   /* local indices, for `source` */
+    char *graph;           /* how the graph was made, for messages and provenance */
+    int line;
+} dm_layer;
 
 typedef struct dm_model {
     char *name, *description, *file;
@@ -105,6 +125,7 @@ typedef struct dm_model {
     dm_group *groups;
     int *provider_node; double *provider_share; size_t nprovider;
     int *resupply_node; size_t nresupply;
+    dm_layer *layers; size_t nlayers;
 } dm_model;
 
 typedef struct dm_hazard {
@@ -163,6 +184,9 @@ void dm_scenario_model_sha256(const dm_scenario *sc, char hex[65]);
 /* Index lookups by id; -1 when absent. O(n). */
 int dm_model_sector(const dm_model *m, const char *id);
 int dm_model_node(const dm_model *m, const char *id);
+
+/* The layer node v belongs to, or NULL. O(layers). */
+const dm_layer *dm_model_layer_of(const dm_model *m, int v);
 
 /* Embedded files: text of an embedded model or scenario by name, or NULL. */
 const char *dm_embedded(const char *name, size_t *len);

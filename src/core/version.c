@@ -7,6 +7,7 @@
 #include <jansson.h>
 #include <hdf5.h>
 #include "domino.h"
+#include "domino/graph.h"
 #include "domino_config.h"
 
 const char *dm_version(void) { return DOMINO_VERSION; }
@@ -31,6 +32,6 @@ void dm_init(void)
     /* Library errors are checked at every call and reported through dm_error; the
      * default handlers would abort (GSL) or print (igraph) instead. */
     gsl_set_error_handler_off();
-    igraph_set_error_handler(igraph_error_handler_ignore);
+    igraph_set_error_handler(dm_igraph_error_handler);
     igraph_set_warning_handler(igraph_warning_handler_ignore);
 }

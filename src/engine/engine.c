@@ -44,6 +44,7 @@ void dm_engine_free(dm_engine *e)
         e->res.node_level, e->node_cell, e->cell_capacity, e->cell_unserved,
     };
     for (size_t i = 0; i < sizeof arrays / sizeof arrays[0]; i++) free(arrays[i]);
+    dm_conn_free(e);
     cal_free(&e->cal);
     if (e->rng) gsl_rng_free(e->rng);
     free(e);
@@ -135,8 +136,12 @@ int dm_engine_new(const dm_scenario *sc, dm_engine **out, dm_error *err)
     for (size_t k = 0; k < E; k++) e->edge_to[k] = m->groups[e->edge_group[k]].dependent;
     for (size_t g = 0; g < G; g++) {
         const dm_group *gr = &m->groups[g];
-        /* quorum: at least quorum_count providers, or the fraction of them (rounded up) */
-        double need = gr->quorum_count > 0 ? gr->quorum_count : ceil(gr->quorum_fraction * (double)gr->nproviders - 1e-9);
+        /* quorum: at least quorum_count providers, or the fraction of them (rounded up);
+         * `failed F` (Watts 2002: down once a fraction F of the k providers, and at least
+         * one, is down) is the same rule with k - max(1, ceil(F k)) + 1 providers up */
+        double k = (double)gr->nproviders;
+        double need = gr->quorum_count > 0 ? gr->quorum_count : ceil(gr->quorum_fraction * k - 1e-9);
+        if (gr->quorum_failed > 0) need = k - fmax(1.0, ceil(gr->quorum_failed * k - 1e-9)) + 1;
         e->group[g] = (group_rule){gr->strength, need, gr->quorum_level, gr->refill, gr->resupply_level,
                                    gr->dependent, (int)gr->nproviders, (int)gr->nresupply,
                                    (unsigned char)gr->mode, (unsigned char)gr->has_buffer};
@@ -207,6 +212,10 @@ int dm_engine_new(const dm_scenario *sc, dm_engine **out, dm_error *err)
     }
     free(fill);
     free(tmp_key);
+    if (dm_conn_compile(e)) {
+        dm_engine_free(e);
+        return dm_error_set(err, DM_ESOFTWARE, NULL, 0, 0, "out of memory compiling the layers");
+    }
     e->res.horizon = to_ticks((double)sc->horizon_s, tick);
     e->res.tick_s = tick;
     *out = e;
@@ -279,6 +288,8 @@ static void mark(dm_engine *e, int v)
         e->frontier_next[e->nnext++] = v;
     }
 }
+
+void dm_engine_mark(dm_engine *e, int v) { mark(e, v); }
 
 /* Damage of v: the largest severity among the hazards active on it. */
 static void update_damage(dm_engine *e, int v)
@@ -373,6 +384,10 @@ static void apply(dm_engine *e, int v, int64_t t)
     int cause = e->next_cause[v], group = e->next_group[v], root = e->next_root[v];
     log_group_flags(e, t, v);
     if (e->next_restarting[v]) log_event(e, t, v, DM_EV_RESTARTING, cause, group, root, e->next_level[v]);
+    if (e->layer_of && e->layer_of[v] >= 0 && e->next_viable[v] != e->viable[v]) {
+        e->viable[v] = e->next_viable[v];
+        dm_conn_viability_changed(e, v);
+    }
     int64_t wake = e->next_wake[v];
     if (wake != INT64_MAX && wake != e->pending_wake[v]) {
         e->pending_wake[v] = wake;
@@ -384,7 +399,8 @@ static void apply(dm_engine *e, int v, int64_t t)
      * little every tick, only the crossings between full, partial and no service. */
     int relax = node->dynamics == DM_DYN_RELAX, from = status(old), to = status(now);
     if (now < old && (!relax || from != to)) {
-        dm_event_kind kind = to == 0 ? (e->next_collapsed[v] ? DM_EV_COLLAPSED : DM_EV_DOWN) : DM_EV_DEGRADED;
+        dm_event_kind kind = to != 0 ? DM_EV_DEGRADED : e->next_collapsed[v] == 2 ? DM_EV_DISCONNECTED
+                           : e->next_collapsed[v] ? DM_EV_COLLAPSED : DM_EV_DOWN;
         log_event(e, t, v, kind, cause, group, root, now);
     } else if (now > old && to == 2) {
         log_event(e, t, v, DM_EV_RESTORED, cause, group, root, now);
@@ -413,7 +429,11 @@ static void apply(dm_engine *e, int v, int64_t t)
  * of threads. */
 static void settle(dm_engine *e, int64_t t)
 {
-    for (int round = 0; e->nnext > 0; round++) {
+    for (int round = 0;; round++) {
+        /* When the node rules have settled, the layers whose viability changed decide who
+         * is still connected (connectivity.c); whoever lost or regained a connection is
+         * evaluated in the next round. */
+        if (e->nnext == 0 && (!e->nlayer_runs || dm_conn_pass(e, t) <= 0 || e->nnext == 0)) break;
         if (round == DM_MAX_ROUNDS) {
             char text[200];
             snprintf(text, sizeof text, "zero-lag changes did not settle within %d rounds at tick %lld "
@@ -652,6 +672,11 @@ static void reset(dm_engine *e, uint64_t r)
         e->restart[v] = to_ticks(draw(e->rng, &e->m->nodes[v].restart), sc->tick_s);
         e->ramp[v] = to_ticks(draw(e->rng, &e->m->nodes[v].ramp), sc->tick_s);
     }
+    /* Layer nodes that no path joins to a source (or to the giant component) go down at
+     * T+0, as the first events of the run. */
+    dm_conn_reset(e);
+    for (size_t v = 0; e->nlayer_runs && v < e->n; v++)
+        if (!e->connected[v]) schedule(e, (cal_event){.tick = 0, .kind = CAL_WAKE, .index = (int)v});
 }
 
 int dm_engine_run(dm_engine *e, uint64_t r, dm_error *err)

@@ -42,6 +42,17 @@ typedef struct node_rule {
     unsigned char rule, dynamics;
 } node_rule;
 
+/* A layer with a connectivity rule, as the engine runs it (connectivity.c). */
+typedef struct layer_run {
+    const dm_layer *L;
+    unsigned char *is_source;        /* per local node */
+    int *pending; size_t npending;   /* nodes whose viability changed since the last pass */
+    int added;                       /* one of them became viable: a pass from scratch */
+    size_t giant, outside_max;       /* giant: its size, and the largest other component */
+    size_t giant0, outside_max0;     /* the same before T+0 */
+    int root;                        /* the hazard at the root of the last pass's losses */
+} layer_run;
+
 struct dm_engine {
     const dm_scenario *sc;
     const dm_model *m;
@@ -97,6 +108,12 @@ struct dm_engine {
     size_t next_sample; int changed_since_sample; unsigned store;
     int *node_cell; double *cell_capacity, *cell_unserved;
 
+    /* layer connectivity (connectivity.c); NULL arrays when no layer has a rule */
+    layer_run *layer_run; size_t nlayer_runs;
+    int *layer_of;                   /* per node: index into layer_run, or -1 */
+    unsigned char *viable, *next_viable, *connected, *connected0, *conn_pending_flag;
+    int *conn_label, *conn_queue, *conn_lost;
+
     calendar cal;
     gsl_rng *rng;
     dm_engine_result res;
@@ -106,5 +123,17 @@ struct dm_engine {
 /* node_rule.c: the rule that sets a node's level (DESIGN.md "What a node computes").
  * Reads providers' delivered levels and writes only node v's own state and scratch. */
 void dm_node_evaluate(dm_engine *e, int v, int64_t t);
+
+/* engine.c: puts node v on the frontier of the current tick. */
+void dm_engine_mark(dm_engine *e, int v);
+
+/* connectivity.c: compile (after the engine's arrays; -1 when out of memory), reset per
+ * replicate, note a node whose viability changed (apply), and the pass after the node
+ * rules settle: returns 1 if a layer was recomputed, -1 when out of memory. */
+int dm_conn_compile(dm_engine *e);
+void dm_conn_reset(dm_engine *e);
+void dm_conn_free(dm_engine *e);
+void dm_conn_viability_changed(dm_engine *e, int v);
+int dm_conn_pass(dm_engine *e, int64_t t);
 
 #endif

@@ -122,6 +122,18 @@ void dm_node_evaluate(dm_engine *e, int v, int64_t t)
     e->next_cause[v] = damage_binds || cause_edge < 0 ? -1 : e->edge_from[cause_edge];
     e->next_group[v] = damage_binds ? -1 : cause_group;
     e->next_root[v] = damage_binds ? e->damage_hazard[v] : cause_edge >= 0 ? e->seen_root[cause_edge] : -1;
+    /* A layer node is viable when it could run on its own damage and inputs; it runs only
+     * while connected through viable nodes (connectivity.c decides, between rounds). */
+    if (e->layer_of && e->layer_of[v] >= 0) {
+        e->next_viable[v] = target > DM_LEVEL_EPS;
+        if (!e->connected[v] && target > DM_LEVEL_EPS) {
+            target = 0;
+            collapsed = 2;  /* disconnected */
+            e->next_cause[v] = -1;
+            e->next_group[v] = -1;
+            e->next_root[v] = e->layer_run[e->layer_of[v]].root;
+        }
+    }
     e->next_collapsed[v] = collapsed;
     e->next_restarting[v] = 0;
 

@@ -103,7 +103,7 @@ static int phase_of(dm_event_kind kind, int cause_node)
 {
     switch (kind) {
     case DM_EV_HAZARD_START: return PHASE_IMPACT;
-    case DM_EV_DEGRADED: case DM_EV_DOWN: case DM_EV_COLLAPSED:
+    case DM_EV_DEGRADED: case DM_EV_DOWN: case DM_EV_COLLAPSED: case DM_EV_DISCONNECTED:
         return cause_node < 0 ? PHASE_IMPACT : PHASE_CASCADE;
     case DM_EV_BUFFER_ENGAGED: case DM_EV_BUFFER_HELD: case DM_EV_BUFFER_DRAINING: case DM_EV_BUFFER_EXHAUSTED:
         return PHASE_CASCADE;
@@ -156,6 +156,10 @@ static void describe_event(const dm_scenario *sc, const dm_event *ev, const int6
     case DM_EV_COLLAPSED:
         snprintf(out->what, sizeof out->what, ja ? "機能崩壊（入力が崩壊閾値未満）" : "collapsed (input below its collapse threshold)");
         break;
+    case DM_EV_DISCONNECTED:
+        snprintf(out->what, sizeof out->what, ja ? "ネットワークから孤立（供給源・最大連結成分への経路なし）"
+                                                 : "cut off from its network (no path to a source or the giant component)");
+        break;
     case DM_EV_RESTARTING:
         snprintf(out->what, sizeof out->what, ja ? "入力回復、再起動中" : "inputs back, restarting");
         break;
@@ -171,7 +175,8 @@ static void describe_event(const dm_scenario *sc, const dm_event *ev, const int6
     out->cause[0] = 0;
     /* Losses say what caused them; recoveries and resupply speak for themselves. */
     int causal = ev->kind == DM_EV_BUFFER_ENGAGED || ev->kind == DM_EV_BUFFER_EXHAUSTED ||
-                 ev->kind == DM_EV_DEGRADED || ev->kind == DM_EV_DOWN || ev->kind == DM_EV_COLLAPSED;
+                 ev->kind == DM_EV_DEGRADED || ev->kind == DM_EV_DOWN || ev->kind == DM_EV_COLLAPSED ||
+                 ev->kind == DM_EV_DISCONNECTED;
     if (causal && ev->cause_node >= 0) {
         char t[24];
         dm_format_time(since[ev->cause_node] >= 0 ? since[ev->cause_node] : ev->tick, sc->tick_s, t);
@@ -265,7 +270,7 @@ static size_t build_lines(const dm_scenario *sc, const dm_engine_result *r, dm_l
         l->phase = phase_of(ev->kind, ev->cause_node);
         int kind = ev->kind;
         if (kind == DM_EV_HAZARD_START) hit[l->sector] = 1;
-        if (kind == DM_EV_DEGRADED || kind == DM_EV_DOWN || kind == DM_EV_COLLAPSED) {
+        if (kind == DM_EV_DEGRADED || kind == DM_EV_DOWN || kind == DM_EV_COLLAPSED || kind == DM_EV_DISCONNECTED) {
             if (level[ev->node] >= 1 - 1e-12) {
                 since[ev->node] = ev->tick;
                 losses[ev->node] = (loss){ev->tick, ev->cause_node, ev->hazard};

@@ -11,5 +11,14 @@ char *dm_read_file(const char *path, size_t *len, dm_error *err);
 /* The directory part of path, with a trailing slash ("" for none), into buf. */
 void dm_dir_of(const char *path, char *buf, size_t size);
 int dm_model_from_yaml(yread *r, yaml_node_t *root, dm_model **out);
+/* A requirement group's mode, strength, lag and quorum from mapping it, and its providers
+ * when cap_p is not NULL (model.c). */
+int dm_read_group_settings(yread *r, yaml_node_t *it, dm_model *m, dm_group *g, size_t *cap_p);
+/* layers.c: which sectors have layers (before nodes are read), the layers' graphs and
+ * nodes (after), and the groups of their neighbours and couplings (after dependencies). */
+int dm_layer_sectors(yread *r, yaml_node_t *seq, dm_model *m, unsigned char *is_layer);
+int dm_read_layers(yread *r, yaml_node_t *seq, dm_model *m, const dm_node *defaults, const double *capacity);
+int dm_read_layer_groups(yread *r, yaml_node_t *layers, yaml_node_t *couplings, dm_model *m);
+int dm_layer_node(const dm_model *m, const char *id);
 
 #endif

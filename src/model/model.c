@@ -20,6 +20,8 @@ int dm_model_sector(const dm_model *m, const char *id)
 
 int dm_model_node(const dm_model *m, const char *id)
 {
+    int v = dm_layer_node(m, id);
+    if (v >= 0) return v;
     for (size_t i = 0; i < m->nnodes; i++)
         if (strcmp(m->nodes[i].id, id) == 0) return (int)i;
     return -1;
@@ -46,13 +48,20 @@ void dm_model_free(dm_model *m)
     }
     for (size_t i = 0; i < m->nnodes; i++) {
         dm_node *v = &m->nodes[i];
-        free(v->id); free(v->name_ja); free(v->name_en);
+        if (v->name_ja != v->id) free(v->name_ja);
+        if (v->name_en != v->id) free(v->name_en);
+        free(v->id);
         for (size_t t = 0; t < v->ntags; t++) free(v->tags[t]);
         free(v->tags);
         dm_dist_free(&v->restart);
         dm_dist_free(&v->ramp);
     }
     for (size_t i = 0; i < m->ngroups; i++) dm_dist_free(&m->groups[i].buffer);
+    for (size_t i = 0; i < m->nlayers; i++) {
+        dm_layer *L = &m->layers[i];
+        free(L->id); free(L->adj_start); free(L->adj); free(L->sources); free(L->graph);
+    }
+    free(m->layers);
     free(m->sectors); free(m->regions); free(m->nodes); free(m->groups);
     free(m->provider_node); free(m->provider_share); free(m->resupply_node);
     free(m->name); free(m->description); free(m->file); free(m->text); free(m->output_unit);
@@ -241,17 +250,17 @@ static void free_defaults(dm_node *defaults, size_t n)
 }
 
 static int read_nodes(yread *r, yaml_node_t *seq, dm_model *m, const dm_node *defaults,
-                      const double *capacity)
+                      const double *capacity, const unsigned char *is_layer)
 {
     static const char *const keys[] = {"id", "name_ja", "name_en", "sector", "region", "capacity",
                                        "tags", "rule", "collapse", "dynamics", NULL};
-    if (!seq) {  /* one node per sector, named after it */
+    if (!seq) {  /* one node per sector, named after it; a layer brings its own nodes */
         m->nodes = calloc(m->nsectors, sizeof *m->nodes);
         if (!m->nodes) return NOMEM(r);
         for (size_t i = 0; i < m->nsectors; i++) {
-            dm_node *v = &m->nodes[i];
+            if (is_layer[i]) continue;
+            dm_node *v = &m->nodes[m->nnodes++];
             *v = defaults[i];
-            m->nnodes = i + 1;
             if (dm_dist_own(&v->restart) || dm_dist_own(&v->ramp)) return NOMEM(r);
             v->id = dup_or(m->sectors[i].id);
             v->name_ja = dup_or(m->sectors[i].name_ja);
@@ -280,6 +289,8 @@ static int read_nodes(yread *r, yaml_node_t *seq, dm_model *m, const dm_node *de
         if (yr_need(r, it, "sector", "node", &x)) return DM_EDATA;
         if ((v->sector = dm_model_sector(m, yr_text(x))) < 0)
             return yr_expected(r, x, "node sector", "the id of a sector defined in 'sectors'");
+        if (is_layer[v->sector])
+            return yr_fail(r, x, "node: sector '%s' has a layer, which makes its nodes", yr_text(x));
         char *keep_id = v->id;
         int sector = v->sector, line = v->line;
         *v = defaults[sector];
@@ -403,6 +414,52 @@ static int read_providers(yread *r, yaml_node_t *n, dm_model *m, dm_group *g, si
     return 0;
 }
 
+/* The settings of a requirement group a dependency (or a layer's couplings and
+ * neighbours, layers.c) gives: mode, providers (when the mapping has them), strength,
+ * lag and quorum. */
+int dm_read_group_settings(yread *r, yaml_node_t *it, dm_model *m, dm_group *g, size_t *cap_p)
+{
+    yaml_node_t *x;
+    g->mode = DM_MODE_SHARE;
+    if ((x = yr_get(r, it, "mode"))) {
+        const char *s = yr_text(x);
+        if (strcmp(s, "share") == 0) g->mode = DM_MODE_SHARE;
+        else if (strcmp(s, "any") == 0) g->mode = DM_MODE_ANY;
+        else if (strcmp(s, "quorum") == 0) g->mode = DM_MODE_QUORUM;
+        else return yr_expected(r, x, "dependency mode", "share, any or quorum");
+    }
+    if (cap_p && (yr_need(r, it, "providers", "dependency", &x) || read_providers(r, x, m, g, cap_p)))
+        return DM_EDATA;
+    g->strength = 1.0;
+    if ((x = yr_get(r, it, "strength")) && yr_num(r, x, "strength", 0, 1, &g->strength)) return DM_EDATA;
+    if ((x = yr_get(r, it, "lag")) && yr_duration(r, x, "lag", &g->lag_s)) return DM_EDATA;
+    if ((x = yr_get(r, it, "quorum"))) {
+        /* count K or fraction F of the providers up, or (failed F) down once a fraction F
+         * of them is down: Watts's (2002) rule, "fails when a fraction phi of its
+         * neighbours has failed" */
+        static const char *const qk[] = {"count", "fraction", "failed", "level", NULL};
+        yaml_node_t *y;
+        if (g->mode != DM_MODE_QUORUM) return yr_fail(r, x, "quorum: only for mode quorum");
+        if (yr_mapping(r, x, "quorum", qk)) return DM_EDATA;
+        uint64_t c = 0;
+        if ((y = yr_get(r, x, "count")) && yr_u64(r, y, "quorum count", cap_p ? g->nproviders : 1000000000ULL, &c))
+            return DM_EDATA;
+        g->quorum_count = (int)c;
+        if ((y = yr_get(r, x, "fraction")) && yr_num(r, y, "quorum fraction", 0, 1, &g->quorum_fraction))
+            return DM_EDATA;
+        if ((y = yr_get(r, x, "failed")) && yr_num(r, y, "quorum failed fraction", 1e-12, 1, &g->quorum_failed))
+            return DM_EDATA;
+        if (!!yr_get(r, x, "count") + !!yr_get(r, x, "fraction") + !!yr_get(r, x, "failed") != 1)
+            return yr_fail(r, x, "quorum: give exactly one of 'count', 'fraction' and 'failed'");
+        g->quorum_level = 1.0;
+        if ((y = yr_get(r, x, "level")) && yr_num(r, y, "quorum level", 0, 1, &g->quorum_level))
+            return DM_EDATA;
+    } else if (g->mode == DM_MODE_QUORUM) {
+        return yr_fail(r, it, "dependency: mode quorum needs 'quorum: {count: K | fraction: F | failed: F, level: L}'");
+    }
+    return 0;
+}
+
 static int read_dependencies(yread *r, yaml_node_t *seq, dm_model *m)
 {
     static const char *const keys[] = {"dependent", "providers", "mode", "strength", "lag",
@@ -421,37 +478,7 @@ static int read_dependencies(yread *r, yaml_node_t *seq, dm_model *m)
         g->column = (int)it->start_mark.column + 1;
         if (yr_need(r, it, "dependent", "dependency", &x) || node_ref(r, m, x, "dependent", &g->dependent))
             return DM_EDATA;
-        g->mode = DM_MODE_SHARE;
-        if ((x = yr_get(r, it, "mode"))) {
-            const char *s = yr_text(x);
-            if (strcmp(s, "share") == 0) g->mode = DM_MODE_SHARE;
-            else if (strcmp(s, "any") == 0) g->mode = DM_MODE_ANY;
-            else if (strcmp(s, "quorum") == 0) g->mode = DM_MODE_QUORUM;
-            else return yr_expected(r, x, "dependency mode", "share, any or quorum");
-        }
-        if (yr_need(r, it, "providers", "dependency", &x) || read_providers(r, x, m, g, &cap_p))
-            return DM_EDATA;
-        g->strength = 1.0;
-        if ((x = yr_get(r, it, "strength")) && yr_num(r, x, "strength", 0, 1, &g->strength)) return DM_EDATA;
-        if ((x = yr_get(r, it, "lag")) && yr_duration(r, x, "lag", &g->lag_s)) return DM_EDATA;
-        if ((x = yr_get(r, it, "quorum"))) {
-            static const char *const qk[] = {"count", "fraction", "level", NULL};
-            yaml_node_t *y;
-            if (g->mode != DM_MODE_QUORUM) return yr_fail(r, x, "quorum: only for mode quorum");
-            if (yr_mapping(r, x, "quorum", qk)) return DM_EDATA;
-            uint64_t c = 0;
-            if ((y = yr_get(r, x, "count")) && yr_u64(r, y, "quorum count", g->nproviders, &c)) return DM_EDATA;
-            g->quorum_count = (int)c;
-            if ((y = yr_get(r, x, "fraction")) && yr_num(r, y, "quorum fraction", 0, 1, &g->quorum_fraction))
-                return DM_EDATA;
-            if (!!yr_get(r, x, "count") == !!yr_get(r, x, "fraction"))
-                return yr_fail(r, x, "quorum: give exactly one of 'count' and 'fraction'");
-            g->quorum_level = 1.0;
-            if ((y = yr_get(r, x, "level")) && yr_num(r, y, "quorum level", 0, 1, &g->quorum_level))
-                return DM_EDATA;
-        } else if (g->mode == DM_MODE_QUORUM) {
-            return yr_fail(r, it, "dependency: mode quorum needs 'quorum: {count: K | fraction: F, level: L}'");
-        }
+        if (dm_read_group_settings(r, it, m, g, &cap_p)) return DM_EDATA;
         if ((x = yr_get(r, it, "buffer")) && read_buffer(r, x, m, g, &cap_r)) return DM_EDATA;
     }
     return 0;
@@ -486,6 +513,12 @@ static int check_zero_lag_cycles(yread *r, dm_model *m)
         rc = dm_error_set(r->err, DM_ESOFTWARE, r->file, 0, 0, "igraph: strongly connected components failed");
         goto done;
     }
+    /* the first relax node of each component, or -1 */
+    int *relax = malloc(((size_t)ncomp + 1) * sizeof *relax);
+    if (!relax) { rc = NOMEM(r); goto done; }
+    for (igraph_integer_t c = 0; c < ncomp; c++) relax[c] = -1;
+    for (size_t w = m->nnodes; w-- > 0;)
+        if (m->nodes[w].dynamics == DM_DYN_RELAX) relax[VECTOR(membership)[w]] = (int)w;
     for (size_t g = 0; g < m->ngroups && !rc; g++) {
         const dm_group *gr = &m->groups[g];
         if (gr->lag_s != 0) continue;
@@ -493,19 +526,16 @@ static int check_zero_lag_cycles(yread *r, dm_model *m)
             int u = m->provider_node[gr->first + p], v = gr->dependent;
             igraph_integer_t cu = VECTOR(membership)[u], cv = VECTOR(membership)[v];
             int on_cycle = (u == v) || (cu == cv && VECTOR(csize)[cu] > 1);
-            if (!on_cycle) continue;
-            for (size_t w = 0; w < m->nnodes; w++) {
-                if (VECTOR(membership)[w] == cv && m->nodes[w].dynamics == DM_DYN_RELAX) {
-                    rc = dm_error_set(r->err, DM_EDATA, r->file, gr->line, gr->column,
-                        "dependency of '%s' on '%s': expected a lag of at least one tick, found a "
-                        "cycle of zero-lag dependencies through '%s', which has relax dynamics "
-                        "and cannot settle within a tick",
-                        m->nodes[v].id, m->nodes[u].id, m->nodes[w].id);
-                    break;
-                }
-            }
+            int w = relax[cv];
+            if (on_cycle && w >= 0)
+                rc = dm_error_set(r->err, DM_EDATA, r->file, gr->line, gr->column,
+                    "dependency of '%s' on '%s': expected a lag of at least one tick, found a "
+                    "cycle of zero-lag dependencies through '%s', which has relax dynamics "
+                    "and cannot settle within a tick",
+                    m->nodes[v].id, m->nodes[u].id, m->nodes[w].id);
         }
     }
+    free(relax);
 done:
     igraph_vector_int_destroy(&membership);
     igraph_vector_int_destroy(&csize);
@@ -517,8 +547,9 @@ done:
 int dm_model_from_yaml(yread *r, yaml_node_t *root, dm_model **out)
 {
     static const char *const keys[] = {"name", "description", "output_unit", "sectors", "regions", "nodes",
-                                       "dependencies", NULL};
+                                       "dependencies", "layers", "couplings", NULL};
     dm_node *defaults = NULL;
+    unsigned char *is_layer = NULL;
     double *capacity = NULL;
     yaml_node_t *x;
     *out = NULL;
@@ -534,16 +565,22 @@ int dm_model_from_yaml(yread *r, yaml_node_t *root, dm_model **out)
     if ((x = yr_get(r, root, "output_unit")) ? yr_str(r, x, "output_unit", &m->output_unit)
                                              : !(m->output_unit = strdup("")))
         goto fail;
+    yaml_node_t *layers = yr_get(r, root, "layers");
     if (yr_need(r, root, "sectors", "model", &x) || read_sectors(r, x, m, &defaults, &capacity) ||
-        read_regions(r, yr_get(r, root, "regions"), m) ||
-        read_nodes(r, yr_get(r, root, "nodes"), m, defaults, capacity) ||
-        read_dependencies(r, yr_get(r, root, "dependencies"), m) || check_zero_lag_cycles(r, m))
+        !(is_layer = calloc(m->nsectors, 1)) || read_regions(r, yr_get(r, root, "regions"), m) ||
+        dm_layer_sectors(r, layers, m, is_layer) ||
+        read_nodes(r, yr_get(r, root, "nodes"), m, defaults, capacity, is_layer) ||
+        dm_read_layers(r, layers, m, defaults, capacity) ||
+        read_dependencies(r, yr_get(r, root, "dependencies"), m) ||
+        dm_read_layer_groups(r, layers, yr_get(r, root, "couplings"), m) || check_zero_lag_cycles(r, m))
         goto fail;
+    free(is_layer);
     free_defaults(defaults, m->nsectors);
     free(capacity);
     *out = m;
     return 0;
 fail:
+    free(is_layer);
     free_defaults(defaults, m->nsectors);
     free(capacity);
     dm_model_free(m);

@@ -1,0 +1,337 @@
+/* Connectivity within a sector layer (DESIGN.md): a node of a layer with rule `source`
+ * runs only while a path of viable nodes joins it to a source of the layer; with rule
+ * `giant`, only while it is in the layer's largest component of viable nodes. A node is
+ * viable when its own damage and inputs let it run (its target without connectivity is
+ * above 0; node_rule.c), so restart and ramp delay the service a node delivers, not the
+ * paths it offers. With `giant` and mutual couplings this is the mutual percolation of
+ * Buldyrev et al. (Nature 464, 1025, 2010).
+ *
+ * After the node rules of a tick have settled, each layer whose viability changed gets a
+ * pass (settle() in engine.c), serial, on the CSR arrays of the model:
+ *   - from scratch (breadth-first search over the viable nodes) when nodes became
+ *     viable, or when many were lost at once;
+ *   - otherwise incrementally: searches start from the connected neighbours of each
+ *     lost node and advance in lockstep, one node each per round, merging when they
+ *     meet. A search that runs out of nodes has found a piece that broke off; the
+ *     search that is left (giant), or any that reaches a source, keeps its nodes.
+ *     The work is proportional to the pieces that break off, not to the layer, which
+ *     is what late rounds of a cascade need (a few nodes lost per round).
+ * Nodes whose connection changed are marked for evaluation. Everything runs in node
+ * order, so the result does not depend on threads. */
+#include <stdlib.h>
+#include <string.h>
+#include "engine_internal.h"
+
+/* A lost node triggers a search from scratch rather than incremental searches once the
+ * lost nodes exceed this share of the connected ones: many small searches then cost
+ * more than one sweep of the layer. */
+#define FULL_PASS_SHARE 16
+
+typedef struct search {
+    int *queue; size_t head, len, cap;
+    int parent;          /* union-find: searches that met are one */
+    size_t size;         /* nodes labelled by the merged search */
+    int done, anchored;  /* ran out of nodes; reached a source (rule source) */
+} search;
+
+static int find(search *s, int i)
+{
+    while (s[i].parent != i) i = s[i].parent = s[s[i].parent].parent;
+    return i;
+}
+
+static int push(search *s, int v)
+{
+    if (s->len == s->cap) {
+        size_t cap = s->cap ? 2 * s->cap : 16;
+        int *q = realloc(s->queue, cap * sizeof *q);
+        if (!q) return -1;
+        s->queue = q;
+        s->cap = cap;
+    }
+    s->queue[s->len++] = v;
+    return 0;
+}
+
+static int live(const dm_engine *e, int v) { return e->viable[v] && e->connected[v]; }
+
+/* Sets node v's connection, marking it for evaluation when that can change its level. */
+static void set_connected(dm_engine *e, int v, unsigned char c)
+{
+    if (e->connected[v] == c) return;
+    e->connected[v] = c;
+    if (e->viable[v]) dm_engine_mark(e, v);
+}
+
+/* From scratch: breadth-first search over the viable nodes of the layer. Ties between
+ * components of equal size go to the one with the lowest node index. */
+static int full_pass(dm_engine *e, layer_run *lr, int initial)
+{
+    const dm_layer *L = lr->L;
+    size_t n = L->nnodes, first = L->first, best_size = 0, second = 0;
+    int *label = e->conn_label, best = -1, ncomp = 0;
+    int *queue = e->conn_queue;
+    for (size_t i = 0; i < n; i++) label[i] = -1;
+    /* seeds: each unlabelled viable node (giant), or every viable source at once */
+    size_t nseeds = L->connectivity == DM_CONNECT_SOURCE ? 1 : n;
+    for (size_t s = 0; s < nseeds; s++) {
+        size_t head = 0, tail = 0;
+        if (L->connectivity == DM_CONNECT_SOURCE) {
+            for (size_t k = 0; k < L->nsources; k++) {
+                int v = L->sources[k];
+                if (e->viable[first + (size_t)v] && label[v] < 0) { label[v] = 0; queue[tail++] = v; }
+            }
+        } else if (e->viable[first + s] && label[s] < 0) {
+            label[s] = ncomp;
+            queue[tail++] = (int)s;
+        }
+        if (tail == 0) continue;
+        int c = label[queue[0]];
+        while (head < tail) {
+            int u = queue[head++];
+            for (size_t k = L->adj_start[u]; k < L->adj_start[u + 1]; k++) {
+                int w = L->adj[k];
+                if (label[w] < 0 && e->viable[first + (size_t)w]) { label[w] = c; queue[tail++] = w; }
+            }
+        }
+        if (tail > best_size) { second = best_size > second ? best_size : second; best_size = tail; best = c; }
+        else if (tail > second) second = tail;
+        ncomp++;
+    }
+    lr->giant = best_size;
+    lr->outside_max = second;
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = best >= 0 && label[i] == best;
+        if (initial) e->connected[first + i] = c;
+        else set_connected(e, (int)(first + i), c);
+    }
+    return 0;
+}
+
+/* Incremental pass after losses only (see the top of the file). Returns 1 when the
+ * searches cannot decide (the giant shattered) and a full pass is needed. */
+static int incremental_pass(dm_engine *e, layer_run *lr, size_t nlost)
+{
+    const dm_layer *L = lr->L;
+    size_t first = L->first;
+    int giant = L->connectivity == DM_CONNECT_GIANT;
+    int *label = e->conn_label;  /* -1 outside a pass; search index while labelled */
+    search *s = NULL;
+    size_t ns = 0, cap = 0;
+    int rc = 0;
+    /* one search from each live neighbour of a lost node */
+    for (size_t i = 0; i < nlost && !rc; i++) {
+        int u = e->conn_lost[i] - (int)first;
+        for (size_t k = L->adj_start[u]; k < L->adj_start[u + 1]; k++) {
+            int w = L->adj[k];
+            if (!live(e, (int)first + w) || label[w] >= 0) continue;
+            if (ns == cap) {
+                cap = cap ? 2 * cap : 64;
+                search *p = realloc(s, cap * sizeof *p);
+                if (!p) { rc = -1; break; }
+                s = p;
+            }
+            s[ns] = (search){.parent = (int)ns, .size = 1};
+            if (push(&s[ns], w)) { rc = -1; ns++; break; }
+            label[w] = (int)ns++;
+        }
+    }
+    /* act: the searches still running, in creation order; each round every one of them
+     * takes one node from its queue, so a round costs what it explores */
+    int *act = malloc((ns ? ns : 1) * sizeof *act);
+    size_t nact = 0, finished_max = 0;
+    if (!act) rc = -1;
+    for (size_t i = 0; !rc && i < ns; i++) {
+        s[i].anchored = !giant && lr->is_source[s[i].queue[0]];
+        if (!s[i].anchored) act[nact++] = (int)i;
+    }
+    while (!rc) {
+        if (giant && nact == 1 && s[act[0]].size > finished_max && s[act[0]].size > lr->outside_max) break;
+        if (nact == 0) {
+            if (giant) rc = 1;  /* no piece is known to be the largest: decide from scratch */
+            break;
+        }
+        size_t kept = 0;
+        for (size_t j = 0; j < nact && !rc; j++) {
+            int i = act[j];
+            search *a = &s[i];
+            if (find(s, i) != i || a->anchored) continue;  /* merged into another, or anchored */
+            if (a->head == a->len) {
+                a->done = 1;
+                if (a->size > finished_max) finished_max = a->size;
+                continue;
+            }
+            int x = a->queue[a->head++];
+            for (size_t k = L->adj_start[x]; k < L->adj_start[x + 1] && !rc; k++) {
+                int y = L->adj[k];
+                if (!live(e, (int)first + y)) continue;
+                if (label[y] < 0) {
+                    label[y] = i;
+                    a->size++;
+                    a->anchored |= !giant && lr->is_source[y];
+                    rc = push(a, y);
+                    continue;
+                }
+                int b = find(s, label[y]);
+                if (b == i) continue;
+                /* met search b: one piece. b's unexplored nodes join a's queue. */
+                for (size_t q = s[b].head; q < s[b].len && !rc; q++) rc = push(a, s[b].queue[q]);
+                s[b].head = s[b].len;
+                s[b].parent = i;
+                a->size += s[b].size;
+                a->anchored |= s[b].anchored;
+            }
+            if (!a->anchored) act[kept++] = i;
+        }
+        /* searches merged away this round may still be listed: drop them */
+        nact = 0;
+        for (size_t j = 0; j < kept; j++)
+            if (find(s, act[j]) == act[j] && !s[act[j]].done && !s[act[j]].anchored) act[nact++] = act[j];
+    }
+    free(act);
+    /* Cut the pieces that broke off: finished searches (giant: all but the one left;
+     * source: those that reached no source). */
+    if (!rc) {
+        size_t cut = 0;
+        for (size_t i = 0; i < ns; i++) {
+            int root = find(s, (int)i);
+            if (!s[root].done || s[root].anchored) continue;
+            for (size_t q = 0; q < s[i].len; q++) {
+                int v = s[i].queue[q];
+                if (find(s, label[v]) == root && e->connected[first + (size_t)v]) {
+                    set_connected(e, (int)first + v, 0);
+                    cut++;
+                }
+            }
+        }
+        if (giant) {
+            lr->giant -= cut;
+            if (finished_max > lr->outside_max) lr->outside_max = finished_max;
+        }
+    }
+    for (size_t i = 0; i < ns; i++) {
+        for (size_t q = 0; q < s[i].len; q++) label[s[i].queue[q]] = -1;
+        free(s[i].queue);
+    }
+    free(s);
+    return rc;
+}
+
+void dm_conn_viability_changed(dm_engine *e, int v)
+{
+    layer_run *lr = &e->layer_run[e->layer_of[v]];
+    if (e->viable[v]) lr->added = 1;
+    if (!e->conn_pending_flag[v]) {
+        e->conn_pending_flag[v] = 1;
+        lr->pending[lr->npending++] = v;
+    }
+}
+
+int dm_conn_pass(dm_engine *e, int64_t t)
+{
+    (void)t;
+    int any = 0;
+    for (size_t i = 0; i < e->nlayer_runs; i++) {
+        layer_run *lr = &e->layer_run[i];
+        if (lr->npending == 0) continue;
+        any = 1;
+        /* the hazard at the root of the first loss of this pass, for the events it causes */
+        lr->root = e->next_root[lr->pending[0]];
+        size_t nlost = 0, lost_connected = 0;
+        for (size_t k = 0; k < lr->npending; k++) {
+            int v = lr->pending[k];
+            e->conn_pending_flag[v] = 0;
+            if (!e->viable[v] && e->connected[v]) {
+                e->conn_lost[nlost++] = v;
+                lost_connected++;
+            }
+        }
+        lr->npending = 0;
+        int full = lr->added || (lr->L->connectivity == DM_CONNECT_GIANT && lost_connected * FULL_PASS_SHARE > lr->giant);
+        if (!full) {
+            /* a lost node leaves the connected set without a search: it is down anyway */
+            for (size_t k = 0; k < nlost; k++) e->connected[e->conn_lost[k]] = 0;
+            if (lr->L->connectivity == DM_CONNECT_GIANT) lr->giant -= nlost;
+            int rc = nlost ? incremental_pass(e, lr, nlost) : 0;
+            if (rc < 0) return -1;
+            full = rc == 1;
+        }
+        if (full) full_pass(e, lr, 0);
+        lr->added = 0;
+    }
+    return any;
+}
+
+int dm_conn_compile(dm_engine *e)
+{
+    const dm_model *m = e->m;
+    size_t nruns = 0, biggest = 0;
+    for (size_t i = 0; i < m->nlayers; i++)
+        if (m->layers[i].connectivity != DM_CONNECT_NONE) {
+            nruns++;
+            if (m->layers[i].nnodes > biggest) biggest = m->layers[i].nnodes;
+        }
+    e->nlayer_runs = nruns;
+    if (!nruns) return 0;
+    size_t n = e->n;
+    e->layer_run = calloc(nruns, sizeof *e->layer_run);
+    e->layer_of = malloc(n * sizeof *e->layer_of);
+    e->viable = malloc(n);
+    e->connected = malloc(n);
+    e->connected0 = malloc(n);
+    e->next_viable = malloc(n);
+    e->conn_pending_flag = calloc(n, 1);
+    e->conn_label = malloc(biggest * sizeof *e->conn_label);
+    e->conn_queue = malloc(biggest * sizeof *e->conn_queue);
+    e->conn_lost = malloc(biggest * sizeof *e->conn_lost);
+    if (!e->layer_run || !e->layer_of || !e->viable || !e->connected || !e->connected0 || !e->next_viable || !e->conn_pending_flag ||
+        !e->conn_label || !e->conn_queue || !e->conn_lost)
+        return -1;
+    for (size_t v = 0; v < n; v++) e->layer_of[v] = -1;
+    memset(e->viable, 1, n);
+    memset(e->connected, 1, n);
+    for (size_t i = 0, r = 0; i < m->nlayers; i++) {
+        const dm_layer *L = &m->layers[i];
+        if (L->connectivity == DM_CONNECT_NONE) continue;
+        layer_run *lr = &e->layer_run[r];
+        lr->L = L;
+        if (!(lr->pending = malloc(L->nnodes * sizeof *lr->pending)) || !(lr->is_source = calloc(L->nnodes, 1)))
+            return -1;
+        for (size_t k = 0; k < L->nsources; k++) lr->is_source[L->sources[k]] = 1;
+        for (size_t k = 0; k < L->nnodes; k++) e->layer_of[L->first + k] = (int)r;
+        /* Before T+0 every node is viable: the connection each node starts with is the
+         * same for every replicate, so it is found once here. */
+        full_pass(e, lr, 1);
+        lr->giant0 = lr->giant;
+        lr->outside_max0 = lr->outside_max;
+        r++;
+    }
+    for (size_t i = 0; i < biggest; i++) e->conn_label[i] = -1;
+    memcpy(e->connected0, e->connected, n);
+    return 0;
+}
+
+void dm_conn_reset(dm_engine *e)
+{
+    if (!e->nlayer_runs) return;
+    memset(e->viable, 1, e->n);
+    memcpy(e->connected, e->connected0, e->n);
+    for (size_t i = 0; i < e->nlayer_runs; i++) {
+        layer_run *lr = &e->layer_run[i];
+        lr->npending = 0;
+        lr->added = 0;
+        lr->root = -1;
+        lr->giant = lr->giant0;
+        lr->outside_max = lr->outside_max0;
+    }
+}
+
+void dm_conn_free(dm_engine *e)
+{
+    for (size_t i = 0; e->layer_run && i < e->nlayer_runs; i++) {
+        free(e->layer_run[i].pending);
+        free(e->layer_run[i].is_source);
+    }
+    free(e->layer_run); free(e->layer_of); free(e->viable); free(e->next_viable); free(e->connected); free(e->connected0);
+    free(e->conn_pending_flag); free(e->conn_label); free(e->conn_queue); free(e->conn_lost);
+}

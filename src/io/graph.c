@@ -1,0 +1,279 @@
+/* Graphs for sector layers (include/domino/graph.h): igraph's seeded generators and
+ * readers, and the CSR form the engine runs on. Serial code only. */
+#include <ctype.h>
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <hdf5.h>
+#include <hdf5_hl.h>
+#include "domino/graph.h"
+#include "h5util.h"
+
+static char igraph_message[512];
+
+/* igraph's error handler: keeps the message (igraph runs in serial code only), frees what
+ * the failed call had allocated, and returns the error to the caller. */
+void dm_igraph_error_handler(const char *reason, const char *file, int line, igraph_error_t code)
+{
+    (void)file; (void)line;
+    snprintf(igraph_message, sizeof igraph_message, "%s (%s)", reason, igraph_strerror(code));
+    IGRAPH_FINALLY_FREE();
+}
+
+const char *dm_igraph_last_error(void) { return igraph_message; }
+
+static const char *const kind_names[] = {"erdos_renyi", "random_regular", "scale_free"};
+
+const char *dm_graph_kind_name(dm_graph_kind k) { return kind_names[k]; }
+
+int dm_graph_kind_from_name(const char *name, dm_graph_kind *out)
+{
+    for (int k = 0; k < 3; k++)
+        if (strcmp(name, kind_names[k]) == 0) { *out = (dm_graph_kind)k; return 0; }
+    return -1;
+}
+
+/* The static model's node weights, as igraph_static_power_law_game computes them (with
+ * its finite-size correction, Cho et al., PRE 80, 021116, 2009), then capped so that no
+ * expected degree 2m w_i / sum(w) exceeds the cutoff. The cap changes sum(w), so it is
+ * found by fixed-point iteration (it only ever lowers the cap, which converges). */
+static int static_weights(const dm_graph_spec *s, igraph_vector_t *w)
+{
+    double alpha = -1.0 / (s->exponent - 1.0), n = (double)s->nodes, j = 1;
+    if (alpha < -0.5)
+        j = pow(n, 1 + 0.5 / alpha) * pow(10 * sqrt(2) * (1 + alpha), -1.0 / alpha) - 1;
+    if (j < 1) j = 1;
+    if (igraph_vector_init(w, (igraph_integer_t)s->nodes)) return -1;
+    double sum = 0;
+    for (size_t i = 0; i < s->nodes; i++, j++) sum += VECTOR(*w)[i] = pow(j, alpha);
+    if (s->cutoff <= 0) return 0;
+    for (int iter = 0; iter < 200; iter++) {
+        double cap = s->cutoff * sum / (2.0 * (double)s->edges), capped = 0;
+        for (size_t i = 0; i < s->nodes; i++) {
+            if (VECTOR(*w)[i] > cap) VECTOR(*w)[i] = cap;
+            capped += VECTOR(*w)[i];
+        }
+        if (fabs(capped - sum) <= 1e-12 * sum) break;
+        sum = capped;
+    }
+    return 0;
+}
+
+int dm_graph_generate(const dm_graph_spec *s, igraph_t *g, dm_error *err)
+{
+    igraph_integer_t n = (igraph_integer_t)s->nodes;
+    double pairs = (double)s->nodes * ((double)s->nodes - 1) / 2;
+    if (s->nodes < 1 || s->nodes > 2000000000ULL)
+        return dm_error_set(err, DM_EDATA, NULL, 0, 0, "graph: expected 1 to 2e9 nodes, found %llu", (unsigned long long)s->nodes);
+    if (s->kind != DM_GRAPH_RANDOM_REGULAR && (double)s->edges > pairs)
+        return dm_error_set(err, DM_EDATA, NULL, 0, 0, "graph: %llu edges do not fit among %llu nodes (at most %.0f)",
+                            (unsigned long long)s->edges, (unsigned long long)s->nodes, pairs);
+    if (s->kind == DM_GRAPH_RANDOM_REGULAR && (s->degree >= s->nodes || (s->nodes * s->degree) % 2))
+        return dm_error_set(err, DM_EDATA, NULL, 0, 0, "graph: a random regular graph needs degree < nodes and nodes x degree even; "
+                            "found %llu nodes of degree %llu", (unsigned long long)s->nodes, (unsigned long long)s->degree);
+    if (s->kind == DM_GRAPH_SCALE_FREE && !(s->exponent > 2))
+        return dm_error_set(err, DM_EDATA, NULL, 0, 0, "graph: a scale-free exponent must be above 2, found %g", s->exponent);
+    igraph_rng_seed(igraph_rng_default(), (igraph_uint_t)s->seed);
+    igraph_error_t rc = IGRAPH_FAILURE;
+    switch (s->kind) {
+    case DM_GRAPH_ERDOS_RENYI:
+        rc = igraph_erdos_renyi_game_gnm(g, n, (igraph_integer_t)s->edges, IGRAPH_UNDIRECTED, IGRAPH_NO_LOOPS);
+        break;
+    case DM_GRAPH_RANDOM_REGULAR:
+        rc = igraph_k_regular_game(g, n, (igraph_integer_t)s->degree, IGRAPH_UNDIRECTED, 0);
+        break;
+    case DM_GRAPH_SCALE_FREE: {
+        igraph_vector_t w;
+        if (static_weights(s, &w)) break;
+        rc = igraph_static_fitness_game(g, (igraph_integer_t)s->edges, &w, NULL, IGRAPH_NO_LOOPS, IGRAPH_NO_MULTIPLE);
+        igraph_vector_destroy(&w);
+        break;
+    }
+    }
+    if (rc != IGRAPH_SUCCESS)
+        return dm_error_set(err, DM_EDATA, NULL, 0, 0, "graph: igraph could not generate the %s graph: %s",
+                            kind_names[s->kind], dm_igraph_last_error());
+    return 0;
+}
+
+/* Finds where an edge list stops being pairs of non-negative integers, for the message. */
+static void locate_edgelist_error(FILE *f, dm_error *err, const char *path)
+{
+    rewind(f);
+    int line = 1, column = 1, c, tokens = 0, tline = 1, tcol = 1;
+    char tok[64];
+    size_t len = 0;
+    for (;;) {
+        c = fgetc(f);
+        if (c == EOF || isspace(c)) {
+            if (len > 0) {
+                tok[len < sizeof tok ? len : sizeof tok - 1] = 0;
+                char *end;
+                errno = 0;
+                long long v = strtoll(tok, &end, 10);
+                if (*end || errno || v < 0 || len >= sizeof tok || v > 2000000000LL) {
+                    dm_error_set(err, DM_EDATA, path, tline, tcol,
+                                 "edge list: expected a node index (a whole number from 0), found '%s'", tok);
+                    return;
+                }
+                tokens++;
+                len = 0;
+            }
+            if (c == EOF) break;
+            if (c == '\n') { line++; column = 1; } else column++;
+            continue;
+        }
+        if (len == 0) { tline = line; tcol = column; }
+        if (len < sizeof tok) tok[len] = (char)c;
+        len++;
+        column++;
+    }
+    if (tokens % 2)
+        dm_error_set(err, DM_EDATA, path, tline, tcol, "edge list: expected pairs of node indices, found an odd number (%d)", tokens);
+}
+
+static int read_csr_h5(const char *path, const char *group, igraph_t *g, dm_error *err)
+{
+    H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
+    hid_t f = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
+    if (f < 0) return dm_error_set(err, DM_EDATA, path, 0, 0, "not an HDF5 file (expected CSR datasets indptr and indices)");
+    char name[2][600];
+    const char *base = group && *group ? group : "";
+    snprintf(name[0], sizeof name[0], "%s/indptr", base);
+    snprintf(name[1], sizeof name[1], "%s/indices", base);
+    hid_t ds[2] = {-1, -1};
+    int64_t *v[2] = {NULL, NULL};
+    hsize_t len[2] = {0, 0};
+    int rc = 0;
+    for (int i = 0; i < 2 && !rc; i++) {
+        size_t inner;
+        ds[i] = H5Dopen2(f, name[i], H5P_DEFAULT);
+        if (ds[i] < 0 || h5_shape(ds[i], &len[i], &inner) || inner != 1)
+            rc = dm_error_set(err, DM_EDATA, path, 0, 0, "expected a 1-D integer dataset %s", name[i]);
+        else if (!(v[i] = malloc((len[i] ? len[i] : 1) * sizeof *v[i])))
+            rc = dm_error_set(err, DM_ESOFTWARE, path, 0, 0, "out of memory");
+        else if (len[i] && H5Dread(ds[i], H5T_NATIVE_INT64, H5S_ALL, H5S_ALL, H5P_DEFAULT, v[i]) < 0)
+            rc = dm_error_set(err, DM_EDATA, path, 0, 0, "cannot read %s as integers", name[i]);
+    }
+    if (!rc && (len[0] < 2 || v[0][0] != 0 || (hsize_t)v[0][len[0] - 1] != len[1]))
+        rc = dm_error_set(err, DM_EDATA, path, 0, 0, "%s: expected n+1 offsets from 0 to the length of indices (%llu)",
+                          name[0], (unsigned long long)len[1]);
+    int64_t n = rc ? 0 : (int64_t)len[0] - 1;
+    for (int64_t i = 0; !rc && i < n; i++)
+        if (v[0][i + 1] < v[0][i]) rc = dm_error_set(err, DM_EDATA, path, 0, 0, "%s[%lld]: offsets must not decrease", name[0], (long long)i + 1);
+    for (hsize_t k = 0; !rc && k < len[1]; k++)
+        if (v[1][k] < 0 || v[1][k] >= n)
+            rc = dm_error_set(err, DM_EDATA, path, 0, 0, "%s[%llu] = %lld: expected a node index from 0 to %lld",
+                              name[1], (unsigned long long)k, (long long)v[1][k], (long long)n - 1);
+    igraph_vector_int_t edges;
+    if (!rc && igraph_vector_int_init(&edges, (igraph_integer_t)(2 * len[1])))
+        rc = dm_error_set(err, DM_ESOFTWARE, path, 0, 0, "out of memory");
+    if (!rc) {
+        for (int64_t u = 0; u < n; u++)
+            for (int64_t k = v[0][u]; k < v[0][u + 1]; k++) {
+                VECTOR(edges)[2 * k] = u;
+                VECTOR(edges)[2 * k + 1] = v[1][k];
+            }
+        if (igraph_create(g, &edges, (igraph_integer_t)n, IGRAPH_UNDIRECTED))
+            rc = dm_error_set(err, DM_ESOFTWARE, path, 0, 0, "igraph: %s", dm_igraph_last_error());
+        igraph_vector_int_destroy(&edges);
+    }
+    for (int i = 0; i < 2; i++) { if (ds[i] >= 0) H5Dclose(ds[i]); free(v[i]); }
+    H5Fclose(f);
+    return rc;
+}
+
+int dm_graph_read(const char *path, const char *format, uint64_t nodes, const char *group,
+                  igraph_t *g, dm_error *err)
+{
+    if (strcmp(format, "csr") == 0) return read_csr_h5(path, group, g, err);
+    FILE *f = fopen(path, "r");
+    if (!f) return dm_error_set(err, DM_ENOINPUT, path, 0, 0, "cannot open the graph file: %s", strerror(errno));
+    igraph_error_t rc;
+    int out = 0;
+    if (strcmp(format, "graphml") == 0) {
+        rc = igraph_read_graph_graphml(g, f, 0);
+        if (rc) out = dm_error_set(err, DM_EDATA, path, 0, 0, "not a GraphML file igraph can read: %s", dm_igraph_last_error());
+        if (!rc && igraph_is_directed(g) && igraph_to_undirected(g, IGRAPH_TO_UNDIRECTED_COLLAPSE, NULL)) {
+            igraph_destroy(g);
+            out = dm_error_set(err, DM_ESOFTWARE, path, 0, 0, "igraph: %s", dm_igraph_last_error());
+        }
+    } else {
+        rc = igraph_read_graph_edgelist(g, f, (igraph_integer_t)nodes, IGRAPH_UNDIRECTED);
+        if (rc) {
+            dm_error_set(err, DM_EDATA, path, 0, 0, "not an edge list igraph can read: %s", dm_igraph_last_error());
+            locate_edgelist_error(f, err, path);
+            out = DM_EDATA;
+        } else if (nodes > 0 && (uint64_t)igraph_vcount(g) > nodes) {
+            out = dm_error_set(err, DM_EDATA, path, 0, 0, "edge list: found node index %lld, but the layer has %llu nodes",
+                               (long long)igraph_vcount(g) - 1, (unsigned long long)nodes);
+            igraph_destroy(g);
+        }
+    }
+    fclose(f);
+    return out;
+}
+
+int dm_graph_csr(igraph_t *g, size_t **start, int **adj, size_t *nedges, dm_error *err)
+{
+    *start = NULL;
+    *adj = NULL;
+    if (igraph_simplify(g, 1, 1, NULL)) return dm_error_set(err, DM_ESOFTWARE, NULL, 0, 0, "igraph: %s", dm_igraph_last_error());
+    size_t n = (size_t)igraph_vcount(g), m = (size_t)igraph_ecount(g);
+    igraph_vector_int_t el;
+    if (igraph_vector_int_init(&el, 0) || igraph_get_edgelist(g, &el, 0))
+        return dm_error_set(err, DM_ESOFTWARE, NULL, 0, 0, "out of memory");
+    *start = calloc(n + 1, sizeof **start);
+    *adj = malloc((m ? 2 * m : 1) * sizeof **adj);
+    size_t *fill = malloc((n + 1) * sizeof *fill);
+    if (!*start || !*adj || !fill) {
+        free(*start); free(*adj); free(fill);
+        *start = NULL; *adj = NULL;
+        igraph_vector_int_destroy(&el);
+        return dm_error_set(err, DM_ESOFTWARE, NULL, 0, 0, "out of memory for a graph of %zu nodes", n);
+    }
+    for (size_t k = 0; k < 2 * m; k++) (*start)[VECTOR(el)[k] + 1]++;
+    for (size_t v = 0; v < n; v++) (*start)[v + 1] += (*start)[v];
+    memcpy(fill, *start, (n + 1) * sizeof *fill);
+    for (size_t k = 0; k < m; k++) {
+        int a = (int)VECTOR(el)[2 * k], b = (int)VECTOR(el)[2 * k + 1];
+        (*adj)[fill[a]++] = b;
+        (*adj)[fill[b]++] = a;
+    }
+    free(fill);
+    igraph_vector_int_destroy(&el);
+    *nedges = m;
+    return 0;
+}
+
+int dm_graph_write_csr(const char *path, size_t n, const size_t *start, const int *adj,
+                       const char *description, dm_error *err)
+{
+    H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
+    char tmp[4200];
+    snprintf(tmp, sizeof tmp, "%s.tmp", path);
+    hid_t f = H5Fcreate(tmp, H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
+    if (f < 0) return dm_error_set(err, DM_ECANTCREAT, path, 0, 0, "cannot create the graph file");
+    int64_t *ptr = malloc((n + 1) * sizeof *ptr);
+    int rc = !ptr;
+    for (size_t v = 0; !rc && v <= n; v++) ptr[v] = (int64_t)start[v];
+    hsize_t dims[2] = {n + 1, start[n]};  /* contiguous: random indices hardly compress */
+    hid_t a = rc ? -1 : h5_variable(f, "indptr", H5T_NATIVE_INT64, 1, &dims[0], NULL, NULL);
+    hid_t b = rc ? -1 : h5_variable(f, "indices", H5T_NATIVE_INT, 1, &dims[1], NULL, NULL);
+    rc = rc || a < 0 || b < 0 || h5_write_all(a, H5T_NATIVE_INT64, ptr) || (start[n] && h5_write_all(b, H5T_NATIVE_INT, adj)) ||
+         h5_attr_text(a, "long_name", "offsets: node v's neighbours are indices[indptr[v] .. indptr[v+1])") ||
+         h5_attr_text(b, "long_name", "neighbours, each undirected edge listed at both ends") ||
+         h5_attr_text(f, "title", "domino layer graph (CSR)") || h5_attr_text(f, "graph", description) ||
+         h5_attr_int64(f, "nodes", (int64_t)n) || h5_attr_int64(f, "edges", (int64_t)(start[n] / 2));
+    if (a >= 0) H5Dclose(a);
+    if (b >= 0) H5Dclose(b);
+    free(ptr);
+    rc |= H5Fclose(f) < 0;
+    if (rc || dm_file_commit(tmp, path)) {
+        remove(tmp);
+        return dm_error_set(err, DM_EIO, path, 0, 0, "writing the graph file failed");
+    }
+    return 0;
+}
