@@ -12,6 +12,7 @@
 #include "domino/output.h"
 #include "domino/analysis.h"
 #include "domino/sweep.h"
+#include "domino/graph.h"
 
 /* domino's version, "MAJOR.MINOR.PATCH". */
 const char *dm_version(void);

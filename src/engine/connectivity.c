@@ -104,6 +104,7 @@ static int full_pass(dm_engine *e, layer_run *lr, int initial)
         unsigned char c = best >= 0 && label[i] == best;
         if (initial) e->connected[first + i] = c;
         else set_connected(e, (int)(first + i), c);
+        label[i] = -1;  /* incremental passes expect every label clear */
     }
     return 0;
 }
@@ -306,7 +307,6 @@ int dm_conn_compile(dm_engine *e)
         lr->outside_max0 = lr->outside_max;
         r++;
     }
-    for (size_t i = 0; i < biggest; i++) e->conn_label[i] = -1;
     memcpy(e->connected0, e->connected, n);
     return 0;
 }
