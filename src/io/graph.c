@@ -18,7 +18,8 @@ static char igraph_message[512];
 void dm_igraph_error_handler(const char *reason, const char *file, int line, igraph_error_t code)
 {
     (void)file; (void)line;
-    snprintf(igraph_message, sizeof igraph_message, "%s (%s)", reason, igraph_strerror(code));
+    if (reason && *reason) snprintf(igraph_message, sizeof igraph_message, "%s (%s)", reason, igraph_strerror(code));
+    else snprintf(igraph_message, sizeof igraph_message, "%s", igraph_strerror(code));
     IGRAPH_FINALLY_FREE();
 }
 
@@ -98,8 +99,9 @@ int dm_graph_generate(const dm_graph_spec *s, igraph_t *g, dm_error *err)
     return 0;
 }
 
-/* Finds where an edge list stops being pairs of non-negative integers, for the message. */
-static void locate_edgelist_error(FILE *f, dm_error *err, const char *path)
+/* Finds where an edge list stops being pairs of non-negative integers, for the message;
+ * 0 when it finds nothing wrong. */
+static int locate_edgelist_error(FILE *f, dm_error *err, const char *path)
 {
     rewind(f);
     int line = 1, column = 1, c, tokens = 0, tline = 1, tcol = 1;
@@ -114,9 +116,8 @@ static void locate_edgelist_error(FILE *f, dm_error *err, const char *path)
                 errno = 0;
                 long long v = strtoll(tok, &end, 10);
                 if (*end || errno || v < 0 || len >= sizeof tok || v > 2000000000LL) {
-                    dm_error_set(err, DM_EDATA, path, tline, tcol,
-                                 "edge list: expected a node index (a whole number from 0), found '%s'", tok);
-                    return;
+                    return dm_error_set(err, DM_EDATA, path, tline, tcol,
+                                        "edge list: expected a node index (a whole number from 0), found '%s'", tok);
                 }
                 tokens++;
                 len = 0;
@@ -131,7 +132,8 @@ static void locate_edgelist_error(FILE *f, dm_error *err, const char *path)
         column++;
     }
     if (tokens % 2)
-        dm_error_set(err, DM_EDATA, path, tline, tcol, "edge list: expected pairs of node indices, found an odd number (%d)", tokens);
+        return dm_error_set(err, DM_EDATA, path, tline, tcol, "edge list: expected pairs of node indices, found an odd number (%d)", tokens);
+    return 0;
 }
 
 static int read_csr_h5(const char *path, const char *group, igraph_t *g, dm_error *err)
@@ -203,8 +205,8 @@ int dm_graph_read(const char *path, const char *format, uint64_t nodes, const ch
     } else {
         rc = igraph_read_graph_edgelist(g, f, (igraph_integer_t)nodes, IGRAPH_UNDIRECTED);
         if (rc) {
-            dm_error_set(err, DM_EDATA, path, 0, 0, "not an edge list igraph can read: %s", dm_igraph_last_error());
-            locate_edgelist_error(f, err, path);
+            if (!locate_edgelist_error(f, err, path))
+                dm_error_set(err, DM_EDATA, path, 0, 0, "not an edge list igraph can read: %s", dm_igraph_last_error());
             out = DM_EDATA;
         } else if (nodes > 0 && (uint64_t)igraph_vcount(g) > nodes) {
             out = dm_error_set(err, DM_EDATA, path, 0, 0, "edge list: found node index %lld, but the layer has %llu nodes",

@@ -105,8 +105,9 @@ static int by_score(const void *pa, const void *pb)
 }
 
 /* Keeps the K matched nodes that rank highest by a centrality of the dependency graph
- * (edges provider -> dependent, computed with igraph): `degree` (dependencies in and
- * out), `dependents` (how many depend on the node), or `betweenness` (directed). */
+ * (edges provider -> dependent, computed with igraph): `degree` (dependencies in and out,
+ * plus layer edges), `dependents` (how many depend on the node), or `betweenness`
+ * (directed). */
 static int select_top(yread *r, yaml_node_t *top, yaml_node_t *by, const dm_model *m, dm_hazard *h)
 {
     uint64_t k;
@@ -129,6 +130,17 @@ static int select_top(yread *r, yaml_node_t *top, yaml_node_t *by, const dm_mode
             igraph_vector_int_push_back(&edges, m->provider_node[m->groups[q].first + p]);
             igraph_vector_int_push_back(&edges, m->groups[q].dependent);
         }
+    /* for degree, a layer's own edges count once at each end (direction is arbitrary:
+     * they are undirected); dependents and betweenness follow dependencies only */
+    for (size_t l = 0; !strcmp(measure, "degree") && l < m->nlayers; l++) {
+        const dm_layer *L = &m->layers[l];
+        for (size_t u = 0; u < L->nnodes; u++)
+            for (size_t k = L->adj_start[u]; k < L->adj_start[u + 1]; k++)
+                if ((size_t)L->adj[k] > u) {
+                    igraph_vector_int_push_back(&edges, (igraph_integer_t)(L->first + u));
+                    igraph_vector_int_push_back(&edges, (igraph_integer_t)(L->first + (size_t)L->adj[k]));
+                }
+    }
     igraph_create(&g, &edges, (igraph_integer_t)m->nnodes, IGRAPH_DIRECTED);
     igraph_vector_init(&score, (igraph_integer_t)m->nnodes);
     igraph_vector_int_init(&deg, 0);

@@ -1,0 +1,281 @@
+/* Layers (docs/model-format.md, "Layers"): graphs from generators and files, couplings,
+ * connectivity source and giant checked against igraph, determinism across threads,
+ * `domino generate`, and the errors bad layer input gets. The published results are in
+ * the reference suite (tests/reference/). */
+#include <omp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <unistd.h>
+#include "helpers.h"
+#include "cli_helpers.h"
+
+static void init(void) { dm_init(); }
+TestSuite(layers, .init = init);
+
+/* A path 0-1-2-3-4 (edge list), source 0; node 2 is lost from 1h to 3h. */
+Test(layers, source_rule_cuts_and_restores_by_path)
+{
+    char dir[256];
+    scratch_make(dir, "layers-source");
+    char path[300];
+    snprintf(path, sizeof path, "%s/path.txt", dir);
+    FILE *f = fopen(path, "w");
+    fputs("0 1\n1 2\n2 3\n3 4\n", f);
+    fclose(f);
+    char yaml[2000];
+    snprintf(yaml, sizeof yaml,
+             "name: t\nhorizon: 6h\nmodel:\n  name: m\n  sectors: [{id: G, name_en: grid}]\n"
+             "  layers: [{sector: G, graph: {file: %s}, connectivity: source, sources: [0]}]\n"
+             "hazards: [{id: h, kind: failure, severity: 1, at: 1h, duration: 2h, select: {nodes: ['G:2']}}]\n", path);
+    sim x = simulate(yaml);
+    cr_expect_eq(first_event(&x, "G:3", DM_EV_DISCONNECTED), 60);
+    cr_expect_eq(first_event(&x, "G:4", DM_EV_DISCONNECTED), 60);
+    cr_expect_eq(first_event(&x, "G:1", DM_EV_DISCONNECTED), -1, "node 1 still reaches the source");
+    cr_expect_eq(first_event(&x, "G:4", DM_EV_RESTORED), 180, "a path again at 3h");
+    for (int v = 0; v < 5; v++) cr_expect_eq(dm_engine_node_level(x.eng, v), 1.0);
+    sim_free(&x);
+    scratch_remove(dir);
+}
+
+/* The giant rule against igraph: nodes lost a few at a time (incremental passes) and many
+ * at once (a full pass); after each run the nodes up are exactly the largest component
+ * of the graph without the hit nodes. */
+Test(layers, giant_rule_matches_igraph_components)
+{
+    const char *yaml =
+        "name: t\nhorizon: 2h\nseed: 7\nmodel:\n  name: m\n  sectors: [{id: G, name_en: grid}]\n"
+        "  layers: [{sector: G, graph: {generate: erdos_renyi, nodes: 3000, mean_degree: 2.5, seed: 5}, connectivity: giant}]\n"
+        "hazards:\n"
+        "  - {id: few1, kind: failure, severity: 1, at: 1min, select: {sectors: [G], count: 3}}\n"
+        "  - {id: few2, kind: failure, severity: 1, at: 2min, select: {sectors: [G], count: 5}}\n"
+        "  - {id: few3, kind: failure, severity: 1, at: 3min, select: {sectors: [G], count: 8}}\n"
+        "  - {id: few4, kind: failure, severity: 1, at: 4min, select: {sectors: [G], count: 13}}\n"
+        "  - {id: many, kind: failure, severity: 1, at: 5min, select: {sectors: [G], count: 400}}\n"
+        "  - {id: few5, kind: failure, severity: 1, at: 6min, select: {sectors: [G], count: 21}}\n";
+    dm_scenario *sc = load_yaml(yaml);
+    const dm_layer *L = &sc->model->layers[0];
+    dm_engine *e;
+    dm_error err;
+    cr_assert_eq(dm_engine_new(sc, &e, &err), 0);
+    for (uint64_t r = 0; r < 6; r++) {
+        cr_assert_eq(dm_engine_run(e, r, &err), 0);
+        const dm_engine_result *res = dm_engine_results(e);
+        unsigned char *hit = calloc(L->nnodes, 1);
+        for (size_t i = 0; i < res->nevents; i++)
+            if (res->events[i].kind == DM_EV_HAZARD_START) hit[res->events[i].node] = 1;
+        /* igraph: components of the graph without the hit nodes */
+        igraph_vector_int_t edges, membership, csize;
+        igraph_vector_int_init(&edges, 0);
+        for (size_t u = 0; u < L->nnodes; u++)
+            for (size_t k = L->adj_start[u]; k < L->adj_start[u + 1]; k++)
+                if ((size_t)L->adj[k] > u && !hit[u] && !hit[L->adj[k]]) {
+                    igraph_vector_int_push_back(&edges, (igraph_integer_t)u);
+                    igraph_vector_int_push_back(&edges, L->adj[k]);
+                }
+        igraph_t g;
+        igraph_create(&g, &edges, (igraph_integer_t)L->nnodes, IGRAPH_UNDIRECTED);
+        igraph_vector_int_init(&membership, 0);
+        igraph_vector_int_init(&csize, 0);
+        igraph_integer_t ncomp;
+        igraph_connected_components(&g, &membership, &csize, &ncomp, IGRAPH_WEAK);
+        igraph_integer_t best = -1, best_size = 0;
+        for (igraph_integer_t c = 0; c < ncomp; c++) {
+            igraph_integer_t size = 0;  /* hit nodes are isolated vertices: not counted */
+            for (size_t v = 0; v < L->nnodes; v++) size += VECTOR(membership)[v] == c && !hit[v];
+            if (size > best_size) { best_size = size; best = c; }
+        }
+        size_t mismatches = 0, up = 0;
+        for (size_t v = 0; v < L->nnodes; v++) {
+            int in_giant = !hit[v] && VECTOR(membership)[v] == best;
+            up += dm_engine_node_level(e, (int)v) == 1.0;
+            mismatches += in_giant != (dm_engine_node_level(e, (int)v) == 1.0);
+        }
+        cr_expect_eq(mismatches, 0, "replicate %llu: %zu nodes differ from igraph's giant (%lld nodes; engine %zu up)",
+                     (unsigned long long)r, mismatches, (long long)best_size, up);
+        igraph_vector_int_destroy(&edges);
+        igraph_vector_int_destroy(&membership);
+        igraph_vector_int_destroy(&csize);
+        igraph_destroy(&g);
+        free(hit);
+    }
+    dm_engine_free(e);
+    dm_scenario_free(sc);
+}
+
+/* Two coupled layers large enough for parallel frontiers: the same bits for 1 and 2
+ * threads. */
+Test(layers, same_bits_for_any_thread_count)
+{
+    const char *yaml =
+        "name: t\nhorizon: 1h\nmodel:\n  name: m\n  sectors: [{id: A, name_en: a}, {id: B, name_en: b}]\n"
+        "  layers:\n"
+        "    - {sector: A, graph: {generate: erdos_renyi, nodes: 30000, mean_degree: 4, seed: 1}, connectivity: giant}\n"
+        "    - {sector: B, graph: {generate: scale_free, nodes: 30000, mean_degree: 4, exponent: 2.7, seed: 2}, connectivity: giant}\n"
+        "  couplings: [{dependent: A, provider: B, pairs: {fraction: 0.8, seed: 3}, mutual: true}]\n"
+        "hazards: [{id: h, kind: cyber, severity: 1, select: {sectors: [A], fraction: 0.3}}]\n";
+    dm_scenario *sc = load_yaml(yaml);
+    size_t n = sc->model->nnodes;
+    double *level[2];
+    for (int t = 0; t < 2; t++) {
+        omp_set_num_threads(t + 1);
+        dm_engine *e;
+        dm_error err;
+        cr_assert_eq(dm_engine_new(sc, &e, &err), 0);
+        cr_assert_eq(dm_engine_run(e, 3, &err), 0);
+        level[t] = malloc(n * sizeof *level[t]);
+        for (size_t v = 0; v < n; v++) level[t][v] = dm_engine_node_level(e, (int)v);
+        dm_engine_free(e);
+    }
+    omp_set_num_threads(2);
+    cr_expect_eq(memcmp(level[0], level[1], n * sizeof *level[0]), 0);
+    double up = 0;
+    for (size_t v = 0; v < n; v++) up += level[0][v];
+    cr_expect(up > 0.1 * (double)n && up < 0.9 * (double)n, "a partial cascade (%g of %zu up)", up, n);
+    free(level[0]);
+    free(level[1]);
+    dm_scenario_free(sc);
+}
+
+/* The same graph from the generator, an edge list, GraphML and HDF5 CSR (all written by
+ * `domino generate`) gives the same layer. */
+Test(layers, generate_and_read_every_format)
+{
+    char dir[256], *out;
+    scratch_make(dir, "layers-formats");
+    const char *files[] = {"g.h5", "g.graphml", "g.txt"};
+    for (int i = 0; i < 3; i++) {
+        char args[300];
+        snprintf(args, sizeof args, "generate scale_free --nodes 2000 --mean-degree 3 --exponent 2.5 --cutoff 100 --seed 9 -o %s", files[i]);
+        cr_assert_eq(domino(dir, args, 1, &out), 0, "%s", out);
+        free(out);
+    }
+    char yaml[3000];
+    snprintf(yaml, sizeof yaml,
+             "name: t\nmodel:\n  name: m\n  sectors: [{id: A, name_en: a}, {id: B, name_en: b}, {id: C, name_en: c}, {id: D, name_en: d}]\n"
+             "  layers:\n"
+             "    - {sector: A, graph: {generate: scale_free, nodes: 2000, mean_degree: 3, exponent: 2.5, cutoff: 100, seed: 9}}\n"
+             "    - {sector: B, graph: {file: %s/g.h5}}\n    - {sector: C, graph: {file: %s/g.graphml}}\n"
+             "    - {sector: D, graph: {file: %s/g.txt, nodes: 2000}}\n"
+             "hazards: [{id: h, kind: other, select: {sectors: [A]}}]\n", dir, dir, dir);
+    dm_scenario *sc = load_yaml(yaml);
+    const dm_layer *L = sc->model->layers;
+    cr_assert_gt(L[0].nedges, 2000);
+    for (int i = 1; i < 4; i++) {
+        cr_assert_eq(L[i].nnodes, L[0].nnodes, "layer %s", L[i].id);
+        cr_assert_eq(L[i].nedges, L[0].nedges, "layer %s", L[i].id);
+        /* same neighbour sets (the order within a node may differ between formats) */
+        for (size_t v = 0; v < L[0].nnodes; v++) {
+            cr_assert_eq(L[i].adj_start[v + 1] - L[i].adj_start[v], L[0].adj_start[v + 1] - L[0].adj_start[v]);
+            for (size_t k = L[0].adj_start[v]; k < L[0].adj_start[v + 1]; k++) {
+                int found = 0;
+                for (size_t j = L[i].adj_start[v]; j < L[i].adj_start[v + 1]; j++) found |= L[i].adj[j] == L[0].adj[k];
+                cr_assert(found, "layer %s: edge %zu-%d missing", L[i].id, v, L[0].adj[k]);
+            }
+        }
+    }
+    /* the cutoff holds: no degree far above it */
+    size_t maxdeg = 0;
+    for (size_t v = 0; v < L[0].nnodes; v++)
+        if (L[0].adj_start[v + 1] - L[0].adj_start[v] > maxdeg) maxdeg = L[0].adj_start[v + 1] - L[0].adj_start[v];
+    cr_expect_lt(maxdeg, 160, "largest degree %zu with an expected-degree cutoff of 100", maxdeg);
+    dm_scenario_free(sc);
+    /* the same seed gives the same bits; another seed another graph */
+    char *a, *b;
+    cr_assert_eq(domino(dir, "generate erdos_renyi --nodes 500 --edges 900 --seed 4 -o a.txt", 1, &out), 0); free(out);
+    cr_assert_eq(domino(dir, "generate erdos_renyi --nodes 500 --edges 900 --seed 4 -o b.txt", 1, &out), 0); free(out);
+    cr_assert_eq(domino(dir, "generate erdos_renyi --nodes 500 --edges 900 --seed 5 -o c.txt", 1, &out), 0); free(out);
+    char pa[300], pb[300], pc[300];
+    snprintf(pa, sizeof pa, "%s/a.txt", dir);
+    snprintf(pb, sizeof pb, "%s/b.txt", dir);
+    snprintf(pc, sizeof pc, "%s/c.txt", dir);
+    a = slurp(pa);
+    b = slurp(pb);
+    char *c = slurp(pc);
+    cr_expect_str_eq(a, b);
+    cr_expect_str_neq(a, c);
+    free(a); free(b); free(c);
+    /* bad usage and impossible parameters */
+    cr_expect_eq(domino(dir, "generate erdos_renyi --nodes 10 -o x.h5", 1, &out), 2); free(out);
+    cr_expect_eq(domino(dir, "generate erdos_renyi --nodes 10 --edges 100 -o x.h5", 1, &out), 65); free(out);
+    cr_expect_eq(domino(dir, "generate lattice --nodes 10 --edges 5 -o x.h5", 1, &out), 2); free(out);
+    snprintf(pa, sizeof pa, "%s/x.h5", dir);
+    cr_expect_eq(access(pa, F_OK), -1, "nothing written after an error");
+    scratch_remove(dir);
+}
+
+/* The top K by degree counts layer edges: the hubs of a star go first. */
+Test(layers, top_k_by_degree_takes_the_hubs)
+{
+    char dir[256];
+    scratch_make(dir, "layers-top");
+    char path[300], yaml[1500];
+    snprintf(path, sizeof path, "%s/stars.txt", dir);
+    FILE *f = fopen(path, "w");
+    fputs("0 1\n0 2\n0 3\n0 4\n5 6\n5 7\n5 8\n8 9\n", f);  /* hubs 0 (degree 4) and 5 (3) */
+    fclose(f);
+    snprintf(yaml, sizeof yaml,
+             "name: t\nmodel:\n  name: m\n  sectors: [{id: G, name_en: g}]\n"
+             "  layers: [{sector: G, graph: {file: %s}}]\n"
+             "hazards: [{id: h, kind: cyber, select: {sectors: [G], top: 2, by: degree}}]\n", path);
+    dm_scenario *sc = load_yaml(yaml);
+    cr_assert_eq(sc->hazards[0].nnodes, 2);
+    cr_expect_eq(sc->hazards[0].nodes[0], 0);
+    cr_expect_eq(sc->hazards[0].nodes[1], 5);
+    dm_scenario_free(sc);
+    scratch_remove(dir);
+}
+
+/* Bad layer input: file, line and column, what was expected and found. */
+Test(layers, bad_input_is_reported_with_its_position)
+{
+    const char *head = "name: t\nmodel:\n  name: m\n  sectors: [{id: A, name_en: a}, {id: B, name_en: b}]\n";
+    char yaml[2000];
+    struct { const char *layers, *expect; int line; } cases[] = {
+        {"  layers: [{sector: X, graph: {generate: erdos_renyi, nodes: 10, edges: 5}}]\n", "the id of a sector", 5},
+        {"  layers: [{sector: A, graph: {generate: erdos_renyi, nodes: 10}}]\n", "exactly one of 'edges' and 'mean_degree'", 5},
+        {"  layers: [{sector: A, graph: {generate: random_regular, nodes: 5, degree: 3}}]\n", "nodes x degree even", 5},
+        {"  layers: [{sector: A, graph: {generate: erdos_renyi, nodes: 10, edges: 5}, connectivity: source}]\n", "'sources'", 5},
+        {"  layers: [{sector: A, graph: {generate: erdos_renyi, nodes: 10, edges: 5}}]\n"
+         "  couplings: [{dependent: A, provider: B}]\n", "the sector of a layer", 6},
+        {"  layers: [{sector: A, graph: {generate: erdos_renyi, nodes: 10, edges: 5}}, "
+         "{sector: B, graph: {generate: erdos_renyi, nodes: 12, edges: 5}}]\n"
+         "  couplings: [{dependent: A, provider: B, pairs: index}]\n", "equal size", 6},
+        {"  layers: [{sector: A, graph: {generate: erdos_renyi, nodes: 10, edges: 5}}]\n"
+         "  nodes: [{id: n, sector: A}]\n", "has a layer", 6},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        snprintf(yaml, sizeof yaml, "%s%shazards: [{id: h, kind: other, select: {sectors: [A]}}]\n", head, cases[i].layers);
+        dm_error err = load_error(yaml);
+        cr_expect_eq(err.code, DM_EDATA, "case %zu", i);
+        cr_expect(strstr(err.message, cases[i].expect), "case %zu: '%s' lacks '%s'", i, err.message, cases[i].expect);
+        cr_expect_eq(err.line, cases[i].line, "case %zu: line %d", i, err.line);
+    }
+    /* a bad token in an edge list: its own file, line and column */
+    char dir[256], path[300];
+    scratch_make(dir, "layers-bad");
+    snprintf(path, sizeof path, "%s/bad.txt", dir);
+    FILE *f = fopen(path, "w");
+    fputs("0 1\n1 2\n2 x3\n", f);
+    fclose(f);
+    snprintf(yaml, sizeof yaml, "%s  layers: [{sector: A, graph: {file: %s}}]\nhazards: [{id: h, kind: other, select: {sectors: [A]}}]\n", head, path);
+    dm_error err = load_error(yaml);
+    cr_expect_eq(err.code, DM_EDATA);
+    cr_expect_str_eq(err.file, path);
+    cr_expect_eq(err.line, 3);
+    cr_expect_eq(err.column, 3);
+    cr_expect(strstr(err.message, "'x3'"), "%s", err.message);
+    /* a missing file: exit 66 */
+    snprintf(yaml, sizeof yaml, "%s  layers: [{sector: A, graph: {file: %s/none.txt}}]\nhazards: [{id: h, kind: other, select: {sectors: [A]}}]\n", head, dir);
+    err = load_error(yaml);
+    cr_expect_eq(err.code, DM_ENOINPUT);
+    /* CSR with an index out of range */
+    snprintf(path, sizeof path, "%s/bad.h5", dir);
+    size_t start[] = {0, 1, 2};
+    int adj[] = {1, 7};
+    cr_assert_eq(dm_graph_write_csr(path, 2, start, adj, "bad", &err), 0);
+    snprintf(yaml, sizeof yaml, "%s  layers: [{sector: A, graph: {file: %s}}]\nhazards: [{id: h, kind: other, select: {sectors: [A]}}]\n", head, path);
+    err = load_error(yaml);
+    cr_expect_eq(err.code, DM_EDATA);
+    cr_expect(strstr(err.message, "indices[1] = 7"), "%s", err.message);
+    scratch_remove(dir);
+}
