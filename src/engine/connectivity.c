@@ -114,9 +114,10 @@ static int full_pass(dm_engine *e, layer_run *lr, int initial)
 static int incremental_pass(dm_engine *e, layer_run *lr, size_t nlost)
 {
     const dm_layer *L = lr->L;
-    size_t first = L->first;
+    size_t first = L->first, ntouched = 0;
     int giant = L->connectivity == DM_CONNECT_GIANT;
-    int *label = e->conn_label;  /* -1 outside a pass; search index while labelled */
+    int *label = e->conn_label;      /* -1 outside a pass; a search while labelled */
+    int *touched = e->conn_queue;    /* every node labelled in this pass, to clear */
     search *s = NULL;
     size_t ns = 0, cap = 0;
     int rc = 0;
@@ -132,77 +133,78 @@ static int incremental_pass(dm_engine *e, layer_run *lr, size_t nlost)
                 if (!p) { rc = -1; break; }
                 s = p;
             }
-            s[ns] = (search){.parent = (int)ns, .size = 1};
+            s[ns] = (search){.parent = (int)ns, .size = 1, .anchored = !giant && lr->is_source[w]};
             if (push(&s[ns], w)) { rc = -1; ns++; break; }
             label[w] = (int)ns++;
+            touched[ntouched++] = w;
         }
     }
-    /* act: the searches still running, in creation order; each round every one of them
-     * takes one node from its queue, so a round costs what it explores */
+    /* act: the searches still running; each round every one of them takes one node from
+     * its queue, so a round costs what it explores */
     int *act = malloc((ns ? ns : 1) * sizeof *act);
     size_t nact = 0, finished_max = 0;
     if (!act) rc = -1;
-    for (size_t i = 0; !rc && i < ns; i++) {
-        s[i].anchored = !giant && lr->is_source[s[i].queue[0]];
+    for (size_t i = 0; !rc && i < ns; i++)
         if (!s[i].anchored) act[nact++] = (int)i;
-    }
     while (!rc) {
         if (giant && nact == 1 && s[act[0]].size > finished_max && s[act[0]].size > lr->outside_max) break;
         if (nact == 0) {
             if (giant) rc = 1;  /* no piece is known to be the largest: decide from scratch */
             break;
         }
-        size_t kept = 0;
         for (size_t j = 0; j < nact && !rc; j++) {
             int i = act[j];
-            search *a = &s[i];
-            if (find(s, i) != i || a->anchored) continue;  /* merged into another, or anchored */
-            if (a->head == a->len) {
-                a->done = 1;
-                if (a->size > finished_max) finished_max = a->size;
+            if (find(s, i) != i || s[i].anchored || s[i].done) continue;  /* merged, anchored or done */
+            if (s[i].head == s[i].len) {
+                s[i].done = 1;
+                if (s[i].size > finished_max) finished_max = s[i].size;
                 continue;
             }
-            int x = a->queue[a->head++];
+            int x = s[i].queue[s[i].head++], a = i;  /* a: the search x belongs to now */
             for (size_t k = L->adj_start[x]; k < L->adj_start[x + 1] && !rc; k++) {
                 int y = L->adj[k];
                 if (!live(e, (int)first + y)) continue;
                 if (label[y] < 0) {
-                    label[y] = i;
-                    a->size++;
-                    a->anchored |= !giant && lr->is_source[y];
-                    rc = push(a, y);
+                    label[y] = a;
+                    touched[ntouched++] = y;
+                    s[a].size++;
+                    s[a].anchored |= !giant && lr->is_source[y];
+                    rc = push(&s[a], y);
                     continue;
                 }
                 int b = find(s, label[y]);
-                if (b == i) continue;
-                /* met search b: one piece. b's unexplored nodes join a's queue. */
-                for (size_t q = s[b].head; q < s[b].len && !rc; q++) rc = push(a, s[b].queue[q]);
-                s[b].head = s[b].len;
-                s[b].parent = i;
-                a->size += s[b].size;
-                a->anchored |= s[b].anchored;
+                if (b == a) continue;
+                /* a met search b: one piece. The shorter queue of unexplored nodes joins
+                 * the longer (so a node moves O(log n) times at most). */
+                int big = s[a].len - s[a].head >= s[b].len - s[b].head ? a : b, small = big == a ? b : a;
+                for (size_t q = s[small].head; q < s[small].len && !rc; q++) rc = push(&s[big], s[small].queue[q]);
+                free(s[small].queue);
+                s[small].queue = NULL;
+                s[small].head = s[small].len = s[small].cap = 0;
+                s[small].parent = big;
+                s[big].size += s[small].size;
+                s[big].anchored |= s[small].anchored;
+                a = big;
             }
-            if (!a->anchored) act[kept++] = i;
         }
-        /* searches merged away this round may still be listed: drop them */
-        nact = 0;
-        for (size_t j = 0; j < kept; j++)
-            if (find(s, act[j]) == act[j] && !s[act[j]].done && !s[act[j]].anchored) act[nact++] = act[j];
+        /* keep the searches still running (a root absorbed this round may sit anywhere) */
+        size_t kept = 0;
+        for (size_t j = 0; j < nact; j++) {
+            int i = act[j];
+            if (find(s, i) == i && !s[i].done && !s[i].anchored) act[kept++] = i;
+        }
+        nact = kept;
     }
     free(act);
     /* Cut the pieces that broke off: finished searches (giant: all but the one left;
      * source: those that reached no source). */
     if (!rc) {
         size_t cut = 0;
-        for (size_t i = 0; i < ns; i++) {
-            int root = find(s, (int)i);
-            if (!s[root].done || s[root].anchored) continue;
-            for (size_t q = 0; q < s[i].len; q++) {
-                int v = s[i].queue[q];
-                if (find(s, label[v]) == root && e->connected[first + (size_t)v]) {
-                    set_connected(e, (int)first + v, 0);
-                    cut++;
-                }
+        for (size_t t = 0; t < ntouched; t++) {
+            int v = touched[t], root = find(s, label[v]);
+            if (s[root].done && !s[root].anchored && e->connected[first + (size_t)v]) {
+                set_connected(e, (int)first + v, 0);
+                cut++;
             }
         }
         if (giant) {
@@ -210,10 +212,8 @@ static int incremental_pass(dm_engine *e, layer_run *lr, size_t nlost)
             if (finished_max > lr->outside_max) lr->outside_max = finished_max;
         }
     }
-    for (size_t i = 0; i < ns; i++) {
-        for (size_t q = 0; q < s[i].len; q++) label[s[i].queue[q]] = -1;
-        free(s[i].queue);
-    }
+    for (size_t t = 0; t < ntouched; t++) label[touched[t]] = -1;
+    for (size_t i = 0; i < ns; i++) free(s[i].queue);
     free(s);
     return rc;
 }
