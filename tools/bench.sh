@@ -6,9 +6,9 @@ cd "$(dirname "$0")/.."
 tools/setup.sh
 BUILD="${DOMINO_BUILD:-build}"
 if [ "${1:-}" = "--quick" ]; then
-  MC_ARGS="scenarios/grid-attack-uncertain.yaml 1000"; LARGE_ARGS="100000 400000"; DEFAULT_ARGS=200
+  MC_ARGS="scenarios/grid-attack-uncertain.yaml 1000"; LARGE_ARGS="100000 400000"; DEFAULT_ARGS=200; PERC_ARGS="100000 3"
 else
-  MC_ARGS="scenarios/grid-attack-uncertain.yaml 10000"; LARGE_ARGS=""; DEFAULT_ARGS=2000
+  MC_ARGS="scenarios/grid-attack-uncertain.yaml 10000"; LARGE_ARGS=""; DEFAULT_ARGS=2000; PERC_ARGS=""
 fi
 out=$(mktemp)
 trap 'rm -f "$out"' EXIT
@@ -16,6 +16,11 @@ echo "machine: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ */
 "$BUILD/bench_default" $DEFAULT_ARGS | tee -a "$out"
 "$BUILD/bench_montecarlo" $MC_ARGS | tee -a "$out"
 "$BUILD/bench_large" $LARGE_ARGS | tee -a "$out"
+"$BUILD/bench_percolation" $PERC_ARGS | tee -a "$out"
+# the same computation in python3-igraph, where Debian's package is installed
+if /usr/bin/python3 -c 'import igraph' 2>/dev/null; then
+  bench/baselines/buldyrev_igraph.py $PERC_ARGS | tee -a "$out"
+fi
 echo
 awk '
 function val(k,   i, kv) { for (i = 1; i <= NF; i++) { split($i, kv, "="); if (kv[1] == k) return kv[2] } return "" }

@@ -1,8 +1,8 @@
 #!/bin/sh
 # One command on a fresh Debian 12 machine: installs what is missing, builds, and runs every
 # test: the suite under AddressSanitizer and UndefinedBehaviorSanitizer, valgrind on the
-# default run, each fuzz target for 45 s (tools/fuzz.sh), then the suite on the release
-# build. The last line is Criterion's summary
+# default run, each fuzz target for 45 s (tools/fuzz.sh), then the reference suite and the
+# suite on the release build. The last line is Criterion's summary
 # ("Synthesis: Tested: ..."). DOMINO_QUICK=1 runs only the release suite.
 set -eu
 cd "$(dirname "$0")/.."
@@ -27,4 +27,6 @@ if [ -z "${DOMINO_QUICK:-}" ]; then
   echo "== the test suite (release build)" >&2
 fi
 export DOMINO="$PWD/$BUILD/domino"
+echo "== the reference suite: published cascade results at 10^5 nodes (tests/reference/)" >&2
+"$BUILD/tests/domino-reference" --jobs 2 >&2
 exec "$BUILD/tests/domino-tests" --jobs 2
