@@ -242,6 +242,7 @@ Test(layers, bad_input_is_reported_with_its_position)
          "  couplings: [{dependent: A, provider: B, pairs: index}]\n", "equal size", 6},
         {"  layers: [{sector: A, graph: {generate: erdos_renyi, nodes: 10, edges: 5}}]\n"
          "  nodes: [{id: n, sector: A}]\n", "has a layer", 6},
+        {"  layers: [{sector: A, graph: {generate: erdos_renyi, nodes: 2000000000, edges: 5}}]\n", "over the limit", 5},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         snprintf(yaml, sizeof yaml, "%s%shazards: [{id: h, kind: other, select: {sectors: [A]}}]\n", head, cases[i].layers);

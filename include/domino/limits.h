@@ -11,6 +11,8 @@
 #define DM_MAX_YAML_DEPTH 64               /* nesting of lists and mappings */
 #define DM_MAX_TICKS_ENV "DOMINO_MAX_TICKS"
 #define DM_MAX_TICKS 1000000000LL          /* horizon / tick: 31 years at 1 s, 1,900 years at 1 min */
+#define DM_MAX_LAYER_NODES_ENV "DOMINO_MAX_LAYER_NODES"
+#define DM_MAX_LAYER_NODES 100000000LL    /* nodes of one layer's graph: 10^8 (about 60 GB of model) */
 #define DM_MAX_REPLICATES 1000000000ULL    /* per run; more with --replicate offsets */
 
 /* The limit: the environment variable's value when it is a positive whole number. */

@@ -11,6 +11,7 @@
 #include <gsl/gsl_randist.h>
 #include <gsl/gsl_rng.h>
 #include "domino/graph.h"
+#include "domino/limits.h"
 #include "loader.h"
 
 #define NOMEM(r) dm_error_set((r)->err, DM_ESOFTWARE, (r)->file, 0, 0, "out of memory")
@@ -117,6 +118,10 @@ static int read_graph(yread *r, yaml_node_t *n, igraph_t *g, char **description)
             read_u64(r, n, "seed", "graph seed", UINT64_MAX, &spec.seed))
             return DM_EDATA;
         if (spec.nodes < 1) return yr_expected(r, x, "graph nodes", "at least 1");
+        int64_t limit = dm_limit(DM_MAX_LAYER_NODES_ENV, DM_MAX_LAYER_NODES);
+        if ((int64_t)spec.nodes > limit)
+            return yr_fail(r, x, "graph nodes: %llu is over the limit of %lld nodes per layer (set %s to raise it)",
+                           (unsigned long long)spec.nodes, (long long)limit, DM_MAX_LAYER_NODES_ENV);
         double k = 0;
         if ((x = yr_get(r, n, "mean_degree")) && yr_num(r, x, "graph mean_degree", 0, 1e6, &k)) return DM_EDATA;
         if (x) spec.edges = (uint64_t)llround(k * (double)spec.nodes / 2);
