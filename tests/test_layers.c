@@ -145,7 +145,7 @@ Test(layers, generate_and_read_every_format)
     const char *files[] = {"g.h5", "g.graphml", "g.txt"};
     for (int i = 0; i < 3; i++) {
         char args[300];
-        snprintf(args, sizeof args, "generate scale_free --nodes 2000 --mean-degree 3 --exponent 2.5 --cutoff 100 --seed 9 -o %s", files[i]);
+        snprintf(args, sizeof args, "generate scale_free --nodes 2000 --mean-degree 3 --exponent 2.5 --cutoff 5 --seed 9 -o %s", files[i]);
         cr_assert_eq(domino(dir, args, 1, &out), 0, "%s", out);
         free(out);
     }
@@ -153,7 +153,7 @@ Test(layers, generate_and_read_every_format)
     snprintf(yaml, sizeof yaml,
              "name: t\nmodel:\n  name: m\n  sectors: [{id: A, name_en: a}, {id: B, name_en: b}, {id: C, name_en: c}, {id: D, name_en: d}]\n"
              "  layers:\n"
-             "    - {sector: A, graph: {generate: scale_free, nodes: 2000, mean_degree: 3, exponent: 2.5, cutoff: 100, seed: 9}}\n"
+             "    - {sector: A, graph: {generate: scale_free, nodes: 2000, mean_degree: 3, exponent: 2.5, cutoff: 5, seed: 9}}\n"
              "    - {sector: B, graph: {file: %s/g.h5}}\n    - {sector: C, graph: {file: %s/g.graphml}}\n"
              "    - {sector: D, graph: {file: %s/g.txt, nodes: 2000}}\n"
              "hazards: [{id: h, kind: other, select: {sectors: [A]}}]\n", dir, dir, dir);
@@ -173,11 +173,22 @@ Test(layers, generate_and_read_every_format)
             }
         }
     }
-    /* the cutoff holds: no degree far above it */
-    size_t maxdeg = 0;
+    /* the cutoff holds: with expected degrees capped at 5 the largest degree stays near
+     * it; the same graph without the cap has bigger hubs */
+    size_t maxdeg = 0, maxfree = 0;
     for (size_t v = 0; v < L[0].nnodes; v++)
         if (L[0].adj_start[v + 1] - L[0].adj_start[v] > maxdeg) maxdeg = L[0].adj_start[v + 1] - L[0].adj_start[v];
-    cr_expect_lt(maxdeg, 160, "largest degree %zu with an expected-degree cutoff of 100", maxdeg);
+    dm_graph_spec free_spec = {DM_GRAPH_SCALE_FREE, 2000, 3000, 0, 2.5, 0, 9};
+    igraph_t g;
+    igraph_vector_int_t deg;
+    cr_assert_eq(dm_graph_generate(&free_spec, &g, &(dm_error){0}), 0);
+    igraph_vector_int_init(&deg, 0);
+    igraph_degree(&g, &deg, igraph_vss_all(), IGRAPH_ALL, 0);
+    maxfree = (size_t)igraph_vector_int_max(&deg);
+    igraph_vector_int_destroy(&deg);
+    igraph_destroy(&g);
+    cr_expect_leq(maxdeg, 14, "largest degree %zu with an expected-degree cutoff of 5", maxdeg);
+    cr_expect_gt(maxfree, 14, "without the cutoff the largest degree is %zu", maxfree);
     dm_scenario_free(sc);
     /* the same seed gives the same bits; another seed another graph */
     char *a, *b;
@@ -278,5 +289,24 @@ Test(layers, bad_input_is_reported_with_its_position)
     err = load_error(yaml);
     cr_expect_eq(err.code, DM_EDATA);
     cr_expect(strstr(err.message, "indices[1] = 7"), "%s", err.message);
+    /* a coupling's pairs file: a bad token at its position, a pair out of range by its line */
+    const char *two = "name: t\nmodel:\n  name: m\n  sectors: [{id: A, name_en: a}, {id: B, name_en: b}]\n"
+                      "  layers: [{sector: A, graph: {generate: erdos_renyi, nodes: 10, edges: 5}}, "
+                      "{sector: B, graph: {generate: erdos_renyi, nodes: 10, edges: 5}}]\n";
+    const char *pairs[] = {"0 1\n2 y\n", "0 1\n2 30\n"};
+    const int line[] = {2, 2}, column[] = {3, 0};
+    for (int i = 0; i < 2; i++) {
+        snprintf(path, sizeof path, "%s/pairs.txt", dir);
+        f = fopen(path, "w");
+        fputs(pairs[i], f);
+        fclose(f);
+        snprintf(yaml, sizeof yaml, "%s  couplings: [{dependent: A, provider: B, pairs: {file: %s}}]\n"
+                 "hazards: [{id: h, kind: other, select: {sectors: [A]}}]\n", two, path);
+        err = load_error(yaml);
+        cr_expect_eq(err.code, DM_EDATA);
+        cr_expect_str_eq(err.file, path);
+        cr_expect_eq(err.line, line[i], "pairs case %d: line %d (%s)", i, err.line, err.message);
+        cr_expect_eq(err.column, column[i], "pairs case %d: column %d", i, err.column);
+    }
     scratch_remove(dir);
 }

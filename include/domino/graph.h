@@ -32,7 +32,8 @@ int dm_graph_kind_from_name(const char *name, dm_graph_kind *out);
 /* Generates spec into *g (initialized here; destroy with igraph_destroy). */
 int dm_graph_generate(const dm_graph_spec *spec, igraph_t *g, dm_error *err);
 
-/* Reads an undirected graph from a file: `edgelist` (two 0-based node indices per line;
+/* Reads an undirected graph from a file (or, format `pairs`, an edge list kept directed, in
+ * file order: couplings' pairs files): `edgelist` (two 0-based node indices per line;
  * nodes, when > 0, sets the node count, else it is the largest index + 1), `graphml`, or
  * `csr` (HDF5 datasets <group>/indptr and <group>/indices, as scipy.sparse writes them;
  * group "" is the root). Bad content is DM_EDATA with the position when one is known. */

@@ -185,9 +185,6 @@ void dm_scenario_model_sha256(const dm_scenario *sc, char hex[65]);
 int dm_model_sector(const dm_model *m, const char *id);
 int dm_model_node(const dm_model *m, const char *id);
 
-/* The layer node v belongs to, or NULL. O(layers). */
-const dm_layer *dm_model_layer_of(const dm_model *m, int v);
-
 /* Embedded files: text of an embedded model or scenario by name, or NULL. */
 const char *dm_embedded(const char *name, size_t *len);
 

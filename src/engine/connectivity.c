@@ -228,9 +228,8 @@ void dm_conn_viability_changed(dm_engine *e, int v)
     }
 }
 
-int dm_conn_pass(dm_engine *e, int64_t t)
+int dm_conn_pass(dm_engine *e)
 {
-    (void)t;
     int any = 0;
     for (size_t i = 0; i < e->nlayer_runs; i++) {
         layer_run *lr = &e->layer_run[i];

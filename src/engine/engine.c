@@ -433,7 +433,7 @@ static void settle(dm_engine *e, int64_t t)
         /* When the node rules have settled, the layers whose viability changed decide who
          * is still connected (connectivity.c); whoever lost or regained a connection is
          * evaluated in the next round. */
-        if (e->nnext == 0 && (!e->nlayer_runs || dm_conn_pass(e, t) <= 0 || e->nnext == 0)) break;
+        if (e->nnext == 0 && (!e->nlayer_runs || dm_conn_pass(e) <= 0 || e->nnext == 0)) break;
         if (round == DM_MAX_ROUNDS) {
             char text[200];
             snprintf(text, sizeof text, "zero-lag changes did not settle within %d rounds at tick %lld "

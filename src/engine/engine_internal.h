@@ -134,6 +134,6 @@ int dm_conn_compile(dm_engine *e);
 void dm_conn_reset(dm_engine *e);
 void dm_conn_free(dm_engine *e);
 void dm_conn_viability_changed(dm_engine *e, int v);
-int dm_conn_pass(dm_engine *e, int64_t t);
+int dm_conn_pass(dm_engine *e);
 
 #endif

@@ -138,6 +138,9 @@ static int locate_edgelist_error(FILE *f, dm_error *err, const char *path)
 
 static int read_csr_h5(const char *path, const char *group, igraph_t *g, dm_error *err)
 {
+    FILE *probe = fopen(path, "rb");  /* a missing file is not a bad one */
+    if (!probe) return dm_error_set(err, DM_ENOINPUT, path, 0, 0, "cannot open the file: %s", strerror(errno));
+    fclose(probe);
     H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
     hid_t f = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
     if (f < 0) return dm_error_set(err, DM_EDATA, path, 0, 0, "not an HDF5 file (expected CSR datasets indptr and indices)");
@@ -192,7 +195,7 @@ int dm_graph_read(const char *path, const char *format, uint64_t nodes, const ch
 {
     if (strcmp(format, "csr") == 0) return read_csr_h5(path, group, g, err);
     FILE *f = fopen(path, "r");
-    if (!f) return dm_error_set(err, DM_ENOINPUT, path, 0, 0, "cannot open the graph file: %s", strerror(errno));
+    if (!f) return dm_error_set(err, DM_ENOINPUT, path, 0, 0, "cannot open the file: %s", strerror(errno));
     igraph_error_t rc;
     int out = 0;
     if (strcmp(format, "graphml") == 0) {
@@ -203,7 +206,8 @@ int dm_graph_read(const char *path, const char *format, uint64_t nodes, const ch
             out = dm_error_set(err, DM_ESOFTWARE, path, 0, 0, "igraph: %s", dm_igraph_last_error());
         }
     } else {
-        rc = igraph_read_graph_edgelist(g, f, (igraph_integer_t)nodes, IGRAPH_UNDIRECTED);
+        int pairs = strcmp(format, "pairs") == 0;  /* ordered pairs: a directed edge list */
+        rc = igraph_read_graph_edgelist(g, f, (igraph_integer_t)nodes, pairs ? IGRAPH_DIRECTED : IGRAPH_UNDIRECTED);
         if (rc) {
             if (!locate_edgelist_error(f, err, path))
                 dm_error_set(err, DM_EDATA, path, 0, 0, "not an edge list igraph can read: %s", dm_igraph_last_error());

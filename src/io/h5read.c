@@ -114,7 +114,8 @@ int dm_h5_open(const char *path, dm_result_file **out, dm_error *err)
     dm_model *model = NULL;
     snprintf(name, sizeof name, "%s:model_text", path);
     if (*model_text && dm_model_parse(model_text, strlen(model_text), name, &model, &sub)) {
-        rc = dm_error_set(err, DM_EDATA, path, 0, 0, "the stored model does not load: %s (line %d)", sub.message, sub.line);
+        char why[1200];  /* file:line of the stored text, or of a graph file it names */
+        rc = dm_error_set(err, DM_EDATA, path, 0, 0, "the stored model does not load: %s", dm_error_format(&sub, why, sizeof why));
         goto done;
     }
     snprintf(name, sizeof name, "%s:scenario_text", path);

@@ -16,13 +16,6 @@
 
 #define NOMEM(r) dm_error_set((r)->err, DM_ESOFTWARE, (r)->file, 0, 0, "out of memory")
 
-const dm_layer *dm_model_layer_of(const dm_model *m, int v)
-{
-    for (size_t i = 0; i < m->nlayers; i++)
-        if ((size_t)v >= m->layers[i].first && (size_t)v < m->layers[i].first + m->layers[i].nnodes) return &m->layers[i];
-    return NULL;
-}
-
 /* Node "A:17" of layer A, without a search through every node; -1 if id is not of that form. */
 int dm_layer_node(const dm_model *m, const char *id)
 {
@@ -239,23 +232,31 @@ int dm_read_layers(yread *r, yaml_node_t *seq, dm_model *m, const dm_node *defau
     return 0;
 }
 
-/* Appends count groups of one provider each (dependent[i] needs provider[i]), with the
- * settings read from `settings`. */
+/* Reads the group settings of mapping `settings` into *proto and makes room for ngroups
+ * more groups and nproviders more providers. */
+static int make_room(yread *r, dm_model *m, yaml_node_t *settings, size_t ngroups, size_t nproviders, dm_group *proto)
+{
+    *proto = (dm_group){0};
+    if (dm_read_group_settings(r, settings, m, proto, NULL)) return DM_EDATA;
+    proto->line = yr_line(settings);
+    proto->column = (int)settings->start_mark.column + 1;
+    dm_group *gp = realloc(m->groups, (m->ngroups + ngroups + 1) * sizeof *gp);
+    if (!gp) return NOMEM(r);
+    m->groups = gp;
+    int *pn = realloc(m->provider_node, (m->nprovider + nproviders + 1) * sizeof *pn);
+    if (pn) m->provider_node = pn;
+    double *ps = pn ? realloc(m->provider_share, (m->nprovider + nproviders + 1) * sizeof *ps) : NULL;
+    if (!ps) return NOMEM(r);
+    m->provider_share = ps;
+    return 0;
+}
+
+/* Appends count groups of one provider each: dependent[i] needs provider[i]. */
 static int add_pair_groups(yread *r, dm_model *m, yaml_node_t *settings, const int *dependent,
                            const int *provider, size_t count)
 {
-    dm_group proto = {0};
-    if (dm_read_group_settings(r, settings, m, &proto, NULL)) return DM_EDATA;
-    proto.line = yr_line(settings);
-    proto.column = (int)settings->start_mark.column + 1;
-    dm_group *gp = realloc(m->groups, (m->ngroups + count + 1) * sizeof *gp);
-    if (!gp) return NOMEM(r);
-    m->groups = gp;
-    int *pn = realloc(m->provider_node, (m->nprovider + count + 1) * sizeof *pn);
-    if (pn) m->provider_node = pn;
-    double *ps = pn ? realloc(m->provider_share, (m->nprovider + count + 1) * sizeof *ps) : NULL;
-    if (!ps) return NOMEM(r);
-    m->provider_share = ps;
+    dm_group proto;
+    if (make_room(r, m, settings, count, count, &proto)) return r->err->code;
     for (size_t i = 0; i < count; i++) {
         dm_group *g = &m->groups[m->ngroups++];
         *g = proto;
@@ -272,21 +273,10 @@ static int add_pair_groups(yread *r, dm_model *m, yaml_node_t *settings, const i
  * node without neighbours has none), e.g. Watts's threshold rule with mode quorum. */
 static int add_neighbour_groups(yread *r, dm_model *m, const dm_layer *L, yaml_node_t *settings)
 {
-    dm_group proto = {0};
+    dm_group proto;
     if (yr_mapping(r, settings, "layer neighbours", (const char *const[]){"mode", "strength", "lag", "quorum", NULL}) ||
-        dm_read_group_settings(r, settings, m, &proto, NULL))
-        return DM_EDATA;
-    proto.line = yr_line(settings);
-    proto.column = (int)settings->start_mark.column + 1;
-    size_t entries = L->adj_start[L->nnodes];
-    dm_group *gp = realloc(m->groups, (m->ngroups + L->nnodes + 1) * sizeof *gp);
-    if (!gp) return NOMEM(r);
-    m->groups = gp;
-    int *pn = realloc(m->provider_node, (m->nprovider + entries + 1) * sizeof *pn);
-    if (pn) m->provider_node = pn;
-    double *ps = pn ? realloc(m->provider_share, (m->nprovider + entries + 1) * sizeof *ps) : NULL;
-    if (!ps) return NOMEM(r);
-    m->provider_share = ps;
+        make_room(r, m, settings, L->nnodes, L->adj_start[L->nnodes], &proto))
+        return r->err->code;
     for (size_t v = 0; v < L->nnodes; v++) {
         size_t deg = L->adj_start[v + 1] - L->adj_start[v];
         if (deg == 0) continue;
@@ -306,13 +296,13 @@ static int add_neighbour_groups(yread *r, dm_model *m, const dm_layer *L, yaml_n
 /* pairs: index (node i with node i), {fraction: q, seed: S} (a random one-to-one matching
  * of round(q n) dependents with as many distinct providers), or {file: PATH} (lines
  * "dependent provider", local indices). */
-static int read_pairs(yread *r, yaml_node_t *n, const dm_layer *A, const dm_layer *B, int **dep, int **prov, size_t *count)
+static int read_pairs(yread *r, yaml_node_t *it, yaml_node_t *n, const dm_layer *A, const dm_layer *B, int **dep, int **prov, size_t *count)
 {
     *dep = *prov = NULL;
     *count = 0;
     if (!n || (n->type == YAML_SCALAR_NODE && !strcmp(yr_text(n), "index"))) {
         if (A->nnodes != B->nnodes)
-            return yr_fail(r, n ? n : NULL, "coupling: pairs by index need layers of equal size; %s has %zu nodes, %s has %zu "
+            return yr_fail(r, n ? n : it, "coupling: pairs by index need layers of equal size; %s has %zu nodes, %s has %zu "
                            "(use pairs: {fraction: q} or a file)", A->id, A->nnodes, B->id, B->nnodes);
         *count = A->nnodes;
         *dep = malloc(*count * sizeof **dep);
@@ -328,12 +318,13 @@ static int read_pairs(yread *r, yaml_node_t *n, const dm_layer *A, const dm_laye
         char dir[4096], full[8192];
         dm_dir_of(r->file, dir, sizeof dir);
         snprintf(full, sizeof full, "%s%s", yr_text(x)[0] == '/' ? "" : dir, yr_text(x));
-        FILE *f = fopen(full, "r");
-        if (!f) return dm_error_set(r->err, DM_ENOINPUT, full, 0, 0, "cannot open the pairs file");
         igraph_t g;  /* a directed edge list: dependent -> provider, in file order */
-        igraph_error_t rc = igraph_read_graph_edgelist(&g, f, 0, IGRAPH_DIRECTED);
-        fclose(f);
-        if (rc) return dm_error_set(r->err, DM_EDATA, full, 0, 0, "pairs: expected lines of two node indices: %s", dm_igraph_last_error());
+        dm_error inner;
+        dm_error_clear(&inner);
+        if (dm_graph_read(full, "pairs", 0, "", &g, &inner)) {
+            *r->err = inner;  /* the error is in the pairs file, at its own position */
+            return inner.code;
+        }
         igraph_vector_int_t el;
         igraph_vector_int_init(&el, 0);
         igraph_get_edgelist(&g, &el, 0);
@@ -402,7 +393,7 @@ int dm_read_layer_groups(yread *r, yaml_node_t *layers, yaml_node_t *couplings, 
         }
         int *dep, *prov;
         size_t count;
-        int rc = read_pairs(r, yr_get(r, it, "pairs"), &m->layers[la], &m->layers[lb], &dep, &prov, &count);
+        int rc = read_pairs(r, it, yr_get(r, it, "pairs"), &m->layers[la], &m->layers[lb], &dep, &prov, &count);
         /* mutual: the same pairs the other way round (Buldyrev et al. 2010; Parshani et al.
          * 2010 without feedback loops) */
         if (!rc) rc = add_pair_groups(r, m, it, dep, prov, count);
