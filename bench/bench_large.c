@@ -24,7 +24,7 @@ static dm_model *flatten(const igraph_t *g, igraph_integer_t n)
     md->sectors = calloc(1, sizeof *md->sectors);
     md->sectors[0] = (dm_sector){.id = strdup("NET"), .name_ja = strdup("網"), .name_en = strdup("network"),
                                  .unit = strdup("nodes"), .any_loss = 1};
-    md->nnodes = (size_t)n;
+    md->nnodes = md->ndefined_nodes = (size_t)n;
     md->nodes = calloc((size_t)n, sizeof *md->nodes);
     for (igraph_integer_t v = 0; v < n; v++)
         md->nodes[v] = (dm_node){.sector = 0, .region = -1, .capacity = 1, .rule = DM_RULE_MIN,
@@ -50,6 +50,7 @@ static dm_model *flatten(const igraph_t *g, igraph_integer_t n)
             .first = start[v], .nproviders = start[v + 1] - start[v], .quorum_fraction = 0.75,
             .quorum_level = 0.5, .refill = 1, .resupply_level = 0.5};
     }
+    md->ndefined_groups = md->ngroups;
     free(start);
     free(fill);
     return md;

@@ -37,6 +37,8 @@ typedef struct dm_analysis {
     double *criticality;        /* [unit] sector-hours the others lose (NULL if not run) */
     int *breached;              /* [unit] how many other sectors breach */
     int *ranking;               /* units by criticality, most critical first */
+    char **layer_ids;           /* by node: the ids of the layers' nodes ("A:17"), which the
+                                   model does not store */
 } dm_analysis;
 
 void dm_analysis_defaults(dm_analysis_options *o);

@@ -110,23 +110,88 @@ typedef struct dm_layer {
     dm_connectivity connectivity;
     int *sources; size_t nsources;   /* local indices, for `source` */
     char *graph;           /* how the graph was made, for messages and provenance */
+    /* What every node of the layer is: the sector's default behaviour and capacity, one
+     * record for all of them (a layer may have 10^8 nodes). Its id and names are the
+     * sector's id; dm_node_id gives a node's own ("A:17"). */
+    dm_node node;
     int line;
 } dm_layer;
+
+/* Requirement groups that a layer's edges or a coupling imply, stored once for many
+ * (count groups, the model's groups first .. first+count): group i makes node
+ * dependent[i] need
+ *   - pairs (couplings): the one provider provider[i];
+ *   - neighbours (`neighbours:`): its neighbours in layer `layer`, with equal shares.
+ * All of them have the mode, strength, lag and quorum of `settings` (whose dependent and
+ * providers are unused). Both directions of a mutual coupling use one pair of arrays,
+ * owned by the first. */
+typedef enum { DM_SET_PAIRS, DM_SET_NEIGHBOURS } dm_group_set_kind;
+
+typedef struct dm_group_set {
+    dm_group_set_kind kind;
+    dm_group settings;
+    size_t first, count;
+    int *dependent, *provider;       /* node indices */
+    int owns;                        /* frees dependent and provider */
+    int layer;                       /* neighbours: the layer's index */
+} dm_group_set;
+
+/* One requirement group, wherever it is stored (dm_model_group): its settings, dependent,
+ * and providers; provider i is offset + provider[i], with share share[i] (equal shares
+ * when share is NULL). */
+typedef struct dm_group_ref {
+    const dm_group *settings;
+    size_t record;         /* which settings: g for a defined group, ndefined_groups + s for set s */
+    int dependent;
+    size_t nproviders;
+    const int *provider; int offset;
+    const double *share;
+    size_t nresupply; const int *resupply;
+} dm_group_ref;
+
+static inline int dm_ref_provider(const dm_group_ref *g, size_t i) { return g->offset + g->provider[i]; }
+static inline double dm_ref_share(const dm_group_ref *g, size_t i)
+{
+    return g->share ? g->share[i] : 1.0 / (double)g->nproviders;
+}
 
 typedef struct dm_model {
     char *name, *description, *file;
     char *text; size_t text_len; /* the YAML source (provenance); NULL for a model written
                                     inline in a scenario, whose source is the scenario */
     char *output_unit;     /* unit of the sectors' output per year, e.g. "10^9 JPY" */
-    size_t nsectors, nregions, nnodes, ngroups;
+    size_t nsectors, nregions;
     dm_sector *sectors;
     dm_region *regions;
+    /* Nodes 0 .. nnodes: the ndefined_nodes defined in the file (or one per sector), with
+     * records nodes[v]; then each layer's, which share the layer's record. Read a node
+     * through dm_node_at and dm_node_id, which know both. */
+    size_t nnodes, ndefined_nodes;
     dm_node *nodes;
+    /* Requirement groups 0 .. ngroups: the ndefined_groups of `dependencies` (groups[g],
+     * providers provider_node[first ..]), then those of each group set. Read a group
+     * through dm_model_group. */
+    size_t ngroups, ndefined_groups;
     dm_group *groups;
     int *provider_node; double *provider_share; size_t nprovider;
     int *resupply_node; size_t nresupply;
+    dm_group_set *group_sets; size_t ngroup_sets;
     dm_layer *layers; size_t nlayers;
 } dm_model;
+
+/* Node v's record: its own, or its layer's (shared by all the layer's nodes). O(log layers). */
+const dm_node *dm_node_at(const dm_model *m, size_t v);
+/* Which record: v for a defined node, ndefined_nodes + k for a node of layer k. */
+size_t dm_node_record(const dm_model *m, size_t v);
+/* Node v's id; its Japanese or English name. A layer's node has its id ("A:17") for all
+ * three, written into buf (DM_NODE_ID_MAX bytes); a defined node's are returned as they are. */
+#define DM_NODE_ID_MAX 96
+const char *dm_node_id(const dm_model *m, size_t v, char *buf);
+const char *dm_node_name(const dm_model *m, size_t v, int japanese, char *buf);
+/* Requirement group g, wherever it is stored. O(log group sets). */
+void dm_model_group(const dm_model *m, size_t g, dm_group_ref *out);
+/* Providers plus resupply providers of every group: the engine's edge count. */
+size_t dm_model_nedges(const dm_model *m);
 
 typedef struct dm_hazard {
     char *id, *description;
@@ -181,7 +246,7 @@ int dm_validate_file(const char *path, const char **kind, dm_error *err);
  * hex digits in hex[65]. */
 void dm_scenario_model_sha256(const dm_scenario *sc, char hex[65]);
 
-/* Index lookups by id; -1 when absent. O(n). */
+/* Index lookups by id; -1 when absent. O(n) (a layer's node "A:17": O(layers)). */
 int dm_model_sector(const dm_model *m, const char *id);
 int dm_model_node(const dm_model *m, const char *id);
 

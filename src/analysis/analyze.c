@@ -23,16 +23,20 @@ void dm_analysis_free(dm_analysis *a)
     if (!a) return;
     free(a->strength); free(a->direct_hours); free(a->hops); free(a->earliest_hours); free(a->higher);
     free(a->component); free(a->criticality); free(a->breached); free(a->ranking);
+    for (size_t u = 0; a->layer_ids && a->model && u < a->model->nnodes - a->model->ndefined_nodes; u++) free(a->layer_ids[u]);
+    free(a->layer_ids);
     memset(a, 0, sizeof *a);
 }
 
 const char *dm_analysis_id(const dm_analysis *a, size_t u)
 {
-    return a->by_node ? a->model->nodes[u].id : a->model->sectors[u].id;
+    if (!a->by_node) return a->model->sectors[u].id;
+    return u < a->model->ndefined_nodes ? a->model->nodes[u].id : a->layer_ids[u - a->model->ndefined_nodes];
 }
 
 const char *dm_analysis_name(const dm_analysis *a, size_t u, int ja)
 {
+    if (a->by_node && u >= a->model->ndefined_nodes) return dm_analysis_id(a, u);
     if (a->by_node) return ja ? a->model->nodes[u].name_ja : a->model->nodes[u].name_en;
     return ja ? a->model->sectors[u].name_ja : a->model->sectors[u].name_en;
 }
@@ -58,7 +62,7 @@ double dm_dist_typical(const dm_dist *d)
     return d->a;
 }
 
-static int unit_of(const dm_analysis *a, int node) { return a->by_node ? node : a->model->nodes[node].sector; }
+static int unit_of(const dm_analysis *a, int node) { return a->by_node ? node : dm_node_at(a->model, (size_t)node)->sector; }
 
 /* Spectral radius of the n x n matrix w (GSL's non-symmetric eigensolver). */
 static double spectral_radius(const double *w, size_t n)
@@ -120,11 +124,13 @@ static int paths(dm_analysis *a, dm_error *err)
     igraph_vector_int_init(&edges, 0);
     igraph_vector_init(&weights, 0);
     for (size_t k = 0; k < m->ngroups; k++) {
-        const dm_group *gr = &m->groups[k];
+        dm_group_ref ref;
+        dm_model_group(m, k, &ref);
+        const dm_group *gr = ref.settings;
         double hours = ((double)gr->lag_s + (gr->has_buffer ? dm_dist_typical(&gr->buffer) : 0)) / 3600.0;
-        int to = unit_of(a, gr->dependent);
-        for (size_t p = 0; p < gr->nproviders; p++) {
-            int from = unit_of(a, m->provider_node[gr->first + p]);
+        int to = unit_of(a, ref.dependent);
+        for (size_t p = 0; p < ref.nproviders; p++) {
+            int from = unit_of(a, dm_ref_provider(&ref, p));
             if (gr->strength <= 0 || from == to) continue;
             igraph_vector_int_push_back(&edges, from);
             igraph_vector_int_push_back(&edges, to);
@@ -178,7 +184,7 @@ static int criticality(dm_analysis *a, const dm_analysis_options *o, dm_error *e
     int *nodes = malloc((m->nnodes + 1) * sizeof *nodes);
     double *capacity = calloc(m->nsectors + 1, sizeof *capacity);
     if (!nodes || !capacity) { free(nodes); free(capacity); return dm_error_set(err, DM_ESOFTWARE, NULL, 0, 0, "out of memory"); }
-    for (size_t v = 0; v < m->nnodes; v++) capacity[m->nodes[v].sector] += m->nodes[v].capacity;
+    for (size_t v = 0; v < m->nnodes; v++) capacity[dm_node_at(m, v)->sector] += dm_node_at(m, v)->capacity;
     dm_hazard h = {.id = "total-loss", .description = "", .kind = DM_HAZARD_OTHER, .nodes = nodes, .severity = 1,
                    .start = {.kind = DM_DIST_FIXED}, .has_duration = 1,
                    .duration = {.kind = DM_DIST_FIXED, .a = (double)o->outage_s}};
@@ -193,7 +199,7 @@ static int criticality(dm_analysis *a, const dm_analysis_options *o, dm_error *e
         dm_engine *e;
         if ((rc = dm_engine_new(&sc, &e, err)) || (rc = dm_engine_run(e, 0, err))) { dm_engine_free(e); break; }
         const dm_engine_result *r = dm_engine_results(e);
-        int own = a->by_node ? m->nodes[u].sector : (int)u;
+        int own = a->by_node ? dm_node_at(m, u)->sector : (int)u;
         double lost = 0;
         int breached = 0;
         for (size_t s = 0; s < m->nsectors; s++) {
@@ -228,18 +234,27 @@ int dm_analyze(const dm_model *m, const dm_analysis_options *o, dm_analysis *a, 
     if (!(a->strength = calloc(n * n, sizeof(double))) || !(a->direct_hours = malloc(n * n * sizeof(double))) ||
         !(a->hops = malloc(n * n * sizeof(int))) || !(a->earliest_hours = malloc(n * n * sizeof(double))) ||
         !(a->higher = malloc(n * n * sizeof(double))) || !(a->component = calloc(n, sizeof(int))) ||
-        !(a->ranking = malloc(n * sizeof(int)))) {
+        !(a->ranking = malloc(n * sizeof(int))) ||
+        (o->by_node && !(a->layer_ids = calloc(m->nnodes - m->ndefined_nodes + 1, sizeof(char *))))) {
         dm_analysis_free(a);
         return dm_error_set(err, DM_ESOFTWARE, NULL, 0, 0, "out of memory for a %zu x %zu analysis", n, n);
+    }
+    for (size_t v = m->ndefined_nodes; a->layer_ids && v < m->nnodes; v++) {
+        char buf[DM_NODE_ID_MAX];
+        if (!(a->layer_ids[v - m->ndefined_nodes] = strdup(dm_node_id(m, v, buf)))) {
+            dm_analysis_free(a);
+            return dm_error_set(err, DM_ESOFTWARE, NULL, 0, 0, "out of memory");
+        }
     }
     for (size_t i = 0; i < n * n; i++) a->direct_hours[i] = INFINITY;
     /* W[from][to]: strength x share, summed over the dependent's groups (for a linear,
      * IIM model this is exactly a*_{to,from}) */
     for (size_t k = 0; k < m->ngroups; k++) {
-        const dm_group *gr = &m->groups[k];
-        for (size_t p = 0; p < gr->nproviders; p++) {
-            int from = unit_of(a, m->provider_node[gr->first + p]), to = unit_of(a, gr->dependent);
-            a->strength[(size_t)from * n + (size_t)to] += gr->strength * m->provider_share[gr->first + p];
+        dm_group_ref gr;
+        dm_model_group(m, k, &gr);
+        for (size_t p = 0; p < gr.nproviders; p++) {
+            int from = unit_of(a, dm_ref_provider(&gr, p)), to = unit_of(a, gr.dependent);
+            a->strength[(size_t)from * n + (size_t)to] += gr.settings->strength * dm_ref_share(&gr, p);
         }
     }
     int rc = paths(a, err);

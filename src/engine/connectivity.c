@@ -218,12 +218,13 @@ static int incremental_pass(dm_engine *e, layer_run *lr, size_t nlost)
     return rc;
 }
 
-void dm_conn_viability_changed(dm_engine *e, int v)
+void dm_conn_viability_changed(dm_engine *e, int v, int root)
 {
-    layer_run *lr = &e->layer_run[e->layer_of[v]];
+    layer_run *lr = &e->layer_run[node_rule_of(e, v)->layer_run];
     if (e->viable[v]) lr->added = 1;
     if (!e->conn_pending_flag[v]) {
         e->conn_pending_flag[v] = 1;
+        if (lr->npending == 0) lr->pending_root = root;
         lr->pending[lr->npending++] = v;
     }
 }
@@ -236,7 +237,7 @@ int dm_conn_pass(dm_engine *e)
         if (lr->npending == 0) continue;
         any = 1;
         /* the hazard at the root of the first loss of this pass, for the events it causes */
-        lr->root = e->next_root[lr->pending[0]];
+        lr->root = lr->pending_root;
         size_t nlost = 0, lost_connected = 0;
         for (size_t k = 0; k < lr->npending; k++) {
             int v = lr->pending[k];
@@ -275,19 +276,16 @@ int dm_conn_compile(dm_engine *e)
     if (!nruns) return 0;
     size_t n = e->n;
     e->layer_run = calloc(nruns, sizeof *e->layer_run);
-    e->layer_of = malloc(n * sizeof *e->layer_of);
     e->viable = malloc(n);
     e->connected = malloc(n);
     e->connected0 = malloc(n);
-    e->next_viable = malloc(n);
     e->conn_pending_flag = calloc(n, 1);
     e->conn_label = malloc(biggest * sizeof *e->conn_label);
     e->conn_queue = malloc(biggest * sizeof *e->conn_queue);
     e->conn_lost = malloc(biggest * sizeof *e->conn_lost);
-    if (!e->layer_run || !e->layer_of || !e->viable || !e->connected || !e->connected0 || !e->next_viable || !e->conn_pending_flag ||
+    if (!e->layer_run || !e->viable || !e->connected || !e->connected0 || !e->conn_pending_flag ||
         !e->conn_label || !e->conn_queue || !e->conn_lost)
         return -1;
-    for (size_t v = 0; v < n; v++) e->layer_of[v] = -1;
     memset(e->viable, 1, n);
     memset(e->connected, 1, n);
     for (size_t i = 0, r = 0; i < m->nlayers; i++) {
@@ -298,7 +296,7 @@ int dm_conn_compile(dm_engine *e)
         if (!(lr->pending = malloc(L->nnodes * sizeof *lr->pending)) || !(lr->is_source = calloc(L->nnodes, 1)))
             return -1;
         for (size_t k = 0; k < L->nsources; k++) lr->is_source[L->sources[k]] = 1;
-        for (size_t k = 0; k < L->nnodes; k++) e->layer_of[L->first + k] = (int)r;
+        e->node[m->ndefined_nodes + i].layer_run = (int)r;  /* the layer's node record */
         /* Before T+0 every node is viable: the connection each node starts with is the
          * same for every replicate, so it is found once here. */
         full_pass(e, lr, 1);
@@ -319,7 +317,7 @@ void dm_conn_reset(dm_engine *e)
         layer_run *lr = &e->layer_run[i];
         lr->npending = 0;
         lr->added = 0;
-        lr->root = -1;
+        lr->root = lr->pending_root = -1;
         lr->giant = lr->giant0;
         lr->outside_max = lr->outside_max0;
     }
@@ -331,6 +329,6 @@ void dm_conn_free(dm_engine *e)
         free(e->layer_run[i].pending);
         free(e->layer_run[i].is_source);
     }
-    free(e->layer_run); free(e->layer_of); free(e->viable); free(e->next_viable); free(e->connected); free(e->connected0);
+    free(e->layer_run); free(e->viable); free(e->connected); free(e->connected0);
     free(e->conn_pending_flag); free(e->conn_label); free(e->conn_queue); free(e->conn_lost);
 }

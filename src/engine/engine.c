@@ -29,19 +29,16 @@ void dm_engine_free(dm_engine *e)
 {
     if (!e) return;
     void *arrays[] = {
-        e->node, e->group, e->edge_to, e->group_start, e->group_of, e->out_start, e->out_edge, e->restart, e->ramp, e->ramp_steps,
+        e->node, e->group, e->node_rec, e->group_rec, e->group_start, e->group_of, e->out_start, e->out_edge,
         e->sector_start, e->sector_node, e->haz_start, e->haz_of, e->pair_start, e->pair_hazard,
-        e->random_dynamics, e->hit, e->chosen, e->candidates, e->edge_lag, e->g_edge,
-        e->g_resupply_edge, e->edge_from, e->edge_group, e->edge_share, e->threshold_ticks,
-        e->sector_capacity, e->level, e->damage, e->damage_hazard, e->start_level,
-        e->start_tick, e->rise_since, e->rise_from, e->rise_restart, e->restarted, e->pending_wake, e->seen, e->seen_root,
-        e->buf_cap, e->buf_left0, e->buf_t0, e->buf_mode, e->g_flags, e->hazard_active,
-        e->next_level, e->next_wake, e->next_cause, e->next_root, e->next_group,
-        e->next_collapsed, e->next_restarting, e->dirty, e->frontier, e->frontier_next,
-        e->sector_touched, e->unserved, e->acc_tick, e->in_run, e->run_start, e->run_peak,
-        e->run_uh, e->res.events, e->res.breaches, e->res.sectors, e->res.hazard_start,
-        e->res.hazard_end, e->res.warnings, e->res.sector_level, e->res.impact,
-        e->res.node_level, e->node_cell, e->cell_capacity, e->cell_unserved,
+        e->hit, e->chosen, e->candidates, e->g_dependent, e->g_edge, e->edge_from, e->edge_group,
+        e->edge_share, e->threshold_ticks, e->sector_capacity, e->level, e->damage, e->damage_hazard,
+        e->restart, e->ramp, e->dyn_tick, e->dyn_level, e->rise_restart, e->restarted, e->pending_wake,
+        e->seen, e->seen_root, e->buf_cap, e->buf_left0, e->buf_t0, e->buf_mode, e->g_flags, e->hazard_active,
+        e->next, e->dirty, e->frontier, e->frontier_next, e->sector_touched,
+        e->unserved, e->acc_tick, e->in_run, e->run_start, e->run_peak, e->run_uh, e->res.events,
+        e->res.breaches, e->res.sectors, e->res.hazard_start, e->res.hazard_end, e->res.warnings,
+        e->res.sector_level, e->res.impact, e->res.node_level, e->cell_capacity, e->cell_unserved,
     };
     for (size_t i = 0; i < sizeof arrays / sizeof arrays[0]; i++) free(arrays[i]);
     dm_conn_free(e);
@@ -65,6 +62,66 @@ static int bucket(size_t nbuckets, size_t nitems, const int *key, size_t *start,
     return 0;
 }
 
+/* The parameter records: one per defined node and per layer, one per defined group and
+ * per group set. */
+static void compile_records(dm_engine *e)
+{
+    const dm_model *m = e->m;
+    int64_t tick = e->sc->tick_s;
+    for (size_t k = 0; k < e->nnode_recs; k++) {
+        const dm_node *nd = k < m->ndefined_nodes ? &m->nodes[k] : &m->layers[k - m->ndefined_nodes].node;
+        int cell = nd->region < 0 && m->nregions ? -1 : (nd->region < 0 ? 0 : nd->region) * (int)m->nsectors + nd->sector;
+        e->node[k] = (node_rule){nd->collapse, nd->relax_k, nd->capacity, to_ticks(nd->restart.a, tick),
+                                 to_ticks(nd->ramp.a, tick), nd->ramp_steps > 0 ? nd->ramp_steps : 1,
+                                 nd->sector, cell, -1, (unsigned char)nd->rule, (unsigned char)nd->dynamics,
+                                 nd->restart.kind != DM_DIST_FIXED || nd->ramp.kind != DM_DIST_FIXED, 0};
+    }
+    for (size_t k = 0; k < e->ngroup_recs; k++) {
+        const dm_group *gr = k < m->ndefined_groups ? &m->groups[k] : &m->group_sets[k - m->ndefined_groups].settings;
+        e->group[k] = (group_rule){gr->strength, gr->quorum_fraction, gr->quorum_failed, gr->quorum_level, gr->refill,
+                                   gr->resupply_level, to_ticks((double)gr->lag_s, tick), 0, gr->quorum_count,
+                                   k < m->ndefined_groups ? (int)gr->nresupply : 0, (unsigned char)gr->mode,
+                                   (unsigned char)gr->has_buffer};
+    }
+}
+
+/* Resilience coefficient of relax nodes given a recovery time (Lian & Haimes 2006):
+ *   k_i = ln(q_i(0) / q_i(T_i)) / (T_i (1 - a*_ii)),
+ * T_i in ticks, q(T)/q(0) = recovery_to, a*_ii the node's dependence on itself (strength x
+ * share of its own level in its groups). The nodes of a layer share one k, so they must
+ * agree. */
+static int compile_relax(dm_engine *e, dm_error *err)
+{
+    const dm_model *m = e->m;
+    for (size_t v = 0; v < e->n; v++) {
+        node_rule *nr = &e->node[e->node_rec[v]];
+        const dm_node *nd = dm_node_at(m, v);
+        if (nd->dynamics != DM_DYN_RELAX || nd->recovery_s <= 0) continue;
+        double a_ii = 0;
+        for (size_t k = e->group_start[v]; k < e->group_start[v + 1]; k++) {
+            int g = e->group_of[k];
+            for (size_t i = e->g_edge[g]; i < e->g_edge[g + 1]; i++)
+                if (e->edge_from[i] == (int)v) a_ii += group_rule_of(e, (size_t)g)->strength * e->edge_share[i];
+        }
+        double T = (double)to_ticks((double)nd->recovery_s, e->sc->tick_s);
+        double k = log(1.0 / nd->recovery_to) / (T * (1.0 - a_ii));
+        char id[DM_NODE_ID_MAX];
+        if (!(a_ii < 1) || !(k > 0 && k <= 1))
+            return dm_error_set(err, DM_EDATA, m->file, nd->line, 0,
+                                "node %s: recovery %.0f ticks gives a resilience coefficient k = %g per tick "
+                                "(a*_ii = %g); expected 0 < k <= 1: use a longer recovery or a shorter tick",
+                                dm_node_id(m, v, id), T, k, a_ii);
+        if (nr->relax_k_set && fabs(nr->relax_k - k) > 1e-12 * k)
+            return dm_error_set(err, DM_EDATA, m->file, nd->line, 0,
+                                "node %s: its dependence on itself (a*_ii = %g) differs from other nodes of its "
+                                "layer, which share one recovery rate; give relax dynamics a fixed k instead",
+                                dm_node_id(m, v, id), a_ii);
+        nr->relax_k = k;
+        nr->relax_k_set = 1;
+    }
+    return 0;
+}
+
 int dm_engine_new(const dm_scenario *sc, dm_engine **out, dm_error *err)
 {
     const dm_model *m = sc->model;
@@ -75,130 +132,97 @@ int dm_engine_new(const dm_scenario *sc, dm_engine **out, dm_error *err)
     e->m = m;
     size_t n = e->n = m->nnodes, G = e->ngroups = m->ngroups, S = e->nsectors = m->nsectors;
     size_t H = e->nhazards = sc->nhazards;
-    size_t E = e->nedges = m->nprovider + m->nresupply;
-    int64_t tick = sc->tick_s;
+    size_t E = e->nedges = dm_model_nedges(m), P = e->nprovider_edges = E - m->nresupply;
+    e->nnode_recs = m->ndefined_nodes + m->nlayers;
+    e->ngroup_recs = m->ndefined_groups + m->ngroup_sets;
+    if (n >= INT32_MAX || G >= INT32_MAX || E >= INT32_MAX) {
+        free(e);
+        return dm_error_set(err, DM_EDATA, m->file, 0, 0, "%zu nodes, %zu groups and %zu edges: the engine takes "
+                            "fewer than 2^31 of each", n, G, E);
+    }
 
+    size_t nhaz_refs = 0, largest_hazard = 0;
+    int random_dynamics = 0, buffers = 0;
+    for (size_t h = 0; h < H; h++) {
+        nhaz_refs += sc->hazards[h].nnodes;
+        if (sc->hazards[h].nnodes > largest_hazard) largest_hazard = sc->hazards[h].nnodes;
+    }
     int *tmp_key = calloc(E + n + G + 1, sizeof *tmp_key);  /* sort keys, reused */
-    size_t nhaz_refs = 0;
-    for (size_t h = 0; h < H; h++) nhaz_refs += sc->hazards[h].nnodes;
-    int ok = tmp_key && NEW(e->node, n) && NEW(e->group, G) && NEW(e->edge_to, E) && NEW(e->group_start, n + 1) && NEW(e->group_of, G) && NEW(e->out_start, n + 1) &&
-        NEW(e->out_edge, E) && NEW(e->restart, n) && NEW(e->ramp, n) && NEW(e->ramp_steps, n) && NEW(e->sector_start, S + 1) &&
-        NEW(e->sector_node, n) && NEW(e->haz_start, n + 1) && NEW(e->haz_of, nhaz_refs) &&
-        NEW(e->pair_start, H + 1) && NEW(e->pair_hazard, nhaz_refs) && NEW(e->hit, nhaz_refs) &&
-        NEW(e->chosen, n) && NEW(e->candidates, n) && NEW(e->random_dynamics, n) &&
-        NEW(e->edge_lag, E) && NEW(e->g_edge, G) && NEW(e->g_resupply_edge, G) && NEW(e->edge_from, E) &&
-        NEW(e->edge_group, E) && NEW(e->edge_share, E) && NEW(e->threshold_ticks, S) &&
-        NEW(e->sector_capacity, S) && NEW(e->level, n) && NEW(e->damage, n) &&
-        NEW(e->damage_hazard, n) && NEW(e->start_level, n) && NEW(e->start_tick, n) &&
-        NEW(e->rise_since, n) && NEW(e->rise_from, n) && NEW(e->rise_restart, n) && NEW(e->restarted, n) && NEW(e->pending_wake, n) && NEW(e->seen, E) &&
-        NEW(e->seen_root, E) && NEW(e->buf_cap, G) && NEW(e->buf_left0, G) && NEW(e->buf_t0, G) &&
-        NEW(e->buf_mode, G) && NEW(e->g_flags, G) && NEW(e->hazard_active, H) && NEW(e->next_level, n) &&
-        NEW(e->next_wake, n) && NEW(e->next_cause, n) && NEW(e->next_root, n) && NEW(e->next_group, n) &&
-        NEW(e->next_collapsed, n) && NEW(e->next_restarting, n) && NEW(e->dirty, n) &&
-        NEW(e->frontier, n) && NEW(e->frontier_next, n) && NEW(e->sector_touched, S) &&
-        NEW(e->unserved, S) && NEW(e->acc_tick, S) && NEW(e->in_run, S) && NEW(e->run_start, S) &&
-        NEW(e->run_peak, S) && NEW(e->run_uh, S) && NEW(e->res.sectors, S) &&
-        NEW(e->res.hazard_start, H) && NEW(e->res.hazard_end, H) &&
+    int ok = tmp_key && NEW(e->node, e->nnode_recs) && NEW(e->group, e->ngroup_recs) && NEW(e->node_rec, n) &&
+        NEW(e->group_rec, G) && NEW(e->group_start, n + 1) && NEW(e->group_of, G) && NEW(e->out_start, n + 1) &&
+        NEW(e->out_edge, E) && NEW(e->sector_start, S + 1) && NEW(e->sector_node, n) && NEW(e->haz_start, n + 1) &&
+        NEW(e->haz_of, nhaz_refs) && NEW(e->pair_start, H + 1) && NEW(e->pair_hazard, nhaz_refs) &&
+        NEW(e->hit, nhaz_refs) && NEW(e->chosen, largest_hazard) && NEW(e->candidates, largest_hazard) &&
+        NEW(e->g_dependent, G) && NEW(e->g_edge, G + 1) && NEW(e->edge_from, E) && NEW(e->edge_group, E) &&
+        NEW(e->edge_share, E) && NEW(e->threshold_ticks, S) && NEW(e->sector_capacity, S) && NEW(e->level, n) &&
+        NEW(e->damage, n) && NEW(e->damage_hazard, n) && NEW(e->dyn_tick, n) && NEW(e->dyn_level, n) &&
+        NEW(e->rise_restart, n) && NEW(e->restarted, n) && NEW(e->pending_wake, n) && NEW(e->seen, E) &&
+        NEW(e->seen_root, E) && NEW(e->hazard_active, H) && NEW(e->dirty, n) && NEW(e->frontier, n) &&
+        NEW(e->frontier_next, n) && NEW(e->sector_touched, S) && NEW(e->unserved, S) && NEW(e->acc_tick, S) &&
+        NEW(e->in_run, S) && NEW(e->run_start, S) && NEW(e->run_peak, S) && NEW(e->run_uh, S) &&
+        NEW(e->res.sectors, S) && NEW(e->res.hazard_start, H) && NEW(e->res.hazard_end, H) &&
         (e->cap_events = 1024, NEW(e->res.events, e->cap_events)) &&
         (e->cap_breaches = 64, NEW(e->res.breaches, e->cap_breaches)) &&
         (e->cap_warnings = 8, NEW(e->res.warnings, e->cap_warnings)) &&
-        cal_init(&e->cal, 4 * (E + H) + 64) == 0 && (e->rng = dm_stream_new());
+        (e->next_cap = 1, NEW(e->next, e->next_cap)) && cal_init(&e->cal, 1024) == 0 && (e->rng = dm_stream_new());
+    if (ok) {
+        compile_records(e);
+        for (size_t k = 0; k < e->nnode_recs; k++) random_dynamics |= e->node[k].random_dynamics;
+        for (size_t k = 0; k < e->ngroup_recs; k++) buffers |= e->group[k].has_buffer;
+        /* state that only random dynamics and buffers need */
+        ok = (!random_dynamics || (NEW(e->restart, n) && NEW(e->ramp, n))) &&
+             (!buffers || (NEW(e->buf_cap, G) && NEW(e->buf_left0, G) && NEW(e->buf_t0, G) &&
+                           NEW(e->buf_mode, G) && NEW(e->g_flags, G)));
+    }
     if (!ok) {
         free(tmp_key);
         dm_engine_free(e);
         return dm_error_set(err, DM_ESOFTWARE, NULL, 0, 0, "out of memory compiling the model");
     }
 
-    /* Groups by dependent; edges: providers of each group, then resupply providers. */
-    for (size_t g = 0; g < G; g++) tmp_key[g] = m->groups[g].dependent;
-    int sorted = bucket(n, G, tmp_key, e->group_start, e->group_of) == 0;
-    size_t edge = 0;
+    /* Groups by dependent; edges: the providers of each group, then every resupply provider. */
+    size_t edge = 0, resupply = P;
     for (size_t g = 0; g < G; g++) {
-        const dm_group *gr = &m->groups[g];
+        dm_group_ref gr;
+        dm_model_group(m, g, &gr);
+        e->group_rec[g] = (int)gr.record;
+        e->g_dependent[g] = tmp_key[g] = gr.dependent;
         e->g_edge[g] = edge;
-        for (size_t p = 0; p < gr->nproviders; p++, edge++) {
-            e->edge_lag[edge] = to_ticks((double)gr->lag_s, tick);
-            e->edge_from[edge] = m->provider_node[gr->first + p];
-            e->edge_share[edge] = m->provider_share[gr->first + p];
+        for (size_t p = 0; p < gr.nproviders; p++, edge++) {
+            e->edge_from[edge] = dm_ref_provider(&gr, p);
+            e->edge_share[edge] = dm_ref_share(&gr, p);
             e->edge_group[edge] = (int)g;
         }
-    }
-    for (size_t g = 0; g < G; g++) {
-        const dm_group *gr = &m->groups[g];
-        e->g_resupply_edge[g] = edge;
-        for (size_t p = 0; p < gr->nresupply; p++, edge++) {
-            e->edge_from[edge] = m->resupply_node[gr->resupply_first + p];
-            e->edge_lag[edge] = 0;  /* resupply acts on the buffer at once */
-            e->edge_group[edge] = (int)g;
+        if (gr.nresupply) e->group[gr.record].resupply_edge = resupply;
+        for (size_t p = 0; p < gr.nresupply; p++, resupply++) {
+            e->edge_from[resupply] = gr.resupply[p];  /* resupply acts on the buffer at once: no lag */
+            e->edge_group[resupply] = (int)g;
         }
     }
+    e->g_edge[G] = edge;
+    int sorted = bucket(n, G, tmp_key, e->group_start, e->group_of) == 0;
     sorted &= bucket(n, E, e->edge_from, e->out_start, e->out_edge) == 0;
-    for (size_t k = 0; k < E; k++) e->edge_to[k] = m->groups[e->edge_group[k]].dependent;
-    for (size_t g = 0; g < G; g++) {
-        const dm_group *gr = &m->groups[g];
-        /* quorum: at least quorum_count providers, or the fraction of them (rounded up);
-         * `failed F` (Watts 2002: down once a fraction F of the k providers, and at least
-         * one, is down) is the same rule with k - max(1, ceil(F k)) + 1 providers up */
-        double k = (double)gr->nproviders;
-        double need = gr->quorum_count > 0 ? gr->quorum_count : ceil(gr->quorum_fraction * k - 1e-9);
-        if (gr->quorum_failed > 0) need = k - fmax(1.0, ceil(gr->quorum_failed * k - 1e-9)) + 1;
-        e->group[g] = (group_rule){gr->strength, need, gr->quorum_level, gr->refill, gr->resupply_level,
-                                   gr->dependent, (int)gr->nproviders, (int)gr->nresupply,
-                                   (unsigned char)gr->mode, (unsigned char)gr->has_buffer};
-    }
-    for (size_t v = 0; v < n; v++)
-        e->node[v] = (node_rule){m->nodes[v].collapse, m->nodes[v].relax_k, m->nodes[v].sector,
-                                 (unsigned char)m->nodes[v].rule, (unsigned char)m->nodes[v].dynamics};
     for (size_t v = 0; v < n; v++) {
-        if (m->nodes[v].dynamics != DM_DYN_RELAX || m->nodes[v].recovery_s <= 0) continue;
-        /* Resilience coefficient from a recovery time (Lian & Haimes 2006):
-         *   k_i = ln(q_i(0) / q_i(T_i)) / (T_i (1 - a*_ii)),
-         * T_i in ticks, q(T)/q(0) = recovery_to, a*_ii the node's dependence on itself
-         * (strength x share of its own level in its groups). */
-        double a_ii = 0;
-        for (size_t k = e->group_start[v]; k < e->group_start[v + 1]; k++) {
-            const dm_group *gr = &m->groups[e->group_of[k]];
-            for (size_t p = 0; p < gr->nproviders; p++)
-                if (m->provider_node[gr->first + p] == (int)v) a_ii += gr->strength * m->provider_share[gr->first + p];
-        }
-        double T = (double)to_ticks((double)m->nodes[v].recovery_s, tick);
-        double k = log(1.0 / m->nodes[v].recovery_to) / (T * (1.0 - a_ii));
-        if (!(a_ii < 1) || !(k > 0 && k <= 1)) {
-            free(tmp_key);
-            dm_engine_free(e);
-            return dm_error_set(err, DM_EDATA, m->file, m->nodes[v].line, 0,
-                                "node %s: recovery %.0f ticks gives a resilience coefficient k = %g per tick "
-                                "(a*_ii = %g); expected 0 < k <= 1: use a longer recovery or a shorter tick",
-                                m->nodes[v].id, T, k, a_ii);
-        }
-        e->node[v].relax_k = k;
-    }
-    for (size_t v = 0; v < n; v++) {
-        /* fixed restart and ramp once here; drawn ones per replicate in reset() */
-        const dm_node *nd = &m->nodes[v];
-        e->restart[v] = to_ticks(nd->restart.a, tick);
-        e->ramp[v] = to_ticks(nd->ramp.a, tick);
-        if (nd->restart.kind != DM_DIST_FIXED || nd->ramp.kind != DM_DIST_FIXED)
-            e->random_dynamics[e->nrandom_dynamics++] = (int)v;
-        e->ramp_steps[v] = m->nodes[v].ramp_steps > 0 ? m->nodes[v].ramp_steps : 1;
-        tmp_key[v] = m->nodes[v].sector;
+        e->node_rec[v] = (int)dm_node_record(m, v);
+        tmp_key[v] = e->node[e->node_rec[v]].sector;
     }
     sorted &= bucket(S, n, tmp_key, e->sector_start, e->sector_node) == 0;
+    int rc = compile_relax(e, err);
     for (size_t s = 0; s < S; s++) {
-        e->threshold_ticks[s] = to_ticks((double)m->sectors[s].duration_s, tick);
+        e->threshold_ticks[s] = to_ticks((double)m->sectors[s].duration_s, sc->tick_s);
         for (size_t k = e->sector_start[s]; k < e->sector_start[s + 1]; k++)
-            e->sector_capacity[s] += m->nodes[e->sector_node[k]].capacity;
+            e->sector_capacity[s] += node_rule_of(e, e->sector_node[k])->capacity;
     }
     /* Hazards touching each node, in hazard order. */
     for (size_t h = 0; h < H; h++)
         for (size_t i = 0; i < sc->hazards[h].nnodes; i++) e->haz_start[sc->hazards[h].nodes[i] + 1]++;
     for (size_t v = 0; v < n; v++) e->haz_start[v + 1] += e->haz_start[v];
     size_t *fill = malloc((n + 1) * sizeof *fill);
-    if (!fill || !sorted) {
+    if (rc || !fill || !sorted) {
         free(fill);
         free(tmp_key);
         dm_engine_free(e);
-        return dm_error_set(err, DM_ESOFTWARE, NULL, 0, 0, "out of memory");
+        return rc ? rc : dm_error_set(err, DM_ESOFTWARE, NULL, 0, 0, "out of memory");
     }
     memcpy(fill, e->haz_start, (n + 1) * sizeof *fill);
     for (size_t h = 0, p = 0; h < H; h++) {
@@ -216,8 +240,8 @@ int dm_engine_new(const dm_scenario *sc, dm_engine **out, dm_error *err)
         dm_engine_free(e);
         return dm_error_set(err, DM_ESOFTWARE, NULL, 0, 0, "out of memory compiling the layers");
     }
-    e->res.horizon = to_ticks((double)sc->horizon_s, tick);
-    e->res.tick_s = tick;
+    e->res.horizon = to_ticks((double)sc->horizon_s, sc->tick_s);
+    e->res.tick_s = sc->tick_s;
     *out = e;
     return 0;
 }
@@ -315,9 +339,9 @@ static void update_damage(dm_engine *e, int v)
 static int delivery_matters(const dm_engine *e, int edge, double value)
 {
     int g = e->edge_group[edge];
-    const group_rule *gr = &e->group[g];
+    const group_rule *gr = group_rule_of(e, (size_t)g);
     if (!gr->has_buffer || gr->mode == DM_MODE_QUORUM || value >= 1 - DM_LEVEL_EPS) return 1;
-    if ((size_t)edge >= e->g_edge[g] + (size_t)gr->nproviders) return 1;  /* a resupply edge */
+    if ((size_t)edge >= e->nprovider_edges) return 1;  /* a resupply edge */
     return e->buf_mode[g] != BUF_DRAIN && e->buf_mode[g] != BUF_HOLD;
 }
 
@@ -327,7 +351,7 @@ static void handle(dm_engine *e, const cal_event *ev)
     case CAL_DELIVER:
         e->seen[ev->index] = ev->value;
         e->seen_root[ev->index] = ev->root;
-        if (delivery_matters(e, ev->index, ev->value)) mark(e, e->edge_to[ev->index]);
+        if (delivery_matters(e, ev->index, ev->value)) mark(e, e->g_dependent[e->edge_group[ev->index]]);
         break;
     case CAL_HAZARD_ON:
     case CAL_HAZARD_OFF: {
@@ -360,12 +384,13 @@ static void log_group_flags(dm_engine *e, int64_t t, int v)
         {GF_ENGAGED, DM_EV_BUFFER_ENGAGED}, {GF_HELD, DM_EV_BUFFER_HELD},
         {GF_DRAINING, DM_EV_BUFFER_DRAINING}, {GF_EXHAUSTED, DM_EV_BUFFER_EXHAUSTED},
     };
+    if (!e->g_flags) return;  /* no buffers */
     for (size_t k = e->group_start[v]; k < e->group_start[v + 1]; k++) {
         int g = e->group_of[k];
         if (!e->g_flags[g]) continue;
         /* the cause is the group's most degraded provider */
         size_t first = e->g_edge[g], worst = first;
-        for (size_t i = first; i < first + (size_t)e->group[g].nproviders; i++)
+        for (size_t i = first; i < e->g_edge[g + 1]; i++)
             if (e->seen[i] < e->seen[worst]) worst = i;
         for (size_t i = 0; i < sizeof map / sizeof map[0]; i++)
             if (e->g_flags[g] & map[i].flag)
@@ -375,20 +400,21 @@ static void log_group_flags(dm_engine *e, int64_t t, int v)
     }
 }
 
-/* Makes node v's evaluated level its level: logs what changed and why, and sends the
- * new level along v's out-edges (now, for zero lag; through the calendar otherwise). */
-static void apply(dm_engine *e, int v, int64_t t)
+/* Makes node v's evaluated level (in frontier slot `slot`) its level: logs what changed
+ * and why, and sends the new level along v's out-edges (now, for zero lag; through the
+ * calendar otherwise). */
+static void apply(dm_engine *e, int v, size_t slot, int64_t t)
 {
-    const node_rule *node = &e->node[v];
-    double old = e->level[v], now = e->next_level[v];
-    int cause = e->next_cause[v], group = e->next_group[v], root = e->next_root[v];
+    const node_rule *node = node_rule_of(e, v);
+    double old = e->level[v], now = e->next[slot].level;
+    int cause = e->next[slot].cause, group = e->next[slot].group, root = e->next[slot].root;
     log_group_flags(e, t, v);
-    if (e->next_restarting[v]) log_event(e, t, v, DM_EV_RESTARTING, cause, group, root, e->next_level[v]);
-    if (e->layer_of && e->layer_of[v] >= 0 && e->next_viable[v] != e->viable[v]) {
-        e->viable[v] = e->next_viable[v];
-        dm_conn_viability_changed(e, v);
+    if (e->next[slot].restarting) log_event(e, t, v, DM_EV_RESTARTING, cause, group, root, now);
+    if (node->layer_run >= 0 && e->next[slot].viable != e->viable[v]) {
+        e->viable[v] = e->next[slot].viable;
+        dm_conn_viability_changed(e, v, root);
     }
-    int64_t wake = e->next_wake[v];
+    int64_t wake = e->next[slot].wake;
     if (wake != INT64_MAX && wake != e->pending_wake[v]) {
         e->pending_wake[v] = wake;
         schedule(e, (cal_event){.tick = wake, .kind = CAL_WAKE, .index = v});
@@ -399,28 +425,40 @@ static void apply(dm_engine *e, int v, int64_t t)
      * little every tick, only the crossings between full, partial and no service. */
     int relax = node->dynamics == DM_DYN_RELAX, from = status(old), to = status(now);
     if (now < old && (!relax || from != to)) {
-        dm_event_kind kind = to != 0 ? DM_EV_DEGRADED : e->next_collapsed[v] == 2 ? DM_EV_DISCONNECTED
-                           : e->next_collapsed[v] ? DM_EV_COLLAPSED : DM_EV_DOWN;
+        dm_event_kind kind = to != 0 ? DM_EV_DEGRADED : e->next[slot].collapsed == 2 ? DM_EV_DISCONNECTED
+                           : e->next[slot].collapsed ? DM_EV_COLLAPSED : DM_EV_DOWN;
         log_event(e, t, v, kind, cause, group, root, now);
     } else if (now > old && to == 2) {
         log_event(e, t, v, DM_EV_RESTORED, cause, group, root, now);
-    } else if (now > old && (relax ? from == 0 : (e->rise_since[v] < 0 || old == e->rise_from[v]))) {
+    } else if (now > old && (relax ? from == 0 : (e->dyn_tick[v] < 0 || old == e->dyn_level[v]))) {
         log_event(e, t, v, DM_EV_RISING, cause, group, root, now);
     }
     e->level[v] = now;
     e->sector_touched[node->sector] = 1;
     e->changed_since_sample = 1;
     for (size_t k = e->out_start[v]; k < e->out_start[v + 1]; k++) {
-        int edge = e->out_edge[k];
-        int64_t lag = e->edge_lag[edge];
+        int edge = e->out_edge[k], g = e->edge_group[edge];
+        int64_t lag = (size_t)edge < e->nprovider_edges ? group_rule_of(e, (size_t)g)->lag : 0;
         if (lag == 0) {
             e->seen[edge] = now;
             e->seen_root[edge] = root;
-            if (delivery_matters(e, edge, now)) mark(e, e->edge_to[edge]);
+            if (delivery_matters(e, edge, now)) mark(e, e->g_dependent[g]);
         } else {
             schedule(e, (cal_event){.tick = t + lag, .kind = CAL_DELIVER, .index = edge, .root = root, .value = now});
         }
     }
+}
+
+/* Room in the scratch arrays for a frontier of `need` nodes; -1 when out of memory. */
+static int grow_scratch(dm_engine *e, size_t need)
+{
+    if (need <= e->next_cap) return 0;
+    size_t cap = need > 2 * e->next_cap ? need : 2 * e->next_cap;
+    evaluation *p = realloc(e->next, cap * sizeof *p);
+    if (!p) return -1;
+    e->next = p;
+    e->next_cap = cap;
+    return 0;
 }
 
 /* Evaluates the frontier until zero-lag changes have settled at tick t. Each round is a
@@ -430,6 +468,7 @@ static void apply(dm_engine *e, int v, int64_t t)
 static void settle(dm_engine *e, int64_t t)
 {
     for (int round = 0;; round++) {
+        char id[DM_NODE_ID_MAX];
         /* When the node rules have settled, the layers whose viability changed decide who
          * is still connected (connectivity.c); whoever lost or regained a connection is
          * evaluated in the next round. */
@@ -438,7 +477,7 @@ static void settle(dm_engine *e, int64_t t)
             char text[200];
             snprintf(text, sizeof text, "zero-lag changes did not settle within %d rounds at tick %lld "
                      "(first node still changing: %s); the loop was cut", DM_MAX_ROUNDS,
-                     (long long)t, e->m->nodes[e->frontier_next[0]].id);
+                     (long long)t, dm_node_id(e->m, (size_t)e->frontier_next[0], id));
             warn(e, text);
             for (size_t i = 0; i < e->nnext; i++) e->dirty[e->frontier_next[i]] = 0;
             e->nnext = 0;
@@ -451,18 +490,22 @@ static void settle(dm_engine *e, int64_t t)
         e->nnext = 0;
         long nf = (long)e->nfront;
         e->res.evaluations += (uint64_t)nf;
+        if (nf > DM_PARALLEL_FRONTIER && grow_scratch(e, e->nfront)) {
+            e->out_of_memory = 1;
+            return;
+        }
         if (nf > DM_PARALLEL_FRONTIER) {
             for (long i = 0; i < nf; i++) e->dirty[e->frontier[i]] = 0;
 #pragma omp parallel for schedule(static)
-            for (long i = 0; i < nf; i++) dm_node_evaluate(e, e->frontier[i], t);
-            for (long i = 0; i < nf; i++) apply(e, e->frontier[i], t);
+            for (long i = 0; i < nf; i++) dm_node_evaluate(e, e->frontier[i], (size_t)i, t);
+            for (long i = 0; i < nf; i++) apply(e, e->frontier[i], (size_t)i, t);
         } else {
             /* A node stays marked until its turn, so a change delivered to a node later
              * in this sweep is seen by it in this sweep, not the next one. */
             for (long i = 0; i < nf; i++) {
                 e->dirty[e->frontier[i]] = 0;
-                dm_node_evaluate(e, e->frontier[i], t);
-                apply(e, e->frontier[i], t);
+                dm_node_evaluate(e, e->frontier[i], 0, t);
+                apply(e, e->frontier[i], 0, t);
             }
         }
     }
@@ -499,7 +542,7 @@ static void account(dm_engine *e, int s, int64_t t, int at_level)
     double u = 0;  /* U_S = sum over the sector's nodes of c_v (1 - s_v), in node order */
     for (size_t k = e->sector_start[s]; k < e->sector_start[s + 1]; k++) {
         int v = e->sector_node[k];
-        u += e->m->nodes[v].capacity * (1.0 - e->level[v]);
+        u += node_rule_of(e, v)->capacity * (1.0 - e->level[v]);
     }
     if (u < 0) u = 0;
     e->unserved[s] = u;
@@ -524,11 +567,12 @@ static void account(dm_engine *e, int s, int64_t t, int at_level)
 
 double dm_engine_memory_estimate(const dm_scenario *sc)
 {
-    /* counted from dm_engine_new's arrays: about 25 words per node, 7 per edge (with the
-     * calendar's share), 12 per group */
+    /* counted from dm_engine_new's arrays: about 86 bytes per node (with a frontier slot
+     * and the connectivity state), 32 per edge (with out_edge), 24 per group (more with
+     * buffers), and room for an event per edge in the calendar */
     const dm_model *m = sc->model;
-    double n = (double)m->nnodes, E = (double)(m->nprovider + m->nresupply), G = (double)m->ngroups;
-    return 8.0 * (25 * n + 7 * E + 12 * G) + 4.0 * 40 * (E + (double)sc->nhazards) + 65536;
+    double n = (double)m->nnodes, E = (double)dm_model_nedges(m), G = (double)m->ngroups;
+    return 86 * n + 32 * E + 24 * G + 48.0 * (E + (double)sc->nhazards) + 65536;
 }
 
 size_t dm_output_ntimes(const dm_scenario *sc, int64_t interval)
@@ -544,25 +588,19 @@ int dm_engine_set_output(dm_engine *e, int64_t interval, unsigned store, dm_erro
     size_t K = dm_output_ntimes(e->sc, interval), S = e->nsectors, n = e->n;
     size_t R = e->m->nregions ? e->m->nregions : 1;
     free(r->sector_level); free(r->impact); free(r->node_level);
-    free(e->node_cell); free(e->cell_capacity); free(e->cell_unserved);
+    free(e->cell_capacity); free(e->cell_unserved);
     r->sector_level = r->impact = r->node_level = NULL;
-    e->node_cell = NULL; e->cell_capacity = e->cell_unserved = NULL;
+    e->cell_capacity = e->cell_unserved = NULL;
     int ok = 1;
     if (store & DM_STORE_SECTORS) ok &= NEW(r->sector_level, K * S) != NULL;
     if (store & DM_STORE_NODES) ok &= NEW(r->node_level, K * n) != NULL;
     if (store & DM_STORE_MAPS)
-        ok &= NEW(r->impact, K * R * S) && NEW(e->node_cell, n) && NEW(e->cell_capacity, R * S) &&
-              NEW(e->cell_unserved, R * S);
+        ok &= NEW(r->impact, K * R * S) && NEW(e->cell_capacity, R * S) && NEW(e->cell_unserved, R * S);
     if (!ok) return dm_error_set(err, DM_ESOFTWARE, NULL, 0, 0, "out of memory for the output grid (%zu points)", K);
-    if (r->impact)
-        for (size_t v = 0; v < n; v++) {
-            /* a node outside every region of a model with regions (a power area's generation,
-             * say) belongs to no cell of the map */
-            int region = e->m->nodes[v].region;
-            if (region < 0 && e->m->nregions) { e->node_cell[v] = -1; continue; }
-            e->node_cell[v] = (region < 0 ? 0 : region) * (int)S + e->m->nodes[v].sector;
-            e->cell_capacity[e->node_cell[v]] += e->m->nodes[v].capacity;
-        }
+    /* a node outside every region of a model with regions (a power area's generation, say)
+     * belongs to no cell of the map (compile_records) */
+    for (size_t v = 0; r->impact && v < n; v++)
+        if (node_rule_of(e, (int)v)->cell >= 0) e->cell_capacity[node_rule_of(e, (int)v)->cell] += node_rule_of(e, (int)v)->capacity;
     r->ntimes = K;
     r->interval = interval;
     r->nregions = R;
@@ -591,8 +629,10 @@ static void record(dm_engine *e, size_t k)
         double *row = r->impact + k * cells;
         if (fresh) {
             memset(e->cell_unserved, 0, cells * sizeof *e->cell_unserved);
-            for (size_t v = 0; v < n; v++)
-                if (e->node_cell[v] >= 0) e->cell_unserved[e->node_cell[v]] += e->m->nodes[v].capacity * (1.0 - e->level[v]);
+            for (size_t v = 0; v < n; v++) {
+                const node_rule *nr = node_rule_of(e, (int)v);
+                if (nr->cell >= 0) e->cell_unserved[nr->cell] += nr->capacity * (1.0 - e->level[v]);
+            }
             for (size_t c = 0; c < cells; c++)
                 row[c] = e->cell_capacity[c] > 0 ? e->cell_unserved[c] / e->cell_capacity[c] : NAN;
         } else {
@@ -619,8 +659,7 @@ static void reset(dm_engine *e, uint64_t r)
         e->level[v] = 1;
         e->damage[v] = 0;
         e->damage_hazard[v] = -1;
-        e->start_tick[v] = -1;
-        e->rise_since[v] = -1;
+        e->dyn_tick[v] = -1;
         e->restarted[v] = 0;
         e->pending_wake[v] = -1;
         e->dirty[v] = 0;
@@ -632,6 +671,7 @@ static void reset(dm_engine *e, uint64_t r)
         e->res.sectors[s] = (dm_sector_result){1.0, 1.0, 0.0, 0.0, -1};
     }
     e->nfront = e->nnext = 0;
+    e->out_of_memory = 0;
     e->next_sample = 0;
     e->changed_since_sample = 1;
     cal_clear(&e->cal);
@@ -659,18 +699,19 @@ static void reset(dm_engine *e, uint64_t r)
         schedule(e, (cal_event){.tick = on, .kind = CAL_HAZARD_ON, .index = (int)h});
         if (off >= 0) schedule(e, (cal_event){.tick = off, .kind = CAL_HAZARD_OFF, .index = (int)h});
     }
-    for (size_t g = 0; g < e->ngroups; g++) {
-        const dm_group *gr = &e->m->groups[g];
-        e->buf_cap[g] = gr->has_buffer ? draw(e->rng, &gr->buffer) / (double)sc->tick_s : 0;
+    for (size_t g = 0; e->buf_cap && g < e->ngroups; g++) {
+        const dm_group *gr = g < e->m->ndefined_groups ? &e->m->groups[g] : NULL;  /* sets have no buffers */
+        e->buf_cap[g] = gr && gr->has_buffer ? draw(e->rng, &gr->buffer) / (double)sc->tick_s : 0;
         e->buf_left0[g] = e->buf_cap[g];
         e->buf_t0[g] = 0;
         e->buf_mode[g] = BUF_FULL;
         e->g_flags[g] = 0;
     }
-    for (size_t i = 0; i < e->nrandom_dynamics; i++) {
-        int v = e->random_dynamics[i];
-        e->restart[v] = to_ticks(draw(e->rng, &e->m->nodes[v].restart), sc->tick_s);
-        e->ramp[v] = to_ticks(draw(e->rng, &e->m->nodes[v].ramp), sc->tick_s);
+    for (size_t v = 0; e->restart && v < e->n; v++) {
+        const node_rule *nr = node_rule_of(e, (int)v);
+        const dm_node *nd = dm_node_at(e->m, v);
+        e->restart[v] = nr->random_dynamics ? to_ticks(draw(e->rng, &nd->restart), sc->tick_s) : nr->restart;
+        e->ramp[v] = nr->random_dynamics ? to_ticks(draw(e->rng, &nd->ramp), sc->tick_s) : nr->ramp;
     }
     /* Layer nodes that no path joins to a source (or to the giant component) go down at
      * T+0, as the first events of the run. */
@@ -681,7 +722,6 @@ static void reset(dm_engine *e, uint64_t r)
 
 int dm_engine_run(dm_engine *e, uint64_t r, dm_error *err)
 {
-    (void)err;
     reset(e, r);
     const int64_t horizon = e->res.horizon;
     int64_t last = -1;
@@ -696,6 +736,9 @@ int dm_engine_run(dm_engine *e, uint64_t r, dm_error *err)
             handle(e, &ev);
         }
         settle(e, t);
+        if (e->out_of_memory)
+            return dm_error_set(err, DM_ESOFTWARE, NULL, 0, 0, "out of memory for a frontier of %zu nodes at tick %lld",
+                                e->nfront, (long long)t);
         for (size_t s = 0; s < e->nsectors; s++)
             if (e->sector_touched[s]) { account(e, (int)s, t, 1); e->sector_touched[s] = 0; }
         e->res.ticks_processed++;

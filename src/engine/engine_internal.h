@@ -1,9 +1,17 @@
 /* Internal: the engine's compiled arrays and per-replicate state. Compiled arrays are
  * built once from the scenario (dm_engine_new); state arrays are reset per replicate.
- * Node v's groups are group_of[group_start[v] .. group_start[v+1]). Edge e carries one
- * provider's level to one group: providers of group g are edges [g_edge[g], g_edge[g] +
- * nproviders), its resupply providers are edges [g_resupply_edge[g], ... + nresupply).
- * Node u's out-edges (where u is the provider) are out_edge[out_start[u] .. out_start[u+1]). */
+ *
+ * Parameters live in records shared by many nodes or groups: node v follows
+ * node[node_rec[v]] (a defined node has a record of its own, a layer's nodes share one),
+ * group g follows group[group_rec[g]] (a coupling's groups share one); only state is
+ * stored per node, group and edge, so a layer of 10^6 nodes costs its state, not 10^6
+ * copies of its parameters.
+ *
+ * Node v's groups are group_of[group_start[v] .. group_start[v+1]). Edge k carries one
+ * provider's level to one group: the providers of group g are edges g_edge[g] ..
+ * g_edge[g+1]; resupply edges come after every provider edge (k >= nprovider_edges), those
+ * of group g from its record's resupply_edge. Node u's out-edges (where u is the provider)
+ * are out_edge[out_start[u] .. out_start[u+1]). */
 #ifndef DOMINO_ENGINE_INTERNAL_H
 #define DOMINO_ENGINE_INTERNAL_H
 
@@ -27,20 +35,34 @@ typedef enum { BUF_FULL, BUF_DRAIN, BUF_HOLD, BUF_REFILL, BUF_EMPTY } buf_mode;
 /* Per-group event flags set by evaluate() and logged serially by apply(). */
 enum { GF_ENGAGED = 1, GF_HELD = 2, GF_DRAINING = 4, GF_EXHAUSTED = 8 };
 
-/* The fields of a requirement group the rule reads, packed into one cache line (dm_group
- * itself carries names, positions and distributions the hot loop never needs). */
+/* A requirement group's settings as the rule reads them (dm_group also carries names,
+ * positions and distributions the hot loop never needs). */
 typedef struct group_rule {
-    double strength, quorum_need, quorum_level, refill, resupply_level;
-    int dependent, nproviders, nresupply;
+    double strength, quorum_fraction, quorum_failed, quorum_level, refill, resupply_level;
+    int64_t lag;                     /* ticks */
+    size_t resupply_edge;            /* the first of its nresupply resupply edges */
+    int quorum_count, nresupply;
     unsigned char mode, has_buffer;
 } group_rule;
 
-/* Likewise for a node. */
+/* Likewise a node's parameters. */
 typedef struct node_rule {
-    double collapse, relax_k;
-    int sector;
-    unsigned char rule, dynamics;
+    double collapse, relax_k, capacity;
+    int64_t restart, ramp, ramp_steps;  /* ticks; drawn per node and replicate when random_dynamics */
+    int sector, cell;                /* cell: region x sector of the impact map, -1 for none */
+    int layer_run;                   /* index into layer_run, or -1 */
+    unsigned char rule, dynamics, random_dynamics, relax_k_set;
 } node_rule;
+
+/* What evaluating a node found, for apply(): its next level, when to wake it, the cause
+ * (node, group, root hazard), and flags. */
+typedef struct evaluation {
+    double level;
+    int64_t wake;
+    int cause, root, group;
+    unsigned char collapsed;         /* 1: below its collapse threshold; 2: disconnected */
+    unsigned char restarting, viable;
+} evaluation;
 
 /* A layer with a connectivity rule, as the engine runs it (connectivity.c). */
 typedef struct layer_run {
@@ -50,29 +72,28 @@ typedef struct layer_run {
     int added;                       /* one of them became viable: a pass from scratch */
     size_t giant, outside_max;       /* giant: its size, and the largest other component */
     size_t giant0, outside_max0;     /* the same before T+0 */
-    int root;                        /* the hazard at the root of the last pass's losses */
+    int pending_root;                /* the hazard at the root of the first of them */
+    int root;                        /* ... of the last pass's, for the events it causes */
 } layer_run;
 
 struct dm_engine {
     const dm_scenario *sc;
     const dm_model *m;
-    size_t n, ngroups, nedges, nsectors, nhazards;
+    size_t n, ngroups, nedges, nprovider_edges, nsectors, nhazards;
 
+    /* compiled: parameter records */
+    node_rule *node; size_t nnode_recs;
+    group_rule *group; size_t ngroup_recs;
+    int *node_rec, *group_rec;       /* per node, per group */
     /* compiled: nodes */
-    node_rule *node;
     size_t *group_start; int *group_of;
     size_t *out_start; int *out_edge;
-    int64_t *restart, *ramp;         /* ticks */
-    int64_t *ramp_steps;             /* blocks a full recovery comes back in */
     size_t *sector_start; int *sector_node; /* nodes of each sector */
     size_t *haz_start; int *haz_of;  /* (hazard, node) pairs touching each node */
     size_t *pair_start; int *pair_hazard; /* pairs of hazard h: pair_start[h] + i for its node i */
-    int *random_dynamics; size_t nrandom_dynamics; /* nodes whose restart or ramp is drawn */
     /* compiled: groups and edges */
-    group_rule *group;
-    int *edge_to;                    /* the dependent node the edge delivers to */
-    int64_t *edge_lag;               /* ticks; 0 for resupply edges */
-    size_t *g_edge, *g_resupply_edge;
+    int *g_dependent;
+    size_t *g_edge;
     int *edge_from, *edge_group;
     double *edge_share;
     int64_t *threshold_ticks;        /* per sector */
@@ -81,21 +102,24 @@ struct dm_engine {
     /* per replicate: nodes */
     double *level, *damage;
     int *damage_hazard;              /* the hazard whose damage the node has, or -1 */
-    double *start_level; int64_t *start_tick;   /* relax: level at the start of the tick */
-    int64_t *rise_since; double *rise_from;     /* step: when the target rose, from what */
+    int64_t *restart, *ramp;         /* drawn (ticks); NULL when no node has random ones */
+    /* dynamics state: relax: the tick and the level at its start; step: the tick the
+     * target rose and the level it rose from (-1: not rising) */
+    int64_t *dyn_tick; double *dyn_level;
     int64_t *rise_restart;                      /* step: the restart this rise waits for */
     unsigned char *restarted;                   /* step: restarted since the last loss */
     int64_t *pending_wake;
-    /* per replicate: edges and groups */
+    /* per replicate: edges and groups (buffer state only when some group has a buffer) */
     double *seen; int *seen_root;
-    double *buf_cap, *buf_left0; int64_t *buf_t0; buf_mode *buf_mode; int *g_flags;
+    double *buf_cap, *buf_left0; int64_t *buf_t0; buf_mode *buf_mode; unsigned char *g_flags;
     /* per replicate: hazards */
     int *hazard_active;
     unsigned char *hit;              /* per pair: the node is among those the hazard hits */
-    int *chosen, *candidates;        /* scratch for random selections */
-    /* scratch written by evaluate() for apply() */
-    double *next_level; int64_t *next_wake;
-    int *next_cause, *next_root, *next_group, *next_collapsed, *next_restarting;
+    int *chosen, *candidates;        /* scratch for random selections (the largest hazard) */
+    /* scratch written by evaluate() for apply(), per frontier slot (grown to the largest
+     * frontier) */
+    evaluation *next; size_t next_cap;
+    int out_of_memory;               /* the scratch could not grow: the run fails */
     /* frontier */
     unsigned char *dirty; int *frontier, *frontier_next; size_t nfront, nnext;
     unsigned char *sector_touched;
@@ -106,12 +130,11 @@ struct dm_engine {
     /* output grid: the next point to record, and whether a level changed since the
      * last one; impact cells are (region, sector) pairs */
     size_t next_sample; int changed_since_sample; unsigned store;
-    int *node_cell; double *cell_capacity, *cell_unserved;
+    double *cell_capacity, *cell_unserved;
 
     /* layer connectivity (connectivity.c); NULL arrays when no layer has a rule */
     layer_run *layer_run; size_t nlayer_runs;
-    int *layer_of;                   /* per node: index into layer_run, or -1 */
-    unsigned char *viable, *next_viable, *connected, *connected0, *conn_pending_flag;
+    unsigned char *viable, *connected, *connected0, *conn_pending_flag;
     int *conn_label, *conn_queue, *conn_lost;
 
     calendar cal;
@@ -120,9 +143,14 @@ struct dm_engine {
     size_t cap_events, cap_breaches, cap_warnings;
 };
 
+static inline const node_rule *node_rule_of(const dm_engine *e, int v) { return &e->node[e->node_rec[v]]; }
+static inline const group_rule *group_rule_of(const dm_engine *e, size_t g) { return &e->group[e->group_rec[g]]; }
+static inline size_t group_nproviders(const dm_engine *e, size_t g) { return e->g_edge[g + 1] - e->g_edge[g]; }
+
 /* node_rule.c: the rule that sets a node's level (DESIGN.md "What a node computes").
- * Reads providers' delivered levels and writes only node v's own state and scratch. */
-void dm_node_evaluate(dm_engine *e, int v, int64_t t);
+ * Reads providers' delivered levels and writes only node v's own state and its frontier
+ * slot's scratch. */
+void dm_node_evaluate(dm_engine *e, int v, size_t slot, int64_t t);
 
 /* engine.c: puts node v on the frontier of the current tick. */
 void dm_engine_mark(dm_engine *e, int v);
@@ -133,7 +161,7 @@ void dm_engine_mark(dm_engine *e, int v);
 int dm_conn_compile(dm_engine *e);
 void dm_conn_reset(dm_engine *e);
 void dm_conn_free(dm_engine *e);
-void dm_conn_viability_changed(dm_engine *e, int v);
+void dm_conn_viability_changed(dm_engine *e, int v, int root);
 int dm_conn_pass(dm_engine *e);
 
 #endif

@@ -10,8 +10,8 @@
 /* Supply sigma_g from the providers' delivered levels, and the provider that limits it. */
 static double supply(const dm_engine *e, size_t g, int *limiting_edge)
 {
-    const group_rule *gr = &e->group[g];
-    size_t first = e->g_edge[g], k = (size_t)gr->nproviders;
+    const group_rule *gr = group_rule_of(e, g);
+    size_t first = e->g_edge[g], k = group_nproviders(e, g);
     double sigma = 0;
     int worst = (int)first;
     for (size_t i = first; i < first + k; i++)
@@ -25,9 +25,14 @@ static double supply(const dm_engine *e, size_t g, int *limiting_edge)
         for (size_t i = first; i < first + k; i++) sigma = e->seen[i] > sigma ? e->seen[i] : sigma;
         return sigma;
     case DM_MODE_QUORUM: { /* threshold rule (Watts 2002): 1 if enough providers are up */
+        /* at least quorum_count providers, or the fraction of them (rounded up); `failed F`
+         * (Watts: down once a fraction F of the k providers, and at least one, is down) is
+         * the same rule with k - max(1, ceil(F k)) + 1 providers up */
+        double n = (double)k, need = gr->quorum_count > 0 ? gr->quorum_count : ceil(gr->quorum_fraction * n - 1e-9);
+        if (gr->quorum_failed > 0) need = n - fmax(1.0, ceil(gr->quorum_failed * n - 1e-9)) + 1;
         size_t up = 0;
         for (size_t i = first; i < first + k; i++) up += e->seen[i] >= gr->quorum_level - DM_LEVEL_EPS;
-        return (double)up >= gr->quorum_need ? 1.0 : 0.0;
+        return (double)up >= need ? 1.0 : 0.0;
     }
     }
     return sigma;
@@ -39,7 +44,7 @@ static double buffer_left(const dm_engine *e, size_t g, int64_t t)
     double left = e->buf_left0[g], dt = (double)(t - e->buf_t0[g]);
     switch (e->buf_mode[g]) {
     case BUF_DRAIN: left -= dt; break;  /* one tick of buffer per tick */
-    case BUF_REFILL: left += e->group[g].refill * dt; break;
+    case BUF_REFILL: left += group_rule_of(e, g)->refill * dt; break;
     default: break;
     }
     return left < 0 ? 0 : left > e->buf_cap[g] ? e->buf_cap[g] : left;
@@ -50,11 +55,11 @@ static double buffer_left(const dm_engine *e, size_t g, int64_t t)
  * their level stop the drain (generator fuel delivered by 石油 and 物流). */
 static int buffer_covers(dm_engine *e, size_t g, double sigma, int64_t t, int64_t *wake)
 {
-    const group_rule *gr = &e->group[g];
+    const group_rule *gr = group_rule_of(e, g);
     double left = buffer_left(e, g, t);
     int resupplied = gr->nresupply > 0;
     for (size_t i = 0; i < (size_t)gr->nresupply; i++)
-        resupplied &= e->seen[e->g_resupply_edge[g] + i] >= gr->resupply_level - DM_LEVEL_EPS;
+        resupplied &= e->seen[gr->resupply_edge + i] >= gr->resupply_level - DM_LEVEL_EPS;
     buf_mode old = e->buf_mode[g], mode;
     int covers = 0;
     if (sigma >= 1 - DM_LEVEL_EPS) {
@@ -83,9 +88,9 @@ static int buffer_covers(dm_engine *e, size_t g, double sigma, int64_t t, int64_
     return covers;
 }
 
-void dm_node_evaluate(dm_engine *e, int v, int64_t t)
+void dm_node_evaluate(dm_engine *e, int v, size_t slot, int64_t t)
 {
-    const node_rule *node = &e->node[v];
+    const node_rule *node = node_rule_of(e, v);
     int64_t wake = INT64_MAX;
     double in = 1.0, loss_sum = 0.0, worst = -1.0;
     int cause_edge = -1, cause_group = -1;
@@ -95,9 +100,10 @@ void dm_node_evaluate(dm_engine *e, int v, int64_t t)
         size_t g = (size_t)e->group_of[k];
         int limiting;
         double sigma = supply(e, g, &limiting);
-        int covered = e->group[g].has_buffer && buffer_covers(e, g, sigma, t, &wake);
+        const group_rule *gr = group_rule_of(e, g);
+        int covered = gr->has_buffer && buffer_covers(e, g, sigma, t, &wake);
         /* alpha_g = 1 - w_g (1 - sigma_g), or 1 while the buffer covers the group */
-        double loss = covered ? 0.0 : e->group[g].strength * (1.0 - sigma);
+        double loss = covered ? 0.0 : gr->strength * (1.0 - sigma);
         double alpha = 1.0 - loss;
         switch (node->rule) {
         case DM_RULE_MIN: in = alpha < in ? alpha : in; break;  /* Leontief: every input needed */
@@ -119,68 +125,69 @@ void dm_node_evaluate(dm_engine *e, int v, int64_t t)
     double target = node->rule == DM_RULE_LINEAR ? (in - d > 0 ? in - d : 0) : (1 - d < in ? 1 - d : in);
     if (collapsed) target = 0;
     int damage_binds = d > DM_LEVEL_EPS && (node->rule == DM_RULE_LINEAR ? d >= worst : 1 - d <= in);
-    e->next_cause[v] = damage_binds || cause_edge < 0 ? -1 : e->edge_from[cause_edge];
-    e->next_group[v] = damage_binds ? -1 : cause_group;
-    e->next_root[v] = damage_binds ? e->damage_hazard[v] : cause_edge >= 0 ? e->seen_root[cause_edge] : -1;
+    e->next[slot].cause = damage_binds || cause_edge < 0 ? -1 : e->edge_from[cause_edge];
+    e->next[slot].group = damage_binds ? -1 : cause_group;
+    e->next[slot].root = damage_binds ? e->damage_hazard[v] : cause_edge >= 0 ? e->seen_root[cause_edge] : -1;
     /* A layer node is viable when it could run on its own damage and inputs; it runs only
      * while connected through viable nodes (connectivity.c decides, between rounds). */
-    if (e->layer_of && e->layer_of[v] >= 0) {
-        e->next_viable[v] = target > DM_LEVEL_EPS;
+    if (node->layer_run >= 0) {
+        e->next[slot].viable = target > DM_LEVEL_EPS;
         if (!e->connected[v] && target > DM_LEVEL_EPS) {
             target = 0;
             collapsed = 2;  /* disconnected */
-            e->next_cause[v] = -1;
-            e->next_group[v] = -1;
-            e->next_root[v] = e->layer_run[e->layer_of[v]].root;
+            e->next[slot].cause = -1;
+            e->next[slot].group = -1;
+            e->next[slot].root = e->layer_run[node->layer_run].root;
         }
     }
-    e->next_collapsed[v] = collapsed;
-    e->next_restarting[v] = 0;
+    e->next[slot].collapsed = (unsigned char)collapsed;
+    e->next[slot].restarting = 0;
 
     /* Dynamics: how the level follows the target. */
     double s = e->level[v], next;
     if (node->dynamics == DM_DYN_RELAX) {
         /* s <- s + k (tau - s) once per tick (dynamic IIM, Lian & Haimes 2006), from the
          * level the node had when the tick began, however often the tick re-evaluates it. */
-        if (e->start_tick[v] != t) { e->start_tick[v] = t; e->start_level[v] = s; }
-        double s0 = e->start_level[v];
+        if (e->dyn_tick[v] != t) { e->dyn_tick[v] = t; e->dyn_level[v] = s; }
+        double s0 = e->dyn_level[v];
         next = s0 + node->relax_k * (target - s0);
         if (fabs(next - target) < DM_LEVEL_EPS) next = target;
         else if (t + 1 < wake) wake = t + 1;
     } else if (target <= s + DM_LEVEL_EPS) {
         next = target < s ? target : s;   /* a drop is immediate */
-        e->rise_since[v] = -1;
+        e->dyn_tick[v] = -1;
         if (target < s - DM_LEVEL_EPS) e->restarted[v] = 0;  /* a new loss: the next rise restarts */
     } else {
         /* A rise waits `restart` ticks after the target rose, then ramps to the target:
          * systems have to be restarted and checked. The restart happens once per loss: a
          * node already restarted since its last drop rises further without another one
          * (else two nodes that need each other would restart by turns for days). */
-        if (e->rise_since[v] < 0) {
-            e->rise_since[v] = t;
-            e->rise_from[v] = s;
-            e->rise_restart[v] = e->restarted[v] ? 0 : e->restart[v];
-            e->next_restarting[v] = e->rise_restart[v] > 0;
+        if (e->dyn_tick[v] < 0) {
+            e->dyn_tick[v] = t;
+            e->dyn_level[v] = s;
+            e->rise_restart[v] = e->restarted[v] ? 0 : e->restart ? e->restart[v] : node->restart;
+            e->next[slot].restarting = e->rise_restart[v] > 0;
         }
-        int64_t since_restart = t - e->rise_since[v] - e->rise_restart[v];
+        int64_t since_restart = t - e->dyn_tick[v] - e->rise_restart[v];
         if (since_restart >= 0) e->restarted[v] = 1;
         if (since_restart < 0) {
             next = s;
-            if (e->rise_since[v] + e->rise_restart[v] < wake) wake = e->rise_since[v] + e->rise_restart[v];
+            if (e->dyn_tick[v] + e->rise_restart[v] < wake) wake = e->dyn_tick[v] + e->rise_restart[v];
         } else {
             /* The ramp: `ramp` is the time a full recovery takes. Service returns in blocks,
              * one every ramp/steps ticks, each worth that share of capacity, until the target
              * is reached (docs/model-format.md); a small rise is one block. Measured from the
              * level the rise started at, so the level only goes up while the target is above. */
-            int64_t ramp = e->ramp[v], block = ramp > 0 ? (ramp + e->ramp_steps[v] - 1) / e->ramp_steps[v] : 1;
+            int64_t ramp = e->ramp ? e->ramp[v] : node->ramp;
+            int64_t block = ramp > 0 ? (ramp + node->ramp_steps - 1) / node->ramp_steps : 1;
             int64_t blocks = ramp > 0 ? since_restart / block : 0;
-            double reached = ramp > 0 ? e->rise_from[v] + (double)(blocks * block) / (double)ramp : target;
+            double reached = ramp > 0 ? e->dyn_level[v] + (double)(blocks * block) / (double)ramp : target;
             if (reached >= target - DM_LEVEL_EPS) {
                 next = target;
-                e->rise_since[v] = -1;
+                e->dyn_tick[v] = -1;
             } else {
                 next = reached > s ? reached : s;
-                int64_t next_block = e->rise_since[v] + e->rise_restart[v] + (blocks + 1) * block;
+                int64_t next_block = e->dyn_tick[v] + e->rise_restart[v] + (blocks + 1) * block;
                 if (next_block < wake) wake = next_block;
             }
         }
@@ -188,6 +195,6 @@ void dm_node_evaluate(dm_engine *e, int v, int64_t t)
     /* Within DM_LEVEL_EPS of full service is full service: a zero-lag loop converging
      * towards 1 stops a hair short of it, and "any loss" must not see that hair. */
     if (next > 1 - DM_LEVEL_EPS) next = 1;
-    e->next_level[v] = next;
-    e->next_wake[v] = wake;
+    e->next[slot].level = next;
+    e->next[slot].wake = wake;
 }

@@ -179,6 +179,18 @@ static const char **ixcodes(const dm_model *m, const char **out, size_t R)
     return out;
 }
 
+/* The ids of the layers' nodes ("A:17"), which the model does not store, one after the
+ * other in one block. NULL when out of memory. */
+static char *layer_node_ids(const dm_model *m)
+{
+    size_t total = 1;
+    char buf[DM_NODE_ID_MAX];
+    for (size_t v = m->ndefined_nodes; v < m->nnodes; v++) total += strlen(dm_node_id(m, v, buf)) + 1;
+    char *block = malloc(total), *at = block;
+    for (size_t v = m->ndefined_nodes; block && v < m->nnodes; v++) at += strlen(strcpy(at, dm_node_id(m, v, buf))) + 1;
+    return block;
+}
+
 static int write_coordinates(dm_h5_writer *w, int64_t interval)
 {
     const dm_model *m = w->sc->model;
@@ -187,8 +199,9 @@ static int write_coordinates(dm_h5_writer *w, int64_t interval)
     const char **a = malloc(most * sizeof *a), **b = malloc(most * sizeof *b), **c = malloc(most * sizeof *c);
     double *x = malloc(most * sizeof *x);
     int *ix = malloc(most * sizeof *ix);
+    char *ids = layer_node_ids(m);
     hid_t str = h5_string_type();
-    int rc = !a || !b || !c || !x || !ix || str < 0;
+    int rc = !a || !b || !c || !x || !ix || !ids || str < 0;
     if (rc) goto done;
 
     for (size_t k = 0; k < w->K; k++) x[k] = (double)((int64_t)k * interval) * w->minutes;
@@ -212,7 +225,7 @@ static int write_coordinates(dm_h5_writer *w, int64_t interval)
     rc = rc || fixed(w, "sector_threshold_duration", H5T_NATIVE_DOUBLE, 1, &w->scale_sector, x,
                      "service-level threshold duration D", "minutes");
     for (size_t s = 0; s < m->nsectors; s++) x[s] = 0;
-    for (size_t v = 0; v < m->nnodes; v++) x[m->nodes[v].sector] += m->nodes[v].capacity;
+    for (size_t v = 0; v < m->nnodes; v++) x[dm_node_at(m, v)->sector] += dm_node_at(m, v)->capacity;
     rc = rc || fixed(w, "sector_capacity", H5T_NATIVE_DOUBLE, 1, &w->scale_sector, x,
                      "total capacity of the sector's nodes, in sector_unit", NULL);
 
@@ -227,16 +240,20 @@ static int write_coordinates(dm_h5_writer *w, int64_t interval)
          fixed(w, "region_name_en", str, 1, &w->scale_region, c, "region name (English)", NULL) ||
          fixed(w, "region_code", str, 1, &w->scale_region, (c = ixcodes(m, c, w->R)), "region code (e.g. prefecture code)", NULL);
 
-    /* nodes */
-    for (size_t v = 0; v < m->nnodes; v++) { a[v] = m->nodes[v].id; b[v] = m->nodes[v].name_ja; c[v] = m->nodes[v].name_en; }
+    /* nodes (a layer's node has its id for names) */
+    for (size_t v = 0; v < m->ndefined_nodes; v++) { a[v] = m->nodes[v].id; b[v] = m->nodes[v].name_ja; c[v] = m->nodes[v].name_en; }
+    for (size_t v = m->ndefined_nodes, at = 0; !rc && v < m->nnodes; v++) {
+        a[v] = b[v] = c[v] = ids + at;
+        at += strlen(ids + at) + 1;
+    }
     rc = rc || (w->scale_node = coordinate(w, "node", str, m->nnodes, 0, a, "node id", NULL)) < 0 ||
          fixed(w, "node_name_ja", str, 1, &w->scale_node, b, "node name (Japanese)", NULL) ||
          fixed(w, "node_name_en", str, 1, &w->scale_node, c, "node name (English)", NULL);
-    for (size_t v = 0; v < m->nnodes; v++) ix[v] = m->nodes[v].sector;
+    for (size_t v = 0; v < m->nnodes; v++) ix[v] = dm_node_at(m, v)->sector;
     rc = rc || fixed(w, "node_sector", H5T_NATIVE_INT, 1, &w->scale_node, ix, "index of the node's sector", NULL);
-    for (size_t v = 0; v < m->nnodes; v++) ix[v] = m->nodes[v].region;
+    for (size_t v = 0; v < m->nnodes; v++) ix[v] = dm_node_at(m, v)->region;
     rc = rc || fixed(w, "node_region", H5T_NATIVE_INT, 1, &w->scale_node, ix, "index of the node's region (-1: none)", NULL);
-    for (size_t v = 0; v < m->nnodes; v++) x[v] = m->nodes[v].capacity;
+    for (size_t v = 0; v < m->nnodes; v++) x[v] = dm_node_at(m, v)->capacity;
     rc = rc || fixed(w, "node_capacity", H5T_NATIVE_DOUBLE, 1, &w->scale_node, x, "node capacity, in its sector's unit", NULL);
 
     /* hazards */
@@ -261,7 +278,7 @@ static int write_coordinates(dm_h5_writer *w, int64_t interval)
     rc = rc || (w->scale_event = coordinate(w, "event", H5T_NATIVE_INT64, 0, 1, NULL, "event index", NULL)) < 0;
     rc = rc || (w->scale_breach = coordinate(w, "breach", H5T_NATIVE_INT64, 0, 1, NULL, "breach index", NULL)) < 0;
 done:
-    free(a); free(b); free(c); free(x); free(ix);
+    free(a); free(b); free(c); free(x); free(ix); free(ids);
     if (str >= 0) H5Tclose(str);
     return rc ? -1 : 0;
 }
@@ -507,7 +524,7 @@ int dm_h5_append(void *writer, const dm_engine_result *r, dm_error *err)
         const dm_event *ev = &r->events[i];
         int64_t index = (int64_t)w->nevents++;
         double t = (double)ev->tick * w->minutes, value = ev->value;
-        int node = ev->node, sector = w->sc->model->nodes[ev->node].sector, kind = ev->kind;
+        int node = ev->node, sector = dm_node_at(w->sc->model, (size_t)ev->node)->sector, kind = ev->kind;
         rc = push(&w->col[C_EVENT], &index) || push(&w->col[C_EV_REPLICATE], &replicate) ||
              push(&w->col[C_EV_TIME], &t) || push(&w->col[C_EV_NODE], &node) || push(&w->col[C_EV_SECTOR], &sector) ||
              push(&w->col[C_EV_KIND], &kind) || push(&w->col[C_EV_CAUSE], &ev->cause_node) ||

@@ -43,9 +43,9 @@ static void pad(FILE *out, const char *s, int width)
     for (int w = display_width(s); w < width; w++) fputc(' ', out);
 }
 
-static const char *node_name(const dm_model *m, int v, dm_lang lang)
+static const char *node_name(const dm_model *m, int v, dm_lang lang, char *buf)
 {
-    return lang == DM_LANG_JA ? m->nodes[v].name_ja : m->nodes[v].name_en;
+    return dm_node_name(m, (size_t)v, lang == DM_LANG_JA, buf);
 }
 
 static const char *sector_name(const dm_model *m, int s, dm_lang lang)
@@ -83,10 +83,10 @@ static void chain_of(const dm_scenario *sc, const loss *losses, int u, dm_lang l
     size_t n = 0;
     buf[0] = 0;
     for (int depth = 0; u >= 0 && depth < 16 && losses[u].since >= 0; depth++) {
-        char t[24];
+        char t[24], name[DM_NODE_ID_MAX];
         dm_format_time(losses[u].since, sc->tick_s, t);
         n += (size_t)snprintf(buf + n, n < size ? size - n : 0, "%s%s (%s)", depth ? arrow : "",
-                              node_name(sc->model, u, lang), t);
+                              node_name(sc->model, u, lang, name), t);
         if (losses[u].cause < 0) {
             int h = losses[u].hazard;
             if (h >= 0 && n < size)
@@ -178,15 +178,15 @@ static void describe_event(const dm_scenario *sc, const dm_event *ev, const int6
                  ev->kind == DM_EV_DEGRADED || ev->kind == DM_EV_DOWN || ev->kind == DM_EV_COLLAPSED ||
                  ev->kind == DM_EV_DISCONNECTED;
     if (causal && ev->cause_node >= 0) {
-        char t[24];
+        char t[24], name[DM_NODE_ID_MAX];
         dm_format_time(since[ev->cause_node] >= 0 ? since[ev->cause_node] : ev->tick, sc->tick_s, t);
         int down = level[ev->cause_node] <= 1e-12;
         if (ja)
-            snprintf(out->cause, sizeof out->cause, "%sの%s（%s〜）による", node_name(m, ev->cause_node, lang),
+            snprintf(out->cause, sizeof out->cause, "%sの%s（%s〜）による", node_name(m, ev->cause_node, lang, name),
                      down ? "停止" : "機能低下", t);
         else
             snprintf(out->cause, sizeof out->cause, "because %s has been %s since %s",
-                     node_name(m, ev->cause_node, lang), down ? "down" : "degraded", t);
+                     node_name(m, ev->cause_node, lang, name), down ? "down" : "degraded", t);
     } else if (causal && ev->hazard >= 0) {
         snprintf(out->cause, sizeof out->cause, ja ? "「%s」の被害による" : "damage from '%s'", hz);
     }
@@ -265,7 +265,7 @@ static size_t build_lines(const dm_scenario *sc, const dm_engine_result *r, dm_l
         line *l = &lines[n++];
         l->tick = ev->tick;
         l->node = ev->node;
-        l->sector = m->nodes[ev->node].sector;
+        l->sector = dm_node_at(m, (size_t)ev->node)->sector;
         describe_event(sc, ev, since, level, lang, l);
         l->phase = phase_of(ev->kind, ev->cause_node);
         int kind = ev->kind;
@@ -319,7 +319,8 @@ int dm_render_timeline(FILE *out, const dm_scenario *sc, const dm_engine_result 
     json_t *arr = fmt == DM_FORMAT_JSON ? json_array() : NULL;
     int width = 0;
     for (size_t i = 0; i < n; i++) {
-        const char *who = lines[i].node >= 0 ? node_name(m, lines[i].node, lang) : sector_name(m, lines[i].sector, lang);
+        char buf[DM_NODE_ID_MAX];
+        const char *who = lines[i].node >= 0 ? node_name(m, lines[i].node, lang, buf) : sector_name(m, lines[i].sector, lang);
         int w = display_width(who);
         if (w > width) width = w;
     }
@@ -338,8 +339,10 @@ int dm_render_timeline(FILE *out, const dm_scenario *sc, const dm_engine_result 
             inject++;
             char t[24];
             dm_format_time(l->tick, sc->tick_s, t);
-            const char *who = l->node >= 0 ? node_name(m, l->node, lang) : sector_name(m, l->sector, lang);
-            int region = l->node >= 0 ? m->nodes[l->node].region : -1;
+            char buf[DM_NODE_ID_MAX], idbuf[DM_NODE_ID_MAX];
+            const char *who = l->node >= 0 ? node_name(m, l->node, lang, buf) : sector_name(m, l->sector, lang);
+            const char *node_id = l->node >= 0 ? dm_node_id(m, (size_t)l->node, idbuf) : NULL;
+            int region = l->node >= 0 ? dm_node_at(m, (size_t)l->node)->region : -1;
             const char *region_id = region >= 0 ? m->regions[region].id : "";
             switch (fmt) {
             case DM_FORMAT_TEXT:
@@ -357,7 +360,7 @@ int dm_render_timeline(FILE *out, const dm_scenario *sc, const dm_engine_result 
                 break;
             case DM_FORMAT_CSV:
                 fprintf(out, "%s,%" PRId64 ",%s,", t, l->tick * sc->tick_s / 60, phase_id[ph]);
-                csv_field(out, l->node >= 0 ? m->nodes[l->node].id : "");
+                csv_field(out, node_id ? node_id : "");
                 fputc(',', out);
                 csv_field(out, m->sectors[l->sector].id);
                 fputc(',', out);
@@ -373,7 +376,7 @@ int dm_render_timeline(FILE *out, const dm_scenario *sc, const dm_engine_result 
             case DM_FORMAT_JSON:
                 json_array_append_new(arr, json_pack("{s:s, s:I, s:s, s:s?, s:s, s:s?, s:s, s:s, s:s}", "time", t,
                     "minutes", (json_int_t)(l->tick * sc->tick_s / 60), "phase", phase_id[ph],
-                    "node", l->node >= 0 ? m->nodes[l->node].id : NULL, "sector", m->sectors[l->sector].id,
+                    "node", node_id, "sector", m->sectors[l->sector].id,
                     "region", region >= 0 ? region_id : NULL, "event", l->what, "cause", l->cause, "chain", l->chain));
                 break;
             }

@@ -2,6 +2,7 @@
  * read, so an error names the exact position; cross references are resolved after all
  * sectors, regions and nodes are known. */
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <igraph.h>
@@ -22,9 +23,86 @@ int dm_model_node(const dm_model *m, const char *id)
 {
     int v = dm_layer_node(m, id);
     if (v >= 0) return v;
-    for (size_t i = 0; i < m->nnodes; i++)
+    for (size_t i = 0; i < m->ndefined_nodes; i++)
         if (strcmp(m->nodes[i].id, id) == 0) return (int)i;
     return -1;
+}
+
+/* The layer node v is in: layers hold consecutive ranges, in order. */
+static size_t layer_of_node(const dm_model *m, size_t v)
+{
+    size_t lo = 0, hi = m->nlayers - 1;
+    while (lo < hi) {
+        size_t mid = (lo + hi + 1) / 2;
+        if (m->layers[mid].first <= v) lo = mid; else hi = mid - 1;
+    }
+    return lo;
+}
+
+size_t dm_node_record(const dm_model *m, size_t v)
+{
+    return v < m->ndefined_nodes ? v : m->ndefined_nodes + layer_of_node(m, v);
+}
+
+const dm_node *dm_node_at(const dm_model *m, size_t v)
+{
+    return v < m->ndefined_nodes ? &m->nodes[v] : &m->layers[layer_of_node(m, v)].node;
+}
+
+const char *dm_node_id(const dm_model *m, size_t v, char *buf)
+{
+    if (v < m->ndefined_nodes) return m->nodes[v].id;
+    const dm_layer *L = &m->layers[layer_of_node(m, v)];
+    snprintf(buf, DM_NODE_ID_MAX, "%.*s:%zu", DM_NODE_ID_MAX - 24, L->id, v - L->first);
+    return buf;
+}
+
+const char *dm_node_name(const dm_model *m, size_t v, int japanese, char *buf)
+{
+    if (v >= m->ndefined_nodes) return dm_node_id(m, v, buf);
+    return japanese ? m->nodes[v].name_ja : m->nodes[v].name_en;
+}
+
+void dm_model_group(const dm_model *m, size_t g, dm_group_ref *out)
+{
+    if (g < m->ndefined_groups) {
+        const dm_group *gr = &m->groups[g];
+        *out = (dm_group_ref){gr, g, gr->dependent, gr->nproviders, &m->provider_node[gr->first], 0,
+                              &m->provider_share[gr->first], gr->nresupply, &m->resupply_node[gr->resupply_first]};
+        return;
+    }
+    size_t lo = 0, hi = m->ngroup_sets - 1;  /* sets hold consecutive ranges, in order */
+    while (lo < hi) {
+        size_t mid = (lo + hi + 1) / 2;
+        if (m->group_sets[mid].first <= g) lo = mid; else hi = mid - 1;
+    }
+    const dm_group_set *set = &m->group_sets[lo];
+    size_t i = g - set->first;
+    *out = (dm_group_ref){&set->settings, m->ndefined_groups + lo, set->dependent[i], 1, NULL, 0, NULL, 0, NULL};
+    if (set->kind == DM_SET_PAIRS) {
+        out->provider = &set->provider[i];
+    } else {
+        const dm_layer *L = &m->layers[set->layer];
+        size_t local = (size_t)set->dependent[i] - L->first;
+        out->provider = &L->adj[L->adj_start[local]];
+        out->nproviders = L->adj_start[local + 1] - L->adj_start[local];
+        out->offset = (int)L->first;
+    }
+}
+
+size_t dm_model_nedges(const dm_model *m)
+{
+    size_t E = m->nprovider + m->nresupply;
+    for (size_t s = 0; s < m->ngroup_sets; s++) {
+        const dm_group_set *set = &m->group_sets[s];
+        if (set->kind == DM_SET_PAIRS) { E += set->count; continue; }
+        const dm_layer *L = &m->layers[set->layer];
+        for (size_t i = 0; i < set->count; i++) {
+            size_t local = (size_t)set->dependent[i] - L->first;
+            E += L->adj_start[local + 1] - L->adj_start[local];
+        }
+    }
+    return E;
 }
 
 static int model_region(const dm_model *m, const char *id)
@@ -46,7 +124,7 @@ void dm_model_free(dm_model *m)
         for (size_t k = 0; k < m->regions[i].ngroups; k++) free(m->regions[i].groups[k]);
         free(m->regions[i].groups);
     }
-    for (size_t i = 0; i < m->nnodes; i++) {
+    for (size_t i = 0; i < m->ndefined_nodes; i++) {
         dm_node *v = &m->nodes[i];
         if (v->name_ja != v->id) free(v->name_ja);
         if (v->name_en != v->id) free(v->name_en);
@@ -56,10 +134,18 @@ void dm_model_free(dm_model *m)
         dm_dist_free(&v->restart);
         dm_dist_free(&v->ramp);
     }
-    for (size_t i = 0; i < m->ngroups; i++) dm_dist_free(&m->groups[i].buffer);
+    for (size_t i = 0; i < m->ndefined_groups; i++) dm_dist_free(&m->groups[i].buffer);
+    for (size_t i = 0; i < m->ngroup_sets; i++) {
+        if (!m->group_sets[i].owns) continue;
+        free(m->group_sets[i].dependent);
+        free(m->group_sets[i].provider);
+    }
+    free(m->group_sets);
     for (size_t i = 0; i < m->nlayers; i++) {
         dm_layer *L = &m->layers[i];
         free(L->id); free(L->adj_start); free(L->adj); free(L->sources); free(L->graph);
+        dm_dist_free(&L->node.restart);
+        dm_dist_free(&L->node.ramp);
     }
     free(m->layers);
     free(m->sectors); free(m->regions); free(m->nodes); free(m->groups);
@@ -259,7 +345,8 @@ static int read_nodes(yread *r, yaml_node_t *seq, dm_model *m, const dm_node *de
         if (!m->nodes) return NOMEM(r);
         for (size_t i = 0; i < m->nsectors; i++) {
             if (is_layer[i]) continue;
-            dm_node *v = &m->nodes[m->nnodes++];
+            dm_node *v = &m->nodes[m->nnodes];
+            m->ndefined_nodes = ++m->nnodes;
             *v = defaults[i];
             if (dm_dist_own(&v->restart) || dm_dist_own(&v->ramp)) return NOMEM(r);
             v->id = dup_or(m->sectors[i].id);
@@ -281,7 +368,7 @@ static int read_nodes(yread *r, yaml_node_t *seq, dm_model *m, const dm_node *de
     for (size_t i = 0; i < n; i++) {
         yaml_node_t *it = yr_at(r, seq, i), *x;
         dm_node *v = &m->nodes[i];
-        m->nnodes = i + 1;
+        m->nnodes = m->ndefined_nodes = i + 1;
         if (yr_mapping(r, it, "node", keys)) return DM_EDATA;
         v->line = yr_line(it);
         if (yr_need(r, it, "id", "node", &x) || yr_str(r, x, "node id", &v->id)) return DM_EDATA;
@@ -472,7 +559,7 @@ static int read_dependencies(yread *r, yaml_node_t *seq, dm_model *m)
     for (size_t i = 0; i < n; i++) {
         yaml_node_t *it = yr_at(r, seq, i), *x;
         dm_group *g = &m->groups[i];
-        m->ngroups = i + 1;
+        m->ngroups = m->ndefined_groups = i + 1;
         if (yr_mapping(r, it, "dependency", keys)) return DM_EDATA;
         g->line = yr_line(it);
         g->column = (int)it->start_mark.column + 1;
@@ -491,16 +578,22 @@ static int read_dependencies(yread *r, yaml_node_t *seq, dm_model *m)
  * connected components (serial code, at load time). */
 static int check_zero_lag_cycles(yread *r, dm_model *m)
 {
+    int any_relax = 0;  /* nothing to check without relax dynamics (layers of 10^6 nodes, say) */
+    for (size_t k = 0; k < m->ndefined_nodes + m->nlayers; k++)
+        any_relax |= (k < m->ndefined_nodes ? &m->nodes[k] : &m->layers[k - m->ndefined_nodes].node)->dynamics == DM_DYN_RELAX;
+    if (!any_relax) return 0;
     igraph_vector_int_t edges, membership, csize;
     igraph_t graph;
     igraph_integer_t ncomp;
+    dm_group_ref gr;
     int rc = 0;
     if (igraph_vector_int_init(&edges, 0)) return NOMEM(r);
     for (size_t g = 0; g < m->ngroups; g++) {
-        if (m->groups[g].lag_s != 0) continue;
-        for (size_t p = 0; p < m->groups[g].nproviders; p++) {
-            igraph_vector_int_push_back(&edges, m->provider_node[m->groups[g].first + p]);
-            igraph_vector_int_push_back(&edges, m->groups[g].dependent);
+        dm_model_group(m, g, &gr);
+        if (gr.settings->lag_s != 0) continue;
+        for (size_t p = 0; p < gr.nproviders; p++) {
+            igraph_vector_int_push_back(&edges, dm_ref_provider(&gr, p));
+            igraph_vector_int_push_back(&edges, gr.dependent);
         }
     }
     if (igraph_create(&graph, &edges, (igraph_integer_t)m->nnodes, IGRAPH_DIRECTED)) {
@@ -518,21 +611,22 @@ static int check_zero_lag_cycles(yread *r, dm_model *m)
     if (!relax) { rc = NOMEM(r); goto done; }
     for (igraph_integer_t c = 0; c < ncomp; c++) relax[c] = -1;
     for (size_t w = m->nnodes; w-- > 0;)
-        if (m->nodes[w].dynamics == DM_DYN_RELAX) relax[VECTOR(membership)[w]] = (int)w;
+        if (dm_node_at(m, w)->dynamics == DM_DYN_RELAX) relax[VECTOR(membership)[w]] = (int)w;
     for (size_t g = 0; g < m->ngroups && !rc; g++) {
-        const dm_group *gr = &m->groups[g];
-        if (gr->lag_s != 0) continue;
-        for (size_t p = 0; p < gr->nproviders && !rc; p++) {
-            int u = m->provider_node[gr->first + p], v = gr->dependent;
+        dm_model_group(m, g, &gr);
+        if (gr.settings->lag_s != 0) continue;
+        for (size_t p = 0; p < gr.nproviders && !rc; p++) {
+            int u = dm_ref_provider(&gr, p), v = gr.dependent;
             igraph_integer_t cu = VECTOR(membership)[u], cv = VECTOR(membership)[v];
             int on_cycle = (u == v) || (cu == cv && VECTOR(csize)[cu] > 1);
             int w = relax[cv];
+            char a[DM_NODE_ID_MAX], b[DM_NODE_ID_MAX], c[DM_NODE_ID_MAX];
             if (on_cycle && w >= 0)
-                rc = dm_error_set(r->err, DM_EDATA, r->file, gr->line, gr->column,
+                rc = dm_error_set(r->err, DM_EDATA, r->file, gr.settings->line, gr.settings->column,
                     "dependency of '%s' on '%s': expected a lag of at least one tick, found a "
                     "cycle of zero-lag dependencies through '%s', which has relax dynamics "
                     "and cannot settle within a tick",
-                    m->nodes[v].id, m->nodes[u].id, m->nodes[w].id);
+                    dm_node_id(m, (size_t)v, a), dm_node_id(m, (size_t)u, b), dm_node_id(m, (size_t)w, c));
         }
     }
     free(relax);

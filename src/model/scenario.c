@@ -125,11 +125,14 @@ static int select_top(yread *r, yaml_node_t *top, yaml_node_t *by, const dm_mode
     igraph_t g;
     int rc = 0;
     igraph_vector_int_init(&edges, 0);
-    for (size_t q = 0; q < m->ngroups; q++)
-        for (size_t p = 0; p < m->groups[q].nproviders; p++) {
-            igraph_vector_int_push_back(&edges, m->provider_node[m->groups[q].first + p]);
-            igraph_vector_int_push_back(&edges, m->groups[q].dependent);
+    for (size_t q = 0; q < m->ngroups; q++) {
+        dm_group_ref gr;
+        dm_model_group(m, q, &gr);
+        for (size_t p = 0; p < gr.nproviders; p++) {
+            igraph_vector_int_push_back(&edges, dm_ref_provider(&gr, p));
+            igraph_vector_int_push_back(&edges, gr.dependent);
         }
+    }
     /* for degree, a layer's own edges count once at each end (direction is arbitrary:
      * they are undirected); dependents and betweenness follow dependencies only */
     for (size_t l = 0; !strcmp(measure, "degree") && l < m->nlayers; l++) {
@@ -191,7 +194,7 @@ static int read_selection(yread *r, yaml_node_t *n, const dm_model *m, dm_hazard
             if (c == 0) found = dm_model_sector(m, id) >= 0;
             for (size_t j = 0; c == 1 && j < m->nregions; j++) found |= dm_region_matches(&m->regions[j], id);
             if (c == 2) found = dm_model_node(m, id) >= 0;
-            for (size_t v = 0; c == 3 && v < m->nnodes; v++)
+            for (size_t v = 0; c == 3 && v < m->ndefined_nodes; v++)  /* a layer's nodes have no tags */
                 for (size_t t = 0; t < m->nodes[v].ntags; t++) found |= !strcmp(m->nodes[v].tags[t], id);
             if (!found) {
                 char expected[64];
@@ -205,7 +208,8 @@ static int read_selection(yread *r, yaml_node_t *n, const dm_model *m, dm_hazard
         if (!h->nodes) rc = NOMEM(r);
     }
     for (size_t v = 0; !rc && v < m->nnodes; v++) {
-        const dm_node *nd = &m->nodes[v];
+        const dm_node *nd = dm_node_at(m, v);
+        char buf[DM_NODE_ID_MAX];
         int ok = 1;
         if (ids[0]) ok &= in_list(ids[0], nids[0], m->sectors[nd->sector].id);
         if (ids[1]) {
@@ -213,7 +217,7 @@ static int read_selection(yread *r, yaml_node_t *n, const dm_model *m, dm_hazard
             for (size_t k = 0; nd->region >= 0 && k < nids[1]; k++) any |= dm_region_matches(&m->regions[nd->region], yr_text(ids[1][k]));
             ok &= any;
         }
-        if (ids[2]) ok &= in_list(ids[2], nids[2], nd->id);
+        if (ids[2]) ok &= in_list(ids[2], nids[2], dm_node_id(m, v, buf));
         if (ids[3]) {
             int any = 0;
             for (size_t t = 0; t < nd->ntags; t++) any |= in_list(ids[3], nids[3], nd->tags[t]);

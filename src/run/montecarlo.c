@@ -255,7 +255,7 @@ int dm_mc_run(const dm_scenario *sc, const dm_mc_config *cfg, dm_stats *st, dm_e
         (st->lost_sector_hours = calloc(R, sizeof(double))) &&
         (acc.onset = malloc(S * R * sizeof(double))) && (acc.duration = malloc(S * R * sizeof(double))) &&
         (acc.unit_hours = calloc(S, sizeof(double))) && (acc.capacity = calloc(S, sizeof(double)));
-    for (size_t v = 0; ok && v < n; v++) acc.capacity[m->nodes[v].sector] += m->nodes[v].capacity;
+    for (size_t v = 0; ok && v < n; v++) acc.capacity[dm_node_at(m, v)->sector] += dm_node_at(m, v)->capacity;
     if (ok && (cfg->store & DM_STORE_SECTORS))
         ok = (acc.levels = malloc(K * S * R * sizeof(double) + 1)) &&
              (st->level_mean = calloc(K * S + 1, sizeof(double))) &&
