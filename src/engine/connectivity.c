@@ -22,10 +22,13 @@
 #include <string.h>
 #include "engine_internal.h"
 
-/* A lost node triggers a search from scratch rather than incremental searches once the
- * lost nodes exceed this share of the connected ones: many small searches then cost
- * more than one sweep of the layer. */
-#define FULL_PASS_SHARE 16
+/* Losses are searched from the lost nodes (incremental_pass) while they are fewer than
+ * this share of the connected nodes, else by one search over the connected nodes
+ * (connected_pass): each lost node's searches cost about as much as this many connected
+ * nodes do in one sweep (measured: docs/performance.md). */
+#ifndef INCREMENTAL_SHARE
+#define INCREMENTAL_SHARE 64
+#endif
 
 typedef struct search {
     int *queue; size_t head, len, cap;
@@ -53,14 +56,16 @@ static int push(search *s, int v)
     return 0;
 }
 
-static int live(const dm_engine *e, int v) { return e->viable[v] && e->connected[v]; }
+static int viable(const dm_engine *e, size_t v) { return e->conn_state[v] & CONN_VIABLE; }
+static int live(const dm_engine *e, size_t v) { return (e->conn_state[v] & CONN_LIVE) == CONN_LIVE; }
 
 /* Sets node v's connection, marking it for evaluation when that can change its level. */
-static void set_connected(dm_engine *e, int v, unsigned char c)
+static void set_connected(dm_engine *e, int v, int c)
 {
-    if (e->connected[v] == c) return;
-    e->connected[v] = c;
-    if (e->viable[v]) dm_engine_mark(e, v);
+    unsigned char now = (unsigned char)((e->conn_state[v] & ~CONN_CONNECTED) | (c ? CONN_CONNECTED : 0));
+    if (now == e->conn_state[v]) return;
+    e->conn_state[v] = now;
+    if (viable(e, (size_t)v)) dm_engine_mark(e, v);
 }
 
 /* From scratch: breadth-first search over the viable nodes of the layer. Ties between
@@ -79,9 +84,9 @@ static int full_pass(dm_engine *e, layer_run *lr, int initial)
         if (L->connectivity == DM_CONNECT_SOURCE) {
             for (size_t k = 0; k < L->nsources; k++) {
                 int v = L->sources[k];
-                if (e->viable[first + (size_t)v] && label[v] < 0) { label[v] = 0; queue[tail++] = v; }
+                if (viable(e, first + (size_t)v) && label[v] < 0) { label[v] = 0; queue[tail++] = v; }
             }
-        } else if (e->viable[first + s] && label[s] < 0) {
+        } else if (viable(e, first + s) && label[s] < 0) {
             label[s] = ncomp;
             queue[tail++] = (int)s;
         }
@@ -91,7 +96,7 @@ static int full_pass(dm_engine *e, layer_run *lr, int initial)
             int u = queue[head++];
             for (size_t k = L->adj_start[u]; k < L->adj_start[u + 1]; k++) {
                 int w = L->adj[k];
-                if (label[w] < 0 && e->viable[first + (size_t)w]) { label[w] = c; queue[tail++] = w; }
+                if (label[w] < 0 && viable(e, first + (size_t)w)) { label[w] = c; queue[tail++] = w; }
             }
         }
         if (tail > best_size) { second = best_size > second ? best_size : second; best_size = tail; best = c; }
@@ -102,11 +107,64 @@ static int full_pass(dm_engine *e, layer_run *lr, int initial)
     lr->outside_max = second;
     for (size_t i = 0; i < n; i++) {
         unsigned char c = best >= 0 && label[i] == best;
-        if (initial) e->connected[first + i] = c;
+        if (initial) e->conn_state[first + i] = (unsigned char)(CONN_VIABLE | (c ? CONN_CONNECTED : 0));
         else set_connected(e, (int)(first + i), c);
         label[i] = -1;  /* incremental passes expect every label clear */
     }
     return 0;
+}
+
+/* After losses only: the connected nodes can only lose their connection, so a search over
+ * the nodes still live (viable and connected) decides. Giant: the pieces of the old giant,
+ * found in node order; the largest (the first of equal ones) stays the giant if it is
+ * larger than every component outside it was (outside_max), else returns 1 and a full
+ * pass decides. Source: whatever the live sources still reach stays connected. Costs the
+ * old connected set, not the layer. */
+static int connected_pass(dm_engine *e, layer_run *lr)
+{
+    const dm_layer *L = lr->L;
+    size_t n = L->nnodes, tail = 0, best_start = 0, best_size = 0, second = 0;
+    unsigned char *st = e->conn_state + L->first;  /* this layer's, by local index */
+    int *queue = e->conn_queue;
+    int giant = L->connectivity == DM_CONNECT_GIANT;
+    size_t nseeds = giant ? n : 1;
+    for (size_t s = 0; s < nseeds; s++) {
+        size_t start = tail, head = tail;
+        if (!giant) {
+            for (size_t k = 0; k < L->nsources; k++) {
+                int v = L->sources[k];
+                if (st[v] == CONN_LIVE) { st[v] |= CONN_SEEN; queue[tail++] = v; }
+            }
+        } else if (st[s] == CONN_LIVE) {
+            st[s] |= CONN_SEEN;
+            queue[tail++] = (int)s;
+        }
+        if (tail == start) continue;
+        while (head < tail) {
+            int u = queue[head++];
+            for (size_t k = L->adj_start[u]; k < L->adj_start[u + 1]; k++) {
+                int w = L->adj[k];
+                if (st[w] == CONN_LIVE) { st[w] |= CONN_SEEN; queue[tail++] = w; }
+            }
+        }
+        size_t size = tail - start;
+        if (size > best_size) { second = best_size > second ? best_size : second; best_size = size; best_start = start; }
+        else if (size > second) second = size;
+    }
+    int decided = !giant || best_size > lr->outside_max;
+    if (decided && giant) {
+        /* cut every piece but the giant: they are the queue outside [best_start, +best_size) */
+        for (size_t i = 0; i < tail; i++)
+            if (i < best_start || i >= best_start + best_size) set_connected(e, (int)L->first + queue[i], 0);
+        lr->giant = best_size;
+        if (second > lr->outside_max) lr->outside_max = second;
+    } else if (decided) {
+        /* source: cut whatever the search did not reach */
+        for (size_t i = 0; i < n; i++)
+            if ((st[i] & (CONN_CONNECTED | CONN_SEEN)) == CONN_CONNECTED) set_connected(e, (int)(L->first + i), 0);
+    }
+    for (size_t i = 0; i < tail; i++) st[queue[i]] &= (unsigned char)~CONN_SEEN;
+    return !decided;
 }
 
 /* Incremental pass after losses only (see the top of the file). Returns 1 when the
@@ -126,7 +184,7 @@ static int incremental_pass(dm_engine *e, layer_run *lr, size_t nlost)
         int u = e->conn_lost[i] - (int)first;
         for (size_t k = L->adj_start[u]; k < L->adj_start[u + 1]; k++) {
             int w = L->adj[k];
-            if (!live(e, (int)first + w) || label[w] >= 0) continue;
+            if (!live(e, first + (size_t)w) || label[w] >= 0) continue;
             if (ns == cap) {
                 cap = cap ? 2 * cap : 64;
                 search *p = realloc(s, cap * sizeof *p);
@@ -163,7 +221,7 @@ static int incremental_pass(dm_engine *e, layer_run *lr, size_t nlost)
             int x = s[i].queue[s[i].head++], a = i;  /* a: the search x belongs to now */
             for (size_t k = L->adj_start[x]; k < L->adj_start[x + 1] && !rc; k++) {
                 int y = L->adj[k];
-                if (!live(e, (int)first + y)) continue;
+                if (!live(e, first + (size_t)y)) continue;
                 if (label[y] < 0) {
                     label[y] = a;
                     touched[ntouched++] = y;
@@ -202,7 +260,7 @@ static int incremental_pass(dm_engine *e, layer_run *lr, size_t nlost)
         size_t cut = 0;
         for (size_t t = 0; t < ntouched; t++) {
             int v = touched[t], root = find(s, label[v]);
-            if (s[root].done && !s[root].anchored && e->connected[first + (size_t)v]) {
+            if (s[root].done && !s[root].anchored && (e->conn_state[first + (size_t)v] & CONN_CONNECTED)) {
                 set_connected(e, (int)first + v, 0);
                 cut++;
             }
@@ -221,7 +279,7 @@ static int incremental_pass(dm_engine *e, layer_run *lr, size_t nlost)
 void dm_conn_viability_changed(dm_engine *e, int v, int root)
 {
     layer_run *lr = &e->layer_run[node_rule_of(e, v)->layer_run];
-    if (e->viable[v]) lr->added = 1;
+    if (viable(e, (size_t)v)) lr->added = 1;
     if (!e->conn_pending_flag[v]) {
         e->conn_pending_flag[v] = 1;
         if (lr->npending == 0) lr->pending_root = root;
@@ -238,24 +296,22 @@ int dm_conn_pass(dm_engine *e)
         any = 1;
         /* the hazard at the root of the first loss of this pass, for the events it causes */
         lr->root = lr->pending_root;
-        size_t nlost = 0, lost_connected = 0;
+        size_t nlost = 0;
         for (size_t k = 0; k < lr->npending; k++) {
             int v = lr->pending[k];
             e->conn_pending_flag[v] = 0;
-            if (!e->viable[v] && e->connected[v]) {
-                e->conn_lost[nlost++] = v;
-                lost_connected++;
-            }
+            if (e->conn_state[v] == CONN_CONNECTED) e->conn_lost[nlost++] = v;  /* connected, not viable */
         }
         lr->npending = 0;
-        int full = lr->added || (lr->L->connectivity == DM_CONNECT_GIANT && lost_connected * FULL_PASS_SHARE > lr->giant);
-        if (!full) {
+        int giant = lr->L->connectivity == DM_CONNECT_GIANT, full = lr->added;
+        if (!full && nlost) {
             /* a lost node leaves the connected set without a search: it is down anyway */
-            for (size_t k = 0; k < nlost; k++) e->connected[e->conn_lost[k]] = 0;
-            if (lr->L->connectivity == DM_CONNECT_GIANT) lr->giant -= nlost;
-            int rc = nlost ? incremental_pass(e, lr, nlost) : 0;
+            for (size_t k = 0; k < nlost; k++) e->conn_state[e->conn_lost[k]] = 0;
+            if (giant) lr->giant -= nlost;
+            size_t reach = giant ? lr->giant : lr->L->nnodes;
+            int rc = nlost * INCREMENTAL_SHARE < reach ? incremental_pass(e, lr, nlost) : 1;
             if (rc < 0) return -1;
-            full = rc == 1;
+            full = rc == 1 && connected_pass(e, lr);
         }
         if (full) full_pass(e, lr, 0);
         lr->added = 0;
@@ -276,18 +332,16 @@ int dm_conn_compile(dm_engine *e)
     if (!nruns) return 0;
     size_t n = e->n;
     e->layer_run = calloc(nruns, sizeof *e->layer_run);
-    e->viable = malloc(n);
-    e->connected = malloc(n);
+    e->conn_state = malloc(n);
     e->connected0 = malloc(n);
     e->conn_pending_flag = calloc(n, 1);
     e->conn_label = malloc(biggest * sizeof *e->conn_label);
     e->conn_queue = malloc(biggest * sizeof *e->conn_queue);
     e->conn_lost = malloc(biggest * sizeof *e->conn_lost);
-    if (!e->layer_run || !e->viable || !e->connected || !e->connected0 || !e->conn_pending_flag ||
+    if (!e->layer_run || !e->conn_state || !e->connected0 || !e->conn_pending_flag ||
         !e->conn_label || !e->conn_queue || !e->conn_lost)
         return -1;
-    memset(e->viable, 1, n);
-    memset(e->connected, 1, n);
+    memset(e->conn_state, CONN_LIVE, n);
     for (size_t i = 0, r = 0; i < m->nlayers; i++) {
         const dm_layer *L = &m->layers[i];
         if (L->connectivity == DM_CONNECT_NONE) continue;
@@ -304,15 +358,14 @@ int dm_conn_compile(dm_engine *e)
         lr->outside_max0 = lr->outside_max;
         r++;
     }
-    memcpy(e->connected0, e->connected, n);
+    memcpy(e->connected0, e->conn_state, n);
     return 0;
 }
 
 void dm_conn_reset(dm_engine *e)
 {
     if (!e->nlayer_runs) return;
-    memset(e->viable, 1, e->n);
-    memcpy(e->connected, e->connected0, e->n);
+    memcpy(e->conn_state, e->connected0, e->n);  /* every node viable, connected as before T+0 */
     for (size_t i = 0; i < e->nlayer_runs; i++) {
         layer_run *lr = &e->layer_run[i];
         lr->npending = 0;
@@ -329,6 +382,6 @@ void dm_conn_free(dm_engine *e)
         free(e->layer_run[i].pending);
         free(e->layer_run[i].is_source);
     }
-    free(e->layer_run); free(e->viable); free(e->connected); free(e->connected0);
+    free(e->layer_run); free(e->conn_state); free(e->connected0);
     free(e->conn_pending_flag); free(e->conn_label); free(e->conn_queue); free(e->conn_lost);
 }

@@ -410,8 +410,8 @@ static void apply(dm_engine *e, int v, size_t slot, int64_t t)
     int cause = e->next[slot].cause, group = e->next[slot].group, root = e->next[slot].root;
     log_group_flags(e, t, v);
     if (e->next[slot].restarting) log_event(e, t, v, DM_EV_RESTARTING, cause, group, root, now);
-    if (node->layer_run >= 0 && e->next[slot].viable != e->viable[v]) {
-        e->viable[v] = e->next[slot].viable;
+    if (node->layer_run >= 0 && e->next[slot].viable != (e->conn_state[v] & CONN_VIABLE)) {
+        e->conn_state[v] ^= CONN_VIABLE;
         dm_conn_viability_changed(e, v, root);
     }
     int64_t wake = e->next[slot].wake;
@@ -717,7 +717,7 @@ static void reset(dm_engine *e, uint64_t r)
      * T+0, as the first events of the run. */
     dm_conn_reset(e);
     for (size_t v = 0; e->nlayer_runs && v < e->n; v++)
-        if (!e->connected[v]) schedule(e, (cal_event){.tick = 0, .kind = CAL_WAKE, .index = (int)v});
+        if (!(e->conn_state[v] & CONN_CONNECTED)) schedule(e, (cal_event){.tick = 0, .kind = CAL_WAKE, .index = (int)v});
 }
 
 int dm_engine_run(dm_engine *e, uint64_t r, dm_error *err)

@@ -132,7 +132,7 @@ void dm_node_evaluate(dm_engine *e, int v, size_t slot, int64_t t)
      * while connected through viable nodes (connectivity.c decides, between rounds). */
     if (node->layer_run >= 0) {
         e->next[slot].viable = target > DM_LEVEL_EPS;
-        if (!e->connected[v] && target > DM_LEVEL_EPS) {
+        if (!(e->conn_state[v] & CONN_CONNECTED) && target > DM_LEVEL_EPS) {
             target = 0;
             collapsed = 2;  /* disconnected */
             e->next[slot].cause = -1;
