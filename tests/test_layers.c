@@ -37,21 +37,11 @@ Test(layers, source_rule_cuts_and_restores_by_path)
     scratch_remove(dir);
 }
 
-/* The giant rule against igraph: nodes lost a few at a time (incremental passes) and many
- * at once (a full pass); after each run the nodes up are exactly the largest component
- * of the graph without the hit nodes. */
-Test(layers, giant_rule_matches_igraph_components)
+/* Runs six replicates and checks, after each, that the nodes up are exactly those igraph
+ * says the layer's rule keeps: with the hit nodes removed, the largest component (giant),
+ * or the components of the sources that were not hit (source). */
+static void compare_with_igraph(const char *yaml)
 {
-    const char *yaml =
-        "name: t\nhorizon: 2h\nseed: 7\nmodel:\n  name: m\n  sectors: [{id: G, name_en: grid}]\n"
-        "  layers: [{sector: G, graph: {generate: erdos_renyi, nodes: 3000, mean_degree: 2.5, seed: 5}, connectivity: giant}]\n"
-        "hazards:\n"
-        "  - {id: few1, kind: failure, severity: 1, at: 1min, select: {sectors: [G], count: 3}}\n"
-        "  - {id: few2, kind: failure, severity: 1, at: 2min, select: {sectors: [G], count: 5}}\n"
-        "  - {id: few3, kind: failure, severity: 1, at: 3min, select: {sectors: [G], count: 8}}\n"
-        "  - {id: few4, kind: failure, severity: 1, at: 4min, select: {sectors: [G], count: 13}}\n"
-        "  - {id: many, kind: failure, severity: 1, at: 5min, select: {sectors: [G], count: 400}}\n"
-        "  - {id: few5, kind: failure, severity: 1, at: 6min, select: {sectors: [G], count: 21}}\n";
     dm_scenario *sc = load_yaml(yaml);
     const dm_layer *L = &sc->model->layers[0];
     dm_engine *e;
@@ -60,7 +50,7 @@ Test(layers, giant_rule_matches_igraph_components)
     for (uint64_t r = 0; r < 6; r++) {
         cr_assert_eq(dm_engine_run(e, r, &err), 0);
         const dm_engine_result *res = dm_engine_results(e);
-        unsigned char *hit = calloc(L->nnodes, 1);
+        unsigned char *hit = calloc(L->nnodes, 1), *kept = NULL;
         for (size_t i = 0; i < res->nevents; i++)
             if (res->events[i].kind == DM_EV_HAZARD_START) hit[res->events[i].node] = 1;
         /* igraph: components of the graph without the hit nodes */
@@ -78,28 +68,58 @@ Test(layers, giant_rule_matches_igraph_components)
         igraph_vector_int_init(&csize, 0);
         igraph_integer_t ncomp;
         igraph_connected_components(&g, &membership, &csize, &ncomp, IGRAPH_WEAK);
+        kept = calloc((size_t)ncomp, 1);
         igraph_integer_t best = -1, best_size = 0;
-        for (igraph_integer_t c = 0; c < ncomp; c++) {
+        for (igraph_integer_t c = 0; c < ncomp && L->connectivity == DM_CONNECT_GIANT; c++) {
             igraph_integer_t size = 0;  /* hit nodes are isolated vertices: not counted */
             for (size_t v = 0; v < L->nnodes; v++) size += VECTOR(membership)[v] == c && !hit[v];
             if (size > best_size) { best_size = size; best = c; }
         }
-        size_t mismatches = 0, up = 0;
+        if (best >= 0) kept[best] = 1;
+        for (size_t k = 0; k < L->nsources; k++)
+            if (!hit[L->sources[k]]) kept[VECTOR(membership)[L->sources[k]]] = 1;
+        size_t mismatches = 0, up = 0, expected = 0;
         for (size_t v = 0; v < L->nnodes; v++) {
-            int in_giant = !hit[v] && VECTOR(membership)[v] == best;
+            int keeps = !hit[v] && kept[VECTOR(membership)[v]];
+            expected += keeps;
             up += dm_engine_node_level(e, (int)v) == 1.0;
-            mismatches += in_giant != (dm_engine_node_level(e, (int)v) == 1.0);
+            mismatches += keeps != (dm_engine_node_level(e, (int)v) == 1.0);
         }
-        cr_expect_eq(mismatches, 0, "replicate %llu: %zu nodes differ from igraph's giant (%lld nodes; engine %zu up)",
-                     (unsigned long long)r, mismatches, (long long)best_size, up);
+        cr_expect_eq(mismatches, 0, "replicate %llu: %zu nodes differ from igraph (%zu nodes kept; engine %zu up)",
+                     (unsigned long long)r, mismatches, expected, up);
         igraph_vector_int_destroy(&edges);
         igraph_vector_int_destroy(&membership);
         igraph_vector_int_destroy(&csize);
         igraph_destroy(&g);
         free(hit);
+        free(kept);
     }
     dm_engine_free(e);
     dm_scenario_free(sc);
+}
+
+/* Nodes lost a few at a time (incremental passes) and many at once (a sweep); the hazards
+ * are the same for both rules. */
+#define LOSSES "hazards:\n" \
+    "  - {id: few1, kind: failure, severity: 1, at: 1min, select: {sectors: [G], count: 3}}\n" \
+    "  - {id: few2, kind: failure, severity: 1, at: 2min, select: {sectors: [G], count: 5}}\n" \
+    "  - {id: few3, kind: failure, severity: 1, at: 3min, select: {sectors: [G], count: 8}}\n" \
+    "  - {id: few4, kind: failure, severity: 1, at: 4min, select: {sectors: [G], count: 13}}\n" \
+    "  - {id: many, kind: failure, severity: 1, at: 5min, select: {sectors: [G], count: 400}}\n" \
+    "  - {id: few5, kind: failure, severity: 1, at: 6min, select: {sectors: [G], count: 21}}\n"
+
+Test(layers, giant_rule_matches_igraph_components)
+{
+    compare_with_igraph("name: t\nhorizon: 2h\nseed: 7\nmodel:\n  name: m\n  sectors: [{id: G, name_en: grid}]\n"
+                        "  layers: [{sector: G, graph: {generate: erdos_renyi, nodes: 3000, mean_degree: 2.5, seed: 5}, "
+                        "connectivity: giant}]\n" LOSSES);
+}
+
+Test(layers, source_rule_matches_igraph_components)
+{
+    compare_with_igraph("name: t\nhorizon: 2h\nseed: 7\nmodel:\n  name: m\n  sectors: [{id: G, name_en: grid}]\n"
+                        "  layers: [{sector: G, graph: {generate: erdos_renyi, nodes: 3000, mean_degree: 1.8, seed: 5}, "
+                        "connectivity: source, sources: {count: 4, seed: 3}}]\n" LOSSES);
 }
 
 /* Two coupled layers large enough for parallel frontiers: the same bits for 1 and 2

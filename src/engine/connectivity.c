@@ -8,9 +8,9 @@
  *
  * After the node rules of a tick have settled, each layer whose viability changed gets a
  * pass (settle() in engine.c), serial, on the CSR arrays of the model:
- *   - from scratch (breadth-first search over the viable nodes) when nodes became
- *     viable, or when many were lost at once;
- *   - otherwise incrementally: searches start from the connected neighbours of each
+ *   - a sweep (union-find over the edges in node order): from scratch over the viable
+ *     nodes when nodes became viable; over the connected ones when many were lost;
+ *   - when few were lost, incrementally: searches start from the connected neighbours of each
  *     lost node and advance in lockstep, one node each per round, merging when they
  *     meet. A search that runs out of nodes has found a piece that broke off; the
  *     search that is left (giant), or any that reaches a source, keeps its nodes.
@@ -23,11 +23,11 @@
 #include "engine_internal.h"
 
 /* Losses are searched from the lost nodes (incremental_pass) while they are fewer than
- * this share of the connected nodes, else by one search over the connected nodes
- * (connected_pass): each lost node's searches cost about as much as this many connected
- * nodes do in one sweep (measured: docs/performance.md). */
+ * this share of the connected nodes, else by a sweep over the connected nodes: each lost
+ * node's searches cost about as much as this many connected nodes do in a sweep
+ * (measured: docs/performance.md). */
 #ifndef INCREMENTAL_SHARE
-#define INCREMENTAL_SHARE 64
+#define INCREMENTAL_SHARE 128
 #endif
 
 typedef struct search {
@@ -68,103 +68,70 @@ static void set_connected(dm_engine *e, int v, int c)
     if (viable(e, (size_t)v)) dm_engine_mark(e, v);
 }
 
-/* From scratch: breadth-first search over the viable nodes of the layer. Ties between
- * components of equal size go to the one with the lowest node index. */
-static int full_pass(dm_engine *e, layer_run *lr, int initial)
+static int uf_find(int *parent, int x)
 {
-    const dm_layer *L = lr->L;
-    size_t n = L->nnodes, first = L->first, best_size = 0, second = 0;
-    int *label = e->conn_label, best = -1, ncomp = 0;
-    int *queue = e->conn_queue;
-    for (size_t i = 0; i < n; i++) label[i] = -1;
-    /* seeds: each unlabelled viable node (giant), or every viable source at once */
-    size_t nseeds = L->connectivity == DM_CONNECT_SOURCE ? 1 : n;
-    for (size_t s = 0; s < nseeds; s++) {
-        size_t head = 0, tail = 0;
-        if (L->connectivity == DM_CONNECT_SOURCE) {
-            for (size_t k = 0; k < L->nsources; k++) {
-                int v = L->sources[k];
-                if (viable(e, first + (size_t)v) && label[v] < 0) { label[v] = 0; queue[tail++] = v; }
-            }
-        } else if (viable(e, first + s) && label[s] < 0) {
-            label[s] = ncomp;
-            queue[tail++] = (int)s;
-        }
-        if (tail == 0) continue;
-        int c = label[queue[0]];
-        while (head < tail) {
-            int u = queue[head++];
-            for (size_t k = L->adj_start[u]; k < L->adj_start[u + 1]; k++) {
-                int w = L->adj[k];
-                if (label[w] < 0 && viable(e, first + (size_t)w)) { label[w] = c; queue[tail++] = w; }
-            }
-        }
-        if (tail > best_size) { second = best_size > second ? best_size : second; best_size = tail; best = c; }
-        else if (tail > second) second = tail;
-        ncomp++;
-    }
-    lr->giant = best_size;
-    lr->outside_max = second;
-    for (size_t i = 0; i < n; i++) {
-        unsigned char c = best >= 0 && label[i] == best;
-        if (initial) e->conn_state[first + i] = (unsigned char)(CONN_VIABLE | (c ? CONN_CONNECTED : 0));
-        else set_connected(e, (int)(first + i), c);
-        label[i] = -1;  /* incremental passes expect every label clear */
-    }
-    return 0;
+    while (parent[x] != x) x = parent[x] = parent[parent[x]];  /* path halving */
+    return x;
 }
 
-/* After losses only: the connected nodes can only lose their connection, so a search over
- * the nodes still live (viable and connected) decides. Giant: the pieces of the old giant,
- * found in node order; the largest (the first of equal ones) stays the giant if it is
- * larger than every component outside it was (outside_max), else returns 1 and a full
- * pass decides. Source: whatever the live sources still reach stays connected. Costs the
- * old connected set, not the layer. */
-static int connected_pass(dm_engine *e, layer_run *lr)
+/* A sweep: the components of the layer's nodes that take part (state & mask == mask) by
+ * union-find, reading the CSR arrays front to back in node order (a breadth-first search
+ * would jump through them at random, a cache miss per node). mask CONN_VIABLE: from
+ * scratch. mask CONN_LIVE: after losses only, when the connected nodes can only lose
+ * their connection; the largest piece of the old giant stays the giant if it is larger
+ * than any component outside it was (outside_max), else the sweep returns 1 without
+ * changing anything and one from scratch decides. Giant: the largest component, the one
+ * with the lowest node index of equal ones. Source: the components of the sources. */
+static int sweep(dm_engine *e, layer_run *lr, unsigned char mask, int initial)
 {
     const dm_layer *L = lr->L;
-    size_t n = L->nnodes, tail = 0, best_start = 0, best_size = 0, second = 0;
+    size_t n = L->nnodes, best_size = 0, second = 0;
     unsigned char *st = e->conn_state + L->first;  /* this layer's, by local index */
-    int *queue = e->conn_queue;
+    int *parent = e->conn_label, *size = e->conn_queue, best = -1;
     int giant = L->connectivity == DM_CONNECT_GIANT;
-    size_t nseeds = giant ? n : 1;
-    for (size_t s = 0; s < nseeds; s++) {
-        size_t start = tail, head = tail;
-        if (!giant) {
-            for (size_t k = 0; k < L->nsources; k++) {
-                int v = L->sources[k];
-                if (st[v] == CONN_LIVE) { st[v] |= CONN_SEEN; queue[tail++] = v; }
-            }
-        } else if (st[s] == CONN_LIVE) {
-            st[s] |= CONN_SEEN;
-            queue[tail++] = (int)s;
+#define TAKES_PART(u) ((st[u] & mask) == mask)
+    for (size_t u = 0; u < n; u++) { parent[u] = (int)u; size[u] = 1; }
+    for (size_t u = 0; u < n; u++) {
+        if (!TAKES_PART(u)) continue;
+        for (size_t k = L->adj_start[u]; k < L->adj_start[u + 1]; k++) {
+            int w = L->adj[k];
+            if ((size_t)w <= u || !TAKES_PART(w)) continue;  /* each edge once */
+            int a = uf_find(parent, (int)u), b = uf_find(parent, w);
+            if (a == b) continue;
+            if (size[a] < size[b]) { int t = a; a = b; b = t; }
+            parent[b] = a;  /* union by size */
+            size[a] += size[b];
         }
-        if (tail == start) continue;
-        while (head < tail) {
-            int u = queue[head++];
-            for (size_t k = L->adj_start[u]; k < L->adj_start[u + 1]; k++) {
-                int w = L->adj[k];
-                if (st[w] == CONN_LIVE) { st[w] |= CONN_SEEN; queue[tail++] = w; }
-            }
-        }
-        size_t size = tail - start;
-        if (size > best_size) { second = best_size > second ? best_size : second; best_size = size; best_start = start; }
-        else if (size > second) second = size;
     }
-    int decided = !giant || best_size > lr->outside_max;
-    if (decided && giant) {
-        /* cut every piece but the giant: they are the queue outside [best_start, +best_size) */
-        for (size_t i = 0; i < tail; i++)
-            if (i < best_start || i >= best_start + best_size) set_connected(e, (int)L->first + queue[i], 0);
+    if (giant) {
+        for (size_t u = 0; u < n; u++)  /* roots in node order: the first of the largest wins */
+            if (TAKES_PART(u) && parent[u] == (int)u) {
+                size_t sz = (size_t)size[u];
+                if (sz > best_size) { second = best_size > second ? best_size : second; best_size = sz; }
+                else if (sz > second) second = sz;
+            }
+        for (size_t u = 0; best < 0 && u < n; u++)
+            if (TAKES_PART(u) && (size_t)size[uf_find(parent, (int)u)] == best_size) best = uf_find(parent, (int)u);
+        if (mask == CONN_LIVE && best_size <= lr->outside_max) {
+            for (size_t u = 0; u < n; u++) parent[u] = -1;
+            return 1;
+        }
         lr->giant = best_size;
-        if (second > lr->outside_max) lr->outside_max = second;
-    } else if (decided) {
-        /* source: cut whatever the search did not reach */
-        for (size_t i = 0; i < n; i++)
-            if ((st[i] & (CONN_CONNECTED | CONN_SEEN)) == CONN_CONNECTED) set_connected(e, (int)(L->first + i), 0);
+        lr->outside_max = mask == CONN_LIVE && lr->outside_max > second ? lr->outside_max : second;
+    } else {
+        for (size_t k = 0; k < L->nsources; k++)  /* the sources' components: size 0 marks them */
+            if (TAKES_PART(L->sources[k])) size[uf_find(parent, L->sources[k])] = 0;
     }
-    for (size_t i = 0; i < tail; i++) st[queue[i]] &= (unsigned char)~CONN_SEEN;
-    return !decided;
+    for (size_t u = 0; u < n; u++) {
+        int r = TAKES_PART(u) ? uf_find(parent, (int)u) : -1;
+        int c = r >= 0 && (giant ? r == best : size[r] == 0);
+        if (initial) st[u] = (unsigned char)(CONN_VIABLE | (c ? CONN_CONNECTED : 0));
+        else if (!c && (st[u] & CONN_CONNECTED)) set_connected(e, (int)(L->first + u), 0);
+        else if (c && !(st[u] & CONN_CONNECTED)) set_connected(e, (int)(L->first + u), 1);
+    }
+    for (size_t u = 0; u < n; u++) parent[u] = -1;  /* incremental passes expect every label clear */
+#undef TAKES_PART
+    return 0;
 }
 
 /* Incremental pass after losses only (see the top of the file). Returns 1 when the
@@ -311,9 +278,9 @@ int dm_conn_pass(dm_engine *e)
             size_t reach = giant ? lr->giant : lr->L->nnodes;
             int rc = nlost * INCREMENTAL_SHARE < reach ? incremental_pass(e, lr, nlost) : 1;
             if (rc < 0) return -1;
-            full = rc == 1 && connected_pass(e, lr);
+            full = rc == 1 && sweep(e, lr, CONN_LIVE, 0);
         }
-        if (full) full_pass(e, lr, 0);
+        if (full) sweep(e, lr, CONN_VIABLE, 0);
         lr->added = 0;
     }
     return any;
@@ -353,7 +320,7 @@ int dm_conn_compile(dm_engine *e)
         e->node[m->ndefined_nodes + i].layer_run = (int)r;  /* the layer's node record */
         /* Before T+0 every node is viable: the connection each node starts with is the
          * same for every replicate, so it is found once here. */
-        full_pass(e, lr, 1);
+        sweep(e, lr, CONN_VIABLE, 1);
         lr->giant0 = lr->giant;
         lr->outside_max0 = lr->outside_max;
         r++;

@@ -29,12 +29,11 @@ void dm_engine_free(dm_engine *e)
 {
     if (!e) return;
     void *arrays[] = {
-        e->node, e->group, e->node_rec, e->group_rec, e->group_start, e->group_of, e->out_start, e->out_edge,
+        e->node, e->group, e->node_rec, e->group_link, e->group_start, e->group_of, e->out_start, e->out_edge,
         e->sector_start, e->sector_node, e->haz_start, e->haz_of, e->pair_start, e->pair_hazard,
-        e->hit, e->chosen, e->candidates, e->g_dependent, e->g_edge, e->edge_from, e->edge_group,
-        e->edge_share, e->threshold_ticks, e->sector_capacity, e->level, e->damage, e->damage_hazard,
+        e->hit, e->chosen, e->candidates, e->g_edge, e->edge, e->threshold_ticks, e->sector_capacity, e->level, e->damage, e->damage_hazard,
         e->restart, e->ramp, e->dyn_tick, e->dyn_level, e->rise_restart, e->restarted, e->pending_wake,
-        e->seen, e->seen_root, e->buf_cap, e->buf_left0, e->buf_t0, e->buf_mode, e->g_flags, e->hazard_active,
+        e->buf_cap, e->buf_left0, e->buf_t0, e->buf_mode, e->g_flags, e->hazard_active,
         e->next, e->dirty, e->frontier, e->frontier_next, e->sector_touched,
         e->unserved, e->acc_tick, e->in_run, e->run_start, e->run_peak, e->run_uh, e->res.events,
         e->res.breaches, e->res.sectors, e->res.hazard_start, e->res.hazard_end, e->res.warnings,
@@ -101,7 +100,7 @@ static int compile_relax(dm_engine *e, dm_error *err)
         for (size_t k = e->group_start[v]; k < e->group_start[v + 1]; k++) {
             int g = e->group_of[k];
             for (size_t i = e->g_edge[g]; i < e->g_edge[g + 1]; i++)
-                if (e->edge_from[i] == (int)v) a_ii += group_rule_of(e, (size_t)g)->strength * e->edge_share[i];
+                if (e->edge[i].from == (int)v) a_ii += group_rule_of(e, (size_t)g)->strength * e->edge[i].share;
         }
         double T = (double)to_ticks((double)nd->recovery_s, e->sc->tick_s);
         double k = log(1.0 / nd->recovery_to) / (T * (1.0 - a_ii));
@@ -149,15 +148,13 @@ int dm_engine_new(const dm_scenario *sc, dm_engine **out, dm_error *err)
     }
     int *tmp_key = calloc(E + n + G + 1, sizeof *tmp_key);  /* sort keys, reused */
     int ok = tmp_key && NEW(e->node, e->nnode_recs) && NEW(e->group, e->ngroup_recs) && NEW(e->node_rec, n) &&
-        NEW(e->group_rec, G) && NEW(e->group_start, n + 1) && NEW(e->group_of, G) && NEW(e->out_start, n + 1) &&
+        NEW(e->group_link, G) && NEW(e->group_start, n + 1) && NEW(e->group_of, G) && NEW(e->out_start, n + 1) &&
         NEW(e->out_edge, E) && NEW(e->sector_start, S + 1) && NEW(e->sector_node, n) && NEW(e->haz_start, n + 1) &&
         NEW(e->haz_of, nhaz_refs) && NEW(e->pair_start, H + 1) && NEW(e->pair_hazard, nhaz_refs) &&
         NEW(e->hit, nhaz_refs) && NEW(e->chosen, largest_hazard) && NEW(e->candidates, largest_hazard) &&
-        NEW(e->g_dependent, G) && NEW(e->g_edge, G + 1) && NEW(e->edge_from, E) && NEW(e->edge_group, E) &&
-        NEW(e->edge_share, E) && NEW(e->threshold_ticks, S) && NEW(e->sector_capacity, S) && NEW(e->level, n) &&
+        NEW(e->g_edge, G + 1) && NEW(e->edge, E) && NEW(e->threshold_ticks, S) && NEW(e->sector_capacity, S) && NEW(e->level, n) &&
         NEW(e->damage, n) && NEW(e->damage_hazard, n) && NEW(e->dyn_tick, n) && NEW(e->dyn_level, n) &&
-        NEW(e->rise_restart, n) && NEW(e->restarted, n) && NEW(e->pending_wake, n) && NEW(e->seen, E) &&
-        NEW(e->seen_root, E) && NEW(e->hazard_active, H) && NEW(e->dirty, n) && NEW(e->frontier, n) &&
+        NEW(e->rise_restart, n) && NEW(e->restarted, n) && NEW(e->pending_wake, n) && NEW(e->hazard_active, H) && NEW(e->dirty, n) && NEW(e->frontier, n) &&
         NEW(e->frontier_next, n) && NEW(e->sector_touched, S) && NEW(e->unserved, S) && NEW(e->acc_tick, S) &&
         NEW(e->in_run, S) && NEW(e->run_start, S) && NEW(e->run_peak, S) && NEW(e->run_uh, S) &&
         NEW(e->res.sectors, S) && NEW(e->res.hazard_start, H) && NEW(e->res.hazard_end, H) &&
@@ -185,23 +182,24 @@ int dm_engine_new(const dm_scenario *sc, dm_engine **out, dm_error *err)
     for (size_t g = 0; g < G; g++) {
         dm_group_ref gr;
         dm_model_group(m, g, &gr);
-        e->group_rec[g] = (int)gr.record;
-        e->g_dependent[g] = tmp_key[g] = gr.dependent;
+        e->group_link[g].rule = (int)gr.record;
+        e->group_link[g].dependent = tmp_key[g] = gr.dependent;
         e->g_edge[g] = edge;
         for (size_t p = 0; p < gr.nproviders; p++, edge++) {
-            e->edge_from[edge] = dm_ref_provider(&gr, p);
-            e->edge_share[edge] = dm_ref_share(&gr, p);
-            e->edge_group[edge] = (int)g;
+            e->edge[edge].from = dm_ref_provider(&gr, p);
+            e->edge[edge].share = dm_ref_share(&gr, p);
+            e->edge[edge].group = (int)g;
         }
         if (gr.nresupply) e->group[gr.record].resupply_edge = resupply;
         for (size_t p = 0; p < gr.nresupply; p++, resupply++) {
-            e->edge_from[resupply] = gr.resupply[p];  /* resupply acts on the buffer at once: no lag */
-            e->edge_group[resupply] = (int)g;
+            e->edge[resupply].from = gr.resupply[p];  /* resupply acts on the buffer at once: no lag */
+            e->edge[resupply].group = (int)g;
         }
     }
     e->g_edge[G] = edge;
     int sorted = bucket(n, G, tmp_key, e->group_start, e->group_of) == 0;
-    sorted &= bucket(n, E, e->edge_from, e->out_start, e->out_edge) == 0;
+    for (size_t k = 0; k < E; k++) tmp_key[k] = e->edge[k].from;
+    sorted &= bucket(n, E, tmp_key, e->out_start, e->out_edge) == 0;
     for (size_t v = 0; v < n; v++) {
         e->node_rec[v] = (int)dm_node_record(m, v);
         tmp_key[v] = e->node[e->node_rec[v]].sector;
@@ -338,7 +336,7 @@ static void update_damage(dm_engine *e, int v)
  * skipping spares re-evaluating every buffered dependent at each step of a ramp. */
 static int delivery_matters(const dm_engine *e, int edge, double value)
 {
-    int g = e->edge_group[edge];
+    int g = e->edge[edge].group;
     const group_rule *gr = group_rule_of(e, (size_t)g);
     if (!gr->has_buffer || gr->mode == DM_MODE_QUORUM || value >= 1 - DM_LEVEL_EPS) return 1;
     if ((size_t)edge >= e->nprovider_edges) return 1;  /* a resupply edge */
@@ -349,9 +347,9 @@ static void handle(dm_engine *e, const cal_event *ev)
 {
     switch (ev->kind) {
     case CAL_DELIVER:
-        e->seen[ev->index] = ev->value;
-        e->seen_root[ev->index] = ev->root;
-        if (delivery_matters(e, ev->index, ev->value)) mark(e, e->g_dependent[e->edge_group[ev->index]]);
+        e->edge[ev->index].seen = ev->value;
+        e->edge[ev->index].seen_root = ev->root;
+        if (delivery_matters(e, ev->index, ev->value)) mark(e, e->group_link[e->edge[ev->index].group].dependent);
         break;
     case CAL_HAZARD_ON:
     case CAL_HAZARD_OFF: {
@@ -391,10 +389,10 @@ static void log_group_flags(dm_engine *e, int64_t t, int v)
         /* the cause is the group's most degraded provider */
         size_t first = e->g_edge[g], worst = first;
         for (size_t i = first; i < e->g_edge[g + 1]; i++)
-            if (e->seen[i] < e->seen[worst]) worst = i;
+            if (e->edge[i].seen < e->edge[worst].seen) worst = i;
         for (size_t i = 0; i < sizeof map / sizeof map[0]; i++)
             if (e->g_flags[g] & map[i].flag)
-                log_event(e, t, v, map[i].kind, e->edge_from[worst], g, e->seen_root[worst],
+                log_event(e, t, v, map[i].kind, e->edge[worst].from, g, e->edge[worst].seen_root,
                           e->buf_left0[g]);  /* buffer ticks left */
         e->g_flags[g] = 0;
     }
@@ -437,12 +435,12 @@ static void apply(dm_engine *e, int v, size_t slot, int64_t t)
     e->sector_touched[node->sector] = 1;
     e->changed_since_sample = 1;
     for (size_t k = e->out_start[v]; k < e->out_start[v + 1]; k++) {
-        int edge = e->out_edge[k], g = e->edge_group[edge];
+        int edge = e->out_edge[k], g = e->edge[edge].group;
         int64_t lag = (size_t)edge < e->nprovider_edges ? group_rule_of(e, (size_t)g)->lag : 0;
         if (lag == 0) {
-            e->seen[edge] = now;
-            e->seen_root[edge] = root;
-            if (delivery_matters(e, edge, now)) mark(e, e->g_dependent[g]);
+            e->edge[edge].seen = now;
+            e->edge[edge].seen_root = root;
+            if (delivery_matters(e, edge, now)) mark(e, e->group_link[g].dependent);
         } else {
             schedule(e, (cal_event){.tick = t + lag, .kind = CAL_DELIVER, .index = edge, .root = root, .value = now});
         }
@@ -664,7 +662,7 @@ static void reset(dm_engine *e, uint64_t r)
         e->pending_wake[v] = -1;
         e->dirty[v] = 0;
     }
-    for (size_t k = 0; k < e->nedges; k++) { e->seen[k] = 1; e->seen_root[k] = -1; }
+    for (size_t k = 0; k < e->nedges; k++) { e->edge[k].seen = 1; e->edge[k].seen_root = -1; }
     for (size_t h = 0; h < e->nhazards; h++) e->hazard_active[h] = 0;
     for (size_t s = 0; s < e->nsectors; s++) {
         e->unserved[s] = 0; e->acc_tick[s] = 0; e->in_run[s] = 0; e->sector_touched[s] = 0;

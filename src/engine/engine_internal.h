@@ -3,7 +3,7 @@
  *
  * Parameters live in records shared by many nodes or groups: node v follows
  * node[node_rec[v]] (a defined node has a record of its own, a layer's nodes share one),
- * group g follows group[group_rec[g]] (a coupling's groups share one); only state is
+ * group g follows group[group_link[g].rule] (a coupling's groups share one); only state is
  * stored per node, group and edge, so a layer of 10^6 nodes costs its state, not 10^6
  * copies of its parameters.
  *
@@ -54,6 +54,19 @@ typedef struct node_rule {
     unsigned char rule, dynamics, random_dynamics, relax_k_set;
 } node_rule;
 
+/* An edge: what it carries (the provider's level as last delivered, and the hazard at its
+ * root), from which provider to which group, with what share. One record, so that a
+ * delivery touches one cache line. */
+typedef struct edge_run {
+    double seen, share;
+    int seen_root, group, from;
+} edge_run;
+
+/* A group's dependent and its rule record, together for the same reason. */
+typedef struct group_link {
+    int dependent, rule;
+} group_link;
+
 /* What evaluating a node found, for apply(): its next level, when to wake it, the cause
  * (node, group, root hazard), and flags. */
 typedef struct evaluation {
@@ -84,18 +97,17 @@ struct dm_engine {
     /* compiled: parameter records */
     node_rule *node; size_t nnode_recs;
     group_rule *group; size_t ngroup_recs;
-    int *node_rec, *group_rec;       /* per node, per group */
+    int *node_rec;                   /* per node */
+    group_link *group_link;          /* per group */
     /* compiled: nodes */
     size_t *group_start; int *group_of;
     size_t *out_start; int *out_edge;
     size_t *sector_start; int *sector_node; /* nodes of each sector */
     size_t *haz_start; int *haz_of;  /* (hazard, node) pairs touching each node */
     size_t *pair_start; int *pair_hazard; /* pairs of hazard h: pair_start[h] + i for its node i */
-    /* compiled: groups and edges */
-    int *g_dependent;
+    /* compiled: groups and edges (with the edges' state) */
     size_t *g_edge;
-    int *edge_from, *edge_group;
-    double *edge_share;
+    edge_run *edge;
     int64_t *threshold_ticks;        /* per sector */
     double *sector_capacity;
 
@@ -109,8 +121,7 @@ struct dm_engine {
     int64_t *rise_restart;                      /* step: the restart this rise waits for */
     unsigned char *restarted;                   /* step: restarted since the last loss */
     int64_t *pending_wake;
-    /* per replicate: edges and groups (buffer state only when some group has a buffer) */
-    double *seen; int *seen_root;
+    /* per replicate: groups (buffer state only when some group has a buffer) */
     double *buf_cap, *buf_left0; int64_t *buf_t0; buf_mode *buf_mode; unsigned char *g_flags;
     /* per replicate: hazards */
     int *hazard_active;
@@ -150,7 +161,7 @@ struct dm_engine {
 enum { CONN_VIABLE = 1, CONN_CONNECTED = 2, CONN_LIVE = 3, CONN_SEEN = 4 };
 
 static inline const node_rule *node_rule_of(const dm_engine *e, int v) { return &e->node[e->node_rec[v]]; }
-static inline const group_rule *group_rule_of(const dm_engine *e, size_t g) { return &e->group[e->group_rec[g]]; }
+static inline const group_rule *group_rule_of(const dm_engine *e, size_t g) { return &e->group[e->group_link[g].rule]; }
 static inline size_t group_nproviders(const dm_engine *e, size_t g) { return e->g_edge[g + 1] - e->g_edge[g]; }
 
 /* node_rule.c: the rule that sets a node's level (DESIGN.md "What a node computes").

@@ -15,14 +15,14 @@ static double supply(const dm_engine *e, size_t g, int *limiting_edge)
     double sigma = 0;
     int worst = (int)first;
     for (size_t i = first; i < first + k; i++)
-        if (e->seen[i] < e->seen[worst]) worst = (int)i;
+        if (e->edge[i].seen < e->edge[worst].seen) worst = (int)i;
     *limiting_edge = worst;
     switch (gr->mode) {
     case DM_MODE_SHARE:  /* sigma = min(1, sum share_u s_u) */
-        for (size_t i = first; i < first + k; i++) sigma += e->edge_share[i] * e->seen[i];
+        for (size_t i = first; i < first + k; i++) sigma += e->edge[i].share * e->edge[i].seen;
         return sigma > 1 ? 1 : sigma;
     case DM_MODE_ANY:    /* full redundancy: sigma = max_u s_u */
-        for (size_t i = first; i < first + k; i++) sigma = e->seen[i] > sigma ? e->seen[i] : sigma;
+        for (size_t i = first; i < first + k; i++) sigma = e->edge[i].seen > sigma ? e->edge[i].seen : sigma;
         return sigma;
     case DM_MODE_QUORUM: { /* threshold rule (Watts 2002): 1 if enough providers are up */
         /* at least quorum_count providers, or the fraction of them (rounded up); `failed F`
@@ -31,7 +31,7 @@ static double supply(const dm_engine *e, size_t g, int *limiting_edge)
         double n = (double)k, need = gr->quorum_count > 0 ? gr->quorum_count : ceil(gr->quorum_fraction * n - 1e-9);
         if (gr->quorum_failed > 0) need = n - fmax(1.0, ceil(gr->quorum_failed * n - 1e-9)) + 1;
         size_t up = 0;
-        for (size_t i = first; i < first + k; i++) up += e->seen[i] >= gr->quorum_level - DM_LEVEL_EPS;
+        for (size_t i = first; i < first + k; i++) up += e->edge[i].seen >= gr->quorum_level - DM_LEVEL_EPS;
         return (double)up >= need ? 1.0 : 0.0;
     }
     }
@@ -59,7 +59,7 @@ static int buffer_covers(dm_engine *e, size_t g, double sigma, int64_t t, int64_
     double left = buffer_left(e, g, t);
     int resupplied = gr->nresupply > 0;
     for (size_t i = 0; i < (size_t)gr->nresupply; i++)
-        resupplied &= e->seen[gr->resupply_edge + i] >= gr->resupply_level - DM_LEVEL_EPS;
+        resupplied &= e->edge[gr->resupply_edge + i].seen >= gr->resupply_level - DM_LEVEL_EPS;
     buf_mode old = e->buf_mode[g], mode;
     int covers = 0;
     if (sigma >= 1 - DM_LEVEL_EPS) {
@@ -125,9 +125,9 @@ void dm_node_evaluate(dm_engine *e, int v, size_t slot, int64_t t)
     double target = node->rule == DM_RULE_LINEAR ? (in - d > 0 ? in - d : 0) : (1 - d < in ? 1 - d : in);
     if (collapsed) target = 0;
     int damage_binds = d > DM_LEVEL_EPS && (node->rule == DM_RULE_LINEAR ? d >= worst : 1 - d <= in);
-    e->next[slot].cause = damage_binds || cause_edge < 0 ? -1 : e->edge_from[cause_edge];
+    e->next[slot].cause = damage_binds || cause_edge < 0 ? -1 : e->edge[cause_edge].from;
     e->next[slot].group = damage_binds ? -1 : cause_group;
-    e->next[slot].root = damage_binds ? e->damage_hazard[v] : cause_edge >= 0 ? e->seen_root[cause_edge] : -1;
+    e->next[slot].root = damage_binds ? e->damage_hazard[v] : cause_edge >= 0 ? e->edge[cause_edge].seen_root : -1;
     /* A layer node is viable when it could run on its own damage and inputs; it runs only
      * while connected through viable nodes (connectivity.c decides, between rounds). */
     if (node->layer_run >= 0) {
