@@ -68,10 +68,18 @@ static void set_connected(dm_engine *e, int v, int c)
     if (viable(e, (size_t)v)) dm_engine_mark(e, v);
 }
 
-static int uf_find(int *parent, int x)
+/* Rem's union-find with splicing (Patwary, Blair & Manne, SEA 2010: the fastest of the
+ * union-find variants they measured): every parent has a lower index than its child, so a
+ * root is the lowest node of its component. */
+static void rem_union(int *parent, int x, int y)
 {
-    while (parent[x] != x) x = parent[x] = parent[parent[x]];  /* path halving */
-    return x;
+    while (parent[x] != parent[y]) {
+        if (parent[x] < parent[y]) { int t = x; x = y; y = t; }
+        if (parent[x] == x) { parent[x] = parent[y]; return; }
+        int z = parent[x];
+        parent[x] = parent[y];  /* splice: x now hangs under y's lower parent */
+        x = z;
+    }
 }
 
 /* A sweep: the components of the layer's nodes that take part (state & mask == mask) by
@@ -90,28 +98,26 @@ static int sweep(dm_engine *e, layer_run *lr, unsigned char mask, int initial)
     int *parent = e->conn_label, *size = e->conn_queue, best = -1;
     int giant = L->connectivity == DM_CONNECT_GIANT;
 #define TAKES_PART(u) ((st[u] & mask) == mask)
-    for (size_t u = 0; u < n; u++) { parent[u] = (int)u; size[u] = 1; }
+    for (size_t u = 0; u < n; u++) { parent[u] = (int)u; size[u] = 0; }
     for (size_t u = 0; u < n; u++) {
         if (!TAKES_PART(u)) continue;
         for (size_t k = L->adj_start[u]; k < L->adj_start[u + 1]; k++) {
             int w = L->adj[k];
-            if ((size_t)w <= u || !TAKES_PART(w)) continue;  /* each edge once */
-            int a = uf_find(parent, (int)u), b = uf_find(parent, w);
-            if (a == b) continue;
-            if (size[a] < size[b]) { int t = a; a = b; b = t; }
-            parent[b] = a;  /* union by size */
-            size[a] += size[b];
+            if ((size_t)w > u && TAKES_PART(w)) rem_union(parent, (int)u, w);  /* each edge once */
         }
     }
+    /* In node order every parent is final before its children: one pass points each node
+     * at its root and counts the components. */
+    for (size_t u = 0; u < n; u++) {
+        parent[u] = parent[parent[u]];
+        if (TAKES_PART(u)) size[parent[u]]++;
+    }
     if (giant) {
-        for (size_t u = 0; u < n; u++)  /* roots in node order: the first of the largest wins */
-            if (TAKES_PART(u) && parent[u] == (int)u) {
-                size_t sz = (size_t)size[u];
-                if (sz > best_size) { second = best_size > second ? best_size : second; best_size = sz; }
-                else if (sz > second) second = sz;
-            }
-        for (size_t u = 0; best < 0 && u < n; u++)
-            if (TAKES_PART(u) && (size_t)size[uf_find(parent, (int)u)] == best_size) best = uf_find(parent, (int)u);
+        for (size_t u = 0; u < n; u++) {  /* roots in node order: the first of the largest wins */
+            size_t sz = (size_t)size[u];
+            if (sz > best_size) { second = best_size > second ? best_size : second; best_size = sz; best = (int)u; }
+            else if (sz > second) second = sz;
+        }
         if (mask == CONN_LIVE && best_size <= lr->outside_max) {
             for (size_t u = 0; u < n; u++) parent[u] = -1;
             return 1;
@@ -120,16 +126,16 @@ static int sweep(dm_engine *e, layer_run *lr, unsigned char mask, int initial)
         lr->outside_max = mask == CONN_LIVE && lr->outside_max > second ? lr->outside_max : second;
     } else {
         for (size_t k = 0; k < L->nsources; k++)  /* the sources' components: size 0 marks them */
-            if (TAKES_PART(L->sources[k])) size[uf_find(parent, L->sources[k])] = 0;
+            if (TAKES_PART(L->sources[k])) size[parent[L->sources[k]]] = 0;
     }
     for (size_t u = 0; u < n; u++) {
-        int r = TAKES_PART(u) ? uf_find(parent, (int)u) : -1;
+        int r = TAKES_PART(u) ? parent[u] : -1;
         int c = r >= 0 && (giant ? r == best : size[r] == 0);
         if (initial) st[u] = (unsigned char)(CONN_VIABLE | (c ? CONN_CONNECTED : 0));
         else if (!c && (st[u] & CONN_CONNECTED)) set_connected(e, (int)(L->first + u), 0);
         else if (c && !(st[u] & CONN_CONNECTED)) set_connected(e, (int)(L->first + u), 1);
+        parent[u] = -1;  /* incremental passes expect every label clear */
     }
-    for (size_t u = 0; u < n; u++) parent[u] = -1;  /* incremental passes expect every label clear */
 #undef TAKES_PART
     return 0;
 }
