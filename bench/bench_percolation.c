@@ -3,7 +3,8 @@
  * fraction 1 - p = 0.3 of layer A removed, cascaded to the final mutual giant component
  * on one thread. Prints the load (graph generation and model), the engine compile, and
  * the median cascade over 5 replicates (each a different removal), the final giant
- * fraction beside theory, and the peak resident memory.
+ * fraction beside theory, and the peak resident memory (also as it was after loading
+ * and after compiling).
  *   bench_percolation [N] [replicates]
  * bench/baselines/buldyrev_igraph.py does the same computation with python3-igraph. */
 #include <omp.h>
@@ -31,9 +32,9 @@ int main(int argc, char **argv)
     dm_engine *e;
     double t0 = bench_now();
     if (dm_scenario_parse(yaml, strlen(yaml), "percolation.yaml", &sc, &err)) return bench_fail("bench_percolation", &err);
-    double t1 = bench_now();
+    double t1 = bench_now(), peak_load = bench_peak_mib();
     if (dm_engine_new(sc, &e, &err)) return bench_fail("bench_percolation", &err);
-    double t2 = bench_now(), times[99], giant = 0;
+    double t2 = bench_now(), times[99], giant = 0, peak_compile = bench_peak_mib();
     uint64_t evals = 0, events = 0;
     for (int r = 0; r < reps; r++) {
         double a = bench_now();
@@ -48,9 +49,10 @@ int main(int argc, char **argv)
     double P = 1;
     for (int i = 0; i < 100000; i++) P = 0.7 * (1 - exp(-4 * P)) * (1 - exp(-4 * P));
     printf("bench=percolation nodes_per_layer=%lu threads=1 replicates=%d load_s=%.3f compile_s=%.3f cascade_median_s=%.4f "
-           "giant=%.5f theory=%.5f evaluations_per_replicate=%llu events_per_replicate=%llu peak_mib=%.0f\n",
+           "giant=%.5f theory=%.5f evaluations_per_replicate=%llu events_per_replicate=%llu peak_mib=%.0f "
+           "peak_after_load_mib=%.0f peak_after_compile_mib=%.0f\n",
            n, reps, t1 - t0, t2 - t1, cascade, giant, P, (unsigned long long)(evals / (uint64_t)reps),
-           (unsigned long long)(events / (uint64_t)reps), bench_peak_mib());
+           (unsigned long long)(events / (uint64_t)reps), bench_peak_mib(), peak_load, peak_compile);
     dm_engine_free(e);
     dm_scenario_free(sc);
     return 0;
