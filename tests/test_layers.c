@@ -330,3 +330,55 @@ Test(layers, bad_input_is_reported_with_its_position)
     }
     scratch_remove(dir);
 }
+
+/* A result file keeps the files its model read (every graph format and a pairs file):
+ * with them deleted, the run still reloads, and its timeline is the same. */
+Test(layers, result_file_keeps_the_graph_files)
+{
+    char dir[256], *out, *before, *after;
+    scratch_make(dir, "layers-inputs");
+    const char *gen[] = {"-o g.h5", "-o g.graphml", "-o g.txt"};
+    for (int i = 0; i < 3; i++) {
+        char args[300];
+        snprintf(args, sizeof args, "generate erdos_renyi --nodes 300 --mean-degree 3 --seed %d %s", i + 1, gen[i]);
+        cr_assert_eq(domino(dir, args, 1, &out), 0, "%s", out);
+        free(out);
+    }
+    char path[300];
+    snprintf(path, sizeof path, "%s/pairs.txt", dir);
+    FILE *f = fopen(path, "w");
+    for (int i = 0; i < 300; i += 2) fprintf(f, "%d %d\n", i, 299 - i);
+    fclose(f);
+    snprintf(path, sizeof path, "%s/s.yaml", dir);
+    f = fopen(path, "w");
+    fputs("name: t\nhorizon: 1h\nmodel:\n  name: m\n"
+          "  sectors: [{id: A, name_en: a}, {id: B, name_en: b}, {id: C, name_en: c}]\n"
+          "  layers:\n"
+          "    - {sector: A, connectivity: giant, graph: {file: g.h5}}\n"
+          "    - {sector: B, connectivity: giant, graph: {file: g.graphml}}\n"
+          "    - {sector: C, connectivity: giant, graph: {file: g.txt, nodes: 300}}\n"
+          "  couplings:\n"
+          "    - {dependent: B, provider: A, pairs: {file: pairs.txt}}\n"
+          "    - {dependent: C, provider: B, pairs: index}\n"
+          "hazards: [{id: h, kind: other, severity: 1, select: {sectors: [A], fraction: 0.4}}]\n", f);
+    fclose(f);
+    cr_assert_eq(domino(dir, "run -o r.h5 s.yaml", 1, &out), 0, "%s", out);
+    free(out);
+    cr_assert_eq(domino(dir, "timeline r.h5", 1, &before), 0, "%s", before);
+    cr_assert(strstr(before, "C:"), "the cascade reaches layer C: %.400s", before);
+    char cmd[600];
+    snprintf(cmd, sizeof cmd, "cd '%s' && rm g.h5 g.graphml g.txt pairs.txt", dir);
+    cr_assert_eq(system(cmd), 0);
+    cr_assert_eq(domino(dir, "timeline r.h5", 1, &after), 0, "%s", after);
+    cr_expect_str_eq(after, before);
+    cr_assert_eq(domino(dir, "info r.h5", 1, &out), 0, "%s", out);
+    cr_expect(strstr(out, "900 nodes"), "%s", out);
+    free(out);
+    free(before);
+    free(after);
+    /* the model file itself is still needed for a new run, and says which file is gone */
+    cr_assert_eq(domino(dir, "run s.yaml", 1, &out), 66, "%s", out);
+    cr_expect(strstr(out, "g.h5"), "%s", out);
+    free(out);
+    scratch_remove(dir);
+}

@@ -155,6 +155,21 @@ static inline double dm_ref_share(const dm_group_ref *g, size_t i)
     return g->share ? g->share[i] : 1.0 / (double)g->nproviders;
 }
 
+/* A file the model read besides its own text (a layer's graph, a coupling's pairs): the
+ * path as the model gives it, where it was read from (NULL: from the copy a result file
+ * stored), and the SHA-256 of its bytes. Result files store these files, so that a run
+ * reloads where they have moved or gone. */
+typedef struct dm_input {
+    char *path, *resolved;
+    char sha256[65];
+} dm_input;
+
+/* The stored copies handed to the loader when a model is reloaded from a result file. */
+typedef struct dm_stored_input {
+    const char *path;
+    const unsigned char *data; size_t len;
+} dm_stored_input;
+
 typedef struct dm_model {
     char *name, *description, *file;
     char *text; size_t text_len; /* the YAML source (provenance); NULL for a model written
@@ -177,6 +192,7 @@ typedef struct dm_model {
     int *resupply_node; size_t nresupply;
     dm_group_set *group_sets; size_t ngroup_sets;
     dm_layer *layers; size_t nlayers;
+    dm_input *inputs; size_t ninputs;
 } dm_model;
 
 /* Node v's record: its own, or its layer's (shared by all the layer's nodes). O(log layers). */
@@ -222,6 +238,10 @@ typedef struct dm_scenario {
 int dm_model_parse(const char *text, size_t len, const char *name_for_errors,
                    dm_model **out, dm_error *err);
 int dm_model_load(const char *path, dm_model **out, dm_error *err);
+/* As dm_model_parse, but a file the model names that is among `stored` (by the path the
+ * model gives) is read from there: reloading a run from its result file. */
+int dm_model_parse_stored(const char *text, size_t len, const char *name_for_errors,
+                          const dm_stored_input *stored, size_t nstored, dm_model **out, dm_error *err);
 void dm_model_free(dm_model *m);
 
 /* Loads a scenario and the model it names (a path ending in .yaml/.yml, relative to the
@@ -229,6 +249,9 @@ void dm_model_free(dm_model *m);
 int dm_scenario_parse(const char *text, size_t len, const char *name_for_errors,
                       dm_scenario **out, dm_error *err);
 int dm_scenario_load(const char *path, dm_scenario **out, dm_error *err);
+/* As dm_scenario_parse, with stored inputs for an inline model (dm_model_parse_stored). */
+int dm_scenario_parse_stored(const char *text, size_t len, const char *name_for_errors,
+                             const dm_stored_input *stored, size_t nstored, dm_scenario **out, dm_error *err);
 /* As dm_scenario_parse, but with the model given (the scenario takes ownership of it, also
  * on failure) instead of the one its `model` key names: reloading a run from its result
  * file, which keeps both texts. */

@@ -61,6 +61,42 @@ void dm_h5_close(dm_result_file *f)
     free(f);
 }
 
+/* The files a result file stored (/inputs: write_inputs in h5write.c), for the loader. */
+static int read_inputs(hid_t file, dm_stored_input **out, size_t *count)
+{
+    *out = NULL;
+    *count = 0;
+    if (H5Lexists(file, "inputs", H5P_DEFAULT) <= 0) return 0;  /* the model read no file */
+    hid_t group = H5Gopen2(file, "inputs", H5P_DEFAULT);
+    H5G_info_t info;
+    if (group < 0 || H5Gget_info(group, &info) < 0) { if (group >= 0) H5Gclose(group); return -1; }
+    dm_stored_input *in = calloc(info.nlinks + 1, sizeof *in);
+    int rc = in ? 0 : -1;
+    for (hsize_t k = 0; !rc && k < info.nlinks; k++) {
+        char name[32];
+        snprintf(name, sizeof name, "%llu", (unsigned long long)k);
+        hid_t ds = H5Dopen2(group, name, H5P_DEFAULT);
+        hsize_t len = 0;
+        size_t inner;
+        unsigned char *data = NULL;
+        char *p = ds >= 0 ? h5_read_attr_text(ds, "path") : NULL;
+        rc = ds < 0 || !p || h5_shape(ds, &len, &inner) || !(data = malloc(len + 1)) ||
+             (len && H5Dread(ds, H5T_NATIVE_UCHAR, H5S_ALL, H5S_ALL, H5P_DEFAULT, data) < 0) ? -1 : 0;
+        in[k] = (dm_stored_input){p, data, (size_t)len};
+        *count = (size_t)k + 1;
+        if (ds >= 0) H5Dclose(ds);
+    }
+    H5Gclose(group);
+    *out = in;
+    return rc;
+}
+
+static void free_inputs(dm_stored_input *in, size_t count)
+{
+    for (size_t k = 0; in && k < count; k++) { free((char *)in[k].path); free((unsigned char *)in[k].data); }
+    free(in);
+}
+
 int dm_h5_open(const char *path, dm_result_file **out, dm_error *err)
 {
     *out = NULL;
@@ -73,6 +109,8 @@ int dm_h5_open(const char *path, dm_result_file **out, dm_error *err)
     hid_t file = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
     int rc = 0;
     char *format = NULL, *scenario_text = NULL, *model_text = NULL;
+    dm_stored_input *inputs = NULL;
+    size_t ninputs = 0;
     if (file < 0) { rc = bad(err, path, "%s", "HDF5 cannot open the file: it is truncated or corrupt"); goto done; }
     f->file_id = file;
     format = h5_read_attr_text(file, "domino_format");
@@ -106,21 +144,25 @@ int dm_h5_open(const char *path, dm_result_file **out, dm_error *err)
     f->first_replicate = (uint64_t)first;
     f->median_replicate = (uint64_t)median;
 
-    /* Rebuild the scenario from the stored texts: the run does not depend on files that
-     * may have changed or gone since. */
+    /* Rebuild the scenario from the stored texts and input files: the run does not depend
+     * on files that may have changed or gone since. */
     char name[600];
     dm_error sub;
     dm_error_clear(&sub);
     dm_model *model = NULL;
+    if (read_inputs(file, &inputs, &ninputs)) {
+        rc = bad(err, path, "%s", "cannot read the stored input files (/inputs: corrupt or incomplete)");
+        goto done;
+    }
     snprintf(name, sizeof name, "%s:model_text", path);
-    if (*model_text && dm_model_parse(model_text, strlen(model_text), name, &model, &sub)) {
+    if (*model_text && dm_model_parse_stored(model_text, strlen(model_text), name, inputs, ninputs, &model, &sub)) {
         char why[1200];  /* file:line of the stored text, or of a graph file it names */
         rc = dm_error_set(err, DM_EDATA, path, 0, 0, "the stored model does not load: %s", dm_error_format(&sub, why, sizeof why));
         goto done;
     }
     snprintf(name, sizeof name, "%s:scenario_text", path);
     if ((model ? dm_scenario_parse_with_model(scenario_text, strlen(scenario_text), name, model, &f->scenario, &sub)
-               : dm_scenario_parse(scenario_text, strlen(scenario_text), name, &f->scenario, &sub))) {
+               : dm_scenario_parse_stored(scenario_text, strlen(scenario_text), name, inputs, ninputs, &f->scenario, &sub))) {
         rc = dm_error_set(err, DM_EDATA, path, 0, 0, "the stored scenario does not load: %s (line %d)", sub.message, sub.line);
         goto done;
     }
@@ -140,6 +182,7 @@ int dm_h5_open(const char *path, dm_result_file **out, dm_error *err)
     }
 done:
     free(format); free(scenario_text); free(model_text);
+    free_inputs(inputs, ninputs);
     if (rc) dm_h5_close(f);
     else *out = f;
     return rc;

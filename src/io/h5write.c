@@ -14,9 +14,11 @@
 #include <time.h>
 #include <unistd.h>
 #include <hdf5_hl.h>
+#include <openssl/sha.h>
 #include "domino.h"
 #include "domino/output.h"
 #include "h5util.h"
+#include "src/model/loader.h"
 
 /* CF time: minutes after an arbitrary epoch that stands for T+0. */
 #define TIME_UNITS "minutes since 2000-01-01 00:00:00"
@@ -360,6 +362,54 @@ static void utc_now(char *buf, size_t size)
     strftime(buf, size, "%Y-%m-%dT%H:%M:%SZ", &tm);
 }
 
+/* The files the model read besides its text (graphs, pairs), byte for byte, as
+ * /inputs/0, 1, ... with the path the model gives and their SHA-256: a reload takes them
+ * from here (dm_h5_open), so the result file does not depend on files that may move.
+ * A file that changed since the model read it is an error, not a silent mismatch. */
+static int write_inputs(dm_h5_writer *w, dm_error *err)
+{
+    const dm_model *m = w->sc->model;
+    if (m->ninputs == 0) return 0;
+    hid_t group = H5Gcreate2(w->file, "inputs", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+    if (group < 0) return dm_error_set(err, DM_EIO, w->target, 0, 0, "HDF5 could not create the group /inputs");
+    int rc = 0;
+    for (size_t k = 0; k < m->ninputs && !rc; k++) {
+        const dm_input *in = &m->inputs[k];
+        if (!in->resolved) {
+            rc = dm_error_set(err, DM_EUSAGE, w->target, 0, 0, "the model was reloaded from a result file; its input %s "
+                              "is not kept, so it cannot be stored again: run from the model file", in->path);
+            break;
+        }
+        size_t len;
+        char *bytes = dm_read_bytes(in->resolved, &len, 0, NULL, err), name[32], sha[65];
+        if (!bytes) { rc = err->code; break; }
+        unsigned char md[SHA256_DIGEST_LENGTH];
+        SHA256((const unsigned char *)bytes, len, md);
+        for (int i = 0; i < SHA256_DIGEST_LENGTH; i++) snprintf(sha + 2 * i, 3, "%02x", md[i]);
+        if (strcmp(sha, in->sha256)) {
+            free(bytes);
+            rc = dm_error_set(err, DM_EDATA, in->resolved, 0, 0, "the file changed since the model read it (SHA-256 %.12s..., "
+                              "now %.12s...): run again", in->sha256, sha);
+            break;
+        }
+        snprintf(name, sizeof name, "%zu", k);
+        hsize_t dims[1] = {len}, chunk[1] = {len < (1u << 20) ? len : (1u << 20)};
+        hid_t space = H5Screate_simple(1, dims, NULL), dcpl = H5Pcreate(H5P_DATASET_CREATE), ds = -1;
+        int ok = space >= 0 && dcpl >= 0 && (len == 0 || (H5Pset_chunk(dcpl, 1, chunk) >= 0 && H5Pset_deflate(dcpl, 6) >= 0)) &&
+                 (ds = H5Dcreate2(group, name, H5T_STD_U8LE, space, H5P_DEFAULT, dcpl, H5P_DEFAULT)) >= 0 &&
+                 (len == 0 || H5Dwrite(ds, H5T_NATIVE_UCHAR, H5S_ALL, H5S_ALL, H5P_DEFAULT, bytes) >= 0) &&
+                 !h5_attr_text(ds, "path", in->path) && !h5_attr_text(ds, "sha256", in->sha256) &&
+                 !h5_attr_text(ds, "long_name", "a file the model read, byte for byte");
+        if (ds >= 0) H5Dclose(ds);
+        if (dcpl >= 0) H5Pclose(dcpl);
+        if (space >= 0) H5Sclose(space);
+        free(bytes);
+        if (!ok) rc = dm_error_set(err, DM_EIO, w->target, 0, 0, "writing /inputs/%s (%s) failed (HDF5 error)", name, in->path);
+    }
+    H5Gclose(group);
+    return rc;
+}
+
 static int write_globals(dm_h5_writer *w, const dm_mc_config *cfg, const dm_h5_provenance *prov)
 {
     const dm_scenario *sc = w->sc;
@@ -491,6 +541,10 @@ int dm_h5_create(const char *path, const dm_scenario *sc, const dm_mc_config *cf
     if (write_globals(w, cfg, prov) || write_coordinates(w, cfg->interval) || define_columns(w)) {
         dm_h5_abort(w);
         return fail(err, DM_EIO, path, "writing the output file's layout failed (HDF5 error)");
+    }
+    if (write_inputs(w, err)) {
+        dm_h5_abort(w);
+        return err->code;
     }
     *out = w;
     return 0;

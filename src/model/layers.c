@@ -9,6 +9,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
+#include <openssl/sha.h>
 #include <gsl/gsl_randist.h>
 #include <gsl/gsl_rng.h>
 #include "domino/graph.h"
@@ -31,6 +33,71 @@ int dm_layer_node(const dm_model *m, const char *id)
             return i < L->nnodes ? (int)(L->first + i) : -1;
     }
     return -1;
+}
+
+static void sha256_hex(const unsigned char *data, size_t len, char hex[65])
+{
+    unsigned char md[SHA256_DIGEST_LENGTH];
+    SHA256(data, len, md);
+    for (int i = 0; i < SHA256_DIGEST_LENGTH; i++) snprintf(hex + 2 * i, 3, "%02x", md[i]);
+}
+
+/* Where the file a layer or coupling names is read from, into full: the path relative to
+ * the model's directory, or, when the model is reloaded from a result file that stored
+ * it, a temporary copy of the stored bytes (*tmp set: remove it after reading). Either
+ * way the file is recorded in m->inputs with its SHA-256. */
+static int input_file(yread *r, dm_model *m, const char *path, char *full, size_t size, int *tmp)
+{
+    dm_input *in = realloc(m->inputs, (m->ninputs + 1) * sizeof *in);
+    if (!in) return NOMEM(r);
+    m->inputs = in;
+    in += m->ninputs;
+    *in = (dm_input){0};
+    *tmp = 0;
+    if (!(in->path = strdup(path))) return NOMEM(r);
+    m->ninputs++;
+    for (size_t i = 0; i < r->nstored; i++) {
+        const dm_stored_input *s = &r->stored[i];
+        if (strcmp(s->path, path)) continue;
+        const char *dir = getenv("TMPDIR");
+        snprintf(full, size, "%s/domino-input-XXXXXX", dir && *dir ? dir : "/tmp");
+        int fd = mkstemp(full);
+        size_t done = 0;
+        while (fd >= 0 && done < s->len) {
+            ssize_t k = write(fd, s->data + done, s->len - done);
+            if (k <= 0) break;
+            done += (size_t)k;
+        }
+        if (fd >= 0) close(fd);
+        if (fd < 0 || done < s->len) {
+            if (fd >= 0) unlink(full);
+            return dm_error_set(r->err, DM_ECANTCREAT, full, 0, 0, "cannot write a temporary copy of the stored file %s", path);
+        }
+        *tmp = 1;
+        sha256_hex(s->data, s->len, in->sha256);
+        return 0;
+    }
+    char dir[4096];
+    dm_dir_of(r->file, dir, sizeof dir);
+    snprintf(full, size, "%s%s", path[0] == '/' ? "" : dir, path);
+    size_t len;
+    char *bytes = dm_read_bytes(full, &len, 0, NULL, r->err);  /* a missing file: DM_ENOINPUT, named */
+    if (!bytes) return r->err->code;
+    sha256_hex((const unsigned char *)bytes, len, in->sha256);
+    free(bytes);
+    if (!(in->resolved = strdup(full))) return NOMEM(r);
+    return 0;
+}
+
+/* After reading an input: a temporary copy is removed, and an error in it names the file
+ * the model gives, as stored in the result file. */
+static int input_done(yread *r, const char *path, const char *full, int tmp, int rc, dm_error *inner)
+{
+    if (tmp) unlink(full);
+    if (!rc) return 0;
+    *r->err = *inner;
+    if (tmp) snprintf(r->err->file, sizeof r->err->file, "%s (as stored in the result file)", path);
+    return rc;
 }
 
 static int layer_index(const dm_model *m, const char *sector_id)
@@ -70,7 +137,7 @@ static int read_u64(yread *r, yaml_node_t *map, const char *key, const char *wha
 
 /* graph: {generate: KIND, nodes, edges | mean_degree | degree, exponent, cutoff, seed}
  *     or {file: PATH, format: edgelist | graphml | csr, nodes, group} */
-static int read_graph(yread *r, yaml_node_t *n, igraph_t *g, char **description)
+static int read_graph(yread *r, dm_model *m, yaml_node_t *n, igraph_t *g, char **description)
 {
     static const char *const keys[] = {"generate", "file", "format", "nodes", "edges", "mean_degree", "degree",
                                        "exponent", "cutoff", "seed", "group", NULL};
@@ -92,15 +159,13 @@ static int read_graph(yread *r, yaml_node_t *n, igraph_t *g, char **description)
         }
         if (read_u64(r, n, "nodes", "graph nodes", 2000000000ULL, &nodes)) return DM_EDATA;
         if ((x = yr_get(r, n, "group"))) group = yr_text(x);
-        char dir[4096], full[8192];
-        dm_dir_of(r->file, dir, sizeof dir);
-        snprintf(full, sizeof full, "%s%s", path[0] == '/' ? "" : dir, path);
-        dm_error inner;
+        char full[8192];
+        int tmp;
+        if (input_file(r, m, path, full, sizeof full, &tmp)) return r->err->code;
+        dm_error inner;  /* an error in the graph file is at its own position */
         dm_error_clear(&inner);
-        if (dm_graph_read(full, format, nodes, group, g, &inner)) {
-            *r->err = inner;  /* the error is in the graph file, at its own position */
-            return inner.code;
-        }
+        int rc = dm_graph_read(full, format, nodes, group, g, &inner);
+        if (input_done(r, path, full, tmp, rc, &inner)) return rc;
         snprintf(text, sizeof text, "%s (%s)", path, format);
     } else {
         dm_graph_spec spec = {.seed = 1};
@@ -203,7 +268,7 @@ int dm_read_layers(yread *r, yaml_node_t *seq, dm_model *m, const dm_node *defau
         yaml_node_t *it = yr_at(r, seq, i), *x;
         dm_layer *L = &m->layers[i];
         igraph_t g;
-        if (yr_need(r, it, "graph", "layer", &x) || read_graph(r, x, &g, &L->graph)) return DM_EDATA;
+        if (yr_need(r, it, "graph", "layer", &x) || read_graph(r, m, x, &g, &L->graph)) return DM_EDATA;
         int rc = dm_graph_csr(&g, &L->adj_start, &L->adj, &L->nedges, r->err);
         L->nnodes = (size_t)igraph_vcount(&g);
         igraph_destroy(&g);
@@ -266,7 +331,7 @@ static int add_neighbour_groups(yread *r, dm_model *m, size_t layer, yaml_node_t
 /* pairs: index (node i with node i), {fraction: q, seed: S} (a random one-to-one matching
  * of round(q n) dependents with as many distinct providers), or {file: PATH} (lines
  * "dependent provider", local indices). */
-static int read_pairs(yread *r, yaml_node_t *it, yaml_node_t *n, const dm_layer *A, const dm_layer *B, int **dep, int **prov, size_t *count)
+static int read_pairs(yread *r, dm_model *m, yaml_node_t *it, yaml_node_t *n, const dm_layer *A, const dm_layer *B, int **dep, int **prov, size_t *count)
 {
     *dep = *prov = NULL;
     *count = 0;
@@ -285,16 +350,14 @@ static int read_pairs(yread *r, yaml_node_t *it, yaml_node_t *n, const dm_layer 
     yaml_node_t *x;
     if (yr_mapping(r, n, "coupling pairs", keys)) return DM_EDATA;
     if ((x = yr_get(r, n, "file"))) {
-        char dir[4096], full[8192];
-        dm_dir_of(r->file, dir, sizeof dir);
-        snprintf(full, sizeof full, "%s%s", yr_text(x)[0] == '/' ? "" : dir, yr_text(x));
+        char full[8192];
+        int tmp;
+        if (input_file(r, m, yr_text(x), full, sizeof full, &tmp)) return r->err->code;
         igraph_t g;  /* a directed edge list: dependent -> provider, in file order */
-        dm_error inner;
+        dm_error inner;  /* an error in the pairs file is at its own position */
         dm_error_clear(&inner);
-        if (dm_graph_read(full, "pairs", 0, "", &g, &inner)) {
-            *r->err = inner;  /* the error is in the pairs file, at its own position */
-            return inner.code;
-        }
+        int rc = dm_graph_read(full, "pairs", 0, "", &g, &inner);
+        if (input_done(r, yr_text(x), full, tmp, rc, &inner)) return rc;
         igraph_vector_int_t el;
         igraph_vector_int_init(&el, 0);
         igraph_get_edgelist(&g, &el, 0);
@@ -363,7 +426,7 @@ int dm_read_layer_groups(yread *r, yaml_node_t *layers, yaml_node_t *couplings, 
         }
         int *dep, *prov;
         size_t count;
-        if (read_pairs(r, it, yr_get(r, it, "pairs"), &m->layers[la], &m->layers[lb], &dep, &prov, &count)) {
+        if (read_pairs(r, m, it, yr_get(r, it, "pairs"), &m->layers[la], &m->layers[lb], &dep, &prov, &count)) {
             free(dep);
             free(prov);
             return r->err->code;

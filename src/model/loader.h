@@ -8,6 +8,9 @@
 
 /* Reads a whole file (NUL-terminated); NULL with err set (DM_ENOINPUT) on failure. */
 char *dm_read_file(const char *path, size_t *len, dm_error *err);
+/* Reads a whole file of any content (NUL-terminated as well); limit > 0 refuses larger
+ * files, naming limit_env. */
+char *dm_read_bytes(const char *path, size_t *len, int64_t limit, const char *limit_env, dm_error *err);
 /* The directory part of path, with a trailing slash ("" for none), into buf. */
 void dm_dir_of(const char *path, char *buf, size_t size);
 int dm_model_from_yaml(yread *r, yaml_node_t *root, dm_model **out);

@@ -141,6 +141,8 @@ void dm_model_free(dm_model *m)
         free(m->group_sets[i].provider);
     }
     free(m->group_sets);
+    for (size_t i = 0; i < m->ninputs; i++) { free(m->inputs[i].path); free(m->inputs[i].resolved); }
+    free(m->inputs);
     for (size_t i = 0; i < m->nlayers; i++) {
         dm_layer *L = &m->layers[i];
         free(L->id); free(L->adj_start); free(L->adj); free(L->sources); free(L->graph);
@@ -683,9 +685,17 @@ fail:
 
 int dm_model_parse(const char *text, size_t len, const char *file, dm_model **out, dm_error *err)
 {
+    return dm_model_parse_stored(text, len, file, NULL, 0, out, err);
+}
+
+int dm_model_parse_stored(const char *text, size_t len, const char *file, const dm_stored_input *stored,
+                          size_t nstored, dm_model **out, dm_error *err)
+{
     yread r;
     *out = NULL;
     if (yr_open(&r, text, len, file, err)) { yr_close(&r); return err->code; }
+    r.stored = stored;
+    r.nstored = nstored;
     int rc = dm_model_from_yaml(&r, yr_root(&r), out);
     yr_close(&r);
     if (!rc && !((*out)->text = malloc(len + 1))) {

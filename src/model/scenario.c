@@ -14,7 +14,7 @@
 
 #define NOMEM(r) dm_error_set((r)->err, DM_ESOFTWARE, (r)->file, 0, 0, "out of memory")
 
-char *dm_read_file(const char *path, size_t *len, dm_error *err)
+char *dm_read_bytes(const char *path, size_t *len, int64_t limit, const char *limit_env, dm_error *err)
 {
     FILE *f = fopen(path, "rb");
     if (!f) {
@@ -33,12 +33,11 @@ char *dm_read_file(const char *path, size_t *len, dm_error *err)
         size_t k = fread(buf + n, 1, cap - n, f);
         n += k;
         if (k == 0) break;
-        int64_t limit = dm_limit(DM_MAX_YAML_BYTES_ENV, DM_MAX_YAML_BYTES);
-        if ((int64_t)n > limit) {  /* refused before anything is parsed */
+        if (limit > 0 && (int64_t)n > limit) {  /* refused before anything is parsed */
             free(buf);
             fclose(f);
             dm_error_set(err, DM_EDATA, path, 0, 0, "the file is larger than %lld bytes, the limit for model and "
-                         "scenario files (set %s to raise it)", (long long)limit, DM_MAX_YAML_BYTES_ENV);
+                         "scenario files (set %s to raise it)", (long long)limit, limit_env);
             return NULL;
         }
     }
@@ -50,6 +49,15 @@ char *dm_read_file(const char *path, size_t *len, dm_error *err)
     }
     fclose(f);
     buf[n] = 0;
+    *len = n;
+    return buf;
+}
+
+char *dm_read_file(const char *path, size_t *len, dm_error *err)
+{
+    size_t n;
+    char *buf = dm_read_bytes(path, &n, dm_limit(DM_MAX_YAML_BYTES_ENV, DM_MAX_YAML_BYTES), DM_MAX_YAML_BYTES_ENV, err);
+    if (!buf) return NULL;
     if (strlen(buf) != n) {
         free(buf);
         dm_error_set(err, DM_EDATA, path, 0, 0, "expected a YAML text file, found a NUL byte");
@@ -335,7 +343,8 @@ static int load_named_model(yread *r, yaml_node_t *x, dm_model **out)
     return dm_model_parse(text, len, file, out, r->err);
 }
 
-static int parse(const char *text, size_t len, const char *file, dm_model *given, dm_scenario **out, dm_error *err)
+static int parse(const char *text, size_t len, const char *file, dm_model *given, const dm_stored_input *stored,
+                 size_t nstored, dm_scenario **out, dm_error *err)
 {
     static const char *const keys[] = {"name", "description", "model", "horizon", "tick", "seed",
                                        "replicates", "hazards", NULL};
@@ -346,6 +355,8 @@ static int parse(const char *text, size_t len, const char *file, dm_model *given
     if (!s) { dm_model_free(given); return dm_error_set(err, DM_ESOFTWARE, file, 0, 0, "out of memory"); }
     s->model = given;
     if (yr_open(&r, text, len, file, err)) goto fail;
+    r.stored = stored;
+    r.nstored = nstored;
     root = yr_root(&r);
     if (yr_mapping(&r, root, "scenario", keys)) goto fail;
     if (!(s->file = strdup(file)) || !(s->text = malloc(len + 1))) { NOMEM(&r); goto fail; }
@@ -400,13 +411,19 @@ fail:
 
 int dm_scenario_parse(const char *text, size_t len, const char *file, dm_scenario **out, dm_error *err)
 {
-    return parse(text, len, file, NULL, out, err);
+    return parse(text, len, file, NULL, NULL, 0, out, err);
+}
+
+int dm_scenario_parse_stored(const char *text, size_t len, const char *file, const dm_stored_input *stored,
+                             size_t nstored, dm_scenario **out, dm_error *err)
+{
+    return parse(text, len, file, NULL, stored, nstored, out, err);
 }
 
 int dm_scenario_parse_with_model(const char *text, size_t len, const char *file, dm_model *model,
                                  dm_scenario **out, dm_error *err)
 {
-    return parse(text, len, file, model, out, err);
+    return parse(text, len, file, model, NULL, 0, out, err);
 }
 
 void dm_scenario_model_sha256(const dm_scenario *sc, char hex[65])

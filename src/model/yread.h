@@ -13,6 +13,7 @@ typedef struct yread {
     int loaded;
     const char *file;
     dm_error *err;
+    const dm_stored_input *stored; size_t nstored;  /* reloading from a result file */
 } yread;
 
 int yr_open(yread *r, const char *text, size_t len, const char *file, dm_error *err);
