@@ -26,9 +26,7 @@
  * this share of the connected nodes, else by a sweep over the connected nodes: each lost
  * node's searches cost about as much as this many connected nodes do in a sweep
  * (measured: docs/performance.md). */
-#ifndef INCREMENTAL_SHARE
 #define INCREMENTAL_SHARE 128
-#endif
 
 typedef struct search {
     int *queue; size_t head, len, cap;
