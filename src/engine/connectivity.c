@@ -95,21 +95,19 @@ static int sweep(dm_engine *e, layer_run *lr, unsigned char mask, int initial)
     unsigned char *st = e->conn_state + L->first;  /* this layer's, by local index */
     int *parent = e->conn_label, *size = e->conn_queue, best = -1;
     int giant = L->connectivity == DM_CONNECT_GIANT;
-#define TAKES_PART(u) ((st[u] & mask) == mask)
-    for (size_t u = 0; u < n; u++) { parent[u] = (int)u; size[u] = 0; }
+    /* parent -1: the node takes no part (so the edge loop needs no second array) */
+    for (size_t u = 0; u < n; u++) { parent[u] = (st[u] & mask) == mask ? (int)u : -1; size[u] = 0; }
     for (size_t u = 0; u < n; u++) {
-        if (!TAKES_PART(u)) continue;
+        if (parent[u] < 0) continue;
         for (size_t k = L->adj_start[u]; k < L->adj_start[u + 1]; k++) {
             int w = L->adj[k];
-            if ((size_t)w > u && TAKES_PART(w)) rem_union(parent, (int)u, w);  /* each edge once */
+            if ((size_t)w > u && parent[w] >= 0) rem_union(parent, (int)u, w);  /* each edge once */
         }
     }
     /* In node order every parent is final before its children: one pass points each node
      * at its root and counts the components. */
-    for (size_t u = 0; u < n; u++) {
-        parent[u] = parent[parent[u]];
-        if (TAKES_PART(u)) size[parent[u]]++;
-    }
+    for (size_t u = 0; u < n; u++)
+        if (parent[u] >= 0) size[parent[u] = parent[parent[u]]]++;
     if (giant) {
         for (size_t u = 0; u < n; u++) {  /* roots in node order: the first of the largest wins */
             size_t sz = (size_t)size[u];
@@ -124,17 +122,16 @@ static int sweep(dm_engine *e, layer_run *lr, unsigned char mask, int initial)
         lr->outside_max = mask == CONN_LIVE && lr->outside_max > second ? lr->outside_max : second;
     } else {
         for (size_t k = 0; k < L->nsources; k++)  /* the sources' components: size 0 marks them */
-            if (TAKES_PART(L->sources[k])) size[parent[L->sources[k]]] = 0;
+            if (parent[L->sources[k]] >= 0) size[parent[L->sources[k]]] = 0;
     }
     for (size_t u = 0; u < n; u++) {
-        int r = TAKES_PART(u) ? parent[u] : -1;
+        int r = parent[u];
         int c = r >= 0 && (giant ? r == best : size[r] == 0);
         if (initial) st[u] = (unsigned char)(CONN_VIABLE | (c ? CONN_CONNECTED : 0));
         else if (!c && (st[u] & CONN_CONNECTED)) set_connected(e, (int)(L->first + u), 0);
         else if (c && !(st[u] & CONN_CONNECTED)) set_connected(e, (int)(L->first + u), 1);
         parent[u] = -1;  /* incremental passes expect every label clear */
     }
-#undef TAKES_PART
     return 0;
 }
 
