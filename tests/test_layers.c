@@ -382,3 +382,32 @@ Test(layers, result_file_keeps_the_graph_files)
     free(out);
     scratch_remove(dir);
 }
+
+/* Analysis by node covers a layer's nodes, under their ids, which the model does not
+ * store; and criticality runs the engine with each of them lost in turn. */
+Test(layers, analysis_by_node_names_the_layer_nodes)
+{
+    const char *yaml =
+        "name: small\nsectors: [{id: A, name_en: a}, {id: B, name_en: b}]\n"
+        "layers:\n"
+        "  - {sector: A, graph: {generate: erdos_renyi, nodes: 5, edges: 6, seed: 1}}\n"
+        "  - {sector: B, graph: {generate: erdos_renyi, nodes: 5, edges: 6, seed: 2}}\n"
+        "couplings: [{dependent: B, provider: A, pairs: index}]\n";
+    dm_model *m;
+    dm_error err;
+    cr_assert_eq(dm_model_parse(yaml, strlen(yaml), "small.yaml", &m, &err), 0);
+    dm_analysis_options o;
+    dm_analysis_defaults(&o);
+    o.by_node = 1;
+    o.horizon_s = 3600;
+    dm_analysis a;
+    cr_assert_eq(dm_analyze(m, &o, &a, &err), 0, "%s", err.message);
+    cr_assert_eq(a.n, 10);
+    cr_expect_str_eq(dm_analysis_id(&a, 7), "B:2");
+    cr_expect_str_eq(dm_analysis_name(&a, 7, 1), "B:2");
+    cr_expect_eq(a.strength[2 * 10 + 7], 1.0, "B:2 needs A:2");
+    cr_expect_eq(a.strength[7 * 10 + 2], 0.0);
+    cr_expect_gt(a.criticality[2], a.criticality[7], "losing A:2 takes B:2 with it");
+    dm_analysis_free(&a);
+    dm_model_free(m);
+}
