@@ -28,4 +28,6 @@ BEGIN { printf "%-22s %-44s %s\n", "benchmark", "result", "target" }
 /^bench=default_replicate/ { printf "%-22s %-44s %s\n", "default replicate", val("median_us") " us/replicate (1 thread), reallocs " val("reallocs_after_warmup"), "< 1000 us, 0 reallocs" }
 /^bench=montecarlo/ { t = val("threads"); printf "%-22s %-44s %s\n", "Monte Carlo", val("rate_1") "/s (1 thread), " val("rate_" t) "/s (" t "), x" val("speedup"), ">= 10000/s on 2 cores, x >= 1.8" }
 /^bench=large/ { printf "%-22s %-44s %s\n", "10^6-node cascade", val("evaluations_per_s") " evaluations/s, " val("peak_mib") " MiB peak", "memory linear in N + M" }
+/^bench=percolation / { cascade = val("cascade_median_s"); printf "%-22s %-44s %s\n", "mutual percolation", cascade " s (1 thread), " val("peak_mib") " MiB, N=" val("nodes_per_layer"), "< 1 s, < 500 MB at N = 10^6" }
+/^bench=percolation_python_igraph/ { printf "%-22s %-44s %s\n", "  python3-igraph", val("cascade_median_s") " s, " val("peak_mib") " MiB peak" (cascade > 0 ? sprintf(", domino x%.1f", val("cascade_median_s") / cascade) : ""), "(baseline)" }
 ' "$out"
