@@ -366,8 +366,25 @@ Test(layers, result_file_keeps_the_graph_files)
     free(out);
     cr_assert_eq(domino(dir, "timeline r.h5", 1, &before), 0, "%s", before);
     cr_assert(strstr(before, "C:"), "the cascade reaches layer C: %.400s", before);
+    /* a file that changes between loading the model and writing the result is an error,
+     * and no result file is left behind */
+    dm_scenario *sc;
+    dm_error err;
+    snprintf(path, sizeof path, "%s/s.yaml", dir);
+    cr_assert_eq(dm_scenario_load(path, &sc, &err), 0, "%s", err.message);
     char cmd[600];
-    snprintf(cmd, sizeof cmd, "cd '%s' && rm g.h5 g.graphml g.txt pairs.txt", dir);
+    snprintf(cmd, sizeof cmd, "cd '%s' && cp g.txt g.keep && echo '0 299' >> g.txt", dir);
+    cr_assert_eq(system(cmd), 0);
+    snprintf(path, sizeof path, "%s/r2.h5", dir);
+    dm_mc_config cfg = {.replicates = 1, .interval = 1, .store = DM_STORE_SECTORS};
+    dm_h5_writer *w = NULL;
+    cr_expect_eq(dm_h5_create(path, sc, &cfg, NULL, &w, &err), DM_EDATA);
+    cr_expect(strstr(err.message, "changed since the model read it") && strstr(err.file, "g.txt"), "%s: %s", err.file, err.message);
+    snprintf(cmd, sizeof cmd, "cd '%s' && ls -a | grep r2", dir);
+    cr_expect_neq(run_capture(cmd, &out), 0, "left behind: %s", out);
+    free(out);
+    dm_scenario_free(sc);
+    snprintf(cmd, sizeof cmd, "cd '%s' && mv g.keep g.txt && rm g.h5 g.graphml g.txt pairs.txt", dir);
     cr_assert_eq(system(cmd), 0);
     cr_assert_eq(domino(dir, "timeline r.h5", 1, &after), 0, "%s", after);
     cr_expect_str_eq(after, before);

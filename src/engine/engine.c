@@ -707,9 +707,12 @@ static void reset(dm_engine *e, uint64_t r)
     }
     for (size_t v = 0; e->restart && v < e->n; v++) {
         const node_rule *nr = node_rule_of(e, (int)v);
+        e->restart[v] = nr->restart;
+        e->ramp[v] = nr->ramp;
+        if (!nr->random_dynamics) continue;
         const dm_node *nd = dm_node_at(e->m, v);
-        e->restart[v] = nr->random_dynamics ? to_ticks(draw(e->rng, &nd->restart), sc->tick_s) : nr->restart;
-        e->ramp[v] = nr->random_dynamics ? to_ticks(draw(e->rng, &nd->ramp), sc->tick_s) : nr->ramp;
+        e->restart[v] = to_ticks(draw(e->rng, &nd->restart), sc->tick_s);
+        e->ramp[v] = to_ticks(draw(e->rng, &nd->ramp), sc->tick_s);
     }
     /* Layer nodes that no path joins to a source (or to the giant component) go down at
      * T+0, as the first events of the run. */

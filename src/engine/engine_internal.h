@@ -145,7 +145,7 @@ struct dm_engine {
 
     /* layer connectivity (connectivity.c); NULL arrays when no layer has a rule */
     layer_run *layer_run; size_t nlayer_runs;
-    unsigned char *conn_state;       /* per node: CONN_VIABLE | CONN_CONNECTED (| CONN_SEEN in a pass) */
+    unsigned char *conn_state;       /* per node: CONN_VIABLE | CONN_CONNECTED */
     unsigned char *connected0, *conn_pending_flag;
     int *conn_label, *conn_queue, *conn_lost;
 
@@ -158,7 +158,7 @@ struct dm_engine {
 /* A layer node is viable when its own damage and inputs let it run, connected when the
  * layer's rule joins it (connectivity.c); live when both. One byte, so that a search over
  * 10^6 nodes reads one small array. */
-enum { CONN_VIABLE = 1, CONN_CONNECTED = 2, CONN_LIVE = 3, CONN_SEEN = 4 };
+enum { CONN_VIABLE = 1, CONN_CONNECTED = 2, CONN_LIVE = 3 };
 
 static inline const node_rule *node_rule_of(const dm_engine *e, int v) { return &e->node[e->node_rec[v]]; }
 static inline const group_rule *group_rule_of(const dm_engine *e, size_t g) { return &e->group[e->group_link[g].rule]; }

@@ -14,7 +14,6 @@
 #include <time.h>
 #include <unistd.h>
 #include <hdf5_hl.h>
-#include <openssl/sha.h>
 #include "domino.h"
 #include "domino/output.h"
 #include "h5util.h"
@@ -383,9 +382,7 @@ static int write_inputs(dm_h5_writer *w, dm_error *err)
         size_t len;
         char *bytes = dm_read_bytes(in->resolved, &len, 0, NULL, err), name[32], sha[65];
         if (!bytes) { rc = err->code; break; }
-        unsigned char md[SHA256_DIGEST_LENGTH];
-        SHA256((const unsigned char *)bytes, len, md);
-        for (int i = 0; i < SHA256_DIGEST_LENGTH; i++) snprintf(sha + 2 * i, 3, "%02x", md[i]);
+        dm_sha256_hex(bytes, len, sha);
         if (strcmp(sha, in->sha256)) {
             free(bytes);
             rc = dm_error_set(err, DM_EDATA, in->resolved, 0, 0, "the file changed since the model read it (SHA-256 %.12s..., "

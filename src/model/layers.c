@@ -10,7 +10,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-#include <openssl/sha.h>
 #include <gsl/gsl_randist.h>
 #include <gsl/gsl_rng.h>
 #include "domino/graph.h"
@@ -33,13 +32,6 @@ int dm_layer_node(const dm_model *m, const char *id)
             return i < L->nnodes ? (int)(L->first + i) : -1;
     }
     return -1;
-}
-
-static void sha256_hex(const unsigned char *data, size_t len, char hex[65])
-{
-    unsigned char md[SHA256_DIGEST_LENGTH];
-    SHA256(data, len, md);
-    for (int i = 0; i < SHA256_DIGEST_LENGTH; i++) snprintf(hex + 2 * i, 3, "%02x", md[i]);
 }
 
 /* Where the file a layer or coupling names is read from, into full: the path relative to
@@ -74,7 +66,7 @@ static int input_file(yread *r, dm_model *m, const char *path, char *full, size_
             return dm_error_set(r->err, DM_ECANTCREAT, full, 0, 0, "cannot write a temporary copy of the stored file %s", path);
         }
         *tmp = 1;
-        sha256_hex(s->data, s->len, in->sha256);
+        dm_sha256_hex(s->data, s->len, in->sha256);
         return 0;
     }
     char dir[4096];
@@ -83,7 +75,7 @@ static int input_file(yread *r, dm_model *m, const char *path, char *full, size_
     size_t len;
     char *bytes = dm_read_bytes(full, &len, 0, NULL, r->err);  /* a missing file: DM_ENOINPUT, named */
     if (!bytes) return r->err->code;
-    sha256_hex((const unsigned char *)bytes, len, in->sha256);
+    dm_sha256_hex(bytes, len, in->sha256);
     free(bytes);
     if (!(in->resolved = strdup(full))) return NOMEM(r);
     return 0;

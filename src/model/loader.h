@@ -13,6 +13,8 @@ char *dm_read_file(const char *path, size_t *len, dm_error *err);
 char *dm_read_bytes(const char *path, size_t *len, int64_t limit, const char *limit_env, dm_error *err);
 /* The directory part of path, with a trailing slash ("" for none), into buf. */
 void dm_dir_of(const char *path, char *buf, size_t size);
+/* SHA-256 of data as 64 hex digits. */
+void dm_sha256_hex(const void *data, size_t len, char hex[65]);
 int dm_model_from_yaml(yread *r, yaml_node_t *root, dm_model **out);
 /* A requirement group's mode, strength, lag and quorum from mapping it, and its providers
  * when cap_p is not NULL (model.c). */

@@ -426,13 +426,18 @@ int dm_scenario_parse_with_model(const char *text, size_t len, const char *file,
     return parse(text, len, file, model, NULL, 0, out, err);
 }
 
-void dm_scenario_model_sha256(const dm_scenario *sc, char hex[65])
+void dm_sha256_hex(const void *data, size_t len, char hex[65])
 {
     unsigned char md[SHA256_DIGEST_LENGTH];
-    const dm_model *m = sc->model;
-    if (m->text) SHA256((const unsigned char *)m->text, m->text_len, md);
-    else SHA256((const unsigned char *)sc->text, strlen(sc->text), md);
+    SHA256(data, len, md);
     for (int i = 0; i < SHA256_DIGEST_LENGTH; i++) snprintf(hex + 2 * i, 3, "%02x", md[i]);
+}
+
+void dm_scenario_model_sha256(const dm_scenario *sc, char hex[65])
+{
+    const dm_model *m = sc->model;
+    if (m->text) dm_sha256_hex(m->text, m->text_len, hex);
+    else dm_sha256_hex(sc->text, strlen(sc->text), hex);
 }
 
 int dm_scenario_load(const char *path, dm_scenario **out, dm_error *err)
