@@ -370,6 +370,7 @@ Test(layers, result_file_keeps_the_graph_files)
      * and no result file is left behind */
     dm_scenario *sc;
     dm_error err;
+    dm_error_clear(&err);
     snprintf(path, sizeof path, "%s/s.yaml", dir);
     cr_assert_eq(dm_scenario_load(path, &sc, &err), 0, "%s", err.message);
     char cmd[600];
@@ -378,7 +379,8 @@ Test(layers, result_file_keeps_the_graph_files)
     snprintf(path, sizeof path, "%s/r2.h5", dir);
     dm_mc_config cfg = {.replicates = 1, .interval = 1, .store = DM_STORE_SECTORS};
     dm_h5_writer *w = NULL;
-    cr_expect_eq(dm_h5_create(path, sc, &cfg, NULL, &w, &err), DM_EDATA);
+    int rc = dm_h5_create(path, sc, &cfg, NULL, &w, &err);
+    cr_expect_eq(rc, DM_EDATA, "rc %d: %s: %s", rc, err.file, err.message);
     cr_expect(strstr(err.message, "changed since the model read it") && strstr(err.file, "g.txt"), "%s: %s", err.file, err.message);
     snprintf(cmd, sizeof cmd, "cd '%s' && ls -a | grep r2", dir);
     cr_expect_neq(run_capture(cmd, &out), 0, "left behind: %s", out);
@@ -412,6 +414,7 @@ Test(layers, analysis_by_node_names_the_layer_nodes)
         "couplings: [{dependent: B, provider: A, pairs: index}]\n";
     dm_model *m;
     dm_error err;
+    dm_error_clear(&err);
     cr_assert_eq(dm_model_parse(yaml, strlen(yaml), "small.yaml", &m, &err), 0);
     dm_analysis_options o;
     dm_analysis_defaults(&o);
