@@ -222,10 +222,19 @@ typedef struct dm_hazard {
     int line;
 } dm_hazard;
 
+/* One of a scenario's overrides: a model value set by path (docs/scenario-format.md). */
+typedef struct dm_override {
+    char *path;                 /* as written: "model.dependencies[dependent=ICT.*].buffer.share" */
+    char *value;                /* the value, as YAML flow text */
+    size_t matches;             /* how many places in the model the path set */
+    int line, column;           /* of the override in the scenario file */
+} dm_override;
+
 typedef struct dm_scenario {
     char *name, *description, *file;
     char *text;                 /* the scenario file's full text (provenance) */
-    dm_model *model;            /* owned */
+    dm_model *model;            /* owned; with the overrides applied */
+    dm_override *overrides; size_t noverrides;
     dm_hazard *hazards; size_t nhazards;
     int64_t horizon_s, tick_s;
     uint64_t seed;
@@ -257,6 +266,11 @@ int dm_scenario_parse_stored(const char *text, size_t len, const char *name_for_
  * file, which keeps both texts. */
 int dm_scenario_parse_with_model(const char *text, size_t len, const char *name_for_errors,
                                  dm_model *model, dm_scenario **out, dm_error *err);
+/* Both: the model given, and stored inputs for the files it names when the scenario's
+ * overrides make it be read again. */
+int dm_scenario_parse_with_model_stored(const char *text, size_t len, const char *name_for_errors, dm_model *model,
+                                        const dm_stored_input *stored, size_t nstored, dm_scenario **out,
+                                        dm_error *err);
 /* The embedded default scenario on the embedded Japan model. */
 int dm_scenario_default(dm_scenario **out, dm_error *err);
 void dm_scenario_free(dm_scenario *s);

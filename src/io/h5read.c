@@ -161,7 +161,7 @@ int dm_h5_open(const char *path, dm_result_file **out, dm_error *err)
         goto done;
     }
     snprintf(name, sizeof name, "%s:scenario_text", path);
-    if ((model ? dm_scenario_parse_with_model(scenario_text, strlen(scenario_text), name, model, &f->scenario, &sub)
+    if ((model ? dm_scenario_parse_with_model_stored(scenario_text, strlen(scenario_text), name, model, inputs, ninputs, &f->scenario, &sub)
                : dm_scenario_parse_stored(scenario_text, strlen(scenario_text), name, inputs, ninputs, &f->scenario, &sub))) {
         rc = dm_error_set(err, DM_EDATA, path, 0, 0, "the stored scenario does not load: %s (line %d)", sub.message, sub.line);
         goto done;

@@ -437,6 +437,17 @@ static int write_globals(dm_h5_writer *w, const dm_mc_config *cfg, const dm_h5_p
         h5_attr_int64(f, "first_replicate", (int64_t)cfg->first) ||
         h5_attr_int64(f, "replicates_requested", (int64_t)(prov ? prov->replicates_requested : cfg->replicates)) ||
         h5_attr_text(f, "stored", store);
+    if (!rc && sc->noverrides) {  /* what the scenario changed in the model (model_text is as written) */
+        size_t size = 1;
+        for (size_t i = 0; i < sc->noverrides; i++) size += strlen(sc->overrides[i].path) + strlen(sc->overrides[i].value) + 64;
+        char *text = malloc(size);
+        size_t len = 0;
+        for (size_t i = 0; text && i < sc->noverrides; i++)
+            len += (size_t)snprintf(text + len, size - len, "- {path: \"%s\", value: %s, matches: %zu}\n",
+                                    sc->overrides[i].path, sc->overrides[i].value, sc->overrides[i].matches);
+        rc = !text || h5_attr_text(f, "overrides", text);
+        free(text);
+    }
     return rc ? -1 : 0;
 }
 

@@ -1,0 +1,2 @@
+/* Regional breaches (DESIGN.md, "Service levels and breaches"). */
+#include "helpers.h"
