@@ -36,7 +36,10 @@ typedef struct dm_sector {
     /* Service-level threshold: a breach starts when unserved U >= magnitude has held for
      * duration. any_loss: any unserved service counts (magnitude is then 0). */
     int any_loss;
-    double magnitude;      /* in the sector's unit */
+    double magnitude;      /* in the sector's unit, for the sector as a whole */
+    double magnitude_share;/* a percentage threshold as a fraction (0: given in units): the
+                              magnitude is this share of the capacity it is compared with,
+                              the sector's (all its nodes', a layer's included) or a region's */
     int64_t duration_s;
     double output;         /* economic output per year, in the model's output_unit; 0 unknown */
     int line;              /* where the sector is defined, for messages */
@@ -282,6 +285,11 @@ int dm_validate_file(const char *path, const char **kind, dm_error *err);
 /* SHA-256 of the model's source text (of the scenario's, for an inline model), as 64
  * hex digits in hex[65]. */
 void dm_scenario_model_sha256(const dm_scenario *sc, char hex[65]);
+
+/* The magnitude of sector s's threshold for its part in region (-1: the whole sector):
+ * a percentage threshold is a share of that part's capacity, one in units is the same
+ * everywhere (DESIGN.md, "Service levels and breaches"). O(nodes). */
+double dm_threshold_magnitude(const dm_model *m, int s, int region);
 
 /* Index lookups by id; -1 when absent. O(n) (a layer's node "A:17": O(layers)). */
 int dm_model_sector(const dm_model *m, const char *id);
