@@ -78,6 +78,10 @@ typedef struct dm_result {
     double *impact;                /* [ntimes][nregions][nsectors]: unserved fraction of the
                                       cell's capacity; NaN for a cell without capacity */
     double *node_level;            /* [ntimes][nnodes] */
+
+    /* 0 for a whole run; 1 + r for a view narrowed to region r (dm_result_narrow), whose
+     * events are those of the region and whose breaches are the region's */
+    int narrowed_to;
 } dm_engine_result;
 
 typedef struct dm_engine dm_engine;

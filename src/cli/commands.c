@@ -41,6 +41,7 @@ static int finish(int rc)
 
 typedef struct run_options {
     const char *scenario, *output;
+    const char *region;          /* --region: narrow what is shown to one region */
     int json, quiet, threads, has_seed, has_replicate, median;
     dm_lang lang;
     dm_format format;
@@ -70,6 +71,8 @@ static const char run_help[] =
     "  --max-memory SIZE  refuse runs whose statistics need more, e.g. 4G (default: half\n"
     "                     of this machine's memory)\n"
     "  --json             print one JSON document instead (docs/json-output.md)\n"
+    "  --region ID        show one region: its events, breaches and JSON (id, code\n"
+    "                     or name of a region of the model)\n"
     "  --lang ja|en       language of names and messages (default: from the locale)\n"
     "  --seed N           override the scenario's seed\n"
     "  --quiet            no progress on stderr\n"
@@ -91,6 +94,7 @@ static const char timeline_help[] =
     "  --replicate R      replicate to show (default: the median replicate of a file,\n"
     "                     replicate 0 of a scenario)\n"
     "  --median           the median replicate (the default for a file)\n"
+    "  --region ID        one region's events and breaches (id, code or name)\n"
     "  --seed N           override the scenario's seed (scenarios only)\n"
     "  -h, --help         this help\n";
 
@@ -135,7 +139,7 @@ static int parse_size(const char *s, double *bytes)
 static int parse_run_options(const char *cmd, int argc, char **argv, const char *help, run_options *o)
 {
     enum { O_JSON = 256, O_LANG, O_FORMAT, O_SEED, O_REPLICATE, O_REPLICATES, O_THREADS, O_INTERVAL,
-           O_STORE, O_QUIET, O_MEDIAN, O_MAXMEM };
+           O_STORE, O_QUIET, O_MEDIAN, O_MAXMEM, O_REGION };
     static const struct option longopts[] = {
         {"json", no_argument, 0, O_JSON}, {"lang", required_argument, 0, O_LANG},
         {"format", required_argument, 0, O_FORMAT}, {"seed", required_argument, 0, O_SEED},
@@ -143,6 +147,7 @@ static int parse_run_options(const char *cmd, int argc, char **argv, const char 
         {"threads", required_argument, 0, O_THREADS}, {"interval", required_argument, 0, O_INTERVAL},
         {"store", required_argument, 0, O_STORE}, {"quiet", no_argument, 0, O_QUIET},
         {"median", no_argument, 0, O_MEDIAN}, {"max-memory", required_argument, 0, O_MAXMEM},
+        {"region", required_argument, 0, O_REGION},
         {"output", required_argument, 0, 'o'}, {"help", no_argument, 0, 'h'}, {0, 0, 0, 0}};
     memset(o, 0, sizeof *o);
     o->lang = dm_lang_from_locale();
@@ -165,6 +170,7 @@ static int parse_run_options(const char *cmd, int argc, char **argv, const char 
         case O_QUIET: o->quiet = 1; break;
         case O_MEDIAN: o->median = 1; break;
         case 'o': o->output = optarg; break;
+        case O_REGION: o->region = optarg; break;
         case O_LANG:
             if (!strcmp(optarg, "ja")) o->lang = DM_LANG_JA;
             else if (!strcmp(optarg, "en")) o->lang = DM_LANG_EN;
@@ -218,6 +224,27 @@ static int parse_run_options(const char *cmd, int argc, char **argv, const char 
     if (optind < argc) o->scenario = argv[optind++];
     if (optind < argc) return usage_error(cmd, "expected at most one scenario, found also '%s'", argv[optind]);
     if (o->median && o->has_replicate) return usage_error(cmd, "%s", "--median and --replicate exclude each other");
+    return 0;
+}
+
+/* --region: *shown is r narrowed to the region (a view in *view, to free with
+ * dm_result_view_free), or r itself without the option. */
+static int narrow(const run_options *o, const char *cmd, const dm_scenario *sc, const dm_engine_result *r,
+                  dm_engine_result *view, const dm_engine_result **shown)
+{
+    *shown = r;
+    memset(view, 0, sizeof *view);
+    if (!o->region) return 0;
+    if (!sc->model->nregions)
+        return usage_error(cmd, "--region %s: the model has no regions", o->region);
+    int g = dm_model_region(sc->model, o->region);
+    if (g < 0)
+        return usage_error(cmd, "--region: expected the id, code or name of one of the model's regions, found '%s'", o->region);
+    if (dm_result_narrow(sc, r, g, view)) {
+        fprintf(stderr, "domino: out of memory narrowing the results to a region\n");
+        return DM_ESOFTWARE;
+    }
+    *shown = view;
     return 0;
 }
 
@@ -365,6 +392,7 @@ int cmd_run(int argc, char **argv)
     dm_scenario *sc = NULL;
     dm_engine *eng = NULL;
     dm_h5_writer *writer = NULL;
+    dm_engine_result view = {0};  /* --region */
     dm_stats st;
     dm_error err;
     memset(&st, 0, sizeof st);
@@ -434,8 +462,9 @@ int cmd_run(int argc, char **argv)
     /* What is shown is recomputed from (seed, replicate): the median replicate. */
     uint64_t shown = st.median_replicate;
     if ((rc = run_one(sc, shown, &eng))) goto done;
-    const dm_engine_result *r = dm_engine_results(eng);
+    const dm_engine_result *r;
     const dm_stats *stats = cfg.replicates > 1 ? &st : NULL;
+    if ((rc = narrow(&o, "run", sc, dm_engine_results(eng), &view, &r))) goto done;
     if (o.json) {
         rc = dm_render_json(stdout, sc, r, stats, cfg.interval);
     } else {
@@ -443,7 +472,12 @@ int cmd_run(int argc, char **argv)
         print_header(sc, shown, &st, ja);
         puts(ja ? "タイムライン" : "Timeline");
         rc = dm_render_timeline(stdout, sc, r, DM_FORMAT_TEXT, o.lang);
-        puts(ja ? "\n分野別のサービス維持レベル逸脱" : "\nService-level breaches by sector");
+        if (r->narrowed_to) {
+            const dm_region *g = &sc->model->regions[r->narrowed_to - 1];
+            printf(ja ? "\n%sのサービス維持レベル逸脱\n" : "\nService-level breaches in %s\n", ja ? g->name_ja : g->name_en);
+        } else {
+            puts(ja ? "\n分野別のサービス維持レベル逸脱" : "\nService-level breaches by sector");
+        }
         if (!rc) rc = dm_render_breach_table(stdout, sc, r, o.lang);
         if (!rc && stats) print_stats(sc, stats, ja);
         if (o.output) printf(ja ? "\n結果ファイル: %s\n" : "\nresult file: %s\n", o.output);
@@ -453,6 +487,7 @@ fail:
     rc = cli_fail(&err);
 done:
     if (writer) dm_h5_abort(writer);
+    dm_result_view_free(&view);
     dm_engine_free(eng);
     dm_stats_free(&st);
     dm_scenario_free(sc);
@@ -481,7 +516,11 @@ static int timeline_from_file_unguarded(const run_options *o)
     const dm_engine_result *r;
     uint64_t which = o->has_replicate ? o->replicate : f->median_replicate;
     int rc = dm_h5_read_replicate(f, which, &r, &err);
-    rc = rc ? cli_fail(&err) : dm_render_timeline(stdout, f->scenario, r, o->format, o->lang);
+    dm_engine_result view;
+    const dm_engine_result *shown = r;
+    rc = rc ? cli_fail(&err) : narrow(o, "timeline", f->scenario, r, &view, &shown);
+    if (!rc) rc = dm_render_timeline(stdout, f->scenario, shown, o->format, o->lang);
+    if (shown != r) dm_result_view_free(&view);
     dm_h5_close(f);
     return finish(rc);
 }
@@ -541,7 +580,11 @@ int cmd_timeline(int argc, char **argv)
     if (o.median) return usage_error("timeline", "%s", "--median applies to result files");
     if ((rc = load_scenario(&o, &sc))) return rc;
     if ((rc = run_one(sc, o.replicate, &eng))) { dm_scenario_free(sc); return rc; }
-    rc = dm_render_timeline(stdout, sc, dm_engine_results(eng), o.format, o.lang);
+    dm_engine_result view;
+    const dm_engine_result *shown;
+    rc = narrow(&o, "timeline", sc, dm_engine_results(eng), &view, &shown);
+    if (!rc) rc = dm_render_timeline(stdout, sc, shown, o.format, o.lang);
+    dm_result_view_free(&view);
     dm_engine_free(eng);
     dm_scenario_free(sc);
     return finish(rc);
