@@ -433,29 +433,34 @@ static void region_table(FILE *out, const dm_scenario *sc, const dm_breach *list
     const int ja = lang == DM_LANG_JA;
     static const char *const head_en[] = {"region", "sector", "onset", "confirmed", "end", "peak unserved", "unit-hours"};
     static const char *const head_ja[] = {"地域", "分野", "開始", "確定", "終了", "最大未供給", "未供給量×時間"};
-    int w0 = display_width((ja ? head_ja : head_en)[0]), w1 = display_width((ja ? head_ja : head_en)[1]);
-    for (size_t i = 0; i < n; i++) {
-        const dm_region *g = &m->regions[list[i].region];
-        int a = display_width(ja ? g->name_ja : g->name_en), b = display_width(sector_name(m, list[i].sector, lang));
-        if (a > w0) w0 = a;
-        if (b > w1) w1 = b;
-    }
-    const int widths[] = {w0, w1, 10, 10, 10, 18, 18};
-    for (int c = 0; c < 7; c++) pad(out, (ja ? head_ja : head_en)[c], widths[c] + 2);
-    fputc('\n', out);
-    for (size_t g = 0; g < m->nregions; g++)
+    int widths[7] = {0, 0, 10, 10, 10, 18, 18};
+    char (*cells)[8][64] = calloc(n + 1, sizeof *cells);
+    if (!cells) return;
+    size_t rows = 0;
+    for (size_t g = 0; g < m->nregions; g++)  /* rows by region in model order, each in time order */
         for (size_t i = 0; i < n; i++) {
             const dm_breach *b = &list[i];
             if (b->region != (int)g) continue;
             const char *unit = m->sectors[b->sector].unit;
-            char cells[8][64];
-            snprintf(cells[0], 64, "%s", ja ? m->regions[g].name_ja : m->regions[g].name_en);
-            snprintf(cells[1], 64, "%s", sector_name(m, b->sector, lang));
-            breach_cells(sc, b, unit, ja, cells);
-            snprintf(cells[6], 64, "%.4g %s·h", b->unit_hours, unit);
-            for (int c = 0; c < 7; c++) pad(out, cells[c], widths[c] + 2);
-            fputc('\n', out);
+            char (*c)[64] = cells[rows++];
+            snprintf(c[0], 64, "%s", ja ? m->regions[g].name_ja : m->regions[g].name_en);
+            snprintf(c[1], 64, "%s", sector_name(m, b->sector, lang));
+            breach_cells(sc, b, unit, ja, c);
+            snprintf(c[6], 64, "%.4g %s·h", b->unit_hours, unit);
         }
+    for (int c = 0; c < 7; c++) {
+        int w = display_width((ja ? head_ja : head_en)[c]);
+        if (w > widths[c]) widths[c] = w;
+        for (size_t i = 0; i < rows; i++)
+            if ((w = display_width(cells[i][c])) > widths[c]) widths[c] = w;
+    }
+    for (int c = 0; c < 7; c++) pad(out, (ja ? head_ja : head_en)[c], widths[c] + 2);
+    fputc('\n', out);
+    for (size_t i = 0; i < rows; i++) {
+        for (int c = 0; c < 7; c++) pad(out, cells[i][c], widths[c] + 2);
+        fputc('\n', out);
+    }
+    free(cells);
 }
 
 int dm_render_breach_table(FILE *out, const dm_scenario *sc, const dm_engine_result *r, dm_lang lang)
