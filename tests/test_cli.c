@@ -27,6 +27,7 @@ Test(golden, fuel_supply_disruption) { golden("fuel-supply-disruption"); }
 Test(golden, water_control_compromise) { golden("water-control-compromise"); }
 Test(golden, grid_attack_uncertain_monte_carlo) { golden("grid-attack-uncertain"); }
 Test(golden, iim_grid_outage) { golden("iim-grid-outage"); }
+Test(golden, hokkaido_2018_blackout_restore_curve) { golden("hokkaido-2018-blackout"); }
 
 Test(cli, run_without_argument_uses_the_embedded_default_from_any_directory)
 {
