@@ -31,6 +31,7 @@ Test(golden, fuel_supply_disruption) { golden("fuel-supply-disruption"); }
 Test(golden, water_control_compromise) { golden("water-control-compromise"); }
 Test(golden, grid_attack_uncertain_monte_carlo) { golden("grid-attack-uncertain"); }
 Test(golden, iim_grid_outage) { golden("iim-grid-outage"); }
+Test(golden, hokkaido_2018_blackout_restore_curve) { golden("hokkaido-2018-blackout"); }
 /* Every shortfall total (tests/data/total-shortfalls.yaml): facilities inside a node
  * (issue 15) reduce to one backup per node there, so this output, printed by the engine
  * before facilities existed (commit "Settling is one rule"), must not change. */

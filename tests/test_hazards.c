@@ -6,6 +6,7 @@
 #include <math.h>
 #include <gsl/gsl_randist.h>
 #include "helpers.h"
+#include "cli_helpers.h"
 #include "src/engine/streams.h"
 
 #define THREE "model:\n  sectors:\n    - {id: A, name_en: A}\n    - {id: B, name_en: B}\n    - {id: C, name_en: C}\n"
@@ -330,4 +331,58 @@ Test(hazard_errors, start_not_iso_8601)
         snprintf(yaml, sizeof yaml, THREE "start: %s\n", bad[i]);
         expect_error(yaml, 6, 8, "an ISO 8601 date and time");
     }
+}
+
+/* ---- the shipped worked example, through the program ---- */
+
+static char dir[64];
+static void make_dir(void) { scratch_make(dir, "hazards"); }
+static void remove_dir(void) { scratch_remove(dir); }
+TestSuite(clock_cli, .init = make_dir, .fini = remove_dir, .timeout = 120);
+
+Test(clock_cli, timelines_show_the_clock_beside_t_plus)
+{
+    /* scenarios/hokkaido-2018-blackout.yaml: start 03:07 JST, the blackout at T+0:18 =
+     * 9/6 03:25; its curve's 99 % point 46 h 35 min after the hazard = T+46:53 = 9/8 02:00 */
+    const char *src = env("DOMINO_SOURCE");
+    char args[1024], *out;
+    snprintf(args, sizeof args, "timeline '%s/scenarios/hokkaido-2018-blackout.yaml' --lang en", src);
+    cr_assert_eq(domino(dir, args, 0, &out), 0, "%s", out);
+    cr_expect(strstr(out, "9/6 03:25 (T+00:18) Electric power (Hokkaido)") != NULL, "%s", out);
+    cr_expect(strstr(out, "9/8 02:00 (T+46:53) Electric power (Hokkaido)                        99% restored "
+                          "(restoration of 'hokkaido-blackout')") != NULL, "%s", out);
+    free(out);
+    snprintf(args, sizeof args, "timeline '%s/scenarios/hokkaido-2018-blackout.yaml' --lang ja --format md", src);
+    cr_assert_eq(domino(dir, args, 0, &out), 0, "%s", out);
+    cr_expect(strstr(out, "**9/8 02:00 (T+46:53) — 北海道の電力**: 99% 復旧（「hokkaido-blackout」の復旧曲線）") != NULL, "%s", out);
+    free(out);
+    snprintf(args, sizeof args, "timeline '%s/scenarios/hokkaido-2018-blackout.yaml' --lang en --format csv", src);
+    cr_assert_eq(domino(dir, args, 0, &out), 0, "%s", out);
+    cr_expect(!strncmp(out, "time,clock,minutes,phase,node,", 30), "%s", out);
+    cr_expect(strstr(out, "\n9/6 03:25 (T+00:18),2018-09-06T03:25:00+09:00,18,impact,\"ELEC.01\"") != NULL, "%s", out);
+    free(out);
+    snprintf(args, sizeof args, "timeline '%s/scenarios/hokkaido-2018-blackout.yaml' --lang en --format json", src);
+    cr_assert_eq(domino(dir, args, 0, &out), 0, "%s", out);
+    cr_expect(strstr(out, "\"clock\": \"2018-09-08T02:00:00+09:00\"") != NULL, "%s", out);
+    free(out);
+    snprintf(args, sizeof args, "run '%s/scenarios/hokkaido-2018-blackout.yaml' --json -o h.h5", src);
+    cr_assert_eq(domino(dir, args, 0, &out), 0, "%s", out);
+    cr_expect(strstr(out, "\"start\": \"2018-09-06T03:07:00+09:00\"") != NULL, "%s", out);
+    free(out);
+    /* the file keeps the scenario: its timeline shows the same clock */
+    char *direct;
+    snprintf(args, sizeof args, "timeline '%s/scenarios/hokkaido-2018-blackout.yaml' --lang en --format csv", src);
+    cr_assert_eq(domino(dir, args, 0, &direct), 0);
+    cr_assert_eq(domino(dir, "timeline h.h5 --lang en --format csv", 0, &out), 0, "%s", out);
+    cr_expect_str_eq(out, direct);
+    free(out);
+    free(direct);
+    /* without a start: T+ only, no clock column, JSON start null */
+    cr_assert_eq(domino(dir, "timeline --format csv --lang en", 0, &out), 0);
+    cr_expect(!strncmp(out, "time,minutes,phase,", 19), "%s", out);
+    cr_expect(strstr(out, "\nT+00:00,0,impact,") != NULL, "%s", out);
+    free(out);
+    cr_assert_eq(domino(dir, "run --json", 0, &out), 0);
+    cr_expect(strstr(out, "\"start\": null") != NULL, "%s", out);
+    free(out);
 }
