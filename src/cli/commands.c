@@ -10,6 +10,7 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <omp.h>
 #include "domino.h"
@@ -498,9 +499,12 @@ int cli_guarded(const guarded_call *g)
     fflush(stderr);
     FILE *tmp = tmpfile();
     if (!tmp) return g->fn(g->ctx);  /* no temporary file: read unguarded */
-    pid_t pid = fork();
+    pid_t parent = getpid(), pid = fork();
     if (pid < 0) { fclose(tmp); return g->fn(g->ctx); }
     if (pid == 0) {
+        /* the child dies with the parent: a killed merge leaves no writer behind */
+        prctl(PR_SET_PDEATHSIG, SIGKILL);
+        if (getppid() != parent) _exit(DM_ESOFTWARE);
         dup2(fileno(tmp), 1);
         int rc = g->fn(g->ctx);
         fflush(stdout);

@@ -90,6 +90,30 @@ static int run_point(const dm_sweep *s, size_t i, const char *dir, int threads, 
     return rc;
 }
 
+typedef struct merge_ctx { const char *output; const char **parts; size_t n; char *cmdline; int require_all; } merge_ctx;
+
+static int merge_call(void *ctx)
+{
+    merge_ctx *m = ctx;
+    dm_error err;
+    dm_error_clear(&err);
+    return dm_sweep_merge(m->output, m->parts, m->n, m->require_all, m->cmdline, &err) ? cli_fail(&err) : 0;
+}
+
+typedef struct points_ctx { const char *output; const dm_sweep *s; } points_ctx;
+
+/* Reads the points of an existing output, for the guarded check before resuming. */
+static int points_call(void *ctx)
+{
+    points_ctx *p = ctx;
+    dm_error err;
+    dm_error_clear(&err);
+    size_t *points, n;
+    if (dm_sweep_file_points(p->output, p->s, &points, &n, &err)) return cli_fail(&err);
+    free(points);
+    return 0;
+}
+
 int cmd_sweep(int argc, char **argv)
 {
     enum { O_THREADS = 256, O_SHARD, O_QUIET };
@@ -147,8 +171,19 @@ int cmd_sweep(int argc, char **argv)
     size_t *mine = NULL, nmine = 0, *old = NULL, nold = 0;
     int rc = dm_sweep_load(argv[optind], &s, &err);
     snprintf(dir, sizeof dir, "%s.points", output);
-    /* a complete or partial output of the same sweep: its points are done */
-    if (!rc && access(output, F_OK) == 0) rc = dm_sweep_file_points(output, s, &old, &nold, &err);
+    /* a complete or partial output of the same sweep: its points are done. It is read
+     * first in a guarded child (a file HDF5 crashes on is reported, not crashed on). */
+    if (!rc && access(output, F_OK) == 0) {
+        points_ctx pc = {output, s};
+        guarded_call g = {points_call, &pc, output, NULL};
+        int guarded = mpi ? 0 : cli_guarded(&g);
+        if (guarded) {
+            free(cmdline);
+            dm_sweep_free(s);
+            return guarded;
+        }
+        rc = dm_sweep_file_points(output, s, &old, &nold, &err);
+    }
     if (!rc && mkdir(dir, 0777) && errno != EEXIST)
         rc = dm_error_set(&err, DM_ECANTCREAT, dir, 0, 0, "cannot create the directory for finished points: %s", strerror(errno));
     if (!rc && !(mine = malloc((s->npoints + 1) * sizeof *mine))) rc = dm_error_set(&err, DM_ESOFTWARE, NULL, 0, 0, "out of memory");
@@ -219,7 +254,9 @@ int cmd_sweep(int argc, char **argv)
             point_path(dir, mine[k], paths[k], sizeof paths[k]);
             parts[np++] = paths[k];
         }
-        if (!rc && dm_sweep_merge(output, parts, np, shard_n == 1, cmdline, &err)) rc = cli_fail(&err);
+        merge_ctx m = {output, parts, np, cmdline, shard_n == 1};
+        guarded_call g = {merge_call, &m, nold ? output : "a point file", NULL};
+        if (!rc) rc = mpi ? merge_call(&m) : cli_guarded(&g);
         for (size_t k = nold ? 1 : 0; !rc && k < np; k++) remove(parts[k]);  /* the point files */
         if (!rc) {  /* and what a killed run left half-written, then the directory */
             DIR *d = opendir(dir);
@@ -253,15 +290,6 @@ int cmd_sweep(int argc, char **argv)
     return rc;
 }
 
-typedef struct merge_ctx { const char *output; const char **parts; size_t n; char *cmdline; } merge_ctx;
-
-static int merge_call(void *ctx)
-{
-    merge_ctx *m = ctx;
-    dm_error err;
-    dm_error_clear(&err);
-    return dm_sweep_merge(m->output, m->parts, m->n, 1, m->cmdline, &err) ? cli_fail(&err) : 0;
-}
 
 int cmd_merge(int argc, char **argv)
 {
@@ -281,7 +309,7 @@ int cmd_merge(int argc, char **argv)
         else parts[n++] = argv[i];
     }
     if (!output || n == 0) { fputs(help, stderr); free(parts); return DM_EUSAGE; }
-    merge_ctx m = {output, parts, n, cli_command_line(argc, argv)};
+    merge_ctx m = {output, parts, n, cli_command_line(argc, argv), 1};
     char tmp[4200];
     snprintf(tmp, sizeof tmp, "%s.tmp", output);  /* the merge's temporary file (sweepfile.c) */
     guarded_call g = {merge_call, &m, n == 1 ? parts[0] : "one of the parts", tmp};

@@ -153,9 +153,8 @@ static int read_csr_h5(const char *path, const char *group, igraph_t *g, dm_erro
     hsize_t len[2] = {0, 0};
     int rc = 0;
     for (int i = 0; i < 2 && !rc; i++) {
-        size_t inner;
-        ds[i] = H5Dopen2(f, name[i], H5P_DEFAULT);
-        if (ds[i] < 0 || h5_shape(ds[i], &len[i], &inner) || inner != 1)
+        const hsize_t any[1] = {H5_ANY};  /* integers only: floats and booleans are refused */
+        if ((ds[i] = h5_open_checked(f, name[i], H5T_INTEGER, 1, any, &len[i])) < 0)
             rc = dm_error_set(err, DM_EDATA, path, 0, 0, "expected a 1-D integer dataset %s", name[i]);
         else if (!(v[i] = malloc((len[i] ? len[i] : 1) * sizeof *v[i])))
             rc = dm_error_set(err, DM_ESOFTWARE, path, 0, 0, "out of memory");

@@ -210,6 +210,24 @@ static int write_row(hid_t ds, size_t row, const double *data)
     return h5_rows(ds, H5T_NATIVE_DOUBLE, row, 1, (void *)data, 1);
 }
 
+/* Opens variable v of a part for reading rows, only if its shape is the layout's
+ * (h5_open_checked): a row then fits the caller's buffer of width(l, shape). */
+static hid_t open_var(hid_t file, const layout *l, int v)
+{
+    int shape = var[v].shape, rank = shape == 0 ? 2 : shape == 3 ? 4 : 3;
+    hsize_t dims[4] = {H5_ANY, l->S, 0, 0};
+    if (shape == 1) { dims[1] = Q; dims[2] = l->S; }
+    if (shape == 2) { dims[1] = l->K; dims[2] = l->S; }
+    if (shape == 3) { dims[1] = Q; dims[2] = l->K; dims[3] = l->S; }
+    return h5_open_checked(file, var[v].name, H5T_FLOAT, rank, dims, NULL);
+}
+
+static hid_t open_column(hid_t file, const char *name)
+{
+    const hsize_t any[1] = {H5_ANY};
+    return h5_open_checked(file, name, H5T_INTEGER, 1, any, NULL);
+}
+
 static int read_row(hid_t ds, hid_t type, size_t row, void *data) { return h5_rows(ds, type, row, 1, data, 0); }
 
 static int writer_row(writer *w, size_t row, dm_stats *st, dm_error *err)
@@ -314,7 +332,7 @@ static int part_open(const char *path, part *p, dm_error *err)
             rc = dm_error_set(err, DM_EDATA, path, 0, 0, "the sweep stored in the file does not load: %s", sub.message);
     }
     if (!rc) {
-        hid_t ds = H5Dopen2(p->file, "point", H5P_DEFAULT), space = ds >= 0 ? H5Dget_space(ds) : -1;
+        hid_t ds = open_column(p->file, "point"), space = ds >= 0 ? H5Dget_space(ds) : -1;
         hssize_t n = space >= 0 ? H5Sget_simple_extent_npoints(space) : -1;
         if (n < 0 || !(p->points = malloc(((size_t)n + 1) * sizeof *p->points)) ||
             (n > 0 && H5Dread(ds, H5T_NATIVE_INT64, H5S_ALL, H5S_ALL, H5P_DEFAULT, p->points) < 0))
@@ -337,15 +355,16 @@ static int part_row(part *p, const layout *l, size_t row, dm_stats *st, double *
 {
     int rc = 0;
     for (int v = 0; !rc && v < NV; v++) {
-        hid_t ds = H5Dopen2(p->file, var[v].name, H5P_DEFAULT);
+        hid_t ds = open_var(p->file, l, v);
         double *dst = field(st, v);
         rc = ds < 0 || read_row(ds, H5T_NATIVE_DOUBLE, row, v == V_ONSET_Q || v == V_DUR_Q ? buf : dst);
         if (!rc && (v == V_ONSET_Q || v == V_DUR_Q)) transpose(buf, dst, Q, l->S);
         if (ds >= 0) H5Dclose(ds);
     }
     int64_t reps = 0, median = 0;
-    hid_t a = rc ? -1 : H5Dopen2(p->file, "replicates", H5P_DEFAULT), b = rc ? -1 : H5Dopen2(p->file, "median_replicate", H5P_DEFAULT);
-    rc = rc || a < 0 || b < 0 || read_row(a, H5T_NATIVE_INT64, row, &reps) || read_row(b, H5T_NATIVE_INT64, row, &median);
+    hid_t a = rc ? -1 : open_column(p->file, "replicates"), b = rc ? -1 : open_column(p->file, "median_replicate");
+    rc = rc || a < 0 || b < 0 || read_row(a, H5T_NATIVE_INT64, row, &reps) || read_row(b, H5T_NATIVE_INT64, row, &median) ||
+         reps < 0 || median < 0;
     if (a >= 0) H5Dclose(a);
     if (b >= 0) H5Dclose(b);
     st->replicates = (uint64_t)reps;
