@@ -257,10 +257,11 @@ int dm_graph_write_csr(const char *path, size_t n, const size_t *start, const in
                        const char *description, dm_error *err)
 {
     H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
-    char tmp[4200];
-    snprintf(tmp, sizeof tmp, "%s.tmp", path);
-    hid_t f = H5Fcreate(tmp, H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
-    if (f < 0) return dm_error_set(err, DM_ECANTCREAT, path, 0, 0, "cannot create the graph file");
+    dm_output out;
+    int rc0 = dm_output_begin(&out, path, 0, NULL, 0, err);
+    if (rc0) return rc0;
+    hid_t f = H5Fcreate(out.path, H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
+    if (f < 0) { dm_output_abort(&out); return dm_error_set(err, DM_ECANTCREAT, path, 0, 0, "HDF5 cannot create the graph file"); }
     int64_t *ptr = malloc((n + 1) * sizeof *ptr);
     int rc = !ptr;
     for (size_t v = 0; !rc && v <= n; v++) ptr[v] = (int64_t)start[v];
@@ -276,9 +277,9 @@ int dm_graph_write_csr(const char *path, size_t n, const size_t *start, const in
     if (b >= 0) H5Dclose(b);
     free(ptr);
     rc |= H5Fclose(f) < 0;
-    if (rc || dm_file_commit(tmp, path)) {
-        remove(tmp);
-        return dm_error_set(err, DM_EIO, path, 0, 0, "writing the graph file failed");
+    if (rc) {
+        dm_output_abort(&out);
+        return dm_error_set(err, DM_EIO, path, 0, 0, "writing the graph file failed (HDF5 error; disk full?)");
     }
-    return 0;
+    return dm_output_commit(&out, err);
 }

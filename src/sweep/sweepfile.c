@@ -63,7 +63,8 @@ static void transpose(const double *in, double *out, size_t rows, size_t cols)
 }
 
 typedef struct writer {
-    char *path, *tmp;
+    char *path;
+    dm_output out;  /* the temporary and the lock (src/core/files.c) */
     hid_t file, ds[NV], replicates, median;
     layout l;
 } writer;
@@ -74,9 +75,9 @@ static void writer_abort(writer *w)
     if (w->replicates > 0) H5Dclose(w->replicates);
     if (w->median > 0) H5Dclose(w->median);
     if (w->file > 0) H5Fclose(w->file);
-    if (w->tmp) remove(w->tmp);
+    dm_output_abort(&w->out);
     free(w->path);
-    free(w->tmp);
+    w->path = NULL;
 }
 
 static hid_t scale_of(hid_t file, const char *name, hid_t type, hsize_t n, const void *data, const char *long_name,
@@ -104,22 +105,21 @@ static int writer_open(writer *w, const char *path, const dm_sweep *s, const siz
     if (interval < 1) interval = 1;
     size_t K = dm_output_ntimes(s->base, interval);
     w->l = (layout){S, K};
-    if (!(w->path = strdup(path)) || !(w->tmp = malloc(strlen(path) + 16)))
-        return dm_error_set(err, DM_ESOFTWARE, path, 0, 0, "out of memory");
-    snprintf(w->tmp, strlen(path) + 16, "%s.tmp", path);
+    if (!(w->path = strdup(path))) return dm_error_set(err, DM_ESOFTWARE, path, 0, 0, "out of memory");
+    const char *inputs[] = {s->file, s->scenario_file, m->file};
+    int rc0 = dm_output_begin(&w->out, path, 0, inputs, 3, err);
+    if (rc0) { free(w->path); w->path = NULL; return rc0; }
     hid_t fcpl = H5Pcreate(H5P_FILE_CREATE), fapl = H5Pcreate(H5P_FILE_ACCESS);
     H5Pset_link_creation_order(fcpl, H5P_CRT_ORDER_TRACKED | H5P_CRT_ORDER_INDEXED);
     H5Pset_attr_creation_order(fcpl, H5P_CRT_ORDER_TRACKED | H5P_CRT_ORDER_INDEXED);
     H5Pset_libver_bounds(fapl, H5F_LIBVER_V18, H5F_LIBVER_V18);
-    w->file = H5Fcreate(w->tmp, H5F_ACC_TRUNC, fcpl, fapl);
+    w->file = H5Fcreate(w->out.path, H5F_ACC_TRUNC, fcpl, fapl);
     H5Pclose(fcpl);
     H5Pclose(fapl);
     if (w->file < 0) {
         w->file = 0;
-        free(w->tmp);
-        w->tmp = NULL;
         writer_abort(w);
-        return dm_error_set(err, DM_ECANTCREAT, path, 0, 0, "cannot create the sweep file: %s", strerror(errno));
+        return dm_error_set(err, DM_ECANTCREAT, path, 0, 0, "HDF5 cannot create the sweep file");
     }
     hid_t str = h5_string_type();
     int64_t *idx = malloc((n + 1) * sizeof *idx);
@@ -262,17 +262,15 @@ static int writer_close(writer *w, dm_error *err)
     w->replicates = w->median = 0;
     rc |= H5Fclose(w->file) < 0;
     w->file = 0;
-    if (rc || dm_file_commit(w->tmp, w->path)) {
-        int e = errno;
-        char path[1024];
+    if (rc) {
+        char path[4096];
         snprintf(path, sizeof path, "%s", w->path);
         writer_abort(w);
-        return dm_error_set(err, DM_EIO, path, 0, 0, "finishing the sweep file failed: %s", strerror(e));
+        return dm_error_set(err, DM_EIO, path, 0, 0, "finishing the sweep file failed (HDF5 error; disk full?)");
     }
-    free(w->tmp);
-    w->tmp = NULL;
+    rc = dm_output_commit(&w->out, err);
     writer_abort(w);
-    return 0;
+    return rc;
 }
 
 int dm_sweep_write(const char *path, const dm_sweep *s, const dm_sweep_point *points, size_t n,
