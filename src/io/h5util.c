@@ -107,6 +107,23 @@ done:
     return ds;
 }
 
+hid_t h5_open_checked(hid_t loc, const char *name, H5T_class_t cls, int rank, const hsize_t *dims, hsize_t *found)
+{
+    if (rank < 1 || rank > 8 || H5Lexists(loc, name, H5P_DEFAULT) <= 0) return -1;
+    hid_t ds = H5Dopen2(loc, name, H5P_DEFAULT), space = ds >= 0 ? H5Dget_space(ds) : -1,
+          type = ds >= 0 ? H5Dget_type(ds) : -1;
+    hsize_t d[8];
+    int ok = space >= 0 && type >= 0 && H5Sget_simple_extent_type(space) == H5S_SIMPLE &&
+             H5Sget_simple_extent_ndims(space) == rank && H5Sget_simple_extent_dims(space, d, NULL) == rank &&
+             H5Tget_class(type) == cls;
+    for (int i = 0; ok && i < rank; i++) ok = dims[i] == H5_ANY || dims[i] == d[i];
+    if (ok && found) memcpy(found, d, (size_t)rank * sizeof *d);
+    if (type >= 0) H5Tclose(type);
+    if (space >= 0) H5Sclose(space);
+    if (!ok && ds >= 0) { H5Dclose(ds); ds = -1; }
+    return ds;
+}
+
 int h5_shape(hid_t ds, hsize_t *rows, size_t *inner)
 {
     hid_t space = H5Dget_space(ds);

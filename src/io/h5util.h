@@ -24,6 +24,16 @@ hid_t h5_variable(hid_t file, const char *name, hid_t type, int rank, const hsiz
 /* A UTF-8 variable-length string type (close with H5Tclose). */
 hid_t h5_string_type(void);
 
+/* Any length along a dimension, for h5_open_checked. */
+#define H5_ANY ((hsize_t)-1)
+/* Opens variable `name` under loc only if it has the layout its reader expects: a dataset
+ * of rank `rank` whose dimensions equal dims (H5_ANY: any length; the lengths found go to
+ * found[], if not NULL) and whose type is of class cls (H5T_INTEGER, H5T_FLOAT or
+ * H5T_STRING). Every read of a file domino did not write itself goes through it, so the
+ * caller's buffers, sized from the layout, always hold what is read. Returns the dataset,
+ * or -1 when it is missing or has another rank, shape or type. */
+hid_t h5_open_checked(hid_t loc, const char *name, H5T_class_t cls, int rank, const hsize_t *dims, hsize_t *found);
+
 /* The length of dimension 0 (rows) and the product of the others (elements per row). */
 int h5_shape(hid_t ds, hsize_t *rows, size_t *inner);
 /* Reads (write 0) or writes rows [start, start + count) along dimension 0, the other
