@@ -175,12 +175,14 @@ int dm_analysis_write_h5(const char *path, const dm_analysis *a, dm_error *err)
     H5Pset_link_creation_order(fcpl, H5P_CRT_ORDER_TRACKED | H5P_CRT_ORDER_INDEXED);
     H5Pset_attr_creation_order(fcpl, H5P_CRT_ORDER_TRACKED | H5P_CRT_ORDER_INDEXED);
     H5Pset_libver_bounds(fapl, H5F_LIBVER_V18, H5F_LIBVER_V18);
-    char tmp[4200];
-    snprintf(tmp, sizeof tmp, "%s.tmp", path);
-    f = H5Fcreate(tmp, H5F_ACC_TRUNC, fcpl, fapl);
+    dm_output out;
+    const char *inputs[] = {a->model->file};
+    int rc0 = dm_output_begin(&out, path, 0, inputs, 1, err);
+    if (!rc0) f = H5Fcreate(out.path, H5F_ACC_TRUNC, fcpl, fapl);
     H5Pclose(fcpl);
     H5Pclose(fapl);
-    if (f < 0) return dm_error_set(err, DM_ECANTCREAT, path, 0, 0, "cannot create the output file");
+    if (rc0) return rc0;
+    if (f < 0) { dm_output_abort(&out); return dm_error_set(err, DM_ECANTCREAT, path, 0, 0, "HDF5 cannot create the output file"); }
     hid_t str = h5_string_type();
     const char **ids = malloc((n + 1) * sizeof *ids);
     hsize_t dims[2] = {n, n};
@@ -226,9 +228,9 @@ int dm_analysis_write_h5(const char *path, const dm_analysis *a, dm_error *err)
     if (str >= 0) H5Tclose(str);
     free(ids);
     rc |= H5Fclose(f) < 0;
-    if (rc || dm_file_commit(tmp, path)) {
-        remove(tmp);
-        return dm_error_set(err, DM_EIO, path, 0, 0, "writing the analysis file failed");
+    if (rc) {
+        dm_output_abort(&out);
+        return dm_error_set(err, DM_EIO, path, 0, 0, "writing the analysis file failed (HDF5 error; disk full?)");
     }
-    return 0;
+    return dm_output_commit(&out, err);
 }

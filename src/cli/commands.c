@@ -10,6 +10,7 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <omp.h>
 #include "domino.h"
@@ -324,14 +325,16 @@ static void print_header(const dm_scenario *sc, uint64_t shown, const dm_stats *
               : "domino %s — scenario '%s' on model '%s' (%zu sectors, %zu nodes, %zu dependencies)\n",
            dm_version(), sc->name, m->name, m->nsectors, m->nnodes, m->ngroups);
     if (st->replicates > 1)
-        printf(ja ? "期間 %s、刻み %llds、シード %llu、レプリケート %llu 回（中央値のレプリケート %llu を表示）\n\n"
-                  : "horizon %s, tick %llds, seed %llu, %llu replicates (showing the median replicate, %llu)\n\n",
+        printf(ja ? "期間 %s、刻み %llds、シード %llu、レプリケート %llu 回（中央値のレプリケート %llu を表示）\n"
+                  : "horizon %s, tick %llds, seed %llu, %llu replicates (showing the median replicate, %llu)\n",
                h + 2, (long long)sc->tick_s, (unsigned long long)sc->seed, (unsigned long long)st->replicates,
                (unsigned long long)shown);
     else
-        printf(ja ? "期間 %s、刻み %llds、シード %llu、レプリケート %llu\n\n"
-                  : "horizon %s, tick %llds, seed %llu, replicate %llu\n\n",
+        printf(ja ? "期間 %s、刻み %llds、シード %llu、レプリケート %llu\n"
+                  : "horizon %s, tick %llds, seed %llu, replicate %llu\n",
                h + 2, (long long)sc->tick_s, (unsigned long long)sc->seed, (unsigned long long)shown);
+    if (sc->has_start) printf(ja ? "開始 %s（T+0）\n" : "start %s (T+0)\n", sc->start_iso);
+    putchar('\n');
 }
 
 /* Minutes as h:mm for the statistics table, "—" for NaN. */
@@ -531,16 +534,32 @@ static int timeline_from_file_unguarded(const run_options *o)
  * on only when it ends normally; if it crashed, the file is reported as corrupt (exit 65)
  * and nothing partial is printed. */
 
+/* A crashing child removes the temporary it was writing (a merge's), then dies of the
+ * signal as it would have. */
+static const int crash_signals[] = {SIGSEGV, SIGBUS, SIGABRT, SIGFPE, SIGILL};
+
+static void on_crash(int sig)
+{
+    dm_output_remove_pending();
+    raise(sig);  /* SA_RESETHAND: the default action now */
+}
+
 int cli_guarded(const guarded_call *g)
 {
     fflush(stdout);
     fflush(stderr);
     FILE *tmp = tmpfile();
     if (!tmp) return g->fn(g->ctx);  /* no temporary file: read unguarded */
-    pid_t pid = fork();
+    pid_t parent = getpid(), pid = fork();
     if (pid < 0) { fclose(tmp); return g->fn(g->ctx); }
     if (pid == 0) {
+        /* the child dies with the parent: a killed merge leaves no writer behind */
+        prctl(PR_SET_PDEATHSIG, SIGKILL);
+        if (getppid() != parent) _exit(DM_ESOFTWARE);
         dup2(fileno(tmp), 1);
+        struct sigaction crash = {.sa_handler = on_crash, .sa_flags = SA_RESETHAND};
+        sigemptyset(&crash.sa_mask);
+        for (size_t i = 0; i < sizeof crash_signals / sizeof crash_signals[0]; i++) sigaction(crash_signals[i], &crash, NULL);
         int rc = g->fn(g->ctx);
         fflush(stdout);
         _exit(rc);
@@ -548,7 +567,6 @@ int cli_guarded(const guarded_call *g)
     int status;
     while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {}
     if (WIFSIGNALED(status)) {
-        if (g->remove_on_crash) remove(g->remove_on_crash);
         fprintf(stderr, "domino: %s: the file is corrupt: reading it crashed the HDF5 library (signal %d)\n",
                 g->file, WTERMSIG(status));
         fclose(tmp);
@@ -565,7 +583,7 @@ static int timeline_call(void *ctx) { return timeline_from_file_unguarded(ctx); 
 
 static int timeline_from_file(const run_options *o)
 {
-    guarded_call g = {timeline_call, (void *)o, o->scenario, NULL};
+    guarded_call g = {timeline_call, (void *)o, o->scenario};
     return finish(cli_guarded(&g));
 }
 
@@ -675,7 +693,7 @@ static int info_call(void *ctx) { argv_ctx *a = ctx; return info_unguarded(a->ar
 int cmd_info(int argc, char **argv)
 {
     argv_ctx a = {argc, argv};
-    guarded_call g = {info_call, &a, argc > 1 ? argv[1] : "", NULL};
+    guarded_call g = {info_call, &a, argc > 1 ? argv[1] : ""};
     if (argc == 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) return info_unguarded(argc, argv);
     return finish(cli_guarded(&g));
 }
@@ -797,17 +815,27 @@ int cmd_analyze(int argc, char **argv)
     int rc = embedded && strcmp(name, "default") ? dm_model_parse(embedded, len, name, &m, &err)
                                                  : dm_model_load(name, &m, &err);
     if (rc) return cli_fail(&err);
+    /* the outputs checked before the analysis runs */
+    const char *inputs[] = {m->file};
+    if ((dot && dm_output_check(dot, DM_OUTPUT_TEXT, inputs, 1, &err)) ||
+        (output && dm_output_check(output, 0, inputs, 1, &err))) {
+        dm_model_free(m);
+        return cli_fail(&err);
+    }
     dm_analysis a;
     if ((rc = dm_analyze(m, &opt, &a, &err))) { dm_model_free(m); return cli_fail(&err); }
     rc = json ? dm_analysis_write_json(stdout, &a) : dm_analysis_write_text(stdout, &a, lang == DM_LANG_JA);
     if (!rc && dot) {
-        FILE *f = fopen(dot, "w");
-        if (!f) rc = dm_error_set(&err, DM_ECANTCREAT, dot, 0, 0, "cannot create: %s", strerror(errno));
-        else {
-            rc = dm_analysis_write_dot(f, &a, lang == DM_LANG_JA);
-            if (fclose(f) && !rc) rc = dm_error_set(&err, DM_EIO, dot, 0, 0, "writing failed");
+        dm_output out;  /* atomic: a full disk leaves no file; "-" is stdout */
+        if (!(rc = dm_output_begin(&out, dot, DM_OUTPUT_TEXT, inputs, 1, &err))) {
+            if (dm_analysis_write_dot(out.stream, &a, lang == DM_LANG_JA)) {
+                dm_output_abort(&out);
+                rc = dm_error_set(&err, DM_EIO, dot, 0, 0, "writing the graph failed");
+            } else {
+                rc = dm_output_commit(&out, &err);
+            }
         }
-        if (rc && err.code) rc = cli_fail(&err);
+        if (rc) rc = cli_fail(&err);
     }
     if (!rc && output && dm_analysis_write_h5(output, &a, &err)) rc = cli_fail(&err);
     dm_analysis_free(&a);

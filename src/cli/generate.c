@@ -127,17 +127,15 @@ int cmd_generate(int argc, char **argv)
             free(adj);
         }
     } else {
-        /* written next to the target, then renamed: no half-written file at the target */
-        char tmp[4200];
-        snprintf(tmp, sizeof tmp, "%s.tmp", output);
-        FILE *f = fopen(tmp, "w");
-        if (!f) rc = dm_error_set(&err, DM_ECANTCREAT, output, 0, 0, "cannot create the graph file");
-        else {
-            igraph_error_t e = ends_with(output, ".graphml") ? igraph_write_graph_graphml(&g, f, 0)
-                                                             : igraph_write_graph_edgelist(&g, f);
-            if ((fclose(f) | (int)e) || dm_file_commit(tmp, output)) {
-                remove(tmp);
-                rc = dm_error_set(&err, DM_EIO, output, 0, 0, "writing the graph file failed");
+        dm_output out;  /* atomic (src/core/files.c); "-" is stdout */
+        if (!(rc = dm_output_begin(&out, output, DM_OUTPUT_TEXT, NULL, 0, &err))) {
+            igraph_error_t e = ends_with(output, ".graphml") ? igraph_write_graph_graphml(&g, out.stream, 0)
+                                                             : igraph_write_graph_edgelist(&g, out.stream);
+            if (e) {
+                dm_output_abort(&out);
+                rc = dm_error_set(&err, DM_EIO, output, 0, 0, "writing the graph file failed: %s", dm_igraph_last_error());
+            } else {
+                rc = dm_output_commit(&out, &err);
             }
         }
     }

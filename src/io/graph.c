@@ -153,9 +153,8 @@ static int read_csr_h5(const char *path, const char *group, igraph_t *g, dm_erro
     hsize_t len[2] = {0, 0};
     int rc = 0;
     for (int i = 0; i < 2 && !rc; i++) {
-        size_t inner;
-        ds[i] = H5Dopen2(f, name[i], H5P_DEFAULT);
-        if (ds[i] < 0 || h5_shape(ds[i], &len[i], &inner) || inner != 1)
+        const hsize_t any[1] = {H5_ANY};  /* integers only: floats and booleans are refused */
+        if ((ds[i] = h5_open_checked(f, name[i], H5T_INTEGER, 1, any, &len[i])) < 0)
             rc = dm_error_set(err, DM_EDATA, path, 0, 0, "expected a 1-D integer dataset %s", name[i]);
         else if (!(v[i] = malloc((len[i] ? len[i] : 1) * sizeof *v[i])))
             rc = dm_error_set(err, DM_ESOFTWARE, path, 0, 0, "out of memory");
@@ -258,10 +257,11 @@ int dm_graph_write_csr(const char *path, size_t n, const size_t *start, const in
                        const char *description, dm_error *err)
 {
     H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
-    char tmp[4200];
-    snprintf(tmp, sizeof tmp, "%s.tmp", path);
-    hid_t f = H5Fcreate(tmp, H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
-    if (f < 0) return dm_error_set(err, DM_ECANTCREAT, path, 0, 0, "cannot create the graph file");
+    dm_output out;
+    int rc0 = dm_output_begin(&out, path, 0, NULL, 0, err);
+    if (rc0) return rc0;
+    hid_t f = H5Fcreate(out.path, H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
+    if (f < 0) { dm_output_abort(&out); return dm_error_set(err, DM_ECANTCREAT, path, 0, 0, "HDF5 cannot create the graph file"); }
     int64_t *ptr = malloc((n + 1) * sizeof *ptr);
     int rc = !ptr;
     for (size_t v = 0; !rc && v <= n; v++) ptr[v] = (int64_t)start[v];
@@ -277,9 +277,9 @@ int dm_graph_write_csr(const char *path, size_t n, const size_t *start, const in
     if (b >= 0) H5Dclose(b);
     free(ptr);
     rc |= H5Fclose(f) < 0;
-    if (rc || dm_file_commit(tmp, path)) {
-        remove(tmp);
-        return dm_error_set(err, DM_EIO, path, 0, 0, "writing the graph file failed");
+    if (rc) {
+        dm_output_abort(&out);
+        return dm_error_set(err, DM_EIO, path, 0, 0, "writing the graph file failed (HDF5 error; disk full?)");
     }
-    return 0;
+    return dm_output_commit(&out, err);
 }

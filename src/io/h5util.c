@@ -2,6 +2,8 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <stdio.h>
+#include "domino/model.h"
 #include "h5util.h"
 
 /* netCDF-4 reads fixed-length, NUL-terminated string attributes as text (NC_CHAR). */
@@ -105,6 +107,23 @@ done:
     return ds;
 }
 
+hid_t h5_open_checked(hid_t loc, const char *name, H5T_class_t cls, int rank, const hsize_t *dims, hsize_t *found)
+{
+    if (rank < 1 || rank > 8 || H5Lexists(loc, name, H5P_DEFAULT) <= 0) return -1;
+    hid_t ds = H5Dopen2(loc, name, H5P_DEFAULT), space = ds >= 0 ? H5Dget_space(ds) : -1,
+          type = ds >= 0 ? H5Dget_type(ds) : -1;
+    hsize_t d[8];
+    int ok = space >= 0 && type >= 0 && H5Sget_simple_extent_type(space) == H5S_SIMPLE &&
+             H5Sget_simple_extent_ndims(space) == rank && H5Sget_simple_extent_dims(space, d, NULL) == rank &&
+             H5Tget_class(type) == cls;
+    for (int i = 0; ok && i < rank; i++) ok = dims[i] == H5_ANY || dims[i] == d[i];
+    if (ok && found) memcpy(found, d, (size_t)rank * sizeof *d);
+    if (type >= 0) H5Tclose(type);
+    if (space >= 0) H5Sclose(space);
+    if (!ok && ds >= 0) { H5Dclose(ds); ds = -1; }
+    return ds;
+}
+
 int h5_shape(hid_t ds, hsize_t *rows, size_t *inner)
 {
     hid_t space = H5Dget_space(ds);
@@ -201,4 +220,30 @@ int h5_read_attr_int64(hid_t loc, const char *name, int64_t *value)
     if (space >= 0) H5Sclose(space);
     if (attr >= 0) H5Aclose(attr);
     return rc;
+}
+
+const char *h5_time_units(int has_start, int64_t start_unix, int start_offset_min, char *buf)
+{
+    if (!has_start) {
+        strcpy(buf, "minutes");
+        return buf;
+    }
+    int y, mo, d, h, mi, s, off = start_offset_min < 0 ? -start_offset_min : start_offset_min;
+    dm_civil_time(start_unix, start_offset_min, &y, &mo, &d, &h, &mi, &s);
+    snprintf(buf, 64, "minutes since %04d-%02d-%02d %02d:%02d:%02d %c%02d:%02d", y, mo, d, h, mi, s,
+             start_offset_min < 0 ? '-' : '+', off / 60, off % 60);
+    return buf;
+}
+
+const char *h5_time_long_name(int has_start)
+{
+    return has_start ? "time after the scenario's start (T+0), at the end of the tick"
+                     : "elapsed time since T+0, at the end of the tick (the scenario has no start: no calendar date)";
+}
+
+int h5_time_axis(hid_t ds, int has_start)
+{
+    if (!has_start) return 0;
+    return h5_attr_text(ds, "standard_name", "time") || h5_attr_text(ds, "calendar", "proleptic_gregorian") ||
+           h5_attr_text(ds, "axis", "T") ? -1 : 0;
 }

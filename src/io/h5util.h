@@ -24,6 +24,16 @@ hid_t h5_variable(hid_t file, const char *name, hid_t type, int rank, const hsiz
 /* A UTF-8 variable-length string type (close with H5Tclose). */
 hid_t h5_string_type(void);
 
+/* Any length along a dimension, for h5_open_checked. */
+#define H5_ANY ((hsize_t)-1)
+/* Opens variable `name` under loc only if it has the layout its reader expects: a dataset
+ * of rank `rank` whose dimensions equal dims (H5_ANY: any length; the lengths found go to
+ * found[], if not NULL) and whose type is of class cls (H5T_INTEGER, H5T_FLOAT or
+ * H5T_STRING). Every read of a file domino did not write itself goes through it, so the
+ * caller's buffers, sized from the layout, always hold what is read. Returns the dataset,
+ * or -1 when it is missing or has another rank, shape or type. */
+hid_t h5_open_checked(hid_t loc, const char *name, H5T_class_t cls, int rank, const hsize_t *dims, hsize_t *found);
+
 /* The length of dimension 0 (rows) and the product of the others (elements per row). */
 int h5_shape(hid_t ds, hsize_t *rows, size_t *inner);
 /* Reads (write 0) or writes rows [start, start + count) along dimension 0, the other
@@ -34,6 +44,17 @@ int h5_rows(hid_t ds, hid_t memtype, hsize_t start, hsize_t count, void *buf, in
 int h5_append(hid_t ds, hid_t memtype, hsize_t count, const void *data);
 /* Writes all of a fixed-size variable. */
 int h5_write_all(hid_t ds, hid_t memtype, const void *data);
+
+/* CF time (DESIGN.md, "Time, overrides and exercises"). With the scenario's `start`:
+ * units "minutes since 2018-09-06 03:07:00 +09:00" (UDUNITS' form of the start and its
+ * offset); without one, plain "minutes" of elapsed time since T+0, so that no file
+ * pretends a date. buf needs 64 bytes. */
+const char *h5_time_units(int has_start, int64_t start_unix, int start_offset_min, char *buf);
+/* The `time` coordinate's long_name for either case. */
+const char *h5_time_long_name(int has_start);
+/* The attributes that make `time` a CF time axis (standard_name, calendar, axis), written
+ * only with a start: CF 4.4 wants a reference time for a time axis. 0 or -1. */
+int h5_time_axis(hid_t ds, int has_start);
 
 /* Reads a string attribute (fixed or variable length) into a new malloc'd string. */
 char *h5_read_attr_text(hid_t loc, const char *name);

@@ -19,8 +19,8 @@
 #include "h5util.h"
 #include "src/model/loader.h"
 
-/* CF time: minutes after an arbitrary epoch that stands for T+0. */
-#define TIME_UNITS "minutes since 2000-01-01 00:00:00"
+/* CF time: minutes since the scenario's start, or plain minutes after T+0 (h5util.h). */
+#define TIME_UNITS w->time_units
 
 typedef struct column {
     hid_t ds, memtype;
@@ -42,12 +42,14 @@ enum {
 };
 
 struct dm_h5_writer {
-    char *target, *tmp;
+    char *target;
+    dm_output out;             /* the temporary, the lock (src/core/files.c) */
     hid_t file;
     const dm_scenario *sc;
     unsigned store;
     size_t S, H, n, K, R;      /* sectors, hazards, nodes, times, regions */
     double minutes;            /* minutes per tick */
+    char time_units[64];       /* of every time variable */
     column col[NCOLUMNS];
     hid_t scale_replicate, scale_time, scale_sector, scale_region, scale_node, scale_hazard,
           scale_quantile, scale_event, scale_breach;
@@ -207,10 +209,8 @@ static int write_coordinates(dm_h5_writer *w, int64_t interval)
 
     for (size_t k = 0; k < w->K; k++) x[k] = (double)((int64_t)k * interval) * w->minutes;
     rc = (w->scale_time = coordinate(w, "time", H5T_NATIVE_DOUBLE, w->K, 0, x,
-                                     "time after T+0, at the end of the tick", TIME_UNITS)) < 0 ||
-         h5_attr_text(w->scale_time, "standard_name", "time") ||
-         h5_attr_text(w->scale_time, "calendar", "proleptic_gregorian") ||
-         h5_attr_text(w->scale_time, "axis", "T");
+                                     h5_time_long_name(sc->has_start), TIME_UNITS)) < 0 ||
+         h5_time_axis(w->scale_time, sc->has_start);
 
     /* sectors */
     for (size_t s = 0; s < m->nsectors; s++) a[s] = m->sectors[s].id;
@@ -334,7 +334,7 @@ static int define_columns(dm_h5_writer *w)
         rc |= growing(w, C_EV_VALUE, "event_value", D, 1, NULL, ev,
                       "level after the event, hazard severity, or buffer ticks left (by event_kind)", NULL);
         static const char meanings[] = "hazard_start hazard_end buffer_engaged buffer_held buffer_draining "
-            "buffer_exhausted degraded down collapsed restarting rising restored disconnected";
+            "buffer_exhausted degraded down collapsed restarting rising restored disconnected hazard_restoring";
         int values[DM_EV_NKINDS];
         for (int k = 0; k < DM_EV_NKINDS; k++) values[k] = k;
         if (w->col[C_EV_KIND].ds > 0)
@@ -457,7 +457,6 @@ static void writer_free(dm_h5_writer *w)
 {
     for (int c = 0; c < NCOLUMNS; c++) free(w->col[c].buf);
     free(w->target);
-    free(w->tmp);
     free(w);
 }
 
@@ -482,7 +481,7 @@ void dm_h5_abort(dm_h5_writer *w)
 {
     if (!w) return;
     close_all(w);
-    if (w->tmp) unlink(w->tmp);
+    dm_output_abort(&w->out);
     writer_free(w);
 }
 
@@ -492,32 +491,21 @@ int dm_h5_create(const char *path, const dm_scenario *sc, const dm_mc_config *cf
     *out = NULL;
     H5Eset_auto2(H5E_DEFAULT, NULL, NULL);  /* errors are checked at every call */
     dm_h5_writer *w = calloc(1, sizeof *w);
-    if (!w || !(w->target = strdup(path)) || !(w->tmp = malloc(strlen(path) + 32))) {
+    if (!w || !(w->target = strdup(path))) {
         if (w) writer_free(w);
         return fail(err, DM_ESOFTWARE, path, "out of memory");
     }
-    /* The temporary file lives next to the target, so the final rename is atomic. */
-    char *copy = strdup(path), *dir = copy ? dirname(copy) : NULL;
-    const char *base = strrchr(path, '/') ? strrchr(path, '/') + 1 : path;
-    if (!dir || !*base) {
-        free(copy);
-        writer_free(w);
-        return dm_error_set(err, DM_EUSAGE, path, 0, 0, "expected an output file name, found a directory");
-    }
-    snprintf(w->tmp, strlen(path) + 32, "%s/.%s.XXXXXX", dir, base);
-    free(copy);
-    int fd = mkstemp(w->tmp);
-    if (fd < 0) {
-        int e = errno;
-        free(w->tmp);
-        w->tmp = NULL;
-        writer_free(w);
-        return dm_error_set(err, DM_ECANTCREAT, path, 0, 0, "cannot create the output file: %s", strerror(e));
-    }
-    mode_t mask = umask(0);  /* mkstemp made it private; give it the mode a new file gets */
-    umask(mask);
-    fchmod(fd, 0666 & ~mask);
-    close(fd);
+    /* checked before any work: never an input of the run, never a directory or device */
+    const dm_model *m = sc->model;
+    const char **inputs = malloc((m->ninputs + 2) * sizeof *inputs);
+    size_t ninputs = 0;
+    if (!inputs) { writer_free(w); return fail(err, DM_ESOFTWARE, path, "out of memory"); }
+    inputs[ninputs++] = sc->file;
+    inputs[ninputs++] = m->file;
+    for (size_t k = 0; k < m->ninputs; k++) inputs[ninputs++] = m->inputs[k].resolved;
+    int rc = dm_output_begin(&w->out, path, 0, inputs, ninputs, err);
+    free(inputs);
+    if (rc) { writer_free(w); return rc; }
 
     w->sc = sc;
     w->store = cfg->store;
@@ -527,6 +515,7 @@ int dm_h5_create(const char *path, const dm_scenario *sc, const dm_mc_config *cf
     w->R = sc->model->nregions ? sc->model->nregions : 1;
     w->K = dm_output_ntimes(sc, cfg->interval);
     w->minutes = (double)sc->tick_s / 60.0;
+    h5_time_units(sc->has_start, sc->start_unix, sc->start_offset_min, w->time_units);
     double row_bytes = 8.0 * (double)w->K * ((w->store & DM_STORE_SECTORS ? w->S : 0) +
                                              (w->store & DM_STORE_MAPS ? w->R * w->S : 0) +
                                              (w->store & DM_STORE_NODES ? w->n : 0)) + 64.0 * (double)w->S;
@@ -540,7 +529,7 @@ int dm_h5_create(const char *path, const dm_scenario *sc, const dm_mc_config *cf
         H5Pset_link_creation_order(fcpl, H5P_CRT_ORDER_TRACKED | H5P_CRT_ORDER_INDEXED) >= 0 &&
         H5Pset_attr_creation_order(fcpl, H5P_CRT_ORDER_TRACKED | H5P_CRT_ORDER_INDEXED) >= 0 &&
         H5Pset_libver_bounds(fapl, H5F_LIBVER_V18, H5F_LIBVER_V18) >= 0 &&
-        (w->file = H5Fcreate(w->tmp, H5F_ACC_TRUNC, fcpl, fapl)) >= 0;
+        (w->file = H5Fcreate(w->out.path, H5F_ACC_TRUNC, fcpl, fapl)) >= 0;
     if (fcpl >= 0) H5Pclose(fcpl);
     if (fapl >= 0) H5Pclose(fapl);
     if (!ok) {
@@ -666,19 +655,17 @@ static int write_stats(dm_h5_writer *w, const dm_stats *st)
 
 int dm_h5_finish(dm_h5_writer *w, const dm_stats *st, dm_error *err)
 {
+    char target[4096];
+    snprintf(target, sizeof target, "%s", w->target);  /* for the message: abort frees w */
     if (flush(w) || write_stats(w, st)) {
         dm_h5_abort(w);
-        return fail(err, DM_EIO, w ? w->target : NULL, "writing the output file failed (HDF5 error; disk full?)");
+        return fail(err, DM_EIO, target, "writing the output file failed (HDF5 error; disk full?)");
     }
-    if (close_all(w) || dm_file_commit(w->tmp, w->target)) {
-        int e = errno;
-        char target[512];
-        snprintf(target, sizeof target, "%s", w->target);
+    if (close_all(w)) {
         dm_h5_abort(w);
-        return dm_error_set(err, DM_EIO, target, 0, 0, "finishing the output file failed: %s", strerror(e));
+        return fail(err, DM_EIO, target, "finishing the output file failed (HDF5 error; disk full?)");
     }
-    free(w->tmp);
-    w->tmp = NULL;
+    int rc = dm_output_commit(&w->out, err);
     writer_free(w);
-    return 0;
+    return rc;
 }

@@ -14,7 +14,6 @@
 #include "../io/h5util.h"
 
 #define SWEEP_FORMAT "domino-sweep 1"
-#define TIME_UNITS "minutes since 2000-01-01 00:00:00"
 #define Q DM_NQUANTILES
 
 /* The per-point statistics, in the file's order [point][...]. */
@@ -63,7 +62,8 @@ static void transpose(const double *in, double *out, size_t rows, size_t cols)
 }
 
 typedef struct writer {
-    char *path, *tmp;
+    char *path;
+    dm_output out;  /* the temporary and the lock (src/core/files.c) */
     hid_t file, ds[NV], replicates, median;
     layout l;
 } writer;
@@ -74,9 +74,9 @@ static void writer_abort(writer *w)
     if (w->replicates > 0) H5Dclose(w->replicates);
     if (w->median > 0) H5Dclose(w->median);
     if (w->file > 0) H5Fclose(w->file);
-    if (w->tmp) remove(w->tmp);
+    dm_output_abort(&w->out);
     free(w->path);
-    free(w->tmp);
+    w->path = NULL;
 }
 
 static hid_t scale_of(hid_t file, const char *name, hid_t type, hsize_t n, const void *data, const char *long_name,
@@ -104,22 +104,21 @@ static int writer_open(writer *w, const char *path, const dm_sweep *s, const siz
     if (interval < 1) interval = 1;
     size_t K = dm_output_ntimes(s->base, interval);
     w->l = (layout){S, K};
-    if (!(w->path = strdup(path)) || !(w->tmp = malloc(strlen(path) + 16)))
-        return dm_error_set(err, DM_ESOFTWARE, path, 0, 0, "out of memory");
-    snprintf(w->tmp, strlen(path) + 16, "%s.tmp", path);
+    if (!(w->path = strdup(path))) return dm_error_set(err, DM_ESOFTWARE, path, 0, 0, "out of memory");
+    const char *inputs[] = {s->file, s->scenario_file, m->file};
+    int rc0 = dm_output_begin(&w->out, path, 0, inputs, 3, err);
+    if (rc0) { free(w->path); w->path = NULL; return rc0; }
     hid_t fcpl = H5Pcreate(H5P_FILE_CREATE), fapl = H5Pcreate(H5P_FILE_ACCESS);
     H5Pset_link_creation_order(fcpl, H5P_CRT_ORDER_TRACKED | H5P_CRT_ORDER_INDEXED);
     H5Pset_attr_creation_order(fcpl, H5P_CRT_ORDER_TRACKED | H5P_CRT_ORDER_INDEXED);
     H5Pset_libver_bounds(fapl, H5F_LIBVER_V18, H5F_LIBVER_V18);
-    w->file = H5Fcreate(w->tmp, H5F_ACC_TRUNC, fcpl, fapl);
+    w->file = H5Fcreate(w->out.path, H5F_ACC_TRUNC, fcpl, fapl);
     H5Pclose(fcpl);
     H5Pclose(fapl);
     if (w->file < 0) {
         w->file = 0;
-        free(w->tmp);
-        w->tmp = NULL;
         writer_abort(w);
-        return dm_error_set(err, DM_ECANTCREAT, path, 0, 0, "cannot create the sweep file: %s", strerror(errno));
+        return dm_error_set(err, DM_ECANTCREAT, path, 0, 0, "HDF5 cannot create the sweep file");
     }
     hid_t str = h5_string_type();
     int64_t *idx = malloc((n + 1) * sizeof *idx);
@@ -127,16 +126,17 @@ static int writer_open(writer *w, const char *path, const dm_sweep *s, const siz
     const char **ids = malloc((S + 1) * sizeof *ids);
     int rc = str < 0 || !idx || !x || !ids;
     hid_t point = -1, sector = -1, times = -1, quantile = -1;
+    char units[64];
     if (!rc) {
         for (size_t i = 0; i < n; i++) idx[i] = (int64_t)points[i];
         for (size_t s2 = 0; s2 < S; s2++) ids[s2] = m->sectors[s2].id;
         for (size_t k = 0; k < K; k++) x[k] = (double)((int64_t)k * interval * tick) / 60.0;
         rc = (point = scale_of(w->file, "point", H5T_NATIVE_INT64, n, idx, "index of the point in the sweep's design", NULL)) < 0 ||
              (sector = scale_of(w->file, "sector", str, S, ids, "sector id", NULL)) < 0 ||
-             (times = scale_of(w->file, "time", H5T_NATIVE_DOUBLE, K, x, "time after T+0, at the end of the tick", TIME_UNITS)) < 0 ||
+             (times = scale_of(w->file, "time", H5T_NATIVE_DOUBLE, K, x, h5_time_long_name(s->base->has_start),
+                               h5_time_units(s->base->has_start, s->base->start_unix, s->base->start_offset_min, units))) < 0 ||
              (quantile = scale_of(w->file, "quantile", H5T_NATIVE_DOUBLE, Q, dm_quantiles, "probability of the quantile", "1")) < 0 ||
-             h5_attr_text(times, "standard_name", "time") || h5_attr_text(times, "calendar", "proleptic_gregorian") ||
-             h5_attr_text(times, "axis", "T");
+             h5_time_axis(times, s->base->has_start);
     }
     /* the parameters: one coordinate variable each, over point */
     for (size_t j = 0; !rc && j < P; j++) {
@@ -210,6 +210,24 @@ static int write_row(hid_t ds, size_t row, const double *data)
     return h5_rows(ds, H5T_NATIVE_DOUBLE, row, 1, (void *)data, 1);
 }
 
+/* Opens variable v of a part for reading rows, only if its shape is the layout's
+ * (h5_open_checked): a row then fits the caller's buffer of width(l, shape). */
+static hid_t open_var(hid_t file, const layout *l, int v)
+{
+    int shape = var[v].shape, rank = shape == 0 ? 2 : shape == 3 ? 4 : 3;
+    hsize_t dims[4] = {H5_ANY, l->S, 0, 0};
+    if (shape == 1) { dims[1] = Q; dims[2] = l->S; }
+    if (shape == 2) { dims[1] = l->K; dims[2] = l->S; }
+    if (shape == 3) { dims[1] = Q; dims[2] = l->K; dims[3] = l->S; }
+    return h5_open_checked(file, var[v].name, H5T_FLOAT, rank, dims, NULL);
+}
+
+static hid_t open_column(hid_t file, const char *name)
+{
+    const hsize_t any[1] = {H5_ANY};
+    return h5_open_checked(file, name, H5T_INTEGER, 1, any, NULL);
+}
+
 static int read_row(hid_t ds, hid_t type, size_t row, void *data) { return h5_rows(ds, type, row, 1, data, 0); }
 
 static int writer_row(writer *w, size_t row, dm_stats *st, dm_error *err)
@@ -244,17 +262,15 @@ static int writer_close(writer *w, dm_error *err)
     w->replicates = w->median = 0;
     rc |= H5Fclose(w->file) < 0;
     w->file = 0;
-    if (rc || dm_file_commit(w->tmp, w->path)) {
-        int e = errno;
-        char path[1024];
+    if (rc) {
+        char path[4096];
         snprintf(path, sizeof path, "%s", w->path);
         writer_abort(w);
-        return dm_error_set(err, DM_EIO, path, 0, 0, "finishing the sweep file failed: %s", strerror(e));
+        return dm_error_set(err, DM_EIO, path, 0, 0, "finishing the sweep file failed (HDF5 error; disk full?)");
     }
-    free(w->tmp);
-    w->tmp = NULL;
+    rc = dm_output_commit(&w->out, err);
     writer_abort(w);
-    return 0;
+    return rc;
 }
 
 int dm_sweep_write(const char *path, const dm_sweep *s, const dm_sweep_point *points, size_t n,
@@ -314,7 +330,7 @@ static int part_open(const char *path, part *p, dm_error *err)
             rc = dm_error_set(err, DM_EDATA, path, 0, 0, "the sweep stored in the file does not load: %s", sub.message);
     }
     if (!rc) {
-        hid_t ds = H5Dopen2(p->file, "point", H5P_DEFAULT), space = ds >= 0 ? H5Dget_space(ds) : -1;
+        hid_t ds = open_column(p->file, "point"), space = ds >= 0 ? H5Dget_space(ds) : -1;
         hssize_t n = space >= 0 ? H5Sget_simple_extent_npoints(space) : -1;
         if (n < 0 || !(p->points = malloc(((size_t)n + 1) * sizeof *p->points)) ||
             (n > 0 && H5Dread(ds, H5T_NATIVE_INT64, H5S_ALL, H5S_ALL, H5P_DEFAULT, p->points) < 0))
@@ -337,15 +353,16 @@ static int part_row(part *p, const layout *l, size_t row, dm_stats *st, double *
 {
     int rc = 0;
     for (int v = 0; !rc && v < NV; v++) {
-        hid_t ds = H5Dopen2(p->file, var[v].name, H5P_DEFAULT);
+        hid_t ds = open_var(p->file, l, v);
         double *dst = field(st, v);
         rc = ds < 0 || read_row(ds, H5T_NATIVE_DOUBLE, row, v == V_ONSET_Q || v == V_DUR_Q ? buf : dst);
         if (!rc && (v == V_ONSET_Q || v == V_DUR_Q)) transpose(buf, dst, Q, l->S);
         if (ds >= 0) H5Dclose(ds);
     }
     int64_t reps = 0, median = 0;
-    hid_t a = rc ? -1 : H5Dopen2(p->file, "replicates", H5P_DEFAULT), b = rc ? -1 : H5Dopen2(p->file, "median_replicate", H5P_DEFAULT);
-    rc = rc || a < 0 || b < 0 || read_row(a, H5T_NATIVE_INT64, row, &reps) || read_row(b, H5T_NATIVE_INT64, row, &median);
+    hid_t a = rc ? -1 : open_column(p->file, "replicates"), b = rc ? -1 : open_column(p->file, "median_replicate");
+    rc = rc || a < 0 || b < 0 || read_row(a, H5T_NATIVE_INT64, row, &reps) || read_row(b, H5T_NATIVE_INT64, row, &median) ||
+         reps < 0 || median < 0;
     if (a >= 0) H5Dclose(a);
     if (b >= 0) H5Dclose(b);
     st->replicates = (uint64_t)reps;
