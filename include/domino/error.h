@@ -6,6 +6,7 @@
 #ifndef DOMINO_ERROR_H
 #define DOMINO_ERROR_H
 
+#include "export.h"
 #include <stdarg.h>
 
 enum {
@@ -26,17 +27,17 @@ typedef struct dm_error {
 } dm_error;
 
 /* Clears err (code 0, empty strings). err may be NULL. */
-void dm_error_clear(dm_error *err);
+DM_EXPORT void dm_error_clear(dm_error *err);
 
 /* Fills err and returns code. file may be NULL; line/column 0 when unknown. */
-int dm_error_set(dm_error *err, int code, const char *file, int line, int column,
+DM_EXPORT int dm_error_set(dm_error *err, int code, const char *file, int line, int column,
                  const char *fmt, ...) __attribute__((format(printf, 6, 7)));
 
 /* Writes "file:line:column: message" (the parts known) into buf; returns buf. */
-const char *dm_error_format(const dm_error *err, char *buf, unsigned long size);
+DM_EXPORT const char *dm_error_format(const dm_error *err, char *buf, unsigned long size);
 
 /* Puts the finished file tmp in place of target: fsync, then rename (atomic when both are
  * in one directory). On failure tmp is removed, errno says why, and the result is -1. */
-int dm_file_commit(const char *tmp, const char *target);
+DM_EXPORT int dm_file_commit(const char *tmp, const char *target);
 
 #endif
