@@ -108,14 +108,15 @@ static int print_json(const compare_args *a, const dm_result_file *f, const dm_f
         const dm_fact_result *r = &c->results[i];
         const dm_fact *x = r->fact;
         json_array_append_new(facts, json_pack("{s:s, s:s, s:s, s:s, s:s, s:o, s:f, s:o, s:f, s:o, s:o, s:o, s:o, s:o, "
-                                               "s:b, s:s, s:s, s:s, s:s, s:o, s:o}",
+                                               "s:b, s:s, s:s, s:s, s:s, s:o, s:o, s:f, s:f}",
             "id", x->id, "time_jst", x->time_text, "region", x->region, "sector", x->sector,
             "measure", dm_measure_name(x->measure), "t_hours", num(x->t_hours), "value", x->value,
             "observed", num(r->observed), "tolerance", x->tolerance, "simulated", num(r->simulated),
             "p05", num(r->p05), "p95", num(r->p95), "difference", num(r->difference),
             "sequence", text(x->sequence_name), "held", r->held, "why", r->why, "source_url", x->source_url,
             "quote", x->quote, "grade", x->grade, "note", text(x->note), "sequence_order",
-            x->sequence_order ? json_integer(x->sequence_order) : json_null()));
+            x->sequence_order ? json_integer(x->sequence_order) : json_null(),
+            "period_from_hours", x->period_lo, "period_to_hours", x->period_hi));
     }
     for (size_t k = 0; k < c->nsequences; k++) {
         const dm_sequence_result *s = &c->sequences[k];

@@ -1,0 +1,74 @@
+/* The reference-incident library (validation/incidents/): each incident's scenario runs on
+ * the shipped prefecture model (Monte Carlo, 5 replicates) and `domino compare` must find
+ * every fact within its tolerance and every sequence in order.
+ *
+ * The shipped models are not calibrated yet (issue 16, validation/CALIBRATION.md). The
+ * incidents the models miss today are kept out of the default suite: they run, and fail,
+ * with DOMINO_UNCALIBRATED=1. The lead decides when they come in; a test is never made to
+ * pass by changing a fact or its tolerance. Keep IN_DEFAULT_SUITE in tools/history.py in
+ * step with this file. */
+#include <criterion/criterion.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "cli_helpers.h"
+
+static char dir[64];
+static void setup(void) { scratch_make(dir, "incidents"); }
+static void teardown(void) { scratch_remove(dir); }
+
+static void incident(const char *id)
+{
+    char args[1024], *out;
+    const char *src = env("DOMINO_SOURCE");
+    snprintf(args, sizeof args, "run '%s/validation/incidents/%s/scenario.yaml' --replicates 5 -o run.h5 --quiet", src, id);
+    cr_assert_eq(domino(dir, args, 1, &out), 0, "%s: the scenario does not run: %s", id, out);
+    free(out);
+    snprintf(args, sizeof args, "compare run.h5 '%s/validation/incidents/%s/observed.csv'", src, id);
+    int rc = domino(dir, args, 1, &out);
+    cr_expect_eq(rc, 0, "%s: the run leaves the incident's tolerance (exit %d):\n%s", id, rc, out);
+    free(out);
+}
+
+/* Kept out of the default suite until calibration: the reason is the first line the
+ * comparison misses, as of the commit that added this test. */
+static void uncalibrated(const char *why)
+{
+    const char *v = getenv("DOMINO_UNCALIBRATED");
+    if (!v || strcmp(v, "1")) cr_skip_test("not calibrated yet (DOMINO_UNCALIBRATED=1 runs it): %s", why);
+}
+
+TestSuite(incidents, .init = setup, .fini = teardown, .timeout = 120);
+
+/* Passes today: the hazard's timing (onset T+0, restoration T+3.8 h observed, T+4.8 h
+ * simulated with 金融's 1 h ramp) and the bound on the depth. The sources report no effect
+ * on other sectors and the run shows none. */
+Test(incidents, atm_switching_2004) { incident("atm-switching-2004"); }
+
+/* Passes today: NISC's two chains come in their order (ELEC → GOV; OIL → ICT → LOGI) and
+ * power is back at T+260 h for T+257 h observed. The order check does not say the chain
+ * ran for the observed reason: the scenario hits 石油 directly (the seed's 燃料供給の途絶),
+ * and 情報通信 falls on its 3 h battery before the fuel matters. */
+Test(incidents, chuetsu_2004) { incident("chuetsu-2004"); }
+
+/* Misses today (10 of 17 facts): the Hokkaido grid keeps 14 % of its load over the Honshu
+ * link (the 2018 link's converter needed the grid it was to feed); restoration is a step at
+ * T+47 h, not the observed curve (needs `restore:`); telecom fails at T+3 h, not from the
+ * afternoon, and is back at T+53 h, not T+132 h (stations that need a visit); water loses
+ * 86 %, not about 2 %; logistics loses 43 %, not its parcel service. */
+Test(incidents, hokkaido_2018)
+{
+    uncalibrated("power 86 % lost (observed 100 %), water 86 % (2 %), telecom back at T+53 h (T+132 h)");
+    incident("hokkaido-2018");
+}
+
+/* Misses today (3 of 4 facts): water in 1都3県 loses the 20 % the scenario takes from power,
+ * where 8 % of the people lost water. How much load was cut is not known (the scenario's
+ * 20 % is an ASSUMPTION), so the miss says only this: once its 12 h buffer is out, the
+ * model's water follows power one to one, where only some utilities failed (gravity
+ * reservoirs and generators are not in the model). */
+Test(incidents, tokyo_snow_1986)
+{
+    uncalibrated("water 20 % lost at the peak (observed 8 %)");
+    incident("tokyo-snow-1986");
+}
