@@ -297,14 +297,16 @@ static void print_header(const dm_scenario *sc, uint64_t shown, const dm_stats *
               : "domino %s — scenario '%s' on model '%s' (%zu sectors, %zu nodes, %zu dependencies)\n",
            dm_version(), sc->name, m->name, m->nsectors, m->nnodes, m->ngroups);
     if (st->replicates > 1)
-        printf(ja ? "期間 %s、刻み %llds、シード %llu、レプリケート %llu 回（中央値のレプリケート %llu を表示）\n\n"
-                  : "horizon %s, tick %llds, seed %llu, %llu replicates (showing the median replicate, %llu)\n\n",
+        printf(ja ? "期間 %s、刻み %llds、シード %llu、レプリケート %llu 回（中央値のレプリケート %llu を表示）\n"
+                  : "horizon %s, tick %llds, seed %llu, %llu replicates (showing the median replicate, %llu)\n",
                h + 2, (long long)sc->tick_s, (unsigned long long)sc->seed, (unsigned long long)st->replicates,
                (unsigned long long)shown);
     else
-        printf(ja ? "期間 %s、刻み %llds、シード %llu、レプリケート %llu\n\n"
-                  : "horizon %s, tick %llds, seed %llu, replicate %llu\n\n",
+        printf(ja ? "期間 %s、刻み %llds、シード %llu、レプリケート %llu\n"
+                  : "horizon %s, tick %llds, seed %llu, replicate %llu\n",
                h + 2, (long long)sc->tick_s, (unsigned long long)sc->seed, (unsigned long long)shown);
+    if (sc->has_start) printf(ja ? "開始 %s（T+0）\n" : "start %s (T+0)\n", sc->start_iso);
+    putchar('\n');
 }
 
 /* Minutes as h:mm for the statistics table, "—" for NaN. */

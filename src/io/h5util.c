@@ -2,6 +2,8 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <stdio.h>
+#include "domino/model.h"
 #include "h5util.h"
 
 /* netCDF-4 reads fixed-length, NUL-terminated string attributes as text (NC_CHAR). */
@@ -201,4 +203,30 @@ int h5_read_attr_int64(hid_t loc, const char *name, int64_t *value)
     if (space >= 0) H5Sclose(space);
     if (attr >= 0) H5Aclose(attr);
     return rc;
+}
+
+const char *h5_time_units(int has_start, int64_t start_unix, int start_offset_min, char *buf)
+{
+    if (!has_start) {
+        strcpy(buf, "minutes");
+        return buf;
+    }
+    int y, mo, d, h, mi, s, off = start_offset_min < 0 ? -start_offset_min : start_offset_min;
+    dm_civil_time(start_unix, start_offset_min, &y, &mo, &d, &h, &mi, &s);
+    snprintf(buf, 64, "minutes since %04d-%02d-%02d %02d:%02d:%02d %c%02d:%02d", y, mo, d, h, mi, s,
+             start_offset_min < 0 ? '-' : '+', off / 60, off % 60);
+    return buf;
+}
+
+const char *h5_time_long_name(int has_start)
+{
+    return has_start ? "time after the scenario's start (T+0), at the end of the tick"
+                     : "elapsed time since T+0, at the end of the tick (the scenario has no start: no calendar date)";
+}
+
+int h5_time_axis(hid_t ds, int has_start)
+{
+    if (!has_start) return 0;
+    return h5_attr_text(ds, "standard_name", "time") || h5_attr_text(ds, "calendar", "proleptic_gregorian") ||
+           h5_attr_text(ds, "axis", "T") ? -1 : 0;
 }

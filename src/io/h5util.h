@@ -35,6 +35,17 @@ int h5_append(hid_t ds, hid_t memtype, hsize_t count, const void *data);
 /* Writes all of a fixed-size variable. */
 int h5_write_all(hid_t ds, hid_t memtype, const void *data);
 
+/* CF time (DESIGN.md, "Time, overrides and exercises"). With the scenario's `start`:
+ * units "minutes since 2018-09-06 03:07:00 +09:00" (UDUNITS' form of the start and its
+ * offset); without one, plain "minutes" of elapsed time since T+0, so that no file
+ * pretends a date. buf needs 64 bytes. */
+const char *h5_time_units(int has_start, int64_t start_unix, int start_offset_min, char *buf);
+/* The `time` coordinate's long_name for either case. */
+const char *h5_time_long_name(int has_start);
+/* The attributes that make `time` a CF time axis (standard_name, calendar, axis), written
+ * only with a start: CF 4.4 wants a reference time for a time axis. 0 or -1. */
+int h5_time_axis(hid_t ds, int has_start);
+
 /* Reads a string attribute (fixed or variable length) into a new malloc'd string. */
 char *h5_read_attr_text(hid_t loc, const char *name);
 int h5_read_attr_int64(hid_t loc, const char *name, int64_t *value);

@@ -19,8 +19,8 @@
 #include "h5util.h"
 #include "src/model/loader.h"
 
-/* CF time: minutes after an arbitrary epoch that stands for T+0. */
-#define TIME_UNITS "minutes since 2000-01-01 00:00:00"
+/* CF time: minutes since the scenario's start, or plain minutes after T+0 (h5util.h). */
+#define TIME_UNITS w->time_units
 
 typedef struct column {
     hid_t ds, memtype;
@@ -48,6 +48,7 @@ struct dm_h5_writer {
     unsigned store;
     size_t S, H, n, K, R;      /* sectors, hazards, nodes, times, regions */
     double minutes;            /* minutes per tick */
+    char time_units[64];       /* of every time variable */
     column col[NCOLUMNS];
     hid_t scale_replicate, scale_time, scale_sector, scale_region, scale_node, scale_hazard,
           scale_quantile, scale_event, scale_breach;
@@ -207,10 +208,8 @@ static int write_coordinates(dm_h5_writer *w, int64_t interval)
 
     for (size_t k = 0; k < w->K; k++) x[k] = (double)((int64_t)k * interval) * w->minutes;
     rc = (w->scale_time = coordinate(w, "time", H5T_NATIVE_DOUBLE, w->K, 0, x,
-                                     "time after T+0, at the end of the tick", TIME_UNITS)) < 0 ||
-         h5_attr_text(w->scale_time, "standard_name", "time") ||
-         h5_attr_text(w->scale_time, "calendar", "proleptic_gregorian") ||
-         h5_attr_text(w->scale_time, "axis", "T");
+                                     h5_time_long_name(sc->has_start), TIME_UNITS)) < 0 ||
+         h5_time_axis(w->scale_time, sc->has_start);
 
     /* sectors */
     for (size_t s = 0; s < m->nsectors; s++) a[s] = m->sectors[s].id;
@@ -334,7 +333,7 @@ static int define_columns(dm_h5_writer *w)
         rc |= growing(w, C_EV_VALUE, "event_value", D, 1, NULL, ev,
                       "level after the event, hazard severity, or buffer ticks left (by event_kind)", NULL);
         static const char meanings[] = "hazard_start hazard_end buffer_engaged buffer_held buffer_draining "
-            "buffer_exhausted degraded down collapsed restarting rising restored disconnected";
+            "buffer_exhausted degraded down collapsed restarting rising restored disconnected hazard_restoring";
         int values[DM_EV_NKINDS];
         for (int k = 0; k < DM_EV_NKINDS; k++) values[k] = k;
         if (w->col[C_EV_KIND].ds > 0)
@@ -514,6 +513,7 @@ int dm_h5_create(const char *path, const dm_scenario *sc, const dm_mc_config *cf
     w->R = sc->model->nregions ? sc->model->nregions : 1;
     w->K = dm_output_ntimes(sc, cfg->interval);
     w->minutes = (double)sc->tick_s / 60.0;
+    h5_time_units(sc->has_start, sc->start_unix, sc->start_offset_min, w->time_units);
     double row_bytes = 8.0 * (double)w->K * ((w->store & DM_STORE_SECTORS ? w->S : 0) +
                                              (w->store & DM_STORE_MAPS ? w->R * w->S : 0) +
                                              (w->store & DM_STORE_NODES ? w->n : 0)) + 64.0 * (double)w->S;

@@ -23,6 +23,24 @@ const char *dm_format_time(int64_t tick, int64_t tick_s, char *buf)
     return buf;
 }
 
+const char *dm_format_clock(const dm_scenario *sc, int64_t tick, int iso, char *buf)
+{
+    char t[24];
+    if (!sc->has_start) {
+        if (iso) buf[0] = 0;
+        else snprintf(buf, DM_CLOCK_MAX, "%s", dm_format_time(tick, sc->tick_s, t));
+        return buf;
+    }
+    int y, mo, d, h, mi, s, off = sc->start_offset_min < 0 ? -sc->start_offset_min : sc->start_offset_min;
+    dm_civil_time(sc->start_unix + tick * sc->tick_s, sc->start_offset_min, &y, &mo, &d, &h, &mi, &s);
+    if (iso)
+        snprintf(buf, DM_CLOCK_MAX, "%04d-%02d-%02dT%02d:%02d:%02d%c%02d:%02d", y, mo, d, h, mi, s,
+                 sc->start_offset_min < 0 ? '-' : '+', off / 60, off % 60);
+    else
+        snprintf(buf, DM_CLOCK_MAX, "%d/%d %02d:%02d (%s)", mo, d, h, mi, dm_format_time(tick, sc->tick_s, t));
+    return buf;
+}
+
 /* Display width of UTF-8 text: East Asian wide characters take two columns. */
 static int display_width(const char *s)
 {
@@ -108,7 +126,7 @@ static int phase_of(dm_event_kind kind, int cause_node)
     case DM_EV_BUFFER_ENGAGED: case DM_EV_BUFFER_HELD: case DM_EV_BUFFER_DRAINING: case DM_EV_BUFFER_EXHAUSTED:
         return PHASE_CASCADE;
     default:
-        return PHASE_RECOVERY;  /* hazard end, restarting, rising, restored */
+        return PHASE_RECOVERY;  /* hazard end, restoration, restarting, rising, restored */
     }
 }
 
@@ -132,6 +150,10 @@ static void describe_event(const dm_scenario *sc, const dm_event *ev, const int6
         break;
     case DM_EV_HAZARD_END:
         snprintf(out->what, sizeof out->what, ja ? "「%s」の被害を修復" : "damage from '%s' repaired", hz);
+        break;
+    case DM_EV_HAZARD_RESTORING:
+        snprintf(out->what, sizeof out->what, ja ? "%s%% 復旧（「%s」の復旧曲線）" : "%s%% restored (restoration of '%s')",
+                 pct, hz);
         break;
     case DM_EV_BUFFER_ENGAGED:
         snprintf(out->what, sizeof out->what, ja ? "バックアップで継続（残り %s）" : "running on backup (%s left)", left);
@@ -324,7 +346,10 @@ int dm_render_timeline(FILE *out, const dm_scenario *sc, const dm_engine_result 
         int w = display_width(who);
         if (w > width) width = w;
     }
-    if (fmt == DM_FORMAT_CSV) fputs("time,minutes,phase,node,sector,region,event,cause,chain\n", out);
+    /* with a start, csv and json also give the clock as ISO 8601 */
+    if (fmt == DM_FORMAT_CSV)
+        fputs(sc->has_start ? "time,clock,minutes,phase,node,sector,region,event,cause,chain\n"
+                            : "time,minutes,phase,node,sector,region,event,cause,chain\n", out);
     /* the phases in turn, each in time order; injects numbered across phases */
     int inject = 0;
     for (int ph = 0; ph < NPHASES; ph++) {
@@ -337,8 +362,9 @@ int dm_render_timeline(FILE *out, const dm_scenario *sc, const dm_engine_result 
             const line *l = &lines[i];
             if (l->phase != ph) continue;
             inject++;
-            char t[24];
-            dm_format_time(l->tick, sc->tick_s, t);
+            char t[DM_CLOCK_MAX], iso[DM_CLOCK_MAX];
+            dm_format_clock(sc, l->tick, 0, t);
+            dm_format_clock(sc, l->tick, 1, iso);
             char buf[DM_NODE_ID_MAX], idbuf[DM_NODE_ID_MAX];
             const char *who = l->node >= 0 ? node_name(m, l->node, lang, buf) : sector_name(m, l->sector, lang);
             const char *node_id = l->node >= 0 ? dm_node_id(m, (size_t)l->node, idbuf) : NULL;
@@ -346,7 +372,7 @@ int dm_render_timeline(FILE *out, const dm_scenario *sc, const dm_engine_result 
             const char *region_id = region >= 0 ? m->regions[region].id : "";
             switch (fmt) {
             case DM_FORMAT_TEXT:
-                fprintf(out, "%-9s ", t);
+                fprintf(out, "%-*s ", sc->has_start ? 19 : 9, t);
                 pad(out, who, width + 2);
                 fputs(l->what, out);
                 if (l->cause[0]) fprintf(out, " — %s", l->cause);
@@ -359,7 +385,9 @@ int dm_render_timeline(FILE *out, const dm_scenario *sc, const dm_engine_result 
                 fputs(ja ? "\n" : ".\n", out);
                 break;
             case DM_FORMAT_CSV:
-                fprintf(out, "%s,%" PRId64 ",%s,", t, l->tick * sc->tick_s / 60, phase_id[ph]);
+                fprintf(out, "%s,", t);
+                if (sc->has_start) fprintf(out, "%s,", iso);
+                fprintf(out, "%" PRId64 ",%s,", l->tick * sc->tick_s / 60, phase_id[ph]);
                 csv_field(out, node_id ? node_id : "");
                 fputc(',', out);
                 csv_field(out, m->sectors[l->sector].id);
@@ -373,12 +401,15 @@ int dm_render_timeline(FILE *out, const dm_scenario *sc, const dm_engine_result 
                 csv_field(out, l->chain);
                 fputc('\n', out);
                 break;
-            case DM_FORMAT_JSON:
-                json_array_append_new(arr, json_pack("{s:s, s:I, s:s, s:s?, s:s, s:s?, s:s, s:s, s:s}", "time", t,
+            case DM_FORMAT_JSON: {
+                json_t *o = json_pack("{s:s, s:I, s:s, s:s?, s:s, s:s?, s:s, s:s, s:s}", "time", t,
                     "minutes", (json_int_t)(l->tick * sc->tick_s / 60), "phase", phase_id[ph],
                     "node", node_id, "sector", m->sectors[l->sector].id,
-                    "region", region >= 0 ? region_id : NULL, "event", l->what, "cause", l->cause, "chain", l->chain));
+                    "region", region >= 0 ? region_id : NULL, "event", l->what, "cause", l->cause, "chain", l->chain);
+                if (sc->has_start) json_object_set_new(o, "clock", json_string(iso));
+                json_array_append_new(arr, o);
                 break;
+            }
             }
         }
     }
@@ -533,6 +564,7 @@ int dm_render_json(FILE *out, const dm_scenario *sc, const dm_engine_result *r, 
         "horizon_min", (json_int_t)(r->horizon * sc->tick_s / 60), "tick_s", (json_int_t)sc->tick_s,
         "sectors", sectors, "breaches", breaches, "warnings", warnings);
     if (!doc) return DM_ESOFTWARE;
+    json_object_set_new(doc, "start", sc->has_start ? json_string(sc->start_iso) : json_null());
     json_object_set_new(doc, "economic_loss", json_pack("{s:f, s:s}", "total", total_loss, "unit", m->output_unit));
     json_object_set_new(doc, "work", json_pack("{s:I, s:I, s:I}", "ticks_visited", (json_int_t)r->ticks_processed,
                                                "node_evaluations", (json_int_t)r->evaluations,

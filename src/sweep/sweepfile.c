@@ -14,7 +14,6 @@
 #include "../io/h5util.h"
 
 #define SWEEP_FORMAT "domino-sweep 1"
-#define TIME_UNITS "minutes since 2000-01-01 00:00:00"
 #define Q DM_NQUANTILES
 
 /* The per-point statistics, in the file's order [point][...]. */
@@ -127,16 +126,17 @@ static int writer_open(writer *w, const char *path, const dm_sweep *s, const siz
     const char **ids = malloc((S + 1) * sizeof *ids);
     int rc = str < 0 || !idx || !x || !ids;
     hid_t point = -1, sector = -1, times = -1, quantile = -1;
+    char units[64];
     if (!rc) {
         for (size_t i = 0; i < n; i++) idx[i] = (int64_t)points[i];
         for (size_t s2 = 0; s2 < S; s2++) ids[s2] = m->sectors[s2].id;
         for (size_t k = 0; k < K; k++) x[k] = (double)((int64_t)k * interval * tick) / 60.0;
         rc = (point = scale_of(w->file, "point", H5T_NATIVE_INT64, n, idx, "index of the point in the sweep's design", NULL)) < 0 ||
              (sector = scale_of(w->file, "sector", str, S, ids, "sector id", NULL)) < 0 ||
-             (times = scale_of(w->file, "time", H5T_NATIVE_DOUBLE, K, x, "time after T+0, at the end of the tick", TIME_UNITS)) < 0 ||
+             (times = scale_of(w->file, "time", H5T_NATIVE_DOUBLE, K, x, h5_time_long_name(s->base->has_start),
+                               h5_time_units(s->base->has_start, s->base->start_unix, s->base->start_offset_min, units))) < 0 ||
              (quantile = scale_of(w->file, "quantile", H5T_NATIVE_DOUBLE, Q, dm_quantiles, "probability of the quantile", "1")) < 0 ||
-             h5_attr_text(times, "standard_name", "time") || h5_attr_text(times, "calendar", "proleptic_gregorian") ||
-             h5_attr_text(times, "axis", "T");
+             h5_time_axis(times, s->base->has_start);
     }
     /* the parameters: one coordinate variable each, over point */
     for (size_t j = 0; !rc && j < P; j++) {
