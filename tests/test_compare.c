@@ -240,3 +240,20 @@ Test(compare_lib, iso_times_periods_and_t0)
     dm_facts_free(F);
     remove(path);
 }
+
+Test(compare, a_run_with_a_start_must_start_at_the_facts_t0)
+{
+    char src[512], path[128], *out;
+    snprintf(src, sizeof src, "%s/tests/data/compare/run.yaml", env("DOMINO_SOURCE"));
+    char *base = slurp(src);
+    snprintf(path, sizeof path, "%s/start.yaml", dir);
+    FILE *f = fopen(path, "w");
+    fprintf(f, "%sstart: 2020-01-01T03:00+09:00\n", base);   /* 3 h after the facts' t0 */
+    fclose(f);
+    free(base);
+    cr_assert_eq(domino(dir, "run start.yaml -o run.h5 --quiet", 1, &out), 0, "%s", out);
+    free(out);
+    cr_expect_eq(compare("holds.csv", "", 1, &out), 65);
+    cr_expect(strstr(out, "is not the run's start") != NULL, "%s", out);
+    free(out);
+}

@@ -577,6 +577,10 @@ int dm_compare(dm_result_file *f, const dm_facts *F, dm_comparison **out, dm_err
     size_t S = m->nsectors, Rg = m->nregions ? m->nregions : 1, NF = F->nfacts, R = (size_t)f->replicates;
     hid_t file = (hid_t)f->file_id;
     if (R == 0) return dm_error_set(err, DM_EDATA, f->path, 0, 0, "the result file holds no replicates");
+    /* A run placed in calendar time must start at the incident's t0, or every time is off */
+    if (sc->has_start && fabs((double)sc->start_unix / 60.0 - F->t0_minutes) > 0.5)
+        return dm_error_set(err, DM_EDATA, F->path, 0, 0, "the facts' t0 %s is not the run's start %s: the run is "
+                            "of another incident or its scenario's start is wrong", F->t0_text, sc->start_iso);
 
     /* capacity of each sector in each region */
     double *cell_cap = calloc(Rg * S, sizeof *cell_cap);

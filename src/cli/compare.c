@@ -57,7 +57,8 @@ static void print_text(const compare_args *a, const dm_result_file *f, const dm_
     printf("run:      %s (scenario %s, %llu replicate%s, median %llu, horizon %.0f h)\n", a->run, f->scenario->name,
            (unsigned long long)c->replicates, c->replicates == 1 ? "" : "s", (unsigned long long)c->median_replicate,
            c->horizon_hours);
-    printf("incident: %s (t0 %s)\n\n", F->path, F->t0_text);
+    printf("incident: %s (t0 %s; the run %s)\n\n", F->path, F->t0_text,
+           f->scenario->has_start ? "starts there" : "has no start: T+ only");
     printf("%-22s %-7s %-18s %-21s %10s %9s %10s %-21s %9s  %s\n", "fact", "sector", "region", "measure", "observed",
            "tolerance", "simulated", "band 5-95 %", "diff", "verdict");
     for (size_t i = 0; i < c->nresults; i++) {
