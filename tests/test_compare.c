@@ -60,6 +60,10 @@ Test(compare, every_hand_computed_fact_holds_and_the_exit_code_is_0)
     cr_expect_float_eq(num(fact(doc, "w-restored"), "simulated"), 6.0, 1e-9);
     cr_expect_float_eq(num(fact(doc, "w-peak"), "simulated"), 1.0, 1e-9);
     cr_expect_float_eq(num(fact(doc, "w-b-bound"), "simulated"), 0.0, 1e-9);
+    /* counts in the sector's unit: P.A's 3 kW; W.A's 3 people of the country's 4 */
+    cr_expect_float_eq(num(fact(doc, "p-units"), "simulated"), 3.0, 1e-9);
+    cr_expect_float_eq(num(fact(doc, "w-units-all"), "simulated"), 3.0, 1e-9);
+    cr_expect_float_eq(num(fact(doc, "p-units"), "tolerance"), 1.5, 1e-9);
     /* the rule's tolerances: 50 % of 0.75; 2 h floor for T+3 h */
     cr_expect_float_eq(num(fact(doc, "p-all"), "tolerance"), 0.375, 1e-9);
     cr_expect_float_eq(num(fact(doc, "w-onset"), "tolerance"), 2.0, 1e-9);
@@ -164,6 +168,8 @@ Test(compare, malformed_facts_are_errors_at_file_line_col)
     expect_error("x,2020-01-01T02:00+09:00,2,A+C,P,share_lost,1.0,,,https://e.org,q,press,", "bad.csv:3:28:", "unknown region 'C'");
     expect_error("x,2020-01-01T02:00+09:00,2,A,P,share_lost,1.5,,,https://e.org,q,press,", "bad.csv:3:43:", "share in [0, 1]");
     expect_error("x,2020-01-01T02:00+09:00,2,A,P,lost,1.0,,,https://e.org,q,press,", "bad.csv:3:32:", "expected a measure");
+    expect_error("x,2020-01-01T02:00+09:00,2,A,P,units_lost,-3,,,https://e.org,q,press,", "bad.csv:3:43:", "count >= 0");
+    expect_error("x,2020-01-01,,A,P,units_lost,3,,,https://e.org,q,press,", "bad.csv:3:", "expected t_hours");
     expect_error("x,2020-01-01T02:00+09:00,2,A,P,share_lost,1.0,,,,q,press,", "bad.csv:3:", "source's URL");
     expect_error("x,2020-01-01T02:00+09:00,2,A,P,share_lost,1.0,,,https://e.org,q,blog,", "bad.csv:3:", "official, press or weak");
     /* a tolerance wider than the rule (50 % of 1.0) needs its reason */

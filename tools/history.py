@@ -53,22 +53,22 @@ def title_of(readme):
 
 
 def share_series(h5, region, sector):
-    """Share of the sector's capacity lost in the region(s), per replicate and time:
-    capacity-weighted over the regions (as domino compare computes it)."""
+    """Share of the sector's capacity lost in the region(s), per replicate and time,
+    capacity-weighted over the regions (as domino compare computes it); and that capacity."""
     sectors = [s.decode() for s in h5["sector"][:]]
     s = sectors.index(sector)
+    ns, nr, nc = h5["node_sector"][:], h5["node_region"][:], h5["node_capacity"][:]
     if region == "all":
-        return 1.0 - h5["sector_level"][:, :, s]
+        return 1.0 - h5["sector_level"][:, :, s], nc[ns == s].sum()
     regions = [r.decode() for r in h5["region"][:]]
     cap = np.zeros(len(regions))
-    ns, nr, nc = h5["node_sector"][:], h5["node_region"][:], h5["node_capacity"][:]
     for v in range(len(ns)):
         if ns[v] == s and nr[v] >= 0:
             cap[nr[v]] += nc[v]
     idx = [regions.index(r) for r in region.split("+")]
     w = cap[idx] / cap[idx].sum()
     imp = np.nan_to_num(h5["impact"][:, :, :, s].astype(float))[:, :, idx]
-    return (imp * w).sum(axis=2)
+    return (imp * w).sum(axis=2), cap[idx].sum()
 
 
 def pct(x):
@@ -79,7 +79,9 @@ def hours(x):
     return "never" if x is None else f"T+{x:.1f} h"
 
 
-def show(x, event):
+def show(x, event, count=False):
+    if count:
+        return "–" if x is None else f"{x:.4g}"
     return hours(x) if event else pct(x)
 
 
@@ -96,7 +98,7 @@ def plot(incident, run_h5, facts, results, out_png):
         median = int(h5.attrs["median_replicate"])
         reps = list(h5["replicate"][:])
         for ax, (sector, region) in zip(axes[:, 0], groups):
-            y = share_series(h5, region, sector)
+            y, capacity = share_series(h5, region, sector)
             lo, hi = np.quantile(y, 0.05, axis=0), np.quantile(y, 0.95, axis=0)
             ax.fill_between(t, 100 * lo, 100 * hi, color="tab:blue", alpha=0.25, step="post", label="simulated 5–95 %")
             ax.step(t, 100 * y[reps.index(median)], where="post", color="tab:blue", lw=1.2, label="median replicate")
@@ -106,8 +108,10 @@ def plot(incident, run_h5, facts, results, out_png):
                 r = by_id[f["id"]]
                 colour = "tab:green" if r["held"] else "tab:red"
                 v, tol = float(f["value"]), r["tolerance"]
-                if f["measure"] == "share_lost":
-                    ax.errorbar([r["t_hours"]], [100 * v], yerr=[100 * tol], fmt="o", color=colour, capsize=3)
+                if f["measure"] in ("share_lost", "units_lost"):
+                    scale = 1.0 if f["measure"] == "share_lost" else 1.0 / capacity   # a count as a share
+                    ax.errorbar([r["t_hours"]], [100 * v * scale], yerr=[100 * tol * scale], fmt="o", color=colour,
+                                capsize=3)
                 elif f["measure"] in ("peak_share_lost", "peak_below"):
                     end = r["t_hours"] if r["t_hours"] is not None else t[-1]
                     style = "--" if f["measure"] == "peak_share_lost" else ":"
@@ -176,7 +180,10 @@ def main():
                  "|---|---|---|---|---|---|---|"]
             for res in doc["facts"]:
                 ev = res["measure"] in EVENTS
-                if ev and res["observed"] is None:
+                count = res["measure"] == "units_lost"
+                if count:
+                    obs = f"{res['observed']:.4g} (±{res['tolerance']:.3g})"
+                elif ev and res["observed"] is None:
                     obs = f"in {res['time_jst']}"
                 elif ev:
                     obs = f"{hours(res['observed'])} (±{res['tolerance']:.1f} h)"
@@ -184,13 +191,15 @@ def main():
                     obs = f"{pct(res['observed'])} (±{100 * res['tolerance']:.1f})"
                 if res["measure"] == "share_lost":
                     what = f"lost at T+{res['t_hours']:.1f} h"
+                elif count:
+                    what = f"units lost at T+{res['t_hours']:.1f} h"
                 elif res["measure"] == "peak_share_lost":
                     what = "peak lost"
                 elif res["measure"] == "peak_below":
                     what = "peak lost at most"
                 else:
                     what = f"{res['measure']} ({'≥' if res['measure'] == 'onset' else '≤'} {100 * res['value']:g} % lost)"
-                sim = f"{show(res['simulated'], ev)} ({show(res['p05'], ev)} – {show(res['p95'], ev)})"
+                sim = f"{show(res['simulated'], ev, count)} ({show(res['p05'], ev, count)} – {show(res['p95'], ev, count)})"
                 verdict = "held" if res["held"] else f"**missed** ({res['why']})"
                 quote = res["quote"].replace("|", "\\|")
                 if len(quote) > 90:

@@ -18,7 +18,8 @@ typedef enum dm_measure {
     DM_PEAK_SHARE_LOST,  /* its maximum over [0, t] (the whole run when t is not given) */
     DM_PEAK_BELOW,       /* that maximum stays at or below value: a bound */
     DM_ONSET,            /* the first time the share lost reaches value (hours) */
-    DM_RESTORED          /* the first time after the onset it is back at or below value (hours) */
+    DM_RESTORED,         /* the first time after the onset it is back at or below value (hours) */
+    DM_UNITS_LOST        /* the capacity unserved at t, in the sector's unit (a count) */
 } dm_measure;
 
 /* One observed fact: a row of the facts file. Positions are 1-based line and column of the
@@ -54,6 +55,7 @@ typedef struct dm_fact_result {
     double simulated;        /* the median replicate's value; NaN: the event did not happen */
     double p05, p95;         /* the band over replicates (INFINITY: did not happen) */
     double difference;       /* simulated - observed (NaN when either is missing) */
+    double tolerance;        /* the fact's, with the capacity floor of units_lost applied */
     int held;
     const char *why;         /* a short reason when it did not hold, else "" */
 } dm_fact_result;
@@ -84,7 +86,8 @@ int dm_compare(dm_result_file *f, const dm_facts *facts, dm_comparison **out, dm
 void dm_comparison_free(dm_comparison *c);
 
 /* The issue's tolerance rule: a time within 30 %, at least 2 h; a share within 50 % of the
- * observed value, at least 3 points. */
+ * observed value, at least 3 points; a count within 50 % (dm_compare adds the floor: 3 %
+ * of the sector's capacity in the fact's regions). */
 double dm_fact_rule_tolerance(dm_measure m, double observed);
 const char *dm_measure_name(dm_measure m);
 

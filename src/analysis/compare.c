@@ -14,7 +14,8 @@ enum { NCOLS = 13 };
 static const char *const columns[NCOLS] = {"id", "time_jst", "t_hours", "region", "sector", "measure", "value",
                                            "tolerance", "sequence", "source_url", "quote", "grade", "note"};
 enum { C_ID, C_TIME, C_T, C_REGION, C_SECTOR, C_MEASURE, C_VALUE, C_TOL, C_SEQ, C_URL, C_QUOTE, C_GRADE, C_NOTE };
-static const char *const measures[] = {"share_lost", "peak_share_lost", "peak_below", "onset", "restored"};
+static const char *const measures[] = {"share_lost", "peak_share_lost", "peak_below", "onset", "restored", "units_lost"};
+enum { NMEASURES = 6 };
 
 /* How close t_hours must be to time_jst - t0: the sources give clock times to the minute,
  * and t_hours is written to two decimals (0.6 min); 3 min allows both. */
@@ -30,6 +31,7 @@ double dm_fact_rule_tolerance(dm_measure m, double observed)
 {
     if (is_event(m)) return fmax(0.3 * observed, 2.0);   /* hours: +-30 %, at least 2 h (issue 16) */
     if (m == DM_PEAK_BELOW) return 0.03;                 /* a bound: the 3-point floor of a share */
+    if (m == DM_UNITS_LOST) return 0.5 * observed;       /* a count: +-50 % (the floor needs the capacity) */
     return fmax(0.5 * observed, 0.03);                   /* share: +-50 %, at least 3 points */
 }
 
@@ -201,16 +203,21 @@ static int fact_row(dm_facts *F, field *fl, int line, dm_fact *x, dm_error *err)
     if (!*fl[C_REGION].text) return bad(err, path, line, fl[C_REGION].col, "expected a region id, several joined by '+', or 'all'; found an empty field%s%s", "", "");
     if (!*fl[C_SECTOR].text) return bad(err, path, line, fl[C_SECTOR].col, "expected a sector id, found an empty field%s%s", "", "");
     int m = -1;
-    for (int k = 0; k < 5; k++)
+    for (int k = 0; k < NMEASURES; k++)
         if (!strcmp(fl[C_MEASURE].text, measures[k])) m = k;
     if (m < 0)
-        return bad(err, path, line, fl[C_MEASURE].col, "expected a measure (share_lost, peak_share_lost, peak_below, onset "
-                   "or restored), found '%s'%s", fl[C_MEASURE].text, "");
+        return bad(err, path, line, fl[C_MEASURE].col, "expected a measure (share_lost, peak_share_lost, peak_below, onset, "
+                   "restored or units_lost), found '%s'%s", fl[C_MEASURE].text, "");
     x->measure = (dm_measure)m;
-    if (parse_number(fl[C_VALUE].text, &x->value) || x->value < 0 || x->value > 1)
+    if (x->measure == DM_UNITS_LOST) {
+        if (parse_number(fl[C_VALUE].text, &x->value) || x->value < 0)
+            return bad(err, path, line, fl[C_VALUE].col, "expected a count >= 0 in the sector's unit, found '%s'%s",
+                       fl[C_VALUE].text, "");
+    } else if (parse_number(fl[C_VALUE].text, &x->value) || x->value < 0 || x->value > 1) {
         return bad(err, path, line, fl[C_VALUE].col, "expected a share in [0, 1], found '%s'%s", fl[C_VALUE].text, "");
-    if (x->measure == DM_SHARE_LOST && isnan(x->t_hours))
-        return bad(err, path, line, fl[C_T].col, "share_lost is a share at a time: expected t_hours%s%s", "", "");
+    }
+    if ((x->measure == DM_SHARE_LOST || x->measure == DM_UNITS_LOST) && isnan(x->t_hours))
+        return bad(err, path, line, fl[C_T].col, "%s is a value at a time: expected t_hours%s", measures[m], "");
     double observed = is_event(x->measure) ? x->t_hours : x->value;
     x->tolerance_given = *fl[C_TOL].text != 0;
     if (x->tolerance_given) {
@@ -391,7 +398,14 @@ static int resolve(const dm_facts *F, const dm_fact *x, const dm_model *m, const
     t->sector = find_sector(m, x->sector);
     if (t->sector < 0)
         return bad(err, F->path, x->line, x->sector_col, "unknown sector '%s': not a sector of the run's model %s", x->sector, m->name);
-    if (!strcmp(x->region, "all")) { t->national = 1; return 0; }
+    if (!strcmp(x->region, "all")) {
+        t->national = 1;
+        for (size_t v = 0; v < m->nnodes; v++) {
+            const dm_node *nd = dm_node_at(m, v);
+            if (nd->sector == t->sector) t->total += nd->capacity;
+        }
+        return 0;
+    }
     size_t n = 1;
     for (const char *c = x->region; *c; c++) n += *c == '+';
     t->regions = calloc(n, sizeof *t->regions);
@@ -441,11 +455,13 @@ static double measure_of(const dm_fact *x, const target *t, const double *time, 
 {
     double tmin = isnan(x->t_hours) ? INFINITY : x->t_hours * 60.0;
     switch (x->measure) {
-    case DM_SHARE_LOST: {
+    case DM_SHARE_LOST:
+    case DM_UNITS_LOST: {
         if (tmin > time[T - 1] + 1e-9) return NAN;
         size_t k = 0;
         while (k + 1 < T && time[k + 1] <= tmin + 1e-9) k++;
-        return share_at(t, k, impact, level, R, S);
+        double share = share_at(t, k, impact, level, R, S);
+        return x->measure == DM_UNITS_LOST ? share * t->total : share;
     }
     case DM_PEAK_SHARE_LOST:
     case DM_PEAK_BELOW: {
@@ -510,7 +526,7 @@ static hid_t open_rows(hid_t file, const char *name, size_t rows_expected, size_
     return ds;
 }
 
-static int fact_held(const dm_fact *x, double sim, const char **why)
+static int fact_held(const dm_fact *x, double sim, double tol, const char **why)
 {
     *why = "";
     if (is_event(x->measure)) {
@@ -519,15 +535,15 @@ static int fact_held(const dm_fact *x, double sim, const char **why)
             if (sim < x->period_lo - 1e-9 || sim > x->period_hi + 1e-9) { *why = "outside the observed period"; return 0; }
             return 1;
         }
-        if (fabs(sim - x->t_hours) > x->tolerance + 1e-9) { *why = sim < x->t_hours ? "too early" : "too late"; return 0; }
+        if (fabs(sim - x->t_hours) > tol + 1e-9) { *why = sim < x->t_hours ? "too early" : "too late"; return 0; }
         return 1;
     }
     if (isnan(sim)) { *why = "the time is beyond the run's horizon"; return 0; }
     if (x->measure == DM_PEAK_BELOW) {
-        if (sim > x->value + x->tolerance + 1e-9) { *why = "above the bound"; return 0; }
+        if (sim > x->value + tol + 1e-9) { *why = "above the bound"; return 0; }
         return 1;
     }
-    if (fabs(sim - x->value) > x->tolerance + 1e-9) { *why = sim > x->value ? "too much lost" : "too little lost"; return 0; }
+    if (fabs(sim - x->value) > tol * (1 + 1e-12) + 1e-9) { *why = sim > x->value ? "too much lost" : "too little lost"; return 0; }
     return 1;
 }
 
@@ -663,7 +679,10 @@ int dm_compare(dm_result_file *f, const dm_facts *F, dm_comparison **out, dm_err
         r->p05 = quantile(sorted, R, 0.05);
         r->p95 = quantile(sorted, R, 0.95);
         r->difference = isnan(r->simulated) || isnan(r->observed) ? NAN : r->simulated - r->observed;
-        r->held = fact_held(x, r->simulated, &r->why);
+        /* a count's rule floor is the share's 3 points, of the capacity the fact reads */
+        r->tolerance = x->measure == DM_UNITS_LOST && !x->tolerance_given ? fmax(x->tolerance, 0.03 * tg[i].total)
+                                                                         : x->tolerance;
+        r->held = fact_held(x, r->simulated, r->tolerance, &r->why);
         c->facts_held += (size_t)r->held;
     }
     if (build_sequences(F, c)) { rc = dm_error_set(err, DM_ESOFTWARE, f->path, 0, 0, "out of memory"); goto done; }

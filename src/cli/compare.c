@@ -28,13 +28,17 @@ static const char help[] =
 
 typedef struct compare_args { const char *run, *facts; int json; } compare_args;
 
-/* "100.0 %" for shares, "T+8.9 h" for times; "never" for an event that did not happen. */
-static void show(char *buf, size_t n, double v, int event)
+/* "100.0 %" for shares, "T+8.9 h" for times, "6500" for counts; "never" for an event that
+ * did not happen. kind: 0 share, 1 event, 2 count. */
+static void show(char *buf, size_t n, double v, int kind)
 {
-    if (isnan(v) || isinf(v)) snprintf(buf, n, event ? "never" : "-");
-    else if (event) snprintf(buf, n, "T+%.1f h", v);
+    if (isnan(v) || isinf(v)) snprintf(buf, n, kind == 1 ? "never" : "-");
+    else if (kind == 1) snprintf(buf, n, "T+%.1f h", v);
+    else if (kind == 2) snprintf(buf, n, "%.4g", v);
     else snprintf(buf, n, "%.1f %%", 100 * v);
 }
+
+static int kind_of(dm_measure m) { return m == DM_ONSET || m == DM_RESTORED ? 1 : m == DM_UNITS_LOST ? 2 : 0; }
 
 static void describe(char *buf, size_t n, const dm_fact *x)
 {
@@ -47,6 +51,7 @@ static void describe(char *buf, size_t n, const dm_fact *x)
     case DM_PEAK_BELOW: snprintf(buf, n, "peak lost at most"); break;
     case DM_ONSET: snprintf(buf, n, "lost >= %g %%", 100 * x->value); break;
     case DM_RESTORED: snprintf(buf, n, "back to <= %g %%", 100 * x->value); break;
+    case DM_UNITS_LOST: snprintf(buf, n, "units lost at T+%.1f h", x->t_hours); break;
     }
 }
 
@@ -64,20 +69,22 @@ static void print_text(const compare_args *a, const dm_result_file *f, const dm_
     for (size_t i = 0; i < c->nresults; i++) {
         const dm_fact_result *r = &c->results[i];
         const dm_fact *x = r->fact;
-        int ev = is_event(x->measure);
+        int ev = is_event(x->measure), kind = kind_of(x->measure);
         char what[64], obs[32], tol[32], sim[32], lo[32], hi[32], band[72], diff[32];
         describe(what, sizeof what, x);
         if (ev && isnan(r->observed)) snprintf(obs, sizeof obs, "%.10s", x->time_text);
-        else show(obs, sizeof obs, r->observed, ev);
+        else show(obs, sizeof obs, r->observed, kind);
         if (ev && isnan(r->observed)) snprintf(tol, sizeof tol, "period");
-        else if (ev) snprintf(tol, sizeof tol, "+-%.1f h", x->tolerance);
-        else snprintf(tol, sizeof tol, "+-%.1f", 100 * x->tolerance);
-        show(sim, sizeof sim, r->simulated, ev);
-        show(lo, sizeof lo, r->p05, ev);
-        show(hi, sizeof hi, r->p95, ev);
+        else if (ev) snprintf(tol, sizeof tol, "+-%.1f h", r->tolerance);
+        else if (kind == 2) snprintf(tol, sizeof tol, "+-%.3g", r->tolerance);
+        else snprintf(tol, sizeof tol, "+-%.1f", 100 * r->tolerance);
+        show(sim, sizeof sim, r->simulated, kind);
+        show(lo, sizeof lo, r->p05, kind);
+        show(hi, sizeof hi, r->p95, kind);
         snprintf(band, sizeof band, "%s .. %s", lo, hi);
         if (isnan(r->difference)) snprintf(diff, sizeof diff, "-");
         else if (ev) snprintf(diff, sizeof diff, "%+.1f h", r->difference);
+        else if (kind == 2) snprintf(diff, sizeof diff, "%+.3g", r->difference);
         else snprintf(diff, sizeof diff, "%+.1f", 100 * r->difference);
         printf("%-22s %-7s %-18.18s %-21s %10s %9s %10s %-21s %9s  %s%s%s%s\n", x->id, x->sector, x->region, what, obs, tol,
                sim, band, diff, r->held ? "held" : "MISSED", *r->why ? " (" : "", r->why, *r->why ? ")" : "");
@@ -112,7 +119,7 @@ static int print_json(const compare_args *a, const dm_result_file *f, const dm_f
                                                "s:b, s:s, s:s, s:s, s:s, s:o, s:o, s:f, s:f}",
             "id", x->id, "time_jst", x->time_text, "region", x->region, "sector", x->sector,
             "measure", dm_measure_name(x->measure), "t_hours", num(x->t_hours), "value", x->value,
-            "observed", num(r->observed), "tolerance", x->tolerance, "simulated", num(r->simulated),
+            "observed", num(r->observed), "tolerance", r->tolerance, "simulated", num(r->simulated),
             "p05", num(r->p05), "p95", num(r->p95), "difference", num(r->difference),
             "sequence", text(x->sequence_name), "held", r->held, "why", r->why, "source_url", x->source_url,
             "quote", x->quote, "grade", x->grade, "note", text(x->note), "sequence_order",
