@@ -217,6 +217,18 @@ Test(compare, usage_errors_exit_2_and_missing_files_66)
     free(out);
 }
 
+Test(compare, crlf_lines_and_a_byte_order_mark_are_read)
+{
+    char path[128], *out;
+    snprintf(path, sizeof path, "%s/crlf.csv", dir);
+    FILE *f = fopen(path, "wb");
+    fprintf(f, "\xEF\xBB\xBF# t0: 2020-01-01T00:00+09:00\r\nid,time_jst,t_hours,region,sector,measure,value,tolerance,"
+               "sequence,source_url,quote,grade,note\r\nx,2020-01-01T02:00+09:00,2,A,P,share_lost,1.0,,,u,q,press,\r\n");
+    fclose(f);
+    cr_expect_eq(compare(path, "", 1, &out), 0, "%s", out);
+    free(out);
+}
+
 /* The library: times are ISO 8601 in JST unless an offset says otherwise. */
 Test(compare_lib, iso_times_periods_and_t0)
 {

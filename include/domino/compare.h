@@ -47,6 +47,8 @@ typedef struct dm_facts {
  * t_hours), measures, numbers, tolerances (one wider than the rule needs a note). Errors
  * are DM_EDATA at file:line:col (DM_ENOINPUT when it cannot be read). O(file size). */
 int dm_facts_load(const char *path, dm_facts **out, dm_error *err);
+/* The same from text in memory (len bytes, no NUL needed); path names it in errors. */
+int dm_facts_parse(const char *text, size_t len, const char *path, dm_facts **out, dm_error *err);
 void dm_facts_free(dm_facts *f);
 
 typedef struct dm_fact_result {

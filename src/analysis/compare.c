@@ -270,7 +270,7 @@ static int fact_row(dm_facts *F, field *fl, int line, dm_fact *x, dm_error *err)
     return 0;
 }
 
-static char *read_all(const char *path, dm_error *err)
+static char *read_all(const char *path, size_t *len, dm_error *err)
 {
     FILE *fp = fopen(path, "rb");
     if (!fp) { dm_error_set(err, DM_ENOINPUT, path, 0, 0, "cannot read the facts file: %s", strerror(errno)); return NULL; }
@@ -280,17 +280,31 @@ static char *read_all(const char *path, dm_error *err)
     fclose(fp);
     if (!buf) { dm_error_set(err, DM_ESOFTWARE, path, 0, 0, "out of memory"); return NULL; }
     if (failed) { free(buf); dm_error_set(err, DM_EIO, path, 0, 0, "reading the facts file failed"); return NULL; }
-    if (n > MAX_FACTS_BYTES) { free(buf); dm_error_set(err, DM_EDATA, path, 0, 0, "the facts file is larger than 16 MiB: not a facts file"); return NULL; }
-    buf[n] = 0;
-    if (memchr(buf, 0, n)) { free(buf); dm_error_set(err, DM_EDATA, path, 0, 0, "the facts file holds NUL bytes: expected CSV text"); return NULL; }
+    *len = n;
     return buf;
 }
 
 int dm_facts_load(const char *path, dm_facts **out, dm_error *err)
 {
     *out = NULL;
-    char *text = read_all(path, err);
+    size_t len = 0;
+    char *text = read_all(path, &len, err);
     if (!text) return err->code;
+    int rc = dm_facts_parse(text, len, path, out, err);
+    free(text);
+    return rc;
+}
+
+int dm_facts_parse(const char *data, size_t len, const char *path, dm_facts **out, dm_error *err)
+{
+    *out = NULL;
+    if (len > MAX_FACTS_BYTES)
+        return dm_error_set(err, DM_EDATA, path, 0, 0, "the facts file is larger than 16 MiB: not a facts file");
+    if (memchr(data, 0, len)) return dm_error_set(err, DM_EDATA, path, 0, 0, "the facts file holds NUL bytes: expected CSV text");
+    char *text = malloc(len + 1);
+    if (!text) return dm_error_set(err, DM_ESOFTWARE, path, 0, 0, "out of memory");
+    memcpy(text, data, len);
+    text[len] = 0;
     dm_facts *F = calloc(1, sizeof *F);
     if (!F || !(F->path = strdup(path))) { free(F); free(text); return dm_error_set(err, DM_ESOFTWARE, path, 0, 0, "out of memory"); }
     size_t cap = 0;
