@@ -348,7 +348,9 @@ int dm_facts_parse(const char *data, size_t len, const char *path, dm_facts **ou
             snprintf(want, sizeof want, "%d", NCOLS);
             snprintf(got, sizeof got, "%d", n);
             rc = bad(err, path, line, n > NCOLS ? fl[NCOLS - 1].col : (int)strlen(row) + 1,
-                     "expected %s columns (id,time_jst,...,note), found %s", want, got);
+                     header ? "expected %s columns (id,time_jst,...,note), found %s"
+                            : "expected the header line of %s columns (id,time_jst,t_hours,region,sector,measure,value,"
+                              "tolerance,sequence,source_url,quote,grade,note), found %s", want, got);
         } else if (!header) {
             for (int k = 0; k < NCOLS && !rc; k++)
                 if (strcmp(fl[k].text, columns[k]))
