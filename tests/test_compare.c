@@ -69,6 +69,9 @@ Test(compare, every_hand_computed_fact_holds_and_the_exit_code_is_0)
     cr_expect_float_eq(num(fact(doc, "w-onset"), "tolerance"), 2.0, 1e-9);
     json_t *seq = json_array_get(json_object_get(doc, "sequences"), 0);
     cr_expect(json_is_true(json_object_get(seq, "held")));
+    /* W.A's loss follows from P.A's, its direct cause (the event log's cause_node) */
+    cr_expect(json_is_true(json_array_get(json_object_get(seq, "caused_by_previous"), 1)));
+    cr_expect_str_eq(json_string_value(json_array_get(json_object_get(seq, "direct_cause"), 1)), "P");
     json_decref(doc);
     free(out);
 }
@@ -88,6 +91,9 @@ Test(compare, facts_out_of_tolerance_and_a_sequence_out_of_order_fail_with_exit_
     json_t *seq = json_array_get(json_object_get(doc, "sequences"), 0);
     cr_expect(json_is_false(json_object_get(seq, "held")));     /* W at T+3 h before P at T+1 h: no */
     cr_expect_float_eq(num(seq, "share_held"), 0.0, 1e-9);
+    /* P.A's loss comes from the hazard, not from W */
+    cr_expect(json_is_false(json_array_get(json_object_get(seq, "caused_by_previous"), 1)));
+    cr_expect(json_is_null(json_array_get(json_object_get(seq, "direct_cause"), 1)));
     json_t *score = json_object_get(doc, "score");
     cr_expect_eq(json_integer_value(json_object_get(score, "facts_held")), 3);
     cr_expect_eq(json_integer_value(json_object_get(score, "sequences_held")), 0);

@@ -207,9 +207,23 @@ def main():
                 s.append(f"| {res['id']} | {res['sector']}, {res['region']} | {what} | {obs} | {sim} | {verdict} | "
                          f"[{res['grade']}]({res['source_url']}): “{quote}” |")
             if doc["sequences"]:
-                s += ["", "Sequences (observed order): " + "; ".join(
-                    f"{q['name']}: {' → '.join(q['facts'])} — {'in order' if q['held'] else '**out of order**'} "
-                    f"({100 * q['share_held']:.0f} % of replicates)" for q in doc["sequences"]) + "."]
+                by_id = {res["id"]: res for res in doc["facts"]}
+                s += ["", "Sequences (observed order):", ""]
+                for q in doc["sequences"]:
+                    line = (f"- {q['name']}: {' → '.join(q['facts'])} — "
+                            f"{'in order' if q['held'] else '**out of order**'} ({100 * q['share_held']:.0f} % of replicates)")
+                    causes = []
+                    for j in range(1, len(q["facts"])):
+                        c = q["caused_by_previous"][j]
+                        if c is None:
+                            continue
+                        prev, this = by_id[q["facts"][j - 1]]["sector"], by_id[q["facts"][j]]["sector"]
+                        d = q["direct_cause"][j] or "a hazard"
+                        causes.append(f"{this}'s first loss {'follows' if c else '**does not follow**'} from {prev} "
+                                      f"(directly from {d})")
+                    if causes:
+                        line += "; in the median replicate " + "; ".join(causes)
+                    s.append(line + ".")
             s += ["", f"![{inc}](img/{png})", ""]
             sections.append("\n".join(s))
     head = [
@@ -226,7 +240,8 @@ def main():
         "**The shipped models are not calibrated yet** (validation/CALIBRATION.md lists the changes",
         "each miss points to, with their sources). What a pass means: a held fact is one the model",
         "reproduces within the source's precision; an order check says the onsets came in the observed",
-        "order, not that they came for the observed reason.",
+        "order, not that they came for the observed reason: the cause line under a sequence says that",
+        "(from the median replicate's event log; shown, not scored).",
         "",
         "| incident | t0 (JST) | facts held | sequences in order | CI test |",
         "|---|---|---|---|---|",

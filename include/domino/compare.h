@@ -68,6 +68,12 @@ typedef struct dm_sequence_result {
     size_t nfacts;
     int held;                /* in the median replicate */
     double share_held;       /* share of replicates in which the order held */
+    /* Informational, not scored: in the median replicate, whether each step's first loss
+     * follows, through the causes the event log records, from the previous step's sector
+     * (caused[j] for step j >= 1: 1 yes, 0 no, -1 unknown: no events stored or no loss, -2 not
+     * asked: only an onset following another sector's onset has a cause), and
+     * the sector of its direct cause (-1: a hazard). */
+    int *caused, *direct_cause_sector;
 } dm_sequence_result;
 
 typedef struct dm_comparison {

@@ -387,7 +387,10 @@ int dm_facts_parse(const char *data, size_t len, const char *path, dm_facts **ou
 void dm_comparison_free(dm_comparison *c)
 {
     if (!c) return;
-    for (size_t i = 0; i < c->nsequences; i++) { free(c->sequences[i].name); free(c->sequences[i].facts); }
+    for (size_t i = 0; i < c->nsequences; i++) {
+        free(c->sequences[i].name); free(c->sequences[i].facts);
+        free(c->sequences[i].caused); free(c->sequences[i].direct_cause_sector);
+    }
     free(c->sequences); free(c->results);
     free(c);
 }
@@ -601,6 +604,42 @@ static int build_sequences(const dm_facts *F, dm_comparison *c)
     return 0;
 }
 
+static int is_loss(dm_event_kind k) { return k == DM_EV_DEGRADED || k == DM_EV_DOWN || k == DM_EV_COLLAPSED || k == DM_EV_DISCONNECTED; }
+
+static int in_target(const dm_model *m, const target *t, int node)
+{
+    const dm_node *nd = dm_node_at(m, (size_t)node);
+    if (nd->sector != t->sector) return 0;
+    if (t->national) return 1;
+    for (size_t i = 0; i < t->nregions; i++)
+        if (t->regions[i] == nd->region) return 1;
+    return 0;
+}
+
+/* Step b's first loss in the replicate's event log (events in time order) and the chain of
+ * its causes: each cause is the provider whose loss the event follows; from that provider
+ * the chain continues with its own latest loss at or before then. Does it reach a node of
+ * step a's target? Depth-limited: a cause chain visits each node at most once. */
+static int caused_by(const dm_model *m, const dm_engine_result *res, const target *a, const target *b, int *direct)
+{
+    *direct = -1;
+    size_t first = res->nevents;
+    for (size_t i = 0; i < res->nevents && first == res->nevents; i++)
+        if (is_loss(res->events[i].kind) && in_target(m, b, res->events[i].node)) first = i;
+    if (first == res->nevents) return -1;
+    const dm_event *e = &res->events[first];
+    if (e->cause_node >= 0) *direct = dm_node_at(m, (size_t)e->cause_node)->sector;
+    for (size_t depth = 0; depth < m->nnodes && e->cause_node >= 0; depth++) {
+        if (in_target(m, a, e->cause_node)) return 1;
+        const dm_event *next = NULL;
+        for (size_t i = 0; i < res->nevents && res->events[i].tick <= e->tick; i++)
+            if (res->events[i].node == e->cause_node && is_loss(res->events[i].kind)) next = &res->events[i];
+        if (!next) return 0;
+        e = next;
+    }
+    return 0;
+}
+
 int dm_compare(dm_result_file *f, const dm_facts *F, dm_comparison **out, dm_error *err)
 {
     *out = NULL;
@@ -709,6 +748,33 @@ int dm_compare(dm_result_file *f, const dm_facts *F, dm_comparison **out, dm_err
         s->share_held = (double)n / (double)R;
         s->held = order_held(s, vals, R, median_row, c->results);
         c->sequences_held += (size_t)s->held;
+        if (!(s->caused = calloc(s->nfacts, sizeof *s->caused)) ||
+            !(s->direct_cause_sector = calloc(s->nfacts, sizeof *s->direct_cause_sector))) {
+            rc = dm_error_set(err, DM_ESOFTWARE, f->path, 0, 0, "out of memory");
+            goto done;
+        }
+        for (size_t j = 0; j < s->nfacts; j++) { s->caused[j] = -1; s->direct_cause_sector[j] = -1; }
+    }
+    /* the cause chains, from the median replicate's event log when the run stored one */
+    const dm_engine_result *res = NULL;
+    if (c->nsequences && H5Lexists(file, "event_replicate", H5P_DEFAULT) > 0) {
+        dm_error sub;
+        dm_error_clear(&sub);
+        if (dm_h5_read_replicate(f, f->median_replicate, &res, &sub)) {
+            rc = dm_error_set(err, sub.code ? sub.code : DM_EDATA, f->path, 0, 0, "%s", sub.message);
+            goto done;
+        }
+        for (size_t k = 0; k < c->nsequences; k++) {
+            dm_sequence_result *s = &c->sequences[k];
+            for (size_t j = 1; j < s->nfacts; j++) {
+                const dm_fact *a = &F->facts[s->facts[j - 1]], *b = &F->facts[s->facts[j]];
+                /* a cause is one sector's loss leading to another's: onsets of two sectors */
+                if (a->measure == DM_ONSET && b->measure == DM_ONSET && strcmp(a->sector, b->sector))
+                    s->caused[j] = caused_by(m, res, &tg[s->facts[j - 1]], &tg[s->facts[j]], &s->direct_cause_sector[j]);
+                else
+                    s->caused[j] = -2;
+            }
+        }
     }
 done:
     if (ds_impact >= 0) H5Dclose(ds_impact);

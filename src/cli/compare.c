@@ -101,6 +101,16 @@ static void print_text(const compare_args *a, const dm_result_file *f, const dm_
         }
         printf(": %s in the median replicate, held in %.0f %% of replicates\n", s->held ? "in order" : "OUT OF ORDER",
                100 * s->share_held);
+        const dm_model *m = f->scenario->model;
+        for (size_t j = 1; j < s->nfacts; j++) {
+            const dm_fact *a = c->results[s->facts[j - 1]].fact, *b = c->results[s->facts[j]].fact;
+            int d = s->direct_cause_sector[j];
+            const char *direct = d >= 0 ? m->sectors[d].id : "a hazard";
+            if (s->caused[j] == -2) continue;
+            if (s->caused[j] < 0) printf("             cause: %s's loss not traced (no loss or no events stored)\n", b->sector);
+            else printf("             cause: %s's first loss %s from %s (directly from %s)\n", b->sector,
+                        s->caused[j] ? "follows" : "does NOT follow", a->sector, direct);
+        }
     }
     printf("\nscore: %zu of %zu facts held, %zu of %zu sequences in order\n", c->facts_held, c->nresults,
            c->sequences_held, c->nsequences);
@@ -130,8 +140,15 @@ static int print_json(const compare_args *a, const dm_result_file *f, const dm_f
         const dm_sequence_result *s = &c->sequences[k];
         json_t *ids = json_array();
         for (size_t j = 0; j < s->nfacts; j++) json_array_append_new(ids, json_string(c->results[s->facts[j]].fact->id));
-        json_array_append_new(seqs, json_pack("{s:s, s:o, s:b, s:f}", "name", s->name, "facts", ids, "held", s->held,
-                                              "share_held", s->share_held));
+        json_t *caused = json_array(), *direct = json_array();
+        for (size_t j = 0; j < s->nfacts; j++) {
+            int d = s->direct_cause_sector[j];
+            json_array_append_new(caused, s->caused[j] < 0 ? json_null() : json_boolean(s->caused[j]));  /* -1, -2: null */
+            json_array_append_new(direct, d >= 0 ? json_string(f->scenario->model->sectors[d].id) : json_null());
+        }
+        json_array_append_new(seqs, json_pack("{s:s, s:o, s:b, s:f, s:o, s:o}", "name", s->name, "facts", ids, "held",
+                                              s->held, "share_held", s->share_held, "caused_by_previous", caused,
+                                              "direct_cause", direct));
     }
     json_t *doc = json_pack("{s:s, s:s, s:s, s:s, s:I, s:I, s:f, s:o, s:o, s:{s:I, s:I, s:I, s:I}, s:b}",
         "run", a->run, "scenario", f->scenario->name, "facts_file", F->path, "t0", F->t0_text,
