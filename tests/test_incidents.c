@@ -11,6 +11,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <dirent.h>
+#include <unistd.h>
 #include "cli_helpers.h"
 
 static char dir[64];
@@ -81,4 +83,37 @@ Test(incidents, chiba_faxai_2019)
 {
     uncalibrated("water 20 % lost at T+24 h (observed 3 %)");
     incident("chiba-faxai-2019");
+}
+
+/* tools/history.py writes a page with every incident of the library, each with its table
+ * and figure (2 replicates: the page's content, not its numbers, is under test here). */
+Test(incidents, history_page_has_every_incident)
+{
+    char cmd[2048], path[128], *out;
+    snprintf(cmd, sizeof cmd, "/usr/bin/python3 '%s/tools/history.py' --domino '%s' --replicates 2 -o '%s/history.md' 2>&1",
+             env("DOMINO_SOURCE"), env("DOMINO"), dir);
+    int rc = run_capture(cmd, &out);
+    cr_assert_eq(rc, 0, "tools/history.py failed: %s", out);
+    free(out);
+    snprintf(path, sizeof path, "%s/history.md", dir);
+    char *page = slurp(path);
+    char lib[512];
+    snprintf(lib, sizeof lib, "%s/validation/incidents", env("DOMINO_SOURCE"));
+    DIR *d = opendir(lib);
+    cr_assert_not_null(d);
+    int n = 0;
+    for (struct dirent *e; (e = readdir(d));) {
+        char want[512];
+        snprintf(want, sizeof want, "%s/%s/observed.csv", lib, e->d_name);
+        if (e->d_name[0] == '.' || access(want, R_OK)) continue;
+        n++;
+        snprintf(want, sizeof want, "## %s\n", e->d_name);
+        cr_expect(strstr(page, want) != NULL, "no section for %s", e->d_name);
+        snprintf(want, sizeof want, "%s/img/history-%s.png", dir, e->d_name);
+        cr_expect_eq(access(want, R_OK), 0, "no figure %s", want);
+    }
+    closedir(d);
+    cr_expect_geq(n, 5);
+    cr_expect(strstr(page, "| elec-all-out | ELEC, Hokkaido |") != NULL, "the Hokkaido table is missing its first fact");
+    free(page);
 }
