@@ -103,7 +103,7 @@ Test(incidents, history_page_has_every_incident)
     cr_assert_not_null(d);
     int n = 0;
     for (struct dirent *e; (e = readdir(d));) {
-        char want[512];
+        char want[1024];
         snprintf(want, sizeof want, "%s/%s/observed.csv", lib, e->d_name);
         if (e->d_name[0] == '.' || access(want, R_OK)) continue;
         n++;
