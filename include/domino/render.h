@@ -37,7 +37,7 @@ DM_EXPORT int dm_render_json(FILE *out, const dm_scenario *sc, const dm_engine_r
 
 /* The region whose id, code or Japanese or English name is text, or -1 (none, or a
  * group such as a power area that names several). O(regions). */
-int dm_model_region(const dm_model *m, const char *text);
+DM_EXPORT int dm_model_region(const dm_model *m, const char *text);
 
 /* A view of r narrowed to region `region` (`--region`): the events of the region's nodes
  * (and of nodes in no region, such as a power area's generation, whose loss one of them
@@ -45,7 +45,7 @@ int dm_model_region(const dm_model *m, const char *text);
  * first_breach point at them; region_breaches empty). Sector results, series and
  * statistics stay those of the whole run. The view borrows r's series; free it with
  * dm_result_view_free. Returns 0 or DM_ESOFTWARE (out of memory). O(events + breaches). */
-int dm_result_narrow(const dm_scenario *sc, const dm_engine_result *r, int region, dm_engine_result *out);
-void dm_result_view_free(dm_engine_result *view);
+DM_EXPORT int dm_result_narrow(const dm_scenario *sc, const dm_engine_result *r, int region, dm_engine_result *out);
+DM_EXPORT void dm_result_view_free(dm_engine_result *view);
 
 #endif
