@@ -268,8 +268,18 @@ int h5_history(hid_t file, const char *previous, const char *command)
     strftime(now, sizeof now, "%Y-%m-%dT%H:%M:%SZ", &tm);
     size_t len = (previous ? strlen(previous) + 1 : 0) + strlen(now) + strlen(command) + 4;
     if (!(text = malloc(len))) return -1;
-    /* CF: one line per program that changed the file, oldest first */
-    snprintf(text, len, "%s%s%s: %s", previous && *previous ? previous : "", previous && *previous ? "\n" : "", now, command);
+    /* CF: one line per program that changed the file, oldest first; a program that
+     * rewrites its own file (a sweep's checkpoints) updates its line */
+    const char *sep = "";
+    size_t keep = 0;
+    if (previous && *previous) {
+        const char *last = strrchr(previous, '\n');
+        last = last ? last + 1 : previous;
+        const char *cmd = strstr(last, ": ");
+        if (cmd && !strcmp(cmd + 2, command)) keep = (size_t)(last - previous);  /* up to its newline */
+        else { keep = strlen(previous); sep = "\n"; }
+    }
+    snprintf(text, len, "%.*s%s%s: %s", (int)keep, keep ? previous : "", sep, now, command);
     int rc = h5_attr_text(file, "history", text);
     free(text);
     return rc;
