@@ -107,3 +107,30 @@ Test(errors, top_k_selection)
     expect_error(MODEL "hazards:\n  - {id: h, kind: other, select: {sectors: [A], top: 1, by: fame}}\n", 65, 6, 61,
                  "degree, dependents or betweenness");
 }
+
+Test(errors, facilities_buffers)
+{
+    /* a table CDF that goes down, values that do not increase, a last point below 1 */
+    expect_error(MODEL "  dependencies:\n    - dependent: B\n      providers: A\n      buffer:\n"
+                 "        facilities: {dist: table, points: [[2h, 0.5], [6h, 0.4], [24h, 1]]}\n",
+                 65, 9, 60, "must not decrease (0.4 after 0.5)");
+    expect_error(MODEL "  dependencies:\n    - dependent: B\n      providers: A\n      buffer:\n"
+                 "        facilities: {dist: table, points: [[6h, 0.2], [2h, 0.5], [24h, 1]]}\n",
+                 65, 9, 56, "table values must increase");
+    expect_error(MODEL "  dependencies:\n    - dependent: B\n      providers: A\n      buffer:\n"
+                 "        facilities: {dist: table, points: [[2h, 0.2], [6h, 0.9]]}\n",
+                 65, 9, 60, "cumulative share 1 (found 0.9)");
+    expect_error(MODEL "  dependencies:\n    - dependent: B\n      providers: A\n      buffer:\n"
+                 "        facilities: {dist: table, points: [[2h, 1.2]]}\n",
+                 65, 9, 49, "expected a number in [0, 1], found '1.2'");
+    /* a share outside [0, 1] */
+    expect_error(MODEL "  dependencies:\n    - {dependent: B, providers: A, buffer: {duration: 3h, share: 1.5}}\n",
+                 65, 6, 66, "buffer share: expected a number in [0, 1], found '1.5'");
+    expect_error(MODEL "  dependencies:\n    - {dependent: B, providers: A, buffer: {duration: 3h, share: -0.1}}\n",
+                 65, 6, 66, "found '-0.1'");
+    /* one duration or a distribution across facilities, not both, not neither */
+    expect_error(MODEL "  dependencies:\n    - {dependent: B, providers: A, buffer: {duration: 3h, facilities: 2h}}\n",
+                 65, 6, 71, "either 'duration' or 'facilities'");
+    expect_error(MODEL "  dependencies:\n    - {dependent: B, providers: A, buffer: {share: 0.5}}\n",
+                 65, 6, 44, "'duration' or a 'facilities'");
+}

@@ -15,7 +15,8 @@
 /* A probability distribution for an uncertain quantity (a duration, a start time). The
  * parameters are in the quantity's unit (seconds for durations). */
 typedef enum { DM_DIST_FIXED, DM_DIST_UNIFORM, DM_DIST_NORMAL, DM_DIST_LOGNORMAL,
-               DM_DIST_WEIBULL, DM_DIST_GAMMA, DM_DIST_EXPONENTIAL, DM_DIST_CHOICE } dm_dist_kind;
+               DM_DIST_WEIBULL, DM_DIST_GAMMA, DM_DIST_EXPONENTIAL, DM_DIST_CHOICE,
+               DM_DIST_TABLE } dm_dist_kind;
 
 typedef struct dm_dist {
     dm_dist_kind kind;
@@ -23,7 +24,9 @@ typedef struct dm_dist {
                               lognormal: median a, sigma b; weibull: scale a, shape b;
                               gamma: shape a, scale b; exponential: mean a */
     double lo, hi;         /* truncation: draws outside [lo, hi] are redrawn */
-    size_t nchoices;       /* choice: values and weights */
+    size_t nchoices;       /* choice: values and weights; table: the points of an empirical
+                              CDF, values[i] (increasing) with F = weights[i] (not decreasing,
+                              the last 1), linear between points and from (0, 0) */
     double *values, *weights;
 } dm_dist;
 
@@ -92,7 +95,11 @@ typedef struct dm_group {
                               once this fraction of them (and at least one) is below level */
     double quorum_failed;
     int has_buffer;
-    dm_dist buffer;        /* buffer duration (seconds) */
+    dm_dist buffer;        /* buffer duration (seconds): drawn once per replicate, or, when
+                              facilities is set, the distribution of backup durations across
+                              the node's facilities (DESIGN.md, "What a node computes") */
+    int facilities;
+    double backup_share;   /* the share of the node's facilities that have a backup */
     double refill;         /* buffer seconds regained per second while supplied */
     size_t resupply_first, nresupply; /* resupply providers: resupply_node[...] */
     double resupply_level; /* resupply holds while every resupply provider is >= this */

@@ -59,6 +59,13 @@ double dm_dist_typical(const dm_dist *d)
             if ((acc += d->weights[i]) >= total / 2) return d->values[i];
         return d->nchoices ? d->values[d->nchoices - 1] : 0;
     }
+    case DM_DIST_TABLE:   /* the median, by linear interpolation of the CDF from (0, 0) */
+        for (size_t i = 0; i < d->nchoices; i++)
+            if (d->weights[i] >= 0.5) {
+                double x0 = i ? d->values[i - 1] : 0, f0 = i ? d->weights[i - 1] : 0;
+                return d->weights[i] > f0 ? x0 + (0.5 - f0) / (d->weights[i] - f0) * (d->values[i] - x0) : x0;
+            }
+        return d->nchoices ? d->values[d->nchoices - 1] : 0;
     }
     return d->a;
 }

@@ -119,7 +119,8 @@ static void compile_records(dm_engine *e)
     for (size_t k = 0; k < e->ngroup_recs; k++) {
         const dm_group *gr = k < m->ndefined_groups ? &m->groups[k] : &m->group_sets[k - m->ndefined_groups].settings;
         e->group[k] = (group_rule){gr->strength, gr->quorum_fraction, gr->quorum_failed, gr->quorum_level, gr->refill,
-                                   gr->resupply_level, to_ticks((double)gr->lag_s, tick), 0, gr->quorum_count,
+                                   gr->resupply_level, gr->backup_share, gr->has_buffer && gr->facilities ? &gr->buffer : NULL,
+                                   to_ticks((double)gr->lag_s, tick), 0, gr->quorum_count,
                                    k < m->ndefined_groups ? (int)gr->nresupply : 0, (unsigned char)gr->mode,
                                    (unsigned char)gr->has_buffer};
     }
@@ -314,10 +315,36 @@ static double draw(gsl_rng *rng, const dm_dist *d)
             }
             return d->values[d->nchoices - 1];
         }
+        case DM_DIST_TABLE: {  /* inverse of the piecewise-linear CDF through (0, 0) */
+            double u = gsl_rng_uniform(rng), x0 = 0, f0 = 0;
+            for (size_t i = 0; i < d->nchoices; i++) {
+                if (u < d->weights[i])
+                    return x0 + (u - f0) / (d->weights[i] - f0) * (d->values[i] - x0);
+                x0 = d->values[i];
+                f0 = d->weights[i];
+            }
+            return d->values[d->nchoices - 1];
+        }
         }
         if (x >= d->lo && x <= d->hi) return x;  /* truncation by rejection */
     }
     return d->lo;  /* a truncation window the distribution almost never reaches */
+}
+
+/* The longest backup a distribution across facilities allows (seconds; INFINITY when
+ * unbounded): a reconnected facility's used backup never exceeds it (node_rule.c). */
+static double longest_backup(const dm_dist *d)
+{
+    double x = d->hi;
+    switch (d->kind) {
+    case DM_DIST_FIXED: return d->a;
+    case DM_DIST_UNIFORM: return d->b;
+    case DM_DIST_CHOICE: case DM_DIST_TABLE:
+        x = 0;
+        for (size_t i = 0; i < d->nchoices; i++) x = d->values[i] > x ? d->values[i] : x;
+        return x;
+    default: return x >= 1e15 ? INFINITY : x;
+    }
 }
 
 /* ---- the log ---- */
@@ -349,12 +376,23 @@ static void schedule(dm_engine *e, cal_event ev)
     if (cal_push(&e->cal, ev)) warn(e, "out of memory: an event was dropped");
 }
 
+/* dirty[v]: 1 on the next round's frontier, 2 evaluated this round and not yet applied. */
 static void mark(dm_engine *e, int v)
 {
-    if (!e->dirty[v]) {
+    if (e->dirty[v] != 1) {
         e->dirty[v] = 1;
         e->frontier_next[e->nnext++] = v;
     }
+}
+
+/* A new level delivered on edge k at tick t: the dependent is evaluated, unless its
+ * buffer takes the delivery without changing its evaluation (node_rule.c). */
+static void delivered(dm_engine *e, int k, int64_t t)
+{
+    int g = e->edge[k].group, v = e->group_link[g].dependent;
+    if (e->dirty[v] || !e->buf || (size_t)k >= e->nprovider_edges || !group_rule_of(e, (size_t)g)->has_buffer ||
+        !dm_buffer_takes_delivery(e, (size_t)g, t))
+        mark(e, v);
 }
 
 void dm_engine_mark(dm_engine *e, int v) { mark(e, v); }
@@ -431,27 +469,13 @@ static void restore_step(dm_engine *e, size_t h, int64_t t)
     }
 }
 
-/* Whether a provider's newly delivered level can change its dependent's evaluation. It
- * cannot when the edge is a provider of a share or any group whose buffer is covering a
- * shortfall that goes on (the level stays below 1): the group counts as fully supplied
- * whatever the level (DESIGN.md, buffers), so the dependent's target cannot change;
- * skipping spares re-evaluating every buffered dependent at each step of a ramp. */
-static int delivery_matters(const dm_engine *e, int edge, double value)
-{
-    int g = e->edge[edge].group;
-    const group_rule *gr = group_rule_of(e, (size_t)g);
-    if (!gr->has_buffer || gr->mode == DM_MODE_QUORUM || value >= 1 - DM_LEVEL_EPS) return 1;
-    if ((size_t)edge >= e->nprovider_edges) return 1;  /* a resupply edge */
-    return e->buf[g].mode != BUF_DRAIN && e->buf[g].mode != BUF_HOLD;
-}
-
 static void handle(dm_engine *e, const cal_event *ev)
 {
     switch (ev->kind) {
     case CAL_DELIVER:
         e->edge[ev->index].seen = ev->value;
         e->edge[ev->index].seen_root = ev->root;
-        if (delivery_matters(e, ev->index, ev->value)) mark(e, e->group_link[e->edge[ev->index].group].dependent);
+        delivered(e, ev->index, ev->tick);
         break;
     case CAL_HAZARD_ON:
     case CAL_HAZARD_OFF: {
@@ -502,7 +526,7 @@ static void log_group_flags(dm_engine *e, int64_t t, int v)
         for (size_t i = 0; i < sizeof map / sizeof map[0]; i++)
             if (e->buf[g].flags & map[i].flag)
                 log_event(e, t, v, map[i].kind, e->edge[worst].from, g, e->edge[worst].seen_root,
-                          e->buf[g].left0);  /* buffer ticks left */
+                          e->buf[g].left);  /* buffer ticks left */
         e->buf[g].flags = 0;
     }
 }
@@ -515,6 +539,7 @@ static void apply(dm_engine *e, int v, size_t slot, int64_t t)
     const node_rule *node = node_rule_of(e, v);
     const evaluation *ev = &e->next[slot];
     double old = e->level[v], now = ev->level;
+    if (e->dirty[v] == 2) e->dirty[v] = 0;
     int cause = ev->cause, group = ev->group, root = ev->root;
     e->dyn_tick[v] = ev->dyn_tick;
     e->dyn_level[v] = ev->dyn_level;
@@ -522,7 +547,7 @@ static void apply(dm_engine *e, int v, size_t slot, int64_t t)
     e->restarted[v] = ev->restarted;
     for (size_t k = e->group_start[v]; e->buf && k < e->group_start[v + 1]; k++) {
         int g = e->group_of[k];
-        if (group_rule_of(e, (size_t)g)->has_buffer) e->buf[g] = e->buf_next[g];
+        if (group_rule_of(e, (size_t)g)->has_buffer && !e->buf_next[g].same) buffer_copy(&e->buf[g], &e->buf_next[g]);
     }
     log_group_flags(e, t, v);
     if (e->next[slot].restarting) log_event(e, t, v, DM_EV_RESTARTING, cause, group, root, now);
@@ -569,7 +594,7 @@ static void apply(dm_engine *e, int v, size_t slot, int64_t t)
         if (lag == 0) {
             e->edge[edge].seen = now;
             e->edge[edge].seen_root = root;
-            if (delivery_matters(e, edge, now)) mark(e, e->group_link[g].dependent);
+            delivered(e, edge, t);
         } else {
             schedule(e, (cal_event){.tick = t + lag, .kind = CAL_DELIVER, .index = edge, .root = root, .value = now});
         }
@@ -623,7 +648,7 @@ static void settle(dm_engine *e, int64_t t)
             e->out_of_memory = 1;
             return;
         }
-        for (long i = 0; i < nf; i++) e->dirty[e->frontier[i]] = 0;
+        for (long i = 0; i < nf; i++) e->dirty[e->frontier[i]] = 2;
         if ((size_t)nf > e->parallel_frontier) {
 #pragma omp parallel for schedule(static)
             for (long i = 0; i < nf; i++) dm_node_evaluate(e, e->frontier[i], (size_t)i, t);
@@ -896,8 +921,9 @@ static void reset(dm_engine *e, uint64_t r)
     }
     for (size_t g = 0; e->buf_cap && g < e->ngroups; g++) {
         const dm_group *gr = g < e->m->ndefined_groups ? &e->m->groups[g] : NULL;  /* sets have no buffers */
-        e->buf_cap[g] = gr && gr->has_buffer ? draw(e->rng, &gr->buffer) / (double)sc->tick_s : 0;
-        e->buf[g] = (buffer_state){e->buf_cap[g], 0, BUF_FULL, 0};
+        e->buf_cap[g] = !gr || !gr->has_buffer ? 0 : gr->facilities ? longest_backup(&gr->buffer) / (double)sc->tick_s
+                      : draw(e->rng, &gr->buffer) / (double)sc->tick_s;
+        e->buf[g] = (buffer_state){.left = e->buf_cap[g]};
     }
     for (size_t v = 0; e->restart && v < e->n; v++) {
         const node_rule *nr = node_rule_of(e, (int)v);

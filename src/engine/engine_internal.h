@@ -34,7 +34,9 @@
 /* Rounds allowed for zero-lag changes to settle within one tick before the loop is cut. */
 #define DM_MAX_ROUNDS 10000
 
-typedef enum { BUF_FULL, BUF_DRAIN, BUF_HOLD, BUF_REFILL, BUF_EMPTY } buf_mode;
+/* Clocks a buffer keeps (node_rule.c): one per deepening of its shortfall, so later-cut
+ * facilities have fuller backups. Past this many, the two closest clocks are merged. */
+#define DM_BUFFER_CLOCKS 8
 
 /* Per-group event flags set by evaluate() and logged serially by apply(). */
 enum { GF_ENGAGED = 1, GF_HELD = 2, GF_DRAINING = 4, GF_EXHAUSTED = 8 };
@@ -43,6 +45,9 @@ enum { GF_ENGAGED = 1, GF_HELD = 2, GF_DRAINING = 4, GF_EXHAUSTED = 8 };
  * positions and distributions the hot loop never needs). */
 typedef struct group_rule {
     double strength, quorum_fraction, quorum_failed, quorum_level, refill, resupply_level;
+    double backup_share;             /* the share of the facilities with a backup */
+    const dm_dist *facilities;       /* backup durations across facilities (seconds), or NULL:
+                                        one duration, drawn per replicate (buf_cap) */
     int64_t lag;                     /* ticks */
     size_t resupply_edge;            /* the first of its nresupply resupply edges */
     int quorum_count, nresupply;
@@ -71,14 +76,37 @@ typedef struct group_link {
     int dependent, rule;
 } group_link;
 
-/* A buffer's state: the mode it has been in since tick t0, with left0 ticks left then, and
- * the events its last change raised (GF_*). */
+/* A buffer's state at tick t0 (DESIGN.md, "What a node computes"): the node's facilities
+ * are ordered as they are cut, so the share `cut` = 1 - sigma cut since t0 is [0, cut).
+ * Clock i stands for facilities [top[i-1], top[i]) (top[-1] = 0), which had used `used[i]`
+ * ticks of their backups at t0: cut clocks run (unless `held` by resupply), the others
+ * (reconnected) run back at the refill rate; beyond the last clock backups are full.
+ * `covering`: some cut facility runs on its backup; `left`: ticks of backup left, for the
+ * log; `flags`: the events the last change raised (GF_*). */
 typedef struct buffer_state {
-    double left0;
-    int64_t t0;
-    buf_mode mode;
-    unsigned char flags;
+    int64_t t0, exhaust;              /* exhaust: one duration: the first cut clock's end */
+    double cut, left, covered;        /* covered: the share of the facilities on backup */
+    unsigned char n, held, covering, flags;
+    unsigned char all_cover;          /* one duration: every cut facility runs on its backup */
+    unsigned char same;               /* in buf_next: unchanged, keep the committed state */
+    struct { double top, used; } clock[DM_BUFFER_CLOCKS + 2];  /* 2 more while evaluating */
 } buffer_state;
+
+/* Copies a buffer's state: its n clocks, not the whole array (apply() commits often). */
+static inline void buffer_copy(buffer_state *to, const buffer_state *from)
+{
+    to->t0 = from->t0;
+    to->exhaust = from->exhaust;
+    to->all_cover = from->all_cover;
+    to->cut = from->cut;
+    to->left = from->left;
+    to->covered = from->covered;
+    to->n = from->n;
+    to->held = from->held;
+    to->covering = from->covering;
+    to->flags = from->flags;
+    for (int i = 0; i < from->n; i++) to->clock[i] = from->clock[i];
+}
 
 /* What evaluating a node found, for apply() to commit: its next level, when to wake it, the
  * cause (node, group, root hazard), flags, and the node's next dynamics state (the fields
@@ -135,8 +163,9 @@ struct dm_engine {
     int64_t *rise_restart;                      /* step: the restart this rise waits for */
     unsigned char *restarted;                   /* step: restarted since the last loss */
     int64_t *pending_wake;
-    /* per replicate: groups (buffer state only when some group has a buffer): the capacity
-     * drawn, the committed state, and the state evaluate() found for apply() to commit
+    /* per replicate: groups (buffer state only when some group has a buffer): the duration
+     * drawn (ticks; with facilities, the longest backup, INFINITY when unbounded), the
+     * committed state, and the state evaluate() found for apply() to commit
      * (a group has one dependent, so evaluations of distinct nodes write distinct entries) */
     double *buf_cap; buffer_state *buf, *buf_next;
     /* per replicate: hazards */
@@ -200,6 +229,16 @@ static inline size_t group_nproviders(const dm_engine *e, size_t g) { return e->
  * A pure evaluation: reads the committed state and the providers' delivered levels, and
  * writes only frontier slot `slot` and node v's groups' buf_next[]; apply() commits them. */
 void dm_node_evaluate(dm_engine *e, int v, size_t slot, int64_t t);
+
+/* node_rule.c: a delivery to group g at tick t (the edge already holds the new level)
+ * that cannot change its dependent's evaluation: the group's buffer has one duration and
+ * backs every facility, and every cut facility, before and after, runs on its backup
+ * (alpha_g = 1 whatever sigma_g), with no event and no earlier exhaustion. The buffer then
+ * takes the new supply at once (its clocks split or a new one starts, as evaluating the
+ * node would do) and this returns 1: the dependent need not be evaluated, which spares
+ * re-evaluating every buffered dependent at each step of a provider's ramp. Serial code
+ * only (handle, apply), for a node that no evaluation of this round is waiting on. */
+int dm_buffer_takes_delivery(dm_engine *e, size_t g, int64_t t);
 
 /* engine.c: puts node v on the frontier of the current tick. */
 void dm_engine_mark(dm_engine *e, int v);

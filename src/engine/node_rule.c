@@ -7,6 +7,8 @@
  * node's next state to its frontier slot (and its groups' buf_next), which apply() in
  * engine.c commits. */
 #include <math.h>
+#include <string.h>
+#include <gsl/gsl_cdf.h>
 #include "engine_internal.h"
 
 /* Supply sigma_g from the providers' delivered levels, and the provider that limits it. */
@@ -40,57 +42,281 @@ static double supply(const dm_engine *e, size_t g, int *limiting_edge)
     return sigma;
 }
 
-/* Remaining buffer (ticks) at tick t, from the mode it has been in since b->t0. */
-static double buffer_left(const dm_engine *e, size_t g, const buffer_state *b, int64_t t)
+/* ---- buffers: facilities inside a node (DESIGN.md, "What a node computes") ----
+ *
+ * A node stands for many facilities. When sigma < 1, the share 1 - sigma of them has lost
+ * the group's input; the facilities are ordered as they are cut, so the cut ones are
+ * [0, 1 - sigma): a deeper shortfall cuts the next ones (with fuller backups, on a clock of
+ * their own) and a partial return reconnects the most recently cut first. A share
+ * `backup_share` of the facilities has a backup, of which S(tau) still runs tau after it
+ * started, so
+ *     alpha_g = 1 - w_g [(1 - sigma_g) - backup_share * sum_i width_i S(used_i)]
+ * over the cut clocks i, which is 1 - w_g (1 - sigma_g)(1 - covered_g) with covered_g =
+ * backup_share S(tau) for one clock. One `duration` (drawn per replicate) has S(tau) = 1
+ * while tau < duration, else 0: with one total shortfall this is one backup per node.
+ * Resupply providers at or above their level stop the cut clocks; reconnected facilities'
+ * clocks run back at `refill` (a reconnected facility has used at most its longest backup:
+ * exact for one duration; with a distribution, facilities that ran dry are counted as
+ * refilling from the cohort's clock, which errs towards less backup). */
+
+/* Survival Q(x) = P(X > x) of a distribution without its truncation. */
+static double tail(const dm_dist *d, double x)
 {
-    double left = b->left0, dt = (double)(t - b->t0);
-    switch (b->mode) {
-    case BUF_DRAIN: left -= dt; break;  /* one tick of buffer per tick */
-    case BUF_REFILL: left += group_rule_of(e, g)->refill * dt; break;
-    default: break;
+    switch (d->kind) {
+    case DM_DIST_NORMAL: return d->b > 0 ? gsl_cdf_gaussian_Q(x - d->a, d->b) : x < d->a;
+    case DM_DIST_LOGNORMAL: return x <= 0 ? 1 : d->b > 0 ? gsl_cdf_lognormal_Q(x, log(d->a), d->b) : x < d->a;
+    case DM_DIST_WEIBULL: return x <= 0 ? 1 : gsl_cdf_weibull_Q(x, d->a, d->b);
+    case DM_DIST_GAMMA: return x <= 0 ? 1 : gsl_cdf_gamma_Q(x, d->a, d->b);
+    case DM_DIST_EXPONENTIAL: return x <= 0 ? 1 : gsl_cdf_exponential_Q(x, d->a);
+    default: return 0;
     }
-    return left < 0 ? 0 : left > e->buf_cap[g] ? e->buf_cap[g] : left;
 }
 
-/* Whether group g's buffer covers a supply shortfall at tick t; writes the buffer's next
- * state to buf_next[g] and sets *wake to the tick it runs out when it drains. Resupply
- * providers at or above their level stop the drain (generator fuel delivered by 石油 and
- * 物流). */
-static int buffer_covers(dm_engine *e, size_t g, double sigma, int64_t t, int64_t *wake)
+/* S(x): the share of the facilities' backups still running x seconds after they started,
+ * for a distribution of durations across facilities (docs/model-format.md, `facilities`). */
+static double survival(const dm_dist *d, double x)
+{
+    switch (d->kind) {
+    case DM_DIST_FIXED: return x < d->a;
+    case DM_DIST_UNIFORM: return x < d->a ? 1 : x >= d->b ? 0 : (d->b - x) / (d->b - d->a);
+    case DM_DIST_CHOICE: {
+        double total = 0, above = 0;
+        for (size_t i = 0; i < d->nchoices; i++) {
+            total += d->weights[i];
+            if (d->values[i] > x) above += d->weights[i];
+        }
+        return total > 0 ? above / total : 0;
+    }
+    case DM_DIST_TABLE: {  /* 1 - F, F linear between the points and from (0, 0) */
+        double x0 = 0, f0 = 0;
+        for (size_t i = 0; i < d->nchoices; i++) {
+            if (x < d->values[i]) return 1 - (f0 + (x - x0) / (d->values[i] - x0) * (d->weights[i] - f0));
+            x0 = d->values[i];
+            f0 = d->weights[i];
+        }
+        return 0;
+    }
+    default: {  /* truncated to [lo, hi] by rejection when drawn: the conditional survival */
+        if (x < d->lo) return 1;
+        if (x >= d->hi) return 0;
+        double qlo = tail(d, d->lo), qhi = tail(d, d->hi);
+        double q = qlo > qhi ? (tail(d, x) - qhi) / (qlo - qhi) : 0;
+        return q < 0 ? 0 : q > 1 ? 1 : q;
+    }
+    }
+}
+
+/* S(used) of a clock, used in ticks: one duration (cap, in ticks) runs while more than
+ * 1e-9 tick of it is left, as a buffer always has. */
+static double clock_survival(const dm_engine *e, const group_rule *gr, double cap, double used)
+{
+    if (!gr->facilities) return cap - used > 1e-9;
+    return survival(gr->facilities, used * (double)e->sc->tick_s);
+}
+
+static double clock_bottom(const buffer_state *b, int i) { return i ? b->clock[i - 1].top : 0; }
+
+/* Backup share of the running cut clocks (the covered share of the node's facilities
+ * that resupply does not hold) x ticks after the state's tick. */
+static double running_covered(const dm_engine *e, const group_rule *gr, double cap, const buffer_state *b, double x)
+{
+    double c = 0;
+    for (int i = 0; i < b->n && b->clock[i].top <= b->cut; i++)
+        c += (b->clock[i].top - clock_bottom(b, i)) * clock_survival(e, gr, cap, b->clock[i].used + x);
+    return gr->backup_share * c;
+}
+
+/* The tick after t (before the horizon) at which the running clocks' covered share has
+ * fallen by `drop`, or INT64_MAX: covered shares only fall while clocks run, so a
+ * bisection over whole ticks finds the first tick it has fallen by that much; the tick
+ * before it, when that one has not fallen further than `drop` at all, so that a step never
+ * exceeds it (a single tick's fall can: one duration's, or a steep distribution's). */
+static int64_t when_covered_falls(const dm_engine *e, const group_rule *gr, double cap, const buffer_state *b,
+                                  int64_t t, double drop)
+{
+    double c0 = running_covered(e, gr, cap, b, 0);
+    int64_t lo = 0, hi = e->res.horizon - t;  /* c0 - c(lo) < drop <= c0 - c(hi) */
+    if (hi < 1 || c0 - running_covered(e, gr, cap, b, (double)hi) < drop) return INT64_MAX;
+    while (hi - lo > 1) {
+        int64_t mid = lo + (hi - lo) / 2;
+        if (c0 - running_covered(e, gr, cap, b, (double)mid) >= drop) hi = mid; else lo = mid;
+    }
+    if (lo > 0 && c0 - running_covered(e, gr, cap, b, (double)hi) > drop) return t + lo;
+    return t + hi;
+}
+
+/* Group g's buffer at tick t with supply sigma: writes the buffer's next state to
+ * buf_next[g] (and the tick its covered share next moves to *wake) and returns the covered
+ * share of the node's facilities (0 .. 1 - sigma). */
+static double buffer_covered(dm_engine *e, size_t g, double sigma, int64_t t, int64_t *wake)
 {
     const group_rule *gr = group_rule_of(e, g);
-    const buffer_state *now = &e->buf[g];
-    buffer_state *next = &e->buf_next[g];
-    double left = buffer_left(e, g, now, t);
-    int resupplied = gr->nresupply > 0;
+    const buffer_state *b = &e->buf[g];
+    buffer_state *nb = &e->buf_next[g];
+    const double cap = e->buf_cap[g], dt = (double)(t - b->t0);
+    double u = sigma >= 1 - DM_LEVEL_EPS ? 0 : 1 - sigma;
+    if (u == 0 && b->n == 0) {  /* supplied, every backup full: nothing to follow */
+        nb->same = 0;
+        nb->t0 = t;
+        nb->cut = 0;
+        nb->left = b->left;
+        nb->exhaust = INT64_MAX;
+        nb->covered = 0;
+        nb->n = nb->held = nb->covering = nb->flags = nb->all_cover = 0;
+        return 0;
+    }
+
+    int held = gr->nresupply > 0;  /* see below */
     for (size_t i = 0; i < (size_t)gr->nresupply; i++)
-        resupplied &= e->edge[gr->resupply_edge + i].seen >= gr->resupply_level - DM_LEVEL_EPS;
-    buf_mode old = now->mode, mode;
-    int covers = 0;
-    if (sigma >= 1 - DM_LEVEL_EPS) {
-        mode = left < e->buf_cap[g] ? BUF_REFILL : BUF_FULL;
-    } else if (left > 1e-9) {
-        covers = 1;
-        mode = resupplied ? BUF_HOLD : BUF_DRAIN;
-        if (mode == BUF_DRAIN) {
-            int64_t out = t + (int64_t)ceil(left - 1e-9);
-            if (out < *wake) *wake = out;
+        held &= e->edge[gr->resupply_edge + i].seen >= gr->resupply_level - DM_LEVEL_EPS;
+    /* Same cut, same resupply, and nothing runs out before the first exhaustion of one
+     * duration (or no backup runs at all): the covered share is what it was, and the
+     * clocks, which run linearly, still read from the state's tick. */
+    if (u == b->cut && held == b->held && (gr->facilities ? !b->covering : t < b->exhaust || !b->covering)) {
+        nb->same = 1;  /* apply() keeps buf[g] */
+        if (b->exhaust < *wake) *wake = b->exhaust;
+        return b->covered;
+    }
+
+    /* The clocks from t0 to t: cut ones ran unless held, reconnected ones ran back. */
+    buffer_copy(nb, b);
+    nb->same = 0;
+    int n = nb->n;
+    for (int i = 0; i < n; i++) {
+        double *used = &nb->clock[i].used;
+        if (nb->clock[i].top <= b->cut) {
+            if (!b->held) *used = *used + dt < cap ? *used + dt : cap;
+        } else {
+            *used = *used - gr->refill * dt > 0 ? *used - gr->refill * dt : 0;
         }
-    } else {
-        left = 0;
-        mode = BUF_EMPTY;
     }
-    *next = *now;
-    next->flags = 0;
-    if (mode != old) {
-        *next = (buffer_state){left, t, mode, 0};
-        int was_covering = old == BUF_DRAIN || old == BUF_HOLD;
-        if (covers && !was_covering) next->flags |= GF_ENGAGED;
-        if (mode == BUF_HOLD && old != BUF_HOLD) next->flags |= GF_HELD;
-        if (mode == BUF_DRAIN && old == BUF_HOLD) next->flags |= GF_DRAINING;
-        if (mode == BUF_EMPTY && was_covering) next->flags |= GF_EXHAUSTED;
+    /* The new cut: [0, u) with u = 1 - sigma. Deeper: the facilities past the last clock
+     * start a clock of their own, with full backups; a clock that u falls inside is split
+     * into a cut and a reconnected part, both keeping its time. */
+    int added = 0;
+    if (u > (n ? nb->clock[n - 1].top : 0)) {
+        nb->clock[n].top = u;
+        nb->clock[n++].used = 0;
+        added = 1;
+    } else if (u != b->cut) {
+        for (int i = 0; i < n; i++)
+            if (u > clock_bottom(nb, i) && u < nb->clock[i].top) {
+                memmove(&nb->clock[i + 1], &nb->clock[i], (size_t)(n - i) * sizeof nb->clock[0]);
+                nb->clock[i].top = u;
+                n++;
+                added = 1;
+                break;
+            }
     }
-    return covers;
+    /* Reconnected facilities keep one clock, the width-weighted mean of theirs: their
+     * backups matter again only if they are cut again, and a recovery's ramp would
+     * otherwise leave a clock per step to follow. */
+    int first_up = 0;
+    while (first_up < n && nb->clock[first_up].top <= u) first_up++;
+    if (n - first_up > 1) {
+        double sum = 0, bottom = clock_bottom(nb, first_up);
+        for (int i = first_up; i < n; i++) sum += (nb->clock[i].top - clock_bottom(nb, i)) * nb->clock[i].used;
+        nb->clock[first_up].top = nb->clock[n - 1].top;
+        nb->clock[first_up].used = sum / (nb->clock[first_up].top - bottom);
+        n = first_up + 1;
+    }
+    /* Tidy: reconnected facilities whose backups are full again are like those past the
+     * last clock; when a clock was added, neighbours on one side of u with equal clocks
+     * are one clock, and past DM_BUFFER_CLOCKS the two closest neighbours on one side
+     * merge (width-weighted). */
+    while (n > 0 && nb->clock[n - 1].top > u && nb->clock[n - 1].used <= 0) n--;
+    while (added) {
+        int best = -1;
+        double gap = INFINITY;
+        for (int i = 0; i + 1 < n; i++) {
+            if ((nb->clock[i].top <= u) != (nb->clock[i + 1].top <= u)) continue;
+            double d = fabs(nb->clock[i].used - nb->clock[i + 1].used);
+            if (d < gap) { gap = d; best = i; }
+        }
+        if (best < 0 || (gap > 0 && n <= DM_BUFFER_CLOCKS)) break;
+        double w0 = nb->clock[best].top - clock_bottom(nb, best), w1 = nb->clock[best + 1].top - nb->clock[best].top;
+        if (gap > 0) nb->clock[best + 1].used = (w0 * nb->clock[best].used + w1 * nb->clock[best + 1].used) / (w0 + w1);
+        memmove(&nb->clock[best], &nb->clock[best + 1], (size_t)(n - best - 1) * sizeof nb->clock[0]);
+        n--;
+    }
+
+    /* Resupply (held, above): while every resupply provider is at or above its level, the
+     * cut clocks stand still (generator fuel delivered by 石油 and 物流). */
+    nb->t0 = t;
+    nb->cut = u;
+    nb->n = (unsigned char)n;
+    nb->held = (unsigned char)held;
+    double covered = 0;
+    for (int i = 0; i < n && nb->clock[i].top <= u; i++)
+        covered += (nb->clock[i].top - clock_bottom(nb, i)) * clock_survival(e, gr, cap, nb->clock[i].used);
+    covered *= gr->backup_share;
+    nb->covered = covered;
+    int covering = covered > 0;
+    nb->covering = (unsigned char)covering;
+
+    /* When the covered share next moves: one duration runs out all at once, at the end of
+     * the first running clock; a distribution is followed in steps of at most 1 % of the
+     * node's capacity (w_g x the covered share) and at most half of what still runs. */
+    nb->exhaust = INT64_MAX;
+    nb->all_cover = 0;
+    if (covering && !gr->facilities) {
+        nb->all_cover = 1;
+        for (int i = 0; i < n && nb->clock[i].top <= u; i++) {
+            double left = cap - nb->clock[i].used;
+            if (!(left > 1e-9)) nb->all_cover = 0;
+            else if (!held && t + (int64_t)ceil(left - 1e-9) < nb->exhaust) nb->exhaust = t + (int64_t)ceil(left - 1e-9);
+        }
+        if (nb->exhaust < *wake) *wake = nb->exhaust;
+    }
+    if (covering && !held && gr->facilities && gr->strength * covered > DM_LEVEL_EPS) {
+        double drop = 0.01 / gr->strength, half = running_covered(e, gr, cap, nb, 0) / 2;
+        int64_t out = when_covered_falls(e, gr, cap, nb, t, drop < half ? drop : half);
+        if (out < *wake) *wake = out;
+    }
+    /* The events for the log, with the backup left: one duration's, of the first clock to
+     * run out; with a distribution, until half of the backups running now have run out. */
+    nb->flags = 0;
+    if (covering && !b->covering) nb->flags |= GF_ENGAGED;
+    if (covering && held && !(b->covering && b->held)) nb->flags |= GF_HELD;
+    if (covering && !held && b->covering && b->held) nb->flags |= GF_DRAINING;
+    if (!covering && b->covering && u > 0) nb->flags |= GF_EXHAUSTED;
+    nb->left = b->left;
+    if (nb->flags) {
+        nb->left = 0;
+        if (covering && !gr->facilities) {
+            nb->left = INFINITY;
+            for (int i = 0; i < n && nb->clock[i].top <= u; i++) {
+                double left = cap - nb->clock[i].used;
+                if (left > 1e-9 && left < nb->left) nb->left = left;
+            }
+        } else if (covering) {
+            nb->held = 0;  /* as if the clocks ran */
+            int64_t half = when_covered_falls(e, gr, cap, nb, t, running_covered(e, gr, cap, nb, 0) / 2);
+            nb->held = (unsigned char)held;
+            nb->left = half == INT64_MAX ? (double)(e->res.horizon - t) : (double)(half - t);
+        }
+    }
+    return covered;
+}
+
+int dm_buffer_takes_delivery(dm_engine *e, size_t g, int64_t t)
+{
+    const group_rule *gr = group_rule_of(e, g);
+    const buffer_state *b = &e->buf[g];
+    /* every cut facility runs on its backup until b->exhaust (or for good while held) */
+    if (!b->all_cover || (!b->held && t >= b->exhaust) || gr->facilities || gr->backup_share < 1 ||
+        gr->mode == DM_MODE_QUORUM)
+        return 0;
+    int limiting;
+    double sigma = supply(e, g, &limiting);
+    if (sigma >= 1 - DM_LEVEL_EPS) return 0;
+    int64_t wake = INT64_MAX;
+    buffer_covered(e, g, sigma, t, &wake);
+    const buffer_state *nb = &e->buf_next[g];
+    if (nb->same) return 1;
+    if (!nb->all_cover || nb->flags || nb->held != b->held || (!b->held && nb->exhaust < b->exhaust)) return 0;
+    buffer_copy(&e->buf[g], nb);
+    return 1;
 }
 
 void dm_node_evaluate(dm_engine *e, int v, size_t slot, int64_t t)
@@ -106,9 +332,11 @@ void dm_node_evaluate(dm_engine *e, int v, size_t slot, int64_t t)
         int limiting;
         double sigma = supply(e, g, &limiting);
         const group_rule *gr = group_rule_of(e, g);
-        int covered = gr->has_buffer && buffer_covers(e, g, sigma, t, &wake);
-        /* alpha_g = 1 - w_g (1 - sigma_g), or 1 while the buffer covers the group */
-        double loss = covered ? 0.0 : gr->strength * (1.0 - sigma);
+        /* alpha_g = 1 - w_g [(1 - sigma_g) - covered_g]: the unsupplied facilities not
+         * running on a backup (buffer_covered) */
+        double covered = gr->has_buffer ? buffer_covered(e, g, sigma, t, &wake) : 0;
+        double loss = gr->strength * ((1.0 - sigma) - covered);
+        if (loss < 0) loss = 0;
         double alpha = 1.0 - loss;
         switch (node->rule) {
         case DM_RULE_MIN: in = alpha < in ? alpha : in; break;  /* Leontief: every input needed */

@@ -421,12 +421,23 @@ static int node_ref(yread *r, const dm_model *m, yaml_node_t *x, const char *wha
 
 static int read_buffer(yread *r, yaml_node_t *n, dm_model *m, dm_group *g, size_t *cap_resupply)
 {
-    static const char *const keys[] = {"duration", "refill", "resupply", "resupply_level", NULL};
-    yaml_node_t *x;
-    if (yr_mapping(r, n, "buffer", keys) || yr_need(r, n, "duration", "buffer", &x) ||
-        yr_dist(r, x, "buffer duration", 1, 0, 1e15, &g->buffer))
+    static const char *const keys[] = {"duration", "facilities", "share", "refill", "resupply",
+                                       "resupply_level", NULL};
+    yaml_node_t *x, *f;
+    if (yr_mapping(r, n, "buffer", keys)) return DM_EDATA;
+    /* One duration for every facility (drawn once per replicate), or a distribution of
+     * durations across the node's facilities: one or the other. */
+    x = yr_get(r, n, "duration");
+    f = yr_get(r, n, "facilities");
+    if (x && f) return yr_fail(r, f, "buffer: give either 'duration' or 'facilities', not both");
+    if (!x && !f) return yr_expected(r, n, "buffer", "a 'duration' or a 'facilities' distribution");
+    if (yr_dist(r, x ? x : f, x ? "buffer duration" : "buffer facilities", 1, 0, 1e15, &g->buffer))
         return DM_EDATA;
     g->has_buffer = 1;
+    g->facilities = f != NULL;
+    g->backup_share = 1.0;  /* DESIGN.md: by default every facility has a backup */
+    if ((x = yr_get(r, n, "share")) && yr_num(r, x, "buffer share", 0, 1, &g->backup_share))
+        return DM_EDATA;
     g->refill = 1.0;  /* assumption: a buffer refills as fast as it drained unless told */
     if ((x = yr_get(r, n, "refill")) && yr_num(r, x, "buffer refill rate", 0, 1e9, &g->refill))
         return DM_EDATA;

@@ -232,6 +232,43 @@ static int param(yread *r, yaml_node_t *map, const char *key, const char *what, 
     return yr_num(r, n, w, lo, hi, out);
 }
 
+/* {dist: table, points: [[x, F], ...]}: an empirical CDF, as surveys publish them ("20 %
+ * of stations hold out at most 2 h"): x increasing, F(x) not decreasing in [0, 1] and 1 at
+ * the last point; linear between points and from (0, 0) to the first. */
+static int table(yread *r, yaml_node_t *n, const char *what, int is_duration, double lo, double hi,
+                 dm_dist *out)
+{
+    yaml_node_t *p;
+    if (yr_need(r, n, "points", what, &p) || yr_sequence(r, p, what)) return DM_EDATA;
+    size_t k = yr_len(p);
+    if (k == 0) return yr_expected(r, p, what, "at least one point [value, cumulative share]");
+    out->kind = DM_DIST_TABLE;
+    out->values = calloc(k, sizeof(double));
+    out->weights = calloc(k, sizeof(double));
+    out->nchoices = k;
+    if (!out->values || !out->weights) return dm_error_set(r->err, DM_ESOFTWARE, r->file, 0, 0, "out of memory");
+    for (size_t i = 0; i < k; i++) {
+        yaml_node_t *pt = yr_at(r, p, i);
+        if (pt->type != YAML_SEQUENCE_NODE || yr_len(pt) != 2)
+            return yr_expected(r, pt, what, "a point [value, cumulative share], e.g. [6h, 0.5]");
+        dm_dist one;
+        if (yr_dist(r, yr_at(r, pt, 0), what, is_duration, lo, hi, &one)) return DM_EDATA;
+        if (one.kind != DM_DIST_FIXED) return yr_expected(r, yr_at(r, pt, 0), what, "a plain value");
+        out->values[i] = one.a;
+        if (yr_num(r, yr_at(r, pt, 1), "table cumulative share", 0, 1, &out->weights[i])) return DM_EDATA;
+        if (i > 0 && !(out->values[i] > out->values[i - 1]))
+            return yr_fail(r, yr_at(r, pt, 0), "%s: table values must increase (this point's is not above the "
+                           "previous one's)", what);
+        if (i > 0 && out->weights[i] < out->weights[i - 1])
+            return yr_fail(r, yr_at(r, pt, 1), "%s: a table CDF must not decrease (%g after %g)", what,
+                           out->weights[i], out->weights[i - 1]);
+    }
+    if (out->weights[k - 1] != 1.0)
+        return yr_fail(r, yr_at(r, yr_at(r, p, k - 1), 1), "%s: the last point of a table CDF must have "
+                       "cumulative share 1 (found %g)", what, out->weights[k - 1]);
+    return 0;
+}
+
 int yr_dist(yread *r, yaml_node_t *n, const char *what, int is_duration, double lo, double hi,
             dm_dist *out)
 {
@@ -250,7 +287,7 @@ int yr_dist(yread *r, yaml_node_t *n, const char *what, int is_duration, double 
         return yr_num(r, n, what, lo, hi, &out->a);
     }
     static const char *const keys[] = {"dist", "min", "max", "mean", "sd", "median", "sigma",
-                                       "scale", "shape", "values", "weights", NULL};
+                                       "scale", "shape", "values", "weights", "points", NULL};
     if (yr_mapping(r, n, what, keys)) return DM_EDATA;
     yaml_node_t *d;
     if (yr_need(r, n, "dist", what, &d)) return DM_EDATA;
@@ -322,8 +359,9 @@ int yr_dist(yread *r, yaml_node_t *n, const char *what, int is_duration, double 
         }
         return 0;
     }
+    if (strcmp(name, "table") == 0) return table(r, n, what, is_duration, lo, hi, out);
     return yr_expected(r, d, what,
-                       "one of fixed, uniform, normal, lognormal, weibull, gamma, exponential, choice");
+                       "one of fixed, uniform, normal, lognormal, weibull, gamma, exponential, choice, table");
 }
 
 void dm_dist_free(dm_dist *d)

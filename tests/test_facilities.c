@@ -1,0 +1,189 @@
+/* Facilities inside a node (DESIGN.md, "What a node computes"; issue 15): a buffer's
+ * `share` of facilities with a backup, `facilities:` durations across them, a clock per
+ * deepening, the most recently cut reconnected first, resupply freezing the clocks, refill
+ * after reconnection. Each expectation is computed by hand in its comment. A supplies B
+ * (strength w); hazards hit A. Tick 1 min; B's level is read at the end of a tick from the
+ * node series (interval one tick). */
+#include <math.h>
+#include "helpers.h"
+
+#define AB "model:\n  sectors:\n    - {id: A, name_en: A}\n    - {id: B, name_en: B}\n    - {id: C, name_en: C}\n" \
+           "  dependencies:\n"
+
+typedef struct run { sim x; size_t n; int b; } run;
+
+static run levels(const char *yaml)
+{
+    run r = {{load_yaml(yaml), NULL, NULL}, 0, 0};
+    dm_error err;
+    dm_error_clear(&err);
+    cr_assert_eq(dm_engine_new(r.x.sc, &r.x.eng, &err), 0, "%s", err.message);
+    cr_assert_eq(dm_engine_set_output(r.x.eng, 1, DM_STORE_NODES, &err), 0, "%s", err.message);
+    cr_assert_eq(dm_engine_run(r.x.eng, 0, &err), 0, "%s", err.message);
+    r.x.r = dm_engine_results(r.x.eng);
+    r.n = r.x.sc->model->nnodes;
+    r.b = node_of(&r.x, "B");
+    return r;
+}
+
+/* B's level at the end of minute m. */
+static double at(const run *r, int64_t m)
+{
+    cr_assert_lt((size_t)m, r->x.r->ntimes);
+    return r->x.r->node_level[(size_t)m * r->n + (size_t)r->b];
+}
+
+/* S(tau) of a lognormal with median 6 h and sigma 1: 1 - Phi(ln(tau / 6 h)). */
+#define LOGNORMAL_6H "{dist: lognormal, median: 6h, sigma: 1}"
+
+Test(facilities, total_loss_lognormal)
+{
+    /* A is lost at T+0 for good; B (w = 0.8) has facilities whose backups last
+     * lognormal(median 6 h, sigma 1). Level = 1 - w (1 - S(tau)):
+     *   1 h:  S = 1 - Phi(ln(1/6))  = 1 - Phi(-1.7918) = 0.96341 -> 1 - 0.8 x 0.03659 = 0.97073
+     *   6 h:  S = 0.5                                        -> 1 - 0.8 x 0.5     = 0.60000
+     *   24 h: S = 1 - Phi(ln 4)     = 1 - Phi(1.3863)  = 0.08283 -> 1 - 0.8 x 0.91717 = 0.26626
+     * The engine follows S in steps of at most 1 % of capacity: within 0.01. */
+    run r = levels(AB "    - {dependent: B, providers: A, strength: 0.8, buffer: {facilities: " LOGNORMAL_6H "}}\n"
+                   "horizon: 2d\nhazards:\n  - {id: h, kind: other, select: {sectors: [A]}}\n");
+    cr_expect_float_eq(at(&r, 60), 0.97073, 0.01);
+    cr_expect_float_eq(at(&r, 360), 0.60000, 0.01);
+    cr_expect_float_eq(at(&r, 1440), 0.26626, 0.01);
+    cr_expect_eq(first_event(&r.x, "B", DM_EV_BUFFER_ENGAGED), 0);
+    /* steps of at most 1 %: the level never moves by more than 0.01 in one tick */
+    for (int64_t m = 1; m < 2880; m++) cr_assert_leq(fabs(at(&r, m) - at(&r, m - 1)), 0.01 + 1e-12, "at minute %lld", (long long)m);
+    sim_free(&r.x);
+}
+
+Test(facilities, partial_loss_scales_the_effect)
+{
+    /* As above with A at 70 % (severity 0.3): only 30 % of B's facilities lose power, so
+     * the loss is 0.3 times the total loss's: 1 - 0.3 x 0.8 (1 - S(tau)):
+     *   1 h: 1 - 0.24 x 0.03659 = 0.99122;  6 h: 1 - 0.24 x 0.5 = 0.88000;
+     *   24 h: 1 - 0.24 x 0.91717 = 0.77988. */
+    run r = levels(AB "    - {dependent: B, providers: A, strength: 0.8, buffer: {facilities: " LOGNORMAL_6H "}}\n"
+                   "horizon: 2d\nhazards:\n  - {id: h, kind: other, select: {sectors: [A]}, severity: 0.3}\n");
+    cr_expect_float_eq(at(&r, 60), 0.99122, 0.01);
+    cr_expect_float_eq(at(&r, 360), 0.88000, 0.01);
+    cr_expect_float_eq(at(&r, 1440), 0.77988, 0.01);
+    sim_free(&r.x);
+}
+
+Test(facilities, share_without_backup_drops_at_once)
+{
+    /* share 0.6: 40 % of B's facilities have no backup. A lost at T+0: B at
+     * 1 - 1 x 1 x (1 - 0.6 x 1) = 0.6 at once; the 24 h backups run out at T+24:00: 0. */
+    run r = levels(AB "    - {dependent: B, providers: A, buffer: {duration: 24h, share: 0.6}}\n"
+                   "horizon: 2d\nhazards:\n  - {id: h, kind: other, select: {sectors: [A]}}\n");
+    cr_expect_float_eq(at(&r, 0), 0.6, 1e-12);
+    cr_expect_float_eq(at(&r, 1439), 0.6, 1e-12);
+    cr_expect_float_eq(at(&r, 1440), 0.0, 1e-12);
+    sim_free(&r.x);
+}
+
+Test(facilities, deepening_has_its_own_clock)
+{
+    /* A loses 20 % at T+0 and 60 % from T+5:00 (the larger severity), B has 8 h backups.
+     * Clock 1 (20 %, from 0:00) runs out at 8:00; clock 2 (the other 40 %, from 5:00) at
+     * 13:00. B: 1 until 8:00, 0.8 until 13:00, then 0.4. (One buffer for the node, as
+     * before, would have dropped B to 0.4 at 8:00.) */
+    run r = levels(AB "    - {dependent: B, providers: A, buffer: {duration: 8h}}\n"
+                   "horizon: 1d\nhazards:\n  - {id: h1, kind: other, select: {sectors: [A]}, severity: 0.2}\n"
+                   "  - {id: h2, kind: other, select: {sectors: [A]}, severity: 0.6, at: 5h}\n");
+    cr_expect_float_eq(at(&r, 479), 1.0, 1e-12);
+    cr_expect_float_eq(at(&r, 480), 0.8, 1e-12);
+    cr_expect_float_eq(at(&r, 779), 0.8, 1e-12);
+    cr_expect_float_eq(at(&r, 780), 0.4, 1e-12);
+    sim_free(&r.x);
+}
+
+Test(facilities, partial_return_reconnects_the_most_recent_first)
+{
+    /* A loses 20 % from T+0 (for good), 60 % from 2:00 to 4:00 and 40 % from 3:00 (for
+     * good); B has 6 h backups. At 4:00 the loss falls to 40 %: of the 40 % cut at 2:00,
+     * the 20 % cut last are reconnected, so those cut at 0:00 (20 %) run out at 6:00 (B
+     * 0.8) and the rest of those cut at 2:00 (20 %) at 8:00 (B 0.6). Reconnecting the
+     * oldest first would have left those cut at 2:00 only: B 1 until 8:00, then 0.6. */
+    run r = levels(AB "    - {dependent: B, providers: A, buffer: {duration: 6h}}\n"
+                   "horizon: 12h\nhazards:\n  - {id: h1, kind: other, select: {sectors: [A]}, severity: 0.2}\n"
+                   "  - {id: h2, kind: other, select: {sectors: [A]}, severity: 0.6, at: 2h, duration: 2h}\n"
+                   "  - {id: h3, kind: other, select: {sectors: [A]}, severity: 0.4, at: 3h}\n");
+    cr_expect_float_eq(at(&r, 359), 1.0, 1e-12);
+    cr_expect_float_eq(at(&r, 360), 0.8, 1e-12);
+    cr_expect_float_eq(at(&r, 479), 0.8, 1e-12);
+    cr_expect_float_eq(at(&r, 480), 0.6, 1e-12);
+    sim_free(&r.x);
+}
+
+Test(facilities, resupply_freezes_the_clocks)
+{
+    /* B's facilities have backups of 2-4 h (uniform: S(tau) = (4 h - tau) / 2 h between),
+     * refuelled by C. A lost at T+0 for good; C is down 0:00-1:00 and from 5:00. The clocks
+     * run 0:00-1:00 (1 h), stand 1:00-5:00, run again from 5:00: at 7:00 they read 3 h,
+     * S = 0.5, B = 0.5; at 6:00 they read 2 h, S = 1, B = 1; from 8:00 (4 h), 0. */
+    run r = levels(AB "    - {dependent: B, providers: A, buffer: {facilities: {dist: uniform, min: 2h, max: 4h}, resupply: [C]}}\n"
+                   "horizon: 12h\nhazards:\n  - {id: a, kind: other, select: {sectors: [A]}}\n"
+                   "  - {id: c1, kind: other, select: {sectors: [C]}, duration: 1h}\n"
+                   "  - {id: c2, kind: other, select: {sectors: [C]}, at: 5h}\n");
+    cr_expect_float_eq(at(&r, 299), 1.0, 1e-12);
+    cr_expect_float_eq(at(&r, 360), 1.0, 1e-12);
+    cr_expect_float_eq(at(&r, 420), 0.5, 0.01);
+    cr_expect_float_eq(at(&r, 480), 0.0, 1e-12);
+    cr_expect_eq(first_event(&r.x, "B", DM_EV_BUFFER_HELD), 60);
+    cr_expect_eq(first_event(&r.x, "B", DM_EV_BUFFER_DRAINING), 300);
+    sim_free(&r.x);
+}
+
+Test(facilities, refill_after_reconnection)
+{
+    /* B has 2 h backups refilling at 0.25. A loses 50 % 0:00-1:00: the cut half has used
+     * 1 h at 1:00, then refills 2 h x 0.25 = 0.5 h by 3:00 (used 0.5 h). A is lost for good
+     * at 3:00: the most recently reconnected half is cut first, with 1.5 h left (out at
+     * 4:30, B 0.5); the other half has full 2 h backups (out at 5:00, B 0). */
+    run r = levels(AB "    - {dependent: B, providers: A, buffer: {duration: 2h, refill: 0.25}}\n"
+                   "horizon: 8h\nhazards:\n  - {id: h1, kind: other, select: {sectors: [A]}, severity: 0.5, duration: 1h}\n"
+                   "  - {id: h2, kind: other, select: {sectors: [A]}, at: 3h}\n");
+    cr_expect_float_eq(at(&r, 269), 1.0, 1e-12);
+    cr_expect_float_eq(at(&r, 270), 0.5, 1e-12);
+    cr_expect_float_eq(at(&r, 299), 0.5, 1e-12);
+    cr_expect_float_eq(at(&r, 300), 0.0, 1e-12);
+    sim_free(&r.x);
+}
+
+Test(facilities, small_water_loss_has_a_small_effect)
+{
+    /* The case of issue 15: water (A) loses 0.3 % from T+0; hospitals (B, w = 1) have 24 h
+     * tanks. Only 0.3 % of the hospitals' tanks drain: at 24:00 B = 1 - 0.003 = 0.997, not
+     * 0. Water is then lost entirely at 10:00: the other 99.7 % start their tanks then and
+     * run out at 34:00 (B 0); the one buffer per node of before had drained since T+0 and
+     * dropped B to 0 at 24:00. */
+    run r = levels(AB "    - {dependent: B, providers: A, buffer: {duration: 24h}}\n"
+                   "horizon: 2d\nhazards:\n  - {id: leak, kind: other, select: {sectors: [A]}, severity: 0.003}\n"
+                   "  - {id: main, kind: other, select: {sectors: [A]}, at: 10h}\n");
+    cr_expect_float_eq(at(&r, 1439), 1.0, 1e-12);
+    cr_expect_float_eq(at(&r, 1440), 0.997, 1e-9);
+    cr_expect_float_eq(at(&r, 2039), 0.997, 1e-9);
+    cr_expect_float_eq(at(&r, 2040), 0.0, 1e-12);
+    sim_free(&r.x);
+    /* and alone, the 0.3 % loss costs B 0.3 % after a day, with no drop before */
+    r = levels(AB "    - {dependent: B, providers: A, buffer: {duration: 24h}}\n"
+               "horizon: 2d\nhazards:\n  - {id: leak, kind: other, select: {sectors: [A]}, severity: 0.003}\n");
+    cr_expect_float_eq(at(&r, 2879), 0.997, 1e-9);
+    cr_expect_gt(r.x.r->sectors[1].min_level, 0.996);
+    sim_free(&r.x);
+}
+
+Test(facilities, table_cdf)
+{
+    /* Base-station batteries as a survey table: 20 % last at most 2 h, 50 % at most 6 h,
+     * all at most 24 h (linear between, from 0 at 0 h). Total loss, w = 1: B = S(tau):
+     *   1 h: F = 0.1, B = 0.9;  4 h: F = 0.2 + 0.3 x 2/4 = 0.35, B = 0.65;
+     *   15 h: F = 0.5 + 0.5 x 9/18 = 0.75, B = 0.25;  24 h: 0. */
+    run r = levels(AB "    - {dependent: B, providers: A, buffer: {facilities: {dist: table, points: [[2h, 0.2], [6h, 0.5], [24h, 1.0]]}}}\n"
+                   "horizon: 2d\nhazards:\n  - {id: h, kind: other, select: {sectors: [A]}}\n");
+    cr_expect_float_eq(at(&r, 60), 0.9, 0.01);
+    cr_expect_float_eq(at(&r, 240), 0.65, 0.01);
+    cr_expect_float_eq(at(&r, 900), 0.25, 0.01);
+    cr_expect_float_eq(at(&r, 1440), 0.0, 1e-9);
+    sim_free(&r.x);
+}
