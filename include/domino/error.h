@@ -6,6 +6,7 @@
 #ifndef DOMINO_ERROR_H
 #define DOMINO_ERROR_H
 
+#include "export.h"
 #include <stdarg.h>
 #include <stddef.h>
 
@@ -27,14 +28,14 @@ typedef struct dm_error {
 } dm_error;
 
 /* Clears err (code 0, empty strings). err may be NULL. */
-void dm_error_clear(dm_error *err);
+DM_EXPORT void dm_error_clear(dm_error *err);
 
 /* Fills err and returns code. file may be NULL; line/column 0 when unknown. */
-int dm_error_set(dm_error *err, int code, const char *file, int line, int column,
+DM_EXPORT int dm_error_set(dm_error *err, int code, const char *file, int line, int column,
                  const char *fmt, ...) __attribute__((format(printf, 6, 7)));
 
 /* Writes "file:line:column: message" (the parts known) into buf; returns buf. */
-const char *dm_error_format(const dm_error *err, char *buf, unsigned long size);
+DM_EXPORT const char *dm_error_format(const dm_error *err, char *buf, unsigned long size);
 
 /* ---- output files (src/core/files.c; docs/reliability.md, "Atomic outputs") ----
  * Every file domino writes goes through one helper: dm_output_begin checks the target,
@@ -57,19 +58,19 @@ typedef struct dm_output {
  * or read-only directory, a non-regular file for an HDF5 output ("-" too), and an output
  * that is one of `inputs` (the scenario, model, graph files: compared by device and
  * inode, so another name for the same file is caught). */
-int dm_output_check(const char *target, unsigned flags, const char *const *inputs, size_t ninputs, dm_error *err);
+DM_EXPORT int dm_output_check(const char *target, unsigned flags, const char *const *inputs, size_t ninputs, dm_error *err);
 /* dm_output_check, then the lock and the temporary. On failure nothing is left. */
-int dm_output_begin(dm_output *o, const char *target, unsigned flags, const char *const *inputs, size_t ninputs,
+DM_EXPORT int dm_output_begin(dm_output *o, const char *target, unsigned flags, const char *const *inputs, size_t ninputs,
                     dm_error *err);
 /* fsync, rename, unlock; on failure (exit 74) the temporary is removed. Frees o. */
-int dm_output_commit(dm_output *o, dm_error *err);
+DM_EXPORT int dm_output_commit(dm_output *o, dm_error *err);
 /* Removes the temporary and unlocks; o may be zeroed (no-op). */
-void dm_output_abort(dm_output *o);
+DM_EXPORT void dm_output_abort(dm_output *o);
 /* The lock alone, for a command that writes a target over a long time (sweep): counted,
  * so the process's own writer of the target may take it again. */
-int dm_output_claim(const char *target, dm_error *err);
-void dm_output_release(const char *target);
+DM_EXPORT int dm_output_claim(const char *target, dm_error *err);
+DM_EXPORT void dm_output_release(const char *target);
 /* Removes every temporary being written (async-signal-safe: for a crash handler). */
-void dm_output_remove_pending(void);
+DM_EXPORT void dm_output_remove_pending(void);
 
 #endif

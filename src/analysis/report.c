@@ -6,6 +6,7 @@
 #include <hdf5_hl.h>
 #include "domino/analysis.h"
 #include "../io/h5util.h"
+#include "../core/sort.h"
 
 /* "h:mm" for a duration in hours; "-" for never. */
 static const char *hhmm(double hours, char *buf, size_t size)
@@ -13,16 +14,6 @@ static const char *hhmm(double hours, char *buf, size_t size)
     if (!isfinite(hours)) snprintf(buf, size, "-");
     else snprintf(buf, size, "%d:%02d", (int)floor(hours), (int)lround(fmod(hours, 1.0) * 60) % 60);
     return buf;
-}
-
-static const double *by_time_key;
-
-static int by_time(const void *pa, const void *pb)
-{
-    int x = *(const int *)pa, y = *(const int *)pb;
-    double a = by_time_key[x], b = by_time_key[y];
-    if (a != b) return a < b ? -1 : 1;
-    return (x > y) - (x < y);
 }
 
 int dm_analysis_write_text(FILE *out, const dm_analysis *a, int ja)
@@ -56,8 +47,7 @@ int dm_analysis_write_text(FILE *out, const dm_analysis *a, int ja)
         size_t k = 0;
         for (size_t to = 0; to < n; to++)
             if (to != from && a->hops[from * n + to] > 0) order[k++] = (int)to;
-        by_time_key = a->earliest_hours + from * n;
-        qsort(order, k, sizeof *order, by_time);
+        if (dmi_sort_by_key(order, k, a->earliest_hours + from * n, 0)) { free(order); return DM_ESOFTWARE; }  /* earliest first */
         fprintf(out, "  %-8s -> %zu:", dm_analysis_id(a, from), k);
         for (size_t i = 0; i < k; i++)
             fprintf(out, " %s %s (%d)", dm_analysis_id(a, (size_t)order[i]),
