@@ -15,6 +15,7 @@
 #include "domino/analysis.h"
 #include "domino/sweep.h"
 #include "domino/graph.h"
+#include "domino/compare.h"
 
 /* domino's version, "MAJOR.MINOR.PATCH". */
 DM_EXPORT const char *dm_version(void);

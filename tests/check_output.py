@@ -105,7 +105,7 @@ def same(paths):
 
     files = [h5py.File(p, "r") for p in paths]
     first = files[0]
-    skip = {"created", "command_line"}
+    skip = {"created", "command_line", "history"}
     for other, path in zip(files[1:], paths[1:]):
         if set(first.keys()) != set(other.keys()):
             fail(f"{path}: variables differ from {paths[0]}")

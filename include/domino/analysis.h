@@ -65,6 +65,11 @@ DM_EXPORT int dm_iim_from_table(const char *path, const char *output, dm_error *
 DM_EXPORT int dm_analysis_write_text(FILE *out, const dm_analysis *a, int japanese);
 DM_EXPORT int dm_analysis_write_json(FILE *out, const dm_analysis *a);
 DM_EXPORT int dm_analysis_write_dot(FILE *out, const dm_analysis *a, int japanese);
-DM_EXPORT int dm_analysis_write_h5(const char *path, const dm_analysis *a, dm_error *err);
+/* The analysis as a CF-1.8 netCDF-4 file (docs/analysis.md), with its provenance: model
+ * (name, SHA-256, text), options, versions, and command_line (may be NULL) in `history`. */
+DM_EXPORT int dm_analysis_write_h5(const char *path, const dm_analysis *a, const char *command_line, dm_error *err);
+/* What an analysis file says about itself, as "name: value" lines (malloc'd into *text);
+ * DM_EDATA when path is not one. `domino info` prints it. */
+DM_EXPORT int dm_analysis_read_info(const char *path, char **text, dm_error *err);
 
 #endif

@@ -614,7 +614,8 @@ static int info_unguarded(int argc, char **argv)
         "usage: domino info RESULT.h5\n"
         "\n"
         "Summarises a result file written by 'domino run -o': scenario, model (name and\n"
-        "SHA-256), seed, replicates, how it was made, and the sectors that breached.\n";
+        "SHA-256), seed, replicates, how it was made, and the sectors that breached; or a\n"
+        "sweep file ('sweep -o') or an analysis file ('analyze -o'): what made it.\n";
     if (argc == 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
         fputs(help, stdout);
         return 0;
@@ -627,6 +628,16 @@ static int info_unguarded(int argc, char **argv)
     dm_error err;
     dm_error_clear(&err);
     if (dm_h5_open(argv[1], &f, &err)) {
+        char *about;  /* an analysis file ('analyze -o')? */
+        if (dm_analysis_read_info(argv[1], &about, &(dm_error){0}) == 0) {
+            printf("file:         %s (analysis)\n", argv[1]);
+            for (char *line = strtok(about, "\n"); line; line = strtok(NULL, "\n")) {
+                char *colon = strchr(line, ':');
+                if (colon) { *colon = 0; printf("%-13s %s\n", strcat(line, ":"), colon + 2); }
+            }
+            free(about);
+            return finish(0);
+        }
         /* a sweep file? */
         dm_sweep *s;
         size_t *points, n;
@@ -840,7 +851,9 @@ int cmd_analyze(int argc, char **argv)
         }
         if (rc) rc = cli_fail(&err);
     }
-    if (!rc && output && dm_analysis_write_h5(output, &a, &err)) rc = cli_fail(&err);
+    char *cmdline = output ? cli_command_line(argc, argv) : NULL;
+    if (!rc && output && dm_analysis_write_h5(output, &a, cmdline, &err)) rc = cli_fail(&err);
+    free(cmdline);
     dm_analysis_free(&a);
     dm_model_free(m);
     return finish(rc);

@@ -27,6 +27,8 @@ static const char usage[] =
     "  generate KIND -o FILE\n"
     "                        a seeded random graph (Erdos-Renyi, regular, scale-free) to use\n"
     "                        as a layer of a model\n"
+    "  compare RUN.h5 FACTS.csv\n"
+    "                        a run scored against a reference incident's observed facts\n"
     "\n"
     "  domino <command> --help   options of a command\n"
     "  domino --version          versions of domino and the libraries it uses\n"
@@ -67,6 +69,7 @@ int main(int argc, char **argv)
     if (!strcmp(cmd, "merge")) return cmd_merge(argc - 1, argv + 1);
     if (!strcmp(cmd, "validate")) return cmd_validate(argc - 1, argv + 1);
     if (!strcmp(cmd, "generate")) return cmd_generate(argc - 1, argv + 1);
-    fprintf(stderr, "domino: unknown command '%s'; expected run, timeline, info, sweep, merge, analyze, validate or generate\n\n%s", cmd, usage);
+    if (!strcmp(cmd, "compare")) return cmd_compare(argc - 1, argv + 1);
+    fprintf(stderr, "domino: unknown command '%s'; expected run, timeline, info, sweep, merge, analyze, validate, generate or compare\n\n%s", cmd, usage);
     return DM_EUSAGE;
 }

@@ -71,9 +71,10 @@ static int read_inputs(hid_t file, dm_stored_input **out, size_t *count)
     if (group < 0 || H5Gget_info(group, &info) < 0) { if (group >= 0) H5Gclose(group); return -1; }
     dm_stored_input *in = calloc(info.nlinks + 1, sizeof *in);
     int rc = in ? 0 : -1;
-    for (hsize_t k = 0; !rc && k < info.nlinks; k++) {
-        char name[32];
-        snprintf(name, sizeof name, "%llu", (unsigned long long)k);
+    char name[32];
+    /* /inputs/0, 1, ... (beside them, their dimensions bytes_0, ...: h5write.c) */
+    for (hsize_t k = 0; !rc && k < info.nlinks &&
+                        (snprintf(name, sizeof name, "%llu", (unsigned long long)k), H5Lexists(group, name, H5P_DEFAULT) > 0); k++) {
         const hsize_t any[1] = {H5_ANY};
         hsize_t len = 0;
         hid_t ds = h5_open_checked(group, name, H5T_INTEGER, 1, any, &len);  /* bytes: 1-D */

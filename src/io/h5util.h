@@ -1,6 +1,7 @@
 /* Internal: small HDF5 helpers that keep a file netCDF-4 compatible (docs/output-format.md):
  * creation order tracked, fixed-length UTF-8 string attributes, _FillValue attributes of
- * the variable's own type, dimension scales on every axis. */
+ * the variable's own type, dimension scales on every axis; and what CF-1.8 asks on top
+ * (numeric coordinates without fill values, labels tied by `coordinates`, `history`). */
 #ifndef DOMINO_H5UTIL_H
 #define DOMINO_H5UTIL_H
 
@@ -17,10 +18,29 @@ int h5_attr_ints(hid_t loc, const char *name, const int *values, size_t n);
 
 /* A variable of `type` (H5T_NATIVE_DOUBLE, _FLOAT, _INT, _INT64 or a vlen string type) over
  * `rank` dimensions. An unlimited dimension has maxdims H5S_UNLIMITED; chunk NULL means
- * contiguous. Numeric variables get a fill value and a matching _FillValue attribute
- * (NaN for doubles, -1 for integers) and shuffle + deflate when chunked. */
+ * contiguous. Floating-point variables get a fill value and a matching _FillValue
+ * attribute (NaN); integers (indices, counts, -1 for "none") get none, so xarray keeps
+ * them integers. Numeric variables get shuffle + deflate when chunked. */
 hid_t h5_variable(hid_t file, const char *name, hid_t type, int rank, const hsize_t *dims,
                   const hsize_t *maxdims, const hsize_t *chunk);
+/* A coordinate variable (CF: a 1-D numeric variable named like its dimension, a dimension
+ * scale; no fill value, since a coordinate has no missing values). A growing one
+ * (unlimited) starts empty; a fixed one is written from values. */
+hid_t h5_coordinate(hid_t loc, const char *name, hid_t type, hsize_t len, int unlimited, const void *values,
+                    const char *long_name, const char *units);
+/* A dimension of named things (sectors, nodes): CF wants its coordinate numeric, so
+ * `name` holds 0 .. n-1 and the string variable `<name>_id` the ids, a label that
+ * h5_cf_coordinates ties to the variables on the dimension. Returns the scale. */
+hid_t h5_labelled_dimension(hid_t loc, const char *name, size_t n, const char *const *ids, const char *what);
+/* A netCDF dimension with no coordinate variable (netCDF-4's own form); returns the scale. */
+hid_t h5_dimension(hid_t loc, const char *name, hsize_t len);
+/* Writes the CF `coordinates` attribute on every variable of loc that has a dimension with
+ * labels: 1-D string variables on dimension d named d_* (sector_id, sector_name_ja, ...)
+ * and the variables named in extra (a sweep's parameters); xarray then makes them
+ * coordinates. Call once, when every variable exists. */
+int h5_cf_coordinates(hid_t loc, const char *const *extra, size_t nextra);
+/* The CF `history` attribute: previous (may be NULL) and a line "<UTC time>: command". */
+int h5_history(hid_t file, const char *previous, const char *command);
 /* A UTF-8 variable-length string type (close with H5Tclose). */
 hid_t h5_string_type(void);
 

@@ -79,22 +79,26 @@ static void writer_abort(writer *w)
     w->path = NULL;
 }
 
-static hid_t scale_of(hid_t file, const char *name, hid_t type, hsize_t n, const void *data, const char *long_name,
-                      const char *units)
+/* The sectors' names, labels of the sector dimension (as in run files). */
+static int names(hid_t file, hid_t sector, const dm_model *m, hid_t str)
 {
-    hsize_t dims[1] = {n};
-    hid_t ds = h5_variable(file, name, type, 1, dims, NULL, NULL);
-    if (ds < 0 || (n && h5_write_all(ds, type, data)) || H5DSset_scale(ds, name) < 0 ||
-        h5_attr_text(ds, "long_name", long_name) || (units && h5_attr_text(ds, "units", units))) {
+    const char **v = malloc((m->nsectors + 1) * sizeof *v);
+    int rc = !v;
+    for (int ja = 1; !rc && ja >= 0; ja--) {
+        for (size_t s = 0; s < m->nsectors; s++) v[s] = ja ? m->sectors[s].name_ja : m->sectors[s].name_en;
+        hsize_t dims[1] = {m->nsectors};
+        hid_t ds = h5_variable(file, ja ? "sector_name_ja" : "sector_name_en", str, 1, dims, NULL, NULL);
+        rc = ds < 0 || (m->nsectors && h5_write_all(ds, str, v)) || H5DSattach_scale(ds, sector, 0) < 0 ||
+             h5_attr_text(ds, "long_name", ja ? "sector name (Japanese)" : "sector name (English)");
         if (ds >= 0) H5Dclose(ds);
-        return -1;
     }
-    return ds;
+    free(v);
+    return rc ? -1 : 0;
 }
 
 /* Creates the file with rows for the given points. */
 static int writer_open(writer *w, const char *path, const dm_sweep *s, const size_t *points, size_t n,
-                       const char *command_line, dm_error *err)
+                       const char *command_line, const char *history, dm_error *err)
 {
     memset(w, 0, sizeof *w);
     H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
@@ -131,11 +135,12 @@ static int writer_open(writer *w, const char *path, const dm_sweep *s, const siz
         for (size_t i = 0; i < n; i++) idx[i] = (int64_t)points[i];
         for (size_t s2 = 0; s2 < S; s2++) ids[s2] = m->sectors[s2].id;
         for (size_t k = 0; k < K; k++) x[k] = (double)((int64_t)k * interval * tick) / 60.0;
-        rc = (point = scale_of(w->file, "point", H5T_NATIVE_INT64, n, idx, "index of the point in the sweep's design", NULL)) < 0 ||
-             (sector = scale_of(w->file, "sector", str, S, ids, "sector id", NULL)) < 0 ||
-             (times = scale_of(w->file, "time", H5T_NATIVE_DOUBLE, K, x, h5_time_long_name(s->base->has_start),
-                               h5_time_units(s->base->has_start, s->base->start_unix, s->base->start_offset_min, units))) < 0 ||
-             (quantile = scale_of(w->file, "quantile", H5T_NATIVE_DOUBLE, Q, dm_quantiles, "probability of the quantile", "1")) < 0 ||
+        rc = (point = h5_coordinate(w->file, "point", H5T_NATIVE_INT64, n, 0, idx, "index of the point in the sweep's design", NULL)) < 0 ||
+             (sector = h5_labelled_dimension(w->file, "sector", S, ids, "sector")) < 0 ||
+             names(w->file, sector, m, str) ||
+             (times = h5_coordinate(w->file, "time", H5T_NATIVE_DOUBLE, K, 0, x, h5_time_long_name(s->base->has_start),
+                                    h5_time_units(s->base->has_start, s->base->start_unix, s->base->start_offset_min, units))) < 0 ||
+             (quantile = h5_coordinate(w->file, "quantile", H5T_NATIVE_DOUBLE, Q, 0, dm_quantiles, "probability of the quantile", "1")) < 0 ||
              h5_time_axis(times, s->base->has_start);
     }
     /* the parameters: one coordinate variable each, over point */
@@ -161,7 +166,8 @@ static int writer_open(writer *w, const char *path, const dm_sweep *s, const siz
         if (n == 0) chunk[0] = 1;
         w->ds[v] = h5_variable(w->file, var[v].name, H5T_NATIVE_DOUBLE, rank, dims, NULL, chunk);
         rc = w->ds[v] < 0 || h5_attr_text(w->ds[v], "long_name", var[v].long_name) ||
-             (var[v].units && h5_attr_text(w->ds[v], "units", var[v].units));
+             (var[v].units && h5_attr_text(w->ds[v], "units", var[v].units)) ||
+             (strstr(var[v].name, "_quantile") == NULL && h5_attr_text(w->ds[v], "cell_methods", "realization: mean"));
         for (int d = 0; !rc && d < rank; d++) rc = H5DSattach_scale(w->ds[v], scales[d], (unsigned)d) < 0;
     }
     if (!rc) {
@@ -171,7 +177,7 @@ static int writer_open(writer *w, const char *path, const dm_sweep *s, const siz
         rc = w->replicates < 0 || w->median < 0 || H5DSattach_scale(w->replicates, point, 0) < 0 ||
              H5DSattach_scale(w->median, point, 0) < 0 ||
              h5_attr_text(w->replicates, "long_name", "replicates completed at the point") ||
-             h5_attr_text(w->median, "long_name", "the point's median replicate (sector-hours lost)");
+             h5_attr_text(w->median, "long_name", "the point's median replicate (ranked by the sector time lost)");
     }
     char created[32], versions[512];
     time_t now = time(NULL);
@@ -180,6 +186,8 @@ static int writer_open(writer *w, const char *path, const dm_sweep *s, const siz
     strftime(created, sizeof created, "%Y-%m-%dT%H:%M:%SZ", &tm);
     dm_library_versions(versions, sizeof versions);
     static const char *const designs[] = {"grid", "random", "latin", "sobol"};
+    char source[64];
+    snprintf(source, sizeof source, "domino %s", dm_version());
     hid_t f = w->file;
     rc = rc || h5_attr_text(f, "Conventions", "CF-1.8") || h5_attr_text(f, "domino_format", SWEEP_FORMAT) ||
          h5_attr_text(f, "domino_version", dm_version()) || h5_attr_text(f, "library_versions", versions) ||
@@ -190,7 +198,9 @@ static int writer_open(writer *w, const char *path, const dm_sweep *s, const siz
          h5_attr_text(f, "model_text", s->model_text ? s->model_text : "") ||
          h5_attr_text(f, "design", designs[s->design]) || h5_attr_int64(f, "points_in_sweep", (int64_t)s->npoints) ||
          h5_attr_int64(f, "points", (int64_t)n) || h5_attr_int64(f, "replicates_per_point", (int64_t)s->replicates) ||
-         h5_attr_int64(f, "seed", (int64_t)(s->has_seed ? s->seed : s->base->seed));
+         h5_attr_int64(f, "seed", (int64_t)(s->has_seed ? s->seed : s->base->seed)) ||
+         h5_attr_text(f, "source", source) ||
+         h5_history(f, history, command_line && *command_line ? command_line : "domino sweep (library call)");
     if (point >= 0) H5Dclose(point);
     if (sector >= 0) H5Dclose(sector);
     if (times >= 0) H5Dclose(times);
@@ -253,9 +263,14 @@ static int writer_row(writer *w, size_t row, dm_stats *st, dm_error *err)
     return rc ? dm_error_set(err, DM_EIO, w->path, 0, 0, "writing a point to the sweep file failed (disk full?)") : 0;
 }
 
-static int writer_close(writer *w, dm_error *err)
+static int writer_close(writer *w, const dm_sweep *s, dm_error *err)
 {
-    int rc = 0;
+    /* the parameters are coordinates of the points (CF labels: xarray makes them coordinates) */
+    const char **params = malloc((s->nparams + 1) * sizeof *params);
+    int rc = !params;
+    for (size_t j = 0; !rc && j < s->nparams; j++) params[j] = s->params[j].name;
+    rc = rc || h5_cf_coordinates(w->file, params, s->nparams);
+    free(params);
     for (int v = 0; v < NV; v++) { rc |= H5Dclose(w->ds[v]) < 0; w->ds[v] = 0; }
     rc |= H5Dclose(w->replicates) < 0;
     rc |= H5Dclose(w->median) < 0;
@@ -280,11 +295,11 @@ int dm_sweep_write(const char *path, const dm_sweep *s, const dm_sweep_point *po
     if (!idx) return dm_error_set(err, DM_ESOFTWARE, path, 0, 0, "out of memory");
     for (size_t i = 0; i < n; i++) idx[i] = points[i].index;
     writer w;
-    int rc = writer_open(&w, path, s, idx, n, command_line, err);
+    int rc = writer_open(&w, path, s, idx, n, command_line, NULL, err);
     free(idx);
     for (size_t i = 0; !rc && i < n; i++)
         if ((rc = writer_row(&w, i, (dm_stats *)points[i].stats, err))) writer_abort(&w);
-    return rc ? rc : writer_close(&w, err);
+    return rc ? rc : writer_close(&w, s, err);
 }
 
 /* ---- reading parts, merging ---- */
@@ -407,7 +422,9 @@ int dm_sweep_merge(const char *path, const char *const *parts, size_t nparts, in
     memset(&st, 0, sizeof st);
     double *buf = NULL;
     if (!rc && !points) rc = dm_error_set(err, DM_ESOFTWARE, NULL, 0, 0, "out of memory");
-    if (!rc && !(rc = writer_open(&w, path, s, points, count, command_line, err))) {
+    /* CF history: the first part's lines, then this merge */
+    char *history = rc ? NULL : h5_read_attr_text(p[0].file, "history");
+    if (!rc && !(rc = writer_open(&w, path, s, points, count, command_line, history, err))) {
         layout *l = &w.l;
         size_t S = l->S;
         st.breach_probability = calloc(S, sizeof(double)); st.onset_mean = calloc(S, sizeof(double));
@@ -425,8 +442,9 @@ int dm_sweep_merge(const char *path, const char *const *parts, size_t nparts, in
                  writer_row(&w, r, &st, err);
         }
         if (rc) writer_abort(&w);
-        else rc = writer_close(&w, err);
+        else rc = writer_close(&w, s, err);
     }
+    free(history);
     dm_stats_free(&st);
     free(buf); free(points); free(from_part); free(from_row);
     for (size_t i = 0; i < nparts; i++) part_close(&p[i]);
