@@ -258,6 +258,10 @@ Test(overrides, json_and_result_file_record_them)
     cr_assert_eq(run_capture(args, &out), 0);
     cr_expect(strstr(out, "dependent=WATER.*") && strstr(out, "matches: 2"), "%s", out);
     free(out);
+    snprintf(args, sizeof args, "info %s/s.h5", dir);
+    cr_assert_eq(domino(dir, args, 0, &out), 0);
+    cr_expect(strstr(out, "overrides:    model.dependencies[dependent=WATER.*].buffer.duration = 30min (2 places)"), "%s", out);
+    free(out);
 }
 
 /* A sweep parameter whose path has '*' sets every match at each point. */

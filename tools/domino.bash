@@ -17,7 +17,7 @@ _domino()
         --store) COMPREPLY=($(compgen -W "sectors maps nodes events sectors,maps,events" -- "$cur")); return ;;
         -o|--output|--dot|--io) COMPREPLY=($(compgen -f -- "$cur")); return ;;
         --replicates|--replicate|--threads|--interval|--seed|--max-memory|--shard|--nodes|--edges|\
-        --mean-degree|--degree|--exponent|--cutoff|--alpha|--outage|--horizon) return ;;
+        --mean-degree|--degree|--exponent|--cutoff|--alpha|--outage|--horizon|--region) return ;;
     esac
     if [[ $cur == -* ]]; then
         local opts

@@ -679,6 +679,9 @@ static int info_unguarded(int argc, char **argv)
     printf("model:        %s, %zu sectors, %zu regions, %zu nodes, %zu dependencies\n", m->name, m->nsectors,
            m->nregions, m->nnodes, m->ngroups);
     printf("model sha256: %s\n", f->model_sha256);
+    for (size_t i = 0; i < sc->noverrides; i++)  /* set again from the stored scenario */
+        printf("%s %s = %s (%zu %s)\n", i ? "             " : "overrides:   ", sc->overrides[i].path, sc->overrides[i].value,
+               sc->overrides[i].matches, sc->overrides[i].matches == 1 ? "place" : "places");
     printf("seed:         %llu\n", (unsigned long long)sc->seed);
     printf("horizon:      %s at %llds ticks\n", h + 2, (long long)sc->tick_s);
     printf("replicates:   %llu of %llu requested (first %llu, median %llu)\n", (unsigned long long)f->replicates,
