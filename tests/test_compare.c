@@ -281,3 +281,24 @@ Test(compare, a_run_with_a_start_must_start_at_the_facts_t0)
     cr_expect(strstr(out, "is not the run's start") != NULL, "%s", out);
     free(out);
 }
+
+Test(compare, regional_facts_need_the_impact_maps)
+{
+    char *out, args[512];
+    snprintf(args, sizeof args, "run '%s/tests/data/compare/run.yaml' -o run.h5 --quiet --store sectors,events",
+             env("DOMINO_SOURCE"));
+    cr_assert_eq(domino(dir, args, 1, &out), 0, "%s", out);
+    free(out);
+    cr_expect_eq(compare("holds.csv", "", 1, &out), 65);
+    cr_expect(strstr(out, "--store maps") != NULL, "%s", out);
+    free(out);
+    /* a fact on region 'all' reads the sector levels, which are there */
+    char path[128];
+    snprintf(path, sizeof path, "%s/national.csv", dir);
+    FILE *f = fopen(path, "w");
+    fprintf(f, "# t0: 2020-01-01T00:00+09:00\nid,time_jst,t_hours,region,sector,measure,value,tolerance,sequence,"
+               "source_url,quote,grade,note\np,2020-01-01T02:00+09:00,2,all,P,share_lost,0.75,,,u,q,press,\n");
+    fclose(f);
+    cr_expect_eq(compare(path, "", 1, &out), 0, "%s", out);
+    free(out);
+}
