@@ -88,6 +88,9 @@ Test(compare, facts_out_of_tolerance_and_a_sequence_out_of_order_fail_with_exit_
     cr_expect_float_eq(num(late, "tolerance"), 2.4, 1e-9);       /* 30 % of 8 h */
     cr_expect(json_is_false(json_object_get(fact(doc, "p-little"), "held")));
     cr_expect(json_is_true(json_object_get(fact(doc, "w-restored"), "held")));
+    json_t *b = fact(doc, "b-restored");   /* W.B never lost water: no restoration to find */
+    cr_expect(json_is_false(json_object_get(b, "held")));
+    cr_expect_str_eq(json_string_value(json_object_get(b, "why")), "never lost that much");
     json_t *seq = json_array_get(json_object_get(doc, "sequences"), 0);
     cr_expect(json_is_false(json_object_get(seq, "held")));     /* W at T+3 h before P at T+1 h: no */
     cr_expect_float_eq(num(seq, "share_held"), 0.0, 1e-9);
@@ -107,7 +110,7 @@ Test(compare, text_table_names_each_verdict_and_the_score)
     cr_assert_eq(compare("misses.csv", "", 0, &out), 1);
     cr_expect(strstr(out, "MISSED (too early)") != NULL, "%s", out);
     cr_expect(strstr(out, "OUT OF ORDER") != NULL, "%s", out);
-    cr_expect(strstr(out, "score: 3 of 5 facts held, 0 of 1 sequences in order") != NULL, "%s", out);
+    cr_expect(strstr(out, "score: 3 of 6 facts held, 0 of 1 sequences in order") != NULL, "%s", out);
     free(out);
 }
 
