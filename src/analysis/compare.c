@@ -470,7 +470,7 @@ static double share_at(const target *t, size_t k, const float *impact, const dou
 /* The fact's measure in one replicate; NaN: the event did not happen (or the time is
  * beyond the horizon). time[] is minutes since T+0. */
 static double measure_of(const dm_fact *x, const target *t, const double *time, size_t T, const float *impact,
-                         const double *level, size_t R, size_t S)
+                         const double *level, size_t nregions, size_t S)
 {
     double tmin = isnan(x->t_hours) ? INFINITY : x->t_hours * 60.0;
     switch (x->measure) {
@@ -479,22 +479,22 @@ static double measure_of(const dm_fact *x, const target *t, const double *time, 
         if (tmin > time[T - 1] + 1e-9) return NAN;
         size_t k = 0;
         while (k + 1 < T && time[k + 1] <= tmin + 1e-9) k++;
-        double share = share_at(t, k, impact, level, R, S);
+        double share = share_at(t, k, impact, level, nregions, S);
         return x->measure == DM_UNITS_LOST ? share * t->total : share;
     }
     case DM_PEAK_SHARE_LOST:
     case DM_PEAK_BELOW: {
         double peak = 0;
-        for (size_t k = 0; k < T && time[k] <= tmin + 1e-9; k++) peak = fmax(peak, share_at(t, k, impact, level, R, S));
+        for (size_t k = 0; k < T && time[k] <= tmin + 1e-9; k++) peak = fmax(peak, share_at(t, k, impact, level, nregions, S));
         return peak;
     }
     case DM_ONSET:
     case DM_RESTORED: {
         size_t k = 0;
-        while (k < T && share_at(t, k, impact, level, R, S) < x->value - 1e-12) k++;
+        while (k < T && share_at(t, k, impact, level, nregions, S) < x->value - 1e-12) k++;
         if (k == T) return NAN;
         if (x->measure == DM_ONSET) return time[k] / 60.0;
-        while (k < T && share_at(t, k, impact, level, R, S) > x->value + 1e-12) k++;
+        while (k < T && share_at(t, k, impact, level, nregions, S) > x->value + 1e-12) k++;
         return k == T ? NAN : time[k] / 60.0;
     }
     }
