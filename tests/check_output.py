@@ -52,6 +52,8 @@ def read(path, expected_path, nsectors):
                 fail(f"{engine}: sector_level dims {ds['sector_level'].dims}")
             if "impact" in ds and list(ds["impact"].dims) != ["replicate", "time", "region", "sector"]:
                 fail(f"{engine}: impact dims {ds['impact'].dims}")
+            if list(ds["breach_region"].dims) != ["breach"]:
+                fail(f"{engine}: breach_region dims {ds['breach_region'].dims}")
             str(ds["sector"].values[0])  # string coordinates decode
     with h5py.File(path, "r") as f:
         if f["sector_level"][0].tobytes() != expected.tobytes():
@@ -103,7 +105,7 @@ def same(paths):
 
     files = [h5py.File(p, "r") for p in paths]
     first = files[0]
-    skip = {"created", "command_line"}
+    skip = {"created", "command_line", "history"}
     for other, path in zip(files[1:], paths[1:]):
         if set(first.keys()) != set(other.keys()):
             fail(f"{path}: variables differ from {paths[0]}")

@@ -46,10 +46,10 @@ typedef struct dm_facts {
 /* Reads and checks a facts file: columns, times (ISO 8601, consistent with t0 and
  * t_hours), measures, numbers, tolerances (one wider than the rule needs a note). Errors
  * are DM_EDATA at file:line:col (DM_ENOINPUT when it cannot be read). O(file size). */
-int dm_facts_load(const char *path, dm_facts **out, dm_error *err);
+DM_EXPORT int dm_facts_load(const char *path, dm_facts **out, dm_error *err);
 /* The same from text in memory (len bytes, no NUL needed); path names it in errors. */
-int dm_facts_parse(const char *text, size_t len, const char *path, dm_facts **out, dm_error *err);
-void dm_facts_free(dm_facts *f);
+DM_EXPORT int dm_facts_parse(const char *text, size_t len, const char *path, dm_facts **out, dm_error *err);
+DM_EXPORT void dm_facts_free(dm_facts *f);
 
 typedef struct dm_fact_result {
     const dm_fact *fact;
@@ -90,13 +90,13 @@ typedef struct dm_comparison {
  * run's model (an unknown one is DM_EDATA at the facts file's line:col). Needs the impact
  * maps (`--store maps`, the default). The caller frees *out with dm_comparison_free.
  * O(replicates x (time x regions x sectors + facts x time)). */
-int dm_compare(dm_result_file *f, const dm_facts *facts, dm_comparison **out, dm_error *err);
-void dm_comparison_free(dm_comparison *c);
+DM_EXPORT int dm_compare(dm_result_file *f, const dm_facts *facts, dm_comparison **out, dm_error *err);
+DM_EXPORT void dm_comparison_free(dm_comparison *c);
 
 /* The issue's tolerance rule: a time within 30 %, at least 2 h; a share within 50 % of the
  * observed value, at least 3 points; a count within 50 % (dm_compare adds the floor: 3 %
  * of the sector's capacity in the fact's regions). */
-double dm_fact_rule_tolerance(dm_measure m, double observed);
-const char *dm_measure_name(dm_measure m);
+DM_EXPORT double dm_fact_rule_tolerance(dm_measure m, double observed);
+DM_EXPORT const char *dm_measure_name(dm_measure m);
 
 #endif

@@ -208,7 +208,7 @@ int cmd_compare(int argc, char **argv)
     }
     a.run = argv[optind];
     a.facts = argv[optind + 1];
-    guarded_call g = {compare_call, &a, a.run, NULL};
+    guarded_call g = {compare_call, &a, a.run};
     int rc = cli_guarded(&g);
     if (fflush(stdout)) return rc ? rc : DM_EIO;
     return rc;

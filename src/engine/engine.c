@@ -33,13 +33,15 @@ void dm_engine_free(dm_engine *e)
         e->sector_start, e->sector_node, e->haz_start, e->haz_of, e->pair_start, e->pair_hazard,
         e->hit, e->chosen, e->candidates, e->g_edge, e->edge, e->threshold_ticks, e->sector_capacity, e->level, e->damage, e->damage_hazard,
         e->restart, e->ramp, e->dyn_tick, e->dyn_level, e->rise_restart, e->restarted, e->pending_wake,
-        e->buf_cap, e->buf_left0, e->buf_t0, e->buf_mode, e->g_flags, e->hazard_active,
+        e->buf_cap, e->buf, e->buf_next, e->hazard_active,
         e->pair_severity, e->stretch, e->restored, e->restore_logged, e->restore_seg, e->restore_j,
         e->sector_scratch, e->rise_logged,
         e->next, e->dirty, e->frontier, e->frontier_next, e->sector_touched,
         e->unserved, e->acc_tick, e->in_run, e->run_start, e->run_peak, e->run_uh, e->res.events,
         e->res.breaches, e->res.sectors, e->res.hazard_start, e->res.hazard_end, e->res.warnings,
         e->res.sector_level, e->res.impact, e->res.node_level, e->cell_capacity, e->cell_unserved,
+        e->reg_start, e->reg_node, e->reg_capacity, e->reg_magnitude, e->reg_unserved, e->reg_run_peak, e->reg_run_uh,
+        e->reg_acc_tick, e->reg_run_start, e->reg_in_run, e->reg_touched, e->reg_touched_list, e->res.region_breaches,
     };
     for (size_t i = 0; i < sizeof arrays / sizeof arrays[0]; i++) free(arrays[i]);
     dm_conn_free(e);
@@ -60,6 +62,43 @@ static int bucket(size_t nbuckets, size_t nitems, const int *key, size_t *start,
     memcpy(fill, start, (nbuckets + 1) * sizeof *fill);
     for (size_t i = 0; i < nitems; i++) items[fill[key[i]]++] = (int)i;
     free(fill);
+    return 0;
+}
+
+/* The regional breach books (DESIGN.md, "Service levels and breaches": in a model with
+ * regions, U_{S,r} >= M_S for D is a breach of region r): each (region, sector) cell's
+ * nodes in node order, its capacity, and its threshold's magnitude (a percentage: of the
+ * cell's capacity). Nodes in no region (a power area's generation) count only for their
+ * sector as a whole. */
+static int compile_regions(dm_engine *e)
+{
+    const dm_model *m = e->m;
+    size_t C = m->nregions * e->nsectors, n = e->n;
+    if (!C) return 0;
+    e->nreg_cells = C;
+    int ok = NEW(e->reg_start, C + 1) && NEW(e->reg_node, n) && NEW(e->reg_capacity, C) && NEW(e->reg_magnitude, C) &&
+             NEW(e->reg_unserved, C) && NEW(e->reg_run_peak, C) && NEW(e->reg_run_uh, C) && NEW(e->reg_acc_tick, C) &&
+             NEW(e->reg_run_start, C) && NEW(e->reg_in_run, C) && NEW(e->reg_touched, C) && NEW(e->reg_touched_list, C) &&
+             (e->cap_region_breaches = 64, NEW(e->res.region_breaches, e->cap_region_breaches));
+    if (!ok) return -1;
+    for (size_t v = 0; v < n; v++)
+        if (node_rule_of(e, (int)v)->cell >= 0) e->reg_start[node_rule_of(e, (int)v)->cell + 1]++;
+    for (size_t c = 0; c < C; c++) e->reg_start[c + 1] += e->reg_start[c];
+    size_t *fill = malloc(C * sizeof *fill);
+    if (!fill) return -1;
+    memcpy(fill, e->reg_start, C * sizeof *fill);
+    for (size_t v = 0; v < n; v++) {
+        const node_rule *nr = node_rule_of(e, (int)v);
+        if (nr->cell < 0) continue;
+        e->reg_node[fill[nr->cell]++] = (int)v;
+        e->reg_capacity[nr->cell] += nr->capacity;
+    }
+    free(fill);
+    for (size_t c = 0; c < C; c++) {
+        const dm_sector *sec = &m->sectors[c % e->nsectors];
+        e->reg_magnitude[c] = sec->any_loss ? 0 : sec->magnitude_share > 0 ? sec->magnitude_share * e->reg_capacity[c]
+                                                                           : sec->magnitude;
+    }
     return 0;
 }
 
@@ -172,8 +211,7 @@ int dm_engine_new(const dm_scenario *sc, dm_engine **out, dm_error *err)
         for (size_t k = 0; k < e->ngroup_recs; k++) buffers |= e->group[k].has_buffer;
         /* state that only random dynamics and buffers need */
         ok = (!random_dynamics || (NEW(e->restart, n) && NEW(e->ramp, n))) &&
-             (!buffers || (NEW(e->buf_cap, G) && NEW(e->buf_left0, G) && NEW(e->buf_t0, G) &&
-                           NEW(e->buf_mode, G) && NEW(e->g_flags, G)));
+             (!buffers || (NEW(e->buf_cap, G) && NEW(e->buf, G) && NEW(e->buf_next, G)));
     }
     if (!ok) {
         free(tmp_key);
@@ -215,6 +253,7 @@ int dm_engine_new(const dm_scenario *sc, dm_engine **out, dm_error *err)
         for (size_t k = e->sector_start[s]; k < e->sector_start[s + 1]; k++)
             e->sector_capacity[s] += node_rule_of(e, e->sector_node[k])->capacity;
     }
+    if (!rc && compile_regions(e)) rc = dm_error_set(err, DM_ESOFTWARE, NULL, 0, 0, "out of memory");
     /* Hazards touching each node, in hazard order. */
     for (size_t h = 0; h < H; h++)
         for (size_t i = 0; i < sc->hazards[h].nnodes; i++) e->haz_start[sc->hazards[h].nodes[i] + 1]++;
@@ -244,6 +283,9 @@ int dm_engine_new(const dm_scenario *sc, dm_engine **out, dm_error *err)
     }
     e->res.horizon = to_ticks((double)sc->horizon_s, sc->tick_s);
     e->res.tick_s = sc->tick_s;
+    e->parallel_frontier = DM_PARALLEL_FRONTIER;
+    const char *pf = getenv(DM_PARALLEL_FRONTIER_ENV);  /* a test knob: it changes no result */
+    if (pf && *pf) e->parallel_frontier = (size_t)strtoull(pf, NULL, 10);
     *out = e;
     return 0;
 }
@@ -400,7 +442,7 @@ static int delivery_matters(const dm_engine *e, int edge, double value)
     const group_rule *gr = group_rule_of(e, (size_t)g);
     if (!gr->has_buffer || gr->mode == DM_MODE_QUORUM || value >= 1 - DM_LEVEL_EPS) return 1;
     if ((size_t)edge >= e->nprovider_edges) return 1;  /* a resupply edge */
-    return e->buf_mode[g] != BUF_DRAIN && e->buf_mode[g] != BUF_HOLD;
+    return e->buf[g].mode != BUF_DRAIN && e->buf[g].mode != BUF_HOLD;
 }
 
 static void handle(dm_engine *e, const cal_event *ev)
@@ -449,30 +491,39 @@ static void log_group_flags(dm_engine *e, int64_t t, int v)
         {GF_ENGAGED, DM_EV_BUFFER_ENGAGED}, {GF_HELD, DM_EV_BUFFER_HELD},
         {GF_DRAINING, DM_EV_BUFFER_DRAINING}, {GF_EXHAUSTED, DM_EV_BUFFER_EXHAUSTED},
     };
-    if (!e->g_flags) return;  /* no buffers */
+    if (!e->buf) return;  /* no buffers */
     for (size_t k = e->group_start[v]; k < e->group_start[v + 1]; k++) {
         int g = e->group_of[k];
-        if (!e->g_flags[g]) continue;
+        if (!e->buf[g].flags) continue;
         /* the cause is the group's most degraded provider */
         size_t first = e->g_edge[g], worst = first;
         for (size_t i = first; i < e->g_edge[g + 1]; i++)
             if (e->edge[i].seen < e->edge[worst].seen) worst = i;
         for (size_t i = 0; i < sizeof map / sizeof map[0]; i++)
-            if (e->g_flags[g] & map[i].flag)
+            if (e->buf[g].flags & map[i].flag)
                 log_event(e, t, v, map[i].kind, e->edge[worst].from, g, e->edge[worst].seen_root,
-                          e->buf_left0[g]);  /* buffer ticks left */
-        e->g_flags[g] = 0;
+                          e->buf[g].left0);  /* buffer ticks left */
+        e->buf[g].flags = 0;
     }
 }
 
-/* Makes node v's evaluated level (in frontier slot `slot`) its level: logs what changed
- * and why, and sends the new level along v's out-edges (now, for zero lag; through the
- * calendar otherwise). */
+/* Commits node v's evaluation (frontier slot `slot`): its dynamics and buffer states and
+ * its level; logs what changed and why, and sends the new level along v's out-edges (now,
+ * for zero lag; through the calendar otherwise). */
 static void apply(dm_engine *e, int v, size_t slot, int64_t t)
 {
     const node_rule *node = node_rule_of(e, v);
-    double old = e->level[v], now = e->next[slot].level;
-    int cause = e->next[slot].cause, group = e->next[slot].group, root = e->next[slot].root;
+    const evaluation *ev = &e->next[slot];
+    double old = e->level[v], now = ev->level;
+    int cause = ev->cause, group = ev->group, root = ev->root;
+    e->dyn_tick[v] = ev->dyn_tick;
+    e->dyn_level[v] = ev->dyn_level;
+    e->rise_restart[v] = ev->rise_restart;
+    e->restarted[v] = ev->restarted;
+    for (size_t k = e->group_start[v]; e->buf && k < e->group_start[v + 1]; k++) {
+        int g = e->group_of[k];
+        if (group_rule_of(e, (size_t)g)->has_buffer) e->buf[g] = e->buf_next[g];
+    }
     log_group_flags(e, t, v);
     if (e->next[slot].restarting) log_event(e, t, v, DM_EV_RESTARTING, cause, group, root, now);
     if (node->layer_run >= 0 && e->next[slot].viable != (e->conn_state[v] & CONN_VIABLE)) {
@@ -507,6 +558,10 @@ static void apply(dm_engine *e, int v, size_t slot, int64_t t)
     }
     e->level[v] = now;
     e->sector_touched[node->sector] = 1;
+    if (e->nreg_cells && node->cell >= 0 && !e->reg_touched[node->cell]) {
+        e->reg_touched[node->cell] = 1;
+        e->reg_touched_list[e->nreg_touched++] = node->cell;
+    }
     e->changed_since_sample = 1;
     for (size_t k = e->out_start[v]; k < e->out_start[v + 1]; k++) {
         int edge = e->out_edge[k], g = e->edge[edge].group;
@@ -533,10 +588,12 @@ static int grow_scratch(dm_engine *e, size_t need)
     return 0;
 }
 
-/* Evaluates the frontier until zero-lag changes have settled at tick t. Each round is a
- * Jacobi sweep: all frontier nodes are evaluated from the same delivered levels (in
- * parallel), then applied in frontier order, so the result is the same for any number
- * of threads. */
+/* Evaluates the frontier until zero-lag changes have settled at tick t. Each round is one
+ * sweep, whatever the frontier's size: every frontier node is evaluated from the same
+ * committed state (evaluation is pure: node_rule.c), then the evaluations are applied in
+ * frontier order; what they change is evaluated in the next round. Large frontiers are
+ * evaluated by OpenMP threads, small ones by this thread; the result is the same bits
+ * either way and for any number of threads. */
 static void settle(dm_engine *e, int64_t t)
 {
     for (int round = 0;; round++) {
@@ -562,24 +619,18 @@ static void settle(dm_engine *e, int64_t t)
         e->nnext = 0;
         long nf = (long)e->nfront;
         e->res.evaluations += (uint64_t)nf;
-        if (nf > DM_PARALLEL_FRONTIER && grow_scratch(e, e->nfront)) {
+        if (grow_scratch(e, e->nfront)) {
             e->out_of_memory = 1;
             return;
         }
-        if (nf > DM_PARALLEL_FRONTIER) {
-            for (long i = 0; i < nf; i++) e->dirty[e->frontier[i]] = 0;
+        for (long i = 0; i < nf; i++) e->dirty[e->frontier[i]] = 0;
+        if ((size_t)nf > e->parallel_frontier) {
 #pragma omp parallel for schedule(static)
             for (long i = 0; i < nf; i++) dm_node_evaluate(e, e->frontier[i], (size_t)i, t);
-            for (long i = 0; i < nf; i++) apply(e, e->frontier[i], (size_t)i, t);
         } else {
-            /* A node stays marked until its turn, so a change delivered to a node later
-             * in this sweep is seen by it in this sweep, not the next one. */
-            for (long i = 0; i < nf; i++) {
-                e->dirty[e->frontier[i]] = 0;
-                dm_node_evaluate(e, e->frontier[i], 0, t);
-                apply(e, e->frontier[i], 0, t);
-            }
+            for (long i = 0; i < nf; i++) dm_node_evaluate(e, e->frontier[i], (size_t)i, t);
         }
+        for (long i = 0; i < nf; i++) apply(e, e->frontier[i], (size_t)i, t);
     }
 }
 
@@ -595,7 +646,7 @@ static void push_breach(dm_engine *e, int s, int64_t end)
         e->res.reallocations++;
     }
     dm_breach *b = &e->res.breaches[e->res.nbreaches];
-    *b = (dm_breach){s, e->run_start[s], e->run_start[s] + e->threshold_ticks[s], end, e->run_peak[s], e->run_uh[s]};
+    *b = (dm_breach){s, e->run_start[s], e->run_start[s] + e->threshold_ticks[s], end, e->run_peak[s], e->run_uh[s], -1};
     e->res.nbreaches++;
 }
 
@@ -633,6 +684,59 @@ static void account(dm_engine *e, int s, int64_t t, int at_level)
         e->in_run[s] = 0;
         if (t - e->run_start[s] >= e->threshold_ticks[s]) push_breach(e, s, t);
     }
+}
+
+/* The same books for cell c, a region's part of a sector: the sector's threshold, with
+ * the cell's magnitude (a percentage is of the cell's capacity). */
+static void push_region_breach(dm_engine *e, size_t c, int64_t end)
+{
+    if (e->res.nregion_breaches == e->cap_region_breaches) {
+        dm_breach *p = realloc(e->res.region_breaches, 2 * e->cap_region_breaches * sizeof *p);
+        if (!p) { warn(e, "out of memory: a regional breach was not recorded"); return; }
+        e->res.region_breaches = p;
+        e->cap_region_breaches *= 2;
+        e->res.reallocations++;
+    }
+    int s = (int)(c % e->nsectors);
+    e->res.region_breaches[e->res.nregion_breaches++] =
+        (dm_breach){s, e->reg_run_start[c], e->reg_run_start[c] + e->threshold_ticks[s], end, e->reg_run_peak[c],
+                    e->reg_run_uh[c], (int)(c / e->nsectors)};
+}
+
+static void account_region(dm_engine *e, size_t c, int64_t t, int at_level)
+{
+    int s = (int)(c % e->nsectors);
+    double hours = (double)(t - e->reg_acc_tick[c]) * (double)e->res.tick_s / 3600.0;
+    if (e->reg_in_run[c]) e->reg_run_uh[c] += e->reg_unserved[c] * hours;
+    e->reg_acc_tick[c] = t;
+    if (!at_level) return;
+    double u = 0;  /* U_{S,r}, in node order */
+    for (size_t k = e->reg_start[c]; k < e->reg_start[c + 1]; k++) {
+        int v = e->reg_node[k];
+        u += node_rule_of(e, v)->capacity * (1.0 - e->level[v]);
+    }
+    if (u < 0) u = 0;
+    e->reg_unserved[c] = u;
+    int over = e->m->sectors[s].any_loss ? u > 4 * DM_LEVEL_EPS * e->reg_capacity[c] : u >= e->reg_magnitude[c] * (1 - 1e-9);
+    if (over && !e->reg_in_run[c]) {
+        e->reg_in_run[c] = 1;
+        e->reg_run_start[c] = t;
+        e->reg_run_peak[c] = u;
+        e->reg_run_uh[c] = 0;
+    } else if (over) {
+        if (u > e->reg_run_peak[c]) e->reg_run_peak[c] = u;
+    } else if (e->reg_in_run[c]) {
+        e->reg_in_run[c] = 0;
+        if (t - e->reg_run_start[c] >= e->threshold_ticks[s]) push_region_breach(e, c, t);
+    }
+}
+
+static int by_onset_sector_region(const void *pa, const void *pb)
+{
+    const dm_breach *a = pa, *b = pb;
+    if (a->onset != b->onset) return a->onset < b->onset ? -1 : 1;
+    if (a->sector != b->sector) return a->sector < b->sector ? -1 : 1;
+    return (a->region > b->region) - (a->region < b->region);  /* one cell's runs never share an onset */
 }
 
 /* ---- the output grid: the state at the end of ticks 0, interval, 2 interval, ... ---- */
@@ -748,6 +852,11 @@ static void reset(dm_engine *e, uint64_t r)
         e->unserved[s] = 0; e->acc_tick[s] = 0; e->in_run[s] = 0; e->sector_touched[s] = 0;
         e->res.sectors[s] = (dm_sector_result){1.0, 1.0, 0.0, 0.0, -1};
     }
+    for (size_t c = 0; c < e->nreg_cells; c++) {
+        e->reg_unserved[c] = 0; e->reg_acc_tick[c] = 0; e->reg_in_run[c] = 0; e->reg_touched[c] = 0;
+    }
+    e->nreg_touched = 0;
+    e->res.nregion_breaches = 0;
     e->nfront = e->nnext = 0;
     e->out_of_memory = 0;
     e->next_sample = 0;
@@ -788,10 +897,7 @@ static void reset(dm_engine *e, uint64_t r)
     for (size_t g = 0; e->buf_cap && g < e->ngroups; g++) {
         const dm_group *gr = g < e->m->ndefined_groups ? &e->m->groups[g] : NULL;  /* sets have no buffers */
         e->buf_cap[g] = gr && gr->has_buffer ? draw(e->rng, &gr->buffer) / (double)sc->tick_s : 0;
-        e->buf_left0[g] = e->buf_cap[g];
-        e->buf_t0[g] = 0;
-        e->buf_mode[g] = BUF_FULL;
-        e->g_flags[g] = 0;
+        e->buf[g] = (buffer_state){e->buf_cap[g], 0, BUF_FULL, 0};
     }
     for (size_t v = 0; e->restart && v < e->n; v++) {
         const node_rule *nr = node_rule_of(e, (int)v);
@@ -830,6 +936,12 @@ int dm_engine_run(dm_engine *e, uint64_t r, dm_error *err)
                                 e->nfront, (long long)t);
         for (size_t s = 0; s < e->nsectors; s++)
             if (e->sector_touched[s]) { account(e, (int)s, t, 1); e->sector_touched[s] = 0; }
+        for (size_t i = 0; i < e->nreg_touched; i++) {
+            size_t c = (size_t)e->reg_touched_list[i];
+            account_region(e, c, t, 1);
+            e->reg_touched[c] = 0;
+        }
+        e->nreg_touched = 0;
         e->res.ticks_processed++;
     }
     record_until(e, horizon);
@@ -845,6 +957,12 @@ int dm_engine_run(dm_engine *e, uint64_t r, dm_error *err)
         e->res.sectors[s].economic_loss = e->m->sectors[s].output *
             (e->res.sectors[s].unserved_unit_hours / e->sector_capacity[s]) / 8760.0;
     }
+    for (size_t c = 0; c < e->nreg_cells; c++) {
+        account_region(e, c, horizon, 0);
+        if (e->reg_in_run[c] && horizon - e->reg_run_start[c] >= e->threshold_ticks[c % e->nsectors]) push_region_breach(e, c, -1);
+    }
+    if (e->res.nregion_breaches > 1)
+        qsort(e->res.region_breaches, e->res.nregion_breaches, sizeof *e->res.region_breaches, by_onset_sector_region);
     /* Breaches were found sector by sector as runs ended; report them in time order. */
     for (size_t i = 1; i < e->res.nbreaches; i++)
         for (size_t j = i; j > 0; j--) {

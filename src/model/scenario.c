@@ -5,12 +5,15 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <openssl/sha.h>
 #include "domino/model.h"
-#include <igraph.h>
 #include "domino/limits.h"
 #include "loader.h"
+#include "../core/sort.h"
+#include "../io/graph_igraph.h"
 #include "yread.h"
+#include "../sweep/yamlpath.h"
 
 #define NOMEM(r) dm_error_set((r)->err, DM_ESOFTWARE, (r)->file, 0, 0, "out of memory")
 
@@ -67,6 +70,20 @@ char *dm_read_file(const char *path, size_t *len, dm_error *err)
     return buf;
 }
 
+char *dm_read_named(const char *kind, const char *path, char *used, size_t size, size_t *len, dm_error *err)
+{
+    snprintf(used, size, "%s", path);
+    if (strchr(path, '/') || access(path, F_OK) == 0) return dm_read_file(path, len, err);
+    dm_error miss;
+    dm_error_clear(&miss);
+    if (dm_data_find(kind, path, used, size, &miss)) {
+        snprintf(used, size, "%s", path);
+        *err = miss;
+        return NULL;
+    }
+    return dm_read_file(used, len, err);
+}
+
 const char *dm_hazard_kind_name(dm_hazard_kind k, int ja)
 {
     /* The action plan's threat types (重要インフラ行動計画: サイバー攻撃, 非意図的要因, 自然災害等). */
@@ -91,6 +108,8 @@ void dm_scenario_free(dm_scenario *s)
         free(h->restore_share);
     }
     free(s->hazards);
+    for (size_t i = 0; i < s->noverrides; i++) { free(s->overrides[i].path); free(s->overrides[i].value); }
+    free(s->overrides);
     dm_model_free(s->model);
     free(s->name); free(s->description); free(s->file); free(s->text);
     free(s);
@@ -109,15 +128,6 @@ static int by_index(const void *pa, const void *pb)
     return (a > b) - (a < b);
 }
 
-static const double *top_score;
-
-static int by_score(const void *pa, const void *pb)
-{
-    int a = *(const int *)pa, b = *(const int *)pb;
-    if (top_score[a] != top_score[b]) return top_score[a] > top_score[b] ? -1 : 1;
-    return (a > b) - (a < b);  /* ties: model order */
-}
-
 /* Keeps the K matched nodes that rank highest by a centrality of the dependency graph
  * (edges provider -> dependent, computed with igraph): `degree` (dependencies in and out,
  * plus layer edges), `dependents` (how many depend on the node), or `betweenness`
@@ -134,6 +144,8 @@ static int select_top(yread *r, yaml_node_t *top, yaml_node_t *by, const dm_mode
     const char *measure = by ? yr_text(by) : "degree";
     if (strcmp(measure, "degree") && strcmp(measure, "dependents") && strcmp(measure, "betweenness"))
         return yr_expected(r, by, "select by", "degree, dependents or betweenness");
+    dmi_host host;  /* igraph's handlers: the host's are back when this returns */
+    dmi_enter(&host);
     igraph_vector_int_t edges, deg;
     igraph_vector_t score;
     igraph_t g;
@@ -168,9 +180,8 @@ static int select_top(yread *r, yaml_node_t *top, yaml_node_t *by, const dm_mode
     } else {
         for (size_t v = 0; v < m->nnodes; v++) VECTOR(score)[v] = (double)VECTOR(deg)[v];
     }
+    if (!rc && dmi_sort_by_key(h->nodes, h->nnodes, VECTOR(score), 1)) rc = NOMEM(r);  /* highest first, ties: model order */
     if (!rc) {
-        top_score = VECTOR(score);
-        qsort(h->nodes, h->nnodes, sizeof *h->nodes, by_score);
         h->nnodes = (size_t)k;
         qsort(h->nodes, h->nnodes, sizeof *h->nodes, by_index);  /* back to model order */
     }
@@ -178,6 +189,7 @@ static int select_top(yread *r, yaml_node_t *top, yaml_node_t *by, const dm_mode
     igraph_vector_destroy(&score);
     igraph_destroy(&g);
     igraph_vector_int_destroy(&edges);
+    dmi_leave(&host);
     return rc;
 }
 
@@ -404,6 +416,155 @@ static int read_hazards(yread *r, yaml_node_t *seq, dm_scenario *s)
     return 0;
 }
 
+/* ---- overrides (docs/scenario-format.md, "Overrides") ---- */
+
+static void put(char *buf, size_t size, size_t *len, const char *s, size_t n)
+{
+    if (*len + n >= size) n = *len + 1 < size ? size - 1 - *len : 0;
+    memcpy(buf + *len, s, n);
+    *len += n;
+    buf[*len] = 0;
+}
+
+/* Node v of d as YAML flow text, for the record of what was overridden. */
+static void flow(yaml_document_t *d, yaml_node_t *v, char *buf, size_t size, size_t *len)
+{
+    if (!v) return;
+    if (v->type == YAML_SCALAR_NODE) {
+        int quoted = v->data.scalar.style != YAML_PLAIN_SCALAR_STYLE;
+        if (quoted) put(buf, size, len, "\"", 1);
+        for (size_t i = 0; i < v->data.scalar.length; i++) {
+            char c = (char)v->data.scalar.value[i];
+            if (quoted && (c == '"' || c == '\\')) put(buf, size, len, "\\", 1);
+            put(buf, size, len, &c, 1);
+        }
+        if (quoted) put(buf, size, len, "\"", 1);
+    } else if (v->type == YAML_SEQUENCE_NODE) {
+        put(buf, size, len, "[", 1);
+        for (yaml_node_item_t *it = v->data.sequence.items.start; it < v->data.sequence.items.top; it++) {
+            if (it > v->data.sequence.items.start) put(buf, size, len, ", ", 2);
+            flow(d, yaml_document_get_node(d, *it), buf, size, len);
+        }
+        put(buf, size, len, "]", 1);
+    } else if (v->type == YAML_MAPPING_NODE) {
+        put(buf, size, len, "{", 1);
+        for (yaml_node_pair_t *p = v->data.mapping.pairs.start; p < v->data.mapping.pairs.top; p++) {
+            if (p > v->data.mapping.pairs.start) put(buf, size, len, ", ", 2);
+            flow(d, yaml_document_get_node(d, p->key), buf, size, len);
+            put(buf, size, len, ": ", 2);
+            flow(d, yaml_document_get_node(d, p->value), buf, size, len);
+        }
+        put(buf, size, len, "}", 1);
+    }
+}
+
+static int index_of(yread *r, yaml_node_t *n) { return (int)(n - r->doc.nodes.start) + 1; }
+
+/* The model read again from its text (or from the inline mapping at inline_index of the
+ * scenario), with the first `upto` overrides set in its document. A path that leads
+ * nowhere is an error at the path, in r->err (returns -1); an error of the model itself
+ * goes to sub (returns its code). */
+static int overridden_model(yread *r, dm_scenario *s, const char *base_text, int inline_index,
+                            yaml_node_t **items, size_t upto, dm_model **out, dm_error *sub)
+{
+    yread mr;
+    *out = NULL;
+    if (base_text) {
+        if (yr_open(&mr, base_text, strlen(base_text), s->model->file, sub)) { yr_close(&mr); return sub->code; }
+    } else {
+        memset(&mr, 0, sizeof mr);
+        mr.file = s->model->file;
+        mr.err = sub;
+        if (!yaml_document_initialize(&mr.doc, NULL, NULL, NULL, 1, 1)) return NOMEM(r), -1;
+        mr.loaded = 1;
+        if (yp_copy(&mr.doc, &r->doc, inline_index) != 1) { yr_close(&mr); return NOMEM(r), -1; }
+    }
+    mr.stored = r->stored;
+    mr.nstored = r->nstored;
+    for (size_t i = 0; i < upto; i++) {
+        yaml_node_t *path = yr_get(r, items[i], "path"), *value = yr_get(r, items[i], "value");
+        char why[512];
+        if (yp_set(&mr.doc, s->overrides[i].path + 6, &r->doc, index_of(r, value), NULL, &s->overrides[i].matches,
+                   why, sizeof why)) {
+            yr_close(&mr);
+            if (!strcmp(why, "out of memory")) return NOMEM(r), -1;
+            return yr_fail(r, path, "override path '%s': %s", s->overrides[i].path, why), -1;
+        }
+    }
+    int rc = dm_model_from_yaml(&mr, yr_root(&mr), out);
+    yr_close(&mr);
+    return rc;
+}
+
+/* Reads `overrides:` and replaces the scenario's model by the model with them set. The
+ * model keeps its source text (and so its SHA-256): the overrides are recorded beside it,
+ * and reloading a result file sets them again from the stored scenario text. */
+static int read_overrides(yread *r, yaml_node_t *seq, int inline_index, dm_scenario *s)
+{
+    static const char *const keys[] = {"path", "value", NULL};
+    if (yr_sequence(r, seq, "overrides")) return DM_EDATA;
+    size_t n = yr_len(seq);
+    if (n == 0) return 0;
+    yaml_node_t **items = calloc(n, sizeof *items);
+    if (!items || !(s->overrides = calloc(n, sizeof *s->overrides))) { free(items); return NOMEM(r); }
+    for (size_t i = 0; i < n; i++) {
+        yaml_node_t *it = items[i] = yr_at(r, seq, i), *path, *value;
+        dm_override *o = &s->overrides[i];
+        s->noverrides = i + 1;
+        if (yr_mapping(r, it, "override", keys) || yr_need(r, it, "path", "override", &path) ||
+            yr_need(r, it, "value", "override", &value) || yr_str(r, path, "override path", &o->path)) {
+            free(items);
+            return DM_EDATA;
+        }
+        o->line = yr_line(it);
+        o->column = (int)it->start_mark.column + 1;
+        if (strncmp(o->path, "model.", 6) || !o->path[6]) {
+            free(items);
+            return yr_expected(r, path, "override path", "a path into the model, starting with 'model.' (docs/sweeps.md, \"Paths\")");
+        }
+        char buf[1024];
+        size_t len = 0;
+        buf[0] = 0;
+        flow(&r->doc, value, buf, sizeof buf, &len);
+        if (!(o->value = strdup(buf))) { free(items); return NOMEM(r); }
+    }
+    const dm_model *old = s->model;
+    char *base = old->text ? strndup(old->text, old->text_len) : NULL;
+    if ((old->text && !base) || (!old->text && !inline_index)) {
+        free(items);
+        return old->text ? NOMEM(r) : yr_fail(r, seq, "overrides: the model's source text is not available to override");
+    }
+    dm_model *m;
+    dm_error sub;
+    dm_error_clear(&sub);
+    int rc = overridden_model(r, s, base, inline_index, items, n, &m, &sub);
+    if (rc > 0) {
+        /* the model no longer loads: name the first override that breaks it */
+        size_t k = 1;
+        for (; k < n; k++) {
+            dm_model *part;
+            dm_error e2;
+            dm_error_clear(&e2);
+            int rc2 = overridden_model(r, s, base, inline_index, items, k, &part, &e2);
+            dm_model_free(part);
+            if (rc2) break;
+        }
+        yaml_node_t *value = yr_get(r, items[k - 1], "value");
+        rc = dm_error_set(r->err, sub.code, r->file, yr_line(value), (int)value->start_mark.column + 1,
+                          "override %s = %s: the model does not load with it: %s", s->overrides[k - 1].path,
+                          s->overrides[k - 1].value, sub.message);
+    } else if (rc == 0) {
+        m->text = base;  /* the text as written, as the file on disk says (NULL: inline) */
+        m->text_len = base ? strlen(base) : 0;
+        base = NULL;
+        dm_model_free(s->model);
+        s->model = m;
+    }
+    free(base);
+    free(items);
+    return rc ? (r->err->code ? r->err->code : DM_EDATA) : 0;
+}
+
 /* The directory part of path, with a trailing slash ("" for none). */
 void dm_dir_of(const char *path, char *buf, size_t size)
 {
@@ -438,7 +599,11 @@ static int load_named_model(yread *r, yaml_node_t *x, dm_model **out)
     }
     size_t len;
     const char *text = dm_embedded(name, &len);
-    if (!text) return yr_expected(r, x, "model", "a path ending in .yaml or the name of an embedded model (japan-sectors)");
+    char path[4096];
+    if (!text && !strchr(name, '/') && dm_data_find("models", name, path, sizeof path, &(dm_error){0}) == 0)
+        return dm_model_load(path, out, r->err);  /* a shipped model by name */
+    if (!text) return yr_expected(r, x, "model", "a path ending in .yaml, the name of an embedded model (japan-sectors) "
+                                  "or of a shipped one (japan-prefectures)");
     char file[300];
     snprintf(file, sizeof file, "<embedded %s>", name);
     return dm_model_parse(text, len, file, out, r->err);
@@ -448,7 +613,7 @@ static int parse(const char *text, size_t len, const char *file, dm_model *given
                  size_t nstored, dm_scenario **out, dm_error *err)
 {
     static const char *const keys[] = {"name", "description", "model", "horizon", "tick", "seed",
-                                       "replicates", "start", "hazards", NULL};
+                                       "replicates", "start", "hazards", "overrides", NULL};
     yread r;
     yaml_node_t *root, *x;
     *out = NULL;
@@ -478,6 +643,11 @@ static int parse(const char *text, size_t len, const char *file, dm_model *given
         goto fail;
     } else if (load_named_model(&r, x, &s->model)) {
         goto fail;
+    }
+    {
+        yaml_node_t *model = yr_get(&r, root, "model"), *ov = yr_get(&r, root, "overrides");
+        int inline_index = !given && model->type == YAML_MAPPING_NODE ? index_of(&r, model) : 0;
+        if (ov && read_overrides(&r, ov, inline_index, s)) goto fail;
     }
     s->tick_s = 60;
     if ((x = yr_get(&r, root, "tick")) && yr_duration(&r, x, "tick", &s->tick_s)) goto fail;
@@ -539,6 +709,13 @@ int dm_scenario_parse_with_model(const char *text, size_t len, const char *file,
     return parse(text, len, file, model, NULL, 0, out, err);
 }
 
+int dm_scenario_parse_with_model_stored(const char *text, size_t len, const char *file, dm_model *model,
+                                        const dm_stored_input *stored, size_t nstored, dm_scenario **out,
+                                        dm_error *err)
+{
+    return parse(text, len, file, model, stored, nstored, out, err);
+}
+
 void dm_sha256_hex(const void *data, size_t len, char hex[65])
 {
     unsigned char md[SHA256_DIGEST_LENGTH];
@@ -556,10 +733,17 @@ void dm_scenario_model_sha256(const dm_scenario *sc, char hex[65])
 int dm_scenario_load(const char *path, dm_scenario **out, dm_error *err)
 {
     size_t len;
-    char *text = dm_read_file(path, &len, err);
+    char used[4096];
+    dm_error miss;
+    dm_error_clear(&miss);
+    char *text = dm_read_named("scenarios", path, used, sizeof used, &len, &miss);
     *out = NULL;
-    if (!text) return err->code;
-    int rc = dm_scenario_parse(text, len, path, out, err);
+    if (!text) {
+        if (miss.code == DM_ENOINPUT && !strcmp(path, "default")) return dm_scenario_default(out, err);
+        *err = miss;
+        return err->code;
+    }
+    int rc = dm_scenario_parse(text, len, used, out, err);
     free(text);
     return rc;
 }
