@@ -52,20 +52,15 @@ def title_of(readme):
         return f.readline().lstrip("# ").strip()
 
 
-def labels(h5, dim):
-    """The ids along a dimension: the `<dim>_id` label (docs/output-format.md, CF-1.8)."""
-    return [v.decode() if isinstance(v, bytes) else str(v) for v in h5[dim + "_id"][:]]
-
-
 def share_series(h5, region, sector):
     """Share of the sector's capacity lost in the region(s), per replicate and time,
     capacity-weighted over the regions (as domino compare computes it); and that capacity."""
-    sectors = labels(h5, "sector")
+    sectors = [s.decode() for s in h5["sector_id"][:]]
     s = sectors.index(sector)
     ns, nr, nc = h5["node_sector"][:], h5["node_region"][:], h5["node_capacity"][:]
     if region == "all":
         return 1.0 - h5["sector_level"][:, :, s], nc[ns == s].sum()
-    regions = labels(h5, "region")
+    regions = [r.decode() for r in h5["region_id"][:]]
     cap = np.zeros(len(regions))
     for v in range(len(ns)):
         if ns[v] == s and nr[v] >= 0:

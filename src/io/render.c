@@ -357,9 +357,11 @@ int dm_render_timeline(FILE *out, const dm_scenario *sc, const dm_engine_result 
     if (!lines) return DM_ESOFTWARE;
     const int ja = lang == DM_LANG_JA;
     json_t *arr = fmt == DM_FORMAT_JSON ? json_array() : NULL;
-    int width = 0;
+    int width = 0, twidth = 9;  /* the names' column, and the times' ("T+hh:mm", or a clock) */
     for (size_t i = 0; i < n; i++) {
-        char buf[DM_NODE_ID_MAX];
+        char buf[DM_NODE_ID_MAX], t[DM_CLOCK_MAX];
+        int tw = (int)strlen(dm_format_clock(sc, lines[i].tick, 0, t));
+        if (tw > twidth) twidth = tw;
         int w = display_width(line_who(m, &lines[i], lang, buf));
         if (w > width) width = w;
     }
@@ -389,7 +391,7 @@ int dm_render_timeline(FILE *out, const dm_scenario *sc, const dm_engine_result 
             const char *region_id = region >= 0 ? m->regions[region].id : "";
             switch (fmt) {
             case DM_FORMAT_TEXT:
-                fprintf(out, "%-*s ", sc->has_start ? 19 : 9, t);
+                fprintf(out, "%-*s ", twidth, t);
                 pad(out, who, width + 2);
                 fputs(l->what, out);
                 if (l->cause[0]) fprintf(out, " — %s", l->cause);
