@@ -88,6 +88,9 @@ Test(compare, facts_out_of_tolerance_and_a_sequence_out_of_order_fail_with_exit_
     cr_expect_float_eq(num(late, "tolerance"), 2.4, 1e-9);       /* 30 % of 8 h */
     cr_expect(json_is_false(json_object_get(fact(doc, "p-little"), "held")));
     cr_expect(json_is_true(json_object_get(fact(doc, "w-restored"), "held")));
+    json_t *b = fact(doc, "b-restored");   /* W.B never lost water: no restoration to find */
+    cr_expect(json_is_false(json_object_get(b, "held")));
+    cr_expect_str_eq(json_string_value(json_object_get(b, "why")), "never lost that much");
     json_t *seq = json_array_get(json_object_get(doc, "sequences"), 0);
     cr_expect(json_is_false(json_object_get(seq, "held")));     /* W at T+3 h before P at T+1 h: no */
     cr_expect_float_eq(num(seq, "share_held"), 0.0, 1e-9);
@@ -107,7 +110,7 @@ Test(compare, text_table_names_each_verdict_and_the_score)
     cr_assert_eq(compare("misses.csv", "", 0, &out), 1);
     cr_expect(strstr(out, "MISSED (too early)") != NULL, "%s", out);
     cr_expect(strstr(out, "OUT OF ORDER") != NULL, "%s", out);
-    cr_expect(strstr(out, "score: 3 of 5 facts held, 0 of 1 sequences in order") != NULL, "%s", out);
+    cr_expect(strstr(out, "score: 3 of 6 facts held, 0 of 1 sequences in order") != NULL, "%s", out);
     free(out);
 }
 
@@ -279,5 +282,26 @@ Test(compare, a_run_with_a_start_must_start_at_the_facts_t0)
     free(out);
     cr_expect_eq(compare("holds.csv", "", 1, &out), 65);
     cr_expect(strstr(out, "is not the run's start") != NULL, "%s", out);
+    free(out);
+}
+
+Test(compare, regional_facts_need_the_impact_maps)
+{
+    char *out, args[512];
+    snprintf(args, sizeof args, "run '%s/tests/data/compare/run.yaml' -o run.h5 --quiet --store sectors,events",
+             env("DOMINO_SOURCE"));
+    cr_assert_eq(domino(dir, args, 1, &out), 0, "%s", out);
+    free(out);
+    cr_expect_eq(compare("holds.csv", "", 1, &out), 65);
+    cr_expect(strstr(out, "--store maps") != NULL, "%s", out);
+    free(out);
+    /* a fact on region 'all' reads the sector levels, which are there */
+    char path[128];
+    snprintf(path, sizeof path, "%s/national.csv", dir);
+    FILE *f = fopen(path, "w");
+    fprintf(f, "# t0: 2020-01-01T00:00+09:00\nid,time_jst,t_hours,region,sector,measure,value,tolerance,sequence,"
+               "source_url,quote,grade,note\np,2020-01-01T02:00+09:00,2,all,P,share_lost,0.75,,,u,q,press,\n");
+    fclose(f);
+    cr_expect_eq(compare(path, "", 1, &out), 0, "%s", out);
     free(out);
 }

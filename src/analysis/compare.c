@@ -470,7 +470,7 @@ static double share_at(const target *t, size_t k, const float *impact, const dou
 /* The fact's measure in one replicate; NaN: the event did not happen (or the time is
  * beyond the horizon). time[] is minutes since T+0. */
 static double measure_of(const dm_fact *x, const target *t, const double *time, size_t T, const float *impact,
-                         const double *level, size_t R, size_t S)
+                         const double *level, size_t nregions, size_t S)
 {
     double tmin = isnan(x->t_hours) ? INFINITY : x->t_hours * 60.0;
     switch (x->measure) {
@@ -479,22 +479,22 @@ static double measure_of(const dm_fact *x, const target *t, const double *time, 
         if (tmin > time[T - 1] + 1e-9) return NAN;
         size_t k = 0;
         while (k + 1 < T && time[k + 1] <= tmin + 1e-9) k++;
-        double share = share_at(t, k, impact, level, R, S);
+        double share = share_at(t, k, impact, level, nregions, S);
         return x->measure == DM_UNITS_LOST ? share * t->total : share;
     }
     case DM_PEAK_SHARE_LOST:
     case DM_PEAK_BELOW: {
         double peak = 0;
-        for (size_t k = 0; k < T && time[k] <= tmin + 1e-9; k++) peak = fmax(peak, share_at(t, k, impact, level, R, S));
+        for (size_t k = 0; k < T && time[k] <= tmin + 1e-9; k++) peak = fmax(peak, share_at(t, k, impact, level, nregions, S));
         return peak;
     }
     case DM_ONSET:
     case DM_RESTORED: {
         size_t k = 0;
-        while (k < T && share_at(t, k, impact, level, R, S) < x->value - 1e-12) k++;
+        while (k < T && share_at(t, k, impact, level, nregions, S) < x->value - 1e-12) k++;
         if (k == T) return NAN;
         if (x->measure == DM_ONSET) return time[k] / 60.0;
-        while (k < T && share_at(t, k, impact, level, R, S) > x->value + 1e-12) k++;
+        while (k < T && share_at(t, k, impact, level, nregions, S) > x->value + 1e-12) k++;
         return k == T ? NAN : time[k] / 60.0;
     }
     }
@@ -660,9 +660,10 @@ int dm_compare(dm_result_file *f, const dm_facts *F, dm_comparison **out, dm_err
     double *vals = calloc(NF * R, sizeof *vals), *time = NULL, *level = NULL, *sorted = calloc(R, sizeof *sorted);
     float *impact = NULL;
     int64_t *reps = calloc(R, sizeof *reps);
+    char *never_lost = calloc(NF, 1);
     hid_t ds_impact = -1, ds_level = -1;
     int rc = 0, need_impact = 0, need_level = 0;
-    if (!cell_cap || !tg || !c || !vals || !sorted || !reps) { rc = dm_error_set(err, DM_ESOFTWARE, f->path, 0, 0, "out of memory"); goto done; }
+    if (!cell_cap || !tg || !c || !vals || !sorted || !reps || !never_lost) { rc = dm_error_set(err, DM_ESOFTWARE, f->path, 0, 0, "out of memory"); goto done; }
     for (size_t v = 0; v < m->nnodes; v++) {
         const dm_node *nd = dm_node_at(m, v);
         if (nd->region >= 0) cell_cap[(size_t)nd->region * S + (size_t)nd->sector] += nd->capacity;
@@ -709,7 +710,15 @@ int dm_compare(dm_result_file *f, const dm_facts *F, dm_comparison **out, dm_err
             rc = dm_error_set(err, DM_EDATA, f->path, 0, 0, "cannot read the impact maps or sector levels of replicate row %zu", row);
             break;
         }
-        for (size_t i = 0; i < NF; i++) vals[i * R + row] = measure_of(&F->facts[i], &tg[i], time, (size_t)T, impact, level, Rg, S);
+        for (size_t i = 0; i < NF; i++) {
+            vals[i * R + row] = measure_of(&F->facts[i], &tg[i], time, (size_t)T, impact, level, Rg, S);
+            /* a restoration that never came: was the share ever lost at all? (for the reason) */
+            if (reps[row] == (int64_t)f->median_replicate && F->facts[i].measure == DM_RESTORED && isnan(vals[i * R + row])) {
+                dm_fact onset = F->facts[i];
+                onset.measure = DM_ONSET;
+                never_lost[i] = isnan(measure_of(&onset, &tg[i], time, (size_t)T, impact, level, Rg, S));
+            }
+        }
     }
     if (rc) goto done;
     if (median_row == R) {
@@ -738,6 +747,7 @@ int dm_compare(dm_result_file *f, const dm_facts *F, dm_comparison **out, dm_err
         r->tolerance = x->measure == DM_UNITS_LOST && !x->tolerance_given ? fmax(x->tolerance, 0.03 * tg[i].total)
                                                                          : x->tolerance;
         r->held = fact_held(x, r->simulated, r->tolerance, &r->why);
+        if (!r->held && never_lost[i]) r->why = "never lost that much";
         c->facts_held += (size_t)r->held;
     }
     if (build_sequences(F, c)) { rc = dm_error_set(err, DM_ESOFTWARE, f->path, 0, 0, "out of memory"); goto done; }
@@ -780,7 +790,7 @@ done:
     if (ds_impact >= 0) H5Dclose(ds_impact);
     if (ds_level >= 0) H5Dclose(ds_level);
     for (size_t i = 0; tg && i < NF; i++) { free(tg[i].regions); free(tg[i].weight); }
-    free(tg); free(cell_cap); free(vals); free(time); free(level); free(impact); free(sorted); free(reps);
+    free(tg); free(cell_cap); free(vals); free(time); free(level); free(impact); free(sorted); free(reps); free(never_lost);
     if (rc) dm_comparison_free(c);
     else *out = c;
     return rc;
