@@ -371,3 +371,46 @@ Test(hardening, write_errors_exit_74_and_leave_nothing)
         cr_expect_eq(count_prefixed("\\.a\\."), 0, "%s left a temporary", commands[i]);
     }
 }
+
+/* ---- error paths ---- */
+
+/* A file-size limit at every size from 1 KiB to past the file's length (a disk that
+ * fills at any point): each writer either finishes a complete file (exit 0, the file
+ * reads back) or fails with exit 74 and leaves nothing, never a crash (the
+ * use-after-free in dm_h5_finish showed under ASan here). */
+Test(hardening, file_size_limit_at_every_size)
+{
+    prepare_writers();
+    static const struct { const char *command, *file, *check; } cases[] = {
+        {"run -o a.h5 --quiet --store sectors,events", "a.h5", "info a.h5"},
+        {"sweep sweep.yaml -o a.h5 --quiet", "a.h5", "info a.h5"},
+        {"merge good.h5 -o a.h5", "a.h5", "info a.h5"},
+        {"analyze -o a.h5 --no-criticality", "a.h5", NULL},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        int completed = 0, failed = 0;
+        for (int kib = 1; kib <= 4096 && !completed; kib = kib < 64 ? kib + 7 : kib * 2) {
+            char cmd[2048], *out;
+            snprintf(cmd, sizeof cmd, "cd '%s' && rm -rf a.h5 a.h5.points .a.h5.* && "
+                     "(ulimit -f %d; LANG=C '%s' %s > out.txt 2>&1; echo $?)", dir, kib, env("DOMINO"), cases[i].command);
+            run_capture(cmd, &out);
+            int rc = atoi(out);
+            free(out);
+            if (rc == 0) {
+                completed = 1;
+                if (cases[i].check) {
+                    cr_expect_eq(domino(dir, cases[i].check, 1, &out), 0, "%s at %d KiB: the file does not read back: %s",
+                                 cases[i].command, kib, out);
+                    free(out);
+                }
+            } else {
+                failed++;
+                cr_expect_eq(rc, 74, "%s at %d KiB: exit %d", cases[i].command, kib, rc);
+                cr_expect_eq(count_prefixed("a\\.h5"), 0, "%s at %d KiB: the file is left", cases[i].command, kib);
+                cr_expect_eq(count_prefixed("\\.a\\.h5"), 0, "%s at %d KiB: a temporary is left", cases[i].command, kib);
+            }
+        }
+        cr_expect(completed && failed, "%s: expected failures at small limits and a complete file at a large one (%d, %d)",
+                  cases[i].command, completed, failed);
+    }
+}

@@ -1,6 +1,7 @@
 /* Reading a result file back (include/domino/output.h). A file may be anything: every
  * size, index and value is checked before it is used, and every failure is an error
  * naming the file and what was wrong with it (exit code 65), never a crash. */
+#include <errno.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -9,8 +10,11 @@
 #include "domino/output.h"
 #include "h5util.h"
 
+/* A read that failed: the file's fault (65), unless an allocation failed on the way
+ * (errno ENOMEM, cleared when the read began), which is out of memory (70). */
 static int bad(dm_error *err, const char *path, const char *fmt, const char *what)
 {
+    if (errno == ENOMEM) return dm_error_set(err, DM_ESOFTWARE, path, 0, 0, "out of memory reading the file");
     return dm_error_set(err, DM_EDATA, path, 0, 0, fmt, what);
 }
 
@@ -100,6 +104,7 @@ int dm_h5_open(const char *path, dm_result_file **out, dm_error *err)
 {
     *out = NULL;
     H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
+    errno = 0;  /* ENOMEM from here on: an allocation failed (bad) */
     if (access(path, R_OK) != 0) return dm_error_set(err, DM_ENOINPUT, path, 0, 0, "cannot read the file");
     if (H5Fis_hdf5(path) <= 0)
         return bad(err, path, "%s", "not an HDF5 file (or its first bytes are damaged): expected a domino result file");
@@ -156,13 +161,13 @@ int dm_h5_open(const char *path, dm_result_file **out, dm_error *err)
     snprintf(name, sizeof name, "%s:model_text", path);
     if (*model_text && dm_model_parse_stored(model_text, strlen(model_text), name, inputs, ninputs, &model, &sub)) {
         char why[1200];  /* file:line of the stored text, or of a graph file it names */
-        rc = dm_error_set(err, DM_EDATA, path, 0, 0, "the stored model does not load: %s", dm_error_format(&sub, why, sizeof why));
+        rc = dm_error_set(err, sub.code == DM_ESOFTWARE ? DM_ESOFTWARE : DM_EDATA, path, 0, 0, "the stored model does not load: %s", dm_error_format(&sub, why, sizeof why));
         goto done;
     }
     snprintf(name, sizeof name, "%s:scenario_text", path);
     if ((model ? dm_scenario_parse_with_model(scenario_text, strlen(scenario_text), name, model, &f->scenario, &sub)
                : dm_scenario_parse_stored(scenario_text, strlen(scenario_text), name, inputs, ninputs, &f->scenario, &sub))) {
-        rc = dm_error_set(err, DM_EDATA, path, 0, 0, "the stored scenario does not load: %s (line %d)", sub.message, sub.line);
+        rc = dm_error_set(err, sub.code == DM_ESOFTWARE ? DM_ESOFTWARE : DM_EDATA, path, 0, 0, "the stored scenario does not load: %s (line %d)", sub.message, sub.line);
         goto done;
     }
     dm_scenario *sc = f->scenario;
@@ -220,6 +225,7 @@ int dm_h5_read_replicate(dm_result_file *f, uint64_t r, const dm_engine_result *
     double minutes = (double)sc->tick_s / 60.0;
     dm_engine_result *res = &f->res;
     result_free(res);
+    errno = 0;  /* ENOMEM from here on: an allocation failed (bad) */
     *out = NULL;
     res->replicate = r;
     res->tick_s = sc->tick_s;

@@ -345,6 +345,12 @@ int dm_dist_own(dm_dist *d)
     return 0;
 }
 
+int dm_dists_own(dm_dist *a, dm_dist *b)
+{
+    int ra = dm_dist_own(a), rb = dm_dist_own(b);
+    return ra || rb ? -1 : 0;
+}
+
 int yr_id_list(yread *r, yaml_node_t *n, const char *what, yaml_node_t ***out, size_t *count)
 {
     *out = NULL;
