@@ -414,3 +414,142 @@ Test(hardening, file_size_limit_at_every_size)
                   cases[i].command, completed, failed);
     }
 }
+
+/* ---- inputs accepted that should not be ---- */
+
+/* /inputs is checked against its SHA-256 when a result file is reloaded, and a result
+ * file without it never reads whatever file the recorded path names now. */
+Test(hardening, stored_inputs_are_verified_and_never_replaced_by_the_disk)
+{
+    char *out, path[512];
+    snprintf(path, sizeof path, "%s/layer.yaml", dir);
+    FILE *f = fopen(path, "w");
+    fputs("name: t\nhorizon: 1h\nmodel:\n  name: m\n  sectors: [{id: A, name_en: a}]\n"
+          "  layers: [{sector: A, graph: {file: g.txt, nodes: 4}, connectivity: giant}]\n"
+          "hazards: [{id: h, kind: other, select: {sectors: [A], count: 1}, severity: 1}]\n", f);
+    fclose(f);
+    cr_assert_eq(shell("cd '%s' && printf '0 1\\n1 2\\n2 3\\n' > g.txt", dir), 0);
+    cr_assert_eq(domino(dir, "run layer.yaml -o r.h5 --quiet", 1, &out), 0, "%s", out);
+    free(out);
+    cr_assert_eq(domino(dir, "timeline r.h5", 1, &out), 0, "%s", out);
+    free(out);
+    /* a stored byte changed: its SHA-256 no longer matches */
+    cr_assert_eq(shell("cd '%s' && cp r.h5 flipped.h5 && /usr/bin/python3 -c \"import h5py; f = h5py.File('flipped.h5', 'r+'); "
+                       "d = f['inputs/0']; v = d[...]; v[0] = ord('3'); d[...] = v\"", dir), 0);
+    int rc = domino(dir, "timeline flipped.h5", 1, &out);
+    cr_expect_eq(rc, 65, "exit %d: %s", rc, out);
+    cr_expect(strstr(out, "SHA-256"), "%s", out);
+    free(out);
+    /* /inputs deleted and the graph file changed: an error, not the new file's run */
+    cr_assert_eq(shell("cd '%s' && cp r.h5 gone.h5 && /usr/bin/python3 -c \"import h5py; f = h5py.File('gone.h5', 'r+'); "
+                       "del f['inputs']\" && printf '0 2\\n1 3\\n' > g.txt", dir), 0);
+    rc = domino(dir, "timeline gone.h5", 1, &out);
+    cr_expect_eq(rc, 65, "exit %d: %s", rc, out);
+    cr_expect(strstr(out, "does not hold the input g.txt"), "%s", out);
+    free(out);
+}
+
+/* Writes dir/name with the given text. */
+static void put(const char *name, const char *text)
+{
+    char path[512];
+    snprintf(path, sizeof path, "%s/%s", dir, name);
+    FILE *f = fopen(path, "w");
+    cr_assert_not_null(f);
+    fputs(text, f);
+    fclose(f);
+}
+
+/* What a loader used to accept, or lose silently: each refused with exit 65, at its line,
+ * saying why. */
+Test(hardening, inputs_accepted_that_should_not_be)
+{
+    static const struct { const char *text, *expect; int line; } cases[] = {
+        /* sub-second durations: rounded before (0.4s a zero lag, 1.4s a 1 s tick) */
+        {"name: t\ntick: 1.4s\nmodel: japan-sectors\nhazards: [{id: h, kind: other, select: {sectors: [ELEC]}}]\n",
+         "whole seconds", 2},
+        {"name: t\nmodel:\n  name: m\n  sectors: [{id: A, name_en: a}, {id: B, name_en: b}]\n"
+         "  dependencies: [{dependent: A, providers: [B], lag: 0.4s}]\nhazards: [{id: h, kind: other, select: {sectors: [B]}}]\n",
+         "whole seconds", 5},
+        {"name: t\nhorizon: 0x10h\nmodel: japan-sectors\nhazards: [{id: h, kind: other, select: {sectors: [ELEC]}}]\n",
+         "duration", 2},
+        {"name: t\nhorizon: 1e2h\nmodel: japan-sectors\nhazards: [{id: h, kind: other, select: {sectors: [ELEC]}}]\n",
+         "duration", 2},
+        /* a second document was ignored; a tag taken as a plain text */
+        {"name: t\nmodel: japan-sectors\nhazards: [{id: h, kind: other, select: {sectors: [ELEC]}}]\n---\nname: u\n",
+         "second YAML document", 4},
+        {"name: !custom t\nmodel: japan-sectors\nhazards: [{id: h, kind: other, select: {sectors: [ELEC]}}]\n",
+         "tag '!custom'", 1},
+        /* a NUL inside an id: C saw "A" */
+        {"name: t\nmodel:\n  name: m\n  sectors: [{id: \"A\\0B\", name_en: a}]\nhazards: [{id: h, kind: other, select: {sectors: [A]}}]\n",
+         "NUL", 4},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        put("s.yaml", cases[i].text);
+        char *out, where[32];
+        int rc = domino(dir, "validate s.yaml", 1, &out);
+        cr_expect_eq(rc, 65, "case %zu: exit %d: %s", i, rc, out);
+        cr_expect(strstr(out, cases[i].expect), "case %zu: '%s' lacks '%s'", i, out, cases[i].expect);
+        snprintf(where, sizeof where, "s.yaml:%d:", cases[i].line);
+        cr_expect(strstr(out, where), "case %zu: expected the error at %s: %s", i, where, out);
+        free(out);
+    }
+    /* exact sub-minute multiples still load: 1.5min is 90 s, 0.1h 360 s */
+    put("s.yaml", "name: t\ntick: 1.5min\nhorizon: 0.1h\nmodel: japan-sectors\nhazards: [{id: h, kind: other, select: {sectors: [ELEC]}}]\n");
+    char *out;
+    cr_expect_eq(domino(dir, "validate s.yaml", 1, &out), 0, "%s", out);
+    free(out);
+}
+
+/* A YAML file whose aliases expand past the node limit: refused before it is built. */
+Test(hardening, yaml_alias_amplification_is_counted_against_the_limit)
+{
+    char text[4096] = "name: t\nmodel: japan-sectors\nhazards: [{id: h, kind: other, select: {sectors: [ELEC]}}]\n"
+                      "description:\n  a: &a [x, x, x, x, x, x, x, x, x, x]\n";
+    for (int i = 1; i <= 8; i++) {  /* 10^9 nodes from 2 kB */
+        size_t n = strlen(text);
+        snprintf(text + n, sizeof text - n, "  b%d: &b%d [", i, i);
+        for (int k = 0; k < 10; k++) {
+            n = strlen(text);
+            if (i == 1) snprintf(text + n, sizeof text - n, "%s*a", k ? ", " : "");
+            else snprintf(text + n, sizeof text - n, "%s*b%d", k ? ", " : "", i - 1);
+        }
+        n = strlen(text);
+        snprintf(text + n, sizeof text - n, "]\n");
+    }
+    put("s.yaml", text);
+    char *out;
+    double t0 = (double)time(NULL);
+    int rc = domino(dir, "validate s.yaml", 1, &out);
+    cr_expect_eq(rc, 65, "exit %d: %s", rc, out);
+    cr_expect(strstr(out, "aliases expanded") && strstr(out, "DOMINO_MAX_YAML_NODES"), "%s", out);
+    cr_expect_lt((double)time(NULL) - t0, 10.0);
+    free(out);
+}
+
+/* Sweep parameters that used to be ignored (replicates, seed) or fail after point 0
+ * (names that clash with the file's variables, a value out of range at a later point):
+ * refused at load, at the parameter's line in the sweep file, nothing written. */
+Test(hardening, sweep_parameters_are_checked_at_load)
+{
+    static const struct { const char *param, *expect; } cases[] = {
+        {"{name: r, path: 'scenario.replicates', values: [1, 2]}", "cannot be swept"},
+        {"{name: s, path: 'scenario.seed', values: [1, 2]}\nseed: 4", "sweep's own 'seed'"},
+        {"{name: time, path: 'scenario.hazards[grid-control-attack].severity', values: [0.5, 1]}", "variable of the sweep file"},
+        {"{name: point, path: 'scenario.hazards[grid-control-attack].severity', values: [0.5, 1]}", "variable of the sweep file"},
+        {"{name: a/b, path: 'scenario.hazards[grid-control-attack].severity', values: [0.5, 1]}", "parameter name"},
+        {"{name: a, path: 'scenario.hazards[grid-control-attack].severity', values: [0.5, 1, 1.5]}", "largest value 1.5 (point 2)"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        char text[1024], *out;
+        snprintf(text, sizeof text, "scenario: %s/scenarios/grid-attack-uncertain.yaml\nreplicates: 2\nparameters:\n  - %s\n",
+                 env("DOMINO_SOURCE"), cases[i].param);
+        put("sw.yaml", text);
+        int rc = domino(dir, "sweep sw.yaml -o o.h5 --quiet", 1, &out);
+        cr_expect_eq(rc, 65, "case %zu: exit %d: %s", i, rc, out);
+        cr_expect(strstr(out, cases[i].expect), "case %zu: '%s' lacks '%s'", i, out, cases[i].expect);
+        cr_expect(strstr(out, "sw.yaml:4:"), "case %zu: not at the parameter's line: %s", i, out);
+        free(out);
+        cr_expect(!exists("o.h5") && !exists("o.h5.points"), "case %zu: something was written", i);
+    }
+}

@@ -9,6 +9,7 @@
 #include <unistd.h>
 #include "domino/output.h"
 #include "h5util.h"
+#include "src/model/loader.h"
 
 /* A read that failed: the file's fault (65), unless an allocation failed on the way
  * (errno ENOMEM, cleared when the read began), which is out of memory (70). */
@@ -67,9 +68,12 @@ void dm_h5_close(dm_result_file *f)
 /* The files a result file stored (/inputs: write_inputs in h5write.c), for the loader. */
 static int read_inputs(hid_t file, dm_stored_input **out, size_t *count)
 {
-    *out = NULL;
     *count = 0;
+    /* never NULL: the loader then takes every input from here, none from the disk */
+    if (!(*out = calloc(1, sizeof **out))) return -1;
     if (H5Lexists(file, "inputs", H5P_DEFAULT) <= 0) return 0;  /* the model read no file */
+    free(*out);
+    *out = NULL;
     hid_t group = H5Gopen2(file, "inputs", H5P_DEFAULT);
     H5G_info_t info;
     if (group < 0 || H5Gget_info(group, &info) < 0) { if (group >= 0) H5Gclose(group); return -1; }
@@ -82,9 +86,13 @@ static int read_inputs(hid_t file, dm_stored_input **out, size_t *count)
         hsize_t len = 0;
         hid_t ds = h5_open_checked(group, name, H5T_INTEGER, 1, any, &len);  /* bytes: 1-D */
         unsigned char *data = NULL;
-        char *p = ds >= 0 ? h5_read_attr_text(ds, "path") : NULL;
-        rc = ds < 0 || !p || !(data = malloc(len + 1)) ||
+        char *p = ds >= 0 ? h5_read_attr_text(ds, "path") : NULL, *sha = ds >= 0 ? h5_read_attr_text(ds, "sha256") : NULL;
+        char found[65];
+        rc = ds < 0 || !p || !sha || !(data = malloc(len + 1)) ||
              (len && H5Dread(ds, H5T_NATIVE_UCHAR, H5S_ALL, H5S_ALL, H5P_DEFAULT, data) < 0) ? -1 : 0;
+        if (!rc) dm_sha256_hex(data, (size_t)len, found);
+        if (!rc && strcmp(found, sha)) rc = -1;  /* the bytes are not the file the run read */
+        free(sha);
         in[k] = (dm_stored_input){p, data, (size_t)len};
         *count = (size_t)k + 1;
         if (ds >= 0) H5Dclose(ds);
@@ -155,7 +163,8 @@ int dm_h5_open(const char *path, dm_result_file **out, dm_error *err)
     dm_error_clear(&sub);
     dm_model *model = NULL;
     if (read_inputs(file, &inputs, &ninputs)) {
-        rc = bad(err, path, "%s", "cannot read the stored input files (/inputs: corrupt or incomplete)");
+        rc = bad(err, path, "%s", "cannot read the stored input files (/inputs: corrupt or incomplete, or a file's "
+                 "bytes do not match its SHA-256)");
         goto done;
     }
     snprintf(name, sizeof name, "%s:model_text", path);

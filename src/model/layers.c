@@ -69,6 +69,11 @@ static int input_file(yread *r, dm_model *m, const char *path, char *full, size_
         dm_sha256_hex(s->data, s->len, in->sha256);
         return 0;
     }
+    /* reloading from a result file: every input comes from the file, never from whatever
+     * the recorded path names now */
+    if (r->stored)
+        return dm_error_set(r->err, DM_EDATA, r->file, 0, 0, "the result file does not hold the input %s that its model "
+                            "reads (/inputs missing or incomplete)", path);
     char dir[4096];
     dm_dir_of(r->file, dir, sizeof dir);
     snprintf(full, size, "%s%s", path[0] == '/' ? "" : dir, path);
