@@ -8,6 +8,8 @@
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
+#include <math.h>
+#include "domino.h"
 #include "cli_helpers.h"
 
 static char dir[256];
@@ -369,5 +371,233 @@ Test(hardening, write_errors_exit_74_and_leave_nothing)
         free(out);
         cr_expect_eq(count_prefixed("a\\."), 0, "%s left its file", commands[i]);
         cr_expect_eq(count_prefixed("\\.a\\."), 0, "%s left a temporary", commands[i]);
+    }
+}
+
+/* ---- error paths ---- */
+
+/* A file-size limit at every size from 1 KiB to past the file's length (a disk that
+ * fills at any point): each writer either finishes a complete file (exit 0, the file
+ * reads back) or fails with exit 74 and leaves nothing, never a crash (the
+ * use-after-free in dm_h5_finish showed under ASan here). */
+Test(hardening, file_size_limit_at_every_size)
+{
+    prepare_writers();
+    static const struct { const char *command, *file, *check; } cases[] = {
+        {"run -o a.h5 --quiet --store sectors,events", "a.h5", "info a.h5"},
+        {"sweep sweep.yaml -o a.h5 --quiet", "a.h5", "info a.h5"},
+        {"merge good.h5 -o a.h5", "a.h5", "info a.h5"},
+        {"analyze -o a.h5 --no-criticality", "a.h5", NULL},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        int completed = 0, failed = 0;
+        for (int kib = 1; kib <= 4096 && !completed; kib = kib < 64 ? kib + 7 : kib * 2) {
+            char cmd[2048], *out;
+            snprintf(cmd, sizeof cmd, "cd '%s' && rm -rf a.h5 a.h5.points .a.h5.* && "
+                     "(ulimit -f %d; LANG=C '%s' %s > out.txt 2>&1; echo $?)", dir, kib, env("DOMINO"), cases[i].command);
+            run_capture(cmd, &out);
+            int rc = atoi(out);
+            free(out);
+            if (rc == 0) {
+                completed = 1;
+                if (cases[i].check) {
+                    cr_expect_eq(domino(dir, cases[i].check, 1, &out), 0, "%s at %d KiB: the file does not read back: %s",
+                                 cases[i].command, kib, out);
+                    free(out);
+                }
+            } else {
+                failed++;
+                cr_expect_eq(rc, 74, "%s at %d KiB: exit %d", cases[i].command, kib, rc);
+                cr_expect_eq(count_prefixed("a\\.h5"), 0, "%s at %d KiB: the file is left", cases[i].command, kib);
+                cr_expect_eq(count_prefixed("\\.a\\.h5"), 0, "%s at %d KiB: a temporary is left", cases[i].command, kib);
+            }
+        }
+        cr_expect(completed && failed, "%s: expected failures at small limits and a complete file at a large one (%d, %d)",
+                  cases[i].command, completed, failed);
+    }
+}
+
+/* ---- inputs accepted that should not be ---- */
+
+/* /inputs is checked against its SHA-256 when a result file is reloaded, and a result
+ * file without it never reads whatever file the recorded path names now. */
+Test(hardening, stored_inputs_are_verified_and_never_replaced_by_the_disk)
+{
+    char *out, path[512];
+    snprintf(path, sizeof path, "%s/layer.yaml", dir);
+    FILE *f = fopen(path, "w");
+    fputs("name: t\nhorizon: 1h\nmodel:\n  name: m\n  sectors: [{id: A, name_en: a}]\n"
+          "  layers: [{sector: A, graph: {file: g.txt, nodes: 4}, connectivity: giant}]\n"
+          "hazards: [{id: h, kind: other, select: {sectors: [A], count: 1}, severity: 1}]\n", f);
+    fclose(f);
+    cr_assert_eq(shell("cd '%s' && printf '0 1\\n1 2\\n2 3\\n' > g.txt", dir), 0);
+    cr_assert_eq(domino(dir, "run layer.yaml -o r.h5 --quiet", 1, &out), 0, "%s", out);
+    free(out);
+    cr_assert_eq(domino(dir, "timeline r.h5", 1, &out), 0, "%s", out);
+    free(out);
+    /* a stored byte changed: its SHA-256 no longer matches */
+    cr_assert_eq(shell("cd '%s' && cp r.h5 flipped.h5 && /usr/bin/python3 -c \"import h5py; f = h5py.File('flipped.h5', 'r+'); "
+                       "d = f['inputs/0']; v = d[...]; v[0] = ord('3'); d[...] = v\"", dir), 0);
+    int rc = domino(dir, "timeline flipped.h5", 1, &out);
+    cr_expect_eq(rc, 65, "exit %d: %s", rc, out);
+    cr_expect(strstr(out, "SHA-256"), "%s", out);
+    free(out);
+    /* /inputs deleted and the graph file changed: an error, not the new file's run */
+    cr_assert_eq(shell("cd '%s' && cp r.h5 gone.h5 && /usr/bin/python3 -c \"import h5py; f = h5py.File('gone.h5', 'r+'); "
+                       "del f['inputs']\" && printf '0 2\\n1 3\\n' > g.txt", dir), 0);
+    rc = domino(dir, "timeline gone.h5", 1, &out);
+    cr_expect_eq(rc, 65, "exit %d: %s", rc, out);
+    cr_expect(strstr(out, "does not hold the input g.txt"), "%s", out);
+    free(out);
+}
+
+/* Writes dir/name with the given text. */
+static void put(const char *name, const char *text)
+{
+    char path[512];
+    snprintf(path, sizeof path, "%s/%s", dir, name);
+    FILE *f = fopen(path, "w");
+    cr_assert_not_null(f);
+    fputs(text, f);
+    fclose(f);
+}
+
+/* What a loader used to accept, or lose silently: each refused with exit 65, at its line,
+ * saying why. */
+Test(hardening, inputs_accepted_that_should_not_be)
+{
+    static const struct { const char *text, *expect; int line; } cases[] = {
+        /* sub-second durations: rounded before (0.4s a zero lag, 1.4s a 1 s tick) */
+        {"name: t\ntick: 1.4s\nmodel: japan-sectors\nhazards: [{id: h, kind: other, select: {sectors: [ELEC]}}]\n",
+         "whole seconds", 2},
+        {"name: t\nmodel:\n  name: m\n  sectors: [{id: A, name_en: a}, {id: B, name_en: b}]\n"
+         "  dependencies: [{dependent: A, providers: [B], lag: 0.4s}]\nhazards: [{id: h, kind: other, select: {sectors: [B]}}]\n",
+         "whole seconds", 5},
+        {"name: t\nhorizon: 0x10h\nmodel: japan-sectors\nhazards: [{id: h, kind: other, select: {sectors: [ELEC]}}]\n",
+         "duration", 2},
+        {"name: t\nhorizon: 1e2h\nmodel: japan-sectors\nhazards: [{id: h, kind: other, select: {sectors: [ELEC]}}]\n",
+         "duration", 2},
+        /* a second document was ignored; a tag taken as a plain text */
+        {"name: t\nmodel: japan-sectors\nhazards: [{id: h, kind: other, select: {sectors: [ELEC]}}]\n---\nname: u\n",
+         "second YAML document", 4},
+        {"name: !custom t\nmodel: japan-sectors\nhazards: [{id: h, kind: other, select: {sectors: [ELEC]}}]\n",
+         "tag '!custom'", 1},
+        /* a NUL inside an id: C saw "A" */
+        {"name: t\nmodel:\n  name: m\n  sectors: [{id: \"A\\0B\", name_en: a}]\nhazards: [{id: h, kind: other, select: {sectors: [A]}}]\n",
+         "NUL", 4},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        put("s.yaml", cases[i].text);
+        char *out, where[32];
+        int rc = domino(dir, "validate s.yaml", 1, &out);
+        cr_expect_eq(rc, 65, "case %zu: exit %d: %s", i, rc, out);
+        cr_expect(strstr(out, cases[i].expect), "case %zu: '%s' lacks '%s'", i, out, cases[i].expect);
+        snprintf(where, sizeof where, "s.yaml:%d:", cases[i].line);
+        cr_expect(strstr(out, where), "case %zu: expected the error at %s: %s", i, where, out);
+        free(out);
+    }
+    /* exact sub-minute multiples still load: 1.5min is 90 s, 0.1h 360 s */
+    put("s.yaml", "name: t\ntick: 1.5min\nhorizon: 0.1h\nmodel: japan-sectors\nhazards: [{id: h, kind: other, select: {sectors: [ELEC]}}]\n");
+    char *out;
+    cr_expect_eq(domino(dir, "validate s.yaml", 1, &out), 0, "%s", out);
+    free(out);
+}
+
+/* A YAML file whose aliases expand past the node limit: refused before it is built. */
+Test(hardening, yaml_alias_amplification_is_counted_against_the_limit)
+{
+    char text[4096] = "name: t\nmodel: japan-sectors\nhazards: [{id: h, kind: other, select: {sectors: [ELEC]}}]\n"
+                      "description:\n  a: &a [x, x, x, x, x, x, x, x, x, x]\n";
+    for (int i = 1; i <= 8; i++) {  /* 10^9 nodes from 2 kB */
+        size_t n = strlen(text);
+        snprintf(text + n, sizeof text - n, "  b%d: &b%d [", i, i);
+        for (int k = 0; k < 10; k++) {
+            n = strlen(text);
+            if (i == 1) snprintf(text + n, sizeof text - n, "%s*a", k ? ", " : "");
+            else snprintf(text + n, sizeof text - n, "%s*b%d", k ? ", " : "", i - 1);
+        }
+        n = strlen(text);
+        snprintf(text + n, sizeof text - n, "]\n");
+    }
+    put("s.yaml", text);
+    char *out;
+    double t0 = (double)time(NULL);
+    int rc = domino(dir, "validate s.yaml", 1, &out);
+    cr_expect_eq(rc, 65, "exit %d: %s", rc, out);
+    cr_expect(strstr(out, "aliases expanded") && strstr(out, "DOMINO_MAX_YAML_NODES"), "%s", out);
+    cr_expect_lt((double)time(NULL) - t0, 10.0);
+    free(out);
+}
+
+/* Sweep parameters that used to be ignored (replicates, seed) or fail after point 0
+ * (names that clash with the file's variables, a value out of range at a later point):
+ * refused at load, at the parameter's line in the sweep file, nothing written. */
+Test(hardening, sweep_parameters_are_checked_at_load)
+{
+    static const struct { const char *param, *expect; } cases[] = {
+        {"{name: r, path: 'scenario.replicates', values: [1, 2]}", "cannot be swept"},
+        {"{name: s, path: 'scenario.seed', values: [1, 2]}\nseed: 4", "sweep's own 'seed'"},
+        {"{name: time, path: 'scenario.hazards[grid-control-attack].severity', values: [0.5, 1]}", "variable of the sweep file"},
+        {"{name: point, path: 'scenario.hazards[grid-control-attack].severity', values: [0.5, 1]}", "variable of the sweep file"},
+        {"{name: a/b, path: 'scenario.hazards[grid-control-attack].severity', values: [0.5, 1]}", "parameter name"},
+        {"{name: a, path: 'scenario.hazards[grid-control-attack].severity', values: [0.5, 1, 1.5]}", "largest value 1.5 (point 2)"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        char text[1024], *out;
+        snprintf(text, sizeof text, "scenario: %s/scenarios/grid-attack-uncertain.yaml\nreplicates: 2\nparameters:\n  - %s\n",
+                 env("DOMINO_SOURCE"), cases[i].param);
+        put("sw.yaml", text);
+        int rc = domino(dir, "sweep sw.yaml -o o.h5 --quiet", 1, &out);
+        cr_expect_eq(rc, 65, "case %zu: exit %d: %s", i, rc, out);
+        cr_expect(strstr(out, cases[i].expect), "case %zu: '%s' lacks '%s'", i, out, cases[i].expect);
+        cr_expect(strstr(out, "sw.yaml:4:"), "case %zu: not at the parameter's line: %s", i, out);
+        free(out);
+        cr_expect(!exists("o.h5") && !exists("o.h5.points"), "case %zu: something was written", i);
+    }
+}
+
+/* Generated layers are relabelled at random: in igraph's static scale-free model the
+ * lowest indices have the highest degrees (Spearman(index, degree) = -0.64), which made
+ * `pairs: index` couple hub to hub. After the relabelling the rank correlation of index
+ * and degree is that of a random order: |rho| below 0.05 at 20,000 nodes (its standard
+ * deviation is 1/sqrt(n - 1) = 0.007). */
+static double spearman_index_degree(const dm_layer *L)
+{
+    size_t n = L->nnodes;
+    /* ranks of the degrees (ties: mean rank), by counting */
+    size_t maxd = 0;
+    for (size_t v = 0; v < n; v++) if (L->adj_start[v + 1] - L->adj_start[v] > maxd) maxd = L->adj_start[v + 1] - L->adj_start[v];
+    double *rank_of = calloc(maxd + 2, sizeof *rank_of);
+    size_t *count = calloc(maxd + 2, sizeof *count);
+    for (size_t v = 0; v < n; v++) count[L->adj_start[v + 1] - L->adj_start[v]]++;
+    double below = 0;
+    for (size_t d = 0; d <= maxd; d++) { rank_of[d] = below + (double)(count[d] + 1) / 2; below += (double)count[d]; }
+    double mi = (double)(n + 1) / 2, sxy = 0, sxx = 0, syy = 0;
+    for (size_t v = 0; v < n; v++) {
+        double x = (double)(v + 1) - mi, y = rank_of[L->adj_start[v + 1] - L->adj_start[v]] - mi;
+        sxy += x * y; sxx += x * x; syy += y * y;
+    }
+    free(rank_of);
+    free(count);
+    return sxy / sqrt(sxx * syy);
+}
+
+Test(hardening, generated_layers_are_relabelled_so_index_is_not_degree)
+{
+    static const char *const graphs[] = {
+        "{generate: scale_free, nodes: 20000, mean_degree: 4, exponent: 2.5, seed: 3}",
+        "{generate: erdos_renyi, nodes: 20000, mean_degree: 4, seed: 3}",
+    };
+    for (int i = 0; i < 2; i++) {
+        char yaml[1024];
+        snprintf(yaml, sizeof yaml, "name: t\nmodel:\n  name: m\n  sectors: [{id: A, name_en: a}]\n"
+                 "  layers: [{sector: A, graph: %s}]\nhazards: [{id: h, kind: other, select: {sectors: [A]}}]\n", graphs[i]);
+        dm_scenario *sc;
+        dm_error err;
+        dm_error_clear(&err);
+        cr_assert_eq(dm_scenario_parse(yaml, strlen(yaml), "t.yaml", &sc, &err), 0, "%s", err.message);
+        double rho = spearman_index_degree(&sc->model->layers[0]);
+        cr_expect_lt(fabs(rho), 0.05, "%s: Spearman(index, degree) = %.3f", graphs[i], rho);
+        dm_scenario_free(sc);
     }
 }

@@ -39,7 +39,7 @@ typedef struct dm_analysis {
     int *breached;              /* [unit] how many other sectors breach */
     int *ranking;               /* units by criticality, most critical first */
     char **layer_ids;           /* by node: the ids of the layers' nodes ("A:17"), which the
-                                   model does not store */
+                                   model does not store; NULL-terminated */
 } dm_analysis;
 
 DM_EXPORT void dm_analysis_defaults(dm_analysis_options *o);

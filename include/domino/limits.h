@@ -10,6 +10,8 @@
 #define DM_MAX_YAML_BYTES (64LL << 20)     /* a model or scenario file: 64 MiB */
 #define DM_MAX_YAML_DEPTH_ENV "DOMINO_MAX_YAML_DEPTH"
 #define DM_MAX_YAML_DEPTH 64               /* nesting of lists and mappings */
+#define DM_MAX_YAML_NODES_ENV "DOMINO_MAX_YAML_NODES"
+#define DM_MAX_YAML_NODES 20000000LL       /* YAML nodes with every alias expanded: 2 x 10^7 */
 #define DM_MAX_TICKS_ENV "DOMINO_MAX_TICKS"
 #define DM_MAX_TICKS 1000000000LL          /* horizon / tick: 31 years at 1 s, 1,900 years at 1 min */
 #define DM_MAX_LAYER_NODES_ENV "DOMINO_MAX_LAYER_NODES"

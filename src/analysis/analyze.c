@@ -24,7 +24,8 @@ void dm_analysis_free(dm_analysis *a)
     if (!a) return;
     free(a->strength); free(a->direct_hours); free(a->hops); free(a->earliest_hours); free(a->higher);
     free(a->component); free(a->criticality); free(a->breached); free(a->ranking);
-    for (size_t u = 0; a->layer_ids && a->model && u < a->model->nnodes - a->model->ndefined_nodes; u++) free(a->layer_ids[u]);
+    /* NULL-terminated: the model, only borrowed, may be gone already */
+    for (size_t u = 0; a->layer_ids && a->layer_ids[u]; u++) free(a->layer_ids[u]);
     free(a->layer_ids);
     memset(a, 0, sizeof *a);
 }
@@ -128,10 +129,13 @@ static int paths(dm_analysis *a, dm_error *err)
     igraph_matrix_t dist;
     igraph_t g;
     igraph_integer_t ncomp;
-    int rc = 0;
-    igraph_vector_int_init(&edges, 0);
-    igraph_vector_init(&weights, 0);
-    for (size_t k = 0; k < m->ngroups; k++) {
+    int rc = 0, bad = 0;
+    if (igraph_vector_int_init(&edges, 0)) return dm_error_set(err, DM_ESOFTWARE, NULL, 0, 0, "out of memory");
+    if (igraph_vector_init(&weights, 0)) {
+        igraph_vector_int_destroy(&edges);
+        return dm_error_set(err, DM_ESOFTWARE, NULL, 0, 0, "out of memory");
+    }
+    for (size_t k = 0; k < m->ngroups && !bad; k++) {
         dm_group_ref ref;
         dm_model_group(m, k, &ref);
         const dm_group *gr = ref.settings;
@@ -140,17 +144,25 @@ static int paths(dm_analysis *a, dm_error *err)
         for (size_t p = 0; p < ref.nproviders; p++) {
             int from = unit_of(a, dm_ref_provider(&ref, p));
             if (gr->strength <= 0 || from == to) continue;
-            igraph_vector_int_push_back(&edges, from);
-            igraph_vector_int_push_back(&edges, to);
-            igraph_vector_push_back(&weights, hours);
+            bad = bad || igraph_vector_int_push_back(&edges, from) || igraph_vector_int_push_back(&edges, to) ||
+                  igraph_vector_push_back(&weights, hours);
             double *d = &a->direct_hours[(size_t)from * n + (size_t)to];
             if (hours < *d) *d = hours;
         }
     }
-    igraph_create(&g, &edges, (igraph_integer_t)n, IGRAPH_DIRECTED);
-    igraph_matrix_init(&dist, 0, 0);
-    igraph_vector_int_init(&membership, 0);
-    igraph_vector_int_init(&csize, 0);
+    if (bad || igraph_create(&g, &edges, (igraph_integer_t)n, IGRAPH_DIRECTED)) {
+        igraph_vector_destroy(&weights);
+        igraph_vector_int_destroy(&edges);
+        return dm_error_set(err, DM_ESOFTWARE, NULL, 0, 0, "out of memory");
+    }
+    /* zeroed first: destroying one whose init failed is then a no-op */
+    memset(&dist, 0, sizeof dist);
+    memset(&membership, 0, sizeof membership);
+    memset(&csize, 0, sizeof csize);
+    if (igraph_matrix_init(&dist, 0, 0) || igraph_vector_int_init(&membership, 0) || igraph_vector_int_init(&csize, 0)) {
+        rc = dm_error_set(err, DM_ESOFTWARE, NULL, 0, 0, "out of memory");
+        goto done;
+    }
     if (igraph_distances(&g, &dist, igraph_vss_all(), igraph_vss_all(), IGRAPH_OUT) != IGRAPH_SUCCESS) {
         rc = dm_error_set(err, DM_ESOFTWARE, NULL, 0, 0, "igraph: hop distances failed");
         goto done;

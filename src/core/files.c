@@ -50,6 +50,7 @@ static char *beside(const char *target, const char *suffix)
 
 static int cant(dm_error *err, const char *target, const char *what)
 {
+    if (errno == ENOMEM) return dm_error_set(err, DM_ESOFTWARE, target, 0, 0, "out of memory");
     return dm_error_set(err, DM_ECANTCREAT, target, 0, 0, "cannot create the output: %s", what);
 }
 
@@ -85,6 +86,7 @@ int dm_output_check(const char *target, unsigned flags, const char *const *input
 
 int dm_output_claim(const char *target, dm_error *err)
 {
+    errno = 0;  /* beside() fails on a name (checked before) or out of memory */
     char *lock = beside(target, "lock");
     if (!lock) return cant(err, target, "expected a file name");
     for (int i = 0; i < MAX_HELD; i++)
@@ -170,7 +172,12 @@ int dm_output_begin(dm_output *o, const char *target, unsigned flags, const char
     }
     if ((rc = dm_output_claim(o->target, err))) { free(o->target); o->target = NULL; return rc; }
     o->claimed = 1;
-    if (!(o->tmp = beside(o->target, "XXXXXX"))) { dm_output_abort(o); return cant(err, target, "expected a file name"); }
+    errno = 0;
+    if (!(o->tmp = beside(o->target, "XXXXXX"))) {
+        int rc1 = cant(err, target, "expected a file name");
+        dm_output_abort(o);
+        return rc1;
+    }
     int fd = mkstemp(o->tmp);
     if (fd < 0) {
         int e = errno;

@@ -354,7 +354,7 @@ static void log_event(dm_engine *e, int64_t t, int v, dm_event_kind kind, int ca
 {
     if (e->res.nevents == e->cap_events) {
         dm_event *p = realloc(e->res.events, 2 * e->cap_events * sizeof *p);
-        if (!p) return;  /* the log is lossy only when memory is exhausted */
+        if (!p) { e->out_of_memory = 1; return; }  /* the run fails (docs/architecture.md, "Out of memory") */
         e->res.events = p;
         e->cap_events *= 2;
         e->res.reallocations++;
@@ -373,7 +373,7 @@ static void warn(dm_engine *e, const char *text)
 static void schedule(dm_engine *e, cal_event ev)
 {
     if (ev.tick >= e->res.horizon) return;  /* beyond the horizon nothing is observed */
-    if (cal_push(&e->cal, ev)) warn(e, "out of memory: an event was dropped");
+    if (cal_push(&e->cal, ev)) e->out_of_memory = 1;  /* the run fails: no event is ever dropped */
 }
 
 /* dirty[v]: 1 on the next round's frontier, 2 evaluated this round and not yet applied. */
@@ -626,7 +626,11 @@ static void settle(dm_engine *e, int64_t t)
         /* When the node rules have settled, the layers whose viability changed decide who
          * is still connected (connectivity.c); whoever lost or regained a connection is
          * evaluated in the next round. */
-        if (e->nnext == 0 && (!e->nlayer_runs || dm_conn_pass(e) <= 0 || e->nnext == 0)) break;
+        if (e->nnext == 0) {
+            int changed = e->nlayer_runs ? dm_conn_pass(e) : 0;
+            if (changed < 0) { e->out_of_memory = 1; return; }  /* not "settled": the run fails */
+            if (changed == 0 || e->nnext == 0) break;
+        }
         if (round == DM_MAX_ROUNDS) {
             char text[200];
             snprintf(text, sizeof text, "zero-lag changes did not settle within %d rounds at tick %lld "
@@ -665,7 +669,7 @@ static void push_breach(dm_engine *e, int s, int64_t end)
 {
     if (e->res.nbreaches == e->cap_breaches) {
         dm_breach *p = realloc(e->res.breaches, 2 * e->cap_breaches * sizeof *p);
-        if (!p) { warn(e, "out of memory: a breach was not recorded"); return; }
+        if (!p) { e->out_of_memory = 1; return; }  /* the run fails: no breach is ever dropped */
         e->res.breaches = p;
         e->cap_breaches *= 2;
         e->res.reallocations++;
@@ -717,7 +721,7 @@ static void push_region_breach(dm_engine *e, size_t c, int64_t end)
 {
     if (e->res.nregion_breaches == e->cap_region_breaches) {
         dm_breach *p = realloc(e->res.region_breaches, 2 * e->cap_region_breaches * sizeof *p);
-        if (!p) { warn(e, "out of memory: a regional breach was not recorded"); return; }
+        if (!p) { e->out_of_memory = 1; return; }  /* the run fails (one OOM policy) */
         e->res.region_breaches = p;
         e->cap_region_breaches *= 2;
         e->res.reallocations++;
@@ -958,8 +962,8 @@ int dm_engine_run(dm_engine *e, uint64_t r, dm_error *err)
         }
         settle(e, t);
         if (e->out_of_memory)
-            return dm_error_set(err, DM_ESOFTWARE, NULL, 0, 0, "out of memory for a frontier of %zu nodes at tick %lld",
-                                e->nfront, (long long)t);
+            return dm_error_set(err, DM_ESOFTWARE, NULL, 0, 0, "out of memory at tick %lld (%zu nodes in the frontier, "
+                                "%zu events logged)", (long long)t, e->nfront, e->res.nevents);
         for (size_t s = 0; s < e->nsectors; s++)
             if (e->sector_touched[s]) { account(e, (int)s, t, 1); e->sector_touched[s] = 0; }
         for (size_t i = 0; i < e->nreg_touched; i++) {
@@ -989,6 +993,8 @@ int dm_engine_run(dm_engine *e, uint64_t r, dm_error *err)
     }
     if (e->res.nregion_breaches > 1)
         qsort(e->res.region_breaches, e->res.nregion_breaches, sizeof *e->res.region_breaches, by_onset_sector_region);
+    if (e->out_of_memory)  /* while scheduling the start or closing the books */
+        return dm_error_set(err, DM_ESOFTWARE, NULL, 0, 0, "out of memory recording the run's events and breaches");
     /* Breaches were found sector by sector as runs ended; report them in time order. */
     for (size_t i = 1; i < e->res.nbreaches; i++)
         for (size_t j = i; j > 0; j--) {

@@ -1,6 +1,7 @@
 /* Reading a result file back (include/domino/output.h). A file may be anything: every
  * size, index and value is checked before it is used, and every failure is an error
  * naming the file and what was wrong with it (exit code 65), never a crash. */
+#include <errno.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -8,9 +9,13 @@
 #include <unistd.h>
 #include "domino/output.h"
 #include "h5util.h"
+#include "src/model/loader.h"
 
+/* A read that failed: the file's fault (65), unless an allocation failed on the way
+ * (errno ENOMEM, cleared when the read began), which is out of memory (70). */
 static int bad(dm_error *err, const char *path, const char *fmt, const char *what)
 {
+    if (errno == ENOMEM) return dm_error_set(err, DM_ESOFTWARE, path, 0, 0, "out of memory reading the file");
     return dm_error_set(err, DM_EDATA, path, 0, 0, fmt, what);
 }
 
@@ -63,9 +68,12 @@ void dm_h5_close(dm_result_file *f)
 /* The files a result file stored (/inputs: write_inputs in h5write.c), for the loader. */
 static int read_inputs(hid_t file, dm_stored_input **out, size_t *count)
 {
-    *out = NULL;
     *count = 0;
+    /* never NULL: the loader then takes every input from here, none from the disk */
+    if (!(*out = calloc(1, sizeof **out))) return -1;
     if (H5Lexists(file, "inputs", H5P_DEFAULT) <= 0) return 0;  /* the model read no file */
+    free(*out);
+    *out = NULL;
     hid_t group = H5Gopen2(file, "inputs", H5P_DEFAULT);
     H5G_info_t info;
     if (group < 0 || H5Gget_info(group, &info) < 0) { if (group >= 0) H5Gclose(group); return -1; }
@@ -79,9 +87,13 @@ static int read_inputs(hid_t file, dm_stored_input **out, size_t *count)
         hsize_t len = 0;
         hid_t ds = h5_open_checked(group, name, H5T_INTEGER, 1, any, &len);  /* bytes: 1-D */
         unsigned char *data = NULL;
-        char *p = ds >= 0 ? h5_read_attr_text(ds, "path") : NULL;
-        rc = ds < 0 || !p || !(data = malloc(len + 1)) ||
+        char *p = ds >= 0 ? h5_read_attr_text(ds, "path") : NULL, *sha = ds >= 0 ? h5_read_attr_text(ds, "sha256") : NULL;
+        char found[65];
+        rc = ds < 0 || !p || !sha || !(data = malloc(len + 1)) ||
              (len && H5Dread(ds, H5T_NATIVE_UCHAR, H5S_ALL, H5S_ALL, H5P_DEFAULT, data) < 0) ? -1 : 0;
+        if (!rc) dm_sha256_hex(data, (size_t)len, found);
+        if (!rc && strcmp(found, sha)) rc = -1;  /* the bytes are not the file the run read */
+        free(sha);
         in[k] = (dm_stored_input){p, data, (size_t)len};
         *count = (size_t)k + 1;
         if (ds >= 0) H5Dclose(ds);
@@ -101,6 +113,7 @@ int dm_h5_open(const char *path, dm_result_file **out, dm_error *err)
 {
     *out = NULL;
     H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
+    errno = 0;  /* ENOMEM from here on: an allocation failed (bad) */
     if (access(path, R_OK) != 0) return dm_error_set(err, DM_ENOINPUT, path, 0, 0, "cannot read the file");
     if (H5Fis_hdf5(path) <= 0)
         return bad(err, path, "%s", "not an HDF5 file (or its first bytes are damaged): expected a domino result file");
@@ -151,19 +164,20 @@ int dm_h5_open(const char *path, dm_result_file **out, dm_error *err)
     dm_error_clear(&sub);
     dm_model *model = NULL;
     if (read_inputs(file, &inputs, &ninputs)) {
-        rc = bad(err, path, "%s", "cannot read the stored input files (/inputs: corrupt or incomplete)");
+        rc = bad(err, path, "%s", "cannot read the stored input files (/inputs: corrupt or incomplete, or a file's "
+                 "bytes do not match its SHA-256)");
         goto done;
     }
     snprintf(name, sizeof name, "%s:model_text", path);
     if (*model_text && dm_model_parse_stored(model_text, strlen(model_text), name, inputs, ninputs, &model, &sub)) {
         char why[1200];  /* file:line of the stored text, or of a graph file it names */
-        rc = dm_error_set(err, DM_EDATA, path, 0, 0, "the stored model does not load: %s", dm_error_format(&sub, why, sizeof why));
+        rc = dm_error_set(err, sub.code == DM_ESOFTWARE ? DM_ESOFTWARE : DM_EDATA, path, 0, 0, "the stored model does not load: %s", dm_error_format(&sub, why, sizeof why));
         goto done;
     }
     snprintf(name, sizeof name, "%s:scenario_text", path);
     if ((model ? dm_scenario_parse_with_model_stored(scenario_text, strlen(scenario_text), name, model, inputs, ninputs, &f->scenario, &sub)
                : dm_scenario_parse_stored(scenario_text, strlen(scenario_text), name, inputs, ninputs, &f->scenario, &sub))) {
-        rc = dm_error_set(err, DM_EDATA, path, 0, 0, "the stored scenario does not load: %s (line %d)", sub.message, sub.line);
+        rc = dm_error_set(err, sub.code == DM_ESOFTWARE ? DM_ESOFTWARE : DM_EDATA, path, 0, 0, "the stored scenario does not load: %s (line %d)", sub.message, sub.line);
         goto done;
     }
     dm_scenario *sc = f->scenario;
@@ -221,6 +235,7 @@ int dm_h5_read_replicate(dm_result_file *f, uint64_t r, const dm_engine_result *
     double minutes = (double)sc->tick_s / 60.0;
     dm_engine_result *res = &f->res;
     result_free(res);
+    errno = 0;  /* ENOMEM from here on: an allocation failed (bad) */
     *out = NULL;
     res->replicate = r;
     res->tick_s = sc->tick_s;

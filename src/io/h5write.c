@@ -558,9 +558,12 @@ int dm_h5_create(const char *path, const dm_scenario *sc, const dm_mc_config *cf
         dm_h5_abort(w);
         return fail(err, DM_ECANTCREAT, path, "HDF5 could not create the output file");
     }
+    errno = 0;  /* ENOMEM after this: an allocation failed, not the disk */
     if (write_globals(w, cfg, prov) || write_coordinates(w, cfg->interval) || define_columns(w)) {
+        int oom = errno == ENOMEM;
         dm_h5_abort(w);
-        return fail(err, DM_EIO, path, "writing the output file's layout failed (HDF5 error)");
+        return oom ? fail(err, DM_ESOFTWARE, path, "out of memory writing the output file's layout")
+                   : fail(err, DM_EIO, path, "writing the output file's layout failed (HDF5 error)");
     }
     if (write_inputs(w, err)) {
         dm_h5_abort(w);
@@ -619,8 +622,10 @@ int dm_h5_append(void *writer, const dm_engine_result *r, dm_error *err)
     }
     free(hs); free(he); free(row);
     if (rc) return fail(err, DM_ESOFTWARE, w->target, "out of memory buffering a replicate");
+    errno = 0;
     if (++w->pending >= w->flush_every && flush(w))
-        return fail(err, DM_EIO, w->target, "writing replicates to the output file failed (HDF5 error; disk full?)");
+        return errno == ENOMEM ? fail(err, DM_ESOFTWARE, w->target, "out of memory writing replicates")
+                               : fail(err, DM_EIO, w->target, "writing replicates to the output file failed (HDF5 error; disk full?)");
     return 0;
 }
 
@@ -688,9 +693,12 @@ int dm_h5_finish(dm_h5_writer *w, const dm_stats *st, dm_error *err)
 {
     char target[4096];
     snprintf(target, sizeof target, "%s", w->target);  /* for the message: abort frees w */
+    errno = 0;  /* ENOMEM after this: an allocation failed, not the disk */
     if (flush(w) || write_stats(w, st) || h5_cf_coordinates(w->file, NULL, 0)) {
+        int oom = errno == ENOMEM;
         dm_h5_abort(w);
-        return fail(err, DM_EIO, target, "writing the output file failed (HDF5 error; disk full?)");
+        return oom ? fail(err, DM_ESOFTWARE, target, "out of memory writing the output file")
+                   : fail(err, DM_EIO, target, "writing the output file failed (HDF5 error; disk full?)");
     }
     if (close_all(w)) {
         dm_h5_abort(w);

@@ -69,6 +69,11 @@ static int input_file(yread *r, dm_model *m, const char *path, char *full, size_
         dm_sha256_hex(s->data, s->len, in->sha256);
         return 0;
     }
+    /* reloading from a result file: every input comes from the file, never from whatever
+     * the recorded path names now */
+    if (r->stored)
+        return dm_error_set(r->err, DM_EDATA, r->file, 0, 0, "the result file does not hold the input %s that its model "
+                            "reads (/inputs missing or incomplete)", path);
     char dir[4096];
     dm_dir_of(r->file, dir, sizeof dir);
     snprintf(full, size, "%s%s", path[0] == '/' ? "" : dir, path);
@@ -210,7 +215,7 @@ static int add_nodes(yread *r, dm_model *m, dm_layer *L, const dm_node *defaults
     *v = defaults[L->sector];
     v->tags = NULL; v->ntags = 0;
     v->id = v->name_ja = v->name_en = L->id;  /* dm_model_free frees L->id only */
-    if (dm_dist_own(&v->restart) || dm_dist_own(&v->ramp)) return NOMEM(r);
+    if (dm_dists_own(&v->restart, &v->ramp)) return NOMEM(r);
     v->sector = L->sector;
     v->region = -1;
     v->capacity = capacity[L->sector];
@@ -351,8 +356,8 @@ static int read_pairs(yread *r, dm_model *m, yaml_node_t *it, yaml_node_t *n, co
         int rc = dmi_graph_read(full, "pairs", 0, "", &g, &inner);
         if (input_done(r, yr_text(x), full, tmp, rc, &inner)) return rc;
         igraph_vector_int_t el;
-        igraph_vector_int_init(&el, 0);
-        igraph_get_edgelist(&g, &el, 0);
+        if (igraph_vector_int_init(&el, 0)) { igraph_destroy(&g); return NOMEM(r); }
+        if (igraph_get_edgelist(&g, &el, 0)) { igraph_vector_int_destroy(&el); igraph_destroy(&g); return NOMEM(r); }
         *count = (size_t)igraph_ecount(&g);
         *dep = malloc((*count + 1) * sizeof **dep);
         *prov = malloc((*count + 1) * sizeof **prov);

@@ -306,11 +306,12 @@ static int read_regions(yread *r, yaml_node_t *seq, dm_model *m)
             return r->err->code ? DM_EDATA : NOMEM(r);
         if ((x = yr_get(r, it, "groups"))) {
             yaml_node_t **ids;
-            if (yr_id_list(r, x, "region groups", &ids, &g->ngroups)) return DM_EDATA;
-            g->groups = calloc(g->ngroups ? g->ngroups : 1, sizeof *g->groups);
-            for (size_t k = 0; g->groups && k < g->ngroups; k++) g->groups[k] = strdup(yr_text(ids[k]));
+            size_t count;
+            if (yr_id_list(r, x, "region groups", &ids, &count)) return DM_EDATA;
+            g->groups = calloc(count ? count : 1, sizeof *g->groups);
+            for (size_t k = 0; g->groups && k < count && (g->groups[k] = strdup(yr_text(ids[k]))); k++) g->ngroups = k + 1;
             free(ids);
-            if (!g->groups) return NOMEM(r);
+            if (!g->groups || g->ngroups < count) return NOMEM(r);
         }
     }
     return 0;
@@ -351,7 +352,7 @@ static int read_nodes(yread *r, yaml_node_t *seq, dm_model *m, const dm_node *de
             dm_node *v = &m->nodes[m->nnodes];
             m->ndefined_nodes = ++m->nnodes;
             *v = defaults[i];
-            if (dm_dist_own(&v->restart) || dm_dist_own(&v->ramp)) return NOMEM(r);
+            if (dm_dists_own(&v->restart, &v->ramp)) return NOMEM(r);
             v->id = dup_or(m->sectors[i].id);
             v->name_ja = dup_or(m->sectors[i].name_ja);
             v->name_en = dup_or(m->sectors[i].name_en);
@@ -386,7 +387,7 @@ static int read_nodes(yread *r, yaml_node_t *seq, dm_model *m, const dm_node *de
         *v = defaults[sector];
         v->id = keep_id; v->sector = sector; v->line = line;
         v->tags = NULL; v->ntags = 0;
-        if (dm_dist_own(&v->restart) || dm_dist_own(&v->ramp)) return NOMEM(r);
+        if (dm_dists_own(&v->restart, &v->ramp)) return NOMEM(r);
         v->region = -1;
         if ((x = yr_get(r, it, "region")) && (v->region = model_region(m, yr_text(x))) < 0)
             return yr_expected(r, x, "node region", "the id of a region defined in 'regions'");
@@ -400,11 +401,13 @@ static int read_nodes(yread *r, yaml_node_t *seq, dm_model *m, const dm_node *de
             return r->err->code ? DM_EDATA : NOMEM(r);
         if ((x = yr_get(r, it, "tags"))) {
             yaml_node_t **ids;
-            if (yr_id_list(r, x, "tags", &ids, &v->ntags)) return DM_EDATA;
-            v->tags = calloc(v->ntags, sizeof *v->tags);
-            for (size_t t = 0; v->tags && t < v->ntags; t++) v->tags[t] = strdup(yr_text(ids[t]));
+            size_t count;
+            if (yr_id_list(r, x, "tags", &ids, &count)) return DM_EDATA;
+            /* ntags counts the tags held, so dm_model_free frees what there is */
+            v->tags = calloc(count ? count : 1, sizeof *v->tags);
+            for (size_t t = 0; v->tags && t < count && (v->tags[t] = strdup(yr_text(ids[t]))); t++) v->ntags = t + 1;
             free(ids);
-            if (!v->tags) return NOMEM(r);
+            if (!v->tags || v->ntags < count) return NOMEM(r);
         }
         if (read_behaviour(r, it, "node", v)) return DM_EDATA;
     }
@@ -605,17 +608,21 @@ static int check_zero_lag_cycles(yread *r, dm_model *m)
     for (size_t g = 0; g < m->ngroups; g++) {
         dm_model_group(m, g, &gr);
         if (gr.settings->lag_s != 0) continue;
-        for (size_t p = 0; p < gr.nproviders; p++) {
-            igraph_vector_int_push_back(&edges, dm_ref_provider(&gr, p));
-            igraph_vector_int_push_back(&edges, gr.dependent);
-        }
+        for (size_t p = 0; p < gr.nproviders && !rc; p++)
+            rc = igraph_vector_int_push_back(&edges, dm_ref_provider(&gr, p)) ||
+                 igraph_vector_int_push_back(&edges, gr.dependent);
     }
-    if (igraph_create(&graph, &edges, (igraph_integer_t)m->nnodes, IGRAPH_DIRECTED)) {
+    if (rc || igraph_create(&graph, &edges, (igraph_integer_t)m->nnodes, IGRAPH_DIRECTED)) {
         igraph_vector_int_destroy(&edges);
         return NOMEM(r);
     }
-    igraph_vector_int_init(&membership, 0);
-    igraph_vector_int_init(&csize, 0);
+    if (igraph_vector_int_init(&membership, 0)) { igraph_destroy(&graph); igraph_vector_int_destroy(&edges); return NOMEM(r); }
+    if (igraph_vector_int_init(&csize, 0)) {
+        igraph_vector_int_destroy(&membership);
+        igraph_destroy(&graph);
+        igraph_vector_int_destroy(&edges);
+        return NOMEM(r);
+    }
     if (igraph_connected_components(&graph, &membership, &csize, &ncomp, IGRAPH_STRONG)) {
         rc = dm_error_set(r->err, DM_ESOFTWARE, r->file, 0, 0, "igraph: strongly connected components failed");
         goto done;

@@ -149,15 +149,14 @@ static int select_top(yread *r, yaml_node_t *top, yaml_node_t *by, const dm_mode
     igraph_vector_int_t edges, deg;
     igraph_vector_t score;
     igraph_t g;
-    int rc = 0;
-    igraph_vector_int_init(&edges, 0);
-    for (size_t q = 0; q < m->ngroups; q++) {
+    int rc = 0, bad = 0;
+    if (igraph_vector_int_init(&edges, 0)) return NOMEM(r);
+    for (size_t q = 0; q < m->ngroups && !bad; q++) {
         dm_group_ref gr;
         dm_model_group(m, q, &gr);
-        for (size_t p = 0; p < gr.nproviders; p++) {
-            igraph_vector_int_push_back(&edges, dm_ref_provider(&gr, p));
-            igraph_vector_int_push_back(&edges, gr.dependent);
-        }
+        for (size_t p = 0; p < gr.nproviders && !bad; p++)
+            bad = igraph_vector_int_push_back(&edges, dm_ref_provider(&gr, p)) ||
+                  igraph_vector_int_push_back(&edges, gr.dependent);
     }
     /* for degree, a layer's own edges count once at each end (direction is arbitrary:
      * they are undirected); dependents and betweenness follow dependencies only */
@@ -165,14 +164,25 @@ static int select_top(yread *r, yaml_node_t *top, yaml_node_t *by, const dm_mode
         const dm_layer *L = &m->layers[l];
         for (size_t u = 0; u < L->nnodes; u++)
             for (size_t k = L->adj_start[u]; k < L->adj_start[u + 1]; k++)
-                if ((size_t)L->adj[k] > u) {
-                    igraph_vector_int_push_back(&edges, (igraph_integer_t)(L->first + u));
-                    igraph_vector_int_push_back(&edges, (igraph_integer_t)(L->first + (size_t)L->adj[k]));
-                }
+                if ((size_t)L->adj[k] > u && !bad)
+                    bad = igraph_vector_int_push_back(&edges, (igraph_integer_t)(L->first + u)) ||
+                          igraph_vector_int_push_back(&edges, (igraph_integer_t)(L->first + (size_t)L->adj[k]));
     }
-    igraph_create(&g, &edges, (igraph_integer_t)m->nnodes, IGRAPH_DIRECTED);
-    igraph_vector_init(&score, (igraph_integer_t)m->nnodes);
-    igraph_vector_int_init(&deg, 0);
+    if (bad || igraph_create(&g, &edges, (igraph_integer_t)m->nnodes, IGRAPH_DIRECTED)) {
+        igraph_vector_int_destroy(&edges);
+        return NOMEM(r);
+    }
+    if (igraph_vector_init(&score, (igraph_integer_t)m->nnodes)) {
+        igraph_destroy(&g);
+        igraph_vector_int_destroy(&edges);
+        return NOMEM(r);
+    }
+    if (igraph_vector_int_init(&deg, 0)) {
+        igraph_vector_destroy(&score);
+        igraph_destroy(&g);
+        igraph_vector_int_destroy(&edges);
+        return NOMEM(r);
+    }
     if (!strcmp(measure, "betweenness")) {
         if (igraph_betweenness(&g, &score, igraph_vss_all(), 1, NULL)) rc = NOMEM(r);
     } else if (igraph_degree(&g, &deg, igraph_vss_all(), strcmp(measure, "degree") ? IGRAPH_OUT : IGRAPH_ALL, 1)) {

@@ -38,29 +38,95 @@ int yr_expected(yread *r, const yaml_node_t *n, const char *what, const char *ex
     return yr_fail(r, n, "%s: expected %s, found %s", what, expected, found);
 }
 
-/* libyaml builds documents recursively, so a deeply nested file could exhaust the stack:
- * measure the nesting with the (iterative) event parser first. */
-static int check_depth(const char *text, size_t len, const char *file, dm_error *err)
+/* What the document loader would accept but domino must not, found with the (iterative)
+ * event parser before anything is built: nesting deep enough to exhaust libyaml's
+ * recursive loader; a second document (which would be ignored); a tag other than YAML's
+ * own (`!custom`: not a type domino knows); a NUL inside a text (an id that C sees cut
+ * short); and aliases that expand to more nodes than the limit (a small file that names
+ * one anchor a billion times costs what the expanded file would). */
+typedef struct anchor { char *name; int64_t nodes; } anchor;
+
+static int check_events(const char *text, size_t len, const char *file, dm_error *err)
 {
     yaml_parser_t p;
     yaml_event_t ev;
-    int depth = 0, rc = 0, done = 0;
+    int depth = 0, rc = 0, done = 0, documents = 0;
     int64_t limit = dm_limit(DM_MAX_YAML_DEPTH_ENV, DM_MAX_YAML_DEPTH);
+    int64_t max_nodes = dm_limit(DM_MAX_YAML_NODES_ENV, DM_MAX_YAML_NODES), nodes = 0;
+    /* open collections: their anchor (or NULL) and the node count when they opened */
+    struct { char *anchor; int64_t start; } open[256];
+    anchor *anchors = NULL;
+    size_t nanchors = 0;
+    if (limit > 255) limit = 255;
     if (!yaml_parser_initialize(&p)) return dm_error_set(err, DM_ESOFTWARE, file, 0, 0, "cannot initialise the YAML parser");
     yaml_parser_set_input_string(&p, (const unsigned char *)text, len);
     while (!done && !rc) {
         if (!yaml_parser_parse(&p, &ev)) break;  /* syntax errors are reported by the loader */
-        if (ev.type == YAML_SEQUENCE_START_EVENT || ev.type == YAML_MAPPING_START_EVENT) {
-            if (++depth > limit)
-                rc = dm_error_set(err, DM_EDATA, file, (int)ev.start_mark.line + 1, (int)ev.start_mark.column + 1,
+        int line = (int)ev.start_mark.line + 1, column = (int)ev.start_mark.column + 1;
+        const yaml_char_t *tag = ev.type == YAML_SCALAR_EVENT ? ev.data.scalar.tag
+                               : ev.type == YAML_SEQUENCE_START_EVENT ? ev.data.sequence_start.tag
+                               : ev.type == YAML_MAPPING_START_EVENT ? ev.data.mapping_start.tag : NULL;
+        const yaml_char_t *name = ev.type == YAML_SCALAR_EVENT ? ev.data.scalar.anchor
+                                : ev.type == YAML_SEQUENCE_START_EVENT ? ev.data.sequence_start.anchor
+                                : ev.type == YAML_MAPPING_START_EVENT ? ev.data.mapping_start.anchor : NULL;
+        if (tag && strncmp((const char *)tag, "tag:yaml.org,2002:", 18) && strcmp((const char *)tag, "!"))
+            rc = dm_error_set(err, DM_EDATA, file, line, column, "YAML tag '%s': expected no tag (domino reads plain "
+                              "texts, numbers, lists and mappings)", (const char *)tag);
+        else if (ev.type == YAML_DOCUMENT_START_EVENT && ++documents > 1)
+            rc = dm_error_set(err, DM_EDATA, file, line, column, "a second YAML document ('---'): expected one "
+                              "document per file (the rest would be ignored)");
+        else if (ev.type == YAML_SCALAR_EVENT && strlen((const char *)ev.data.scalar.value) != ev.data.scalar.length)
+            rc = dm_error_set(err, DM_EDATA, file, line, column, "a NUL character inside a text: expected none");
+        if (!rc && (ev.type == YAML_SCALAR_EVENT || ev.type == YAML_SEQUENCE_START_EVENT ||
+                    ev.type == YAML_MAPPING_START_EVENT))
+            nodes++;
+        if (!rc && ev.type == YAML_SCALAR_EVENT && name) {  /* an anchored scalar: one node */
+            anchor *a = realloc(anchors, (nanchors + 1) * sizeof *a);
+            if (!a || !(a[nanchors].name = strdup((const char *)name))) {
+                if (a) anchors = a;
+                rc = dm_error_set(err, DM_ESOFTWARE, file, 0, 0, "out of memory");
+            } else {
+                anchors = a;
+                anchors[nanchors++].nodes = 1;
+            }
+        }
+        if (!rc && ev.type == YAML_ALIAS_EVENT)
+            for (size_t i = nanchors; i-- > 0;)  /* the latest anchor of that name */
+                if (!strcmp(anchors[i].name, (const char *)ev.data.alias.anchor)) { nodes += anchors[i].nodes; break; }
+        if (!rc && nodes > max_nodes)
+            rc = dm_error_set(err, DM_EDATA, file, line, column, "more than %lld YAML nodes with the aliases expanded "
+                              "(set %s to raise the limit)", (long long)max_nodes, DM_MAX_YAML_NODES_ENV);
+        if (rc) {
+        } else if (ev.type == YAML_SEQUENCE_START_EVENT || ev.type == YAML_MAPPING_START_EVENT) {
+            if (++depth > limit) {
+                depth--;  /* nothing opened at this depth to free */
+                rc = dm_error_set(err, DM_EDATA, file, line, column,
                                   "lists and mappings nested more than %lld deep (set %s to raise the limit)",
                                   (long long)limit, DM_MAX_YAML_DEPTH_ENV);
-        } else if (ev.type == YAML_SEQUENCE_END_EVENT || ev.type == YAML_MAPPING_END_EVENT) {
+            } else {
+                open[depth].anchor = name ? strdup((const char *)name) : NULL;
+                open[depth].start = nodes;
+                if (name && !open[depth].anchor) rc = dm_error_set(err, DM_ESOFTWARE, file, 0, 0, "out of memory");
+            }
+        } else if ((ev.type == YAML_SEQUENCE_END_EVENT || ev.type == YAML_MAPPING_END_EVENT) && depth > 0) {
+            if (open[depth].anchor) {  /* the anchored collection's size, with its own aliases expanded */
+                anchor *a = realloc(anchors, (nanchors + 1) * sizeof *a);
+                if (!a) {
+                    free(open[depth].anchor);
+                    rc = dm_error_set(err, DM_ESOFTWARE, file, 0, 0, "out of memory");
+                } else {
+                    anchors = a;
+                    anchors[nanchors++] = (anchor){open[depth].anchor, nodes - open[depth].start + 1};
+                }
+            }
             depth--;
         }
         done = ev.type == YAML_STREAM_END_EVENT;
         yaml_event_delete(&ev);
     }
+    for (; depth > 0; depth--) free(open[depth].anchor);
+    for (size_t i = 0; i < nanchors; i++) free(anchors[i].name);
+    free(anchors);
     yaml_parser_delete(&p);
     return rc;
 }
@@ -70,7 +136,8 @@ int yr_open(yread *r, const char *text, size_t len, const char *file, dm_error *
     memset(r, 0, sizeof *r);
     r->file = file;
     r->err = err;
-    if (check_depth(text, len, file, err)) return DM_EDATA;
+    int rc = check_events(text, len, file, err);
+    if (rc) return rc;
     yaml_parser_t p;
     if (!yaml_parser_initialize(&p))
         return dm_error_set(err, DM_ESOFTWARE, file, 0, 0, "cannot initialise the YAML parser");
@@ -208,7 +275,8 @@ int yr_u64(yread *r, yaml_node_t *n, const char *what, uint64_t hi, uint64_t *ou
 int yr_duration(yread *r, yaml_node_t *n, const char *what, int64_t *out)
 {
     static const char expected[] =
-        "a non-negative duration with a unit (s, min, h, d, w), such as 90s, 10min, 2h, 3d";
+        "a non-negative duration with a unit (s, min, h, d, w) in whole seconds, such as 90s, 10min, 1.5h, 3d "
+        "(0.4s is not a whole second)";
     if (scalar(r, n, what, expected)) return DM_EDATA;
     if (dm_parse_duration(yr_text(n), out)) return yr_expected(r, n, what, expected);
     return 0;
@@ -381,6 +449,12 @@ int dm_dist_own(dm_dist *d)
     d->values = v;
     d->weights = w;
     return 0;
+}
+
+int dm_dists_own(dm_dist *a, dm_dist *b)
+{
+    int ra = dm_dist_own(a), rb = dm_dist_own(b);
+    return ra || rb ? -1 : 0;
 }
 
 int yr_id_list(yread *r, yaml_node_t *n, const char *what, yaml_node_t ***out, size_t *count)

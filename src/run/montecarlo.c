@@ -53,14 +53,17 @@ static int slot_copy(slot *dst, const dm_engine_result *src, size_t S, size_t H,
     *d = *src;  /* scalars; the pointers are put back below */
     d->events = events; d->breaches = breaches; d->region_breaches = region_breaches; d->sectors = sectors; d->hazard_start = hs;
     d->hazard_end = he; d->warnings = warnings; d->sector_level = sl; d->impact = im; d->node_level = nl;
-    memcpy(d->events, src->events, src->nevents * sizeof *d->events);
-    memcpy(d->breaches, src->breaches, src->nbreaches * sizeof *d->breaches);
+    /* no copy from or to NULL: a replicate without breaches has no array (C11 7.24.1) */
+    if (src->nevents) memcpy(d->events, src->events, src->nevents * sizeof *d->events);
+    if (src->nbreaches) memcpy(d->breaches, src->breaches, src->nbreaches * sizeof *d->breaches);
     if (src->nregion_breaches) memcpy(d->region_breaches, src->region_breaches, src->nregion_breaches * sizeof *d->region_breaches);
+    if (H) {
+        memcpy(d->hazard_start, src->hazard_start, H * sizeof *d->hazard_start);
+        memcpy(d->hazard_end, src->hazard_end, H * sizeof *d->hazard_end);
+    }
     memcpy(d->sectors, src->sectors, S * sizeof *d->sectors);
-    memcpy(d->hazard_start, src->hazard_start, H * sizeof *d->hazard_start);
-    memcpy(d->hazard_end, src->hazard_end, H * sizeof *d->hazard_end);
     d->nwarnings = src->nwarnings < 8 ? src->nwarnings : 8;
-    memcpy(d->warnings, src->warnings, d->nwarnings * sizeof *d->warnings);
+    if (d->nwarnings) memcpy(d->warnings, src->warnings, d->nwarnings * sizeof *d->warnings);
     size_t K = src->ntimes, cells = src->nregions * S;
     if (src->sector_level) memcpy(d->sector_level, src->sector_level, K * S * sizeof(double));
     if (src->impact) memcpy(d->impact, src->impact, K * cells * sizeof(double));

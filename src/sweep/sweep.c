@@ -59,6 +59,9 @@ static int read_param(yread *r, yaml_node_t *n, dm_design design, dm_sweep_param
     const char *rest = p->path + (p->in_model ? 6 : 9);
     if (!strcmp(rest, "horizon") || !strcmp(rest, "tick"))
         return yr_fail(r, x, "parameter path: the horizon and the tick set the output's time grid, which every point shares; they cannot be swept");
+    if (!p->in_model && !strcmp(rest, "replicates"))
+        return yr_fail(r, x, "parameter path: a point's replicates are the sweep's own ('replicates'), the same at "
+                          "every point; they cannot be swept");
     if ((x = yr_get(r, n, "name"))) {
         if (yr_str(r, x, "parameter name", &p->name)) return DM_EDATA;
     } else {  /* from the path: its last key, and the selector before it */
@@ -69,6 +72,20 @@ static int read_param(yread *r, yaml_node_t *n, dm_design design, dm_sweep_param
         buf[k] = 0;
         if (!(p->name = strdup(buf))) return NOMEM(r);
     }
+    /* the name is a variable of the sweep file: a netCDF name, and none of the file's own */
+    static const char *const reserved[] = {"point", "sector", "time", "quantile", "replicates", "median_replicate",
+        "breach_probability", "breach_onset_mean", "breach_onset_quantile", "breach_duration_mean",
+        "breach_duration_quantile", "expected_unserved_unit_hours", "expected_economic_loss", "sector_level_mean",
+        "sector_level_quantile", NULL};
+    int valid = (p->name[0] >= 'a' && p->name[0] <= 'z') || (p->name[0] >= 'A' && p->name[0] <= 'Z') || p->name[0] == '_';
+    for (const char *c = p->name; valid && *c; c++)
+        valid = (*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z') || (*c >= '0' && *c <= '9') || *c == '_';
+    if (!valid || strlen(p->name) > 200)
+        return yr_expected(r, x ? x : n, "parameter name", "a letter or '_', then letters, digits or '_' (it names "
+                           "a variable of the output file)");
+    for (int i = 0; reserved[i]; i++)
+        if (!strcmp(p->name, reserved[i]))
+            return yr_fail(r, x ? x : n, "parameter name '%s' is a variable of the sweep file itself: choose another name", p->name);
     if ((x = yr_get(r, n, "scale"))) {
         if (!strcmp(yr_text(x), "log")) p->log_scale = 1;
         else if (strcmp(yr_text(x), "linear")) return yr_expected(r, x, "scale", "linear or log");
@@ -348,6 +365,13 @@ int dm_sweep_from_texts(const char *text, const char *path, const char *scenario
                 goto fail;
             }
     }
+    for (size_t j = 0; s->has_seed && j < s->nparams; j++)
+        if (!s->params[j].in_model && !strcmp(s->params[j].path, "scenario.seed")) {
+            /* the sweep's seed would override the swept one at every point */
+            dm_error_set(err, DM_EDATA, path, s->params[j].line, s->params[j].column, "parameter %s sweeps scenario.seed, "
+                         "which the sweep's own 'seed' sets for every point: remove one of them", s->params[j].name);
+            goto fail;
+        }
     if (design(s, err)) goto fail;
     /* every path must lead somewhere and every value be valid: build point 0 with one
      * parameter more at a time, so an error names the parameter that causes it */
@@ -362,6 +386,37 @@ int dm_sweep_from_texts(const char *text, const char *path, const char *scenario
             goto fail;
         }
         dm_scenario_free(sc);
+    }
+    /* and the points where each parameter takes its smallest and largest value: a range
+     * that leaves what the model accepts fails here, at the parameter's line, not when
+     * that point's turn comes */
+    for (size_t j = 0; j < s->nparams; j++) {
+        size_t lo = 0, hi = 0, P = s->nparams;
+        for (size_t i = 1; i < s->npoints; i++) {
+            if (s->values[i * P + j] < s->values[lo * P + j]) lo = i;
+            if (s->values[i * P + j] > s->values[hi * P + j]) hi = i;
+        }
+        size_t at[2] = {lo, hi};
+        for (int e = 0; e < 2; e++) {
+            dm_scenario *sc;
+            dm_error sub;
+            dm_error_clear(&sub);
+            if (!point_scenario(s, at[e], P, &sc, &sub)) { dm_scenario_free(sc); continue; }
+            size_t upto = 1;  /* the first parameter whose value there breaks the point */
+            for (; upto < P; upto++) {
+                dm_error first;
+                dm_error_clear(&first);
+                if (point_scenario(s, at[e], upto, &sc, &first)) break;
+                dm_scenario_free(sc);
+            }
+            const dm_sweep_param *p = &s->params[upto - 1];
+            char v[64];
+            format_value(p, s->values[at[e] * P + upto - 1], v, sizeof v);
+            dm_error_set(err, sub.code == DM_ESOFTWARE ? DM_ESOFTWARE : DM_EDATA, path, p->line, p->column,
+                         "parameter %s (%s) at its %s value %s (point %zu): %s", p->name, p->path,
+                         e ? "largest" : "smallest", v, at[e], sub.message);
+            goto fail;
+        }
     }
     sha256_texts(s);
     yr_close(&r);
