@@ -78,4 +78,13 @@ comp=$(find "$dest" -path '*/bash-completion/completions/domino' | head -1)
 bash -c ". '$comp' && complete -p domino" > /dev/null || fail "the bash completion does not register"
 lic=$(find "$dest" -path '*/doc/domino/LICENSE' | head -1)
 [ -n "$lic" ] && grep -q 'MIT License' "$lic" || fail "no MIT LICENSE installed"
+# the Python package, when meson found a Python to install it for
+pyconf=$(find "$dest" -path '*/domino/_config.py' | head -1)
+if [ -n "$pyconf" ]; then
+  grep -q "libdomino.so.0" "$pyconf" || fail "the Python package does not say where libdomino is"
+  ( cd "$3" && PYTHONPATH=$(dirname "$(dirname "$pyconf")") DOMINO_LIBRARY="$so" /usr/bin/python3 -c \
+      'import domino; r = domino.run("tokyo-area-blackout", replicates=2); print("python:", r.summary["scenario"], r.dataset.sizes["replicate"])' \
+      > py.out 2>&1 ) || fail "the installed Python package failed: $(cat "$3/py.out")"
+  cat "$3/py.out"
+fi
 echo "install_check: ok"
