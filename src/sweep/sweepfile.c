@@ -79,6 +79,20 @@ static void writer_abort(writer *w)
     free(w->tmp);
 }
 
+/* The files the model read, "path sha256" a line (they are in sweep_sha256 too). */
+static int inputs_attr(hid_t f, const dm_model *m)
+{
+    size_t len = 1;
+    for (size_t k = 0; k < m->ninputs; k++) len += strlen(m->inputs[k].path) + 67;
+    char *text = malloc(len), *at = text;
+    if (!text) return -1;
+    *text = 0;
+    for (size_t k = 0; k < m->ninputs; k++) at += sprintf(at, "%s %s\n", m->inputs[k].path, m->inputs[k].sha256);
+    int rc = h5_attr_text(f, "input_sha256", text);
+    free(text);
+    return rc;
+}
+
 /* The sectors' names, labels of the sector dimension (as in run files). */
 static int names(hid_t file, hid_t sector, const dm_model *m, hid_t str)
 {
@@ -199,7 +213,7 @@ static int writer_open(writer *w, const char *path, const dm_sweep *s, const siz
          h5_attr_text(f, "design", designs[s->design]) || h5_attr_int64(f, "points_in_sweep", (int64_t)s->npoints) ||
          h5_attr_int64(f, "points", (int64_t)n) || h5_attr_int64(f, "replicates_per_point", (int64_t)s->replicates) ||
          h5_attr_int64(f, "seed", (int64_t)(s->has_seed ? s->seed : s->base->seed)) ||
-         h5_attr_text(f, "source", source) ||
+         h5_attr_text(f, "source", source) || inputs_attr(f, m) ||
          h5_history(f, history, command_line && *command_line ? command_line : "domino sweep (library call)");
     if (point >= 0) H5Dclose(point);
     if (sector >= 0) H5Dclose(sector);
@@ -329,6 +343,17 @@ static int part_open(const char *path, part *p, dm_error *err)
             rc = dm_error_set(err, DM_EDATA, path, 0, 0, "the sweep stored in the file does not load: %s", sub.message);
     }
     if (!rc) {
+        /* the texts are stored, the input files are read again: their SHA-256 then differ
+         * from the stored sweep_sha256 when a graph or pairs file changed */
+        char *stored = h5_read_attr_text(p->file, "sweep_sha256"), *inputs = h5_read_attr_text(p->file, "input_sha256");
+        if (!stored || strcmp(stored, p->sweep->sha256))
+            rc = dm_error_set(err, DM_EDATA, path, 0, 0, "holds another sweep: the files its model reads changed since it "
+                              "was written (it lists: %s): remove it, or restore the input files",
+                              inputs && *inputs ? inputs : "none");
+        free(stored);
+        free(inputs);
+    }
+    if (!rc) {
         hid_t ds = H5Dopen2(p->file, "point", H5P_DEFAULT), space = ds >= 0 ? H5Dget_space(ds) : -1;
         hssize_t n = space >= 0 ? H5Sget_simple_extent_npoints(space) : -1;
         if (n < 0 || !(p->points = malloc(((size_t)n + 1) * sizeof *p->points)) ||
@@ -378,7 +403,7 @@ int dm_sweep_merge(const char *path, const char *const *parts, size_t nparts, in
     for (size_t i = 0; i < nparts && !rc; i++) {
         rc = part_open(parts[i], &p[i], err);
         if (!rc && i > 0 && strcmp(p[i].sweep->sha256, p[0].sweep->sha256))
-            rc = dm_error_set(err, DM_EDATA, parts[i], 0, 0, "belongs to another sweep than %s (different sweep, scenario or model text)", parts[0]);
+            rc = dm_error_set(err, DM_EDATA, parts[i], 0, 0, "belongs to another sweep than %s (different sweep, scenario or model text, or input files)", parts[0]);
     }
     const dm_sweep *s = rc ? NULL : p[0].sweep;
     size_t N = s ? s->npoints : 0;
@@ -443,7 +468,7 @@ int dm_sweep_file_points(const char *path, const dm_sweep *s, size_t **points, s
     int rc = part_open(path, &p, err);
     if (rc) return rc;
     if (strcmp(p.sweep->sha256, s->sha256))
-        rc = dm_error_set(err, DM_EDATA, path, 0, 0, "holds another sweep (different sweep, scenario or model text): "
+        rc = dm_error_set(err, DM_EDATA, path, 0, 0, "holds another sweep (different sweep, scenario or model text, or input files): "
                           "remove it, or choose another output");
     else if (!(*points = malloc((p.n + 1) * sizeof **points)))
         rc = dm_error_set(err, DM_ESOFTWARE, path, 0, 0, "out of memory");
