@@ -64,7 +64,7 @@ static void transpose(const double *in, double *out, size_t rows, size_t cols)
 
 typedef struct writer {
     char *path, *tmp;
-    hid_t file, ds[NV], replicates, median;
+    hid_t file, ds[NV], replicates, median, se;
     layout l;
 } writer;
 
@@ -73,6 +73,7 @@ static void writer_abort(writer *w)
     for (int v = 0; v < NV; v++) if (w->ds[v] > 0) H5Dclose(w->ds[v]);
     if (w->replicates > 0) H5Dclose(w->replicates);
     if (w->median > 0) H5Dclose(w->median);
+    if (w->se > 0) H5Dclose(w->se);
     if (w->file > 0) H5Fclose(w->file);
     if (w->tmp) remove(w->tmp);
     free(w->path);
@@ -185,6 +186,16 @@ static int writer_open(writer *w, const char *path, const dm_sweep *s, const siz
         for (int d = 0; !rc && d < rank; d++) rc = H5DSattach_scale(w->ds[v], scales[d], (unsigned)d) < 0;
     }
     if (!rc) {
+        /* the standard error of each point's breach probability, a binomial proportion of
+         * n replicates: sqrt(p (1 - p) / n) (a point's p is a mean of 0/1 outcomes) */
+        hsize_t dims[2] = {n, S}, chunk[2] = {1, S ? S : 1};
+        w->se = h5_variable(w->file, "breach_probability_standard_error", H5T_NATIVE_DOUBLE, 2, dims, NULL, chunk);
+        rc = w->se < 0 || H5DSattach_scale(w->se, point, 0) < 0 || H5DSattach_scale(w->se, sector, 1) < 0 ||
+             h5_attr_text(w->se, "long_name", "standard error of breach_probability: sqrt(p (1 - p) / replicates)") ||
+             h5_attr_text(w->se, "units", "1") ||
+             h5_attr_text(w->ds[V_PROB], "ancillary_variables", "breach_probability_standard_error");
+    }
+    if (!rc) {
         hsize_t dims[1] = {n}, chunk[1] = {n ? n : 1};
         w->replicates = h5_variable(w->file, "replicates", H5T_NATIVE_INT64, 1, dims, NULL, chunk);
         w->median = h5_variable(w->file, "median_replicate", H5T_NATIVE_INT64, 1, dims, NULL, chunk);
@@ -252,6 +263,11 @@ static int writer_row(writer *w, size_t row, dm_stats *st, dm_error *err)
         }
         rc = write_row(w->ds[v], row, data);
     }
+    for (size_t s2 = 0; !rc && s2 < S; s2++) {
+        double p = st->breach_probability[s2], n = (double)st->replicates;
+        buf[s2] = n > 0 ? sqrt(p * (1 - p) / n) : NAN;
+    }
+    rc = rc || write_row(w->se, row, buf);
     int64_t reps = (int64_t)st->replicates, median = (int64_t)st->median_replicate;
     rc = rc || h5_rows(w->replicates, H5T_NATIVE_INT64, row, 1, &reps, 1) ||
          h5_rows(w->median, H5T_NATIVE_INT64, row, 1, &median, 1);
@@ -270,7 +286,8 @@ static int writer_close(writer *w, const dm_sweep *s, dm_error *err)
     for (int v = 0; v < NV; v++) { rc |= H5Dclose(w->ds[v]) < 0; w->ds[v] = 0; }
     rc |= H5Dclose(w->replicates) < 0;
     rc |= H5Dclose(w->median) < 0;
-    w->replicates = w->median = 0;
+    rc |= H5Dclose(w->se) < 0;
+    w->replicates = w->median = w->se = 0;
     rc |= H5Fclose(w->file) < 0;
     w->file = 0;
     if (rc || dm_file_commit(w->tmp, w->path)) {
