@@ -8,7 +8,8 @@ set -eu
 build=$1 src=$2 dest=$3/root
 fail() { echo "install_check: $*" >&2; exit 1; }
 
-meson install -C "$build" --destdir "$dest" --no-rebuild --quiet >/dev/null
+meson install -C "$build" --destdir "$dest" --no-rebuild --quiet > "$3/install.log" 2>&1 ||
+  fail "meson install failed: $(tail -5 "$3/install.log")"
 pc=$(find "$dest" -name domino.pc | head -1)
 [ -n "$pc" ] || fail "no domino.pc installed"
 so=$(find "$dest" -name 'libdomino.so.*' -type f | head -1)
@@ -78,4 +79,15 @@ comp=$(find "$dest" -path '*/bash-completion/completions/domino' | head -1)
 bash -c ". '$comp' && complete -p domino" > /dev/null || fail "the bash completion does not register"
 lic=$(find "$dest" -path '*/doc/domino/LICENSE' | head -1)
 [ -n "$lic" ] && grep -q 'MIT License' "$lic" || fail "no MIT LICENSE installed"
+# the Python package, when meson found a Python to install it for
+pyconf=$(find "$dest" -path '*/domino/_config.py' | head -1)
+if [ -n "$pyconf" ]; then
+  grep -q "libdomino.so.0" "$pyconf" || fail "the Python package does not say where libdomino is"
+  asan=$(ldd "$so" | awk '/libasan/ {print $3}')  # a sanitized build: its runtime first
+  ( cd "$3" && if [ -n "$asan" ]; then export LD_PRELOAD="$asan" ASAN_OPTIONS=detect_leaks=0; fi &&
+    PYTHONPATH=$(dirname "$(dirname "$pyconf")") DOMINO_LIBRARY="$so" /usr/bin/python3 -c \
+      'import domino; r = domino.run("tokyo-area-blackout", replicates=2); print("python:", r.summary["scenario"], r.dataset.sizes["replicate"])' \
+      > py.out 2>&1 ) || fail "the installed Python package failed: $(cat "$3/py.out")"
+  cat "$3/py.out"
+fi
 echo "install_check: ok"

@@ -95,3 +95,30 @@ Test(cf, history_keeps_earlier_lines_when_merged)
               strstr(out, "Z: domino sweep") < strstr(out, "Z: domino merge"), "history: %s", out);
     free(out);
 }
+
+/* A sweep's identity includes the files its model reads: after a graph file changes, a
+ * resume refuses the finished points before computing anything. */
+Test(cf, sweep_resume_checks_the_input_files)
+{
+    char *out;
+    cr_assert_eq(domino(dir, "generate erdos_renyi --nodes 100 --mean-degree 3 --seed 1 -o r.h5", 1, &out), 0, "%s", out);
+    free(out);
+    write_file("rm.yaml", "name: m\nsectors: [{id: A, name_en: a}]\nlayers: [{sector: A, graph: {file: r.h5}}]\n");
+    write_file("rs.yaml", "name: r\nhorizon: 1h\nmodel: rm.yaml\nhazards: [{id: h, kind: other, select: {sectors: [A], count: 5}}]\n");
+    write_file("rw.yaml", "name: rw\nscenario: rs.yaml\nreplicates: 2\ndesign: grid\nparameters:\n"
+                          "  - name: sev\n    path: scenario.hazards[0].severity\n    values: [0.5, 0.7, 1]\n");
+    cr_assert_eq(domino(dir, "sweep rw.yaml --shard 0/3 -o rw-out.h5 --quiet", 1, &out), 0, "%s", out);
+    free(out);
+    char cmd[1024];
+    snprintf(cmd, sizeof cmd, "cd '%s' && /usr/bin/python3 -c \"import h5py; "
+                              "print(h5py.File('rw-out.h5').attrs['input_sha256'].decode())\"", dir);
+    cr_assert_eq(run_capture(cmd, &out), 0, "%s", out);
+    cr_expect(strstr(out, "r.h5 ") != NULL, "input_sha256: %s", out);
+    free(out);
+    /* another graph under the same name: the shard's file is of another sweep now */
+    cr_assert_eq(domino(dir, "generate erdos_renyi --nodes 100 --mean-degree 3 --seed 2 -o r.h5", 1, &out), 0, "%s", out);
+    free(out);
+    cr_expect_eq(domino(dir, "sweep rw.yaml -o rw-out.h5 --quiet", 1, &out), 65, "%s", out);
+    cr_expect(strstr(out, "another sweep") && strstr(out, "input files") && !strstr(out, "point 1 done"), "%s", out);
+    free(out);
+}

@@ -208,6 +208,15 @@ int cmd_sweep(int argc, char **argv)
     for (size_t i = 0; in_old && i < nold; i++) in_old[old[i]] = 1;
     for (size_t i = 0; !rc && i < s->npoints; i++)
         if ((long)(i % (size_t)shard_n) == shard_k) mine[nmine++] = i;
+    /* finished points of an earlier run must be of this sweep (texts and input files'
+     * SHA-256), checked before anything is computed */
+    for (size_t k = 0; !rc && k < nmine; k++) {
+        char path[4300];
+        point_path(dir, mine[k], path, sizeof path);
+        size_t *pts = NULL, np = 0;
+        if (access(path, F_OK) == 0) rc = dm_sweep_file_points(path, s, &pts, &np, &err);
+        free(pts);
+    }
 
     struct sigaction sa = {.sa_handler = on_signal};
     sigemptyset(&sa.sa_mask);

@@ -251,6 +251,17 @@ int dm_sweep_point_scenario(const dm_sweep *s, size_t i, dm_scenario **out, dm_e
     return point_scenario(s, i, s->nparams, out, err);
 }
 
+/* The files the model reads (graphs, pairs) by their SHA-256: a sweep whose graph file
+ * changed is another sweep, so a resume refuses the old points before computing any. */
+static int inputs_digest(EVP_MD_CTX *c, const dm_model *m)
+{
+    for (size_t k = 0; m && k < m->ninputs; k++)
+        if (!EVP_DigestUpdate(c, m->inputs[k].path, strlen(m->inputs[k].path) + 1) ||
+            !EVP_DigestUpdate(c, m->inputs[k].sha256, strlen(m->inputs[k].sha256) + 1))
+            return 0;
+    return 1;
+}
+
 static void sha256_texts(dm_sweep *s)
 {
     unsigned char md[EVP_MAX_MD_SIZE];
@@ -261,7 +272,7 @@ static void sha256_texts(dm_sweep *s)
         EVP_DigestUpdate(c, s->text, strlen(s->text) + 1) &&
         EVP_DigestUpdate(c, s->scenario_text, strlen(s->scenario_text) + 1) &&
         (!s->model_text || EVP_DigestUpdate(c, s->model_text, strlen(s->model_text) + 1)) &&
-        EVP_DigestFinal_ex(c, md, &n))
+        inputs_digest(c, s->base ? s->base->model : NULL) && EVP_DigestFinal_ex(c, md, &n))
         for (unsigned i = 0; i < n && i < 32; i++) snprintf(s->sha256 + 2 * i, 3, "%02x", md[i]);
     EVP_MD_CTX_free(c);
 }

@@ -64,7 +64,7 @@ static void transpose(const double *in, double *out, size_t rows, size_t cols)
 typedef struct writer {
     char *path;
     dm_output out;  /* the temporary and the lock (src/core/files.c) */
-    hid_t file, ds[NV], replicates, median;
+    hid_t file, ds[NV], replicates, median, se;
     layout l;
 } writer;
 
@@ -73,10 +73,25 @@ static void writer_abort(writer *w)
     for (int v = 0; v < NV; v++) if (w->ds[v] > 0) H5Dclose(w->ds[v]);
     if (w->replicates > 0) H5Dclose(w->replicates);
     if (w->median > 0) H5Dclose(w->median);
+    if (w->se > 0) H5Dclose(w->se);
     if (w->file > 0) H5Fclose(w->file);
     dm_output_abort(&w->out);
     free(w->path);
     w->path = NULL;
+}
+
+/* The files the model read, "path sha256" a line (they are in sweep_sha256 too). */
+static int inputs_attr(hid_t f, const dm_model *m)
+{
+    size_t len = 1;
+    for (size_t k = 0; k < m->ninputs; k++) len += strlen(m->inputs[k].path) + 67;
+    char *text = malloc(len), *at = text;
+    if (!text) return -1;
+    *text = 0;
+    for (size_t k = 0; k < m->ninputs; k++) at += sprintf(at, "%s %s\n", m->inputs[k].path, m->inputs[k].sha256);
+    int rc = h5_attr_text(f, "input_sha256", text);
+    free(text);
+    return rc;
 }
 
 /* The sectors' names, labels of the sector dimension (as in run files). */
@@ -171,6 +186,16 @@ static int writer_open(writer *w, const char *path, const dm_sweep *s, const siz
         for (int d = 0; !rc && d < rank; d++) rc = H5DSattach_scale(w->ds[v], scales[d], (unsigned)d) < 0;
     }
     if (!rc) {
+        /* the standard error of each point's breach probability, a binomial proportion of
+         * n replicates: sqrt(p (1 - p) / n) (a point's p is a mean of 0/1 outcomes) */
+        hsize_t dims[2] = {n, S}, chunk[2] = {1, S ? S : 1};
+        w->se = h5_variable(w->file, "breach_probability_standard_error", H5T_NATIVE_DOUBLE, 2, dims, NULL, chunk);
+        rc = w->se < 0 || H5DSattach_scale(w->se, point, 0) < 0 || H5DSattach_scale(w->se, sector, 1) < 0 ||
+             h5_attr_text(w->se, "long_name", "standard error of breach_probability: sqrt(p (1 - p) / replicates)") ||
+             h5_attr_text(w->se, "units", "1") ||
+             h5_attr_text(w->ds[V_PROB], "ancillary_variables", "breach_probability_standard_error");
+    }
+    if (!rc) {
         hsize_t dims[1] = {n}, chunk[1] = {n ? n : 1};
         w->replicates = h5_variable(w->file, "replicates", H5T_NATIVE_INT64, 1, dims, NULL, chunk);
         w->median = h5_variable(w->file, "median_replicate", H5T_NATIVE_INT64, 1, dims, NULL, chunk);
@@ -199,7 +224,7 @@ static int writer_open(writer *w, const char *path, const dm_sweep *s, const siz
          h5_attr_text(f, "design", designs[s->design]) || h5_attr_int64(f, "points_in_sweep", (int64_t)s->npoints) ||
          h5_attr_int64(f, "points", (int64_t)n) || h5_attr_int64(f, "replicates_per_point", (int64_t)s->replicates) ||
          h5_attr_int64(f, "seed", (int64_t)(s->has_seed ? s->seed : s->base->seed)) ||
-         h5_attr_text(f, "source", source) ||
+         h5_attr_text(f, "source", source) || inputs_attr(f, m) ||
          h5_history(f, history, command_line && *command_line ? command_line : "domino sweep (library call)");
     if (point >= 0) H5Dclose(point);
     if (sector >= 0) H5Dclose(sector);
@@ -256,6 +281,11 @@ static int writer_row(writer *w, size_t row, dm_stats *st, dm_error *err)
         }
         rc = write_row(w->ds[v], row, data);
     }
+    for (size_t s2 = 0; !rc && s2 < S; s2++) {
+        double p = st->breach_probability[s2], n = (double)st->replicates;
+        buf[s2] = n > 0 ? sqrt(p * (1 - p) / n) : NAN;
+    }
+    rc = rc || write_row(w->se, row, buf);
     int64_t reps = (int64_t)st->replicates, median = (int64_t)st->median_replicate;
     rc = rc || h5_rows(w->replicates, H5T_NATIVE_INT64, row, 1, &reps, 1) ||
          h5_rows(w->median, H5T_NATIVE_INT64, row, 1, &median, 1);
@@ -274,7 +304,8 @@ static int writer_close(writer *w, const dm_sweep *s, dm_error *err)
     for (int v = 0; v < NV; v++) { rc |= H5Dclose(w->ds[v]) < 0; w->ds[v] = 0; }
     rc |= H5Dclose(w->replicates) < 0;
     rc |= H5Dclose(w->median) < 0;
-    w->replicates = w->median = 0;
+    rc |= H5Dclose(w->se) < 0;
+    w->replicates = w->median = w->se = 0;
     rc |= H5Fclose(w->file) < 0;
     w->file = 0;
     if (rc) {
@@ -345,6 +376,17 @@ static int part_open(const char *path, part *p, dm_error *err)
             rc = dm_error_set(err, DM_EDATA, path, 0, 0, "the sweep stored in the file does not load: %s", sub.message);
     }
     if (!rc) {
+        /* the texts are stored, the input files are read again: their SHA-256 then differ
+         * from the stored sweep_sha256 when a graph or pairs file changed */
+        char *stored = h5_read_attr_text(p->file, "sweep_sha256"), *inputs = h5_read_attr_text(p->file, "input_sha256");
+        if (!stored || strcmp(stored, p->sweep->sha256))
+            rc = dm_error_set(err, DM_EDATA, path, 0, 0, "holds another sweep: the files its model reads changed since it "
+                              "was written (it lists: %s): remove it, or restore the input files",
+                              inputs && *inputs ? inputs : "none");
+        free(stored);
+        free(inputs);
+    }
+    if (!rc) {
         hid_t ds = open_column(p->file, "point"), space = ds >= 0 ? H5Dget_space(ds) : -1;
         hssize_t n = space >= 0 ? H5Sget_simple_extent_npoints(space) : -1;
         if (n < 0 || !(p->points = malloc(((size_t)n + 1) * sizeof *p->points)) ||
@@ -395,7 +437,7 @@ int dm_sweep_merge(const char *path, const char *const *parts, size_t nparts, in
     for (size_t i = 0; i < nparts && !rc; i++) {
         rc = part_open(parts[i], &p[i], err);
         if (!rc && i > 0 && strcmp(p[i].sweep->sha256, p[0].sweep->sha256))
-            rc = dm_error_set(err, DM_EDATA, parts[i], 0, 0, "belongs to another sweep than %s (different sweep, scenario or model text)", parts[0]);
+            rc = dm_error_set(err, DM_EDATA, parts[i], 0, 0, "belongs to another sweep than %s (different sweep, scenario or model text, or input files)", parts[0]);
     }
     const dm_sweep *s = rc ? NULL : p[0].sweep;
     size_t N = s ? s->npoints : 0;
@@ -460,7 +502,7 @@ int dm_sweep_file_points(const char *path, const dm_sweep *s, size_t **points, s
     int rc = part_open(path, &p, err);
     if (rc) return rc;
     if (strcmp(p.sweep->sha256, s->sha256))
-        rc = dm_error_set(err, DM_EDATA, path, 0, 0, "holds another sweep (different sweep, scenario or model text): "
+        rc = dm_error_set(err, DM_EDATA, path, 0, 0, "holds another sweep (different sweep, scenario or model text, or input files): "
                           "remove it, or choose another output");
     else if (!(*points = malloc((p.n + 1) * sizeof **points)))
         rc = dm_error_set(err, DM_ESOFTWARE, path, 0, 0, "out of memory");
