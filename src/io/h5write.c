@@ -361,7 +361,7 @@ static int define_columns(dm_h5_writer *w)
     rc |= growing(w, C_BR_PEAK, "breach_peak", D, 1, NULL, br, "peak unserved service, in sector_unit", NULL);
     rc |= growing(w, C_BR_UNIT_HOURS, "breach_unit_hours", D, 1, NULL, br, "unserved service over the breach, in sector_unit hours", NULL);
     rc |= growing(w, C_BR_REGION, "breach_region", I, 1, NULL, br,
-                  "index of the region whose part of the sector breached (-1, the fill value: the sector as a whole)", NULL);
+                  "index of the region whose part of the sector breached (-1: the sector as a whole)", NULL);
     return rc ? -1 : 0;
 }
 
