@@ -27,6 +27,8 @@ typedef enum {
     DM_EV_RISING,           /* level rose (value: new level) */
     DM_EV_RESTORED,         /* level back to full service */
     DM_EV_DISCONNECTED,     /* cut off from its layer's sources or giant component: level 0 */
+    DM_EV_HAZARD_RESTORING, /* the hazard's restoration curve has given back another 10 % or
+                               more of the hit capacity, or reached its end (value: share back) */
     DM_EV_NKINDS
 } dm_event_kind;
 

@@ -217,10 +217,24 @@ typedef struct dm_hazard {
     int *nodes; size_t nnodes;  /* nodes matching the selection, in model order */
     int select_random;          /* hit only select_count of them, drawn per replicate */
     size_t select_count;
-    double severity;            /* damage in [0,1] */
+    double severity;            /* damage in [0,1] when fixed; NaN when drawn or per sector */
+    int severity_drawn;         /* severity_dist is drawn once per hazard and replicate */
+    dm_dist severity_dist;
+    dm_dist *sector_severity;   /* NULL, or one per model sector (the hit sectors' are set):
+                                   `severity: {ELEC: 1.0, RAIL: 0.3}`, each drawn per replicate */
     dm_dist start;              /* seconds after T+0 */
     int has_duration;           /* 0: lasts to the horizon */
     dm_dist duration;           /* seconds */
+    /* Restoration curve (DESIGN.md, "Hazards"): share restore_share[i] of the hit capacity
+     * is back in service restore_s[i] seconds after the start (times increasing, shares not
+     * decreasing, both from an implicit (0, 0)); linear between points, or, with
+     * restore_steps, each share from its time on. stretch (drawn once per hazard and
+     * replicate) multiplies the times. */
+    size_t nrestore;
+    double *restore_s, *restore_share;
+    int restore_steps;
+    int has_stretch;
+    dm_dist stretch;
     int line;
 } dm_hazard;
 
@@ -256,6 +270,14 @@ typedef struct dm_scenario {
     int64_t horizon_s, tick_s;
     uint64_t seed;
     uint64_t replicates;
+    /* Calendar time (DESIGN.md, "Time, overrides and exercises"): T+0 is the instant
+     * start_unix (seconds since 1970-01-01 UTC), shown at UTC offset start_offset_min;
+     * start_iso is it as written back ("2018-09-06T03:07:00+09:00"). has_start 0: times
+     * are elapsed time from T+0 only. */
+    int has_start;
+    int64_t start_unix;
+    int start_offset_min;
+    char start_iso[32];
 } dm_scenario;
 
 /* Loads a model from YAML text. name_for_errors is the file name used in messages.
@@ -307,5 +329,13 @@ const char *dm_embedded(const char *name, size_t *len);
 int dm_parse_duration(const char *text, int64_t *seconds);
 
 const char *dm_hazard_kind_name(dm_hazard_kind k, int japanese);
+
+/* Parses an ISO 8601 date and time with an optional UTC offset ("2018-09-06T03:07+09:00",
+ * "2018-09-06T03:07:00Z"; no offset: JST, +09:00) into seconds since 1970-01-01 UTC and the
+ * offset in minutes. Returns 0, or -1 when the text is not such a time. */
+int dm_parse_iso8601(const char *text, int64_t *unix_s, int *offset_min);
+/* The civil date and time at unix_s + offset_min minutes (proleptic Gregorian). */
+void dm_civil_time(int64_t unix_s, int offset_min, int *year, int *month, int *day, int *hour,
+                   int *minute, int *second);
 
 #endif

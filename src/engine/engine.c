@@ -34,6 +34,8 @@ void dm_engine_free(dm_engine *e)
         e->hit, e->chosen, e->candidates, e->g_edge, e->edge, e->threshold_ticks, e->sector_capacity, e->level, e->damage, e->damage_hazard,
         e->restart, e->ramp, e->dyn_tick, e->dyn_level, e->rise_restart, e->restarted, e->pending_wake,
         e->buf_cap, e->buf_left0, e->buf_t0, e->buf_mode, e->g_flags, e->hazard_active,
+        e->pair_severity, e->stretch, e->restored, e->restore_logged, e->restore_seg, e->restore_j,
+        e->sector_scratch, e->rise_logged,
         e->next, e->dirty, e->frontier, e->frontier_next, e->sector_touched,
         e->unserved, e->acc_tick, e->in_run, e->run_start, e->run_peak, e->run_uh, e->res.events,
         e->res.breaches, e->res.sectors, e->res.hazard_start, e->res.hazard_end, e->res.warnings,
@@ -154,7 +156,9 @@ int dm_engine_new(const dm_scenario *sc, dm_engine **out, dm_error *err)
         NEW(e->hit, nhaz_refs) && NEW(e->chosen, largest_hazard) && NEW(e->candidates, largest_hazard) &&
         NEW(e->g_edge, G + 1) && NEW(e->edge, E) && NEW(e->threshold_ticks, S) && NEW(e->sector_capacity, S) && NEW(e->level, n) &&
         NEW(e->damage, n) && NEW(e->damage_hazard, n) && NEW(e->dyn_tick, n) && NEW(e->dyn_level, n) &&
-        NEW(e->rise_restart, n) && NEW(e->restarted, n) && NEW(e->pending_wake, n) && NEW(e->hazard_active, H) && NEW(e->dirty, n) && NEW(e->frontier, n) &&
+        NEW(e->rise_restart, n) && NEW(e->restarted, n) && NEW(e->pending_wake, n) && NEW(e->hazard_active, H) &&
+        NEW(e->pair_severity, nhaz_refs) && NEW(e->stretch, H) && NEW(e->restored, H) && NEW(e->restore_logged, H) &&
+        NEW(e->restore_seg, H) && NEW(e->restore_j, H) && NEW(e->sector_scratch, S) && NEW(e->rise_logged, n) && NEW(e->dirty, n) && NEW(e->frontier, n) &&
         NEW(e->frontier_next, n) && NEW(e->sector_touched, S) && NEW(e->unserved, S) && NEW(e->acc_tick, S) &&
         NEW(e->in_run, S) && NEW(e->run_start, S) && NEW(e->run_peak, S) && NEW(e->run_uh, S) &&
         NEW(e->res.sectors, S) && NEW(e->res.hazard_start, H) && NEW(e->res.hazard_end, H) &&
@@ -313,20 +317,76 @@ static void mark(dm_engine *e, int v)
 
 void dm_engine_mark(dm_engine *e, int v) { mark(e, v); }
 
-/* Damage of v: the largest severity among the hazards active on it. */
+/* Damage of v: the largest among the hazards active on it, each its severity on v times
+ * the share of the hit capacity its restoration curve has not yet given back. */
 static void update_damage(dm_engine *e, int v)
 {
     double d = 0;
     int which = -1;
     for (size_t k = e->haz_start[v]; k < e->haz_start[v + 1]; k++) {
         int p = e->haz_of[k], h = e->pair_hazard[p];
-        if (e->hazard_active[h] && e->hit[p] && e->sc->hazards[h].severity > d) {
-            d = e->sc->hazards[h].severity;
+        double dh = e->pair_severity[p] * (1.0 - e->restored[h]);
+        if (e->hazard_active[h] && e->hit[p] && dh > d) {
+            d = dh;
             which = h;
         }
     }
     e->damage[v] = d;
     e->damage_hazard[v] = which;
+}
+
+/* ---- restoration curves (DESIGN.md, "Hazards") ----
+ *
+ * Segment i of hazard h's curve runs from point i-1 (point -1 is (0, 0)) to point i. A
+ * linear segment comes back in n = ceil(rise / 1 %) equal steps, step j at time
+ * t_{i-1} + j (t_i - t_{i-1}) / n with share r_{i-1} + j (r_i - r_{i-1}) / n: the damage
+ * moves by at most 1 % of the hit capacity at a time (as ramps come back in blocks), so a
+ * curve costs at most about a hundred events, and the share agrees with the curve at its
+ * points and never runs ahead of it between them. A `steps` segment is one step, at its
+ * end. Times are scaled by the hazard's stretch and rounded up to ticks. */
+#define RESTORE_STEP 0.01
+
+/* Applies every step of hazard h's curve up to tick t and returns the tick of the next
+ * step that changes the share (INT64_MAX: none left). */
+static int64_t restore_advance(dm_engine *e, size_t h, int64_t t)
+{
+    const dm_hazard *hz = &e->sc->hazards[h];
+    const int64_t on = (int64_t)e->res.hazard_start[h];
+    while ((size_t)e->restore_seg[h] < hz->nrestore) {
+        int i = e->restore_seg[h];
+        double t0 = i ? hz->restore_s[i - 1] : 0, r0 = i ? hz->restore_share[i - 1] : 0;
+        double t1 = hz->restore_s[i], r1 = hz->restore_share[i];
+        int64_t n = hz->restore_steps ? 1 : (int64_t)fmax(1.0, ceil((r1 - r0) / RESTORE_STEP - 1e-9));
+        int64_t j = e->restore_j[h] + 1;
+        double share = j == n ? r1 : r0 + (r1 - r0) * (double)j / (double)n;
+        int64_t tick = on + to_ticks(e->stretch[h] * (t0 + (t1 - t0) * (double)j / (double)n), e->sc->tick_s);
+        if (tick > t && share > e->restored[h]) return tick;
+        e->restored[h] = share > e->restored[h] ? share : e->restored[h];
+        if (j == n) { e->restore_seg[h]++; e->restore_j[h] = 0; }
+        else e->restore_j[h] = (int)j;
+    }
+    return INT64_MAX;
+}
+
+/* Hazard h's curve reached a step at tick t: the damage of its nodes follows; the timeline
+ * hears of it once another 10 % or more is back, and at the curve's end. */
+static void restore_step(dm_engine *e, size_t h, int64_t t)
+{
+    const dm_hazard *hz = &e->sc->hazards[h];
+    double before = e->restored[h];
+    int64_t next = restore_advance(e, h, t);
+    if (next != INT64_MAX) schedule(e, (cal_event){.tick = next, .kind = CAL_HAZARD_STEP, .index = (int)h});
+    if (e->restored[h] <= before) return;
+    int done = (size_t)e->restore_seg[h] == hz->nrestore;
+    int say = e->restored[h] >= e->restore_logged[h] + 0.1 - 1e-9 || (done && e->restored[h] > e->restore_logged[h]);
+    if (say) e->restore_logged[h] = e->restored[h];
+    for (size_t i = 0; i < hz->nnodes; i++) {
+        int v = hz->nodes[i];
+        if (!e->hit[e->pair_start[h] + i]) continue;
+        update_damage(e, v);
+        if (say) log_event(e, t, v, DM_EV_HAZARD_RESTORING, -1, -1, (int)h, e->restored[h]);
+        mark(e, v);
+    }
 }
 
 /* Whether a provider's newly delivered level can change its dependent's evaluation. It
@@ -354,17 +414,24 @@ static void handle(dm_engine *e, const cal_event *ev)
     case CAL_HAZARD_ON:
     case CAL_HAZARD_OFF: {
         const dm_hazard *h = &e->sc->hazards[ev->index];
+        size_t base = e->pair_start[ev->index];
         e->hazard_active[ev->index] = ev->kind == CAL_HAZARD_ON;
+        /* a curve may give some capacity back at once (a point at 0h); later steps follow */
+        int64_t next = ev->kind == CAL_HAZARD_ON ? restore_advance(e, (size_t)ev->index, ev->tick) : INT64_MAX;
+        if (next != INT64_MAX) schedule(e, (cal_event){.tick = next, .kind = CAL_HAZARD_STEP, .index = ev->index});
         for (size_t i = 0; i < h->nnodes; i++) {
             int v = h->nodes[i];
-            if (!e->hit[e->pair_start[ev->index] + i]) continue;
+            if (!e->hit[base + i]) continue;
             update_damage(e, v);
-            log_event(e, ev->tick, v, ev->kind == CAL_HAZARD_ON ? DM_EV_HAZARD_START : DM_EV_HAZARD_END,
-                      -1, -1, ev->index, h->severity);
+            log_event(e, ev->tick, v, ev->kind == CAL_HAZARD_ON ? DM_EV_HAZARD_START : DM_EV_HAZARD_END, -1, -1,
+                      ev->index, e->pair_severity[base + i] * (1.0 - e->restored[ev->index]));
             mark(e, v);
         }
         break;
     }
+    case CAL_HAZARD_STEP:
+        if (e->hazard_active[ev->index]) restore_step(e, (size_t)ev->index, ev->tick);  /* not once repaired */
+        break;
     case CAL_WAKE:
         if (e->pending_wake[ev->index] == ev->tick) e->pending_wake[ev->index] = -1;
         mark(e, ev->index);
@@ -422,14 +489,21 @@ static void apply(dm_engine *e, int v, size_t slot, int64_t t)
     /* What the timeline says: every drop of a step node; for relax nodes, which move a
      * little every tick, only the crossings between full, partial and no service. */
     int relax = node->dynamics == DM_DYN_RELAX, from = status(old), to = status(now);
+    /* A rise is told when it starts after a loss, then again once the level is another
+     * 10 % up: a restoration curve or its cascade rises in 1 % steps, which would be a
+     * line each. */
     if (now < old && (!relax || from != to)) {
         dm_event_kind kind = to != 0 ? DM_EV_DEGRADED : e->next[slot].collapsed == 2 ? DM_EV_DISCONNECTED
                            : e->next[slot].collapsed ? DM_EV_COLLAPSED : DM_EV_DOWN;
         log_event(e, t, v, kind, cause, group, root, now);
+        e->rise_logged[v] = -1;
     } else if (now > old && to == 2) {
         log_event(e, t, v, DM_EV_RESTORED, cause, group, root, now);
-    } else if (now > old && (relax ? from == 0 : (e->dyn_tick[v] < 0 || old == e->dyn_level[v]))) {
+        e->rise_logged[v] = -1;
+    } else if (now > old && (relax ? from == 0 : (e->dyn_tick[v] < 0 || old == e->dyn_level[v])) &&
+               (e->rise_logged[v] < 0 || now >= e->rise_logged[v] + 0.1 - 1e-9)) {
         log_event(e, t, v, DM_EV_RISING, cause, group, root, now);
+        e->rise_logged[v] = now;
     }
     e->level[v] = now;
     e->sector_touched[node->sector] = 1;
@@ -661,9 +735,15 @@ static void reset(dm_engine *e, uint64_t r)
         e->restarted[v] = 0;
         e->pending_wake[v] = -1;
         e->dirty[v] = 0;
+        e->rise_logged[v] = -1;
     }
     for (size_t k = 0; k < e->nedges; k++) { e->edge[k].seen = 1; e->edge[k].seen_root = -1; }
-    for (size_t h = 0; h < e->nhazards; h++) e->hazard_active[h] = 0;
+    for (size_t h = 0; h < e->nhazards; h++) {
+        e->hazard_active[h] = 0;
+        e->restored[h] = e->restore_logged[h] = 0;
+        e->restore_seg[h] = e->restore_j[h] = 0;
+        e->stretch[h] = 1;
+    }
     for (size_t s = 0; s < e->nsectors; s++) {
         e->unserved[s] = 0; e->acc_tick[s] = 0; e->in_run[s] = 0; e->sector_touched[s] = 0;
         e->res.sectors[s] = (dm_sector_result){1.0, 1.0, 0.0, 0.0, -1};
@@ -679,8 +759,10 @@ static void reset(dm_engine *e, uint64_t r)
     e->cal.grows = 0;
 
     /* Draws, in a fixed order: hazards in file order (time, then duration, then which
-     * nodes for a random selection), then buffers in dependency order, then restart and
-     * ramp of the nodes that have random ones, in node order. */
+     * nodes for a random selection, then a drawn severity or the severities of its sectors
+     * in model order, then the stretch of its restoration curve), then buffers in dependency
+     * order, then restart and ramp of the nodes that have random ones, in node order. A
+     * fixed value draws nothing, so a scenario without these keys draws as before. */
     for (size_t h = 0; h < e->nhazards; h++) {
         const dm_hazard *hz = &sc->hazards[h];
         int64_t on = to_ticks(draw(e->rng, &hz->start), sc->tick_s);
@@ -692,6 +774,12 @@ static void reset(dm_engine *e, uint64_t r)
                 gsl_ran_choose(e->rng, e->chosen, hz->select_count, e->candidates, hz->nnodes, sizeof(int));
             for (size_t i = 0; i < hz->select_count; i++) e->hit[base + (size_t)e->chosen[i]] = 1;
         }
+        double severity = hz->severity_drawn ? draw(e->rng, &hz->severity_dist) : hz->severity;
+        for (size_t s = 0; hz->sector_severity && s < e->nsectors; s++)
+            e->sector_scratch[s] = draw(e->rng, &hz->sector_severity[s]);  /* sectors not hit: fixed 0, no draw */
+        for (size_t i = 0, base = e->pair_start[h]; i < hz->nnodes; i++)
+            e->pair_severity[base + i] = hz->sector_severity ? e->sector_scratch[node_rule_of(e, hz->nodes[i])->sector] : severity;
+        if (hz->has_stretch) e->stretch[h] = draw(e->rng, &hz->stretch);
         e->res.hazard_start[h] = (double)on;
         e->res.hazard_end[h] = (double)off;
         schedule(e, (cal_event){.tick = on, .kind = CAL_HAZARD_ON, .index = (int)h});

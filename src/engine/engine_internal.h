@@ -125,6 +125,14 @@ struct dm_engine {
     double *buf_cap, *buf_left0; int64_t *buf_t0; buf_mode *buf_mode; unsigned char *g_flags;
     /* per replicate: hazards */
     int *hazard_active;
+    double *pair_severity;           /* per pair: the severity drawn for the hazard on that node */
+    double *stretch;                 /* per hazard: the factor on its restoration curve's times */
+    double *restored;                /* per hazard: share of the hit capacity back (its curve) */
+    double *restore_logged;          /* ... as the last hazard_restoring event said */
+    int *restore_seg, *restore_j;    /* ... the curve's segment and step reached */
+    double *sector_scratch;          /* per sector: severities drawn for one hazard */
+    double *rise_logged;             /* per node: level of its last `rising` event since its
+                                        last loss, or -1 */
     unsigned char *hit;              /* per pair: the node is among those the hazard hits */
     int *chosen, *candidates;        /* scratch for random selections (the largest hazard) */
     /* scratch written by evaluate() for apply(), per frontier slot (grown to the largest

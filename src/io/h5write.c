@@ -334,7 +334,7 @@ static int define_columns(dm_h5_writer *w)
         rc |= growing(w, C_EV_VALUE, "event_value", D, 1, NULL, ev,
                       "level after the event, hazard severity, or buffer ticks left (by event_kind)", NULL);
         static const char meanings[] = "hazard_start hazard_end buffer_engaged buffer_held buffer_draining "
-            "buffer_exhausted degraded down collapsed restarting rising restored disconnected";
+            "buffer_exhausted degraded down collapsed restarting rising restored disconnected hazard_restoring";
         int values[DM_EV_NKINDS];
         for (int k = 0; k < DM_EV_NKINDS; k++) values[k] = k;
         if (w->col[C_EV_KIND].ds > 0)

@@ -108,7 +108,7 @@ static int phase_of(dm_event_kind kind, int cause_node)
     case DM_EV_BUFFER_ENGAGED: case DM_EV_BUFFER_HELD: case DM_EV_BUFFER_DRAINING: case DM_EV_BUFFER_EXHAUSTED:
         return PHASE_CASCADE;
     default:
-        return PHASE_RECOVERY;  /* hazard end, restarting, rising, restored */
+        return PHASE_RECOVERY;  /* hazard end, restoration, restarting, rising, restored */
     }
 }
 
@@ -132,6 +132,10 @@ static void describe_event(const dm_scenario *sc, const dm_event *ev, const int6
         break;
     case DM_EV_HAZARD_END:
         snprintf(out->what, sizeof out->what, ja ? "「%s」の被害を修復" : "damage from '%s' repaired", hz);
+        break;
+    case DM_EV_HAZARD_RESTORING:
+        snprintf(out->what, sizeof out->what, ja ? "%s%% 復旧（「%s」の復旧曲線）" : "%s%% restored (restoration of '%s')",
+                 pct, hz);
         break;
     case DM_EV_BUFFER_ENGAGED:
         snprintf(out->what, sizeof out->what, ja ? "バックアップで継続（残り %s）" : "running on backup (%s left)", left);

@@ -83,6 +83,12 @@ void dm_scenario_free(dm_scenario *s)
         free(h->id); free(h->description); free(h->nodes);
         dm_dist_free(&h->start);
         dm_dist_free(&h->duration);
+        dm_dist_free(&h->severity_dist);
+        dm_dist_free(&h->stretch);
+        for (size_t k = 0; h->sector_severity && k < s->model->nsectors; k++) dm_dist_free(&h->sector_severity[k]);
+        free(h->sector_severity);
+        free(h->restore_s);
+        free(h->restore_share);
     }
     free(s->hazards);
     for (size_t i = 0; i < s->nassumptions; i++) free(s->assumptions[i]);
@@ -264,10 +270,105 @@ static int read_selection(yread *r, yaml_node_t *n, const dm_model *m, dm_hazard
     return rc;
 }
 
+/* severity: a number in [0, 1], a distribution ({dist: ...}) drawn once per hazard and
+ * replicate, or a mapping sector id -> either of those, for one event that hits several
+ * sectors. The mapping must give every sector the selection hits, and only those. */
+static int read_severity(yread *r, yaml_node_t *x, const dm_model *m, dm_hazard *h)
+{
+    h->severity = 1.0;
+    if (!x) return 0;
+    if (x->type == YAML_SCALAR_NODE) return yr_num(r, x, "severity", 0, 1, &h->severity);
+    if (x->type != YAML_MAPPING_NODE)
+        return yr_expected(r, x, "severity", "a number in [0, 1], a distribution or a mapping sector -> severity");
+    h->severity = NAN;
+    if (yr_get(r, x, "dist")) {
+        h->severity_drawn = 1;
+        return yr_dist(r, x, "severity", 0, 0, 1, &h->severity_dist);
+    }
+    h->sector_severity = calloc(m->nsectors, sizeof *h->sector_severity);
+    unsigned char *given = calloc(m->nsectors, 1), *hit = calloc(m->nsectors, 1);
+    int rc = 0;
+    if (!h->sector_severity || !given || !hit) rc = NOMEM(r);
+    for (size_t i = 0; !rc && i < h->nnodes; i++) hit[dm_node_at(m, (size_t)h->nodes[i])->sector] = 1;
+    for (yaml_node_pair_t *p = x->data.mapping.pairs.start; !rc && p < x->data.mapping.pairs.top; p++) {
+        yaml_node_t *k = yaml_document_get_node(&r->doc, p->key), *v = yaml_document_get_node(&r->doc, p->value);
+        int sec = k->type == YAML_SCALAR_NODE ? dm_model_sector(m, yr_text(k)) : -1;
+        char what[160];
+        if (sec < 0) { rc = yr_expected(r, k, "severity", "a sector id of the model (or dist: for a distribution)"); break; }
+        if (given[sec]) { rc = yr_fail(r, k, "severity: sector %s is given twice", m->sectors[sec].id); break; }
+        if (!hit[sec]) {
+            rc = yr_fail(r, k, "severity: the hazard's selection hits no node of sector %s", m->sectors[sec].id);
+            break;
+        }
+        given[sec] = 1;
+        snprintf(what, sizeof what, "severity of %s", m->sectors[sec].id);
+        rc = yr_dist(r, v, what, 0, 0, 1, &h->sector_severity[sec]);
+    }
+    for (size_t sec = 0; !rc && sec < m->nsectors; sec++)
+        if (hit[sec] && !given[sec])
+            rc = yr_fail(r, x, "severity: the hazard hits sector %s, which the mapping does not give a severity",
+                         m->sectors[sec].id);
+    free(given);
+    free(hit);
+    return rc;
+}
+
+/* restore: a list of [time, share] pairs, share as a percentage ("12%") or a number in
+ * [0, 1]; times increasing, shares not going down. shape: linear (default) or steps;
+ * stretch: a distribution of a positive factor on the times. */
+static int read_restore(yread *r, yaml_node_t *it, dm_hazard *h)
+{
+    yaml_node_t *x = yr_get(r, it, "restore"), *shape = yr_get(r, it, "shape"), *stretch = yr_get(r, it, "stretch");
+    if (!x) {
+        if (shape) return yr_fail(r, shape, "shape: goes with restore: (the shape of a restoration curve)");
+        if (stretch) return yr_fail(r, stretch, "stretch: scales a restoration curve: give restore: too");
+        return 0;
+    }
+    if (x->type != YAML_SEQUENCE_NODE || yr_len(x) == 0)
+        return yr_expected(r, x, "restore", "a non-empty list of [time, share] pairs, such as [[13h, 12%], [24h, 33%]]");
+    size_t n = yr_len(x);
+    if (!(h->restore_s = calloc(n, sizeof *h->restore_s)) || !(h->restore_share = calloc(n, sizeof *h->restore_share)))
+        return NOMEM(r);
+    for (size_t i = 0; i < n; i++) {
+        yaml_node_t *pt = yr_at(r, x, i);
+        if (pt->type != YAML_SEQUENCE_NODE || yr_len(pt) != 2)
+            return yr_expected(r, pt, "restore point", "a pair [time, share], such as [13h, 12%]");
+        yaml_node_t *t = yr_at(r, pt, 0), *sh = yr_at(r, pt, 1);
+        int64_t sec;
+        if (yr_duration(r, t, "restore time", &sec)) return DM_EDATA;
+        const char *text = yr_text(sh);
+        size_t len = strlen(text);
+        /* a percentage ("12%") or a plain share (0.12) */
+        int percent = len > 1 && text[len - 1] == '%';
+        char *end, buf[64];
+        snprintf(buf, sizeof buf, "%.*s", (int)(len - (size_t)percent), text);
+        double share = strtod(buf, &end) / (percent ? 100 : 1);
+        if (sh->type != YAML_SCALAR_NODE || len == 0 || len >= sizeof buf || end == buf || *end || !(share >= 0 && share <= 1))
+            return yr_expected(r, sh, "restore share", "a share in [0, 1] or a percentage in [0%, 100%]");
+        if (i > 0 && (double)sec <= h->restore_s[i - 1])
+            return yr_fail(r, t, "restore: the times must increase: %s is not after the previous point's", yr_text(t));
+        if (i > 0 && share < h->restore_share[i - 1])
+            return yr_fail(r, sh, "restore: the share back in service cannot go down: %s after %g%%", text,
+                           100 * h->restore_share[i - 1]);
+        h->restore_s[i] = (double)sec;
+        h->restore_share[i] = share;
+        h->nrestore = i + 1;
+    }
+    if (shape) {
+        if (!strcmp(yr_text(shape), "steps")) h->restore_steps = 1;
+        else if (strcmp(yr_text(shape), "linear")) return yr_expected(r, shape, "shape", "linear or steps");
+    }
+    if (stretch) {
+        h->has_stretch = 1;
+        if (yr_dist(r, stretch, "stretch", 0, 1e-6, 1e6, &h->stretch)) return DM_EDATA;
+    }
+    return 0;
+}
+
 static int read_hazards(yread *r, yaml_node_t *seq, dm_scenario *s)
 {
     static const char *const keys[] = {"id", "kind", "description", "select", "at", "severity",
-                                       "duration", NULL};
+                                       "duration", "restore", "shape", "stretch", NULL};
     if (!seq) return 0;
     if (yr_sequence(r, seq, "hazards")) return DM_EDATA;
     size_t n = yr_len(seq);
@@ -300,12 +401,12 @@ static int read_hazards(yread *r, yaml_node_t *seq, dm_scenario *s)
         h->start.kind = DM_DIST_FIXED;
         if ((x = yr_get(r, it, "at")) && yr_dist(r, x, "hazard time 'at'", 1, 0, 1e15, &h->start))
             return DM_EDATA;
-        h->severity = 1.0;
-        if ((x = yr_get(r, it, "severity")) && yr_num(r, x, "severity", 0, 1, &h->severity)) return DM_EDATA;
+        if (read_severity(r, yr_get(r, it, "severity"), s->model, h)) return DM_EDATA;
         if ((x = yr_get(r, it, "duration"))) {
             h->has_duration = 1;
             if (yr_dist(r, x, "hazard duration", 1, 0, 1e15, &h->duration)) return DM_EDATA;
         }
+        if (read_restore(r, it, h)) return DM_EDATA;
     }
     return 0;
 }
@@ -461,7 +562,7 @@ static int parse(const char *text, size_t len, const char *file, dm_model *given
                  size_t nstored, dm_scenario **out, dm_error *err)
 {
     static const char *const keys[] = {"name", "description", "model", "horizon", "tick", "seed",
-                                       "replicates", "hazards", "assumptions", "injects", "prompts", NULL};
+                                       "replicates", "start", "hazards", "assumptions", "injects", "prompts", NULL};
     yread r;
     yaml_node_t *root, *x;
     *out = NULL;
@@ -513,6 +614,18 @@ static int parse(const char *text, size_t len, const char *file, dm_model *given
     if ((x = yr_get(&r, root, "replicates")) && yr_u64(&r, x, "replicates", 1000000000ULL, &s->replicates))
         goto fail;
     if (s->replicates == 0) { yr_expected(&r, x, "replicates", "at least 1"); goto fail; }
+    if ((x = yr_get(&r, root, "start"))) {
+        if (x->type != YAML_SCALAR_NODE || dm_parse_iso8601(yr_text(x), &s->start_unix, &s->start_offset_min)) {
+            yr_expected(&r, x, "start", "an ISO 8601 date and time with its UTC offset, such as 2018-09-06T03:07+09:00 "
+                        "(no offset: JST)");
+            goto fail;
+        }
+        s->has_start = 1;
+        int y, mo, d, h, mi, sec, off = abs(s->start_offset_min);
+        dm_civil_time(s->start_unix, s->start_offset_min, &y, &mo, &d, &h, &mi, &sec);
+        snprintf(s->start_iso, sizeof s->start_iso, "%04d-%02d-%02dT%02d:%02d:%02d%c%02d:%02d", y, mo, d, h, mi, sec,
+                 s->start_offset_min < 0 ? '-' : '+', off / 60, off % 60);
+    }
     if (read_hazards(&r, yr_get(&r, root, "hazards"), s) || check_late_hazards(&r, s)) goto fail;
     if (read_assumptions(&r, yr_get(&r, root, "assumptions"), s) || read_injects(&r, yr_get(&r, root, "injects"), s) ||
         read_prompts(&r, yr_get(&r, root, "prompts"), s))
