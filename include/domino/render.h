@@ -16,7 +16,27 @@ dm_lang dm_lang_from_locale(void);
 /* "T+hh:mm" (hours not wrapped at 24) for a tick. buf needs 24 bytes. */
 const char *dm_format_time(int64_t tick, int64_t tick_s, char *buf);
 
-/* Writes the causal timeline (events and breaches merged in time order). */
+/* What dm_render_injects shows (docs/timeline.md). */
+typedef struct dm_inject_options {
+    dm_format format;
+    dm_lang lang;
+    double min_change;     /* level changes shown from this many points (0-100); < 0: the
+                              format's default (10 for md, 0 otherwise) */
+    int sector, region;    /* only this sector / region (indices), or -1 */
+    unsigned kinds;        /* DM_KIND_BREACHES | DM_KIND_LOSSES | DM_KIND_RESTORATIONS */
+    int group;             /* one inject for the same event in several regions (default 1) */
+} dm_inject_options;
+
+/* Every event shown, grouped across regions, in the given format and language. */
+void dm_inject_defaults(dm_inject_options *o, dm_format format, dm_lang lang);
+
+/* Writes the exercise injects of replicate r: one chronological list of the engine's
+ * events, the breach milestones and the planner's injects, each with its cause, chain,
+ * recipients and hazard; md starts with the title, description, assumptions, exercise
+ * clock and hazards. O(lines x lines of one tick) for grouping. */
+int dm_render_injects(FILE *out, const dm_scenario *sc, const dm_engine_result *r, const dm_inject_options *o);
+
+/* dm_render_injects with dm_inject_defaults: the causal timeline. */
 int dm_render_timeline(FILE *out, const dm_scenario *sc, const dm_engine_result *r,
                        dm_format fmt, dm_lang lang);
 /* Writes the per-sector breach table. */
