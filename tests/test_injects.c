@@ -301,3 +301,26 @@ Test(injects, cli_filters_and_errors)
     cr_expect(strstr(out, "breach") && !strstr(out, "hit by"), "%s", out);
     free(out);
 }
+
+Test(injects, run_prints_the_summary_for_large_models)
+{
+    /* 2 x 10^5 nodes: the header and the breach table, with a pointer to the timeline;
+     * --timeline gives the per-node lines. A 15-node model still prints its timeline. */
+    char *out;
+    const char *src = env("DOMINO_SOURCE");
+    cr_assert_eq(domino(src, "run scenarios/mutual-percolation.yaml --quiet --lang en", 0, &out), 0);
+    size_t lines = 0;
+    for (const char *p = out; *p; p++) lines += *p == '\n';
+    cr_expect(strstr(out, "(a model of 200000 nodes: the timeline comes with --timeline") != NULL, "%s", out);
+    cr_expect(strstr(out, "Service-level breaches by sector") != NULL);
+    cr_expect_lt(lines, 20, "%zu lines", lines);
+    free(out);
+    cr_assert_eq(domino(src, "run scenarios/mutual-percolation.yaml --quiet --lang en --timeline", 0, &out), 0);
+    lines = 0;
+    for (const char *p = out; *p; p++) lines += *p == '\n';
+    cr_expect_gt(lines, 1000, "%zu lines", lines);
+    free(out);
+    cr_assert_eq(domino(src, "run --quiet --lang en", 0, &out), 0);
+    cr_expect(strstr(out, "\nTimeline\n") != NULL);
+    free(out);
+}

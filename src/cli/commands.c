@@ -388,12 +388,12 @@ static void print_header(const dm_scenario *sc, uint64_t shown, const dm_stats *
               : "domino %s — scenario '%s' on model '%s' (%zu sectors, %zu nodes, %zu dependencies)\n",
            dm_version(), sc->name, m->name, m->nsectors, m->nnodes, m->ngroups);
     if (st->replicates > 1)
-        printf(ja ? "期間 %s、刻み %llds、シード %llu、レプリケート %llu 回（中央値のレプリケート %llu を表示）\n\n"
+        printf(ja ? "期間 %s、刻み %lld 秒、シード %llu、レプリケート %llu 回（中央値のレプリケート %llu を表示）\n\n"
                   : "horizon %s, tick %llds, seed %llu, %llu replicates (showing the median replicate, %llu)\n\n",
                h + 2, (long long)sc->tick_s, (unsigned long long)sc->seed, (unsigned long long)st->replicates,
                (unsigned long long)shown);
     else
-        printf(ja ? "期間 %s、刻み %llds、シード %llu、レプリケート %llu\n\n"
+        printf(ja ? "期間 %s、刻み %lld 秒、シード %llu、レプリケート %llu\n\n"
                   : "horizon %s, tick %llds, seed %llu, replicate %llu\n\n",
                h + 2, (long long)sc->tick_s, (unsigned long long)sc->seed, (unsigned long long)shown);
 }
@@ -408,10 +408,10 @@ static void hours(double minutes, char *buf, size_t size)
 static void print_stats(const dm_scenario *sc, const dm_stats *st, int ja)
 {
     const dm_model *m = sc->model;
-    puts(ja ? "\nレプリケート間の統計（逸脱確率、最初の逸脱の開始と継続時間：中央値 [5%–95%]）"
+    puts(ja ? "\nレプリケート間の統計（検証レベル該当の確率、最初の該当の発生と継続時間：中央値 [5%–95%]）"
             : "\nAcross replicates (breach probability; first breach onset and duration: median [5%-95%])");
-    printf("%-24s %8s  %-22s %-22s %s\n", ja ? "sector" : "sector", "P", ja ? "onset" : "onset",
-           ja ? "duration" : "duration", ja ? "expected unserved" : "expected unserved");
+    printf("%-24s %8s  %-22s %-22s %s\n", ja ? "分野" : "sector", ja ? "確率" : "P", ja ? "発生" : "onset",
+           ja ? "継続時間" : "duration", ja ? "供給支障×時間の期待値" : "expected unserved");
     for (size_t s = 0; s < st->nsectors; s++) {
         char a[3][24], b[3][24], onset[80], dur[80];
         for (int j = 0; j < 3; j++) {

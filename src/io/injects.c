@@ -402,7 +402,7 @@ static void md_head(FILE *out, const words *w, const dm_engine_result *r, size_t
         char name[200], start[24] = "-";
         hazard_name(w, (int)h, name, sizeof name);
         if (r->hazard_start && r->hazard_start[h] >= 0) tplus(sc, (int64_t)r->hazard_start[h], start);
-        fprintf(out, "- **%s** (%s)%s%s\n", name, start, sc->hazards[h].description[0] ? ": " : "",
+        fprintf(out, ja ? "- **%s**（%s）%s%s\n" : "- **%s** (%s)%s%s\n", name, start, sc->hazards[h].description[0] ? (ja ? "：" : ": ") : "",
                 sc->hazards[h].description);
     }
     if (sc->nwarnings || r->nwarnings) {
