@@ -47,6 +47,8 @@ typedef struct dm_breach {
     int64_t onset, confirmed, end; /* ticks; end = -1 while still in breach at the horizon */
     double peak;                   /* peak unserved, in the sector's unit */
     double unit_hours;             /* unserved unit-hours over onset..end */
+    int region;                    /* the region whose part of the sector breached; -1: the
+                                      sector as a whole */
 } dm_breach;
 
 typedef struct dm_sector_result {
@@ -60,7 +62,10 @@ typedef struct dm_result {
     uint64_t replicate;
     int64_t horizon, tick_s;       /* horizon in ticks */
     size_t nevents; dm_event *events;
-    size_t nbreaches; dm_breach *breaches;
+    size_t nbreaches; dm_breach *breaches;  /* of whole sectors (region -1), in time order */
+    /* With regions: the breaches of each region's part of each sector (U_{S,r} >= M_S for
+     * D), in order of onset, then sector, then region. */
+    size_t nregion_breaches; dm_breach *region_breaches;
     dm_sector_result *sectors;     /* one per model sector */
     double *hazard_start, *hazard_end; /* per hazard, ticks drawn for this replicate (end -1: none) */
     size_t nwarnings; char (*warnings)[200];

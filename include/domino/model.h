@@ -36,7 +36,10 @@ typedef struct dm_sector {
     /* Service-level threshold: a breach starts when unserved U >= magnitude has held for
      * duration. any_loss: any unserved service counts (magnitude is then 0). */
     int any_loss;
-    double magnitude;      /* in the sector's unit */
+    double magnitude;      /* in the sector's unit, for the sector as a whole */
+    double magnitude_share;/* a percentage threshold as a fraction (0: given in units): the
+                              magnitude is this share of the capacity it is compared with,
+                              the sector's (all its nodes', a layer's included) or a region's */
     int64_t duration_s;
     double output;         /* economic output per year, in the model's output_unit; 0 unknown */
     char *authority;       /* the ministry responsible (所管省庁), or NULL */
@@ -255,6 +258,13 @@ typedef struct dm_prompt {
     unsigned kinds;
     char *text;
 } dm_prompt;
+/* One of a scenario's overrides: a model value set by path (docs/scenario-format.md). */
+typedef struct dm_override {
+    char *path;                 /* as written: "model.dependencies[dependent=ICT.*].buffer.share" */
+    char *value;                /* the value, as YAML flow text */
+    size_t matches;             /* how many places in the model the path set */
+    int line, column;           /* of the override in the scenario file */
+} dm_override;
 
 typedef struct dm_scenario {
     char *name, *description, *file;
@@ -265,7 +275,8 @@ typedef struct dm_scenario {
      * "file:line: text"; `--strict` makes them errors. */
     char (*warnings)[320]; size_t nwarnings;
     char *text;                 /* the scenario file's full text (provenance) */
-    dm_model *model;            /* owned */
+    dm_model *model;            /* owned; with the overrides applied */
+    dm_override *overrides; size_t noverrides;
     dm_hazard *hazards; size_t nhazards;
     int64_t horizon_s, tick_s;
     uint64_t seed;
@@ -305,6 +316,11 @@ int dm_scenario_parse_stored(const char *text, size_t len, const char *name_for_
  * file, which keeps both texts. */
 int dm_scenario_parse_with_model(const char *text, size_t len, const char *name_for_errors,
                                  dm_model *model, dm_scenario **out, dm_error *err);
+/* Both: the model given, and stored inputs for the files it names when the scenario's
+ * overrides make it be read again. */
+int dm_scenario_parse_with_model_stored(const char *text, size_t len, const char *name_for_errors, dm_model *model,
+                                        const dm_stored_input *stored, size_t nstored, dm_scenario **out,
+                                        dm_error *err);
 /* The embedded default scenario on the embedded Japan model. */
 int dm_scenario_default(dm_scenario **out, dm_error *err);
 void dm_scenario_free(dm_scenario *s);
@@ -316,6 +332,11 @@ int dm_validate_file(const char *path, const char **kind, dm_error *err);
 /* SHA-256 of the model's source text (of the scenario's, for an inline model), as 64
  * hex digits in hex[65]. */
 void dm_scenario_model_sha256(const dm_scenario *sc, char hex[65]);
+
+/* The magnitude of sector s's threshold for its part in region (-1: the whole sector):
+ * a percentage threshold is a share of that part's capacity, one in units is the same
+ * everywhere (DESIGN.md, "Service levels and breaches"). O(nodes). */
+double dm_threshold_magnitude(const dm_model *m, int s, int region);
 
 /* Index lookups by id; -1 when absent. O(n) (a layer's node "A:17": O(layers)). */
 int dm_model_sector(const dm_model *m, const char *id);

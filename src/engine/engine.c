@@ -40,6 +40,8 @@ void dm_engine_free(dm_engine *e)
         e->unserved, e->acc_tick, e->in_run, e->run_start, e->run_peak, e->run_uh, e->res.events,
         e->res.breaches, e->res.sectors, e->res.hazard_start, e->res.hazard_end, e->res.warnings,
         e->res.sector_level, e->res.impact, e->res.node_level, e->cell_capacity, e->cell_unserved,
+        e->reg_start, e->reg_node, e->reg_capacity, e->reg_magnitude, e->reg_unserved, e->reg_run_peak, e->reg_run_uh,
+        e->reg_acc_tick, e->reg_run_start, e->reg_in_run, e->reg_touched, e->reg_touched_list, e->res.region_breaches,
     };
     for (size_t i = 0; i < sizeof arrays / sizeof arrays[0]; i++) free(arrays[i]);
     dm_conn_free(e);
@@ -60,6 +62,43 @@ static int bucket(size_t nbuckets, size_t nitems, const int *key, size_t *start,
     memcpy(fill, start, (nbuckets + 1) * sizeof *fill);
     for (size_t i = 0; i < nitems; i++) items[fill[key[i]]++] = (int)i;
     free(fill);
+    return 0;
+}
+
+/* The regional breach books (DESIGN.md, "Service levels and breaches": in a model with
+ * regions, U_{S,r} >= M_S for D is a breach of region r): each (region, sector) cell's
+ * nodes in node order, its capacity, and its threshold's magnitude (a percentage: of the
+ * cell's capacity). Nodes in no region (a power area's generation) count only for their
+ * sector as a whole. */
+static int compile_regions(dm_engine *e)
+{
+    const dm_model *m = e->m;
+    size_t C = m->nregions * e->nsectors, n = e->n;
+    if (!C) return 0;
+    e->nreg_cells = C;
+    int ok = NEW(e->reg_start, C + 1) && NEW(e->reg_node, n) && NEW(e->reg_capacity, C) && NEW(e->reg_magnitude, C) &&
+             NEW(e->reg_unserved, C) && NEW(e->reg_run_peak, C) && NEW(e->reg_run_uh, C) && NEW(e->reg_acc_tick, C) &&
+             NEW(e->reg_run_start, C) && NEW(e->reg_in_run, C) && NEW(e->reg_touched, C) && NEW(e->reg_touched_list, C) &&
+             (e->cap_region_breaches = 64, NEW(e->res.region_breaches, e->cap_region_breaches));
+    if (!ok) return -1;
+    for (size_t v = 0; v < n; v++)
+        if (node_rule_of(e, (int)v)->cell >= 0) e->reg_start[node_rule_of(e, (int)v)->cell + 1]++;
+    for (size_t c = 0; c < C; c++) e->reg_start[c + 1] += e->reg_start[c];
+    size_t *fill = malloc(C * sizeof *fill);
+    if (!fill) return -1;
+    memcpy(fill, e->reg_start, C * sizeof *fill);
+    for (size_t v = 0; v < n; v++) {
+        const node_rule *nr = node_rule_of(e, (int)v);
+        if (nr->cell < 0) continue;
+        e->reg_node[fill[nr->cell]++] = (int)v;
+        e->reg_capacity[nr->cell] += nr->capacity;
+    }
+    free(fill);
+    for (size_t c = 0; c < C; c++) {
+        const dm_sector *sec = &m->sectors[c % e->nsectors];
+        e->reg_magnitude[c] = sec->any_loss ? 0 : sec->magnitude_share > 0 ? sec->magnitude_share * e->reg_capacity[c]
+                                                                           : sec->magnitude;
+    }
     return 0;
 }
 
@@ -215,6 +254,7 @@ int dm_engine_new(const dm_scenario *sc, dm_engine **out, dm_error *err)
         for (size_t k = e->sector_start[s]; k < e->sector_start[s + 1]; k++)
             e->sector_capacity[s] += node_rule_of(e, e->sector_node[k])->capacity;
     }
+    if (!rc && compile_regions(e)) rc = dm_error_set(err, DM_ESOFTWARE, NULL, 0, 0, "out of memory");
     /* Hazards touching each node, in hazard order. */
     for (size_t h = 0; h < H; h++)
         for (size_t i = 0; i < sc->hazards[h].nnodes; i++) e->haz_start[sc->hazards[h].nodes[i] + 1]++;
@@ -507,6 +547,10 @@ static void apply(dm_engine *e, int v, size_t slot, int64_t t)
     }
     e->level[v] = now;
     e->sector_touched[node->sector] = 1;
+    if (e->nreg_cells && node->cell >= 0 && !e->reg_touched[node->cell]) {
+        e->reg_touched[node->cell] = 1;
+        e->reg_touched_list[e->nreg_touched++] = node->cell;
+    }
     e->changed_since_sample = 1;
     for (size_t k = e->out_start[v]; k < e->out_start[v + 1]; k++) {
         int edge = e->out_edge[k], g = e->edge[edge].group;
@@ -595,7 +639,7 @@ static void push_breach(dm_engine *e, int s, int64_t end)
         e->res.reallocations++;
     }
     dm_breach *b = &e->res.breaches[e->res.nbreaches];
-    *b = (dm_breach){s, e->run_start[s], e->run_start[s] + e->threshold_ticks[s], end, e->run_peak[s], e->run_uh[s]};
+    *b = (dm_breach){s, e->run_start[s], e->run_start[s] + e->threshold_ticks[s], end, e->run_peak[s], e->run_uh[s], -1};
     e->res.nbreaches++;
 }
 
@@ -633,6 +677,59 @@ static void account(dm_engine *e, int s, int64_t t, int at_level)
         e->in_run[s] = 0;
         if (t - e->run_start[s] >= e->threshold_ticks[s]) push_breach(e, s, t);
     }
+}
+
+/* The same books for cell c, a region's part of a sector: the sector's threshold, with
+ * the cell's magnitude (a percentage is of the cell's capacity). */
+static void push_region_breach(dm_engine *e, size_t c, int64_t end)
+{
+    if (e->res.nregion_breaches == e->cap_region_breaches) {
+        dm_breach *p = realloc(e->res.region_breaches, 2 * e->cap_region_breaches * sizeof *p);
+        if (!p) { warn(e, "out of memory: a regional breach was not recorded"); return; }
+        e->res.region_breaches = p;
+        e->cap_region_breaches *= 2;
+        e->res.reallocations++;
+    }
+    int s = (int)(c % e->nsectors);
+    e->res.region_breaches[e->res.nregion_breaches++] =
+        (dm_breach){s, e->reg_run_start[c], e->reg_run_start[c] + e->threshold_ticks[s], end, e->reg_run_peak[c],
+                    e->reg_run_uh[c], (int)(c / e->nsectors)};
+}
+
+static void account_region(dm_engine *e, size_t c, int64_t t, int at_level)
+{
+    int s = (int)(c % e->nsectors);
+    double hours = (double)(t - e->reg_acc_tick[c]) * (double)e->res.tick_s / 3600.0;
+    if (e->reg_in_run[c]) e->reg_run_uh[c] += e->reg_unserved[c] * hours;
+    e->reg_acc_tick[c] = t;
+    if (!at_level) return;
+    double u = 0;  /* U_{S,r}, in node order */
+    for (size_t k = e->reg_start[c]; k < e->reg_start[c + 1]; k++) {
+        int v = e->reg_node[k];
+        u += node_rule_of(e, v)->capacity * (1.0 - e->level[v]);
+    }
+    if (u < 0) u = 0;
+    e->reg_unserved[c] = u;
+    int over = e->m->sectors[s].any_loss ? u > 4 * DM_LEVEL_EPS * e->reg_capacity[c] : u >= e->reg_magnitude[c] * (1 - 1e-9);
+    if (over && !e->reg_in_run[c]) {
+        e->reg_in_run[c] = 1;
+        e->reg_run_start[c] = t;
+        e->reg_run_peak[c] = u;
+        e->reg_run_uh[c] = 0;
+    } else if (over) {
+        if (u > e->reg_run_peak[c]) e->reg_run_peak[c] = u;
+    } else if (e->reg_in_run[c]) {
+        e->reg_in_run[c] = 0;
+        if (t - e->reg_run_start[c] >= e->threshold_ticks[s]) push_region_breach(e, c, t);
+    }
+}
+
+static int by_onset_sector_region(const void *pa, const void *pb)
+{
+    const dm_breach *a = pa, *b = pb;
+    if (a->onset != b->onset) return a->onset < b->onset ? -1 : 1;
+    if (a->sector != b->sector) return a->sector < b->sector ? -1 : 1;
+    return (a->region > b->region) - (a->region < b->region);  /* one cell's runs never share an onset */
 }
 
 /* ---- the output grid: the state at the end of ticks 0, interval, 2 interval, ... ---- */
@@ -748,6 +845,11 @@ static void reset(dm_engine *e, uint64_t r)
         e->unserved[s] = 0; e->acc_tick[s] = 0; e->in_run[s] = 0; e->sector_touched[s] = 0;
         e->res.sectors[s] = (dm_sector_result){1.0, 1.0, 0.0, 0.0, -1};
     }
+    for (size_t c = 0; c < e->nreg_cells; c++) {
+        e->reg_unserved[c] = 0; e->reg_acc_tick[c] = 0; e->reg_in_run[c] = 0; e->reg_touched[c] = 0;
+    }
+    e->nreg_touched = 0;
+    e->res.nregion_breaches = 0;
     e->nfront = e->nnext = 0;
     e->out_of_memory = 0;
     e->next_sample = 0;
@@ -830,6 +932,12 @@ int dm_engine_run(dm_engine *e, uint64_t r, dm_error *err)
                                 e->nfront, (long long)t);
         for (size_t s = 0; s < e->nsectors; s++)
             if (e->sector_touched[s]) { account(e, (int)s, t, 1); e->sector_touched[s] = 0; }
+        for (size_t i = 0; i < e->nreg_touched; i++) {
+            size_t c = (size_t)e->reg_touched_list[i];
+            account_region(e, c, t, 1);
+            e->reg_touched[c] = 0;
+        }
+        e->nreg_touched = 0;
         e->res.ticks_processed++;
     }
     record_until(e, horizon);
@@ -845,6 +953,12 @@ int dm_engine_run(dm_engine *e, uint64_t r, dm_error *err)
         e->res.sectors[s].economic_loss = e->m->sectors[s].output *
             (e->res.sectors[s].unserved_unit_hours / e->sector_capacity[s]) / 8760.0;
     }
+    for (size_t c = 0; c < e->nreg_cells; c++) {
+        account_region(e, c, horizon, 0);
+        if (e->reg_in_run[c] && horizon - e->reg_run_start[c] >= e->threshold_ticks[c % e->nsectors]) push_region_breach(e, c, -1);
+    }
+    if (e->res.nregion_breaches > 1)
+        qsort(e->res.region_breaches, e->res.nregion_breaches, sizeof *e->res.region_breaches, by_onset_sector_region);
     /* Breaches were found sector by sector as runs ended; report them in time order. */
     for (size_t i = 1; i < e->res.nbreaches; i++)
         for (size_t j = i; j > 0; j--) {

@@ -145,6 +145,13 @@ struct dm_engine {
     /* sector accounting */
     double *unserved; int64_t *acc_tick; int *in_run; int64_t *run_start;
     double *run_peak, *run_uh;
+    /* regional breach books: one state machine per (region, sector) cell, cell = region x
+     * nsectors + sector, over the cell's nodes reg_node[reg_start[c] .. reg_start[c+1]);
+     * none (nreg_cells 0) in a model without regions */
+    size_t nreg_cells; size_t *reg_start; int *reg_node;
+    double *reg_capacity, *reg_magnitude;
+    double *reg_unserved, *reg_run_peak, *reg_run_uh; int64_t *reg_acc_tick, *reg_run_start; int *reg_in_run;
+    unsigned char *reg_touched; int *reg_touched_list; size_t nreg_touched;
 
     /* output grid: the next point to record, and whether a level changed since the
      * last one; impact cells are (region, sector) pairs */
@@ -160,7 +167,7 @@ struct dm_engine {
     calendar cal;
     gsl_rng *rng;
     dm_engine_result res;
-    size_t cap_events, cap_breaches, cap_warnings;
+    size_t cap_events, cap_breaches, cap_warnings, cap_region_breaches;
 };
 
 /* A layer node is viable when its own damage and inputs let it run, connected when the

@@ -46,7 +46,7 @@ static int64_t length(hid_t file, const char *name)
 
 static void result_free(dm_engine_result *r)
 {
-    free(r->events); free(r->breaches); free(r->sectors); free(r->hazard_start); free(r->hazard_end);
+    free(r->events); free(r->breaches); free(r->region_breaches); free(r->sectors); free(r->hazard_start); free(r->hazard_end);
     memset(r, 0, sizeof *r);
 }
 
@@ -161,7 +161,7 @@ int dm_h5_open(const char *path, dm_result_file **out, dm_error *err)
         goto done;
     }
     snprintf(name, sizeof name, "%s:scenario_text", path);
-    if ((model ? dm_scenario_parse_with_model(scenario_text, strlen(scenario_text), name, model, &f->scenario, &sub)
+    if ((model ? dm_scenario_parse_with_model_stored(scenario_text, strlen(scenario_text), name, model, inputs, ninputs, &f->scenario, &sub)
                : dm_scenario_parse_stored(scenario_text, strlen(scenario_text), name, inputs, ninputs, &f->scenario, &sub))) {
         rc = dm_error_set(err, DM_EDATA, path, 0, 0, "the stored scenario does not load: %s (line %d)", sub.message, sub.line);
         goto done;
@@ -304,9 +304,13 @@ int dm_h5_read_replicate(dm_result_file *f, uint64_t r, const dm_engine_result *
         return bad(err, f->path, "%s", "cannot read breach_replicate, or its rows are not grouped by replicate");
     size_t nb = (size_t)(hi - lo);
     double *bd = malloc((5 * nb + 1) * sizeof *bd);
-    int *bs = malloc((nb + 1) * sizeof *bs);
+    int *bs = malloc((2 * nb + 1) * sizeof *bs), *br = bs ? bs + nb : NULL;
     res->breaches = calloc(nb + 1, sizeof *res->breaches);
-    rc = !bd || !bs || !res->breaches;
+    res->region_breaches = calloc(nb + 1, sizeof *res->region_breaches);
+    rc = !bd || !bs || !res->breaches || !res->region_breaches;
+    for (size_t i = 0; !rc && i < nb; i++) br[i] = -1;  /* a file without regional breaches */
+    if (!rc && H5Lexists(file, "breach_region", H5P_DEFAULT) > 0 && read_rows(file, "breach_region", H5T_NATIVE_INT, lo, nb, 1, br))
+        rc = 2;
     if (!rc && (read_rows(file, "breach_sector", H5T_NATIVE_INT, lo, nb, 1, bs) ||
                 read_rows(file, "breach_onset", H5T_NATIVE_DOUBLE, lo, nb, 1, bd) ||
                 read_rows(file, "breach_confirmed", H5T_NATIVE_DOUBLE, lo, nb, 1, bd + nb) ||
@@ -317,18 +321,21 @@ int dm_h5_read_replicate(dm_result_file *f, uint64_t r, const dm_engine_result *
     for (size_t i = 0; rc == 0 && i < nb; i++) {
         double onset = bd[i] / minutes, confirmed = bd[nb + i] / minutes, end = bd[2 * nb + i] / minutes;
         if (bs[i] < 0 || (size_t)bs[i] >= S || !(onset >= 0) || !(confirmed >= onset) ||
-            confirmed > (double)res->horizon || !(isnan(end) || (end >= onset && end <= (double)res->horizon)))
+            confirmed > (double)res->horizon || !(isnan(end) || (end >= onset && end <= (double)res->horizon)) ||
+            br[i] < -1 || br[i] >= (int)sc->model->nregions)
             rc = 3;
+        else if (br[i] < 0)
+            res->breaches[res->nbreaches++] = (dm_breach){bs[i], llround(onset), llround(confirmed), isnan(end) ? -1 : llround(end),
+                                                          bd[3 * nb + i], bd[4 * nb + i], -1};
         else
-            res->breaches[i] = (dm_breach){bs[i], llround(onset), llround(confirmed), isnan(end) ? -1 : llround(end),
-                                           bd[3 * nb + i], bd[4 * nb + i]};
+            res->region_breaches[res->nregion_breaches++] = (dm_breach){bs[i], llround(onset), llround(confirmed),
+                                                                        isnan(end) ? -1 : llround(end), bd[3 * nb + i], bd[4 * nb + i], br[i]};
     }
-    res->nbreaches = nb;
     free(bd); free(bs);
     if (rc == 1) return dm_error_set(err, DM_ESOFTWARE, f->path, 0, 0, "out of memory reading breaches");
     if (rc == 2) return bad(err, f->path, "%s", "cannot read the breach variables (missing, wrong shape or corrupt)");
-    if (rc == 3) return bad(err, f->path, "%s", "a breach names a sector that does not exist or has impossible times");
-    for (size_t i = nb; i-- > 0;) res->sectors[res->breaches[i].sector].first_breach = (int)i;
+    if (rc == 3) return bad(err, f->path, "%s", "a breach names a sector or region that does not exist or has impossible times");
+    for (size_t i = res->nbreaches; i-- > 0;) res->sectors[res->breaches[i].sector].first_breach = (int)i;
     *out = res;
     return 0;
 }

@@ -38,7 +38,7 @@ enum {
     C_EVENT, C_EV_REPLICATE, C_EV_TIME, C_EV_NODE, C_EV_SECTOR, C_EV_KIND, C_EV_CAUSE, C_EV_GROUP,
     C_EV_HAZARD, C_EV_VALUE,
     C_BREACH, C_BR_REPLICATE, C_BR_SECTOR, C_BR_ONSET, C_BR_CONFIRMED, C_BR_END, C_BR_PEAK, C_BR_UNIT_HOURS,
-    NCOLUMNS
+    C_BR_REGION, NCOLUMNS
 };
 
 struct dm_h5_writer {
@@ -348,6 +348,8 @@ static int define_columns(dm_h5_writer *w)
     rc |= growing(w, C_BR_END, "breach_end", D, 1, NULL, br, "end of the breach (NaN: still in breach at the horizon)", TIME_UNITS);
     rc |= growing(w, C_BR_PEAK, "breach_peak", D, 1, NULL, br, "peak unserved service, in sector_unit", NULL);
     rc |= growing(w, C_BR_UNIT_HOURS, "breach_unit_hours", D, 1, NULL, br, "unserved service over the breach, in sector_unit hours", NULL);
+    rc |= growing(w, C_BR_REGION, "breach_region", I, 1, NULL, br,
+                  "index of the region whose part of the sector breached (-1, the fill value: the sector as a whole)", NULL);
     return rc ? -1 : 0;
 }
 
@@ -437,6 +439,17 @@ static int write_globals(dm_h5_writer *w, const dm_mc_config *cfg, const dm_h5_p
         h5_attr_int64(f, "first_replicate", (int64_t)cfg->first) ||
         h5_attr_int64(f, "replicates_requested", (int64_t)(prov ? prov->replicates_requested : cfg->replicates)) ||
         h5_attr_text(f, "stored", store);
+    if (!rc && sc->noverrides) {  /* what the scenario changed in the model (model_text is as written) */
+        size_t size = 1;
+        for (size_t i = 0; i < sc->noverrides; i++) size += strlen(sc->overrides[i].path) + strlen(sc->overrides[i].value) + 64;
+        char *text = malloc(size);
+        size_t len = 0;
+        for (size_t i = 0; text && i < sc->noverrides; i++)
+            len += (size_t)snprintf(text + len, size - len, "- {path: \"%s\", value: %s, matches: %zu}\n",
+                                    sc->overrides[i].path, sc->overrides[i].value, sc->overrides[i].matches);
+        rc = !text || h5_attr_text(f, "overrides", text);
+        free(text);
+    }
     return rc ? -1 : 0;
 }
 
@@ -582,15 +595,17 @@ int dm_h5_append(void *writer, const dm_engine_result *r, dm_error *err)
              push(&w->col[C_EV_GROUP], &ev->group) || push(&w->col[C_EV_HAZARD], &ev->hazard) ||
              push(&w->col[C_EV_VALUE], &value);
     }
-    for (size_t i = 0; !rc && i < r->nbreaches; i++) {
-        const dm_breach *b = &r->breaches[i];
+    /* a replicate's rows: the breaches of whole sectors, then those of regions */
+    for (size_t i = 0; !rc && i < r->nbreaches + r->nregion_breaches; i++) {
+        const dm_breach *b = i < r->nbreaches ? &r->breaches[i] : &r->region_breaches[i - r->nbreaches];
         int64_t index = (int64_t)w->nbreaches++;
         double onset = (double)b->onset * w->minutes, confirmed = (double)b->confirmed * w->minutes;
         double end = b->end < 0 ? NAN : (double)b->end * w->minutes;
         rc = push(&w->col[C_BREACH], &index) || push(&w->col[C_BR_REPLICATE], &replicate) ||
              push(&w->col[C_BR_SECTOR], &b->sector) || push(&w->col[C_BR_ONSET], &onset) ||
              push(&w->col[C_BR_CONFIRMED], &confirmed) || push(&w->col[C_BR_END], &end) ||
-             push(&w->col[C_BR_PEAK], &b->peak) || push(&w->col[C_BR_UNIT_HOURS], &b->unit_hours);
+             push(&w->col[C_BR_PEAK], &b->peak) || push(&w->col[C_BR_UNIT_HOURS], &b->unit_hours) ||
+             push(&w->col[C_BR_REGION], &b->region);
     }
     free(hs); free(he); free(row);
     if (rc) return fail(err, DM_ESOFTWARE, w->target, "out of memory buffering a replicate");

@@ -223,6 +223,13 @@ int dm_render_json(FILE *out, const dm_scenario *sc, const dm_engine_result *r, 
     json_object_set_new(doc, "work", json_pack("{s:I, s:I, s:I}", "ticks_visited", (json_int_t)r->ticks_processed,
                                                "node_evaluations", (json_int_t)r->evaluations,
                                                "events", (json_int_t)r->nevents));
+    if (sc->noverrides) {
+        json_t *ov = json_array();
+        for (size_t i = 0; i < sc->noverrides; i++)
+            json_array_append_new(ov, json_pack("{s:s, s:s, s:I}", "path", sc->overrides[i].path, "value",
+                                                sc->overrides[i].value, "matches", (json_int_t)sc->overrides[i].matches));
+        json_object_set_new(doc, "overrides", ov);
+    }
     if (st) json_object_set_new(doc, "statistics", statistics(sc, st, interval));
     int rc = json_dumpf(doc, out, JSON_INDENT(2) | JSON_REAL_PRECISION(10));
     fputc('\n', out);

@@ -11,6 +11,7 @@
 #include "domino/limits.h"
 #include "loader.h"
 #include "yread.h"
+#include "../sweep/yamlpath.h"
 
 #define NOMEM(r) dm_error_set((r)->err, DM_ESOFTWARE, (r)->file, 0, 0, "out of memory")
 
@@ -98,6 +99,8 @@ void dm_scenario_free(dm_scenario *s)
     for (size_t i = 0; i < s->nprompts; i++) free(s->prompts[i].text);
     free(s->prompts);
     free(s->warnings);
+    for (size_t i = 0; i < s->noverrides; i++) { free(s->overrides[i].path); free(s->overrides[i].value); }
+    free(s->overrides);
     dm_model_free(s->model);
     free(s->name); free(s->description); free(s->file); free(s->text);
     free(s);
@@ -518,6 +521,155 @@ static int read_injects(yread *r, yaml_node_t *seq, dm_scenario *s)
     return 0;
 }
 
+/* ---- overrides (docs/scenario-format.md, "Overrides") ---- */
+
+static void put(char *buf, size_t size, size_t *len, const char *s, size_t n)
+{
+    if (*len + n >= size) n = *len + 1 < size ? size - 1 - *len : 0;
+    memcpy(buf + *len, s, n);
+    *len += n;
+    buf[*len] = 0;
+}
+
+/* Node v of d as YAML flow text, for the record of what was overridden. */
+static void flow(yaml_document_t *d, yaml_node_t *v, char *buf, size_t size, size_t *len)
+{
+    if (!v) return;
+    if (v->type == YAML_SCALAR_NODE) {
+        int quoted = v->data.scalar.style != YAML_PLAIN_SCALAR_STYLE;
+        if (quoted) put(buf, size, len, "\"", 1);
+        for (size_t i = 0; i < v->data.scalar.length; i++) {
+            char c = (char)v->data.scalar.value[i];
+            if (quoted && (c == '"' || c == '\\')) put(buf, size, len, "\\", 1);
+            put(buf, size, len, &c, 1);
+        }
+        if (quoted) put(buf, size, len, "\"", 1);
+    } else if (v->type == YAML_SEQUENCE_NODE) {
+        put(buf, size, len, "[", 1);
+        for (yaml_node_item_t *it = v->data.sequence.items.start; it < v->data.sequence.items.top; it++) {
+            if (it > v->data.sequence.items.start) put(buf, size, len, ", ", 2);
+            flow(d, yaml_document_get_node(d, *it), buf, size, len);
+        }
+        put(buf, size, len, "]", 1);
+    } else if (v->type == YAML_MAPPING_NODE) {
+        put(buf, size, len, "{", 1);
+        for (yaml_node_pair_t *p = v->data.mapping.pairs.start; p < v->data.mapping.pairs.top; p++) {
+            if (p > v->data.mapping.pairs.start) put(buf, size, len, ", ", 2);
+            flow(d, yaml_document_get_node(d, p->key), buf, size, len);
+            put(buf, size, len, ": ", 2);
+            flow(d, yaml_document_get_node(d, p->value), buf, size, len);
+        }
+        put(buf, size, len, "}", 1);
+    }
+}
+
+static int index_of(yread *r, yaml_node_t *n) { return (int)(n - r->doc.nodes.start) + 1; }
+
+/* The model read again from its text (or from the inline mapping at inline_index of the
+ * scenario), with the first `upto` overrides set in its document. A path that leads
+ * nowhere is an error at the path, in r->err (returns -1); an error of the model itself
+ * goes to sub (returns its code). */
+static int overridden_model(yread *r, dm_scenario *s, const char *base_text, int inline_index,
+                            yaml_node_t **items, size_t upto, dm_model **out, dm_error *sub)
+{
+    yread mr;
+    *out = NULL;
+    if (base_text) {
+        if (yr_open(&mr, base_text, strlen(base_text), s->model->file, sub)) { yr_close(&mr); return sub->code; }
+    } else {
+        memset(&mr, 0, sizeof mr);
+        mr.file = s->model->file;
+        mr.err = sub;
+        if (!yaml_document_initialize(&mr.doc, NULL, NULL, NULL, 1, 1)) return NOMEM(r), -1;
+        mr.loaded = 1;
+        if (yp_copy(&mr.doc, &r->doc, inline_index) != 1) { yr_close(&mr); return NOMEM(r), -1; }
+    }
+    mr.stored = r->stored;
+    mr.nstored = r->nstored;
+    for (size_t i = 0; i < upto; i++) {
+        yaml_node_t *path = yr_get(r, items[i], "path"), *value = yr_get(r, items[i], "value");
+        char why[512];
+        if (yp_set(&mr.doc, s->overrides[i].path + 6, &r->doc, index_of(r, value), NULL, &s->overrides[i].matches,
+                   why, sizeof why)) {
+            yr_close(&mr);
+            if (!strcmp(why, "out of memory")) return NOMEM(r), -1;
+            return yr_fail(r, path, "override path '%s': %s", s->overrides[i].path, why), -1;
+        }
+    }
+    int rc = dm_model_from_yaml(&mr, yr_root(&mr), out);
+    yr_close(&mr);
+    return rc;
+}
+
+/* Reads `overrides:` and replaces the scenario's model by the model with them set. The
+ * model keeps its source text (and so its SHA-256): the overrides are recorded beside it,
+ * and reloading a result file sets them again from the stored scenario text. */
+static int read_overrides(yread *r, yaml_node_t *seq, int inline_index, dm_scenario *s)
+{
+    static const char *const keys[] = {"path", "value", NULL};
+    if (yr_sequence(r, seq, "overrides")) return DM_EDATA;
+    size_t n = yr_len(seq);
+    if (n == 0) return 0;
+    yaml_node_t **items = calloc(n, sizeof *items);
+    if (!items || !(s->overrides = calloc(n, sizeof *s->overrides))) { free(items); return NOMEM(r); }
+    for (size_t i = 0; i < n; i++) {
+        yaml_node_t *it = items[i] = yr_at(r, seq, i), *path, *value;
+        dm_override *o = &s->overrides[i];
+        s->noverrides = i + 1;
+        if (yr_mapping(r, it, "override", keys) || yr_need(r, it, "path", "override", &path) ||
+            yr_need(r, it, "value", "override", &value) || yr_str(r, path, "override path", &o->path)) {
+            free(items);
+            return DM_EDATA;
+        }
+        o->line = yr_line(it);
+        o->column = (int)it->start_mark.column + 1;
+        if (strncmp(o->path, "model.", 6) || !o->path[6]) {
+            free(items);
+            return yr_expected(r, path, "override path", "a path into the model, starting with 'model.' (docs/sweeps.md, \"Paths\")");
+        }
+        char buf[1024];
+        size_t len = 0;
+        buf[0] = 0;
+        flow(&r->doc, value, buf, sizeof buf, &len);
+        if (!(o->value = strdup(buf))) { free(items); return NOMEM(r); }
+    }
+    const dm_model *old = s->model;
+    char *base = old->text ? strndup(old->text, old->text_len) : NULL;
+    if ((old->text && !base) || (!old->text && !inline_index)) {
+        free(items);
+        return old->text ? NOMEM(r) : yr_fail(r, seq, "overrides: the model's source text is not available to override");
+    }
+    dm_model *m;
+    dm_error sub;
+    dm_error_clear(&sub);
+    int rc = overridden_model(r, s, base, inline_index, items, n, &m, &sub);
+    if (rc > 0) {
+        /* the model no longer loads: name the first override that breaks it */
+        size_t k = 1;
+        for (; k < n; k++) {
+            dm_model *part;
+            dm_error e2;
+            dm_error_clear(&e2);
+            int rc2 = overridden_model(r, s, base, inline_index, items, k, &part, &e2);
+            dm_model_free(part);
+            if (rc2) break;
+        }
+        yaml_node_t *value = yr_get(r, items[k - 1], "value");
+        rc = dm_error_set(r->err, sub.code, r->file, yr_line(value), (int)value->start_mark.column + 1,
+                          "override %s = %s: the model does not load with it: %s", s->overrides[k - 1].path,
+                          s->overrides[k - 1].value, sub.message);
+    } else if (rc == 0) {
+        m->text = base;  /* the text as written, as the file on disk says (NULL: inline) */
+        m->text_len = base ? strlen(base) : 0;
+        base = NULL;
+        dm_model_free(s->model);
+        s->model = m;
+    }
+    free(base);
+    free(items);
+    return rc ? (r->err->code ? r->err->code : DM_EDATA) : 0;
+}
+
 /* The directory part of path, with a trailing slash ("" for none). */
 void dm_dir_of(const char *path, char *buf, size_t size)
 {
@@ -562,7 +714,7 @@ static int parse(const char *text, size_t len, const char *file, dm_model *given
                  size_t nstored, dm_scenario **out, dm_error *err)
 {
     static const char *const keys[] = {"name", "description", "model", "horizon", "tick", "seed",
-                                       "replicates", "start", "hazards", "assumptions", "injects", "prompts", NULL};
+                                       "replicates", "start", "hazards", "assumptions", "injects", "prompts", "overrides", NULL};
     yread r;
     yaml_node_t *root, *x;
     *out = NULL;
@@ -592,6 +744,11 @@ static int parse(const char *text, size_t len, const char *file, dm_model *given
         goto fail;
     } else if (load_named_model(&r, x, &s->model)) {
         goto fail;
+    }
+    {
+        yaml_node_t *model = yr_get(&r, root, "model"), *ov = yr_get(&r, root, "overrides");
+        int inline_index = !given && model->type == YAML_MAPPING_NODE ? index_of(&r, model) : 0;
+        if (ov && read_overrides(&r, ov, inline_index, s)) goto fail;
     }
     s->tick_s = 60;
     if ((x = yr_get(&r, root, "tick")) && yr_duration(&r, x, "tick", &s->tick_s)) goto fail;
@@ -654,6 +811,13 @@ int dm_scenario_parse_with_model(const char *text, size_t len, const char *file,
                                  dm_scenario **out, dm_error *err)
 {
     return parse(text, len, file, model, NULL, 0, out, err);
+}
+
+int dm_scenario_parse_with_model_stored(const char *text, size_t len, const char *file, dm_model *model,
+                                        const dm_stored_input *stored, size_t nstored, dm_scenario **out,
+                                        dm_error *err)
+{
+    return parse(text, len, file, model, stored, nstored, out, err);
 }
 
 void dm_sha256_hex(const void *data, size_t len, char hex[65])
