@@ -324,3 +324,17 @@ Test(injects, run_prints_the_summary_for_large_models)
     cr_expect(strstr(out, "\nTimeline\n") != NULL);
     free(out);
 }
+
+Test(injects, regional_breaches_are_grouped_and_named)
+{
+    /* every prefecture's 金融 breaches at once: one inject for the 47 regional breaches,
+     * beside the national one; --region keeps that region's breach only */
+    char *out = render(prefecture_yaml(BANK), DM_FORMAT_MD, DM_LANG_EN, NULL);
+    cr_expect(strstr(out, "**T+00:00 — Finance (national)**: service-level breach confirmed (verification level: any loss of service).") != NULL, "%s", out);
+    cr_expect(strstr(out, "**T+00:00 — Finance (all 47 regions)**: service-level breach confirmed (verification level: any loss of service).") != NULL, "%s", out);
+    free(out);
+    out = render(prefecture_yaml(BANK), DM_FORMAT_TEXT, DM_LANG_EN, niigata);
+    cr_expect(strstr(out, "Finance (Niigata)") && strstr(strstr(out, "Finance (Niigata)"), "service-level breach confirmed"), "%s", out);
+    cr_expect(strstr(out, "(national)") == NULL, "%s", out);
+    free(out);
+}

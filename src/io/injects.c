@@ -355,6 +355,11 @@ static void who_text(const words *w, const tl_line *l, size_t nmembers, char *bu
     else if (nmembers > 1)
         snprintf(buf, size, w->ja ? "%s（%zu 地域）" : "%s (%zu regions)", sector_name(w, l->sector), nmembers);
     else if (l->node >= 0) snprintf(buf, size, "%s", node_name(w, l->node, 0, name));
+    else if (l->region >= 0) {  /* a region's part of a sector (its breach) */
+        const dm_region *g = &w->sc->model->regions[l->region];
+        snprintf(buf, size, w->ja ? "%s（%s）" : "%s (%s)", sector_name(w, l->sector), w->ja ? g->name_ja : g->name_en);
+    } else if (w->sc->model->nregions > 0)  /* the sector as a whole, where regions have their own */
+        snprintf(buf, size, w->ja ? "%s（全国）" : "%s (national)", sector_name(w, l->sector));
     else snprintf(buf, size, "%s", sector_name(w, l->sector));
 }
 

@@ -217,11 +217,11 @@ static void add_event(builder *b, const dm_event *ev)
     b->n++;
 }
 
-static void add_breach(builder *b, const dm_engine_result *r, size_t i, int milestone, int64_t tick)
+static void add_breach(builder *b, const dm_breach *br, int milestone, int64_t tick)
 {
     tl_line *l = &b->lines[b->n++];
-    *l = (tl_line){.tick = tick, .type = TL_BREACH, .kind = milestone, .node = -1, .sector = r->breaches[i].sector,
-                   .region = -1, .group = -1, .hazard = -1, .cause = -1, .resupply = -1, .index = i,
+    *l = (tl_line){.tick = tick, .type = TL_BREACH, .kind = milestone, .node = -1, .sector = br->sector,
+                   .region = br->region, .group = -1, .hazard = -1, .cause = -1, .resupply = -1, .breach = br,
                    .kinds = DM_KIND_BREACHES};
     l->chain.hazard = l->resupply_chain.hazard = -1;
 }
@@ -235,7 +235,7 @@ static void add_planner(builder *b, size_t i)
     l->chain.hazard = l->resupply_chain.hazard = -1;
 }
 
-typedef struct mile { int64_t tick; int kind; size_t b; } mile;
+typedef struct mile { int64_t tick; int kind; size_t b; const dm_breach *br; } mile;
 
 static int by_tick(const void *pa, const void *pb)
 {
@@ -250,8 +250,9 @@ size_t tl_build(const dm_scenario *sc, const dm_engine_result *r, tl_line **out)
     const dm_model *m = sc->model;
     size_t nm = 0, n = m->nnodes, G = m->ngroups ? m->ngroups : 1;
     builder b = {.sc = sc};
-    mile *miles = malloc((3 * r->nbreaches + 1) * sizeof *miles);
-    b.lines = malloc((r->nevents + 3 * r->nbreaches + sc->ninjects + 1) * sizeof *b.lines);
+    size_t nbreaches = r->nbreaches + r->nregion_breaches;
+    mile *miles = malloc((3 * nbreaches + 1) * sizeof *miles);
+    b.lines = malloc((r->nevents + 3 * nbreaches + sc->ninjects + 1) * sizeof *b.lines);
     b.node = malloc((n + 1) * sizeof *b.node);
     b.group = malloc(G * sizeof *b.group);
     b.level_tick = malloc((n + 1) * sizeof *b.level_tick);
@@ -267,11 +268,12 @@ size_t tl_build(const dm_scenario *sc, const dm_engine_result *r, tl_line **out)
         b.level_tick[v] = -1;
     }
     for (size_t g = 0; g < G; g++) b.group[g] = (group_state){-1, -1, -1, 0};
-    for (size_t i = 0; i < r->nbreaches; i++) {
-        const dm_breach *br = &r->breaches[i];
-        if (br->confirmed > br->onset) miles[nm++] = (mile){br->onset, TL_BREACH_BEGINS, i};
-        miles[nm++] = (mile){br->confirmed, TL_BREACH_CONFIRMED, i};
-        if (br->end >= 0) miles[nm++] = (mile){br->end, TL_BREACH_ENDS, i};
+    /* the sectors' breaches, then their regions' (each in its own order) */
+    for (size_t i = 0; i < nbreaches; i++) {
+        const dm_breach *br = i < r->nbreaches ? &r->breaches[i] : &r->region_breaches[i - r->nbreaches];
+        if (br->confirmed > br->onset) miles[nm++] = (mile){br->onset, TL_BREACH_BEGINS, i, br};
+        miles[nm++] = (mile){br->confirmed, TL_BREACH_CONFIRMED, i, br};
+        if (br->end >= 0) miles[nm++] = (mile){br->end, TL_BREACH_ENDS, i, br};
     }
     qsort(miles, nm, sizeof *miles, by_tick);
     /* a tick: the planner's injects, the engine's events, then the breach milestones */
@@ -281,7 +283,7 @@ size_t tl_build(const dm_scenario *sc, const dm_engine_result *r, tl_line **out)
         int64_t tp = p < sc->ninjects ? (sc->injects[p].at_s + sc->tick_s - 1) / sc->tick_s : INT64_MAX;
         if (tp <= te && tp <= tk) add_planner(&b, p++);
         else if (te <= tk) add_event(&b, &r->events[e++]);
-        else { add_breach(&b, r, miles[k].b, miles[k].kind, miles[k].tick); k++; }
+        else { add_breach(&b, miles[k].br, miles[k].kind, miles[k].tick); k++; }
     }
     *out = b.lines;
 done:

@@ -38,7 +38,8 @@ typedef struct tl_line {
     int64_t resupply_since;
     tl_chain chain;        /* the cause's chain (or just the hazard) */
     tl_chain resupply_chain;
-    size_t index;          /* the breach (TL_BREACH) or planner inject (TL_PLANNER) */
+    size_t index;          /* the planner's inject (TL_PLANNER) */
+    const dm_breach *breach;  /* the breach (TL_BREACH): a sector's, or a region's part of it */
     unsigned kinds;        /* DM_KIND_BREACHES, _LOSSES or _RESTORATIONS */
     int dropped;           /* cancelled by another line of the same tick */
 } tl_line;
