@@ -36,6 +36,31 @@ void dm_inject_defaults(dm_inject_options *o, dm_format format, dm_lang lang);
  * clock and hazards. O(lines x lines of one tick) for grouping. */
 int dm_render_injects(FILE *out, const dm_scenario *sc, const dm_engine_result *r, const dm_inject_options *o);
 
+/* One side of `domino diff`: a run's scenario, the replicate compared, and (Monte Carlo)
+ * its breach probability per sector (may be NULL). */
+typedef struct dm_diff_input {
+    const char *name;                 /* the file, for the heading */
+    const dm_scenario *scenario;
+    const dm_engine_result *result;
+    const double *breach_probability;
+    uint64_t replicates;
+} dm_diff_input;
+
+typedef struct dm_diff_options {
+    dm_format format;                 /* text, md or json */
+    dm_lang lang;
+    int sector;                       /* A's sector index, or -1 for all */
+    int region;                       /* A's region index; -1 the sectors as a whole; -2 all */
+    int all;                          /* list unchanged breaches too */
+} dm_diff_options;
+
+/* Writes what changed from run A to run B: each breach of A paired with the breach of B
+ * of the same sector and region that overlaps it most, then listed as moved (onset,
+ * duration or peak differ), unchanged, avoided (no partner in B) or gained (a breach of
+ * B with no partner in A), in time order; with the breach probabilities. Sectors and
+ * regions are matched by id. O((breaches of A) x (breaches of B)). */
+int dm_render_diff(FILE *out, const dm_diff_input *a, const dm_diff_input *b, const dm_diff_options *o);
+
 /* dm_render_injects with dm_inject_defaults: the causal timeline. */
 int dm_render_timeline(FILE *out, const dm_scenario *sc, const dm_engine_result *r,
                        dm_format fmt, dm_lang lang);

@@ -23,6 +23,7 @@ static const char usage[] =
     "  analyze [MODEL]       static interdependency analysis: reach, timing, higher-order\n"
     "                        dependence, feedback loops, criticality; --io: IIM from a table\n"
     "  validate FILE...      check model or scenario files without running them\n"
+    "  diff A.h5 B.h5        what a change did: breaches gained, avoided, moved\n"
     "  generate KIND -o FILE a seeded random graph (Erdos-Renyi, regular, scale-free) to use\n"
     "                        as a layer of a model\n"
     "\n"
@@ -61,6 +62,7 @@ int main(int argc, char **argv)
     if (!strcmp(cmd, "merge")) return cmd_merge(argc - 1, argv + 1);
     if (!strcmp(cmd, "validate")) return cmd_validate(argc - 1, argv + 1);
     if (!strcmp(cmd, "generate")) return cmd_generate(argc - 1, argv + 1);
-    fprintf(stderr, "domino: unknown command '%s'; expected run, timeline, info, sweep, merge, analyze, validate or generate\n\n%s", cmd, usage);
+    if (!strcmp(cmd, "diff")) return cmd_diff(argc - 1, argv + 1);
+    fprintf(stderr, "domino: unknown command '%s'; expected run, timeline, info, sweep, merge, analyze, validate, generate or diff\n\n%s", cmd, usage);
     return DM_EUSAGE;
 }

@@ -331,3 +331,16 @@ void tl_amount(int ja, double x, const char *unit, char *buf, size_t size)
     else snprintf(buf, size, "%s%s", n, unit);
 }
 
+
+int tl_display_width(const char *s)
+{
+    int w = 0;
+    for (const unsigned char *p = (const unsigned char *)s; *p;) {
+        uint32_t c = *p;
+        int len = c < 0x80 ? 1 : c < 0xE0 ? 2 : c < 0xF0 ? 3 : 4;
+        if (len == 3) c = ((c & 0x0F) << 12) | ((p[1] & 0x3F) << 6) | (p[2] & 0x3F);
+        w += (len >= 3 && c >= 0x1100 && !(c >= 0xFF61 && c <= 0xFFDC)) ? 2 : 1;
+        for (int i = 0; i < len && *p; i++) p++;
+    }
+    return w;
+}

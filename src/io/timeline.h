@@ -53,4 +53,7 @@ size_t tl_build(const dm_scenario *sc, const dm_engine_result *r, tl_line **out)
  * "660,000 users" / "利用者 66万人", "31,000 households" / "3.1万戸", "790,000 kW" / "79万kW". */
 void tl_amount(int ja, double x, const char *unit, char *buf, size_t size);
 
+/* Display width of UTF-8 text: East Asian wide characters take two columns. */
+int tl_display_width(const char *s);
+
 #endif
