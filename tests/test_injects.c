@@ -415,3 +415,63 @@ Test(diff, a_fuel_truck_at_six_hours)
     free(out);
     scratch_remove(dir);
 }
+
+/* Headless Chromium as the issue asks for it: no sandbox (root in CI), no GPU, no first-run
+ * or background network traffic. */
+#define CHROMIUM "chromium --headless --no-sandbox --disable-gpu --no-first-run --disable-background-networking"
+
+Test(report, self_contained_page_drawn_in_a_browser, .timeout = 180)
+{
+    /* The prefecture Chuetsu case with 3 replicates: a page with nothing to fetch, that
+     * Chromium loads without a console message, whose script ran (data-ready), and whose
+     * screenshot shows the Gantt bars and the map with Niigata's loss. */
+    char dir[64], cmd[2048], *out;
+    scratch_make(dir, "report");
+    char path[128];
+    snprintf(path, sizeof path, "%s/c.yaml", dir);
+    FILE *f = fopen(path, "w");
+    fputs(prefecture_yaml("horizon: 3d\nhazards:\n"
+          "  - {id: chuetsu-blackout, kind: disaster, description: 変電所が停止, select: {sectors: [ELEC], regions: [Niigata]}, severity: 0.3, duration: 12h}\n"
+          "  - {id: fuel-delivery-cut, kind: disaster, select: {sectors: [OIL], regions: [Niigata]}, at: 1h, duration: 2d}\n"), f);
+    fclose(f);
+    cr_assert_eq(domino(dir, "run c.yaml -o c.h5 --quiet --replicates 3 --no-timeline", 0, &out), 0);
+    free(out);
+    cr_assert_eq(domino(dir, "report c.h5 -o c.html --lang ja", 1, &out), 0, "%s", out);
+    free(out);
+    snprintf(path, sizeof path, "%s/c.html", dir);
+    char *page = slurp(path);
+    cr_expect(strstr(page, "<meta charset=\"utf-8\">") && strstr(page, "検証レベル該当（全国）") && strstr(page, "ガントチャート"));
+    cr_expect(strstr(page, "<script src") == NULL && strstr(page, "<link") == NULL && strstr(page, "@import") == NULL &&
+              strstr(page, "url(") == NULL, "the page refers to something outside it");
+    for (const char *p = page; (p = strstr(p, "http")); p++)  /* only the SVG namespace, which is a name */
+        cr_expect(!strncmp(p, "http://www.w3.org/2000/svg", 26) || !strncmp(p, "http-equiv", 10), "%.60s", p);
+    free(page);
+    if (system("command -v chromium >/dev/null 2>&1") != 0) {
+        scratch_remove(dir);
+        cr_skip_test("chromium is not installed (tools/setup.sh installs it)");
+    }
+    snprintf(cmd, sizeof cmd, "cd '%s' && HOME='%s' timeout 120 " CHROMIUM " --enable-logging=stderr --v=0 --dump-dom "
+             "file://%s/c.html 2>chromium.log", dir, dir, dir);
+    cr_assert_eq(run_capture(cmd, &out), 0);
+    cr_expect(strstr(out, "data-ready=\"1\"") != NULL, "the page's script did not finish");
+    free(out);
+    snprintf(path, sizeof path, "%s/chromium.log", dir);
+    char *log = slurp(path);
+    cr_expect(strstr(log, ":CONSOLE") == NULL, "console messages: %s", log);
+    free(log);
+    snprintf(cmd, sizeof cmd, "cd '%s' && HOME='%s' timeout 120 " CHROMIUM " --window-size=1200,2600 --screenshot=%s/c.png "
+             "file://%s/c.html 2>/dev/null && /usr/bin/python3 '%s/tests/check_report.py' c.png", dir, dir, dir, dir,
+             env("DOMINO_SOURCE"));
+    cr_expect_eq(run_capture(cmd, &out), 0, "%s", out);
+    free(out);
+    scratch_remove(dir);
+}
+
+Test(report, errors)
+{
+    char *out;
+    cr_expect_eq(domino("/tmp", "report missing.h5 -o x.html", 0, &out), 66);
+    free(out);
+    cr_expect_eq(domino("/tmp", "report missing.h5", 0, &out), 2);
+    free(out);
+}

@@ -61,6 +61,13 @@ typedef struct dm_diff_options {
  * regions are matched by id. O((breaches of A) x (breaches of B)). */
 int dm_render_diff(FILE *out, const dm_diff_input *a, const dm_diff_input *b, const dm_diff_options *o);
 
+/* Writes the HTML report of result file `input` to `output` (docs/report.md): one
+ * self-contained page (no network: styles, script and data inline) with the scenario, its
+ * assumptions and hazards, the breach tables, a Gantt chart, the map over time with a time
+ * slider, the sector levels (mean and 5-95 % band across replicates) and the injects.
+ * Re-runs the median replicate for its maps. Written atomically. */
+int dm_report_write(const char *input, const char *output, dm_lang lang, dm_error *err);
+
 /* dm_render_injects with dm_inject_defaults: the causal timeline. */
 int dm_render_timeline(FILE *out, const dm_scenario *sc, const dm_engine_result *r,
                        dm_format fmt, dm_lang lang);

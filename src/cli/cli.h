@@ -13,6 +13,7 @@ int cmd_merge(int argc, char **argv);
 int cmd_validate(int argc, char **argv);
 int cmd_generate(int argc, char **argv);
 int cmd_diff(int argc, char **argv);
+int cmd_report(int argc, char **argv);
 /* Runs fn(ctx), which reads the file `file`, in a child process: its stdout is passed on
  * when it ends normally; if it crashes (HDF5 on a malformed file), the file is reported
  * as corrupt, remove_on_crash (if set) is deleted, and the result is 65. */

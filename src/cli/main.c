@@ -24,6 +24,7 @@ static const char usage[] =
     "                        dependence, feedback loops, criticality; --io: IIM from a table\n"
     "  validate FILE...      check model or scenario files without running them\n"
     "  diff A.h5 B.h5        what a change did: breaches gained, avoided, moved\n"
+    "  report FILE.h5 -o OUT.html   one self-contained HTML page of a run\n"
     "  generate KIND -o FILE a seeded random graph (Erdos-Renyi, regular, scale-free) to use\n"
     "                        as a layer of a model\n"
     "\n"
@@ -63,6 +64,7 @@ int main(int argc, char **argv)
     if (!strcmp(cmd, "validate")) return cmd_validate(argc - 1, argv + 1);
     if (!strcmp(cmd, "generate")) return cmd_generate(argc - 1, argv + 1);
     if (!strcmp(cmd, "diff")) return cmd_diff(argc - 1, argv + 1);
-    fprintf(stderr, "domino: unknown command '%s'; expected run, timeline, info, sweep, merge, analyze, validate, generate or diff\n\n%s", cmd, usage);
+    if (!strcmp(cmd, "report")) return cmd_report(argc - 1, argv + 1);
+    fprintf(stderr, "domino: unknown command '%s'; expected run, timeline, info, sweep, merge, analyze, validate, generate, diff or report\n\n%s", cmd, usage);
     return DM_EUSAGE;
 }
