@@ -475,3 +475,46 @@ Test(report, errors)
     cr_expect_eq(domino("/tmp", "report missing.h5", 0, &out), 2);
     free(out);
 }
+
+Test(plots, japanese_region_and_sweep_plots, .timeout = 240)
+{
+    /* tools/plot.py on the prefecture Chuetsu case: Japanese with the installed CJK font
+     * (no warning), --region for heatmap, map and gantt; and a sweep plot of the default
+     * scenario's breach probability over the outage's duration. */
+    char dir[64], cmd[8192], *out;
+    scratch_make(dir, "plots");
+    char path[128];
+    snprintf(path, sizeof path, "%s/c.yaml", dir);
+    FILE *f = fopen(path, "w");
+    fputs(prefecture_yaml("horizon: 1d\nhazards:\n"
+          "  - {id: chuetsu-blackout, kind: disaster, select: {sectors: [ELEC], regions: [Niigata]}, severity: 0.3, duration: 12h}\n"), f);
+    fclose(f);
+    snprintf(path, sizeof path, "%s/s.yaml", dir);
+    f = fopen(path, "w");
+    fprintf(f, "name: outage-sweep\nscenario: %s/scenarios/default.yaml\nreplicates: 1\ndesign: grid\nparameters:\n"
+               "  - name: outage\n    path: scenario.hazards[grid-control-attack].duration\n    range: [1h, 12h]\n    steps: 3\n",
+            env("DOMINO_SOURCE"));
+    fclose(f);
+    cr_assert_eq(domino(dir, "run c.yaml -o c.h5 --quiet --no-timeline", 0, &out), 0);
+    free(out);
+    cr_assert_eq(domino(dir, "sweep s.yaml -o s.h5 --quiet", 1, &out), 0, "%s", out);
+    free(out);
+    const char *plot = "/usr/bin/python3 '%s/tools/plot.py'";
+    char p[1200];
+    snprintf(p, sizeof p, plot, env("DOMINO_SOURCE"));
+    int cjk = system("fc-list :lang=ja | grep -q .") == 0;
+    snprintf(cmd, sizeof cmd, "cd '%s' && MPLCONFIGDIR='%s' %s heatmap c.h5 --lang ja --region Niigata -o h.png 2>&1 && "
+             "MPLCONFIGDIR='%s' %s map c.h5 --lang ja --times 1h,6h --region 15 -o m.png 2>&1 && "
+             "MPLCONFIGDIR='%s' %s gantt c.h5 --region 新潟県 -o g.png 2>&1 && "
+             "MPLCONFIGDIR='%s' %s sweep s.h5 --param outage -o w.png 2>&1 && "
+             "test -s h.png && test -s m.png && test -s g.png && test -s w.png",
+             dir, dir, p, dir, p, dir, p, dir, p);
+    cr_expect_eq(run_capture(cmd, &out), 0, "%s", out);
+    if (cjk) cr_expect(strstr(out, "no CJK font") == NULL, "a CJK font is installed: %s", out);
+    free(out);
+    snprintf(cmd, sizeof cmd, "cd '%s' && %s heatmap c.h5 --region Atlantis 2>&1", dir, p);
+    cr_expect_neq(run_capture(cmd, &out), 0);
+    cr_expect(strstr(out, "--region: no region 'Atlantis'") != NULL, "%s", out);
+    free(out);
+    scratch_remove(dir);
+}
