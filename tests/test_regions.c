@@ -37,7 +37,7 @@ static const dm_breach *regional(const sim *x, const char *sector, const char *r
  *         600: none. Nationally U = 400 < 20 % of 4,000 = 800: no breach — the regional
  *         books find what the national one cannot.
  *   WATER ("any", w = 0.2, 2 h buffer): both regions lose service at T+3:00 when the
- *         buffers run out, to T+4:00: North 0.2 x 0.5 = 0.1, South 0.2 x 0.1 = 0.02. */
+ *         buffers run out, to T+4:00: North 0.2 x 0.5 x 100 = 10 %, South 0.2 x 0.1 x 100 = 2 %. */
 Test(regions, two_regions_by_hand)
 {
     sim x = simulate_on("tests/data/two-regions.yaml", "horizon: 1d\nhazards:\n"
@@ -72,10 +72,10 @@ Test(regions, two_regions_by_hand)
     cr_assert_not_null(b);
     cr_expect_eq(b->onset, 180);
     cr_expect_eq(b->end, 240);
-    cr_expect_float_eq(b->peak, 0.1, 1e-12);
+    cr_expect_float_eq(b->peak, 10, 1e-9);
     b = regional(&x, "WATER", "South");
     cr_assert_not_null(b);
-    cr_expect_float_eq(b->peak, 0.02, 1e-12);
+    cr_expect_float_eq(b->peak, 2, 1e-9);
     cr_expect_eq(x.r->nregion_breaches, 4);
     /* the thresholds as the model states them: 20 % of all of ICT, and of North's part */
     cr_expect_float_eq(x.sc->model->sectors[dm_model_sector(x.sc->model, "ICT")].magnitude, 800, 1e-9);
@@ -142,4 +142,90 @@ Test(regions, hokkaido_blackout_breaches_only_in_hokkaido)
     cr_expect_eq(b->confirmed, 300);
     cr_expect_null(regional(&x, "ELEC", "Aomori"));
     sim_free(&x);
+}
+
+/* ---- the command line: the breach table by region, --region on run, timeline and JSON,
+ * the result file's breach_region as xarray reads it ---- */
+
+static char dir[256];
+static void make_dir(void) { scratch_make(dir, "regions"); }
+static void remove_dir(void) { scratch_remove(dir); }
+
+static const char *write_scenario(void)
+{
+    static char path[512];
+    snprintf(path, sizeof path, "%s/two.yaml", dir);
+    FILE *f = fopen(path, "w");
+    cr_assert_not_null(f);
+    fprintf(f, "model: %s/tests/data/two-regions.yaml\nhorizon: 1d\nhazards:\n"
+            "  - {id: north, kind: natural disaster, select: {nodes: [ELEC.N]}, at: 1h, severity: 0.5, duration: 3h}\n"
+            "  - {id: south, kind: natural disaster, select: {nodes: [ELEC.S]}, at: 1h, severity: 0.1, duration: 3h}\n",
+            env("DOMINO_SOURCE"));
+    fclose(f);
+    return path;
+}
+
+Test(regions_cli, table_timeline_and_region_filter, .init = make_dir, .fini = remove_dir, .timeout = 120)
+{
+    const char *sc = write_scenario();
+    char args[1200], *out = NULL;
+    snprintf(args, sizeof args, "run %s --lang en", sc);
+    cr_assert_eq(domino(dir, args, 0, &out), 0);
+    cr_expect(strstr(out, "Service-level breaches by region"), "%s", out);
+    cr_expect(strstr(out, "North  | Information & communications | T+01:00 | T+01:30   | T+04:00 |     250 users"), "%s", out);
+    cr_expect(strstr(out, "South  | Water supply"), "%s", out);
+    cr_expect(strstr(out, "T+01:30   Information & communications (North)") &&
+              strstr(out, "service-level breach confirmed (verification level: 200 users or more unserved for 0:30 or more)"),
+              "%s", out);
+    free(out);
+
+    snprintf(args, sizeof args, "run %s --lang en --region North", sc);
+    cr_assert_eq(domino(dir, args, 0, &out), 0);
+    cr_expect(strstr(out, "Service-level breaches in North"), "%s", out);
+    cr_expect(!strstr(out, "South"), "a line of another region:\n%s", out);
+    cr_expect(!strstr(out, "by sector"), "%s", out);
+    free(out);
+
+    snprintf(args, sizeof args, "run %s --json --region 01", sc);  /* by code */
+    cr_assert_eq(domino(dir, args, 0, &out), 0);
+    cr_expect(strstr(out, "\"region\": \"North\""), "%s", out);
+    cr_expect(!strstr(out, "\"South\""), "%s", out);
+    cr_expect(strstr(out, "\"peak\": 250.0"), "%s", out);
+    free(out);
+    snprintf(args, sizeof args, "run %s --json", sc);
+    cr_assert_eq(domino(dir, args, 0, &out), 0);
+    cr_expect(strstr(out, "\"regions\"") && strstr(out, "\"id\": \"South\""), "%s", out);
+    free(out);
+
+    snprintf(args, sizeof args, "run %s --region Atlantis", sc);
+    cr_expect_eq(domino(dir, args, 1, &out), DM_EUSAGE);
+    cr_expect(strstr(out, "Atlantis"), "%s", out);
+    free(out);
+    snprintf(args, sizeof args, "run --region North");  /* the default model has no regions */
+    cr_expect_eq(domino(dir, args, 1, &out), DM_EUSAGE);
+    free(out);
+
+    /* timeline FILE --region: the same lines as timeline SCENARIO --region */
+    char *a = NULL, *b = NULL;
+    snprintf(args, sizeof args, "run %s -o %s/two.h5", sc, dir);
+    cr_assert_eq(domino(dir, args, 0, &out), 0);
+    free(out);
+    snprintf(args, sizeof args, "timeline %s/two.h5 --region South --lang en", dir);
+    cr_assert_eq(domino(dir, args, 0, &a), 0);
+    snprintf(args, sizeof args, "timeline %s --region South --lang en", sc);
+    cr_assert_eq(domino(dir, args, 0, &b), 0);
+    cr_expect_str_eq(a, b);
+    cr_expect(strstr(a, "Water supply (South)                  service-level breach confirmed"), "%s", a);
+    cr_expect(!strstr(a, "North"), "%s", a);
+    free(a); free(b);
+
+    /* xarray (both engines) reads breach_region; -1, its fill value, is masked (NaN) */
+    snprintf(args, sizeof args, "/usr/bin/python3 -c \"import xarray as xr; import sys\n"
+             "for e in ('netcdf4', 'h5netcdf'):\n"
+             "    ds = xr.open_dataset('%s/two.h5', engine=e)\n"
+             "    print(e, [None if v != v else int(v) for v in ds.breach_region.values], [int(v) for v in ds.breach_sector.values])\"", dir);
+    cr_assert_eq(run_capture(args, &out), 0, "%s", out);
+    cr_expect(strstr(out, "netcdf4 [None, None, 0, 0, 0, 1] [1, 3, 1, 2, 3, 3]"), "%s", out);
+    cr_expect(strstr(out, "h5netcdf [None, None, 0, 0, 0, 1] [1, 3, 1, 2, 3, 3]"), "%s", out);
+    free(out);
 }

@@ -116,7 +116,9 @@ def replicate_row(f, replicate):
 
 def names(f, lang, var):
     key = f"{var}_name_ja" if lang == "ja" else f"{var}_name_en"
-    return text(f[key][:]) if key in f else text(f[var][:])  # a sweep file has the ids only
+    if key in f:
+        return text(f[key][:])
+    return text(f[f"{var}_id"][:] if f"{var}_id" in f else f[var][:])  # a sweep file may have the ids only
 
 
 def region_index(f, region):
@@ -125,7 +127,8 @@ def region_index(f, region):
         return None
     if "region_code" not in f or "region_name_en" not in f:
         raise SystemExit("plot.py: --region: the file's model has no regions")
-    fields = [text(f["region"][:]), text(f["region_code"][:]), text(f["region_name_en"][:]), text(f["region_name_ja"][:])]
+    ids = f["region_id"][:] if "region_id" in f else f["region"][:]  # ids: labels since the CF layout
+    fields = [text(ids), text(f["region_code"][:]), text(f["region_name_en"][:]), text(f["region_name_ja"][:])]
     for i in range(len(fields[0])):
         if any(region == col[i] for col in fields):
             return i
@@ -167,9 +170,9 @@ def tile_map(f, args):
     if "impact" not in f:
         raise SystemExit("plot.py: the file has no impact maps (run with --store ...,maps)")
     impact = f["impact"][row]  # [time, region, sector]
-    regions = f["region"][:]
+    regions = f["region_id"][:] if "region_id" in f else f["region"][:]  # ids: labels since the CF layout
     codes = text(f["region_code"][:]) if "region_code" in f else None
-    sectors = text(f["sector"][:])
+    sectors = text(f["sector_id"][:] if "sector_id" in f else f["sector"][:])
     t_min = f["time"][:]
     if args.sector:
         if args.sector not in sectors:
@@ -261,7 +264,7 @@ def sweep(f, args):
     if hours:
         x = x / 3600
     others = [p for p in params if p != args.param]
-    sectors, ids = names(f, args.lang, "sector"), text(f["sector"][:])
+    sectors, ids = names(f, args.lang, "sector"), text(f["sector_id"][:] if "sector_id" in f else f["sector"][:])
     chosen = range(len(ids)) if not args.sector else [ids.index(args.sector)] if args.sector in ids else None
     if chosen is None:
         raise SystemExit(f"plot.py: no sector {args.sector}; the file has {', '.join(ids)}")

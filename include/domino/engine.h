@@ -7,6 +7,7 @@
 #ifndef DOMINO_ENGINE_H
 #define DOMINO_ENGINE_H
 
+#include "export.h"
 #include <stddef.h>
 #include <stdint.h>
 #include "error.h"
@@ -80,35 +81,39 @@ typedef struct dm_result {
     double *impact;                /* [ntimes][nregions][nsectors]: unserved fraction of the
                                       cell's capacity; NaN for a cell without capacity */
     double *node_level;            /* [ntimes][nnodes] */
+
+    /* 0 for a whole run; 1 + r for a view narrowed to region r (dm_result_narrow), whose
+     * events are those of the region and whose breaches are the region's */
+    int narrowed_to;
 } dm_engine_result;
 
 typedef struct dm_engine dm_engine;
 
 /* Compiles sc for simulation. Fails (DM_EDATA) when a duration is not representable in
  * ticks. O(nodes + dependencies). */
-int dm_engine_new(const dm_scenario *sc, dm_engine **out, dm_error *err);
-void dm_engine_free(dm_engine *e);
+DM_EXPORT int dm_engine_new(const dm_scenario *sc, dm_engine **out, dm_error *err);
+DM_EXPORT void dm_engine_free(dm_engine *e);
 
 /* What dm_engine_set_output records on the output grid. */
 enum { DM_STORE_SECTORS = 1, DM_STORE_MAPS = 2, DM_STORE_NODES = 4, DM_STORE_EVENTS = 8 };
 
 /* Records the flagged series (DM_STORE_SECTORS | DM_STORE_MAPS | DM_STORE_NODES) every
  * interval ticks (>= 1) from the next run on. Allocates the series once, here. */
-int dm_engine_set_output(dm_engine *e, int64_t interval, unsigned store, dm_error *err);
+DM_EXPORT int dm_engine_set_output(dm_engine *e, int64_t interval, unsigned store, dm_error *err);
 /* Bytes an engine for sc allocates (an estimate, for memory limits). */
-double dm_engine_memory_estimate(const dm_scenario *sc);
+DM_EXPORT double dm_engine_memory_estimate(const dm_scenario *sc);
 /* Number of points on a grid of the given interval over the scenario's horizon. */
-size_t dm_output_ntimes(const dm_scenario *sc, int64_t interval);
+DM_EXPORT size_t dm_output_ntimes(const dm_scenario *sc, int64_t interval);
 
 /* Runs replicate r (random draws from the stream of (seed, r)). The results are valid
  * until the next run or dm_engine_free. Cost grows with the number of level changes,
  * not with horizon x nodes. */
-int dm_engine_run(dm_engine *e, uint64_t replicate, dm_error *err);
-const dm_engine_result *dm_engine_results(const dm_engine *e);
+DM_EXPORT int dm_engine_run(dm_engine *e, uint64_t replicate, dm_error *err);
+DM_EXPORT const dm_engine_result *dm_engine_results(const dm_engine *e);
 
 /* Level of sector s (1 - unserved/capacity) as the last run left it. */
-double dm_engine_sector_level(const dm_engine *e, int sector);
+DM_EXPORT double dm_engine_sector_level(const dm_engine *e, int sector);
 /* Level of node v as the last run left it. */
-double dm_engine_node_level(const dm_engine *e, int node);
+DM_EXPORT double dm_engine_node_level(const dm_engine *e, int node);
 
 #endif

@@ -109,7 +109,7 @@ int cmd_diff(int argc, char **argv)
     if (argc - optind != 2) return usage("%s", "expected two result files, A and B");
     d.a = argv[optind];
     d.b = argv[optind + 1];
-    guarded_call g = {diff_unguarded, &d, d.a, NULL};
+    guarded_call g = {diff_unguarded, &d, d.a};
     int rc = cli_guarded(&g);
     if (fflush(stdout) && !rc) rc = DM_EIO;
     return rc;

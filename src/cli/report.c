@@ -58,6 +58,6 @@ int cmd_report(int argc, char **argv)
         return DM_EUSAGE;
     }
     a.input = argv[optind];
-    guarded_call g = {report_unguarded, &a, a.input, NULL};
+    guarded_call g = {report_unguarded, &a, a.input};
     return cli_guarded(&g);
 }

@@ -33,7 +33,7 @@ void dm_engine_free(dm_engine *e)
         e->sector_start, e->sector_node, e->haz_start, e->haz_of, e->pair_start, e->pair_hazard,
         e->hit, e->chosen, e->candidates, e->g_edge, e->edge, e->threshold_ticks, e->sector_capacity, e->level, e->damage, e->damage_hazard,
         e->restart, e->ramp, e->dyn_tick, e->dyn_level, e->rise_restart, e->restarted, e->pending_wake,
-        e->buf_cap, e->buf_left0, e->buf_t0, e->buf_mode, e->g_flags, e->hazard_active,
+        e->buf_cap, e->buf, e->buf_next, e->hazard_active,
         e->pair_severity, e->stretch, e->restored, e->restore_logged, e->restore_seg, e->restore_j,
         e->sector_scratch, e->rise_logged,
         e->next, e->dirty, e->frontier, e->frontier_next, e->sector_touched,
@@ -211,8 +211,7 @@ int dm_engine_new(const dm_scenario *sc, dm_engine **out, dm_error *err)
         for (size_t k = 0; k < e->ngroup_recs; k++) buffers |= e->group[k].has_buffer;
         /* state that only random dynamics and buffers need */
         ok = (!random_dynamics || (NEW(e->restart, n) && NEW(e->ramp, n))) &&
-             (!buffers || (NEW(e->buf_cap, G) && NEW(e->buf_left0, G) && NEW(e->buf_t0, G) &&
-                           NEW(e->buf_mode, G) && NEW(e->g_flags, G)));
+             (!buffers || (NEW(e->buf_cap, G) && NEW(e->buf, G) && NEW(e->buf_next, G)));
     }
     if (!ok) {
         free(tmp_key);
@@ -284,6 +283,9 @@ int dm_engine_new(const dm_scenario *sc, dm_engine **out, dm_error *err)
     }
     e->res.horizon = to_ticks((double)sc->horizon_s, sc->tick_s);
     e->res.tick_s = sc->tick_s;
+    e->parallel_frontier = DM_PARALLEL_FRONTIER;
+    const char *pf = getenv(DM_PARALLEL_FRONTIER_ENV);  /* a test knob: it changes no result */
+    if (pf && *pf) e->parallel_frontier = (size_t)strtoull(pf, NULL, 10);
     *out = e;
     return 0;
 }
@@ -440,7 +442,7 @@ static int delivery_matters(const dm_engine *e, int edge, double value)
     const group_rule *gr = group_rule_of(e, (size_t)g);
     if (!gr->has_buffer || gr->mode == DM_MODE_QUORUM || value >= 1 - DM_LEVEL_EPS) return 1;
     if ((size_t)edge >= e->nprovider_edges) return 1;  /* a resupply edge */
-    return e->buf_mode[g] != BUF_DRAIN && e->buf_mode[g] != BUF_HOLD;
+    return e->buf[g].mode != BUF_DRAIN && e->buf[g].mode != BUF_HOLD;
 }
 
 static void handle(dm_engine *e, const cal_event *ev)
@@ -489,30 +491,39 @@ static void log_group_flags(dm_engine *e, int64_t t, int v)
         {GF_ENGAGED, DM_EV_BUFFER_ENGAGED}, {GF_HELD, DM_EV_BUFFER_HELD},
         {GF_DRAINING, DM_EV_BUFFER_DRAINING}, {GF_EXHAUSTED, DM_EV_BUFFER_EXHAUSTED},
     };
-    if (!e->g_flags) return;  /* no buffers */
+    if (!e->buf) return;  /* no buffers */
     for (size_t k = e->group_start[v]; k < e->group_start[v + 1]; k++) {
         int g = e->group_of[k];
-        if (!e->g_flags[g]) continue;
+        if (!e->buf[g].flags) continue;
         /* the cause is the group's most degraded provider */
         size_t first = e->g_edge[g], worst = first;
         for (size_t i = first; i < e->g_edge[g + 1]; i++)
             if (e->edge[i].seen < e->edge[worst].seen) worst = i;
         for (size_t i = 0; i < sizeof map / sizeof map[0]; i++)
-            if (e->g_flags[g] & map[i].flag)
+            if (e->buf[g].flags & map[i].flag)
                 log_event(e, t, v, map[i].kind, e->edge[worst].from, g, e->edge[worst].seen_root,
-                          e->buf_left0[g]);  /* buffer ticks left */
-        e->g_flags[g] = 0;
+                          e->buf[g].left0);  /* buffer ticks left */
+        e->buf[g].flags = 0;
     }
 }
 
-/* Makes node v's evaluated level (in frontier slot `slot`) its level: logs what changed
- * and why, and sends the new level along v's out-edges (now, for zero lag; through the
- * calendar otherwise). */
+/* Commits node v's evaluation (frontier slot `slot`): its dynamics and buffer states and
+ * its level; logs what changed and why, and sends the new level along v's out-edges (now,
+ * for zero lag; through the calendar otherwise). */
 static void apply(dm_engine *e, int v, size_t slot, int64_t t)
 {
     const node_rule *node = node_rule_of(e, v);
-    double old = e->level[v], now = e->next[slot].level;
-    int cause = e->next[slot].cause, group = e->next[slot].group, root = e->next[slot].root;
+    const evaluation *ev = &e->next[slot];
+    double old = e->level[v], now = ev->level;
+    int cause = ev->cause, group = ev->group, root = ev->root;
+    e->dyn_tick[v] = ev->dyn_tick;
+    e->dyn_level[v] = ev->dyn_level;
+    e->rise_restart[v] = ev->rise_restart;
+    e->restarted[v] = ev->restarted;
+    for (size_t k = e->group_start[v]; e->buf && k < e->group_start[v + 1]; k++) {
+        int g = e->group_of[k];
+        if (group_rule_of(e, (size_t)g)->has_buffer) e->buf[g] = e->buf_next[g];
+    }
     log_group_flags(e, t, v);
     if (e->next[slot].restarting) log_event(e, t, v, DM_EV_RESTARTING, cause, group, root, now);
     if (node->layer_run >= 0 && e->next[slot].viable != (e->conn_state[v] & CONN_VIABLE)) {
@@ -577,10 +588,12 @@ static int grow_scratch(dm_engine *e, size_t need)
     return 0;
 }
 
-/* Evaluates the frontier until zero-lag changes have settled at tick t. Each round is a
- * Jacobi sweep: all frontier nodes are evaluated from the same delivered levels (in
- * parallel), then applied in frontier order, so the result is the same for any number
- * of threads. */
+/* Evaluates the frontier until zero-lag changes have settled at tick t. Each round is one
+ * sweep, whatever the frontier's size: every frontier node is evaluated from the same
+ * committed state (evaluation is pure: node_rule.c), then the evaluations are applied in
+ * frontier order; what they change is evaluated in the next round. Large frontiers are
+ * evaluated by OpenMP threads, small ones by this thread; the result is the same bits
+ * either way and for any number of threads. */
 static void settle(dm_engine *e, int64_t t)
 {
     for (int round = 0;; round++) {
@@ -606,24 +619,18 @@ static void settle(dm_engine *e, int64_t t)
         e->nnext = 0;
         long nf = (long)e->nfront;
         e->res.evaluations += (uint64_t)nf;
-        if (nf > DM_PARALLEL_FRONTIER && grow_scratch(e, e->nfront)) {
+        if (grow_scratch(e, e->nfront)) {
             e->out_of_memory = 1;
             return;
         }
-        if (nf > DM_PARALLEL_FRONTIER) {
-            for (long i = 0; i < nf; i++) e->dirty[e->frontier[i]] = 0;
+        for (long i = 0; i < nf; i++) e->dirty[e->frontier[i]] = 0;
+        if ((size_t)nf > e->parallel_frontier) {
 #pragma omp parallel for schedule(static)
             for (long i = 0; i < nf; i++) dm_node_evaluate(e, e->frontier[i], (size_t)i, t);
-            for (long i = 0; i < nf; i++) apply(e, e->frontier[i], (size_t)i, t);
         } else {
-            /* A node stays marked until its turn, so a change delivered to a node later
-             * in this sweep is seen by it in this sweep, not the next one. */
-            for (long i = 0; i < nf; i++) {
-                e->dirty[e->frontier[i]] = 0;
-                dm_node_evaluate(e, e->frontier[i], 0, t);
-                apply(e, e->frontier[i], 0, t);
-            }
+            for (long i = 0; i < nf; i++) dm_node_evaluate(e, e->frontier[i], (size_t)i, t);
         }
+        for (long i = 0; i < nf; i++) apply(e, e->frontier[i], (size_t)i, t);
     }
 }
 
@@ -890,10 +897,7 @@ static void reset(dm_engine *e, uint64_t r)
     for (size_t g = 0; e->buf_cap && g < e->ngroups; g++) {
         const dm_group *gr = g < e->m->ndefined_groups ? &e->m->groups[g] : NULL;  /* sets have no buffers */
         e->buf_cap[g] = gr && gr->has_buffer ? draw(e->rng, &gr->buffer) / (double)sc->tick_s : 0;
-        e->buf_left0[g] = e->buf_cap[g];
-        e->buf_t0[g] = 0;
-        e->buf_mode[g] = BUF_FULL;
-        e->g_flags[g] = 0;
+        e->buf[g] = (buffer_state){e->buf_cap[g], 0, BUF_FULL, 0};
     }
     for (size_t v = 0; e->restart && v < e->n; v++) {
         const node_rule *nr = node_rule_of(e, (int)v);

@@ -25,21 +25,6 @@ typedef struct words {
     int ja;
 } words;
 
-/* The clock at a tick, from the scenario's `start` ("2004-10-23 17:56"; iso:
- * "2004-10-23T17:56:00+09:00"), or NULL without a start. The one place that knows it. */
-static const char *clock_of(const dm_scenario *sc, int64_t tick, int iso, char *buf, size_t size)
-{
-    if (!sc->has_start) return NULL;
-    int y, mo, d, h, mi, s, off = abs(sc->start_offset_min);
-    dm_civil_time(sc->start_unix + tick * sc->tick_s, sc->start_offset_min, &y, &mo, &d, &h, &mi, &s);
-    if (iso)
-        snprintf(buf, size, "%04d-%02d-%02dT%02d:%02d:%02d%c%02d:%02d", y, mo, d, h, mi, s,
-                 sc->start_offset_min < 0 ? '-' : '+', off / 60, off % 60);
-    else
-        snprintf(buf, size, "%04d-%02d-%02d %02d:%02d", y, mo, d, h, mi);
-    return buf;
-}
-
 static void tplus(const dm_scenario *sc, int64_t tick, char *buf) { dm_format_time(tick, sc->tick_s, buf); }
 
 /* A duration of ticks: "2:00" / "2時間", "0:30" / "30分", "1:30" / "1時間30分". */
@@ -136,7 +121,16 @@ static void what_text(const words *w, const tl_line *l, sbuf *b)
         else if (sec->any_loss)
             put(b, ja ? "（検証レベル: サービスの停止・低下が%s以上）" : " (verification level: any loss of service for %s or more)", d);
         else {
-            amount_text(w, sec->magnitude, sec->unit, mag, sizeof mag);
+            double magnitude = sec->magnitude;
+            if (l->region >= 0 && sec->magnitude_share > 0) {  /* a percentage: of the region's part */
+                double cap = 0;
+                for (size_t v = 0; v < sc->model->nnodes; v++) {
+                    const dm_node *nd = dm_node_at(sc->model, v);
+                    if (nd->sector == l->sector && nd->region == l->region) cap += nd->capacity;
+                }
+                magnitude = sec->magnitude_share * cap;
+            }
+            amount_text(w, magnitude, sec->unit, mag, sizeof mag);
             put(b, ja ? "（検証レベル: 供給支障 %s以上が%s以上）" : " (verification level: %s or more unserved for %s or more)", mag, d);
         }
         return;
@@ -375,7 +369,7 @@ static void md_head(FILE *out, const words *w, const dm_engine_result *r, size_t
 {
     const dm_scenario *sc = w->sc;
     const int ja = w->ja;
-    char t[24], clock[48];
+    char t[24], clock[DM_CLOCK_MAX];
     fprintf(out, ja ? "# 分野横断的演習 インジェクト: %s\n\n" : "# Exercise injects: %s\n\n", sc->name);
     if (sc->description && sc->description[0]) fprintf(out, "%s\n\n", sc->description);
     if (sc->nassumptions) {
@@ -384,8 +378,8 @@ static void md_head(FILE *out, const words *w, const dm_engine_result *r, size_t
         fputc('\n', out);
     }
     fputs(ja ? "## 演習時計\n\n" : "## Exercise clock\n\n", out);
-    if (clock_of(sc, 0, 1, clock, sizeof clock))
-        fprintf(out, ja ? "- T+00:00 = %s\n" : "- T+00:00 = %s\n", clock);
+    if (sc->has_start)
+        fprintf(out, "- T+00:00 = %s\n", dm_format_clock(sc, 0, 1, clock));
     else
         fputs(ja ? "- 開始時刻の指定なし（経過時間 T+ のみ）\n" : "- no start time given (elapsed time T+ only)\n", out);
     tplus(sc, r->horizon, t);
@@ -467,12 +461,14 @@ int dm_render_injects(FILE *out, const dm_scenario *sc, const dm_engine_result *
     free(taken);
 
     /* text columns: time, clock, who */
-    int wt = 0;
-    char who[400], big[4000], clock[48], t[24], to[600];
+    int wt = 0, tw = 9;  /* widths of the who and time columns (time: at least T+'s 9) */
+    char who[400], big[4000], clock[DM_CLOCK_MAX], t[DM_CLOCK_MAX], to[600];
     for (size_t i = 0; i < ninj; i++) {
         who_text(&w, &lines[inj[i].line], inj[i].nmembers, who, sizeof who);
         int k = display_width(who);
         if (k > wt) wt = k;
+        k = display_width(dm_format_clock(sc, lines[inj[i].line].tick, 0, t));
+        if (k > tw) tw = k;
     }
     json_t *arr = o->format == DM_FORMAT_JSON ? json_array() : NULL;
     if (o->format == DM_FORMAT_MD) md_head(out, &w, r, ninj, min_change);
@@ -493,9 +489,11 @@ int dm_render_injects(FILE *out, const dm_scenario *sc, const dm_engine_result *
         chains_text(&w, l, generic, &bch);
         who_text(&w, l, nmem, who, sizeof who);
         recipients(&w, l, to, sizeof to);
-        tplus(sc, l->tick, t);
-        int iso = o->format == DM_FORMAT_CSV || o->format == DM_FORMAT_JSON;
-        const char *ck = clock_of(sc, l->tick, iso, clock, sizeof clock);
+        /* the time as timelines show it (the clock beside T+ with a `start`, else T+;
+         * dm_format_clock is the one place that formats it), and the ISO clock for csv
+         * and json (NULL without a start) */
+        dm_format_clock(sc, l->tick, 0, t);
+        const char *ck = sc->has_start ? dm_format_clock(sc, l->tick, 1, clock) : NULL;
         int h = root_hazard(l);
         const char *hdesc = h >= 0 ? sc->hazards[h].description : "";
         const char *prompt = inj[i].prompt >= 0 ? sc->prompts[inj[i].prompt].text : NULL;
@@ -509,8 +507,7 @@ int dm_render_injects(FILE *out, const dm_scenario *sc, const dm_engine_result *
         }
         switch (o->format) {
         case DM_FORMAT_TEXT: {
-            fprintf(out, "%-9s ", t);
-            if (ck) fprintf(out, "%s  ", ck);
+            pad(out, t, tw + 1);
             pad(out, who, wt + 2);
             fputs(what, out);
             if (cause[0]) fprintf(out, " — %s", cause);
@@ -524,7 +521,7 @@ int dm_render_injects(FILE *out, const dm_scenario *sc, const dm_engine_result *
             break;
         }
         case DM_FORMAT_MD:
-            fprintf(out, "%zu. **%s%s%s%s — %s**: %s", i + 1, t, ck ? " (" : "", ck ? ck : "", ck ? ")" : "", who, what);
+            fprintf(out, "%zu. **%s — %s**: %s", i + 1, t, who, what);
             if (cause[0]) fprintf(out, ja ? "（%s）" : " (%s)", cause);
             /* a sentence ends once: a planner's text may bring its own full stop */
             fputs(ja || (!cause[0] && strchr(".!?", what[0] ? what[strlen(what) - 1] : 'x')) ? "\n" : ".\n", out);

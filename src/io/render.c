@@ -5,7 +5,7 @@
 #include <string.h>
 #include <jansson.h>
 #include "domino.h"
-#include "../io/timeline.h"
+#include "timeline.h"
 
 dm_lang dm_lang_from_locale(void)
 {
@@ -24,9 +24,25 @@ const char *dm_format_time(int64_t tick, int64_t tick_s, char *buf)
     return buf;
 }
 
-/* Display width of UTF-8 text: East Asian wide characters take two columns. */
-static int display_width(const char *s) { return tl_display_width(s); }
+const char *dm_format_clock(const dm_scenario *sc, int64_t tick, int iso, char *buf)
+{
+    char t[24];
+    if (!sc->has_start) {
+        if (iso) buf[0] = 0;
+        else snprintf(buf, DM_CLOCK_MAX, "%s", dm_format_time(tick, sc->tick_s, t));
+        return buf;
+    }
+    int y, mo, d, h, mi, s, off = sc->start_offset_min < 0 ? -sc->start_offset_min : sc->start_offset_min;
+    dm_civil_time(sc->start_unix + tick * sc->tick_s, sc->start_offset_min, &y, &mo, &d, &h, &mi, &s);
+    if (iso)
+        snprintf(buf, DM_CLOCK_MAX, "%04d-%02d-%02dT%02d:%02d:%02d%c%02d:%02d", y, mo, d, h, mi, s,
+                 sc->start_offset_min < 0 ? '-' : '+', off / 60, off % 60);
+    else
+        snprintf(buf, DM_CLOCK_MAX, "%d/%d %02d:%02d (%s)", mo, d, h, mi, dm_format_time(tick, sc->tick_s, t));
+    return buf;
+}
 
+static int display_width(const char *s) { return tl_display_width(s); }
 
 static const char *sector_name(const dm_model *m, int s, dm_lang lang)
 {
@@ -39,41 +55,41 @@ static void fmt_tick(const dm_scenario *sc, int64_t t, char *buf)
     else dm_format_time(t, sc->tick_s, buf);
 }
 
-/* Cells 2-5 of a breach table row (onset, confirmed, end, peak); "-" without a breach. */
-static void breach_cells(const dm_scenario *sc, const dm_breach *b, const char *unit, int ja, char cells[][96])
-{
-    fmt_tick(sc, b ? b->onset : -1, cells[2]);
-    fmt_tick(sc, b ? b->confirmed : -1, cells[3]);
-    if (b && b->end < 0) snprintf(cells[4], 96, "%s", ja ? "継続中" : "ongoing");
-    else fmt_tick(sc, b ? b->end : -1, cells[4]);
-    if (b) tl_amount(ja, b->peak, unit, cells[5], 96);
-    else snprintf(cells[5], 96, "-");
-}
-
 enum { NCOLS = 8 };
 typedef char row[NCOLS][96];
 
+/* Cells first .. first+3 of a breach row (onset, confirmed, end, peak); "-" without one. */
+static void breach_cells(const dm_scenario *sc, const dm_breach *b, const char *unit, int ja, char (*cells)[96])
+{
+    fmt_tick(sc, b ? b->onset : -1, cells[0]);
+    fmt_tick(sc, b ? b->confirmed : -1, cells[1]);
+    if (b && b->end < 0) snprintf(cells[2], 96, "%s", ja ? "継続中" : "ongoing");
+    else fmt_tick(sc, b ? b->end : -1, cells[2]);
+    if (b) tl_amount(ja, b->peak, unit, cells[3], 96);
+    else snprintf(cells[3], 96, "-");
+}
+
 /* A table whose columns are as wide as their widest cell and separated by " | ", so that
- * no two cells ever run together; numbers are right-aligned. */
-static void print_table(FILE *out, row *rows, size_t nrows, const int *right)
+ * no two cells ever run together; columns flagged in `right` are right-aligned. */
+static void print_table(FILE *out, row *rows, size_t nrows, int ncols, const int *right)
 {
     int width[NCOLS] = {0};
     for (size_t i = 0; i < nrows; i++)
-        for (int c = 0; c < NCOLS; c++) {
+        for (int c = 0; c < ncols; c++) {
             int w = display_width(rows[i][c]);
             if (w > width[c]) width[c] = w;
         }
     for (size_t i = 0; i < nrows; i++) {
-        for (int c = 0; c < NCOLS; c++) {
+        for (int c = 0; c < ncols; c++) {
             if (c) fputs(" | ", out);
-            int pad_n = width[c] - display_width(rows[i][c]);
-            if (right[c] && i > 0 && (rows[i][c][0] || c < NCOLS - 1)) for (int k = 0; k < pad_n; k++) fputc(' ', out);
+            int pad_n = width[c] - display_width(rows[i][c]), r = right[c] && i > 0;
+            if (r && (rows[i][c][0] || c < ncols - 1)) for (int k = 0; k < pad_n; k++) fputc(' ', out);
             fputs(rows[i][c], out);
-            if (!(right[c] && i > 0) && c < NCOLS - 1) for (int k = 0; k < pad_n; k++) fputc(' ', out);
+            if (!r && c < ncols - 1) for (int k = 0; k < pad_n; k++) fputc(' ', out);
         }
         fputc('\n', out);
         if (i == 0) {  /* the rule under the header */
-            for (int c = 0; c < NCOLS; c++) {
+            for (int c = 0; c < ncols; c++) {
                 if (c) fputs("-|-", out);
                 for (int k = 0; k < width[c]; k++) fputc('-', out);
             }
@@ -82,10 +98,54 @@ static void print_table(FILE *out, row *rows, size_t nrows, const int *right)
     }
 }
 
+/* The breaches of regions' parts of sectors, by region (in model order), each in time
+ * order: region, sector, onset, confirmed, end, peak and the breach's unit-hours. */
+static int region_table(FILE *out, const dm_scenario *sc, const dm_breach *list, size_t n, dm_lang lang)
+{
+    const dm_model *m = sc->model;
+    const int ja = lang == DM_LANG_JA;
+    static const char *const head_en[] = {"region", "sector", "onset", "confirmed", "end", "peak unserved", "unit-hours"};
+    static const char *const head_ja[] = {"地域", "分野", "発生", "確定", "解消", "最大供給支障", "供給支障×時間"};
+    static const int right[NCOLS] = {0, 0, 0, 0, 0, 1, 1};
+    row *rows = calloc(n + 1, sizeof *rows);
+    if (!rows) return DM_ESOFTWARE;
+    for (int c = 0; c < 7; c++) snprintf(rows[0][c], 96, "%s", (ja ? head_ja : head_en)[c]);
+    size_t k = 1;
+    for (size_t g = 0; g < m->nregions; g++)  /* rows by region in model order, each in time order */
+        for (size_t i = 0; i < n; i++) {
+            const dm_breach *b = &list[i];
+            if (b->region != (int)g) continue;
+            const char *unit = m->sectors[b->sector].unit;
+            snprintf(rows[k][0], 96, "%s", ja ? m->regions[g].name_ja : m->regions[g].name_en);
+            snprintf(rows[k][1], 96, "%s", sector_name(m, b->sector, lang));
+            breach_cells(sc, b, unit, ja, rows[k] + 2);
+            char amount[80];
+            tl_amount(ja, b->unit_hours, unit, amount, sizeof amount);
+            snprintf(rows[k][6], 96, "%s·h", amount);
+            k++;
+        }
+    print_table(out, rows, k, 7, right);
+    free(rows);
+    return 0;
+}
+
+static void warnings(FILE *out, const dm_scenario *sc, const dm_engine_result *r)
+{
+    for (size_t i = 0; i < r->nwarnings; i++) fprintf(out, "warning: %s\n", r->warnings[i]);
+    for (size_t i = 0; i < sc->nwarnings; i++) fprintf(out, "warning: %s\n", sc->warnings[i]);
+}
+
 int dm_render_breach_table(FILE *out, const dm_scenario *sc, const dm_engine_result *r, dm_lang lang)
 {
     const dm_model *m = sc->model;
     const int ja = lang == DM_LANG_JA;
+    if (r->narrowed_to) {  /* a view of one region: its breaches only */
+        int rc = 0;
+        if (r->nbreaches) rc = region_table(out, sc, r->breaches, r->nbreaches, lang);
+        else fputs(ja ? "検証レベル該当なし\n" : "no breach\n", out);
+        warnings(out, sc, r);
+        return rc ? rc : ferror(out) ? DM_EIO : 0;
+    }
     static const char *const head_en[] = {"sector", "breach", "onset", "confirmed", "end", "peak unserved", "unit-hours", "min level"};
     static const char *const head_ja[] = {"分野", "該当", "発生", "確定", "解消", "最大供給支障", "供給支障×時間", "最低水準"};
     static const int right[NCOLS] = {0, 0, 0, 0, 0, 1, 1, 1};
@@ -98,28 +158,30 @@ int dm_render_breach_table(FILE *out, const dm_scenario *sc, const dm_engine_res
         const dm_sector_result *sr = &r->sectors[s];
         const dm_breach *b = sr->first_breach >= 0 ? &r->breaches[sr->first_breach] : NULL;
         const char *unit = m->sectors[s].unit;
-        char *cells[NCOLS];
-        for (int c = 0; c < NCOLS; c++) cells[c] = rows[n][c];
-        snprintf(cells[0], 96, "%s", sector_name(m, (int)s, lang));
-        snprintf(cells[1], 96, "%s", b ? (ja ? "あり" : "yes") : (ja ? "なし" : "no"));
-        breach_cells(sc, b, unit, ja, rows[n]);
+        snprintf(rows[n][0], 96, "%s", sector_name(m, (int)s, lang));
+        snprintf(rows[n][1], 96, "%s", b ? (ja ? "あり" : "yes") : (ja ? "なし" : "no"));
+        breach_cells(sc, b, unit, ja, rows[n] + 2);
         char amount[80];
         tl_amount(ja, sr->unserved_unit_hours, unit, amount, sizeof amount);
-        snprintf(cells[6], 96, "%s·h", amount);
-        snprintf(cells[7], 96, "%.1f%%", 100 * sr->min_level);
+        snprintf(rows[n][6], 96, "%s·h", amount);
+        snprintf(rows[n][7], 96, "%.1f%%", 100 * sr->min_level);
         n++;
         for (size_t k = 0; b && k < r->nbreaches; k++)  /* further breaches of the sector */
             if (r->breaches[k].sector == (int)s && &r->breaches[k] != b) {
-                breach_cells(sc, &r->breaches[k], unit, ja, rows[n]);
+                breach_cells(sc, &r->breaches[k], unit, ja, rows[n] + 2);
                 snprintf(rows[n][1], 96, "%s", ja ? "再" : "again");
                 n++;
             }
     }
-    print_table(out, rows, n, right);
+    print_table(out, rows, n, NCOLS, right);
     free(rows);
-    for (size_t i = 0; i < r->nwarnings; i++) fprintf(out, "warning: %s\n", r->warnings[i]);
-    for (size_t i = 0; i < sc->nwarnings; i++) fprintf(out, "warning: %s\n", sc->warnings[i]);
-    return ferror(out) ? DM_EIO : 0;
+    int rc = 0;
+    if (r->nregion_breaches) {
+        fputs(ja ? "\n地域別の検証レベル該当\n" : "\nService-level breaches by region\n", out);
+        rc = region_table(out, sc, r->region_breaches, r->nregion_breaches, lang);
+    }
+    warnings(out, sc, r);
+    return rc ? rc : ferror(out) ? DM_EIO : 0;
 }
 
 static json_t *minutes_or_null(const dm_scenario *sc, int64_t t)
@@ -173,6 +235,33 @@ static json_t *statistics(const dm_scenario *sc, const dm_stats *st, int64_t int
                      "sectors", sectors, "sector_level", levels);
 }
 
+static json_t *breach_json(const dm_scenario *sc, const dm_breach *b)
+{
+    return json_pack("{s:s, s:o, s:o, s:o, s:f, s:f}", "sector", sc->model->sectors[b->sector].id,
+                     "onset_min", minutes_or_null(sc, b->onset), "confirmed_min", minutes_or_null(sc, b->confirmed),
+                     "end_min", minutes_or_null(sc, b->end), "peak", b->peak, "unit_hours", b->unit_hours);
+}
+
+/* regions[]: each region's breaches (of its part of each sector), in time order; the one
+ * region of a narrowed view. */
+static json_t *regions_json(const dm_scenario *sc, const dm_engine_result *r)
+{
+    const dm_model *m = sc->model;
+    const dm_breach *list = r->narrowed_to ? r->breaches : r->region_breaches;
+    size_t n = r->narrowed_to ? r->nbreaches : r->nregion_breaches;
+    json_t *regions = json_array();
+    for (size_t g = 0; g < m->nregions; g++) {
+        if (r->narrowed_to && (int)g != r->narrowed_to - 1) continue;
+        const dm_region *rg = &m->regions[g];
+        json_t *breaches = json_array();
+        for (size_t i = 0; i < n; i++)
+            if (list[i].region == (int)g) json_array_append_new(breaches, breach_json(sc, &list[i]));
+        json_array_append_new(regions, json_pack("{s:s, s:s, s:s, s:s, s:o}", "id", rg->id, "code", rg->code ? rg->code : "",
+                                                 "name_en", rg->name_en, "name_ja", rg->name_ja, "breaches", breaches));
+    }
+    return regions;
+}
+
 int dm_render_json(FILE *out, const dm_scenario *sc, const dm_engine_result *r, const dm_stats *st,
                    int64_t interval)
 {
@@ -197,9 +286,9 @@ int dm_render_json(FILE *out, const dm_scenario *sc, const dm_engine_result *r, 
     }
     for (size_t i = 0; i < r->nbreaches; i++) {
         const dm_breach *b = &r->breaches[i];
-        json_array_append_new(breaches, json_pack("{s:s, s:o, s:o, s:o, s:f, s:f}", "sector", m->sectors[b->sector].id,
-            "onset_min", minutes_or_null(sc, b->onset), "confirmed_min", minutes_or_null(sc, b->confirmed),
-            "end_min", minutes_or_null(sc, b->end), "peak", b->peak, "unit_hours", b->unit_hours));
+        json_t *o = breach_json(sc, b);
+        if (b->region >= 0) json_object_set_new(o, "region", json_string(m->regions[b->region].id));
+        json_array_append_new(breaches, o);
     }
     for (size_t i = 0; i < r->nwarnings; i++) json_array_append_new(warnings, json_string(r->warnings[i]));
     json_t *doc = json_pack("{s:i, s:s, s:s, s:s, s:I, s:I, s:I, s:I, s:o, s:o, s:o}",
@@ -208,10 +297,13 @@ int dm_render_json(FILE *out, const dm_scenario *sc, const dm_engine_result *r, 
         "horizon_min", (json_int_t)(r->horizon * sc->tick_s / 60), "tick_s", (json_int_t)sc->tick_s,
         "sectors", sectors, "breaches", breaches, "warnings", warnings);
     if (!doc) return DM_ESOFTWARE;
+    json_object_set_new(doc, "start", sc->has_start ? json_string(sc->start_iso) : json_null());
     json_object_set_new(doc, "economic_loss", json_pack("{s:f, s:s}", "total", total_loss, "unit", m->output_unit));
     json_object_set_new(doc, "work", json_pack("{s:I, s:I, s:I}", "ticks_visited", (json_int_t)r->ticks_processed,
                                                "node_evaluations", (json_int_t)r->evaluations,
                                                "events", (json_int_t)r->nevents));
+    if (m->nregions) json_object_set_new(doc, "regions", regions_json(sc, r));
+    if (r->narrowed_to) json_object_set_new(doc, "region", json_string(m->regions[r->narrowed_to - 1].id));
     if (sc->noverrides) {
         json_t *ov = json_array();
         for (size_t i = 0; i < sc->noverrides; i++)

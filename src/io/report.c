@@ -4,7 +4,6 @@
  * levels (mean and 5-95 % band across replicates), and the exercise injects. Nothing is
  * fetched: the styles, the script (ours, a few dozen lines) and the data are in the page;
  * the charts are SVG, drawn here or by the page's script. */
-#include <errno.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -437,19 +436,17 @@ int dm_report_write(const char *input, const char *output, dm_lang lang, dm_erro
         for (size_t k = 0; k < K; k++) tmin[k] = (double)((int64_t)k * interval * sc->tick_s) / 60.0;
         memcpy(mean, grid->sector_level, K * S * sizeof *mean);
     }
-    /* written beside the target, then renamed: no half-written page at the target */
-    char tmp[4200];
-    snprintf(tmp, sizeof tmp, "%s.tmp", output);
-    FILE *out = fopen(tmp, "w");
-    if (!out) {
-        rc = dm_error_set(err, DM_ECANTCREAT, output, 0, 0, "cannot create: %s", strerror(errno));
-        goto done;
-    }
-    rc = write_page(out, f, r, grid, K, tmin, mean, q, lang == DM_LANG_JA);
-    if ((fclose(out) != 0 && !rc) || (!rc && dm_file_commit(tmp, output))) rc = DM_EIO;
+    /* through the one atomic-output helper (src/core/files.c): no half-written page at
+     * the target, and never over the result file it reads */
+    dm_output o;
+    const char *inputs[] = {input};
+    if ((rc = dm_output_begin(&o, output, DM_OUTPUT_TEXT, inputs, 1, err))) goto done;
+    rc = write_page(o.stream, f, r, grid, K, tmin, mean, q, lang == DM_LANG_JA);
     if (rc) {
-        remove(tmp);
+        dm_output_abort(&o);
         if (!err->code) dm_error_set(err, rc, output, 0, 0, "writing the report failed");
+    } else {
+        rc = dm_output_commit(&o, err);
     }
 done:
     free(tmin);

@@ -5,7 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <igraph.h>
+#include "../io/graph_igraph.h"
 #include "domino/model.h"
 #include "loader.h"
 #include "yread.h"
@@ -659,7 +659,7 @@ double dm_threshold_magnitude(const dm_model *m, int s, int region)
     return sec->magnitude_share * capacity;
 }
 
-int dm_model_from_yaml(yread *r, yaml_node_t *root, dm_model **out)
+static int model_from_yaml(yread *r, yaml_node_t *root, dm_model **out)
 {
     static const char *const keys[] = {"name", "description", "output_unit", "sectors", "regions", "nodes",
                                        "dependencies", "layers", "couplings", NULL};
@@ -704,6 +704,15 @@ fail:
     return r->err->code ? r->err->code : NOMEM(r);
 }
 
+int dm_model_from_yaml(yread *r, yaml_node_t *root, dm_model **out)
+{
+    dmi_host host;  /* igraph's and GSL's handlers: the host's are back when this returns */
+    dmi_enter(&host);
+    int rc = model_from_yaml(r, root, out);
+    dmi_leave(&host);
+    return rc;
+}
+
 int dm_model_parse(const char *text, size_t len, const char *file, dm_model **out, dm_error *err)
 {
     return dm_model_parse_stored(text, len, file, NULL, 0, out, err);
@@ -735,10 +744,11 @@ int dm_model_parse_stored(const char *text, size_t len, const char *file, const 
 int dm_model_load(const char *path, dm_model **out, dm_error *err)
 {
     size_t len;
-    char *text = dm_read_file(path, &len, err);
+    char used[4096];
+    char *text = dm_read_named("models", path, used, sizeof used, &len, err);
     *out = NULL;
     if (!text) return err->code;
-    int rc = dm_model_parse(text, len, path, out, err);
+    int rc = dm_model_parse(text, len, used, out, err);
     free(text);
     return rc;
 }

@@ -5,11 +5,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <openssl/sha.h>
 #include "domino/model.h"
-#include <igraph.h>
 #include "domino/limits.h"
 #include "loader.h"
+#include "../core/sort.h"
+#include "../io/graph_igraph.h"
 #include "yread.h"
 #include "../sweep/yamlpath.h"
 
@@ -68,6 +70,20 @@ char *dm_read_file(const char *path, size_t *len, dm_error *err)
     return buf;
 }
 
+char *dm_read_named(const char *kind, const char *path, char *used, size_t size, size_t *len, dm_error *err)
+{
+    snprintf(used, size, "%s", path);
+    if (strchr(path, '/') || access(path, F_OK) == 0) return dm_read_file(path, len, err);
+    dm_error miss;
+    dm_error_clear(&miss);
+    if (dm_data_find(kind, path, used, size, &miss)) {
+        snprintf(used, size, "%s", path);
+        *err = miss;
+        return NULL;
+    }
+    return dm_read_file(used, len, err);
+}
+
 const char *dm_hazard_kind_name(dm_hazard_kind k, int ja)
 {
     /* The action plan's threat types (重要インフラ行動計画: サイバー攻撃, 非意図的要因, 自然災害等). */
@@ -119,15 +135,6 @@ static int by_index(const void *pa, const void *pb)
     return (a > b) - (a < b);
 }
 
-static const double *top_score;
-
-static int by_score(const void *pa, const void *pb)
-{
-    int a = *(const int *)pa, b = *(const int *)pb;
-    if (top_score[a] != top_score[b]) return top_score[a] > top_score[b] ? -1 : 1;
-    return (a > b) - (a < b);  /* ties: model order */
-}
-
 /* Keeps the K matched nodes that rank highest by a centrality of the dependency graph
  * (edges provider -> dependent, computed with igraph): `degree` (dependencies in and out,
  * plus layer edges), `dependents` (how many depend on the node), or `betweenness`
@@ -144,6 +151,8 @@ static int select_top(yread *r, yaml_node_t *top, yaml_node_t *by, const dm_mode
     const char *measure = by ? yr_text(by) : "degree";
     if (strcmp(measure, "degree") && strcmp(measure, "dependents") && strcmp(measure, "betweenness"))
         return yr_expected(r, by, "select by", "degree, dependents or betweenness");
+    dmi_host host;  /* igraph's handlers: the host's are back when this returns */
+    dmi_enter(&host);
     igraph_vector_int_t edges, deg;
     igraph_vector_t score;
     igraph_t g;
@@ -178,9 +187,8 @@ static int select_top(yread *r, yaml_node_t *top, yaml_node_t *by, const dm_mode
     } else {
         for (size_t v = 0; v < m->nnodes; v++) VECTOR(score)[v] = (double)VECTOR(deg)[v];
     }
+    if (!rc && dmi_sort_by_key(h->nodes, h->nnodes, VECTOR(score), 1)) rc = NOMEM(r);  /* highest first, ties: model order */
     if (!rc) {
-        top_score = VECTOR(score);
-        qsort(h->nodes, h->nnodes, sizeof *h->nodes, by_score);
         h->nnodes = (size_t)k;
         qsort(h->nodes, h->nnodes, sizeof *h->nodes, by_index);  /* back to model order */
     }
@@ -188,6 +196,7 @@ static int select_top(yread *r, yaml_node_t *top, yaml_node_t *by, const dm_mode
     igraph_vector_destroy(&score);
     igraph_destroy(&g);
     igraph_vector_int_destroy(&edges);
+    dmi_leave(&host);
     return rc;
 }
 
@@ -704,7 +713,11 @@ static int load_named_model(yread *r, yaml_node_t *x, dm_model **out)
     }
     size_t len;
     const char *text = dm_embedded(name, &len);
-    if (!text) return yr_expected(r, x, "model", "a path ending in .yaml or the name of an embedded model (japan-sectors)");
+    char path[4096];
+    if (!text && !strchr(name, '/') && dm_data_find("models", name, path, sizeof path, &(dm_error){0}) == 0)
+        return dm_model_load(path, out, r->err);  /* a shipped model by name */
+    if (!text) return yr_expected(r, x, "model", "a path ending in .yaml, the name of an embedded model (japan-sectors) "
+                                  "or of a shipped one (japan-prefectures)");
     char file[300];
     snprintf(file, sizeof file, "<embedded %s>", name);
     return dm_model_parse(text, len, file, out, r->err);
@@ -837,10 +850,17 @@ void dm_scenario_model_sha256(const dm_scenario *sc, char hex[65])
 int dm_scenario_load(const char *path, dm_scenario **out, dm_error *err)
 {
     size_t len;
-    char *text = dm_read_file(path, &len, err);
+    char used[4096];
+    dm_error miss;
+    dm_error_clear(&miss);
+    char *text = dm_read_named("scenarios", path, used, sizeof used, &len, &miss);
     *out = NULL;
-    if (!text) return err->code;
-    int rc = dm_scenario_parse(text, len, path, out, err);
+    if (!text) {
+        if (miss.code == DM_ENOINPUT && !strcmp(path, "default")) return dm_scenario_default(out, err);
+        *err = miss;
+        return err->code;
+    }
+    int rc = dm_scenario_parse(text, len, used, out, err);
     free(text);
     return rc;
 }
