@@ -55,12 +55,12 @@ def title_of(readme):
 def share_series(h5, region, sector):
     """Share of the sector's capacity lost in the region(s), per replicate and time,
     capacity-weighted over the regions (as domino compare computes it); and that capacity."""
-    sectors = [s.decode() for s in h5["sector"][:]]
+    sectors = [s.decode() for s in h5["sector_id"][:]]
     s = sectors.index(sector)
     ns, nr, nc = h5["node_sector"][:], h5["node_region"][:], h5["node_capacity"][:]
     if region == "all":
         return 1.0 - h5["sector_level"][:, :, s], nc[ns == s].sum()
-    regions = [r.decode() for r in h5["region"][:]]
+    regions = [r.decode() for r in h5["region_id"][:]]
     cap = np.zeros(len(regions))
     for v in range(len(ns)):
         if ns[v] == s and nr[v] >= 0:
