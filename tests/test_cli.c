@@ -127,6 +127,39 @@ Test(cli, help_and_version)
     }
 }
 
+Test(cli, exercise_injects_in_time_order_with_chains)
+{
+    /* The default scenario as exercise injects: one list, numbered in time order, and a
+     * loss two steps from the hazard carries its whole chain and its recipients. */
+    char *out;
+    cr_assert_eq(domino("/", "timeline --format md --lang en", 0, &out), 0);
+    cr_expect(!strncmp(out, "# Exercise injects: default\n", 28), "%.200s", out);
+    const char *first = strstr(out, "\n1. **T+00:00 — Electric power**: hit by cyber attack 'grid-control-attack'");
+    cr_assert_not_null(first, "%s", out);
+    /* finance goes down at 3:30 because telecom's batteries ran out at 3:00 after power */
+    cr_expect(strstr(out, "**T+03:30 — Finance**: down (because Information & communications has been down since T+03:00).\n"
+                     "   - To: 金融庁, 金融CEPTOAR連絡協議会\n"
+                     "   - Chain: Information & communications (T+03:00) <- Electric power (T+00:00) <- cyber attack "
+                     "'grid-control-attack'\n") != NULL, "%s", out);
+    cr_expect(strstr(out, "fully restored") != NULL);
+    free(out);
+    cr_assert_eq(domino("/", "timeline --format json --lang ja", 0, &out), 0);
+    json_error_t jerr;
+    json_t *doc = json_loads(out, 0, &jerr);
+    cr_assert_not_null(doc, "%s", jerr.text);
+    json_int_t last = -1;
+    for (size_t i = 0; i < json_array_size(doc); i++) {
+        json_int_t t = json_integer_value(json_object_get(json_array_get(doc, i), "minutes"));
+        cr_assert_geq(t, last, "entry %zu at %lld after %lld", i, (long long)t, (long long)last);
+        last = t;
+        cr_expect_not_null(json_object_get(json_array_get(doc, i), "chain"));
+        cr_expect_not_null(json_object_get(json_array_get(doc, i), "to"));
+    }
+    cr_expect_gt(last, 0);
+    json_decref(doc);
+    free(out);
+}
+
 Test(cli, japanese_output)
 {
     char *out;
@@ -134,44 +167,8 @@ Test(cli, japanese_output)
     cr_expect(strstr(out, "電力") && strstr(out, "サイバー攻撃"), "%s", out);
     free(out);
     cr_assert_eq(domino("/", "timeline --format csv --lang en", 0, &out), 0);
-    const char *header = "time,minutes,phase,node,sector,region,event,cause,chain\n";
+    const char *header = "time,clock,minutes,kind,event,sector,regions,nodes,count,what,cause,chain,to,hazard,prompt\n";
     cr_expect(strncmp(out, header, strlen(header)) == 0, "%s", out);
     free(out);
 }
 
-Test(cli, exercise_timeline_in_phases_with_chains)
-{
-    /* The default scenario as exercise injects: three phases in order, numbered injects,
-     * and a loss two steps from the hazard carries its whole chain. */
-    char *out;
-    cr_assert_eq(domino("/", "timeline --format md --lang en", 0, &out), 0);
-    char *impact = strstr(out, "## 1. Initial impact"), *cascade = strstr(out, "## 2. Cascade"),
-         *recovery = strstr(out, "## 3. Recovery");
-    cr_assert(impact && cascade && recovery && impact < cascade && cascade < recovery, "%s", out);
-    cr_expect(strstr(impact, "1. **T+00:00 — Electric power**: hit by cyber attack 'grid-control-attack'") == impact + strlen("## 1. Initial impact\n\n"));
-    /* finance goes down at 3:30 because telecom's batteries ran out at 3:00 after power */
-    cr_expect(strstr(cascade, "**T+03:30 — Finance**: down (0%) (because Information & communications has been down "
-                     "since T+03:00). Chain: Information & communications (T+03:00) <- Electric power (T+00:00) <- "
-                     "cyber attack 'grid-control-attack'.") != NULL, "%s", cascade);
-    cr_expect(strstr(recovery, "fully restored") != NULL);
-    free(out);
-    cr_assert_eq(domino("/", "timeline --format json --lang ja", 0, &out), 0);
-    json_error_t jerr;
-    json_t *doc = json_loads(out, 0, &jerr);
-    cr_assert_not_null(doc, "%s", jerr.text);
-    const char *last = "impact";
-    int order = 0;
-    static const char *const phases[] = {"impact", "cascade", "recovery"};
-    for (size_t i = 0; i < json_array_size(doc); i++) {
-        const char *p = json_string_value(json_object_get(json_array_get(doc, i), "phase"));
-        int k = -1;
-        for (int j = 0; j < 3; j++) if (p && !strcmp(p, phases[j])) k = j;
-        cr_assert_geq(k, order, "phase %s after %s at entry %zu", p, last, i);
-        order = k;
-        last = p;
-        cr_expect_not_null(json_object_get(json_array_get(doc, i), "chain"));
-    }
-    cr_expect_eq(order, 2);
-    json_decref(doc);
-    free(out);
-}

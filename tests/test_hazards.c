@@ -349,17 +349,18 @@ Test(clock_cli, timelines_show_the_clock_beside_t_plus)
     snprintf(args, sizeof args, "timeline '%s/scenarios/hokkaido-2018-blackout.yaml' --lang en", src);
     cr_assert_eq(domino(dir, args, 0, &out), 0, "%s", out);
     cr_expect(strstr(out, "9/6 03:25 (T+00:18) Electric power (Hokkaido)") != NULL, "%s", out);
-    cr_expect(strstr(out, "9/8 02:00 (T+46:53) Electric power (Hokkaido)                        99% restored "
-                          "(restoration of 'hokkaido-blackout')") != NULL, "%s", out);
+    cr_expect(strstr(out, "9/8 02:00 (T+46:53) Electric power (Hokkaido)                        99% of the damage from "
+                          "natural disaster 'hokkaido-blackout' restored") != NULL, "%s", out);
     free(out);
     snprintf(args, sizeof args, "timeline '%s/scenarios/hokkaido-2018-blackout.yaml' --lang ja --format md", src);
     cr_assert_eq(domino(dir, args, 0, &out), 0, "%s", out);
-    cr_expect(strstr(out, "**9/8 02:00 (T+46:53) — 北海道の電力**: 99% 復旧（「hokkaido-blackout」の復旧曲線）") != NULL, "%s", out);
+    cr_expect(strstr(out, "**9/8 02:00 (T+46:53) — 北海道の電力**: 自然災害「hokkaido-blackout」の損傷のうち 99% が復旧") != NULL, "%s", out);
+    cr_expect(strstr(out, "- T+00:00 = 2018-09-06T03:07:00+09:00\n") != NULL, "the exercise clock: %s", out);
     free(out);
     snprintf(args, sizeof args, "timeline '%s/scenarios/hokkaido-2018-blackout.yaml' --lang en --format csv", src);
     cr_assert_eq(domino(dir, args, 0, &out), 0, "%s", out);
-    cr_expect(!strncmp(out, "time,clock,minutes,phase,node,", 30), "%s", out);
-    cr_expect(strstr(out, "\n9/6 03:25 (T+00:18),2018-09-06T03:25:00+09:00,18,impact,\"ELEC.01\"") != NULL, "%s", out);
+    cr_expect(!strncmp(out, "time,clock,minutes,kind,event,", 30), "%s", out);
+    cr_expect(strstr(out, "\n9/6 03:25 (T+00:18),2018-09-06T03:25:00+09:00,18,loss,hazard_start,\"ELEC\",\"Hokkaido\",\"ELEC.01\"") != NULL, "%s", out);
     free(out);
     snprintf(args, sizeof args, "timeline '%s/scenarios/hokkaido-2018-blackout.yaml' --lang en --format json", src);
     cr_assert_eq(domino(dir, args, 0, &out), 0, "%s", out);
@@ -377,10 +378,10 @@ Test(clock_cli, timelines_show_the_clock_beside_t_plus)
     cr_expect_str_eq(out, direct);
     free(out);
     free(direct);
-    /* without a start: T+ only, no clock column, JSON start null */
+    /* without a start: T+ only, an empty clock (the columns stay the same), JSON start null */
     cr_assert_eq(domino(dir, "timeline --format csv --lang en", 0, &out), 0);
-    cr_expect(!strncmp(out, "time,minutes,phase,", 19), "%s", out);
-    cr_expect(strstr(out, "\nT+00:00,0,impact,") != NULL, "%s", out);
+    cr_expect(!strncmp(out, "time,clock,minutes,", 19), "%s", out);
+    cr_expect(strstr(out, "\nT+00:00,,0,loss,") != NULL, "%s", out);
     free(out);
     cr_assert_eq(domino(dir, "run --json", 0, &out), 0);
     cr_expect(strstr(out, "\"start\": null") != NULL, "%s", out);

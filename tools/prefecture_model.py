@@ -25,7 +25,8 @@ import sys
 import yaml
 
 ROOT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..")
-DATA = os.path.join(ROOT, "..", "shared", "data", "japan")
+# ../shared/data/japan beside the repository; DOMINO_DATA names it elsewhere (a worktree)
+DATA = os.environ.get("DOMINO_DATA") or os.path.join(ROOT, "..", "shared", "data", "japan")
 
 
 def rows(name):
@@ -97,6 +98,9 @@ def main():
         w(f"  - id: {s['id']}\n    name_ja: {s['name_ja']}\n    name_en: {q(s['name_en'])}\n")
         if "unit" in s:
             w(f"    unit: {s['unit']}\n")
+        for key in ("authority", "ceptoar"):  # who is told in an exercise, [SECT] ([REC] there)
+            if key in s:
+                w(f"    {key}: {s[key]}   # [SECT]\n")
         if "capacity" in s:
             w(f"    capacity: {s['capacity']}   # [SECT] national; nodes below take population shares\n")
         th = s.get("threshold", {"magnitude": "any"})
@@ -104,6 +108,8 @@ def main():
         if "dynamics" in s:
             w(f"    dynamics: {yaml.safe_dump(s['dynamics'], default_flow_style=True).strip()}   # [SECT]\n")
     w("  - id: GEN\n    name_ja: 発電（供給区域）\n    name_en: Generation (power area)\n    unit: kW\n")
+    elec = next(s for s in base["sectors"] if s["id"] == "ELEC")
+    w(f"    authority: {elec['authority']}   # [SECT] as 電力\n    ceptoar: {elec['ceptoar']}   # [SECT] as 電力\n")
     w(f"    capacity: {national_peak_kw}   # [PWR]\n")
     w("    threshold: {magnitude: 100000, duration: 10min}   # ASSUMPTION: 電力's verification level [VL2] for generation lost\n")
     w("    dynamics: {kind: step, ramp: 1h}   # [SECT] as 電力\n")

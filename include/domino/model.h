@@ -46,6 +46,8 @@ typedef struct dm_sector {
                               the sector's (all its nodes', a layer's included) or a region's */
     int64_t duration_s;
     double output;         /* economic output per year, in the model's output_unit; 0 unknown */
+    char *authority;       /* the ministry responsible (所管省庁), or NULL */
+    char *ceptoar;         /* the sector's CEPTOAR (セプター), or NULL */
     int line;              /* where the sector is defined, for messages */
 } dm_sector;
 
@@ -247,6 +249,23 @@ typedef struct dm_hazard {
     int line;
 } dm_hazard;
 
+/* Kinds of timeline lines, for filters and prompts (flags). */
+enum { DM_KIND_BREACHES = 1, DM_KIND_LOSSES = 2, DM_KIND_RESTORATIONS = 4, DM_KIND_ALL = 7 };
+
+/* A planner's own inject (scenario key `injects`): shown at its time among the model's. */
+typedef struct dm_planner_inject {
+    int64_t at_s;
+    char *to, *text;            /* recipients (may be NULL) and the message */
+    int line;
+} dm_planner_inject;
+
+/* A question for the participants (scenario key `prompts`), shown with the first inject of
+ * its sector (-1: any) and kinds (0: any). */
+typedef struct dm_prompt {
+    int sector;
+    unsigned kinds;
+    char *text;
+} dm_prompt;
 /* One of a scenario's overrides: a model value set by path (docs/scenario-format.md). */
 typedef struct dm_override {
     char *path;                 /* as written: "model.dependencies[dependent=ICT.*].buffer.share" */
@@ -257,6 +276,12 @@ typedef struct dm_override {
 
 typedef struct dm_scenario {
     char *name, *description, *file;
+    char **assumptions; size_t nassumptions; /* what the scenario takes as given, for readers */
+    dm_planner_inject *injects; size_t ninjects;  /* in time order (stable) */
+    dm_prompt *prompts; size_t nprompts;
+    /* Loading notes that do not stop a run (a hazard wholly after the horizon), each
+     * "file:line: text"; `--strict` makes them errors. */
+    char (*warnings)[320]; size_t nwarnings;
     char *text;                 /* the scenario file's full text (provenance) */
     dm_model *model;            /* owned; with the overrides applied */
     dm_override *overrides; size_t noverrides;

@@ -12,6 +12,8 @@ int cmd_sweep(int argc, char **argv);
 int cmd_merge(int argc, char **argv);
 int cmd_validate(int argc, char **argv);
 int cmd_generate(int argc, char **argv);
+int cmd_diff(int argc, char **argv);
+int cmd_report(int argc, char **argv);
 int cmd_compare(int argc, char **argv);
 /* Runs fn(ctx), which reads the file `file`, in a child process: its stdout is passed on
  * when it ends normally; if it crashes (HDF5 on a malformed file), the temporary it was

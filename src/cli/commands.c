@@ -43,7 +43,11 @@ static int finish(int rc)
 typedef struct run_options {
     const char *scenario, *output;
     const char *region;          /* --region: narrow what is shown to one region */
-    int json, quiet, threads, has_seed, has_replicate, median;
+    int json, quiet, threads, has_seed, has_replicate, median, strict;
+    int timeline;                /* run: -1 default (by model size), 0 summary only, 1 timeline */
+    const char *sector;          /* timeline: only this sector (id), or NULL */
+    double min_change;           /* timeline: points, < 0 the format's default */
+    unsigned kinds;
     dm_lang lang;
     dm_format format;
     uint64_t seed, replicate, replicates;
@@ -74,6 +78,11 @@ static const char run_help[] =
     "  --json             print one JSON document instead (docs/json-output.md)\n"
     "  --region ID        show one region: its events, breaches and JSON (id, code\n"
     "                     or name of a region of the model)\n"
+    "  --timeline         print the per-node timeline also for models of more than\n"
+    "                     1,000 nodes (default: only for smaller ones)\n"
+    "  --no-timeline      print only the summary (header, breach table, statistics)\n"
+    "  --strict           stop (exit 65) on what would otherwise be a warning, such as a\n"
+    "                     hazard that cannot start before the horizon\n"
     "  --lang ja|en       language of names and messages (default: from the locale)\n"
     "  --seed N           override the scenario's seed\n"
     "  --quiet            no progress on stderr\n"
@@ -89,8 +98,21 @@ static const char timeline_help[] =
     "and what caused it. Given a result file written by 'domino run -o', it reads the\n"
     "run from the file (the same timeline 'run' printed); given a scenario, it runs it.\n"
     "\n"
+    "The lines form one chronological list of exercise injects: the same event in several\n"
+    "regions at one time is one inject with the list of regions; each has its cause, its\n"
+    "chain of causes back to the hazard, the hazard's description and its recipients (the\n"
+    "sector's authority and CEPTOAR from the model); the scenario's own injects and prompts\n"
+    "appear among them (docs/timeline.md).\n"
+    "\n"
     "options:\n"
-    "  --format text|md|csv|json   output format (default text)\n"
+    "  --format text|md|csv|json   output format (default text); md is a document to hand\n"
+    "                     out: title, description, assumptions, exercise clock, injects\n"
+    "  --min-change P     show a level change once it is P points (0-100) from the last one\n"
+    "                     shown for that node (default 10 for md, 0 otherwise); going\n"
+    "                     down, leaving or regaining full service are always shown\n"
+    "  --sector ID        only this sector's lines\n"
+    "  --kinds LIST       from breaches,losses,restorations (default all)\n"
+    "  --strict           stop (exit 65) on a warning, such as a hazard after the horizon\n"
     "  --lang ja|en       language (default: from the locale)\n"
     "  --replicate R      replicate to show (default: the median replicate of a file,\n"
     "                     replicate 0 of a scenario)\n"
@@ -140,7 +162,8 @@ static int parse_size(const char *s, double *bytes)
 static int parse_run_options(const char *cmd, int argc, char **argv, const char *help, run_options *o)
 {
     enum { O_JSON = 256, O_LANG, O_FORMAT, O_SEED, O_REPLICATE, O_REPLICATES, O_THREADS, O_INTERVAL,
-           O_STORE, O_QUIET, O_MEDIAN, O_MAXMEM, O_REGION };
+           O_STORE, O_QUIET, O_MEDIAN, O_MAXMEM, O_REGION, O_STRICT, O_TIMELINE, O_NOTIMELINE, O_MINCHANGE,
+           O_SECTOR, O_KINDS };
     static const struct option longopts[] = {
         {"json", no_argument, 0, O_JSON}, {"lang", required_argument, 0, O_LANG},
         {"format", required_argument, 0, O_FORMAT}, {"seed", required_argument, 0, O_SEED},
@@ -148,9 +171,15 @@ static int parse_run_options(const char *cmd, int argc, char **argv, const char 
         {"threads", required_argument, 0, O_THREADS}, {"interval", required_argument, 0, O_INTERVAL},
         {"store", required_argument, 0, O_STORE}, {"quiet", no_argument, 0, O_QUIET},
         {"median", no_argument, 0, O_MEDIAN}, {"max-memory", required_argument, 0, O_MAXMEM},
-        {"region", required_argument, 0, O_REGION},
+        {"strict", no_argument, 0, O_STRICT}, {"timeline", no_argument, 0, O_TIMELINE},
+        {"no-timeline", no_argument, 0, O_NOTIMELINE}, {"min-change", required_argument, 0, O_MINCHANGE},
+        {"sector", required_argument, 0, O_SECTOR}, {"region", required_argument, 0, O_REGION},
+        {"kinds", required_argument, 0, O_KINDS},
         {"output", required_argument, 0, 'o'}, {"help", no_argument, 0, 'h'}, {0, 0, 0, 0}};
     memset(o, 0, sizeof *o);
+    o->timeline = -1;
+    o->min_change = -1;
+    o->kinds = DM_KIND_ALL;
     o->lang = dm_lang_from_locale();
     o->format = DM_FORMAT_TEXT;
     o->store = DM_STORE_SECTORS | DM_STORE_MAPS | DM_STORE_EVENTS;
@@ -161,17 +190,43 @@ static int parse_run_options(const char *cmd, int argc, char **argv, const char 
     opterr = 0;
     while ((c = getopt_long(argc, argv, is_run ? "ho:" : "h", longopts, NULL)) != -1) {
         /* options that belong to the other command */
-        if ((is_run && (c == O_FORMAT || c == O_MEDIAN)) ||
+        if ((is_run && (c == O_FORMAT || c == O_MEDIAN || c == O_MINCHANGE || c == O_SECTOR || c == O_KINDS)) ||
             (!is_run && (c == O_JSON || c == 'o' || c == O_REPLICATES || c == O_THREADS || c == O_INTERVAL ||
-                         c == O_STORE || c == O_QUIET || c == O_MAXMEM)))
+                         c == O_STORE || c == O_QUIET || c == O_MAXMEM || c == O_TIMELINE || c == O_NOTIMELINE)))
             return usage_error(cmd, "unknown option '%s'", argv[optind - 1]);
         switch (c) {
         case 'h': fputs(help, stdout); return -1;
         case O_JSON: o->json = 1; break;
         case O_QUIET: o->quiet = 1; break;
         case O_MEDIAN: o->median = 1; break;
-        case 'o': o->output = optarg; break;
+        case O_STRICT: o->strict = 1; break;
+        case O_TIMELINE: o->timeline = 1; break;
+        case O_NOTIMELINE: o->timeline = 0; break;
+        case O_SECTOR: o->sector = optarg; break;
         case O_REGION: o->region = optarg; break;
+        case O_MINCHANGE: {
+            char *end;
+            o->min_change = strtod(optarg, &end);
+            if (end == optarg || *end || !(o->min_change >= 0 && o->min_change <= 100))
+                return usage_error(cmd, "--min-change: expected points from 0 to 100, found '%s'", optarg);
+            break;
+        }
+        case O_KINDS: {
+            static const char *const names[] = {"breaches", "losses", "restorations"};
+            char buf[256];
+            if (strlen(optarg) >= sizeof buf) return usage_error(cmd, "--kinds: expected breaches,losses,restorations, found '%s'", optarg);
+            strcpy(buf, optarg);
+            o->kinds = 0;
+            for (char *save, *tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+                int found = 0;
+                for (unsigned i = 0; i < 3; i++)
+                    if (!strcmp(tok, names[i])) { o->kinds |= 1u << i; found = 1; }
+                if (!found) return usage_error(cmd, "--kinds: expected a comma-separated list of breaches, losses, restorations; found '%s'", optarg);
+            }
+            if (!o->kinds) return usage_error(cmd, "--kinds: expected breaches, losses or restorations, found '%s'", optarg);
+            break;
+        }
+        case 'o': o->output = optarg; break;
         case O_LANG:
             if (!strcmp(optarg, "ja")) o->lang = DM_LANG_JA;
             else if (!strcmp(optarg, "en")) o->lang = DM_LANG_EN;
@@ -228,6 +283,31 @@ static int parse_run_options(const char *cmd, int argc, char **argv, const char 
     return 0;
 }
 
+/* The scenario's warnings go to stderr; with --strict they are errors (exit 65). */
+static int check_warnings(const run_options *o, dm_scenario *sc)
+{
+    for (size_t i = 0; i < sc->nwarnings; i++)
+        fprintf(stderr, "domino: %s: %s\n", o->strict ? "error (--strict)" : "warning", sc->warnings[i]);
+    if (o->strict && sc->nwarnings) {
+        dm_scenario_free(sc);
+        return DM_EDATA;
+    }
+    return 0;
+}
+
+/* The timeline's filters by id, as indices into the model; DM_EUSAGE for an unknown id.
+ * (--region narrows the results themselves: narrow(), below.) */
+static int inject_options(const char *cmd, const run_options *o, const dm_scenario *sc, dm_inject_options *io)
+{
+    const dm_model *m = sc->model;
+    dm_inject_defaults(io, o->format, o->lang);
+    io->min_change = o->min_change;
+    io->kinds = o->kinds;
+    if (o->sector && (io->sector = dm_model_sector(m, o->sector)) < 0)
+        return usage_error(cmd, "--sector: expected one of the model's sectors, found '%s'", o->sector);
+    return 0;
+}
+
 /* --region: *shown is r narrowed to the region (a view in *view, to free with
  * dm_result_view_free), or r itself without the option. */
 static int narrow(const run_options *o, const char *cmd, const dm_scenario *sc, const dm_engine_result *r,
@@ -256,7 +336,7 @@ static int load_scenario(const run_options *o, dm_scenario **sc)
     int rc = o->scenario ? dm_scenario_load(o->scenario, sc, &err) : dm_scenario_default(sc, &err);
     if (rc) return cli_fail(&err);
     if (o->has_seed) (*sc)->seed = o->seed;
-    return 0;
+    return check_warnings(o, *sc);
 }
 
 /* Runs one replicate on a fresh engine; on success the caller frees *eng. */
@@ -316,6 +396,10 @@ static void show_progress(void *ctx, uint64_t done, uint64_t total)
 
 /* ---- run ---- */
 
+/* Above this many nodes `run` prints the summary and no per-node timeline unless asked
+ * (a 2 x 10^5-node layer model printed 276,163 lines for 4 replicates). */
+#define DM_RUN_TIMELINE_MAX_NODES 1000
+
 static void print_header(const dm_scenario *sc, uint64_t shown, const dm_stats *st, int ja)
 {
     const dm_model *m = sc->model;
@@ -325,12 +409,12 @@ static void print_header(const dm_scenario *sc, uint64_t shown, const dm_stats *
               : "domino %s — scenario '%s' on model '%s' (%zu sectors, %zu nodes, %zu dependencies)\n",
            dm_version(), sc->name, m->name, m->nsectors, m->nnodes, m->ngroups);
     if (st->replicates > 1)
-        printf(ja ? "期間 %s、刻み %llds、シード %llu、レプリケート %llu 回（中央値のレプリケート %llu を表示）\n"
+        printf(ja ? "期間 %s、刻み %lld 秒、シード %llu、レプリケート %llu 回（中央値のレプリケート %llu を表示）\n"
                   : "horizon %s, tick %llds, seed %llu, %llu replicates (showing the median replicate, %llu)\n",
                h + 2, (long long)sc->tick_s, (unsigned long long)sc->seed, (unsigned long long)st->replicates,
                (unsigned long long)shown);
     else
-        printf(ja ? "期間 %s、刻み %llds、シード %llu、レプリケート %llu\n"
+        printf(ja ? "期間 %s、刻み %lld 秒、シード %llu、レプリケート %llu\n"
                   : "horizon %s, tick %llds, seed %llu, replicate %llu\n",
                h + 2, (long long)sc->tick_s, (unsigned long long)sc->seed, (unsigned long long)shown);
     if (sc->has_start) printf(ja ? "開始 %s（T+0）\n" : "start %s (T+0)\n", sc->start_iso);
@@ -347,10 +431,10 @@ static void hours(double minutes, char *buf, size_t size)
 static void print_stats(const dm_scenario *sc, const dm_stats *st, int ja)
 {
     const dm_model *m = sc->model;
-    puts(ja ? "\nレプリケート間の統計（逸脱確率、最初の逸脱の開始と継続時間：中央値 [5%–95%]）"
+    puts(ja ? "\nレプリケート間の統計（検証レベル該当の確率、最初の該当の発生と継続時間：中央値 [5%–95%]）"
             : "\nAcross replicates (breach probability; first breach onset and duration: median [5%-95%])");
-    printf("%-24s %8s  %-22s %-22s %s\n", ja ? "sector" : "sector", "P", ja ? "onset" : "onset",
-           ja ? "duration" : "duration", ja ? "expected unserved" : "expected unserved");
+    printf("%-24s %8s  %-22s %-22s %s\n", ja ? "分野" : "sector", ja ? "確率" : "P", ja ? "発生" : "onset",
+           ja ? "継続時間" : "duration", ja ? "供給支障×時間の期待値" : "expected unserved");
     for (size_t s = 0; s < st->nsectors; s++) {
         char a[3][24], b[3][24], onset[80], dur[80];
         for (int j = 0; j < 3; j++) {
@@ -473,13 +557,21 @@ int cmd_run(int argc, char **argv)
     } else {
         const int ja = o.lang == DM_LANG_JA;
         print_header(sc, shown, &st, ja);
-        puts(ja ? "タイムライン" : "Timeline");
-        rc = dm_render_timeline(stdout, sc, r, DM_FORMAT_TEXT, o.lang);
+        /* A large model's timeline has a line per node that changed: the summary says more. */
+        int timeline = o.timeline >= 0 ? o.timeline : sc->model->nnodes <= DM_RUN_TIMELINE_MAX_NODES;
+        if (timeline) {
+            puts(ja ? "タイムライン" : "Timeline");
+            rc = dm_render_timeline(stdout, sc, r, DM_FORMAT_TEXT, o.lang);
+        } else {
+            printf(ja ? "（%zu ノードのモデル: タイムラインは --timeline または 'domino timeline' で表示）\n"
+                      : "(a model of %zu nodes: the timeline comes with --timeline, or from 'domino timeline')\n",
+                   sc->model->nnodes);
+        }
         if (r->narrowed_to) {
             const dm_region *g = &sc->model->regions[r->narrowed_to - 1];
-            printf(ja ? "\n%sのサービス維持レベル逸脱\n" : "\nService-level breaches in %s\n", ja ? g->name_ja : g->name_en);
+            printf(ja ? "\n%sの検証レベル該当\n" : "\nService-level breaches in %s\n", ja ? g->name_ja : g->name_en);
         } else {
-            puts(ja ? "\n分野別のサービス維持レベル逸脱" : "\nService-level breaches by sector");
+            puts(ja ? "\n分野別の検証レベル該当" : "\nService-level breaches by sector");
         }
         if (!rc) rc = dm_render_breach_table(stdout, sc, r, o.lang);
         if (!rc && stats) print_stats(sc, stats, ja);
@@ -517,12 +609,14 @@ static int timeline_from_file_unguarded(const run_options *o)
     if (o->has_seed) return usage_error("timeline", "%s", "--seed applies to scenarios; a result file has its seed");
     if (dm_h5_open(o->scenario, &f, &err)) return cli_fail(&err);
     const dm_engine_result *r;
+    dm_inject_options io;
     uint64_t which = o->has_replicate ? o->replicate : f->median_replicate;
     int rc = dm_h5_read_replicate(f, which, &r, &err);
     dm_engine_result view;
     const dm_engine_result *shown = r;
-    rc = rc ? cli_fail(&err) : narrow(o, "timeline", f->scenario, r, &view, &shown);
-    if (!rc) rc = dm_render_timeline(stdout, f->scenario, shown, o->format, o->lang);
+    rc = rc ? cli_fail(&err) : inject_options("timeline", o, f->scenario, &io);
+    if (!rc) rc = narrow(o, "timeline", f->scenario, r, &view, &shown);
+    if (!rc) rc = dm_render_injects(stdout, f->scenario, shown, &io);
     if (shown != r) dm_result_view_free(&view);
     dm_h5_close(f);
     return finish(rc);
@@ -597,11 +691,13 @@ int cmd_timeline(int argc, char **argv)
     if (o.scenario && is_result_file(o.scenario)) return timeline_from_file(&o);
     if (o.median) return usage_error("timeline", "%s", "--median applies to result files");
     if ((rc = load_scenario(&o, &sc))) return rc;
+    dm_inject_options io;
+    if ((rc = inject_options("timeline", &o, sc, &io))) { dm_scenario_free(sc); return rc; }
     if ((rc = run_one(sc, o.replicate, &eng))) { dm_scenario_free(sc); return rc; }
     dm_engine_result view;
     const dm_engine_result *shown;
     rc = narrow(&o, "timeline", sc, dm_engine_results(eng), &view, &shown);
-    if (!rc) rc = dm_render_timeline(stdout, sc, shown, o.format, o.lang);
+    if (!rc) rc = dm_render_injects(stdout, sc, shown, &io);
     dm_result_view_free(&view);
     dm_engine_free(eng);
     dm_scenario_free(sc);

@@ -27,6 +27,9 @@ static const char usage[] =
     "  generate KIND -o FILE\n"
     "                        a seeded random graph (Erdos-Renyi, regular, scale-free) to use\n"
     "                        as a layer of a model\n"
+    "  diff A.h5 B.h5        what a change did: breaches gained, avoided, moved\n"
+    "  report FILE.h5 -o OUT.html\n"
+    "                        one self-contained HTML page of a run\n"
     "  compare RUN.h5 FACTS.csv\n"
     "                        a run scored against a reference incident's observed facts\n"
     "\n"
@@ -70,6 +73,8 @@ int main(int argc, char **argv)
     if (!strcmp(cmd, "validate")) return cmd_validate(argc - 1, argv + 1);
     if (!strcmp(cmd, "generate")) return cmd_generate(argc - 1, argv + 1);
     if (!strcmp(cmd, "compare")) return cmd_compare(argc - 1, argv + 1);
-    fprintf(stderr, "domino: unknown command '%s'; expected run, timeline, info, sweep, merge, analyze, validate, generate or compare\n\n%s", cmd, usage);
+    if (!strcmp(cmd, "diff")) return cmd_diff(argc - 1, argv + 1);
+    if (!strcmp(cmd, "report")) return cmd_report(argc - 1, argv + 1);
+    fprintf(stderr, "domino: unknown command '%s'; expected run, timeline, info, sweep, merge, analyze, validate, generate, compare, diff or report\n\n%s", cmd, usage);
     return DM_EUSAGE;
 }

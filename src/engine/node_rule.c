@@ -375,6 +375,11 @@ void dm_node_evaluate(dm_engine *e, int v, size_t slot, int64_t t)
     }
     e->next[slot].collapsed = (unsigned char)collapsed;
     e->next[slot].restarting = 0;
+    /* A target within DM_LEVEL_EPS of full service is full service. Nodes that need each
+     * other without lag climb back together, each capped by the others' levels, so their
+     * gap to 1 shrinks geometrically; without this, a gap just above the tolerance (a
+     * rise of less than DM_LEVEL_EPS is no rise) stalled there, short of "restored". */
+    if (target >= 1 - DM_LEVEL_EPS) target = 1;
 
     /* Dynamics: how the level follows the target. The node's dynamics state is read from
      * the engine and its next value written to the slot. */
@@ -431,7 +436,7 @@ void dm_node_evaluate(dm_engine *e, int v, size_t slot, int64_t t)
     }
     /* Within DM_LEVEL_EPS of full service is full service: a zero-lag loop converging
      * towards 1 stops a hair short of it, and "any loss" must not see that hair. */
-    if (next > 1 - DM_LEVEL_EPS) next = 1;
+    if (next >= 1 - DM_LEVEL_EPS) next = 1;
     e->next[slot].level = next;
     e->next[slot].wake = wake;
     e->next[slot].dyn_tick = dyn_tick;

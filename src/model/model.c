@@ -117,7 +117,7 @@ void dm_model_free(dm_model *m)
     if (!m) return;
     for (size_t i = 0; i < m->nsectors; i++) {
         dm_sector *s = &m->sectors[i];
-        free(s->id); free(s->name_ja); free(s->name_en); free(s->unit);
+        free(s->id); free(s->name_ja); free(s->name_en); free(s->unit); free(s->authority); free(s->ceptoar);
     }
     for (size_t i = 0; i < m->nregions; i++) {
         free(m->regions[i].id); free(m->regions[i].name_ja); free(m->regions[i].name_en); free(m->regions[i].code);
@@ -249,7 +249,7 @@ static int read_sectors(yread *r, yaml_node_t *seq, dm_model *m, dm_node **defau
                         double **capacity)
 {
     static const char *const keys[] = {"id", "name_ja", "name_en", "unit", "capacity", "threshold",
-                                       "output", "rule", "collapse", "dynamics", NULL};
+                                       "output", "rule", "collapse", "dynamics", "authority", "ceptoar", NULL};
     if (yr_sequence(r, seq, "sectors")) return DM_EDATA;
     size_t n = yr_len(seq);
     if (n == 0) return yr_expected(r, seq, "sectors", "at least one sector");
@@ -278,6 +278,9 @@ static int read_sectors(yread *r, yaml_node_t *seq, dm_model *m, dm_node **defau
         s->any_loss = 1;       /* DESIGN.md: without a numeric level, any loss of service counts */
         if ((x = yr_get(r, it, "threshold")) && read_threshold(r, x, (*capacity)[i], s)) return DM_EDATA;
         if ((x = yr_get(r, it, "output")) && yr_num(r, x, "output (per year)", 0, 1e300, &s->output)) return DM_EDATA;
+        /* who is told in an exercise: the sector's ministry (所管省庁) and its CEPTOAR */
+        if ((x = yr_get(r, it, "authority")) && yr_str(r, x, "authority", &s->authority)) return DM_EDATA;
+        if ((x = yr_get(r, it, "ceptoar")) && yr_str(r, x, "ceptoar", &s->ceptoar)) return DM_EDATA;
         if (read_behaviour(r, it, "sector", &(*defaults)[i])) return DM_EDATA;
     }
     return 0;

@@ -108,6 +108,13 @@ void dm_scenario_free(dm_scenario *s)
         free(h->restore_share);
     }
     free(s->hazards);
+    for (size_t i = 0; i < s->nassumptions; i++) free(s->assumptions[i]);
+    free(s->assumptions);
+    for (size_t i = 0; i < s->ninjects; i++) { free(s->injects[i].to); free(s->injects[i].text); }
+    free(s->injects);
+    for (size_t i = 0; i < s->nprompts; i++) free(s->prompts[i].text);
+    free(s->prompts);
+    free(s->warnings);
     for (size_t i = 0; i < s->noverrides; i++) { free(s->overrides[i].path); free(s->overrides[i].value); }
     free(s->overrides);
     dm_model_free(s->model);
@@ -426,6 +433,113 @@ static int read_hazards(yread *r, yaml_node_t *seq, dm_scenario *s)
     return 0;
 }
 
+/* A hazard that cannot start before the horizon has no effect: say so (a typo in `at` or
+ * `horizon` is the usual reason). */
+static int check_late_hazards(yread *r, dm_scenario *s)
+{
+    for (size_t i = 0; i < s->nhazards; i++) {
+        const dm_hazard *h = &s->hazards[i];
+        const dm_dist *d = &h->start;
+        double earliest = d->kind == DM_DIST_FIXED || d->kind == DM_DIST_UNIFORM ? d->a : d->lo;
+        if (d->kind == DM_DIST_CHOICE) {
+            earliest = INFINITY;
+            for (size_t k = 0; k < d->nchoices; k++) earliest = fmin(earliest, d->values[k]);
+        }
+        if (!(earliest >= (double)s->horizon_s)) continue;
+        if (s->nwarnings % 8 == 0) {
+            void *p = realloc(s->warnings, (s->nwarnings + 8) * sizeof *s->warnings);
+            if (!p) return NOMEM(r);
+            s->warnings = p;
+        }
+        snprintf(s->warnings[s->nwarnings++], sizeof s->warnings[0],
+                 "%s:%d: hazard '%s' starts at %.0f min or later, at or after the horizon (%lld min): it has no effect",
+                 r->file, h->line, h->id, earliest / 60, (long long)(s->horizon_s / 60));
+    }
+    return 0;
+}
+
+static int read_assumptions(yread *r, yaml_node_t *seq, dm_scenario *s)
+{
+    if (!seq) return 0;
+    if (yr_sequence(r, seq, "assumptions")) return DM_EDATA;
+    size_t n = yr_len(seq);
+    if (!(s->assumptions = calloc(n ? n : 1, sizeof *s->assumptions))) return NOMEM(r);
+    for (size_t i = 0; i < n; i++, s->nassumptions++)
+        if (yr_str(r, yr_at(r, seq, i), "assumption", &s->assumptions[i])) return DM_EDATA;
+    return 0;
+}
+
+/* `kinds`: one of breaches, losses, restorations, or a list of them. */
+static int read_kinds(yread *r, yaml_node_t *x, unsigned *kinds)
+{
+    yaml_node_t **ids;
+    size_t n;
+    if (yr_id_list(r, x, "kinds", &ids, &n)) return DM_EDATA;
+    *kinds = 0;
+    for (size_t i = 0; i < n; i++) {
+        const char *k = yr_text(ids[i]);
+        unsigned f = !strcmp(k, "breaches") ? DM_KIND_BREACHES : !strcmp(k, "losses") ? DM_KIND_LOSSES
+                   : !strcmp(k, "restorations") ? DM_KIND_RESTORATIONS : 0;
+        if (!f) {
+            int rc = yr_expected(r, ids[i], "kinds", "breaches, losses or restorations");
+            free(ids);
+            return rc;
+        }
+        *kinds |= f;
+    }
+    free(ids);
+    return 0;
+}
+
+/* `prompts: [{sector: ID, kinds: [...], text: ...}]`: questions for the participants. */
+static int read_prompts(yread *r, yaml_node_t *seq, dm_scenario *s)
+{
+    static const char *const keys[] = {"sector", "kinds", "text", NULL};
+    if (!seq) return 0;
+    if (yr_sequence(r, seq, "prompts")) return DM_EDATA;
+    size_t n = yr_len(seq);
+    if (!(s->prompts = calloc(n ? n : 1, sizeof *s->prompts))) return NOMEM(r);
+    for (size_t i = 0; i < n; i++) {
+        yaml_node_t *it = yr_at(r, seq, i), *x;
+        dm_prompt *p = &s->prompts[i];
+        s->nprompts = i + 1;
+        p->sector = -1;
+        if (yr_mapping(r, it, "prompt", keys)) return DM_EDATA;
+        if (yr_need(r, it, "text", "prompt", &x) || yr_str(r, x, "prompt text", &p->text)) return DM_EDATA;
+        if ((x = yr_get(r, it, "sector")) && (p->sector = dm_model_sector(s->model, yr_text(x))) < 0)
+            return yr_expected(r, x, "prompt sector", "one of the model's sectors");
+        if ((x = yr_get(r, it, "kinds")) && read_kinds(r, x, &p->kinds)) return DM_EDATA;
+    }
+    return 0;
+}
+
+/* `injects: [{at: 2h, to: ..., text: ...}]`: the planner's own injects, kept in time order
+ * (equal times in file order). */
+static int read_injects(yread *r, yaml_node_t *seq, dm_scenario *s)
+{
+    static const char *const keys[] = {"at", "to", "text", NULL};
+    if (!seq) return 0;
+    if (yr_sequence(r, seq, "injects")) return DM_EDATA;
+    size_t n = yr_len(seq);
+    if (!(s->injects = calloc(n ? n : 1, sizeof *s->injects))) return NOMEM(r);
+    for (size_t i = 0; i < n; i++) {
+        yaml_node_t *it = yr_at(r, seq, i), *x;
+        dm_planner_inject *p = &s->injects[i];
+        s->ninjects = i + 1;
+        if (yr_mapping(r, it, "inject", keys)) return DM_EDATA;
+        p->line = yr_line(it);
+        if (yr_need(r, it, "at", "inject", &x) || yr_duration(r, x, "inject time 'at'", &p->at_s)) return DM_EDATA;
+        if (p->at_s >= s->horizon_s) return yr_expected(r, x, "inject time 'at'", "a time before the horizon");
+        if (yr_need(r, it, "text", "inject", &x) || yr_str(r, x, "inject text", &p->text)) return DM_EDATA;
+        if ((x = yr_get(r, it, "to")) && yr_str(r, x, "inject recipients 'to'", &p->to)) return DM_EDATA;
+    }
+    for (size_t i = 1; i < n; i++)  /* stable insertion sort by time */
+        for (size_t j = i; j > 0 && s->injects[j - 1].at_s > s->injects[j].at_s; j--) {
+            dm_planner_inject t = s->injects[j - 1]; s->injects[j - 1] = s->injects[j]; s->injects[j] = t;
+        }
+    return 0;
+}
+
 /* ---- overrides (docs/scenario-format.md, "Overrides") ---- */
 
 static void put(char *buf, size_t size, size_t *len, const char *s, size_t n)
@@ -623,7 +737,7 @@ static int parse(const char *text, size_t len, const char *file, dm_model *given
                  size_t nstored, dm_scenario **out, dm_error *err)
 {
     static const char *const keys[] = {"name", "description", "model", "horizon", "tick", "seed",
-                                       "replicates", "start", "hazards", "overrides", NULL};
+                                       "replicates", "start", "hazards", "assumptions", "injects", "prompts", "overrides", NULL};
     yread r;
     yaml_node_t *root, *x;
     *out = NULL;
@@ -692,7 +806,10 @@ static int parse(const char *text, size_t len, const char *file, dm_model *given
         snprintf(s->start_iso, sizeof s->start_iso, "%04d-%02d-%02dT%02d:%02d:%02d%c%02d:%02d", y, mo, d, h, mi, sec,
                  s->start_offset_min < 0 ? '-' : '+', off / 60, off % 60);
     }
-    if (read_hazards(&r, yr_get(&r, root, "hazards"), s)) goto fail;
+    if (read_hazards(&r, yr_get(&r, root, "hazards"), s) || check_late_hazards(&r, s)) goto fail;
+    if (read_assumptions(&r, yr_get(&r, root, "assumptions"), s) || read_injects(&r, yr_get(&r, root, "injects"), s) ||
+        read_prompts(&r, yr_get(&r, root, "prompts"), s))
+        goto fail;
     yr_close(&r);
     *out = s;
     return 0;
