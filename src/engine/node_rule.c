@@ -148,21 +148,14 @@ static int64_t when_covered_falls(const dm_engine *e, const group_rule *gr, doub
 /* Group g's buffer at tick t with supply sigma: writes the buffer's next state to
  * buf_next[g] (and the tick its covered share next moves to *wake) and returns the covered
  * share of the node's facilities (0 .. 1 - sigma). */
-static double buffer_covered(dm_engine *e, size_t g, double sigma, int64_t t, int64_t *wake)
+static double buffer_covered(dm_engine *e, const group_rule *gr, size_t g, double sigma, int64_t t, int64_t *wake)
 {
-    const group_rule *gr = group_rule_of(e, g);
     const buffer_state *b = &e->buf[g];
     buffer_state *nb = &e->buf_next[g];
     const double cap = e->buf_cap[g], dt = (double)(t - b->t0);
     double u = sigma >= 1 - DM_LEVEL_EPS ? 0 : 1 - sigma;
     if (u == 0 && b->n == 0) {  /* supplied, every backup full: nothing to follow */
-        nb->same = 0;
-        nb->t0 = t;
-        nb->cut = 0;
-        nb->left = b->left;
-        nb->exhaust = INT64_MAX;
-        nb->covered = 0;
-        nb->n = nb->held = nb->covering = nb->flags = nb->all_cover = 0;
+        nb->same = 1;
         return 0;
     }
 
@@ -311,7 +304,7 @@ int dm_buffer_takes_delivery(dm_engine *e, size_t g, int64_t t)
     double sigma = supply(e, g, &limiting);
     if (sigma >= 1 - DM_LEVEL_EPS) return 0;
     int64_t wake = INT64_MAX;
-    buffer_covered(e, g, sigma, t, &wake);
+    buffer_covered(e, gr, g, sigma, t, &wake);
     const buffer_state *nb = &e->buf_next[g];
     if (nb->same) return 1;
     if (!nb->all_cover || nb->flags || nb->held != b->held || (!b->held && nb->exhaust < b->exhaust)) return 0;
@@ -334,7 +327,11 @@ void dm_node_evaluate(dm_engine *e, int v, size_t slot, int64_t t)
         const group_rule *gr = group_rule_of(e, g);
         /* alpha_g = 1 - w_g [(1 - sigma_g) - covered_g]: the unsupplied facilities not
          * running on a backup (buffer_covered) */
-        double covered = gr->has_buffer ? buffer_covered(e, g, sigma, t, &wake) : 0;
+        double covered = 0;
+        if (gr->has_buffer && (sigma < 1 - DM_LEVEL_EPS || e->buf[g].n > 0))
+            covered = buffer_covered(e, gr, g, sigma, t, &wake);
+        else if (gr->has_buffer)
+            e->buf_next[g].same = 1;  /* supplied, every backup full: nothing to follow */
         double loss = gr->strength * ((1.0 - sigma) - covered);
         if (loss < 0) loss = 0;
         double alpha = 1.0 - loss;
