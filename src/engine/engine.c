@@ -509,26 +509,22 @@ static void handle(dm_engine *e, const cal_event *ev)
 
 static int status(double s) { return s <= DM_LEVEL_EPS ? 0 : s >= 1 - DM_LEVEL_EPS ? 2 : 1; }
 
-static void log_group_flags(dm_engine *e, int64_t t, int v)
+/* Logs the buffer events of node v's group g that its evaluation raised. */
+static void log_group_flags(dm_engine *e, int64_t t, int v, int g)
 {
     static const struct { int flag; dm_event_kind kind; } map[] = {
         {GF_ENGAGED, DM_EV_BUFFER_ENGAGED}, {GF_HELD, DM_EV_BUFFER_HELD},
         {GF_DRAINING, DM_EV_BUFFER_DRAINING}, {GF_EXHAUSTED, DM_EV_BUFFER_EXHAUSTED},
     };
-    if (!e->buf) return;  /* no buffers */
-    for (size_t k = e->group_start[v]; k < e->group_start[v + 1]; k++) {
-        int g = e->group_of[k];
-        if (!e->buf[g].flags) continue;
-        /* the cause is the group's most degraded provider */
-        size_t first = e->g_edge[g], worst = first;
-        for (size_t i = first; i < e->g_edge[g + 1]; i++)
-            if (e->edge[i].seen < e->edge[worst].seen) worst = i;
-        for (size_t i = 0; i < sizeof map / sizeof map[0]; i++)
-            if (e->buf[g].flags & map[i].flag)
-                log_event(e, t, v, map[i].kind, e->edge[worst].from, g, e->edge[worst].seen_root,
-                          e->buf[g].left);  /* buffer ticks left */
-        e->buf[g].flags = 0;
-    }
+    /* the cause is the group's most degraded provider */
+    size_t first = e->g_edge[g], worst = first;
+    for (size_t i = first; i < e->g_edge[g + 1]; i++)
+        if (e->edge[i].seen < e->edge[worst].seen) worst = i;
+    for (size_t i = 0; i < sizeof map / sizeof map[0]; i++)
+        if (e->buf[g].flags & map[i].flag)
+            log_event(e, t, v, map[i].kind, e->edge[worst].from, g, e->edge[worst].seen_root,
+                      e->buf[g].left);  /* buffer ticks left */
+    e->buf[g].flags = 0;
 }
 
 /* Commits node v's evaluation (frontier slot `slot`): its dynamics and buffer states and
@@ -547,9 +543,10 @@ static void apply(dm_engine *e, int v, size_t slot, int64_t t)
     e->restarted[v] = ev->restarted;
     for (size_t k = e->group_start[v]; e->buf && k < e->group_start[v + 1]; k++) {
         int g = e->group_of[k];
-        if (group_rule_of(e, (size_t)g)->has_buffer && !e->buf_next[g].same) buffer_copy(&e->buf[g], &e->buf_next[g]);
+        if (e->buf_next[g].same || !group_rule_of(e, (size_t)g)->has_buffer) continue;
+        buffer_copy(&e->buf[g], &e->buf_next[g]);
+        if (e->buf[g].flags) log_group_flags(e, t, v, g);
     }
-    log_group_flags(e, t, v);
     if (e->next[slot].restarting) log_event(e, t, v, DM_EV_RESTARTING, cause, group, root, now);
     if (node->layer_run >= 0 && e->next[slot].viable != (e->conn_state[v] & CONN_VIABLE)) {
         e->conn_state[v] ^= CONN_VIABLE;
@@ -927,7 +924,13 @@ static void reset(dm_engine *e, uint64_t r)
         const dm_group *gr = g < e->m->ndefined_groups ? &e->m->groups[g] : NULL;  /* sets have no buffers */
         e->buf_cap[g] = !gr || !gr->has_buffer ? 0 : gr->facilities ? longest_backup(&gr->buffer) / (double)sc->tick_s
                       : draw(e->rng, &gr->buffer) / (double)sc->tick_s;
-        e->buf[g] = (buffer_state){.left = e->buf_cap[g]};
+        buffer_state *b = &e->buf[g];  /* no clocks: every backup full (the clocks are unread) */
+        b->t0 = 0;
+        b->exhaust = INT64_MAX;
+        b->cut = b->covered = 0;
+        b->left = e->buf_cap[g];
+        b->n = b->held = b->covering = b->flags = b->all_cover = 0;
+        e->buf_next[g].same = 1;
     }
     for (size_t v = 0; e->restart && v < e->n; v++) {
         const node_rule *nr = node_rule_of(e, (int)v);

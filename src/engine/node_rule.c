@@ -145,38 +145,49 @@ static int64_t when_covered_falls(const dm_engine *e, const group_rule *gr, doub
     return t + hi;
 }
 
+/* Whether every resupply provider of the group is at or above its level. */
+static inline int resupplied(const dm_engine *e, const group_rule *gr)
+{
+    int held = gr->nresupply > 0;
+    for (size_t i = 0; i < (size_t)gr->nresupply; i++)
+        held &= e->edge[gr->resupply_edge + i].seen >= gr->resupply_level - DM_LEVEL_EPS;
+    return held;
+}
+
+/* Whether group g's buffer is as it was: supplied with every backup full; or the same
+ * cut, the same resupply, and nothing runs out before the first exhaustion of one
+ * duration (or no backup runs at all), so the covered share is what it was and the
+ * clocks, which run linearly, still read from the state's tick. Then apply() keeps
+ * buf[g] (buf_next[g].same) and *covered is the state's. Inline: most evaluations of a
+ * group end here. */
+static inline int buffer_unchanged(dm_engine *e, const group_rule *gr, size_t g, double sigma, int64_t t,
+                                   int64_t *wake, double *covered)
+{
+    const buffer_state *b = &e->buf[g];
+    double u = sigma >= 1 - DM_LEVEL_EPS ? 0 : 1 - sigma;
+    if (u != b->cut) return 0;
+    if (b->n == 0 && u == 0) {
+        *covered = 0;
+    } else {
+        if (resupplied(e, gr) != b->held || (gr->facilities ? b->covering : b->covering && t >= b->exhaust)) return 0;
+        if (b->exhaust < *wake) *wake = b->exhaust;
+        *covered = b->covered;
+    }
+    e->buf_next[g].same = 1;
+    return 1;
+}
+
 /* Group g's buffer at tick t with supply sigma: writes the buffer's next state to
  * buf_next[g] (and the tick its covered share next moves to *wake) and returns the covered
  * share of the node's facilities (0 .. 1 - sigma). */
-static double buffer_covered(dm_engine *e, size_t g, double sigma, int64_t t, int64_t *wake)
+static double buffer_covered(dm_engine *e, const group_rule *gr, size_t g, double sigma, int64_t t, int64_t *wake)
 {
-    const group_rule *gr = group_rule_of(e, g);
     const buffer_state *b = &e->buf[g];
     buffer_state *nb = &e->buf_next[g];
     const double cap = e->buf_cap[g], dt = (double)(t - b->t0);
     double u = sigma >= 1 - DM_LEVEL_EPS ? 0 : 1 - sigma;
-    if (u == 0 && b->n == 0) {  /* supplied, every backup full: nothing to follow */
-        nb->same = 0;
-        nb->t0 = t;
-        nb->cut = 0;
-        nb->left = b->left;
-        nb->exhaust = INT64_MAX;
-        nb->covered = 0;
-        nb->n = nb->held = nb->covering = nb->flags = nb->all_cover = 0;
-        return 0;
-    }
 
-    int held = gr->nresupply > 0;  /* see below */
-    for (size_t i = 0; i < (size_t)gr->nresupply; i++)
-        held &= e->edge[gr->resupply_edge + i].seen >= gr->resupply_level - DM_LEVEL_EPS;
-    /* Same cut, same resupply, and nothing runs out before the first exhaustion of one
-     * duration (or no backup runs at all): the covered share is what it was, and the
-     * clocks, which run linearly, still read from the state's tick. */
-    if (u == b->cut && held == b->held && (gr->facilities ? !b->covering : t < b->exhaust || !b->covering)) {
-        nb->same = 1;  /* apply() keeps buf[g] */
-        if (b->exhaust < *wake) *wake = b->exhaust;
-        return b->covered;
-    }
+    int held = resupplied(e, gr);
 
     /* The clocks from t0 to t: cut ones ran unless held, reconnected ones ran back. */
     buffer_copy(nb, b);
@@ -311,9 +322,10 @@ int dm_buffer_takes_delivery(dm_engine *e, size_t g, int64_t t)
     double sigma = supply(e, g, &limiting);
     if (sigma >= 1 - DM_LEVEL_EPS) return 0;
     int64_t wake = INT64_MAX;
-    buffer_covered(e, g, sigma, t, &wake);
+    double covered;
+    if (buffer_unchanged(e, gr, g, sigma, t, &wake, &covered)) return 1;
+    buffer_covered(e, gr, g, sigma, t, &wake);
     const buffer_state *nb = &e->buf_next[g];
-    if (nb->same) return 1;
     if (!nb->all_cover || nb->flags || nb->held != b->held || (!b->held && nb->exhaust < b->exhaust)) return 0;
     buffer_copy(&e->buf[g], nb);
     return 1;
@@ -334,7 +346,9 @@ void dm_node_evaluate(dm_engine *e, int v, size_t slot, int64_t t)
         const group_rule *gr = group_rule_of(e, g);
         /* alpha_g = 1 - w_g [(1 - sigma_g) - covered_g]: the unsupplied facilities not
          * running on a backup (buffer_covered) */
-        double covered = gr->has_buffer ? buffer_covered(e, g, sigma, t, &wake) : 0;
+        double covered = 0;
+        if (gr->has_buffer && !buffer_unchanged(e, gr, g, sigma, t, &wake, &covered))
+            covered = buffer_covered(e, gr, g, sigma, t, &wake);
         double loss = gr->strength * ((1.0 - sigma) - covered);
         if (loss < 0) loss = 0;
         double alpha = 1.0 - loss;
