@@ -8,6 +8,8 @@
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
+#include <math.h>
+#include "domino.h"
 #include "cli_helpers.h"
 
 static char dir[256];
@@ -552,4 +554,70 @@ Test(hardening, sweep_parameters_are_checked_at_load)
         free(out);
         cr_expect(!exists("o.h5") && !exists("o.h5.points"), "case %zu: something was written", i);
     }
+}
+
+/* Generated layers are relabelled at random: in igraph's static scale-free model the
+ * lowest indices have the highest degrees (Spearman(index, degree) = -0.64), which made
+ * `pairs: index` couple hub to hub. After the relabelling the rank correlation of index
+ * and degree is that of a random order: |rho| below 0.05 at 20,000 nodes (its standard
+ * deviation is 1/sqrt(n - 1) = 0.007). */
+static double spearman_index_degree(const dm_layer *L)
+{
+    size_t n = L->nnodes, maxd = 0;
+    for (size_t v = 0; v < n; v++)
+        if (L->adj_start[v + 1] - L->adj_start[v] > maxd) maxd = L->adj_start[v + 1] - L->adj_start[v];
+    /* ranks of the degrees (ties: mean rank), by counting */
+    double *rank_of = calloc(maxd + 2, sizeof *rank_of);
+    size_t *count = calloc(maxd + 2, sizeof *count);
+    for (size_t v = 0; v < n; v++) count[L->adj_start[v + 1] - L->adj_start[v]]++;
+    double below = 0;
+    for (size_t d = 0; d <= maxd; d++) { rank_of[d] = below + (double)(count[d] + 1) / 2; below += (double)count[d]; }
+    double mi = (double)(n + 1) / 2, sxy = 0, sxx = 0, syy = 0;
+    for (size_t v = 0; v < n; v++) {
+        double x = (double)(v + 1) - mi, y = rank_of[L->adj_start[v + 1] - L->adj_start[v]] - mi;
+        sxy += x * y; sxx += x * x; syy += y * y;
+    }
+    free(rank_of);
+    free(count);
+    return sxy / sqrt(sxx * syy);
+}
+
+Test(hardening, generated_layers_are_relabelled_so_index_is_not_degree)
+{
+    static const char *const graphs[] = {
+        "{generate: scale_free, nodes: 20000, mean_degree: 4, exponent: 2.5, seed: 3}",
+        "{generate: erdos_renyi, nodes: 20000, mean_degree: 4, seed: 3}",
+    };
+    for (int i = 0; i < 2; i++) {
+        char yaml[1024];
+        snprintf(yaml, sizeof yaml, "name: t\nmodel:\n  name: m\n  sectors: [{id: A, name_en: a}]\n"
+                 "  layers: [{sector: A, graph: %s}]\nhazards: [{id: h, kind: other, select: {sectors: [A]}}]\n", graphs[i]);
+        dm_scenario *sc;
+        dm_error err;
+        dm_error_clear(&err);
+        cr_assert_eq(dm_scenario_parse(yaml, strlen(yaml), "t.yaml", &sc, &err), 0, "%s", err.message);
+        double rho = spearman_index_degree(&sc->model->layers[0]);
+        cr_expect_lt(fabs(rho), 0.05, "%s: Spearman(index, degree) = %.3f", graphs[i], rho);
+        dm_scenario_free(sc);
+    }
+}
+
+/* DOMINO_MAX_LAYER_NODES holds for a graph read from a file, not only for generated ones. */
+Test(hardening, file_graphs_beyond_the_layer_limit_are_refused)
+{
+    put("g.txt", "0 1\n1 2\n2 3\n3 4\n");
+    put("s.yaml", "name: t\nmodel:\n  name: m\n  sectors: [{id: A, name_en: a}]\n"
+                  "  layers: [{sector: A, graph: {file: g.txt}}]\nhazards: [{id: h, kind: other, select: {sectors: [A]}}]\n");
+    char *out;
+    int rc = domino(dir, "validate s.yaml", 1, &out);
+    cr_expect_eq(rc, 0, "%s", out);
+    free(out);
+    rc = domino(dir, "validate s.yaml", 1, &out);
+    free(out);
+    char cmd[1024];
+    snprintf(cmd, sizeof cmd, "cd '%s' && DOMINO_MAX_LAYER_NODES=4 LANG=C '%s' validate s.yaml 2>&1", dir, env("DOMINO"));
+    rc = run_capture(cmd, &out);
+    cr_expect_eq(rc, 65, "exit %d: %s", rc, out);
+    cr_expect(strstr(out, "over the limit") && strstr(out, "s.yaml:5:"), "%s", out);
+    free(out);
 }

@@ -44,6 +44,15 @@ int dm_graph_read(const char *path, const char *format, uint64_t nodes, const ch
  * both ends, in igraph's edge order (deterministic). Loops and multiple edges are removed
  * first. *start and *adj are malloc'd. */
 int dm_graph_csr(igraph_t *g, size_t **start, int **adj, size_t *nedges, dm_error *err);
+/* Renumbers the n nodes of a CSR graph by a permutation drawn from seed, in place. igraph's
+ * generators give low indices their own structure (the static scale-free model gives the
+ * lowest indices the highest degrees), so `pairs: index` between two generated layers
+ * would couple hub to hub; after this, index and degree are independent, as the random
+ * coupling of Buldyrev et al. assumes. Returns 0, or DM_ESOFTWARE when out of memory. */
+int dm_graph_relabel(size_t n, size_t *start, int *adj, uint64_t seed, dm_error *err);
+/* The same permutation on an igraph graph (domino generate: its files hold the graph a
+ * layer with the same parameters gets). */
+int dm_graph_relabel_igraph(igraph_t *g, uint64_t seed, dm_error *err);
 
 /* Writes a CSR graph to path as HDF5 (indptr int64[n+1], indices int32[2m], attributes
  * describing how it was made), atomically. */

@@ -113,6 +113,7 @@ int cmd_generate(int argc, char **argv)
     dm_error_clear(&err);
     igraph_t g;
     if (dm_graph_generate(&spec, &g, &err)) return cli_fail(&err);
+    if (dm_graph_relabel_igraph(&g, spec.seed, &err)) { igraph_destroy(&g); return cli_fail(&err); }  /* as a layer's */
     char description[300];
     snprintf(description, sizeof description, "domino generate %s nodes=%llu edges=%llu degree=%llu exponent=%g cutoff=%g seed=%llu",
              dm_graph_kind_name(spec.kind), (unsigned long long)spec.nodes, (unsigned long long)spec.edges,
