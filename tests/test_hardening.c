@@ -563,10 +563,10 @@ Test(hardening, sweep_parameters_are_checked_at_load)
  * deviation is 1/sqrt(n - 1) = 0.007). */
 static double spearman_index_degree(const dm_layer *L)
 {
-    size_t n = L->nnodes;
+    size_t n = L->nnodes, maxd = 0;
+    for (size_t v = 0; v < n; v++)
+        if (L->adj_start[v + 1] - L->adj_start[v] > maxd) maxd = L->adj_start[v + 1] - L->adj_start[v];
     /* ranks of the degrees (ties: mean rank), by counting */
-    size_t maxd = 0;
-    for (size_t v = 0; v < n; v++) if (L->adj_start[v + 1] - L->adj_start[v] > maxd) maxd = L->adj_start[v + 1] - L->adj_start[v];
     double *rank_of = calloc(maxd + 2, sizeof *rank_of);
     size_t *count = calloc(maxd + 2, sizeof *count);
     for (size_t v = 0; v < n; v++) count[L->adj_start[v + 1] - L->adj_start[v]]++;
@@ -600,4 +600,90 @@ Test(hardening, generated_layers_are_relabelled_so_index_is_not_degree)
         cr_expect_lt(fabs(rho), 0.05, "%s: Spearman(index, degree) = %.3f", graphs[i], rho);
         dm_scenario_free(sc);
     }
+}
+
+/* DOMINO_MAX_LAYER_NODES holds for a graph read from a file, not only for generated ones. */
+Test(hardening, file_graphs_beyond_the_layer_limit_are_refused)
+{
+    put("g.txt", "0 1\n1 2\n2 3\n3 4\n");
+    put("s.yaml", "name: t\nmodel:\n  name: m\n  sectors: [{id: A, name_en: a}]\n"
+                  "  layers: [{sector: A, graph: {file: g.txt}}]\nhazards: [{id: h, kind: other, select: {sectors: [A]}}]\n");
+    char *out;
+    int rc = domino(dir, "validate s.yaml", 1, &out);
+    cr_expect_eq(rc, 0, "%s", out);
+    free(out);
+    rc = domino(dir, "validate s.yaml", 1, &out);
+    free(out);
+    char cmd[1024];
+    snprintf(cmd, sizeof cmd, "cd '%s' && DOMINO_MAX_LAYER_NODES=4 LANG=C '%s' validate s.yaml 2>&1", dir, env("DOMINO"));
+    rc = run_capture(cmd, &out);
+    cr_expect_eq(rc, 65, "exit %d: %s", rc, out);
+    cr_expect(strstr(out, "over the limit") && strstr(out, "s.yaml:5:"), "%s", out);
+    free(out);
+}
+
+/* A sweep whose points could not hold their statistics is refused like such a run:
+ * exit 2 with the estimate, before anything is written (it used to reach the allocation). */
+Test(hardening, sweep_refuses_absurd_replicates_before_work)
+{
+    char text[1024], *out;
+    snprintf(text, sizeof text, "scenario: %s/scenarios/grid-attack-uncertain.yaml\nreplicates: 100000000\nparameters:\n"
+             "  - {name: a, path: 'scenario.hazards[grid-control-attack].severity', values: [0.5, 1]}\n", env("DOMINO_SOURCE"));
+    put("sw.yaml", text);
+    int rc = domino(dir, "sweep sw.yaml -o o.h5 --quiet", 1, &out);
+    cr_expect_eq(rc, 2, "exit %d: %s", rc, out);
+    cr_expect(strstr(out, "memory"), "%s", out);
+    free(out);
+    cr_expect(!exists("o.h5") && !exists("o.h5.points"));
+}
+
+/* ---- clusters: tools/slurm-sweep.sh with the array variables Slurm sets ---- */
+
+/* Runs array task `id` of an array (min, step, count) of tools/slurm-sweep.sh over
+ * sweep.yaml into dir/res; returns its exit status. */
+static int slurm_task(int id, int min, int step, int count)
+{
+    return shell("cd '%s' && SLURM_ARRAY_TASK_ID=%d SLURM_ARRAY_TASK_MIN=%d SLURM_ARRAY_TASK_STEP=%d "
+                 "SLURM_ARRAY_TASK_COUNT=%d DOMINO='%s' bash '%s/tools/slurm-sweep.sh' sweep.yaml res > task-%d.log 2>&1",
+                 dir, id, min, step, count, env("DOMINO"), env("DOMINO_SOURCE"), id);
+}
+
+Test(hardening, slurm_array_cases)
+{
+    write_sweep();  /* 2 points */
+    char *out;
+    cr_assert_eq(domino(dir, "sweep sweep.yaml -o whole.h5 --quiet", 1, &out), 0, "%s", out);
+    free(out);
+    /* a step array with more tasks than points: --array=0-6:2 is tasks 0, 2, 4, 6, four
+     * shards of which two are empty; all finish and the last one merges */
+    for (int id = 0; id <= 6; id += 2) cr_expect_eq(slurm_task(id, 0, 2, 4), 0, "task %d", id);
+    cr_expect(exists("res.h5"), "the merge did not run");
+    cr_expect_eq(domino(dir, "info res.h5", 1, &out), 0, "%s", out);
+    cr_expect(strstr(out, "2 points, 2 in this file"), "%s", out);
+    free(out);
+    cr_expect(exists("res/part-3.h5"), "an empty shard wrote no part");
+    /* one task resubmitted alone (sbatch --array=2): it redoes its own shard, not all */
+    cr_assert_eq(shell("cd '%s' && rm -f res.h5 res/part-1.h5", dir), 0);
+    cr_expect_eq(slurm_task(2, 2, 1, 1), 0);
+    cr_expect_eq(domino(dir, "info res/part-1.h5", 1, &out), 0, "%s", out);
+    cr_expect(strstr(out, "1 in this file"), "the resubmitted task computed another shard: %s", out);
+    free(out);
+    cr_expect(exists("res.h5"), "the resubmitted task did not merge");
+    /* a failed merge leaves no marker that would skip the next one */
+    cr_assert_eq(shell("cd '%s' && rm -f res.h5 && cp res/part-0.h5 keep.h5 && echo junk > res/part-0.h5", dir), 0);
+    cr_expect_neq(slurm_task(6, 0, 2, 4), 0, "a merge of a damaged part succeeded");
+    cr_expect(!exists("res/.merging"), "a failed merge left its marker");
+    cr_assert_eq(shell("cd '%s' && cp keep.h5 res/part-0.h5", dir), 0);
+    cr_expect_eq(slurm_task(6, 0, 2, 4), 0);
+    cr_expect(exists("res.h5"), "the merge after a failed one did not run");
+    cr_expect_eq(shell("cd '%s' && /usr/bin/python3 -c \"import h5py, numpy as np; a = h5py.File('res.h5'); b = h5py.File('whole.h5'); "
+                       "import sys; sys.exit(0 if all(np.array_equal(a[k][...], b[k][...], equal_nan=True) for k in "
+                       "['breach_probability', 'sector_level_quantile', 'replicates']) else 1)\"", dir), 0,
+                 "the merged shards differ from one process's sweep");
+    /* several Slurm tasks without MPI: refused, not N copies of the sweep into one file */
+    char cmd[1024];
+    snprintf(cmd, sizeof cmd, "cd '%s' && SLURM_NTASKS=4 SLURM_PROCID=1 '%s' sweep sweep.yaml -o x.h5 --quiet 2>&1", dir, env("DOMINO"));
+    int rc = run_capture(cmd, &out);
+    cr_expect_eq(rc, 2, "exit %d: %s", rc, out);
+    free(out);
 }

@@ -54,6 +54,13 @@ DM_EXPORT int dm_graph_read(const char *path, const char *format, uint64_t nodes
  * "u v" with u < v). description goes into the file where the format has room for it. */
 DM_EXPORT int dm_graph_write(const char *path, const dm_csr *g, const char *description, dm_error *err);
 
+/* Renumbers the n nodes of a CSR graph by a permutation drawn from seed, in place. igraph's
+ * generators give low indices their own structure (the static scale-free model gives the
+ * lowest indices the highest degrees), so `pairs: index` between two generated layers
+ * would couple hub to hub; after this, index and degree are independent, as the random
+ * coupling of Buldyrev et al. assumes. Returns 0, or DM_ESOFTWARE when out of memory. */
+DM_EXPORT int dm_graph_relabel(size_t n, size_t *start, int *adj, uint64_t seed, dm_error *err);
+
 /* Writes a CSR graph to path as HDF5 (indptr int64[n+1], indices int32[2m], attributes
  * describing how it was made), atomically. */
 DM_EXPORT int dm_graph_write_csr(const char *path, size_t n, const size_t *start, const int *adj,

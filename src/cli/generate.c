@@ -108,6 +108,7 @@ int cmd_generate(int argc, char **argv)
     dm_error_clear(&err);
     dm_csr g;
     if (dm_graph_generate(&spec, &g, &err)) return cli_fail(&err);
+    if (dm_graph_relabel(g.nodes, g.start, g.adj, spec.seed, &err)) { dm_csr_free(&g); return cli_fail(&err); }  /* as a layer's */
     char description[300];
     snprintf(description, sizeof description, "domino generate %s nodes=%llu edges=%llu degree=%llu exponent=%g cutoff=%g seed=%llu",
              dm_graph_kind_name(spec.kind), (unsigned long long)spec.nodes, (unsigned long long)spec.edges,

@@ -154,7 +154,10 @@ int cmd_sweep(int argc, char **argv)
         return DM_EUSAGE;
     }
 #ifdef DOMINO_MPI
-    if (getenv("OMPI_COMM_WORLD_SIZE") || getenv("PMIX_RANK")) {  /* started by mpirun */
+    /* started by mpirun or srun --mpi: Open MPI, PMIx, PMI-1/2 (MPICH, Intel MPI, srun
+     * --mpi=pmi2), MVAPICH */
+    if (getenv("OMPI_COMM_WORLD_SIZE") || getenv("PMIX_RANK") || getenv("PMI_RANK") || getenv("PMI_SIZE") ||
+        getenv("MV2_COMM_WORLD_SIZE")) {
         int provided;
         MPI_Init_thread(NULL, NULL, MPI_THREAD_FUNNELED, &provided);
         MPI_Comm_rank(MPI_COMM_WORLD, &rank);
@@ -163,6 +166,13 @@ int cmd_sweep(int argc, char **argv)
         if (!mpi) MPI_Finalize();
     }
 #endif
+    /* several Slurm tasks but no MPI: each would run the whole sweep into the same file */
+    const char *ntasks = getenv("SLURM_NTASKS"), *procid = getenv("SLURM_PROCID");
+    if (!mpi && nranks == 1 && procid && ntasks && atol(ntasks) > 1 && !getenv("SLURM_ARRAY_TASK_ID")) {
+        fprintf(stderr, "domino sweep: started as one of %s Slurm tasks without MPI (no PMI or Open MPI variables): "
+                        "use srun --mpi=pmix (or pmi2) with an MPI build, one task, or a job array with --shard\n", ntasks);
+        return DM_EUSAGE;
+    }
     if (threads) omp_set_num_threads(threads);
     dm_error err;
     dm_error_clear(&err);
@@ -174,6 +184,19 @@ int cmd_sweep(int argc, char **argv)
     /* The output checked and locked before anything is touched: a second sweep onto the
      * same output is refused (exit 73) instead of deleting the first one's points. Under
      * MPI rank 0, which merges, holds the lock. */
+    /* absurd replicates are refused as `run` refuses them: before anything is touched */
+    if (!rc) {
+        int64_t interval = (s->interval_s + s->base->tick_s - 1) / s->base->tick_s;
+        dm_mc_config cfg = {.replicates = s->replicates, .threads = threads, .interval = interval < 1 ? 1 : interval,
+                            .store = DM_STORE_SECTORS};
+        long pages = sysconf(_SC_PHYS_PAGES), size = sysconf(_SC_PAGE_SIZE);
+        double need = dm_mc_memory_estimate(s->base, &cfg),
+               limit = (pages > 0 && size > 0 ? (double)pages * (double)size : 8.0 * 1073741824.0) / 2;
+        if (need > limit)
+            rc = dm_error_set(&err, DM_EUSAGE, argv[optind], 0, 0, "each point needs about %.0f MiB for its statistics "
+                              "(%llu replicates), over half of this machine's memory (%.0f MiB): fewer replicates or a "
+                              "coarser interval", need / 1048576.0, (unsigned long long)s->replicates, limit / 1048576.0);
+    }
     int claimed = 0;
     if (!rc && rank == 0) {
         const char *inputs[] = {argv[optind], s->scenario_file, s->base->model->file};
@@ -282,7 +305,11 @@ int cmd_sweep(int argc, char **argv)
         }
         merge_ctx m = {output, parts, np, cmdline, shard_n == 1};
         guarded_call g = {merge_call, &m, nold ? output : "a point file"};
-        if (!rc) rc = mpi ? merge_call(&m) : cli_guarded(&g);
+        if (!rc && np == 0) {  /* a shard without points (more shards than points): an empty part */
+            if (dm_sweep_write(output, s, NULL, 0, cmdline, &err)) rc = cli_fail(&err);
+        } else if (!rc) {
+            rc = mpi ? merge_call(&m) : cli_guarded(&g);
+        }
         for (size_t k = nold ? 1 : 0; !rc && k < np; k++) remove(parts[k]);  /* the point files */
         if (!rc) {  /* and what a killed run left half-written, then the directory */
             DIR *d = opendir(dir);

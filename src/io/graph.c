@@ -408,3 +408,44 @@ int dm_graph_write(const char *path, const dm_csr *g, const char *description, d
     }
     return dm_output_commit(&out, err);
 }
+
+/* splitmix64 (Steele, Lea, Flood 2014): a seeded stream for the permutation that needs
+ * nothing from igraph's or GSL's generators, so no other draw depends on it. */
+static uint64_t splitmix64(uint64_t *x)
+{
+    uint64_t z = (*x += 0x9e3779b97f4a7c15ULL);
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+    return z ^ (z >> 31);
+}
+
+/* Fisher-Yates from seed: node v becomes perm[v]; the bias of the modulo is below n / 2^64. */
+static void permutation(size_t n, uint64_t seed, int *perm)
+{
+    uint64_t state = seed ^ 0x5deece66dULL;
+    for (size_t v = 0; v < n; v++) perm[v] = (int)v;
+    for (size_t v = n; v > 1; v--) {
+        size_t j = (size_t)(splitmix64(&state) % v);
+        int t = perm[v - 1]; perm[v - 1] = perm[j]; perm[j] = t;
+    }
+}
+
+int dm_graph_relabel(size_t n, size_t *start, int *adj, uint64_t seed, dm_error *err)
+{
+    size_t m2 = start[n];
+    int *perm = malloc((n + 1) * sizeof *perm), *adj2 = malloc((m2 + 1) * sizeof *adj2);
+    size_t *start2 = calloc(n + 1, sizeof *start2);
+    if (!perm || !adj2 || !start2) {
+        free(perm); free(adj2); free(start2);
+        return dm_error_set(err, DM_ESOFTWARE, NULL, 0, 0, "out of memory relabelling a graph of %zu nodes", n);
+    }
+    permutation(n, seed, perm);
+    for (size_t v = 0; v < n; v++) start2[perm[v] + 1] = start[v + 1] - start[v];
+    for (size_t v = 0; v < n; v++) start2[v + 1] += start2[v];
+    for (size_t v = 0; v < n; v++)
+        for (size_t k = start[v], at = start2[perm[v]]; k < start[v + 1]; k++) adj2[at++] = perm[adj[k]];
+    memcpy(start, start2, (n + 1) * sizeof *start);
+    if (m2) memcpy(adj, adj2, m2 * sizeof *adj);
+    free(perm); free(adj2); free(start2);
+    return 0;
+}

@@ -271,6 +271,15 @@ int dm_read_layers(yread *r, yaml_node_t *seq, dm_model *m, const dm_node *defau
         igraph_destroy(&g);
         if (rc) return rc;
         if (L->nnodes == 0) return yr_expected(r, x, "layer graph", "at least one node");
+        int64_t limit = dm_limit(DM_MAX_LAYER_NODES_ENV, DM_MAX_LAYER_NODES);  /* a file's graph too */
+        if ((int64_t)L->nnodes > limit)
+            return yr_fail(r, x, "layer graph: %zu nodes is over the limit of %lld nodes per layer (set %s to raise it)",
+                           L->nnodes, (long long)limit, DM_MAX_LAYER_NODES_ENV);
+        yaml_node_t *seed = yr_get(r, x, "seed");
+        uint64_t graph_seed = 1;
+        if (yr_get(r, x, "generate") && seed) graph_seed = strtoull(yr_text(seed), NULL, 10);  /* read_graph checked it */
+        if (yr_get(r, x, "generate") && (rc = dm_graph_relabel(L->nnodes, L->adj_start, L->adj, graph_seed, r->err)))
+            return rc;
         if (add_nodes(r, m, L, defaults, capacity)) return DM_EDATA;
         L->connectivity = DM_CONNECT_NONE;
         if ((x = yr_get(r, it, "connectivity"))) {
