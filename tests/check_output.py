@@ -46,7 +46,7 @@ def read(path, expected_path, nsectors):
                 fail(f"{engine}: sector_level dims {ds['sector_level'].dims}")
             if "impact" in ds and list(ds["impact"].dims) != ["replicate", "time", "region", "sector"]:
                 fail(f"{engine}: impact dims {ds['impact'].dims}")
-            str(ds["sector"].values[0])  # string coordinates decode
+            str(ds["sector_id"].values[0])  # string labels decode
     with h5py.File(path, "r") as f:
         if f["sector_level"][0].tobytes() != expected.tobytes():
             fail("h5py: sector_level differs from the engine's values")
