@@ -86,6 +86,11 @@ def sweep(path, engine, params):
     if ds.breach_probability.attrs.get("cell_methods") != "realization: mean":
         fail(f"{where}: breach_probability has no cell_methods")
     ds.set_xindex(params[0]).sel({params[0]: float(ds[params[0]].values[0])})
+    fl = ds.final_level
+    if fl.dims != ("point", "replicate", "sector") or ds.sizes["replicate"] != int(ds.attrs["replicates_per_point"]):
+        fail(f"{where}: final_level is {fl.dims} {fl.shape}")
+    if not (np.isfinite(fl).all() and (fl >= 0).all() and (fl <= 1).all()) or ds.replicate.dtype.kind != "i":
+        fail(f"{where}: final_level holds values outside [0, 1] or NaN")
     se = np.sqrt(ds.breach_probability * (1 - ds.breach_probability) / ds.replicates)
     if not np.allclose(ds.breach_probability_standard_error, se, rtol=0, atol=1e-15):
         fail(f"{where}: breach_probability_standard_error is not sqrt(p (1 - p) / replicates)")

@@ -54,7 +54,7 @@ def read(path, expected_path, nsectors):
                 fail(f"{engine}: impact dims {ds['impact'].dims}")
             if list(ds["breach_region"].dims) != ["breach"]:
                 fail(f"{engine}: breach_region dims {ds['breach_region'].dims}")
-            str(ds["sector"].values[0])  # string coordinates decode
+            str(ds["sector_id"].values[0])  # string labels decode
     with h5py.File(path, "r") as f:
         if f["sector_level"][0].tobytes() != expected.tobytes():
             fail("h5py: sector_level differs from the engine's values")

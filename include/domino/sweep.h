@@ -50,7 +50,19 @@ DM_EXPORT int dm_sweep_point_scenario(const dm_sweep *s, size_t i, dm_scenario *
 
 /* Result files of sweeps: sweep_write_points() writes the rows of the points given
  * (statistics from dm_mc_run), sweep_merge() combines files of the same sweep. */
-typedef struct dm_sweep_point { size_t index; const dm_stats *stats; } dm_sweep_point;
+typedef struct dm_sweep_point {
+    size_t index;
+    const dm_stats *stats;
+    const double *final_level;  /* [replicate][sector]: each replicate's sector levels at the
+                                   horizon (NULL: not kept; the file has NaN) */
+} dm_sweep_point;
+
+/* Computes point i as `domino sweep` does: its scenario, the sweep's replicates through
+ * dm_mc_run (threads 0: all cores; stop may be NULL), the statistics into *st (free with
+ * dm_stats_free) and each replicate's final sector levels into *final_level
+ * ([replicate][sector], malloc'd). st->interrupted says whether stop cut it short. */
+DM_EXPORT int dm_sweep_run_point(const dm_sweep *s, size_t i, int threads, volatile sig_atomic_t *stop,
+                                 dm_stats *st, double **final_level, dm_error *err);
 DM_EXPORT int dm_sweep_write(const char *path, const dm_sweep *s, const dm_sweep_point *points, size_t n,
                    const char *command_line, dm_error *err);
 /* Combines parts (files written by dm_sweep_write for the same sweep) into path. With

@@ -101,7 +101,8 @@ class _Sweep(ctypes.Structure):  # dm_sweep (include/domino/sweep.h)
 
 
 class _SweepPoint(ctypes.Structure):
-    _fields_ = [("index", ctypes.c_size_t), ("stats", ctypes.POINTER(_Stats))]
+    _fields_ = [("index", ctypes.c_size_t), ("stats", ctypes.POINTER(_Stats)),
+                ("final_level", ctypes.POINTER(ctypes.c_double))]
 
 
 _P = ctypes.POINTER
@@ -123,7 +124,8 @@ for name, res, args in [
         ("dm_render_json", _int, [_vp, _P(_Scenario), _vp, _P(_Stats), ctypes.c_int64]),
         ("dm_sweep_load", _int, [_cp, _P(_P(_Sweep)), _P(_Error)]),
         ("dm_sweep_free", None, [_P(_Sweep)]),
-        ("dm_sweep_point_scenario", _int, [_P(_Sweep), ctypes.c_size_t, _P(_P(_Scenario)), _P(_Error)]),
+        ("dm_sweep_run_point", _int, [_P(_Sweep), ctypes.c_size_t, _int, _vp, _P(_Stats),
+                                      _P(_P(ctypes.c_double)), _P(_Error)]),
         ("dm_sweep_write", _int, [_cp, _P(_Sweep), _P(_SweepPoint), ctypes.c_size_t, _cp, _P(_Error)])]:
     f = getattr(_lib, name)
     f.restype, f.argtypes = res, args
@@ -131,6 +133,7 @@ for name, res, args in [
 _libc = ctypes.CDLL(None)
 _libc.fopen.restype, _libc.fopen.argtypes = _vp, [_cp, _cp]
 _libc.fclose.restype, _libc.fclose.argtypes = _int, [_vp]
+_libc.free.restype, _libc.free.argtypes = None, [_vp]
 
 DM_STORE = {"sectors": 1, "maps": 2, "nodes": 4, "events": 8}
 
@@ -261,23 +264,19 @@ def sweep(sweep_file, threads=0, output=None):
     err = _Error()
     s = _P(_Sweep)()
     _check(_lib.dm_sweep_load(_text(sweep_file), ctypes.byref(s), ctypes.byref(err)), err)
-    stats, tmpdir = [], None
+    stats, finals, tmpdir = [], [], None
     try:
         sw = s.contents
         for i in range(sw.npoints):
-            sc = _P(_Scenario)()
-            _check(_lib.dm_sweep_point_scenario(s, i, ctypes.byref(sc), ctypes.byref(err)), err)
-            try:
-                ticks = max(1, -(-sw.interval_s // sc.contents.tick_s))
-                cfg = _McConfig(first=0, replicates=sw.replicates, threads=int(threads), interval=ticks, store=1)
-                st = _Stats()
-                _check(_lib.dm_mc_run(sc, ctypes.byref(cfg), ctypes.byref(st), ctypes.byref(err)), err)
+            st, final = _Stats(), _P(ctypes.c_double)()
+            rc = _lib.dm_sweep_run_point(s, i, int(threads), None, ctypes.byref(st), ctypes.byref(final), ctypes.byref(err))
+            if not rc:
                 stats.append(st)
-            finally:
-                _lib.dm_scenario_free(sc)
+                finals.append(final)
+            _check(rc, err)
         points = (_SweepPoint * max(1, len(stats)))()
         for i, st in enumerate(stats):
-            points[i] = _SweepPoint(i, ctypes.pointer(st))
+            points[i] = _SweepPoint(i, ctypes.pointer(st), finals[i])
         if output is None:
             tmpdir = tempfile.mkdtemp(prefix="domino-")
             path = os.path.join(tmpdir, "sweep.h5")
@@ -289,6 +288,8 @@ def sweep(sweep_file, threads=0, output=None):
     finally:
         for st in stats:
             _lib.dm_stats_free(ctypes.byref(st))
+        for f in finals:
+            _libc.free(f)
         _lib.dm_sweep_free(s)
         if tmpdir:
             for name in os.listdir(tmpdir):

@@ -70,23 +70,18 @@ static void point_path(const char *dir, size_t i, char *buf, size_t size)
 /* Computes point i and writes its file. */
 static int run_point(const dm_sweep *s, size_t i, const char *dir, int threads, const char *cmdline, dm_error *err)
 {
-    dm_scenario *sc;
-    int rc = dm_sweep_point_scenario(s, i, &sc, err);
-    if (rc) return rc;
-    int64_t interval = (s->interval_s + sc->tick_s - 1) / sc->tick_s;
-    dm_mc_config cfg = {.first = 0, .replicates = s->replicates, .threads = threads,
-                        .interval = interval < 1 ? 1 : interval, .store = DM_STORE_SECTORS, .stop = &stop_signal};
     dm_stats st;
-    if (!(rc = dm_mc_run(sc, &cfg, &st, err))) {
-        if (!st.interrupted) {  /* a point cut short is not a point: it is redone on resume */
-            char path[4300];
-            point_path(dir, i, path, sizeof path);
-            dm_sweep_point pt = {i, &st};
-            rc = dm_sweep_write(path, s, &pt, 1, cmdline, err);
-        }
-        dm_stats_free(&st);
+    double *final_level;
+    int rc = dm_sweep_run_point(s, i, threads, &stop_signal, &st, &final_level, err);
+    if (rc) return rc;
+    if (!st.interrupted) {  /* a point cut short is not a point: it is redone on resume */
+        char path[4300];
+        point_path(dir, i, path, sizeof path);
+        dm_sweep_point pt = {i, &st, final_level};
+        rc = dm_sweep_write(path, s, &pt, 1, cmdline, err);
     }
-    dm_scenario_free(sc);
+    dm_stats_free(&st);
+    free(final_level);
     return rc;
 }
 

@@ -450,3 +450,38 @@ int dm_sweep_load(const char *path, dm_sweep **out, dm_error *err)
     free(text);
     return rc;
 }
+
+/* The sink of a point's replicates: each one's final sector levels, in its row. */
+typedef struct finals { double *v; size_t S; uint64_t R; } finals;
+
+static int keep_final(void *ctx, const dm_engine_result *r, dm_error *err)
+{
+    finals *f = ctx;
+    if (r->replicate >= f->R) return dm_error_set(err, DM_ESOFTWARE, NULL, 0, 0, "replicate %llu outside the point's %llu",
+                                                  (unsigned long long)r->replicate, (unsigned long long)f->R);
+    for (size_t s = 0; s < f->S; s++) f->v[r->replicate * f->S + s] = r->sectors[s].final_level;
+    return 0;
+}
+
+int dm_sweep_run_point(const dm_sweep *s, size_t i, int threads, volatile sig_atomic_t *stop,
+                       dm_stats *st, double **final_level, dm_error *err)
+{
+    dm_scenario *sc;
+    *final_level = NULL;
+    memset(st, 0, sizeof *st);
+    int rc = dm_sweep_point_scenario(s, i, &sc, err);
+    if (rc) return rc;
+    size_t S = sc->model->nsectors;
+    finals f = {malloc((s->replicates * S + 1) * sizeof(double)), S, s->replicates};
+    if (!f.v) { dm_scenario_free(sc); return dm_error_set(err, DM_ESOFTWARE, NULL, 0, 0, "out of memory"); }
+    for (size_t k = 0; k < s->replicates * S; k++) f.v[k] = NAN;
+    int64_t interval = (s->interval_s + sc->tick_s - 1) / sc->tick_s;
+    dm_mc_config cfg = {.first = 0, .replicates = s->replicates, .threads = threads,
+                        .interval = interval < 1 ? 1 : interval, .store = DM_STORE_SECTORS,
+                        .sink = keep_final, .sink_ctx = &f, .stop = stop};
+    rc = dm_mc_run(sc, &cfg, st, err);
+    dm_scenario_free(sc);
+    if (rc) { free(f.v); return rc; }
+    *final_level = f.v;
+    return 0;
+}

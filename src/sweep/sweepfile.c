@@ -31,7 +31,7 @@ static const struct { const char *name, *long_name, *units; int shape; } var[NV]
     {"sector_level_quantile", "quantiles of the sector level over the point's replicates", "1", 3},
 };
 
-typedef struct layout { size_t S, K; } layout;
+typedef struct layout { size_t S, K, R; } layout;  /* sectors, times, replicates per point */
 
 static size_t width(const layout *l, int shape)
 {
@@ -64,7 +64,7 @@ static void transpose(const double *in, double *out, size_t rows, size_t cols)
 typedef struct writer {
     char *path;
     dm_output out;  /* the temporary and the lock (src/core/files.c) */
-    hid_t file, ds[NV], replicates, median, se;
+    hid_t file, ds[NV], replicates, median, se, final;
     layout l;
 } writer;
 
@@ -74,6 +74,7 @@ static void writer_abort(writer *w)
     if (w->replicates > 0) H5Dclose(w->replicates);
     if (w->median > 0) H5Dclose(w->median);
     if (w->se > 0) H5Dclose(w->se);
+    if (w->final > 0) H5Dclose(w->final);
     if (w->file > 0) H5Fclose(w->file);
     dm_output_abort(&w->out);
     free(w->path);
@@ -122,7 +123,7 @@ static int writer_open(writer *w, const char *path, const dm_sweep *s, const siz
     int64_t tick = s->base->tick_s, interval = (s->interval_s + tick - 1) / tick;
     if (interval < 1) interval = 1;
     size_t K = dm_output_ntimes(s->base, interval);
-    w->l = (layout){S, K};
+    w->l = (layout){S, K, s->replicates};
     if (!(w->path = strdup(path))) return dm_error_set(err, DM_ESOFTWARE, path, 0, 0, "out of memory");
     const char *inputs[] = {s->file, s->scenario_file, m->file};
     int rc0 = dm_output_begin(&w->out, path, 0, inputs, 3, err);
@@ -196,6 +197,25 @@ static int writer_open(writer *w, const char *path, const dm_sweep *s, const siz
              h5_attr_text(w->ds[V_PROB], "ancillary_variables", "breach_probability_standard_error");
     }
     if (!rc) {
+        /* each replicate's sector levels at the horizon, for distributions beyond the
+         * statistics: replicates x sectors per point (NaN where not kept) */
+        uint64_t R = s->replicates;
+        int64_t *ri = malloc((R + 1) * sizeof *ri);
+        hid_t rep = -1;
+        for (uint64_t r = 0; ri && r < R; r++) ri[r] = (int64_t)r;
+        rc = !ri || (rep = h5_coordinate(w->file, "replicate", H5T_NATIVE_INT64, R, 0, ri,
+                                          "replicate index r within the point (its random stream is derived from the seed and r)", NULL)) < 0 ||
+             h5_attr_text(rep, "standard_name", "realization");
+        hsize_t dims[3] = {n, R, S}, chunk[3] = {1, R ? R : 1, S ? S : 1};
+        if (!rc) w->final = h5_variable(w->file, "final_level", H5T_NATIVE_DOUBLE, 3, dims, NULL, chunk);
+        rc = rc || w->final < 0 || H5DSattach_scale(w->final, point, 0) < 0 || H5DSattach_scale(w->final, rep, 1) < 0 ||
+             H5DSattach_scale(w->final, sector, 2) < 0 ||
+             h5_attr_text(w->final, "long_name", "sector level at the horizon, per replicate of the point") ||
+             h5_attr_text(w->final, "units", "1") || h5_attr_text(w->final, "cell_methods", "time: point");
+        if (rep >= 0) H5Dclose(rep);
+        free(ri);
+    }
+    if (!rc) {
         hsize_t dims[1] = {n}, chunk[1] = {n ? n : 1};
         w->replicates = h5_variable(w->file, "replicates", H5T_NATIVE_INT64, 1, dims, NULL, chunk);
         w->median = h5_variable(w->file, "median_replicate", H5T_NATIVE_INT64, 1, dims, NULL, chunk);
@@ -265,10 +285,11 @@ static hid_t open_column(hid_t file, const char *name)
 
 static int read_row(hid_t ds, hid_t type, size_t row, void *data) { return h5_rows(ds, type, row, 1, data, 0); }
 
-static int writer_row(writer *w, size_t row, dm_stats *st, dm_error *err)
+static int writer_row(writer *w, size_t row, dm_stats *st, const double *final_level, dm_error *err)
 {
-    size_t S = w->l.S;
-    double *buf = malloc((width(&w->l, 3) + 1) * sizeof *buf);
+    size_t S = w->l.S, RS = (size_t)w->l.R * S;
+    size_t need = width(&w->l, 3) > RS ? width(&w->l, 3) : RS;
+    double *buf = malloc((need + 1) * sizeof *buf);
     int rc = !buf;
     for (int v = 0; !rc && v < NV; v++) {
         const double *data = field(st, v);
@@ -286,6 +307,11 @@ static int writer_row(writer *w, size_t row, dm_stats *st, dm_error *err)
         buf[s2] = n > 0 ? sqrt(p * (1 - p) / n) : NAN;
     }
     rc = rc || write_row(w->se, row, buf);
+    if (!rc && !final_level) {
+        for (size_t k = 0; k < RS; k++) buf[k] = NAN;
+        final_level = buf;
+    }
+    rc = rc || write_row(w->final, row, final_level);
     int64_t reps = (int64_t)st->replicates, median = (int64_t)st->median_replicate;
     rc = rc || h5_rows(w->replicates, H5T_NATIVE_INT64, row, 1, &reps, 1) ||
          h5_rows(w->median, H5T_NATIVE_INT64, row, 1, &median, 1);
@@ -305,7 +331,8 @@ static int writer_close(writer *w, const dm_sweep *s, dm_error *err)
     rc |= H5Dclose(w->replicates) < 0;
     rc |= H5Dclose(w->median) < 0;
     rc |= H5Dclose(w->se) < 0;
-    w->replicates = w->median = w->se = 0;
+    rc |= H5Dclose(w->final) < 0;
+    w->replicates = w->median = w->se = w->final = 0;
     rc |= H5Fclose(w->file) < 0;
     w->file = 0;
     if (rc) {
@@ -329,7 +356,7 @@ int dm_sweep_write(const char *path, const dm_sweep *s, const dm_sweep_point *po
     int rc = writer_open(&w, path, s, idx, n, command_line, NULL, err);
     free(idx);
     for (size_t i = 0; !rc && i < n; i++)
-        if ((rc = writer_row(&w, i, (dm_stats *)points[i].stats, err))) writer_abort(&w);
+        if ((rc = writer_row(&w, i, (dm_stats *)points[i].stats, points[i].final_level, err))) writer_abort(&w);
     return rc ? rc : writer_close(&w, s, err);
 }
 
@@ -406,9 +433,19 @@ static int part_open(const char *path, part *p, dm_error *err)
 }
 
 /* Reads row `row` of part p into st (arrays allocated by the caller, layout l). */
-static int part_row(part *p, const layout *l, size_t row, dm_stats *st, double *buf, const char *path, dm_error *err)
+static int part_row(part *p, const layout *l, size_t row, dm_stats *st, double *buf, double *final_level,
+                    const char *path, dm_error *err)
 {
     int rc = 0;
+    /* final levels: NaN in a part written before they were kept */
+    for (size_t k = 0; k < (size_t)l->R * l->S; k++) final_level[k] = NAN;
+    if (H5Lexists(p->file, "final_level", H5P_DEFAULT) > 0) {
+        /* (point, replicate, sector), checked before a row is read into R x S doubles */
+        const hsize_t dims[3] = {H5_ANY, (hsize_t)l->R, l->S};
+        hid_t ds = h5_open_checked(p->file, "final_level", H5T_FLOAT, 3, dims, NULL);
+        rc = ds < 0 || read_row(ds, H5T_NATIVE_DOUBLE, row, final_level);
+        if (ds >= 0) H5Dclose(ds);
+    }
     for (int v = 0; !rc && v < NV; v++) {
         hid_t ds = open_var(p->file, l, v);
         double *dst = field(st, v);
@@ -462,7 +499,7 @@ int dm_sweep_merge(const char *path, const char *const *parts, size_t nparts, in
     writer w;
     dm_stats st;
     memset(&st, 0, sizeof st);
-    double *buf = NULL;
+    double *buf = NULL, *finals = NULL;
     if (!rc && !points) rc = dm_error_set(err, DM_ESOFTWARE, NULL, 0, 0, "out of memory");
     /* CF history: the first part's lines, then this merge */
     char *history = rc ? NULL : h5_read_attr_text(p[0].file, "history");
@@ -475,20 +512,21 @@ int dm_sweep_merge(const char *path, const char *const *parts, size_t nparts, in
         st.expected_economic_loss = calloc(S, sizeof(double)); st.level_mean = calloc(l->K * S + 1, sizeof(double));
         st.level_q = calloc(Q * l->K * S + 1, sizeof(double));
         buf = malloc((Q * S + 1) * sizeof *buf);
-        if (!buf || !st.breach_probability || !st.onset_mean || !st.onset_q || !st.duration_mean || !st.duration_q ||
+        finals = malloc(((size_t)l->R * S + 1) * sizeof *finals);
+        if (!buf || !finals || !st.breach_probability || !st.onset_mean || !st.onset_q || !st.duration_mean || !st.duration_q ||
             !st.expected_unit_hours || !st.expected_economic_loss || !st.level_mean || !st.level_q)
             rc = dm_error_set(err, DM_ESOFTWARE, NULL, 0, 0, "out of memory");
         for (size_t r = 0; !rc && r < count; r++) {
             size_t pt = points[r];
-            rc = part_row(&p[from_part[pt]], l, from_row[pt], &st, buf, parts[from_part[pt]], err) ||
-                 writer_row(&w, r, &st, err);
+            rc = part_row(&p[from_part[pt]], l, from_row[pt], &st, buf, finals, parts[from_part[pt]], err) ||
+                 writer_row(&w, r, &st, finals, err);
         }
         if (rc) writer_abort(&w);
         else rc = writer_close(&w, s, err);
     }
     free(history);
     dm_stats_free(&st);
-    free(buf); free(points); free(from_part); free(from_row);
+    free(buf); free(finals); free(points); free(from_part); free(from_row);
     for (size_t i = 0; i < nparts; i++) part_close(&p[i]);
     free(p);
     return rc;
