@@ -290,6 +290,11 @@ Test(injects, hazard_after_the_horizon)
     cr_expect_eq(domino(dir, "timeline late.yaml --strict", 1, &out), 65);
     cr_expect(strstr(out, "error (--strict): late.yaml:6: hazard 'typo'") != NULL, "%s", out);
     free(out);
+    cr_expect_eq(domino(dir, "run late.yaml --quiet -o late.h5", 0, &out), 0);
+    free(out);
+    cr_expect_eq(domino(dir, "timeline late.h5 --strict", 1, &out), 65, "%s", out);
+    cr_expect(strstr(out, "error (--strict): late.h5:scenario_text:6: hazard 'typo' starts at 2880 min") != NULL, "%s", out);
+    free(out);
     cr_expect_eq(domino(dir, "timeline late.yaml --format md", 0, &out), 0);
     cr_expect(strstr(out, "## Notes\n\n- late.yaml:6: hazard 'typo'") != NULL, "%s", out);
     free(out);
