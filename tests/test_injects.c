@@ -87,9 +87,16 @@ Test(injects, lost_resupply_is_a_cause)
     cr_assert_not_null(l, "%s", out);
     cr_expect(strstr(l, "resupply lost, backup draining again") && strstr(l, "resupply from Petroleum lost since T+01:00"),
               "%s", l);
-    l = line_with(out, "Logistics  ", "backup exhausted — because Petroleum");
+    free(out);
+    /* power out for 3 days: 金融's 48 h generators, no longer refuelled from 1:00, run out
+     * at 49:00, and the line says both why it ran on them and why they ran out */
+    out = render("name: long\nmodel: japan-sectors\nhorizon: 4d\nhazards:\n"
+                 "  - {id: blackout, kind: disaster, select: {sectors: [ELEC]}, duration: 3d}\n"
+                 "  - {id: fuel, kind: disaster, select: {sectors: [OIL]}, at: 1h, duration: 3d}\n", DM_FORMAT_TEXT, DM_LANG_EN, NULL);
+    l = line_with(out, "T+49:00", "Finance  ");
     cr_assert_not_null(l, "%s", out);
-    cr_expect(strstr(l, "resupply from Petroleum lost since T+01:00") != NULL, "%s", l);
+    cr_expect(strstr(l, "backup exhausted — because Electric power has been down since T+00:00; resupply from Petroleum "
+                        "lost since T+01:00") != NULL, "%s", l);
     free(out);
     out = render(CHUETSU, DM_FORMAT_MD, DM_LANG_JA, NULL);
     cr_expect(strstr(out, "石油からの補給が途絶（T+01:00〜）") != NULL, "%s", out);
@@ -282,6 +289,11 @@ Test(injects, hazard_after_the_horizon)
     free(out);
     cr_expect_eq(domino(dir, "timeline late.yaml --strict", 1, &out), 65);
     cr_expect(strstr(out, "error (--strict): late.yaml:6: hazard 'typo'") != NULL, "%s", out);
+    free(out);
+    cr_expect_eq(domino(dir, "run late.yaml --quiet -o late.h5", 0, &out), 0);
+    free(out);
+    cr_expect_eq(domino(dir, "timeline late.h5 --strict", 1, &out), 65, "%s", out);
+    cr_expect(strstr(out, "error (--strict): late.h5:scenario_text:6: hazard 'typo' starts at 2880 min") != NULL, "%s", out);
     free(out);
     cr_expect_eq(domino(dir, "timeline late.yaml --format md", 0, &out), 0);
     cr_expect(strstr(out, "## Notes\n\n- late.yaml:6: hazard 'typo'") != NULL, "%s", out);

@@ -608,6 +608,12 @@ static int timeline_from_file_unguarded(const run_options *o)
     dm_error_clear(&err);
     if (o->has_seed) return usage_error("timeline", "%s", "--seed applies to scenarios; a result file has its seed");
     if (dm_h5_open(o->scenario, &f, &err)) return cli_fail(&err);
+    for (size_t i = 0; i < f->scenario->nwarnings; i++)  /* the stored scenario's warnings, as for a scenario */
+        fprintf(stderr, "domino: %s: %s\n", o->strict ? "error (--strict)" : "warning", f->scenario->warnings[i]);
+    if (o->strict && f->scenario->nwarnings) {
+        dm_h5_close(f);
+        return DM_EDATA;
+    }
     const dm_engine_result *r;
     dm_inject_options io;
     uint64_t which = o->has_replicate ? o->replicate : f->median_replicate;

@@ -212,7 +212,7 @@ static void cause_text(const words *w, const tl_line *l, int generic, sbuf *b)
         hazard_name(w, l->hazard, hz, sizeof hz);
         put(b, ja ? "%sの損傷による" : "damage from %s", hz);
     }
-    if (l->resupply >= 0) {
+    if (l->resupply >= 0 && l->resupply != l->cause) {  /* the same provider is said once */
         tplus(w->sc, l->resupply_since, t);
         put(b, ja ? "%s%sからの補給が途絶（%s〜）" : "%sresupply from %s lost since %s", b->n ? (ja ? "。" : "; ") : "",
             node_name(w, l->resupply, generic, name), t);
@@ -224,7 +224,7 @@ static void chains_text(const words *w, const tl_line *l, int generic, sbuf *b)
 {
     if (l->type != TL_EVENT || l->kinds != DM_KIND_LOSSES || l->kind == DM_EV_HAZARD_START) return;
     if (l->cause >= 0 || l->chain.hazard >= 0) chain_text(w, &l->chain, generic, b);
-    if (l->resupply >= 0) {
+    if (l->resupply >= 0 && l->resupply != l->cause) {
         put(b, "%s", b->n ? (w->ja ? "。補給: " : "; resupply: ") : "");
         chain_text(w, &l->resupply_chain, generic, b);
     }
