@@ -72,7 +72,7 @@ def heatmap(f, args):
     if "sector_level_mean" in f and int(f.attrs["replicates"]) > 1:
         level, what = f["sector_level_mean"][:], f"mean over {int(f.attrs['replicates'])} replicates"
     else:
-        level, what = f["sector_level"][0], f"replicate {int(f['replicate'][0])}"
+        level, what = f["median_sector_level"][:], f"replicate {int(f.attrs['median_replicate'])}"
     fig, ax = plt.subplots(figsize=(10, 0.35 * len(sectors) + 1.5))
     im = ax.imshow(level.T, aspect="auto", cmap="RdYlGn", vmin=0, vmax=1,
                    extent=[t_h[0], t_h[-1] + (t_h[1] - t_h[0] if len(t_h) > 1 else 1), len(sectors) - 0.5, -0.5])
@@ -87,9 +87,12 @@ def heatmap(f, args):
 def tile_map(f, args):
     times = [minutes(t) for t in args.times.split(",")]
     _, row = replicate_row(f, None)
-    if "impact" not in f:
-        raise SystemExit("plot.py: the file has no impact maps (run with --store ...,maps)")
-    impact = f["impact"][row]  # [time, region, sector]
+    if "impact" in f:
+        impact = f["impact"][row]  # [time, region, sector]
+    elif "median_impact" in f:  # a file keeps the median replicate's map unless --store maps
+        impact = f["median_impact"][:]
+    else:
+        raise SystemExit("plot.py: the file has no impact maps")
     regions = f["region"][:]
     codes = text(f["region_code"][:]) if "region_code" in f else None
     sectors = text(f["sector"][:])

@@ -75,7 +75,7 @@ static int run_point(const dm_sweep *s, size_t i, const char *dir, int threads, 
     if (rc) return rc;
     int64_t interval = (s->interval_s + sc->tick_s - 1) / sc->tick_s;
     dm_mc_config cfg = {.first = 0, .replicates = s->replicates, .threads = threads,
-                        .interval = interval < 1 ? 1 : interval, .store = DM_STORE_SECTORS, .stop = &stop_signal};
+                        .interval = interval < 1 ? 1 : interval, .stats = DM_STORE_SECTORS, .stop = &stop_signal};
     dm_stats st;
     if (!(rc = dm_mc_run(sc, &cfg, &st, err))) {
         if (!st.interrupted) {  /* a point cut short is not a point: it is redone on resume */
