@@ -31,6 +31,11 @@ int dm_graph_kind_from_name(const char *name, dm_graph_kind *out);
 
 /* Generates spec into *g (initialized here; destroy with igraph_destroy). */
 int dm_graph_generate(const dm_graph_spec *spec, igraph_t *g, dm_error *err);
+/* The same graph straight in CSR form (as dm_graph_csr gives it): *n nodes, *start and *adj
+ * malloc'd. erdos_renyi builds no igraph_t (O(n + m) after igraph's sampling); the other
+ * kinds go through dm_graph_generate. */
+int dm_graph_generate_csr(const dm_graph_spec *spec, size_t *n, size_t **start, int **adj, size_t *nedges,
+                          dm_error *err);
 
 /* Reads an undirected graph from a file (or, format `pairs`, an edge list kept directed, in
  * file order: couplings' pairs files): `edgelist` (two 0-based node indices per line;
@@ -41,9 +46,13 @@ int dm_graph_read(const char *path, const char *format, uint64_t nodes, const ch
                   igraph_t *g, dm_error *err);
 
 /* The graph as CSR: node v's neighbours are adj[start[v] .. start[v+1]), each edge listed at
- * both ends, in igraph's edge order (deterministic). Loops and multiple edges are removed
- * first. *start and *adj are malloc'd. */
+ * both ends, in ascending order (what igraph_simplify's edge order gave before: the same
+ * CSR); loops and multiple edges are dropped. *start and *adj are malloc'd. O(n + m) plus
+ * the sorting of each node's list. */
 int dm_graph_csr(igraph_t *g, size_t **start, int **adj, size_t *nedges, dm_error *err);
+/* The same from m edges ends[2k], ends[2k+1] among n nodes, without an igraph_t. */
+int dm_csr_from_edges(size_t n, const igraph_integer_t *ends, size_t m, size_t **start, int **adj, size_t *nedges,
+                      dm_error *err);
 
 /* Writes a CSR graph to path as HDF5 (indptr int64[n+1], indices int32[2m], attributes
  * describing how it was made), atomically. */
