@@ -163,8 +163,23 @@ static int pack_chunk(const column *col, const double *from, size_t times, unsig
             memcpy(d, from, have * sizeof *d);
             for (size_t i = have; i < n; i++) d[i] = NAN;
         }
-        for (size_t i = 0; i < n; i++)
-            for (size_t j = 0; j < e; j++) shuffled[j * n + i] = raw[i * e + j];
+        /* byte j of value i goes to shuffled[j n + i] (little-endian values) */
+        if (e == 4) {
+            const uint32_t *x = (const uint32_t *)(const void *)raw;
+            for (size_t i = 0; i < n; i++) {
+                uint32_t v = x[i];
+                shuffled[i] = (unsigned char)v;
+                shuffled[n + i] = (unsigned char)(v >> 8);
+                shuffled[2 * n + i] = (unsigned char)(v >> 16);
+                shuffled[3 * n + i] = (unsigned char)(v >> 24);
+            }
+        } else {
+            const uint64_t *x = (const uint64_t *)(const void *)raw;
+            for (size_t i = 0; i < n; i++) {
+                uint64_t v = x[i];
+                for (size_t j = 0; j < 8; j++) shuffled[j * n + i] = (unsigned char)(v >> (8 * j));
+            }
+        }
         rc = compress2(*out, &bound, shuffled, (uLong)bytes, 1) == Z_OK ? 0 : -1;
         *len = bound;
     }

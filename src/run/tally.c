@@ -137,8 +137,9 @@ int dm_binned_add(dm_binned *b, const double *rows, const uint32_t *at, size_t k
             }
         }
         /* the exact sums, in replicate order; a 0 (or a NaN, not counted) adds nothing */
-        double *sum = b->sum + k * W;
-        for (size_t i = 0; i < nnz; i++) sum[nz[i]] += row[nz[i]];
+        double *restrict sum = b->sum + k * W;
+        if (nnz == w) for (size_t c = c0; c < c1; c++) sum[c] += row[c];  /* levels: all of them (vectorised) */
+        else for (size_t i = 0; i < nnz; i++) sum[nz[i]] += row[nz[i]];
     }
     for (size_t c = c0; k1 > k0 && c < c1; c++) oom |= add_run(&col[c], run_bin[c], run_start[c], k1 - k0);
     return oom ? -1 : 0;
