@@ -7,6 +7,7 @@
  * and after compiling).
  *   bench_percolation [N] [replicates]
  * bench/baselines/buldyrev_igraph.py does the same computation with python3-igraph. */
+#include <math.h>
 #include <omp.h>
 #include <string.h>
 #include "bench_util.h"

@@ -3,11 +3,17 @@
 (engines netcdf4 and h5netcdf), python3-h5py and ncdump. Called by tests/test_output.c.
 
   check_output.py read FILE EXPECTED.bin S
-      FILE opens in xarray with both engines and in h5py; `time` decodes to datetimes;
-      median_sector_level (and sector_level of replicate 0, when the file stores every
-      replicate's levels) equals, bit for bit, the doubles in EXPECTED.bin (written by
-      the test from the engine in-process for replicate 0, the median of a one-replicate
-      run; S sectors per time step); the statistics of levels and maps have their dims.
+      FILE opens in xarray with both engines and in h5py; `time` decodes (to datetimes
+      with a start, to elapsed times without); median_sector_level (and sector_level of
+      replicate 0, when the file stores every replicate's levels) equals, bit for bit, the
+      doubles in EXPECTED.bin (written by the test from the engine in-process for
+      replicate 0, the median of a one-replicate run; S sectors per time step); the
+      statistics of levels and maps have their dims.
+  check_output.py time FILE START
+      with both engines, `time` and `event_time` decode to datetimes whose first value is
+      START (UTC, e.g. 2018-09-05T18:07) when START is given, or, for START `none`, to
+      elapsed times (timedelta64) from 0 with no calendar attribute: a file without a
+      start pretends no date.
   check_output.py docs PAGE.md
       runs every ```python block of the page in the current directory (where the test
       has written run.h5): the examples in the docs work as printed.
@@ -34,8 +40,8 @@ def read(path, expected_path, nsectors):
     expected = np.fromfile(expected_path, dtype="<f8").reshape(-1, int(nsectors))
     for engine in ("netcdf4", "h5netcdf"):
         with xr.open_dataset(path, engine=engine) as ds:
-            if not np.issubdtype(ds["time"].dtype, np.datetime64):
-                fail(f"{engine}: time decodes to {ds['time'].dtype}, expected datetime64")
+            if not (np.issubdtype(ds["time"].dtype, np.datetime64) or np.issubdtype(ds["time"].dtype, np.timedelta64)):
+                fail(f"{engine}: time decodes to {ds['time'].dtype}, expected datetime64 or timedelta64")
             if ds["time"].size != expected.shape[0]:
                 fail(f"{engine}: {ds['time'].size} times, expected {expected.shape[0]}")
             step = (ds["time"].values[1] - ds["time"].values[0]) / np.timedelta64(1, "m")
@@ -59,6 +65,8 @@ def read(path, expected_path, nsectors):
                     fail(f"{engine}: {name} missing")
                 if name in ds and list(ds[name].dims) != want:
                     fail(f"{engine}: {name} dims {ds[name].dims}")
+            if list(ds["breach_region"].dims) != ["breach"]:
+                fail(f"{engine}: breach_region dims {ds['breach_region'].dims}")
             str(ds["sector"].values[0])  # string coordinates decode
     with h5py.File(path, "r") as f:
         if f["median_sector_level"][:].tobytes() != expected.tobytes():
@@ -77,6 +85,31 @@ def read(path, expected_path, nsectors):
         fail("ncdump -h failed or does not show median_sector_level:\n" + out.stderr)
 
 
+def time(path, start):
+    import xarray as xr
+
+    for engine in ("netcdf4", "h5netcdf"):
+        with xr.open_dataset(path, engine=engine) as ds:
+            t, ev = ds["time"], ds["event_time"]
+            if start == "none":
+                if not np.issubdtype(t.dtype, np.timedelta64) or not np.issubdtype(ev.dtype, np.timedelta64):
+                    fail(f"{engine}: without a start, time decodes to {t.dtype}, event_time to {ev.dtype}: expected timedelta64")
+                if t.values[0] != np.timedelta64(0, "m"):
+                    fail(f"{engine}: time starts at {t.values[0]}, expected 0")
+                with xr.open_dataset(path, engine=engine, decode_times=False) as raw_ds:
+                    attrs = raw_ds["time"].attrs
+                    if "calendar" in attrs or " since " in attrs.get("units", ""):
+                        fail(f"{engine}: without a start, time has units {attrs.get('units')!r} and calendar "
+                             f"{attrs.get('calendar')!r}: a date it does not have")
+            else:
+                if not np.issubdtype(t.dtype, np.datetime64) or not np.issubdtype(ev.dtype, np.datetime64):
+                    fail(f"{engine}: with a start, time decodes to {t.dtype}, event_time to {ev.dtype}: expected datetime64")
+                if t.values[0] != np.datetime64(start):
+                    fail(f"{engine}: time starts at {t.values[0]}, expected {start} (UTC)")
+            if t.size > 1 and not (np.diff(t.values).astype("int64") > 0).all():
+                fail(f"{engine}: time is not increasing")
+
+
 def raw(x):
     x = np.asarray(x)
     return repr(x.tolist()).encode() if x.dtype == object else x.tobytes()
@@ -87,7 +120,7 @@ def same(paths):
 
     files = [h5py.File(p, "r") for p in paths]
     first = files[0]
-    skip = {"created", "command_line"}
+    skip = {"created", "command_line", "history"}
     for other, path in zip(files[1:], paths[1:]):
         if set(first.keys()) != set(other.keys()):
             fail(f"{path}: variables differ from {paths[0]}")
@@ -117,12 +150,14 @@ def docs(page):
 def main():
     if len(sys.argv) == 5 and sys.argv[1] == "read":
         read(sys.argv[2], sys.argv[3], sys.argv[4])
+    elif len(sys.argv) == 4 and sys.argv[1] == "time":
+        time(sys.argv[2], sys.argv[3])
     elif len(sys.argv) == 3 and sys.argv[1] == "docs":
         docs(sys.argv[2])
     elif len(sys.argv) >= 4 and sys.argv[1] == "same":
         same(sys.argv[2:])
     else:
-        fail("usage: check_output.py read FILE EXPECTED.bin S | same FILE FILE...")
+        fail("usage: check_output.py read FILE EXPECTED.bin S | time FILE START|none | docs PAGE | same FILE FILE...")
     print("check_output: ok")
 
 

@@ -85,6 +85,35 @@ Test(output, tools_read_the_file_and_values_equal_the_engines)
     cr_expect(WIFEXITED(status) && WEXITSTATUS(status) == 0, "the examples in docs/output-format.md fail");
 }
 
+/* Calendar time in files (DESIGN.md, "Time, overrides and exercises"): with `start`, every
+ * time variable is "minutes since" it, and xarray decodes time[0] to the start in UTC
+ * (2018-09-06 03:07 JST = 2018-09-05 18:07 UTC); without, plain elapsed minutes, which
+ * xarray decodes to timedelta64 from 0, and no calendar. */
+Test(output, time_is_minutes_since_the_start_or_plain_elapsed_minutes)
+{
+    const char *src = env("DOMINO_SOURCE");
+    char args[1024], *out, script[512], file[512];
+    snprintf(script, sizeof script, "%s/tests/check_output.py", src);
+    cr_assert_eq(run_here("run -o plain.h5 --quiet --lang en", &out), 0, "%s", out);
+    free(out);
+    snprintf(args, sizeof args, "run '%s/scenarios/hokkaido-2018-blackout.yaml' -o dated.h5 --quiet --lang en", src);
+    cr_assert_eq(run_here(args, &out), 0, "%s", out);
+    free(out);
+    snprintf(file, sizeof file, "%s/plain.h5", dir);
+    cr_expect_eq(shell("/usr/bin/python3 -W ignore '%s' time '%s' none", script, file), 0, "plain.h5: see check_output");
+    snprintf(file, sizeof file, "%s/dated.h5", dir);
+    cr_expect_eq(shell("/usr/bin/python3 -W ignore '%s' time '%s' 2018-09-05T18:07", script, file), 0,
+                 "dated.h5: see check_output");
+    /* the raw attribute, as CF and UDUNITS write a start with its offset */
+    hid_t f = H5Fopen(file, H5F_ACC_RDONLY, H5P_DEFAULT), ds = H5Dopen2(f, "time", H5P_DEFAULT);
+    hid_t attr = H5Aopen(ds, "units", H5P_DEFAULT), type = H5Aget_type(attr);
+    char units[128] = {0};
+    cr_assert(H5Tget_size(type) < sizeof units);
+    H5Aread(attr, type, units);
+    cr_expect_str_eq(units, "minutes since 2018-09-06 03:07:00 +09:00");
+    H5Tclose(type); H5Aclose(attr); H5Dclose(ds); H5Fclose(f);
+}
+
 Test(output, timeline_from_the_file_is_the_one_run_printed)
 {
     char *printed, *from_file, *info;

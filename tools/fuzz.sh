@@ -1,5 +1,5 @@
 #!/bin/sh
-# Fuzzes the loaders (model, scenario, sweep) and the result-file readers with libFuzzer
+# Fuzzes the loaders (model, scenario, sweep, facts) and the result-file readers with libFuzzer
 # (clang, AddressSanitizer + UndefinedBehaviorSanitizer), each for a bounded time, from the
 # seed corpus in fuzz/corpus/. New inputs go to a scratch directory, not the repository;
 # a crash stops with the input saved in build-fuzz/artifacts/ (add it to fuzz/corpus/ and
@@ -22,7 +22,7 @@ if [ ! -f "$FUZZ/build.ninja" ]; then
 fi
 ninja -C "$FUZZ" >&2
 mkdir -p "$FUZZ/artifacts"
-for t in model scenario sweep result; do
+for t in model scenario sweep result facts; do
   work=$(mktemp -d)
   echo "== fuzz_$t for ${SECONDS_PER_TARGET}s" >&2
   LSAN_OPTIONS="suppressions=$PWD/tests/lsan.supp" UBSAN_OPTIONS="halt_on_error=1:print_stacktrace=1" \

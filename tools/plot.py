@@ -93,9 +93,9 @@ def tile_map(f, args):
         impact = f["median_impact"][:]
     else:
         raise SystemExit("plot.py: the file has no impact maps")
-    regions = f["region"][:]
+    regions = f["region_id"][:] if "region_id" in f else f["region"][:]  # ids: labels since the CF layout
     codes = text(f["region_code"][:]) if "region_code" in f else None
-    sectors = text(f["sector"][:])
+    sectors = text(f["sector_id"][:] if "sector_id" in f else f["sector"][:])
     t_min = f["time"][:]
     if args.sector:
         if args.sector not in sectors:

@@ -8,6 +8,7 @@
 #ifndef DOMINO_ANALYSIS_H
 #define DOMINO_ANALYSIS_H
 
+#include "export.h"
 #include <stdio.h>
 #include "model.h"
 
@@ -41,29 +42,34 @@ typedef struct dm_analysis {
                                    model does not store */
 } dm_analysis;
 
-void dm_analysis_defaults(dm_analysis_options *o);
-int dm_analyze(const dm_model *m, const dm_analysis_options *o, dm_analysis *out, dm_error *err);
-void dm_analysis_free(dm_analysis *a);
+DM_EXPORT void dm_analysis_defaults(dm_analysis_options *o);
+DM_EXPORT int dm_analyze(const dm_model *m, const dm_analysis_options *o, dm_analysis *out, dm_error *err);
+DM_EXPORT void dm_analysis_free(dm_analysis *a);
 
 /* Unit u's id and names. */
-const char *dm_analysis_id(const dm_analysis *a, size_t u);
-const char *dm_analysis_name(const dm_analysis *a, size_t u, int japanese);
+DM_EXPORT const char *dm_analysis_id(const dm_analysis *a, size_t u);
+DM_EXPORT const char *dm_analysis_name(const dm_analysis *a, size_t u, int japanese);
 
 /* The typical duration of a distribution (seconds): the fixed value, or the median
  * where it has a closed form (uniform, normal, lognormal, Weibull, exponential), the mean
  * for gamma, the weighted median for a choice. */
-double dm_dist_typical(const dm_dist *d);
+DM_EXPORT double dm_dist_typical(const dm_dist *d);
 
 /* Reads a transactions table (CSV: docs/analysis.md) and writes the inoperability
  * input-output model it implies, a*_ij = z_ij / x_i, as model YAML to `output` (written
  * atomically), or to stdout when output is NULL. */
-int dm_iim_from_table(const char *path, const char *output, dm_error *err);
+DM_EXPORT int dm_iim_from_table(const char *path, const char *output, dm_error *err);
 
 /* Renderings: a readable report, JSON, Graphviz DOT (edge width = strength, label = time
  * to impact), and an HDF5 file (netCDF-4 compatible). */
-int dm_analysis_write_text(FILE *out, const dm_analysis *a, int japanese);
-int dm_analysis_write_json(FILE *out, const dm_analysis *a);
-int dm_analysis_write_dot(FILE *out, const dm_analysis *a, int japanese);
-int dm_analysis_write_h5(const char *path, const dm_analysis *a, dm_error *err);
+DM_EXPORT int dm_analysis_write_text(FILE *out, const dm_analysis *a, int japanese);
+DM_EXPORT int dm_analysis_write_json(FILE *out, const dm_analysis *a);
+DM_EXPORT int dm_analysis_write_dot(FILE *out, const dm_analysis *a, int japanese);
+/* The analysis as a CF-1.8 netCDF-4 file (docs/analysis.md), with its provenance: model
+ * (name, SHA-256, text), options, versions, and command_line (may be NULL) in `history`. */
+DM_EXPORT int dm_analysis_write_h5(const char *path, const dm_analysis *a, const char *command_line, dm_error *err);
+/* What an analysis file says about itself, as "name: value" lines (malloc'd into *text);
+ * DM_EDATA when path is not one. `domino info` prints it. */
+DM_EXPORT int dm_analysis_read_info(const char *path, char **text, dm_error *err);
 
 #endif

@@ -7,6 +7,7 @@
 #ifndef DOMINO_ENGINE_H
 #define DOMINO_ENGINE_H
 
+#include "export.h"
 #include <stddef.h>
 #include <stdint.h>
 #include "error.h"
@@ -27,6 +28,8 @@ typedef enum {
     DM_EV_RISING,           /* level rose (value: new level) */
     DM_EV_RESTORED,         /* level back to full service */
     DM_EV_DISCONNECTED,     /* cut off from its layer's sources or giant component: level 0 */
+    DM_EV_HAZARD_RESTORING, /* the hazard's restoration curve has given back another 10 % or
+                               more of the hit capacity, or reached its end (value: share back) */
     DM_EV_NKINDS
 } dm_event_kind;
 
@@ -45,6 +48,8 @@ typedef struct dm_breach {
     int64_t onset, confirmed, end; /* ticks; end = -1 while still in breach at the horizon */
     double peak;                   /* peak unserved, in the sector's unit */
     double unit_hours;             /* unserved unit-hours over onset..end */
+    int region;                    /* the region whose part of the sector breached; -1: the
+                                      sector as a whole */
 } dm_breach;
 
 typedef struct dm_sector_result {
@@ -58,7 +63,10 @@ typedef struct dm_result {
     uint64_t replicate;
     int64_t horizon, tick_s;       /* horizon in ticks */
     size_t nevents; dm_event *events;
-    size_t nbreaches; dm_breach *breaches;
+    size_t nbreaches; dm_breach *breaches;  /* of whole sectors (region -1), in time order */
+    /* With regions: the breaches of each region's part of each sector (U_{S,r} >= M_S for
+     * D), in order of onset, then sector, then region. */
+    size_t nregion_breaches; dm_breach *region_breaches;
     dm_sector_result *sectors;     /* one per model sector */
     double *hazard_start, *hazard_end; /* per hazard, ticks drawn for this replicate (end -1: none) */
     size_t nwarnings; char (*warnings)[200];
@@ -73,35 +81,39 @@ typedef struct dm_result {
     double *impact;                /* [ntimes][nregions][nsectors]: unserved fraction of the
                                       cell's capacity; NaN for a cell without capacity */
     double *node_level;            /* [ntimes][nnodes] */
+
+    /* 0 for a whole run; 1 + r for a view narrowed to region r (dm_result_narrow), whose
+     * events are those of the region and whose breaches are the region's */
+    int narrowed_to;
 } dm_engine_result;
 
 typedef struct dm_engine dm_engine;
 
 /* Compiles sc for simulation. Fails (DM_EDATA) when a duration is not representable in
  * ticks. O(nodes + dependencies). */
-int dm_engine_new(const dm_scenario *sc, dm_engine **out, dm_error *err);
-void dm_engine_free(dm_engine *e);
+DM_EXPORT int dm_engine_new(const dm_scenario *sc, dm_engine **out, dm_error *err);
+DM_EXPORT void dm_engine_free(dm_engine *e);
 
 /* What dm_engine_set_output records on the output grid. */
 enum { DM_STORE_SECTORS = 1, DM_STORE_MAPS = 2, DM_STORE_NODES = 4, DM_STORE_EVENTS = 8 };
 
 /* Records the flagged series (DM_STORE_SECTORS | DM_STORE_MAPS | DM_STORE_NODES) every
  * interval ticks (>= 1) from the next run on. Allocates the series once, here. */
-int dm_engine_set_output(dm_engine *e, int64_t interval, unsigned store, dm_error *err);
+DM_EXPORT int dm_engine_set_output(dm_engine *e, int64_t interval, unsigned store, dm_error *err);
 /* Bytes an engine for sc allocates (an estimate, for memory limits). */
-double dm_engine_memory_estimate(const dm_scenario *sc);
+DM_EXPORT double dm_engine_memory_estimate(const dm_scenario *sc);
 /* Number of points on a grid of the given interval over the scenario's horizon. */
-size_t dm_output_ntimes(const dm_scenario *sc, int64_t interval);
+DM_EXPORT size_t dm_output_ntimes(const dm_scenario *sc, int64_t interval);
 
 /* Runs replicate r (random draws from the stream of (seed, r)). The results are valid
  * until the next run or dm_engine_free. Cost grows with the number of level changes,
  * not with horizon x nodes. */
-int dm_engine_run(dm_engine *e, uint64_t replicate, dm_error *err);
-const dm_engine_result *dm_engine_results(const dm_engine *e);
+DM_EXPORT int dm_engine_run(dm_engine *e, uint64_t replicate, dm_error *err);
+DM_EXPORT const dm_engine_result *dm_engine_results(const dm_engine *e);
 
 /* Level of sector s (1 - unserved/capacity) as the last run left it. */
-double dm_engine_sector_level(const dm_engine *e, int sector);
+DM_EXPORT double dm_engine_sector_level(const dm_engine *e, int sector);
 /* Level of node v as the last run left it. */
-double dm_engine_node_level(const dm_engine *e, int node);
+DM_EXPORT double dm_engine_node_level(const dm_engine *e, int node);
 
 #endif

@@ -3,6 +3,7 @@
 #ifndef DOMINO_LIMITS_H
 #define DOMINO_LIMITS_H
 
+#include "export.h"
 #include <stdint.h>
 
 #define DM_MAX_YAML_BYTES_ENV "DOMINO_MAX_YAML_BYTES"
@@ -16,6 +17,6 @@
 #define DM_MAX_REPLICATES 1000000000ULL    /* per run; more with --replicate offsets */
 
 /* The limit: the environment variable's value when it is a positive whole number. */
-int64_t dm_limit(const char *env, int64_t fallback);
+DM_EXPORT int64_t dm_limit(const char *env, int64_t fallback);
 
 #endif

@@ -7,6 +7,7 @@
 #ifndef DOMINO_MODEL_H
 #define DOMINO_MODEL_H
 
+#include "export.h"
 #include <stddef.h>
 #include <stdint.h>
 #include "error.h"
@@ -36,7 +37,10 @@ typedef struct dm_sector {
     /* Service-level threshold: a breach starts when unserved U >= magnitude has held for
      * duration. any_loss: any unserved service counts (magnitude is then 0). */
     int any_loss;
-    double magnitude;      /* in the sector's unit */
+    double magnitude;      /* in the sector's unit, for the sector as a whole */
+    double magnitude_share;/* a percentage threshold as a fraction (0: given in units): the
+                              magnitude is this share of the capacity it is compared with,
+                              the sector's (all its nodes', a layer's included) or a region's */
     int64_t duration_s;
     double output;         /* economic output per year, in the model's output_unit; 0 unknown */
     int line;              /* where the sector is defined, for messages */
@@ -50,7 +54,7 @@ typedef struct dm_region {
 } dm_region;
 
 /* Whether selector text names region g (its id, code, either name, or one of its groups). */
-int dm_region_matches(const dm_region *g, const char *text);
+DM_EXPORT int dm_region_matches(const dm_region *g, const char *text);
 
 /* Default number of steps of a recovery ramp: service comes back in blocks (feeders,
  * lines, plants) of 5 % each, not tick by tick. Each step is an event, so this also
@@ -196,18 +200,18 @@ typedef struct dm_model {
 } dm_model;
 
 /* Node v's record: its own, or its layer's (shared by all the layer's nodes). O(log layers). */
-const dm_node *dm_node_at(const dm_model *m, size_t v);
+DM_EXPORT const dm_node *dm_node_at(const dm_model *m, size_t v);
 /* Which record: v for a defined node, ndefined_nodes + k for a node of layer k. */
-size_t dm_node_record(const dm_model *m, size_t v);
+DM_EXPORT size_t dm_node_record(const dm_model *m, size_t v);
 /* Node v's id; its Japanese or English name. A layer's node has its id ("A:17") for all
  * three, written into buf (DM_NODE_ID_MAX bytes); a defined node's are returned as they are. */
 #define DM_NODE_ID_MAX 96
-const char *dm_node_id(const dm_model *m, size_t v, char *buf);
-const char *dm_node_name(const dm_model *m, size_t v, int japanese, char *buf);
+DM_EXPORT const char *dm_node_id(const dm_model *m, size_t v, char *buf);
+DM_EXPORT const char *dm_node_name(const dm_model *m, size_t v, int japanese, char *buf);
 /* Requirement group g, wherever it is stored. O(log group sets). */
-void dm_model_group(const dm_model *m, size_t g, dm_group_ref *out);
+DM_EXPORT void dm_model_group(const dm_model *m, size_t g, dm_group_ref *out);
 /* Providers plus resupply providers of every group: the engine's edge count. */
-size_t dm_model_nedges(const dm_model *m);
+DM_EXPORT size_t dm_model_nedges(const dm_model *m);
 
 typedef struct dm_hazard {
     char *id, *description;
@@ -215,71 +219,130 @@ typedef struct dm_hazard {
     int *nodes; size_t nnodes;  /* nodes matching the selection, in model order */
     int select_random;          /* hit only select_count of them, drawn per replicate */
     size_t select_count;
-    double severity;            /* damage in [0,1] */
+    double severity;            /* damage in [0,1] when fixed; NaN when drawn or per sector */
+    int severity_drawn;         /* severity_dist is drawn once per hazard and replicate */
+    dm_dist severity_dist;
+    dm_dist *sector_severity;   /* NULL, or one per model sector (the hit sectors' are set):
+                                   `severity: {ELEC: 1.0, RAIL: 0.3}`, each drawn per replicate */
     dm_dist start;              /* seconds after T+0 */
     int has_duration;           /* 0: lasts to the horizon */
     dm_dist duration;           /* seconds */
+    /* Restoration curve (DESIGN.md, "Hazards"): share restore_share[i] of the hit capacity
+     * is back in service restore_s[i] seconds after the start (times increasing, shares not
+     * decreasing, both from an implicit (0, 0)); linear between points, or, with
+     * restore_steps, each share from its time on. stretch (drawn once per hazard and
+     * replicate) multiplies the times. */
+    size_t nrestore;
+    double *restore_s, *restore_share;
+    int restore_steps;
+    int has_stretch;
+    dm_dist stretch;
     int line;
 } dm_hazard;
+
+/* One of a scenario's overrides: a model value set by path (docs/scenario-format.md). */
+typedef struct dm_override {
+    char *path;                 /* as written: "model.dependencies[dependent=ICT.*].buffer.share" */
+    char *value;                /* the value, as YAML flow text */
+    size_t matches;             /* how many places in the model the path set */
+    int line, column;           /* of the override in the scenario file */
+} dm_override;
 
 typedef struct dm_scenario {
     char *name, *description, *file;
     char *text;                 /* the scenario file's full text (provenance) */
-    dm_model *model;            /* owned */
+    dm_model *model;            /* owned; with the overrides applied */
+    dm_override *overrides; size_t noverrides;
     dm_hazard *hazards; size_t nhazards;
     int64_t horizon_s, tick_s;
     uint64_t seed;
     uint64_t replicates;
+    /* Calendar time (DESIGN.md, "Time, overrides and exercises"): T+0 is the instant
+     * start_unix (seconds since 1970-01-01 UTC), shown at UTC offset start_offset_min;
+     * start_iso is it as written back ("2018-09-06T03:07:00+09:00"). has_start 0: times
+     * are elapsed time from T+0 only. */
+    int has_start;
+    int64_t start_unix;
+    int start_offset_min;
+    char start_iso[32];
 } dm_scenario;
 
 /* Loads a model from YAML text. name_for_errors is the file name used in messages.
  * On success *out owns a new model (free with dm_model_free); on failure *out is NULL
  * and err says why. O(size of the file). */
-int dm_model_parse(const char *text, size_t len, const char *name_for_errors,
+DM_EXPORT int dm_model_parse(const char *text, size_t len, const char *name_for_errors,
                    dm_model **out, dm_error *err);
-int dm_model_load(const char *path, dm_model **out, dm_error *err);
+DM_EXPORT int dm_model_load(const char *path, dm_model **out, dm_error *err);
 /* As dm_model_parse, but a file the model names that is among `stored` (by the path the
  * model gives) is read from there: reloading a run from its result file. */
-int dm_model_parse_stored(const char *text, size_t len, const char *name_for_errors,
+DM_EXPORT int dm_model_parse_stored(const char *text, size_t len, const char *name_for_errors,
                           const dm_stored_input *stored, size_t nstored, dm_model **out, dm_error *err);
-void dm_model_free(dm_model *m);
+DM_EXPORT void dm_model_free(dm_model *m);
 
 /* Loads a scenario and the model it names (a path ending in .yaml/.yml, relative to the
  * scenario's directory, or the name of an embedded model such as "japan-sectors"). */
-int dm_scenario_parse(const char *text, size_t len, const char *name_for_errors,
+DM_EXPORT int dm_scenario_parse(const char *text, size_t len, const char *name_for_errors,
                       dm_scenario **out, dm_error *err);
-int dm_scenario_load(const char *path, dm_scenario **out, dm_error *err);
+DM_EXPORT int dm_scenario_load(const char *path, dm_scenario **out, dm_error *err);
 /* As dm_scenario_parse, with stored inputs for an inline model (dm_model_parse_stored). */
-int dm_scenario_parse_stored(const char *text, size_t len, const char *name_for_errors,
+DM_EXPORT int dm_scenario_parse_stored(const char *text, size_t len, const char *name_for_errors,
                              const dm_stored_input *stored, size_t nstored, dm_scenario **out, dm_error *err);
 /* As dm_scenario_parse, but with the model given (the scenario takes ownership of it, also
  * on failure) instead of the one its `model` key names: reloading a run from its result
  * file, which keeps both texts. */
-int dm_scenario_parse_with_model(const char *text, size_t len, const char *name_for_errors,
+DM_EXPORT int dm_scenario_parse_with_model(const char *text, size_t len, const char *name_for_errors,
                                  dm_model *model, dm_scenario **out, dm_error *err);
+/* Both: the model given, and stored inputs for the files it names when the scenario's
+ * overrides make it be read again. */
+DM_EXPORT int dm_scenario_parse_with_model_stored(const char *text, size_t len, const char *name_for_errors, dm_model *model,
+                                        const dm_stored_input *stored, size_t nstored, dm_scenario **out,
+                                        dm_error *err);
 /* The embedded default scenario on the embedded Japan model. */
-int dm_scenario_default(dm_scenario **out, dm_error *err);
-void dm_scenario_free(dm_scenario *s);
+DM_EXPORT int dm_scenario_default(dm_scenario **out, dm_error *err);
+DM_EXPORT void dm_scenario_free(dm_scenario *s);
 
 /* Checks a file without running it: a scenario (it has `hazards` or `model`) or a
  * model. *kind is set to "scenario" or "model". */
-int dm_validate_file(const char *path, const char **kind, dm_error *err);
+DM_EXPORT int dm_validate_file(const char *path, const char **kind, dm_error *err);
 
 /* SHA-256 of the model's source text (of the scenario's, for an inline model), as 64
  * hex digits in hex[65]. */
-void dm_scenario_model_sha256(const dm_scenario *sc, char hex[65]);
+DM_EXPORT void dm_scenario_model_sha256(const dm_scenario *sc, char hex[65]);
+
+/* The magnitude of sector s's threshold for its part in region (-1: the whole sector):
+ * a percentage threshold is a share of that part's capacity, one in units is the same
+ * everywhere (DESIGN.md, "Service levels and breaches"). O(nodes). */
+DM_EXPORT double dm_threshold_magnitude(const dm_model *m, int s, int region);
 
 /* Index lookups by id; -1 when absent. O(n) (a layer's node "A:17": O(layers)). */
-int dm_model_sector(const dm_model *m, const char *id);
-int dm_model_node(const dm_model *m, const char *id);
+DM_EXPORT int dm_model_sector(const dm_model *m, const char *id);
+DM_EXPORT int dm_model_node(const dm_model *m, const char *id);
+
+/* Shipped models, scenarios and sweeps by name (docs/usage.md, "Names"): kind is "models",
+ * "scenarios" or "sweeps"; name ("tokyo-area-blackout", ".yaml" optional, no '/') is
+ * looked up as <dir>/<kind>/<name>.yaml in each directory of $DOMINO_PATH (':'-separated),
+ * then in the data installed with the library. Fills path and returns 0, or DM_ENOINPUT
+ * with err saying where it looked. The loaders (dm_scenario_load, dm_model_load,
+ * dm_sweep_load and a scenario's `model:`) fall back on it for a name that is not a file. */
+DM_EXPORT int dm_data_find(const char *kind, const char *name, char *path, size_t size, dm_error *err);
+/* The directories dm_data_find searches, in order, ':'-separated, into buf. */
+DM_EXPORT const char *dm_data_dirs(char *buf, size_t size);
 
 /* Embedded files: text of an embedded model or scenario by name, or NULL. */
-const char *dm_embedded(const char *name, size_t *len);
+DM_EXPORT const char *dm_embedded(const char *name, size_t *len);
 
 /* Parses a duration such as "90s", "10min", "2h", "3d" into seconds. Returns 0 on success,
  * -1 when the text is not a non-negative number followed by a unit. */
-int dm_parse_duration(const char *text, int64_t *seconds);
+DM_EXPORT int dm_parse_duration(const char *text, int64_t *seconds);
 
-const char *dm_hazard_kind_name(dm_hazard_kind k, int japanese);
+DM_EXPORT const char *dm_hazard_kind_name(dm_hazard_kind k, int japanese);
+
+/* Parses an ISO 8601 date and time with an optional UTC offset ("2018-09-06T03:07+09:00",
+ * "2018-09-06T03:07:00Z"; no offset: JST, +09:00) into seconds since 1970-01-01 UTC and the
+ * offset in minutes. Returns 0, or -1 when the text is not such a time. */
+DM_EXPORT int dm_parse_iso8601(const char *text, int64_t *unix_s, int *offset_min);
+/* The civil date and time at unix_s + offset_min minutes (proleptic Gregorian). */
+DM_EXPORT void dm_civil_time(int64_t unix_s, int offset_min, int *year, int *month, int *day, int *hour,
+                   int *minute, int *second);
 
 #endif

@@ -8,12 +8,13 @@
 #ifndef DOMINO_MONTECARLO_H
 #define DOMINO_MONTECARLO_H
 
+#include "export.h"
 #include <signal.h>
 #include "engine.h"
 
 /* The quantiles domino reports, in this order. */
 #define DM_NQUANTILES 3
-extern const double dm_quantiles[DM_NQUANTILES]; /* 0.05, 0.50, 0.95 */
+DM_EXPORT extern const double dm_quantiles[DM_NQUANTILES]; /* 0.05, 0.50, 0.95 */
 
 typedef struct dm_mc_config {
     uint64_t first, replicates;   /* replicates first .. first + replicates - 1 */
@@ -61,10 +62,10 @@ typedef struct dm_stats {
 /* Bytes a run needs (engines, a block of replicates in flight, the statistics' bins), so
  * callers can refuse runs that do not fit. Nothing in it grows with the replicate count
  * but 24 bytes a replicate (its sector-hours lost, to find the median replicate). */
-double dm_mc_memory_estimate(const dm_scenario *sc, const dm_mc_config *cfg);
+DM_EXPORT double dm_mc_memory_estimate(const dm_scenario *sc, const dm_mc_config *cfg);
 
 /* Runs the replicates and fills *stats (free with dm_stats_free). */
-int dm_mc_run(const dm_scenario *sc, const dm_mc_config *cfg, dm_stats *stats, dm_error *err);
-void dm_stats_free(dm_stats *s);
+DM_EXPORT int dm_mc_run(const dm_scenario *sc, const dm_mc_config *cfg, dm_stats *stats, dm_error *err);
+DM_EXPORT void dm_stats_free(dm_stats *s);
 
 #endif

@@ -11,6 +11,7 @@
 #ifndef DOMINO_OUTPUT_H
 #define DOMINO_OUTPUT_H
 
+#include "export.h"
 #include "engine.h"
 #include "montecarlo.h"
 
@@ -23,19 +24,19 @@ typedef struct dm_h5_provenance {
     uint64_t replicates_requested;
 } dm_h5_provenance;
 
-int dm_h5_create(const char *path, const dm_scenario *sc, const dm_mc_config *cfg,
+DM_EXPORT int dm_h5_create(const char *path, const dm_scenario *sc, const dm_mc_config *cfg,
                  const dm_h5_provenance *prov, dm_h5_writer **out, dm_error *err);
 /* A dm_mc_config sink: ctx is the writer. */
-int dm_h5_append(void *writer, const dm_engine_result *r, dm_error *err);
+DM_EXPORT int dm_h5_append(void *writer, const dm_engine_result *r, dm_error *err);
 /* Writes the median replicate (computed again by the caller, with sector levels and maps
  * on the run's grid): its series, and its events unless every replicate's are stored.
  * Call once, before dm_h5_finish. */
-int dm_h5_median(dm_h5_writer *w, const dm_engine_result *r, dm_error *err);
+DM_EXPORT int dm_h5_median(dm_h5_writer *w, const dm_engine_result *r, dm_error *err);
 /* Writes the statistics, closes and renames into place. Frees the writer, also on error
  * (then no file is left at the target). */
-int dm_h5_finish(dm_h5_writer *w, const dm_stats *st, dm_error *err);
+DM_EXPORT int dm_h5_finish(dm_h5_writer *w, const dm_stats *st, dm_error *err);
 /* Closes and removes the temporary file. */
-void dm_h5_abort(dm_h5_writer *w);
+DM_EXPORT void dm_h5_abort(dm_h5_writer *w);
 
 typedef struct dm_result_file {
     char *path;
@@ -48,10 +49,10 @@ typedef struct dm_result_file {
     dm_engine_result res;
 } dm_result_file;
 
-int dm_h5_open(const char *path, dm_result_file **out, dm_error *err);
+DM_EXPORT int dm_h5_open(const char *path, dm_result_file **out, dm_error *err);
 /* Replicate r (its index, as in the `replicate` coordinate). The result is owned by f and
  * valid until the next call or dm_h5_close. */
-int dm_h5_read_replicate(dm_result_file *f, uint64_t r, const dm_engine_result **out, dm_error *err);
-void dm_h5_close(dm_result_file *f);
+DM_EXPORT int dm_h5_read_replicate(dm_result_file *f, uint64_t r, const dm_engine_result **out, dm_error *err);
+DM_EXPORT void dm_h5_close(dm_result_file *f);
 
 #endif

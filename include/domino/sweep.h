@@ -8,6 +8,7 @@
 #ifndef DOMINO_SWEEP_H
 #define DOMINO_SWEEP_H
 
+#include "export.h"
 #include "model.h"
 #include "montecarlo.h"
 
@@ -38,29 +39,29 @@ typedef struct dm_sweep {
     dm_scenario *base;              /* the scenario as written (points change only values) */
 } dm_sweep;
 
-int dm_sweep_load(const char *path, dm_sweep **out, dm_error *err);
+DM_EXPORT int dm_sweep_load(const char *path, dm_sweep **out, dm_error *err);
 /* The same from texts kept in a result file (scenario_text given: no file is read). */
-int dm_sweep_from_texts(const char *text, const char *path, const char *scenario_text, const char *scenario_file,
+DM_EXPORT int dm_sweep_from_texts(const char *text, const char *path, const char *scenario_text, const char *scenario_file,
                         const char *model_text, dm_sweep **out, dm_error *err);
-void dm_sweep_free(dm_sweep *s);
+DM_EXPORT void dm_sweep_free(dm_sweep *s);
 
 /* The scenario of point i (free with dm_scenario_free). */
-int dm_sweep_point_scenario(const dm_sweep *s, size_t i, dm_scenario **out, dm_error *err);
+DM_EXPORT int dm_sweep_point_scenario(const dm_sweep *s, size_t i, dm_scenario **out, dm_error *err);
 
 /* Result files of sweeps: sweep_write_points() writes the rows of the points given
  * (statistics from dm_mc_run), sweep_merge() combines files of the same sweep. */
 typedef struct dm_sweep_point { size_t index; const dm_stats *stats; } dm_sweep_point;
-int dm_sweep_write(const char *path, const dm_sweep *s, const dm_sweep_point *points, size_t n,
+DM_EXPORT int dm_sweep_write(const char *path, const dm_sweep *s, const dm_sweep_point *points, size_t n,
                    const char *command_line, dm_error *err);
 /* Combines parts (files written by dm_sweep_write for the same sweep) into path. With
  * require_all, every point of the sweep must be present. */
-int dm_sweep_merge(const char *path, const char *const *parts, size_t nparts, int require_all,
+DM_EXPORT int dm_sweep_merge(const char *path, const char *const *parts, size_t nparts, int require_all,
                    const char *command_line, dm_error *err);
 
 /* The points a sweep file of this sweep holds; fails if the file is of another sweep. */
-int dm_sweep_file_points(const char *path, const dm_sweep *s, size_t **points, size_t *n, dm_error *err);
+DM_EXPORT int dm_sweep_file_points(const char *path, const dm_sweep *s, size_t **points, size_t *n, dm_error *err);
 
 /* The sweep a sweep file holds (rebuilt from its stored texts) and its points. */
-int dm_sweep_read_info(const char *path, dm_sweep **s, size_t **points, size_t *n, dm_error *err);
+DM_EXPORT int dm_sweep_read_info(const char *path, dm_sweep **s, size_t **points, size_t *n, dm_error *err);
 
 #endif

@@ -2,12 +2,13 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
-#include <igraph.h>
 #include <gsl/gsl_eigen.h>
 #include <gsl/gsl_linalg.h>
 #include <gsl/gsl_complex_math.h>
 #include "domino/analysis.h"
 #include "domino/engine.h"
+#include "../core/sort.h"
+#include "../io/graph_igraph.h"
 
 void dm_analysis_defaults(dm_analysis_options *o)
 {
@@ -216,16 +217,7 @@ static int criticality(dm_analysis *a, const dm_analysis_options *o, dm_error *e
     return rc;
 }
 
-static const double *rank_key;
-
-static int by_criticality(const void *pa, const void *pb)
-{
-    int x = *(const int *)pa, y = *(const int *)pb;
-    if (rank_key[x] != rank_key[y]) return rank_key[x] > rank_key[y] ? -1 : 1;
-    return (x > y) - (x < y);
-}
-
-int dm_analyze(const dm_model *m, const dm_analysis_options *o, dm_analysis *a, dm_error *err)
+static int analyze(const dm_model *m, const dm_analysis_options *o, dm_analysis *a, dm_error *err)
 {
     memset(a, 0, sizeof *a);
     a->model = m;
@@ -277,8 +269,19 @@ int dm_analyze(const dm_model *m, const dm_analysis_options *o, dm_analysis *a, 
             return dm_error_set(err, DM_ESOFTWARE, NULL, 0, 0, "out of memory");
         }
         if ((rc = criticality(a, o, err))) { dm_analysis_free(a); return rc; }
-        rank_key = a->criticality;
-        qsort(a->ranking, n, sizeof *a->ranking, by_criticality);
+        if (dmi_sort_by_key(a->ranking, n, a->criticality, 1)) {  /* most critical first, ties by index */
+            dm_analysis_free(a);
+            return dm_error_set(err, DM_ESOFTWARE, NULL, 0, 0, "out of memory");
+        }
     }
     return 0;
+}
+
+int dm_analyze(const dm_model *m, const dm_analysis_options *o, dm_analysis *a, dm_error *err)
+{
+    dmi_host host;  /* igraph's and GSL's handlers: the host's are back when this returns */
+    dmi_enter(&host);
+    int rc = analyze(m, o, a, err);
+    dmi_leave(&host);
+    return rc;
 }

@@ -154,15 +154,13 @@ int dm_iim_from_table(const char *path, const char *output, dm_error *err)
     table t;
     int rc = read_table(path, &t, err);
     if (rc) return rc;
-    FILE *out = stdout;
-    char tmp[4200];
-    if (output) {
-        snprintf(tmp, sizeof tmp, "%s.tmp", output);
-        if (!(out = fopen(tmp, "w"))) {
-            table_free(&t);
-            return dm_error_set(err, DM_ECANTCREAT, output, 0, 0, "cannot create: %s", strerror(errno));
-        }
+    dm_output o;
+    const char *inputs[] = {path};
+    if ((rc = dm_output_begin(&o, output ? output : "-", DM_OUTPUT_TEXT, inputs, 1, err))) {
+        table_free(&t);
+        return rc;
     }
+    FILE *out = o.stream;
     const char *base = strrchr(path, '/') ? strrchr(path, '/') + 1 : path;
     fprintf(out, "# Inoperability input-output model (IIM) derived by `domino analyze --io %s`.\n", base);
     fputs("# a*_ij = z_ij / x_i (demand side, Santos & Haimes 2004): the share of sector i's output\n"
@@ -209,13 +207,5 @@ int dm_iim_from_table(const char *path, const char *output, dm_error *err)
         }
     }
     table_free(&t);
-    if (output) {
-        int bad = ferror(out);
-        bad |= fclose(out) != 0;
-        if (bad || dm_file_commit(tmp, output)) {
-            remove(tmp);
-            return dm_error_set(err, DM_EIO, output, 0, 0, "writing the model failed");
-        }
-    }
-    return ferror(stdout) ? dm_error_set(err, DM_EIO, NULL, 0, 0, "writing failed") : 0;
+    return dm_output_commit(&o, err);
 }

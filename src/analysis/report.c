@@ -2,10 +2,14 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <jansson.h>
 #include <hdf5_hl.h>
+#include "domino.h"
 #include "domino/analysis.h"
 #include "../io/h5util.h"
+#include "../core/sort.h"
+#include "../model/loader.h"
 
 /* "h:mm" for a duration in hours; "-" for never. */
 static const char *hhmm(double hours, char *buf, size_t size)
@@ -13,16 +17,6 @@ static const char *hhmm(double hours, char *buf, size_t size)
     if (!isfinite(hours)) snprintf(buf, size, "-");
     else snprintf(buf, size, "%d:%02d", (int)floor(hours), (int)lround(fmod(hours, 1.0) * 60) % 60);
     return buf;
-}
-
-static const double *by_time_key;
-
-static int by_time(const void *pa, const void *pb)
-{
-    int x = *(const int *)pa, y = *(const int *)pb;
-    double a = by_time_key[x], b = by_time_key[y];
-    if (a != b) return a < b ? -1 : 1;
-    return (x > y) - (x < y);
 }
 
 int dm_analysis_write_text(FILE *out, const dm_analysis *a, int ja)
@@ -56,8 +50,7 @@ int dm_analysis_write_text(FILE *out, const dm_analysis *a, int ja)
         size_t k = 0;
         for (size_t to = 0; to < n; to++)
             if (to != from && a->hops[from * n + to] > 0) order[k++] = (int)to;
-        by_time_key = a->earliest_hours + from * n;
-        qsort(order, k, sizeof *order, by_time);
+        if (dmi_sort_by_key(order, k, a->earliest_hours + from * n, 0)) { free(order); return DM_ESOFTWARE; }  /* earliest first */
         fprintf(out, "  %-8s -> %zu:", dm_analysis_id(a, from), k);
         for (size_t i = 0; i < k; i++)
             fprintf(out, " %s %s (%d)", dm_analysis_id(a, (size_t)order[i]),
@@ -167,7 +160,9 @@ int dm_analysis_write_dot(FILE *out, const dm_analysis *a, int ja)
     return ferror(out) ? DM_EIO : 0;
 }
 
-int dm_analysis_write_h5(const char *path, const dm_analysis *a, dm_error *err)
+#define ANALYSIS_FORMAT "domino-analysis 1"
+
+int dm_analysis_write_h5(const char *path, const dm_analysis *a, const char *command_line, dm_error *err)
 {
     size_t n = a->n;
     H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
@@ -175,27 +170,32 @@ int dm_analysis_write_h5(const char *path, const dm_analysis *a, dm_error *err)
     H5Pset_link_creation_order(fcpl, H5P_CRT_ORDER_TRACKED | H5P_CRT_ORDER_INDEXED);
     H5Pset_attr_creation_order(fcpl, H5P_CRT_ORDER_TRACKED | H5P_CRT_ORDER_INDEXED);
     H5Pset_libver_bounds(fapl, H5F_LIBVER_V18, H5F_LIBVER_V18);
-    char tmp[4200];
-    snprintf(tmp, sizeof tmp, "%s.tmp", path);
-    f = H5Fcreate(tmp, H5F_ACC_TRUNC, fcpl, fapl);
+    dm_output out;
+    const char *inputs[] = {a->model->file};
+    int rc0 = dm_output_begin(&out, path, 0, inputs, 1, err);
+    if (!rc0) f = H5Fcreate(out.path, H5F_ACC_TRUNC, fcpl, fapl);
     H5Pclose(fcpl);
     H5Pclose(fapl);
-    if (f < 0) return dm_error_set(err, DM_ECANTCREAT, path, 0, 0, "cannot create the output file");
+    if (rc0) return rc0;
+    if (f < 0) { dm_output_abort(&out); return dm_error_set(err, DM_ECANTCREAT, path, 0, 0, "HDF5 cannot create the output file"); }
     hid_t str = h5_string_type();
     const char **ids = malloc((n + 1) * sizeof *ids);
     hsize_t dims[2] = {n, n};
     int rc = !ids || str < 0;
     for (size_t u = 0; !rc && u < n; u++) ids[u] = dm_analysis_id(a, u);
-    hid_t from = rc ? -1 : h5_variable(f, "provider", str, 1, dims, NULL, NULL);
-    hid_t to = rc ? -1 : h5_variable(f, "dependent", str, 1, dims, NULL, NULL);
-    rc = rc || from < 0 || to < 0 || h5_write_all(from, str, ids) || h5_write_all(to, str, ids) ||
-         H5DSset_scale(from, "provider") < 0 || H5DSset_scale(to, "dependent") < 0 ||
-         h5_attr_text(from, "long_name", "the unit depended upon") || h5_attr_text(to, "long_name", "the unit that depends");
+    /* CF: numeric dimensions, the units' ids as labels (provider_id, dependent_id) */
+    const char *what = a->by_node ? "node" : "sector";
+    char lp[64], ld[64];
+    snprintf(lp, sizeof lp, "%s depended upon (provider)", what);
+    snprintf(ld, sizeof ld, "%s that depends (dependent)", what);
+    hid_t from = rc ? -1 : h5_labelled_dimension(f, "provider", n, ids, lp);
+    hid_t to = rc ? -1 : h5_labelled_dimension(f, "dependent", n, ids, ld);
+    rc = rc || from < 0 || to < 0;
     struct { const char *name; hid_t type; const void *data; const char *long_name, *units; } vars[] = {
         {"strength", H5T_NATIVE_DOUBLE, a->strength, "direct dependence W (strength x share)", "1"},
-        {"direct_hours", H5T_NATIVE_DOUBLE, a->direct_hours, "lag + typical buffer of the direct dependency (inf: none)", "hours"},
+        {"direct_hours", H5T_NATIVE_DOUBLE, a->direct_hours, "lag + typical buffer of the direct dependency (inf: none)", "h"},
         {"hops", H5T_NATIVE_INT, a->hops, "fewest dependency hops (-1: never reached)", NULL},
-        {"earliest_hours", H5T_NATIVE_DOUBLE, a->earliest_hours, "earliest impact of a total loss (inf: never)", "hours"},
+        {"earliest_hours", H5T_NATIVE_DOUBLE, a->earliest_hours, "earliest impact of a total loss (inf: never)", "h"},
         {"higher_order", H5T_NATIVE_DOUBLE, a->higher, "(I - alpha W)^-1", "1"},
     };
     for (size_t i = 0; !rc && i < sizeof vars / sizeof vars[0]; i++) {
@@ -215,20 +215,75 @@ int dm_analysis_write_h5(const char *path, const dm_analysis *a, dm_error *err)
         hid_t ds = h5_variable(f, "criticality", H5T_NATIVE_DOUBLE, 1, dims, NULL, NULL);
         rc = ds < 0 || h5_write_all(ds, H5T_NATIVE_DOUBLE, a->criticality) || H5DSattach_scale(ds, from, 0) < 0 ||
              h5_attr_text(ds, "long_name", "sector-hours the other sectors lose after a total loss of the unit") ||
-             h5_attr_text(ds, "units", "hours");
+             h5_attr_text(ds, "units", "h");  /* "hours" would read as a timedelta in xarray */
         if (ds >= 0) H5Dclose(ds);
     }
-    rc = rc || h5_attr_text(f, "Conventions", "CF-1.8") || h5_attr_text(f, "title", "domino analyze") ||
-         h5_attr_text(f, "model_name", a->model->name) || h5_attr_double(f, "alpha", a->alpha) ||
-         h5_attr_double(f, "spectral_radius", a->spectral_radius);
+    char created[32], versions[512], source[64], sha[65], title[300];
+    time_t now = time(NULL);
+    struct tm tm;
+    gmtime_r(&now, &tm);
+    strftime(created, sizeof created, "%Y-%m-%dT%H:%M:%SZ", &tm);
+    dm_library_versions(versions, sizeof versions);
+    snprintf(source, sizeof source, "domino %s", dm_version());
+    snprintf(title, sizeof title, "domino analyze of model '%s' (by %s)", a->model->name, what);
+    const char *text = a->model->text ? a->model->text : "";
+    dm_sha256_hex(text, strlen(text), sha);
+    rc = rc || h5_cf_coordinates(f, NULL, 0) ||
+         h5_attr_text(f, "Conventions", "CF-1.8") || h5_attr_text(f, "title", title) ||
+         h5_attr_text(f, "domino_format", ANALYSIS_FORMAT) || h5_attr_text(f, "domino_version", dm_version()) ||
+         h5_attr_text(f, "library_versions", versions) || h5_attr_text(f, "created", created) ||
+         h5_attr_text(f, "source", source) || h5_attr_text(f, "command_line", command_line ? command_line : "") ||
+         h5_history(f, NULL, command_line && *command_line ? command_line : "domino analyze (library call)") ||
+         h5_attr_text(f, "model_name", a->model->name) || h5_attr_text(f, "model_file", a->model->file ? a->model->file : "") ||
+         h5_attr_text(f, "model_sha256", sha) || h5_attr_text(f, "model_text", text) ||
+         h5_attr_text(f, "units_analysed", what) || h5_attr_int64(f, "units", (int64_t)n) ||
+         h5_attr_double(f, "alpha", a->alpha) || h5_attr_double(f, "spectral_radius", a->spectral_radius) ||
+         h5_attr_text(f, "criticality", a->criticality ? "computed" : "not computed");
     if (from >= 0) H5Dclose(from);
     if (to >= 0) H5Dclose(to);
     if (str >= 0) H5Tclose(str);
     free(ids);
     rc |= H5Fclose(f) < 0;
-    if (rc || dm_file_commit(tmp, path)) {
-        remove(tmp);
-        return dm_error_set(err, DM_EIO, path, 0, 0, "writing the analysis file failed");
+    if (rc) {
+        dm_output_abort(&out);
+        return dm_error_set(err, DM_EIO, path, 0, 0, "writing the analysis file failed (HDF5 error; disk full?)");
     }
+    return dm_output_commit(&out, err);
+}
+
+int dm_analysis_read_info(const char *path, char **text, dm_error *err)
+{
+    *text = NULL;
+    H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
+    if (H5Fis_hdf5(path) <= 0) return dm_error_set(err, DM_EDATA, path, 0, 0, "not an HDF5 file");
+    hid_t f = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
+    if (f < 0) return dm_error_set(err, DM_EDATA, path, 0, 0, "HDF5 cannot open the file: it is truncated or corrupt");
+    char *format = h5_read_attr_text(f, "domino_format");
+    int rc = 0;
+    if (!format || strcmp(format, ANALYSIS_FORMAT))
+        rc = dm_error_set(err, DM_EDATA, path, 0, 0, "not a domino analysis file (expected domino_format '%s')", ANALYSIS_FORMAT);
+    static const char *const keys[] = {"title", "model_name", "model_file", "model_sha256", "units_analysed", "criticality",
+                                       "domino_version", "created", "history"};
+    size_t cap = 4096, at = 0;
+    char *out = rc ? NULL : malloc(cap);
+    if (!rc && !out) rc = dm_error_set(err, DM_ESOFTWARE, path, 0, 0, "out of memory");
+    for (size_t i = 0; !rc && i < sizeof keys / sizeof *keys; i++) {
+        char *v = h5_read_attr_text(f, keys[i]);
+        size_t need = strlen(keys[i]) + (v ? strlen(v) : 0) + 8;
+        if (at + need >= cap) {
+            char *grown = realloc(out, cap = 2 * (at + need));
+            if (!grown) { free(v); rc = dm_error_set(err, DM_ESOFTWARE, path, 0, 0, "out of memory"); break; }
+            out = grown;
+        }
+        at += (size_t)snprintf(out + at, cap - at, "%s: %s\n", keys[i], v ? v : "(missing)");
+        free(v);
+    }
+    int64_t units = 0;
+    if (!rc && h5_read_attr_int64(f, "units", &units) == 0 && at + 40 < cap)
+        at += (size_t)snprintf(out + at, cap - at, "units: %lld\n", (long long)units);
+    free(format);
+    H5Fclose(f);
+    if (rc) { free(out); return rc; }
+    *text = out;
     return 0;
 }

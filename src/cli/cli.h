@@ -12,14 +12,15 @@ int cmd_sweep(int argc, char **argv);
 int cmd_merge(int argc, char **argv);
 int cmd_validate(int argc, char **argv);
 int cmd_generate(int argc, char **argv);
+int cmd_compare(int argc, char **argv);
 /* Runs fn(ctx), which reads the file `file`, in a child process: its stdout is passed on
- * when it ends normally; if it crashes (HDF5 on a malformed file), the file is reported
- * as corrupt, remove_on_crash (if set) is deleted, and the result is 65. */
+ * when it ends normally; if it crashes (HDF5 on a malformed file), the temporary it was
+ * writing is removed, the file is reported as corrupt and the result is 65. The child
+ * dies with the parent. */
 typedef struct guarded_call {
     int (*fn)(void *ctx);
     void *ctx;
     const char *file;
-    const char *remove_on_crash;
 } guarded_call;
 int cli_guarded(const guarded_call *g);
 

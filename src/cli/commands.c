@@ -10,6 +10,7 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <omp.h>
 #include "domino.h"
@@ -41,6 +42,7 @@ static int finish(int rc)
 
 typedef struct run_options {
     const char *scenario, *output;
+    const char *region;          /* --region: narrow what is shown to one region */
     int json, quiet, threads, has_seed, has_replicate, median;
     dm_lang lang;
     dm_format format;
@@ -71,6 +73,8 @@ static const char run_help[] =
     "  --max-memory SIZE  refuse runs whose statistics need more, e.g. 4G (default: half\n"
     "                     of this machine's memory)\n"
     "  --json             print one JSON document instead (docs/json-output.md)\n"
+    "  --region ID        show one region: its events, breaches and JSON (id, code\n"
+    "                     or name of a region of the model)\n"
     "  --lang ja|en       language of names and messages (default: from the locale)\n"
     "  --seed N           override the scenario's seed\n"
     "  --quiet            no progress on stderr\n"
@@ -92,6 +96,7 @@ static const char timeline_help[] =
     "  --replicate R      replicate to show (default: the median replicate of a file,\n"
     "                     replicate 0 of a scenario)\n"
     "  --median           the median replicate (the default for a file)\n"
+    "  --region ID        one region's events and breaches (id, code or name)\n"
     "  --seed N           override the scenario's seed (scenarios only)\n"
     "  -h, --help         this help\n";
 
@@ -136,7 +141,7 @@ static int parse_size(const char *s, double *bytes)
 static int parse_run_options(const char *cmd, int argc, char **argv, const char *help, run_options *o)
 {
     enum { O_JSON = 256, O_LANG, O_FORMAT, O_SEED, O_REPLICATE, O_REPLICATES, O_THREADS, O_INTERVAL,
-           O_STORE, O_QUIET, O_MEDIAN, O_MAXMEM };
+           O_STORE, O_QUIET, O_MEDIAN, O_MAXMEM, O_REGION };
     static const struct option longopts[] = {
         {"json", no_argument, 0, O_JSON}, {"lang", required_argument, 0, O_LANG},
         {"format", required_argument, 0, O_FORMAT}, {"seed", required_argument, 0, O_SEED},
@@ -144,6 +149,7 @@ static int parse_run_options(const char *cmd, int argc, char **argv, const char 
         {"threads", required_argument, 0, O_THREADS}, {"interval", required_argument, 0, O_INTERVAL},
         {"store", required_argument, 0, O_STORE}, {"quiet", no_argument, 0, O_QUIET},
         {"median", no_argument, 0, O_MEDIAN}, {"max-memory", required_argument, 0, O_MAXMEM},
+        {"region", required_argument, 0, O_REGION},
         {"output", required_argument, 0, 'o'}, {"help", no_argument, 0, 'h'}, {0, 0, 0, 0}};
     memset(o, 0, sizeof *o);
     o->lang = dm_lang_from_locale();
@@ -166,6 +172,7 @@ static int parse_run_options(const char *cmd, int argc, char **argv, const char 
         case O_QUIET: o->quiet = 1; break;
         case O_MEDIAN: o->median = 1; break;
         case 'o': o->output = optarg; break;
+        case O_REGION: o->region = optarg; break;
         case O_LANG:
             if (!strcmp(optarg, "ja")) o->lang = DM_LANG_JA;
             else if (!strcmp(optarg, "en")) o->lang = DM_LANG_EN;
@@ -219,6 +226,27 @@ static int parse_run_options(const char *cmd, int argc, char **argv, const char 
     if (optind < argc) o->scenario = argv[optind++];
     if (optind < argc) return usage_error(cmd, "expected at most one scenario, found also '%s'", argv[optind]);
     if (o->median && o->has_replicate) return usage_error(cmd, "%s", "--median and --replicate exclude each other");
+    return 0;
+}
+
+/* --region: *shown is r narrowed to the region (a view in *view, to free with
+ * dm_result_view_free), or r itself without the option. */
+static int narrow(const run_options *o, const char *cmd, const dm_scenario *sc, const dm_engine_result *r,
+                  dm_engine_result *view, const dm_engine_result **shown)
+{
+    *shown = r;
+    memset(view, 0, sizeof *view);
+    if (!o->region) return 0;
+    if (!sc->model->nregions)
+        return usage_error(cmd, "--region %s: the model has no regions", o->region);
+    int g = dm_model_region(sc->model, o->region);
+    if (g < 0)
+        return usage_error(cmd, "--region: expected the id, code or name of one of the model's regions, found '%s'", o->region);
+    if (dm_result_narrow(sc, r, g, view)) {
+        fprintf(stderr, "domino: out of memory narrowing the results to a region\n");
+        return DM_ESOFTWARE;
+    }
+    *shown = view;
     return 0;
 }
 
@@ -301,14 +329,16 @@ static void print_header(const dm_scenario *sc, uint64_t shown, const dm_stats *
               : "domino %s — scenario '%s' on model '%s' (%zu sectors, %zu nodes, %zu dependencies)\n",
            dm_version(), sc->name, m->name, m->nsectors, m->nnodes, m->ngroups);
     if (st->replicates > 1)
-        printf(ja ? "期間 %s、刻み %llds、シード %llu、レプリケート %llu 回（中央値のレプリケート %llu を表示）\n\n"
-                  : "horizon %s, tick %llds, seed %llu, %llu replicates (showing the median replicate, %llu)\n\n",
+        printf(ja ? "期間 %s、刻み %llds、シード %llu、レプリケート %llu 回（中央値のレプリケート %llu を表示）\n"
+                  : "horizon %s, tick %llds, seed %llu, %llu replicates (showing the median replicate, %llu)\n",
                h + 2, (long long)sc->tick_s, (unsigned long long)sc->seed, (unsigned long long)st->replicates,
                (unsigned long long)shown);
     else
-        printf(ja ? "期間 %s、刻み %llds、シード %llu、レプリケート %llu\n\n"
-                  : "horizon %s, tick %llds, seed %llu, replicate %llu\n\n",
+        printf(ja ? "期間 %s、刻み %llds、シード %llu、レプリケート %llu\n"
+                  : "horizon %s, tick %llds, seed %llu, replicate %llu\n",
                h + 2, (long long)sc->tick_s, (unsigned long long)sc->seed, (unsigned long long)shown);
+    if (sc->has_start) printf(ja ? "開始 %s（T+0）\n" : "start %s (T+0)\n", sc->start_iso);
+    putchar('\n');
 }
 
 /* Minutes as h:mm for the statistics table, "—" for NaN. */
@@ -369,6 +399,7 @@ int cmd_run(int argc, char **argv)
     dm_scenario *sc = NULL;
     dm_engine *eng = NULL;
     dm_h5_writer *writer = NULL;
+    dm_engine_result view = {0};  /* --region */
     dm_stats st;
     dm_error err;
     memset(&st, 0, sizeof st);
@@ -441,8 +472,9 @@ int cmd_run(int argc, char **argv)
     /* What is shown is recomputed from (seed, replicate): the median replicate. */
     uint64_t shown = st.median_replicate;
     if (!eng && (rc = run_one(sc, shown, 0, &eng))) goto done;
-    const dm_engine_result *r = dm_engine_results(eng);
+    const dm_engine_result *r;
     const dm_stats *stats = cfg.replicates > 1 ? &st : NULL;
+    if ((rc = narrow(&o, "run", sc, dm_engine_results(eng), &view, &r))) goto done;
     if (o.json) {
         rc = dm_render_json(stdout, sc, r, stats, cfg.interval);
     } else {
@@ -450,7 +482,12 @@ int cmd_run(int argc, char **argv)
         print_header(sc, shown, &st, ja);
         puts(ja ? "タイムライン" : "Timeline");
         rc = dm_render_timeline(stdout, sc, r, DM_FORMAT_TEXT, o.lang);
-        puts(ja ? "\n分野別のサービス維持レベル逸脱" : "\nService-level breaches by sector");
+        if (r->narrowed_to) {
+            const dm_region *g = &sc->model->regions[r->narrowed_to - 1];
+            printf(ja ? "\n%sのサービス維持レベル逸脱\n" : "\nService-level breaches in %s\n", ja ? g->name_ja : g->name_en);
+        } else {
+            puts(ja ? "\n分野別のサービス維持レベル逸脱" : "\nService-level breaches by sector");
+        }
         if (!rc) rc = dm_render_breach_table(stdout, sc, r, o.lang);
         if (!rc && stats) print_stats(sc, stats, ja);
         if (o.output) printf(ja ? "\n結果ファイル: %s\n" : "\nresult file: %s\n", o.output);
@@ -460,6 +497,7 @@ fail:
     rc = cli_fail(&err);
 done:
     if (writer) dm_h5_abort(writer);
+    dm_result_view_free(&view);
     dm_engine_free(eng);
     dm_stats_free(&st);
     dm_scenario_free(sc);
@@ -488,7 +526,11 @@ static int timeline_from_file_unguarded(const run_options *o)
     const dm_engine_result *r;
     uint64_t which = o->has_replicate ? o->replicate : f->median_replicate;
     int rc = dm_h5_read_replicate(f, which, &r, &err);
-    rc = rc ? cli_fail(&err) : dm_render_timeline(stdout, f->scenario, r, o->format, o->lang);
+    dm_engine_result view;
+    const dm_engine_result *shown = r;
+    rc = rc ? cli_fail(&err) : narrow(o, "timeline", f->scenario, r, &view, &shown);
+    if (!rc) rc = dm_render_timeline(stdout, f->scenario, shown, o->format, o->lang);
+    if (shown != r) dm_result_view_free(&view);
     dm_h5_close(f);
     return finish(rc);
 }
@@ -499,16 +541,32 @@ static int timeline_from_file_unguarded(const run_options *o)
  * on only when it ends normally; if it crashed, the file is reported as corrupt (exit 65)
  * and nothing partial is printed. */
 
+/* A crashing child removes the temporary it was writing (a merge's), then dies of the
+ * signal as it would have. */
+static const int crash_signals[] = {SIGSEGV, SIGBUS, SIGABRT, SIGFPE, SIGILL};
+
+static void on_crash(int sig)
+{
+    dm_output_remove_pending();
+    raise(sig);  /* SA_RESETHAND: the default action now */
+}
+
 int cli_guarded(const guarded_call *g)
 {
     fflush(stdout);
     fflush(stderr);
     FILE *tmp = tmpfile();
     if (!tmp) return g->fn(g->ctx);  /* no temporary file: read unguarded */
-    pid_t pid = fork();
+    pid_t parent = getpid(), pid = fork();
     if (pid < 0) { fclose(tmp); return g->fn(g->ctx); }
     if (pid == 0) {
+        /* the child dies with the parent: a killed merge leaves no writer behind */
+        prctl(PR_SET_PDEATHSIG, SIGKILL);
+        if (getppid() != parent) _exit(DM_ESOFTWARE);
         dup2(fileno(tmp), 1);
+        struct sigaction crash = {.sa_handler = on_crash, .sa_flags = SA_RESETHAND};
+        sigemptyset(&crash.sa_mask);
+        for (size_t i = 0; i < sizeof crash_signals / sizeof crash_signals[0]; i++) sigaction(crash_signals[i], &crash, NULL);
         int rc = g->fn(g->ctx);
         fflush(stdout);
         _exit(rc);
@@ -516,7 +574,6 @@ int cli_guarded(const guarded_call *g)
     int status;
     while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {}
     if (WIFSIGNALED(status)) {
-        if (g->remove_on_crash) remove(g->remove_on_crash);
         fprintf(stderr, "domino: %s: the file is corrupt: reading it crashed the HDF5 library (signal %d)\n",
                 g->file, WTERMSIG(status));
         fclose(tmp);
@@ -533,7 +590,7 @@ static int timeline_call(void *ctx) { return timeline_from_file_unguarded(ctx); 
 
 static int timeline_from_file(const run_options *o)
 {
-    guarded_call g = {timeline_call, (void *)o, o->scenario, NULL};
+    guarded_call g = {timeline_call, (void *)o, o->scenario};
     return finish(cli_guarded(&g));
 }
 
@@ -548,7 +605,11 @@ int cmd_timeline(int argc, char **argv)
     if (o.median) return usage_error("timeline", "%s", "--median applies to result files");
     if ((rc = load_scenario(&o, &sc))) return rc;
     if ((rc = run_one(sc, o.replicate, 0, &eng))) { dm_scenario_free(sc); return rc; }
-    rc = dm_render_timeline(stdout, sc, dm_engine_results(eng), o.format, o.lang);
+    dm_engine_result view;
+    const dm_engine_result *shown;
+    rc = narrow(&o, "timeline", sc, dm_engine_results(eng), &view, &shown);
+    if (!rc) rc = dm_render_timeline(stdout, sc, shown, o.format, o.lang);
+    dm_result_view_free(&view);
     dm_engine_free(eng);
     dm_scenario_free(sc);
     return finish(rc);
@@ -560,7 +621,8 @@ static int info_unguarded(int argc, char **argv)
         "usage: domino info RESULT.h5\n"
         "\n"
         "Summarises a result file written by 'domino run -o': scenario, model (name and\n"
-        "SHA-256), seed, replicates, how it was made, and the sectors that breached.\n";
+        "SHA-256), seed, replicates, how it was made, and the sectors that breached; or a\n"
+        "sweep file ('sweep -o') or an analysis file ('analyze -o'): what made it.\n";
     if (argc == 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
         fputs(help, stdout);
         return 0;
@@ -573,6 +635,16 @@ static int info_unguarded(int argc, char **argv)
     dm_error err;
     dm_error_clear(&err);
     if (dm_h5_open(argv[1], &f, &err)) {
+        char *about;  /* an analysis file ('analyze -o')? */
+        if (dm_analysis_read_info(argv[1], &about, &(dm_error){0}) == 0) {
+            printf("file:         %s (analysis)\n", argv[1]);
+            for (char *line = strtok(about, "\n"); line; line = strtok(NULL, "\n")) {
+                char *colon = strchr(line, ':');
+                if (colon) { *colon = 0; printf("%-13s %s\n", strcat(line, ":"), colon + 2); }
+            }
+            free(about);
+            return finish(0);
+        }
         /* a sweep file? */
         dm_sweep *s;
         size_t *points, n;
@@ -639,7 +711,7 @@ static int info_call(void *ctx) { argv_ctx *a = ctx; return info_unguarded(a->ar
 int cmd_info(int argc, char **argv)
 {
     argv_ctx a = {argc, argv};
-    guarded_call g = {info_call, &a, argc > 1 ? argv[1] : "", NULL};
+    guarded_call g = {info_call, &a, argc > 1 ? argv[1] : ""};
     if (argc == 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) return info_unguarded(argc, argv);
     return finish(cli_guarded(&g));
 }
@@ -761,19 +833,31 @@ int cmd_analyze(int argc, char **argv)
     int rc = embedded && strcmp(name, "default") ? dm_model_parse(embedded, len, name, &m, &err)
                                                  : dm_model_load(name, &m, &err);
     if (rc) return cli_fail(&err);
+    /* the outputs checked before the analysis runs */
+    const char *inputs[] = {m->file};
+    if ((dot && dm_output_check(dot, DM_OUTPUT_TEXT, inputs, 1, &err)) ||
+        (output && dm_output_check(output, 0, inputs, 1, &err))) {
+        dm_model_free(m);
+        return cli_fail(&err);
+    }
     dm_analysis a;
     if ((rc = dm_analyze(m, &opt, &a, &err))) { dm_model_free(m); return cli_fail(&err); }
     rc = json ? dm_analysis_write_json(stdout, &a) : dm_analysis_write_text(stdout, &a, lang == DM_LANG_JA);
     if (!rc && dot) {
-        FILE *f = fopen(dot, "w");
-        if (!f) rc = dm_error_set(&err, DM_ECANTCREAT, dot, 0, 0, "cannot create: %s", strerror(errno));
-        else {
-            rc = dm_analysis_write_dot(f, &a, lang == DM_LANG_JA);
-            if (fclose(f) && !rc) rc = dm_error_set(&err, DM_EIO, dot, 0, 0, "writing failed");
+        dm_output out;  /* atomic: a full disk leaves no file; "-" is stdout */
+        if (!(rc = dm_output_begin(&out, dot, DM_OUTPUT_TEXT, inputs, 1, &err))) {
+            if (dm_analysis_write_dot(out.stream, &a, lang == DM_LANG_JA)) {
+                dm_output_abort(&out);
+                rc = dm_error_set(&err, DM_EIO, dot, 0, 0, "writing the graph failed");
+            } else {
+                rc = dm_output_commit(&out, &err);
+            }
         }
-        if (rc && err.code) rc = cli_fail(&err);
+        if (rc) rc = cli_fail(&err);
     }
-    if (!rc && output && dm_analysis_write_h5(output, &a, &err)) rc = cli_fail(&err);
+    char *cmdline = output ? cli_command_line(argc, argv) : NULL;
+    if (!rc && output && dm_analysis_write_h5(output, &a, cmdline, &err)) rc = cli_fail(&err);
+    free(cmdline);
     dm_analysis_free(&a);
     dm_model_free(m);
     return finish(rc);

@@ -1,6 +1,7 @@
 /* domino generate: a seeded synthetic layer written to a file, for reuse as a layer's
- * graph (docs/model-format.md, "Layers"). Serial: igraph's generators. */
+ * graph (docs/model-format.md, "Layers"), through the library's CSR graph API. */
 #include <getopt.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -37,12 +38,6 @@ static int number(const char *text, double lo, double hi, double *out)
     char *end;
     *out = strtod(text, &end);
     return *end || end == text || !(*out >= lo && *out <= hi);
-}
-
-static int ends_with(const char *s, const char *suffix)
-{
-    size_t a = strlen(s), b = strlen(suffix);
-    return a >= b && !strcmp(s + a - b, suffix);
 }
 
 int cmd_generate(int argc, char **argv)
@@ -111,37 +106,14 @@ int cmd_generate(int argc, char **argv)
 
     dm_error err;
     dm_error_clear(&err);
-    igraph_t g;
+    dm_csr g;
     if (dm_graph_generate(&spec, &g, &err)) return cli_fail(&err);
     char description[300];
     snprintf(description, sizeof description, "domino generate %s nodes=%llu edges=%llu degree=%llu exponent=%g cutoff=%g seed=%llu",
              dm_graph_kind_name(spec.kind), (unsigned long long)spec.nodes, (unsigned long long)spec.edges,
              (unsigned long long)spec.degree, spec.exponent, spec.cutoff, (unsigned long long)spec.seed);
-    int rc = 0;
-    if (ends_with(output, ".h5")) {
-        size_t *start, nedges;
-        int *adj;
-        if (!(rc = dm_graph_csr(&g, &start, &adj, &nedges, &err))) {
-            rc = dm_graph_write_csr(output, (size_t)igraph_vcount(&g), start, adj, description, &err);
-            free(start);
-            free(adj);
-        }
-    } else {
-        /* written next to the target, then renamed: no half-written file at the target */
-        char tmp[4200];
-        snprintf(tmp, sizeof tmp, "%s.tmp", output);
-        FILE *f = fopen(tmp, "w");
-        if (!f) rc = dm_error_set(&err, DM_ECANTCREAT, output, 0, 0, "cannot create the graph file");
-        else {
-            igraph_error_t e = ends_with(output, ".graphml") ? igraph_write_graph_graphml(&g, f, 0)
-                                                             : igraph_write_graph_edgelist(&g, f);
-            if ((fclose(f) | (int)e) || dm_file_commit(tmp, output)) {
-                remove(tmp);
-                rc = dm_error_set(&err, DM_EIO, output, 0, 0, "writing the graph file failed");
-            }
-        }
-    }
-    igraph_destroy(&g);
+    int rc = dm_graph_write(output, &g, description, &err);
+    dm_csr_free(&g);
     if (rc) return cli_fail(&err);
     fprintf(stderr, "domino generate: %s: %s\n", output, description + strlen("domino generate "));
     return 0;

@@ -3,6 +3,7 @@
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <hdf5.h>
 #include "domino.h"
 #include "cli.h"
 
@@ -23,8 +24,11 @@ static const char usage[] =
     "  analyze [MODEL]       static interdependency analysis: reach, timing, higher-order\n"
     "                        dependence, feedback loops, criticality; --io: IIM from a table\n"
     "  validate FILE...      check model or scenario files without running them\n"
-    "  generate KIND -o FILE a seeded random graph (Erdos-Renyi, regular, scale-free) to use\n"
+    "  generate KIND -o FILE\n"
+    "                        a seeded random graph (Erdos-Renyi, regular, scale-free) to use\n"
     "                        as a layer of a model\n"
+    "  compare RUN.h5 FACTS.csv\n"
+    "                        a run scored against a reference incident's observed facts\n"
     "\n"
     "  domino <command> --help   options of a command\n"
     "  domino --version          versions of domino and the libraries it uses\n"
@@ -38,7 +42,11 @@ int main(int argc, char **argv)
     /* A file-size limit (ulimit -f) must show as a write error we report (exit 74, no
      * file left), not as a kill. */
     signal(SIGXFSZ, SIG_IGN);
-    dm_init();
+    /* domino closes every HDF5 file it opens. HDF5's own clean-up at exit would try to
+     * close again a file whose writing failed (a full disk), and HDF5 1.10 crashes doing
+     * so; without it, such a failure ends with our error message and exit code. This is a
+     * process-wide choice, so the program makes it, not the library. */
+    H5dont_atexit();
     if (argc < 2) {
         fputs(usage, stderr);
         return DM_EUSAGE;
@@ -61,6 +69,7 @@ int main(int argc, char **argv)
     if (!strcmp(cmd, "merge")) return cmd_merge(argc - 1, argv + 1);
     if (!strcmp(cmd, "validate")) return cmd_validate(argc - 1, argv + 1);
     if (!strcmp(cmd, "generate")) return cmd_generate(argc - 1, argv + 1);
-    fprintf(stderr, "domino: unknown command '%s'; expected run, timeline, info, sweep, merge, analyze, validate or generate\n\n%s", cmd, usage);
+    if (!strcmp(cmd, "compare")) return cmd_compare(argc - 1, argv + 1);
+    fprintf(stderr, "domino: unknown command '%s'; expected run, timeline, info, sweep, merge, analyze, validate, generate or compare\n\n%s", cmd, usage);
     return DM_EUSAGE;
 }

@@ -90,6 +90,30 @@ static int run_point(const dm_sweep *s, size_t i, const char *dir, int threads, 
     return rc;
 }
 
+typedef struct merge_ctx { const char *output; const char **parts; size_t n; char *cmdline; int require_all; } merge_ctx;
+
+static int merge_call(void *ctx)
+{
+    merge_ctx *m = ctx;
+    dm_error err;
+    dm_error_clear(&err);
+    return dm_sweep_merge(m->output, m->parts, m->n, m->require_all, m->cmdline, &err) ? cli_fail(&err) : 0;
+}
+
+typedef struct points_ctx { const char *output; const dm_sweep *s; } points_ctx;
+
+/* Reads the points of an existing output, for the guarded check before resuming. */
+static int points_call(void *ctx)
+{
+    points_ctx *p = ctx;
+    dm_error err;
+    dm_error_clear(&err);
+    size_t *points, n;
+    if (dm_sweep_file_points(p->output, p->s, &points, &n, &err)) return cli_fail(&err);
+    free(points);
+    return 0;
+}
+
 int cmd_sweep(int argc, char **argv)
 {
     enum { O_THREADS = 256, O_SHARD, O_QUIET };
@@ -147,8 +171,36 @@ int cmd_sweep(int argc, char **argv)
     size_t *mine = NULL, nmine = 0, *old = NULL, nold = 0;
     int rc = dm_sweep_load(argv[optind], &s, &err);
     snprintf(dir, sizeof dir, "%s.points", output);
-    /* a complete or partial output of the same sweep: its points are done */
-    if (!rc && access(output, F_OK) == 0) rc = dm_sweep_file_points(output, s, &old, &nold, &err);
+    /* The output checked and locked before anything is touched: a second sweep onto the
+     * same output is refused (exit 73) instead of deleting the first one's points. Under
+     * MPI rank 0, which merges, holds the lock. */
+    int claimed = 0;
+    if (!rc && rank == 0) {
+        const char *inputs[] = {argv[optind], s->scenario_file, s->base->model->file};
+        rc = dm_output_check(output, 0, inputs, 3, &err);
+        if (!rc && !(rc = dm_output_claim(output, &err))) claimed = 1;
+    }
+#ifdef DOMINO_MPI
+    if (mpi) {  /* every rank stops when rank 0 could not take the output */
+        int refused = rc != 0, any;
+        MPI_Allreduce(&refused, &any, 1, MPI_INT, MPI_MAX, MPI_COMM_WORLD);
+        if (any && !rc) rc = dm_error_set(&err, DM_ECANTCREAT, output, 0, 0, "rank 0 cannot write the output");
+    }
+#endif
+    /* a complete or partial output of the same sweep: its points are done. It is read
+     * first in a guarded child (a file HDF5 crashes on is reported, not crashed on). */
+    if (!rc && access(output, F_OK) == 0) {
+        points_ctx pc = {output, s};
+        guarded_call g = {points_call, &pc, output};
+        int guarded = mpi ? 0 : cli_guarded(&g);
+        if (guarded) {
+            if (claimed) dm_output_release(output);
+            free(cmdline);
+            dm_sweep_free(s);
+            return guarded;
+        }
+        rc = dm_sweep_file_points(output, s, &old, &nold, &err);
+    }
     if (!rc && mkdir(dir, 0777) && errno != EEXIST)
         rc = dm_error_set(&err, DM_ECANTCREAT, dir, 0, 0, "cannot create the directory for finished points: %s", strerror(errno));
     if (!rc && !(mine = malloc((s->npoints + 1) * sizeof *mine))) rc = dm_error_set(&err, DM_ESOFTWARE, NULL, 0, 0, "out of memory");
@@ -219,13 +271,17 @@ int cmd_sweep(int argc, char **argv)
             point_path(dir, mine[k], paths[k], sizeof paths[k]);
             parts[np++] = paths[k];
         }
-        if (!rc && dm_sweep_merge(output, parts, np, shard_n == 1, cmdline, &err)) rc = cli_fail(&err);
+        merge_ctx m = {output, parts, np, cmdline, shard_n == 1};
+        guarded_call g = {merge_call, &m, nold ? output : "a point file"};
+        if (!rc) rc = mpi ? merge_call(&m) : cli_guarded(&g);
         for (size_t k = nold ? 1 : 0; !rc && k < np; k++) remove(parts[k]);  /* the point files */
         if (!rc) {  /* and what a killed run left half-written, then the directory */
             DIR *d = opendir(dir);
             for (struct dirent *e; d && (e = readdir(d));) {
                 size_t len = strlen(e->d_name);
-                if (!strncmp(e->d_name, "point-", 6) && len > 4 && !strcmp(e->d_name + len - 4, ".tmp")) {
+                /* a killed writer's temporary (.point-N.h5.XXXXXX) or lock (.point-N.h5.lock):
+                 * this process holds the output's lock, so no one else is writing here */
+                if (!strncmp(e->d_name, ".point-", 7) && len > 7) {
                     char stale[4400];
                     snprintf(stale, sizeof stale, "%s/%s", dir, e->d_name);
                     remove(stale);
@@ -244,6 +300,8 @@ int cmd_sweep(int argc, char **argv)
         MPI_Finalize();
     }
 #endif
+    if (rc && claimed) rmdir(dir);  /* a failed sweep that finished no point leaves nothing */
+    if (claimed) dm_output_release(output);
     free(in_old);
     free(mine);
     free(old);
@@ -253,15 +311,6 @@ int cmd_sweep(int argc, char **argv)
     return rc;
 }
 
-typedef struct merge_ctx { const char *output; const char **parts; size_t n; char *cmdline; } merge_ctx;
-
-static int merge_call(void *ctx)
-{
-    merge_ctx *m = ctx;
-    dm_error err;
-    dm_error_clear(&err);
-    return dm_sweep_merge(m->output, m->parts, m->n, 1, m->cmdline, &err) ? cli_fail(&err) : 0;
-}
 
 int cmd_merge(int argc, char **argv)
 {
@@ -281,10 +330,11 @@ int cmd_merge(int argc, char **argv)
         else parts[n++] = argv[i];
     }
     if (!output || n == 0) { fputs(help, stderr); free(parts); return DM_EUSAGE; }
-    merge_ctx m = {output, parts, n, cli_command_line(argc, argv)};
-    char tmp[4200];
-    snprintf(tmp, sizeof tmp, "%s.tmp", output);  /* the merge's temporary file (sweepfile.c) */
-    guarded_call g = {merge_call, &m, n == 1 ? parts[0] : "one of the parts", tmp};
+    dm_error err;
+    dm_error_clear(&err);
+    if (dm_output_check(output, 0, parts, n, &err)) { free(parts); return cli_fail(&err); }
+    merge_ctx m = {output, parts, n, cli_command_line(argc, argv), 1};
+    guarded_call g = {merge_call, &m, n == 1 ? parts[0] : "one of the parts"};
     int rc = cli_guarded(&g);
     free(m.cmdline);
     free(parts);

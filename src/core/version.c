@@ -1,13 +1,11 @@
-/* Version strings and one-time library set-up. */
+/* Version strings. */
 #include <stdio.h>
-#include <gsl/gsl_errno.h>
 #include <gsl/gsl_version.h>
 #include <igraph.h>
 #include <yaml.h>
 #include <jansson.h>
 #include <hdf5.h>
 #include "domino.h"
-#include "domino/graph.h"
 #include "domino_config.h"
 
 const char *dm_version(void) { return DOMINO_VERSION; }
@@ -25,13 +23,7 @@ const char *dm_library_versions(char *buf, unsigned long size)
 
 void dm_init(void)
 {
-    /* domino closes every HDF5 file it opens. HDF5's own clean-up at exit would try to
-     * close again a file whose writing failed (a full disk), and HDF5 1.10 crashes doing
-     * so; without it, such a failure ends with our error message and exit code. */
-    H5dont_atexit();
-    /* Library errors are checked at every call and reported through dm_error; the
-     * default handlers would abort (GSL) or print (igraph) instead. */
-    gsl_set_error_handler_off();
-    igraph_set_error_handler(dm_igraph_error_handler);
-    igraph_set_warning_handler(igraph_warning_handler_ignore);
+    /* Nothing to do: since 0.2 every library call that uses igraph or GSL installs its
+     * error handlers and puts the host's back (dmi_enter/dmi_leave), and process-wide
+     * choices (HDF5's clean-up at exit, signals) are the program's (src/cli/main.c). */
 }

@@ -7,13 +7,14 @@
 #include <stddef.h>
 #include <stdint.h>
 
-typedef enum { CAL_DELIVER, CAL_HAZARD_ON, CAL_HAZARD_OFF, CAL_WAKE } cal_kind;
+typedef enum { CAL_DELIVER, CAL_HAZARD_ON, CAL_HAZARD_OFF, CAL_WAKE, CAL_HAZARD_STEP } cal_kind;
 
 typedef struct cal_event {
     int64_t tick;
     uint64_t seq;
     cal_kind kind;
     int index;      /* edge (DELIVER), hazard (HAZARD_*), node (WAKE) */
+                    /* HAZARD_STEP: the next step of hazard index's restoration curve */
     int root;       /* DELIVER: root hazard of the provider's level */
     double value;   /* DELIVER: the provider's level */
 } cal_event;

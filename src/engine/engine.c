@@ -33,11 +33,15 @@ void dm_engine_free(dm_engine *e)
         e->sector_start, e->sector_node, e->haz_start, e->haz_of, e->pair_start, e->pair_hazard,
         e->hit, e->chosen, e->candidates, e->g_edge, e->edge, e->threshold_ticks, e->sector_capacity, e->level, e->damage, e->damage_hazard,
         e->restart, e->ramp, e->dyn_tick, e->dyn_level, e->rise_restart, e->restarted, e->pending_wake,
-        e->buf_cap, e->buf_left0, e->buf_t0, e->buf_mode, e->g_flags, e->hazard_active,
+        e->buf_cap, e->buf, e->buf_next, e->hazard_active,
+        e->pair_severity, e->stretch, e->restored, e->restore_logged, e->restore_seg, e->restore_j,
+        e->sector_scratch, e->rise_logged,
         e->next, e->dirty, e->frontier, e->frontier_next, e->sector_touched,
         e->unserved, e->acc_tick, e->in_run, e->run_start, e->run_peak, e->run_uh, e->res.events,
         e->res.breaches, e->res.sectors, e->res.hazard_start, e->res.hazard_end, e->res.warnings,
         e->res.sector_level, e->res.impact, e->res.node_level, e->cell_capacity, e->cell_unserved,
+        e->reg_start, e->reg_node, e->reg_capacity, e->reg_magnitude, e->reg_unserved, e->reg_run_peak, e->reg_run_uh,
+        e->reg_acc_tick, e->reg_run_start, e->reg_in_run, e->reg_touched, e->reg_touched_list, e->res.region_breaches,
     };
     for (size_t i = 0; i < sizeof arrays / sizeof arrays[0]; i++) free(arrays[i]);
     dm_conn_free(e);
@@ -58,6 +62,43 @@ static int bucket(size_t nbuckets, size_t nitems, const int *key, size_t *start,
     memcpy(fill, start, (nbuckets + 1) * sizeof *fill);
     for (size_t i = 0; i < nitems; i++) items[fill[key[i]]++] = (int)i;
     free(fill);
+    return 0;
+}
+
+/* The regional breach books (DESIGN.md, "Service levels and breaches": in a model with
+ * regions, U_{S,r} >= M_S for D is a breach of region r): each (region, sector) cell's
+ * nodes in node order, its capacity, and its threshold's magnitude (a percentage: of the
+ * cell's capacity). Nodes in no region (a power area's generation) count only for their
+ * sector as a whole. */
+static int compile_regions(dm_engine *e)
+{
+    const dm_model *m = e->m;
+    size_t C = m->nregions * e->nsectors, n = e->n;
+    if (!C) return 0;
+    e->nreg_cells = C;
+    int ok = NEW(e->reg_start, C + 1) && NEW(e->reg_node, n) && NEW(e->reg_capacity, C) && NEW(e->reg_magnitude, C) &&
+             NEW(e->reg_unserved, C) && NEW(e->reg_run_peak, C) && NEW(e->reg_run_uh, C) && NEW(e->reg_acc_tick, C) &&
+             NEW(e->reg_run_start, C) && NEW(e->reg_in_run, C) && NEW(e->reg_touched, C) && NEW(e->reg_touched_list, C) &&
+             (e->cap_region_breaches = 64, NEW(e->res.region_breaches, e->cap_region_breaches));
+    if (!ok) return -1;
+    for (size_t v = 0; v < n; v++)
+        if (node_rule_of(e, (int)v)->cell >= 0) e->reg_start[node_rule_of(e, (int)v)->cell + 1]++;
+    for (size_t c = 0; c < C; c++) e->reg_start[c + 1] += e->reg_start[c];
+    size_t *fill = malloc(C * sizeof *fill);
+    if (!fill) return -1;
+    memcpy(fill, e->reg_start, C * sizeof *fill);
+    for (size_t v = 0; v < n; v++) {
+        const node_rule *nr = node_rule_of(e, (int)v);
+        if (nr->cell < 0) continue;
+        e->reg_node[fill[nr->cell]++] = (int)v;
+        e->reg_capacity[nr->cell] += nr->capacity;
+    }
+    free(fill);
+    for (size_t c = 0; c < C; c++) {
+        const dm_sector *sec = &m->sectors[c % e->nsectors];
+        e->reg_magnitude[c] = sec->any_loss ? 0 : sec->magnitude_share > 0 ? sec->magnitude_share * e->reg_capacity[c]
+                                                                           : sec->magnitude;
+    }
     return 0;
 }
 
@@ -154,7 +195,9 @@ int dm_engine_new(const dm_scenario *sc, dm_engine **out, dm_error *err)
         NEW(e->hit, nhaz_refs) && NEW(e->chosen, largest_hazard) && NEW(e->candidates, largest_hazard) &&
         NEW(e->g_edge, G + 1) && NEW(e->edge, E) && NEW(e->threshold_ticks, S) && NEW(e->sector_capacity, S) && NEW(e->level, n) &&
         NEW(e->damage, n) && NEW(e->damage_hazard, n) && NEW(e->dyn_tick, n) && NEW(e->dyn_level, n) &&
-        NEW(e->rise_restart, n) && NEW(e->restarted, n) && NEW(e->pending_wake, n) && NEW(e->hazard_active, H) && NEW(e->dirty, n) && NEW(e->frontier, n) &&
+        NEW(e->rise_restart, n) && NEW(e->restarted, n) && NEW(e->pending_wake, n) && NEW(e->hazard_active, H) &&
+        NEW(e->pair_severity, nhaz_refs) && NEW(e->stretch, H) && NEW(e->restored, H) && NEW(e->restore_logged, H) &&
+        NEW(e->restore_seg, H) && NEW(e->restore_j, H) && NEW(e->sector_scratch, S) && NEW(e->rise_logged, n) && NEW(e->dirty, n) && NEW(e->frontier, n) &&
         NEW(e->frontier_next, n) && NEW(e->sector_touched, S) && NEW(e->unserved, S) && NEW(e->acc_tick, S) &&
         NEW(e->in_run, S) && NEW(e->run_start, S) && NEW(e->run_peak, S) && NEW(e->run_uh, S) &&
         NEW(e->res.sectors, S) && NEW(e->res.hazard_start, H) && NEW(e->res.hazard_end, H) &&
@@ -168,8 +211,7 @@ int dm_engine_new(const dm_scenario *sc, dm_engine **out, dm_error *err)
         for (size_t k = 0; k < e->ngroup_recs; k++) buffers |= e->group[k].has_buffer;
         /* state that only random dynamics and buffers need */
         ok = (!random_dynamics || (NEW(e->restart, n) && NEW(e->ramp, n))) &&
-             (!buffers || (NEW(e->buf_cap, G) && NEW(e->buf_left0, G) && NEW(e->buf_t0, G) &&
-                           NEW(e->buf_mode, G) && NEW(e->g_flags, G)));
+             (!buffers || (NEW(e->buf_cap, G) && NEW(e->buf, G) && NEW(e->buf_next, G)));
     }
     if (!ok) {
         free(tmp_key);
@@ -211,6 +253,7 @@ int dm_engine_new(const dm_scenario *sc, dm_engine **out, dm_error *err)
         for (size_t k = e->sector_start[s]; k < e->sector_start[s + 1]; k++)
             e->sector_capacity[s] += node_rule_of(e, e->sector_node[k])->capacity;
     }
+    if (!rc && compile_regions(e)) rc = dm_error_set(err, DM_ESOFTWARE, NULL, 0, 0, "out of memory");
     /* Hazards touching each node, in hazard order. */
     for (size_t h = 0; h < H; h++)
         for (size_t i = 0; i < sc->hazards[h].nnodes; i++) e->haz_start[sc->hazards[h].nodes[i] + 1]++;
@@ -240,6 +283,9 @@ int dm_engine_new(const dm_scenario *sc, dm_engine **out, dm_error *err)
     }
     e->res.horizon = to_ticks((double)sc->horizon_s, sc->tick_s);
     e->res.tick_s = sc->tick_s;
+    e->parallel_frontier = DM_PARALLEL_FRONTIER;
+    const char *pf = getenv(DM_PARALLEL_FRONTIER_ENV);  /* a test knob: it changes no result */
+    if (pf && *pf) e->parallel_frontier = (size_t)strtoull(pf, NULL, 10);
     *out = e;
     return 0;
 }
@@ -313,20 +359,76 @@ static void mark(dm_engine *e, int v)
 
 void dm_engine_mark(dm_engine *e, int v) { mark(e, v); }
 
-/* Damage of v: the largest severity among the hazards active on it. */
+/* Damage of v: the largest among the hazards active on it, each its severity on v times
+ * the share of the hit capacity its restoration curve has not yet given back. */
 static void update_damage(dm_engine *e, int v)
 {
     double d = 0;
     int which = -1;
     for (size_t k = e->haz_start[v]; k < e->haz_start[v + 1]; k++) {
         int p = e->haz_of[k], h = e->pair_hazard[p];
-        if (e->hazard_active[h] && e->hit[p] && e->sc->hazards[h].severity > d) {
-            d = e->sc->hazards[h].severity;
+        double dh = e->pair_severity[p] * (1.0 - e->restored[h]);
+        if (e->hazard_active[h] && e->hit[p] && dh > d) {
+            d = dh;
             which = h;
         }
     }
     e->damage[v] = d;
     e->damage_hazard[v] = which;
+}
+
+/* ---- restoration curves (DESIGN.md, "Hazards") ----
+ *
+ * Segment i of hazard h's curve runs from point i-1 (point -1 is (0, 0)) to point i. A
+ * linear segment comes back in n = ceil(rise / 1 %) equal steps, step j at time
+ * t_{i-1} + j (t_i - t_{i-1}) / n with share r_{i-1} + j (r_i - r_{i-1}) / n: the damage
+ * moves by at most 1 % of the hit capacity at a time (as ramps come back in blocks), so a
+ * curve costs at most about a hundred events, and the share agrees with the curve at its
+ * points and never runs ahead of it between them. A `steps` segment is one step, at its
+ * end. Times are scaled by the hazard's stretch and rounded up to ticks. */
+#define RESTORE_STEP 0.01
+
+/* Applies every step of hazard h's curve up to tick t and returns the tick of the next
+ * step that changes the share (INT64_MAX: none left). */
+static int64_t restore_advance(dm_engine *e, size_t h, int64_t t)
+{
+    const dm_hazard *hz = &e->sc->hazards[h];
+    const int64_t on = (int64_t)e->res.hazard_start[h];
+    while ((size_t)e->restore_seg[h] < hz->nrestore) {
+        int i = e->restore_seg[h];
+        double t0 = i ? hz->restore_s[i - 1] : 0, r0 = i ? hz->restore_share[i - 1] : 0;
+        double t1 = hz->restore_s[i], r1 = hz->restore_share[i];
+        int64_t n = hz->restore_steps ? 1 : (int64_t)fmax(1.0, ceil((r1 - r0) / RESTORE_STEP - 1e-9));
+        int64_t j = e->restore_j[h] + 1;
+        double share = j == n ? r1 : r0 + (r1 - r0) * (double)j / (double)n;
+        int64_t tick = on + to_ticks(e->stretch[h] * (t0 + (t1 - t0) * (double)j / (double)n), e->sc->tick_s);
+        if (tick > t && share > e->restored[h]) return tick;
+        e->restored[h] = share > e->restored[h] ? share : e->restored[h];
+        if (j == n) { e->restore_seg[h]++; e->restore_j[h] = 0; }
+        else e->restore_j[h] = (int)j;
+    }
+    return INT64_MAX;
+}
+
+/* Hazard h's curve reached a step at tick t: the damage of its nodes follows; the timeline
+ * hears of it once another 10 % or more is back, and at the curve's end. */
+static void restore_step(dm_engine *e, size_t h, int64_t t)
+{
+    const dm_hazard *hz = &e->sc->hazards[h];
+    double before = e->restored[h];
+    int64_t next = restore_advance(e, h, t);
+    if (next != INT64_MAX) schedule(e, (cal_event){.tick = next, .kind = CAL_HAZARD_STEP, .index = (int)h});
+    if (e->restored[h] <= before) return;
+    int done = (size_t)e->restore_seg[h] == hz->nrestore;
+    int say = e->restored[h] >= e->restore_logged[h] + 0.1 - 1e-9 || (done && e->restored[h] > e->restore_logged[h]);
+    if (say) e->restore_logged[h] = e->restored[h];
+    for (size_t i = 0; i < hz->nnodes; i++) {
+        int v = hz->nodes[i];
+        if (!e->hit[e->pair_start[h] + i]) continue;
+        update_damage(e, v);
+        if (say) log_event(e, t, v, DM_EV_HAZARD_RESTORING, -1, -1, (int)h, e->restored[h]);
+        mark(e, v);
+    }
 }
 
 /* Whether a provider's newly delivered level can change its dependent's evaluation. It
@@ -340,7 +442,7 @@ static int delivery_matters(const dm_engine *e, int edge, double value)
     const group_rule *gr = group_rule_of(e, (size_t)g);
     if (!gr->has_buffer || gr->mode == DM_MODE_QUORUM || value >= 1 - DM_LEVEL_EPS) return 1;
     if ((size_t)edge >= e->nprovider_edges) return 1;  /* a resupply edge */
-    return e->buf_mode[g] != BUF_DRAIN && e->buf_mode[g] != BUF_HOLD;
+    return e->buf[g].mode != BUF_DRAIN && e->buf[g].mode != BUF_HOLD;
 }
 
 static void handle(dm_engine *e, const cal_event *ev)
@@ -354,17 +456,24 @@ static void handle(dm_engine *e, const cal_event *ev)
     case CAL_HAZARD_ON:
     case CAL_HAZARD_OFF: {
         const dm_hazard *h = &e->sc->hazards[ev->index];
+        size_t base = e->pair_start[ev->index];
         e->hazard_active[ev->index] = ev->kind == CAL_HAZARD_ON;
+        /* a curve may give some capacity back at once (a point at 0h); later steps follow */
+        int64_t next = ev->kind == CAL_HAZARD_ON ? restore_advance(e, (size_t)ev->index, ev->tick) : INT64_MAX;
+        if (next != INT64_MAX) schedule(e, (cal_event){.tick = next, .kind = CAL_HAZARD_STEP, .index = ev->index});
         for (size_t i = 0; i < h->nnodes; i++) {
             int v = h->nodes[i];
-            if (!e->hit[e->pair_start[ev->index] + i]) continue;
+            if (!e->hit[base + i]) continue;
             update_damage(e, v);
-            log_event(e, ev->tick, v, ev->kind == CAL_HAZARD_ON ? DM_EV_HAZARD_START : DM_EV_HAZARD_END,
-                      -1, -1, ev->index, h->severity);
+            log_event(e, ev->tick, v, ev->kind == CAL_HAZARD_ON ? DM_EV_HAZARD_START : DM_EV_HAZARD_END, -1, -1,
+                      ev->index, e->pair_severity[base + i] * (1.0 - e->restored[ev->index]));
             mark(e, v);
         }
         break;
     }
+    case CAL_HAZARD_STEP:
+        if (e->hazard_active[ev->index]) restore_step(e, (size_t)ev->index, ev->tick);  /* not once repaired */
+        break;
     case CAL_WAKE:
         if (e->pending_wake[ev->index] == ev->tick) e->pending_wake[ev->index] = -1;
         mark(e, ev->index);
@@ -382,30 +491,39 @@ static void log_group_flags(dm_engine *e, int64_t t, int v)
         {GF_ENGAGED, DM_EV_BUFFER_ENGAGED}, {GF_HELD, DM_EV_BUFFER_HELD},
         {GF_DRAINING, DM_EV_BUFFER_DRAINING}, {GF_EXHAUSTED, DM_EV_BUFFER_EXHAUSTED},
     };
-    if (!e->g_flags) return;  /* no buffers */
+    if (!e->buf) return;  /* no buffers */
     for (size_t k = e->group_start[v]; k < e->group_start[v + 1]; k++) {
         int g = e->group_of[k];
-        if (!e->g_flags[g]) continue;
+        if (!e->buf[g].flags) continue;
         /* the cause is the group's most degraded provider */
         size_t first = e->g_edge[g], worst = first;
         for (size_t i = first; i < e->g_edge[g + 1]; i++)
             if (e->edge[i].seen < e->edge[worst].seen) worst = i;
         for (size_t i = 0; i < sizeof map / sizeof map[0]; i++)
-            if (e->g_flags[g] & map[i].flag)
+            if (e->buf[g].flags & map[i].flag)
                 log_event(e, t, v, map[i].kind, e->edge[worst].from, g, e->edge[worst].seen_root,
-                          e->buf_left0[g]);  /* buffer ticks left */
-        e->g_flags[g] = 0;
+                          e->buf[g].left0);  /* buffer ticks left */
+        e->buf[g].flags = 0;
     }
 }
 
-/* Makes node v's evaluated level (in frontier slot `slot`) its level: logs what changed
- * and why, and sends the new level along v's out-edges (now, for zero lag; through the
- * calendar otherwise). */
+/* Commits node v's evaluation (frontier slot `slot`): its dynamics and buffer states and
+ * its level; logs what changed and why, and sends the new level along v's out-edges (now,
+ * for zero lag; through the calendar otherwise). */
 static void apply(dm_engine *e, int v, size_t slot, int64_t t)
 {
     const node_rule *node = node_rule_of(e, v);
-    double old = e->level[v], now = e->next[slot].level;
-    int cause = e->next[slot].cause, group = e->next[slot].group, root = e->next[slot].root;
+    const evaluation *ev = &e->next[slot];
+    double old = e->level[v], now = ev->level;
+    int cause = ev->cause, group = ev->group, root = ev->root;
+    e->dyn_tick[v] = ev->dyn_tick;
+    e->dyn_level[v] = ev->dyn_level;
+    e->rise_restart[v] = ev->rise_restart;
+    e->restarted[v] = ev->restarted;
+    for (size_t k = e->group_start[v]; e->buf && k < e->group_start[v + 1]; k++) {
+        int g = e->group_of[k];
+        if (group_rule_of(e, (size_t)g)->has_buffer) e->buf[g] = e->buf_next[g];
+    }
     log_group_flags(e, t, v);
     if (e->next[slot].restarting) log_event(e, t, v, DM_EV_RESTARTING, cause, group, root, now);
     if (node->layer_run >= 0 && e->next[slot].viable != (e->conn_state[v] & CONN_VIABLE)) {
@@ -422,17 +540,28 @@ static void apply(dm_engine *e, int v, size_t slot, int64_t t)
     /* What the timeline says: every drop of a step node; for relax nodes, which move a
      * little every tick, only the crossings between full, partial and no service. */
     int relax = node->dynamics == DM_DYN_RELAX, from = status(old), to = status(now);
+    /* A rise is told when it starts after a loss, then again once the level is another
+     * 10 % up: a restoration curve or its cascade rises in 1 % steps, which would be a
+     * line each. */
     if (now < old && (!relax || from != to)) {
         dm_event_kind kind = to != 0 ? DM_EV_DEGRADED : e->next[slot].collapsed == 2 ? DM_EV_DISCONNECTED
                            : e->next[slot].collapsed ? DM_EV_COLLAPSED : DM_EV_DOWN;
         log_event(e, t, v, kind, cause, group, root, now);
+        e->rise_logged[v] = -1;
     } else if (now > old && to == 2) {
         log_event(e, t, v, DM_EV_RESTORED, cause, group, root, now);
-    } else if (now > old && (relax ? from == 0 : (e->dyn_tick[v] < 0 || old == e->dyn_level[v]))) {
+        e->rise_logged[v] = -1;
+    } else if (now > old && (relax ? from == 0 : (e->dyn_tick[v] < 0 || old == e->dyn_level[v])) &&
+               (e->rise_logged[v] < 0 || now >= e->rise_logged[v] + 0.1 - 1e-9)) {
         log_event(e, t, v, DM_EV_RISING, cause, group, root, now);
+        e->rise_logged[v] = now;
     }
     e->level[v] = now;
     e->sector_touched[node->sector] = 1;
+    if (e->nreg_cells && node->cell >= 0 && !e->reg_touched[node->cell]) {
+        e->reg_touched[node->cell] = 1;
+        e->reg_touched_list[e->nreg_touched++] = node->cell;
+    }
     e->changed_since_sample = 1;
     for (size_t k = e->out_start[v]; k < e->out_start[v + 1]; k++) {
         int edge = e->out_edge[k], g = e->edge[edge].group;
@@ -459,10 +588,12 @@ static int grow_scratch(dm_engine *e, size_t need)
     return 0;
 }
 
-/* Evaluates the frontier until zero-lag changes have settled at tick t. Each round is a
- * Jacobi sweep: all frontier nodes are evaluated from the same delivered levels (in
- * parallel), then applied in frontier order, so the result is the same for any number
- * of threads. */
+/* Evaluates the frontier until zero-lag changes have settled at tick t. Each round is one
+ * sweep, whatever the frontier's size: every frontier node is evaluated from the same
+ * committed state (evaluation is pure: node_rule.c), then the evaluations are applied in
+ * frontier order; what they change is evaluated in the next round. Large frontiers are
+ * evaluated by OpenMP threads, small ones by this thread; the result is the same bits
+ * either way and for any number of threads. */
 static void settle(dm_engine *e, int64_t t)
 {
     for (int round = 0;; round++) {
@@ -488,24 +619,18 @@ static void settle(dm_engine *e, int64_t t)
         e->nnext = 0;
         long nf = (long)e->nfront;
         e->res.evaluations += (uint64_t)nf;
-        if (nf > DM_PARALLEL_FRONTIER && grow_scratch(e, e->nfront)) {
+        if (grow_scratch(e, e->nfront)) {
             e->out_of_memory = 1;
             return;
         }
-        if (nf > DM_PARALLEL_FRONTIER) {
-            for (long i = 0; i < nf; i++) e->dirty[e->frontier[i]] = 0;
+        for (long i = 0; i < nf; i++) e->dirty[e->frontier[i]] = 0;
+        if ((size_t)nf > e->parallel_frontier) {
 #pragma omp parallel for schedule(static)
             for (long i = 0; i < nf; i++) dm_node_evaluate(e, e->frontier[i], (size_t)i, t);
-            for (long i = 0; i < nf; i++) apply(e, e->frontier[i], (size_t)i, t);
         } else {
-            /* A node stays marked until its turn, so a change delivered to a node later
-             * in this sweep is seen by it in this sweep, not the next one. */
-            for (long i = 0; i < nf; i++) {
-                e->dirty[e->frontier[i]] = 0;
-                dm_node_evaluate(e, e->frontier[i], 0, t);
-                apply(e, e->frontier[i], 0, t);
-            }
+            for (long i = 0; i < nf; i++) dm_node_evaluate(e, e->frontier[i], (size_t)i, t);
         }
+        for (long i = 0; i < nf; i++) apply(e, e->frontier[i], (size_t)i, t);
     }
 }
 
@@ -521,7 +646,7 @@ static void push_breach(dm_engine *e, int s, int64_t end)
         e->res.reallocations++;
     }
     dm_breach *b = &e->res.breaches[e->res.nbreaches];
-    *b = (dm_breach){s, e->run_start[s], e->run_start[s] + e->threshold_ticks[s], end, e->run_peak[s], e->run_uh[s]};
+    *b = (dm_breach){s, e->run_start[s], e->run_start[s] + e->threshold_ticks[s], end, e->run_peak[s], e->run_uh[s], -1};
     e->res.nbreaches++;
 }
 
@@ -559,6 +684,59 @@ static void account(dm_engine *e, int s, int64_t t, int at_level)
         e->in_run[s] = 0;
         if (t - e->run_start[s] >= e->threshold_ticks[s]) push_breach(e, s, t);
     }
+}
+
+/* The same books for cell c, a region's part of a sector: the sector's threshold, with
+ * the cell's magnitude (a percentage is of the cell's capacity). */
+static void push_region_breach(dm_engine *e, size_t c, int64_t end)
+{
+    if (e->res.nregion_breaches == e->cap_region_breaches) {
+        dm_breach *p = realloc(e->res.region_breaches, 2 * e->cap_region_breaches * sizeof *p);
+        if (!p) { warn(e, "out of memory: a regional breach was not recorded"); return; }
+        e->res.region_breaches = p;
+        e->cap_region_breaches *= 2;
+        e->res.reallocations++;
+    }
+    int s = (int)(c % e->nsectors);
+    e->res.region_breaches[e->res.nregion_breaches++] =
+        (dm_breach){s, e->reg_run_start[c], e->reg_run_start[c] + e->threshold_ticks[s], end, e->reg_run_peak[c],
+                    e->reg_run_uh[c], (int)(c / e->nsectors)};
+}
+
+static void account_region(dm_engine *e, size_t c, int64_t t, int at_level)
+{
+    int s = (int)(c % e->nsectors);
+    double hours = (double)(t - e->reg_acc_tick[c]) * (double)e->res.tick_s / 3600.0;
+    if (e->reg_in_run[c]) e->reg_run_uh[c] += e->reg_unserved[c] * hours;
+    e->reg_acc_tick[c] = t;
+    if (!at_level) return;
+    double u = 0;  /* U_{S,r}, in node order */
+    for (size_t k = e->reg_start[c]; k < e->reg_start[c + 1]; k++) {
+        int v = e->reg_node[k];
+        u += node_rule_of(e, v)->capacity * (1.0 - e->level[v]);
+    }
+    if (u < 0) u = 0;
+    e->reg_unserved[c] = u;
+    int over = e->m->sectors[s].any_loss ? u > 4 * DM_LEVEL_EPS * e->reg_capacity[c] : u >= e->reg_magnitude[c] * (1 - 1e-9);
+    if (over && !e->reg_in_run[c]) {
+        e->reg_in_run[c] = 1;
+        e->reg_run_start[c] = t;
+        e->reg_run_peak[c] = u;
+        e->reg_run_uh[c] = 0;
+    } else if (over) {
+        if (u > e->reg_run_peak[c]) e->reg_run_peak[c] = u;
+    } else if (e->reg_in_run[c]) {
+        e->reg_in_run[c] = 0;
+        if (t - e->reg_run_start[c] >= e->threshold_ticks[s]) push_region_breach(e, c, t);
+    }
+}
+
+static int by_onset_sector_region(const void *pa, const void *pb)
+{
+    const dm_breach *a = pa, *b = pb;
+    if (a->onset != b->onset) return a->onset < b->onset ? -1 : 1;
+    if (a->sector != b->sector) return a->sector < b->sector ? -1 : 1;
+    return (a->region > b->region) - (a->region < b->region);  /* one cell's runs never share an onset */
 }
 
 /* ---- the output grid: the state at the end of ticks 0, interval, 2 interval, ... ---- */
@@ -661,13 +839,24 @@ static void reset(dm_engine *e, uint64_t r)
         e->restarted[v] = 0;
         e->pending_wake[v] = -1;
         e->dirty[v] = 0;
+        e->rise_logged[v] = -1;
     }
     for (size_t k = 0; k < e->nedges; k++) { e->edge[k].seen = 1; e->edge[k].seen_root = -1; }
-    for (size_t h = 0; h < e->nhazards; h++) e->hazard_active[h] = 0;
+    for (size_t h = 0; h < e->nhazards; h++) {
+        e->hazard_active[h] = 0;
+        e->restored[h] = e->restore_logged[h] = 0;
+        e->restore_seg[h] = e->restore_j[h] = 0;
+        e->stretch[h] = 1;
+    }
     for (size_t s = 0; s < e->nsectors; s++) {
         e->unserved[s] = 0; e->acc_tick[s] = 0; e->in_run[s] = 0; e->sector_touched[s] = 0;
         e->res.sectors[s] = (dm_sector_result){1.0, 1.0, 0.0, 0.0, -1};
     }
+    for (size_t c = 0; c < e->nreg_cells; c++) {
+        e->reg_unserved[c] = 0; e->reg_acc_tick[c] = 0; e->reg_in_run[c] = 0; e->reg_touched[c] = 0;
+    }
+    e->nreg_touched = 0;
+    e->res.nregion_breaches = 0;
     e->nfront = e->nnext = 0;
     e->out_of_memory = 0;
     e->next_sample = 0;
@@ -679,8 +868,10 @@ static void reset(dm_engine *e, uint64_t r)
     e->cal.grows = 0;
 
     /* Draws, in a fixed order: hazards in file order (time, then duration, then which
-     * nodes for a random selection), then buffers in dependency order, then restart and
-     * ramp of the nodes that have random ones, in node order. */
+     * nodes for a random selection, then a drawn severity or the severities of its sectors
+     * in model order, then the stretch of its restoration curve), then buffers in dependency
+     * order, then restart and ramp of the nodes that have random ones, in node order. A
+     * fixed value draws nothing, so a scenario without these keys draws as before. */
     for (size_t h = 0; h < e->nhazards; h++) {
         const dm_hazard *hz = &sc->hazards[h];
         int64_t on = to_ticks(draw(e->rng, &hz->start), sc->tick_s);
@@ -692,6 +883,12 @@ static void reset(dm_engine *e, uint64_t r)
                 gsl_ran_choose(e->rng, e->chosen, hz->select_count, e->candidates, hz->nnodes, sizeof(int));
             for (size_t i = 0; i < hz->select_count; i++) e->hit[base + (size_t)e->chosen[i]] = 1;
         }
+        double severity = hz->severity_drawn ? draw(e->rng, &hz->severity_dist) : hz->severity;
+        for (size_t s = 0; hz->sector_severity && s < e->nsectors; s++)
+            e->sector_scratch[s] = draw(e->rng, &hz->sector_severity[s]);  /* sectors not hit: fixed 0, no draw */
+        for (size_t i = 0, base = e->pair_start[h]; i < hz->nnodes; i++)
+            e->pair_severity[base + i] = hz->sector_severity ? e->sector_scratch[node_rule_of(e, hz->nodes[i])->sector] : severity;
+        if (hz->has_stretch) e->stretch[h] = draw(e->rng, &hz->stretch);
         e->res.hazard_start[h] = (double)on;
         e->res.hazard_end[h] = (double)off;
         schedule(e, (cal_event){.tick = on, .kind = CAL_HAZARD_ON, .index = (int)h});
@@ -700,10 +897,7 @@ static void reset(dm_engine *e, uint64_t r)
     for (size_t g = 0; e->buf_cap && g < e->ngroups; g++) {
         const dm_group *gr = g < e->m->ndefined_groups ? &e->m->groups[g] : NULL;  /* sets have no buffers */
         e->buf_cap[g] = gr && gr->has_buffer ? draw(e->rng, &gr->buffer) / (double)sc->tick_s : 0;
-        e->buf_left0[g] = e->buf_cap[g];
-        e->buf_t0[g] = 0;
-        e->buf_mode[g] = BUF_FULL;
-        e->g_flags[g] = 0;
+        e->buf[g] = (buffer_state){e->buf_cap[g], 0, BUF_FULL, 0};
     }
     for (size_t v = 0; e->restart && v < e->n; v++) {
         const node_rule *nr = node_rule_of(e, (int)v);
@@ -742,6 +936,12 @@ int dm_engine_run(dm_engine *e, uint64_t r, dm_error *err)
                                 e->nfront, (long long)t);
         for (size_t s = 0; s < e->nsectors; s++)
             if (e->sector_touched[s]) { account(e, (int)s, t, 1); e->sector_touched[s] = 0; }
+        for (size_t i = 0; i < e->nreg_touched; i++) {
+            size_t c = (size_t)e->reg_touched_list[i];
+            account_region(e, c, t, 1);
+            e->reg_touched[c] = 0;
+        }
+        e->nreg_touched = 0;
         e->res.ticks_processed++;
     }
     record_until(e, horizon);
@@ -757,6 +957,12 @@ int dm_engine_run(dm_engine *e, uint64_t r, dm_error *err)
         e->res.sectors[s].economic_loss = e->m->sectors[s].output *
             (e->res.sectors[s].unserved_unit_hours / e->sector_capacity[s]) / 8760.0;
     }
+    for (size_t c = 0; c < e->nreg_cells; c++) {
+        account_region(e, c, horizon, 0);
+        if (e->reg_in_run[c] && horizon - e->reg_run_start[c] >= e->threshold_ticks[c % e->nsectors]) push_region_breach(e, c, -1);
+    }
+    if (e->res.nregion_breaches > 1)
+        qsort(e->res.region_breaches, e->res.nregion_breaches, sizeof *e->res.region_breaches, by_onset_sector_region);
     /* Breaches were found sector by sector as runs ended; report them in time order. */
     for (size_t i = 1; i < e->res.nbreaches; i++)
         for (size_t j = i; j > 0; j--) {

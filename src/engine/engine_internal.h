@@ -24,9 +24,13 @@
  * timeline. 1e-9 of capacity is 1000 times below the finest threshold in the shipped
  * models (ガス: 30 of 30,000,000 households = 1e-6), so no breach depends on it. */
 #define DM_LEVEL_EPS 1e-9
-/* Frontiers larger than this are evaluated in parallel (Jacobi sweeps); smaller ones, where
- * starting a parallel region costs more than it saves, in Gauss-Seidel sweeps. */
+/* Frontiers larger than this are evaluated by OpenMP threads; smaller ones, where starting
+ * a parallel region costs more than it saves, by the calling thread. Both run the same
+ * sweep (settle() in engine.c), so this changes the time a tick takes, never its result;
+ * the environment variable DOMINO_PARALLEL_FRONTIER overrides it (tests/test_determinism.c
+ * runs the shipped scenarios with 0 and with the default and requires the same output). */
 #define DM_PARALLEL_FRONTIER 4096
+#define DM_PARALLEL_FRONTIER_ENV "DOMINO_PARALLEL_FRONTIER"
 /* Rounds allowed for zero-lag changes to settle within one tick before the loop is cut. */
 #define DM_MAX_ROUNDS 10000
 
@@ -67,14 +71,24 @@ typedef struct group_link {
     int dependent, rule;
 } group_link;
 
-/* What evaluating a node found, for apply(): its next level, when to wake it, the cause
- * (node, group, root hazard), and flags. */
+/* A buffer's state: the mode it has been in since tick t0, with left0 ticks left then, and
+ * the events its last change raised (GF_*). */
+typedef struct buffer_state {
+    double left0;
+    int64_t t0;
+    buf_mode mode;
+    unsigned char flags;
+} buffer_state;
+
+/* What evaluating a node found, for apply() to commit: its next level, when to wake it, the
+ * cause (node, group, root hazard), flags, and the node's next dynamics state (the fields
+ * of the same names in dm_engine). Its groups' next buffer states are in buf_next[]. */
 typedef struct evaluation {
-    double level;
-    int64_t wake;
+    double level, dyn_level;
+    int64_t wake, dyn_tick, rise_restart;
     int cause, root, group;
     unsigned char collapsed;         /* 1: below its collapse threshold; 2: disconnected */
-    unsigned char restarting, viable;
+    unsigned char restarting, viable, restarted;
 } evaluation;
 
 /* A layer with a connectivity rule, as the engine runs it (connectivity.c). */
@@ -121,15 +135,26 @@ struct dm_engine {
     int64_t *rise_restart;                      /* step: the restart this rise waits for */
     unsigned char *restarted;                   /* step: restarted since the last loss */
     int64_t *pending_wake;
-    /* per replicate: groups (buffer state only when some group has a buffer) */
-    double *buf_cap, *buf_left0; int64_t *buf_t0; buf_mode *buf_mode; unsigned char *g_flags;
+    /* per replicate: groups (buffer state only when some group has a buffer): the capacity
+     * drawn, the committed state, and the state evaluate() found for apply() to commit
+     * (a group has one dependent, so evaluations of distinct nodes write distinct entries) */
+    double *buf_cap; buffer_state *buf, *buf_next;
     /* per replicate: hazards */
     int *hazard_active;
+    double *pair_severity;           /* per pair: the severity drawn for the hazard on that node */
+    double *stretch;                 /* per hazard: the factor on its restoration curve's times */
+    double *restored;                /* per hazard: share of the hit capacity back (its curve) */
+    double *restore_logged;          /* ... as the last hazard_restoring event said */
+    int *restore_seg, *restore_j;    /* ... the curve's segment and step reached */
+    double *sector_scratch;          /* per sector: severities drawn for one hazard */
+    double *rise_logged;             /* per node: level of its last `rising` event since its
+                                        last loss, or -1 */
     unsigned char *hit;              /* per pair: the node is among those the hazard hits */
     int *chosen, *candidates;        /* scratch for random selections (the largest hazard) */
     /* scratch written by evaluate() for apply(), per frontier slot (grown to the largest
      * frontier) */
     evaluation *next; size_t next_cap;
+    size_t parallel_frontier;        /* DM_PARALLEL_FRONTIER, or its override */
     int out_of_memory;               /* the scratch could not grow: the run fails */
     /* frontier */
     unsigned char *dirty; int *frontier, *frontier_next; size_t nfront, nnext;
@@ -137,6 +162,13 @@ struct dm_engine {
     /* sector accounting */
     double *unserved; int64_t *acc_tick; int *in_run; int64_t *run_start;
     double *run_peak, *run_uh;
+    /* regional breach books: one state machine per (region, sector) cell, cell = region x
+     * nsectors + sector, over the cell's nodes reg_node[reg_start[c] .. reg_start[c+1]);
+     * none (nreg_cells 0) in a model without regions */
+    size_t nreg_cells; size_t *reg_start; int *reg_node;
+    double *reg_capacity, *reg_magnitude;
+    double *reg_unserved, *reg_run_peak, *reg_run_uh; int64_t *reg_acc_tick, *reg_run_start; int *reg_in_run;
+    unsigned char *reg_touched; int *reg_touched_list; size_t nreg_touched;
 
     /* output grid: the next point to record, and whether a level changed since the
      * last one; impact cells are (region, sector) pairs */
@@ -152,7 +184,7 @@ struct dm_engine {
     calendar cal;
     gsl_rng *rng;
     dm_engine_result res;
-    size_t cap_events, cap_breaches, cap_warnings;
+    size_t cap_events, cap_breaches, cap_warnings, cap_region_breaches;
 };
 
 /* A layer node is viable when its own damage and inputs let it run, connected when the
@@ -165,8 +197,8 @@ static inline const group_rule *group_rule_of(const dm_engine *e, size_t g) { re
 static inline size_t group_nproviders(const dm_engine *e, size_t g) { return e->g_edge[g + 1] - e->g_edge[g]; }
 
 /* node_rule.c: the rule that sets a node's level (DESIGN.md "What a node computes").
- * Reads providers' delivered levels and writes only node v's own state and its frontier
- * slot's scratch. */
+ * A pure evaluation: reads the committed state and the providers' delivered levels, and
+ * writes only frontier slot `slot` and node v's groups' buf_next[]; apply() commits them. */
 void dm_node_evaluate(dm_engine *e, int v, size_t slot, int64_t t);
 
 /* engine.c: puts node v on the frontier of the current tick. */

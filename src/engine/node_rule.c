@@ -2,8 +2,10 @@
  * decides a level is in this file: supply by group mode, buffers, availability, the
  * node's combining rule, the collapse threshold, and its dynamics (step or relax).
  *
- * dm_node_evaluate runs in parallel over a frontier: it reads the levels delivered on the
- * node's in-edges (seen[]) and writes only state owned by node v and its groups. */
+ * dm_node_evaluate is pure, so it can run in parallel over a frontier: it reads the
+ * committed state and the levels delivered on the node's in-edges (seen), and writes the
+ * node's next state to its frontier slot (and its groups' buf_next), which apply() in
+ * engine.c commits. */
 #include <math.h>
 #include "engine_internal.h"
 
@@ -38,11 +40,11 @@ static double supply(const dm_engine *e, size_t g, int *limiting_edge)
     return sigma;
 }
 
-/* Remaining buffer (ticks) at tick t, from the mode it has been in since buf_t0. */
-static double buffer_left(const dm_engine *e, size_t g, int64_t t)
+/* Remaining buffer (ticks) at tick t, from the mode it has been in since b->t0. */
+static double buffer_left(const dm_engine *e, size_t g, const buffer_state *b, int64_t t)
 {
-    double left = e->buf_left0[g], dt = (double)(t - e->buf_t0[g]);
-    switch (e->buf_mode[g]) {
+    double left = b->left0, dt = (double)(t - b->t0);
+    switch (b->mode) {
     case BUF_DRAIN: left -= dt; break;  /* one tick of buffer per tick */
     case BUF_REFILL: left += group_rule_of(e, g)->refill * dt; break;
     default: break;
@@ -50,17 +52,20 @@ static double buffer_left(const dm_engine *e, size_t g, int64_t t)
     return left < 0 ? 0 : left > e->buf_cap[g] ? e->buf_cap[g] : left;
 }
 
-/* Whether group g's buffer covers a supply shortfall at tick t; updates the buffer's mode
- * and sets *wake to the tick it runs out when it drains. Resupply providers at or above
- * their level stop the drain (generator fuel delivered by 石油 and 物流). */
+/* Whether group g's buffer covers a supply shortfall at tick t; writes the buffer's next
+ * state to buf_next[g] and sets *wake to the tick it runs out when it drains. Resupply
+ * providers at or above their level stop the drain (generator fuel delivered by 石油 and
+ * 物流). */
 static int buffer_covers(dm_engine *e, size_t g, double sigma, int64_t t, int64_t *wake)
 {
     const group_rule *gr = group_rule_of(e, g);
-    double left = buffer_left(e, g, t);
+    const buffer_state *now = &e->buf[g];
+    buffer_state *next = &e->buf_next[g];
+    double left = buffer_left(e, g, now, t);
     int resupplied = gr->nresupply > 0;
     for (size_t i = 0; i < (size_t)gr->nresupply; i++)
         resupplied &= e->edge[gr->resupply_edge + i].seen >= gr->resupply_level - DM_LEVEL_EPS;
-    buf_mode old = e->buf_mode[g], mode;
+    buf_mode old = now->mode, mode;
     int covers = 0;
     if (sigma >= 1 - DM_LEVEL_EPS) {
         mode = left < e->buf_cap[g] ? BUF_REFILL : BUF_FULL;
@@ -75,15 +80,15 @@ static int buffer_covers(dm_engine *e, size_t g, double sigma, int64_t t, int64_
         left = 0;
         mode = BUF_EMPTY;
     }
+    *next = *now;
+    next->flags = 0;
     if (mode != old) {
-        e->buf_t0[g] = t;
-        e->buf_left0[g] = left;
-        e->buf_mode[g] = mode;
+        *next = (buffer_state){left, t, mode, 0};
         int was_covering = old == BUF_DRAIN || old == BUF_HOLD;
-        if (covers && !was_covering) e->g_flags[g] |= GF_ENGAGED;
-        if (mode == BUF_HOLD && old != BUF_HOLD) e->g_flags[g] |= GF_HELD;
-        if (mode == BUF_DRAIN && old == BUF_HOLD) e->g_flags[g] |= GF_DRAINING;
-        if (mode == BUF_EMPTY && was_covering) e->g_flags[g] |= GF_EXHAUSTED;
+        if (covers && !was_covering) next->flags |= GF_ENGAGED;
+        if (mode == BUF_HOLD && old != BUF_HOLD) next->flags |= GF_HELD;
+        if (mode == BUF_DRAIN && old == BUF_HOLD) next->flags |= GF_DRAINING;
+        if (mode == BUF_EMPTY && was_covering) next->flags |= GF_EXHAUSTED;
     }
     return covers;
 }
@@ -143,36 +148,40 @@ void dm_node_evaluate(dm_engine *e, int v, size_t slot, int64_t t)
     e->next[slot].collapsed = (unsigned char)collapsed;
     e->next[slot].restarting = 0;
 
-    /* Dynamics: how the level follows the target. */
+    /* Dynamics: how the level follows the target. The node's dynamics state is read from
+     * the engine and its next value written to the slot. */
     double s = e->level[v], next;
+    int64_t dyn_tick = e->dyn_tick[v], rise_restart = e->rise_restart[v];
+    double dyn_level = e->dyn_level[v];
+    unsigned char restarted = e->restarted[v];
     if (node->dynamics == DM_DYN_RELAX) {
         /* s <- s + k (tau - s) once per tick (dynamic IIM, Lian & Haimes 2006), from the
          * level the node had when the tick began, however often the tick re-evaluates it. */
-        if (e->dyn_tick[v] != t) { e->dyn_tick[v] = t; e->dyn_level[v] = s; }
-        double s0 = e->dyn_level[v];
+        if (dyn_tick != t) { dyn_tick = t; dyn_level = s; }
+        double s0 = dyn_level;
         next = s0 + node->relax_k * (target - s0);
         if (fabs(next - target) < DM_LEVEL_EPS) next = target;
         else if (t + 1 < wake) wake = t + 1;
     } else if (target <= s + DM_LEVEL_EPS) {
         next = target < s ? target : s;   /* a drop is immediate */
-        e->dyn_tick[v] = -1;
-        if (target < s - DM_LEVEL_EPS) e->restarted[v] = 0;  /* a new loss: the next rise restarts */
+        dyn_tick = -1;
+        if (target < s - DM_LEVEL_EPS) restarted = 0;  /* a new loss: the next rise restarts */
     } else {
         /* A rise waits `restart` ticks after the target rose, then ramps to the target:
          * systems have to be restarted and checked. The restart happens once per loss: a
          * node already restarted since its last drop rises further without another one
          * (else two nodes that need each other would restart by turns for days). */
-        if (e->dyn_tick[v] < 0) {
-            e->dyn_tick[v] = t;
-            e->dyn_level[v] = s;
-            e->rise_restart[v] = e->restarted[v] ? 0 : e->restart ? e->restart[v] : node->restart;
-            e->next[slot].restarting = e->rise_restart[v] > 0;
+        if (dyn_tick < 0) {
+            dyn_tick = t;
+            dyn_level = s;
+            rise_restart = restarted ? 0 : e->restart ? e->restart[v] : node->restart;
+            e->next[slot].restarting = rise_restart > 0;
         }
-        int64_t since_restart = t - e->dyn_tick[v] - e->rise_restart[v];
-        if (since_restart >= 0) e->restarted[v] = 1;
+        int64_t since_restart = t - dyn_tick - rise_restart;
+        if (since_restart >= 0) restarted = 1;
         if (since_restart < 0) {
             next = s;
-            if (e->dyn_tick[v] + e->rise_restart[v] < wake) wake = e->dyn_tick[v] + e->rise_restart[v];
+            if (dyn_tick + rise_restart < wake) wake = dyn_tick + rise_restart;
         } else {
             /* The ramp: `ramp` is the time a full recovery takes. Service returns in blocks,
              * one every ramp/steps ticks, each worth that share of capacity, until the target
@@ -181,13 +190,13 @@ void dm_node_evaluate(dm_engine *e, int v, size_t slot, int64_t t)
             int64_t ramp = e->ramp ? e->ramp[v] : node->ramp;
             int64_t block = ramp > 0 ? (ramp + node->ramp_steps - 1) / node->ramp_steps : 1;
             int64_t blocks = ramp > 0 ? since_restart / block : 0;
-            double reached = ramp > 0 ? e->dyn_level[v] + (double)(blocks * block) / (double)ramp : target;
+            double reached = ramp > 0 ? dyn_level + (double)(blocks * block) / (double)ramp : target;
             if (reached >= target - DM_LEVEL_EPS) {
                 next = target;
-                e->dyn_tick[v] = -1;
+                dyn_tick = -1;
             } else {
                 next = reached > s ? reached : s;
-                int64_t next_block = e->dyn_tick[v] + e->rise_restart[v] + (blocks + 1) * block;
+                int64_t next_block = dyn_tick + rise_restart + (blocks + 1) * block;
                 if (next_block < wake) wake = next_block;
             }
         }
@@ -197,4 +206,8 @@ void dm_node_evaluate(dm_engine *e, int v, size_t slot, int64_t t)
     if (next > 1 - DM_LEVEL_EPS) next = 1;
     e->next[slot].level = next;
     e->next[slot].wake = wake;
+    e->next[slot].dyn_tick = dyn_tick;
+    e->next[slot].dyn_level = dyn_level;
+    e->next[slot].rise_restart = rise_restart;
+    e->next[slot].restarted = restarted;
 }

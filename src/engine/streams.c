@@ -16,6 +16,7 @@
  *    probability below R^2 L / 2^19937.
  * The same holds across seeds except for pairs (s, r), (s', r') with equal keys, which a
  * user choosing seeds by hand cannot hit by accident (probability 2^-64 per pair). */
+#include <gsl/gsl_errno.h>
 #include "streams.h"
 
 /* GSL's MT19937 state (gsl/rng/mt.c): 624 words and the position in them. */
@@ -32,7 +33,11 @@ static uint64_t splitmix64(uint64_t x)
 
 gsl_rng *dm_stream_new(void)
 {
+    /* out of memory is a NULL for the caller to report, not GSL's abort; the host's GSL
+     * handler is back before this returns (called from serial code only) */
+    gsl_error_handler_t *host = gsl_set_error_handler_off();
     gsl_rng *rng = gsl_rng_alloc(gsl_rng_mt19937);
+    gsl_set_error_handler(host);
     if (rng && gsl_rng_size(rng) != sizeof(mt_state)) {
         gsl_rng_free(rng);
         return NULL;

@@ -1,5 +1,5 @@
-/* Graphs for sector layers (include/domino/graph.h): igraph's seeded generators and
- * readers, and the CSR form the engine runs on. Serial code only. */
+/* Graphs for sector layers (include/domino/graph.h, graph_igraph.h): igraph's seeded
+ * generators and readers, and the CSR form the engine runs on. Serial code only. */
 #include <ctype.h>
 #include <errno.h>
 #include <math.h>
@@ -8,14 +8,14 @@
 #include <string.h>
 #include <hdf5.h>
 #include <hdf5_hl.h>
-#include "domino/graph.h"
+#include "graph_igraph.h"
 #include "h5util.h"
 
 static char igraph_message[512];
 
-/* igraph's error handler: keeps the message (igraph runs in serial code only), frees what
- * the failed call had allocated, and returns the error to the caller. */
-void dm_igraph_error_handler(const char *reason, const char *file, int line, igraph_error_t code)
+/* igraph's error handler while domino runs: keeps the message (igraph runs in serial code
+ * only), frees what the failed call had allocated, and returns the error to the caller. */
+static void igraph_error_handler(const char *reason, const char *file, int line, igraph_error_t code)
 {
     (void)file; (void)line;
     if (reason && *reason) snprintf(igraph_message, sizeof igraph_message, "%s (%s)", reason, igraph_strerror(code));
@@ -23,7 +23,23 @@ void dm_igraph_error_handler(const char *reason, const char *file, int line, igr
     IGRAPH_FINALLY_FREE();
 }
 
-const char *dm_igraph_last_error(void) { return igraph_message; }
+const char *dmi_igraph_last_error(void) { return igraph_message; }
+
+/* The host (a program, or python-igraph in the same process) may have its own handlers:
+ * they are put back when the library call ends. */
+void dmi_enter(dmi_host *saved)
+{
+    saved->igraph_error = igraph_set_error_handler(igraph_error_handler);
+    saved->igraph_warning = igraph_set_warning_handler(igraph_warning_handler_ignore);
+    saved->gsl_error = gsl_set_error_handler_off();
+}
+
+void dmi_leave(const dmi_host *saved)
+{
+    igraph_set_error_handler(saved->igraph_error);
+    igraph_set_warning_handler(saved->igraph_warning);
+    gsl_set_error_handler(saved->gsl_error);
+}
 
 static const char *const kind_names[] = {"erdos_renyi", "random_regular", "scale_free"};
 
@@ -78,12 +94,22 @@ static int check_spec(const dm_graph_spec *s, dm_error *err)
     return 0;
 }
 
-int dm_graph_generate(const dm_graph_spec *s, igraph_t *g, dm_error *err)
+int dmi_graph_generate(const dm_graph_spec *s, igraph_t *g, dm_error *err)
 {
     igraph_integer_t n = (igraph_integer_t)s->nodes;
     int bad = check_spec(s, err);
     if (bad) return bad;
-    igraph_rng_seed(igraph_rng_default(), (igraph_uint_t)s->seed);
+    /* igraph's generators draw from its default generator: domino's own, seeded from the
+     * spec, stands in for it during the call, so the host's generator keeps its state.
+     * PCG32 is igraph 0.10's default type: the graphs are the ones earlier versions made. */
+    igraph_rng_t rng, *host_rng = igraph_rng_default(), host_copy = *host_rng;
+    if (igraph_rng_init(&rng, &igraph_rngtype_pcg32))
+        return dm_error_set(err, DM_ESOFTWARE, NULL, 0, 0, "out of memory for a random generator");
+    igraph_rng_seed(&rng, (igraph_uint_t)s->seed);
+    /* igraph 0.10.2 copies the generator given into its default one; later versions may
+     * keep the pointer: either way the host's is put back below */
+    igraph_rng_set_default(&rng);
+    int by_pointer = igraph_rng_default() == &rng;
     igraph_error_t rc = IGRAPH_FAILURE;
     switch (s->kind) {
     case DM_GRAPH_ERDOS_RENYI:
@@ -100,9 +126,11 @@ int dm_graph_generate(const dm_graph_spec *s, igraph_t *g, dm_error *err)
         break;
     }
     }
+    igraph_rng_set_default(by_pointer ? host_rng : &host_copy);
+    igraph_rng_destroy(&rng);
     if (rc != IGRAPH_SUCCESS)
         return dm_error_set(err, DM_EDATA, NULL, 0, 0, "graph: igraph could not generate the %s graph: %s",
-                            kind_names[s->kind], dm_igraph_last_error());
+                            kind_names[s->kind], dmi_igraph_last_error());
     return 0;
 }
 
@@ -111,34 +139,43 @@ int dm_graph_generate(const dm_graph_spec *s, igraph_t *g, dm_error *err)
  * index x being the edge (to, x - to (to - 1) / 2) with to = floor((sqrt(8x + 1) + 1) / 2)),
  * without the igraph_t it would build and index. igraph_random_sample draws the same
  * sample from the same seeded generator (checked against the generator's edge list at
- * 10^5 and 10^6 nodes); tests/reference and tests/test_layers.c pin the results. */
+ * 10^5 and 10^6 nodes; tests/test_layers.c compares the two CSRs). */
 static int gnm_csr(const dm_graph_spec *s, size_t **start, int **adj, size_t *nedges, dm_error *err)
 {
     igraph_integer_t n = (igraph_integer_t)s->nodes, m = (igraph_integer_t)s->edges;
     double pairs = (double)n * ((double)n - 1) / 2;
     igraph_vector_int_t sample;
     igraph_integer_t *ends = malloc((size_t)(2 * m + 1) * sizeof *ends);
+    igraph_rng_t rng, *host_rng = igraph_rng_default(), host_copy = *host_rng;
     if (!ends || igraph_vector_int_init(&sample, 0)) {
         free(ends);
         return dm_error_set(err, DM_ESOFTWARE, NULL, 0, 0, "out of memory for a graph of %llu edges", (unsigned long long)m);
     }
-    igraph_rng_seed(igraph_rng_default(), (igraph_uint_t)s->seed);
-    int rc = 0;
+    if (igraph_rng_init(&rng, &igraph_rngtype_pcg32)) {  /* as dmi_graph_generate */
+        free(ends);
+        igraph_vector_int_destroy(&sample);
+        return dm_error_set(err, DM_ESOFTWARE, NULL, 0, 0, "out of memory for a random generator");
+    }
+    igraph_rng_seed(&rng, (igraph_uint_t)s->seed);
+    igraph_rng_set_default(&rng);
+    int by_pointer = igraph_rng_default() == &rng, rc = 0;
     if (igraph_random_sample(&sample, 0, (igraph_integer_t)pairs - 1, m))
         rc = dm_error_set(err, DM_EDATA, NULL, 0, 0, "graph: igraph could not generate the erdos_renyi graph: %s",
-                          dm_igraph_last_error());
+                          dmi_igraph_last_error());
+    igraph_rng_set_default(by_pointer ? host_rng : &host_copy);
+    igraph_rng_destroy(&rng);
     for (igraph_integer_t i = 0; !rc && i < m; i++) {
         double x = (double)VECTOR(sample)[i], to = floor((sqrt(8 * x + 1) + 1) / 2);
         ends[2 * i] = (igraph_integer_t)to;
         ends[2 * i + 1] = (igraph_integer_t)(x - to * (to - 1) / 2);
     }
     igraph_vector_int_destroy(&sample);
-    if (!rc) rc = dm_csr_from_edges((size_t)n, ends, (size_t)m, start, adj, nedges, err);
+    if (!rc) rc = dmi_csr_from_edges((size_t)n, ends, (size_t)m, start, adj, nedges, err);
     free(ends);
     return rc;
 }
 
-int dm_graph_generate_csr(const dm_graph_spec *s, size_t *n, size_t **start, int **adj, size_t *nedges, dm_error *err)
+int dmi_graph_generate_csr(const dm_graph_spec *s, size_t *n, size_t **start, int **adj, size_t *nedges, dm_error *err)
 {
     *start = NULL;
     *adj = NULL;
@@ -151,8 +188,8 @@ int dm_graph_generate_csr(const dm_graph_spec *s, size_t *n, size_t **start, int
     if (s->kind == DM_GRAPH_ERDOS_RENYI && s->edges > 0 && (double)s->edges < pairs && pairs < 0x1p53)
         return gnm_csr(s, start, adj, nedges, err);
     igraph_t g;
-    if ((rc = dm_graph_generate(s, &g, err))) return rc;
-    rc = dm_graph_csr(&g, start, adj, nedges, err);
+    if ((rc = dmi_graph_generate(s, &g, err))) return rc;
+    rc = dmi_graph_csr(&g, start, adj, nedges, err);
     igraph_destroy(&g);
     return rc;
 }
@@ -211,9 +248,8 @@ static int read_csr_h5(const char *path, const char *group, igraph_t *g, dm_erro
     hsize_t len[2] = {0, 0};
     int rc = 0;
     for (int i = 0; i < 2 && !rc; i++) {
-        size_t inner;
-        ds[i] = H5Dopen2(f, name[i], H5P_DEFAULT);
-        if (ds[i] < 0 || h5_shape(ds[i], &len[i], &inner) || inner != 1)
+        const hsize_t any[1] = {H5_ANY};  /* integers only: floats and booleans are refused */
+        if ((ds[i] = h5_open_checked(f, name[i], H5T_INTEGER, 1, any, &len[i])) < 0)
             rc = dm_error_set(err, DM_EDATA, path, 0, 0, "expected a 1-D integer dataset %s", name[i]);
         else if (!(v[i] = malloc((len[i] ? len[i] : 1) * sizeof *v[i])))
             rc = dm_error_set(err, DM_ESOFTWARE, path, 0, 0, "out of memory");
@@ -240,7 +276,7 @@ static int read_csr_h5(const char *path, const char *group, igraph_t *g, dm_erro
                 VECTOR(edges)[2 * k + 1] = v[1][k];
             }
         if (igraph_create(g, &edges, (igraph_integer_t)n, IGRAPH_UNDIRECTED))
-            rc = dm_error_set(err, DM_ESOFTWARE, path, 0, 0, "igraph: %s", dm_igraph_last_error());
+            rc = dm_error_set(err, DM_ESOFTWARE, path, 0, 0, "igraph: %s", dmi_igraph_last_error());
         igraph_vector_int_destroy(&edges);
     }
     for (int i = 0; i < 2; i++) { if (ds[i] >= 0) H5Dclose(ds[i]); free(v[i]); }
@@ -248,8 +284,8 @@ static int read_csr_h5(const char *path, const char *group, igraph_t *g, dm_erro
     return rc;
 }
 
-int dm_graph_read(const char *path, const char *format, uint64_t nodes, const char *group,
-                  igraph_t *g, dm_error *err)
+int dmi_graph_read(const char *path, const char *format, uint64_t nodes, const char *group,
+                   igraph_t *g, dm_error *err)
 {
     if (strcmp(format, "csr") == 0) return read_csr_h5(path, group, g, err);
     FILE *f = fopen(path, "r");
@@ -258,17 +294,17 @@ int dm_graph_read(const char *path, const char *format, uint64_t nodes, const ch
     int out = 0;
     if (strcmp(format, "graphml") == 0) {
         rc = igraph_read_graph_graphml(g, f, 0);
-        if (rc) out = dm_error_set(err, DM_EDATA, path, 0, 0, "not a GraphML file igraph can read: %s", dm_igraph_last_error());
+        if (rc) out = dm_error_set(err, DM_EDATA, path, 0, 0, "not a GraphML file igraph can read: %s", dmi_igraph_last_error());
         if (!rc && igraph_is_directed(g) && igraph_to_undirected(g, IGRAPH_TO_UNDIRECTED_COLLAPSE, NULL)) {
             igraph_destroy(g);
-            out = dm_error_set(err, DM_ESOFTWARE, path, 0, 0, "igraph: %s", dm_igraph_last_error());
+            out = dm_error_set(err, DM_ESOFTWARE, path, 0, 0, "igraph: %s", dmi_igraph_last_error());
         }
     } else {
         int pairs = strcmp(format, "pairs") == 0;  /* ordered pairs: a directed edge list */
         rc = igraph_read_graph_edgelist(g, f, (igraph_integer_t)nodes, pairs ? IGRAPH_DIRECTED : IGRAPH_UNDIRECTED);
         if (rc) {
             if (!locate_edgelist_error(f, err, path))
-                dm_error_set(err, DM_EDATA, path, 0, 0, "not an edge list igraph can read: %s", dm_igraph_last_error());
+                dm_error_set(err, DM_EDATA, path, 0, 0, "not an edge list igraph can read: %s", dmi_igraph_last_error());
             out = DM_EDATA;
         } else if (nodes > 0 && (uint64_t)igraph_vcount(g) > nodes) {
             out = dm_error_set(err, DM_EDATA, path, 0, 0, "edge list: found node index %lld, but the layer has %llu nodes",
@@ -298,8 +334,8 @@ static void sort_ints(int *a, size_t n)
     }
 }
 
-int dm_csr_from_edges(size_t n, const igraph_integer_t *ends, size_t m, size_t **start, int **adj, size_t *nedges,
-                      dm_error *err)
+int dmi_csr_from_edges(size_t n, const igraph_integer_t *ends, size_t m, size_t **start, int **adj, size_t *nedges,
+                       dm_error *err)
 {
     *start = calloc(n + 1, sizeof **start);
     *adj = malloc((m ? 2 * m : 1) * sizeof **adj);
@@ -336,7 +372,7 @@ int dm_csr_from_edges(size_t n, const igraph_integer_t *ends, size_t m, size_t *
     return 0;
 }
 
-int dm_graph_csr(igraph_t *g, size_t **start, int **adj, size_t *nedges, dm_error *err)
+int dmi_graph_csr(igraph_t *g, size_t **start, int **adj, size_t *nedges, dm_error *err)
 {
     *start = NULL;
     *adj = NULL;
@@ -344,7 +380,7 @@ int dm_graph_csr(igraph_t *g, size_t **start, int **adj, size_t *nedges, dm_erro
     igraph_vector_int_t el;
     if (igraph_vector_int_init(&el, 0) || igraph_get_edgelist(g, &el, 0))
         return dm_error_set(err, DM_ESOFTWARE, NULL, 0, 0, "out of memory");
-    int rc = dm_csr_from_edges(n, VECTOR(el), m, start, adj, nedges, err);
+    int rc = dmi_csr_from_edges(n, VECTOR(el), m, start, adj, nedges, err);
     igraph_vector_int_destroy(&el);
     return rc;
 }
@@ -353,10 +389,11 @@ int dm_graph_write_csr(const char *path, size_t n, const size_t *start, const in
                        const char *description, dm_error *err)
 {
     H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
-    char tmp[4200];
-    snprintf(tmp, sizeof tmp, "%s.tmp", path);
-    hid_t f = H5Fcreate(tmp, H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
-    if (f < 0) return dm_error_set(err, DM_ECANTCREAT, path, 0, 0, "cannot create the graph file");
+    dm_output out;
+    int rc0 = dm_output_begin(&out, path, 0, NULL, 0, err);
+    if (rc0) return rc0;
+    hid_t f = H5Fcreate(out.path, H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
+    if (f < 0) { dm_output_abort(&out); return dm_error_set(err, DM_ECANTCREAT, path, 0, 0, "HDF5 cannot create the graph file"); }
     int64_t *ptr = malloc((n + 1) * sizeof *ptr);
     int rc = !ptr;
     for (size_t v = 0; !rc && v <= n; v++) ptr[v] = (int64_t)start[v];
@@ -372,9 +409,105 @@ int dm_graph_write_csr(const char *path, size_t n, const size_t *start, const in
     if (b >= 0) H5Dclose(b);
     free(ptr);
     rc |= H5Fclose(f) < 0;
-    if (rc || dm_file_commit(tmp, path)) {
-        remove(tmp);
+    if (rc) {
+        dm_output_abort(&out);
+        return dm_error_set(err, DM_EIO, path, 0, 0, "writing the graph file failed (HDF5 error; disk full?)");
+    }
+    return dm_output_commit(&out, err);
+}
+
+/* The public functions: igraph stays inside, graphs cross the API as CSR. */
+
+static int to_csr(igraph_t *g, dm_csr *out, dm_error *err)
+{
+    int rc = dmi_graph_csr(g, &out->start, &out->adj, &out->edges, err);
+    out->nodes = rc ? 0 : (size_t)igraph_vcount(g);
+    igraph_destroy(g);
+    return rc;
+}
+
+int dm_graph_generate(const dm_graph_spec *spec, dm_csr *out, dm_error *err)
+{
+    *out = (dm_csr){0};
+    dmi_host host;
+    dmi_enter(&host);
+    int rc = dmi_graph_generate_csr(spec, &out->nodes, &out->start, &out->adj, &out->edges, err);
+    if (rc) *out = (dm_csr){0};
+    dmi_leave(&host);
+    return rc;
+}
+
+int dm_graph_read(const char *path, const char *format, uint64_t nodes, const char *group,
+                  dm_csr *out, dm_error *err)
+{
+    *out = (dm_csr){0};
+    if (strcmp(format, "edgelist") && strcmp(format, "graphml") && strcmp(format, "csr"))
+        return dm_error_set(err, DM_EUSAGE, path, 0, 0, "graph format: expected edgelist, graphml or csr, found '%s'", format);
+    dmi_host host;
+    dmi_enter(&host);
+    igraph_t g;
+    int rc = dmi_graph_read(path, format, nodes, group, &g, err);
+    if (!rc) rc = to_csr(&g, out, err);
+    dmi_leave(&host);
+    return rc;
+}
+
+void dm_csr_free(dm_csr *g)
+{
+    if (!g) return;
+    free(g->start);
+    free(g->adj);
+    *g = (dm_csr){0};
+}
+
+static int ends_with(const char *s, const char *suffix)
+{
+    size_t n = strlen(s), k = strlen(suffix);
+    return n >= k && strcmp(s + n - k, suffix) == 0;
+}
+
+/* GraphML through igraph: the edges u < v in CSR order. */
+static int write_graphml(FILE *f, const dm_csr *g)
+{
+    igraph_vector_int_t edges;
+    if (igraph_vector_int_init(&edges, 0) || igraph_vector_int_reserve(&edges, (igraph_integer_t)(2 * g->edges))) return -1;
+    for (size_t u = 0; u < g->nodes; u++)
+        for (size_t k = g->start[u]; k < g->start[u + 1]; k++)
+            if ((size_t)g->adj[k] > u) {
+                igraph_vector_int_push_back(&edges, (igraph_integer_t)u);
+                igraph_vector_int_push_back(&edges, g->adj[k]);
+            }
+    igraph_t ig;
+    int rc = igraph_create(&ig, &edges, (igraph_integer_t)g->nodes, IGRAPH_UNDIRECTED) != IGRAPH_SUCCESS;
+    igraph_vector_int_destroy(&edges);
+    if (!rc) {
+        rc = igraph_write_graph_graphml(&ig, f, 0) != IGRAPH_SUCCESS;
+        igraph_destroy(&ig);
+    }
+    return rc ? -1 : 0;
+}
+
+int dm_graph_write(const char *path, const dm_csr *g, const char *description, dm_error *err)
+{
+    if (ends_with(path, ".h5")) return dm_graph_write_csr(path, g->nodes, g->start, g->adj, description, err);
+    dm_output out;  /* atomic (src/core/files.c); "-" is stdout */
+    int rc = dm_output_begin(&out, path, DM_OUTPUT_TEXT, NULL, 0, err);
+    if (rc) return rc;
+    FILE *f = out.stream;
+    if (ends_with(path, ".graphml")) {
+        dmi_host host;
+        dmi_enter(&host);
+        rc = write_graphml(f, g);
+        dmi_leave(&host);
+    } else {
+        for (size_t u = 0; u < g->nodes && rc >= 0; u++)
+            for (size_t k = g->start[u]; k < g->start[u + 1] && rc >= 0; k++)
+                if ((size_t)g->adj[k] > u) rc = fprintf(f, "%zu %d\n", u, g->adj[k]);
+        rc = rc < 0 ? -1 : 0;
+    }
+    if (rc) {
+        dm_output_abort(&out);
         return dm_error_set(err, DM_EIO, path, 0, 0, "writing the graph file failed");
     }
-    return 0;
+    return dm_output_commit(&out, err);
 }

@@ -14,17 +14,16 @@ static int bad(dm_error *err, const char *path, const char *fmt, const char *wha
     return dm_error_set(err, DM_EDATA, path, 0, 0, fmt, what);
 }
 
-/* Reads rows [start, start + count) of variable `name`, whose rows hold `width`
- * elements each, into buf. Checks that the variable exists and has that shape. */
-static int read_rows(hid_t file, const char *name, hid_t memtype, hsize_t start, hsize_t count,
+/* Reads rows [start, start + count) of variable `name` into buf: a 1-D variable (rank 1)
+ * or a 2-D one whose rows hold `width` elements. Rank, row width and type class are
+ * checked before anything is read (h5_open_checked), so buf, sized count x width by the
+ * caller, holds exactly what is read. */
+static int read_rows(hid_t file, const char *name, hid_t memtype, int rank, hsize_t start, hsize_t count,
                      size_t width, void *buf)
 {
-    if (H5Lexists(file, name, H5P_DEFAULT) <= 0) return -1;
-    hid_t ds = H5Dopen2(file, name, H5P_DEFAULT);
-    hsize_t rows;
-    size_t inner;
-    int rc = ds < 0 || h5_shape(ds, &rows, &inner) || inner != width ||
-             h5_rows(ds, memtype, start, count, buf, 0) ? -1 : 0;
+    const hsize_t dims[2] = {H5_ANY, width};
+    hid_t ds = h5_open_checked(file, name, H5Tget_class(memtype), rank, dims, NULL);
+    int rc = ds < 0 || h5_rows(ds, memtype, start, count, buf, 0) ? -1 : 0;
     if (ds >= 0) H5Dclose(ds);
     return rc;
 }
@@ -46,7 +45,7 @@ static int64_t length(hid_t file, const char *name)
 
 static void result_free(dm_engine_result *r)
 {
-    free(r->events); free(r->breaches); free(r->sectors); free(r->hazard_start); free(r->hazard_end);
+    free(r->events); free(r->breaches); free(r->region_breaches); free(r->sectors); free(r->hazard_start); free(r->hazard_end);
     memset(r, 0, sizeof *r);
 }
 
@@ -72,15 +71,16 @@ static int read_inputs(hid_t file, dm_stored_input **out, size_t *count)
     if (group < 0 || H5Gget_info(group, &info) < 0) { if (group >= 0) H5Gclose(group); return -1; }
     dm_stored_input *in = calloc(info.nlinks + 1, sizeof *in);
     int rc = in ? 0 : -1;
-    for (hsize_t k = 0; !rc && k < info.nlinks; k++) {
-        char name[32];
-        snprintf(name, sizeof name, "%llu", (unsigned long long)k);
-        hid_t ds = H5Dopen2(group, name, H5P_DEFAULT);
+    char name[32];
+    /* /inputs/0, 1, ... (beside them, their dimensions bytes_0, ...: h5write.c) */
+    for (hsize_t k = 0; !rc && k < info.nlinks &&
+                        (snprintf(name, sizeof name, "%llu", (unsigned long long)k), H5Lexists(group, name, H5P_DEFAULT) > 0); k++) {
+        const hsize_t any[1] = {H5_ANY};
         hsize_t len = 0;
-        size_t inner;
+        hid_t ds = h5_open_checked(group, name, H5T_INTEGER, 1, any, &len);  /* bytes: 1-D */
         unsigned char *data = NULL;
         char *p = ds >= 0 ? h5_read_attr_text(ds, "path") : NULL;
-        rc = ds < 0 || !p || h5_shape(ds, &len, &inner) || !(data = malloc(len + 1)) ||
+        rc = ds < 0 || !p || !(data = malloc(len + 1)) ||
              (len && H5Dread(ds, H5T_NATIVE_UCHAR, H5S_ALL, H5S_ALL, H5P_DEFAULT, data) < 0) ? -1 : 0;
         in[k] = (dm_stored_input){p, data, (size_t)len};
         *count = (size_t)k + 1;
@@ -161,7 +161,7 @@ int dm_h5_open(const char *path, dm_result_file **out, dm_error *err)
         goto done;
     }
     snprintf(name, sizeof name, "%s:scenario_text", path);
-    if ((model ? dm_scenario_parse_with_model(scenario_text, strlen(scenario_text), name, model, &f->scenario, &sub)
+    if ((model ? dm_scenario_parse_with_model_stored(scenario_text, strlen(scenario_text), name, model, inputs, ninputs, &f->scenario, &sub)
                : dm_scenario_parse_stored(scenario_text, strlen(scenario_text), name, inputs, ninputs, &f->scenario, &sub))) {
         rc = dm_error_set(err, DM_EDATA, path, 0, 0, "the stored scenario does not load: %s (line %d)", sub.message, sub.line);
         goto done;
@@ -175,8 +175,12 @@ int dm_h5_open(const char *path, dm_result_file **out, dm_error *err)
         rc = bad(err, path, "%s", "the sector, node or replicate dimension does not match the stored model and run");
         goto done;
     }
-    if (!(f->breach_probability = calloc(S + 1, sizeof(double))) ||
-        read_rows(file, "breach_probability", H5T_NATIVE_DOUBLE, 0, S, 1, f->breach_probability)) {
+    const hsize_t sectors[1] = {S};  /* exactly one value per sector */
+    hid_t bp = h5_open_checked(file, "breach_probability", H5T_FLOAT, 1, sectors, NULL);
+    int bad_bp = bp < 0 || !(f->breach_probability = calloc(S + 1, sizeof(double))) ||
+                 h5_rows(bp, H5T_NATIVE_DOUBLE, 0, S, f->breach_probability, 0);
+    if (bp >= 0) H5Dclose(bp);
+    if (bad_bp) {
         rc = bad(err, path, "%s", "cannot read breach_probability (missing, wrong shape or corrupt)");
         goto done;
     }
@@ -195,7 +199,7 @@ static int rows_of(hid_t file, const char *name, int64_t r, hsize_t *lo, hsize_t
     int64_t n = length(file, name);
     if (n < 0) return -1;
     int64_t *rep = malloc(((size_t)n + 1) * sizeof *rep);
-    if (!rep || read_rows(file, name, H5T_NATIVE_INT64, 0, (hsize_t)n, 1, rep)) { free(rep); return -1; }
+    if (!rep || read_rows(file, name, H5T_NATIVE_INT64, 1, 0, (hsize_t)n, 1, rep)) { free(rep); return -1; }
     int64_t a = 0;
     while (a < n && rep[a] != r) a++;
     int64_t b = a;
@@ -245,7 +249,7 @@ int dm_h5_read_replicate(dm_result_file *f, uint64_t r, const dm_engine_result *
 
     /* which row holds replicate r */
     int64_t *reps = malloc((f->replicates + 1) * sizeof *reps);
-    if (!reps || read_rows(file, "replicate", H5T_NATIVE_INT64, 0, f->replicates, 1, reps)) {
+    if (!reps || read_rows(file, "replicate", H5T_NATIVE_INT64, 1, 0, f->replicates, 1, reps)) {
         free(reps);
         return bad(err, f->path, "%s", "cannot read the replicate coordinate");
     }
@@ -265,12 +269,12 @@ int dm_h5_read_replicate(dm_result_file *f, uint64_t r, const dm_engine_result *
         free(tmp);
         return dm_error_set(err, DM_ESOFTWARE, f->path, 0, 0, "out of memory");
     }
-    if (read_rows(file, "min_level", H5T_NATIVE_DOUBLE, (hsize_t)row, 1, S, tmp) ||
-        read_rows(file, "final_level", H5T_NATIVE_DOUBLE, (hsize_t)row, 1, S, tmp + S) ||
-        read_rows(file, "unserved_unit_hours", H5T_NATIVE_DOUBLE, (hsize_t)row, 1, S, tmp + 2 * S) ||
-        read_rows(file, "hazard_start", H5T_NATIVE_DOUBLE, (hsize_t)row, 1, H, tmp + 3 * S) ||
-        read_rows(file, "hazard_end", H5T_NATIVE_DOUBLE, (hsize_t)row, 1, H, tmp + 3 * S + H) ||
-        read_rows(file, "economic_loss", H5T_NATIVE_DOUBLE, (hsize_t)row, 1, S, tmp + 3 * S + 2 * H)) {
+    if (read_rows(file, "min_level", H5T_NATIVE_DOUBLE, 2, (hsize_t)row, 1, S, tmp) ||
+        read_rows(file, "final_level", H5T_NATIVE_DOUBLE, 2, (hsize_t)row, 1, S, tmp + S) ||
+        read_rows(file, "unserved_unit_hours", H5T_NATIVE_DOUBLE, 2, (hsize_t)row, 1, S, tmp + 2 * S) ||
+        read_rows(file, "hazard_start", H5T_NATIVE_DOUBLE, 2, (hsize_t)row, 1, H, tmp + 3 * S) ||
+        read_rows(file, "hazard_end", H5T_NATIVE_DOUBLE, 2, (hsize_t)row, 1, H, tmp + 3 * S + H) ||
+        read_rows(file, "economic_loss", H5T_NATIVE_DOUBLE, 2, (hsize_t)row, 1, S, tmp + 3 * S + 2 * H)) {
         free(tmp);
         return bad(err, f->path, "%s", "cannot read the per-replicate variables (min_level, final_level, "
                    "unserved_unit_hours, economic_loss, hazard_start, hazard_end): missing, wrong shape or corrupt");
@@ -303,13 +307,13 @@ int dm_h5_read_replicate(dm_result_file *f, uint64_t r, const dm_engine_result *
     int *cols = malloc((5 * ne + 1) * sizeof *cols);
     res->events = calloc(ne + 1, sizeof *res->events);
     int rc = !t || !value || !cols || !res->events;
-    if (!rc && (read_rows(file, "event_time", H5T_NATIVE_DOUBLE, lo, ne, 1, t) ||
-                read_rows(file, "event_value", H5T_NATIVE_DOUBLE, lo, ne, 1, value) ||
-                read_rows(file, "event_node", H5T_NATIVE_INT, lo, ne, 1, cols) ||
-                read_rows(file, "event_kind", H5T_NATIVE_INT, lo, ne, 1, cols + ne) ||
-                read_rows(file, "event_cause_node", H5T_NATIVE_INT, lo, ne, 1, cols + 2 * ne) ||
-                read_rows(file, "event_group", H5T_NATIVE_INT, lo, ne, 1, cols + 3 * ne) ||
-                read_rows(file, "event_hazard", H5T_NATIVE_INT, lo, ne, 1, cols + 4 * ne)))
+    if (!rc && (read_rows(file, "event_time", H5T_NATIVE_DOUBLE, 1, lo, ne, 1, t) ||
+                read_rows(file, "event_value", H5T_NATIVE_DOUBLE, 1, lo, ne, 1, value) ||
+                read_rows(file, "event_node", H5T_NATIVE_INT, 1, lo, ne, 1, cols) ||
+                read_rows(file, "event_kind", H5T_NATIVE_INT, 1, lo, ne, 1, cols + ne) ||
+                read_rows(file, "event_cause_node", H5T_NATIVE_INT, 1, lo, ne, 1, cols + 2 * ne) ||
+                read_rows(file, "event_group", H5T_NATIVE_INT, 1, lo, ne, 1, cols + 3 * ne) ||
+                read_rows(file, "event_hazard", H5T_NATIVE_INT, 1, lo, ne, 1, cols + 4 * ne)))
         rc = 2;
     for (size_t i = 0; rc == 0 && i < ne; i++) {
         dm_event *ev = &res->events[i];
@@ -334,31 +338,38 @@ breaches:
         return bad(err, f->path, "%s", "cannot read breach_replicate, or its rows are not grouped by replicate");
     size_t nb = (size_t)(hi - lo);
     double *bd = malloc((5 * nb + 1) * sizeof *bd);
-    int *bs = malloc((nb + 1) * sizeof *bs);
+    int *bs = malloc((2 * nb + 1) * sizeof *bs), *br = bs ? bs + nb : NULL;
     res->breaches = calloc(nb + 1, sizeof *res->breaches);
-    rc = !bd || !bs || !res->breaches;
-    if (!rc && (read_rows(file, "breach_sector", H5T_NATIVE_INT, lo, nb, 1, bs) ||
-                read_rows(file, "breach_onset", H5T_NATIVE_DOUBLE, lo, nb, 1, bd) ||
-                read_rows(file, "breach_confirmed", H5T_NATIVE_DOUBLE, lo, nb, 1, bd + nb) ||
-                read_rows(file, "breach_end", H5T_NATIVE_DOUBLE, lo, nb, 1, bd + 2 * nb) ||
-                read_rows(file, "breach_peak", H5T_NATIVE_DOUBLE, lo, nb, 1, bd + 3 * nb) ||
-                read_rows(file, "breach_unit_hours", H5T_NATIVE_DOUBLE, lo, nb, 1, bd + 4 * nb)))
+    res->region_breaches = calloc(nb + 1, sizeof *res->region_breaches);
+    rc = !bd || !bs || !res->breaches || !res->region_breaches;
+    for (size_t i = 0; !rc && i < nb; i++) br[i] = -1;  /* a file without regional breaches */
+    if (!rc && H5Lexists(file, "breach_region", H5P_DEFAULT) > 0 && read_rows(file, "breach_region", H5T_NATIVE_INT, 1, lo, nb, 1, br))
+        rc = 2;
+    if (!rc && (read_rows(file, "breach_sector", H5T_NATIVE_INT, 1, lo, nb, 1, bs) ||
+                read_rows(file, "breach_onset", H5T_NATIVE_DOUBLE, 1, lo, nb, 1, bd) ||
+                read_rows(file, "breach_confirmed", H5T_NATIVE_DOUBLE, 1, lo, nb, 1, bd + nb) ||
+                read_rows(file, "breach_end", H5T_NATIVE_DOUBLE, 1, lo, nb, 1, bd + 2 * nb) ||
+                read_rows(file, "breach_peak", H5T_NATIVE_DOUBLE, 1, lo, nb, 1, bd + 3 * nb) ||
+                read_rows(file, "breach_unit_hours", H5T_NATIVE_DOUBLE, 1, lo, nb, 1, bd + 4 * nb)))
         rc = 2;
     for (size_t i = 0; rc == 0 && i < nb; i++) {
         double onset = bd[i] / minutes, confirmed = bd[nb + i] / minutes, end = bd[2 * nb + i] / minutes;
         if (bs[i] < 0 || (size_t)bs[i] >= S || !(onset >= 0) || !(confirmed >= onset) ||
-            confirmed > (double)res->horizon || !(isnan(end) || (end >= onset && end <= (double)res->horizon)))
+            confirmed > (double)res->horizon || !(isnan(end) || (end >= onset && end <= (double)res->horizon)) ||
+            br[i] < -1 || br[i] >= (int)sc->model->nregions)
             rc = 3;
+        else if (br[i] < 0)
+            res->breaches[res->nbreaches++] = (dm_breach){bs[i], llround(onset), llround(confirmed), isnan(end) ? -1 : llround(end),
+                                                          bd[3 * nb + i], bd[4 * nb + i], -1};
         else
-            res->breaches[i] = (dm_breach){bs[i], llround(onset), llround(confirmed), isnan(end) ? -1 : llround(end),
-                                           bd[3 * nb + i], bd[4 * nb + i]};
+            res->region_breaches[res->nregion_breaches++] = (dm_breach){bs[i], llround(onset), llround(confirmed),
+                                                                        isnan(end) ? -1 : llround(end), bd[3 * nb + i], bd[4 * nb + i], br[i]};
     }
-    res->nbreaches = nb;
     free(bd); free(bs);
     if (rc == 1) return dm_error_set(err, DM_ESOFTWARE, f->path, 0, 0, "out of memory reading breaches");
     if (rc == 2) return bad(err, f->path, "%s", "cannot read the breach variables (missing, wrong shape or corrupt)");
-    if (rc == 3) return bad(err, f->path, "%s", "a breach names a sector that does not exist or has impossible times");
-    for (size_t i = nb; i-- > 0;) res->sectors[res->breaches[i].sector].first_breach = (int)i;
+    if (rc == 3) return bad(err, f->path, "%s", "a breach names a sector or region that does not exist or has impossible times");
+    for (size_t i = res->nbreaches; i-- > 0;) res->sectors[res->breaches[i].sector].first_breach = (int)i;
     *out = res;
     return 0;
 }

@@ -21,8 +21,8 @@
 #include "h5util.h"
 #include "src/model/loader.h"
 
-/* CF time: minutes after an arbitrary epoch that stands for T+0. */
-#define TIME_UNITS "minutes since 2000-01-01 00:00:00"
+/* CF time: minutes since the scenario's start, or plain minutes after T+0 (h5util.h). */
+#define TIME_UNITS w->time_units
 
 typedef struct column {
     hid_t ds, memtype;
@@ -43,16 +43,18 @@ enum {
     C_EVENT, C_EV_REPLICATE, C_EV_TIME, C_EV_NODE, C_EV_SECTOR, C_EV_KIND, C_EV_CAUSE, C_EV_GROUP,
     C_EV_HAZARD, C_EV_VALUE,
     C_BREACH, C_BR_REPLICATE, C_BR_SECTOR, C_BR_ONSET, C_BR_CONFIRMED, C_BR_END, C_BR_PEAK, C_BR_UNIT_HOURS,
-    NCOLUMNS
+    C_BR_REGION, NCOLUMNS
 };
 
 struct dm_h5_writer {
-    char *target, *tmp;
+    char *target;
+    dm_output out;             /* the temporary, the lock (src/core/files.c) */
     hid_t file;
     const dm_scenario *sc;
     unsigned store;
     size_t S, H, n, K, R;      /* sectors, hazards, nodes, times, regions */
     double minutes;            /* minutes per tick */
+    char time_units[64];       /* of every time variable */
     column col[NCOLUMNS];
     hid_t scale_replicate, scale_time, scale_sector, scale_region, scale_node, scale_hazard,
           scale_quantile, scale_event, scale_breach;
@@ -75,20 +77,19 @@ static int attach(hid_t ds, const hid_t *scales, int rank)
     return 0;
 }
 
-/* A coordinate variable: a dimension scale named like its dimension. A growing one
- * (unlimited) starts empty; a fixed one is written from values. */
+/* A coordinate variable (h5_coordinate); a dimension of named things (type a string
+ * type) becomes a numeric index with the names in `<name>_id` (h5_labelled_dimension). */
 static hid_t coordinate(dm_h5_writer *w, const char *name, hid_t type, hsize_t len, int unlimited,
                         const void *values, const char *long_name, const char *units)
 {
-    hsize_t dims[1] = {unlimited ? 0 : len}, maxdims[1] = {unlimited || !len ? H5S_UNLIMITED : len};
-    hsize_t chunk[1] = {unlimited ? 1024 : 1};
-    hid_t ds = h5_variable(w->file, name, type, 1, dims, maxdims, unlimited || !len ? chunk : NULL);
-    if (ds < 0 || H5DSset_scale(ds, name) < 0 || (!unlimited && len && h5_write_all(ds, type, values)) ||
-        h5_attr_text(ds, "long_name", long_name) || (units && h5_attr_text(ds, "units", units))) {
-        if (ds >= 0) H5Dclose(ds);
-        return -1;
-    }
-    return ds;
+    if (H5Tget_class(type) == H5T_STRING) return h5_labelled_dimension(w->file, name, len, values, name);
+    return h5_coordinate(w->file, name, type, len, unlimited, values, long_name, units);
+}
+
+/* CF cell_methods of a statistic (a replicate is an ensemble member: CF's `realization`). */
+static int cell_methods(hid_t ds, const char *methods)
+{
+    return ds < 0 || h5_attr_text(ds, "cell_methods", methods);
 }
 
 /* A variable that grows along its first dimension (replicate, event or breach). */
@@ -277,6 +278,15 @@ static int fixed(dm_h5_writer *w, const char *name, hid_t memtype, int rank, con
     return fixed_as(w, name, memtype, memtype, rank, scales, values, long_name, units);
 }
 
+/* A long name with the model's money unit in it: "10^9 JPY" is no UDUNITS unit, so CF
+ * wants no `units` and the unit said in words (the global attribute output_unit too). */
+static const char *money(const dm_model *m, const char *what, char *buf, size_t size)
+{
+    if (m->output_unit && *m->output_unit) snprintf(buf, size, "%s, in %s", what, m->output_unit);
+    else snprintf(buf, size, "%s, in the model's output unit", what);
+    return buf;
+}
+
 /* The regions' codes into out (borrowed strings; "" when none). */
 static const char **ixcodes(const dm_model *m, const char **out, size_t R)
 {
@@ -313,10 +323,8 @@ static int write_coordinates(dm_h5_writer *w, int64_t interval)
 
     for (size_t k = 0; k < w->K; k++) x[k] = (double)((int64_t)k * interval) * w->minutes;
     rc = (w->scale_time = coordinate(w, "time", H5T_NATIVE_DOUBLE, w->K, 0, x,
-                                     "time after T+0, at the end of the tick", TIME_UNITS)) < 0 ||
-         h5_attr_text(w->scale_time, "standard_name", "time") ||
-         h5_attr_text(w->scale_time, "calendar", "proleptic_gregorian") ||
-         h5_attr_text(w->scale_time, "axis", "T");
+                                     h5_time_long_name(sc->has_start), TIME_UNITS)) < 0 ||
+         h5_time_axis(w->scale_time, sc->has_start);
 
     /* sectors */
     for (size_t s = 0; s < m->nsectors; s++) a[s] = m->sectors[s].id;
@@ -385,12 +393,14 @@ static int write_coordinates(dm_h5_writer *w, int64_t interval)
          fixed(w, "hazard_severity", H5T_NATIVE_DOUBLE, 1, &w->scale_hazard, x, "damage the hazard does (0..1)", NULL);
 
     for (size_t s = 0; s < m->nsectors; s++) x[s] = m->sectors[s].output;
-    rc = rc || fixed(w, "sector_output", H5T_NATIVE_DOUBLE, 1, &w->scale_sector, x,
-                     "economic output per year (0: not given)", m->output_unit);
+    char output[300];
+    money(m, "economic output per year (0: not given)", output, sizeof output);
+    rc = rc || fixed(w, "sector_output", H5T_NATIVE_DOUBLE, 1, &w->scale_sector, x, output, NULL);
     rc = rc || (w->scale_quantile = coordinate(w, "quantile", H5T_NATIVE_DOUBLE, DM_NQUANTILES, 0, dm_quantiles,
                                                "probability of the quantile", "1")) < 0;
     rc = rc || (w->scale_replicate = coordinate(w, "replicate", H5T_NATIVE_INT64, 0, 1, NULL,
-                                                "replicate index r (its random stream is derived from seed and r)", NULL)) < 0;
+                                                "replicate index r (its random stream is derived from seed and r)", NULL)) < 0 ||
+         h5_attr_text(w->scale_replicate, "standard_name", "realization");
     rc = rc || (w->scale_event = coordinate(w, "event", H5T_NATIVE_INT64, 0, 1, NULL, "event index", NULL)) < 0;
     rc = rc || (w->scale_breach = coordinate(w, "breach", H5T_NATIVE_INT64, 0, 1, NULL, "breach index", NULL)) < 0;
 done:
@@ -430,12 +440,14 @@ static int define_columns(dm_h5_writer *w)
     rc |= growing(w, C_FINAL_LEVEL, "final_level", D, 2, s, rep_sector, "sector level at the horizon", "1");
     rc |= growing(w, C_UNIT_HOURS, "unserved_unit_hours", D, 2, s, rep_sector,
                   "unserved service integrated over the horizon, in sector_unit hours", NULL);
-    rc |= growing(w, C_ECON_LOSS, "economic_loss", D, 2, s, rep_sector,
-                  "inoperability-weighted loss x * integral of q dt (sector output per year from the model)",
-                  w->sc->model->output_unit);
+    char loss[300];
+    money(w->sc->model, "inoperability-weighted loss x * integral of q dt (sector output per year from the model)", loss, sizeof loss);
+    rc |= growing(w, C_ECON_LOSS, "economic_loss", D, 2, s, rep_sector, loss, NULL);
     rc |= growing(w, C_HAZARD_START, "hazard_start", D, 2, h, rep_hazard, "hazard onset drawn for the replicate", TIME_UNITS);
     rc |= growing(w, C_HAZARD_END, "hazard_end", D, 2, h, rep_hazard,
                   "hazard repair drawn for the replicate (NaN: lasts past the horizon)", TIME_UNITS);
+    rc |= cell_methods(w->col[C_MIN_LEVEL].ds, "time: minimum") | cell_methods(w->col[C_FINAL_LEVEL].ds, "time: point") |
+          cell_methods(w->col[C_UNIT_HOURS].ds, "time: sum") | cell_methods(w->col[C_ECON_LOSS].ds, "time: sum");
     {   /* every replicate's events with --store events, else the median replicate's */
         rc |= growing(w, C_EV_REPLICATE, "event_replicate", L, 1, NULL, ev, "replicate of the event", NULL);
         rc |= growing(w, C_EV_TIME, "event_time", D, 1, NULL, ev, "time of the event", TIME_UNITS);
@@ -449,7 +461,7 @@ static int define_columns(dm_h5_writer *w)
         rc |= growing(w, C_EV_VALUE, "event_value", D, 1, NULL, ev,
                       "level after the event, hazard severity, or buffer ticks left (by event_kind)", NULL);
         static const char meanings[] = "hazard_start hazard_end buffer_engaged buffer_held buffer_draining "
-            "buffer_exhausted degraded down collapsed restarting rising restored disconnected";
+            "buffer_exhausted degraded down collapsed restarting rising restored disconnected hazard_restoring";
         int values[DM_EV_NKINDS];
         for (int k = 0; k < DM_EV_NKINDS; k++) values[k] = k;
         if (w->col[C_EV_KIND].ds > 0)
@@ -463,6 +475,8 @@ static int define_columns(dm_h5_writer *w)
     rc |= growing(w, C_BR_END, "breach_end", D, 1, NULL, br, "end of the breach (NaN: still in breach at the horizon)", TIME_UNITS);
     rc |= growing(w, C_BR_PEAK, "breach_peak", D, 1, NULL, br, "peak unserved service, in sector_unit", NULL);
     rc |= growing(w, C_BR_UNIT_HOURS, "breach_unit_hours", D, 1, NULL, br, "unserved service over the breach, in sector_unit hours", NULL);
+    rc |= growing(w, C_BR_REGION, "breach_region", I, 1, NULL, br,
+                  "index of the region whose part of the sector breached (-1, the fill value: the sector as a whole)", NULL);
     return rc ? -1 : 0;
 }
 
@@ -507,12 +521,18 @@ static int write_inputs(dm_h5_writer *w, dm_error *err)
         snprintf(name, sizeof name, "%zu", k);
         hsize_t dims[1] = {len}, chunk[1] = {len < (1u << 20) ? len : (1u << 20)};
         hid_t space = H5Screate_simple(1, dims, NULL), dcpl = H5Pcreate(H5P_DATASET_CREATE), ds = -1;
-        int ok = space >= 0 && dcpl >= 0 && (len == 0 || (H5Pset_chunk(dcpl, 1, chunk) >= 0 && H5Pset_deflate(dcpl, 6) >= 0)) &&
+        /* each file's bytes on a dimension of their own (netCDF wants every axis named) */
+        char dim[48];
+        snprintf(dim, sizeof dim, "bytes_%zu", k);
+        hid_t scale = h5_dimension(group, dim, len);
+        int ok = scale >= 0 && space >= 0 && dcpl >= 0 && (len == 0 || (H5Pset_chunk(dcpl, 1, chunk) >= 0 && H5Pset_deflate(dcpl, 6) >= 0)) &&
                  (ds = H5Dcreate2(group, name, H5T_STD_U8LE, space, H5P_DEFAULT, dcpl, H5P_DEFAULT)) >= 0 &&
+                 H5DSattach_scale(ds, scale, 0) >= 0 &&
                  (len == 0 || H5Dwrite(ds, H5T_NATIVE_UCHAR, H5S_ALL, H5S_ALL, H5P_DEFAULT, bytes) >= 0) &&
                  !h5_attr_text(ds, "path", in->path) && !h5_attr_text(ds, "sha256", in->sha256) &&
                  !h5_attr_text(ds, "long_name", "a file the model read, byte for byte");
         if (ds >= 0) H5Dclose(ds);
+        if (scale >= 0) H5Dclose(scale);
         if (dcpl >= 0) H5Pclose(dcpl);
         if (space >= 0) H5Sclose(space);
         free(bytes);
@@ -535,8 +555,9 @@ static int write_globals(dm_h5_writer *w, const dm_mc_config *cfg, const dm_h5_p
             if (*store) strcat(store, ",");
             strcat(store, flags[i]);
         }
-    char title[512];
+    char title[512], source[64];
     snprintf(title, sizeof title, "domino run of scenario '%s' on model '%s'", sc->name, sc->model->name);
+    snprintf(source, sizeof source, "domino %s", dm_version());
     hid_t f = w->file;
     int rc = h5_attr_text(f, "Conventions", "CF-1.8") || h5_attr_text(f, "title", title) ||
         h5_attr_text(f, "domino_format", DM_RESULT_FORMAT) || h5_attr_text(f, "domino_version", dm_version()) ||
@@ -552,7 +573,20 @@ static int write_globals(dm_h5_writer *w, const dm_mc_config *cfg, const dm_h5_p
         h5_attr_int64(f, "first_replicate", (int64_t)cfg->first) ||
         h5_attr_int64(f, "replicates_requested", (int64_t)(prov ? prov->replicates_requested : cfg->replicates)) ||
         h5_attr_text(f, "stored", store) ||
-        h5_attr_text(f, "event_replicates", cfg->store & DM_STORE_EVENTS ? "all" : "median");
+        h5_attr_text(f, "event_replicates", cfg->store & DM_STORE_EVENTS ? "all" : "median") ||
+        h5_attr_text(f, "source", source) ||
+        h5_history(f, NULL, prov && prov->command_line && *prov->command_line ? prov->command_line : "domino (library call)");
+    if (!rc && sc->noverrides) {  /* what the scenario changed in the model (model_text is as written) */
+        size_t size = 1;
+        for (size_t i = 0; i < sc->noverrides; i++) size += strlen(sc->overrides[i].path) + strlen(sc->overrides[i].value) + 64;
+        char *text = malloc(size);
+        size_t len = 0;
+        for (size_t i = 0; text && i < sc->noverrides; i++)
+            len += (size_t)snprintf(text + len, size - len, "- {path: \"%s\", value: %s, matches: %zu}\n",
+                                    sc->overrides[i].path, sc->overrides[i].value, sc->overrides[i].matches);
+        rc = !text || h5_attr_text(f, "overrides", text);
+        free(text);
+    }
     return rc ? -1 : 0;
 }
 
@@ -560,7 +594,6 @@ static void writer_free(dm_h5_writer *w)
 {
     for (int c = 0; c < NCOLUMNS; c++) free(w->col[c].buf);
     free(w->target);
-    free(w->tmp);
     free(w);
 }
 
@@ -585,7 +618,7 @@ void dm_h5_abort(dm_h5_writer *w)
 {
     if (!w) return;
     close_all(w);
-    if (w->tmp) unlink(w->tmp);
+    dm_output_abort(&w->out);
     writer_free(w);
 }
 
@@ -595,32 +628,21 @@ int dm_h5_create(const char *path, const dm_scenario *sc, const dm_mc_config *cf
     *out = NULL;
     H5Eset_auto2(H5E_DEFAULT, NULL, NULL);  /* errors are checked at every call */
     dm_h5_writer *w = calloc(1, sizeof *w);
-    if (!w || !(w->target = strdup(path)) || !(w->tmp = malloc(strlen(path) + 32))) {
+    if (!w || !(w->target = strdup(path))) {
         if (w) writer_free(w);
         return fail(err, DM_ESOFTWARE, path, "out of memory");
     }
-    /* The temporary file lives next to the target, so the final rename is atomic. */
-    char *copy = strdup(path), *dir = copy ? dirname(copy) : NULL;
-    const char *base = strrchr(path, '/') ? strrchr(path, '/') + 1 : path;
-    if (!dir || !*base) {
-        free(copy);
-        writer_free(w);
-        return dm_error_set(err, DM_EUSAGE, path, 0, 0, "expected an output file name, found a directory");
-    }
-    snprintf(w->tmp, strlen(path) + 32, "%s/.%s.XXXXXX", dir, base);
-    free(copy);
-    int fd = mkstemp(w->tmp);
-    if (fd < 0) {
-        int e = errno;
-        free(w->tmp);
-        w->tmp = NULL;
-        writer_free(w);
-        return dm_error_set(err, DM_ECANTCREAT, path, 0, 0, "cannot create the output file: %s", strerror(e));
-    }
-    mode_t mask = umask(0);  /* mkstemp made it private; give it the mode a new file gets */
-    umask(mask);
-    fchmod(fd, 0666 & ~mask);
-    close(fd);
+    /* checked before any work: never an input of the run, never a directory or device */
+    const dm_model *m = sc->model;
+    const char **inputs = malloc((m->ninputs + 2) * sizeof *inputs);
+    size_t ninputs = 0;
+    if (!inputs) { writer_free(w); return fail(err, DM_ESOFTWARE, path, "out of memory"); }
+    inputs[ninputs++] = sc->file;
+    inputs[ninputs++] = m->file;
+    for (size_t k = 0; k < m->ninputs; k++) inputs[ninputs++] = m->inputs[k].resolved;
+    int rc = dm_output_begin(&w->out, path, 0, inputs, ninputs, err);
+    free(inputs);
+    if (rc) { writer_free(w); return rc; }
 
     w->sc = sc;
     w->store = cfg->store;
@@ -630,6 +652,7 @@ int dm_h5_create(const char *path, const dm_scenario *sc, const dm_mc_config *cf
     w->R = sc->model->nregions ? sc->model->nregions : 1;
     w->K = dm_output_ntimes(sc, cfg->interval);
     w->minutes = (double)sc->tick_s / 60.0;
+    h5_time_units(sc->has_start, sc->start_unix, sc->start_offset_min, w->time_units);
     double row_bytes = 8.0 * (double)w->K * ((w->store & DM_STORE_SECTORS ? w->S : 0) +
                                              (w->store & DM_STORE_MAPS ? w->R * w->S : 0) +
                                              (w->store & DM_STORE_NODES ? w->n : 0)) + 64.0 * (double)w->S;
@@ -643,7 +666,7 @@ int dm_h5_create(const char *path, const dm_scenario *sc, const dm_mc_config *cf
         H5Pset_link_creation_order(fcpl, H5P_CRT_ORDER_TRACKED | H5P_CRT_ORDER_INDEXED) >= 0 &&
         H5Pset_attr_creation_order(fcpl, H5P_CRT_ORDER_TRACKED | H5P_CRT_ORDER_INDEXED) >= 0 &&
         H5Pset_libver_bounds(fapl, H5F_LIBVER_V18, H5F_LIBVER_V18) >= 0 &&
-        (w->file = H5Fcreate(w->tmp, H5F_ACC_TRUNC, fcpl, fapl)) >= 0;
+        (w->file = H5Fcreate(w->out.path, H5F_ACC_TRUNC, fcpl, fapl)) >= 0;
     if (fcpl >= 0) H5Pclose(fcpl);
     if (fapl >= 0) H5Pclose(fapl);
     if (!ok) {
@@ -701,15 +724,17 @@ int dm_h5_append(void *writer, const dm_engine_result *r, dm_error *err)
          push(&w->col[C_UNIT_HOURS], row + 2 * w->S) || push(&w->col[C_ECON_LOSS], row + 3 * w->S);
     for (size_t i = 0; !rc && (w->store & DM_STORE_EVENTS) && i < r->nevents; i++)
         rc = push_event(w, replicate, &r->events[i]);
-    for (size_t i = 0; !rc && i < r->nbreaches; i++) {
-        const dm_breach *b = &r->breaches[i];
+    /* a replicate's rows: the breaches of whole sectors, then those of regions */
+    for (size_t i = 0; !rc && i < r->nbreaches + r->nregion_breaches; i++) {
+        const dm_breach *b = i < r->nbreaches ? &r->breaches[i] : &r->region_breaches[i - r->nbreaches];
         int64_t index = (int64_t)w->nbreaches++;
         double onset = (double)b->onset * w->minutes, confirmed = (double)b->confirmed * w->minutes;
         double end = b->end < 0 ? NAN : (double)b->end * w->minutes;
         rc = push(&w->col[C_BREACH], &index) || push(&w->col[C_BR_REPLICATE], &replicate) ||
              push(&w->col[C_BR_SECTOR], &b->sector) || push(&w->col[C_BR_ONSET], &onset) ||
              push(&w->col[C_BR_CONFIRMED], &confirmed) || push(&w->col[C_BR_END], &end) ||
-             push(&w->col[C_BR_PEAK], &b->peak) || push(&w->col[C_BR_UNIT_HOURS], &b->unit_hours);
+             push(&w->col[C_BR_PEAK], &b->peak) || push(&w->col[C_BR_UNIT_HOURS], &b->unit_hours) ||
+             push(&w->col[C_BR_REGION], &b->region);
     }
     free(hs); free(he); free(row);
     if (rc) return fail(err, DM_ESOFTWARE, w->target, "out of memory buffering a replicate");
@@ -748,6 +773,7 @@ static int write_stats(dm_h5_writer *w, const dm_stats *st)
     double *onset_q = malloc((w->S * DM_NQUANTILES + 1) * sizeof *onset_q);
     double *duration_q = malloc((w->S * DM_NQUANTILES + 1) * sizeof *duration_q);
     if (!onset_q || !duration_q) { free(onset_q); free(duration_q); return -1; }
+    char loss[300];
     for (size_t s = 0; s < w->S; s++)
         for (int j = 0; j < DM_NQUANTILES; j++) {
             onset_q[j * w->S + s] = st->onset_q[s * DM_NQUANTILES + j];
@@ -764,7 +790,7 @@ static int write_stats(dm_h5_writer *w, const dm_stats *st)
         fixed(w, "expected_unserved_unit_hours", D, 1, sec, st->expected_unit_hours,
               "mean over replicates of unserved service over the horizon, in sector_unit hours", NULL) ||
         fixed(w, "expected_economic_loss", D, 1, sec, st->expected_economic_loss,
-              "mean over replicates of economic_loss", w->sc->model->output_unit);
+              money(w->sc->model, "mean over replicates of economic_loss", loss, sizeof loss), NULL);
     free(onset_q);
     free(duration_q);
     if (!rc && st->level_mean && st->replicates > 0)
@@ -785,9 +811,18 @@ static int write_stats(dm_h5_writer *w, const dm_stats *st)
         rc = ds < 0 || (st->replicates && h5_write_all(ds, D, st->lost_sector_hours)) ||
              attach(ds, &w->scale_replicate, 1) ||
              h5_attr_text(ds, "long_name", "sum over sectors of unserved unit-hours / capacity (sector-hours lost)") ||
-             h5_attr_text(ds, "units", "hours");
+             h5_attr_text(ds, "units", "h") || cell_methods(ds, "time: sum");  /* "h": "hours" would read as a timedelta */
         if (ds >= 0) H5Dclose(ds);
     }
+    /* what each statistic is over (CF cell_methods); quantiles are on the quantile axis */
+    static const char *const over_replicates[] = {"breach_probability", "breach_onset_mean", "breach_duration_mean",
+                                                  "expected_unserved_unit_hours", "expected_economic_loss", "sector_level_mean"};
+    for (size_t i = 0; !rc && i < sizeof over_replicates / sizeof *over_replicates; i++)
+        if (H5Lexists(w->file, over_replicates[i], H5P_DEFAULT) > 0) {
+            hid_t ds = H5Dopen2(w->file, over_replicates[i], H5P_DEFAULT);
+            rc = cell_methods(ds, "realization: mean");
+            if (ds >= 0) H5Dclose(ds);
+        }
     hid_t f = w->file;
     rc = rc || h5_attr_int64(f, "replicates", (int64_t)st->replicates) ||
          h5_attr_int64(f, "median_replicate", (int64_t)st->median_replicate) ||
@@ -797,19 +832,17 @@ static int write_stats(dm_h5_writer *w, const dm_stats *st)
 
 int dm_h5_finish(dm_h5_writer *w, const dm_stats *st, dm_error *err)
 {
-    if (flush(w) || write_stats(w, st)) {
+    char target[4096];
+    snprintf(target, sizeof target, "%s", w->target);  /* for the message: abort frees w */
+    if (flush(w) || write_stats(w, st) || h5_cf_coordinates(w->file, NULL, 0)) {
         dm_h5_abort(w);
-        return fail(err, DM_EIO, w ? w->target : NULL, "writing the output file failed (HDF5 error; disk full?)");
+        return fail(err, DM_EIO, target, "writing the output file failed (HDF5 error; disk full?)");
     }
-    if (close_all(w) || dm_file_commit(w->tmp, w->target)) {
-        int e = errno;
-        char target[512];
-        snprintf(target, sizeof target, "%s", w->target);
+    if (close_all(w)) {
         dm_h5_abort(w);
-        return dm_error_set(err, DM_EIO, target, 0, 0, "finishing the output file failed: %s", strerror(e));
+        return fail(err, DM_EIO, target, "finishing the output file failed (HDF5 error; disk full?)");
     }
-    free(w->tmp);
-    w->tmp = NULL;
+    int rc = dm_output_commit(&w->out, err);
     writer_free(w);
-    return 0;
+    return rc;
 }

@@ -23,6 +23,24 @@ const char *dm_format_time(int64_t tick, int64_t tick_s, char *buf)
     return buf;
 }
 
+const char *dm_format_clock(const dm_scenario *sc, int64_t tick, int iso, char *buf)
+{
+    char t[24];
+    if (!sc->has_start) {
+        if (iso) buf[0] = 0;
+        else snprintf(buf, DM_CLOCK_MAX, "%s", dm_format_time(tick, sc->tick_s, t));
+        return buf;
+    }
+    int y, mo, d, h, mi, s, off = sc->start_offset_min < 0 ? -sc->start_offset_min : sc->start_offset_min;
+    dm_civil_time(sc->start_unix + tick * sc->tick_s, sc->start_offset_min, &y, &mo, &d, &h, &mi, &s);
+    if (iso)
+        snprintf(buf, DM_CLOCK_MAX, "%04d-%02d-%02dT%02d:%02d:%02d%c%02d:%02d", y, mo, d, h, mi, s,
+                 sc->start_offset_min < 0 ? '-' : '+', off / 60, off % 60);
+    else
+        snprintf(buf, DM_CLOCK_MAX, "%d/%d %02d:%02d (%s)", mo, d, h, mi, dm_format_time(tick, sc->tick_s, t));
+    return buf;
+}
+
 /* Display width of UTF-8 text: East Asian wide characters take two columns. */
 static int display_width(const char *s)
 {
@@ -67,6 +85,7 @@ enum { PHASE_IMPACT, PHASE_CASCADE, PHASE_RECOVERY, NPHASES };
 typedef struct line {
     int64_t tick;
     int node, sector, phase;
+    int region;       /* a breach line's region (-1: the sector as a whole, or an event) */
     char what[400], cause[400];
     char chain[600];  /* the causes back to the hazard: "ICT (T+03:00) <- ELEC (T+00:00) <- ..." */
 } line;
@@ -108,7 +127,7 @@ static int phase_of(dm_event_kind kind, int cause_node)
     case DM_EV_BUFFER_ENGAGED: case DM_EV_BUFFER_HELD: case DM_EV_BUFFER_DRAINING: case DM_EV_BUFFER_EXHAUSTED:
         return PHASE_CASCADE;
     default:
-        return PHASE_RECOVERY;  /* hazard end, restarting, rising, restored */
+        return PHASE_RECOVERY;  /* hazard end, restoration, restarting, rising, restored */
     }
 }
 
@@ -132,6 +151,10 @@ static void describe_event(const dm_scenario *sc, const dm_event *ev, const int6
         break;
     case DM_EV_HAZARD_END:
         snprintf(out->what, sizeof out->what, ja ? "「%s」の被害を修復" : "damage from '%s' repaired", hz);
+        break;
+    case DM_EV_HAZARD_RESTORING:
+        snprintf(out->what, sizeof out->what, ja ? "%s%% 復旧（「%s」の復旧曲線）" : "%s%% restored (restoration of '%s')",
+                 pct, hz);
         break;
     case DM_EV_BUFFER_ENGAGED:
         snprintf(out->what, sizeof out->what, ja ? "バックアップで継続（残り %s）" : "running on backup (%s left)", left);
@@ -198,9 +221,11 @@ static void describe_event(const dm_scenario *sc, const dm_event *ev, const int6
     }
 }
 
-static void describe_magnitude(const dm_scenario *sc, int s, dm_lang lang, char *buf, size_t size)
+/* The threshold of sector s, for region (-1: the sector as a whole), in words. */
+static void describe_magnitude(const dm_scenario *sc, int s, int region, dm_lang lang, char *buf, size_t size)
 {
     const dm_sector *sec = &sc->model->sectors[s];
+    double magnitude = region < 0 ? sec->magnitude : dm_threshold_magnitude(sc->model, s, region);
     char d[32];
     int64_t dticks = (sec->duration_s + sc->tick_s - 1) / sc->tick_s;
     hhmm(dticks, sc->tick_s, d, sizeof d);
@@ -208,7 +233,19 @@ static void describe_magnitude(const dm_scenario *sc, int s, dm_lang lang, char 
         snprintf(buf, size, lang == DM_LANG_JA ? "サービス低下（任意の規模）が %s 以上" : "any loss of service for %s or more", d);
     else
         snprintf(buf, size, lang == DM_LANG_JA ? "未供給 %.0f %s 以上が %s 以上" : "unserved >= %.0f %s for %s or more",
-                 sec->magnitude, sec->unit, d);
+                 magnitude, sec->unit, d);
+}
+
+/* Who a timeline line is about: the node, the sector, or a region's part of the sector
+ * ("Electric power (Hokkaido)"). */
+static const char *line_who(const dm_model *m, const line *l, dm_lang lang, char *buf)
+{
+    if (l->node >= 0) return node_name(m, l->node, lang, buf);
+    if (l->region < 0) return sector_name(m, l->sector, lang);
+    const dm_region *g = &m->regions[l->region];
+    snprintf(buf, DM_NODE_ID_MAX, lang == DM_LANG_JA ? "%s（%s）" : "%s (%s)", sector_name(m, l->sector, lang),
+             lang == DM_LANG_JA ? g->name_ja : g->name_en);
+    return buf;
 }
 
 /* Builds the merged timeline: events in log order (time order), breach milestones inserted
@@ -216,7 +253,7 @@ static void describe_magnitude(const dm_scenario *sc, int s, dm_lang lang, char 
 static size_t build_lines(const dm_scenario *sc, const dm_engine_result *r, dm_lang lang, line **out)
 {
     const dm_model *m = sc->model;
-    size_t cap = r->nevents + 3 * r->nbreaches + 1, n = 0;
+    size_t cap = r->nevents + 3 * (r->nbreaches + r->nregion_breaches) + 1, n = 0;
     line *lines = calloc(cap, sizeof *lines);
     int64_t *since = malloc((m->nnodes + 1) * sizeof *since);
     double *level = malloc((m->nnodes + 1) * sizeof *level);
@@ -228,14 +265,15 @@ static size_t build_lines(const dm_scenario *sc, const dm_engine_result *r, dm_l
         return 0;
     }
     for (size_t v = 0; v < m->nnodes; v++) { since[v] = -1; level[v] = 1; losses[v] = (loss){-1, -1, -1}; }
-    /* breach milestones as (tick, kind, breach) */
-    size_t nb = 3 * r->nbreaches, bi = 0;
-    struct mile { int64_t tick; int kind; size_t b; } *miles = calloc(nb + 1, sizeof *miles);
+    /* breach milestones as (tick, kind, breach): the sectors', then the regions' */
+    size_t nb = 3 * (r->nbreaches + r->nregion_breaches), bi = 0;
+    struct mile { int64_t tick; int kind; const dm_breach *b; } *miles = calloc(nb + 1, sizeof *miles);
     size_t nm = 0;
-    for (size_t b = 0; miles && b < r->nbreaches; b++) {
-        if (r->breaches[b].confirmed > r->breaches[b].onset) miles[nm++] = (struct mile){r->breaches[b].onset, 0, b};
-        miles[nm++] = (struct mile){r->breaches[b].confirmed, 1, b};
-        if (r->breaches[b].end >= 0) miles[nm++] = (struct mile){r->breaches[b].end, 2, b};
+    for (size_t k = 0; miles && k < r->nbreaches + r->nregion_breaches; k++) {
+        const dm_breach *b = k < r->nbreaches ? &r->breaches[k] : &r->region_breaches[k - r->nbreaches];
+        if (b->confirmed > b->onset) miles[nm++] = (struct mile){b->onset, 0, b};
+        miles[nm++] = (struct mile){b->confirmed, 1, b};
+        if (b->end >= 0) miles[nm++] = (struct mile){b->end, 2, b};
     }
     for (size_t i = 1; i < nm; i++)  /* stable insertion sort by tick */
         for (size_t j = i; j > 0 && miles[j - 1].tick > miles[j].tick; j--) {
@@ -245,13 +283,14 @@ static size_t build_lines(const dm_scenario *sc, const dm_engine_result *r, dm_l
         int64_t t = i < r->nevents ? r->events[i].tick : INT64_MAX;
         /* milestones at a tick come after that tick's events */
         while (bi < nm && miles[bi].tick < t) {
-            const dm_breach *b = &r->breaches[miles[bi].b];
+            const dm_breach *b = miles[bi].b;
             line *l = &lines[n++];
             char mag[200];
-            describe_magnitude(sc, b->sector, lang, mag, sizeof mag);
+            describe_magnitude(sc, b->sector, b->region, lang, mag, sizeof mag);
             l->tick = miles[bi].tick;
             l->node = -1;
             l->sector = b->sector;
+            l->region = b->region;
             /* a breach begins in the impact phase where a hazard hit the sector itself */
             l->phase = miles[bi].kind == 2 ? PHASE_RECOVERY : hit[b->sector] ? PHASE_IMPACT : PHASE_CASCADE;
             static const char *const en[] = {"service-level breach begins", "service-level breach confirmed", "service-level breach ends"};
@@ -265,6 +304,7 @@ static size_t build_lines(const dm_scenario *sc, const dm_engine_result *r, dm_l
         line *l = &lines[n++];
         l->tick = ev->tick;
         l->node = ev->node;
+        l->region = -1;
         l->sector = dm_node_at(m, (size_t)ev->node)->sector;
         describe_event(sc, ev, since, level, lang, l);
         l->phase = phase_of(ev->kind, ev->cause_node);
@@ -317,14 +357,18 @@ int dm_render_timeline(FILE *out, const dm_scenario *sc, const dm_engine_result 
     if (!lines) return DM_ESOFTWARE;
     const int ja = lang == DM_LANG_JA;
     json_t *arr = fmt == DM_FORMAT_JSON ? json_array() : NULL;
-    int width = 0;
+    int width = 0, twidth = 9;  /* the names' column, and the times' ("T+hh:mm", or a clock) */
     for (size_t i = 0; i < n; i++) {
-        char buf[DM_NODE_ID_MAX];
-        const char *who = lines[i].node >= 0 ? node_name(m, lines[i].node, lang, buf) : sector_name(m, lines[i].sector, lang);
-        int w = display_width(who);
+        char buf[DM_NODE_ID_MAX], t[DM_CLOCK_MAX];
+        int tw = (int)strlen(dm_format_clock(sc, lines[i].tick, 0, t));
+        if (tw > twidth) twidth = tw;
+        int w = display_width(line_who(m, &lines[i], lang, buf));
         if (w > width) width = w;
     }
-    if (fmt == DM_FORMAT_CSV) fputs("time,minutes,phase,node,sector,region,event,cause,chain\n", out);
+    /* with a start, csv and json also give the clock as ISO 8601 */
+    if (fmt == DM_FORMAT_CSV)
+        fputs(sc->has_start ? "time,clock,minutes,phase,node,sector,region,event,cause,chain\n"
+                            : "time,minutes,phase,node,sector,region,event,cause,chain\n", out);
     /* the phases in turn, each in time order; injects numbered across phases */
     int inject = 0;
     for (int ph = 0; ph < NPHASES; ph++) {
@@ -337,16 +381,17 @@ int dm_render_timeline(FILE *out, const dm_scenario *sc, const dm_engine_result 
             const line *l = &lines[i];
             if (l->phase != ph) continue;
             inject++;
-            char t[24];
-            dm_format_time(l->tick, sc->tick_s, t);
+            char t[DM_CLOCK_MAX], iso[DM_CLOCK_MAX];
+            dm_format_clock(sc, l->tick, 0, t);
+            dm_format_clock(sc, l->tick, 1, iso);
             char buf[DM_NODE_ID_MAX], idbuf[DM_NODE_ID_MAX];
-            const char *who = l->node >= 0 ? node_name(m, l->node, lang, buf) : sector_name(m, l->sector, lang);
+            const char *who = line_who(m, l, lang, buf);
             const char *node_id = l->node >= 0 ? dm_node_id(m, (size_t)l->node, idbuf) : NULL;
-            int region = l->node >= 0 ? dm_node_at(m, (size_t)l->node)->region : -1;
+            int region = l->node >= 0 ? dm_node_at(m, (size_t)l->node)->region : l->region;
             const char *region_id = region >= 0 ? m->regions[region].id : "";
             switch (fmt) {
             case DM_FORMAT_TEXT:
-                fprintf(out, "%-9s ", t);
+                fprintf(out, "%-*s ", twidth, t);
                 pad(out, who, width + 2);
                 fputs(l->what, out);
                 if (l->cause[0]) fprintf(out, " — %s", l->cause);
@@ -359,7 +404,9 @@ int dm_render_timeline(FILE *out, const dm_scenario *sc, const dm_engine_result 
                 fputs(ja ? "\n" : ".\n", out);
                 break;
             case DM_FORMAT_CSV:
-                fprintf(out, "%s,%" PRId64 ",%s,", t, l->tick * sc->tick_s / 60, phase_id[ph]);
+                fprintf(out, "%s,", t);
+                if (sc->has_start) fprintf(out, "%s,", iso);
+                fprintf(out, "%" PRId64 ",%s,", l->tick * sc->tick_s / 60, phase_id[ph]);
                 csv_field(out, node_id ? node_id : "");
                 fputc(',', out);
                 csv_field(out, m->sectors[l->sector].id);
@@ -373,12 +420,15 @@ int dm_render_timeline(FILE *out, const dm_scenario *sc, const dm_engine_result 
                 csv_field(out, l->chain);
                 fputc('\n', out);
                 break;
-            case DM_FORMAT_JSON:
-                json_array_append_new(arr, json_pack("{s:s, s:I, s:s, s:s?, s:s, s:s?, s:s, s:s, s:s}", "time", t,
+            case DM_FORMAT_JSON: {
+                json_t *o = json_pack("{s:s, s:I, s:s, s:s?, s:s, s:s?, s:s, s:s, s:s}", "time", t,
                     "minutes", (json_int_t)(l->tick * sc->tick_s / 60), "phase", phase_id[ph],
                     "node", node_id, "sector", m->sectors[l->sector].id,
-                    "region", region >= 0 ? region_id : NULL, "event", l->what, "cause", l->cause, "chain", l->chain));
+                    "region", region >= 0 ? region_id : NULL, "event", l->what, "cause", l->cause, "chain", l->chain);
+                if (sc->has_start) json_object_set_new(o, "clock", json_string(iso));
+                json_array_append_new(arr, o);
                 break;
+            }
             }
         }
     }
@@ -408,9 +458,53 @@ static void breach_cells(const dm_scenario *sc, const dm_breach *b, const char *
     else snprintf(cells[5], 64, "-");
 }
 
+/* The breaches of regions' parts of sectors, by region (in model order), each in time
+ * order: region, sector, onset, confirmed, end, peak and the breach's unit-hours. */
+static void region_table(FILE *out, const dm_scenario *sc, const dm_breach *list, size_t n, dm_lang lang)
+{
+    const dm_model *m = sc->model;
+    const int ja = lang == DM_LANG_JA;
+    static const char *const head_en[] = {"region", "sector", "onset", "confirmed", "end", "peak unserved", "unit-hours"};
+    static const char *const head_ja[] = {"地域", "分野", "開始", "確定", "終了", "最大未供給", "未供給量×時間"};
+    int widths[7] = {0, 0, 10, 10, 10, 18, 18};
+    char (*cells)[8][64] = calloc(n + 1, sizeof *cells);
+    if (!cells) return;
+    size_t rows = 0;
+    for (size_t g = 0; g < m->nregions; g++)  /* rows by region in model order, each in time order */
+        for (size_t i = 0; i < n; i++) {
+            const dm_breach *b = &list[i];
+            if (b->region != (int)g) continue;
+            const char *unit = m->sectors[b->sector].unit;
+            char (*c)[64] = cells[rows++];
+            snprintf(c[0], 64, "%s", ja ? m->regions[g].name_ja : m->regions[g].name_en);
+            snprintf(c[1], 64, "%s", sector_name(m, b->sector, lang));
+            breach_cells(sc, b, unit, ja, c);
+            snprintf(c[6], 64, "%.4g %s·h", b->unit_hours, unit);
+        }
+    for (int c = 0; c < 7; c++) {
+        int w = display_width((ja ? head_ja : head_en)[c]);
+        if (w > widths[c]) widths[c] = w;
+        for (size_t i = 0; i < rows; i++)
+            if ((w = display_width(cells[i][c])) > widths[c]) widths[c] = w;
+    }
+    for (int c = 0; c < 7; c++) pad(out, (ja ? head_ja : head_en)[c], widths[c] + 2);
+    fputc('\n', out);
+    for (size_t i = 0; i < rows; i++) {
+        for (int c = 0; c < 7; c++) pad(out, cells[i][c], widths[c] + 2);
+        fputc('\n', out);
+    }
+    free(cells);
+}
+
 int dm_render_breach_table(FILE *out, const dm_scenario *sc, const dm_engine_result *r, dm_lang lang)
 {
     const dm_model *m = sc->model;
+    if (r->narrowed_to) {  /* a view of one region: its breaches only */
+        if (r->nbreaches) region_table(out, sc, r->breaches, r->nbreaches, lang);
+        else fputs(lang == DM_LANG_JA ? "逸脱なし\n" : "no breach\n", out);
+        for (size_t i = 0; i < r->nwarnings; i++) fprintf(out, "warning: %s\n", r->warnings[i]);
+        return ferror(out) ? DM_EIO : 0;
+    }
     const int ja = lang == DM_LANG_JA;
     static const char *const head_en[] = {"sector", "breach", "onset", "confirmed", "end", "peak unserved", "unit-hours", "min level"};
     static const char *const head_ja[] = {"分野", "逸脱", "開始", "確定", "終了", "最大未供給", "未供給量×時間", "最低水準"};
@@ -442,6 +536,10 @@ int dm_render_breach_table(FILE *out, const dm_scenario *sc, const dm_engine_res
                 for (int c = 2; c < 6; c++) pad(out, cells[c], widths[c] + 2);
                 fputc('\n', out);
             }
+    }
+    if (r->nregion_breaches) {
+        fputs(lang == DM_LANG_JA ? "\n地域別のサービス維持レベル逸脱\n" : "\nService-level breaches by region\n", out);
+        region_table(out, sc, r->region_breaches, r->nregion_breaches, lang);
     }
     for (size_t i = 0; i < r->nwarnings; i++) fprintf(out, "warning: %s\n", r->warnings[i]);
     return ferror(out) ? DM_EIO : 0;
@@ -498,6 +596,33 @@ static json_t *statistics(const dm_scenario *sc, const dm_stats *st, int64_t int
                      "sectors", sectors, "sector_level", levels);
 }
 
+static json_t *breach_json(const dm_scenario *sc, const dm_breach *b)
+{
+    return json_pack("{s:s, s:o, s:o, s:o, s:f, s:f}", "sector", sc->model->sectors[b->sector].id,
+                     "onset_min", minutes_or_null(sc, b->onset), "confirmed_min", minutes_or_null(sc, b->confirmed),
+                     "end_min", minutes_or_null(sc, b->end), "peak", b->peak, "unit_hours", b->unit_hours);
+}
+
+/* regions[]: each region's breaches (of its part of each sector), in time order; the one
+ * region of a narrowed view. */
+static json_t *regions_json(const dm_scenario *sc, const dm_engine_result *r)
+{
+    const dm_model *m = sc->model;
+    const dm_breach *list = r->narrowed_to ? r->breaches : r->region_breaches;
+    size_t n = r->narrowed_to ? r->nbreaches : r->nregion_breaches;
+    json_t *regions = json_array();
+    for (size_t g = 0; g < m->nregions; g++) {
+        if (r->narrowed_to && (int)g != r->narrowed_to - 1) continue;
+        const dm_region *rg = &m->regions[g];
+        json_t *breaches = json_array();
+        for (size_t i = 0; i < n; i++)
+            if (list[i].region == (int)g) json_array_append_new(breaches, breach_json(sc, &list[i]));
+        json_array_append_new(regions, json_pack("{s:s, s:s, s:s, s:s, s:o}", "id", rg->id, "code", rg->code ? rg->code : "",
+                                                 "name_en", rg->name_en, "name_ja", rg->name_ja, "breaches", breaches));
+    }
+    return regions;
+}
+
 int dm_render_json(FILE *out, const dm_scenario *sc, const dm_engine_result *r, const dm_stats *st,
                    int64_t interval)
 {
@@ -522,9 +647,9 @@ int dm_render_json(FILE *out, const dm_scenario *sc, const dm_engine_result *r, 
     }
     for (size_t i = 0; i < r->nbreaches; i++) {
         const dm_breach *b = &r->breaches[i];
-        json_array_append_new(breaches, json_pack("{s:s, s:o, s:o, s:o, s:f, s:f}", "sector", m->sectors[b->sector].id,
-            "onset_min", minutes_or_null(sc, b->onset), "confirmed_min", minutes_or_null(sc, b->confirmed),
-            "end_min", minutes_or_null(sc, b->end), "peak", b->peak, "unit_hours", b->unit_hours));
+        json_t *o = breach_json(sc, b);
+        if (b->region >= 0) json_object_set_new(o, "region", json_string(m->regions[b->region].id));
+        json_array_append_new(breaches, o);
     }
     for (size_t i = 0; i < r->nwarnings; i++) json_array_append_new(warnings, json_string(r->warnings[i]));
     json_t *doc = json_pack("{s:i, s:s, s:s, s:s, s:I, s:I, s:I, s:I, s:o, s:o, s:o}",
@@ -533,10 +658,20 @@ int dm_render_json(FILE *out, const dm_scenario *sc, const dm_engine_result *r, 
         "horizon_min", (json_int_t)(r->horizon * sc->tick_s / 60), "tick_s", (json_int_t)sc->tick_s,
         "sectors", sectors, "breaches", breaches, "warnings", warnings);
     if (!doc) return DM_ESOFTWARE;
+    json_object_set_new(doc, "start", sc->has_start ? json_string(sc->start_iso) : json_null());
     json_object_set_new(doc, "economic_loss", json_pack("{s:f, s:s}", "total", total_loss, "unit", m->output_unit));
     json_object_set_new(doc, "work", json_pack("{s:I, s:I, s:I}", "ticks_visited", (json_int_t)r->ticks_processed,
                                                "node_evaluations", (json_int_t)r->evaluations,
                                                "events", (json_int_t)r->nevents));
+    if (m->nregions) json_object_set_new(doc, "regions", regions_json(sc, r));
+    if (r->narrowed_to) json_object_set_new(doc, "region", json_string(m->regions[r->narrowed_to - 1].id));
+    if (sc->noverrides) {
+        json_t *ov = json_array();
+        for (size_t i = 0; i < sc->noverrides; i++)
+            json_array_append_new(ov, json_pack("{s:s, s:s, s:I}", "path", sc->overrides[i].path, "value",
+                                                sc->overrides[i].value, "matches", (json_int_t)sc->overrides[i].matches));
+        json_object_set_new(doc, "overrides", ov);
+    }
     if (st) json_object_set_new(doc, "statistics", statistics(sc, st, interval));
     int rc = json_dumpf(doc, out, JSON_INDENT(2) | JSON_REAL_PRECISION(10));
     fputc('\n', out);

@@ -12,7 +12,7 @@
 #include <unistd.h>
 #include <gsl/gsl_randist.h>
 #include <gsl/gsl_rng.h>
-#include "domino/graph.h"
+#include "../io/graph_igraph.h"
 #include "domino/limits.h"
 #include "loader.h"
 
@@ -158,10 +158,10 @@ static int read_graph(yread *r, dm_model *m, yaml_node_t *n, dm_layer *L)
         dm_error inner;  /* an error in the graph file is at its own position */
         dm_error_clear(&inner);
         igraph_t g;
-        int rc = dm_graph_read(full, format, nodes, group, &g, &inner);
+        int rc = dmi_graph_read(full, format, nodes, group, &g, &inner);
         if (input_done(r, path, full, tmp, rc, &inner)) return rc;
         L->nnodes = (size_t)igraph_vcount(&g);
-        rc = dm_graph_csr(&g, &L->adj_start, &L->adj, &L->nedges, r->err);
+        rc = dmi_graph_csr(&g, &L->adj_start, &L->adj, &L->nedges, r->err);
         igraph_destroy(&g);
         if (rc) return rc;
         snprintf(text, sizeof text, "%s (%s)", path, format);
@@ -194,7 +194,7 @@ static int read_graph(yread *r, dm_model *m, yaml_node_t *n, dm_layer *L)
         } else if ((x = yr_get(r, n, "exponent") ? yr_get(r, n, "exponent") : yr_get(r, n, "cutoff"))) {
             return yr_fail(r, x, "layer graph: exponent and cutoff are for scale_free");
         }
-        if (dm_graph_generate_csr(&spec, &L->nnodes, &L->adj_start, &L->adj, &L->nedges, r->err)) {
+        if (dmi_graph_generate_csr(&spec, &L->nnodes, &L->adj_start, &L->adj, &L->nedges, r->err)) {
             r->err->line = yr_line(n);  /* the message is about the parameters given here */
             r->err->column = (int)n->start_mark.column + 1;
             snprintf(r->err->file, sizeof r->err->file, "%s", r->file);
@@ -351,7 +351,7 @@ static int read_pairs(yread *r, dm_model *m, yaml_node_t *it, yaml_node_t *n, co
         igraph_t g;  /* a directed edge list: dependent -> provider, in file order */
         dm_error inner;  /* an error in the pairs file is at its own position */
         dm_error_clear(&inner);
-        int rc = dm_graph_read(full, "pairs", 0, "", &g, &inner);
+        int rc = dmi_graph_read(full, "pairs", 0, "", &g, &inner);
         if (input_done(r, yr_text(x), full, tmp, rc, &inner)) return rc;
         igraph_vector_int_t el;
         igraph_vector_int_init(&el, 0);

@@ -8,6 +8,9 @@
 
 /* Reads a whole file (NUL-terminated); NULL with err set (DM_ENOINPUT) on failure. */
 char *dm_read_file(const char *path, size_t *len, dm_error *err);
+/* Reads path, or, if it is a name with no file of that name (no '/'), the shipped file of
+ * that kind found by dm_data_find; used gets the path read (for messages and provenance). */
+char *dm_read_named(const char *kind, const char *path, char *used, size_t size, size_t *len, dm_error *err);
 /* Reads a whole file of any content (NUL-terminated as well); limit > 0 refuses larger
  * files, naming limit_env. */
 char *dm_read_bytes(const char *path, size_t *len, int64_t limit, const char *limit_env, dm_error *err);

@@ -5,7 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <igraph.h>
+#include "../io/graph_igraph.h"
 #include "domino/model.h"
 #include "loader.h"
 #include "yread.h"
@@ -234,7 +234,8 @@ static int read_threshold(yread *r, yaml_node_t *n, double capacity, dm_sector *
         double pct = strtod(t, &end);
         if (end != t + len - 1 || !(pct > 0 && pct <= 100))
             return yr_expected(r, mag, "threshold magnitude", "a percentage in (0, 100]%");
-        s->magnitude = capacity * pct / 100.0;
+        s->magnitude_share = pct / 100.0;
+        s->magnitude = capacity * s->magnitude_share;  /* until the nodes are known (sector_magnitudes) */
     } else if (yr_num(r, mag, "threshold magnitude (in the sector's unit, a percentage such as "
                       "'5%', or 'any')", 1e-300, 1e300, &s->magnitude)) {
         return DM_EDATA;
@@ -640,7 +641,22 @@ done:
     return rc;
 }
 
-int dm_model_from_yaml(yread *r, yaml_node_t *root, dm_model **out)
+double dm_threshold_magnitude(const dm_model *m, int s, int region)
+{
+    const dm_sector *sec = &m->sectors[s];
+    if (sec->any_loss) return 0;
+    if (sec->magnitude_share <= 0) return sec->magnitude;
+    /* the capacity it is compared with: every node of the sector (a layer's too, which
+     * share one record), or those in the region, summed in node order as the engine does */
+    double capacity = 0;
+    for (size_t v = 0; v < m->nnodes; v++) {
+        const dm_node *nd = dm_node_at(m, v);
+        if (nd->sector == s && (region < 0 || nd->region == region)) capacity += nd->capacity;
+    }
+    return sec->magnitude_share * capacity;
+}
+
+static int model_from_yaml(yread *r, yaml_node_t *root, dm_model **out)
 {
     static const char *const keys[] = {"name", "description", "output_unit", "sectors", "regions", "nodes",
                                        "dependencies", "layers", "couplings", NULL};
@@ -670,6 +686,8 @@ int dm_model_from_yaml(yread *r, yaml_node_t *root, dm_model **out)
         read_dependencies(r, yr_get(r, root, "dependencies"), m) ||
         dm_read_layer_groups(r, layers, yr_get(r, root, "couplings"), m) || check_zero_lag_cycles(r, m))
         goto fail;
+    for (size_t s = 0; s < m->nsectors; s++)
+        if (m->sectors[s].magnitude_share > 0) m->sectors[s].magnitude = dm_threshold_magnitude(m, (int)s, -1);
     free(is_layer);
     free_defaults(defaults, m->nsectors);
     free(capacity);
@@ -681,6 +699,15 @@ fail:
     free(capacity);
     dm_model_free(m);
     return r->err->code ? r->err->code : NOMEM(r);
+}
+
+int dm_model_from_yaml(yread *r, yaml_node_t *root, dm_model **out)
+{
+    dmi_host host;  /* igraph's and GSL's handlers: the host's are back when this returns */
+    dmi_enter(&host);
+    int rc = model_from_yaml(r, root, out);
+    dmi_leave(&host);
+    return rc;
 }
 
 int dm_model_parse(const char *text, size_t len, const char *file, dm_model **out, dm_error *err)
@@ -714,10 +741,11 @@ int dm_model_parse_stored(const char *text, size_t len, const char *file, const 
 int dm_model_load(const char *path, dm_model **out, dm_error *err)
 {
     size_t len;
-    char *text = dm_read_file(path, &len, err);
+    char used[4096];
+    char *text = dm_read_named("models", path, used, sizeof used, &len, err);
     *out = NULL;
     if (!text) return err->code;
-    int rc = dm_model_parse(text, len, path, out, err);
+    int rc = dm_model_parse(text, len, used, out, err);
     free(text);
     return rc;
 }

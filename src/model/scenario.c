@@ -5,12 +5,15 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <openssl/sha.h>
 #include "domino/model.h"
-#include <igraph.h>
 #include "domino/limits.h"
 #include "loader.h"
+#include "../core/sort.h"
+#include "../io/graph_igraph.h"
 #include "yread.h"
+#include "../sweep/yamlpath.h"
 
 #define NOMEM(r) dm_error_set((r)->err, DM_ESOFTWARE, (r)->file, 0, 0, "out of memory")
 
@@ -67,6 +70,20 @@ char *dm_read_file(const char *path, size_t *len, dm_error *err)
     return buf;
 }
 
+char *dm_read_named(const char *kind, const char *path, char *used, size_t size, size_t *len, dm_error *err)
+{
+    snprintf(used, size, "%s", path);
+    if (strchr(path, '/') || access(path, F_OK) == 0) return dm_read_file(path, len, err);
+    dm_error miss;
+    dm_error_clear(&miss);
+    if (dm_data_find(kind, path, used, size, &miss)) {
+        snprintf(used, size, "%s", path);
+        *err = miss;
+        return NULL;
+    }
+    return dm_read_file(used, len, err);
+}
+
 const char *dm_hazard_kind_name(dm_hazard_kind k, int ja)
 {
     /* The action plan's threat types (重要インフラ行動計画: サイバー攻撃, 非意図的要因, 自然災害等). */
@@ -83,8 +100,16 @@ void dm_scenario_free(dm_scenario *s)
         free(h->id); free(h->description); free(h->nodes);
         dm_dist_free(&h->start);
         dm_dist_free(&h->duration);
+        dm_dist_free(&h->severity_dist);
+        dm_dist_free(&h->stretch);
+        for (size_t k = 0; h->sector_severity && k < s->model->nsectors; k++) dm_dist_free(&h->sector_severity[k]);
+        free(h->sector_severity);
+        free(h->restore_s);
+        free(h->restore_share);
     }
     free(s->hazards);
+    for (size_t i = 0; i < s->noverrides; i++) { free(s->overrides[i].path); free(s->overrides[i].value); }
+    free(s->overrides);
     dm_model_free(s->model);
     free(s->name); free(s->description); free(s->file); free(s->text);
     free(s);
@@ -103,15 +128,6 @@ static int by_index(const void *pa, const void *pb)
     return (a > b) - (a < b);
 }
 
-static const double *top_score;
-
-static int by_score(const void *pa, const void *pb)
-{
-    int a = *(const int *)pa, b = *(const int *)pb;
-    if (top_score[a] != top_score[b]) return top_score[a] > top_score[b] ? -1 : 1;
-    return (a > b) - (a < b);  /* ties: model order */
-}
-
 /* Keeps the K matched nodes that rank highest by a centrality of the dependency graph
  * (edges provider -> dependent, computed with igraph): `degree` (dependencies in and out,
  * plus layer edges), `dependents` (how many depend on the node), or `betweenness`
@@ -128,6 +144,8 @@ static int select_top(yread *r, yaml_node_t *top, yaml_node_t *by, const dm_mode
     const char *measure = by ? yr_text(by) : "degree";
     if (strcmp(measure, "degree") && strcmp(measure, "dependents") && strcmp(measure, "betweenness"))
         return yr_expected(r, by, "select by", "degree, dependents or betweenness");
+    dmi_host host;  /* igraph's handlers: the host's are back when this returns */
+    dmi_enter(&host);
     igraph_vector_int_t edges, deg;
     igraph_vector_t score;
     igraph_t g;
@@ -162,9 +180,8 @@ static int select_top(yread *r, yaml_node_t *top, yaml_node_t *by, const dm_mode
     } else {
         for (size_t v = 0; v < m->nnodes; v++) VECTOR(score)[v] = (double)VECTOR(deg)[v];
     }
+    if (!rc && dmi_sort_by_key(h->nodes, h->nnodes, VECTOR(score), 1)) rc = NOMEM(r);  /* highest first, ties: model order */
     if (!rc) {
-        top_score = VECTOR(score);
-        qsort(h->nodes, h->nnodes, sizeof *h->nodes, by_score);
         h->nnodes = (size_t)k;
         qsort(h->nodes, h->nnodes, sizeof *h->nodes, by_index);  /* back to model order */
     }
@@ -172,6 +189,7 @@ static int select_top(yread *r, yaml_node_t *top, yaml_node_t *by, const dm_mode
     igraph_vector_destroy(&score);
     igraph_destroy(&g);
     igraph_vector_int_destroy(&edges);
+    dmi_leave(&host);
     return rc;
 }
 
@@ -257,10 +275,105 @@ static int read_selection(yread *r, yaml_node_t *n, const dm_model *m, dm_hazard
     return rc;
 }
 
+/* severity: a number in [0, 1], a distribution ({dist: ...}) drawn once per hazard and
+ * replicate, or a mapping sector id -> either of those, for one event that hits several
+ * sectors. The mapping must give every sector the selection hits, and only those. */
+static int read_severity(yread *r, yaml_node_t *x, const dm_model *m, dm_hazard *h)
+{
+    h->severity = 1.0;
+    if (!x) return 0;
+    if (x->type == YAML_SCALAR_NODE) return yr_num(r, x, "severity", 0, 1, &h->severity);
+    if (x->type != YAML_MAPPING_NODE)
+        return yr_expected(r, x, "severity", "a number in [0, 1], a distribution or a mapping sector -> severity");
+    h->severity = NAN;
+    if (yr_get(r, x, "dist")) {
+        h->severity_drawn = 1;
+        return yr_dist(r, x, "severity", 0, 0, 1, &h->severity_dist);
+    }
+    h->sector_severity = calloc(m->nsectors, sizeof *h->sector_severity);
+    unsigned char *given = calloc(m->nsectors, 1), *hit = calloc(m->nsectors, 1);
+    int rc = 0;
+    if (!h->sector_severity || !given || !hit) rc = NOMEM(r);
+    for (size_t i = 0; !rc && i < h->nnodes; i++) hit[dm_node_at(m, (size_t)h->nodes[i])->sector] = 1;
+    for (yaml_node_pair_t *p = x->data.mapping.pairs.start; !rc && p < x->data.mapping.pairs.top; p++) {
+        yaml_node_t *k = yaml_document_get_node(&r->doc, p->key), *v = yaml_document_get_node(&r->doc, p->value);
+        int sec = k->type == YAML_SCALAR_NODE ? dm_model_sector(m, yr_text(k)) : -1;
+        char what[160];
+        if (sec < 0) { rc = yr_expected(r, k, "severity", "a sector id of the model (or dist: for a distribution)"); break; }
+        if (given[sec]) { rc = yr_fail(r, k, "severity: sector %s is given twice", m->sectors[sec].id); break; }
+        if (!hit[sec]) {
+            rc = yr_fail(r, k, "severity: the hazard's selection hits no node of sector %s", m->sectors[sec].id);
+            break;
+        }
+        given[sec] = 1;
+        snprintf(what, sizeof what, "severity of %s", m->sectors[sec].id);
+        rc = yr_dist(r, v, what, 0, 0, 1, &h->sector_severity[sec]);
+    }
+    for (size_t sec = 0; !rc && sec < m->nsectors; sec++)
+        if (hit[sec] && !given[sec])
+            rc = yr_fail(r, x, "severity: the hazard hits sector %s, which the mapping does not give a severity",
+                         m->sectors[sec].id);
+    free(given);
+    free(hit);
+    return rc;
+}
+
+/* restore: a list of [time, share] pairs, share as a percentage ("12%") or a number in
+ * [0, 1]; times increasing, shares not going down. shape: linear (default) or steps;
+ * stretch: a distribution of a positive factor on the times. */
+static int read_restore(yread *r, yaml_node_t *it, dm_hazard *h)
+{
+    yaml_node_t *x = yr_get(r, it, "restore"), *shape = yr_get(r, it, "shape"), *stretch = yr_get(r, it, "stretch");
+    if (!x) {
+        if (shape) return yr_fail(r, shape, "shape: goes with restore: (the shape of a restoration curve)");
+        if (stretch) return yr_fail(r, stretch, "stretch: scales a restoration curve: give restore: too");
+        return 0;
+    }
+    if (x->type != YAML_SEQUENCE_NODE || yr_len(x) == 0)
+        return yr_expected(r, x, "restore", "a non-empty list of [time, share] pairs, such as [[13h, 12%], [24h, 33%]]");
+    size_t n = yr_len(x);
+    if (!(h->restore_s = calloc(n, sizeof *h->restore_s)) || !(h->restore_share = calloc(n, sizeof *h->restore_share)))
+        return NOMEM(r);
+    for (size_t i = 0; i < n; i++) {
+        yaml_node_t *pt = yr_at(r, x, i);
+        if (pt->type != YAML_SEQUENCE_NODE || yr_len(pt) != 2)
+            return yr_expected(r, pt, "restore point", "a pair [time, share], such as [13h, 12%]");
+        yaml_node_t *t = yr_at(r, pt, 0), *sh = yr_at(r, pt, 1);
+        int64_t sec;
+        if (yr_duration(r, t, "restore time", &sec)) return DM_EDATA;
+        const char *text = yr_text(sh);
+        size_t len = strlen(text);
+        /* a percentage ("12%") or a plain share (0.12) */
+        int percent = len > 1 && text[len - 1] == '%';
+        char *end, buf[64];
+        snprintf(buf, sizeof buf, "%.*s", (int)(len - (size_t)percent), text);
+        double share = strtod(buf, &end) / (percent ? 100 : 1);
+        if (sh->type != YAML_SCALAR_NODE || len == 0 || len >= sizeof buf || end == buf || *end || !(share >= 0 && share <= 1))
+            return yr_expected(r, sh, "restore share", "a share in [0, 1] or a percentage in [0%, 100%]");
+        if (i > 0 && (double)sec <= h->restore_s[i - 1])
+            return yr_fail(r, t, "restore: the times must increase: %s is not after the previous point's", yr_text(t));
+        if (i > 0 && share < h->restore_share[i - 1])
+            return yr_fail(r, sh, "restore: the share back in service cannot go down: %s after %g%%", text,
+                           100 * h->restore_share[i - 1]);
+        h->restore_s[i] = (double)sec;
+        h->restore_share[i] = share;
+        h->nrestore = i + 1;
+    }
+    if (shape) {
+        if (!strcmp(yr_text(shape), "steps")) h->restore_steps = 1;
+        else if (strcmp(yr_text(shape), "linear")) return yr_expected(r, shape, "shape", "linear or steps");
+    }
+    if (stretch) {
+        h->has_stretch = 1;
+        if (yr_dist(r, stretch, "stretch", 0, 1e-6, 1e6, &h->stretch)) return DM_EDATA;
+    }
+    return 0;
+}
+
 static int read_hazards(yread *r, yaml_node_t *seq, dm_scenario *s)
 {
     static const char *const keys[] = {"id", "kind", "description", "select", "at", "severity",
-                                       "duration", NULL};
+                                       "duration", "restore", "shape", "stretch", NULL};
     if (!seq) return 0;
     if (yr_sequence(r, seq, "hazards")) return DM_EDATA;
     size_t n = yr_len(seq);
@@ -293,14 +406,163 @@ static int read_hazards(yread *r, yaml_node_t *seq, dm_scenario *s)
         h->start.kind = DM_DIST_FIXED;
         if ((x = yr_get(r, it, "at")) && yr_dist(r, x, "hazard time 'at'", 1, 0, 1e15, &h->start))
             return DM_EDATA;
-        h->severity = 1.0;
-        if ((x = yr_get(r, it, "severity")) && yr_num(r, x, "severity", 0, 1, &h->severity)) return DM_EDATA;
+        if (read_severity(r, yr_get(r, it, "severity"), s->model, h)) return DM_EDATA;
         if ((x = yr_get(r, it, "duration"))) {
             h->has_duration = 1;
             if (yr_dist(r, x, "hazard duration", 1, 0, 1e15, &h->duration)) return DM_EDATA;
         }
+        if (read_restore(r, it, h)) return DM_EDATA;
     }
     return 0;
+}
+
+/* ---- overrides (docs/scenario-format.md, "Overrides") ---- */
+
+static void put(char *buf, size_t size, size_t *len, const char *s, size_t n)
+{
+    if (*len + n >= size) n = *len + 1 < size ? size - 1 - *len : 0;
+    memcpy(buf + *len, s, n);
+    *len += n;
+    buf[*len] = 0;
+}
+
+/* Node v of d as YAML flow text, for the record of what was overridden. */
+static void flow(yaml_document_t *d, yaml_node_t *v, char *buf, size_t size, size_t *len)
+{
+    if (!v) return;
+    if (v->type == YAML_SCALAR_NODE) {
+        int quoted = v->data.scalar.style != YAML_PLAIN_SCALAR_STYLE;
+        if (quoted) put(buf, size, len, "\"", 1);
+        for (size_t i = 0; i < v->data.scalar.length; i++) {
+            char c = (char)v->data.scalar.value[i];
+            if (quoted && (c == '"' || c == '\\')) put(buf, size, len, "\\", 1);
+            put(buf, size, len, &c, 1);
+        }
+        if (quoted) put(buf, size, len, "\"", 1);
+    } else if (v->type == YAML_SEQUENCE_NODE) {
+        put(buf, size, len, "[", 1);
+        for (yaml_node_item_t *it = v->data.sequence.items.start; it < v->data.sequence.items.top; it++) {
+            if (it > v->data.sequence.items.start) put(buf, size, len, ", ", 2);
+            flow(d, yaml_document_get_node(d, *it), buf, size, len);
+        }
+        put(buf, size, len, "]", 1);
+    } else if (v->type == YAML_MAPPING_NODE) {
+        put(buf, size, len, "{", 1);
+        for (yaml_node_pair_t *p = v->data.mapping.pairs.start; p < v->data.mapping.pairs.top; p++) {
+            if (p > v->data.mapping.pairs.start) put(buf, size, len, ", ", 2);
+            flow(d, yaml_document_get_node(d, p->key), buf, size, len);
+            put(buf, size, len, ": ", 2);
+            flow(d, yaml_document_get_node(d, p->value), buf, size, len);
+        }
+        put(buf, size, len, "}", 1);
+    }
+}
+
+static int index_of(yread *r, yaml_node_t *n) { return (int)(n - r->doc.nodes.start) + 1; }
+
+/* The model read again from its text (or from the inline mapping at inline_index of the
+ * scenario), with the first `upto` overrides set in its document. A path that leads
+ * nowhere is an error at the path, in r->err (returns -1); an error of the model itself
+ * goes to sub (returns its code). */
+static int overridden_model(yread *r, dm_scenario *s, const char *base_text, int inline_index,
+                            yaml_node_t **items, size_t upto, dm_model **out, dm_error *sub)
+{
+    yread mr;
+    *out = NULL;
+    if (base_text) {
+        if (yr_open(&mr, base_text, strlen(base_text), s->model->file, sub)) { yr_close(&mr); return sub->code; }
+    } else {
+        memset(&mr, 0, sizeof mr);
+        mr.file = s->model->file;
+        mr.err = sub;
+        if (!yaml_document_initialize(&mr.doc, NULL, NULL, NULL, 1, 1)) return NOMEM(r), -1;
+        mr.loaded = 1;
+        if (yp_copy(&mr.doc, &r->doc, inline_index) != 1) { yr_close(&mr); return NOMEM(r), -1; }
+    }
+    mr.stored = r->stored;
+    mr.nstored = r->nstored;
+    for (size_t i = 0; i < upto; i++) {
+        yaml_node_t *path = yr_get(r, items[i], "path"), *value = yr_get(r, items[i], "value");
+        char why[512];
+        if (yp_set(&mr.doc, s->overrides[i].path + 6, &r->doc, index_of(r, value), NULL, &s->overrides[i].matches,
+                   why, sizeof why)) {
+            yr_close(&mr);
+            if (!strcmp(why, "out of memory")) return NOMEM(r), -1;
+            return yr_fail(r, path, "override path '%s': %s", s->overrides[i].path, why), -1;
+        }
+    }
+    int rc = dm_model_from_yaml(&mr, yr_root(&mr), out);
+    yr_close(&mr);
+    return rc;
+}
+
+/* Reads `overrides:` and replaces the scenario's model by the model with them set. The
+ * model keeps its source text (and so its SHA-256): the overrides are recorded beside it,
+ * and reloading a result file sets them again from the stored scenario text. */
+static int read_overrides(yread *r, yaml_node_t *seq, int inline_index, dm_scenario *s)
+{
+    static const char *const keys[] = {"path", "value", NULL};
+    if (yr_sequence(r, seq, "overrides")) return DM_EDATA;
+    size_t n = yr_len(seq);
+    if (n == 0) return 0;
+    yaml_node_t **items = calloc(n, sizeof *items);
+    if (!items || !(s->overrides = calloc(n, sizeof *s->overrides))) { free(items); return NOMEM(r); }
+    for (size_t i = 0; i < n; i++) {
+        yaml_node_t *it = items[i] = yr_at(r, seq, i), *path, *value;
+        dm_override *o = &s->overrides[i];
+        s->noverrides = i + 1;
+        if (yr_mapping(r, it, "override", keys) || yr_need(r, it, "path", "override", &path) ||
+            yr_need(r, it, "value", "override", &value) || yr_str(r, path, "override path", &o->path)) {
+            free(items);
+            return DM_EDATA;
+        }
+        o->line = yr_line(it);
+        o->column = (int)it->start_mark.column + 1;
+        if (strncmp(o->path, "model.", 6) || !o->path[6]) {
+            free(items);
+            return yr_expected(r, path, "override path", "a path into the model, starting with 'model.' (docs/sweeps.md, \"Paths\")");
+        }
+        char buf[1024];
+        size_t len = 0;
+        buf[0] = 0;
+        flow(&r->doc, value, buf, sizeof buf, &len);
+        if (!(o->value = strdup(buf))) { free(items); return NOMEM(r); }
+    }
+    const dm_model *old = s->model;
+    char *base = old->text ? strndup(old->text, old->text_len) : NULL;
+    if ((old->text && !base) || (!old->text && !inline_index)) {
+        free(items);
+        return old->text ? NOMEM(r) : yr_fail(r, seq, "overrides: the model's source text is not available to override");
+    }
+    dm_model *m;
+    dm_error sub;
+    dm_error_clear(&sub);
+    int rc = overridden_model(r, s, base, inline_index, items, n, &m, &sub);
+    if (rc > 0) {
+        /* the model no longer loads: name the first override that breaks it */
+        size_t k = 1;
+        for (; k < n; k++) {
+            dm_model *part;
+            dm_error e2;
+            dm_error_clear(&e2);
+            int rc2 = overridden_model(r, s, base, inline_index, items, k, &part, &e2);
+            dm_model_free(part);
+            if (rc2) break;
+        }
+        yaml_node_t *value = yr_get(r, items[k - 1], "value");
+        rc = dm_error_set(r->err, sub.code, r->file, yr_line(value), (int)value->start_mark.column + 1,
+                          "override %s = %s: the model does not load with it: %s", s->overrides[k - 1].path,
+                          s->overrides[k - 1].value, sub.message);
+    } else if (rc == 0) {
+        m->text = base;  /* the text as written, as the file on disk says (NULL: inline) */
+        m->text_len = base ? strlen(base) : 0;
+        base = NULL;
+        dm_model_free(s->model);
+        s->model = m;
+    }
+    free(base);
+    free(items);
+    return rc ? (r->err->code ? r->err->code : DM_EDATA) : 0;
 }
 
 /* The directory part of path, with a trailing slash ("" for none). */
@@ -337,7 +599,11 @@ static int load_named_model(yread *r, yaml_node_t *x, dm_model **out)
     }
     size_t len;
     const char *text = dm_embedded(name, &len);
-    if (!text) return yr_expected(r, x, "model", "a path ending in .yaml or the name of an embedded model (japan-sectors)");
+    char path[4096];
+    if (!text && !strchr(name, '/') && dm_data_find("models", name, path, sizeof path, &(dm_error){0}) == 0)
+        return dm_model_load(path, out, r->err);  /* a shipped model by name */
+    if (!text) return yr_expected(r, x, "model", "a path ending in .yaml, the name of an embedded model (japan-sectors) "
+                                  "or of a shipped one (japan-prefectures)");
     char file[300];
     snprintf(file, sizeof file, "<embedded %s>", name);
     return dm_model_parse(text, len, file, out, r->err);
@@ -347,7 +613,7 @@ static int parse(const char *text, size_t len, const char *file, dm_model *given
                  size_t nstored, dm_scenario **out, dm_error *err)
 {
     static const char *const keys[] = {"name", "description", "model", "horizon", "tick", "seed",
-                                       "replicates", "hazards", NULL};
+                                       "replicates", "start", "hazards", "overrides", NULL};
     yread r;
     yaml_node_t *root, *x;
     *out = NULL;
@@ -378,6 +644,11 @@ static int parse(const char *text, size_t len, const char *file, dm_model *given
     } else if (load_named_model(&r, x, &s->model)) {
         goto fail;
     }
+    {
+        yaml_node_t *model = yr_get(&r, root, "model"), *ov = yr_get(&r, root, "overrides");
+        int inline_index = !given && model->type == YAML_MAPPING_NODE ? index_of(&r, model) : 0;
+        if (ov && read_overrides(&r, ov, inline_index, s)) goto fail;
+    }
     s->tick_s = 60;
     if ((x = yr_get(&r, root, "tick")) && yr_duration(&r, x, "tick", &s->tick_s)) goto fail;
     if (s->tick_s <= 0) { yr_expected(&r, x, "tick", "a duration of at least 1s"); goto fail; }
@@ -399,6 +670,18 @@ static int parse(const char *text, size_t len, const char *file, dm_model *given
     if ((x = yr_get(&r, root, "replicates")) && yr_u64(&r, x, "replicates", 1000000000ULL, &s->replicates))
         goto fail;
     if (s->replicates == 0) { yr_expected(&r, x, "replicates", "at least 1"); goto fail; }
+    if ((x = yr_get(&r, root, "start"))) {
+        if (x->type != YAML_SCALAR_NODE || dm_parse_iso8601(yr_text(x), &s->start_unix, &s->start_offset_min)) {
+            yr_expected(&r, x, "start", "an ISO 8601 date and time with its UTC offset, such as 2018-09-06T03:07+09:00 "
+                        "(no offset: JST)");
+            goto fail;
+        }
+        s->has_start = 1;
+        int y, mo, d, h, mi, sec, off = abs(s->start_offset_min);
+        dm_civil_time(s->start_unix, s->start_offset_min, &y, &mo, &d, &h, &mi, &sec);
+        snprintf(s->start_iso, sizeof s->start_iso, "%04d-%02d-%02dT%02d:%02d:%02d%c%02d:%02d", y, mo, d, h, mi, sec,
+                 s->start_offset_min < 0 ? '-' : '+', off / 60, off % 60);
+    }
     if (read_hazards(&r, yr_get(&r, root, "hazards"), s)) goto fail;
     yr_close(&r);
     *out = s;
@@ -426,6 +709,13 @@ int dm_scenario_parse_with_model(const char *text, size_t len, const char *file,
     return parse(text, len, file, model, NULL, 0, out, err);
 }
 
+int dm_scenario_parse_with_model_stored(const char *text, size_t len, const char *file, dm_model *model,
+                                        const dm_stored_input *stored, size_t nstored, dm_scenario **out,
+                                        dm_error *err)
+{
+    return parse(text, len, file, model, stored, nstored, out, err);
+}
+
 void dm_sha256_hex(const void *data, size_t len, char hex[65])
 {
     unsigned char md[SHA256_DIGEST_LENGTH];
@@ -443,10 +733,17 @@ void dm_scenario_model_sha256(const dm_scenario *sc, char hex[65])
 int dm_scenario_load(const char *path, dm_scenario **out, dm_error *err)
 {
     size_t len;
-    char *text = dm_read_file(path, &len, err);
+    char used[4096];
+    dm_error miss;
+    dm_error_clear(&miss);
+    char *text = dm_read_named("scenarios", path, used, sizeof used, &len, &miss);
     *out = NULL;
-    if (!text) return err->code;
-    int rc = dm_scenario_parse(text, len, path, out, err);
+    if (!text) {
+        if (miss.code == DM_ENOINPUT && !strcmp(path, "default")) return dm_scenario_default(out, err);
+        *err = miss;
+        return err->code;
+    }
+    int rc = dm_scenario_parse(text, len, used, out, err);
     free(text);
     return rc;
 }

@@ -25,7 +25,7 @@ typedef struct slot {
     /* A series the sink does not receive is kept compact: only the rows that differ from
      * the one before; at[k] is the row that holds time k. */
     uint32_t *at_level, *at_impact;
-    size_t cap_events, cap_breaches;
+    size_t cap_events, cap_breaches, cap_region_breaches;
     int done, failed;
     dm_error err;
 } slot;
@@ -63,18 +63,20 @@ static int slot_copy(slot *dst, const dm_engine_result *src, size_t S, size_t H,
 {
     dm_engine_result *d = &dst->r;
     if (grow((void **)&d->events, &dst->cap_events, src->nevents, sizeof *d->events) ||
-        grow((void **)&d->breaches, &dst->cap_breaches, src->nbreaches, sizeof *d->breaches))
+        grow((void **)&d->breaches, &dst->cap_breaches, src->nbreaches, sizeof *d->breaches) ||
+        grow((void **)&d->region_breaches, &dst->cap_region_breaches, src->nregion_breaches, sizeof *d->region_breaches))
         return -1;
     dm_event *events = d->events;
-    dm_breach *breaches = d->breaches;
+    dm_breach *breaches = d->breaches, *region_breaches = d->region_breaches;
     dm_sector_result *sectors = d->sectors;
     double *hs = d->hazard_start, *he = d->hazard_end, *sl = d->sector_level, *im = d->impact, *nl = d->node_level;
     char (*warnings)[200] = d->warnings;
     *d = *src;  /* scalars; the pointers are put back below */
-    d->events = events; d->breaches = breaches; d->sectors = sectors; d->hazard_start = hs;
+    d->events = events; d->breaches = breaches; d->region_breaches = region_breaches; d->sectors = sectors; d->hazard_start = hs;
     d->hazard_end = he; d->warnings = warnings; d->sector_level = sl; d->impact = im; d->node_level = nl;
     memcpy(d->events, src->events, src->nevents * sizeof *d->events);
     memcpy(d->breaches, src->breaches, src->nbreaches * sizeof *d->breaches);
+    if (src->nregion_breaches) memcpy(d->region_breaches, src->region_breaches, src->nregion_breaches * sizeof *d->region_breaches);
     memcpy(d->sectors, src->sectors, S * sizeof *d->sectors);
     memcpy(d->hazard_start, src->hazard_start, H * sizeof *d->hazard_start);
     memcpy(d->hazard_end, src->hazard_end, H * sizeof *d->hazard_end);
@@ -107,7 +109,7 @@ static int slot_init(slot *sl, size_t S, size_t H, size_t K, size_t cells, size_
 static void slot_free(slot *sl)
 {
     dm_engine_result *r = &sl->r;
-    free(r->events); free(r->breaches); free(r->sectors); free(r->hazard_start); free(r->hazard_end);
+    free(r->events); free(r->breaches); free(r->region_breaches); free(r->sectors); free(r->hazard_start); free(r->hazard_end);
     free(r->warnings); free(r->sector_level); free(r->impact); free(r->node_level);
     free(sl->at_level); free(sl->at_impact);
 }

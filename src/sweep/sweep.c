@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <openssl/evp.h>
+#include <gsl/gsl_errno.h>
 #include <gsl/gsl_qrng.h>
 #include <gsl/gsl_randist.h>
 #include <gsl/gsl_rng.h>
@@ -135,7 +136,9 @@ static int design(dm_sweep *s, dm_error *err)
         return dm_error_set(err, DM_EDATA, s->file, 0, 0, "%zu points x %zu parameters is over the limit of 10^7 values "
                             "in a design: split the sweep", N, P);
     if (!(s->values = malloc((N * P + 1) * sizeof(double)))) return dm_error_set(err, DM_ESOFTWARE, s->file, 0, 0, "out of memory");
+    gsl_error_handler_t *host = gsl_set_error_handler_off();  /* out of memory: an error, not an abort */
     gsl_rng *rng = gsl_rng_alloc(gsl_rng_mt19937);
+    gsl_set_error_handler(host);
     if (!rng) return dm_error_set(err, DM_ESOFTWARE, s->file, 0, 0, "out of memory");
     gsl_rng_set(rng, (unsigned long)s->design_seed);
     int rc = 0;
@@ -373,10 +376,11 @@ fail:
 int dm_sweep_load(const char *path, dm_sweep **out, dm_error *err)
 {
     size_t len;
-    char *text = dm_read_file(path, &len, err);
+    char used[4096];
+    char *text = dm_read_named("sweeps", path, used, sizeof used, &len, err);
     *out = NULL;
     if (!text) return err->code;
-    int rc = dm_sweep_from_texts(text, path, NULL, NULL, NULL, out, err);
+    int rc = dm_sweep_from_texts(text, used, NULL, NULL, NULL, out, err);
     free(text);
     return rc;
 }

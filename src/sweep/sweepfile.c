@@ -14,7 +14,6 @@
 #include "../io/h5util.h"
 
 #define SWEEP_FORMAT "domino-sweep 1"
-#define TIME_UNITS "minutes since 2000-01-01 00:00:00"
 #define Q DM_NQUANTILES
 
 /* The per-point statistics, in the file's order [point][...]. */
@@ -63,7 +62,8 @@ static void transpose(const double *in, double *out, size_t rows, size_t cols)
 }
 
 typedef struct writer {
-    char *path, *tmp;
+    char *path;
+    dm_output out;  /* the temporary and the lock (src/core/files.c) */
     hid_t file, ds[NV], replicates, median;
     layout l;
 } writer;
@@ -74,27 +74,31 @@ static void writer_abort(writer *w)
     if (w->replicates > 0) H5Dclose(w->replicates);
     if (w->median > 0) H5Dclose(w->median);
     if (w->file > 0) H5Fclose(w->file);
-    if (w->tmp) remove(w->tmp);
+    dm_output_abort(&w->out);
     free(w->path);
-    free(w->tmp);
+    w->path = NULL;
 }
 
-static hid_t scale_of(hid_t file, const char *name, hid_t type, hsize_t n, const void *data, const char *long_name,
-                      const char *units)
+/* The sectors' names, labels of the sector dimension (as in run files). */
+static int names(hid_t file, hid_t sector, const dm_model *m, hid_t str)
 {
-    hsize_t dims[1] = {n};
-    hid_t ds = h5_variable(file, name, type, 1, dims, NULL, NULL);
-    if (ds < 0 || (n && h5_write_all(ds, type, data)) || H5DSset_scale(ds, name) < 0 ||
-        h5_attr_text(ds, "long_name", long_name) || (units && h5_attr_text(ds, "units", units))) {
+    const char **v = malloc((m->nsectors + 1) * sizeof *v);
+    int rc = !v;
+    for (int ja = 1; !rc && ja >= 0; ja--) {
+        for (size_t s = 0; s < m->nsectors; s++) v[s] = ja ? m->sectors[s].name_ja : m->sectors[s].name_en;
+        hsize_t dims[1] = {m->nsectors};
+        hid_t ds = h5_variable(file, ja ? "sector_name_ja" : "sector_name_en", str, 1, dims, NULL, NULL);
+        rc = ds < 0 || (m->nsectors && h5_write_all(ds, str, v)) || H5DSattach_scale(ds, sector, 0) < 0 ||
+             h5_attr_text(ds, "long_name", ja ? "sector name (Japanese)" : "sector name (English)");
         if (ds >= 0) H5Dclose(ds);
-        return -1;
     }
-    return ds;
+    free(v);
+    return rc ? -1 : 0;
 }
 
 /* Creates the file with rows for the given points. */
 static int writer_open(writer *w, const char *path, const dm_sweep *s, const size_t *points, size_t n,
-                       const char *command_line, dm_error *err)
+                       const char *command_line, const char *history, dm_error *err)
 {
     memset(w, 0, sizeof *w);
     H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
@@ -104,22 +108,21 @@ static int writer_open(writer *w, const char *path, const dm_sweep *s, const siz
     if (interval < 1) interval = 1;
     size_t K = dm_output_ntimes(s->base, interval);
     w->l = (layout){S, K};
-    if (!(w->path = strdup(path)) || !(w->tmp = malloc(strlen(path) + 16)))
-        return dm_error_set(err, DM_ESOFTWARE, path, 0, 0, "out of memory");
-    snprintf(w->tmp, strlen(path) + 16, "%s.tmp", path);
+    if (!(w->path = strdup(path))) return dm_error_set(err, DM_ESOFTWARE, path, 0, 0, "out of memory");
+    const char *inputs[] = {s->file, s->scenario_file, m->file};
+    int rc0 = dm_output_begin(&w->out, path, 0, inputs, 3, err);
+    if (rc0) { free(w->path); w->path = NULL; return rc0; }
     hid_t fcpl = H5Pcreate(H5P_FILE_CREATE), fapl = H5Pcreate(H5P_FILE_ACCESS);
     H5Pset_link_creation_order(fcpl, H5P_CRT_ORDER_TRACKED | H5P_CRT_ORDER_INDEXED);
     H5Pset_attr_creation_order(fcpl, H5P_CRT_ORDER_TRACKED | H5P_CRT_ORDER_INDEXED);
     H5Pset_libver_bounds(fapl, H5F_LIBVER_V18, H5F_LIBVER_V18);
-    w->file = H5Fcreate(w->tmp, H5F_ACC_TRUNC, fcpl, fapl);
+    w->file = H5Fcreate(w->out.path, H5F_ACC_TRUNC, fcpl, fapl);
     H5Pclose(fcpl);
     H5Pclose(fapl);
     if (w->file < 0) {
         w->file = 0;
-        free(w->tmp);
-        w->tmp = NULL;
         writer_abort(w);
-        return dm_error_set(err, DM_ECANTCREAT, path, 0, 0, "cannot create the sweep file: %s", strerror(errno));
+        return dm_error_set(err, DM_ECANTCREAT, path, 0, 0, "HDF5 cannot create the sweep file");
     }
     hid_t str = h5_string_type();
     int64_t *idx = malloc((n + 1) * sizeof *idx);
@@ -127,16 +130,18 @@ static int writer_open(writer *w, const char *path, const dm_sweep *s, const siz
     const char **ids = malloc((S + 1) * sizeof *ids);
     int rc = str < 0 || !idx || !x || !ids;
     hid_t point = -1, sector = -1, times = -1, quantile = -1;
+    char units[64];
     if (!rc) {
         for (size_t i = 0; i < n; i++) idx[i] = (int64_t)points[i];
         for (size_t s2 = 0; s2 < S; s2++) ids[s2] = m->sectors[s2].id;
         for (size_t k = 0; k < K; k++) x[k] = (double)((int64_t)k * interval * tick) / 60.0;
-        rc = (point = scale_of(w->file, "point", H5T_NATIVE_INT64, n, idx, "index of the point in the sweep's design", NULL)) < 0 ||
-             (sector = scale_of(w->file, "sector", str, S, ids, "sector id", NULL)) < 0 ||
-             (times = scale_of(w->file, "time", H5T_NATIVE_DOUBLE, K, x, "time after T+0, at the end of the tick", TIME_UNITS)) < 0 ||
-             (quantile = scale_of(w->file, "quantile", H5T_NATIVE_DOUBLE, Q, dm_quantiles, "probability of the quantile", "1")) < 0 ||
-             h5_attr_text(times, "standard_name", "time") || h5_attr_text(times, "calendar", "proleptic_gregorian") ||
-             h5_attr_text(times, "axis", "T");
+        rc = (point = h5_coordinate(w->file, "point", H5T_NATIVE_INT64, n, 0, idx, "index of the point in the sweep's design", NULL)) < 0 ||
+             (sector = h5_labelled_dimension(w->file, "sector", S, ids, "sector")) < 0 ||
+             names(w->file, sector, m, str) ||
+             (times = h5_coordinate(w->file, "time", H5T_NATIVE_DOUBLE, K, 0, x, h5_time_long_name(s->base->has_start),
+                                    h5_time_units(s->base->has_start, s->base->start_unix, s->base->start_offset_min, units))) < 0 ||
+             (quantile = h5_coordinate(w->file, "quantile", H5T_NATIVE_DOUBLE, Q, 0, dm_quantiles, "probability of the quantile", "1")) < 0 ||
+             h5_time_axis(times, s->base->has_start);
     }
     /* the parameters: one coordinate variable each, over point */
     for (size_t j = 0; !rc && j < P; j++) {
@@ -161,7 +166,8 @@ static int writer_open(writer *w, const char *path, const dm_sweep *s, const siz
         if (n == 0) chunk[0] = 1;
         w->ds[v] = h5_variable(w->file, var[v].name, H5T_NATIVE_DOUBLE, rank, dims, NULL, chunk);
         rc = w->ds[v] < 0 || h5_attr_text(w->ds[v], "long_name", var[v].long_name) ||
-             (var[v].units && h5_attr_text(w->ds[v], "units", var[v].units));
+             (var[v].units && h5_attr_text(w->ds[v], "units", var[v].units)) ||
+             (strstr(var[v].name, "_quantile") == NULL && h5_attr_text(w->ds[v], "cell_methods", "realization: mean"));
         for (int d = 0; !rc && d < rank; d++) rc = H5DSattach_scale(w->ds[v], scales[d], (unsigned)d) < 0;
     }
     if (!rc) {
@@ -171,7 +177,7 @@ static int writer_open(writer *w, const char *path, const dm_sweep *s, const siz
         rc = w->replicates < 0 || w->median < 0 || H5DSattach_scale(w->replicates, point, 0) < 0 ||
              H5DSattach_scale(w->median, point, 0) < 0 ||
              h5_attr_text(w->replicates, "long_name", "replicates completed at the point") ||
-             h5_attr_text(w->median, "long_name", "the point's median replicate (sector-hours lost)");
+             h5_attr_text(w->median, "long_name", "the point's median replicate (ranked by the sector time lost)");
     }
     char created[32], versions[512];
     time_t now = time(NULL);
@@ -180,6 +186,8 @@ static int writer_open(writer *w, const char *path, const dm_sweep *s, const siz
     strftime(created, sizeof created, "%Y-%m-%dT%H:%M:%SZ", &tm);
     dm_library_versions(versions, sizeof versions);
     static const char *const designs[] = {"grid", "random", "latin", "sobol"};
+    char source[64];
+    snprintf(source, sizeof source, "domino %s", dm_version());
     hid_t f = w->file;
     rc = rc || h5_attr_text(f, "Conventions", "CF-1.8") || h5_attr_text(f, "domino_format", SWEEP_FORMAT) ||
          h5_attr_text(f, "domino_version", dm_version()) || h5_attr_text(f, "library_versions", versions) ||
@@ -190,7 +198,9 @@ static int writer_open(writer *w, const char *path, const dm_sweep *s, const siz
          h5_attr_text(f, "model_text", s->model_text ? s->model_text : "") ||
          h5_attr_text(f, "design", designs[s->design]) || h5_attr_int64(f, "points_in_sweep", (int64_t)s->npoints) ||
          h5_attr_int64(f, "points", (int64_t)n) || h5_attr_int64(f, "replicates_per_point", (int64_t)s->replicates) ||
-         h5_attr_int64(f, "seed", (int64_t)(s->has_seed ? s->seed : s->base->seed));
+         h5_attr_int64(f, "seed", (int64_t)(s->has_seed ? s->seed : s->base->seed)) ||
+         h5_attr_text(f, "source", source) ||
+         h5_history(f, history, command_line && *command_line ? command_line : "domino sweep (library call)");
     if (point >= 0) H5Dclose(point);
     if (sector >= 0) H5Dclose(sector);
     if (times >= 0) H5Dclose(times);
@@ -208,6 +218,24 @@ static int writer_open(writer *w, const char *path, const dm_sweep *s, const siz
 static int write_row(hid_t ds, size_t row, const double *data)
 {
     return h5_rows(ds, H5T_NATIVE_DOUBLE, row, 1, (void *)data, 1);
+}
+
+/* Opens variable v of a part for reading rows, only if its shape is the layout's
+ * (h5_open_checked): a row then fits the caller's buffer of width(l, shape). */
+static hid_t open_var(hid_t file, const layout *l, int v)
+{
+    int shape = var[v].shape, rank = shape == 0 ? 2 : shape == 3 ? 4 : 3;
+    hsize_t dims[4] = {H5_ANY, l->S, 0, 0};
+    if (shape == 1) { dims[1] = Q; dims[2] = l->S; }
+    if (shape == 2) { dims[1] = l->K; dims[2] = l->S; }
+    if (shape == 3) { dims[1] = Q; dims[2] = l->K; dims[3] = l->S; }
+    return h5_open_checked(file, var[v].name, H5T_FLOAT, rank, dims, NULL);
+}
+
+static hid_t open_column(hid_t file, const char *name)
+{
+    const hsize_t any[1] = {H5_ANY};
+    return h5_open_checked(file, name, H5T_INTEGER, 1, any, NULL);
 }
 
 static int read_row(hid_t ds, hid_t type, size_t row, void *data) { return h5_rows(ds, type, row, 1, data, 0); }
@@ -235,26 +263,29 @@ static int writer_row(writer *w, size_t row, dm_stats *st, dm_error *err)
     return rc ? dm_error_set(err, DM_EIO, w->path, 0, 0, "writing a point to the sweep file failed (disk full?)") : 0;
 }
 
-static int writer_close(writer *w, dm_error *err)
+static int writer_close(writer *w, const dm_sweep *s, dm_error *err)
 {
-    int rc = 0;
+    /* the parameters are coordinates of the points (CF labels: xarray makes them coordinates) */
+    const char **params = malloc((s->nparams + 1) * sizeof *params);
+    int rc = !params;
+    for (size_t j = 0; !rc && j < s->nparams; j++) params[j] = s->params[j].name;
+    rc = rc || h5_cf_coordinates(w->file, params, s->nparams);
+    free(params);
     for (int v = 0; v < NV; v++) { rc |= H5Dclose(w->ds[v]) < 0; w->ds[v] = 0; }
     rc |= H5Dclose(w->replicates) < 0;
     rc |= H5Dclose(w->median) < 0;
     w->replicates = w->median = 0;
     rc |= H5Fclose(w->file) < 0;
     w->file = 0;
-    if (rc || dm_file_commit(w->tmp, w->path)) {
-        int e = errno;
-        char path[1024];
+    if (rc) {
+        char path[4096];
         snprintf(path, sizeof path, "%s", w->path);
         writer_abort(w);
-        return dm_error_set(err, DM_EIO, path, 0, 0, "finishing the sweep file failed: %s", strerror(e));
+        return dm_error_set(err, DM_EIO, path, 0, 0, "finishing the sweep file failed (HDF5 error; disk full?)");
     }
-    free(w->tmp);
-    w->tmp = NULL;
+    rc = dm_output_commit(&w->out, err);
     writer_abort(w);
-    return 0;
+    return rc;
 }
 
 int dm_sweep_write(const char *path, const dm_sweep *s, const dm_sweep_point *points, size_t n,
@@ -264,11 +295,11 @@ int dm_sweep_write(const char *path, const dm_sweep *s, const dm_sweep_point *po
     if (!idx) return dm_error_set(err, DM_ESOFTWARE, path, 0, 0, "out of memory");
     for (size_t i = 0; i < n; i++) idx[i] = points[i].index;
     writer w;
-    int rc = writer_open(&w, path, s, idx, n, command_line, err);
+    int rc = writer_open(&w, path, s, idx, n, command_line, NULL, err);
     free(idx);
     for (size_t i = 0; !rc && i < n; i++)
         if ((rc = writer_row(&w, i, (dm_stats *)points[i].stats, err))) writer_abort(&w);
-    return rc ? rc : writer_close(&w, err);
+    return rc ? rc : writer_close(&w, s, err);
 }
 
 /* ---- reading parts, merging ---- */
@@ -314,7 +345,7 @@ static int part_open(const char *path, part *p, dm_error *err)
             rc = dm_error_set(err, DM_EDATA, path, 0, 0, "the sweep stored in the file does not load: %s", sub.message);
     }
     if (!rc) {
-        hid_t ds = H5Dopen2(p->file, "point", H5P_DEFAULT), space = ds >= 0 ? H5Dget_space(ds) : -1;
+        hid_t ds = open_column(p->file, "point"), space = ds >= 0 ? H5Dget_space(ds) : -1;
         hssize_t n = space >= 0 ? H5Sget_simple_extent_npoints(space) : -1;
         if (n < 0 || !(p->points = malloc(((size_t)n + 1) * sizeof *p->points)) ||
             (n > 0 && H5Dread(ds, H5T_NATIVE_INT64, H5S_ALL, H5S_ALL, H5P_DEFAULT, p->points) < 0))
@@ -337,15 +368,16 @@ static int part_row(part *p, const layout *l, size_t row, dm_stats *st, double *
 {
     int rc = 0;
     for (int v = 0; !rc && v < NV; v++) {
-        hid_t ds = H5Dopen2(p->file, var[v].name, H5P_DEFAULT);
+        hid_t ds = open_var(p->file, l, v);
         double *dst = field(st, v);
         rc = ds < 0 || read_row(ds, H5T_NATIVE_DOUBLE, row, v == V_ONSET_Q || v == V_DUR_Q ? buf : dst);
         if (!rc && (v == V_ONSET_Q || v == V_DUR_Q)) transpose(buf, dst, Q, l->S);
         if (ds >= 0) H5Dclose(ds);
     }
     int64_t reps = 0, median = 0;
-    hid_t a = rc ? -1 : H5Dopen2(p->file, "replicates", H5P_DEFAULT), b = rc ? -1 : H5Dopen2(p->file, "median_replicate", H5P_DEFAULT);
-    rc = rc || a < 0 || b < 0 || read_row(a, H5T_NATIVE_INT64, row, &reps) || read_row(b, H5T_NATIVE_INT64, row, &median);
+    hid_t a = rc ? -1 : open_column(p->file, "replicates"), b = rc ? -1 : open_column(p->file, "median_replicate");
+    rc = rc || a < 0 || b < 0 || read_row(a, H5T_NATIVE_INT64, row, &reps) || read_row(b, H5T_NATIVE_INT64, row, &median) ||
+         reps < 0 || median < 0;
     if (a >= 0) H5Dclose(a);
     if (b >= 0) H5Dclose(b);
     st->replicates = (uint64_t)reps;
@@ -390,7 +422,9 @@ int dm_sweep_merge(const char *path, const char *const *parts, size_t nparts, in
     memset(&st, 0, sizeof st);
     double *buf = NULL;
     if (!rc && !points) rc = dm_error_set(err, DM_ESOFTWARE, NULL, 0, 0, "out of memory");
-    if (!rc && !(rc = writer_open(&w, path, s, points, count, command_line, err))) {
+    /* CF history: the first part's lines, then this merge */
+    char *history = rc ? NULL : h5_read_attr_text(p[0].file, "history");
+    if (!rc && !(rc = writer_open(&w, path, s, points, count, command_line, history, err))) {
         layout *l = &w.l;
         size_t S = l->S;
         st.breach_probability = calloc(S, sizeof(double)); st.onset_mean = calloc(S, sizeof(double));
@@ -408,8 +442,9 @@ int dm_sweep_merge(const char *path, const char *const *parts, size_t nparts, in
                  writer_row(&w, r, &st, err);
         }
         if (rc) writer_abort(&w);
-        else rc = writer_close(&w, err);
+        else rc = writer_close(&w, s, err);
     }
+    free(history);
     dm_stats_free(&st);
     free(buf); free(points); free(from_part); free(from_row);
     for (size_t i = 0; i < nparts; i++) part_close(&p[i]);

@@ -1,0 +1,373 @@
+/* Hardening (docs/reliability.md): files domino reads whose datasets have the right names
+ * but other shapes or types; outputs that must not destroy data; error paths. */
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <stdarg.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+#include "cli_helpers.h"
+
+static char dir[256];
+
+static void make_dir(void) { scratch_make(dir, "hardening"); }
+static void remove_dir(void) { scratch_remove(dir); }
+
+TestSuite(hardening, .init = make_dir, .fini = remove_dir, .timeout = 240);
+
+static int shell(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static int shell(const char *fmt, ...)
+{
+    char cmd[8192];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(cmd, sizeof cmd, fmt, ap);
+    va_end(ap);
+    int status = system(cmd);
+    return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+static int exists(const char *name)
+{
+    char path[512];
+    snprintf(path, sizeof path, "%s/%s", dir, name);
+    return access(path, F_OK) == 0;
+}
+
+/* A two-point sweep over the shipped uncertain grid attack, written to sweep.yaml. */
+static void write_sweep(void)
+{
+    char path[512];
+    snprintf(path, sizeof path, "%s/sweep.yaml", dir);
+    FILE *f = fopen(path, "w");
+    cr_assert_not_null(f);
+    fprintf(f, "scenario: %s/scenarios/grid-attack-uncertain.yaml\nreplicates: 2\nparameters:\n"
+               "  - {name: a, path: 'scenario.hazards[grid-control-attack].severity', values: [0.5, 1]}\n",
+            env("DOMINO_SOURCE"));
+    fclose(f);
+}
+
+/* Replaces dataset `name` of dir/file by one of another shape or type (tests/craft.py). */
+static void craft(const char *file, const char *name, const char *shape, const char *dtype, const char *extra)
+{
+    cr_assert_eq(shell("cd '%s' && /usr/bin/python3 '%s/tests/craft.py' '%s' '%s' '%s' '%s' %s", dir,
+                       env("DOMINO_SOURCE"), file, name, shape, dtype, extra ? extra : ""), 0,
+                 "craft.py %s %s", file, name);
+}
+
+/* A reader given a file whose dataset has the wrong rank, shape or type: exit 65 with a
+ * message about the file, never a crash (which the guard would report as "crashed"),
+ * nothing written. */
+static void expect_refused(const char *args, const char *what)
+{
+    char *out;
+    int rc = domino(dir, args, 1, &out);
+    cr_expect_eq(rc, 65, "%s: domino %s: expected exit 65, found %d:\n%s", what, args, rc, out);
+    cr_expect_null(strstr(out, "crashed"), "%s: domino %s: a crash (an overflow in domino):\n%s", what, args, out);
+    cr_expect_null(strstr(out, "AddressSanitizer"), "%s: domino %s:\n%s", what, args, out);
+    free(out);
+    cr_expect(!exists("m.h5"), "%s: domino %s left m.h5", what, args);
+}
+
+Test(hardening, result_files_with_other_shapes_are_refused_before_reading)
+{
+    static const struct { const char *name, *shape, *dtype, *extra, *command; } cases[] = {
+        {"inputs/0", "1000,1000", "uint8", "65 path=g.txt", "info"},           /* read_inputs: heap overflow */
+        {"inputs/0", "1000,1000", "uint8", "65 path=g.txt", "timeline"},
+        {"breach_probability", "15,4", "float64", NULL, "info"},
+        {"breach_probability", "16", "float64", NULL, "info"},
+        {"min_level", "1,1000", "float64", NULL, "timeline"},
+        {"hazard_start", "1,1,8", "float64", NULL, "timeline"},
+        {"event_time", "141,100", "float64", NULL, "timeline"},
+        {"event_node", "141", "float64", "0", "timeline"},                       /* a float where ints are */
+        {"breach_sector", "13", "S8", "x", "timeline"},                          /* a string */
+        {"replicate", "1,100", "int64", "0", "timeline"},
+        {"event_replicate", "141,100", "int64", "0", "timeline"},
+    };
+    char *out;
+    cr_assert_eq(domino(dir, "run -o r.h5 --quiet", 0, &out), 0);
+    free(out);
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        cr_assert_eq(shell("cd '%s' && cp r.h5 bad.h5", dir), 0);
+        craft("bad.h5", cases[i].name, cases[i].shape, cases[i].dtype, cases[i].extra);
+        char args[256], what[256];
+        snprintf(args, sizeof args, "%s bad.h5", cases[i].command);
+        snprintf(what, sizeof what, "%s of shape (%s) %s", cases[i].name, cases[i].shape, cases[i].dtype);
+        expect_refused(args, what);
+    }
+}
+
+Test(hardening, sweep_files_with_other_shapes_are_refused_by_merge_resume_and_info)
+{
+    static const struct { const char *name, *shape, *dtype; } cases[] = {
+        {"replicates", "2,1000", "int64"},               /* part_row: stack overflow */
+        {"median_replicate", "2,3", "int64"},
+        {"replicates", "2", "float64"},
+        {"breach_probability", "2,16", "float64"},       /* one column too wide: merge exited 0 */
+        {"breach_probability", "2,14", "float64"},
+        {"breach_onset_quantile", "2,15,3", "float64"},
+        {"sector_level_mean", "2,1009,15", "float64"},
+        {"sector_level_quantile", "2,3,1008,16", "float64"},
+        {"sector_level_quantile", "2,3,1008", "float64"},
+        {"point", "2,2", "int64"},
+        {"point", "2", "float64"},
+    };
+    write_sweep();
+    char *out;
+    cr_assert_eq(domino(dir, "sweep sweep.yaml -o good.h5 --quiet", 1, &out), 0, "%s", out);
+    free(out);
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        char what[256];
+        snprintf(what, sizeof what, "%s of shape (%s) %s", cases[i].name, cases[i].shape, cases[i].dtype);
+        cr_assert_eq(shell("cd '%s' && cp good.h5 bad.h5", dir), 0);
+        craft("bad.h5", cases[i].name, cases[i].shape, cases[i].dtype, NULL);
+        expect_refused("merge bad.h5 -o m.h5", what);
+        /* resuming onto it: refused, and the file is left as it was */
+        cr_assert_eq(shell("cd '%s' && cp bad.h5 m0.h5", dir), 0);
+        expect_refused("sweep sweep.yaml -o m0.h5 --quiet", what);
+        cr_expect_eq(shell("cd '%s' && cmp -s bad.h5 m0.h5", dir), 0, "%s: resume changed the file", what);
+        if (!strcmp(cases[i].name, "point")) expect_refused("info bad.h5", what);
+    }
+}
+
+/* A model whose layer is a CSR file with floats or booleans where node indices are. */
+Test(hardening, csr_arrays_of_floats_or_booleans_are_refused)
+{
+    static const char *const dtypes[] = {"float64", "bool", "float32"};
+    char *out, path[512];
+    cr_assert_eq(domino(dir, "generate erdos_renyi --nodes 10 --edges 5 -o g.h5", 1, &out), 0, "%s", out);
+    free(out);
+    snprintf(path, sizeof path, "%s/s.yaml", dir);
+    FILE *f = fopen(path, "w");
+    fputs("name: t\nmodel:\n  name: m\n  sectors: [{id: A, name_en: a}]\n"
+          "  layers: [{sector: A, graph: {file: bad.h5}}]\nhazards: [{id: h, kind: other, select: {sectors: [A]}}]\n", f);
+    fclose(f);
+    for (int k = 0; k < 2; k++)
+        for (size_t i = 0; i < sizeof dtypes / sizeof dtypes[0]; i++) {
+            cr_assert_eq(shell("cd '%s' && cp g.h5 bad.h5", dir), 0);
+            /* indices: 10 values (5 edges at both ends); indptr 11 offsets from 0 to 10 */
+            if (k == 0) craft("bad.h5", "indices", "10", dtypes[i], "1");
+            else cr_assert_eq(shell("cd '%s' && /usr/bin/python3 -c \"import h5py, numpy as np; f = h5py.File('bad.h5', 'r+'); "
+                                    "del f['indptr']; f['indptr'] = np.arange(11).astype('%s')\"", dir, dtypes[i]), 0);
+            int rc = domino(dir, "validate s.yaml", 1, &out);
+            cr_expect_eq(rc, 65, "%s %s: exit %d: %s", k ? "indptr" : "indices", dtypes[i], rc, out);
+            cr_expect(strstr(out, "integer dataset"), "%s", out);
+            free(out);
+        }
+}
+
+/* ---- outputs that must not destroy data ---- */
+
+/* Every writer, as a command writing OUT (run in dir; sweep.yaml and a sweep file
+ * good.h5 exist). */
+static const struct { const char *what, *command; } writers[] = {
+    {"run -o", "run -o OUT --quiet"},
+    {"sweep", "sweep sweep.yaml -o OUT --quiet"},
+    {"merge", "merge good.h5 -o OUT"},
+    {"analyze -o", "analyze --no-criticality -o OUT"},
+    {"analyze --dot", "analyze --no-criticality --dot OUT"},
+    {"analyze --io", "analyze --io IO -o OUT"},
+    {"generate (CSR)", "generate erdos_renyi --nodes 10 --edges 5 -o OUT.h5"},
+    {"generate (edge list)", "generate erdos_renyi --nodes 10 --edges 5 -o OUT.txt"},
+};
+
+/* The command of writer i onto `out`. */
+static void writer_command(size_t i, const char *out, char *buf, size_t size)
+{
+    char io[512];
+    snprintf(io, sizeof io, "%s/models/data/io2015-transactions.csv", env("DOMINO_SOURCE"));
+    const char *c = writers[i].command;
+    size_t n = 0;
+    for (; *c && n + 600 < size; c++) {
+        if (!strncmp(c, "OUT", 3)) { n += (size_t)snprintf(buf + n, size - n, "%s", out); c += 2; }
+        else if (!strncmp(c, "IO", 2)) { n += (size_t)snprintf(buf + n, size - n, "%s", io); c += 1; }
+        else buf[n++] = *c;
+    }
+    buf[n] = 0;
+}
+
+static void prepare_writers(void)
+{
+    write_sweep();
+    char *out;
+    cr_assert_eq(domino(dir, "sweep sweep.yaml -o good.h5 --quiet", 1, &out), 0, "%s", out);
+    free(out);
+}
+
+/* Names in dir starting with prefix (temporaries and locks are .NAME.*). */
+static int count_prefixed(const char *prefix)
+{
+    char cmd[512];
+    snprintf(cmd, sizeof cmd, "cd '%s' && ls -A | grep -c '^%s' ", dir, prefix);
+    char *out;
+    run_capture(cmd, &out);
+    int n = atoi(out);
+    free(out);
+    return n;
+}
+
+Test(hardening, no_writer_touches_a_file_named_like_its_old_temporary)
+{
+    prepare_writers();
+    for (size_t i = 0; i < sizeof writers / sizeof writers[0]; i++) {
+        /* a user's o.tmp and o.h5.tmp (the fixed temporaries of old), and a symlink named
+         * like one pointing at a file of the user's */
+        cr_assert_eq(shell("cd '%s' && rm -rf o o.* .o* && echo mine > o.tmp && cp o.tmp o.h5.tmp && cp o.tmp o.txt.tmp && "
+                           "echo victim > victim && ln -sf victim o.h5.tmp.lnk", dir), 0);
+        char cmd[2048], *out;
+        writer_command(i, "o", cmd, sizeof cmd);
+        int rc = domino(dir, cmd, 1, &out);
+        cr_expect_eq(rc, 0, "%s: exit %d: %s", writers[i].what, rc, out);
+        free(out);
+        cr_expect_eq(shell("cd '%s' && test \"$(cat o.tmp)\" = mine && test \"$(cat o.h5.tmp)\" = mine && "
+                           "test \"$(cat o.txt.tmp)\" = mine && test \"$(cat victim)\" = victim", dir), 0,
+                     "%s destroyed a user's file", writers[i].what);
+        cr_expect_eq(count_prefixed("\\.o"), 0, "%s left a temporary or lock", writers[i].what);
+    }
+}
+
+Test(hardening, a_second_writer_is_refused_before_it_touches_anything)
+{
+    prepare_writers();
+    for (size_t i = 0; i < sizeof writers / sizeof writers[0]; i++) {
+        const char *target = strstr(writers[i].command, "OUT.h5") ? "o.h5" : strstr(writers[i].command, "OUT.txt") ? "o.txt" : "o";
+        cr_assert_eq(shell("cd '%s' && rm -rf o o.* .o* && echo earlier > %s", dir, target), 0);
+        /* another writer holds the lock: flock(1) keeps it while domino runs */
+        char cmd[2048], lock[3000], *out;
+        writer_command(i, "o", cmd, sizeof cmd);
+        snprintf(lock, sizeof lock, "flock -n .%s.lock -c \"LANG=C '%s' %s 2>&1; echo exit=\\$?\"", target, env("DOMINO"), cmd);
+        char full[4096];
+        snprintf(full, sizeof full, "cd '%s' && %s", dir, lock);
+        run_capture(full, &out);
+        cr_expect(strstr(out, "exit=73"), "%s: expected exit 73 while another writer holds the output:\n%s", writers[i].what, out);
+        cr_expect(strstr(out, "another domino is writing"), "%s: %s", writers[i].what, out);
+        free(out);
+        cr_expect_eq(shell("cd '%s' && test \"$(cat %s)\" = earlier && test ! -e o.points", dir, target), 0,
+                     "%s touched the output", writers[i].what);
+        cr_expect_eq(count_prefixed("\\.o.*XXX\\|\\.o.*\\.[A-Za-z0-9]\\{6\\}$"), 0, "%s left a temporary", writers[i].what);
+    }
+    /* and two sweeps at once: one is refused, the other's file is complete */
+    cr_assert_eq(shell("cd '%s' && rm -rf o o.* .o*", dir), 0);
+    char cmd[2048];
+    snprintf(cmd, sizeof cmd, "cd '%s' && { (LANG=C '%s' sweep sweep.yaml -o o --quiet > a.log 2>&1; echo $? > a.rc) & "
+             "(LANG=C '%s' sweep sweep.yaml -o o --quiet > b.log 2>&1; echo $? > b.rc) & wait; }", dir, env("DOMINO"), env("DOMINO"));
+    cr_assert_eq(system(cmd), 0);
+    char *a, *b, *out;
+    snprintf(cmd, sizeof cmd, "%s/a.rc", dir);
+    a = slurp(cmd);
+    snprintf(cmd, sizeof cmd, "%s/b.rc", dir);
+    b = slurp(cmd);
+    cr_expect(atoi(a) == 0 || atoi(b) == 0, "neither sweep finished: %s %s", a, b);
+    cr_expect(atoi(a) == 0 || atoi(a) == 73, "%s", a);
+    cr_expect(atoi(b) == 0 || atoi(b) == 73, "%s", b);
+    free(a); free(b);
+    cr_expect_eq(domino(dir, "merge o -o o2", 1, &out), 0, "the finished sweep's file: %s", out);
+    free(out);
+}
+
+Test(hardening, outputs_onto_streams_and_inputs)
+{
+    prepare_writers();
+    char *out;
+    cr_assert_eq(shell("cd '%s' && mkfifo fifo && ln -s /dev/null devnull && mkdir adir", dir), 0);
+    /* an HDF5 output onto a FIFO, a device or a directory: refused at once (exit 73), the
+     * FIFO and the symlink to /dev/null left as they are */
+    static const char *const targets[] = {"fifo", "devnull", "adir", "-"};
+    for (size_t i = 0; i < sizeof writers / sizeof writers[0]; i++) {
+        if (strstr(writers[i].command, "--dot") || strstr(writers[i].command, "--io") || strstr(writers[i].command, "OUT.")) continue;
+        for (size_t t = 0; t < sizeof targets / sizeof targets[0]; t++) {
+            char cmd[2048];
+            writer_command(i, targets[t], cmd, sizeof cmd);
+            int rc = domino(dir, cmd, 1, &out);
+            cr_expect_eq(rc, 73, "%s onto %s: exit %d: %s", writers[i].what, targets[t], rc, out);
+            free(out);
+        }
+    }
+    cr_expect_eq(shell("cd '%s' && test -p fifo && test -L devnull && test -c devnull && test -d adir", dir), 0,
+                 "a FIFO, a symlink to /dev/null or a directory was replaced");
+    /* a text output onto them: written through; "-" is stdout */
+    cr_expect_eq(domino(dir, "analyze --no-criticality --dot devnull", 1, &out), 0, "%s", out);
+    free(out);
+    cr_expect_eq(shell("cd '%s' && (cat fifo > from-fifo &) && LANG=C '%s' analyze --no-criticality --dot fifo > /dev/null && "
+                       "sleep 0.2 && grep -q 'digraph domino' from-fifo", dir, env("DOMINO")), 0, "--dot onto a FIFO");
+    cr_expect_eq(domino(dir, "analyze --no-criticality --dot - --json", 0, &out), 0);
+    cr_expect(strstr(out, "digraph domino"), "--dot -: %.200s", out);
+    free(out);
+    cr_expect_eq(domino(dir, "generate erdos_renyi --nodes 4 --edges 2 -o -", 0, &out), 0);
+    cr_expect_eq(strlen(out) > 0 && strchr(out, '\n') != NULL, 1, "generate -o -: '%s'", out);
+    free(out);
+    cr_expect_eq(shell("cd '%s' && test -p fifo && test -L devnull && test -c devnull", dir), 0);
+
+    /* an output that is an input: refused, the input unchanged */
+    char cmd[2048];
+    cr_assert_eq(shell("cd '%s' && cp '%s/scenarios/default.yaml' s.yaml && cp '%s/models/japan-sectors.yaml' m.yaml && "
+                       "sed -i 's|^model: .*|model: m.yaml|' s.yaml && cp sweep.yaml sweep0.yaml && cp good.h5 good0.h5 && "
+                       "printf '0 1\\n1 2\\n' > g.txt && cp g.txt g0.txt && ln -s s.yaml s-link.yaml", dir,
+                       env("DOMINO_SOURCE"), env("DOMINO_SOURCE")), 0);
+    FILE *f = fopen((snprintf(cmd, sizeof cmd, "%s/layer.yaml", dir), cmd), "w");
+    fputs("name: t\nmodel:\n  name: m\n  sectors: [{id: A, name_en: a}]\n"
+          "  layers: [{sector: A, graph: {file: g.txt}}]\nhazards: [{id: h, kind: other, select: {sectors: [A]}}]\n", f);
+    fclose(f);
+    static const struct { const char *command, *check; } inputs[] = {
+        {"run s.yaml -o s.yaml --quiet", "cmp -s s.yaml s-link.yaml && grep -q '^model: m.yaml' s.yaml"},
+        {"run s.yaml -o s-link.yaml --quiet", "grep -q '^model: m.yaml' s.yaml && test -L s-link.yaml"},
+        {"run s.yaml -o m.yaml --quiet", "grep -q '^sectors:' m.yaml"},
+        {"run layer.yaml -o g.txt --quiet", "cmp -s g.txt g0.txt"},
+        {"sweep sweep.yaml -o sweep.yaml --quiet", "cmp -s sweep.yaml sweep0.yaml"},
+        {"merge good.h5 -o good.h5", "cmp -s good.h5 good0.h5"},
+        {"analyze m.yaml --no-criticality -o m.yaml", "grep -q '^sectors:' m.yaml"},
+        {"analyze m.yaml --no-criticality --dot m.yaml", "grep -q '^sectors:' m.yaml"},
+    };
+    for (size_t i = 0; i < sizeof inputs / sizeof inputs[0]; i++) {
+        int rc = domino(dir, inputs[i].command, 1, &out);
+        cr_expect_eq(rc, 73, "%s: exit %d: %s", inputs[i].command, rc, out);
+        cr_expect(strstr(out, "input"), "%s: %s", inputs[i].command, out);
+        free(out);
+        cr_expect_eq(shell("cd '%s' && %s", dir, inputs[i].check), 0, "%s overwrote its input", inputs[i].command);
+    }
+}
+
+Test(hardening, output_paths_are_checked_before_the_run)
+{
+    char *out;
+    cr_assert_eq(shell("mkdir '%s/adir'", dir), 0);
+    /* 10^5 replicates take half a minute: the directory must be refused at once */
+    double t0 = (double)time(NULL);
+    int rc = domino(dir, "run --replicates 100000 --store events -o adir --quiet", 1, &out);
+    cr_expect_eq(rc, 73, "exit %d: %s", rc, out);
+    cr_expect_lt((double)time(NULL) - t0, 5.0, "run -o DIR ran before failing");
+    free(out);
+    t0 = (double)time(NULL);
+    rc = domino(dir, "analyze --horizon 30d -o adir", 1, &out);
+    cr_expect_eq(rc, 73, "exit %d: %s", rc, out);
+    free(out);
+    rc = domino(dir, "analyze --no-criticality --dot adir", 1, &out);
+    cr_expect_eq(rc, 73, "exit %d: %s", rc, out);
+    free(out);
+}
+
+/* A file-size limit while writing (the disk-full case): exit 74, no file, no temporary. */
+Test(hardening, write_errors_exit_74_and_leave_nothing)
+{
+    static const char *const commands[] = {  /* each writes more than 1 KiB */
+        "analyze -o a.h5", "analyze --no-criticality --dot a.dot", "run -o a.h5 --quiet",
+        "analyze --io IO -o a.yaml", "generate erdos_renyi --nodes 20000 --edges 40000 -o a.txt",
+        "generate erdos_renyi --nodes 20000 --edges 40000 -o a.h5", "sweep sweep.yaml -o a.h5 --quiet",
+    };
+    write_sweep();
+    for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++) {
+        char cmd[2048], args[1024], *out;
+        snprintf(args, sizeof args, "%s", commands[i]);
+        char *io = strstr(args, "IO");
+        if (io) snprintf(io, sizeof args - (size_t)(io - args), "%s/models/data/io2015-transactions.csv -o a.yaml", env("DOMINO_SOURCE"));
+        snprintf(cmd, sizeof cmd, "cd '%s' && rm -rf a.* .a.* && (ulimit -f 1; LANG=C '%s' %s > /dev/null 2> err.txt; echo $?)",
+                 dir, env("DOMINO"), args);
+        run_capture(cmd, &out);
+        cr_expect_eq(atoi(out), 74, "%s under ulimit -f 1: exit %s", commands[i], out);
+        free(out);
+        cr_expect_eq(count_prefixed("a\\."), 0, "%s left its file", commands[i]);
+        cr_expect_eq(count_prefixed("\\.a\\."), 0, "%s left a temporary", commands[i]);
+    }
+}

@@ -1,0 +1,119 @@
+/* The reference-incident library (validation/incidents/): each incident's scenario runs on
+ * the shipped prefecture model (Monte Carlo, 5 replicates) and `domino compare` must find
+ * every fact within its tolerance and every sequence in order.
+ *
+ * The shipped models are not calibrated yet (issue 16, validation/CALIBRATION.md). The
+ * incidents the models miss today are kept out of the default suite: they run, and fail,
+ * with DOMINO_UNCALIBRATED=1. The lead decides when they come in; a test is never made to
+ * pass by changing a fact or its tolerance. Keep IN_DEFAULT_SUITE in tools/history.py in
+ * step with this file. */
+#include <criterion/criterion.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <dirent.h>
+#include <unistd.h>
+#include "cli_helpers.h"
+
+static char dir[64];
+static void setup(void) { scratch_make(dir, "incidents"); }
+static void teardown(void) { scratch_remove(dir); }
+
+static void incident(const char *id)
+{
+    char args[1024], *out;
+    const char *src = env("DOMINO_SOURCE");
+    snprintf(args, sizeof args, "run '%s/validation/incidents/%s/scenario.yaml' --replicates 5 -o run.h5 --store sectors,maps --quiet", src, id);
+    cr_assert_eq(domino(dir, args, 1, &out), 0, "%s: the scenario does not run: %s", id, out);
+    free(out);
+    snprintf(args, sizeof args, "compare run.h5 '%s/validation/incidents/%s/observed.csv'", src, id);
+    int rc = domino(dir, args, 1, &out);
+    cr_expect_eq(rc, 0, "%s: the run leaves the incident's tolerance (exit %d):\n%s", id, rc, out);
+    free(out);
+}
+
+/* Kept out of the default suite until calibration: the reason is the first line the
+ * comparison misses, as of the commit that added this test. */
+static void uncalibrated(const char *why)
+{
+    const char *v = getenv("DOMINO_UNCALIBRATED");
+    if (!v || strcmp(v, "1")) cr_skip_test("not calibrated yet (DOMINO_UNCALIBRATED=1 runs it): %s", why);
+}
+
+TestSuite(incidents, .init = setup, .fini = teardown, .timeout = 120);
+
+/* Passes today: the hazard's timing (onset T+0, restoration T+3.8 h observed, T+4.8 h
+ * simulated with 金融's 1 h ramp) and the bound on the depth. The sources report no effect
+ * on other sectors and the run shows none. */
+Test(incidents, atm_switching_2004) { incident("atm-switching-2004"); }
+
+/* Passes today: NISC's two chains come in their order (ELEC → GOV; OIL → ICT → LOGI) and
+ * power is back at T+260 h for T+257 h observed. The order check does not say the chain
+ * ran for the observed reason: the scenario hits 石油 directly (the seed's 燃料供給の途絶),
+ * and 情報通信 falls on its 3 h battery before the fuel matters. */
+Test(incidents, chuetsu_2004) { incident("chuetsu-2004"); }
+
+/* Misses today (12 of 17 facts): telecom fails at T+3 h on its battery, where stations
+ * failed from the afternoon into the next day, and is back at T+43 h with power, where
+ * docomo was back at T+132 h (stations that need a visit); water loses 73 %, where about 2 %
+ * of households lost water; fuel stations lose 40 % (most could not pump); logistics never
+ * loses half (parcel acceptance stopped). The power facts hold, but they are what the
+ * scenario's restoration curve is built from. */
+Test(incidents, hokkaido_2018)
+{
+    uncalibrated("water 73 % lost (observed 2 %), telecom back at T+43 h (T+132 h), first failures at T+3 h (T+9 h)");
+    incident("hokkaido-2018");
+}
+
+/* Misses today (3 of 4 facts): water in 1都3県 loses the 20 % the scenario takes from power,
+ * where 8 % of the people lost water. How much load was cut is not known (the scenario's
+ * 20 % is an ASSUMPTION), so the miss says only this: once its 12 h buffer is out, the
+ * model's water follows power one to one, where only some utilities failed (gravity
+ * reservoirs and generators are not in the model). */
+Test(incidents, tokyo_snow_1986)
+{
+    uncalibrated("water 20 % lost at the peak (observed 8 %)");
+    incident("tokyo-snow-1986");
+}
+
+/* Misses today (8 of 10 facts), out of sample: water loses 20 % at T+24 h with power, where
+ * 3 % of households lost water (and 5.5 % for 0.9 % at T+135 h): water follows power one to
+ * one once its 12 h buffer is out, as in hokkaido-2018 and tokyo-snow-1986. */
+Test(incidents, chiba_faxai_2019)
+{
+    uncalibrated("water 20 % lost at T+24 h (observed 3 %)");
+    incident("chiba-faxai-2019");
+}
+
+/* tools/history.py writes a page with every incident of the library, each with its table
+ * and figure (2 replicates: the page's content, not its numbers, is under test here). */
+Test(incidents, history_page_has_every_incident)
+{
+    char cmd[2048], path[128], *out;
+    snprintf(cmd, sizeof cmd, "/usr/bin/python3 '%s/tools/history.py' --domino '%s' --replicates 2 -o '%s/history.md' 2>&1",
+             env("DOMINO_SOURCE"), env("DOMINO"), dir);
+    int rc = run_capture(cmd, &out);
+    cr_assert_eq(rc, 0, "tools/history.py failed: %s", out);
+    free(out);
+    snprintf(path, sizeof path, "%s/history.md", dir);
+    char *page = slurp(path);
+    char lib[512];
+    snprintf(lib, sizeof lib, "%s/validation/incidents", env("DOMINO_SOURCE"));
+    DIR *d = opendir(lib);
+    cr_assert_not_null(d);
+    int n = 0;
+    for (struct dirent *e; (e = readdir(d));) {
+        char want[1024];
+        snprintf(want, sizeof want, "%s/%s/observed.csv", lib, e->d_name);
+        if (e->d_name[0] == '.' || access(want, R_OK)) continue;
+        n++;
+        snprintf(want, sizeof want, "## %s\n", e->d_name);
+        cr_expect(strstr(page, want) != NULL, "no section for %s", e->d_name);
+        snprintf(want, sizeof want, "%s/img/history-%s.png", dir, e->d_name);
+        cr_expect_eq(access(want, R_OK), 0, "no figure %s", want);
+    }
+    closedir(d);
+    cr_expect_geq(n, 5);
+    cr_expect(strstr(page, "| elec-all-out | ELEC, Hokkaido |") != NULL, "the Hokkaido table is missing its first fact");
+    free(page);
+}
