@@ -45,15 +45,16 @@ int main(int argc, char **argv)
         evals += dm_engine_results(e)->evaluations;
         events += dm_engine_results(e)->nevents;
     }
-    double cascade = bench_median(times, reps);
+    double first = times[0], cascade = bench_median(times, reps);
     /* theory: P = p (1 - exp(-k P))^2, by fixed-point iteration from 1 */
     double P = 1;
     for (int i = 0; i < 100000; i++) P = 0.7 * (1 - exp(-4 * P)) * (1 - exp(-4 * P));
     printf("bench=percolation nodes_per_layer=%lu threads=1 replicates=%d load_s=%.3f compile_s=%.3f cascade_median_s=%.4f "
            "giant=%.5f theory=%.5f evaluations_per_replicate=%llu events_per_replicate=%llu peak_mib=%.0f "
-           "peak_after_load_mib=%.0f peak_after_compile_mib=%.0f\n",
+           "peak_after_load_mib=%.0f peak_after_compile_mib=%.0f first_cascade_s=%.4f process_s=%.3f process_cpu_s=%.3f\n",
            n, reps, t1 - t0, t2 - t1, cascade, giant, P, (unsigned long long)(evals / (uint64_t)reps),
-           (unsigned long long)(events / (uint64_t)reps), bench_peak_mib(), peak_load, peak_compile);
+           (unsigned long long)(events / (uint64_t)reps), bench_peak_mib(), peak_load, peak_compile, first,
+           bench_now() - t0, bench_cpu_s());
     dm_engine_free(e);
     dm_scenario_free(sc);
     return 0;

@@ -37,6 +37,15 @@ static inline double bench_peak_mib(void)
     return (double)ru.ru_maxrss / 1024.0;
 }
 
+/* CPU time of the process so far (user + system), in seconds. */
+static inline double bench_cpu_s(void)
+{
+    struct rusage ru;
+    getrusage(RUSAGE_SELF, &ru);
+    return (double)ru.ru_utime.tv_sec + 1e-6 * (double)ru.ru_utime.tv_usec +
+           (double)ru.ru_stime.tv_sec + 1e-6 * (double)ru.ru_stime.tv_usec;
+}
+
 static inline int bench_fail(const char *who, const dm_error *err)
 {
     char buf[1200];

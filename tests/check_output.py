@@ -4,9 +4,11 @@
 
   check_output.py read FILE EXPECTED.bin S
       FILE opens in xarray with both engines and in h5py; `time` decodes (to datetimes
-      with a start, to elapsed times without); sector_level (replicate 0) equals, bit for
-      bit, the doubles in EXPECTED.bin (written by the test from the engine in-process; S
-      sectors per time step).
+      with a start, to elapsed times without); median_sector_level (and sector_level of
+      replicate 0, when the file stores every replicate's levels) equals, bit for bit, the
+      doubles in EXPECTED.bin (written by the test from the engine in-process for
+      replicate 0, the median of a one-replicate run; S sectors per time step); the
+      statistics of levels and maps have their dims.
   check_output.py time FILE START
       with both engines, `time` and `event_time` decode to datetimes whose first value is
       START (UTC, e.g. 2018-09-05T18:07) when START is given, or, for START `none`, to
@@ -45,18 +47,31 @@ def read(path, expected_path, nsectors):
             step = (ds["time"].values[1] - ds["time"].values[0]) / np.timedelta64(1, "m")
             if ds["time"].size > 1 and step <= 0:
                 fail(f"{engine}: time is not increasing")
-            got = ds["sector_level"].isel(replicate=0).values
-            if got.tobytes() != expected.tobytes():
-                fail(f"{engine}: sector_level differs from the engine's values")
-            if list(ds["sector_level"].dims) != ["replicate", "time", "sector"]:
-                fail(f"{engine}: sector_level dims {ds['sector_level'].dims}")
-            if "impact" in ds and list(ds["impact"].dims) != ["replicate", "time", "region", "sector"]:
-                fail(f"{engine}: impact dims {ds['impact'].dims}")
+            if ds["median_sector_level"].values.tobytes() != expected.tobytes():
+                fail(f"{engine}: median_sector_level differs from the engine's values")
+            if "sector_level" in ds:
+                got = ds["sector_level"].isel(replicate=0).values
+                if got.tobytes() != expected.tobytes():
+                    fail(f"{engine}: sector_level differs from the engine's values")
+                if list(ds["sector_level"].dims) != ["replicate", "time", "sector"]:
+                    fail(f"{engine}: sector_level dims {ds['sector_level'].dims}")
+            dims = {"median_sector_level": ["time", "sector"], "sector_level_mean": ["time", "sector"],
+                    "sector_level_quantile": ["quantile", "time", "sector"],
+                    "median_impact": ["time", "region", "sector"], "impact_mean": ["time", "region", "sector"],
+                    "impact_quantile": ["quantile", "time", "region", "sector"],
+                    "impact": ["replicate", "time", "region", "sector"]}
+            for name, want in dims.items():
+                if name != "impact" and name not in ds:
+                    fail(f"{engine}: {name} missing")
+                if name in ds and list(ds[name].dims) != want:
+                    fail(f"{engine}: {name} dims {ds[name].dims}")
             if list(ds["breach_region"].dims) != ["breach"]:
                 fail(f"{engine}: breach_region dims {ds['breach_region'].dims}")
             str(ds["sector_id"].values[0])  # string labels decode
     with h5py.File(path, "r") as f:
-        if f["sector_level"][0].tobytes() != expected.tobytes():
+        if f["median_sector_level"][:].tobytes() != expected.tobytes():
+            fail("h5py: median_sector_level differs from the engine's values")
+        if "sector_level" in f and f["sector_level"][0].tobytes() != expected.tobytes():
             fail("h5py: sector_level differs from the engine's values")
         for name in ("domino_format", "scenario_text", "model_sha256", "seed"):
             if name not in f.attrs:
@@ -66,8 +81,8 @@ def read(path, expected_path, nsectors):
             if ds.attrs.get("CLASS") != b"DIMENSION_SCALE" and (dims is None or len(dims) != ds.ndim):
                 fail(f"h5py: {name} lacks a dimension scale on some axis")
     out = subprocess.run(["ncdump", "-h", path], capture_output=True, text=True)
-    if out.returncode != 0 or "sector_level(replicate, time, sector)" not in out.stdout:
-        fail("ncdump -h failed or does not show sector_level:\n" + out.stderr)
+    if out.returncode != 0 or "median_sector_level(time, sector)" not in out.stdout:
+        fail("ncdump -h failed or does not show median_sector_level:\n" + out.stderr)
 
 
 def time(path, start):

@@ -14,7 +14,7 @@ static void setup(void)
 {
     scratch_make(dir, "compare");
     char *out, args[512];
-    snprintf(args, sizeof args, "run '%s/tests/data/compare/run.yaml' -o run.h5 --quiet", env("DOMINO_SOURCE"));
+    snprintf(args, sizeof args, "run '%s/tests/data/compare/run.yaml' -o run.h5 --store sectors,maps --quiet", env("DOMINO_SOURCE"));
     cr_assert_eq(domino(dir, args, 1, &out), 0, "%s", out);
     free(out);
 }
@@ -130,7 +130,7 @@ Test(compare, monte_carlo_band_brackets_the_median_replicate)
     fprintf(f, "%sduration: {dist: uniform, min: 3h, max: 7h}\n", base);
     fclose(f);
     free(base);
-    snprintf(args, sizeof args, "run mc.yaml --replicates 41 -o run.h5 --quiet");
+    snprintf(args, sizeof args, "run mc.yaml --replicates 41 -o run.h5 --store sectors,maps --quiet");
     cr_assert_eq(domino(dir, args, 1, &out), 0, "%s", out);
     free(out);
     compare("holds.csv", "--json", 0, &out);
@@ -278,7 +278,7 @@ Test(compare, a_run_with_a_start_must_start_at_the_facts_t0)
     fprintf(f, "%sstart: 2020-01-01T03:00+09:00\n", base);   /* 3 h after the facts' t0 */
     fclose(f);
     free(base);
-    cr_assert_eq(domino(dir, "run start.yaml -o run.h5 --quiet", 1, &out), 0, "%s", out);
+    cr_assert_eq(domino(dir, "run start.yaml -o run.h5 --store sectors,maps --quiet", 1, &out), 0, "%s", out);
     free(out);
     cr_expect_eq(compare("holds.csv", "", 1, &out), 65);
     cr_expect(strstr(out, "is not the run's start") != NULL, "%s", out);

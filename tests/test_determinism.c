@@ -1,6 +1,7 @@
 /* The same scenario and seed give the same bits for any number of threads (DESIGN.md,
  * "Monte Carlo and determinism"). The model is large enough that the frontier is
  * evaluated in parallel: 6,000 nodes behind one hub, then a second layer mixing them. */
+#include <math.h>
 #include <omp.h>
 #include <stdlib.h>
 #include "helpers.h"
@@ -103,4 +104,92 @@ Test(determinism, switch_over_to_parallel_changes_no_result, .timeout = 300)
     unsetenv("DOMINO_PARALLEL_FRONTIER");
     sim_free(&ref);
     free(yaml);
+}
+
+/* The statistics in bounded memory (src/run/tally.c, issue 20): quantiles from bins of
+ * 10^-4 are within half a bin of GSL's exact ones and equal where the values are on the
+ * bins; tick counts give GSL's quantiles exactly; the counts do not depend on the tiling
+ * (the spans and column ranges threads take); the means are the ordered sums. */
+#include <gsl/gsl_sort.h>
+#include <gsl/gsl_statistics_double.h>
+#include "../src/run/tally.h"
+
+Test(determinism, binned_quantiles_are_within_half_a_bin)
+{
+    enum { K = 300, W = 5, R = 777 };
+    static double x[R][K * W], col[R];
+    static uint32_t at[K];
+    srand(7);
+    for (size_t k = 0; k < K; k++) at[k] = (uint32_t)k;
+    for (int r = 0; r < R; r++)
+        for (size_t k = 0; k < K; k++)
+            for (size_t c = 0; c < W; c++)  /* column 0 on the bins, 4: NaN now and then */
+                x[r][k * W + c] = c == 0 ? (double)(rand() % 11) / 10.0
+                                : c == 4 && rand() % 5 == 0 ? NAN
+                                : (k > 0 && rand() % 3) ? x[r][(k - 1) * W + c] : (double)rand() / RAND_MAX;
+    dm_binned whole, tiled;
+    cr_assert_eq(dm_binned_init(&whole, K, W), 0);
+    cr_assert_eq(dm_binned_init(&tiled, K, W), 0);
+    uint32_t scratch[3 * W];
+    for (int r = 0; r < R; r++) {
+        for (size_t k0 = 0; k0 < K; k0 += DM_BINNED_SPAN)
+            cr_assert_eq(dm_binned_add(&whole, x[r], at, k0, k0 + DM_BINNED_SPAN < K ? k0 + DM_BINNED_SPAN : K, 0, W, scratch), 0);
+        for (size_t k0 = 0; k0 < K; k0 += DM_BINNED_SPAN)  /* other tiles: columns one by one, the span in two */
+            for (size_t c = 0; c < W; c++) {
+                size_t k1 = k0 + DM_BINNED_SPAN < K ? k0 + DM_BINNED_SPAN : K;
+                cr_assert_eq(dm_binned_add(&tiled, x[r], at, k0, k1, c, c + 1, scratch), 0);
+            }
+    }
+    whole.added = tiled.added = R;
+    static double mean[K * W], q[3 * K * W], mean2[K * W], q2[3 * K * W];
+    cr_assert_eq(dm_binned_finish(&whole, dm_quantiles, 3, mean, q), 0);
+    cr_assert_eq(dm_binned_finish(&tiled, dm_quantiles, 3, mean2, q2), 0);
+    cr_expect_eq(memcmp(q, q2, sizeof q), 0, "the quantiles depend on the tiling");
+    cr_expect_eq(memcmp(mean, mean2, sizeof mean), 0, "the means depend on the tiling");
+    double worst = 0;
+    for (size_t i = 0; i < K * W; i++) {
+        size_t m = 0;
+        double sum = 0;
+        for (int r = 0; r < R; r++)
+            if (!isnan(x[r][i])) { col[m++] = x[r][i]; sum += x[r][i]; }
+        cr_assert_eq(mean[i], sum / (double)m, "mean %zu: %.17g against %.17g", i, mean[i], sum / (double)m);
+        gsl_sort(col, 1, m);
+        for (int j = 0; j < 3; j++) {
+            double exact = gsl_stats_quantile_from_sorted_data(col, 1, m, dm_quantiles[j]), got = q[(size_t)j * K * W + i];
+            if (i % W == 0) cr_assert_eq(got, exact, "on the bins: %.17g against %.17g", got, exact);
+            worst = fabs(got - exact) > worst ? fabs(got - exact) : worst;
+        }
+    }
+    cr_expect_leq(worst, 5e-5 + 1e-12, "largest error %g", worst);
+    cr_expect_gt(worst, 0, "continuous values should show the binning");
+    dm_binned_free(&whole);
+    dm_binned_free(&tiled);
+
+    /* ticks: exact */
+    dm_tally t = {0};
+    double v[501];
+    for (int i = 0; i < 501; i++) {
+        uint32_t key = (uint32_t)(rand() % 97);
+        cr_assert_eq(dm_tally_add(&t, key), 0);
+        v[i] = (double)key * 1.5;
+    }
+    gsl_sort(v, 1, 501);
+    for (int j = 0; j < 3; j++)
+        cr_expect_eq(dm_tally_quantile(&t, 501, dm_quantiles[j], 1.5), gsl_stats_quantile_from_sorted_data(v, 1, 501, dm_quantiles[j]));
+    dm_tally_free(&t);
+}
+
+/* A run's memory does not grow with its replicates (but for 24 bytes each). */
+Test(determinism, memory_does_not_grow_with_replicates)
+{
+    dm_scenario *sc;
+    dm_error err;
+    dm_error_clear(&err);
+    cr_assert_eq(dm_scenario_default(&sc, &err), 0);
+    dm_mc_config a = {.replicates = 1000, .threads = 2, .interval = 10, .stats = DM_STORE_SECTORS | DM_STORE_MAPS};
+    dm_mc_config b = a;
+    b.replicates = 1000000;
+    double ma = dm_mc_memory_estimate(sc, &a), mb = dm_mc_memory_estimate(sc, &b);
+    cr_expect_leq(mb - ma, 24.0 * (1000000 - 1000) + 1, "%.0f bytes at 10^3, %.0f at 10^6", ma, mb);
+    dm_scenario_free(sc);
 }

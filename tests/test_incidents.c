@@ -23,7 +23,7 @@ static void incident(const char *id)
 {
     char args[1024], *out;
     const char *src = env("DOMINO_SOURCE");
-    snprintf(args, sizeof args, "run '%s/validation/incidents/%s/scenario.yaml' --replicates 5 -o run.h5 --quiet", src, id);
+    snprintf(args, sizeof args, "run '%s/validation/incidents/%s/scenario.yaml' --replicates 5 -o run.h5 --store sectors,maps --quiet", src, id);
     cr_assert_eq(domino(dir, args, 1, &out), 0, "%s: the scenario does not run: %s", id, out);
     free(out);
     snprintf(args, sizeof args, "compare run.h5 '%s/validation/incidents/%s/observed.csv'", src, id);

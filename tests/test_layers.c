@@ -9,6 +9,7 @@
 #include <unistd.h>
 #include "helpers.h"
 #include "cli_helpers.h"
+#include "../src/io/graph_igraph.h"
 
 static void init(void) { dm_init(); }
 TestSuite(layers, .init = init);
@@ -429,4 +430,41 @@ Test(layers, analysis_by_node_names_the_layer_nodes)
     cr_expect_gt(a.criticality[2], a.criticality[7], "losing A:2 takes B:2 with it");
     dm_analysis_free(&a);
     dm_model_free(m);
+}
+
+/* G(n, m) built straight into CSR (no igraph_t) is the graph igraph's generator gives,
+ * simplified, node for node and neighbour for neighbour; and the CSR of a multigraph with
+ * loops has sorted, unique neighbours and no loops. */
+Test(layers, erdos_renyi_straight_to_csr_is_igraphs_graph)
+{
+    const dm_graph_spec specs[] = {{DM_GRAPH_ERDOS_RENYI, 1000, 3000, 0, 0, 0, 1},
+                                   {DM_GRAPH_ERDOS_RENYI, 100000, 200000, 0, 0, 0, 2},
+                                   {DM_GRAPH_ERDOS_RENYI, 50, 1000, 0, 0, 0, 3}};
+    for (int i = 0; i < 3; i++) {
+        igraph_t g;
+        size_t *s1, m1;
+        int *a1;
+        dm_csr direct;
+        cr_assert_eq(dmi_graph_generate(&specs[i], &g, &(dm_error){0}), 0);
+        cr_assert_eq(dmi_graph_csr(&g, &s1, &a1, &m1, &(dm_error){0}), 0);
+        cr_assert_eq(dm_graph_generate(&specs[i], &direct, &(dm_error){0}), 0);
+        size_t n = direct.nodes;
+        cr_assert_eq(n, (size_t)igraph_vcount(&g));
+        cr_assert_eq(m1, direct.edges, "spec %d: %zu edges against %zu", i, direct.edges, m1);
+        cr_expect_eq(memcmp(s1, direct.start, (n + 1) * sizeof *s1), 0, "spec %d: offsets differ", i);
+        cr_expect_eq(memcmp(a1, direct.adj, 2 * m1 * sizeof *a1), 0, "spec %d: neighbours differ", i);
+        igraph_destroy(&g);
+        free(s1); free(a1);
+        dm_csr_free(&direct);
+    }
+    const igraph_integer_t ends[] = {0, 1, 1, 0, 2, 2, 3, 1, 0, 1, 1, 3};
+    size_t *s, m;
+    int *a;
+    cr_assert_eq(dmi_csr_from_edges(4, ends, 6, &s, &a, &m, &(dm_error){0}), 0);
+    const size_t want_s[] = {0, 1, 3, 3, 4};
+    const int want_a[] = {1, 0, 3, 1};
+    cr_expect_eq(m, 2);
+    cr_expect_eq(memcmp(s, want_s, sizeof want_s), 0);
+    cr_expect_eq(memcmp(a, want_a, sizeof want_a), 0);
+    free(s); free(a);
 }

@@ -72,6 +72,12 @@ Test(output, tools_read_the_file_and_values_equal_the_engines)
     snprintf(cmd, sizeof cmd, "/usr/bin/python3 '%s' read '%s' '%s' 15", script, file, path);
     int status = system(cmd);
     cr_expect(WIFEXITED(status) && WEXITSTATUS(status) == 0, "check_output.py read failed (see its output)");
+    /* and a file with every replicate's series */
+    cr_assert_eq(run_here("run -o full.h5 --store sectors,maps,events --quiet --lang en", &out), 0, "%s", out);
+    free(out);
+    snprintf(cmd, sizeof cmd, "/usr/bin/python3 '%s' read '%s/full.h5' '%s' 15", script, dir, path);
+    status = system(cmd);
+    cr_expect(WIFEXITED(status) && WEXITSTATUS(status) == 0, "check_output.py read failed on full.h5 (see its output)");
     /* the h5py and xarray examples of docs/output-format.md, as printed there */
     snprintf(cmd, sizeof cmd, "cd '%s' && cp out.h5 run.h5 && /usr/bin/python3 '%s' docs '%s/docs/output-format.md'",
              dir, script, env("DOMINO_SOURCE"));

@@ -155,7 +155,7 @@ def main():
             d = os.path.join(lib, inc)
             run_h5 = os.path.join(tmp, inc + ".h5")
             r = subprocess.run([a.domino, "run", os.path.join(d, "scenario.yaml"), "--replicates", str(a.replicates),
-                                "-o", run_h5, "--quiet"], capture_output=True, text=True)
+                                "-o", run_h5, "--store", "sectors,maps", "--quiet"], capture_output=True, text=True)
             if r.returncode:
                 sys.exit(f"history: {inc}: domino run failed ({r.returncode}): {r.stderr}")
             r = subprocess.run([a.domino, "compare", run_h5, os.path.join(d, "observed.csv"), "--json"],

@@ -140,17 +140,26 @@ def heatmap(f, args):
     sectors = names(f, args.lang, "sector")
     g = region_index(f, args.region)
     if g is not None:  # the region's part of each sector: 1 - its impact (median replicate)
-        if "impact" not in f:
-            raise SystemExit("plot.py: --region: the file has no impact maps (run with --store ...,maps)")
-        r, row = replicate_row(f, None)
-        level = 1 - f["impact"][row][:, g, :]
+        if "impact" in f:
+            r, row = replicate_row(f, None)
+            level = 1 - f["impact"][row][:, g, :]
+        elif "median_impact" in f:  # the median replicate's map, kept unless --store maps
+            r = int(f.attrs["median_replicate"])
+            level = 1 - f["median_impact"][:][:, g, :]
+        else:
+            raise SystemExit("plot.py: --region: the file has no impact maps")
         what = words(args.lang, f"{names(f, 'en', 'region')[g]}, replicate {r}", f"{names(f, 'ja', 'region')[g]}、レプリケート {r}")
     elif "sector_level_mean" in f and int(f.attrs["replicates"]) > 1:
         n = int(f.attrs["replicates"])
         level, what = f["sector_level_mean"][:], words(args.lang, f"mean over {n} replicates", f"{n} レプリケートの平均")
     else:
-        r = int(f["replicate"][0])
-        level, what = f["sector_level"][0], words(args.lang, f"replicate {r}", f"レプリケート {r}")
+        if "median_sector_level" in f:  # a file keeps the median replicate's series unless --store sectors
+            r = int(f.attrs["median_replicate"])
+            level = f["median_sector_level"][:]
+        else:
+            r = int(f["replicate"][0])
+            level = f["sector_level"][0]
+        what = words(args.lang, f"replicate {r}", f"レプリケート {r}")
     fig, ax = plt.subplots(figsize=(10, 0.35 * len(sectors) + 1.5))
     # one row per sector and one column per time step, each a flat cell: nearest, never
     # smoothed into the neighbouring sector or step
@@ -167,9 +176,12 @@ def heatmap(f, args):
 def tile_map(f, args):
     times = [minutes(t) for t in args.times.split(",")]
     _, row = replicate_row(f, None)
-    if "impact" not in f:
-        raise SystemExit("plot.py: the file has no impact maps (run with --store ...,maps)")
-    impact = f["impact"][row]  # [time, region, sector]
+    if "impact" in f:
+        impact = f["impact"][row]  # [time, region, sector]
+    elif "median_impact" in f:  # a file keeps the median replicate's map unless --store maps
+        impact = f["median_impact"][:]
+    else:
+        raise SystemExit("plot.py: the file has no impact maps")
     regions = f["region_id"][:] if "region_id" in f else f["region"][:]  # ids: labels since the CF layout
     codes = text(f["region_code"][:]) if "region_code" in f else None
     sectors = text(f["sector_id"][:] if "sector_id" in f else f["sector"][:])

@@ -6,8 +6,8 @@ cd "$(dirname "$0")/.."
 
 PACKAGES="build-essential pkg-config meson ninja-build \
   libigraph-dev libhdf5-dev hdf5-tools libgsl-dev libcriterion-dev libyaml-dev libjansson-dev \
-  libopenmpi-dev openmpi-bin libssl-dev \
-  python3-h5py python3-h5py-serial python3-xarray python3-netcdf4 python3-h5netcdf netcdf-bin valgrind python3-yaml python3-matplotlib python3-igraph groff-base udunits-bin \
+  libopenmpi-dev openmpi-bin libssl-dev zlib1g-dev \
+  python3-h5py python3-h5py-serial python3-xarray python3-netcdf4 python3-h5netcdf netcdf-bin valgrind python3-yaml python3-matplotlib python3-igraph python3-networkx groff-base udunits-bin \
   python3-pil chromium fonts-noto-cjk"
 
 missing=""

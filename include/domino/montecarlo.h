@@ -21,6 +21,9 @@ typedef struct dm_mc_config {
     int threads;                  /* 0: all cores */
     int64_t interval;             /* output grid, ticks (>= 1) */
     unsigned store;               /* DM_STORE_* series the sink receives */
+    unsigned stats;               /* DM_STORE_SECTORS | DM_STORE_MAPS: series the statistics
+                                     summarise (mean and quantiles over time); sector levels
+                                     are also summarised when the sink receives them */
     /* Called on the calling thread for each completed replicate, in order; a non-zero
      * return stops the run with that error. May be NULL. */
     int (*sink)(void *ctx, const dm_engine_result *r, dm_error *err);
@@ -46,13 +49,19 @@ typedef struct dm_stats {
     double *expected_unit_hours;  /* [sector]: mean unserved unit-hours over the horizon */
     double *expected_economic_loss; /* [sector]: mean of the sector's economic_loss */
     double *level_mean, *level_q; /* [time][sector], [quantile][time][sector]; NULL unless
-                                     sector levels were stored */
+                                     sector levels were summarised. Means are exact; quantiles
+                                     come from bins of 10^-4 and are within 5e-5 of the exact
+                                     ones (docs/output-format.md) */
+    size_t nregions;              /* regions of the maps (1 when the model has none) */
+    double *map_mean, *map_q;     /* [time][region][sector], [quantile][time][region][sector]
+                                     of the impact maps, likewise; NULL unless summarised */
     double *lost_sector_hours;    /* [replicate]: sum over sectors of unserved/capacity hours */
     uint64_t median_replicate;    /* the replicate at the median of lost_sector_hours */
 } dm_stats;
 
-/* Bytes the statistics of a run need (they keep every sector level until the end, for
- * exact quantiles), so callers can refuse runs that do not fit. */
+/* Bytes a run needs (engines, a block of replicates in flight, the statistics' bins), so
+ * callers can refuse runs that do not fit. Nothing in it grows with the replicate count
+ * but 24 bytes a replicate (its sector-hours lost, to find the median replicate). */
 DM_EXPORT double dm_mc_memory_estimate(const dm_scenario *sc, const dm_mc_config *cfg);
 
 /* Runs the replicates and fills *stats (free with dm_stats_free). */

@@ -28,6 +28,10 @@ DM_EXPORT int dm_h5_create(const char *path, const dm_scenario *sc, const dm_mc_
                  const dm_h5_provenance *prov, dm_h5_writer **out, dm_error *err);
 /* A dm_mc_config sink: ctx is the writer. */
 DM_EXPORT int dm_h5_append(void *writer, const dm_engine_result *r, dm_error *err);
+/* Writes the median replicate (computed again by the caller, with sector levels and maps
+ * on the run's grid): its series, and its events unless every replicate's are stored.
+ * Call once, before dm_h5_finish. */
+DM_EXPORT int dm_h5_median(dm_h5_writer *w, const dm_engine_result *r, dm_error *err);
 /* Writes the statistics, closes and renames into place. Frees the writer, also on error
  * (then no file is left at the target). */
 DM_EXPORT int dm_h5_finish(dm_h5_writer *w, const dm_stats *st, dm_error *err);

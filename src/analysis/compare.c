@@ -689,7 +689,7 @@ int dm_compare(dm_result_file *f, const dm_facts *F, dm_comparison **out, dm_err
         ds_impact = open_rows(file, "impact", R, T * Rg * S);
         if (ds_impact < 0 || !(impact = malloc(T * Rg * S * sizeof *impact))) {
             rc = dm_error_set(err, DM_EDATA, f->path, 0, 0, "the run stored no impact maps of the expected shape: "
-                              "compare needs them for regional facts (run with --store maps, the default)");
+                              "compare needs every replicate's maps for regional facts (run with --store maps)");
             goto done;
         }
     }
@@ -697,7 +697,7 @@ int dm_compare(dm_result_file *f, const dm_facts *F, dm_comparison **out, dm_err
         ds_level = open_rows(file, "sector_level", R, T * S);
         if (ds_level < 0 || !(level = malloc(T * S * sizeof *level))) {
             rc = dm_error_set(err, DM_EDATA, f->path, 0, 0, "the run stored no sector levels of the expected shape: "
-                              "compare needs them for facts on region 'all' (run with --store sectors, the default)");
+                              "compare needs every replicate's levels for facts on region 'all' (run with --store sectors)");
             goto done;
         }
     }

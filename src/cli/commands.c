@@ -71,8 +71,9 @@ static const char run_help[] =
     "  --replicate R      run replicates R, R+1, ... instead of 0, 1, ... (default 0)\n"
     "  --threads N        OpenMP threads (default: all cores)\n"
     "  --interval DUR     output grid of the time series, e.g. 10min (default), 1h\n"
-    "  --store LIST       what -o stores, from sectors,maps,nodes,events\n"
-    "                     (default sectors,maps,events)\n"
+    "  --store LIST       every replicate's series -o also stores, from\n"
+    "                     sectors,maps,nodes,events (default: none; a file always has\n"
+    "                     the statistics, the breaches and the median replicate)\n"
     "  --max-memory SIZE  refuse runs whose statistics need more, e.g. 4G (default: half\n"
     "                     of this machine's memory)\n"
     "  --json             print one JSON document instead (docs/json-output.md)\n"
@@ -182,7 +183,7 @@ static int parse_run_options(const char *cmd, int argc, char **argv, const char 
     o->kinds = DM_KIND_ALL;
     o->lang = dm_lang_from_locale();
     o->format = DM_FORMAT_TEXT;
-    o->store = DM_STORE_SECTORS | DM_STORE_MAPS | DM_STORE_EVENTS;
+    o->store = 0;  /* per-replicate series only when asked for: a file keeps the statistics and the median */
     const int is_run = !strcmp(cmd, "run");
     int c;
     uint64_t u;
@@ -340,11 +341,14 @@ static int load_scenario(const run_options *o, dm_scenario **sc)
 }
 
 /* Runs one replicate on a fresh engine; on success the caller frees *eng. */
-static int run_one(const dm_scenario *sc, uint64_t replicate, dm_engine **eng)
+/* Runs one replicate; with interval > 0 it records sector levels and maps on that grid. */
+static int run_one(const dm_scenario *sc, uint64_t replicate, int64_t interval, dm_engine **eng)
 {
     dm_error err;
     dm_error_clear(&err);
-    if (dm_engine_new(sc, eng, &err) || dm_engine_run(*eng, replicate, &err)) {
+    if (dm_engine_new(sc, eng, &err) ||
+        (interval > 0 && dm_engine_set_output(*eng, interval, DM_STORE_SECTORS | DM_STORE_MAPS, &err)) ||
+        dm_engine_run(*eng, replicate, &err)) {
         dm_engine_free(*eng);
         *eng = NULL;
         return cli_fail(&err);
@@ -494,21 +498,21 @@ int cmd_run(int argc, char **argv)
         .threads = o.threads,
         .interval = grid_ticks(sc, o.interval_s),
         .store = o.output ? o.store : 0,
+        /* the JSON statistics include sector levels, a file their maps too */
+        .stats = (o.json || o.output ? DM_STORE_SECTORS : 0) | (o.output ? DM_STORE_MAPS : 0),
         .stop = &stop_signal,
     };
     if (cfg.first > INT64_MAX - cfg.replicates) {
         dm_scenario_free(sc);
         return usage_error("run", "%s", "--replicate + --replicates exceeds 2^63 - 1");
     }
-    /* The statistics keep every stored sector level for exact quantiles: check first. */
-    if (!o.output && o.json) cfg.store = DM_STORE_SECTORS;  /* the JSON statistics include levels */
     double need = dm_mc_memory_estimate(sc, &cfg), limit = o.max_memory ? o.max_memory : machine_memory() / 2;
     if (!o.quiet)
         fprintf(stderr, "domino: estimated memory %.0f MiB (limit %.0f MiB, --max-memory)\n", need / 1048576.0,
                 limit / 1048576.0);
     if (need > limit) {
-        fprintf(stderr, "domino run: this run needs about %.0f MiB for its statistics, over the limit of %.0f MiB.\n"
-                "Use a coarser --interval, fewer --replicates, --store without 'sectors', or raise --max-memory.\n",
+        fprintf(stderr, "domino run: this run needs about %.0f MiB (engines, replicates in flight, statistics), over the "
+                "limit of %.0f MiB.\nUse a coarser --interval, fewer --threads, a shorter --store list, or raise --max-memory.\n",
                 need / 1048576.0, limit / 1048576.0);
         dm_scenario_free(sc);
         return DM_EUSAGE;
@@ -532,6 +536,9 @@ int cmd_run(int argc, char **argv)
     rc = dm_mc_run(sc, &cfg, &st, &err);
     if (rc) goto fail;
     if (writer) {
+        /* the median replicate again, with its series, for the file (and for the output) */
+        if (st.replicates > 0 && (rc = run_one(sc, st.median_replicate, cfg.interval, &eng))) goto done;
+        if (eng && (rc = dm_h5_median(writer, dm_engine_results(eng), &err))) goto fail;
         rc = dm_h5_finish(writer, &st, &err);
         writer = NULL;
         if (rc) goto fail;
@@ -548,7 +555,7 @@ int cmd_run(int argc, char **argv)
 
     /* What is shown is recomputed from (seed, replicate): the median replicate. */
     uint64_t shown = st.median_replicate;
-    if ((rc = run_one(sc, shown, &eng))) goto done;
+    if (!eng && (rc = run_one(sc, shown, 0, &eng))) goto done;
     const dm_engine_result *r;
     const dm_stats *stats = cfg.replicates > 1 ? &st : NULL;
     if ((rc = narrow(&o, "run", sc, dm_engine_results(eng), &view, &r))) goto done;
@@ -699,7 +706,7 @@ int cmd_timeline(int argc, char **argv)
     if ((rc = load_scenario(&o, &sc))) return rc;
     dm_inject_options io;
     if ((rc = inject_options("timeline", &o, sc, &io))) { dm_scenario_free(sc); return rc; }
-    if ((rc = run_one(sc, o.replicate, &eng))) { dm_scenario_free(sc); return rc; }
+    if ((rc = run_one(sc, o.replicate, 0, &eng))) { dm_scenario_free(sc); return rc; }
     dm_engine_result view;
     const dm_engine_result *shown;
     rc = narrow(&o, "timeline", sc, dm_engine_results(eng), &view, &shown);

@@ -78,9 +78,8 @@ static int static_weights(const dm_graph_spec *s, igraph_vector_t *w)
     return 0;
 }
 
-int dmi_graph_generate(const dm_graph_spec *s, igraph_t *g, dm_error *err)
+static int check_spec(const dm_graph_spec *s, dm_error *err)
 {
-    igraph_integer_t n = (igraph_integer_t)s->nodes;
     double pairs = (double)s->nodes * ((double)s->nodes - 1) / 2;
     if (s->nodes < 1 || s->nodes > 2000000000ULL)
         return dm_error_set(err, DM_EDATA, NULL, 0, 0, "graph: expected 1 to 2e9 nodes, found %llu", (unsigned long long)s->nodes);
@@ -92,6 +91,14 @@ int dmi_graph_generate(const dm_graph_spec *s, igraph_t *g, dm_error *err)
                             "found %llu nodes of degree %llu", (unsigned long long)s->nodes, (unsigned long long)s->degree);
     if (s->kind == DM_GRAPH_SCALE_FREE && !(s->exponent > 2))
         return dm_error_set(err, DM_EDATA, NULL, 0, 0, "graph: a scale-free exponent must be above 2, found %g", s->exponent);
+    return 0;
+}
+
+int dmi_graph_generate(const dm_graph_spec *s, igraph_t *g, dm_error *err)
+{
+    igraph_integer_t n = (igraph_integer_t)s->nodes;
+    int bad = check_spec(s, err);
+    if (bad) return bad;
     /* igraph's generators draw from its default generator: domino's own, seeded from the
      * spec, stands in for it during the call, so the host's generator keeps its state.
      * PCG32 is igraph 0.10's default type: the graphs are the ones earlier versions made. */
@@ -125,6 +132,66 @@ int dmi_graph_generate(const dm_graph_spec *s, igraph_t *g, dm_error *err)
         return dm_error_set(err, DM_EDATA, NULL, 0, 0, "graph: igraph could not generate the %s graph: %s",
                             kind_names[s->kind], dmi_igraph_last_error());
     return 0;
+}
+
+/* G(n, m) straight to CSR: the edges igraph_erdos_renyi_game_gnm draws (igraph 0.10,
+ * games/erdos_renyi.c: a sorted sample of m pair indices from Vitter's method D, pair
+ * index x being the edge (to, x - to (to - 1) / 2) with to = floor((sqrt(8x + 1) + 1) / 2)),
+ * without the igraph_t it would build and index. igraph_random_sample draws the same
+ * sample from the same seeded generator (checked against the generator's edge list at
+ * 10^5 and 10^6 nodes; tests/test_layers.c compares the two CSRs). */
+static int gnm_csr(const dm_graph_spec *s, size_t **start, int **adj, size_t *nedges, dm_error *err)
+{
+    igraph_integer_t n = (igraph_integer_t)s->nodes, m = (igraph_integer_t)s->edges;
+    double pairs = (double)n * ((double)n - 1) / 2;
+    igraph_vector_int_t sample;
+    igraph_integer_t *ends = malloc((size_t)(2 * m + 1) * sizeof *ends);
+    igraph_rng_t rng, *host_rng = igraph_rng_default(), host_copy = *host_rng;
+    if (!ends || igraph_vector_int_init(&sample, 0)) {
+        free(ends);
+        return dm_error_set(err, DM_ESOFTWARE, NULL, 0, 0, "out of memory for a graph of %llu edges", (unsigned long long)m);
+    }
+    if (igraph_rng_init(&rng, &igraph_rngtype_pcg32)) {  /* as dmi_graph_generate */
+        free(ends);
+        igraph_vector_int_destroy(&sample);
+        return dm_error_set(err, DM_ESOFTWARE, NULL, 0, 0, "out of memory for a random generator");
+    }
+    igraph_rng_seed(&rng, (igraph_uint_t)s->seed);
+    igraph_rng_set_default(&rng);
+    int by_pointer = igraph_rng_default() == &rng, rc = 0;
+    if (igraph_random_sample(&sample, 0, (igraph_integer_t)pairs - 1, m))
+        rc = dm_error_set(err, DM_EDATA, NULL, 0, 0, "graph: igraph could not generate the erdos_renyi graph: %s",
+                          dmi_igraph_last_error());
+    igraph_rng_set_default(by_pointer ? host_rng : &host_copy);
+    igraph_rng_destroy(&rng);
+    for (igraph_integer_t i = 0; !rc && i < m; i++) {
+        double x = (double)VECTOR(sample)[i], to = floor((sqrt(8 * x + 1) + 1) / 2);
+        ends[2 * i] = (igraph_integer_t)to;
+        ends[2 * i + 1] = (igraph_integer_t)(x - to * (to - 1) / 2);
+    }
+    igraph_vector_int_destroy(&sample);
+    if (!rc) rc = dmi_csr_from_edges((size_t)n, ends, (size_t)m, start, adj, nedges, err);
+    free(ends);
+    return rc;
+}
+
+int dmi_graph_generate_csr(const dm_graph_spec *s, size_t *n, size_t **start, int **adj, size_t *nedges, dm_error *err)
+{
+    *start = NULL;
+    *adj = NULL;
+    int rc = check_spec(s, err);
+    if (rc) return rc;
+    double pairs = (double)s->nodes * ((double)s->nodes - 1) / 2;
+    *n = (size_t)s->nodes;
+    /* G(n, m) directly where igraph would sample (not the empty or the complete graph), and
+     * where pair indices are exact in a double, as igraph's sample is */
+    if (s->kind == DM_GRAPH_ERDOS_RENYI && s->edges > 0 && (double)s->edges < pairs && pairs < 0x1p53)
+        return gnm_csr(s, start, adj, nedges, err);
+    igraph_t g;
+    if ((rc = dmi_graph_generate(s, &g, err))) return rc;
+    rc = dmi_graph_csr(&g, start, adj, nedges, err);
+    igraph_destroy(&g);
+    return rc;
 }
 
 /* Finds where an edge list stops being pairs of non-negative integers, for the message;
@@ -249,36 +316,73 @@ int dmi_graph_read(const char *path, const char *format, uint64_t nodes, const c
     return out;
 }
 
+/* Sorts a[0..n) ascending: insertion sort for the short lists most nodes have. */
+static int by_int(const void *pa, const void *pb)
+{
+    int a = *(const int *)pa, b = *(const int *)pb;
+    return (a > b) - (a < b);
+}
+
+static void sort_ints(int *a, size_t n)
+{
+    if (n > 32) { qsort(a, n, sizeof *a, by_int); return; }
+    for (size_t i = 1; i < n; i++) {
+        int x = a[i];
+        size_t j = i;
+        for (; j > 0 && a[j - 1] > x; j--) a[j] = a[j - 1];
+        a[j] = x;
+    }
+}
+
+int dmi_csr_from_edges(size_t n, const igraph_integer_t *ends, size_t m, size_t **start, int **adj, size_t *nedges,
+                       dm_error *err)
+{
+    *start = calloc(n + 1, sizeof **start);
+    *adj = malloc((m ? 2 * m : 1) * sizeof **adj);
+    if (!*start || !*adj) {
+        free(*start); free(*adj);
+        *start = NULL; *adj = NULL;
+        return dm_error_set(err, DM_ESOFTWARE, NULL, 0, 0, "out of memory for a graph of %zu nodes", n);
+    }
+    size_t *s = *start;
+    int *a = *adj;
+    /* both ends of every edge but loops, bucketed by node (counting sort) */
+    for (size_t k = 0; k < m; k++)
+        if (ends[2 * k] != ends[2 * k + 1]) { s[ends[2 * k] + 1]++; s[ends[2 * k + 1] + 1]++; }
+    for (size_t v = 0; v < n; v++) s[v + 1] += s[v];
+    for (size_t k = 0; k < m; k++) {  /* s[v] runs ahead while filling, then is shifted back */
+        igraph_integer_t x = ends[2 * k], y = ends[2 * k + 1];
+        if (x == y) continue;
+        a[s[x]++] = (int)y;
+        a[s[y]++] = (int)x;
+    }
+    for (size_t v = n; v > 0; v--) s[v] = s[v - 1];
+    s[0] = 0;
+    /* each list sorted, duplicates dropped, compacted in place */
+    size_t out = 0;
+    for (size_t v = 0; v < n; v++) {
+        size_t lo = s[v], hi = s[v + 1];
+        sort_ints(a + lo, hi - lo);
+        s[v] = out;
+        for (size_t k = lo; k < hi; k++)
+            if (k == lo || a[k] != a[k - 1]) a[out++] = a[k];
+    }
+    s[n] = out;
+    *nedges = out / 2;
+    return 0;
+}
+
 int dmi_graph_csr(igraph_t *g, size_t **start, int **adj, size_t *nedges, dm_error *err)
 {
     *start = NULL;
     *adj = NULL;
-    if (igraph_simplify(g, 1, 1, NULL)) return dm_error_set(err, DM_ESOFTWARE, NULL, 0, 0, "igraph: %s", dmi_igraph_last_error());
     size_t n = (size_t)igraph_vcount(g), m = (size_t)igraph_ecount(g);
     igraph_vector_int_t el;
     if (igraph_vector_int_init(&el, 0) || igraph_get_edgelist(g, &el, 0))
         return dm_error_set(err, DM_ESOFTWARE, NULL, 0, 0, "out of memory");
-    *start = calloc(n + 1, sizeof **start);
-    *adj = malloc((m ? 2 * m : 1) * sizeof **adj);
-    size_t *fill = malloc((n + 1) * sizeof *fill);
-    if (!*start || !*adj || !fill) {
-        free(*start); free(*adj); free(fill);
-        *start = NULL; *adj = NULL;
-        igraph_vector_int_destroy(&el);
-        return dm_error_set(err, DM_ESOFTWARE, NULL, 0, 0, "out of memory for a graph of %zu nodes", n);
-    }
-    for (size_t k = 0; k < 2 * m; k++) (*start)[VECTOR(el)[k] + 1]++;
-    for (size_t v = 0; v < n; v++) (*start)[v + 1] += (*start)[v];
-    memcpy(fill, *start, (n + 1) * sizeof *fill);
-    for (size_t k = 0; k < m; k++) {
-        int a = (int)VECTOR(el)[2 * k], b = (int)VECTOR(el)[2 * k + 1];
-        (*adj)[fill[a]++] = b;
-        (*adj)[fill[b]++] = a;
-    }
-    free(fill);
+    int rc = dmi_csr_from_edges(n, VECTOR(el), m, start, adj, nedges, err);
     igraph_vector_int_destroy(&el);
-    *nedges = m;
-    return 0;
+    return rc;
 }
 
 int dm_graph_write_csr(const char *path, size_t n, const size_t *start, const int *adj,
@@ -327,9 +431,8 @@ int dm_graph_generate(const dm_graph_spec *spec, dm_csr *out, dm_error *err)
     *out = (dm_csr){0};
     dmi_host host;
     dmi_enter(&host);
-    igraph_t g;
-    int rc = dmi_graph_generate(spec, &g, err);
-    if (!rc) rc = to_csr(&g, out, err);
+    int rc = dmi_graph_generate_csr(spec, &out->nodes, &out->start, &out->adj, &out->edges, err);
+    if (rc) *out = (dm_csr){0};
     dmi_leave(&host);
     return rc;
 }

@@ -13,9 +13,18 @@
 int dmi_graph_generate(const dm_graph_spec *spec, igraph_t *g, dm_error *err);
 int dmi_graph_read(const char *path, const char *format, uint64_t nodes, const char *group,
                    igraph_t *g, dm_error *err);
-/* Node v's neighbours are adj[start[v] .. start[v+1]), each edge at both ends, in igraph's
- * edge order; loops and multiple edges are removed first. *start and *adj are malloc'd. */
+/* Node v's neighbours are adj[start[v] .. start[v+1]), each edge at both ends, in
+ * ascending order (what igraph_simplify's edge order gave before: the same CSR); loops and
+ * multiple edges are dropped. *start and *adj are malloc'd. O(n + m) plus the sorting of
+ * each node's list. */
 int dmi_graph_csr(igraph_t *g, size_t **start, int **adj, size_t *nedges, dm_error *err);
+/* The same from m edges ends[2k], ends[2k+1] among n nodes, without an igraph_t. */
+int dmi_csr_from_edges(size_t n, const igraph_integer_t *ends, size_t m, size_t **start, int **adj, size_t *nedges,
+                       dm_error *err);
+/* dmi_graph_generate straight to that CSR (*n nodes): erdos_renyi builds no igraph_t
+ * (O(n + m) after igraph's sampling); the other kinds go through dmi_graph_generate. */
+int dmi_graph_generate_csr(const dm_graph_spec *spec, size_t *n, size_t **start, int **adj, size_t *nedges,
+                           dm_error *err);
 
 /* The host's igraph and GSL handlers, saved while a library call runs under domino's
  * ("return the error, don't abort or print"): dmi_enter at the start of a public function

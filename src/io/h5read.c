@@ -226,6 +226,27 @@ static int rows_of(hid_t file, const char *name, int64_t r, hsize_t *lo, hsize_t
     return 0;
 }
 
+/* Replicate r's events, recomputed from the file's scenario: a replicate is a function of
+ * (scenario, seed, r), so these are the events the run logged. */
+static int recompute_events(dm_result_file *f, uint64_t r, dm_engine_result *res, dm_error *err)
+{
+    dm_engine *e = NULL;
+    int rc = dm_engine_new(f->scenario, &e, err);
+    if (!rc) rc = dm_engine_run(e, r, err);
+    if (!rc) {
+        const dm_engine_result *x = dm_engine_results(e);
+        if ((res->events = malloc((x->nevents + 1) * sizeof *res->events))) {
+            memcpy(res->events, x->events, x->nevents * sizeof *res->events);
+            res->nevents = x->nevents;
+        } else {
+            rc = dm_error_set(err, DM_ESOFTWARE, f->path, 0, 0, "out of memory recomputing replicate %llu",
+                              (unsigned long long)r);
+        }
+    }
+    dm_engine_free(e);
+    return rc;
+}
+
 int dm_h5_read_replicate(dm_result_file *f, uint64_t r, const dm_engine_result **out, dm_error *err)
 {
     hid_t file = (hid_t)f->file_id;
@@ -281,8 +302,17 @@ int dm_h5_read_replicate(dm_result_file *f, uint64_t r, const dm_engine_result *
     }
     free(tmp);
 
-    /* events */
+    /* events: a file may keep only the median replicate's (docs/output-format.md); the
+     * others are recomputed from the stored scenario and (seed, replicate): same bits */
     hsize_t lo, hi;
+    char *events_of = H5Aexists(file, "event_replicates") > 0 ? h5_read_attr_text(file, "event_replicates") : NULL;
+    int recompute = events_of && !strcmp(events_of, "median") && r != f->median_replicate;
+    free(events_of);
+    if (recompute) {
+        int failed = recompute_events(f, r, res, err);
+        if (failed) return failed;
+        goto breaches;
+    }
     if (H5Lexists(file, "event_replicate", H5P_DEFAULT) <= 0)
         return bad(err, f->path, "%s", "the file stores no events (the run had --store without 'events')");
     if (rows_of(file, "event_replicate", (int64_t)r, &lo, &hi))
@@ -318,7 +348,7 @@ int dm_h5_read_replicate(dm_result_file *f, uint64_t r, const dm_engine_result *
     if (rc == 3) return bad(err, f->path, "%s", "an event refers to a node, kind, group or hazard that does not exist, "
                             "or lies outside the horizon");
 
-    /* breaches */
+breaches:
     if (rows_of(file, "breach_replicate", (int64_t)r, &lo, &hi))
         return bad(err, f->path, "%s", "cannot read breach_replicate, or its rows are not grouped by replicate");
     size_t nb = (size_t)(hi - lo);

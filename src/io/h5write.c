@@ -14,6 +14,8 @@
 #include <time.h>
 #include <unistd.h>
 #include <hdf5_hl.h>
+#include <omp.h>
+#include <zlib.h>
 #include "domino.h"
 #include "domino/output.h"
 #include "h5util.h"
@@ -27,6 +29,9 @@ typedef struct column {
     size_t elem, width;    /* bytes per element, elements per row */
     char *buf;
     size_t rows, cap;      /* buffered rows */
+    /* a series (replicate x time x ...), written chunk by chunk (flush_series): times,
+     * times per chunk, values per time, bytes per value in the file (4: float) */
+    size_t K, ct, rest, fsize;
 } column;
 
 enum { PER_REPLICATE, PER_EVENT, PER_BREACH };
@@ -107,6 +112,12 @@ static int growing(dm_h5_writer *w, int c, const char *name, hid_t memtype, int 
         chunk[1] = rows < 1 ? 1 : rows < dims[1] ? rows : dims[1] ? dims[1] : 1;
     }
     column *col = &w->col[c];
+    if (rank > 2) {
+        col->K = dims[1];
+        col->ct = chunk[1];
+        col->rest = width / (dims[1] ? dims[1] : 1);
+        col->fsize = H5Tget_size(memtype);
+    }
     col->ds = h5_variable(w->file, name, memtype, rank, dims, maxdims, chunk);
     col->memtype = memtype;
     col->elem = H5Tget_size(memtype);
@@ -132,11 +143,97 @@ static int push(column *c, const void *row)
     return 0;
 }
 
+/* One chunk of a series, as HDF5's shuffle and deflate (level 1) filters would store it:
+ * the values of `times` times from `from` (doubles), converted to the file type, padded
+ * with the fill value (NaN) to the chunk's ct times, their bytes shuffled (byte j of every
+ * value together), compressed by zlib. *out is malloc'd; -1 when out of memory. */
+static int pack_chunk(const column *col, const double *from, size_t times, unsigned char **out, size_t *len)
+{
+    size_t n = col->ct * col->rest, e = col->fsize, bytes = n * e;
+    unsigned char *raw = malloc(bytes + 1), *shuffled = malloc(bytes + 1);
+    uLongf bound = compressBound((uLong)bytes);
+    *out = malloc(bound);
+    int rc = raw && shuffled && *out ? 0 : -1;
+    if (!rc) {
+        size_t have = times * col->rest;
+        if (e == sizeof(float)) {
+            float *f = (float *)(void *)raw;
+            for (size_t i = 0; i < n; i++) f[i] = i < have ? (float)from[i] : NAN;
+        } else {
+            double *d = (double *)(void *)raw;
+            memcpy(d, from, have * sizeof *d);
+            for (size_t i = have; i < n; i++) d[i] = NAN;
+        }
+        /* byte j of value i goes to shuffled[j n + i] (little-endian values) */
+        if (e == 4) {
+            const uint32_t *x = (const uint32_t *)(const void *)raw;
+            for (size_t i = 0; i < n; i++) {
+                uint32_t v = x[i];
+                shuffled[i] = (unsigned char)v;
+                shuffled[n + i] = (unsigned char)(v >> 8);
+                shuffled[2 * n + i] = (unsigned char)(v >> 16);
+                shuffled[3 * n + i] = (unsigned char)(v >> 24);
+            }
+        } else {
+            const uint64_t *x = (const uint64_t *)(const void *)raw;
+            for (size_t i = 0; i < n; i++) {
+                uint64_t v = x[i];
+                for (size_t j = 0; j < 8; j++) shuffled[j * n + i] = (unsigned char)(v >> (8 * j));
+            }
+        }
+        rc = compress2(*out, &bound, shuffled, (uLong)bytes, 1) == Z_OK ? 0 : -1;
+        *len = bound;
+    }
+    free(raw);
+    free(shuffled);
+    if (rc) { free(*out); *out = NULL; }
+    return rc;
+}
+
+/* Appends the buffered rows of a series. The chunks (one replicate, ct times, every
+ * value of the other dimensions) are packed in parallel and written in order with
+ * H5Dwrite_chunk: the bytes are the same for any number of threads, and the ones HDF5's
+ * own filters would write. */
+static int flush_series(column *col)
+{
+    hsize_t rows = 0;
+    size_t inner;
+    if (!col->rows) return 0;
+    if (h5_shape(col->ds, &rows, &inner)) return -1;
+    hsize_t dims[4];
+    hid_t space = H5Dget_space(col->ds);
+    int rank = space >= 0 ? H5Sget_simple_extent_dims(space, dims, NULL) : -1;
+    if (space >= 0) H5Sclose(space);
+    if (rank < 3) return -1;
+    dims[0] = rows + col->rows;
+    if (H5Dset_extent(col->ds, dims) < 0) return -1;
+    size_t per_row = (col->K + col->ct - 1) / col->ct, nchunks = col->rows * per_row;
+    unsigned char **out = calloc(nchunks + 1, sizeof *out);
+    size_t *len = calloc(nchunks + 1, sizeof *len);
+    int failed = !out || !len;
+#pragma omp parallel for schedule(dynamic, 1) reduction(| : failed) if (!failed && nchunks > 1)
+    for (size_t i = 0; i < nchunks; i++) {
+        size_t row = i / per_row, k0 = i % per_row * col->ct;
+        size_t times = col->K - k0 < col->ct ? col->K - k0 : col->ct;
+        const double *from = (const double *)(const void *)col->buf + (row * col->K + k0) * col->rest;
+        failed |= pack_chunk(col, from, times, &out[i], &len[i]) != 0;
+    }
+    for (size_t i = 0; !failed && i < nchunks; i++) {
+        hsize_t offset[4] = {rows + i / per_row, i % per_row * col->ct, 0, 0};
+        failed = H5Dwrite_chunk(col->ds, H5P_DEFAULT, 0, offset, len[i], out[i]) < 0;
+    }
+    for (size_t i = 0; out && i < nchunks; i++) free(out[i]);
+    free(out);
+    free(len);
+    return failed ? -1 : 0;
+}
+
 static int flush(dm_h5_writer *w)
 {
     for (int c = 0; c < NCOLUMNS; c++) {
         column *col = &w->col[c];
-        if (col->ds > 0 && h5_append(col->ds, col->memtype, col->rows, col->buf)) return -1;
+        if (col->ds > 0 && (col->K ? flush_series(col) : h5_append(col->ds, col->memtype, col->rows, col->buf)))
+            return -1;
         col->rows = 0;
     }
     w->pending = 0;
@@ -145,9 +242,10 @@ static int flush(dm_h5_writer *w)
 
 /* ---- fixed variables: what the sectors, regions, nodes and hazards are ---- */
 
-/* A fixed variable over one or more dimensions. */
-static int fixed(dm_h5_writer *w, const char *name, hid_t memtype, int rank, const hid_t *scales,
-                 const void *values, const char *long_name, const char *units)
+/* A fixed variable over one or more dimensions, stored as `stored` (a native type; HDF5
+ * converts from memtype). */
+static int fixed_as(dm_h5_writer *w, const char *name, hid_t stored, hid_t memtype, int rank, const hid_t *scales,
+                    const void *values, const char *long_name, const char *units)
 {
     hsize_t dims[4];
     for (int i = 0; i < rank; i++) {
@@ -167,11 +265,17 @@ static int fixed(dm_h5_writer *w, const char *name, hid_t memtype, int rank, con
     hsize_t count = 1;
     for (int i = 0; i < rank; i++) count *= dims[i];
     int chunked = !empty && count > 4096;
-    hid_t ds = h5_variable(w->file, name, memtype, rank, dims, NULL, chunked ? chunk : NULL);
+    hid_t ds = h5_variable(w->file, name, stored, rank, dims, NULL, chunked ? chunk : NULL);
     int rc = ds < 0 || (!empty && h5_write_all(ds, memtype, values)) || attach(ds, scales, rank) ||
              h5_attr_text(ds, "long_name", long_name) || (units && h5_attr_text(ds, "units", units));
     if (ds >= 0) H5Dclose(ds);
     return rc ? -1 : 0;
+}
+
+static int fixed(dm_h5_writer *w, const char *name, hid_t memtype, int rank, const hid_t *scales,
+                 const void *values, const char *long_name, const char *units)
+{
+    return fixed_as(w, name, memtype, memtype, rank, scales, values, long_name, units);
 }
 
 /* A long name with the model's money unit in it: "10^9 JPY" is no UDUNITS unit, so CF
@@ -210,9 +314,11 @@ static int write_coordinates(dm_h5_writer *w, int64_t interval)
     const char **a = malloc(most * sizeof *a), **b = malloc(most * sizeof *b), **c = malloc(most * sizeof *c);
     double *x = malloc(most * sizeof *x);
     int *ix = malloc(most * sizeof *ix);
-    char *ids = layer_node_ids(m);
+    /* a layer model's nodes (10^5 or 10^6 of them) are named only with --store nodes */
+    const int names = m->nnodes == m->ndefined_nodes || (w->store & DM_STORE_NODES);
+    char *ids = names ? layer_node_ids(m) : NULL;
     hid_t str = h5_string_type();
-    int rc = !a || !b || !c || !x || !ix || !ids || str < 0;
+    int rc = !a || !b || !c || !x || !ix || (names && !ids) || str < 0;
     if (rc) goto done;
 
     for (size_t k = 0; k < w->K; k++) x[k] = (double)((int64_t)k * interval) * w->minutes;
@@ -250,14 +356,23 @@ static int write_coordinates(dm_h5_writer *w, int64_t interval)
          fixed(w, "region_code", str, 1, &w->scale_region, (c = ixcodes(m, c, w->R)), "region code (e.g. prefecture code)", NULL);
 
     /* nodes (a layer's node has its id for names) */
-    for (size_t v = 0; v < m->ndefined_nodes; v++) { a[v] = m->nodes[v].id; b[v] = m->nodes[v].name_ja; c[v] = m->nodes[v].name_en; }
-    for (size_t v = m->ndefined_nodes, at = 0; !rc && v < m->nnodes; v++) {
-        a[v] = b[v] = c[v] = ids + at;
-        at += strlen(ids + at) + 1;
+    if (names) {
+        for (size_t v = 0; v < m->ndefined_nodes; v++) { a[v] = m->nodes[v].id; b[v] = m->nodes[v].name_ja; c[v] = m->nodes[v].name_en; }
+        for (size_t v = m->ndefined_nodes, at = 0; !rc && v < m->nnodes; v++) {
+            a[v] = b[v] = c[v] = ids + at;
+            at += strlen(ids + at) + 1;
+        }
+        rc = rc || (w->scale_node = coordinate(w, "node", str, m->nnodes, 0, a, "node id", NULL)) < 0 ||
+             fixed(w, "node_name_ja", str, 1, &w->scale_node, b, "node name (Japanese)", NULL) ||
+             fixed(w, "node_name_en", str, 1, &w->scale_node, c, "node name (English)", NULL);
+    } else {
+        int64_t *index = malloc((m->nnodes + 1) * sizeof *index);
+        for (size_t v = 0; index && v < m->nnodes; v++) index[v] = (int64_t)v;
+        rc = rc || !index ||
+             (w->scale_node = coordinate(w, "node", H5T_NATIVE_INT64, m->nnodes, 0, index,
+                                         "node index (ids and names are stored with --store nodes)", NULL)) < 0;
+        free(index);
     }
-    rc = rc || (w->scale_node = coordinate(w, "node", str, m->nnodes, 0, a, "node id", NULL)) < 0 ||
-         fixed(w, "node_name_ja", str, 1, &w->scale_node, b, "node name (Japanese)", NULL) ||
-         fixed(w, "node_name_en", str, 1, &w->scale_node, c, "node name (English)", NULL);
     for (size_t v = 0; v < m->nnodes; v++) ix[v] = dm_node_at(m, v)->sector;
     rc = rc || fixed(w, "node_sector", H5T_NATIVE_INT, 1, &w->scale_node, ix, "index of the node's sector", NULL);
     for (size_t v = 0; v < m->nnodes; v++) ix[v] = dm_node_at(m, v)->region;
@@ -333,7 +448,7 @@ static int define_columns(dm_h5_writer *w)
                   "hazard repair drawn for the replicate (NaN: lasts past the horizon)", TIME_UNITS);
     rc |= cell_methods(w->col[C_MIN_LEVEL].ds, "time: minimum") | cell_methods(w->col[C_FINAL_LEVEL].ds, "time: point") |
           cell_methods(w->col[C_UNIT_HOURS].ds, "time: sum") | cell_methods(w->col[C_ECON_LOSS].ds, "time: sum");
-    if (w->store & DM_STORE_EVENTS) {
+    {   /* every replicate's events with --store events, else the median replicate's */
         rc |= growing(w, C_EV_REPLICATE, "event_replicate", L, 1, NULL, ev, "replicate of the event", NULL);
         rc |= growing(w, C_EV_TIME, "event_time", D, 1, NULL, ev, "time of the event", TIME_UNITS);
         rc |= growing(w, C_EV_NODE, "event_node", I, 1, NULL, ev, "index of the node the event happened to", NULL);
@@ -458,6 +573,7 @@ static int write_globals(dm_h5_writer *w, const dm_mc_config *cfg, const dm_h5_p
         h5_attr_int64(f, "first_replicate", (int64_t)cfg->first) ||
         h5_attr_int64(f, "replicates_requested", (int64_t)(prov ? prov->replicates_requested : cfg->replicates)) ||
         h5_attr_text(f, "stored", store) ||
+        h5_attr_text(f, "event_replicates", cfg->store & DM_STORE_EVENTS ? "all" : "median") ||
         h5_attr_text(f, "source", source) ||
         h5_history(f, NULL, prov && prov->command_line && *prov->command_line ? prov->command_line : "domino (library call)");
     if (!rc && sc->noverrides) {  /* what the scenario changed in the model (model_text is as written) */
@@ -573,6 +689,18 @@ int dm_h5_create(const char *path, const dm_scenario *sc, const dm_mc_config *cf
     return 0;
 }
 
+static int push_event(dm_h5_writer *w, int64_t replicate, const dm_event *ev)
+{
+    int64_t index = (int64_t)w->nevents++;
+    double t = (double)ev->tick * w->minutes, value = ev->value;
+    int node = ev->node, sector = dm_node_at(w->sc->model, (size_t)ev->node)->sector, kind = ev->kind;
+    return push(&w->col[C_EVENT], &index) || push(&w->col[C_EV_REPLICATE], &replicate) ||
+           push(&w->col[C_EV_TIME], &t) || push(&w->col[C_EV_NODE], &node) || push(&w->col[C_EV_SECTOR], &sector) ||
+           push(&w->col[C_EV_KIND], &kind) || push(&w->col[C_EV_CAUSE], &ev->cause_node) ||
+           push(&w->col[C_EV_GROUP], &ev->group) || push(&w->col[C_EV_HAZARD], &ev->hazard) ||
+           push(&w->col[C_EV_VALUE], &value);
+}
+
 int dm_h5_append(void *writer, const dm_engine_result *r, dm_error *err)
 {
     dm_h5_writer *w = writer;
@@ -597,17 +725,8 @@ int dm_h5_append(void *writer, const dm_engine_result *r, dm_error *err)
     }
     rc = rc || push(&w->col[C_MIN_LEVEL], row) || push(&w->col[C_FINAL_LEVEL], row + w->S) ||
          push(&w->col[C_UNIT_HOURS], row + 2 * w->S) || push(&w->col[C_ECON_LOSS], row + 3 * w->S);
-    for (size_t i = 0; !rc && (w->store & DM_STORE_EVENTS) && i < r->nevents; i++) {
-        const dm_event *ev = &r->events[i];
-        int64_t index = (int64_t)w->nevents++;
-        double t = (double)ev->tick * w->minutes, value = ev->value;
-        int node = ev->node, sector = dm_node_at(w->sc->model, (size_t)ev->node)->sector, kind = ev->kind;
-        rc = push(&w->col[C_EVENT], &index) || push(&w->col[C_EV_REPLICATE], &replicate) ||
-             push(&w->col[C_EV_TIME], &t) || push(&w->col[C_EV_NODE], &node) || push(&w->col[C_EV_SECTOR], &sector) ||
-             push(&w->col[C_EV_KIND], &kind) || push(&w->col[C_EV_CAUSE], &ev->cause_node) ||
-             push(&w->col[C_EV_GROUP], &ev->group) || push(&w->col[C_EV_HAZARD], &ev->hazard) ||
-             push(&w->col[C_EV_VALUE], &value);
-    }
+    for (size_t i = 0; !rc && (w->store & DM_STORE_EVENTS) && i < r->nevents; i++)
+        rc = push_event(w, replicate, &r->events[i]);
     /* a replicate's rows: the breaches of whole sectors, then those of regions */
     for (size_t i = 0; !rc && i < r->nbreaches + r->nregion_breaches; i++) {
         const dm_breach *b = i < r->nbreaches ? &r->breaches[i] : &r->region_breaches[i - r->nbreaches];
@@ -626,6 +745,25 @@ int dm_h5_append(void *writer, const dm_engine_result *r, dm_error *err)
     if (++w->pending >= w->flush_every && flush(w))
         return errno == ENOMEM ? fail(err, DM_ESOFTWARE, w->target, "out of memory writing replicates")
                                : fail(err, DM_EIO, w->target, "writing replicates to the output file failed (HDF5 error; disk full?)");
+    return 0;
+}
+
+int dm_h5_median(dm_h5_writer *w, const dm_engine_result *r, dm_error *err)
+{
+    const hid_t t_sec[] = {w->scale_time, w->scale_sector};
+    const hid_t t_reg_sec[] = {w->scale_time, w->scale_region, w->scale_sector};
+    int64_t replicate = (int64_t)r->replicate;
+    int rc = h5_attr_int64(w->file, "median_series_replicate", replicate);
+    if (!rc && r->sector_level && r->ntimes == w->K)
+        rc = fixed(w, "median_sector_level", H5T_NATIVE_DOUBLE, 2, t_sec, r->sector_level,
+                   "sector level of the median replicate", "1");
+    if (!rc && r->impact && r->ntimes == w->K)
+        rc = fixed_as(w, "median_impact", H5T_NATIVE_FLOAT, H5T_NATIVE_DOUBLE, 3, t_reg_sec, r->impact,
+                      "impact map of the median replicate (NaN: no capacity there)", "1");
+    if (rc) return fail(err, DM_EIO, w->target, "writing the median replicate failed (HDF5 error; disk full?)");
+    if (w->store & DM_STORE_EVENTS) return 0;  /* its events are among every replicate's */
+    for (size_t i = 0; !rc && i < r->nevents; i++) rc = push_event(w, replicate, &r->events[i]);
+    if (rc) return fail(err, DM_ESOFTWARE, w->target, "out of memory buffering the median replicate's events");
     return 0;
 }
 
@@ -662,7 +800,15 @@ static int write_stats(dm_h5_writer *w, const dm_stats *st)
     free(duration_q);
     if (!rc && st->level_mean && st->replicates > 0)
         rc = fixed(w, "sector_level_mean", D, 2, t_sec, st->level_mean, "mean sector level over replicates", "1") ||
-             fixed(w, "sector_level_quantile", D, 3, q_t_sec, st->level_q, "quantiles of the sector level over replicates", "1");
+             fixed(w, "sector_level_quantile", D, 3, q_t_sec, st->level_q,
+                   "quantiles of the sector level over replicates (from bins of 1e-4: within 5e-5)", "1");
+    const hid_t t_reg_sec[] = {w->scale_time, w->scale_region, w->scale_sector};
+    const hid_t q_t_reg_sec[] = {w->scale_quantile, w->scale_time, w->scale_region, w->scale_sector};
+    if (!rc && st->map_mean && st->replicates > 0)
+        rc = fixed_as(w, "impact_mean", H5T_NATIVE_FLOAT, D, 3, t_reg_sec, st->map_mean,
+                      "mean over replicates of the impact map (NaN: no capacity there)", "1") ||
+             fixed_as(w, "impact_quantile", H5T_NATIVE_FLOAT, D, 4, q_t_reg_sec, st->map_q,
+                      "quantiles over replicates of the impact map (from bins of 1e-4: within 5e-5)", "1");
     /* per replicate: the figure that picks the median replicate */
     if (!rc) {
         hsize_t dims[1] = {st->replicates}, maxdims[1] = {H5S_UNLIMITED}, chunk[1] = {1024};

@@ -134,8 +134,9 @@ static int read_u64(yread *r, yaml_node_t *map, const char *key, const char *wha
 
 /* graph: {generate: KIND, nodes, edges | mean_degree | degree, exponent, cutoff, seed}
  *     or {file: PATH, format: edgelist | graphml | csr, nodes, group} */
-static int read_graph(yread *r, dm_model *m, yaml_node_t *n, igraph_t *g, char **description)
+static int read_graph(yread *r, dm_model *m, yaml_node_t *n, dm_layer *L)
 {
+    char **description = &L->graph;
     static const char *const keys[] = {"generate", "file", "format", "nodes", "edges", "mean_degree", "degree",
                                        "exponent", "cutoff", "seed", "group", NULL};
     yaml_node_t *x, *gen = yr_get(r, n, "generate"), *file = yr_get(r, n, "file");
@@ -161,8 +162,13 @@ static int read_graph(yread *r, dm_model *m, yaml_node_t *n, igraph_t *g, char *
         if (input_file(r, m, path, full, sizeof full, &tmp)) return r->err->code;
         dm_error inner;  /* an error in the graph file is at its own position */
         dm_error_clear(&inner);
-        int rc = dmi_graph_read(full, format, nodes, group, g, &inner);
+        igraph_t g;
+        int rc = dmi_graph_read(full, format, nodes, group, &g, &inner);
         if (input_done(r, path, full, tmp, rc, &inner)) return rc;
+        L->nnodes = (size_t)igraph_vcount(&g);
+        rc = dmi_graph_csr(&g, &L->adj_start, &L->adj, &L->nedges, r->err);
+        igraph_destroy(&g);
+        if (rc) return rc;
         snprintf(text, sizeof text, "%s (%s)", path, format);
     } else {
         dm_graph_spec spec = {.seed = 1};
@@ -193,7 +199,7 @@ static int read_graph(yread *r, dm_model *m, yaml_node_t *n, igraph_t *g, char *
         } else if ((x = yr_get(r, n, "exponent") ? yr_get(r, n, "exponent") : yr_get(r, n, "cutoff"))) {
             return yr_fail(r, x, "layer graph: exponent and cutoff are for scale_free");
         }
-        if (dmi_graph_generate(&spec, g, r->err)) {
+        if (dmi_graph_generate_csr(&spec, &L->nnodes, &L->adj_start, &L->adj, &L->nedges, r->err)) {
             r->err->line = yr_line(n);  /* the message is about the parameters given here */
             r->err->column = (int)n->start_mark.column + 1;
             snprintf(r->err->file, sizeof r->err->file, "%s", r->file);
@@ -203,7 +209,7 @@ static int read_graph(yread *r, dm_model *m, yaml_node_t *n, igraph_t *g, char *
                  dm_graph_kind_name(spec.kind), (unsigned long long)spec.nodes, (unsigned long long)spec.edges,
                  (unsigned long long)spec.degree, spec.exponent, spec.cutoff, (unsigned long long)spec.seed);
     }
-    if (!(*description = strdup(text))) { igraph_destroy(g); return NOMEM(r); }
+    if (!(*description = strdup(text))) return NOMEM(r);
     return 0;
 }
 
@@ -264,11 +270,8 @@ int dm_read_layers(yread *r, yaml_node_t *seq, dm_model *m, const dm_node *defau
     for (size_t i = 0; i < m->nlayers; i++) {
         yaml_node_t *it = yr_at(r, seq, i), *x;
         dm_layer *L = &m->layers[i];
-        igraph_t g;
-        if (yr_need(r, it, "graph", "layer", &x) || read_graph(r, m, x, &g, &L->graph)) return DM_EDATA;
-        int rc = dmi_graph_csr(&g, &L->adj_start, &L->adj, &L->nedges, r->err);
-        L->nnodes = (size_t)igraph_vcount(&g);
-        igraph_destroy(&g);
+        if (yr_need(r, it, "graph", "layer", &x)) return DM_EDATA;
+        int rc = read_graph(r, m, x, L);
         if (rc) return rc;
         if (L->nnodes == 0) return yr_expected(r, x, "layer graph", "at least one node");
         int64_t limit = dm_limit(DM_MAX_LAYER_NODES_ENV, DM_MAX_LAYER_NODES);  /* a file's graph too */

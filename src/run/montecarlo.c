@@ -4,7 +4,9 @@
  *       in parallel (OpenMP, one engine per thread): run replicate r, copy its result
  *           into slot r of the block;
  *       on the calling thread, in replicate order: sink(slot), accumulate statistics;
- *   finish the statistics (quantiles with GSL, in replicate order).
+ *       in parallel over cells, each cell in replicate order: add the block's series
+ *           to the statistics' sums and bins;
+ *   finish the statistics (means from the sums, quantiles from the bins).
  *
  * Nothing a thread computes depends on which thread computed it, and every reduction is
  * serial and ordered, so results are bit-identical for any thread count. */
@@ -12,15 +14,17 @@
 #include <stdlib.h>
 #include <string.h>
 #include <omp.h>
-#include <gsl/gsl_sort.h>
-#include <gsl/gsl_statistics_double.h>
 #include "domino/montecarlo.h"
+#include "tally.h"
 
 const double dm_quantiles[DM_NQUANTILES] = {0.05, 0.50, 0.95};
 
 /* A replicate's result, copied out of the engine that computed it. */
 typedef struct slot {
     dm_engine_result r;
+    /* A series the sink does not receive is kept compact: only the rows that differ from
+     * the one before; at[k] is the row that holds time k. */
+    uint32_t *at_level, *at_impact;
     size_t cap_events, cap_breaches, cap_region_breaches;
     int done, failed;
     dm_error err;
@@ -38,7 +42,24 @@ static int grow(void **p, size_t *cap, size_t need, size_t size)
 }
 
 /* Copies src into dst; fixed-size arrays were sized by slot_init. */
-static int slot_copy(slot *dst, const dm_engine_result *src, size_t S, size_t H, size_t n)
+/* Copies K rows of width W from src into rows; at[k]: the row holding time k. full: all
+ * of them; else only those that differ from the one before. */
+static void copy_rows(double *rows, uint32_t *at, const double *src, size_t K, size_t W, int full)
+{
+    if (full) {
+        memcpy(rows, src, K * W * sizeof *rows);
+        for (size_t k = 0; k < K; k++) at[k] = (uint32_t)k;
+        return;
+    }
+    uint32_t m = 0;
+    for (size_t k = 0; k < K; k++) {
+        if (k == 0 || memcmp(src + k * W, src + (k - 1) * W, W * sizeof *src))
+            memcpy(rows + (size_t)m++ * W, src + k * W, W * sizeof *rows);
+        at[k] = m - 1;
+    }
+}
+
+static int slot_copy(slot *dst, const dm_engine_result *src, size_t S, size_t H, size_t n, unsigned store)
 {
     dm_engine_result *d = &dst->r;
     if (grow((void **)&d->events, &dst->cap_events, src->nevents, sizeof *d->events) ||
@@ -65,8 +86,8 @@ static int slot_copy(slot *dst, const dm_engine_result *src, size_t S, size_t H,
     d->nwarnings = src->nwarnings < 8 ? src->nwarnings : 8;
     if (d->nwarnings) memcpy(d->warnings, src->warnings, d->nwarnings * sizeof *d->warnings);
     size_t K = src->ntimes, cells = src->nregions * S;
-    if (src->sector_level) memcpy(d->sector_level, src->sector_level, K * S * sizeof(double));
-    if (src->impact) memcpy(d->impact, src->impact, K * cells * sizeof(double));
+    if (src->sector_level) copy_rows(d->sector_level, dst->at_level, src->sector_level, K, S, store & DM_STORE_SECTORS);
+    if (src->impact) copy_rows(d->impact, dst->at_impact, src->impact, K, cells, store & DM_STORE_MAPS);
     if (src->node_level) memcpy(d->node_level, src->node_level, K * n * sizeof(double));
     return 0;
 }
@@ -80,8 +101,10 @@ static int slot_init(slot *sl, size_t S, size_t H, size_t K, size_t cells, size_
     r->hazard_end = calloc(H ? H : 1, sizeof(double));
     r->warnings = calloc(8, sizeof *r->warnings);
     int ok = r->sectors && r->hazard_start && r->hazard_end && r->warnings;
-    if (store & DM_STORE_SECTORS) ok &= (r->sector_level = malloc((K * S + 1) * sizeof(double))) != NULL;
-    if (store & DM_STORE_MAPS) ok &= (r->impact = malloc((K * cells + 1) * sizeof(double))) != NULL;
+    if (store & DM_STORE_SECTORS)
+        ok &= (r->sector_level = malloc((K * S + 1) * sizeof(double))) && (sl->at_level = malloc((K + 1) * 4));
+    if (store & DM_STORE_MAPS)
+        ok &= (r->impact = malloc((K * cells + 1) * sizeof(double))) && (sl->at_impact = malloc((K + 1) * 4));
     if (store & DM_STORE_NODES) ok &= (r->node_level = malloc((K * n + 1) * sizeof(double))) != NULL;
     return ok ? 0 : -1;
 }
@@ -91,6 +114,7 @@ static void slot_free(slot *sl)
     dm_engine_result *r = &sl->r;
     free(r->events); free(r->breaches); free(r->region_breaches); free(r->sectors); free(r->hazard_start); free(r->hazard_end);
     free(r->warnings); free(r->sector_level); free(r->impact); free(r->node_level);
+    free(sl->at_level); free(sl->at_impact);
 }
 
 /* ---- statistics ---- */
@@ -100,21 +124,46 @@ void dm_stats_free(dm_stats *s)
     if (!s) return;
     free(s->breach_probability); free(s->onset_mean); free(s->onset_q); free(s->duration_mean);
     free(s->duration_q); free(s->expected_unit_hours); free(s->expected_economic_loss); free(s->level_mean); free(s->level_q);
-    free(s->lost_sector_hours);
+    free(s->lost_sector_hours); free(s->map_mean); free(s->map_q);
     memset(s, 0, sizeof *s);
 }
 
-/* What the statistics keep while replicates arrive: per replicate and sector the first
- * breach's onset and duration (NaN without one), and every stored sector level. */
+/* What the statistics keep while replicates arrive: per sector the running sums and
+ * tallies of the first breach's onset and duration (in ticks), and the summarised series
+ * (src/run/tally.h). Nothing here grows with the number of replicates. */
 typedef struct accumulator {
     size_t S, K;
-    uint64_t R;                  /* capacity in replicates */
-    double *onset, *duration;    /* [sector][replicate] */
+    double *onset_sum, *duration_sum;   /* [sector], minutes */
+    uint64_t *breached;                 /* [sector]: replicates with a first breach */
+    dm_tally *onset, *duration;         /* [sector], keys in ticks */
     double *unit_hours;          /* [sector]: running sum */
     double *loss;                /* [sector]: running sum of economic loss */
     double *capacity;            /* [sector]: total capacity of its nodes */
-    double *levels;              /* [time][sector][replicate] */
+    dm_binned levels, maps;      /* W == 0: not summarised */
+    int oom;                     /* a tally could not grow */
 } accumulator;
+
+/* Adds the block's replicates 0 .. count-1 to a summarised series (impact maps when
+ * `maps`, else sector levels). The times and columns are shared out among the threads in
+ * tiles; each tile takes the replicates in order, so the sums are the same bits for any
+ * thread count, and the counts do not depend on the tiling. */
+static int series_add(dm_binned *bs, const slot *slots, uint64_t count, int maps, int T)
+{
+    enum { TK = DM_BINNED_SPAN, TW = 256 };  /* a tile: one span of times x columns */
+    size_t nk = (bs->K + TK - 1) / TK, nw = (bs->W + TW - 1) / TW;
+    int oom = 0;
+#pragma omp parallel for schedule(dynamic, 1) num_threads(T) if (T > 1 && nk * nw > 1) reduction(| : oom)
+    for (size_t tile = 0; tile < nk * nw; tile++) {
+        uint32_t scratch[3 * TW];
+        size_t k0 = tile / nw * TK, k1 = k0 + TK < bs->K ? k0 + TK : bs->K;
+        size_t c0 = tile % nw * TW, c1 = c0 + TW < bs->W ? c0 + TW : bs->W;
+        for (uint64_t b = 0; b < count; b++)
+            oom |= dm_binned_add(bs, maps ? slots[b].r.impact : slots[b].r.sector_level,
+                                 maps ? slots[b].at_impact : slots[b].at_level, k0, k1, c0, c1, scratch) != 0;
+    }
+    bs->added += count;
+    return oom ? -1 : 0;
+}
 
 static void accumulate(accumulator *a, dm_stats *st, const dm_engine_result *r)
 {
@@ -122,43 +171,30 @@ static void accumulate(accumulator *a, dm_stats *st, const dm_engine_result *r)
     double minutes = (double)r->tick_s / 60.0, lost = 0;
     for (size_t s = 0; s < a->S; s++) {
         const dm_sector_result *sr = &r->sectors[s];
-        double onset = NAN, duration = NAN;
         if (sr->first_breach >= 0) {
             const dm_breach *b = &r->breaches[sr->first_breach];
-            onset = (double)b->onset * minutes;
-            duration = (double)((b->end < 0 ? r->horizon : b->end) - b->onset) * minutes;
+            int64_t end = b->end < 0 ? r->horizon : b->end;
+            a->onset_sum[s] += (double)b->onset * minutes;
+            a->duration_sum[s] += (double)(end - b->onset) * minutes;
+            a->breached[s]++;
+            a->oom |= dm_tally_add(&a->onset[s], (uint32_t)b->onset) != 0;
+            a->oom |= dm_tally_add(&a->duration[s], (uint32_t)(end - b->onset)) != 0;
         }
-        a->onset[s * a->R + i] = onset;
-        a->duration[s * a->R + i] = duration;
         a->unit_hours[s] += sr->unserved_unit_hours;
         a->loss[s] += sr->economic_loss;
         /* sector-hours lost: unserved unit-hours over the sector's capacity */
         lost += a->capacity[s] > 0 ? sr->unserved_unit_hours / a->capacity[s] : 0;
     }
     st->lost_sector_hours[i] = lost;
-    if (a->levels && r->sector_level)
-        for (size_t k = 0; k < a->K; k++)
-            for (size_t s = 0; s < a->S; s++)
-                a->levels[(k * a->S + s) * a->R + i] = r->sector_level[k * a->S + s];
     st->replicates++;
 }
 
-/* Mean and quantiles of the non-NaN values among x[0..n); x is reordered. NaN when none. */
-static void summarise(double *x, size_t n, double *mean, double *q)
+/* Mean and quantiles of the n first breaches counted in t (keys in ticks); NaN when none.
+ * Exact: the keys are the values themselves. */
+static void summarise(const dm_tally *t, uint64_t n, double sum, double minutes, double *mean, double *q)
 {
-    size_t m = 0;
-    for (size_t i = 0; i < n; i++)
-        if (!isnan(x[i])) x[m++] = x[i];
-    if (m == 0) {
-        *mean = NAN;
-        for (int j = 0; j < DM_NQUANTILES; j++) q[j] = NAN;
-        return;
-    }
-    double sum = 0;
-    for (size_t i = 0; i < m; i++) sum += x[i];  /* in replicate order: reproducible */
-    *mean = sum / (double)m;
-    gsl_sort(x, 1, m);
-    for (int j = 0; j < DM_NQUANTILES; j++) q[j] = gsl_stats_quantile_from_sorted_data(x, 1, m, dm_quantiles[j]);
+    *mean = n ? sum / (double)n : NAN;
+    for (int j = 0; j < DM_NQUANTILES; j++) q[j] = n ? dm_tally_quantile(t, n, dm_quantiles[j], minutes) : NAN;
 }
 
 typedef struct ranked { double lost; uint64_t replicate; } ranked;
@@ -170,26 +206,21 @@ static int by_lost(const void *pa, const void *pb)
     return a->replicate < b->replicate ? -1 : a->replicate > b->replicate;
 }
 
-static int finish_stats(accumulator *a, dm_stats *st, uint64_t first, dm_error *err)
+static int finish_stats(accumulator *a, dm_stats *st, uint64_t first, double minutes, dm_error *err)
 {
     uint64_t n = st->replicates;
-    size_t S = a->S, K = a->K;
+    size_t S = a->S;
     for (size_t s = 0; s < S; s++) {
-        size_t breached = 0;
-        for (uint64_t i = 0; i < n; i++) breached += !isnan(a->onset[s * a->R + i]);
-        st->breach_probability[s] = n ? (double)breached / (double)n : 0;
+        st->breach_probability[s] = n ? (double)a->breached[s] / (double)n : 0;
         st->expected_unit_hours[s] = n ? a->unit_hours[s] / (double)n : 0;
         st->expected_economic_loss[s] = n ? a->loss[s] / (double)n : 0;
-        summarise(a->onset + s * a->R, n, &st->onset_mean[s], st->onset_q + s * DM_NQUANTILES);
-        summarise(a->duration + s * a->R, n, &st->duration_mean[s], st->duration_q + s * DM_NQUANTILES);
+        summarise(&a->onset[s], a->breached[s], a->onset_sum[s], minutes, &st->onset_mean[s], st->onset_q + s * DM_NQUANTILES);
+        summarise(&a->duration[s], a->breached[s], a->duration_sum[s], minutes, &st->duration_mean[s],
+                  st->duration_q + s * DM_NQUANTILES);
     }
-    if (a->levels && n > 0)
-        for (size_t k = 0; k < K; k++)
-            for (size_t s = 0; s < S; s++) {
-                double q[DM_NQUANTILES];
-                summarise(a->levels + (k * S + s) * a->R, n, &st->level_mean[k * S + s], q);
-                for (int j = 0; j < DM_NQUANTILES; j++) st->level_q[(j * K + k) * S + s] = q[j];
-            }
+    if (n > 0 && ((a->levels.W && dm_binned_finish(&a->levels, dm_quantiles, DM_NQUANTILES, st->level_mean, st->level_q)) ||
+                  (a->maps.W && dm_binned_finish(&a->maps, dm_quantiles, DM_NQUANTILES, st->map_mean, st->map_q))))
+        return dm_error_set(err, DM_ESOFTWARE, NULL, 0, 0, "out of memory finishing the statistics");
     /* The median replicate: the lower median of sector-hours lost, ties by index. */
     ranked *rank = malloc((n ? n : 1) * sizeof *rank);
     if (!rank) return dm_error_set(err, DM_ESOFTWARE, NULL, 0, 0, "out of memory ranking replicates");
@@ -200,18 +231,22 @@ static int finish_stats(accumulator *a, dm_stats *st, uint64_t first, dm_error *
     return 0;
 }
 
+/* Bytes a summarised value takes: sum, count, mean and quantiles, and the counts of
+ * about four bins (an estimate: 4 bytes per time for each bin that occurs in a column). */
+#define CELL_BYTES (8.0 + 4 + 8 * (1 + DM_NQUANTILES) + 4 * 4)
+
 double dm_mc_memory_estimate(const dm_scenario *sc, const dm_mc_config *cfg)
 {
     double K = (double)dm_output_ntimes(sc, cfg->interval), S = (double)sc->model->nsectors;
     double R = (double)cfg->replicates;
-    double levels = (cfg->store & DM_STORE_SECTORS) ? K * S * R * 8 : 0;
+    unsigned series = cfg->store | cfg->stats;
     int T = cfg->threads > 0 ? cfg->threads : omp_get_max_threads();
     double cells = (double)(sc->model->nregions ? sc->model->nregions : 1) * S, n = (double)sc->model->nnodes;
-    double slot = 8.0 * K * ((cfg->store & DM_STORE_SECTORS ? S : 0) + (cfg->store & DM_STORE_MAPS ? cells : 0) +
+    double summarised = CELL_BYTES * K * ((series & DM_STORE_SECTORS ? S : 0) + (cfg->stats & DM_STORE_MAPS ? cells : 0));
+    double slot = 8.0 * K * ((series & DM_STORE_SECTORS ? S : 0) + (series & DM_STORE_MAPS ? cells : 0) +
                              (cfg->store & DM_STORE_NODES ? n : 0));
     double slots = slot * (R < 64.0 * T ? R : 64.0 * T);
-    return levels + R * (2 * S * 8 + 8) + K * S * 8 * (1 + DM_NQUANTILES) + slots +
-           (double)T * (dm_engine_memory_estimate(sc) + slot);
+    return summarised + R * (8 + 16) + S * 64 + slots + (double)T * (dm_engine_memory_estimate(sc) + slot);
 }
 
 /* ---- the run ---- */
@@ -224,27 +259,33 @@ int dm_mc_run(const dm_scenario *sc, const dm_mc_config *cfg, dm_stats *st, dm_e
     size_t K = dm_output_ntimes(sc, cfg->interval);
     uint64_t R = cfg->replicates;
     int T = cfg->threads > 0 ? cfg->threads : omp_get_max_threads();
+    unsigned series = cfg->store | cfg->stats;  /* what the engine records */
     if (R == 0) return dm_error_set(err, DM_EUSAGE, NULL, 0, 0, "the number of replicates must be at least 1");
     /* sizes below are products of counts: refuse what could not be allocated anyway,
      * so that none of them can overflow */
     if (dm_mc_memory_estimate(sc, cfg) > 0x1p60)
         return dm_error_set(err, DM_EUSAGE, NULL, 0, 0, "this run would need %.3g bytes: fewer replicates, a coarser "
                             "interval or fewer stored series", dm_mc_memory_estimate(sc, cfg));
+    /* tallies count in 32 bits, and keep times in ticks in 32 bits */
+    if (R >= INT32_MAX || dm_output_ntimes(sc, 1) >= UINT32_MAX)
+        return dm_error_set(err, DM_EUSAGE, NULL, 0, 0, "at most 2^31 - 2 replicates, and 2^32 - 2 ticks in a horizon");
     if (R > 1 && (uint64_t)T > R) T = (int)R;
     if (R == 1) T = 1;  /* one replicate: its frontier may use the threads instead */
 
     /* Block size: enough replicates per thread to even out their different lengths, as
-     * many as fit in about 256 MiB of copied series. */
-    double slot_bytes = 8.0 * (double)K * ((cfg->store & DM_STORE_SECTORS ? S : 0) +
-                                           (cfg->store & DM_STORE_MAPS ? cells : 0) +
+     * many as fit in about 256 MiB of copied series; when the statistics summarise series,
+     * about 16 MiB, so that they are still in cache when the statistics read them. */
+    double slot_bytes = 8.0 * (double)K * ((series & DM_STORE_SECTORS ? S : 0) +
+                                           (series & DM_STORE_MAPS ? cells : 0) +
                                            (cfg->store & DM_STORE_NODES ? n : 0)) + 4096;
-    uint64_t B = (uint64_t)(256.0 * 1024 * 1024 / slot_bytes);
+    uint64_t B = (uint64_t)((cfg->stats ? 16.0 : 256.0) * 1024 * 1024 / slot_bytes);
     if (B > 64 * (uint64_t)T) B = 64 * (uint64_t)T;
     if (B < (uint64_t)T) B = (uint64_t)T;
     if (B > R) B = R;
 
     memset(st, 0, sizeof *st);
-    accumulator acc = {.S = S, .K = K, .R = R};
+    accumulator acc = {.S = S, .K = K};
+    double minutes = (double)sc->tick_s / 60.0;
     dm_engine **eng = calloc((size_t)T, sizeof *eng);
     slot *slots = calloc((size_t)B, sizeof *slots);
     int rc = 0;
@@ -258,14 +299,19 @@ int dm_mc_run(const dm_scenario *sc, const dm_mc_config *cfg, dm_stats *st, dm_e
         (st->expected_unit_hours = calloc(S, sizeof(double))) &&
         (st->expected_economic_loss = calloc(S, sizeof(double))) && (acc.loss = calloc(S, sizeof(double))) &&
         (st->lost_sector_hours = calloc(R, sizeof(double))) &&
-        (acc.onset = malloc(S * R * sizeof(double))) && (acc.duration = malloc(S * R * sizeof(double))) &&
+        (acc.onset = calloc(S + 1, sizeof *acc.onset)) && (acc.duration = calloc(S + 1, sizeof *acc.duration)) &&
+        (acc.onset_sum = calloc(S + 1, sizeof(double))) && (acc.duration_sum = calloc(S + 1, sizeof(double))) &&
+        (acc.breached = calloc(S + 1, sizeof(uint64_t))) &&
         (acc.unit_hours = calloc(S, sizeof(double))) && (acc.capacity = calloc(S, sizeof(double)));
     for (size_t v = 0; ok && v < n; v++) acc.capacity[dm_node_at(m, v)->sector] += dm_node_at(m, v)->capacity;
-    if (ok && (cfg->store & DM_STORE_SECTORS))
-        ok = (acc.levels = malloc(K * S * R * sizeof(double) + 1)) &&
-             (st->level_mean = calloc(K * S + 1, sizeof(double))) &&
+    if (ok && (series & DM_STORE_SECTORS))
+        ok = !dm_binned_init(&acc.levels, K, S) && (st->level_mean = calloc(K * S + 1, sizeof(double))) &&
              (st->level_q = calloc(DM_NQUANTILES * K * S + 1, sizeof(double)));
-    for (uint64_t b = 0; ok && b < B; b++) ok = slot_init(&slots[b], S, H, K, cells, n, cfg->store) == 0;
+    if (ok && (cfg->stats & DM_STORE_MAPS))
+        ok = !dm_binned_init(&acc.maps, K, cells) && (st->map_mean = calloc(K * cells + 1, sizeof(double))) &&
+             (st->map_q = calloc(DM_NQUANTILES * K * cells + 1, sizeof(double)));
+    st->nregions = cells / (S ? S : 1);
+    for (uint64_t b = 0; ok && b < B; b++) ok = slot_init(&slots[b], S, H, K, cells, n, series) == 0;
     if (!ok) {
         rc = dm_error_set(err, DM_ESOFTWARE, NULL, 0, 0,
                           "out of memory for %llu replicates (about %.0f MiB needed; see --interval and --store)",
@@ -273,7 +319,7 @@ int dm_mc_run(const dm_scenario *sc, const dm_mc_config *cfg, dm_stats *st, dm_e
         goto done;
     }
     for (int t = 0; t < T && !rc; t++)
-        if ((rc = dm_engine_new(sc, &eng[t], err)) == 0) rc = dm_engine_set_output(eng[t], cfg->interval, cfg->store, err);
+        if ((rc = dm_engine_new(sc, &eng[t], err)) == 0) rc = dm_engine_set_output(eng[t], cfg->interval, series, err);
     if (rc) goto done;
 
     for (uint64_t start = 0; start < R && !rc && !st->interrupted; start += B) {
@@ -286,29 +332,38 @@ int dm_mc_run(const dm_scenario *sc, const dm_mc_config *cfg, dm_stats *st, dm_e
             slot *sl = &slots[b];
             dm_error_clear(&sl->err);
             if (dm_engine_run(e, cfg->first + start + b, &sl->err)) sl->failed = 1;
-            else if (slot_copy(sl, dm_engine_results(e), S, H, n)) {
+            else if (slot_copy(sl, dm_engine_results(e), S, H, n, cfg->store)) {
                 sl->failed = 1;
                 dm_error_set(&sl->err, DM_ESOFTWARE, NULL, 0, 0, "out of memory copying a replicate's events");
             }
             sl->done = 1;
         }
         /* Hand over the completed prefix of the block, in replicate order. */
+        uint64_t handed = 0;
         for (uint64_t b = 0; b < count && !rc; b++) {
             if (!slots[b].done) { st->interrupted = 1; break; }
             if (slots[b].failed) { *err = slots[b].err; rc = err->code ? err->code : DM_ESOFTWARE; break; }
             if (cfg->sink && (rc = cfg->sink(cfg->sink_ctx, &slots[b].r, err))) break;
             accumulate(&acc, st, &slots[b].r);
+            handed++;
         }
+        if (!rc && ((acc.levels.W && series_add(&acc.levels, slots, handed, 0, T)) ||
+                    (acc.maps.W && series_add(&acc.maps, slots, handed, 1, T)) || acc.oom))
+            rc = dm_error_set(err, DM_ESOFTWARE, NULL, 0, 0, "out of memory for the statistics' bins");
         if (cfg->stop && *cfg->stop) st->interrupted = 1;
         if (cfg->progress) cfg->progress(cfg->progress_ctx, st->replicates, R);
     }
-    if (!rc) rc = finish_stats(&acc, st, cfg->first, err);
+    if (!rc) rc = finish_stats(&acc, st, cfg->first, minutes, err);
 
 done:
     for (int t = 0; eng && t < T; t++) dm_engine_free(eng[t]);
     for (uint64_t b = 0; slots && b < B; b++) slot_free(&slots[b]);
     free(eng); free(slots);
-    free(acc.onset); free(acc.duration); free(acc.unit_hours); free(acc.loss); free(acc.capacity); free(acc.levels);
+    for (size_t s = 0; acc.onset && s < S; s++) dm_tally_free(&acc.onset[s]);
+    for (size_t s = 0; acc.duration && s < S; s++) dm_tally_free(&acc.duration[s]);
+    free(acc.onset); free(acc.duration); free(acc.onset_sum); free(acc.duration_sum); free(acc.breached);
+    free(acc.unit_hours); free(acc.loss); free(acc.capacity);
+    dm_binned_free(&acc.levels); dm_binned_free(&acc.maps);
     if (rc) dm_stats_free(st);
     return rc;
 }

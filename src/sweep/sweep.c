@@ -477,8 +477,8 @@ int dm_sweep_run_point(const dm_sweep *s, size_t i, int threads, volatile sig_at
     for (size_t k = 0; k < s->replicates * S; k++) f.v[k] = NAN;
     int64_t interval = (s->interval_s + sc->tick_s - 1) / sc->tick_s;
     dm_mc_config cfg = {.first = 0, .replicates = s->replicates, .threads = threads,
-                        .interval = interval < 1 ? 1 : interval, .store = DM_STORE_SECTORS,
-                        .sink = keep_final, .sink_ctx = &f, .stop = stop};
+                        .interval = interval < 1 ? 1 : interval, .stats = DM_STORE_SECTORS,
+                        .sink = keep_final, .sink_ctx = &f, .stop = stop};  /* the sink reads only final levels */
     rc = dm_mc_run(sc, &cfg, st, err);
     dm_scenario_free(sc);
     if (rc) { free(f.v); return rc; }
