@@ -109,7 +109,7 @@ static int sh(const char *fmt, const char *a)
 }
 
 #define SMALL "replicates: 30\nparameters:\n" \
-    "  - {name: battery, path: 'model.dependencies[dependent=ICT,providers=ELEC].buffer.duration', values: [2h, 4h, 8h]}\n" \
+    "  - {name: battery, path: 'model.dependencies[dependent=ICT,providers=ELEC].buffer.facilities.max', values: [4h, 8h, 16h]}\n" \
     "  - {name: outage, path: 'scenario.hazards[grid-control-attack].duration.median', values: [4h, 10h]}\n"
 
 Test(sweep, same_data_from_one_process_mpi_ranks_and_shards)
@@ -143,7 +143,7 @@ Test(sweep, same_data_from_one_process_mpi_ranks_and_shards)
     cr_expect_neq(access("bad.h5", F_OK), 0);
     /* the analysts' view: xarray opens it, with the parameters as coordinates */
     snprintf(cmd, sizeof cmd, "/usr/bin/python3 -c \"import xarray as xr; ds = xr.open_dataset('one.h5'); "
-             "assert ds.breach_probability.shape == (6, 15); assert list(ds.battery.values / 3600) == [2, 2, 4, 4, 8, 8]; "
+             "assert ds.breach_probability.shape == (6, 15); assert list(ds.battery.values / 3600) == [4, 4, 8, 8, 16, 16]; "
              "assert str(ds.time.dtype).startswith('timedelta64')\"");  /* elapsed time: the scenario has no start */
     cr_expect_eq(sh("%s", cmd), 0, "xarray cannot read the sweep file as expected");
 }
@@ -151,7 +151,7 @@ Test(sweep, same_data_from_one_process_mpi_ranks_and_shards)
 Test(sweep, interrupted_and_resumed_gives_the_same_file)
 {
     const char *sweep = write_sweep("resume.yaml", "replicates: 300\nparameters:\n"
-        "  - {name: battery, path: 'model.dependencies[dependent=ICT,providers=ELEC].buffer.duration', range: [1h, 24h], steps: 12}\n");
+        "  - {name: battery, path: 'model.dependencies[dependent=ICT,providers=ELEC].buffer.facilities.max', range: [3h, 25h], steps: 12}\n");
     char cmd[2048], full[2400];
     const char *bin = env("DOMINO");
     snprintf(cmd, sizeof cmd, "'%s' sweep '%s' -o whole.h5 --quiet", bin, sweep);
