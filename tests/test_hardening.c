@@ -408,8 +408,19 @@ Test(hardening, file_size_limit_at_every_size)
             } else {
                 failed++;
                 cr_expect_eq(rc, 74, "%s at %d KiB: exit %d", cases[i].command, kib, rc);
-                cr_expect_eq(count_prefixed("a\\.h5"), 0, "%s at %d KiB: the file is left", cases[i].command, kib);
+                /* a sweep whose merge failed keeps its finished points (complete files, for
+                 * a resume) in a.h5.points/, and nothing else */
+                cr_expect_eq(count_prefixed("a\\.h5$"), 0, "%s at %d KiB: the file is left", cases[i].command, kib);
+                cr_expect_eq(shell("cd '%s' && ! ls -A a.h5.points 2>/dev/null | grep -v '^point-[0-9]*\\.h5$'", dir), 0,
+                             "%s at %d KiB: something other than finished points is left in a.h5.points", cases[i].command, kib);
                 cr_expect_eq(count_prefixed("\\.a\\.h5"), 0, "%s at %d KiB: a temporary is left", cases[i].command, kib);
+                if (count_prefixed("a\\.h5\\.points$")) {  /* the same command without the limit resumes */
+                    cr_expect_eq(domino(dir, cases[i].command, 1, &out), 0, "%s resumed after %d KiB: %s", cases[i].command, kib, out);
+                    free(out);
+                    cr_expect_eq(count_prefixed("a\\.h5\\.points$"), 0, "%s resumed: the points are left", cases[i].command);
+                    cr_expect_eq(domino(dir, "info a.h5", 1, &out), 0, "%s resumed: %s", cases[i].command, out);
+                    free(out);
+                }
             }
         }
         cr_expect(completed && failed, "%s: expected failures at small limits and a complete file at a large one (%d, %d)",

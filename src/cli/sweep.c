@@ -305,6 +305,11 @@ int cmd_sweep(int argc, char **argv)
         } else if (!rc) {
             rc = mpi ? merge_call(&m) : cli_guarded(&g);
         }
+        /* a merge that failed (a full disk, say) keeps the finished points: the same
+         * command, run again, merges them without computing them again */
+        if (rc && np > (nold ? 1u : 0u))
+            fprintf(stderr, "domino: %s was not written; the finished points are kept in %s: run the same "
+                            "command again to merge them\n", output, dir);
         for (size_t k = nold ? 1 : 0; !rc && k < np; k++) remove(parts[k]);  /* the point files */
         if (!rc) {  /* and what a killed run left half-written, then the directory */
             DIR *d = opendir(dir);
