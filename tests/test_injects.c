@@ -77,28 +77,43 @@ Test(injects, cause_and_chain_agree)
     free(out);
 }
 
+/* A model of its own (the Japan model's calibration moves its times): Finance runs on a
+ * 48 h backup of Electric power refuelled by Petroleum, nothing else. */
+#define RESUPPLY_MODEL \
+    "model:\n  name: resupply\n  sectors:\n" \
+    "    - {id: ELEC, name_en: Electric power, name_ja: 電力}\n" \
+    "    - {id: OIL, name_en: Petroleum, name_ja: 石油}\n" \
+    "    - {id: FIN, name_en: Finance, name_ja: 金融}\n" \
+    "  dependencies:\n    - {dependent: FIN, providers: ELEC, buffer: {duration: 48h, resupply: [OIL]}}\n"
+
 Test(injects, lost_resupply_is_a_cause)
 {
-    /* 金融's generators are fuelled by 石油 and 物流: when 石油 is cut at 1:00 the backup
-     * drains again, and that line says why; a backup that runs out after its resupply was
-     * lost says so too (物流's own diesel, resupplied by 石油, at 49:00). */
-    char *out = render(CHUETSU, DM_FORMAT_TEXT, DM_LANG_EN, NULL);
-    const char *l = line_with(out, "T+01:00", "Finance  ");
+    /* Power is out for 3 days from 0:00, Petroleum from 1:00. By construction: at 0:00
+     * Finance's backup engages, resupplied (48:00 left, not draining); at 1:00 the
+     * resupply is lost and the backup drains again, the line says why; the 48 h run out
+     * at 1:00 + 48:00 = 49:00, and that line says both why it ran on the backup and why
+     * the backup ran out. */
+    char *out = render("name: long\n" RESUPPLY_MODEL "horizon: 4d\nhazards:\n"
+                       "  - {id: blackout, kind: disaster, select: {sectors: [ELEC]}, duration: 3d}\n"
+                       "  - {id: fuel, kind: disaster, select: {sectors: [OIL]}, at: 1h, duration: 3d}\n",
+                       DM_FORMAT_TEXT, DM_LANG_EN, NULL);
+    const char *l = line_with(out, "T+00:00", "Finance  ");
     cr_assert_not_null(l, "%s", out);
-    cr_expect(strstr(l, "resupply lost, backup draining again") && strstr(l, "resupply from Petroleum lost since T+01:00"),
-              "%s", l);
-    free(out);
-    /* power out for 3 days: 金融's 48 h generators, no longer refuelled from 1:00, run out
-     * at 49:00, and the line says both why it ran on them and why they ran out */
-    out = render("name: long\nmodel: japan-sectors\nhorizon: 4d\nhazards:\n"
-                 "  - {id: blackout, kind: disaster, select: {sectors: [ELEC]}, duration: 3d}\n"
-                 "  - {id: fuel, kind: disaster, select: {sectors: [OIL]}, at: 1h, duration: 3d}\n", DM_FORMAT_TEXT, DM_LANG_EN, NULL);
+    cr_expect(strstr(l, "running on backup, resupplied (48:00 left, not draining)") != NULL, "%s", l);
+    l = line_with(out, "T+01:00", "Finance  ");
+    cr_assert_not_null(l, "%s", out);
+    cr_expect(strstr(l, "resupply lost, backup draining again (48:00 left)") &&
+              strstr(l, "resupply from Petroleum lost since T+01:00"), "%s", l);
     l = line_with(out, "T+49:00", "Finance  ");
     cr_assert_not_null(l, "%s", out);
     cr_expect(strstr(l, "backup exhausted — because Electric power has been down since T+00:00; resupply from Petroleum "
                         "lost since T+01:00") != NULL, "%s", l);
+    cr_expect_null(line_with(out, "T+48:", "Finance  "), "%s", out);
     free(out);
-    out = render(CHUETSU, DM_FORMAT_MD, DM_LANG_JA, NULL);
+    out = render("name: long\n" RESUPPLY_MODEL "horizon: 4d\nhazards:\n"
+                 "  - {id: blackout, kind: disaster, select: {sectors: [ELEC]}, duration: 3d}\n"
+                 "  - {id: fuel, kind: disaster, select: {sectors: [OIL]}, at: 1h, duration: 3d}\n",
+                 DM_FORMAT_MD, DM_LANG_JA, NULL);
     cr_expect(strstr(out, "石油からの補給が途絶（T+01:00〜）") != NULL, "%s", out);
     free(out);
 }
