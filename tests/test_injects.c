@@ -370,22 +370,34 @@ Test(injects, regional_breaches_are_grouped_and_named)
     free(out);
 }
 
+/* A model of its own (the Japan model's calibration moves its times): 石油 (restart 1 h)
+ * fuels 鉄道's and 港湾's 47 h and 物流's 48 h diesel stocks; any loss is a breach. */
+#define TRUCK_MODEL \
+    "model:\n  name: truck\n  sectors:\n" \
+    "    - {id: OIL, name_en: Petroleum, name_ja: 石油, threshold: {magnitude: any}, dynamics: {kind: step, restart: 1h}}\n" \
+    "    - {id: RAIL, name_en: Railways, name_ja: 鉄道, threshold: {magnitude: any}}\n" \
+    "    - {id: PORT, name_en: Ports, name_ja: 港湾, threshold: {magnitude: any}}\n" \
+    "    - {id: LOGI, name_en: Logistics, name_ja: 物流, threshold: {magnitude: any}}\n" \
+    "  dependencies:\n" \
+    "    - {dependent: RAIL, providers: OIL, buffer: {duration: 47h}}\n" \
+    "    - {dependent: PORT, providers: OIL, buffer: {duration: 47h}}\n" \
+    "    - {dependent: LOGI, providers: OIL, buffer: {duration: 48h}}\n"
+
 Test(diff, a_fuel_truck_at_six_hours)
 {
-    /* The Chuetsu case, and its counterfactual: fuel deliveries resume at T+6 h (the truck
-     * gets through) instead of after two days. The 48 h diesel stocks of 鉄道 and 港湾 and
-     * 物流's then never run out: those three breaches (at 48:00, 48:00, 49:00) are avoided;
-     * 石油's own breach is shorter (moved); nothing is gained. */
+    /* Fuel deliveries cut from T+1 h for two days, and the counterfactual: they resume at
+     * T+6 h (the truck gets through). By construction: in A the stocks run out at 1:00 +
+     * 47:00 = 48:00 (鉄道, 港湾) and 1:00 + 48:00 = 49:00 (物流); in B, 5 h of drain, they
+     * never do: those three breaches are avoided. 石油's own breach is shorter (moved: A
+     * from 1:00 to the repair at 49:00 plus the 1 h restart, 50:00; B to 7:00); nothing
+     * is gained, nothing else unchanged. */
     char dir[64], cmd[1024], *out;
     scratch_make(dir, "diff");
-    const char *yaml[2] = {CHUETSU, NULL};
-    char truck[2048];
-    snprintf(truck, sizeof truck, "%s", CHUETSU);
-    char *p = strstr(truck, "at: 1h, duration: 2d");
-    cr_assert_not_null(p);
-    memcpy(p, "at: 1h, duration: 5h", strlen("at: 1h, duration: 5h"));
-    memmove(p + strlen("at: 1h, duration: 5h"), p + strlen("at: 1h, duration: 2d"), strlen(p + strlen("at: 1h, duration: 2d")) + 1);
-    yaml[1] = truck;
+    const char *yaml[2] = {
+        "name: truck\n" TRUCK_MODEL "horizon: 3d\nhazards:\n"
+        "  - {id: fuel-delivery-cut, kind: disaster, select: {sectors: [OIL]}, at: 1h, duration: 2d}\n",
+        "name: truck\n" TRUCK_MODEL "horizon: 3d\nhazards:\n"
+        "  - {id: fuel-delivery-cut, kind: disaster, select: {sectors: [OIL]}, at: 1h, duration: 5h}\n"};
     for (int i = 0; i < 2; i++) {
         char path[128];
         snprintf(path, sizeof path, "%s/%c.yaml", dir, 'a' + i);
@@ -429,7 +441,7 @@ Test(diff, a_fuel_truck_at_six_hours)
     json_decref(doc);
     free(out);
     cr_assert_eq(domino(dir, "diff a.h5 b.h5 --lang en", 0, &out), 0);
-    cr_expect(strstr(out, "Breaches: 0 gained, 3 avoided, 1 moved, 14 unchanged\n") != NULL, "%s", out);
+    cr_expect(strstr(out, "Breaches: 0 gained, 3 avoided, 1 moved, 0 unchanged\n") != NULL, "%s", out);
     cr_expect(strstr(out, "Railways  | -      | avoided | T+48:00 | -       |") != NULL, "%s", out);
     free(out);
     cr_assert_eq(domino(dir, "diff a.h5 b.h5 --format md --lang ja --sector LOGI", 0, &out), 0);
