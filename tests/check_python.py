@@ -41,12 +41,13 @@ def same_data(a, b, skip=()):
                 fail(f"{name} differs between {a} and {b}")
 
 
-# a run: the summary is `domino run --json`'s, the dataset the file `run -o` writes
-r = domino.run(f"{src}/scenarios/default.yaml", replicates=100, output="py.h5")
+# a run: the summary is `domino run --json`'s, the dataset the file `run -o` writes (with
+# every replicate's sector levels, as --store sectors)
+r = domino.run(f"{src}/scenarios/default.yaml", replicates=100, store="sectors", output="py.h5")
 expected = json.loads(cli("run", f"{src}/scenarios/default.yaml", "--replicates", "100", "--json", "--quiet"))
 if r.summary != expected:
     fail("domino.run's summary differs from `domino run --json`")
-cli("run", f"{src}/scenarios/default.yaml", "--replicates", "100", "--quiet", "-o", "cli.h5")
+cli("run", f"{src}/scenarios/default.yaml", "--replicates", "100", "--store", "sectors", "--quiet", "-o", "cli.h5")
 same_data("py.h5", "cli.h5")
 if r.dataset.sizes["replicate"] != 100 or r.dataset.sector_level.dtype != np.float64:
     fail(f"unexpected dataset: {r.dataset}")

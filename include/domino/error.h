@@ -37,6 +37,16 @@ DM_EXPORT int dm_error_set(dm_error *err, int code, const char *file, int line, 
 /* Writes "file:line:column: message" (the parts known) into buf; returns buf. */
 DM_EXPORT const char *dm_error_format(const dm_error *err, char *buf, unsigned long size);
 
+/* For bindings that keep dm_error opaque (python/domino): a cleared record on the heap
+ * (NULL when out of memory), freed with dm_error_free, and its fields. */
+DM_EXPORT dm_error *dm_error_new(void);
+DM_EXPORT void dm_error_free(dm_error *err);
+DM_EXPORT int dm_error_code(const dm_error *err);
+DM_EXPORT int dm_error_line(const dm_error *err);
+DM_EXPORT int dm_error_column(const dm_error *err);
+DM_EXPORT const char *dm_error_file(const dm_error *err);
+DM_EXPORT const char *dm_error_message(const dm_error *err);
+
 /* ---- output files (src/core/files.c; docs/reliability.md, "Atomic outputs") ----
  * Every file domino writes goes through one helper: dm_output_begin checks the target,
  * takes its lock (a second writer of the same output is refused, exit 73, before it

@@ -55,4 +55,20 @@ DM_EXPORT int dm_h5_open(const char *path, dm_result_file **out, dm_error *err);
 DM_EXPORT int dm_h5_read_replicate(dm_result_file *f, uint64_t r, const dm_engine_result **out, dm_error *err);
 DM_EXPORT void dm_h5_close(dm_result_file *f);
 
+
+/* ---- a whole run, for bindings (src/run/runfiles.c; python/domino uses it) ----
+ * Runs a scenario as `domino run -o OUTPUT --json` does, with plain arguments only, so a
+ * caller needs no struct layout: scenario is a file or a shipped name; replicates 0 = the
+ * scenario's; seed used when has_seed; threads 0 = all cores; interval a duration ("10min",
+ * NULL = 10 min); store a --store list (NULL or "" = none); output the result file;
+ * json_output (may be NULL) the JSON summary of the median replicate with the statistics
+ * (docs/json-output.md). command_line goes in the file's provenance. Both files are
+ * written atomically (no partial file is left on failure). */
+DM_EXPORT int dm_run_files(const char *scenario, uint64_t replicates, int has_seed, uint64_t seed, int threads,
+                           const char *interval, const char *store, const char *output, const char *json_output,
+                           const char *command_line, dm_error *err);
+/* Parses a --store list ("sectors,maps,nodes,events", any subset) into DM_STORE_* flags;
+ * -1 when a word is unknown or the list is empty. */
+DM_EXPORT int dm_parse_store(const char *list, unsigned *flags);
+
 #endif

@@ -76,4 +76,11 @@ DM_EXPORT int dm_sweep_file_points(const char *path, const dm_sweep *s, size_t *
 /* The sweep a sweep file holds (rebuilt from its stored texts) and its points. */
 DM_EXPORT int dm_sweep_read_info(const char *path, dm_sweep **s, size_t **points, size_t *n, dm_error *err);
 
+
+/* Loads a sweep (file or shipped name), computes every point in this process
+ * (dm_sweep_run_point) and writes them to output (dm_sweep_write), with plain arguments
+ * only, for bindings (python/domino). */
+DM_EXPORT int dm_sweep_run_file(const char *sweep, int threads, const char *output, const char *command_line,
+                                dm_error *err);
+
 #endif

@@ -133,22 +133,6 @@ static int parse_u64(const char *s, uint64_t *out)
     return 0;
 }
 
-static int parse_store(const char *s, unsigned *out)
-{
-    static const char *const names[] = {"sectors", "maps", "nodes", "events"};
-    char buf[256];
-    *out = 0;
-    if (strlen(s) >= sizeof buf) return -1;
-    strcpy(buf, s);
-    for (char *save, *tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
-        int found = 0;
-        for (unsigned i = 0; i < 4; i++)
-            if (!strcmp(tok, names[i])) { *out |= 1u << i; found = 1; }
-        if (!found) return -1;
-    }
-    return *out ? 0 : -1;
-}
-
 static int parse_size(const char *s, double *bytes)
 {
     char *end;
@@ -267,7 +251,7 @@ static int parse_run_options(const char *cmd, int argc, char **argv, const char 
                 return usage_error(cmd, "--interval: expected a positive duration such as 10min or 1h, found '%s'", optarg);
             break;
         case O_STORE:
-            if (parse_store(optarg, &o->store))
+            if (dm_parse_store(optarg, &o->store))
                 return usage_error(cmd, "--store: expected a comma-separated list of sectors, maps, nodes, events; found '%s'", optarg);
             break;
         case O_MAXMEM:

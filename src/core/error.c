@@ -1,5 +1,6 @@
 /* Error records: see include/domino/error.h. */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include "domino/error.h"
 
@@ -35,3 +36,17 @@ const char *dm_error_format(const dm_error *err, char *buf, unsigned long size)
         snprintf(buf, size, "%s", err->message);
     return buf;
 }
+
+dm_error *dm_error_new(void)
+{
+    dm_error *err = malloc(sizeof *err);
+    dm_error_clear(err);
+    return err;
+}
+
+void dm_error_free(dm_error *err) { free(err); }
+int dm_error_code(const dm_error *err) { return err->code; }
+int dm_error_line(const dm_error *err) { return err->line; }
+int dm_error_column(const dm_error *err) { return err->column; }
+const char *dm_error_file(const dm_error *err) { return err->file; }
+const char *dm_error_message(const dm_error *err) { return err->message; }

@@ -485,3 +485,30 @@ int dm_sweep_run_point(const dm_sweep *s, size_t i, int threads, volatile sig_at
     *final_level = f.v;
     return 0;
 }
+
+int dm_sweep_run_file(const char *path, int threads, const char *output, const char *command_line, dm_error *err)
+{
+    dm_sweep *s;
+    int rc = dm_sweep_load(path, &s, err);
+    if (rc) return rc;
+    dm_stats *st = calloc(s->npoints + 1, sizeof *st);
+    dm_sweep_point *pts = calloc(s->npoints + 1, sizeof *pts);
+    double **finals = calloc(s->npoints + 1, sizeof *finals);
+    size_t n = 0;
+    if (!st || !pts || !finals) rc = dm_error_set(err, DM_ESOFTWARE, NULL, 0, 0, "out of memory");
+    for (; !rc && n < s->npoints; n++) {
+        rc = dm_sweep_run_point(s, n, threads, NULL, &st[n], &finals[n], err);
+        if (rc) break;
+        pts[n] = (dm_sweep_point){n, &st[n], finals[n]};
+    }
+    if (!rc) rc = dm_sweep_write(output, s, pts, n, command_line, err);
+    for (size_t i = 0; st && finals && i < n; i++) {
+        dm_stats_free(&st[i]);
+        free(finals[i]);
+    }
+    free(st);
+    free(pts);
+    free(finals);
+    dm_sweep_free(s);
+    return rc;
+}
