@@ -11,22 +11,31 @@
 #include <gsl/gsl_cdf.h>
 #include "engine_internal.h"
 
-/* Supply sigma_g from the providers' delivered levels, and the provider that limits it. */
+/* Supply sigma_g from the providers' delivered levels, and the provider that limits it
+ * (the first with the lowest level). One pass per mode finds both: supply runs for every
+ * group of every evaluated node, twice for a buffered one, so a second pass over the
+ * providers was a sixth of an evaluation's cost. */
 static double supply(const dm_engine *e, size_t g, int *limiting_edge)
 {
     const group_rule *gr = group_rule_of(e, g);
     size_t first = e->g_edge[g], k = group_nproviders(e, g);
+    const edge_run *edge = e->edge;
     double sigma = 0;
-    int worst = (int)first;
-    for (size_t i = first; i < first + k; i++)
-        if (e->edge[i].seen < e->edge[worst].seen) worst = (int)i;
-    *limiting_edge = worst;
+    size_t worst = first;
     switch (gr->mode) {
     case DM_MODE_SHARE:  /* sigma = min(1, sum share_u s_u) */
-        for (size_t i = first; i < first + k; i++) sigma += e->edge[i].share * e->edge[i].seen;
+        for (size_t i = first; i < first + k; i++) {
+            if (edge[i].seen < edge[worst].seen) worst = i;
+            sigma += edge[i].share * edge[i].seen;
+        }
+        *limiting_edge = (int)worst;
         return sigma > 1 ? 1 : sigma;
     case DM_MODE_ANY:    /* full redundancy: sigma = max_u s_u */
-        for (size_t i = first; i < first + k; i++) sigma = e->edge[i].seen > sigma ? e->edge[i].seen : sigma;
+        for (size_t i = first; i < first + k; i++) {
+            if (edge[i].seen < edge[worst].seen) worst = i;
+            sigma = edge[i].seen > sigma ? edge[i].seen : sigma;
+        }
+        *limiting_edge = (int)worst;
         return sigma;
     case DM_MODE_QUORUM: { /* threshold rule (Watts 2002): 1 if enough providers are up */
         /* at least quorum_count providers, or the fraction of them (rounded up); `failed F`
@@ -35,10 +44,17 @@ static double supply(const dm_engine *e, size_t g, int *limiting_edge)
         double n = (double)k, need = gr->quorum_count > 0 ? gr->quorum_count : ceil(gr->quorum_fraction * n - 1e-9);
         if (gr->quorum_failed > 0) need = n - fmax(1.0, ceil(gr->quorum_failed * n - 1e-9)) + 1;
         size_t up = 0;
-        for (size_t i = first; i < first + k; i++) up += e->edge[i].seen >= gr->quorum_level - DM_LEVEL_EPS;
+        for (size_t i = first; i < first + k; i++) {
+            if (edge[i].seen < edge[worst].seen) worst = i;
+            up += edge[i].seen >= gr->quorum_level - DM_LEVEL_EPS;
+        }
+        *limiting_edge = (int)worst;
         return (double)up >= need ? 1.0 : 0.0;
     }
     }
+    for (size_t i = first; i < first + k; i++)
+        if (edge[i].seen < edge[worst].seen) worst = i;
+    *limiting_edge = (int)worst;
     return sigma;
 }
 
