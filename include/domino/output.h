@@ -55,4 +55,11 @@ DM_EXPORT int dm_h5_open(const char *path, dm_result_file **out, dm_error *err);
 DM_EXPORT int dm_h5_read_replicate(dm_result_file *f, uint64_t r, const dm_engine_result **out, dm_error *err);
 DM_EXPORT void dm_h5_close(dm_result_file *f);
 
+/* Which of domino's files `path` is, from its domino_format attribute, so that a program
+ * picks the reader by kind, not by the words of an error: a result file ('run -o'), a
+ * sweep file ('sweep -o', 'merge', any version), an analysis file ('analyze -o'), or
+ * DM_FILE_OTHER (missing, not HDF5, no or another format: the reader says which). */
+typedef enum dm_file_kind { DM_FILE_OTHER, DM_FILE_RESULT, DM_FILE_SWEEP, DM_FILE_ANALYSIS } dm_file_kind;
+DM_EXPORT dm_file_kind dm_h5_kind(const char *path);
+
 #endif

@@ -41,8 +41,8 @@ static int info_unguarded(int argc, char **argv)
         size_t *points, n;
         dm_error sub;
         dm_error_clear(&sub);
-        if (!strstr(err.message, "domino-sweep") || dm_sweep_read_info(argv[1], &s, &points, &n, &sub))
-            return cli_fail(err.code && !strstr(err.message, "domino-sweep") ? &err : &sub);
+        if (dm_h5_kind(argv[1]) != DM_FILE_SWEEP) return cli_fail(&err);
+        if (dm_sweep_read_info(argv[1], &s, &points, &n, &sub)) return cli_fail(&sub);
         static const char *const designs[] = {"grid", "random", "latin", "sobol"};
         printf("file:         %s (sweep)\n", argv[1]);
         printf("sweep:        %s (%s)\n", s->name, s->file);
