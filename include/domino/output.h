@@ -71,4 +71,11 @@ DM_EXPORT int dm_run_files(const char *scenario, uint64_t replicates, int has_se
  * -1 when a word is unknown or the list is empty. */
 DM_EXPORT int dm_parse_store(const char *list, unsigned *flags);
 
+/* Which of domino's files `path` is, from its domino_format attribute, so that a program
+ * picks the reader by kind, not by the words of an error: a result file ('run -o'), a
+ * sweep file ('sweep -o', 'merge', any version), an analysis file ('analyze -o'), or
+ * DM_FILE_OTHER (missing, not HDF5, no or another format: the reader says which). */
+typedef enum dm_file_kind { DM_FILE_OTHER, DM_FILE_RESULT, DM_FILE_SWEEP, DM_FILE_ANALYSIS } dm_file_kind;
+DM_EXPORT dm_file_kind dm_h5_kind(const char *path);
+
 #endif

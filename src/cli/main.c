@@ -40,6 +40,16 @@ static const char usage[] =
     "            73 cannot create output, 74 input/output error,\n"
     "            130/143 interrupted by SIGINT/SIGTERM (completed replicates are kept)\n";
 
+/* One entry per subcommand, each in its own file (src/cli/NAME.c). */
+static const struct {
+    const char *name;
+    int (*fn)(int argc, char **argv);
+} commands[] = {
+    {"run", cmd_run},           {"timeline", cmd_timeline}, {"info", cmd_info},   {"analyze", cmd_analyze},
+    {"sweep", cmd_sweep},       {"merge", cmd_merge},       {"validate", cmd_validate},
+    {"generate", cmd_generate}, {"compare", cmd_compare},   {"diff", cmd_diff},   {"report", cmd_report},
+};
+
 int main(int argc, char **argv)
 {
     /* A file-size limit (ulimit -f) must show as a write error we report (exit 74, no
@@ -64,17 +74,8 @@ int main(int argc, char **argv)
         printf("domino %s\n%s", dm_version(), dm_library_versions(libs, sizeof libs));
         return 0;
     }
-    if (!strcmp(cmd, "run")) return cmd_run(argc - 1, argv + 1);
-    if (!strcmp(cmd, "timeline")) return cmd_timeline(argc - 1, argv + 1);
-    if (!strcmp(cmd, "info")) return cmd_info(argc - 1, argv + 1);
-    if (!strcmp(cmd, "analyze")) return cmd_analyze(argc - 1, argv + 1);
-    if (!strcmp(cmd, "sweep")) return cmd_sweep(argc - 1, argv + 1);
-    if (!strcmp(cmd, "merge")) return cmd_merge(argc - 1, argv + 1);
-    if (!strcmp(cmd, "validate")) return cmd_validate(argc - 1, argv + 1);
-    if (!strcmp(cmd, "generate")) return cmd_generate(argc - 1, argv + 1);
-    if (!strcmp(cmd, "compare")) return cmd_compare(argc - 1, argv + 1);
-    if (!strcmp(cmd, "diff")) return cmd_diff(argc - 1, argv + 1);
-    if (!strcmp(cmd, "report")) return cmd_report(argc - 1, argv + 1);
+    for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
+        if (!strcmp(cmd, commands[i].name)) return commands[i].fn(argc - 1, argv + 1);
     fprintf(stderr, "domino: unknown command '%s'; expected run, timeline, info, sweep, merge, analyze, validate, generate, compare, diff or report\n\n%s", cmd, usage);
     return DM_EUSAGE;
 }

@@ -23,9 +23,6 @@
 #include <mpi.h>
 #endif
 
-static volatile sig_atomic_t stop_signal;
-static void on_signal(int sig) { stop_signal = sig; }
-
 static const char sweep_help[] =
     "usage: domino sweep SWEEP.yaml -o OUT.h5 [options]\n"
     "\n"
@@ -72,7 +69,7 @@ static int run_point(const dm_sweep *s, size_t i, const char *dir, int threads, 
 {
     dm_stats st;
     double *final_level;
-    int rc = dm_sweep_run_point(s, i, threads, &stop_signal, &st, &final_level, err);
+    int rc = dm_sweep_run_point(s, i, threads, &cli_stop_signal, &st, &final_level, err);
     if (rc) return rc;
     if (!st.interrupted) {  /* a point cut short is not a point: it is redone on resume */
         char path[4300];
@@ -183,9 +180,10 @@ int cmd_sweep(int argc, char **argv)
     if (!rc) {
         int64_t interval = (s->interval_s + s->base->tick_s - 1) / s->base->tick_s;
         dm_mc_config cfg = {.replicates = s->replicates, .threads = threads, .interval = interval < 1 ? 1 : interval,
-                            .store = DM_STORE_SECTORS};
+                            .stats = DM_STORE_SECTORS};  /* as dm_sweep_run_point runs a point */
         long pages = sysconf(_SC_PHYS_PAGES), size = sysconf(_SC_PAGE_SIZE);
-        double need = dm_mc_memory_estimate(s->base, &cfg),
+        /* the statistics, and each replicate's final sector levels (dm_sweep_run_point) */
+        double need = dm_mc_memory_estimate(s->base, &cfg) + (double)s->replicates * (double)s->base->model->nsectors * 8,
                limit = (pages > 0 && size > 0 ? (double)pages * (double)size : 8.0 * 1073741824.0) / 2;
         if (need > limit)
             rc = dm_error_set(&err, DM_EUSAGE, argv[optind], 0, 0, "each point needs about %.0f MiB for its statistics "
@@ -236,10 +234,7 @@ int cmd_sweep(int argc, char **argv)
         free(pts);
     }
 
-    struct sigaction sa = {.sa_handler = on_signal};
-    sigemptyset(&sa.sa_mask);
-    sigaction(SIGINT, &sa, NULL);
-    sigaction(SIGTERM, &sa, NULL);
+    cli_catch_stop(NULL);
 #ifdef DOMINO_MPI
     MPI_Win win = MPI_WIN_NULL;
     long counter = 0;
@@ -247,7 +242,7 @@ int cmd_sweep(int argc, char **argv)
                             MPI_INFO_NULL, MPI_COMM_WORLD, &win);
 #endif
     size_t done = 0;
-    for (long next = rank; !rc && !stop_signal;) {
+    for (long next = rank; !rc && !cli_stop_signal;) {
 #ifdef DOMINO_MPI
         if (mpi) {  /* the next point from the shared counter: whichever rank is free takes it */
             long one = 1;
@@ -262,7 +257,7 @@ int cmd_sweep(int argc, char **argv)
         point_path(dir, i, path, sizeof path);
         if (!in_old[i] && access(path, F_OK) != 0) {
             rc = run_point(s, i, dir, threads, cmdline, &err);
-            if (!rc && !quiet && !stop_signal)
+            if (!rc && !quiet && !cli_stop_signal)
                 fprintf(stderr, "domino: point %zu done (%zu/%zu this %s)%s\n", i, ++done, nmine,
                         mpi ? "rank" : "process", "");
         }
@@ -272,19 +267,19 @@ int cmd_sweep(int argc, char **argv)
 #ifdef DOMINO_MPI
     if (mpi) {
         MPI_Allreduce(&failed, &any_failed, 1, MPI_INT, MPI_MAX, MPI_COMM_WORLD);
-        int stopped = stop_signal != 0, any_stopped;
+        int stopped = cli_stop_signal != 0, any_stopped;
         MPI_Allreduce(&stopped, &any_stopped, 1, MPI_INT, MPI_MAX, MPI_COMM_WORLD);
-        if (any_stopped && !stop_signal) stop_signal = SIGTERM;
+        if (any_stopped && !cli_stop_signal) cli_stop_signal = SIGTERM;
         MPI_Win_free(&win);
     }
 #endif
     if (rc) rc = cli_fail(&err);
     else if (any_failed) rc = DM_ESOFTWARE;  /* another rank failed and said why */
-    if (!rc && stop_signal) {
+    if (!rc && cli_stop_signal) {
         if (rank == 0)
             fprintf(stderr, "domino: interrupted by signal %d; finished points are kept in %s: run the same "
-                            "command again to resume\n", (int)stop_signal, dir);
-        rc = 128 + (int)stop_signal;
+                            "command again to resume\n", (int)cli_stop_signal, dir);
+        rc = 128 + (int)cli_stop_signal;
     }
     /* rank 0 merges the shard's points (the old output's and the new files) into OUT */
     if (!rc && rank == 0) {

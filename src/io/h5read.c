@@ -388,3 +388,21 @@ breaches:
     *out = res;
     return 0;
 }
+
+dm_file_kind dm_h5_kind(const char *path)
+{
+    H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
+    if (access(path, R_OK) != 0 || H5Fis_hdf5(path) <= 0) return DM_FILE_OTHER;
+    hid_t file = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
+    if (file < 0) return DM_FILE_OTHER;
+    char *format = h5_read_attr_text(file, "domino_format");
+    H5Fclose(file);
+    /* the family, whatever its version: each reader checks the version it reads */
+    dm_file_kind kind = !format                                   ? DM_FILE_OTHER
+                        : !strncmp(format, "domino-result", 13)   ? DM_FILE_RESULT
+                        : !strncmp(format, "domino-sweep", 12)    ? DM_FILE_SWEEP
+                        : !strncmp(format, "domino-analysis", 15) ? DM_FILE_ANALYSIS
+                                                                   : DM_FILE_OTHER;
+    free(format);
+    return kind;
+}
