@@ -82,6 +82,10 @@ DM_EXPORT int dm_render_timeline(FILE *out, const dm_scenario *sc, const dm_engi
 /* Writes the per-sector breach table. */
 DM_EXPORT int dm_render_breach_table(FILE *out, const dm_scenario *sc, const dm_engine_result *r,
                            dm_lang lang);
+/* Writes the table of statistics across replicates: per sector the breach probability,
+ * the first breach's onset and duration (median [5 %–95 %], h:mm) and the expected
+ * unserved unit-hours. */
+DM_EXPORT int dm_render_stats_table(FILE *out, const dm_scenario *sc, const dm_stats *st, dm_lang lang);
 /* Writes the JSON summary document of replicate r; with st (may be NULL) also the
  * statistics across replicates, whose time grid has the given interval (ticks). */
 DM_EXPORT int dm_render_json(FILE *out, const dm_scenario *sc, const dm_engine_result *r, const dm_stats *st,

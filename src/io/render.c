@@ -135,6 +135,36 @@ static void warnings(FILE *out, const dm_scenario *sc, const dm_engine_result *r
     for (size_t i = 0; i < sc->nwarnings; i++) fprintf(out, "warning: %s\n", sc->warnings[i]);
 }
 
+/* Minutes as h:mm for the statistics table, "—" for NaN. */
+static void hours(double minutes, char *buf, size_t size)
+{
+    if (isnan(minutes)) snprintf(buf, size, "—");
+    else snprintf(buf, size, "%lld:%02lld", (long long)(minutes / 60), (long long)fmod(round(minutes), 60));
+}
+
+int dm_render_stats_table(FILE *out, const dm_scenario *sc, const dm_stats *st, dm_lang lang)
+{
+    const int ja = lang == DM_LANG_JA;
+    const dm_model *m = sc->model;
+    fputs(ja ? "\nレプリケート間の統計（検証レベル該当の確率、最初の該当の発生と継続時間：中央値 [5%–95%]）\n"
+            : "\nAcross replicates (breach probability; first breach onset and duration: median [5%-95%])\n", out);
+    fprintf(out, "%-24s %8s  %-22s %-22s %s\n", ja ? "分野" : "sector", ja ? "確率" : "P", ja ? "発生" : "onset",
+           ja ? "継続時間" : "duration", ja ? "供給支障×時間の期待値" : "expected unserved");
+    for (size_t s = 0; s < st->nsectors; s++) {
+        char a[3][24], b[3][24], onset[80], dur[80];
+        for (int j = 0; j < 3; j++) {
+            hours(st->onset_q[s * DM_NQUANTILES + j], a[j], sizeof a[j]);
+            hours(st->duration_q[s * DM_NQUANTILES + j], b[j], sizeof b[j]);
+        }
+        snprintf(onset, sizeof onset, "%s [%s–%s]", a[1], a[0], a[2]);
+        snprintf(dur, sizeof dur, "%s [%s–%s]", b[1], b[0], b[2]);
+        if (isnan(st->onset_mean[s])) { strcpy(onset, "—"); strcpy(dur, "—"); }
+        fprintf(out, "%-24s %7.1f%%  %-22s %-22s %.4g %s·h\n", m->sectors[s].id, 100 * st->breach_probability[s], onset,
+               dur, st->expected_unit_hours[s], m->sectors[s].unit);
+    }
+    return ferror(out) ? DM_EIO : 0;
+}
+
 int dm_render_breach_table(FILE *out, const dm_scenario *sc, const dm_engine_result *r, dm_lang lang)
 {
     const dm_model *m = sc->model;
