@@ -211,12 +211,14 @@ static int flush_series(column *col)
     unsigned char **out = calloc(nchunks + 1, sizeof *out);
     size_t *len = calloc(nchunks + 1, sizeof *len);
     int failed = !out || !len;
-#pragma omp parallel for schedule(dynamic, 1) reduction(| : failed) if (!failed && nchunks > 1)
-    for (size_t i = 0; i < nchunks; i++) {
-        size_t row = i / per_row, k0 = i % per_row * col->ct;
-        size_t times = col->K - k0 < col->ct ? col->K - k0 : col->ct;
-        const double *from = (const double *)(const void *)col->buf + (row * col->K + k0) * col->rest;
-        failed |= pack_chunk(col, from, times, &out[i], &len[i]) != 0;
+    if (!failed) {  /* (the `if` clause below only chooses serial or parallel: it skips nothing) */
+#pragma omp parallel for schedule(dynamic, 1) reduction(| : failed) if (nchunks > 1)
+        for (size_t i = 0; i < nchunks; i++) {
+            size_t row = i / per_row, k0 = i % per_row * col->ct;
+            size_t times = col->K - k0 < col->ct ? col->K - k0 : col->ct;
+            const double *from = (const double *)(const void *)col->buf + (row * col->K + k0) * col->rest;
+            failed |= pack_chunk(col, from, times, &out[i], &len[i]) != 0;
+        }
     }
     for (size_t i = 0; !failed && i < nchunks; i++) {
         hsize_t offset[4] = {rows + i / per_row, i % per_row * col->ct, 0, 0};
