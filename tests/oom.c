@@ -16,6 +16,7 @@
 #include <string.h>
 #include <sys/wait.h>
 #include <unistd.h>
+#include <omp.h>
 #include "domino.h"
 
 static long countdown;    /* 0: off; otherwise the allocations left before the one that fails */
@@ -165,6 +166,10 @@ int main(int argc, char **argv)
 {
     long stride = argc > 1 ? atol(argv[1]) : 1;
     if (stride < 1) stride = 1;
+    /* One thread: every attempt is a fork of this process, and libgomp's thread pool does
+     * not survive a fork (a child entering a parallel region after the parent made a pool
+     * waits forever). The allocations are the same; the parallel paths are tested elsewhere. */
+    omp_set_num_threads(1);
     dm_init();
     /* tmpfs when there is one: a thousand fsyncs on a disk take minutes */
     snprintf(dir, sizeof dir, "%s/domino-oom-XXXXXX", access("/dev/shm", W_OK) == 0 ? "/dev/shm" : "/tmp");
