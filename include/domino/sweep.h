@@ -48,8 +48,8 @@ DM_EXPORT void dm_sweep_free(dm_sweep *s);
 /* The scenario of point i (free with dm_scenario_free). */
 DM_EXPORT int dm_sweep_point_scenario(const dm_sweep *s, size_t i, dm_scenario **out, dm_error *err);
 
-/* Result files of sweeps: sweep_write_points() writes the rows of the points given
- * (statistics from dm_mc_run), sweep_merge() combines files of the same sweep. */
+/* Result files of sweeps: dm_sweep_write writes the rows of the points given
+ * (statistics from dm_mc_run), dm_sweep_merge combines files of the same sweep. */
 typedef struct dm_sweep_point {
     size_t index;
     const dm_stats *stats;

@@ -15,9 +15,8 @@
 #include <string.h>
 #include <omp.h>
 #include "domino/montecarlo.h"
-#include "tally.h"
-
-const double dm_quantiles[DM_NQUANTILES] = {0.05, 0.50, 0.95};
+#include "model/query.h"
+#include "run/tally.h"
 
 /* A replicate's result, copied out of the engine that computed it. */
 typedef struct slot {
@@ -253,6 +252,7 @@ double dm_mc_memory_estimate(const dm_scenario *sc, const dm_mc_config *cfg)
 
 int dm_mc_run(const dm_scenario *sc, const dm_mc_config *cfg, dm_stats *st, dm_error *err)
 {
+    memset(st, 0, sizeof *st);  /* first: a run refused below leaves nothing to free either */
     const dm_model *m = sc->model;
     size_t S = m->nsectors, H = sc->nhazards, n = m->nnodes;
     size_t cells = (m->nregions ? m->nregions : 1) * S;
@@ -283,7 +283,6 @@ int dm_mc_run(const dm_scenario *sc, const dm_mc_config *cfg, dm_stats *st, dm_e
     if (B < (uint64_t)T) B = (uint64_t)T;
     if (B > R) B = R;
 
-    memset(st, 0, sizeof *st);
     accumulator acc = {.S = S, .K = K};
     double minutes = (double)sc->tick_s / 60.0;
     dm_engine **eng = calloc((size_t)T, sizeof *eng);
@@ -303,7 +302,7 @@ int dm_mc_run(const dm_scenario *sc, const dm_mc_config *cfg, dm_stats *st, dm_e
         (acc.onset_sum = calloc(S + 1, sizeof(double))) && (acc.duration_sum = calloc(S + 1, sizeof(double))) &&
         (acc.breached = calloc(S + 1, sizeof(uint64_t))) &&
         (acc.unit_hours = calloc(S, sizeof(double))) && (acc.capacity = calloc(S, sizeof(double)));
-    for (size_t v = 0; ok && v < n; v++) acc.capacity[dm_node_at(m, v)->sector] += dm_node_at(m, v)->capacity;
+    for (size_t s = 0; ok && s < S; s++) acc.capacity[s] = dmi_model_capacity(m, (int)s, -1);
     if (ok && (series & DM_STORE_SECTORS))
         ok = !dm_binned_init(&acc.levels, K, S) && (st->level_mean = calloc(K * S + 1, sizeof(double))) &&
              (st->level_q = calloc(DM_NQUANTILES * K * S + 1, sizeof(double)));

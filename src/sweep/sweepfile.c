@@ -11,7 +11,7 @@
 #include <hdf5_hl.h>
 #include "domino.h"
 #include "domino/sweep.h"
-#include "../io/h5util.h"
+#include "core/h5util.h"
 
 #define SWEEP_FORMAT "domino-sweep 1"
 #define Q DM_NQUANTILES
