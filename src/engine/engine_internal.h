@@ -17,7 +17,7 @@
 
 #include <gsl/gsl_rng.h>
 #include "domino/engine.h"
-#include "calendar.h"
+#include "engine/calendar.h"
 
 /* Levels closer than this are equal. It ends zero-lag loops that converge geometrically
  * (ELEC -> ICT -> ELEC through a weak edge) and keeps floating-point dust out of the
