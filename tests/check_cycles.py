@@ -6,7 +6,8 @@ An object file depends on another when it uses (nm: U) a symbol the other define
 module depends on another when one of its files does, or when one of its sources
 includes an internal header of the other (#include "MODULE/x.h"). Both graphs must be
 acyclic, apart from the cycles listed in KNOWN below, each with the reason it is still
-there; a listed cycle that has gone is reported so that its entry can be removed.
+there; a listed cycle that has gone is reported so that its entry can be removed. It
+also fails on an internal header included other than as "MODULE/NAME.h" from src/.
 
 usage: check_cycles.py LIBRARY.a SOURCE_ROOT
 """
@@ -78,6 +79,26 @@ def include_edges(root):
                     if m and m.group(1) in modules and m.group(1) != module:
                         edges.append((module, m.group(1), os.path.relpath(path, root)))
     return edges
+
+
+def include_style(root):
+    """Internal headers named other than "MODULE/NAME.h" from src/ (docs/architecture.md,
+    "Includes"); the program's own cli.h is the one exception."""
+    src = os.path.join(root, "src")
+    bad = []
+    for dirpath, _, files in os.walk(src):
+        for f in sorted(files):
+            if not f.endswith((".c", ".h")):
+                continue
+            path = os.path.join(dirpath, f)
+            for n, line in enumerate(open(path, encoding="utf-8"), 1):
+                m = re.match(r'\s*#\s*include\s+"([^"]+)"', line)
+                if not m or m.group(1) in ("cli.h", "domino.h", "domino_config.h") or m.group(1).startswith("domino/"):
+                    continue
+                head = m.group(1).split("/")
+                if len(head) != 2 or not os.path.exists(os.path.join(src, m.group(1))):
+                    bad.append("%s:%d: #include \"%s\"" % (os.path.relpath(path, root), n, m.group(1)))
+    return bad
 
 
 def cycles(graph):
@@ -152,6 +173,9 @@ def main():
         failed = True
         print("cycle between modules: " + ", ".join(sorted(scc)))
         print(explain(modules, scc, lambda a, b: modules[a][b]))
+    for line in include_style(sys.argv[2]):
+        failed = True
+        print("include not named from src/ (\"MODULE/NAME.h\"): " + line)
     order = sorted(modules, key=lambda m: (len(closure(modules, m)), m))
     print("modules, each using only those before it: " + " < ".join(order) if not failed else "")
     return 1 if failed else 0
