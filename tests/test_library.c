@@ -79,3 +79,25 @@ Test(lifecycle, every_release_accepts_null)
     dm_output o = {0};
     dm_output_abort(&o);
 }
+
+Test(core, stats_table_prints_59_6_minutes_as_1_00)
+{
+    /* The statistics table through the public renderer: an onset median of 59.6 min is
+     * "1:00" (it was "0:00"), a duration 5 % quantile of 119.6 min "2:00" (was "1:00"). */
+    dm_scenario *sc = load_yaml("model:\n  sectors:\n    - {id: A, name_en: A}\nhorizon: 4h\n");
+    double p = 1, onset_mean = 59.6, dur_mean = 120, units = 1;
+    double onset_q[DM_NQUANTILES] = {30, 59.6, 90}, dur_q[DM_NQUANTILES] = {119.6, 120, 150};
+    dm_stats st = {.replicates = 1, .nsectors = 1, .breach_probability = &p, .onset_mean = &onset_mean,
+                   .onset_q = onset_q, .duration_mean = &dur_mean, .duration_q = dur_q,
+                   .expected_unit_hours = &units};
+    char *text = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&text, &len);
+    cr_assert_not_null(f);
+    cr_expect_eq(dm_render_stats_table(f, sc, &st, DM_LANG_EN), 0);
+    fclose(f);
+    cr_expect(strstr(text, "1:00 [0:30–1:30]") != NULL, "%s", text);
+    cr_expect(strstr(text, "2:00 [2:00–2:30]") != NULL, "%s", text);
+    free(text);
+    dm_scenario_free(sc);
+}
