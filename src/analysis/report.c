@@ -16,7 +16,7 @@
 static const char *hhmm(double hours, char *buf, size_t size)
 {
     if (!isfinite(hours)) snprintf(buf, size, "-");
-    else dmi_format_hmm(hours * 60, buf, size);
+    else dm_format_hmm(hours * 60, buf, size);
     return buf;
 }
 
@@ -228,7 +228,7 @@ int dm_analysis_write_h5(const char *path, const dm_analysis *a, const char *com
     snprintf(source, sizeof source, "domino %s", dm_version());
     snprintf(title, sizeof title, "domino analyze of model '%s' (by %s)", a->model->name, what);
     const char *text = a->model->text ? a->model->text : "";
-    dmi_sha256_hex(text, strlen(text), sha);
+    dm_sha256_hex(text, strlen(text), sha);
     rc = rc || h5_cf_coordinates(f, NULL, 0) ||
          h5_attr_text(f, "Conventions", "CF-1.8") || h5_attr_text(f, "title", title) ||
          h5_attr_text(f, "domino_format", ANALYSIS_FORMAT) || h5_attr_text(f, "domino_version", dm_version()) ||
@@ -238,7 +238,7 @@ int dm_analysis_write_h5(const char *path, const dm_analysis *a, const char *com
          h5_attr_text(f, "model_name", a->model->name) || h5_attr_text(f, "model_file", a->model->file ? a->model->file : "") ||
          h5_attr_text(f, "model_sha256", sha) || h5_attr_text(f, "model_text", text) ||
          h5_attr_text(f, "units_analysed", what) || h5_attr_int64(f, "units", (int64_t)n) ||
-         dmi_h5_attr_double(f, "alpha", a->alpha) || dmi_h5_attr_double(f, "spectral_radius", a->spectral_radius) ||
+         h5_attr_double(f, "alpha", a->alpha) || h5_attr_double(f, "spectral_radius", a->spectral_radius) ||
          h5_attr_text(f, "criticality", a->criticality ? "computed" : "not computed");
     if (from >= 0) H5Dclose(from);
     if (to >= 0) H5Dclose(to);
@@ -280,7 +280,7 @@ int dm_analysis_read_info(const char *path, char **text, dm_error *err)
         free(v);
     }
     int64_t units = 0;
-    if (!rc && dmi_h5_read_attr_int64(f, "units", &units) == 0 && at + 40 < cap)
+    if (!rc && h5_read_attr_int64(f, "units", &units) == 0 && at + 40 < cap)
         at += (size_t)snprintf(out + at, cap - at, "units: %lld\n", (long long)units);
     free(format);
     H5Fclose(f);

@@ -255,7 +255,7 @@ void dm_output_abort(dm_output *o)
 
 /* Reading (files.h). */
 
-char *dmi_read_bytes(const char *path, size_t *len, int64_t limit, const char *limit_env, dm_error *err)
+char *dm_read_bytes(const char *path, size_t *len, int64_t limit, const char *limit_env, dm_error *err)
 {
     FILE *f = fopen(path, "rb");
     if (!f) {
@@ -297,7 +297,7 @@ char *dmi_read_bytes(const char *path, size_t *len, int64_t limit, const char *l
 char *dm_read_file(const char *path, size_t *len, dm_error *err)
 {
     size_t n;
-    char *buf = dmi_read_bytes(path, &n, dm_limit(DM_MAX_YAML_BYTES_ENV, DM_MAX_YAML_BYTES), DM_MAX_YAML_BYTES_ENV, err);
+    char *buf = dm_read_bytes(path, &n, dm_limit(DM_MAX_YAML_BYTES_ENV, DM_MAX_YAML_BYTES), DM_MAX_YAML_BYTES_ENV, err);
     if (!buf) return NULL;
     if (strlen(buf) != n) {
         free(buf);

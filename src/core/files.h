@@ -16,7 +16,7 @@ char *dm_read_file(const char *path, size_t *len, dm_error *err);
 char *dm_read_named(const char *kind, const char *path, char *used, size_t size, size_t *len, dm_error *err);
 /* Reads a whole file of any content (NUL-terminated as well); limit > 0 refuses larger
  * files, naming limit_env. */
-char *dmi_read_bytes(const char *path, size_t *len, int64_t limit, const char *limit_env, dm_error *err);
+char *dm_read_bytes(const char *path, size_t *len, int64_t limit, const char *limit_env, dm_error *err);
 /* The directory part of path, with a trailing slash ("" for none), into buf. */
 void dm_dir_of(const char *path, char *buf, size_t size);
 

@@ -36,7 +36,7 @@ static int attr_array(hid_t loc, const char *name, hid_t filetype, hid_t memtype
     return rc;
 }
 
-int dmi_h5_attr_double(hid_t loc, const char *name, double value)
+int h5_attr_double(hid_t loc, const char *name, double value)
 {
     return attr_array(loc, name, H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, &value, 1);
 }
@@ -46,12 +46,12 @@ int h5_attr_int64(hid_t loc, const char *name, int64_t value)
     return attr_array(loc, name, H5T_STD_I64LE, H5T_NATIVE_INT64, &value, 1);
 }
 
-int dmi_h5_attr_doubles(hid_t loc, const char *name, const double *values, size_t n)
+int h5_attr_doubles(hid_t loc, const char *name, const double *values, size_t n)
 {
     return attr_array(loc, name, H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, values, n);
 }
 
-int dmi_h5_attr_ints(hid_t loc, const char *name, const int *values, size_t n)
+int h5_attr_ints(hid_t loc, const char *name, const int *values, size_t n)
 {
     return attr_array(loc, name, H5T_STD_I32LE, H5T_NATIVE_INT, values, n);
 }
@@ -171,7 +171,7 @@ hid_t h5_labelled_dimension(hid_t loc, const char *name, size_t n, const char *c
     return rc ? -1 : ds;
 }
 
-hid_t dmi_h5_dimension(hid_t loc, const char *name, hsize_t len)
+hid_t h5_dimension(hid_t loc, const char *name, hsize_t len)
 {
     /* netCDF-4's own form of a dimension without a variable: a dimension scale whose
      * NAME says so, with no data written (it takes no space) */
@@ -304,7 +304,7 @@ int h5_history(hid_t file, const char *previous, const char *command)
     return rc;
 }
 
-int dmi_h5_shape(hid_t ds, hsize_t *rows, size_t *inner)
+int h5_shape(hid_t ds, hsize_t *rows, size_t *inner)
 {
     hid_t space = H5Dget_space(ds);
     hsize_t dims[8];
@@ -340,7 +340,7 @@ done:
     return rc;
 }
 
-int dmi_h5_append(hid_t ds, hid_t memtype, hsize_t count, const void *data)
+int h5_append(hid_t ds, hid_t memtype, hsize_t count, const void *data)
 {
     if (count == 0) return 0;
     hid_t space = H5Dget_space(ds);
@@ -390,7 +390,7 @@ done:
     return out;
 }
 
-int dmi_h5_read_attr_int64(hid_t loc, const char *name, int64_t *value)
+int h5_read_attr_int64(hid_t loc, const char *name, int64_t *value)
 {
     if (H5Aexists(loc, name) <= 0) return -1;
     hid_t attr = H5Aopen(loc, name, H5P_DEFAULT), space = -1;

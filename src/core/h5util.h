@@ -11,10 +11,10 @@
 
 /* Attributes on a file, group or dataset. Return 0 or -1. */
 int h5_attr_text(hid_t loc, const char *name, const char *value);
-int dmi_h5_attr_double(hid_t loc, const char *name, double value);
+int h5_attr_double(hid_t loc, const char *name, double value);
 int h5_attr_int64(hid_t loc, const char *name, int64_t value);
-int dmi_h5_attr_doubles(hid_t loc, const char *name, const double *values, size_t n);
-int dmi_h5_attr_ints(hid_t loc, const char *name, const int *values, size_t n);
+int h5_attr_doubles(hid_t loc, const char *name, const double *values, size_t n);
+int h5_attr_ints(hid_t loc, const char *name, const int *values, size_t n);
 
 /* A variable of `type` (H5T_NATIVE_DOUBLE, _FLOAT, _INT, _INT64 or a vlen string type) over
  * `rank` dimensions. An unlimited dimension has maxdims H5S_UNLIMITED; chunk NULL means
@@ -33,7 +33,7 @@ hid_t h5_coordinate(hid_t loc, const char *name, hid_t type, hsize_t len, int un
  * h5_cf_coordinates ties to the variables on the dimension. Returns the scale. */
 hid_t h5_labelled_dimension(hid_t loc, const char *name, size_t n, const char *const *ids, const char *what);
 /* A netCDF dimension with no coordinate variable (netCDF-4's own form); returns the scale. */
-hid_t dmi_h5_dimension(hid_t loc, const char *name, hsize_t len);
+hid_t h5_dimension(hid_t loc, const char *name, hsize_t len);
 /* Writes the CF `coordinates` attribute on every variable of loc that has a dimension with
  * labels: 1-D string variables on dimension d named d_* (sector_id, sector_name_ja, ...)
  * and the variables named in extra (a sweep's parameters); xarray then makes them
@@ -55,13 +55,13 @@ hid_t h5_string_type(void);
 hid_t h5_open_checked(hid_t loc, const char *name, H5T_class_t cls, int rank, const hsize_t *dims, hsize_t *found);
 
 /* The length of dimension 0 (rows) and the product of the others (elements per row). */
-int dmi_h5_shape(hid_t ds, hsize_t *rows, size_t *inner);
+int h5_shape(hid_t ds, hsize_t *rows, size_t *inner);
 /* Reads (write 0) or writes rows [start, start + count) along dimension 0, the other
  * dimensions whole; -1 when they are out of range or HDF5 fails. */
 int h5_rows(hid_t ds, hid_t memtype, hsize_t start, hsize_t count, void *buf, int write);
 /* Appends `count` rows along dimension 0 of an extendible variable whose other
  * dimensions are complete; `data` holds the rows. Returns 0 or -1. */
-int dmi_h5_append(hid_t ds, hid_t memtype, hsize_t count, const void *data);
+int h5_append(hid_t ds, hid_t memtype, hsize_t count, const void *data);
 /* Writes all of a fixed-size variable. */
 int h5_write_all(hid_t ds, hid_t memtype, const void *data);
 
@@ -78,6 +78,6 @@ int h5_time_axis(hid_t ds, int has_start);
 
 /* Reads a string attribute (fixed or variable length) into a new malloc'd string. */
 char *h5_read_attr_text(hid_t loc, const char *name);
-int dmi_h5_read_attr_int64(hid_t loc, const char *name, int64_t *value);
+int h5_read_attr_int64(hid_t loc, const char *name, int64_t *value);
 
 #endif

@@ -92,7 +92,7 @@ static int read_inputs(hid_t file, dm_stored_input **out, size_t *count)
         char found[65];
         rc = ds < 0 || !p || !sha || !(data = malloc(len + 1)) ||
              (len && H5Dread(ds, H5T_NATIVE_UCHAR, H5S_ALL, H5S_ALL, H5P_DEFAULT, data) < 0) ? -1 : 0;
-        if (!rc) dmi_sha256_hex(data, (size_t)len, found);
+        if (!rc) dm_sha256_hex(data, (size_t)len, found);
         if (!rc && strcmp(found, sha)) rc = -1;  /* the bytes are not the file the run read */
         free(sha);
         in[k] = (dm_stored_input){p, data, (size_t)len};
@@ -144,10 +144,10 @@ int dm_h5_open(const char *path, dm_result_file **out, dm_error *err)
     f->scenario_file = h5_read_attr_text(file, "scenario_file");
     int64_t reps, requested, first, median, seed, tick;
     if (!scenario_text || !model_text || !f->status || !f->created || !f->domino_version || !f->command_line ||
-        !f->model_sha256 || !f->scenario_file || dmi_h5_read_attr_int64(file, "replicates", &reps) ||
-        dmi_h5_read_attr_int64(file, "replicates_requested", &requested) ||
-        dmi_h5_read_attr_int64(file, "first_replicate", &first) || dmi_h5_read_attr_int64(file, "median_replicate", &median) ||
-        dmi_h5_read_attr_int64(file, "seed", &seed) || dmi_h5_read_attr_int64(file, "tick_seconds", &tick) ||
+        !f->model_sha256 || !f->scenario_file || h5_read_attr_int64(file, "replicates", &reps) ||
+        h5_read_attr_int64(file, "replicates_requested", &requested) ||
+        h5_read_attr_int64(file, "first_replicate", &first) || h5_read_attr_int64(file, "median_replicate", &median) ||
+        h5_read_attr_int64(file, "seed", &seed) || h5_read_attr_int64(file, "tick_seconds", &tick) ||
         reps < 0 || requested < 0 || first < 0 || median < 0 || seed < 0) {
         rc = bad(err, path, "%s", "incomplete result file: a global attribute (scenario_text, replicates, seed, ...) "
                  "is missing or unreadable; was the run interrupted before it finished?");

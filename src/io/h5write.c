@@ -200,7 +200,7 @@ static int flush_series(column *col)
     hsize_t rows = 0;
     size_t inner;
     if (!col->rows) return 0;
-    if (dmi_h5_shape(col->ds, &rows, &inner)) return -1;
+    if (h5_shape(col->ds, &rows, &inner)) return -1;
     hsize_t dims[4];
     hid_t space = H5Dget_space(col->ds);
     int rank = space >= 0 ? H5Sget_simple_extent_dims(space, dims, NULL) : -1;
@@ -235,7 +235,7 @@ static int flush(dm_h5_writer *w)
 {
     for (int c = 0; c < NCOLUMNS; c++) {
         column *col = &w->col[c];
-        if (col->ds > 0 && (col->K ? flush_series(col) : dmi_h5_append(col->ds, col->memtype, col->rows, col->buf)))
+        if (col->ds > 0 && (col->K ? flush_series(col) : h5_append(col->ds, col->memtype, col->rows, col->buf)))
             return -1;
         col->rows = 0;
     }
@@ -468,7 +468,7 @@ static int define_columns(dm_h5_writer *w)
         int values[DM_EV_NKINDS];
         for (int k = 0; k < DM_EV_NKINDS; k++) values[k] = k;
         if (w->col[C_EV_KIND].ds > 0)
-            rc |= dmi_h5_attr_ints(w->col[C_EV_KIND].ds, "flag_values", values, DM_EV_NKINDS) |
+            rc |= h5_attr_ints(w->col[C_EV_KIND].ds, "flag_values", values, DM_EV_NKINDS) |
                   h5_attr_text(w->col[C_EV_KIND].ds, "flag_meanings", meanings);
     }
     rc |= growing(w, C_BR_REPLICATE, "breach_replicate", L, 1, NULL, br, "replicate of the breach", NULL);
@@ -512,9 +512,9 @@ static int write_inputs(dm_h5_writer *w, dm_error *err)
             break;
         }
         size_t len;
-        char *bytes = dmi_read_bytes(in->resolved, &len, 0, NULL, err), name[32], sha[65];
+        char *bytes = dm_read_bytes(in->resolved, &len, 0, NULL, err), name[32], sha[65];
         if (!bytes) { rc = err->code; break; }
-        dmi_sha256_hex(bytes, len, sha);
+        dm_sha256_hex(bytes, len, sha);
         if (strcmp(sha, in->sha256)) {
             free(bytes);
             rc = dm_error_set(err, DM_EDATA, in->resolved, 0, 0, "the file changed since the model read it (SHA-256 %.12s..., "
@@ -527,7 +527,7 @@ static int write_inputs(dm_h5_writer *w, dm_error *err)
         /* each file's bytes on a dimension of their own (netCDF wants every axis named) */
         char dim[48];
         snprintf(dim, sizeof dim, "bytes_%zu", k);
-        hid_t scale = dmi_h5_dimension(group, dim, len);
+        hid_t scale = h5_dimension(group, dim, len);
         int ok = scale >= 0 && space >= 0 && dcpl >= 0 && (len == 0 || (H5Pset_chunk(dcpl, 1, chunk) >= 0 && H5Pset_deflate(dcpl, 6) >= 0)) &&
                  (ds = H5Dcreate2(group, name, H5T_STD_U8LE, space, H5P_DEFAULT, dcpl, H5P_DEFAULT)) >= 0 &&
                  H5DSattach_scale(ds, scale, 0) >= 0 &&
@@ -571,8 +571,8 @@ static int write_globals(dm_h5_writer *w, const dm_mc_config *cfg, const dm_h5_p
         h5_attr_text(f, "model_name", sc->model->name) || h5_attr_text(f, "model_sha256", sha) ||
         h5_attr_text(f, "model_text", sc->model->text ? sc->model->text : "") ||
         h5_attr_int64(f, "seed", (int64_t)sc->seed) || h5_attr_int64(f, "tick_seconds", sc->tick_s) ||
-        dmi_h5_attr_double(f, "horizon_minutes", (double)sc->horizon_s / 60.0) ||
-        dmi_h5_attr_double(f, "output_interval_minutes", (double)cfg->interval * w->minutes) ||
+        h5_attr_double(f, "horizon_minutes", (double)sc->horizon_s / 60.0) ||
+        h5_attr_double(f, "output_interval_minutes", (double)cfg->interval * w->minutes) ||
         h5_attr_int64(f, "first_replicate", (int64_t)cfg->first) ||
         h5_attr_int64(f, "replicates_requested", (int64_t)(prov ? prov->replicates_requested : cfg->replicates)) ||
         h5_attr_text(f, "stored", store) ||

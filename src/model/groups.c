@@ -27,7 +27,7 @@ static int read_buffer(yread *r, yaml_node_t *n, dm_model *m, dm_group *g, size_
     f = yr_get(r, n, "facilities");
     if (x && f) return yr_fail(r, f, "buffer: give either 'duration' or 'facilities', not both");
     if (!x && !f) return yr_expected(r, n, "buffer", "a 'duration' or a 'facilities' distribution");
-    if (dmi_yr_dist(r, x ? x : f, x ? "buffer duration" : "buffer facilities", 1, 0, 1e15, &g->buffer))
+    if (yr_dist(r, x ? x : f, x ? "buffer duration" : "buffer facilities", 1, 0, 1e15, &g->buffer))
         return DM_EDATA;
     g->has_buffer = 1;
     g->facilities = f != NULL;
@@ -44,7 +44,7 @@ static int read_buffer(yread *r, yaml_node_t *n, dm_model *m, dm_group *g, size_
     if ((x = yr_get(r, n, "resupply"))) {
         yaml_node_t **ids;
         size_t k;
-        if (dmi_yr_id_list(r, x, "buffer resupply", &ids, &k)) return DM_EDATA;
+        if (yr_id_list(r, x, "buffer resupply", &ids, &k)) return DM_EDATA;
         if (m->nresupply + k > *cap_resupply) {
             *cap_resupply = 2 * (m->nresupply + k);
             int *p = realloc(m->resupply_node, *cap_resupply * sizeof *p);
@@ -114,7 +114,7 @@ static int read_providers(yread *r, yaml_node_t *n, dm_model *m, dm_group *g, si
 /* The settings of a requirement group a dependency (or a layer's couplings and
  * neighbours, layers.c) gives: mode, providers (when the mapping has them), strength,
  * lag and quorum. */
-int dmi_read_group_settings(yread *r, yaml_node_t *it, dm_model *m, dm_group *g, size_t *cap_p)
+int dm_read_group_settings(yread *r, yaml_node_t *it, dm_model *m, dm_group *g, size_t *cap_p)
 {
     yaml_node_t *x;
     g->mode = DM_MODE_SHARE;
@@ -157,7 +157,7 @@ int dmi_read_group_settings(yread *r, yaml_node_t *it, dm_model *m, dm_group *g,
     return 0;
 }
 
-int dmi_read_dependencies(yread *r, yaml_node_t *seq, dm_model *m)
+int dm_read_dependencies(yread *r, yaml_node_t *seq, dm_model *m)
 {
     static const char *const keys[] = {"dependent", "providers", "mode", "strength", "lag",
                                        "quorum", "buffer", "note", NULL};
@@ -175,7 +175,7 @@ int dmi_read_dependencies(yread *r, yaml_node_t *seq, dm_model *m)
         g->column = (int)it->start_mark.column + 1;
         if (yr_need(r, it, "dependent", "dependency", &x) || node_ref(r, m, x, "dependent", &g->dependent))
             return DM_EDATA;
-        if (dmi_read_group_settings(r, it, m, g, &cap_p)) return DM_EDATA;
+        if (dm_read_group_settings(r, it, m, g, &cap_p)) return DM_EDATA;
         if ((x = yr_get(r, it, "buffer")) && read_buffer(r, x, m, g, &cap_r)) return DM_EDATA;
     }
     return 0;

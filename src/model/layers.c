@@ -50,7 +50,7 @@ static int input_file(yread *r, dm_model *m, const char *path, char *full, size_
             return dm_error_set(r->err, DM_ECANTCREAT, full, 0, 0, "cannot write a temporary copy of the stored file %s", path);
         }
         *tmp = 1;
-        dmi_sha256_hex(s->data, s->len, in->sha256);
+        dm_sha256_hex(s->data, s->len, in->sha256);
         return 0;
     }
     /* reloading from a result file: every input comes from the file, never from whatever
@@ -62,9 +62,9 @@ static int input_file(yread *r, dm_model *m, const char *path, char *full, size_
     dm_dir_of(r->file, dir, sizeof dir);
     snprintf(full, size, "%s%s", path[0] == '/' ? "" : dir, path);
     size_t len;
-    char *bytes = dmi_read_bytes(full, &len, 0, NULL, r->err);  /* a missing file: DM_ENOINPUT, named */
+    char *bytes = dm_read_bytes(full, &len, 0, NULL, r->err);  /* a missing file: DM_ENOINPUT, named */
     if (!bytes) return r->err->code;
-    dmi_sha256_hex(bytes, len, in->sha256);
+    dm_sha256_hex(bytes, len, in->sha256);
     free(bytes);
     if (!(in->resolved = strdup(full))) return NOMEM(r);
     return 0;
@@ -88,7 +88,7 @@ static int layer_index(const dm_model *m, const char *sector_id)
     return -1;
 }
 
-int dmi_layer_sectors(yread *r, yaml_node_t *seq, dm_model *m, unsigned char *is_layer)
+int dm_layer_sectors(yread *r, yaml_node_t *seq, dm_model *m, unsigned char *is_layer)
 {
     static const char *const keys[] = {"sector", "graph", "connectivity", "sources", "neighbours", "note", NULL};
     if (!seq) return 0;
@@ -205,7 +205,7 @@ static int add_nodes(yread *r, dm_model *m, dm_layer *L, const dm_node *defaults
     *v = defaults[L->sector];
     v->tags = NULL; v->ntags = 0;
     v->id = v->name_ja = v->name_en = L->id;  /* dm_model_free frees L->id only */
-    if (dmi_dists_own(&v->restart, &v->ramp)) return NOMEM(r);
+    if (dm_dists_own(&v->restart, &v->ramp)) return NOMEM(r);
     v->sector = L->sector;
     v->region = -1;
     v->capacity = capacity[L->sector];
@@ -249,7 +249,7 @@ static int read_sources(yread *r, yaml_node_t *n, dm_layer *L)
     return 0;
 }
 
-int dmi_read_layers(yread *r, yaml_node_t *seq, dm_model *m, const dm_node *defaults, const double *capacity)
+int dm_read_layers(yread *r, yaml_node_t *seq, dm_model *m, const dm_node *defaults, const double *capacity)
 {
     for (size_t i = 0; i < m->nlayers; i++) {
         yaml_node_t *it = yr_at(r, seq, i), *x;
@@ -292,7 +292,7 @@ static dm_group_set *add_set(yread *r, dm_model *m, yaml_node_t *settings, dm_gr
     m->group_sets = p;
     dm_group_set *set = &p[m->ngroup_sets];
     *set = (dm_group_set){.kind = kind, .first = m->ngroups, .count = count, .layer = -1};
-    if (dmi_read_group_settings(r, settings, m, &set->settings, NULL)) return NULL;
+    if (dm_read_group_settings(r, settings, m, &set->settings, NULL)) return NULL;
     set->settings.line = yr_line(settings);
     set->settings.column = (int)settings->start_mark.column + 1;
     set->settings.dependent = -1;
@@ -393,7 +393,7 @@ static int read_pairs(yread *r, dm_model *m, yaml_node_t *it, yaml_node_t *n, co
     return 0;
 }
 
-int dmi_read_layer_groups(yread *r, yaml_node_t *layers, yaml_node_t *couplings, dm_model *m)
+int dm_read_layer_groups(yread *r, yaml_node_t *layers, yaml_node_t *couplings, dm_model *m)
 {
     static const char *const keys[] = {"dependent", "provider", "pairs", "mutual", "mode", "strength", "lag",
                                        "quorum", "note", NULL};

@@ -37,10 +37,10 @@ void dm_model_free(dm_model *m)
         free(v->id);
         for (size_t t = 0; t < v->ntags; t++) free(v->tags[t]);
         free(v->tags);
-        dmi_dist_free(&v->restart);
-        dmi_dist_free(&v->ramp);
+        dm_dist_free(&v->restart);
+        dm_dist_free(&v->ramp);
     }
-    for (size_t i = 0; i < m->ndefined_groups; i++) dmi_dist_free(&m->groups[i].buffer);
+    for (size_t i = 0; i < m->ndefined_groups; i++) dm_dist_free(&m->groups[i].buffer);
     for (size_t i = 0; i < m->ngroup_sets; i++) {
         if (!m->group_sets[i].owns) continue;
         free(m->group_sets[i].dependent);
@@ -52,8 +52,8 @@ void dm_model_free(dm_model *m)
     for (size_t i = 0; i < m->nlayers; i++) {
         dm_layer *L = &m->layers[i];
         free(L->id); free(L->adj_start); free(L->adj); free(L->sources); free(L->graph);
-        dmi_dist_free(&L->node.restart);
-        dmi_dist_free(&L->node.ramp);
+        dm_dist_free(&L->node.restart);
+        dm_dist_free(&L->node.ramp);
     }
     free(m->layers);
     free(m->sectors); free(m->regions); free(m->nodes); free(m->groups);
@@ -90,12 +90,12 @@ static int read_behaviour(yread *r, yaml_node_t *map, const char *what, dm_node 
             v->dynamics = DM_DYN_STEP;
             if ((x = yr_get(r, n, "k"))) return yr_fail(r, x, "dynamics: 'k' belongs to kind relax");
             if ((x = yr_get(r, n, "restart"))) {
-                dmi_dist_free(&v->restart);
-                if (dmi_yr_dist(r, x, "restart", 1, 0, 1e15, &v->restart)) return DM_EDATA;
+                dm_dist_free(&v->restart);
+                if (yr_dist(r, x, "restart", 1, 0, 1e15, &v->restart)) return DM_EDATA;
             }
             if ((x = yr_get(r, n, "ramp"))) {
-                dmi_dist_free(&v->ramp);
-                if (dmi_yr_dist(r, x, "ramp", 1, 0, 1e15, &v->ramp)) return DM_EDATA;
+                dm_dist_free(&v->ramp);
+                if (yr_dist(r, x, "ramp", 1, 0, 1e15, &v->ramp)) return DM_EDATA;
             }
             uint64_t steps;
             if ((x = yr_get(r, n, "steps"))) {
@@ -216,7 +216,7 @@ static int read_regions(yread *r, yaml_node_t *seq, dm_model *m)
         if ((x = yr_get(r, it, "groups"))) {
             yaml_node_t **ids;
             size_t count;
-            if (dmi_yr_id_list(r, x, "region groups", &ids, &count)) return DM_EDATA;
+            if (yr_id_list(r, x, "region groups", &ids, &count)) return DM_EDATA;
             g->groups = calloc(count ? count : 1, sizeof *g->groups);
             for (size_t k = 0; g->groups && k < count && (g->groups[k] = strdup(yr_text(ids[k]))); k++) g->ngroups = k + 1;
             free(ids);
@@ -232,8 +232,8 @@ static char *dup_or(const char *a) { return strdup(a); }
 static void free_defaults(dm_node *defaults, size_t n)
 {
     for (size_t i = 0; defaults && i < n; i++) {
-        dmi_dist_free(&defaults[i].restart);
-        dmi_dist_free(&defaults[i].ramp);
+        dm_dist_free(&defaults[i].restart);
+        dm_dist_free(&defaults[i].ramp);
     }
     free(defaults);
 }
@@ -251,7 +251,7 @@ static int read_nodes(yread *r, yaml_node_t *seq, dm_model *m, const dm_node *de
             dm_node *v = &m->nodes[m->nnodes];
             m->ndefined_nodes = ++m->nnodes;
             *v = defaults[i];
-            if (dmi_dists_own(&v->restart, &v->ramp)) return NOMEM(r);
+            if (dm_dists_own(&v->restart, &v->ramp)) return NOMEM(r);
             v->id = dup_or(m->sectors[i].id);
             v->name_ja = dup_or(m->sectors[i].name_ja);
             v->name_en = dup_or(m->sectors[i].name_en);
@@ -286,7 +286,7 @@ static int read_nodes(yread *r, yaml_node_t *seq, dm_model *m, const dm_node *de
         *v = defaults[sector];
         v->id = keep_id; v->sector = sector; v->line = line;
         v->tags = NULL; v->ntags = 0;
-        if (dmi_dists_own(&v->restart, &v->ramp)) return NOMEM(r);
+        if (dm_dists_own(&v->restart, &v->ramp)) return NOMEM(r);
         v->region = -1;
         if ((x = yr_get(r, it, "region")) && (v->region = model_region(m, yr_text(x))) < 0)
             return yr_expected(r, x, "node region", "the id of a region defined in 'regions'");
@@ -301,7 +301,7 @@ static int read_nodes(yread *r, yaml_node_t *seq, dm_model *m, const dm_node *de
         if ((x = yr_get(r, it, "tags"))) {
             yaml_node_t **ids;
             size_t count;
-            if (dmi_yr_id_list(r, x, "tags", &ids, &count)) return DM_EDATA;
+            if (yr_id_list(r, x, "tags", &ids, &count)) return DM_EDATA;
             /* ntags counts the tags held, so dm_model_free frees what there is */
             v->tags = calloc(count ? count : 1, sizeof *v->tags);
             for (size_t t = 0; v->tags && t < count && (v->tags[t] = strdup(yr_text(ids[t]))); t++) v->ntags = t + 1;
@@ -408,11 +408,11 @@ static int model_from_yaml(yread *r, yaml_node_t *root, dm_model **out)
     yaml_node_t *layers = yr_get(r, root, "layers");
     if (yr_need(r, root, "sectors", "model", &x) || read_sectors(r, x, m, &defaults, &capacity) ||
         !(is_layer = calloc(m->nsectors, 1)) || read_regions(r, yr_get(r, root, "regions"), m) ||
-        dmi_layer_sectors(r, layers, m, is_layer) ||
+        dm_layer_sectors(r, layers, m, is_layer) ||
         read_nodes(r, yr_get(r, root, "nodes"), m, defaults, capacity, is_layer) ||
-        dmi_read_layers(r, layers, m, defaults, capacity) ||
-        dmi_read_dependencies(r, yr_get(r, root, "dependencies"), m) ||
-        dmi_read_layer_groups(r, layers, yr_get(r, root, "couplings"), m) || check_zero_lag_cycles(r, m))
+        dm_read_layers(r, layers, m, defaults, capacity) ||
+        dm_read_dependencies(r, yr_get(r, root, "dependencies"), m) ||
+        dm_read_layer_groups(r, layers, yr_get(r, root, "couplings"), m) || check_zero_lag_cycles(r, m))
         goto fail;
     for (size_t s = 0; s < m->nsectors; s++)
         if (m->sectors[s].magnitude_share > 0) m->sectors[s].magnitude = dm_threshold_magnitude(m, (int)s, -1);
@@ -429,7 +429,7 @@ fail:
     return r->err->code ? r->err->code : NOMEM(r);
 }
 
-int dmi_model_from_yaml(yread *r, yaml_node_t *root, dm_model **out)
+int dm_model_from_yaml(yread *r, yaml_node_t *root, dm_model **out)
 {
     dmi_host host;  /* igraph's and GSL's handlers: the host's are back when this returns */
     dmi_enter(&host);
@@ -451,7 +451,7 @@ int dm_model_parse_stored(const char *text, size_t len, const char *file, const 
     if (yr_open(&r, text, len, file, err)) { yr_close(&r); return err->code; }
     r.stored = stored;
     r.nstored = nstored;
-    int rc = dmi_model_from_yaml(&r, yr_root(&r), out);
+    int rc = dm_model_from_yaml(&r, yr_root(&r), out);
     yr_close(&r);
     if (!rc && !((*out)->text = malloc(len + 1))) {
         dm_model_free(*out);

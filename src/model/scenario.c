@@ -30,11 +30,11 @@ void dm_scenario_free(dm_scenario *s)
     for (size_t i = 0; i < s->nhazards; i++) {
         dm_hazard *h = &s->hazards[i];
         free(h->id); free(h->description); free(h->nodes);
-        dmi_dist_free(&h->start);
-        dmi_dist_free(&h->duration);
-        dmi_dist_free(&h->severity_dist);
-        dmi_dist_free(&h->stretch);
-        for (size_t k = 0; h->sector_severity && k < s->model->nsectors; k++) dmi_dist_free(&h->sector_severity[k]);
+        dm_dist_free(&h->start);
+        dm_dist_free(&h->duration);
+        dm_dist_free(&h->severity_dist);
+        dm_dist_free(&h->stretch);
+        for (size_t k = 0; h->sector_severity && k < s->model->nsectors; k++) dm_dist_free(&h->sector_severity[k]);
         free(h->sector_severity);
         free(h->restore_s);
         free(h->restore_share);
@@ -162,7 +162,7 @@ static int read_selection(yread *r, yaml_node_t *n, const dm_model *m, dm_hazard
     for (int c = 0; c < 4 && !rc; c++) {
         yaml_node_t *x = yr_get(r, n, crit[c]);
         if (!x) continue;
-        if (dmi_yr_id_list(r, x, crit[c], &ids[c], &nids[c])) { rc = DM_EDATA; break; }
+        if (yr_id_list(r, x, crit[c], &ids[c], &nids[c])) { rc = DM_EDATA; break; }
         for (size_t i = 0; i < nids[c] && !rc; i++) {
             const char *id = yr_text(ids[c][i]);
             int found = 0;
@@ -237,7 +237,7 @@ static int read_severity(yread *r, yaml_node_t *x, const dm_model *m, dm_hazard 
     h->severity = NAN;
     if (yr_get(r, x, "dist")) {
         h->severity_drawn = 1;
-        return dmi_yr_dist(r, x, "severity", 0, 0, 1, &h->severity_dist);
+        return yr_dist(r, x, "severity", 0, 0, 1, &h->severity_dist);
     }
     h->sector_severity = calloc(m->nsectors, sizeof *h->sector_severity);
     unsigned char *given = calloc(m->nsectors, 1), *hit = calloc(m->nsectors, 1);
@@ -256,7 +256,7 @@ static int read_severity(yread *r, yaml_node_t *x, const dm_model *m, dm_hazard 
         }
         given[sec] = 1;
         snprintf(what, sizeof what, "severity of %s", m->sectors[sec].id);
-        rc = dmi_yr_dist(r, v, what, 0, 0, 1, &h->sector_severity[sec]);
+        rc = yr_dist(r, v, what, 0, 0, 1, &h->sector_severity[sec]);
     }
     for (size_t sec = 0; !rc && sec < m->nsectors; sec++)
         if (hit[sec] && !given[sec])
@@ -314,7 +314,7 @@ static int read_restore(yread *r, yaml_node_t *it, dm_hazard *h)
     }
     if (stretch) {
         h->has_stretch = 1;
-        if (dmi_yr_dist(r, stretch, "stretch", 0, 1e-6, 1e6, &h->stretch)) return DM_EDATA;
+        if (yr_dist(r, stretch, "stretch", 0, 1e-6, 1e6, &h->stretch)) return DM_EDATA;
     }
     return 0;
 }
@@ -353,12 +353,12 @@ static int read_hazards(yread *r, yaml_node_t *seq, dm_scenario *s)
         h->kind = (dm_hazard_kind)k;
         if (yr_need(r, it, "select", "hazard", &x) || read_selection(r, x, s->model, h)) return DM_EDATA;
         h->start.kind = DM_DIST_FIXED;
-        if ((x = yr_get(r, it, "at")) && dmi_yr_dist(r, x, "hazard time 'at'", 1, 0, 1e15, &h->start))
+        if ((x = yr_get(r, it, "at")) && yr_dist(r, x, "hazard time 'at'", 1, 0, 1e15, &h->start))
             return DM_EDATA;
         if (read_severity(r, yr_get(r, it, "severity"), s->model, h)) return DM_EDATA;
         if ((x = yr_get(r, it, "duration"))) {
             h->has_duration = 1;
-            if (dmi_yr_dist(r, x, "hazard duration", 1, 0, 1e15, &h->duration)) return DM_EDATA;
+            if (yr_dist(r, x, "hazard duration", 1, 0, 1e15, &h->duration)) return DM_EDATA;
         }
         if (read_restore(r, it, h)) return DM_EDATA;
     }
@@ -406,7 +406,7 @@ static int read_kinds(yread *r, yaml_node_t *x, unsigned *kinds)
 {
     yaml_node_t **ids;
     size_t n;
-    if (dmi_yr_id_list(r, x, "kinds", &ids, &n)) return DM_EDATA;
+    if (yr_id_list(r, x, "kinds", &ids, &n)) return DM_EDATA;
     *kinds = 0;
     for (size_t i = 0; i < n; i++) {
         const char *k = yr_text(ids[i]);
@@ -547,7 +547,7 @@ static int overridden_model(yread *r, dm_scenario *s, const char *base_text, int
             return yr_fail(r, path, "override path '%s': %s", s->overrides[i].path, why), -1;
         }
     }
-    int rc = dmi_model_from_yaml(&mr, yr_root(&mr), out);
+    int rc = dm_model_from_yaml(&mr, yr_root(&mr), out);
     yr_close(&mr);
     return rc;
 }
@@ -683,7 +683,7 @@ static int parse(const char *text, size_t len, const char *file, dm_model *given
     if (given) {
         /* the model comes with the call */
     } else if (x->type == YAML_MAPPING_NODE) {  /* a model written inline */
-        if (dmi_model_from_yaml(&r, x, &s->model)) goto fail;
+        if (dm_model_from_yaml(&r, x, &s->model)) goto fail;
     } else if (x->type != YAML_SCALAR_NODE) {
         yr_expected(&r, x, "model", "a file name, an embedded model name or an inline model");
         goto fail;
@@ -768,8 +768,8 @@ int dm_scenario_parse_with_model_stored(const char *text, size_t len, const char
 void dm_scenario_model_sha256(const dm_scenario *sc, char hex[65])
 {
     const dm_model *m = sc->model;
-    if (m->text) dmi_sha256_hex(m->text, m->text_len, hex);
-    else dmi_sha256_hex(sc->text, strlen(sc->text), hex);
+    if (m->text) dm_sha256_hex(m->text, m->text_len, hex);
+    else dm_sha256_hex(sc->text, strlen(sc->text), hex);
 }
 
 int dm_scenario_load(const char *path, dm_scenario **out, dm_error *err)

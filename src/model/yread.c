@@ -320,7 +320,7 @@ static int table(yread *r, yaml_node_t *n, const char *what, int is_duration, do
         if (pt->type != YAML_SEQUENCE_NODE || yr_len(pt) != 2)
             return yr_expected(r, pt, what, "a point [value, cumulative share], e.g. [6h, 0.5]");
         dm_dist one;
-        if (dmi_yr_dist(r, yr_at(r, pt, 0), what, is_duration, lo, hi, &one)) return DM_EDATA;
+        if (yr_dist(r, yr_at(r, pt, 0), what, is_duration, lo, hi, &one)) return DM_EDATA;
         if (one.kind != DM_DIST_FIXED) return yr_expected(r, yr_at(r, pt, 0), what, "a plain value");
         out->values[i] = one.a;
         if (yr_num(r, yr_at(r, pt, 1), "table cumulative share", 0, 1, &out->weights[i])) return DM_EDATA;
@@ -337,7 +337,7 @@ static int table(yread *r, yaml_node_t *n, const char *what, int is_duration, do
     return 0;
 }
 
-int dmi_yr_dist(yread *r, yaml_node_t *n, const char *what, int is_duration, double lo, double hi,
+int yr_dist(yread *r, yaml_node_t *n, const char *what, int is_duration, double lo, double hi,
             dm_dist *out)
 {
     memset(out, 0, sizeof *out);
@@ -418,7 +418,7 @@ int dmi_yr_dist(yread *r, yaml_node_t *n, const char *what, int is_duration, dou
         for (size_t i = 0; i < k; i++) {
             yaml_node_t *vi = yr_at(r, v, i);
             dm_dist one;
-            if (dmi_yr_dist(r, vi, what, is_duration, lo, hi, &one)) return DM_EDATA;
+            if (yr_dist(r, vi, what, is_duration, lo, hi, &one)) return DM_EDATA;
             if (one.kind != DM_DIST_FIXED) return yr_expected(r, vi, what, "a plain value");
             out->values[i] = one.a;
             out->weights[i] = 1.0;
@@ -432,14 +432,14 @@ int dmi_yr_dist(yread *r, yaml_node_t *n, const char *what, int is_duration, dou
                        "one of fixed, uniform, normal, lognormal, weibull, gamma, exponential, choice, table");
 }
 
-void dmi_dist_free(dm_dist *d)
+void dm_dist_free(dm_dist *d)
 {
     free(d->values);
     free(d->weights);
     d->values = d->weights = NULL;
 }
 
-int dmi_dist_own(dm_dist *d)
+int dm_dist_own(dm_dist *d)
 {
     if (!d->nchoices) return 0;
     double *v = malloc(d->nchoices * sizeof *v), *w = malloc(d->nchoices * sizeof *w);
@@ -451,13 +451,13 @@ int dmi_dist_own(dm_dist *d)
     return 0;
 }
 
-int dmi_dists_own(dm_dist *a, dm_dist *b)
+int dm_dists_own(dm_dist *a, dm_dist *b)
 {
-    int ra = dmi_dist_own(a), rb = dmi_dist_own(b);
+    int ra = dm_dist_own(a), rb = dm_dist_own(b);
     return ra || rb ? -1 : 0;
 }
 
-int dmi_yr_id_list(yread *r, yaml_node_t *n, const char *what, yaml_node_t ***out, size_t *count)
+int yr_id_list(yread *r, yaml_node_t *n, const char *what, yaml_node_t ***out, size_t *count)
 {
     *out = NULL;
     *count = 0;

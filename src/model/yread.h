@@ -44,19 +44,19 @@ int yr_u64(yread *r, yaml_node_t *n, const char *what, uint64_t hi, uint64_t *ou
 int yr_duration(yread *r, yaml_node_t *n, const char *what, int64_t *out);
 /* A fixed value (a scalar) or {dist: NAME, ...} (see docs/scenario-format.md).
  * is_duration: the values are durations with units, converted to seconds. */
-int dmi_yr_dist(yread *r, yaml_node_t *n, const char *what, int is_duration, double lo, double hi,
+int yr_dist(yread *r, yaml_node_t *n, const char *what, int is_duration, double lo, double hi,
             dm_dist *out);
 /* A scalar id or a list of scalar ids. *out is a malloc'd array of borrowed nodes. */
 /* Gives d its own copies of a choice's values and weights (after a struct copy). */
-int dmi_dist_own(dm_dist *d);
-/* dmi_dist_own on both of a node's distributions (restart, ramp), never one alone: after a
+int dm_dist_own(dm_dist *d);
+/* dm_dist_own on both of a node's distributions (restart, ramp), never one alone: after a
  * struct copy both point at the defaults' arrays, and one left pointing there would be
  * freed twice. */
-int dmi_dists_own(dm_dist *a, dm_dist *b);
-int dmi_yr_id_list(yread *r, yaml_node_t *n, const char *what, yaml_node_t ***out, size_t *count);
+int dm_dists_own(dm_dist *a, dm_dist *b);
+int yr_id_list(yread *r, yaml_node_t *n, const char *what, yaml_node_t ***out, size_t *count);
 const char *yr_text(yaml_node_t *n); /* scalar text or "" */
 int yr_line(const yaml_node_t *n);
 
-void dmi_dist_free(dm_dist *d);
+void dm_dist_free(dm_dist *d);
 
 #endif
