@@ -158,6 +158,22 @@ int cmd_sweep(int argc, char **argv)
         if (!mpi) MPI_Finalize();
     }
 #endif
+    /* started as one of several MPI ranks (the launcher's variables say so) that this
+     * program does not see as such (built without MPI, or with another MPI than the
+     * launcher's, e.g. Open MPI under MPICH's mpiexec): each would run the whole sweep */
+    static const char *const world[] = {"OMPI_COMM_WORLD_SIZE", "PMI_SIZE", "MV2_COMM_WORLD_SIZE"};
+    for (size_t i = 0; !mpi && i < sizeof world / sizeof world[0]; i++)
+        if (getenv(world[i]) && atol(getenv(world[i])) > 1) {
+            fprintf(stderr, "domino sweep: started as one of %s MPI ranks (%s) but this domino %s: use the mpiexec of "
+                            "the MPI domino was built with, or a job array with --shard\n", getenv(world[i]), world[i],
+#ifdef DOMINO_MPI
+                    "sees one rank (its MPI is not the launcher's)"
+#else
+                    "was built without MPI"
+#endif
+            );
+            return DM_EUSAGE;
+        }
     /* several Slurm tasks but no MPI: each would run the whole sweep into the same file */
     const char *ntasks = getenv("SLURM_NTASKS"), *procid = getenv("SLURM_PROCID");
     if (!mpi && nranks == 1 && procid && ntasks && atol(ntasks) > 1 && !getenv("SLURM_ARRAY_TASK_ID")) {
