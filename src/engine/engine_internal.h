@@ -52,6 +52,9 @@ typedef struct group_rule {
     size_t resupply_edge;            /* the first of its nresupply resupply edges */
     int quorum_count, nresupply;
     unsigned char mode, has_buffer;
+    int64_t restart;                 /* ticks: facilities whose backup ran out return this
+                                        late after their input (0: at once) ... */
+    double restart_share;            /* ... the share of them that does (the rest: at once) */
 } group_rule;
 
 /* Likewise a node's parameters. */
@@ -90,6 +93,11 @@ typedef struct buffer_state {
     unsigned char all_cover;          /* one duration: every cut facility runs on its backup */
     unsigned char same;               /* in buf_next: unchanged, keep the committed state */
     struct { double top, used; } clock[DM_BUFFER_CLOCKS + 2];  /* 2 more while evaluating */
+    /* `restart`: reconnected facilities whose backup had run out, waiting for their
+     * restart; each cohort is back at its tick `until` */
+    double waiting;                   /* their share of the node's facilities */
+    unsigned char nwait;
+    struct { double share; int64_t until; } wait[DM_BUFFER_CLOCKS + 1];
 } buffer_state;
 
 /* Copies a buffer's state: its n clocks, not the whole array (apply() commits often). */
@@ -106,6 +114,9 @@ static inline void buffer_copy(buffer_state *to, const buffer_state *from)
     to->covering = from->covering;
     to->flags = from->flags;
     for (int i = 0; i < from->n; i++) to->clock[i] = from->clock[i];
+    to->waiting = from->waiting;
+    to->nwait = from->nwait;
+    for (int i = 0; i < from->nwait; i++) to->wait[i] = from->wait[i];
 }
 
 /* What evaluating a node found, for apply() to commit: its next level, when to wake it, the
