@@ -142,6 +142,13 @@ static double running_covered(const dm_engine *e, const group_rule *gr, double c
     return gr->backup_share * c;
 }
 
+/* Whether S(x) is monotone in floating point as computed by survival() (a constant, or
+ * one linear piece between constants), so that a search for a tick may start anywhere. */
+static int monotone_survival(const dm_dist *d)
+{
+    return d->kind == DM_DIST_FIXED || d->kind == DM_DIST_UNIFORM;
+}
+
 /* The tick after t (before the horizon) at which the running clocks' covered share has
  * fallen by `drop`, or INT64_MAX: covered shares only fall while clocks run, so a
  * bisection over whole ticks finds the first tick it has fallen by that much; the tick
@@ -152,7 +159,18 @@ static int64_t when_covered_falls(const dm_engine *e, const group_rule *gr, doub
 {
     double c0 = running_covered(e, gr, cap, b, 0);
     int64_t lo = 0, hi = e->res.horizon - t;  /* c0 - c(lo) < drop <= c0 - c(hi) */
-    if (hi < 1 || c0 - running_covered(e, gr, cap, b, (double)hi) < drop) return INT64_MAX;
+    if (hi < 1) return INT64_MAX;
+    if (monotone_survival(gr->facilities)) {
+        /* c falls monotonically in floating point too, so the first tick is unique and any
+         * bracket holding it gives it: gallop out from t (steps come every few ticks). */
+        int64_t end = hi;
+        hi = 1;
+        while (hi < end && c0 - running_covered(e, gr, cap, b, (double)hi) < drop) {
+            lo = hi;
+            hi = 2 * hi < end ? 2 * hi : end;
+        }
+    }
+    if (c0 - running_covered(e, gr, cap, b, (double)hi) < drop) return INT64_MAX;
     while (hi - lo > 1) {
         int64_t mid = lo + (hi - lo) / 2;
         if (c0 - running_covered(e, gr, cap, b, (double)mid) >= drop) hi = mid; else lo = mid;
@@ -252,11 +270,13 @@ static double buffer_covered(dm_engine *e, const group_rule *gr, size_t g, doubl
      * are one clock, and past DM_BUFFER_CLOCKS the two closest neighbours on one side
      * merge (width-weighted). */
     while (n > 0 && nb->clock[n - 1].top > u && nb->clock[n - 1].used <= 0) n--;
+    /* The cut clocks are [0, ncut); the reconnected side is at most one clock now, so
+     * only cut neighbours can merge. */
+    int ncut = first_up;
     while (added) {
         int best = -1;
         double gap = INFINITY;
-        for (int i = 0; i + 1 < n; i++) {
-            if ((nb->clock[i].top <= u) != (nb->clock[i + 1].top <= u)) continue;
+        for (int i = 0; i + 1 < ncut; i++) {
             double d = fabs(nb->clock[i].used - nb->clock[i + 1].used);
             if (d < gap) { gap = d; best = i; }
         }
@@ -265,6 +285,7 @@ static double buffer_covered(dm_engine *e, const group_rule *gr, size_t g, doubl
         if (gap > 0) nb->clock[best + 1].used = (w0 * nb->clock[best].used + w1 * nb->clock[best + 1].used) / (w0 + w1);
         memmove(&nb->clock[best], &nb->clock[best + 1], (size_t)(n - best - 1) * sizeof nb->clock[0]);
         n--;
+        ncut--;
     }
 
     /* Resupply (held, above): while every resupply provider is at or above its level, the
@@ -273,9 +294,24 @@ static double buffer_covered(dm_engine *e, const group_rule *gr, size_t g, doubl
     nb->cut = u;
     nb->n = (unsigned char)n;
     nb->held = (unsigned char)held;
-    double covered = 0;
-    for (int i = 0; i < n && nb->clock[i].top <= u; i++)
-        covered += (nb->clock[i].top - clock_bottom(nb, i)) * clock_survival(e, gr, cap, nb->clock[i].used);
+    /* One duration: a cut clock runs while more than 1e-9 tick is left (clock_survival);
+     * `first_left`, the least left of the running ones, ends the first (the tick rounded
+     * up is monotone in it, so its tick is the earliest of theirs). */
+    double covered = 0, first_left = INFINITY;
+    int all_run = 1, any_run = 0;
+    if (gr->facilities) {
+        for (int i = 0; i < ncut; i++)
+            covered += (nb->clock[i].top - clock_bottom(nb, i)) * clock_survival(e, gr, cap, nb->clock[i].used);
+    } else {
+        for (int i = 0; i < ncut; i++) {
+            double left = cap - nb->clock[i].used;
+            int runs = left > 1e-9;
+            covered += (nb->clock[i].top - clock_bottom(nb, i)) * (double)runs;
+            if (!runs) all_run = 0;
+            else if (left < first_left) first_left = left;
+            any_run |= runs;
+        }
+    }
     covered *= gr->backup_share;
     nb->covered = covered;
     int covering = covered > 0;
@@ -287,12 +323,8 @@ static double buffer_covered(dm_engine *e, const group_rule *gr, size_t g, doubl
     nb->exhaust = INT64_MAX;
     nb->all_cover = 0;
     if (covering && !gr->facilities) {
-        nb->all_cover = 1;
-        for (int i = 0; i < n && nb->clock[i].top <= u; i++) {
-            double left = cap - nb->clock[i].used;
-            if (!(left > 1e-9)) nb->all_cover = 0;
-            else if (!held && t + (int64_t)ceil(left - 1e-9) < nb->exhaust) nb->exhaust = t + (int64_t)ceil(left - 1e-9);
-        }
+        nb->all_cover = (unsigned char)all_run;
+        if (!held && any_run) nb->exhaust = t + (int64_t)ceil(first_left - 1e-9);
         if (nb->exhaust < *wake) *wake = nb->exhaust;
     }
     if (covering && !held && gr->facilities && gr->strength * covered > DM_LEVEL_EPS) {
@@ -311,11 +343,7 @@ static double buffer_covered(dm_engine *e, const group_rule *gr, size_t g, doubl
     if (nb->flags) {
         nb->left = 0;
         if (covering && !gr->facilities) {
-            nb->left = INFINITY;
-            for (int i = 0; i < n && nb->clock[i].top <= u; i++) {
-                double left = cap - nb->clock[i].used;
-                if (left > 1e-9 && left < nb->left) nb->left = left;
-            }
+            nb->left = first_left;
         } else if (covering) {
             nb->held = 0;  /* as if the clocks ran */
             int64_t half = when_covered_falls(e, gr, cap, nb, t, running_covered(e, gr, cap, nb, 0) / 2);
