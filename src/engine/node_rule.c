@@ -158,24 +158,30 @@ static int64_t when_covered_falls(const dm_engine *e, const group_rule *gr, doub
                                   int64_t t, double drop)
 {
     double c0 = running_covered(e, gr, cap, b, 0);
-    int64_t lo = 0, hi = e->res.horizon - t;  /* c0 - c(lo) < drop <= c0 - c(hi) */
+    int64_t lo = 0, hi = e->res.horizon - t;  /* fall(lo) = flo < drop <= fall(hi) = fhi */
     if (hi < 1) return INT64_MAX;
-    if (monotone_survival(gr->facilities)) {
-        /* c falls monotonically in floating point too, so the first tick is unique and any
-         * bracket holding it gives it: gallop out from t (steps come every few ticks). */
-        int64_t end = hi;
-        hi = 1;
-        while (hi < end && c0 - running_covered(e, gr, cap, b, (double)hi) < drop) {
-            lo = hi;
-            hi = 2 * hi < end ? 2 * hi : end;
+    double flo = 0, fhi = c0 - running_covered(e, gr, cap, b, (double)hi);
+    if (fhi < drop) return INT64_MAX;
+    /* With a monotone S the first tick is unique, so any bracket that holds it gives it:
+     * c is piecewise linear in x there, so interpolate, then try the tick before the one
+     * found (every fourth round bisects, to bound the rounds). Otherwise: bisection. */
+    int monotone = monotone_survival(gr->facilities);
+    for (int round = 0; hi - lo > 1; round++) {
+        int64_t mid = lo + (hi - lo) / 2;
+        if (monotone && round % 4 != 3) {
+            double x = (double)lo + (drop - flo) / (fhi - flo) * (double)(hi - lo);
+            mid = x < (double)(lo + 1) ? lo + 1 : x > (double)(hi - 1) ? hi - 1 : (int64_t)ceil(x);
+        }
+        double f = c0 - running_covered(e, gr, cap, b, (double)mid);
+        if (f < drop) { lo = mid; flo = f; continue; }
+        hi = mid;
+        fhi = f;
+        if (monotone && hi - lo > 1) {
+            f = c0 - running_covered(e, gr, cap, b, (double)(hi - 1));
+            if (f >= drop) { hi--; fhi = f; } else { lo = hi - 1; flo = f; }
         }
     }
-    if (c0 - running_covered(e, gr, cap, b, (double)hi) < drop) return INT64_MAX;
-    while (hi - lo > 1) {
-        int64_t mid = lo + (hi - lo) / 2;
-        if (c0 - running_covered(e, gr, cap, b, (double)mid) >= drop) hi = mid; else lo = mid;
-    }
-    if (lo > 0 && c0 - running_covered(e, gr, cap, b, (double)hi) > drop) return t + lo;
+    if (lo > 0 && fhi > drop) return t + lo;
     return t + hi;
 }
 
