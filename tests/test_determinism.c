@@ -112,7 +112,7 @@ Test(determinism, switch_over_to_parallel_changes_no_result, .timeout = 300)
  * (the spans and column ranges threads take); the means are the ordered sums. */
 #include <gsl/gsl_sort.h>
 #include <gsl/gsl_statistics_double.h>
-#include "../src/run/tally.h"
+#include "run/tally.h"
 
 Test(determinism, binned_quantiles_are_within_half_a_bin)
 {

@@ -7,7 +7,7 @@
 #include <gsl/gsl_randist.h>
 #include "helpers.h"
 #include "cli_helpers.h"
-#include "src/engine/streams.h"
+#include "engine/streams.h"
 
 #define THREE "model:\n  sectors:\n    - {id: A, name_en: A}\n    - {id: B, name_en: B}\n    - {id: C, name_en: C}\n"
 

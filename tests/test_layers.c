@@ -9,7 +9,7 @@
 #include <unistd.h>
 #include "helpers.h"
 #include "cli_helpers.h"
-#include "../src/io/graph_igraph.h"
+#include "graph/graph_igraph.h"
 
 static void init(void) { dm_init(); }
 TestSuite(layers, .init = init);

@@ -369,6 +369,9 @@ DM_EXPORT const char *dm_embedded(const char *name, size_t *len);
 /* Parses a duration such as "90s", "10min", "2h", "3d" into seconds. Returns 0 on success,
  * -1 when the text is not a non-negative number followed by a unit. */
 DM_EXPORT int dm_parse_duration(const char *text, int64_t *seconds);
+/* seconds (>= 0) as ticks of sc, rounded up: a duration, a horizon or an inject's time
+ * never ends before the seconds given (DESIGN.md, "durations rounded up to ticks"). */
+DM_EXPORT int64_t dm_scenario_ticks(const dm_scenario *sc, int64_t seconds);
 
 DM_EXPORT const char *dm_hazard_kind_name(dm_hazard_kind k, int japanese);
 

@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "domino/compare.h"
-#include "src/io/h5util.h"
+#include "core/h5util.h"
 
 enum { NCOLS = 13 };
 static const char *const columns[NCOLS] = {"id", "time_jst", "t_hours", "region", "sector", "measure", "value",

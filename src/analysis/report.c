@@ -7,15 +7,16 @@
 #include <hdf5_hl.h>
 #include "domino.h"
 #include "domino/analysis.h"
-#include "../io/h5util.h"
-#include "../core/sort.h"
-#include "../model/loader.h"
+#include "core/h5util.h"
+#include "core/sort.h"
+#include "core/hash.h"
+#include "core/duration.h"
 
 /* "h:mm" for a duration in hours; "-" for never. */
 static const char *hhmm(double hours, char *buf, size_t size)
 {
     if (!isfinite(hours)) snprintf(buf, size, "-");
-    else snprintf(buf, size, "%d:%02d", (int)floor(hours), (int)lround(fmod(hours, 1.0) * 60) % 60);
+    else dm_format_hmm(hours * 60, buf, size);
     return buf;
 }
 

@@ -192,7 +192,7 @@ int cmd_sweep(int argc, char **argv)
      * MPI rank 0, which merges, holds the lock. */
     /* absurd replicates are refused as `run` refuses them: before anything is touched */
     if (!rc) {
-        int64_t interval = (s->interval_s + s->base->tick_s - 1) / s->base->tick_s;
+        int64_t interval = dm_scenario_ticks(s->base, s->interval_s);
         dm_mc_config cfg = {.replicates = s->replicates, .threads = threads, .interval = interval < 1 ? 1 : interval,
                             .store = DM_STORE_SECTORS, .stats = DM_STORE_SECTORS};  /* as dm_sweep_run_point runs a point */
         long pages = sysconf(_SC_PHYS_PAGES), size = sysconf(_SC_PAGE_SIZE);

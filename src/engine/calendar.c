@@ -1,6 +1,6 @@
 /* The event calendar: see calendar.h. */
 #include <stdlib.h>
-#include "calendar.h"
+#include "engine/calendar.h"
 
 static int before(const cal_event *a, const cal_event *b)
 {

@@ -20,7 +20,7 @@
  * Everything runs in node order, so the result does not depend on threads. */
 #include <stdlib.h>
 #include <string.h>
-#include "engine_internal.h"
+#include "engine/engine_internal.h"
 
 /* Losses are searched from the lost nodes (incremental_pass) while they are fewer than
  * this share of the connected nodes, else by a sweep over the connected nodes: each lost

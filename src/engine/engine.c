@@ -15,8 +15,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <gsl/gsl_randist.h>
-#include "engine_internal.h"
-#include "streams.h"
+#include "engine/engine_internal.h"
+#include "engine/streams.h"
 
 #define NEW(p, count) ((p) = calloc((count) != 0 ? (count) : 1, sizeof *(p)))
 

@@ -19,7 +19,7 @@
 #include <string.h>
 #include <gsl/gsl_rng.h>
 #include "domino/engine.h"
-#include "calendar.h"
+#include "engine/calendar.h"
 
 /* ---- Tolerances: every comparison of computed values in the engine uses one of these.
  * The renderers (src/io/timeline.c, injects.c) repeat DM_LEVEL_EPS as LEVEL_EPS, and

@@ -12,7 +12,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <gsl/gsl_cdf.h>
-#include "engine_internal.h"
+#include "engine/engine_internal.h"
 
 /* Supply sigma_g from the providers' delivered levels, and the provider that limits it
  * (the first with the lowest level). One pass per mode finds both: supply runs for every

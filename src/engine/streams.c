@@ -17,7 +17,7 @@
  * The same holds across seeds except for pairs (s, r), (s', r') with equal keys, which a
  * user choosing seeds by hand cannot hit by accident (probability 2^-64 per pair). */
 #include <gsl/gsl_errno.h>
-#include "streams.h"
+#include "engine/streams.h"
 
 /* GSL's MT19937 state (gsl/rng/mt.c): 624 words and the position in them. */
 #define MT_N 624

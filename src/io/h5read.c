@@ -8,8 +8,9 @@
 #include <string.h>
 #include <unistd.h>
 #include "domino/output.h"
-#include "h5util.h"
-#include "src/model/loader.h"
+#include "core/h5util.h"
+#include "core/files.h"
+#include "core/hash.h"
 
 /* A read that failed: the file's fault (65), unless an allocation failed on the way
  * (errno ENOMEM, cleared when the read began), which is out of memory (70). */
@@ -260,7 +261,7 @@ int dm_h5_read_replicate(dm_result_file *f, uint64_t r, const dm_engine_result *
     *out = NULL;
     res->replicate = r;
     res->tick_s = sc->tick_s;
-    res->horizon = (sc->horizon_s + sc->tick_s - 1) / sc->tick_s;
+    res->horizon = dm_scenario_ticks(sc, sc->horizon_s);
 
     /* which row holds replicate r */
     int64_t *reps = malloc((f->replicates + 1) * sizeof *reps);

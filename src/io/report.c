@@ -10,8 +10,8 @@
 #include <string.h>
 #include <jansson.h>
 #include "domino.h"
-#include "h5util.h"
-#include "timeline.h"
+#include "core/h5util.h"
+#include "io/timeline.h"
 
 /* Okabe & Ito (2008) colour-blind-safe palette: vermillion for breaches, orange for the
  * qualifying run before confirmation, blue for levels, sky blue for their band. */
@@ -395,7 +395,7 @@ int dm_report_write(const char *input, const char *output, dm_lang lang, dm_erro
     /* The median replicate's maps and levels on a grid of at most about 300 points: the
      * replicate is run again, which gives the same bits as the run that wrote the file
      * (DESIGN.md, "Monte Carlo and determinism"), whatever the file chose to store. */
-    int64_t horizon = (sc->horizon_s + sc->tick_s - 1) / sc->tick_s, interval = (600 + sc->tick_s - 1) / sc->tick_s;
+    int64_t horizon = dm_scenario_ticks(sc, sc->horizon_s), interval = dm_scenario_ticks(sc, 600);
     if (horizon / interval > 300) interval = (horizon + 299) / 300;
     if ((rc = dm_engine_new(sc, &e, err)) || (rc = dm_engine_set_output(e, interval, DM_STORE_SECTORS | DM_STORE_MAPS, err)) ||
         (rc = dm_engine_run(e, f->median_replicate, err)))

@@ -12,27 +12,11 @@
 #include <unistd.h>
 #include <gsl/gsl_randist.h>
 #include <gsl/gsl_rng.h>
-#include "../io/graph_igraph.h"
+#include "graph/graph_igraph.h"
 #include "domino/limits.h"
-#include "loader.h"
-
-#define NOMEM(r) dm_error_set((r)->err, DM_ESOFTWARE, (r)->file, 0, 0, "out of memory")
-
-/* Node "A:17" of layer A, without a search through every node; -1 if id is not of that form. */
-int dm_layer_node(const dm_model *m, const char *id)
-{
-    const char *colon = strrchr(id, ':');
-    if (!colon || !colon[1]) return -1;
-    char *end;
-    unsigned long long i = strtoull(colon + 1, &end, 10);
-    if (*end || colon[1] == '-' || colon[1] == '+') return -1;
-    for (size_t k = 0; k < m->nlayers; k++) {
-        const dm_layer *L = &m->layers[k];
-        if (strlen(L->id) == (size_t)(colon - id) && strncmp(L->id, id, (size_t)(colon - id)) == 0)
-            return i < L->nnodes ? (int)(L->first + i) : -1;
-    }
-    return -1;
-}
+#include "model/loader.h"
+#include "core/files.h"
+#include "core/hash.h"
 
 /* Where the file a layer or coupling names is read from, into full: the path relative to
  * the model's directory, or, when the model is reloaded from a result file that stored

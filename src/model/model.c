@@ -5,108 +5,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include "../io/graph_igraph.h"
+#include "graph/graph_igraph.h"
 #include "domino/model.h"
-#include "loader.h"
-#include "yread.h"
-
-#define NOMEM(r) dm_error_set((r)->err, DM_ESOFTWARE, (r)->file, 0, 0, "out of memory")
-
-int dm_model_sector(const dm_model *m, const char *id)
-{
-    for (size_t i = 0; i < m->nsectors; i++)
-        if (strcmp(m->sectors[i].id, id) == 0) return (int)i;
-    return -1;
-}
-
-int dm_model_node(const dm_model *m, const char *id)
-{
-    int v = dm_layer_node(m, id);
-    if (v >= 0) return v;
-    for (size_t i = 0; i < m->ndefined_nodes; i++)
-        if (strcmp(m->nodes[i].id, id) == 0) return (int)i;
-    return -1;
-}
-
-/* The layer node v is in: layers hold consecutive ranges, in order. */
-static size_t layer_of_node(const dm_model *m, size_t v)
-{
-    size_t lo = 0, hi = m->nlayers - 1;
-    while (lo < hi) {
-        size_t mid = (lo + hi + 1) / 2;
-        if (m->layers[mid].first <= v) lo = mid; else hi = mid - 1;
-    }
-    return lo;
-}
-
-size_t dm_node_record(const dm_model *m, size_t v)
-{
-    return v < m->ndefined_nodes ? v : m->ndefined_nodes + layer_of_node(m, v);
-}
-
-const dm_node *dm_node_at(const dm_model *m, size_t v)
-{
-    return v < m->ndefined_nodes ? &m->nodes[v] : &m->layers[layer_of_node(m, v)].node;
-}
-
-const char *dm_node_id(const dm_model *m, size_t v, char *buf)
-{
-    if (v < m->ndefined_nodes) return m->nodes[v].id;
-    const dm_layer *L = &m->layers[layer_of_node(m, v)];
-    snprintf(buf, DM_NODE_ID_MAX, "%.*s:%zu", DM_NODE_ID_MAX - 24, L->id, v - L->first);
-    return buf;
-}
-
-const char *dm_node_name(const dm_model *m, size_t v, int japanese, char *buf)
-{
-    if (v >= m->ndefined_nodes) return dm_node_id(m, v, buf);
-    return japanese ? m->nodes[v].name_ja : m->nodes[v].name_en;
-}
-
-void dm_model_group(const dm_model *m, size_t g, dm_group_ref *out)
-{
-    if (g < m->ndefined_groups) {
-        const dm_group *gr = &m->groups[g];
-        /* a model without resupply has no resupply array: no pointer into NULL (UB that
-         * clang's sanitizer reports; found by fuzz/fuzz_shapes.c) */
-        *out = (dm_group_ref){gr, g, gr->dependent, gr->nproviders, &m->provider_node[gr->first], 0,
-                              &m->provider_share[gr->first], gr->nresupply,
-                              gr->nresupply ? &m->resupply_node[gr->resupply_first] : NULL};
-        return;
-    }
-    size_t lo = 0, hi = m->ngroup_sets - 1;  /* sets hold consecutive ranges, in order */
-    while (lo < hi) {
-        size_t mid = (lo + hi + 1) / 2;
-        if (m->group_sets[mid].first <= g) lo = mid; else hi = mid - 1;
-    }
-    const dm_group_set *set = &m->group_sets[lo];
-    size_t i = g - set->first;
-    *out = (dm_group_ref){&set->settings, m->ndefined_groups + lo, set->dependent[i], 1, NULL, 0, NULL, 0, NULL};
-    if (set->kind == DM_SET_PAIRS) {
-        out->provider = &set->provider[i];
-    } else {
-        const dm_layer *L = &m->layers[set->layer];
-        size_t local = (size_t)set->dependent[i] - L->first;
-        out->provider = &L->adj[L->adj_start[local]];
-        out->nproviders = L->adj_start[local + 1] - L->adj_start[local];
-        out->offset = (int)L->first;
-    }
-}
-
-size_t dm_model_nedges(const dm_model *m)
-{
-    size_t E = m->nprovider + m->nresupply;
-    for (size_t s = 0; s < m->ngroup_sets; s++) {
-        const dm_group_set *set = &m->group_sets[s];
-        if (set->kind == DM_SET_PAIRS) { E += set->count; continue; }
-        const dm_layer *L = &m->layers[set->layer];
-        for (size_t i = 0; i < set->count; i++) {
-            size_t local = (size_t)set->dependent[i] - L->first;
-            E += L->adj_start[local + 1] - L->adj_start[local];
-        }
-    }
-    return E;
-}
+#include "model/loader.h"
+#include "core/files.h"
+#include "model/yread.h"
 
 static int model_region(const dm_model *m, const char *id)
 {
@@ -323,16 +226,6 @@ static int read_regions(yread *r, yaml_node_t *seq, dm_model *m)
     return 0;
 }
 
-int dm_region_matches(const dm_region *g, const char *text)
-{
-    if (!strcmp(g->id, text) || !strcmp(g->name_en, text) || !strcmp(g->name_ja, text) ||
-        (g->code && *g->code && !strcmp(g->code, text)))
-        return 1;
-    for (size_t k = 0; k < g->ngroups; k++)
-        if (g->groups[k] && !strcmp(g->groups[k], text)) return 1;
-    return 0;
-}
-
 static char *dup_or(const char *a) { return strdup(a); }
 
 /* The sectors' default node behaviour: each node took its own copy of the distributions. */
@@ -420,186 +313,6 @@ static int read_nodes(yread *r, yaml_node_t *seq, dm_model *m, const dm_node *de
     return 0;
 }
 
-/* Resolves one provider reference: a node id (in a sector-level model, the sector id). */
-static int node_ref(yread *r, const dm_model *m, yaml_node_t *x, const char *what, int *out)
-{
-    if ((*out = dm_model_node(m, yr_text(x))) < 0)
-        return yr_expected(r, x, what, "the id of a node (or, without explicit nodes, of a sector)");
-    return 0;
-}
-
-static int read_buffer(yread *r, yaml_node_t *n, dm_model *m, dm_group *g, size_t *cap_resupply)
-{
-    static const char *const keys[] = {"duration", "facilities", "share", "refill", "resupply",
-                                       "resupply_level", "restart", "restart_share", NULL};
-    yaml_node_t *x, *f;
-    if (yr_mapping(r, n, "buffer", keys)) return DM_EDATA;
-    /* One duration for every facility (drawn once per replicate), or a distribution of
-     * durations across the node's facilities: one or the other. */
-    x = yr_get(r, n, "duration");
-    f = yr_get(r, n, "facilities");
-    if (x && f) return yr_fail(r, f, "buffer: give either 'duration' or 'facilities', not both");
-    if (!x && !f) return yr_expected(r, n, "buffer", "a 'duration' or a 'facilities' distribution");
-    if (yr_dist(r, x ? x : f, x ? "buffer duration" : "buffer facilities", 1, 0, 1e15, &g->buffer))
-        return DM_EDATA;
-    g->has_buffer = 1;
-    g->facilities = f != NULL;
-    g->backup_share = 1.0;  /* DESIGN.md: by default every facility has a backup */
-    if ((x = yr_get(r, n, "share")) && yr_num(r, x, "buffer share", 0, 1, &g->backup_share))
-        return DM_EDATA;
-    g->refill = 1.0;  /* assumption: a buffer refills as fast as it drained unless told */
-    if ((x = yr_get(r, n, "refill")) && yr_num(r, x, "buffer refill rate", 0, 1e9, &g->refill))
-        return DM_EDATA;
-    /* Facilities whose backup ran out need a visit to come back (base stations whose
-     * batteries went flat): by default they come back with their input. */
-    if ((x = yr_get(r, n, "restart")) && yr_duration(r, x, "buffer restart", &g->restart_s)) return DM_EDATA;
-    g->restart_share = 1.0;
-    if ((x = yr_get(r, n, "restart_share")) && yr_num(r, x, "buffer restart_share", 0, 1, &g->restart_share))
-        return DM_EDATA;
-    g->resupply_level = 0.5; /* assumption: a half-working fuel chain still delivers */
-    if ((x = yr_get(r, n, "resupply_level")) && yr_num(r, x, "resupply_level", 0, 1, &g->resupply_level))
-        return DM_EDATA;
-    g->resupply_first = m->nresupply;
-    if ((x = yr_get(r, n, "resupply"))) {
-        yaml_node_t **ids;
-        size_t k;
-        if (yr_id_list(r, x, "buffer resupply", &ids, &k)) return DM_EDATA;
-        if (m->nresupply + k > *cap_resupply) {
-            *cap_resupply = 2 * (m->nresupply + k);
-            int *p = realloc(m->resupply_node, *cap_resupply * sizeof *p);
-            if (!p) { free(ids); return NOMEM(r); }
-            m->resupply_node = p;
-        }
-        for (size_t i = 0; i < k; i++) {
-            if (node_ref(r, m, ids[i], "buffer resupply provider", &m->resupply_node[m->nresupply])) {
-                free(ids);
-                return DM_EDATA;
-            }
-            m->nresupply++;
-        }
-        g->nresupply = k;
-        free(ids);
-    }
-    return 0;
-}
-
-static int read_providers(yread *r, yaml_node_t *n, dm_model *m, dm_group *g, size_t *cap)
-{
-    size_t k = n && n->type == YAML_SEQUENCE_NODE ? yr_len(n) : 1;
-    if (n && n->type == YAML_SEQUENCE_NODE && k == 0)
-        return yr_expected(r, n, "providers", "at least one provider");
-    if (m->nprovider + k > *cap) {
-        *cap = 2 * (m->nprovider + k);
-        int *a = realloc(m->provider_node, *cap * sizeof *a);
-        if (!a) return NOMEM(r);
-        m->provider_node = a;
-        double *b = realloc(m->provider_share, *cap * sizeof *b);
-        if (!b) return NOMEM(r);
-        m->provider_share = b;
-    }
-    g->first = m->nprovider;
-    g->nproviders = k;
-    int explicit_shares = 0;
-    double sum = 0;
-    for (size_t i = 0; i < k; i++) {
-        yaml_node_t *it = n->type == YAML_SEQUENCE_NODE ? yr_at(r, n, i) : n;
-        size_t at = m->nprovider++;
-        m->provider_share[at] = 1.0 / (double)k;
-        if (it->type == YAML_MAPPING_NODE) {
-            static const char *const keys[] = {"node", "share", NULL};
-            yaml_node_t *x;
-            if (yr_mapping(r, it, "provider", keys) || yr_need(r, it, "node", "provider", &x) ||
-                node_ref(r, m, x, "provider", &m->provider_node[at]))
-                return DM_EDATA;
-            if ((x = yr_get(r, it, "share"))) {
-                if (yr_num(r, x, "provider share", 0, 1, &m->provider_share[at])) return DM_EDATA;
-                explicit_shares++;
-            }
-        } else if (it->type != YAML_SCALAR_NODE ||
-                   node_ref(r, m, it, "provider", &m->provider_node[at])) {
-            return r->err->code ? DM_EDATA : yr_expected(r, it, "provider", "a node id or {node, share}");
-        }
-        sum += m->provider_share[at];
-    }
-    if (explicit_shares && explicit_shares != (int)k)
-        return yr_fail(r, n, "providers: give a share for every provider or for none");
-    /* more than 1 is spare capacity (an area's own generation plus its interconnections):
-     * sigma = min(1, sum share s) then stays at 1 while enough providers are up */
-    if (explicit_shares && g->mode == DM_MODE_SHARE && sum < 1.0 - 1e-6)
-        return yr_expected(r, n, "provider shares", "shares summing to at least 1");
-    return 0;
-}
-
-/* The settings of a requirement group a dependency (or a layer's couplings and
- * neighbours, layers.c) gives: mode, providers (when the mapping has them), strength,
- * lag and quorum. */
-int dm_read_group_settings(yread *r, yaml_node_t *it, dm_model *m, dm_group *g, size_t *cap_p)
-{
-    yaml_node_t *x;
-    g->mode = DM_MODE_SHARE;
-    if ((x = yr_get(r, it, "mode"))) {
-        const char *s = yr_text(x);
-        if (strcmp(s, "share") == 0) g->mode = DM_MODE_SHARE;
-        else if (strcmp(s, "any") == 0) g->mode = DM_MODE_ANY;
-        else if (strcmp(s, "quorum") == 0) g->mode = DM_MODE_QUORUM;
-        else return yr_expected(r, x, "dependency mode", "share, any or quorum");
-    }
-    if (cap_p && (yr_need(r, it, "providers", "dependency", &x) || read_providers(r, x, m, g, cap_p)))
-        return DM_EDATA;
-    g->strength = 1.0;
-    if ((x = yr_get(r, it, "strength")) && yr_num(r, x, "strength", 0, 1, &g->strength)) return DM_EDATA;
-    if ((x = yr_get(r, it, "lag")) && yr_duration(r, x, "lag", &g->lag_s)) return DM_EDATA;
-    if ((x = yr_get(r, it, "quorum"))) {
-        /* count K or fraction F of the providers up, or (failed F) down once a fraction F
-         * of them is down: Watts's (2002) rule, "fails when a fraction phi of its
-         * neighbours has failed" */
-        static const char *const qk[] = {"count", "fraction", "failed", "level", NULL};
-        yaml_node_t *y;
-        if (g->mode != DM_MODE_QUORUM) return yr_fail(r, x, "quorum: only for mode quorum");
-        if (yr_mapping(r, x, "quorum", qk)) return DM_EDATA;
-        uint64_t c = 0;
-        if ((y = yr_get(r, x, "count")) && yr_u64(r, y, "quorum count", cap_p ? g->nproviders : 1000000000ULL, &c))
-            return DM_EDATA;
-        g->quorum_count = (int)c;
-        if ((y = yr_get(r, x, "fraction")) && yr_num(r, y, "quorum fraction", 0, 1, &g->quorum_fraction))
-            return DM_EDATA;
-        if ((y = yr_get(r, x, "failed")) && yr_num(r, y, "quorum failed fraction", 1e-12, 1, &g->quorum_failed))
-            return DM_EDATA;
-        if (!!yr_get(r, x, "count") + !!yr_get(r, x, "fraction") + !!yr_get(r, x, "failed") != 1)
-            return yr_fail(r, x, "quorum: give exactly one of 'count', 'fraction' and 'failed'");
-        g->quorum_level = 1.0;
-        if ((y = yr_get(r, x, "level")) && yr_num(r, y, "quorum level", 0, 1, &g->quorum_level))
-            return DM_EDATA;
-    } else if (g->mode == DM_MODE_QUORUM) {
-        return yr_fail(r, it, "dependency: mode quorum needs 'quorum: {count: K | fraction: F | failed: F, level: L}'");
-    }
-    return 0;
-}
-
-static int read_dependencies(yread *r, yaml_node_t *seq, dm_model *m)
-{
-    static const char *const keys[] = {"dependent", "providers", "mode", "strength", "lag",
-                                       "quorum", "buffer", "note", NULL};
-    if (!seq) return 0;
-    if (yr_sequence(r, seq, "dependencies")) return DM_EDATA;
-    size_t n = yr_len(seq), cap_p = 0, cap_r = 0;
-    m->groups = calloc(n ? n : 1, sizeof *m->groups);
-    if (!m->groups) return NOMEM(r);
-    for (size_t i = 0; i < n; i++) {
-        yaml_node_t *it = yr_at(r, seq, i), *x;
-        dm_group *g = &m->groups[i];
-        m->ngroups = m->ndefined_groups = i + 1;
-        if (yr_mapping(r, it, "dependency", keys)) return DM_EDATA;
-        g->line = yr_line(it);
-        g->column = (int)it->start_mark.column + 1;
-        if (yr_need(r, it, "dependent", "dependency", &x) || node_ref(r, m, x, "dependent", &g->dependent))
-            return DM_EDATA;
-        if (dm_read_group_settings(r, it, m, g, &cap_p)) return DM_EDATA;
-        if ((x = yr_get(r, it, "buffer")) && read_buffer(r, x, m, g, &cap_r)) return DM_EDATA;
-    }
-    return 0;
-}
-
 /* A cycle of zero-lag dependencies through a node with relax dynamics cannot settle within
  * a tick: relax moves a fraction k per tick, so the loop would chase itself. The dynamic
  * IIM (Lian & Haimes 2006) is a difference equation, q(t+1) = q(t) + K(A q(t) + c - q(t)):
@@ -671,21 +384,6 @@ done:
     return rc;
 }
 
-double dm_threshold_magnitude(const dm_model *m, int s, int region)
-{
-    const dm_sector *sec = &m->sectors[s];
-    if (sec->any_loss) return 0;
-    if (sec->magnitude_share <= 0) return sec->magnitude;
-    /* the capacity it is compared with: every node of the sector (a layer's too, which
-     * share one record), or those in the region, summed in node order as the engine does */
-    double capacity = 0;
-    for (size_t v = 0; v < m->nnodes; v++) {
-        const dm_node *nd = dm_node_at(m, v);
-        if (nd->sector == s && (region < 0 || nd->region == region)) capacity += nd->capacity;
-    }
-    return sec->magnitude_share * capacity;
-}
-
 static int model_from_yaml(yread *r, yaml_node_t *root, dm_model **out)
 {
     static const char *const keys[] = {"name", "description", "output_unit", "sectors", "regions", "nodes",
@@ -713,7 +411,7 @@ static int model_from_yaml(yread *r, yaml_node_t *root, dm_model **out)
         dm_layer_sectors(r, layers, m, is_layer) ||
         read_nodes(r, yr_get(r, root, "nodes"), m, defaults, capacity, is_layer) ||
         dm_read_layers(r, layers, m, defaults, capacity) ||
-        read_dependencies(r, yr_get(r, root, "dependencies"), m) ||
+        dm_read_dependencies(r, yr_get(r, root, "dependencies"), m) ||
         dm_read_layer_groups(r, layers, yr_get(r, root, "couplings"), m) || check_zero_lag_cycles(r, m))
         goto fail;
     for (size_t s = 0; s < m->nsectors; s++)

@@ -6,83 +6,15 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-#include <openssl/sha.h>
 #include "domino/model.h"
 #include "domino/limits.h"
-#include "loader.h"
-#include "../core/sort.h"
-#include "../io/graph_igraph.h"
-#include "yread.h"
-#include "../sweep/yamlpath.h"
-
-#define NOMEM(r) dm_error_set((r)->err, DM_ESOFTWARE, (r)->file, 0, 0, "out of memory")
-
-char *dm_read_bytes(const char *path, size_t *len, int64_t limit, const char *limit_env, dm_error *err)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f) {
-        dm_error_set(err, DM_ENOINPUT, path, 0, 0, "cannot open: %s", strerror(errno));
-        return NULL;
-    }
-    char *buf = NULL;
-    size_t n = 0, cap = 0;
-    for (;;) {
-        if (cap - n < 65536) {
-            cap = cap ? 2 * cap : 65536;
-            char *b = realloc(buf, cap + 1);
-            if (!b) { free(buf); fclose(f); dm_error_set(err, DM_ESOFTWARE, path, 0, 0, "out of memory"); return NULL; }
-            buf = b;
-        }
-        size_t k = fread(buf + n, 1, cap - n, f);
-        n += k;
-        if (k == 0) break;
-        if (limit > 0 && (int64_t)n > limit) {  /* refused before anything is parsed */
-            free(buf);
-            fclose(f);
-            dm_error_set(err, DM_EDATA, path, 0, 0, "the file is larger than %lld bytes, the limit for model and "
-                         "scenario files (set %s to raise it)", (long long)limit, limit_env);
-            return NULL;
-        }
-    }
-    if (ferror(f)) {
-        free(buf);
-        fclose(f);
-        dm_error_set(err, DM_ENOINPUT, path, 0, 0, "cannot read: %s", strerror(errno));
-        return NULL;
-    }
-    fclose(f);
-    buf[n] = 0;
-    *len = n;
-    return buf;
-}
-
-char *dm_read_file(const char *path, size_t *len, dm_error *err)
-{
-    size_t n;
-    char *buf = dm_read_bytes(path, &n, dm_limit(DM_MAX_YAML_BYTES_ENV, DM_MAX_YAML_BYTES), DM_MAX_YAML_BYTES_ENV, err);
-    if (!buf) return NULL;
-    if (strlen(buf) != n) {
-        free(buf);
-        dm_error_set(err, DM_EDATA, path, 0, 0, "expected a YAML text file, found a NUL byte");
-        return NULL;
-    }
-    *len = n;
-    return buf;
-}
-
-char *dm_read_named(const char *kind, const char *path, char *used, size_t size, size_t *len, dm_error *err)
-{
-    snprintf(used, size, "%s", path);
-    if (strchr(path, '/') || access(path, F_OK) == 0) return dm_read_file(path, len, err);
-    dm_error miss;
-    dm_error_clear(&miss);
-    if (dm_data_find(kind, path, used, size, &miss)) {
-        snprintf(used, size, "%s", path);
-        *err = miss;
-        return NULL;
-    }
-    return dm_read_file(used, len, err);
-}
+#include "model/loader.h"
+#include "core/files.h"
+#include "core/hash.h"
+#include "core/sort.h"
+#include "graph/graph_igraph.h"
+#include "model/yread.h"
+#include "model/yamlpath.h"
 
 const char *dm_hazard_kind_name(dm_hazard_kind k, int ja)
 {
@@ -689,16 +621,6 @@ static int read_overrides(yread *r, yaml_node_t *seq, int inline_index, dm_scena
     return rc ? (r->err->code ? r->err->code : DM_EDATA) : 0;
 }
 
-/* The directory part of path, with a trailing slash ("" for none). */
-void dm_dir_of(const char *path, char *buf, size_t size)
-{
-    const char *slash = strrchr(path, '/');
-    size_t n = slash ? (size_t)(slash - path + 1) : 0;
-    if (n >= size) n = 0;
-    memcpy(buf, path, n);
-    buf[n] = 0;
-}
-
 static int ends_with(const char *s, const char *suffix)
 {
     size_t a = strlen(s), b = strlen(suffix);
@@ -780,7 +702,7 @@ static int parse(const char *text, size_t len, const char *file, dm_model *given
     if ((x = yr_get(&r, root, "horizon")) && yr_duration(&r, x, "horizon", &s->horizon_s)) goto fail;
     if (s->horizon_s < s->tick_s) { yr_expected(&r, x, "horizon", "a duration of at least one tick"); goto fail; }
     {
-        int64_t limit = dm_limit(DM_MAX_TICKS_ENV, DM_MAX_TICKS), ticks = (s->horizon_s + s->tick_s - 1) / s->tick_s;
+        int64_t limit = dm_limit(DM_MAX_TICKS_ENV, DM_MAX_TICKS), ticks = dm_scenario_ticks(s, s->horizon_s);
         if (ticks > limit) {
             yr_fail(&r, x ? x : root, "horizon: %lld s at a tick of %lld s is %lld ticks, over the limit of %lld: use a "
                     "coarser tick (or set %s to raise the limit)", (long long)s->horizon_s, (long long)s->tick_s,
@@ -841,13 +763,6 @@ int dm_scenario_parse_with_model_stored(const char *text, size_t len, const char
                                         dm_error *err)
 {
     return parse(text, len, file, model, stored, nstored, out, err);
-}
-
-void dm_sha256_hex(const void *data, size_t len, char hex[65])
-{
-    unsigned char md[SHA256_DIGEST_LENGTH];
-    SHA256(data, len, md);
-    for (int i = 0; i < SHA256_DIGEST_LENGTH; i++) snprintf(hex + 2 * i, 3, "%02x", md[i]);
 }
 
 void dm_scenario_model_sha256(const dm_scenario *sc, char hex[65])

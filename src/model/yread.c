@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "domino/limits.h"
-#include "yread.h"
+#include "model/yread.h"
 
 int yr_line(const yaml_node_t *n) { return n ? (int)n->start_mark.line + 1 : 0; }
 

@@ -16,6 +16,9 @@ typedef struct yread {
     const dm_stored_input *stored; size_t nstored;  /* reloading from a result file */
 } yread;
 
+/* The one out-of-memory error of the readers: DM_ESOFTWARE (exit 70), at the file. */
+#define NOMEM(r) dm_error_set((r)->err, DM_ESOFTWARE, (r)->file, 0, 0, "out of memory")
+
 int yr_open(yread *r, const char *text, size_t len, const char *file, dm_error *err);
 void yr_close(yread *r);
 yaml_node_t *yr_root(yread *r);

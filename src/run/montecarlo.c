@@ -16,9 +16,8 @@
 #include <string.h>
 #include <omp.h>
 #include "domino/montecarlo.h"
-#include "tally.h"
-
-const double dm_quantiles[DM_NQUANTILES] = {0.05, 0.50, 0.95};
+#include "model/query.h"
+#include "run/tally.h"
 
 /* A replicate's result, copied out of the engine that computed it. */
 typedef struct slot {
@@ -282,6 +281,7 @@ static int ensemble_member(const dm_scenario *sc, size_t g, dm_mc_scenario_fn lo
 static int run(const dm_scenario *sc, size_t G, dm_mc_scenario_fn load, void *load_ctx, const dm_mc_config *cfg,
                dm_stats *st, dm_error *err)
 {
+    memset(st, 0, sizeof *st);  /* first: a run refused below leaves nothing to free either */
     const dm_model *m = sc->model;
     size_t S = m->nsectors, H = sc->nhazards, n = m->nnodes;
     size_t cells = (m->nregions ? m->nregions : 1) * S;
@@ -312,7 +312,6 @@ static int run(const dm_scenario *sc, size_t G, dm_mc_scenario_fn load, void *lo
     if (B < (uint64_t)T) B = (uint64_t)T;
     if (B > R) B = R;
 
-    memset(st, 0, sizeof *st);
     accumulator acc = {.S = S, .K = K};
     dm_scenario *member = NULL;  /* graph g > 0 of an ensemble */
     double minutes = (double)sc->tick_s / 60.0;

@@ -2,7 +2,7 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
-#include "tally.h"
+#include "run/tally.h"
 
 static uint32_t key_of(uint64_t e) { return (uint32_t)(e >> 32); }
 

@@ -4,17 +4,15 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <openssl/evp.h>
 #include <gsl/gsl_errno.h>
 #include <gsl/gsl_qrng.h>
 #include <gsl/gsl_randist.h>
 #include <gsl/gsl_rng.h>
 #include "domino/sweep.h"
-#include "../model/loader.h"
-#include "../model/yread.h"
-#include "yamlpath.h"
-
-#define NOMEM(r) dm_error_set((r)->err, DM_ESOFTWARE, (r)->file, 0, 0, "out of memory")
+#include "core/files.h"
+#include "core/hash.h"
+#include "model/yread.h"
+#include "model/yamlpath.h"
 
 void dm_sweep_free(dm_sweep *s)
 {
@@ -352,28 +350,23 @@ int dm_sweep_point_graph_scenario(const dm_sweep *s, size_t i, uint64_t g, dm_sc
 
 /* The files the model reads (graphs, pairs) by their SHA-256: a sweep whose graph file
  * changed is another sweep, so a resume refuses the old points before computing any. */
-static int inputs_digest(EVP_MD_CTX *c, const dm_model *m)
+static void inputs_digest(dmi_sha256 *h, const dm_model *m)
 {
-    for (size_t k = 0; m && k < m->ninputs; k++)
-        if (!EVP_DigestUpdate(c, m->inputs[k].path, strlen(m->inputs[k].path) + 1) ||
-            !EVP_DigestUpdate(c, m->inputs[k].sha256, strlen(m->inputs[k].sha256) + 1))
-            return 0;
-    return 1;
+    for (size_t k = 0; m && k < m->ninputs; k++) {
+        dmi_sha256_add(h, m->inputs[k].path, strlen(m->inputs[k].path) + 1);
+        dmi_sha256_add(h, m->inputs[k].sha256, strlen(m->inputs[k].sha256) + 1);
+    }
 }
 
 static void sha256_texts(dm_sweep *s)
 {
-    unsigned char md[EVP_MAX_MD_SIZE];
-    unsigned int n = 0;
-    EVP_MD_CTX *c = EVP_MD_CTX_new();
-    s->sha256[0] = 0;
-    if (c && EVP_DigestInit_ex(c, EVP_sha256(), NULL) &&
-        EVP_DigestUpdate(c, s->text, strlen(s->text) + 1) &&
-        EVP_DigestUpdate(c, s->scenario_text, strlen(s->scenario_text) + 1) &&
-        (!s->model_text || EVP_DigestUpdate(c, s->model_text, strlen(s->model_text) + 1)) &&
-        inputs_digest(c, s->base ? s->base->model : NULL) && EVP_DigestFinal_ex(c, md, &n))
-        for (unsigned i = 0; i < n && i < 32; i++) snprintf(s->sha256 + 2 * i, 3, "%02x", md[i]);
-    EVP_MD_CTX_free(c);
+    dmi_sha256 h;
+    dmi_sha256_begin(&h);
+    dmi_sha256_add(&h, s->text, strlen(s->text) + 1);
+    dmi_sha256_add(&h, s->scenario_text, strlen(s->scenario_text) + 1);
+    if (s->model_text) dmi_sha256_add(&h, s->model_text, strlen(s->model_text) + 1);
+    inputs_digest(&h, s->base ? s->base->model : NULL);
+    dmi_sha256_end(&h, s->sha256);
 }
 
 int dm_sweep_from_texts(const char *text, const char *path, const char *scenario_text, const char *scenario_file,

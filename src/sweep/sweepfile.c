@@ -14,7 +14,7 @@
 #include <hdf5_hl.h>
 #include "domino.h"
 #include "domino/sweep.h"
-#include "../io/h5util.h"
+#include "core/h5util.h"
 
 #define SWEEP_FORMAT "domino-sweep 2"
 #define Q DM_NQUANTILES

@@ -8,8 +8,8 @@
 #include <string.h>
 #include <hdf5.h>
 #include <hdf5_hl.h>
-#include "graph_igraph.h"
-#include "h5util.h"
+#include "graph/graph_igraph.h"
+#include "core/h5util.h"
 
 static char igraph_message[512];
 

@@ -6,7 +6,7 @@
 #include "domino/model.h"
 #include <time.h>
 #include <hdf5_hl.h>
-#include "h5util.h"
+#include "core/h5util.h"
 
 /* netCDF-4 reads fixed-length, NUL-terminated string attributes as text (NC_CHAR). */
 int h5_attr_text(hid_t loc, const char *name, const char *value)
