@@ -35,6 +35,8 @@ typedef struct dm_sweep {
     uint64_t replicates, seed, design_seed;
     int has_seed;
     int64_t interval_s;             /* output grid of the level statistics */
+    uint64_t graphs;                /* graph ensemble: each point's replicates split over this many
+                                       draws of the model's generated graphs (1: the model's own) */
     char sha256[65];                /* of sweep, scenario and model texts: which sweep a file is */
     dm_scenario *base;              /* the scenario as written (points change only values) */
 } dm_sweep;
@@ -48,21 +50,41 @@ DM_EXPORT void dm_sweep_free(dm_sweep *s);
 /* The scenario of point i (free with dm_scenario_free). */
 DM_EXPORT int dm_sweep_point_scenario(const dm_sweep *s, size_t i, dm_scenario **out, dm_error *err);
 
-/* Result files of sweeps: dm_sweep_write writes the rows of the points given
- * (statistics from dm_mc_run), dm_sweep_merge combines files of the same sweep. */
+/* What a point's replicates give: the statistics of dm_mc_run, the standard errors of
+ * their means (sample standard deviation over the replicates / sqrt(n), in replicate
+ * order; NaN with fewer than two values), and each replicate's final sector levels. */
+typedef struct dm_sweep_result {
+    dm_stats stats;
+    double *probability_se;     /* [sector]: sqrt(p (1 - p) / replicates) */
+    double *onset_se, *duration_se; /* [sector]: of the first breach's onset and duration
+                                       means, over the replicates that breached */
+    double *unit_hours_se, *loss_se; /* [sector] */
+    double *level_se;           /* [time][sector]: of stats.level_mean */
+    double *final_level;        /* [replicate][sector]: each replicate's levels at the horizon */
+} dm_sweep_result;
+DM_EXPORT void dm_sweep_result_free(dm_sweep_result *r);
+
+/* Result files of sweeps: dm_sweep_write() writes the points given, dm_sweep_merge()
+ * combines files of the same sweep. A file holding every point of a grid has one
+ * dimension per parameter; any other holds a list of points (docs/sweeps.md, "Output"). */
 typedef struct dm_sweep_point {
     size_t index;
-    const dm_stats *stats;
-    const double *final_level;  /* [replicate][sector]: each replicate's sector levels at the
-                                   horizon (NULL: not kept; the file has NaN) */
+    const dm_sweep_result *result;
 } dm_sweep_point;
 
-/* Computes point i as `domino sweep` does: its scenario, the sweep's replicates through
- * dm_mc_run (threads 0: all cores; stop may be NULL), the statistics into *st (free with
- * dm_stats_free) and each replicate's final sector levels into *final_level
- * ([replicate][sector], malloc'd). st->interrupted says whether stop cut it short. */
+/* Computes point i as `domino sweep` does: its scenario (one per graph of the ensemble),
+ * the sweep's replicates through dm_mc_run_ensemble (threads 0: all cores; stop may be
+ * NULL), into *out (free with dm_sweep_result_free). out->stats.interrupted says whether
+ * stop cut it short. */
 DM_EXPORT int dm_sweep_run_point(const dm_sweep *s, size_t i, int threads, volatile sig_atomic_t *stop,
-                                 dm_stats *st, double **final_level, dm_error *err);
+                                 dm_sweep_result *out, dm_error *err);
+/* The scenario of point i on graph g of the ensemble (g = 0: dm_sweep_point_scenario):
+ * every generated layer's graph seed S becomes dm_sweep_graph_seed(S, g). */
+DM_EXPORT int dm_sweep_point_graph_scenario(const dm_sweep *s, size_t i, uint64_t g, dm_scenario **out, dm_error *err);
+DM_EXPORT uint64_t dm_sweep_graph_seed(uint64_t seed, uint64_t g);
+/* The graph of the ensemble replicate r (0 <= r < R) of a point runs on: r G / R, so
+ * that graph g takes a contiguous share of the replicates. */
+DM_EXPORT uint64_t dm_sweep_replicate_graph(const dm_sweep *s, uint64_t r);
 DM_EXPORT int dm_sweep_write(const char *path, const dm_sweep *s, const dm_sweep_point *points, size_t n,
                    const char *command_line, dm_error *err);
 /* Combines parts (files written by dm_sweep_write for the same sweep) into path. With

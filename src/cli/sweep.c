@@ -67,18 +67,16 @@ static void point_path(const char *dir, size_t i, char *buf, size_t size)
 /* Computes point i and writes its file. */
 static int run_point(const dm_sweep *s, size_t i, const char *dir, int threads, const char *cmdline, dm_error *err)
 {
-    dm_stats st;
-    double *final_level;
-    int rc = dm_sweep_run_point(s, i, threads, &cli_stop_signal, &st, &final_level, err);
+    dm_sweep_result res;
+    int rc = dm_sweep_run_point(s, i, threads, &cli_stop_signal, &res, err);
     if (rc) return rc;
-    if (!st.interrupted) {  /* a point cut short is not a point: it is redone on resume */
+    if (!res.stats.interrupted) {  /* a point cut short is not a point: it is redone on resume */
         char path[4300];
         point_path(dir, i, path, sizeof path);
-        dm_sweep_point pt = {i, &st, final_level};
+        dm_sweep_point pt = {i, &res};
         rc = dm_sweep_write(path, s, &pt, 1, cmdline, err);
     }
-    dm_stats_free(&st);
-    free(final_level);
+    dm_sweep_result_free(&res);
     return rc;
 }
 
@@ -158,6 +156,22 @@ int cmd_sweep(int argc, char **argv)
         if (!mpi) MPI_Finalize();
     }
 #endif
+    /* started as one of several MPI ranks (the launcher's variables say so) that this
+     * program does not see as such (built without MPI, or with another MPI than the
+     * launcher's, e.g. Open MPI under MPICH's mpiexec): each would run the whole sweep */
+    static const char *const world[] = {"OMPI_COMM_WORLD_SIZE", "PMI_SIZE", "MV2_COMM_WORLD_SIZE"};
+    for (size_t i = 0; !mpi && i < sizeof world / sizeof world[0]; i++)
+        if (getenv(world[i]) && atol(getenv(world[i])) > 1) {
+            fprintf(stderr, "domino sweep: started as one of %s MPI ranks (%s) but this domino %s: use the mpiexec of "
+                            "the MPI domino was built with, or a job array with --shard\n", getenv(world[i]), world[i],
+#ifdef DOMINO_MPI
+                    "sees one rank (its MPI is not the launcher's)"
+#else
+                    "was built without MPI"
+#endif
+            );
+            return DM_EUSAGE;
+        }
     /* several Slurm tasks but no MPI: each would run the whole sweep into the same file */
     const char *ntasks = getenv("SLURM_NTASKS"), *procid = getenv("SLURM_PROCID");
     if (!mpi && nranks == 1 && procid && ntasks && atol(ntasks) > 1 && !getenv("SLURM_ARRAY_TASK_ID")) {
@@ -180,10 +194,13 @@ int cmd_sweep(int argc, char **argv)
     if (!rc) {
         int64_t interval = dm_scenario_ticks(s->base, s->interval_s);
         dm_mc_config cfg = {.replicates = s->replicates, .threads = threads, .interval = interval < 1 ? 1 : interval,
-                            .stats = DM_STORE_SECTORS};  /* as dm_sweep_run_point runs a point */
+                            .store = DM_STORE_SECTORS, .stats = DM_STORE_SECTORS};  /* as dm_sweep_run_point runs a point */
         long pages = sysconf(_SC_PHYS_PAGES), size = sysconf(_SC_PAGE_SIZE);
-        /* the statistics, and each replicate's final sector levels (dm_sweep_run_point) */
-        double need = dm_mc_memory_estimate(s->base, &cfg) + (double)s->replicates * (double)s->base->model->nsectors * 8,
+        /* the statistics, each replicate's final sector levels and the levels' standard
+         * errors (dm_sweep_run_point: 8 bytes a replicate and sector, 24 a time and sector) */
+        double S = (double)s->base->model->nsectors;
+        double need = dm_mc_memory_estimate(s->base, &cfg) + (double)s->replicates * S * 8 +
+                      (double)dm_output_ntimes(s->base, cfg.interval) * S * 24,
                limit = (pages > 0 && size > 0 ? (double)pages * (double)size : 8.0 * 1073741824.0) / 2;
         if (need > limit)
             rc = dm_error_set(&err, DM_EUSAGE, argv[optind], 0, 0, "each point needs about %.0f MiB for its statistics "

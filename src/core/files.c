@@ -181,9 +181,19 @@ int dm_output_begin(dm_output *o, const char *target, unsigned flags, const char
         dm_output_abort(o);
         return rc1;
     }
+    /* the temporary is known to the signal handlers (dm_output_remove_pending) as soon as
+     * it exists: a stop signal arriving as mkstemp's open returns waits until it is listed
+     * (a SIGTERM there left the temporary of a merge behind, resume::merge_killed_...) */
+    sigset_t stops, blocked;
+    sigemptyset(&stops);
+    sigaddset(&stops, SIGINT);
+    sigaddset(&stops, SIGTERM);
+    sigaddset(&stops, SIGHUP);
+    sigprocmask(SIG_BLOCK, &stops, &blocked);
     int fd = mkstemp(o->tmp);
     if (fd < 0) {
         int e = errno;
+        sigprocmask(SIG_SETMASK, &blocked, NULL);
         free(o->tmp);
         o->tmp = NULL;
         dm_output_abort(o);
@@ -191,6 +201,7 @@ int dm_output_begin(dm_output *o, const char *target, unsigned flags, const char
     }
     for (int i = 0; i < MAX_HELD; i++)
         if (!pending[i][0] && strlen(o->tmp) < sizeof pending[i]) { strcpy(pending[i], o->tmp); break; }
+    sigprocmask(SIG_SETMASK, &blocked, NULL);
     mode_t mask = umask(0);  /* mkstemp made it private; give it the mode a new file gets */
     umask(mask);
     if (fchmod(fd, 0666 & ~mask) != 0) {}  /* the mode is a courtesy; the data is what counts */

@@ -111,10 +111,10 @@ done:
 
 hid_t h5_open_checked(hid_t loc, const char *name, H5T_class_t cls, int rank, const hsize_t *dims, hsize_t *found)
 {
-    if (rank < 1 || rank > 8 || H5Lexists(loc, name, H5P_DEFAULT) <= 0) return -1;
+    if (rank < 1 || rank > H5S_MAX_RANK || H5Lexists(loc, name, H5P_DEFAULT) <= 0) return -1;
     hid_t ds = H5Dopen2(loc, name, H5P_DEFAULT), space = ds >= 0 ? H5Dget_space(ds) : -1,
           type = ds >= 0 ? H5Dget_type(ds) : -1;
-    hsize_t d[8];
+    hsize_t d[H5S_MAX_RANK];
     int ok = space >= 0 && type >= 0 && H5Sget_simple_extent_type(space) == H5S_SIMPLE &&
              H5Sget_simple_extent_ndims(space) == rank && H5Sget_simple_extent_dims(space, d, NULL) == rank &&
              H5Tget_class(type) == cls;
@@ -218,13 +218,14 @@ static herr_t scale_name(hid_t ds, unsigned dim, hid_t scale, void *data)
     return 1;  /* the first scale is the dimension */
 }
 
-/* The names of ds's dimensions (their scales), up to 8; returns the rank or -1. */
-static int dimension_names(hid_t ds, char dims[8][128])
+/* The names of ds's dimensions (their scales), up to HDF5's 32 (a sweep's grid has one a
+ * parameter); returns the rank or -1. */
+static int dimension_names(hid_t ds, char dims[H5S_MAX_RANK][128])
 {
     hid_t space = H5Dget_space(ds);
     int rank = space >= 0 ? H5Sget_simple_extent_ndims(space) : -1;
     if (space >= 0) H5Sclose(space);
-    if (rank < 0 || rank > 8) return -1;
+    if (rank < 0 || rank > H5S_MAX_RANK) return -1;
     for (int d = 0; d < rank; d++) {
         dims[d][0] = 0;
         if (H5DSget_num_scales(ds, (unsigned)d) > 0) H5DSiterate_scales(ds, (unsigned)d, NULL, scale_name, dims[d]);
@@ -243,7 +244,7 @@ int h5_cf_coordinates(hid_t loc, const char *const *extra, size_t nextra)
     for (size_t i = 0; !rc && i < list.n; i++) {
         hid_t ds = H5Dopen2(loc, list.v[i], H5P_DEFAULT);
         if (ds < 0) { rc = 1; break; }
-        char dims[8][128];
+        char dims[H5S_MAX_RANK][128];
         hid_t type = H5Dget_type(ds);
         int rank = dimension_names(ds, dims), is_string = type >= 0 && H5Tget_class(type) == H5T_STRING;
         if (type >= 0) H5Tclose(type);
@@ -259,7 +260,7 @@ int h5_cf_coordinates(hid_t loc, const char *const *extra, size_t nextra)
         if (label[i]) continue;
         hid_t ds = H5Dopen2(loc, list.v[i], H5P_DEFAULT);
         if (ds < 0) { rc = 1; break; }
-        char dims[8][128], text[4096] = "";
+        char dims[H5S_MAX_RANK][128], text[4096] = "";
         int rank = H5DSis_scale(ds) > 0 ? 0 : dimension_names(ds, dims);
         size_t at = 0;
         for (size_t j = 0; j < list.n && rank > 0; j++)

@@ -16,8 +16,8 @@
  *     search that is left (giant), or any that reaches a source, keeps its nodes.
  *     The work is proportional to the pieces that break off, not to the layer, which
  *     is what late rounds of a cascade need (a few nodes lost per round).
- * Nodes whose connection changed are marked for evaluation. Everything runs in node
- * order, so the result does not depend on threads. */
+ * The pass returns the nodes whose connection changed, for the engine to evaluate.
+ * Everything runs in node order, so the result does not depend on threads. */
 #include <stdlib.h>
 #include <string.h>
 #include "engine/engine_internal.h"
@@ -57,13 +57,14 @@ static int push(search *s, int v)
 static int viable(const dm_engine *e, size_t v) { return e->conn_state[v] & CONN_VIABLE; }
 static int live(const dm_engine *e, size_t v) { return (e->conn_state[v] & CONN_LIVE) == CONN_LIVE; }
 
-/* Sets node v's connection, marking it for evaluation when that can change its level. */
+/* Sets node v's connection; a viable node whose connection changed is listed for the
+ * engine to evaluate (dm_conn_pass returns the list). */
 static void set_connected(dm_engine *e, int v, int c)
 {
     unsigned char now = (unsigned char)((e->conn_state[v] & ~CONN_CONNECTED) | (c ? CONN_CONNECTED : 0));
     if (now == e->conn_state[v]) return;
     e->conn_state[v] = now;
-    if (viable(e, (size_t)v)) dm_engine_mark(e, v);
+    if (viable(e, (size_t)v)) e->conn_changed[e->nconn_changed++] = v;
 }
 
 /* Rem's union-find with splicing (Patwary, Blair & Manne, SEA 2010: the fastest of the
@@ -255,9 +256,12 @@ void dm_conn_viability_changed(dm_engine *e, int v, int root)
     }
 }
 
-int dm_conn_pass(dm_engine *e)
+int dm_conn_pass(dm_engine *e, const int **changed, size_t *nchanged)
 {
     int any = 0;
+    e->nconn_changed = 0;
+    *changed = e->conn_changed;
+    *nchanged = 0;
     for (size_t i = 0; i < e->nlayer_runs; i++) {
         layer_run *lr = &e->layer_run[i];
         if (lr->npending == 0) continue;
@@ -284,16 +288,18 @@ int dm_conn_pass(dm_engine *e)
         if (full) sweep(e, lr, CONN_VIABLE, 0);
         lr->added = 0;
     }
+    *nchanged = e->nconn_changed;
     return any;
 }
 
 int dm_conn_compile(dm_engine *e)
 {
     const dm_model *m = e->m;
-    size_t nruns = 0, biggest = 0;
+    size_t nruns = 0, biggest = 0, total = 0;
     for (size_t i = 0; i < m->nlayers; i++)
         if (m->layers[i].connectivity != DM_CONNECT_NONE) {
             nruns++;
+            total += m->layers[i].nnodes;
             if (m->layers[i].nnodes > biggest) biggest = m->layers[i].nnodes;
         }
     e->nlayer_runs = nruns;
@@ -306,8 +312,9 @@ int dm_conn_compile(dm_engine *e)
     e->conn_label = malloc(biggest * sizeof *e->conn_label);
     e->conn_queue = malloc(biggest * sizeof *e->conn_queue);
     e->conn_lost = malloc(biggest * sizeof *e->conn_lost);
+    e->conn_changed = malloc(total * sizeof *e->conn_changed);  /* a pass changes a node once at most */
     if (!e->layer_run || !e->conn_state || !e->connected0 || !e->conn_pending_flag ||
-        !e->conn_label || !e->conn_queue || !e->conn_lost)
+        !e->conn_label || !e->conn_queue || !e->conn_lost || !e->conn_changed)
         return -1;
     memset(e->conn_state, CONN_LIVE, n);
     for (size_t i = 0, r = 0; i < m->nlayers; i++) {
@@ -351,5 +358,5 @@ void dm_conn_free(dm_engine *e)
         free(e->layer_run[i].is_source);
     }
     free(e->layer_run); free(e->conn_state); free(e->connected0);
-    free(e->conn_pending_flag); free(e->conn_label); free(e->conn_queue); free(e->conn_lost);
+    free(e->conn_pending_flag); free(e->conn_label); free(e->conn_queue); free(e->conn_lost); free(e->conn_changed);
 }

@@ -9,6 +9,7 @@
  *       account the sectors the tick changed (unserved, breaches).
  *
  * Ticks without events are never visited, so the cost follows the number of changes. */
+#include <assert.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,12 +19,6 @@
 #include "engine/streams.h"
 
 #define NEW(p, count) ((p) = calloc((count) != 0 ? (count) : 1, sizeof *(p)))
-
-static int64_t to_ticks(double seconds, int64_t tick_s)
-{
-    /* Durations are rounded up to whole ticks, so a non-zero lag or buffer is never lost. */
-    return (int64_t)ceil(seconds / (double)tick_s - 1e-9);
-}
 
 void dm_engine_free(dm_engine *e)
 {
@@ -122,46 +117,11 @@ static void compile_records(dm_engine *e)
                                    gr->resupply_level, gr->backup_share, gr->has_buffer && gr->facilities ? &gr->buffer : NULL,
                                    to_ticks((double)gr->lag_s, tick), 0, gr->quorum_count,
                                    k < m->ndefined_groups ? (int)gr->nresupply : 0, (unsigned char)gr->mode,
-                                   (unsigned char)gr->has_buffer};
+                                   (unsigned char)gr->has_buffer, to_ticks((double)gr->restart_s, tick),
+                                   gr->restart_share};
     }
 }
 
-/* Resilience coefficient of relax nodes given a recovery time (Lian & Haimes 2006):
- *   k_i = ln(q_i(0) / q_i(T_i)) / (T_i (1 - a*_ii)),
- * T_i in ticks, q(T)/q(0) = recovery_to, a*_ii the node's dependence on itself (strength x
- * share of its own level in its groups). The nodes of a layer share one k, so they must
- * agree. */
-static int compile_relax(dm_engine *e, dm_error *err)
-{
-    const dm_model *m = e->m;
-    for (size_t v = 0; v < e->n; v++) {
-        node_rule *nr = &e->node[e->node_rec[v]];
-        const dm_node *nd = dm_node_at(m, v);
-        if (nd->dynamics != DM_DYN_RELAX || nd->recovery_s <= 0) continue;
-        double a_ii = 0;
-        for (size_t k = e->group_start[v]; k < e->group_start[v + 1]; k++) {
-            int g = e->group_of[k];
-            for (size_t i = e->g_edge[g]; i < e->g_edge[g + 1]; i++)
-                if (e->edge[i].from == (int)v) a_ii += group_rule_of(e, (size_t)g)->strength * e->edge[i].share;
-        }
-        double T = (double)to_ticks((double)nd->recovery_s, e->sc->tick_s);
-        double k = log(1.0 / nd->recovery_to) / (T * (1.0 - a_ii));
-        char id[DM_NODE_ID_MAX];
-        if (!(a_ii < 1) || !(k > 0 && k <= 1))
-            return dm_error_set(err, DM_EDATA, m->file, nd->line, 0,
-                                "node %s: recovery %.0f ticks gives a resilience coefficient k = %g per tick "
-                                "(a*_ii = %g); expected 0 < k <= 1: use a longer recovery or a shorter tick",
-                                dm_node_id(m, v, id), T, k, a_ii);
-        if (nr->relax_k_set && fabs(nr->relax_k - k) > 1e-12 * k)
-            return dm_error_set(err, DM_EDATA, m->file, nd->line, 0,
-                                "node %s: its dependence on itself (a*_ii = %g) differs from other nodes of its "
-                                "layer, which share one recovery rate; give relax dynamics a fixed k instead",
-                                dm_node_id(m, v, id), a_ii);
-        nr->relax_k = k;
-        nr->relax_k_set = 1;
-    }
-    return 0;
-}
 
 int dm_engine_new(const dm_scenario *sc, dm_engine **out, dm_error *err)
 {
@@ -248,7 +208,7 @@ int dm_engine_new(const dm_scenario *sc, dm_engine **out, dm_error *err)
         tmp_key[v] = e->node[e->node_rec[v]].sector;
     }
     sorted &= bucket(S, n, tmp_key, e->sector_start, e->sector_node) == 0;
-    int rc = compile_relax(e, err);
+    int rc = dm_node_compile_relax(e, err);
     for (size_t s = 0; s < S; s++) {
         e->threshold_ticks[s] = to_ticks((double)m->sectors[s].duration_s, sc->tick_s);
         for (size_t k = e->sector_start[s]; k < e->sector_start[s + 1]; k++)
@@ -372,6 +332,9 @@ static void warn(dm_engine *e, const char *text)
 
 static void schedule(dm_engine *e, cal_event ev)
 {
+    /* As in cimba: time never goes backwards, so nothing is ever scheduled before the tick
+     * being processed (the loop also checks what it pops, in release builds too). */
+    assert(ev.tick >= e->now && "an event is never scheduled in the past");
     if (ev.tick >= e->res.horizon) return;  /* beyond the horizon nothing is observed */
     if (cal_push(&e->cal, ev)) e->out_of_memory = 1;  /* the run fails: no event is ever dropped */
 }
@@ -385,35 +348,15 @@ static void mark(dm_engine *e, int v)
     }
 }
 
-/* A new level delivered on edge k at tick t: the dependent is evaluated, unless its
- * buffer takes the delivery without changing its evaluation (node_rule.c). */
+/* A new level delivered on edge k at tick t: the dependent is evaluated, unless the node
+ * rule says the delivery cannot change its evaluation (node_rule.c). A node already on the
+ * frontier is evaluated anyway, and its buffer must not move before that. */
 static void delivered(dm_engine *e, int k, int64_t t)
 {
-    int g = e->edge[k].group, v = e->group_link[g].dependent;
-    if (e->dirty[v] || !e->buf || (size_t)k >= e->nprovider_edges || !group_rule_of(e, (size_t)g)->has_buffer ||
-        !dm_buffer_takes_delivery(e, (size_t)g, t))
-        mark(e, v);
+    int v = e->group_link[e->edge[k].group].dependent;
+    if (e->dirty[v] || dm_delivery_matters(e, (size_t)k, t)) mark(e, v);
 }
 
-void dm_engine_mark(dm_engine *e, int v) { mark(e, v); }
-
-/* Damage of v: the largest among the hazards active on it, each its severity on v times
- * the share of the hit capacity its restoration curve has not yet given back. */
-static void update_damage(dm_engine *e, int v)
-{
-    double d = 0;
-    int which = -1;
-    for (size_t k = e->haz_start[v]; k < e->haz_start[v + 1]; k++) {
-        int p = e->haz_of[k], h = e->pair_hazard[p];
-        double dh = e->pair_severity[p] * (1.0 - e->restored[h]);
-        if (e->hazard_active[h] && e->hit[p] && dh > d) {
-            d = dh;
-            which = h;
-        }
-    }
-    e->damage[v] = d;
-    e->damage_hazard[v] = which;
-}
 
 /* ---- restoration curves (DESIGN.md, "Hazards") ----
  *
@@ -436,7 +379,7 @@ static int64_t restore_advance(dm_engine *e, size_t h, int64_t t)
         int i = e->restore_seg[h];
         double t0 = i ? hz->restore_s[i - 1] : 0, r0 = i ? hz->restore_share[i - 1] : 0;
         double t1 = hz->restore_s[i], r1 = hz->restore_share[i];
-        int64_t n = hz->restore_steps ? 1 : (int64_t)fmax(1.0, ceil((r1 - r0) / RESTORE_STEP - 1e-9));
+        int64_t n = hz->restore_steps ? 1 : (int64_t)fmax(1.0, ceil((r1 - r0) / RESTORE_STEP - DM_ROUND_EPS));
         int64_t j = e->restore_j[h] + 1;
         double share = j == n ? r1 : r0 + (r1 - r0) * (double)j / (double)n;
         int64_t tick = on + to_ticks(e->stretch[h] * (t0 + (t1 - t0) * (double)j / (double)n), e->sc->tick_s);
@@ -458,12 +401,12 @@ static void restore_step(dm_engine *e, size_t h, int64_t t)
     if (next != INT64_MAX) schedule(e, (cal_event){.tick = next, .kind = CAL_HAZARD_STEP, .index = (int)h});
     if (e->restored[h] <= before) return;
     int done = (size_t)e->restore_seg[h] == hz->nrestore;
-    int say = e->restored[h] >= e->restore_logged[h] + 0.1 - 1e-9 || (done && e->restored[h] > e->restore_logged[h]);
+    int say = e->restored[h] >= e->restore_logged[h] + 0.1 - DM_ROUND_EPS || (done && e->restored[h] > e->restore_logged[h]);
     if (say) e->restore_logged[h] = e->restored[h];
     for (size_t i = 0; i < hz->nnodes; i++) {
         int v = hz->nodes[i];
         if (!e->hit[e->pair_start[h] + i]) continue;
-        update_damage(e, v);
+        dm_node_damage(e, v);
         if (say) log_event(e, t, v, DM_EV_HAZARD_RESTORING, -1, -1, (int)h, e->restored[h]);
         mark(e, v);
     }
@@ -488,7 +431,7 @@ static void handle(dm_engine *e, const cal_event *ev)
         for (size_t i = 0; i < h->nnodes; i++) {
             int v = h->nodes[i];
             if (!e->hit[base + i]) continue;
-            update_damage(e, v);
+            dm_node_damage(e, v);
             log_event(e, ev->tick, v, ev->kind == CAL_HAZARD_ON ? DM_EV_HAZARD_START : DM_EV_HAZARD_END, -1, -1,
                       ev->index, e->pair_severity[base + i] * (1.0 - e->restored[ev->index]));
             mark(e, v);
@@ -537,16 +480,9 @@ static void apply(dm_engine *e, int v, size_t slot, int64_t t)
     double old = e->level[v], now = ev->level;
     if (e->dirty[v] == 2) e->dirty[v] = 0;
     int cause = ev->cause, group = ev->group, root = ev->root;
-    e->dyn_tick[v] = ev->dyn_tick;
-    e->dyn_level[v] = ev->dyn_level;
-    e->rise_restart[v] = ev->rise_restart;
-    e->restarted[v] = ev->restarted;
-    for (size_t k = e->group_start[v]; e->buf && k < e->group_start[v + 1]; k++) {
-        int g = e->group_of[k];
-        if (e->buf_next[g].same || !group_rule_of(e, (size_t)g)->has_buffer) continue;
-        buffer_copy(&e->buf[g], &e->buf_next[g]);
-        if (e->buf[g].flags) log_group_flags(e, t, v, g);
-    }
+    dm_node_commit(e, v, slot);
+    for (size_t k = e->group_start[v]; e->buf && k < e->group_start[v + 1]; k++)
+        if (e->buf[e->group_of[k]].flags) log_group_flags(e, t, v, e->group_of[k]);  /* raised by this commit */
     if (e->next[slot].restarting) log_event(e, t, v, DM_EV_RESTARTING, cause, group, root, now);
     if (node->layer_run >= 0 && e->next[slot].viable != (e->conn_state[v] & CONN_VIABLE)) {
         e->conn_state[v] ^= CONN_VIABLE;
@@ -574,7 +510,7 @@ static void apply(dm_engine *e, int v, size_t slot, int64_t t)
         log_event(e, t, v, DM_EV_RESTORED, cause, group, root, now);
         e->rise_logged[v] = -1;
     } else if (now > old && (relax ? from == 0 : (e->dyn_tick[v] < 0 || old == e->dyn_level[v])) &&
-               (e->rise_logged[v] < 0 || now >= e->rise_logged[v] + 0.1 - 1e-9)) {
+               (e->rise_logged[v] < 0 || now >= e->rise_logged[v] + 0.1 - DM_ROUND_EPS)) {
         log_event(e, t, v, DM_EV_RISING, cause, group, root, now);
         e->rise_logged[v] = now;
     }
@@ -586,8 +522,8 @@ static void apply(dm_engine *e, int v, size_t slot, int64_t t)
     }
     e->changed_since_sample = 1;
     for (size_t k = e->out_start[v]; k < e->out_start[v + 1]; k++) {
-        int edge = e->out_edge[k], g = e->edge[edge].group;
-        int64_t lag = (size_t)edge < e->nprovider_edges ? group_rule_of(e, (size_t)g)->lag : 0;
+        int edge = e->out_edge[k];
+        int64_t lag = edge_lag(e, (size_t)edge);
         if (lag == 0) {
             e->edge[edge].seen = now;
             e->edge[edge].seen_root = root;
@@ -624,8 +560,11 @@ static void settle(dm_engine *e, int64_t t)
          * is still connected (connectivity.c); whoever lost or regained a connection is
          * evaluated in the next round. */
         if (e->nnext == 0) {
-            int changed = e->nlayer_runs ? dm_conn_pass(e) : 0;
+            const int *lost_or_joined = NULL;
+            size_t nchanged = 0;
+            int changed = e->nlayer_runs ? dm_conn_pass(e, &lost_or_joined, &nchanged) : 0;
             if (changed < 0) { e->out_of_memory = 1; return; }  /* not "settled": the run fails */
+            for (size_t i = 0; i < nchanged; i++) mark(e, lost_or_joined[i]);
             if (changed == 0 || e->nnext == 0) break;
         }
         if (round == DM_MAX_ROUNDS) {
@@ -698,7 +637,7 @@ static void account(dm_engine *e, int s, int64_t t, int at_level)
     double level = 1.0 - u / e->sector_capacity[s];
     if (level < e->res.sectors[s].min_level) e->res.sectors[s].min_level = level;
     /* Relative tolerance: a loss of exactly the magnitude counts despite rounding. */
-    int over = sec->any_loss ? u > 4 * DM_LEVEL_EPS * e->sector_capacity[s] : u >= sec->magnitude * (1 - 1e-9);
+    int over = sec->any_loss ? u > DM_ANY_LOSS_SHARE * e->sector_capacity[s] : u >= sec->magnitude * (1 - DM_MAGNITUDE_REL);
     if (over && !e->in_run[s]) {
         e->in_run[s] = 1;
         e->run_start[s] = t;
@@ -743,7 +682,7 @@ static void account_region(dm_engine *e, size_t c, int64_t t, int at_level)
     }
     if (u < 0) u = 0;
     e->reg_unserved[c] = u;
-    int over = e->m->sectors[s].any_loss ? u > 4 * DM_LEVEL_EPS * e->reg_capacity[c] : u >= e->reg_magnitude[c] * (1 - 1e-9);
+    int over = e->m->sectors[s].any_loss ? u > DM_ANY_LOSS_SHARE * e->reg_capacity[c] : u >= e->reg_magnitude[c] * (1 - DM_MAGNITUDE_REL);
     if (over && !e->reg_in_run[c]) {
         e->reg_in_run[c] = 1;
         e->reg_run_start[c] = t;
@@ -888,6 +827,7 @@ static void reset(dm_engine *e, uint64_t r)
     e->next_sample = 0;
     e->changed_since_sample = 1;
     cal_clear(&e->cal);
+    e->now = INT64_MIN;  /* the replicate's first events are scheduled before its first tick */
     e->res.replicate = r;
     e->res.nevents = e->res.nbreaches = e->res.nwarnings = 0;
     e->res.ticks_processed = e->res.evaluations = e->res.reallocations = 0;
@@ -927,7 +867,8 @@ static void reset(dm_engine *e, uint64_t r)
         buffer_state *b = &e->buf[g];  /* no clocks: every backup full (the clocks are unread) */
         b->t0 = 0;
         b->exhaust = INT64_MAX;
-        b->cut = b->covered = 0;
+        b->cut = b->covered = b->waiting = 0;
+        b->nwait = 0;
         b->left = e->buf_cap[g];
         b->n = b->held = b->covering = b->flags = b->all_cover = 0;
         e->buf_next[g].same = 1;
@@ -956,7 +897,7 @@ int dm_engine_run(dm_engine *e, uint64_t r, dm_error *err)
     while (cal_next_tick(&e->cal) < horizon) {
         const int64_t t = cal_next_tick(&e->cal);
         if (t < last) return dm_error_set(err, DM_ESOFTWARE, NULL, 0, 0, "internal: time went backwards");
-        last = t;
+        last = e->now = t;
         record_until(e, t);
         cal_event ev;
         while (cal_next_tick(&e->cal) == t) {

@@ -15,15 +15,41 @@
 #ifndef DOMINO_ENGINE_INTERNAL_H
 #define DOMINO_ENGINE_INTERNAL_H
 
+#include <math.h>
+#include <string.h>
 #include <gsl/gsl_rng.h>
 #include "domino/engine.h"
 #include "engine/calendar.h"
 
-/* Levels closer than this are equal. It ends zero-lag loops that converge geometrically
- * (ELEC -> ICT -> ELEC through a weak edge) and keeps floating-point dust out of the
- * timeline. 1e-9 of capacity is 1000 times below the finest threshold in the shipped
- * models (ガス: 30 of 30,000,000 households = 1e-6), so no breach depends on it. */
+/* ---- Tolerances: every comparison of computed values in the engine uses one of these.
+ * The renderers (src/io/timeline.c, injects.c) repeat DM_LEVEL_EPS as LEVEL_EPS, and
+ * must agree with it, since they re-classify the engine's levels. ---- */
+
+/* Levels (shares of a node's capacity) closer than this are equal. It ends zero-lag loops
+ * that converge geometrically (ELEC -> ICT -> ELEC through a weak edge) and keeps
+ * floating-point dust out of the timeline. 1e-9 of capacity is 1000 times below the
+ * finest threshold in the shipped models (ガス: 30 of 30,000,000 households = 1e-6), so no
+ * breach depends on it. */
 #define DM_LEVEL_EPS 1e-9
+/* Rounding a quotient up to a whole number of ticks, steps or providers: a quotient within
+ * this of a whole number is that number (3600 s / 60 s must be 60 ticks, not 61, although
+ * it may come out as 60.000000000001), so ceil(x - DM_ROUND_EPS). The same margin says a
+ * buffer has run out when at most this many ticks of it are left, and that a log step of
+ * 10 % has been reached. */
+#define DM_ROUND_EPS 1e-9
+/* A sector's loss of exactly its threshold's magnitude counts as reaching it: U_S is a
+ * sum over nodes with a rounding error far below this relative margin. */
+#define DM_MAGNITUDE_REL 1e-9
+/* A sector whose threshold is `any` counts a loss above this share of its capacity. It is
+ * DM_LEVEL_EPS with a factor 4 that came with the ramp steps (commit 4d27277) without a
+ * recorded reason; it only keeps the dust of the sum U_S out, every real loss of a node
+ * is at least DM_LEVEL_EPS of that node (levels that close to 1 are 1), and the goldens
+ * depend on the value, so it stays. */
+#define DM_ANY_LOSS_SHARE (4 * DM_LEVEL_EPS)
+/* Nodes of one layer share one relax coefficient k; the k computed for each must agree to
+ * this relative margin (they are the same formula on the same numbers, up to rounding in
+ * the sum of the node's dependence on itself). */
+#define DM_RELAX_K_REL 1e-12
 /* Frontiers larger than this are evaluated by OpenMP threads; smaller ones, where starting
  * a parallel region costs more than it saves, by the calling thread. Both run the same
  * sweep (settle() in engine.c), so this changes the time a tick takes, never its result;
@@ -52,6 +78,9 @@ typedef struct group_rule {
     size_t resupply_edge;            /* the first of its nresupply resupply edges */
     int quorum_count, nresupply;
     unsigned char mode, has_buffer;
+    int64_t restart;                 /* ticks: facilities whose backup ran out return this
+                                        late after their input (0: at once) ... */
+    double restart_share;            /* ... the share of them that does (the rest: at once) */
 } group_rule;
 
 /* Likewise a node's parameters. */
@@ -90,9 +119,14 @@ typedef struct buffer_state {
     unsigned char all_cover;          /* one duration: every cut facility runs on its backup */
     unsigned char same;               /* in buf_next: unchanged, keep the committed state */
     struct { double top, used; } clock[DM_BUFFER_CLOCKS + 2];  /* 2 more while evaluating */
+    /* `restart`: reconnected facilities whose backup had run out, waiting for their
+     * restart; each cohort is back at its tick `until` */
+    double waiting;                   /* their share of the node's facilities */
+    unsigned char nwait;
+    struct { double share; int64_t until; } wait[DM_BUFFER_CLOCKS + 1];
 } buffer_state;
 
-/* Copies a buffer's state: its n clocks, not the whole array (apply() commits often). */
+/* Copies a buffer's state (apply() and the delivery check commit often). */
 static inline void buffer_copy(buffer_state *to, const buffer_state *from)
 {
     to->t0 = from->t0;
@@ -105,7 +139,10 @@ static inline void buffer_copy(buffer_state *to, const buffer_state *from)
     to->held = from->held;
     to->covering = from->covering;
     to->flags = from->flags;
-    for (int i = 0; i < from->n; i++) to->clock[i] = from->clock[i];
+    memcpy(to->clock, from->clock, sizeof to->clock);  /* a fixed size copies inline; clocks past n are unread */
+    to->waiting = from->waiting;
+    to->nwait = from->nwait;
+    for (int i = 0; i < from->nwait; i++) to->wait[i] = from->wait[i];
 }
 
 /* What evaluating a node found, for apply() to commit: its next level, when to wake it, the
@@ -209,8 +246,10 @@ struct dm_engine {
     unsigned char *conn_state;       /* per node: CONN_VIABLE | CONN_CONNECTED */
     unsigned char *connected0, *conn_pending_flag;
     int *conn_label, *conn_queue, *conn_lost;
+    int *conn_changed; size_t nconn_changed;  /* the last pass's nodes to evaluate */
 
     calendar cal;
+    int64_t now;                     /* the tick being processed (INT64_MIN before the first) */
     gsl_rng *rng;
     dm_engine_result res;
     size_t cap_events, cap_breaches, cap_warnings, cap_region_breaches;
@@ -221,35 +260,53 @@ struct dm_engine {
  * 10^6 nodes reads one small array. */
 enum { CONN_VIABLE = 1, CONN_CONNECTED = 2, CONN_LIVE = 3 };
 
+/* Durations are rounded up to whole ticks, so a non-zero lag or buffer is never lost. */
+static inline int64_t to_ticks(double seconds, int64_t tick_s)
+{
+    return (int64_t)ceil(seconds / (double)tick_s - DM_ROUND_EPS);
+}
+
 static inline const node_rule *node_rule_of(const dm_engine *e, int v) { return &e->node[e->node_rec[v]]; }
 static inline const group_rule *group_rule_of(const dm_engine *e, size_t g) { return &e->group[e->group_link[g].rule]; }
 static inline size_t group_nproviders(const dm_engine *e, size_t g) { return e->g_edge[g + 1] - e->g_edge[g]; }
+/* Resupply edges come after every provider edge; they act on a buffer at once (no lag). */
+static inline int is_resupply_edge(const dm_engine *e, size_t k) { return k >= e->nprovider_edges; }
+static inline int64_t edge_lag(const dm_engine *e, size_t k)
+{
+    return is_resupply_edge(e, k) ? 0 : group_rule_of(e, (size_t)e->edge[k].group)->lag;
+}
 
 /* node_rule.c: the rule that sets a node's level (DESIGN.md "What a node computes").
  * A pure evaluation: reads the committed state and the providers' delivered levels, and
  * writes only frontier slot `slot` and node v's groups' buf_next[]; apply() commits them. */
 void dm_node_evaluate(dm_engine *e, int v, size_t slot, int64_t t);
 
-/* node_rule.c: a delivery to group g at tick t (the edge already holds the new level)
- * that cannot change its dependent's evaluation: the group's buffer has one duration and
- * backs every facility, and every cut facility, before and after, runs on its backup
- * (alpha_g = 1 whatever sigma_g), with no event and no earlier exhaustion. The buffer then
- * takes the new supply at once (its clocks split or a new one starts, as evaluating the
- * node would do) and this returns 1: the dependent need not be evaluated, which spares
- * re-evaluating every buffered dependent at each step of a provider's ramp. Serial code
- * only (handle, apply), for a node that no evaluation of this round is waiting on. */
-int dm_buffer_takes_delivery(dm_engine *e, size_t g, int64_t t);
+/* node_rule.c: commits node v's evaluation in frontier slot `slot` to the rule's state
+ * (dynamics, buffers); the buffer events it raised are left in buf[g].flags for the log. */
+void dm_node_commit(dm_engine *e, int v, size_t slot);
 
-/* engine.c: puts node v on the frontier of the current tick. */
-void dm_engine_mark(dm_engine *e, int v);
+/* node_rule.c: whether a delivery on edge k at tick t (the edge already holds the new
+ * level) can change its dependent's evaluation; 0 when the group's buffer took it (its
+ * state moved on). Serial code only (handle, apply), for a node that no evaluation of
+ * this round is waiting on. */
+int dm_delivery_matters(dm_engine *e, size_t k, int64_t t);
+
+/* node_rule.c: node v's damage, the largest among the hazards active on it. */
+void dm_node_damage(dm_engine *e, int v);
+
+/* node_rule.c, at compile time: the relax coefficients from recovery times (DM_EDATA with
+ * the node's line when one is out of range). */
+int dm_node_compile_relax(dm_engine *e, dm_error *err);
 
 /* connectivity.c: compile (after the engine's arrays; -1 when out of memory), reset per
  * replicate, note a node whose viability changed (apply), and the pass after the node
- * rules settle: returns 1 if a layer was recomputed, -1 when out of memory. */
+ * rules settle: returns 1 if a layer was recomputed, -1 when out of memory, and sets
+ * *changed to the viable nodes whose connection it changed (valid until the next pass),
+ * for the engine to evaluate. */
 int dm_conn_compile(dm_engine *e);
 void dm_conn_reset(dm_engine *e);
 void dm_conn_free(dm_engine *e);
 void dm_conn_viability_changed(dm_engine *e, int v, int root);
-int dm_conn_pass(dm_engine *e);
+int dm_conn_pass(dm_engine *e, const int **changed, size_t *nchanged);
 
 #endif

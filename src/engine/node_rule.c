@@ -1,12 +1,15 @@
 /* The rule that sets a node's level: DESIGN.md, "What a node computes". Everything that
- * decides a level is in this file: supply by group mode, buffers, availability, the
- * node's combining rule, the collapse threshold, and its dynamics (step or relax).
+ * decides a level is in this file: a hazard's damage, supply by group mode, buffers and
+ * their resupply, availability, the node's combining rule, the collapse threshold, its
+ * dynamics (step, or relax with its coefficient compiled here), which deliveries can
+ * change an evaluation, and the commit of the rule's own state.
  *
  * dm_node_evaluate is pure, so it can run in parallel over a frontier: it reads the
  * committed state and the levels delivered on the node's in-edges (seen), and writes the
  * node's next state to its frontier slot (and its groups' buf_next), which apply() in
  * engine.c commits. */
 #include <math.h>
+#include <stdio.h>
 #include <string.h>
 #include <gsl/gsl_cdf.h>
 #include "engine/engine_internal.h"
@@ -41,8 +44,8 @@ static double supply(const dm_engine *e, size_t g, int *limiting_edge)
         /* at least quorum_count providers, or the fraction of them (rounded up); `failed F`
          * (Watts: down once a fraction F of the k providers, and at least one, is down) is
          * the same rule with k - max(1, ceil(F k)) + 1 providers up */
-        double n = (double)k, need = gr->quorum_count > 0 ? gr->quorum_count : ceil(gr->quorum_fraction * n - 1e-9);
-        if (gr->quorum_failed > 0) need = n - fmax(1.0, ceil(gr->quorum_failed * n - 1e-9)) + 1;
+        double n = (double)k, need = gr->quorum_count > 0 ? gr->quorum_count : ceil(gr->quorum_fraction * n - DM_ROUND_EPS);
+        if (gr->quorum_failed > 0) need = n - fmax(1.0, ceil(gr->quorum_failed * n - DM_ROUND_EPS)) + 1;
         size_t up = 0;
         for (size_t i = first; i < first + k; i++) {
             if (edge[i].seen < edge[worst].seen) worst = i;
@@ -73,7 +76,10 @@ static double supply(const dm_engine *e, size_t g, int *limiting_edge)
  * Resupply providers at or above their level stop the cut clocks; reconnected facilities'
  * clocks run back at `refill` (a reconnected facility has used at most its longest backup:
  * exact for one duration; with a distribution, facilities that ran dry are counted as
- * refilling from the cohort's clock, which errs towards less backup). */
+ * refilling from the cohort's clock, which errs towards less backup).
+ * With `restart` R, the reconnected facilities whose backup had run out are back only R
+ * after their input (restart_waiting): alpha_g = 1 - w_g [(1 - sigma_g) - covered_g +
+ * waiting_g]; facilities reconnected while their backup still ran are back at once. */
 
 /* Survival Q(x) = P(X > x) of a distribution without its truncation. */
 static double tail(const dm_dist *d, double x)
@@ -123,10 +129,10 @@ static double survival(const dm_dist *d, double x)
 }
 
 /* S(used) of a clock, used in ticks: one duration (cap, in ticks) runs while more than
- * 1e-9 tick of it is left, as a buffer always has. */
+ * DM_ROUND_EPS tick of it is left, as a buffer always has. */
 static double clock_survival(const dm_engine *e, const group_rule *gr, double cap, double used)
 {
-    if (!gr->facilities) return cap - used > 1e-9;
+    if (!gr->facilities) return cap - used > DM_ROUND_EPS;
     return survival(gr->facilities, used * (double)e->sc->tick_s);
 }
 
@@ -142,6 +148,13 @@ static double running_covered(const dm_engine *e, const group_rule *gr, double c
     return gr->backup_share * c;
 }
 
+/* Whether S(x) is monotone in floating point as computed by survival() (a constant, or
+ * one linear piece between constants), so that a search for a tick may start anywhere. */
+static int monotone_survival(const dm_dist *d)
+{
+    return d->kind == DM_DIST_FIXED || d->kind == DM_DIST_UNIFORM;
+}
+
 /* The tick after t (before the horizon) at which the running clocks' covered share has
  * fallen by `drop`, or INT64_MAX: covered shares only fall while clocks run, so a
  * bisection over whole ticks finds the first tick it has fallen by that much; the tick
@@ -151,14 +164,67 @@ static int64_t when_covered_falls(const dm_engine *e, const group_rule *gr, doub
                                   int64_t t, double drop)
 {
     double c0 = running_covered(e, gr, cap, b, 0);
-    int64_t lo = 0, hi = e->res.horizon - t;  /* c0 - c(lo) < drop <= c0 - c(hi) */
-    if (hi < 1 || c0 - running_covered(e, gr, cap, b, (double)hi) < drop) return INT64_MAX;
-    while (hi - lo > 1) {
+    int64_t lo = 0, hi = e->res.horizon - t;  /* fall(lo) = flo < drop <= fall(hi) = fhi */
+    if (hi < 1) return INT64_MAX;
+    double flo = 0, fhi = c0 - running_covered(e, gr, cap, b, (double)hi);
+    if (fhi < drop) return INT64_MAX;
+    /* With a monotone S the first tick is unique, so any bracket that holds it gives it:
+     * c is piecewise linear in x there, so interpolate, then try the tick before the one
+     * found (every fourth round bisects, to bound the rounds). Otherwise: bisection. */
+    int monotone = monotone_survival(gr->facilities);
+    for (int round = 0; hi - lo > 1; round++) {
         int64_t mid = lo + (hi - lo) / 2;
-        if (c0 - running_covered(e, gr, cap, b, (double)mid) >= drop) hi = mid; else lo = mid;
+        if (monotone && round % 4 != 3) {
+            double x = (double)lo + (drop - flo) / (fhi - flo) * (double)(hi - lo);
+            mid = x < (double)(lo + 1) ? lo + 1 : x > (double)(hi - 1) ? hi - 1 : (int64_t)ceil(x);
+        }
+        double f = c0 - running_covered(e, gr, cap, b, (double)mid);
+        if (f < drop) { lo = mid; flo = f; continue; }
+        hi = mid;
+        fhi = f;
+        if (monotone && hi - lo > 1) {
+            f = c0 - running_covered(e, gr, cap, b, (double)(hi - 1));
+            if (f >= drop) { hi--; fhi = f; } else { lo = hi - 1; flo = f; }
+        }
     }
-    if (lo > 0 && c0 - running_covered(e, gr, cap, b, (double)hi) > drop) return t + lo;
+    if (lo > 0 && fhi > drop) return t + lo;
     return t + hi;
+}
+
+/* `restart`: the facilities reconnected at tick t (the cut clocks above the new cut u)
+ * whose backup had run out join the cohorts waiting for a visit, back at t + restart
+ * (base stations whose batteries ran flat: docs/model-format.md), or the `restart_share` of
+ * them that needs the visit (the others restart by themselves). Cohorts whose time has
+ * come leave; a deeper cut takes the waiting ones in proportion to all the reconnected
+ * ones it cuts again (they run on the clock of those). Returns the share still waiting. */
+static double restart_waiting(const dm_engine *e, const group_rule *gr, const buffer_state *b, buffer_state *nb,
+                              double cap, double u, int64_t t)
+{
+    double keep = u > b->cut ? (1 - u) / (1 - b->cut) : 1, waiting = 0, dry = 0;
+    int k = 0;
+    for (int i = 0; i < b->nwait; i++)
+        if (b->wait[i].until > t) {
+            nb->wait[k].until = b->wait[i].until;
+            waiting += nb->wait[k++].share = b->wait[i].share * keep;
+        }
+    for (int i = 0; i < nb->n && nb->clock[i].top <= b->cut; i++) {
+        double bottom = clock_bottom(nb, i), width = nb->clock[i].top - (bottom > u ? bottom : u);
+        if (width > 0) dry += width * gr->backup_share * (1 - clock_survival(e, gr, cap, nb->clock[i].used)) * gr->restart_share;
+    }
+    if (dry > 0) {
+        if (k == DM_BUFFER_CLOCKS + 1) {  /* full: the newest cohort takes them, at the mean time */
+            double w = nb->wait[k - 1].share;
+            nb->wait[k - 1].until = (int64_t)llround((w * (double)nb->wait[k - 1].until + dry * (double)(t + gr->restart)) / (w + dry));
+            nb->wait[k - 1].share = w + dry;
+        } else {
+            nb->wait[k].share = dry;
+            nb->wait[k++].until = t + gr->restart;
+        }
+        waiting += dry;
+    }
+    nb->nwait = (unsigned char)k;
+    nb->waiting = waiting;
+    return waiting;
 }
 
 /* Whether every resupply provider of the group is at or above its level. */
@@ -181,7 +247,7 @@ static inline int buffer_unchanged(dm_engine *e, const group_rule *gr, size_t g,
 {
     const buffer_state *b = &e->buf[g];
     double u = sigma >= 1 - DM_LEVEL_EPS ? 0 : 1 - sigma;
-    if (u != b->cut) return 0;
+    if (u != b->cut || (b->nwait && t >= b->wait[0].until)) return 0;
     if (b->n == 0 && u == 0) {
         *covered = 0;
     } else {
@@ -189,13 +255,18 @@ static inline int buffer_unchanged(dm_engine *e, const group_rule *gr, size_t g,
         if (b->exhaust < *wake) *wake = b->exhaust;
         *covered = b->covered;
     }
+    if (b->nwait) {  /* the facilities waiting for their restart are not served */
+        *covered -= b->waiting;
+        if (b->wait[0].until < *wake) *wake = b->wait[0].until;
+    }
     e->buf_next[g].same = 1;
     return 1;
 }
 
 /* Group g's buffer at tick t with supply sigma: writes the buffer's next state to
  * buf_next[g] (and the tick its covered share next moves to *wake) and returns the covered
- * share of the node's facilities (0 .. 1 - sigma). */
+ * share of the node's facilities (0 .. 1 - sigma), less the reconnected ones waiting for
+ * their restart (`restart`). */
 static double buffer_covered(dm_engine *e, const group_rule *gr, size_t g, double sigma, int64_t t, int64_t *wake)
 {
     const buffer_state *b = &e->buf[g];
@@ -217,6 +288,8 @@ static double buffer_covered(dm_engine *e, const group_rule *gr, size_t g, doubl
             *used = *used - gr->refill * dt > 0 ? *used - gr->refill * dt : 0;
         }
     }
+    double waiting = gr->restart > 0 ? restart_waiting(e, gr, b, nb, cap, u, t) : 0;
+    if (nb->nwait && nb->wait[0].until < *wake) *wake = nb->wait[0].until;
     /* The new cut: [0, u) with u = 1 - sigma. Deeper: the facilities past the last clock
      * start a clock of their own, with full backups; a clock that u falls inside is split
      * into a cut and a reconnected part, both keeping its time. */
@@ -252,11 +325,13 @@ static double buffer_covered(dm_engine *e, const group_rule *gr, size_t g, doubl
      * are one clock, and past DM_BUFFER_CLOCKS the two closest neighbours on one side
      * merge (width-weighted). */
     while (n > 0 && nb->clock[n - 1].top > u && nb->clock[n - 1].used <= 0) n--;
+    /* The cut clocks are [0, ncut); the reconnected side is at most one clock now, so
+     * only cut neighbours can merge. */
+    int ncut = first_up;
     while (added) {
         int best = -1;
         double gap = INFINITY;
-        for (int i = 0; i + 1 < n; i++) {
-            if ((nb->clock[i].top <= u) != (nb->clock[i + 1].top <= u)) continue;
+        for (int i = 0; i + 1 < ncut; i++) {
             double d = fabs(nb->clock[i].used - nb->clock[i + 1].used);
             if (d < gap) { gap = d; best = i; }
         }
@@ -265,6 +340,7 @@ static double buffer_covered(dm_engine *e, const group_rule *gr, size_t g, doubl
         if (gap > 0) nb->clock[best + 1].used = (w0 * nb->clock[best].used + w1 * nb->clock[best + 1].used) / (w0 + w1);
         memmove(&nb->clock[best], &nb->clock[best + 1], (size_t)(n - best - 1) * sizeof nb->clock[0]);
         n--;
+        ncut--;
     }
 
     /* Resupply (held, above): while every resupply provider is at or above its level, the
@@ -273,9 +349,24 @@ static double buffer_covered(dm_engine *e, const group_rule *gr, size_t g, doubl
     nb->cut = u;
     nb->n = (unsigned char)n;
     nb->held = (unsigned char)held;
-    double covered = 0;
-    for (int i = 0; i < n && nb->clock[i].top <= u; i++)
-        covered += (nb->clock[i].top - clock_bottom(nb, i)) * clock_survival(e, gr, cap, nb->clock[i].used);
+    /* One duration: a cut clock runs while more than DM_ROUND_EPS tick is left (clock_survival);
+     * `first_left`, the least left of the running ones, ends the first (the tick rounded
+     * up is monotone in it, so its tick is the earliest of theirs). */
+    double covered = 0, first_left = INFINITY;
+    int all_run = 1, any_run = 0;
+    if (gr->facilities) {
+        for (int i = 0; i < ncut; i++)
+            covered += (nb->clock[i].top - clock_bottom(nb, i)) * clock_survival(e, gr, cap, nb->clock[i].used);
+    } else {
+        for (int i = 0; i < ncut; i++) {
+            double left = cap - nb->clock[i].used;
+            int runs = left > DM_ROUND_EPS;
+            covered += (nb->clock[i].top - clock_bottom(nb, i)) * (double)runs;
+            if (!runs) all_run = 0;
+            else if (left < first_left) first_left = left;
+            any_run |= runs;
+        }
+    }
     covered *= gr->backup_share;
     nb->covered = covered;
     int covering = covered > 0;
@@ -287,12 +378,8 @@ static double buffer_covered(dm_engine *e, const group_rule *gr, size_t g, doubl
     nb->exhaust = INT64_MAX;
     nb->all_cover = 0;
     if (covering && !gr->facilities) {
-        nb->all_cover = 1;
-        for (int i = 0; i < n && nb->clock[i].top <= u; i++) {
-            double left = cap - nb->clock[i].used;
-            if (!(left > 1e-9)) nb->all_cover = 0;
-            else if (!held && t + (int64_t)ceil(left - 1e-9) < nb->exhaust) nb->exhaust = t + (int64_t)ceil(left - 1e-9);
-        }
+        nb->all_cover = (unsigned char)all_run;
+        if (!held && any_run) nb->exhaust = t + (int64_t)ceil(first_left - DM_ROUND_EPS);
         if (nb->exhaust < *wake) *wake = nb->exhaust;
     }
     if (covering && !held && gr->facilities && gr->strength * covered > DM_LEVEL_EPS) {
@@ -311,11 +398,7 @@ static double buffer_covered(dm_engine *e, const group_rule *gr, size_t g, doubl
     if (nb->flags) {
         nb->left = 0;
         if (covering && !gr->facilities) {
-            nb->left = INFINITY;
-            for (int i = 0; i < n && nb->clock[i].top <= u; i++) {
-                double left = cap - nb->clock[i].used;
-                if (left > 1e-9 && left < nb->left) nb->left = left;
-            }
+            nb->left = first_left;
         } else if (covering) {
             nb->held = 0;  /* as if the clocks ran */
             int64_t half = when_covered_falls(e, gr, cap, nb, t, running_covered(e, gr, cap, nb, 0) / 2);
@@ -323,16 +406,22 @@ static double buffer_covered(dm_engine *e, const group_rule *gr, size_t g, doubl
             nb->left = half == INT64_MAX ? (double)(e->res.horizon - t) : (double)(half - t);
         }
     }
-    return covered;
+    return covered - waiting;
 }
 
-int dm_buffer_takes_delivery(dm_engine *e, size_t g, int64_t t)
+/* Whether a delivery to group g at tick t cannot change its dependent's evaluation: the
+ * group's buffer has one duration and backs every facility, and every cut facility, before
+ * and after, runs on its backup (alpha_g = 1 whatever sigma_g), with no event and no
+ * earlier exhaustion. The buffer then takes the new supply at once (its clocks split or a
+ * new one starts, as evaluating the node would do): this spares re-evaluating every
+ * buffered dependent at each step of a provider's ramp. */
+static int buffer_takes_delivery(dm_engine *e, size_t g, int64_t t)
 {
     const group_rule *gr = group_rule_of(e, g);
     const buffer_state *b = &e->buf[g];
     /* every cut facility runs on its backup until b->exhaust (or for good while held) */
     if (!b->all_cover || (!b->held && t >= b->exhaust) || gr->facilities || gr->backup_share < 1 ||
-        gr->mode == DM_MODE_QUORUM)
+        gr->mode == DM_MODE_QUORUM || gr->restart > 0)
         return 0;
     int limiting;
     double sigma = supply(e, g, &limiting);
@@ -345,6 +434,83 @@ int dm_buffer_takes_delivery(dm_engine *e, size_t g, int64_t t)
     if (!nb->all_cover || nb->flags || nb->held != b->held || (!b->held && nb->exhaust < b->exhaust)) return 0;
     buffer_copy(&e->buf[g], nb);
     return 1;
+}
+
+int dm_delivery_matters(dm_engine *e, size_t k, int64_t t)
+{
+    size_t g = (size_t)e->edge[k].group;
+    /* a resupply provider's level acts on the buffer's clocks: always evaluated */
+    if (is_resupply_edge(e, k) || !e->buf || !group_rule_of(e, g)->has_buffer) return 1;
+    return !buffer_takes_delivery(e, g, t);
+}
+
+/* Damage of v: the largest among the hazards active on it, each its severity on v times
+ * the share of the hit capacity its restoration curve has not yet given back. */
+void dm_node_damage(dm_engine *e, int v)
+{
+    double d = 0;
+    int which = -1;
+    for (size_t k = e->haz_start[v]; k < e->haz_start[v + 1]; k++) {
+        int p = e->haz_of[k], h = e->pair_hazard[p];
+        double dh = e->pair_severity[p] * (1.0 - e->restored[h]);
+        if (e->hazard_active[h] && e->hit[p] && dh > d) {
+            d = dh;
+            which = h;
+        }
+    }
+    e->damage[v] = d;
+    e->damage_hazard[v] = which;
+}
+
+/* Resilience coefficient of relax nodes given a recovery time (Lian & Haimes 2006):
+ *   k_i = ln(q_i(0) / q_i(T_i)) / (T_i (1 - a*_ii)),
+ * T_i in ticks, q(T)/q(0) = recovery_to, a*_ii the node's dependence on itself (strength x
+ * share of its own level in its groups). The nodes of a layer share one k, so they must
+ * agree. */
+int dm_node_compile_relax(dm_engine *e, dm_error *err)
+{
+    const dm_model *m = e->m;
+    for (size_t v = 0; v < e->n; v++) {
+        node_rule *nr = &e->node[e->node_rec[v]];
+        const dm_node *nd = dm_node_at(m, v);
+        if (nd->dynamics != DM_DYN_RELAX || nd->recovery_s <= 0) continue;
+        double a_ii = 0;
+        for (size_t k = e->group_start[v]; k < e->group_start[v + 1]; k++) {
+            int g = e->group_of[k];
+            for (size_t i = e->g_edge[g]; i < e->g_edge[g + 1]; i++)
+                if (e->edge[i].from == (int)v) a_ii += group_rule_of(e, (size_t)g)->strength * e->edge[i].share;
+        }
+        double T = (double)to_ticks((double)nd->recovery_s, e->sc->tick_s);
+        double k = log(1.0 / nd->recovery_to) / (T * (1.0 - a_ii));
+        char id[DM_NODE_ID_MAX];
+        if (!(a_ii < 1) || !(k > 0 && k <= 1))
+            return dm_error_set(err, DM_EDATA, m->file, nd->line, 0,
+                                "node %s: recovery %.0f ticks gives a resilience coefficient k = %g per tick "
+                                "(a*_ii = %g); expected 0 < k <= 1: use a longer recovery or a shorter tick",
+                                dm_node_id(m, v, id), T, k, a_ii);
+        if (nr->relax_k_set && fabs(nr->relax_k - k) > DM_RELAX_K_REL * k)
+            return dm_error_set(err, DM_EDATA, m->file, nd->line, 0,
+                                "node %s: its dependence on itself (a*_ii = %g) differs from other nodes of its "
+                                "layer, which share one recovery rate; give relax dynamics a fixed k instead",
+                                dm_node_id(m, v, id), a_ii);
+        nr->relax_k = k;
+        nr->relax_k_set = 1;
+    }
+    return 0;
+}
+
+void dm_node_commit(dm_engine *e, int v, size_t slot)
+{
+    const evaluation *ev = &e->next[slot];
+    e->dyn_tick[v] = ev->dyn_tick;
+    e->dyn_level[v] = ev->dyn_level;
+    e->rise_restart[v] = ev->rise_restart;
+    e->restarted[v] = ev->restarted;
+    for (size_t k = e->group_start[v]; e->buf && k < e->group_start[v + 1]; k++) {
+        int g = e->group_of[k];
+        if (e->buf_next[g].same || !group_rule_of(e, (size_t)g)->has_buffer) continue;
+        buffer_copy(&e->buf[g], &e->buf_next[g]);
+    }
 }
 
 void dm_node_evaluate(dm_engine *e, int v, size_t slot, int64_t t)

@@ -61,8 +61,11 @@ void dm_model_group(const dm_model *m, size_t g, dm_group_ref *out)
 {
     if (g < m->ndefined_groups) {
         const dm_group *gr = &m->groups[g];
+        /* a model without resupply has no resupply array: no pointer into NULL (UB that
+         * clang's sanitizer reports; found by fuzz/fuzz_shapes.c) */
         *out = (dm_group_ref){gr, g, gr->dependent, gr->nproviders, &m->provider_node[gr->first], 0,
-                              &m->provider_share[gr->first], gr->nresupply, &m->resupply_node[gr->resupply_first]};
+                              &m->provider_share[gr->first], gr->nresupply,
+                              gr->nresupply ? &m->resupply_node[gr->resupply_first] : NULL};
         return;
     }
     size_t lo = 0, hi = m->ngroup_sets - 1;  /* sets hold consecutive ranges, in order */

@@ -1,6 +1,7 @@
 /* Monte Carlo over replicates (include/domino/montecarlo.h).
  *
- *   for each block of replicates:
+ *   for each graph of the ensemble (one, unless dm_mc_run_ensemble), for each block of
+ *   its replicates:
  *       in parallel (OpenMP, one engine per thread): run replicate r, copy its result
  *           into slot r of the block;
  *       on the calling thread, in replicate order: sink(slot), accumulate statistics;
@@ -250,7 +251,35 @@ double dm_mc_memory_estimate(const dm_scenario *sc, const dm_mc_config *cfg)
 
 /* ---- the run ---- */
 
-int dm_mc_run(const dm_scenario *sc, const dm_mc_config *cfg, dm_stats *st, dm_error *err)
+/* The replicates of graph g of G: r from ceil(R g / G) to below ceil(R (g + 1) / G), that
+ * is every r with floor(r G / R) = g: contiguous, so that each graph's engines are built
+ * once. */
+static uint64_t graph_start(uint64_t R, size_t G, size_t g)
+{
+    return (uint64_t)(((unsigned __int128)R * g + G - 1) / G);
+}
+
+/* Graph g > 0 of an ensemble: its scenario, which must differ from graph 0's only in its
+ * graphs, since every replicate goes into one set of statistics. */
+static int ensemble_member(const dm_scenario *sc, size_t g, dm_mc_scenario_fn load, void *ctx, dm_scenario **out,
+                           dm_error *err)
+{
+    int rc = load(ctx, g, out, err);
+    if (rc) return rc;
+    const dm_scenario *o = *out;
+    if (o->horizon_s != sc->horizon_s || o->tick_s != sc->tick_s || o->nhazards != sc->nhazards ||
+        o->model->nsectors != sc->model->nsectors || o->model->nnodes != sc->model->nnodes ||
+        o->model->nregions != sc->model->nregions) {
+        dm_scenario_free(*out);
+        *out = NULL;
+        return dm_error_set(err, DM_EDATA, NULL, 0, 0, "graph %zu of the ensemble has other sectors, nodes, regions, "
+                            "hazards or time grid than graph 0", g);
+    }
+    return 0;
+}
+
+static int run(const dm_scenario *sc, size_t G, dm_mc_scenario_fn load, void *load_ctx, const dm_mc_config *cfg,
+               dm_stats *st, dm_error *err)
 {
     memset(st, 0, sizeof *st);  /* first: a run refused below leaves nothing to free either */
     const dm_model *m = sc->model;
@@ -284,6 +313,7 @@ int dm_mc_run(const dm_scenario *sc, const dm_mc_config *cfg, dm_stats *st, dm_e
     if (B > R) B = R;
 
     accumulator acc = {.S = S, .K = K};
+    dm_scenario *member = NULL;  /* graph g > 0 of an ensemble */
     double minutes = (double)sc->tick_s / 60.0;
     dm_engine **eng = calloc((size_t)T, sizeof *eng);
     slot *slots = calloc((size_t)B, sizeof *slots);
@@ -302,7 +332,6 @@ int dm_mc_run(const dm_scenario *sc, const dm_mc_config *cfg, dm_stats *st, dm_e
         (acc.onset_sum = calloc(S + 1, sizeof(double))) && (acc.duration_sum = calloc(S + 1, sizeof(double))) &&
         (acc.breached = calloc(S + 1, sizeof(uint64_t))) &&
         (acc.unit_hours = calloc(S, sizeof(double))) && (acc.capacity = calloc(S, sizeof(double)));
-    for (size_t s = 0; ok && s < S; s++) acc.capacity[s] = dmi_model_capacity(m, (int)s, -1);
     if (ok && (series & DM_STORE_SECTORS))
         ok = !dm_binned_init(&acc.levels, K, S) && (st->level_mean = calloc(K * S + 1, sizeof(double))) &&
              (st->level_q = calloc(DM_NQUANTILES * K * S + 1, sizeof(double)));
@@ -317,45 +346,58 @@ int dm_mc_run(const dm_scenario *sc, const dm_mc_config *cfg, dm_stats *st, dm_e
                           (unsigned long long)R, dm_mc_memory_estimate(sc, cfg) / 1048576.0);
         goto done;
     }
-    for (int t = 0; t < T && !rc; t++)
-        if ((rc = dm_engine_new(sc, &eng[t], err)) == 0) rc = dm_engine_set_output(eng[t], cfg->interval, series, err);
-    if (rc) goto done;
 
-    for (uint64_t start = 0; start < R && !rc && !st->interrupted; start += B) {
-        uint64_t count = R - start < B ? R - start : B;
-        for (uint64_t b = 0; b < count; b++) slots[b].done = slots[b].failed = 0;
+    for (size_t g = 0; g < G && !rc && !st->interrupted; g++) {
+        /* graph g's scenario, engines and sectors' capacities (the same node counts, other
+         * edges); graph g - 1's are freed first, so at most two graphs are in memory */
+        for (int t = 0; t < T && eng[t]; t++) { dm_engine_free(eng[t]); eng[t] = NULL; }
+        dm_scenario_free(member);
+        member = NULL;
+        if (g > 0 && (rc = ensemble_member(sc, g, load, load_ctx, &member, err))) break;
+        const dm_scenario *scg = g > 0 ? member : sc;
+        const dm_model *mg = scg->model;
+        for (int t = 0; t < T && !rc; t++)
+            if ((rc = dm_engine_new(scg, &eng[t], err)) == 0) rc = dm_engine_set_output(eng[t], cfg->interval, series, err);
+        for (size_t s = 0; s < S; s++) acc.capacity[s] = 0;
+        for (size_t v = 0; v < n; v++) acc.capacity[dm_node_at(mg, v)->sector] += dm_node_at(mg, v)->capacity;
+        uint64_t end = graph_start(R, G, g + 1);
+        for (uint64_t start = graph_start(R, G, g); start < end && !rc && !st->interrupted; start += B) {
+            uint64_t count = end - start < B ? end - start : B;
+            for (uint64_t b = 0; b < count; b++) slots[b].done = slots[b].failed = 0;
 #pragma omp parallel for schedule(dynamic, 1) num_threads(T) if (T > 1)
-        for (uint64_t b = 0; b < count; b++) {
-            if (cfg->stop && *cfg->stop) continue;
-            dm_engine *e = eng[omp_get_thread_num()];
-            slot *sl = &slots[b];
-            dm_error_clear(&sl->err);
-            if (dm_engine_run(e, cfg->first + start + b, &sl->err)) sl->failed = 1;
-            else if (slot_copy(sl, dm_engine_results(e), S, H, n, cfg->store)) {
-                sl->failed = 1;
-                dm_error_set(&sl->err, DM_ESOFTWARE, NULL, 0, 0, "out of memory copying a replicate's events");
+            for (uint64_t b = 0; b < count; b++) {
+                if (cfg->stop && *cfg->stop) continue;
+                dm_engine *e = eng[omp_get_thread_num()];
+                slot *sl = &slots[b];
+                dm_error_clear(&sl->err);
+                if (dm_engine_run(e, cfg->first + start + b, &sl->err)) sl->failed = 1;
+                else if (slot_copy(sl, dm_engine_results(e), S, H, n, cfg->store)) {
+                    sl->failed = 1;
+                    dm_error_set(&sl->err, DM_ESOFTWARE, NULL, 0, 0, "out of memory copying a replicate's events");
+                }
+                sl->done = 1;
             }
-            sl->done = 1;
+            /* Hand over the completed prefix of the block, in replicate order. */
+            uint64_t handed = 0;
+            for (uint64_t b = 0; b < count && !rc; b++) {
+                if (!slots[b].done) { st->interrupted = 1; break; }
+                if (slots[b].failed) { *err = slots[b].err; rc = err->code ? err->code : DM_ESOFTWARE; break; }
+                if (cfg->sink && (rc = cfg->sink(cfg->sink_ctx, &slots[b].r, err))) break;
+                accumulate(&acc, st, &slots[b].r);
+                handed++;
+            }
+            if (!rc && ((acc.levels.W && series_add(&acc.levels, slots, handed, 0, T)) ||
+                        (acc.maps.W && series_add(&acc.maps, slots, handed, 1, T)) || acc.oom))
+                rc = dm_error_set(err, DM_ESOFTWARE, NULL, 0, 0, "out of memory for the statistics' bins");
+            if (cfg->stop && *cfg->stop) st->interrupted = 1;
+            if (cfg->progress) cfg->progress(cfg->progress_ctx, st->replicates, R);
         }
-        /* Hand over the completed prefix of the block, in replicate order. */
-        uint64_t handed = 0;
-        for (uint64_t b = 0; b < count && !rc; b++) {
-            if (!slots[b].done) { st->interrupted = 1; break; }
-            if (slots[b].failed) { *err = slots[b].err; rc = err->code ? err->code : DM_ESOFTWARE; break; }
-            if (cfg->sink && (rc = cfg->sink(cfg->sink_ctx, &slots[b].r, err))) break;
-            accumulate(&acc, st, &slots[b].r);
-            handed++;
-        }
-        if (!rc && ((acc.levels.W && series_add(&acc.levels, slots, handed, 0, T)) ||
-                    (acc.maps.W && series_add(&acc.maps, slots, handed, 1, T)) || acc.oom))
-            rc = dm_error_set(err, DM_ESOFTWARE, NULL, 0, 0, "out of memory for the statistics' bins");
-        if (cfg->stop && *cfg->stop) st->interrupted = 1;
-        if (cfg->progress) cfg->progress(cfg->progress_ctx, st->replicates, R);
     }
     if (!rc) rc = finish_stats(&acc, st, cfg->first, minutes, err);
 
 done:
     for (int t = 0; eng && t < T; t++) dm_engine_free(eng[t]);
+    dm_scenario_free(member);
     for (uint64_t b = 0; slots && b < B; b++) slot_free(&slots[b]);
     free(eng); free(slots);
     for (size_t s = 0; acc.onset && s < S; s++) dm_tally_free(&acc.onset[s]);
@@ -365,4 +407,18 @@ done:
     dm_binned_free(&acc.levels); dm_binned_free(&acc.maps);
     if (rc) dm_stats_free(st);
     return rc;
+}
+
+int dm_mc_run(const dm_scenario *sc, const dm_mc_config *cfg, dm_stats *st, dm_error *err)
+{
+    return run(sc, 1, NULL, NULL, cfg, st, err);
+}
+
+int dm_mc_run_ensemble(const dm_scenario *sc, size_t n, dm_mc_scenario_fn load, void *ctx, const dm_mc_config *cfg,
+                       dm_stats *st, dm_error *err)
+{
+    if (n < 1 || n > cfg->replicates || (n > 1 && !load))
+        return dm_error_set(err, DM_EUSAGE, NULL, 0, 0, "an ensemble of %zu graphs needs from 1 to %llu (the replicates) "
+                            "graphs, and a function that makes them", n, (unsigned long long)cfg->replicates);
+    return run(sc, n, load, ctx, cfg, st, err);
 }
