@@ -20,9 +20,6 @@ import sys
 # Cycles between object files still present, each a set of files ("module/file") with
 # the reason; nothing else may form a cycle. Modules must never form one.
 KNOWN = {
-    frozenset({"engine/engine", "engine/connectivity"}):
-        "connectivity marks nodes through dm_engine_mark; issue 21 item 2 (the engine's "
-        "ownership split) makes connectivity return the nodes it changed",
     frozenset({"sweep/sweep", "sweep/sweepfile"}):
         "dm_sweep_run writes through dm_sweep_write and the file reader rebuilds a sweep "
         "with dm_sweep_from_texts; for the sweep's owner to split",
