@@ -58,7 +58,7 @@ static int viable(const dm_engine *e, size_t v) { return e->conn_state[v] & CONN
 static int live(const dm_engine *e, size_t v) { return (e->conn_state[v] & CONN_LIVE) == CONN_LIVE; }
 
 /* Sets node v's connection; a viable node whose connection changed is listed for the
- * engine to evaluate (dm_conn_pass returns the list). */
+ * engine to evaluate (dmi_conn_pass returns the list). */
 static void set_connected(dm_engine *e, int v, int c)
 {
     unsigned char now = (unsigned char)((e->conn_state[v] & ~CONN_CONNECTED) | (c ? CONN_CONNECTED : 0));
@@ -245,7 +245,7 @@ static int incremental_pass(dm_engine *e, layer_run *lr, size_t nlost)
     return rc;
 }
 
-void dm_conn_viability_changed(dm_engine *e, int v, int root)
+void dmi_conn_viability_changed(dm_engine *e, int v, int root)
 {
     layer_run *lr = &e->layer_run[node_rule_of(e, v)->layer_run];
     if (viable(e, (size_t)v)) lr->added = 1;
@@ -256,7 +256,7 @@ void dm_conn_viability_changed(dm_engine *e, int v, int root)
     }
 }
 
-int dm_conn_pass(dm_engine *e, const int **changed, size_t *nchanged)
+int dmi_conn_pass(dm_engine *e, const int **changed, size_t *nchanged)
 {
     int any = 0;
     e->nconn_changed = 0;
@@ -292,7 +292,7 @@ int dm_conn_pass(dm_engine *e, const int **changed, size_t *nchanged)
     return any;
 }
 
-int dm_conn_compile(dm_engine *e)
+int dmi_conn_compile(dm_engine *e)
 {
     const dm_model *m = e->m;
     size_t nruns = 0, biggest = 0, total = 0;
@@ -337,7 +337,7 @@ int dm_conn_compile(dm_engine *e)
     return 0;
 }
 
-void dm_conn_reset(dm_engine *e)
+void dmi_conn_reset(dm_engine *e)
 {
     if (!e->nlayer_runs) return;
     memcpy(e->conn_state, e->connected0, e->n);  /* every node viable, connected as before T+0 */
@@ -351,7 +351,7 @@ void dm_conn_reset(dm_engine *e)
     }
 }
 
-void dm_conn_free(dm_engine *e)
+void dmi_conn_free(dm_engine *e)
 {
     for (size_t i = 0; e->layer_run && i < e->nlayer_runs; i++) {
         free(e->layer_run[i].pending);

@@ -39,8 +39,8 @@ void dm_engine_free(dm_engine *e)
         e->reg_acc_tick, e->reg_run_start, e->reg_in_run, e->reg_touched, e->reg_touched_list, e->res.region_breaches,
     };
     for (size_t i = 0; i < sizeof arrays / sizeof arrays[0]; i++) free(arrays[i]);
-    dm_conn_free(e);
-    cal_free(&e->cal);
+    dmi_conn_free(e);
+    dmi_cal_free(&e->cal);
     if (e->rng) gsl_rng_free(e->rng);
     free(e);
 }
@@ -165,7 +165,7 @@ int dm_engine_new(const dm_scenario *sc, dm_engine **out, dm_error *err)
         (e->cap_events = 1024, NEW(e->res.events, e->cap_events)) &&
         (e->cap_breaches = 64, NEW(e->res.breaches, e->cap_breaches)) &&
         (e->cap_warnings = 8, NEW(e->res.warnings, e->cap_warnings)) &&
-        (e->next_cap = 1, NEW(e->next, e->next_cap)) && cal_init(&e->cal, 1024) == 0 && (e->rng = dm_stream_new());
+        (e->next_cap = 1, NEW(e->next, e->next_cap)) && dmi_cal_init(&e->cal, 1024) == 0 && (e->rng = dmi_stream_new());
     if (ok) {
         compile_records(e);
         for (size_t k = 0; k < e->nnode_recs; k++) random_dynamics |= e->node[k].random_dynamics;
@@ -208,7 +208,7 @@ int dm_engine_new(const dm_scenario *sc, dm_engine **out, dm_error *err)
         tmp_key[v] = e->node[e->node_rec[v]].sector;
     }
     sorted &= bucket(S, n, tmp_key, e->sector_start, e->sector_node) == 0;
-    int rc = dm_node_compile_relax(e, err);
+    int rc = dmi_node_compile_relax(e, err);
     for (size_t s = 0; s < S; s++) {
         e->threshold_ticks[s] = to_ticks((double)m->sectors[s].duration_s, sc->tick_s);
         for (size_t k = e->sector_start[s]; k < e->sector_start[s + 1]; k++)
@@ -238,7 +238,7 @@ int dm_engine_new(const dm_scenario *sc, dm_engine **out, dm_error *err)
     }
     free(fill);
     free(tmp_key);
-    if (dm_conn_compile(e)) {
+    if (dmi_conn_compile(e)) {
         dm_engine_free(e);
         return dm_error_set(err, DM_ESOFTWARE, NULL, 0, 0, "out of memory compiling the layers");
     }
@@ -336,7 +336,7 @@ static void schedule(dm_engine *e, cal_event ev)
      * being processed (the loop also checks what it pops, in release builds too). */
     assert(ev.tick >= e->now && "an event is never scheduled in the past");
     if (ev.tick >= e->res.horizon) return;  /* beyond the horizon nothing is observed */
-    if (cal_push(&e->cal, ev)) e->out_of_memory = 1;  /* the run fails: no event is ever dropped */
+    if (dmi_cal_push(&e->cal, ev)) e->out_of_memory = 1;  /* the run fails: no event is ever dropped */
 }
 
 /* dirty[v]: 1 on the next round's frontier, 2 evaluated this round and not yet applied. */
@@ -354,7 +354,7 @@ static void mark(dm_engine *e, int v)
 static void delivered(dm_engine *e, int k, int64_t t)
 {
     int v = e->group_link[e->edge[k].group].dependent;
-    if (e->dirty[v] || dm_delivery_matters(e, (size_t)k, t)) mark(e, v);
+    if (e->dirty[v] || dmi_delivery_matters(e, (size_t)k, t)) mark(e, v);
 }
 
 
@@ -406,7 +406,7 @@ static void restore_step(dm_engine *e, size_t h, int64_t t)
     for (size_t i = 0; i < hz->nnodes; i++) {
         int v = hz->nodes[i];
         if (!e->hit[e->pair_start[h] + i]) continue;
-        dm_node_damage(e, v);
+        dmi_node_damage(e, v);
         if (say) log_event(e, t, v, DM_EV_HAZARD_RESTORING, -1, -1, (int)h, e->restored[h]);
         mark(e, v);
     }
@@ -431,7 +431,7 @@ static void handle(dm_engine *e, const cal_event *ev)
         for (size_t i = 0; i < h->nnodes; i++) {
             int v = h->nodes[i];
             if (!e->hit[base + i]) continue;
-            dm_node_damage(e, v);
+            dmi_node_damage(e, v);
             log_event(e, ev->tick, v, ev->kind == CAL_HAZARD_ON ? DM_EV_HAZARD_START : DM_EV_HAZARD_END, -1, -1,
                       ev->index, e->pair_severity[base + i] * (1.0 - e->restored[ev->index]));
             mark(e, v);
@@ -480,13 +480,13 @@ static void apply(dm_engine *e, int v, size_t slot, int64_t t)
     double old = e->level[v], now = ev->level;
     if (e->dirty[v] == 2) e->dirty[v] = 0;
     int cause = ev->cause, group = ev->group, root = ev->root;
-    dm_node_commit(e, v, slot);
+    dmi_node_commit(e, v, slot);
     for (size_t k = e->group_start[v]; e->buf && k < e->group_start[v + 1]; k++)
         if (e->buf[e->group_of[k]].flags) log_group_flags(e, t, v, e->group_of[k]);  /* raised by this commit */
     if (e->next[slot].restarting) log_event(e, t, v, DM_EV_RESTARTING, cause, group, root, now);
     if (node->layer_run >= 0 && e->next[slot].viable != (e->conn_state[v] & CONN_VIABLE)) {
         e->conn_state[v] ^= CONN_VIABLE;
-        dm_conn_viability_changed(e, v, root);
+        dmi_conn_viability_changed(e, v, root);
     }
     int64_t wake = e->next[slot].wake;
     if (wake != INT64_MAX && wake != e->pending_wake[v]) {
@@ -562,7 +562,7 @@ static void settle(dm_engine *e, int64_t t)
         if (e->nnext == 0) {
             const int *lost_or_joined = NULL;
             size_t nchanged = 0;
-            int changed = e->nlayer_runs ? dm_conn_pass(e, &lost_or_joined, &nchanged) : 0;
+            int changed = e->nlayer_runs ? dmi_conn_pass(e, &lost_or_joined, &nchanged) : 0;
             if (changed < 0) { e->out_of_memory = 1; return; }  /* not "settled": the run fails */
             for (size_t i = 0; i < nchanged; i++) mark(e, lost_or_joined[i]);
             if (changed == 0 || e->nnext == 0) break;
@@ -591,9 +591,9 @@ static void settle(dm_engine *e, int64_t t)
         for (long i = 0; i < nf; i++) e->dirty[e->frontier[i]] = 2;
         if ((size_t)nf > e->parallel_frontier) {
 #pragma omp parallel for schedule(static)
-            for (long i = 0; i < nf; i++) dm_node_evaluate(e, e->frontier[i], (size_t)i, t);
+            for (long i = 0; i < nf; i++) dmi_node_evaluate(e, e->frontier[i], (size_t)i, t);
         } else {
-            for (long i = 0; i < nf; i++) dm_node_evaluate(e, e->frontier[i], (size_t)i, t);
+            for (long i = 0; i < nf; i++) dmi_node_evaluate(e, e->frontier[i], (size_t)i, t);
         }
         for (long i = 0; i < nf; i++) apply(e, e->frontier[i], (size_t)i, t);
     }
@@ -795,7 +795,7 @@ static void record_until(dm_engine *e, int64_t t)
 static void reset(dm_engine *e, uint64_t r)
 {
     const dm_scenario *sc = e->sc;
-    dm_stream_seed(e->rng, sc->seed, r);
+    dmi_stream_seed(e->rng, sc->seed, r);
     for (size_t v = 0; v < e->n; v++) {
         e->level[v] = 1;
         e->damage[v] = 0;
@@ -826,7 +826,7 @@ static void reset(dm_engine *e, uint64_t r)
     e->out_of_memory = 0;
     e->next_sample = 0;
     e->changed_since_sample = 1;
-    cal_clear(&e->cal);
+    dmi_cal_clear(&e->cal);
     e->now = INT64_MIN;  /* the replicate's first events are scheduled before its first tick */
     e->res.replicate = r;
     e->res.nevents = e->res.nbreaches = e->res.nwarnings = 0;
@@ -884,7 +884,7 @@ static void reset(dm_engine *e, uint64_t r)
     }
     /* Layer nodes that no path joins to a source (or to the giant component) go down at
      * T+0, as the first events of the run. */
-    dm_conn_reset(e);
+    dmi_conn_reset(e);
     for (size_t v = 0; e->nlayer_runs && v < e->n; v++)
         if (!(e->conn_state[v] & CONN_CONNECTED)) schedule(e, (cal_event){.tick = 0, .kind = CAL_WAKE, .index = (int)v});
 }
@@ -901,7 +901,7 @@ int dm_engine_run(dm_engine *e, uint64_t r, dm_error *err)
         record_until(e, t);
         cal_event ev;
         while (cal_next_tick(&e->cal) == t) {
-            cal_pop(&e->cal, &ev);
+            dmi_cal_pop(&e->cal, &ev);
             handle(e, &ev);
         }
         settle(e, t);

@@ -279,34 +279,34 @@ static inline int64_t edge_lag(const dm_engine *e, size_t k)
 /* node_rule.c: the rule that sets a node's level (DESIGN.md "What a node computes").
  * A pure evaluation: reads the committed state and the providers' delivered levels, and
  * writes only frontier slot `slot` and node v's groups' buf_next[]; apply() commits them. */
-void dm_node_evaluate(dm_engine *e, int v, size_t slot, int64_t t);
+void dmi_node_evaluate(dm_engine *e, int v, size_t slot, int64_t t);
 
 /* node_rule.c: commits node v's evaluation in frontier slot `slot` to the rule's state
  * (dynamics, buffers); the buffer events it raised are left in buf[g].flags for the log. */
-void dm_node_commit(dm_engine *e, int v, size_t slot);
+void dmi_node_commit(dm_engine *e, int v, size_t slot);
 
 /* node_rule.c: whether a delivery on edge k at tick t (the edge already holds the new
  * level) can change its dependent's evaluation; 0 when the group's buffer took it (its
  * state moved on). Serial code only (handle, apply), for a node that no evaluation of
  * this round is waiting on. */
-int dm_delivery_matters(dm_engine *e, size_t k, int64_t t);
+int dmi_delivery_matters(dm_engine *e, size_t k, int64_t t);
 
 /* node_rule.c: node v's damage, the largest among the hazards active on it. */
-void dm_node_damage(dm_engine *e, int v);
+void dmi_node_damage(dm_engine *e, int v);
 
 /* node_rule.c, at compile time: the relax coefficients from recovery times (DM_EDATA with
  * the node's line when one is out of range). */
-int dm_node_compile_relax(dm_engine *e, dm_error *err);
+int dmi_node_compile_relax(dm_engine *e, dm_error *err);
 
 /* connectivity.c: compile (after the engine's arrays; -1 when out of memory), reset per
  * replicate, note a node whose viability changed (apply), and the pass after the node
  * rules settle: returns 1 if a layer was recomputed, -1 when out of memory, and sets
  * *changed to the viable nodes whose connection it changed (valid until the next pass),
  * for the engine to evaluate. */
-int dm_conn_compile(dm_engine *e);
-void dm_conn_reset(dm_engine *e);
-void dm_conn_free(dm_engine *e);
-void dm_conn_viability_changed(dm_engine *e, int v, int root);
-int dm_conn_pass(dm_engine *e, const int **changed, size_t *nchanged);
+int dmi_conn_compile(dm_engine *e);
+void dmi_conn_reset(dm_engine *e);
+void dmi_conn_free(dm_engine *e);
+void dmi_conn_viability_changed(dm_engine *e, int v, int root);
+int dmi_conn_pass(dm_engine *e, const int **changed, size_t *nchanged);
 
 #endif

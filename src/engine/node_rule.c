@@ -4,7 +4,7 @@
  * dynamics (step, or relax with its coefficient compiled here), which deliveries can
  * change an evaluation, and the commit of the rule's own state.
  *
- * dm_node_evaluate is pure, so it can run in parallel over a frontier: it reads the
+ * dmi_node_evaluate is pure, so it can run in parallel over a frontier: it reads the
  * committed state and the levels delivered on the node's in-edges (seen), and writes the
  * node's next state to its frontier slot (and its groups' buf_next), which apply() in
  * engine.c commits. */
@@ -436,7 +436,7 @@ static int buffer_takes_delivery(dm_engine *e, size_t g, int64_t t)
     return 1;
 }
 
-int dm_delivery_matters(dm_engine *e, size_t k, int64_t t)
+int dmi_delivery_matters(dm_engine *e, size_t k, int64_t t)
 {
     size_t g = (size_t)e->edge[k].group;
     /* a resupply provider's level acts on the buffer's clocks: always evaluated */
@@ -446,7 +446,7 @@ int dm_delivery_matters(dm_engine *e, size_t k, int64_t t)
 
 /* Damage of v: the largest among the hazards active on it, each its severity on v times
  * the share of the hit capacity its restoration curve has not yet given back. */
-void dm_node_damage(dm_engine *e, int v)
+void dmi_node_damage(dm_engine *e, int v)
 {
     double d = 0;
     int which = -1;
@@ -467,7 +467,7 @@ void dm_node_damage(dm_engine *e, int v)
  * T_i in ticks, q(T)/q(0) = recovery_to, a*_ii the node's dependence on itself (strength x
  * share of its own level in its groups). The nodes of a layer share one k, so they must
  * agree. */
-int dm_node_compile_relax(dm_engine *e, dm_error *err)
+int dmi_node_compile_relax(dm_engine *e, dm_error *err)
 {
     const dm_model *m = e->m;
     for (size_t v = 0; v < e->n; v++) {
@@ -499,7 +499,7 @@ int dm_node_compile_relax(dm_engine *e, dm_error *err)
     return 0;
 }
 
-void dm_node_commit(dm_engine *e, int v, size_t slot)
+void dmi_node_commit(dm_engine *e, int v, size_t slot)
 {
     const evaluation *ev = &e->next[slot];
     e->dyn_tick[v] = ev->dyn_tick;
@@ -513,7 +513,7 @@ void dm_node_commit(dm_engine *e, int v, size_t slot)
     }
 }
 
-void dm_node_evaluate(dm_engine *e, int v, size_t slot, int64_t t)
+void dmi_node_evaluate(dm_engine *e, int v, size_t slot, int64_t t)
 {
     const node_rule *node = node_rule_of(e, v);
     int64_t wake = INT64_MAX;

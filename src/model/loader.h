@@ -6,18 +6,18 @@
 #include "domino/model.h"
 #include "model/yread.h"
 
-int dm_model_from_yaml(yread *r, yaml_node_t *root, dm_model **out);
+int dmi_model_from_yaml(yread *r, yaml_node_t *root, dm_model **out);
 /* A requirement group's mode, strength, lag and quorum from mapping it, and its providers
  * when cap_p is not NULL (groups.c). */
-int dm_read_group_settings(yread *r, yaml_node_t *it, dm_model *m, dm_group *g, size_t *cap_p);
+int dmi_read_group_settings(yread *r, yaml_node_t *it, dm_model *m, dm_group *g, size_t *cap_p);
 /* The model's dependencies: one requirement group each, with its buffer (groups.c). */
-int dm_read_dependencies(yread *r, yaml_node_t *seq, dm_model *m);
+int dmi_read_dependencies(yread *r, yaml_node_t *seq, dm_model *m);
 /* layers.c: which sectors have layers (before nodes are read), the layers' graphs and
  * nodes (after), and the groups of their neighbours and couplings (after dependencies). */
-int dm_layer_sectors(yread *r, yaml_node_t *seq, dm_model *m, unsigned char *is_layer);
-int dm_read_layers(yread *r, yaml_node_t *seq, dm_model *m, const dm_node *defaults, const double *capacity);
-int dm_read_layer_groups(yread *r, yaml_node_t *layers, yaml_node_t *couplings, dm_model *m);
+int dmi_layer_sectors(yread *r, yaml_node_t *seq, dm_model *m, unsigned char *is_layer);
+int dmi_read_layers(yread *r, yaml_node_t *seq, dm_model *m, const dm_node *defaults, const double *capacity);
+int dmi_read_layer_groups(yread *r, yaml_node_t *layers, yaml_node_t *couplings, dm_model *m);
 /* Node "A:17" of layer A, or -1 (query.c). */
-int dm_layer_node(const dm_model *m, const char *id);
+int dmi_layer_node(const dm_model *m, const char *id);
 
 #endif

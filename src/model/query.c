@@ -15,7 +15,7 @@ int dm_model_sector(const dm_model *m, const char *id)
 
 int dm_model_node(const dm_model *m, const char *id)
 {
-    int v = dm_layer_node(m, id);
+    int v = dmi_layer_node(m, id);
     if (v >= 0) return v;
     for (size_t i = 0; i < m->ndefined_nodes; i++)
         if (strcmp(m->nodes[i].id, id) == 0) return (int)i;
@@ -103,7 +103,7 @@ size_t dm_model_nedges(const dm_model *m)
 }
 
 /* Node "A:17" of layer A, without a search through every node; -1 if id is not of that form. */
-int dm_layer_node(const dm_model *m, const char *id)
+int dmi_layer_node(const dm_model *m, const char *id)
 {
     const char *colon = strrchr(id, ':');
     if (!colon || !colon[1]) return -1;
