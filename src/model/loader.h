@@ -18,6 +18,12 @@ char *dm_read_bytes(const char *path, size_t *len, int64_t limit, const char *li
 void dm_dir_of(const char *path, char *buf, size_t size);
 /* SHA-256 of data as 64 hex digits. */
 void dm_sha256_hex(const void *data, size_t len, char hex[65]);
+/* Sorted id arrays (dm_id_entry, domino/model.h). dm_ids_sort sorts ids[0..n) by id, then
+ * index, and returns the smallest index whose id an entry of a smaller index has (the
+ * second definition a check made while reading would have found first), or -1.
+ * dm_ids_lower: the first entry whose id is not less than id (n when none). */
+int dm_ids_sort(dm_id_entry *ids, size_t n);
+size_t dm_ids_lower(const dm_id_entry *ids, size_t n, const char *id);
 int dm_model_from_yaml(yread *r, yaml_node_t *root, dm_model **out);
 /* A requirement group's mode, strength, lag and quorum from mapping it, and its providers
  * when cap_p is not NULL (model.c). */

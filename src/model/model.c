@@ -12,8 +12,52 @@
 
 #define NOMEM(r) dm_error_set((r)->err, DM_ESOFTWARE, (r)->file, 0, 0, "out of memory")
 
+static int by_id(const void *pa, const void *pb)
+{
+    const dm_id_entry *a = pa, *b = pb;
+    int c = strcmp(a->id, b->id);
+    return c ? c : (a->index > b->index) - (a->index < b->index);
+}
+
+int dm_ids_sort(dm_id_entry *ids, size_t n)
+{
+    qsort(ids, n, sizeof *ids, by_id);
+    int twice = -1;
+    for (size_t i = 1; i < n; i++)
+        if (!strcmp(ids[i].id, ids[i - 1].id) && (twice < 0 || ids[i].index < twice)) twice = ids[i].index;
+    return twice;
+}
+
+size_t dm_ids_lower(const dm_id_entry *ids, size_t n, const char *id)
+{
+    size_t lo = 0, hi = n;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (strcmp(ids[mid].id, id) < 0) lo = mid + 1; else hi = mid;
+    }
+    return lo;
+}
+
+/* Where id is in a sorted id array of n entries; -1 when absent. */
+static int find_id(const dm_id_entry *ids, size_t n, const char *id)
+{
+    size_t i = dm_ids_lower(ids, n, id);
+    return i < n && !strcmp(ids[i].id, id) ? ids[i].index : -1;
+}
+
+/* Sorts ids[0..n) (filled in definition order) into a lookup index; an id defined twice is
+ * an error at its second definition in list seq. */
+static int index_ids(yread *r, yaml_node_t *seq, const char *what, dm_id_entry *ids, size_t n)
+{
+    int twice = dm_ids_sort(ids, n);
+    if (twice < 0) return 0;
+    yaml_node_t *x = yr_get(r, yr_at(r, seq, (size_t)twice), "id");
+    return yr_fail(r, x, "%s id '%s' is defined twice", what, yr_text(x));
+}
+
 int dm_model_sector(const dm_model *m, const char *id)
 {
+    if (m->sector_ids) return find_id(m->sector_ids, m->nsectors, id);
     for (size_t i = 0; i < m->nsectors; i++)
         if (strcmp(m->sectors[i].id, id) == 0) return (int)i;
     return -1;
@@ -23,6 +67,7 @@ int dm_model_node(const dm_model *m, const char *id)
 {
     int v = dm_layer_node(m, id);
     if (v >= 0) return v;
+    if (m->node_ids) return find_id(m->node_ids, m->ndefined_nodes, id);
     for (size_t i = 0; i < m->ndefined_nodes; i++)
         if (strcmp(m->nodes[i].id, id) == 0) return (int)i;
     return -1;
@@ -107,6 +152,7 @@ size_t dm_model_nedges(const dm_model *m)
 
 static int model_region(const dm_model *m, const char *id)
 {
+    if (m->region_ids) return find_id(m->region_ids, m->nregions, id);
     for (size_t i = 0; i < m->nregions; i++)
         if (strcmp(m->regions[i].id, id) == 0) return (int)i;
     return -1;
@@ -150,6 +196,7 @@ void dm_model_free(dm_model *m)
         dm_dist_free(&L->node.ramp);
     }
     free(m->layers);
+    free(m->sector_ids); free(m->region_ids); free(m->node_ids);
     free(m->sectors); free(m->regions); free(m->nodes); free(m->groups);
     free(m->provider_node); free(m->provider_share); free(m->resupply_node);
     free(m->name); free(m->description); free(m->file); free(m->text); free(m->output_unit);
@@ -265,7 +312,6 @@ static int read_sectors(yread *r, yaml_node_t *seq, dm_model *m, dm_node **defau
         if (yr_mapping(r, it, "sector", keys)) return DM_EDATA;
         s->line = yr_line(it);
         if (yr_need(r, it, "id", "sector", &x) || yr_str(r, x, "sector id", &s->id)) return DM_EDATA;
-        if (dm_model_sector(m, s->id) != (int)i) return yr_fail(r, x, "sector id '%s' is defined twice", s->id);
         if (yr_need(r, it, "name_en", "sector", &x) || yr_str(r, x, "name_en", &s->name_en)) return DM_EDATA;
         if ((x = yr_get(r, it, "name_ja")) ? yr_str(r, x, "name_ja", &s->name_ja)
                                            : !(s->name_ja = strdup(s->name_en)))
@@ -283,7 +329,9 @@ static int read_sectors(yread *r, yaml_node_t *seq, dm_model *m, dm_node **defau
         if ((x = yr_get(r, it, "ceptoar")) && yr_str(r, x, "ceptoar", &s->ceptoar)) return DM_EDATA;
         if (read_behaviour(r, it, "sector", &(*defaults)[i])) return DM_EDATA;
     }
-    return 0;
+    if (!(m->sector_ids = malloc(n * sizeof *m->sector_ids))) return NOMEM(r);
+    for (size_t i = 0; i < n; i++) m->sector_ids[i] = (dm_id_entry){m->sectors[i].id, (int)i};
+    return index_ids(r, seq, "sector", m->sector_ids, n);
 }
 
 static int read_regions(yread *r, yaml_node_t *seq, dm_model *m)
@@ -300,7 +348,6 @@ static int read_regions(yread *r, yaml_node_t *seq, dm_model *m)
         m->nregions = i + 1;
         if (yr_mapping(r, it, "region", keys)) return DM_EDATA;
         if (yr_need(r, it, "id", "region", &x) || yr_str(r, x, "region id", &g->id)) return DM_EDATA;
-        if (model_region(m, g->id) != (int)i) return yr_fail(r, x, "region id '%s' is defined twice", g->id);
         if ((x = yr_get(r, it, "name_en")) ? yr_str(r, x, "name_en", &g->name_en) : !(g->name_en = strdup(g->id)))
             return r->err->code ? DM_EDATA : NOMEM(r);
         if ((x = yr_get(r, it, "name_ja")) ? yr_str(r, x, "name_ja", &g->name_ja) : !(g->name_ja = strdup(g->name_en)))
@@ -317,7 +364,9 @@ static int read_regions(yread *r, yaml_node_t *seq, dm_model *m)
             if (!g->groups || g->ngroups < count) return NOMEM(r);
         }
     }
-    return 0;
+    if (!(m->region_ids = malloc((n ? n : 1) * sizeof *m->region_ids))) return NOMEM(r);
+    for (size_t i = 0; i < n; i++) m->region_ids[i] = (dm_id_entry){m->regions[i].id, (int)i};
+    return index_ids(r, seq, "region", m->region_ids, n);
 }
 
 int dm_region_matches(const dm_region *g, const char *text)
@@ -340,6 +389,16 @@ static void free_defaults(dm_node *defaults, size_t n)
         dm_dist_free(&defaults[i].ramp);
     }
     free(defaults);
+}
+
+/* The defined nodes' lookup index (a sector-level model's nodes have their sectors' ids,
+ * which are distinct already). */
+static int index_nodes(yread *r, yaml_node_t *seq, dm_model *m)
+{
+    size_t n = m->ndefined_nodes;
+    if (!(m->node_ids = malloc((n ? n : 1) * sizeof *m->node_ids))) return NOMEM(r);
+    for (size_t i = 0; i < n; i++) m->node_ids[i] = (dm_id_entry){m->nodes[i].id, (int)i};
+    return index_ids(r, seq, "node", m->node_ids, n);
 }
 
 static int read_nodes(yread *r, yaml_node_t *seq, dm_model *m, const dm_node *defaults,
@@ -365,7 +424,7 @@ static int read_nodes(yread *r, yaml_node_t *seq, dm_model *m, const dm_node *de
             v->capacity = capacity[i];
             v->line = m->sectors[i].line;
         }
-        return 0;
+        return index_nodes(r, seq, m);
     }
     if (yr_sequence(r, seq, "nodes")) return DM_EDATA;
     size_t n = yr_len(seq);
@@ -379,7 +438,6 @@ static int read_nodes(yread *r, yaml_node_t *seq, dm_model *m, const dm_node *de
         if (yr_mapping(r, it, "node", keys)) return DM_EDATA;
         v->line = yr_line(it);
         if (yr_need(r, it, "id", "node", &x) || yr_str(r, x, "node id", &v->id)) return DM_EDATA;
-        if (dm_model_node(m, v->id) != (int)i) return yr_fail(r, x, "node id '%s' is defined twice", v->id);
         if (yr_need(r, it, "sector", "node", &x)) return DM_EDATA;
         if ((v->sector = dm_model_sector(m, yr_text(x))) < 0)
             return yr_expected(r, x, "node sector", "the id of a sector defined in 'sectors'");
@@ -414,7 +472,7 @@ static int read_nodes(yread *r, yaml_node_t *seq, dm_model *m, const dm_node *de
         }
         if (read_behaviour(r, it, "node", v)) return DM_EDATA;
     }
-    return 0;
+    return index_nodes(r, seq, m);
 }
 
 /* Resolves one provider reference: a node id (in a sector-level model, the sector id). */
@@ -707,8 +765,14 @@ static int model_from_yaml(yread *r, yaml_node_t *root, dm_model **out)
         read_dependencies(r, yr_get(r, root, "dependencies"), m) ||
         dm_read_layer_groups(r, layers, yr_get(r, root, "couplings"), m) || check_zero_lag_cycles(r, m))
         goto fail;
+    /* percentage thresholds: dm_threshold_magnitude(m, s, -1) for every sector, in one
+     * pass over the nodes (the same sums, in the same order) instead of one per sector */
+    double *total = calloc(m->nsectors, sizeof *total);
+    if (!total) goto fail;
+    for (size_t v = 0; v < m->nnodes; v++) total[dm_node_at(m, v)->sector] += dm_node_at(m, v)->capacity;
     for (size_t s = 0; s < m->nsectors; s++)
-        if (m->sectors[s].magnitude_share > 0) m->sectors[s].magnitude = dm_threshold_magnitude(m, (int)s, -1);
+        if (m->sectors[s].magnitude_share > 0) m->sectors[s].magnitude = m->sectors[s].magnitude_share * total[s];
+    free(total);
     free(is_layer);
     free_defaults(defaults, m->nsectors);
     free(capacity);
