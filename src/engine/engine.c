@@ -122,7 +122,7 @@ static void compile_records(dm_engine *e)
                                    gr->resupply_level, gr->backup_share, gr->has_buffer && gr->facilities ? &gr->buffer : NULL,
                                    to_ticks((double)gr->lag_s, tick), 0, gr->quorum_count,
                                    k < m->ndefined_groups ? (int)gr->nresupply : 0, (unsigned char)gr->mode,
-                                   (unsigned char)gr->has_buffer, to_ticks((double)gr->restart_s, tick),
+                                   (unsigned char)gr->has_buffer, gr->restart_rate * (double)tick / 3600.0,
                                    gr->restart_share};
     }
 }
@@ -929,7 +929,7 @@ static void reset(dm_engine *e, uint64_t r)
         b->t0 = 0;
         b->exhaust = INT64_MAX;
         b->cut = b->covered = b->waiting = 0;
-        b->nwait = 0;
+        b->wait_t = b->wait_next = 0;
         b->left = e->buf_cap[g];
         b->n = b->held = b->covering = b->flags = b->all_cover = 0;
         e->buf_next[g].same = 1;
