@@ -103,9 +103,10 @@ typedef struct dm_group {
     int facilities;
     double backup_share;   /* the share of the node's facilities that have a backup */
     double refill;         /* buffer seconds regained per second while supplied */
-    int64_t restart_s;     /* a facility whose backup ran out is back this long after its
-                              input returns (0: at once) ... */
-    double restart_share;  /* ... if it is among this share of them (the others: at once) */
+    double restart_rate;   /* facilities whose backup ran out need a visit once their input
+                              returns: share of the node's facilities restarted per hour
+                              (0: all back at once) ... */
+    double restart_share;  /* ... the share of them that needs it (the others: at once) */
     size_t resupply_first, nresupply; /* resupply providers: resupply_node[...] */
     double resupply_level; /* resupply holds while every resupply provider is >= this */
     int line, column;

@@ -78,9 +78,9 @@ typedef struct group_rule {
     size_t resupply_edge;            /* the first of its nresupply resupply edges */
     int quorum_count, nresupply;
     unsigned char mode, has_buffer;
-    int64_t restart;                 /* ticks: facilities whose backup ran out return this
-                                        late after their input (0: at once) ... */
-    double restart_share;            /* ... the share of them that does (the rest: at once) */
+    double restart_rate;             /* share of the node's facilities whose backup ran out
+                                        restarted by visits per tick (0: all back at once) ... */
+    double restart_share;            /* ... the share of them that needs a visit */
 } group_rule;
 
 /* Likewise a node's parameters. */
@@ -119,11 +119,11 @@ typedef struct buffer_state {
     unsigned char all_cover;          /* one duration: every cut facility runs on its backup */
     unsigned char same;               /* in buf_next: unchanged, keep the committed state */
     struct { double top, used; } clock[DM_BUFFER_CLOCKS + 2];  /* 2 more while evaluating */
-    /* `restart`: reconnected facilities whose backup had run out, waiting for their
-     * restart; each cohort is back at its tick `until` */
-    double waiting;                   /* their share of the node's facilities */
-    unsigned char nwait;
-    struct { double share; int64_t until; } wait[DM_BUFFER_CLOCKS + 1];
+    double waiting;                   /* `restart_rate`: share of the node's facilities
+                                         reconnected after their backup ran out, waiting
+                                         for a visit; crews at work on them since wait_t,
+                                         the level next following them at wait_next */
+    int64_t wait_t, wait_next;
 } buffer_state;
 
 /* Copies a buffer's state (dm_node_commit and the delivery check commit often). */
@@ -141,8 +141,8 @@ static inline void buffer_copy(buffer_state *to, const buffer_state *from)
     to->flags = from->flags;
     memcpy(to->clock, from->clock, sizeof to->clock);  /* a fixed size copies inline; clocks past n are unread */
     to->waiting = from->waiting;
-    to->nwait = from->nwait;
-    for (int i = 0; i < from->nwait; i++) to->wait[i] = from->wait[i];
+    to->wait_t = from->wait_t;
+    to->wait_next = from->wait_next;
 }
 
 /* What evaluating a node found, for dm_node_commit and apply() to commit: its next level,

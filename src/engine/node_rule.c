@@ -77,9 +77,10 @@ static double supply(const dm_engine *e, size_t g, int *limiting_edge)
  * clocks run back at `refill` (a reconnected facility has used at most its longest backup:
  * exact for one duration; with a distribution, facilities that ran dry are counted as
  * refilling from the cohort's clock, which errs towards less backup).
- * With `restart` R, the reconnected facilities whose backup had run out are back only R
- * after their input (restart_waiting): alpha_g = 1 - w_g [(1 - sigma_g) - covered_g +
- * waiting_g]; facilities reconnected while their backup still ran are back at once. */
+ * With `restart_rate` r, the reconnected facilities whose backup had run out wait for a
+ * visit, the waiting share falling by r per unit of time (restart_waiting): alpha_g =
+ * 1 - w_g [(1 - sigma_g) - covered_g + waiting_g]; facilities reconnected while their
+ * backup still ran are back at once. */
 
 /* Survival Q(x) = P(X > x) of a distribution without its truncation. */
 static double tail(const dm_dist *d, double x)
@@ -191,39 +192,45 @@ static int64_t when_covered_falls(const dm_engine *e, const group_rule *gr, doub
     return t + hi;
 }
 
-/* `restart`: the facilities reconnected at tick t (the cut clocks above the new cut u)
- * whose backup had run out join the cohorts waiting for a visit, back at t + restart
- * (base stations whose batteries ran flat: docs/model-format.md), or the `restart_share` of
- * them that needs the visit (the others restart by themselves). Cohorts whose time has
- * come leave; a deeper cut takes the waiting ones in proportion to all the reconnected
- * ones it cuts again (they run on the clock of those). Returns the share still waiting. */
+/* `restart_rate`: the facilities reconnected at tick t (the cut clocks above the new cut u)
+ * whose backup had run out, or the `restart_share` of them that needs a visit (the others
+ * restart by themselves), join those waiting for a visit (base stations whose batteries
+ * ran flat: docs/model-format.md). Crews work through them at restart_rate, a share of the
+ * node's facilities per tick, for as long as some wait (a queue with a constant rate:
+ * since wait_t they have restarted restart_rate x (t - wait_t), whoever joined since).
+ * The level follows the visits in steps of 1 % of the node's capacity (w x waiting), at
+ * wait_next; between steps the waiting share holds, so small changes of the node's other
+ * inputs do not move it. A deeper cut takes the waiting ones in proportion to all the
+ * reconnected ones it cuts again (they run on the clock of those). Writes nb's waiting
+ * state and returns the share waiting. */
 static double restart_waiting(const dm_engine *e, const group_rule *gr, const buffer_state *b, buffer_state *nb,
                               double cap, double u, int64_t t)
 {
-    double keep = u > b->cut ? (1 - u) / (1 - b->cut) : 1, waiting = 0, dry = 0;
-    int k = 0;
-    for (int i = 0; i < b->nwait; i++)
-        if (b->wait[i].until > t) {
-            nb->wait[k].until = b->wait[i].until;
-            waiting += nb->wait[k++].share = b->wait[i].share * keep;
-        }
+    double waiting = b->waiting;
+    int64_t since = b->wait_t;
+    if (waiting > 0 && t >= b->wait_next) {
+        waiting -= gr->restart_rate * (double)(t - since);
+        since = t;
+        if (waiting < DM_LEVEL_EPS) waiting = 0;
+    }
+    if (u > b->cut) waiting *= (1 - u) / (1 - b->cut);
+    if (!(waiting > 0)) since = t;  /* the crews start when the first facility waits */
     for (int i = 0; i < nb->n && nb->clock[i].top <= b->cut; i++) {
         double bottom = clock_bottom(nb, i), width = nb->clock[i].top - (bottom > u ? bottom : u);
-        if (width > 0) dry += width * gr->backup_share * (1 - clock_survival(e, gr, cap, nb->clock[i].used)) * gr->restart_share;
+        if (width > 0)
+            waiting += width * gr->backup_share * (1 - clock_survival(e, gr, cap, nb->clock[i].used)) * gr->restart_share;
     }
-    if (dry > 0) {
-        if (k == DM_BUFFER_CLOCKS + 1) {  /* full: the newest cohort takes them, at the mean time */
-            double w = nb->wait[k - 1].share;
-            nb->wait[k - 1].until = (int64_t)llround((w * (double)nb->wait[k - 1].until + dry * (double)(t + gr->restart)) / (w + dry));
-            nb->wait[k - 1].share = w + dry;
-        } else {
-            nb->wait[k].share = dry;
-            nb->wait[k++].until = t + gr->restart;
-        }
-        waiting += dry;
-    }
-    nb->nwait = (unsigned char)k;
     nb->waiting = waiting;
+    nb->wait_t = since;
+    if (waiting > 0 && (t >= b->wait_next || b->waiting <= 0)) {
+        /* the next step: 1 % of capacity (w x waiting) restarted, or all of them */
+        double step = 0.01 / gr->strength;
+        if (step > waiting) step = waiting;
+        int64_t ticks = (int64_t)ceil(step / gr->restart_rate - 1e-9);
+        nb->wait_next = t + (ticks > 0 ? ticks : 1);
+    } else {
+        nb->wait_next = b->wait_next;
+    }
     return waiting;
 }
 
@@ -247,7 +254,7 @@ static inline int buffer_unchanged(dm_engine *e, const group_rule *gr, size_t g,
 {
     const buffer_state *b = &e->rule.buf[g];
     double u = sigma >= 1 - DM_LEVEL_EPS ? 0 : 1 - sigma;
-    if (u != b->cut || (b->nwait && t >= b->wait[0].until)) return 0;
+    if (u != b->cut || (b->waiting > 0 && t >= b->wait_next)) return 0;
     if (b->n == 0 && u == 0) {
         *covered = 0;
     } else {
@@ -255,9 +262,9 @@ static inline int buffer_unchanged(dm_engine *e, const group_rule *gr, size_t g,
         if (b->exhaust < *wake) *wake = b->exhaust;
         *covered = b->covered;
     }
-    if (b->nwait) {  /* the facilities waiting for their restart are not served */
+    if (b->waiting > 0) {  /* the facilities waiting for a visit are not served */
         *covered -= b->waiting;
-        if (b->wait[0].until < *wake) *wake = b->wait[0].until;
+        if (b->wait_next < *wake) *wake = b->wait_next;
     }
     e->rule.buf_next[g].same = 1;
     return 1;
@@ -266,7 +273,7 @@ static inline int buffer_unchanged(dm_engine *e, const group_rule *gr, size_t g,
 /* Group g's buffer at tick t with supply sigma: writes the buffer's next state to
  * buf_next[g] (and the tick its covered share next moves to *wake) and returns the covered
  * share of the node's facilities (0 .. 1 - sigma), less the reconnected ones waiting for
- * their restart (`restart`). */
+ * their restart (`restart_rate`). */
 static double buffer_covered(dm_engine *e, const group_rule *gr, size_t g, double sigma, int64_t t, int64_t *wake)
 {
     const buffer_state *b = &e->rule.buf[g];
@@ -288,8 +295,8 @@ static double buffer_covered(dm_engine *e, const group_rule *gr, size_t g, doubl
             *used = *used - gr->refill * dt > 0 ? *used - gr->refill * dt : 0;
         }
     }
-    double waiting = gr->restart > 0 ? restart_waiting(e, gr, b, nb, cap, u, t) : 0;
-    if (nb->nwait && nb->wait[0].until < *wake) *wake = nb->wait[0].until;
+    double waiting = gr->restart_rate > 0 ? restart_waiting(e, gr, b, nb, cap, u, t) : 0;
+    if (waiting > 0 && nb->wait_next < *wake) *wake = nb->wait_next;
     /* The new cut: [0, u) with u = 1 - sigma. Deeper: the facilities past the last clock
      * start a clock of their own, with full backups; a clock that u falls inside is split
      * into a cut and a reconnected part, both keeping its time. */
@@ -421,7 +428,7 @@ int dm_buffer_takes_delivery(dm_engine *e, size_t g, int64_t t)
     const buffer_state *b = &e->rule.buf[g];
     /* every cut facility runs on its backup until b->exhaust (or for good while held) */
     if (!b->all_cover || (!b->held && t >= b->exhaust) || gr->facilities || gr->backup_share < 1 ||
-        gr->mode == DM_MODE_QUORUM || gr->restart > 0)
+        gr->mode == DM_MODE_QUORUM || gr->restart_rate > 0)
         return 0;
     int limiting;
     double sigma = supply(e, g, &limiting);
@@ -509,7 +516,7 @@ void dm_rule_reset(dm_engine *e)
         b->t0 = 0;
         b->exhaust = INT64_MAX;
         b->cut = b->covered = b->waiting = 0;
-        b->nwait = 0;
+        b->wait_t = b->wait_next = 0;
         b->left = e->rule.buf_cap[g];
         b->n = b->held = b->covering = b->flags = b->all_cover = 0;
         e->rule.buf_next[g].same = 1;
