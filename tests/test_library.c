@@ -10,7 +10,7 @@
 static const char *hmm(double minutes)
 {
     static char buf[32];
-    dm_format_hmm(minutes, buf, sizeof buf);
+    dmi_format_hmm(minutes, buf, sizeof buf);
     return buf;
 }
 

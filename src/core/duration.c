@@ -34,7 +34,7 @@ int dm_parse_duration(const char *text, int64_t *seconds)
     return -1;
 }
 
-void dm_format_hmm(double minutes, char *buf, size_t size)
+void dmi_format_hmm(double minutes, char *buf, size_t size)
 {
     long long m = llround(minutes), a = m < 0 ? -m : m;
     snprintf(buf, size, "%s%lld:%02lld", m < 0 ? "-" : "", a / 60, a % 60);

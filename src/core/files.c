@@ -266,7 +266,7 @@ void dm_output_abort(dm_output *o)
 
 /* Reading (files.h). */
 
-char *dm_read_bytes(const char *path, size_t *len, int64_t limit, const char *limit_env, dm_error *err)
+char *dmi_read_bytes(const char *path, size_t *len, int64_t limit, const char *limit_env, dm_error *err)
 {
     FILE *f = fopen(path, "rb");
     if (!f) {
@@ -305,10 +305,10 @@ char *dm_read_bytes(const char *path, size_t *len, int64_t limit, const char *li
     return buf;
 }
 
-char *dm_read_file(const char *path, size_t *len, dm_error *err)
+char *dmi_read_file(const char *path, size_t *len, dm_error *err)
 {
     size_t n;
-    char *buf = dm_read_bytes(path, &n, dm_limit(DM_MAX_YAML_BYTES_ENV, DM_MAX_YAML_BYTES), DM_MAX_YAML_BYTES_ENV, err);
+    char *buf = dmi_read_bytes(path, &n, dm_limit(DM_MAX_YAML_BYTES_ENV, DM_MAX_YAML_BYTES), DM_MAX_YAML_BYTES_ENV, err);
     if (!buf) return NULL;
     if (strlen(buf) != n) {
         free(buf);
@@ -319,10 +319,10 @@ char *dm_read_file(const char *path, size_t *len, dm_error *err)
     return buf;
 }
 
-char *dm_read_named(const char *kind, const char *path, char *used, size_t size, size_t *len, dm_error *err)
+char *dmi_read_named(const char *kind, const char *path, char *used, size_t size, size_t *len, dm_error *err)
 {
     snprintf(used, size, "%s", path);
-    if (strchr(path, '/') || access(path, F_OK) == 0) return dm_read_file(path, len, err);
+    if (strchr(path, '/') || access(path, F_OK) == 0) return dmi_read_file(path, len, err);
     dm_error miss;
     dm_error_clear(&miss);
     if (dm_data_find(kind, path, used, size, &miss)) {
@@ -330,10 +330,10 @@ char *dm_read_named(const char *kind, const char *path, char *used, size_t size,
         *err = miss;
         return NULL;
     }
-    return dm_read_file(used, len, err);
+    return dmi_read_file(used, len, err);
 }
 
-void dm_dir_of(const char *path, char *buf, size_t size)
+void dmi_dir_of(const char *path, char *buf, size_t size)
 {
     const char *slash = strrchr(path, '/');
     size_t n = slash ? (size_t)(slash - path + 1) : 0;

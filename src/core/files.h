@@ -10,14 +10,14 @@
 
 /* Reads a whole file (NUL-terminated); NULL with err set (DM_ENOINPUT) on failure. A YAML
  * text: larger than $DOMINO_MAX_YAML_BYTES or holding a NUL byte is refused (DM_EDATA). */
-char *dm_read_file(const char *path, size_t *len, dm_error *err);
+char *dmi_read_file(const char *path, size_t *len, dm_error *err);
 /* Reads path, or, if it is a name with no file of that name (no '/'), the shipped file of
  * that kind found by dm_data_find; used gets the path read (for messages and provenance). */
-char *dm_read_named(const char *kind, const char *path, char *used, size_t size, size_t *len, dm_error *err);
+char *dmi_read_named(const char *kind, const char *path, char *used, size_t size, size_t *len, dm_error *err);
 /* Reads a whole file of any content (NUL-terminated as well); limit > 0 refuses larger
  * files, naming limit_env. */
-char *dm_read_bytes(const char *path, size_t *len, int64_t limit, const char *limit_env, dm_error *err);
+char *dmi_read_bytes(const char *path, size_t *len, int64_t limit, const char *limit_env, dm_error *err);
 /* The directory part of path, with a trailing slash ("" for none), into buf. */
-void dm_dir_of(const char *path, char *buf, size_t size);
+void dmi_dir_of(const char *path, char *buf, size_t size);
 
 #endif

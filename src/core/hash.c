@@ -11,7 +11,7 @@ static void to_hex(const unsigned char *md, unsigned n, char hex[65])
 }
 
 /* SHA256() needs no allocation, so a digest of one piece cannot fail. */
-void dm_sha256_hex(const void *data, size_t len, char hex[65])
+void dmi_sha256_hex(const void *data, size_t len, char hex[65])
 {
     unsigned char md[SHA256_DIGEST_LENGTH];
     SHA256(data, len, md);

@@ -6,7 +6,7 @@
 #include <stddef.h>
 
 /* SHA-256 of data. */
-void dm_sha256_hex(const void *data, size_t len, char hex[65]);
+void dmi_sha256_hex(const void *data, size_t len, char hex[65]);
 
 /* SHA-256 of several pieces in turn, as if concatenated: begin, add each, end. A piece
  * that could not be added (out of memory) makes the digest "" (end still frees). */

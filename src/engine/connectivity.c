@@ -58,7 +58,7 @@ static int viable(const dm_engine *e, size_t v) { return e->conn.state[v] & CONN
 static int live(const dm_engine *e, size_t v) { return (e->conn.state[v] & CONN_LIVE) == CONN_LIVE; }
 
 /* Sets node v's connection; a viable node whose connection changed is listed for the
- * engine to evaluate (dm_conn_pass returns the list). */
+ * engine to evaluate (dmi_conn_pass returns the list). */
 static void set_connected(dm_engine *e, int v, int c)
 {
     unsigned char now = (unsigned char)((e->conn.state[v] & ~CONN_CONNECTED) | (c ? CONN_CONNECTED : 0));
@@ -245,7 +245,7 @@ static int incremental_pass(dm_engine *e, layer_run *lr, size_t nlost)
     return rc;
 }
 
-void dm_conn_viability_changed(dm_engine *e, int v, int root)
+void dmi_conn_viability_changed(dm_engine *e, int v, int root)
 {
     e->conn.state[v] ^= CONN_VIABLE;
     layer_run *lr = &e->conn.layer_run[node_rule_of(e, v)->layer_run];
@@ -257,7 +257,7 @@ void dm_conn_viability_changed(dm_engine *e, int v, int root)
     }
 }
 
-int dm_conn_pass(dm_engine *e, const int **changed, size_t *nchanged)
+int dmi_conn_pass(dm_engine *e, const int **changed, size_t *nchanged)
 {
     int any = 0;
     e->conn.nchanged = 0;
@@ -293,7 +293,7 @@ int dm_conn_pass(dm_engine *e, const int **changed, size_t *nchanged)
     return any;
 }
 
-int dm_conn_compile(dm_engine *e)
+int dmi_conn_compile(dm_engine *e)
 {
     const dm_model *m = e->m;
     size_t nruns = 0, biggest = 0, total = 0;
@@ -338,7 +338,7 @@ int dm_conn_compile(dm_engine *e)
     return 0;
 }
 
-void dm_conn_reset(dm_engine *e)
+void dmi_conn_reset(dm_engine *e)
 {
     if (!e->conn.nlayer_runs) return;
     memcpy(e->conn.state, e->conn.connected0, e->n);  /* every node viable, connected as before T+0 */
@@ -352,7 +352,7 @@ void dm_conn_reset(dm_engine *e)
     }
 }
 
-void dm_conn_free(dm_engine *e)
+void dmi_conn_free(dm_engine *e)
 {
     for (size_t i = 0; e->conn.layer_run && i < e->conn.nlayer_runs; i++) {
         free(e->conn.layer_run[i].pending);

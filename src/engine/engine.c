@@ -36,10 +36,10 @@ void dm_engine_free(dm_engine *e)
         e->res.sector_level, e->res.impact, e->res.node_level,
     };
     for (size_t i = 0; i < sizeof arrays / sizeof arrays[0]; i++) free(arrays[i]);
-    dm_ledger_free(e);
-    dm_sampler_free(e);
-    dm_conn_free(e);
-    cal_free(&e->loop.cal);
+    dmi_ledger_free(e);
+    dmi_sampler_free(e);
+    dmi_conn_free(e);
+    dmi_cal_free(&e->loop.cal);
     if (e->loop.rng) gsl_rng_free(e->loop.rng);
     free(e);
 }
@@ -124,7 +124,7 @@ int dm_engine_new(const dm_scenario *sc, dm_engine **out, dm_error *err)
         NEW(e->loop.frontier_next, n) && NEW(e->res.sectors, S) && NEW(e->res.hazard_start, H) && NEW(e->res.hazard_end, H) &&
         (e->cap_events = 1024, NEW(e->res.events, e->cap_events)) &&
         (e->cap_warnings = 8, NEW(e->res.warnings, e->cap_warnings)) &&
-        (e->loop.next_cap = 1, NEW(e->loop.next, e->loop.next_cap)) && cal_init(&e->loop.cal, 1024) == 0 && (e->loop.rng = dm_stream_new());
+        (e->loop.next_cap = 1, NEW(e->loop.next, e->loop.next_cap)) && dmi_cal_init(&e->loop.cal, 1024) == 0 && (e->loop.rng = dmi_stream_new());
     if (ok) {
         compile_records(e);
         for (size_t k = 0; k < e->nnode_recs; k++) random_dynamics |= e->node[k].random_dynamics;
@@ -167,13 +167,13 @@ int dm_engine_new(const dm_scenario *sc, dm_engine **out, dm_error *err)
         tmp_key[v] = e->node[e->node_rec[v]].sector;
     }
     sorted &= bucket(S, n, tmp_key, e->sector_start, e->sector_node) == 0;
-    int rc = dm_node_compile_relax(e, err);
+    int rc = dmi_node_compile_relax(e, err);
     for (size_t s = 0; s < S; s++) {
         e->threshold_ticks[s] = to_ticks((double)m->sectors[s].duration_s, sc->tick_s);
         for (size_t k = e->sector_start[s]; k < e->sector_start[s + 1]; k++)
             e->sector_capacity[s] += node_rule_of(e, e->sector_node[k])->capacity;
     }
-    if (!rc && dm_ledger_compile(e)) rc = dm_error_set(err, DM_ESOFTWARE, NULL, 0, 0, "out of memory");
+    if (!rc && dmi_ledger_compile(e)) rc = dm_error_set(err, DM_ESOFTWARE, NULL, 0, 0, "out of memory");
     /* Hazards touching each node, in hazard order. */
     for (size_t h = 0; h < H; h++)
         for (size_t i = 0; i < sc->hazards[h].nnodes; i++) e->haz_start[sc->hazards[h].nodes[i] + 1]++;
@@ -197,7 +197,7 @@ int dm_engine_new(const dm_scenario *sc, dm_engine **out, dm_error *err)
     }
     free(fill);
     free(tmp_key);
-    if (dm_conn_compile(e)) {
+    if (dmi_conn_compile(e)) {
         dm_engine_free(e);
         return dm_error_set(err, DM_ESOFTWARE, NULL, 0, 0, "out of memory compiling the layers");
     }
@@ -212,7 +212,7 @@ int dm_engine_new(const dm_scenario *sc, dm_engine **out, dm_error *err)
 
 /* ---- random draws (replicate r has its own stream: streams.c) ---- */
 
-double dm_draw(gsl_rng *rng, const dm_dist *d)
+double dmi_draw(gsl_rng *rng, const dm_dist *d)
 {
     for (int attempt = 0; attempt < 1000; attempt++) {
         double x = d->a;
@@ -250,7 +250,7 @@ double dm_draw(gsl_rng *rng, const dm_dist *d)
     return d->lo;  /* a truncation window the distribution almost never reaches */
 }
 
-double dm_longest_backup(const dm_dist *d)
+double dmi_longest_backup(const dm_dist *d)
 {
     double x = d->hi;
     switch (d->kind) {
@@ -293,7 +293,7 @@ static void schedule(dm_engine *e, cal_event ev)
      * being processed (the loop also checks what it pops, in release builds too). */
     assert(ev.tick >= e->loop.now && "an event is never scheduled in the past");
     if (ev.tick >= e->res.horizon) return;  /* beyond the horizon nothing is observed */
-    if (cal_push(&e->loop.cal, ev)) e->out_of_memory = 1;  /* the run fails: no event is ever dropped */
+    if (dmi_cal_push(&e->loop.cal, ev)) e->out_of_memory = 1;  /* the run fails: no event is ever dropped */
 }
 
 /* dirty[v]: 1 on the next round's frontier, 2 evaluated this round and not yet applied. */
@@ -363,7 +363,7 @@ static void restore_step(dm_engine *e, size_t h, int64_t t)
     for (size_t i = 0; i < hz->nnodes; i++) {
         int v = hz->nodes[i];
         if (!e->haz.hit[e->pair_start[h] + i]) continue;
-        dm_node_damage(e, v);
+        dmi_node_damage(e, v);
         if (say) log_event(e, t, v, DM_EV_HAZARD_RESTORING, -1, -1, (int)h, e->haz.restored[h]);
         mark(e, v);
     }
@@ -388,7 +388,7 @@ static void handle(dm_engine *e, const cal_event *ev)
         for (size_t i = 0; i < h->nnodes; i++) {
             int v = h->nodes[i];
             if (!e->haz.hit[base + i]) continue;
-            dm_node_damage(e, v);
+            dmi_node_damage(e, v);
             log_event(e, ev->tick, v, ev->kind == CAL_HAZARD_ON ? DM_EV_HAZARD_START : DM_EV_HAZARD_END, -1, -1,
                       ev->index, e->haz.pair_severity[base + i] * (1.0 - e->haz.restored[ev->index]));
             mark(e, v);
@@ -437,12 +437,12 @@ static void apply(dm_engine *e, int v, size_t slot, int64_t t)
     double old = e->level[v], now = ev->level;
     if (e->loop.dirty[v] == 2) e->loop.dirty[v] = 0;
     int cause = ev->cause, group = ev->group, root = ev->root;
-    if (dm_node_commit(e, v, slot))  /* buffer events raised: logged in group order */
+    if (dmi_node_commit(e, v, slot))  /* buffer events raised: logged in group order */
         for (size_t k = e->group_start[v]; k < e->group_start[v + 1]; k++)
             if (e->rule.buf[e->group_of[k]].flags) log_group_flags(e, t, v, e->group_of[k]);
     if (e->loop.next[slot].restarting) log_event(e, t, v, DM_EV_RESTARTING, cause, group, root, now);
     if (node->layer_run >= 0 && e->loop.next[slot].viable != (e->conn.state[v] & CONN_VIABLE))
-        dm_conn_viability_changed(e, v, root);
+        dmi_conn_viability_changed(e, v, root);
     int64_t wake = e->loop.next[slot].wake;
     if (wake != INT64_MAX && wake != e->pending_wake[v]) {
         e->pending_wake[v] = wake;
@@ -513,7 +513,7 @@ static void settle(dm_engine *e, int64_t t)
         if (e->loop.nnext == 0) {
             const int *lost_or_joined = NULL;
             size_t nchanged = 0;
-            int changed = e->conn.nlayer_runs ? dm_conn_pass(e, &lost_or_joined, &nchanged) : 0;
+            int changed = e->conn.nlayer_runs ? dmi_conn_pass(e, &lost_or_joined, &nchanged) : 0;
             if (changed < 0) { e->out_of_memory = 1; return; }  /* not "settled": the run fails */
             for (size_t i = 0; i < nchanged; i++) mark(e, lost_or_joined[i]);
             if (changed == 0 || e->loop.nnext == 0) break;
@@ -542,9 +542,9 @@ static void settle(dm_engine *e, int64_t t)
         for (long i = 0; i < nf; i++) e->loop.dirty[e->loop.frontier[i]] = 2;
         if ((size_t)nf > e->loop.parallel_frontier) {
 #pragma omp parallel for schedule(static)
-            for (long i = 0; i < nf; i++) dm_node_evaluate(e, e->loop.frontier[i], (size_t)i, t);
+            for (long i = 0; i < nf; i++) dmi_node_evaluate(e, e->loop.frontier[i], (size_t)i, t);
         } else {
-            for (long i = 0; i < nf; i++) dm_node_evaluate(e, e->loop.frontier[i], (size_t)i, t);
+            for (long i = 0; i < nf; i++) dmi_node_evaluate(e, e->loop.frontier[i], (size_t)i, t);
         }
         for (long i = 0; i < nf; i++) apply(e, e->loop.frontier[i], (size_t)i, t);
     }
@@ -565,7 +565,7 @@ double dm_engine_memory_estimate(const dm_scenario *sc)
 static void reset(dm_engine *e, uint64_t r)
 {
     const dm_scenario *sc = e->sc;
-    dm_stream_seed(e->loop.rng, sc->seed, r);
+    dmi_stream_seed(e->loop.rng, sc->seed, r);
     for (size_t v = 0; v < e->n; v++) {
         e->level[v] = 1;
         e->pending_wake[v] = -1;
@@ -579,11 +579,11 @@ static void reset(dm_engine *e, uint64_t r)
         e->haz.restore_seg[h] = e->haz.restore_j[h] = 0;
         e->haz.stretch[h] = 1;
     }
-    dm_ledger_reset(e);
-    dm_sampler_reset(e);
+    dmi_ledger_reset(e);
+    dmi_sampler_reset(e);
     e->loop.nfront = e->loop.nnext = 0;
     e->out_of_memory = 0;
-    cal_clear(&e->loop.cal);
+    dmi_cal_clear(&e->loop.cal);
     e->loop.now = INT64_MIN;  /* the replicate's first events are scheduled before its first tick */
     e->res.replicate = r;
     e->res.nevents = e->res.nbreaches = e->res.nwarnings = 0;
@@ -597,8 +597,8 @@ static void reset(dm_engine *e, uint64_t r)
      * fixed value draws nothing, so a scenario without these keys draws as before. */
     for (size_t h = 0; h < e->nhazards; h++) {
         const dm_hazard *hz = &sc->hazards[h];
-        int64_t on = to_ticks(dm_draw(e->loop.rng, &hz->start), sc->tick_s);
-        int64_t off = hz->has_duration ? on + to_ticks(dm_draw(e->loop.rng, &hz->duration), sc->tick_s) : -1;
+        int64_t on = to_ticks(dmi_draw(e->loop.rng, &hz->start), sc->tick_s);
+        int64_t off = hz->has_duration ? on + to_ticks(dmi_draw(e->loop.rng, &hz->duration), sc->tick_s) : -1;
         if (hz->select_random) {  /* select_count of the matched nodes, uniformly (GSL) */
             size_t base = e->pair_start[h];
             for (size_t i = 0; i < hz->nnodes; i++) { e->haz.candidates[i] = (int)i; e->haz.hit[base + i] = 0; }
@@ -606,21 +606,21 @@ static void reset(dm_engine *e, uint64_t r)
                 gsl_ran_choose(e->loop.rng, e->haz.chosen, hz->select_count, e->haz.candidates, hz->nnodes, sizeof(int));
             for (size_t i = 0; i < hz->select_count; i++) e->haz.hit[base + (size_t)e->haz.chosen[i]] = 1;
         }
-        double severity = hz->severity_drawn ? dm_draw(e->loop.rng, &hz->severity_dist) : hz->severity;
+        double severity = hz->severity_drawn ? dmi_draw(e->loop.rng, &hz->severity_dist) : hz->severity;
         for (size_t s = 0; hz->sector_severity && s < e->nsectors; s++)
-            e->haz.sector_scratch[s] = dm_draw(e->loop.rng, &hz->sector_severity[s]);  /* sectors not hit: fixed 0, no draw */
+            e->haz.sector_scratch[s] = dmi_draw(e->loop.rng, &hz->sector_severity[s]);  /* sectors not hit: fixed 0, no draw */
         for (size_t i = 0, base = e->pair_start[h]; i < hz->nnodes; i++)
             e->haz.pair_severity[base + i] = hz->sector_severity ? e->haz.sector_scratch[node_rule_of(e, hz->nodes[i])->sector] : severity;
-        if (hz->has_stretch) e->haz.stretch[h] = dm_draw(e->loop.rng, &hz->stretch);
+        if (hz->has_stretch) e->haz.stretch[h] = dmi_draw(e->loop.rng, &hz->stretch);
         e->res.hazard_start[h] = (double)on;
         e->res.hazard_end[h] = (double)off;
         schedule(e, (cal_event){.tick = on, .kind = CAL_HAZARD_ON, .index = (int)h});
         if (off >= 0) schedule(e, (cal_event){.tick = off, .kind = CAL_HAZARD_OFF, .index = (int)h});
     }
-    dm_rule_reset(e);  /* draws buffers, then restart and ramp */
+    dmi_rule_reset(e);  /* draws buffers, then restart and ramp */
     /* Layer nodes that no path joins to a source (or to the giant component) go down at
      * T+0, as the first events of the run. */
-    dm_conn_reset(e);
+    dmi_conn_reset(e);
     for (size_t v = 0; e->conn.nlayer_runs && v < e->n; v++)
         if (!(e->conn.state[v] & CONN_CONNECTED)) schedule(e, (cal_event){.tick = 0, .kind = CAL_WAKE, .index = (int)v});
 }
@@ -630,7 +630,7 @@ static void pop_events(dm_engine *e, int64_t t)
 {
     cal_event ev;
     while (cal_next_tick(&e->loop.cal) == t) {
-        cal_pop(&e->loop.cal, &ev);
+        dmi_cal_pop(&e->loop.cal, &ev);
         handle(e, &ev);
     }
 }
@@ -643,18 +643,18 @@ int dm_engine_run(dm_engine *e, uint64_t r, dm_error *err)
     for (int64_t t; (t = cal_next_tick(&e->loop.cal)) < horizon;) {
         if (t < e->loop.now) return dm_error_set(err, DM_ESOFTWARE, NULL, 0, 0, "internal: time went backwards");
         e->loop.now = t;
-        dm_sampler_until(e, t);       /* grid points before t: the state has not changed since */
+        dmi_sampler_until(e, t);       /* grid points before t: the state has not changed since */
         pop_events(e, t);             /* deliveries, hazards, wakes: the nodes they touch */
         settle(e, t);                 /* evaluate, apply, deliver zero-lag changes, until still */
         if (e->out_of_memory)
             return dm_error_set(err, DM_ESOFTWARE, NULL, 0, 0, "out of memory at tick %lld (%zu nodes in the frontier, "
                                 "%zu events logged)", (long long)t, e->loop.nfront, e->res.nevents);
-        dm_ledger_tick(e, t);         /* unserved service and breaches of the sectors t changed */
+        dmi_ledger_tick(e, t);         /* unserved service and breaches of the sectors t changed */
         e->res.ticks_processed++;
     }
-    dm_sampler_until(e, horizon);
+    dmi_sampler_until(e, horizon);
     e->res.reallocations += e->loop.cal.grows;
-    dm_ledger_close(e, horizon);
+    dmi_ledger_close(e, horizon);
     if (e->out_of_memory)  /* while scheduling the start or closing the books */
         return dm_error_set(err, DM_ESOFTWARE, NULL, 0, 0, "out of memory recording the run's events and breaches");
     return 0;

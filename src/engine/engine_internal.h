@@ -64,7 +64,7 @@
  * facilities have fuller backups. Past this many, the two closest clocks are merged. */
 #define DM_BUFFER_CLOCKS 8
 
-/* Per-group event flags set by dm_node_evaluate and logged serially by apply(). */
+/* Per-group event flags set by dmi_node_evaluate and logged serially by apply(). */
 enum { GF_ENGAGED = 1, GF_HELD = 2, GF_DRAINING = 4, GF_EXHAUSTED = 8 };
 
 /* A requirement group's settings as the rule reads them (dm_group also carries names,
@@ -126,7 +126,7 @@ typedef struct buffer_state {
     int64_t wait_t, wait_next;
 } buffer_state;
 
-/* Copies a buffer's state (dm_node_commit and the delivery check commit often). */
+/* Copies a buffer's state (dmi_node_commit and the delivery check commit often). */
 static inline void buffer_copy(buffer_state *to, const buffer_state *from)
 {
     to->t0 = from->t0;
@@ -145,7 +145,7 @@ static inline void buffer_copy(buffer_state *to, const buffer_state *from)
     to->wait_next = from->wait_next;
 }
 
-/* What evaluating a node found, for dm_node_commit and apply() to commit: its next level,
+/* What evaluating a node found, for dmi_node_commit and apply() to commit: its next level,
  * when to wake it, the cause (node, group, root hazard), flags, and the node's next
  * dynamics state (the fields of the same names in rule_state). Its groups' next buffer
  * states are in buf_next[]. */
@@ -193,8 +193,8 @@ typedef struct sampler {
     double *cell_capacity, *cell_unserved;
 } sampler;
 
-/* The rule's state (node_rule.c owns it: dm_rule_reset, dm_node_commit, dm_node_damage,
- * and the buffers' moves in dm_buffer_takes_delivery). */
+/* The rule's state (node_rule.c owns it: dmi_rule_reset, dmi_node_commit, dmi_node_damage,
+ * and the buffers' moves in dmi_buffer_takes_delivery). */
 typedef struct rule_state {
     double *damage;
     int *damage_hazard;              /* the hazard whose damage the node has, or -1 */
@@ -206,7 +206,7 @@ typedef struct rule_state {
     unsigned char *restarted;        /* step: restarted since the last loss */
     /* groups (only when some group has a buffer): the duration drawn (ticks; with
      * facilities, the longest backup, INFINITY when unbounded), the committed state, and
-     * the state evaluate() found for dm_node_commit (a group has one dependent, so
+     * the state evaluate() found for dmi_node_commit (a group has one dependent, so
      * evaluations of distinct nodes write distinct entries) */
     double *buf_cap; buffer_state *buf, *buf_next;
 } rule_state;
@@ -237,7 +237,7 @@ typedef struct conn_state {
 /* The loop (engine.c owns it): the calendar, the tick being processed, the replicate's
  * random stream, and the frontier: dirty[v] 1 on the next round's frontier, 2 evaluated
  * this round and not yet applied; the evaluations, one per frontier slot (written by
- * dm_node_evaluate, grown to the largest frontier). */
+ * dmi_node_evaluate, grown to the largest frontier). */
 typedef struct loop_state {
     calendar cal;
     int64_t now;                     /* INT64_MIN before the first tick */
@@ -311,29 +311,29 @@ static inline int64_t edge_lag(const dm_engine *e, size_t k)
 
 /* node_rule.c: the rule that sets a node's level (DESIGN.md "What a node computes").
  * A pure evaluation: reads the committed state and the providers' delivered levels, and
- * writes only frontier slot `slot` and node v's groups' buf_next[]; dm_node_commit and
+ * writes only frontier slot `slot` and node v's groups' buf_next[]; dmi_node_commit and
  * apply() commit them. */
-void dm_node_evaluate(dm_engine *e, int v, size_t slot, int64_t t);
+void dmi_node_evaluate(dm_engine *e, int v, size_t slot, int64_t t);
 
 /* node_rule.c: the rule's state at the start of a replicate: no damage, no dynamics under
  * way, every backup full; draws each buffer's duration (dependency order), then restart
  * and ramp of the nodes that have random ones (node order). */
-void dm_rule_reset(dm_engine *e);
+void dmi_rule_reset(dm_engine *e);
 
 /* engine.c: a draw from d (truncated by rejection), and the longest backup a distribution
  * across facilities allows (seconds; INFINITY when unbounded): a reconnected facility's
  * used backup never exceeds it. */
-double dm_draw(gsl_rng *rng, const dm_dist *d);
-double dm_longest_backup(const dm_dist *d);
+double dmi_draw(gsl_rng *rng, const dm_dist *d);
+double dmi_longest_backup(const dm_dist *d);
 
 /* node_rule.c: commits node v's evaluation in frontier slot `slot` to the rule's state
  * (dynamics, buffers); the buffer events it raised are left in buf[g].flags for the log,
  * and it returns nonzero when there are some. */
-int dm_node_commit(dm_engine *e, int v, size_t slot);
+int dmi_node_commit(dm_engine *e, int v, size_t slot);
 
 /* node_rule.c: a delivery to buffered group g at tick t that its buffer takes without
  * changing the dependent's evaluation: returns 1 after the buffer's state moved on. */
-int dm_buffer_takes_delivery(dm_engine *e, size_t g, int64_t t);
+int dmi_buffer_takes_delivery(dm_engine *e, size_t g, int64_t t);
 
 /* The node rule: whether a delivery on edge k at tick t (the edge already holds the new
  * level) can change its dependent's evaluation. A resupply provider's level acts on the
@@ -344,25 +344,25 @@ static inline int dm_delivery_matters(dm_engine *e, size_t k, int64_t t)
 {
     size_t g = (size_t)e->edge[k].group;
     if (is_resupply_edge(e, k) || !e->rule.buf || !group_rule_of(e, g)->has_buffer) return 1;
-    return !dm_buffer_takes_delivery(e, g, t);
+    return !dmi_buffer_takes_delivery(e, g, t);
 }
 
 /* node_rule.c: node v's damage, the largest among the hazards active on it. */
-void dm_node_damage(dm_engine *e, int v);
+void dmi_node_damage(dm_engine *e, int v);
 
 /* node_rule.c, at compile time: the relax coefficients from recovery times (DM_EDATA with
  * the node's line when one is out of range). */
-int dm_node_compile_relax(dm_engine *e, dm_error *err);
+int dmi_node_compile_relax(dm_engine *e, dm_error *err);
 
 /* ledger.c: compile (after the node records; -1 when out of memory), free, reset per
  * replicate; touch: node's level changed this tick; tick: take the touched sectors' and
  * cells' new unserved service at tick t and step their breach state; close: the books at
  * the horizon (open runs, final levels, economic loss, breaches in time order). */
-int dm_ledger_compile(dm_engine *e);
-void dm_ledger_free(dm_engine *e);
-void dm_ledger_reset(dm_engine *e);
-void dm_ledger_tick(dm_engine *e, int64_t t);
-void dm_ledger_close(dm_engine *e, int64_t horizon);
+int dmi_ledger_compile(dm_engine *e);
+void dmi_ledger_free(dm_engine *e);
+void dmi_ledger_reset(dm_engine *e);
+void dmi_ledger_tick(dm_engine *e, int64_t t);
+void dmi_ledger_close(dm_engine *e, int64_t horizon);
 static inline void dm_ledger_touch(dm_engine *e, const node_rule *node)
 {
     ledger *l = &e->ledger;
@@ -374,19 +374,19 @@ static inline void dm_ledger_touch(dm_engine *e, const node_rule *node)
 }
 
 /* sampler.c: record every grid point before tick t; reset per replicate; free. */
-void dm_sampler_until(dm_engine *e, int64_t t);
-void dm_sampler_reset(dm_engine *e);
-void dm_sampler_free(dm_engine *e);
+void dmi_sampler_until(dm_engine *e, int64_t t);
+void dmi_sampler_reset(dm_engine *e);
+void dmi_sampler_free(dm_engine *e);
 
 /* connectivity.c: compile (after the engine's arrays; -1 when out of memory), reset per
  * replicate, note a node whose viability changed (apply), and the pass after the node
  * rules settle: returns 1 if a layer was recomputed, -1 when out of memory, and sets
  * *changed to the viable nodes whose connection it changed (valid until the next pass),
  * for the engine to evaluate. */
-int dm_conn_compile(dm_engine *e);
-void dm_conn_reset(dm_engine *e);
-void dm_conn_free(dm_engine *e);
-void dm_conn_viability_changed(dm_engine *e, int v, int root);
-int dm_conn_pass(dm_engine *e, const int **changed, size_t *nchanged);
+int dmi_conn_compile(dm_engine *e);
+void dmi_conn_reset(dm_engine *e);
+void dmi_conn_free(dm_engine *e);
+void dmi_conn_viability_changed(dm_engine *e, int v, int root);
+int dmi_conn_pass(dm_engine *e, const int **changed, size_t *nchanged);
 
 #endif

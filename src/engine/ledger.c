@@ -3,7 +3,7 @@
  * U integrated over time and the breach state machine (a breach: U >= M held for the
  * threshold's duration). The engine tells it which nodes' levels changed (dm_ledger_touch)
  * and, after each tick has settled, to take the touched sectors' new values
- * (dm_ledger_tick); dm_ledger_close closes the books at the horizon. It owns struct
+ * (dmi_ledger_tick); dmi_ledger_close closes the books at the horizon. It owns struct
  * ledger (engine_internal.h) and writes the results' breaches and sector figures. */
 #include <math.h>
 #include <stdlib.h>
@@ -49,7 +49,7 @@ static int compile_regions(dm_engine *e)
     return 0;
 }
 
-int dm_ledger_compile(dm_engine *e)
+int dmi_ledger_compile(dm_engine *e)
 {
     ledger *l = &e->ledger;
     size_t S = e->nsectors;
@@ -59,7 +59,7 @@ int dm_ledger_compile(dm_engine *e)
     return ok ? compile_regions(e) : -1;
 }
 
-void dm_ledger_free(dm_engine *e)
+void dmi_ledger_free(dm_engine *e)
 {
     ledger *l = &e->ledger;
     void *arrays[] = {
@@ -71,7 +71,7 @@ void dm_ledger_free(dm_engine *e)
     for (size_t i = 0; i < sizeof arrays / sizeof arrays[0]; i++) free(arrays[i]);
 }
 
-void dm_ledger_reset(dm_engine *e)
+void dmi_ledger_reset(dm_engine *e)
 {
     ledger *l = &e->ledger;
     for (size_t s = 0; s < e->nsectors; s++) {
@@ -190,7 +190,7 @@ static int by_onset_sector_region(const void *pa, const void *pb)
     return (a->region > b->region) - (a->region < b->region);  /* one cell's runs never share an onset */
 }
 
-void dm_ledger_tick(dm_engine *e, int64_t t)
+void dmi_ledger_tick(dm_engine *e, int64_t t)
 {
     ledger *l = &e->ledger;
     for (size_t s = 0; s < e->nsectors; s++)
@@ -203,7 +203,7 @@ void dm_ledger_tick(dm_engine *e, int64_t t)
     l->nreg_touched = 0;
 }
 
-void dm_ledger_close(dm_engine *e, int64_t horizon)
+void dmi_ledger_close(dm_engine *e, int64_t horizon)
 {
     ledger *l = &e->ledger;
     /* A run still over the threshold is a breach with no end if it has lasted long enough. */

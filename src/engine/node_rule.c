@@ -4,10 +4,10 @@
  * dynamics (step, or relax with its coefficient compiled here), which deliveries can
  * change an evaluation, and the commit of the rule's own state.
  *
- * dm_node_evaluate is pure, so it can run in parallel over a frontier: it reads the
+ * dmi_node_evaluate is pure, so it can run in parallel over a frontier: it reads the
  * committed state and the levels delivered on the node's in-edges (seen), and writes the
  * node's next state to its frontier slot (and its groups' buf_next); apply() in engine.c
- * has dm_node_commit (below) commit them, then logs and delivers the new level. */
+ * has dmi_node_commit (below) commit them, then logs and delivers the new level. */
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
@@ -246,7 +246,7 @@ static inline int resupplied(const dm_engine *e, const group_rule *gr)
 /* Whether group g's buffer is as it was: supplied with every backup full; or the same
  * cut, the same resupply, and nothing runs out before the first exhaustion of one
  * duration (or no backup runs at all), so the covered share is what it was and the
- * clocks, which run linearly, still read from the state's tick. Then dm_node_commit keeps
+ * clocks, which run linearly, still read from the state's tick. Then dmi_node_commit keeps
  * buf[g] (buf_next[g].same) and *covered is the state's. Inline: most evaluations of a
  * group end here. */
 static inline int buffer_unchanged(dm_engine *e, const group_rule *gr, size_t g, double sigma, int64_t t,
@@ -422,7 +422,7 @@ static double buffer_covered(dm_engine *e, const group_rule *gr, size_t g, doubl
  * earlier exhaustion. The buffer then takes the new supply at once (its clocks split or a
  * new one starts, as evaluating the node would do): this spares re-evaluating every
  * buffered dependent at each step of a provider's ramp. */
-int dm_buffer_takes_delivery(dm_engine *e, size_t g, int64_t t)
+int dmi_buffer_takes_delivery(dm_engine *e, size_t g, int64_t t)
 {
     const group_rule *gr = group_rule_of(e, g);
     const buffer_state *b = &e->rule.buf[g];
@@ -446,7 +446,7 @@ int dm_buffer_takes_delivery(dm_engine *e, size_t g, int64_t t)
 
 /* Damage of v: the largest among the hazards active on it, each its severity on v times
  * the share of the hit capacity its restoration curve has not yet given back. */
-void dm_node_damage(dm_engine *e, int v)
+void dmi_node_damage(dm_engine *e, int v)
 {
     double d = 0;
     int which = -1;
@@ -467,7 +467,7 @@ void dm_node_damage(dm_engine *e, int v)
  * T_i in ticks, q(T)/q(0) = recovery_to, a*_ii the node's dependence on itself (strength x
  * share of its own level in its groups). The nodes of a layer share one k, so they must
  * agree. */
-int dm_node_compile_relax(dm_engine *e, dm_error *err)
+int dmi_node_compile_relax(dm_engine *e, dm_error *err)
 {
     const dm_model *m = e->m;
     for (size_t v = 0; v < e->n; v++) {
@@ -499,7 +499,7 @@ int dm_node_compile_relax(dm_engine *e, dm_error *err)
     return 0;
 }
 
-void dm_rule_reset(dm_engine *e)
+void dmi_rule_reset(dm_engine *e)
 {
     const dm_scenario *sc = e->sc;
     for (size_t v = 0; v < e->n; v++) {
@@ -510,8 +510,8 @@ void dm_rule_reset(dm_engine *e)
     }
     for (size_t g = 0; e->rule.buf_cap && g < e->ngroups; g++) {
         const dm_group *gr = g < e->m->ndefined_groups ? &e->m->groups[g] : NULL;  /* sets have no buffers */
-        e->rule.buf_cap[g] = !gr || !gr->has_buffer ? 0 : gr->facilities ? dm_longest_backup(&gr->buffer) / (double)sc->tick_s
-                      : dm_draw(e->loop.rng, &gr->buffer) / (double)sc->tick_s;
+        e->rule.buf_cap[g] = !gr || !gr->has_buffer ? 0 : gr->facilities ? dmi_longest_backup(&gr->buffer) / (double)sc->tick_s
+                      : dmi_draw(e->loop.rng, &gr->buffer) / (double)sc->tick_s;
         buffer_state *b = &e->rule.buf[g];  /* no clocks: every backup full (the clocks are unread) */
         b->t0 = 0;
         b->exhaust = INT64_MAX;
@@ -527,12 +527,12 @@ void dm_rule_reset(dm_engine *e)
         e->rule.ramp[v] = nr->ramp;
         if (!nr->random_dynamics) continue;
         const dm_node *nd = dm_node_at(e->m, v);
-        e->rule.restart[v] = to_ticks(dm_draw(e->loop.rng, &nd->restart), sc->tick_s);
-        e->rule.ramp[v] = to_ticks(dm_draw(e->loop.rng, &nd->ramp), sc->tick_s);
+        e->rule.restart[v] = to_ticks(dmi_draw(e->loop.rng, &nd->restart), sc->tick_s);
+        e->rule.ramp[v] = to_ticks(dmi_draw(e->loop.rng, &nd->ramp), sc->tick_s);
     }
 }
 
-int dm_node_commit(dm_engine *e, int v, size_t slot)
+int dmi_node_commit(dm_engine *e, int v, size_t slot)
 {
     const evaluation *ev = &e->loop.next[slot];
     int raised = 0;
@@ -549,7 +549,7 @@ int dm_node_commit(dm_engine *e, int v, size_t slot)
     return raised;
 }
 
-void dm_node_evaluate(dm_engine *e, int v, size_t slot, int64_t t)
+void dmi_node_evaluate(dm_engine *e, int v, size_t slot, int64_t t)
 {
     const node_rule *node = node_rule_of(e, v);
     int64_t wake = INT64_MAX;

@@ -79,20 +79,20 @@ static void record(dm_engine *e, size_t k)
 
 /* Records every grid point before tick t: nothing changes between visited ticks, so the
  * state now is the state at the end of each of those points. */
-void dm_sampler_until(dm_engine *e, int64_t t)
+void dmi_sampler_until(dm_engine *e, int64_t t)
 {
     if (!e->sampler.store) return;
     while (e->sampler.next_sample < e->res.ntimes && (int64_t)e->sampler.next_sample * e->res.interval < t)
         record(e, e->sampler.next_sample++);
 }
 
-void dm_sampler_reset(dm_engine *e)
+void dmi_sampler_reset(dm_engine *e)
 {
     e->sampler.next_sample = 0;
     e->sampler.changed = 1;
 }
 
-void dm_sampler_free(dm_engine *e)
+void dmi_sampler_free(dm_engine *e)
 {
     free(e->sampler.cell_capacity);
     free(e->sampler.cell_unserved);

@@ -101,7 +101,7 @@ static void cell_duration(const dm_scenario *sc, const dm_breach *b, int64_t hor
 {
     if (!b) { snprintf(buf, size, "-"); return; }
     /* whole minutes, truncated as before */
-    dm_format_hmm((double)((end_of(b, horizon) - b->onset) * sc->tick_s / 60), buf, size);
+    dmi_format_hmm((double)((end_of(b, horizon) - b->onset) * sc->tick_s / 60), buf, size);
     if (b->end < 0) snprintf(buf + strlen(buf), size - strlen(buf), "+");
 }
 

@@ -32,7 +32,7 @@ static void tplus(const dm_scenario *sc, int64_t tick, char *buf) { dm_format_ti
 static void duration_text(const words *w, int64_t ticks, char *buf, size_t size)
 {
     int64_t min = (int64_t)llround((double)ticks * (double)w->sc->tick_s / 60.0), h = min / 60, m = min % 60;
-    if (!w->ja) dm_format_hmm((double)min, buf, size);
+    if (!w->ja) dmi_format_hmm((double)min, buf, size);
     else if (h && m) snprintf(buf, size, "%" PRId64 "時間%" PRId64 "分", h, m);
     else if (h) snprintf(buf, size, "%" PRId64 "時間", h);
     else snprintf(buf, size, "%" PRId64 "分", m);

@@ -140,7 +140,7 @@ static void warnings(FILE *out, const dm_scenario *sc, const dm_engine_result *r
 static void hours(double minutes, char *buf, size_t size)
 {
     if (isnan(minutes)) snprintf(buf, size, "—");
-    else dm_format_hmm(minutes, buf, size);
+    else dmi_format_hmm(minutes, buf, size);
 }
 
 int dm_render_stats_table(FILE *out, const dm_scenario *sc, const dm_stats *st, dm_lang lang)

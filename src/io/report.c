@@ -178,8 +178,8 @@ static double *read_stat(hid_t file, const char *name, hsize_t rows, size_t widt
     hsize_t n;
     size_t inner;
     double *x = NULL;
-    if (ds >= 0 && !h5_shape(ds, &n, &inner) && n == rows && inner == width && (x = malloc(rows * width * sizeof *x)) &&
-        h5_rows(ds, H5T_NATIVE_DOUBLE, 0, rows, x, 0)) {
+    if (ds >= 0 && !dmi_h5_shape(ds, &n, &inner) && n == rows && inner == width && (x = malloc(rows * width * sizeof *x)) &&
+        dmi_h5_rows(ds, H5T_NATIVE_DOUBLE, 0, rows, x, 0)) {
         free(x);
         x = NULL;
     }
@@ -416,8 +416,8 @@ int dm_report_write(const char *input, const char *output, dm_lang lang, dm_erro
         hid_t ds = H5Dopen2(file, "time", H5P_DEFAULT);
         hsize_t rows;
         size_t inner;
-        if (ds >= 0 && !h5_shape(ds, &rows, &inner) && inner == 1 && rows > 0 && (ft = malloc(rows * sizeof *ft)) &&
-            !h5_rows(ds, H5T_NATIVE_DOUBLE, 0, rows, ft, 0))
+        if (ds >= 0 && !dmi_h5_shape(ds, &rows, &inner) && inner == 1 && rows > 0 && (ft = malloc(rows * sizeof *ft)) &&
+            !dmi_h5_rows(ds, H5T_NATIVE_DOUBLE, 0, rows, ft, 0))
             nt = (int64_t)rows;
         if (ds >= 0) H5Dclose(ds);
     }

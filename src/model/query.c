@@ -15,7 +15,7 @@ static int by_id(const void *pa, const void *pb)
     return c ? c : (a->index > b->index) - (a->index < b->index);
 }
 
-int dm_ids_sort(dm_id_entry *ids, size_t n)
+int dmi_ids_sort(dm_id_entry *ids, size_t n)
 {
     qsort(ids, n, sizeof *ids, by_id);
     int twice = -1;
@@ -24,7 +24,7 @@ int dm_ids_sort(dm_id_entry *ids, size_t n)
     return twice;
 }
 
-size_t dm_ids_lower(const dm_id_entry *ids, size_t n, const char *id)
+size_t dmi_ids_lower(const dm_id_entry *ids, size_t n, const char *id)
 {
     size_t lo = 0, hi = n;
     while (lo < hi) {
@@ -34,15 +34,15 @@ size_t dm_ids_lower(const dm_id_entry *ids, size_t n, const char *id)
     return lo;
 }
 
-int dm_ids_find(const dm_id_entry *ids, size_t n, const char *id)
+int dmi_ids_find(const dm_id_entry *ids, size_t n, const char *id)
 {
-    size_t i = dm_ids_lower(ids, n, id);
+    size_t i = dmi_ids_lower(ids, n, id);
     return i < n && !strcmp(ids[i].id, id) ? ids[i].index : -1;
 }
 
 int dm_model_sector(const dm_model *m, const char *id)
 {
-    if (m->sector_ids) return dm_ids_find(m->sector_ids, m->nsectors, id);
+    if (m->sector_ids) return dmi_ids_find(m->sector_ids, m->nsectors, id);
     for (size_t i = 0; i < m->nsectors; i++)
         if (strcmp(m->sectors[i].id, id) == 0) return (int)i;
     return -1;
@@ -50,9 +50,9 @@ int dm_model_sector(const dm_model *m, const char *id)
 
 int dm_model_node(const dm_model *m, const char *id)
 {
-    int v = dm_layer_node(m, id);
+    int v = dmi_layer_node(m, id);
     if (v >= 0) return v;
-    if (m->node_ids) return dm_ids_find(m->node_ids, m->ndefined_nodes, id);
+    if (m->node_ids) return dmi_ids_find(m->node_ids, m->ndefined_nodes, id);
     for (size_t i = 0; i < m->ndefined_nodes; i++)
         if (strcmp(m->nodes[i].id, id) == 0) return (int)i;
     return -1;
@@ -139,7 +139,7 @@ size_t dm_model_nedges(const dm_model *m)
 }
 
 /* Node "A:17" of layer A, without a search through every node; -1 if id is not of that form. */
-int dm_layer_node(const dm_model *m, const char *id)
+int dmi_layer_node(const dm_model *m, const char *id)
 {
     const char *colon = strrchr(id, ':');
     if (!colon || !colon[1]) return -1;

@@ -157,7 +157,7 @@ static int series_add(dm_binned *bs, const slot *slots, uint64_t count, int maps
         size_t k0 = tile / nw * TK, k1 = k0 + TK < bs->K ? k0 + TK : bs->K;
         size_t c0 = tile % nw * TW, c1 = c0 + TW < bs->W ? c0 + TW : bs->W;
         for (uint64_t b = 0; b < count; b++)
-            oom |= dm_binned_add(bs, maps ? slots[b].r.impact : slots[b].r.sector_level,
+            oom |= dmi_binned_add(bs, maps ? slots[b].r.impact : slots[b].r.sector_level,
                                  maps ? slots[b].at_impact : slots[b].at_level, k0, k1, c0, c1) != 0;
     }
     bs->added += count;
@@ -176,8 +176,8 @@ static void accumulate(accumulator *a, dm_stats *st, const dm_engine_result *r)
             a->onset_sum[s] += (double)b->onset * minutes;
             a->duration_sum[s] += (double)(end - b->onset) * minutes;
             a->breached[s]++;
-            a->oom |= dm_tally_add(&a->onset[s], (uint32_t)b->onset) != 0;
-            a->oom |= dm_tally_add(&a->duration[s], (uint32_t)(end - b->onset)) != 0;
+            a->oom |= dmi_tally_add(&a->onset[s], (uint32_t)b->onset) != 0;
+            a->oom |= dmi_tally_add(&a->duration[s], (uint32_t)(end - b->onset)) != 0;
         }
         a->unit_hours[s] += sr->unserved_unit_hours;
         a->loss[s] += sr->economic_loss;
@@ -193,7 +193,7 @@ static void accumulate(accumulator *a, dm_stats *st, const dm_engine_result *r)
 static void summarise(const dm_tally *t, uint64_t n, double sum, double minutes, double *mean, double *q)
 {
     *mean = n ? sum / (double)n : NAN;
-    for (int j = 0; j < DM_NQUANTILES; j++) q[j] = n ? dm_tally_quantile(t, n, dm_quantiles[j], minutes) : NAN;
+    for (int j = 0; j < DM_NQUANTILES; j++) q[j] = n ? dmi_tally_quantile(t, n, dm_quantiles[j], minutes) : NAN;
 }
 
 typedef struct ranked { double lost; uint64_t replicate; } ranked;
@@ -217,8 +217,8 @@ static int finish_stats(accumulator *a, dm_stats *st, uint64_t first, double min
         summarise(&a->duration[s], a->breached[s], a->duration_sum[s], minutes, &st->duration_mean[s],
                   st->duration_q + s * DM_NQUANTILES);
     }
-    if (n > 0 && ((a->levels.W && dm_binned_finish(&a->levels, dm_quantiles, DM_NQUANTILES, st->level_mean, st->level_q, T)) ||
-                  (a->maps.W && dm_binned_finish(&a->maps, dm_quantiles, DM_NQUANTILES, st->map_mean, st->map_q, T))))
+    if (n > 0 && ((a->levels.W && dmi_binned_finish(&a->levels, dm_quantiles, DM_NQUANTILES, st->level_mean, st->level_q, T)) ||
+                  (a->maps.W && dmi_binned_finish(&a->maps, dm_quantiles, DM_NQUANTILES, st->map_mean, st->map_q, T))))
         return dm_error_set(err, DM_ESOFTWARE, NULL, 0, 0, "out of memory finishing the statistics");
     /* The median replicate: the lower median of sector-hours lost, ties by index. */
     ranked *rank = malloc((n ? n : 1) * sizeof *rank);
@@ -332,10 +332,10 @@ static int run(const dm_scenario *sc, size_t G, dm_mc_scenario_fn load, void *lo
         (acc.breached = calloc(S + 1, sizeof(uint64_t))) &&
         (acc.unit_hours = calloc(S, sizeof(double))) && (acc.capacity = calloc(S, sizeof(double)));
     if (ok && (series & DM_STORE_SECTORS))
-        ok = !dm_binned_init(&acc.levels, K, S) && (st->level_mean = calloc(K * S + 1, sizeof(double))) &&
+        ok = !dmi_binned_init(&acc.levels, K, S) && (st->level_mean = calloc(K * S + 1, sizeof(double))) &&
              (st->level_q = calloc(DM_NQUANTILES * K * S + 1, sizeof(double)));
     if (ok && (cfg->stats & DM_STORE_MAPS))
-        ok = !dm_binned_init(&acc.maps, K, cells) && (st->map_mean = calloc(K * cells + 1, sizeof(double))) &&
+        ok = !dmi_binned_init(&acc.maps, K, cells) && (st->map_mean = calloc(K * cells + 1, sizeof(double))) &&
              (st->map_q = calloc(DM_NQUANTILES * K * cells + 1, sizeof(double)));
     st->nregions = cells / (S ? S : 1);
     for (uint64_t b = 0; ok && b < B; b++) ok = slot_init(&slots[b], S, H, K, cells, n, series) == 0;
@@ -399,11 +399,11 @@ done:
     dm_scenario_free(member);
     for (uint64_t b = 0; slots && b < B; b++) slot_free(&slots[b]);
     free(eng); free(slots);
-    for (size_t s = 0; acc.onset && s < S; s++) dm_tally_free(&acc.onset[s]);
-    for (size_t s = 0; acc.duration && s < S; s++) dm_tally_free(&acc.duration[s]);
+    for (size_t s = 0; acc.onset && s < S; s++) dmi_tally_free(&acc.onset[s]);
+    for (size_t s = 0; acc.duration && s < S; s++) dmi_tally_free(&acc.duration[s]);
     free(acc.onset); free(acc.duration); free(acc.onset_sum); free(acc.duration_sum); free(acc.breached);
     free(acc.unit_hours); free(acc.loss); free(acc.capacity);
-    dm_binned_free(&acc.levels); dm_binned_free(&acc.maps);
+    dmi_binned_free(&acc.levels); dmi_binned_free(&acc.maps);
     if (rc) dm_stats_free(st);
     return rc;
 }

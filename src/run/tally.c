@@ -7,7 +7,7 @@
 
 static uint32_t key_of(uint64_t e) { return (uint32_t)(e >> 32); }
 
-int dm_tally_add(dm_tally *t, uint32_t key)
+int dmi_tally_add(dm_tally *t, uint32_t key)
 {
     uint32_t lo = 0, hi = t->len;  /* the first entry with a key >= key */
     while (lo < hi) {
@@ -43,7 +43,7 @@ static double interpolate(double f, uint64_t n, uint64_t *lhs, double *delta)
     return index;
 }
 
-double dm_tally_quantile(const dm_tally *t, uint64_t n, double f, double mul)
+double dmi_tally_quantile(const dm_tally *t, uint64_t n, double f, double mul)
 {
     uint64_t lhs, seen = 0;
     double delta, lo = NAN, hi = NAN;
@@ -58,7 +58,7 @@ double dm_tally_quantile(const dm_tally *t, uint64_t n, double f, double mul)
     return (1 - delta) * lo + delta * hi;
 }
 
-void dm_tally_free(dm_tally *t)
+void dmi_tally_free(dm_tally *t)
 {
     free(t->e);
     memset(t, 0, sizeof *t);
@@ -66,7 +66,7 @@ void dm_tally_free(dm_tally *t)
 
 /* ---- binned series ---- */
 
-int dm_binned_init(dm_binned *b, size_t K, size_t W)
+int dmi_binned_init(dm_binned *b, size_t K, size_t W)
 {
     memset(b, 0, sizeof *b);
     b->K = K;
@@ -110,7 +110,7 @@ static int add_run(dm_binned_column *c, uint32_t bin, size_t k0, size_t k1)
     return 0;
 }
 
-int dm_binned_add(dm_binned *b, const double *rows, const uint32_t *at, size_t k0, size_t k1, size_t c0, size_t c1)
+int dmi_binned_add(dm_binned *b, const double *rows, const uint32_t *at, size_t k0, size_t k1, size_t c0, size_t c1)
 {
     size_t W = b->W, K = b->K, nseg = 0;
     dm_binned_column *col = b->col + k0 / DM_BINNED_SPAN * W;  /* the span's columns */
@@ -154,7 +154,7 @@ int dm_binned_add(dm_binned *b, const double *rows, const uint32_t *at, size_t k
     return oom ? -1 : 0;
 }
 
-int dm_binned_finish(const dm_binned *b, const double *f, int nq, double *mean, double *q, int threads)
+int dmi_binned_finish(const dm_binned *b, const double *f, int nq, double *mean, double *q, int threads)
 {
     size_t K = b->K, W = b->W, spans = (K + DM_BINNED_SPAN - 1) / DM_BINNED_SPAN;
     size_t most = 1;
@@ -195,7 +195,7 @@ int dm_binned_finish(const dm_binned *b, const double *f, int nq, double *mean, 
     return 0;
 }
 
-void dm_binned_free(dm_binned *b)
+void dmi_binned_free(dm_binned *b)
 {
     size_t spans = (b->K + DM_BINNED_SPAN - 1) / DM_BINNED_SPAN;
     for (size_t c = 0; b->col && c < spans * b->W; c++) {

@@ -31,37 +31,37 @@ void dm_sweep_free(dm_sweep *s)
 static int value(yread *r, yaml_node_t *n, const char *what, int *is_duration, double *out)
 {
     int64_t seconds;
-    if (n->type == YAML_SCALAR_NODE && dm_parse_duration(yr_text(n), &seconds) == 0) {
-        if (*is_duration == 0) return yr_expected(r, n, what, "a plain number, like the parameter's other values");
+    if (n->type == YAML_SCALAR_NODE && dm_parse_duration(dmi_yr_text(n), &seconds) == 0) {
+        if (*is_duration == 0) return dmi_yr_expected(r, n, what, "a plain number, like the parameter's other values");
         *is_duration = 1;
         *out = (double)seconds;
         return 0;
     }
-    if (*is_duration == 1) return yr_expected(r, n, what, "a duration with a unit, like the parameter's other values");
+    if (*is_duration == 1) return dmi_yr_expected(r, n, what, "a duration with a unit, like the parameter's other values");
     *is_duration = 0;
-    return yr_num(r, n, what, -1e300, 1e300, out);
+    return dmi_yr_num(r, n, what, -1e300, 1e300, out);
 }
 
 static int read_param(yread *r, yaml_node_t *n, dm_design design, dm_sweep_param *p)
 {
     static const char *const keys[] = {"name", "path", "values", "range", "steps", "scale", NULL};
     yaml_node_t *x, *values, *range, *steps;
-    if (yr_mapping(r, n, "parameter", keys)) return DM_EDATA;
-    p->line = yr_line(n);
+    if (dmi_yr_mapping(r, n, "parameter", keys)) return DM_EDATA;
+    p->line = dmi_yr_line(n);
     p->column = (int)n->start_mark.column + 1;
     p->is_duration = -1;
-    if (yr_need(r, n, "path", "parameter", &x) || yr_str(r, x, "parameter path", &p->path)) return DM_EDATA;
+    if (dmi_yr_need(r, n, "path", "parameter", &x) || dmi_yr_str(r, x, "parameter path", &p->path)) return DM_EDATA;
     if (!strncmp(p->path, "model.", 6)) p->in_model = 1;
     else if (strncmp(p->path, "scenario.", 9))
-        return yr_expected(r, x, "parameter path", "a path starting with 'scenario.' or 'model.'");
+        return dmi_yr_expected(r, x, "parameter path", "a path starting with 'scenario.' or 'model.'");
     const char *rest = p->path + (p->in_model ? 6 : 9);
     if (!strcmp(rest, "horizon") || !strcmp(rest, "tick"))
-        return yr_fail(r, x, "parameter path: the horizon and the tick set the output's time grid, which every point shares; they cannot be swept");
+        return dmi_yr_fail(r, x, "parameter path: the horizon and the tick set the output's time grid, which every point shares; they cannot be swept");
     if (!p->in_model && !strcmp(rest, "replicates"))
-        return yr_fail(r, x, "parameter path: a point's replicates are the sweep's own ('replicates'), the same at "
+        return dmi_yr_fail(r, x, "parameter path: a point's replicates are the sweep's own ('replicates'), the same at "
                           "every point; they cannot be swept");
-    if ((x = yr_get(r, n, "name"))) {
-        if (yr_str(r, x, "parameter name", &p->name)) return DM_EDATA;
+    if ((x = dmi_yr_get(r, n, "name"))) {
+        if (dmi_yr_str(r, x, "parameter name", &p->name)) return DM_EDATA;
     } else {  /* from the path: its last key, and the selector before it */
         char buf[512];
         size_t k = 0;
@@ -82,51 +82,51 @@ static int read_param(yread *r, yaml_node_t *n, dm_design design, dm_sweep_param
     for (const char *c = p->name; valid && *c; c++)
         valid = (*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z') || (*c >= '0' && *c <= '9') || *c == '_';
     if (!valid || strlen(p->name) > 200)
-        return yr_expected(r, x ? x : n, "parameter name", "a letter or '_', then letters, digits or '_' (it names "
+        return dmi_yr_expected(r, x ? x : n, "parameter name", "a letter or '_', then letters, digits or '_' (it names "
                            "a variable of the output file)");
     for (int i = 0; reserved[i]; i++)
         if (!strcmp(p->name, reserved[i]))
-            return yr_fail(r, x ? x : n, "parameter name '%s' is a variable of the sweep file itself: choose another name", p->name);
-    if ((x = yr_get(r, n, "scale"))) {
-        if (!strcmp(yr_text(x), "log")) p->log_scale = 1;
-        else if (strcmp(yr_text(x), "linear")) return yr_expected(r, x, "scale", "linear or log");
+            return dmi_yr_fail(r, x ? x : n, "parameter name '%s' is a variable of the sweep file itself: choose another name", p->name);
+    if ((x = dmi_yr_get(r, n, "scale"))) {
+        if (!strcmp(dmi_yr_text(x), "log")) p->log_scale = 1;
+        else if (strcmp(dmi_yr_text(x), "linear")) return dmi_yr_expected(r, x, "scale", "linear or log");
     }
-    values = yr_get(r, n, "values");
-    range = yr_get(r, n, "range");
-    steps = yr_get(r, n, "steps");
-    if (values && (range || steps)) return yr_fail(r, values, "parameter: give values, or range (and steps), not both");
+    values = dmi_yr_get(r, n, "values");
+    range = dmi_yr_get(r, n, "range");
+    steps = dmi_yr_get(r, n, "steps");
+    if (values && (range || steps)) return dmi_yr_fail(r, values, "parameter: give values, or range (and steps), not both");
     if (values) {
-        if (design != DM_DESIGN_GRID) return yr_fail(r, values, "parameter values: a list of values is for design grid; give range: [lo, hi] for sampling designs");
-        if (yr_sequence(r, values, "values") || yr_len(values) == 0) return yr_expected(r, values, "values", "a non-empty list");
-        p->nvalues = yr_len(values);
+        if (design != DM_DESIGN_GRID) return dmi_yr_fail(r, values, "parameter values: a list of values is for design grid; give range: [lo, hi] for sampling designs");
+        if (dmi_yr_sequence(r, values, "values") || dmi_yr_len(values) == 0) return dmi_yr_expected(r, values, "values", "a non-empty list");
+        p->nvalues = dmi_yr_len(values);
         if (!(p->values = calloc(p->nvalues, sizeof(double)))) return NOMEM(r);
         for (size_t i = 0; i < p->nvalues; i++)
-            if (value(r, yr_at(r, values, i), "value", &p->is_duration, &p->values[i])) return DM_EDATA;
+            if (value(r, dmi_yr_at(r, values, i), "value", &p->is_duration, &p->values[i])) return DM_EDATA;
         /* the values become the coordinate of the parameter's dimension (CF 5: strictly
          * monotonic), so that a value selects one slice of the grid */
         for (size_t i = 2; i < p->nvalues; i++)
             if ((p->values[i] > p->values[i - 1]) != (p->values[1] > p->values[0])) {
-                return yr_expected(r, yr_at(r, values, i), "value", "values in increasing (or decreasing) order, "
+                return dmi_yr_expected(r, dmi_yr_at(r, values, i), "value", "values in increasing (or decreasing) order, "
                                    "each once: they are the coordinate of the parameter's dimension");
             }
         for (size_t i = 1; i < p->nvalues; i++)
             if (p->values[i] == p->values[i - 1])
-                return yr_expected(r, yr_at(r, values, i), "value", "values in increasing (or decreasing) order, "
+                return dmi_yr_expected(r, dmi_yr_at(r, values, i), "value", "values in increasing (or decreasing) order, "
                                    "each once: they are the coordinate of the parameter's dimension");
         return 0;
     }
-    if (!range) return yr_fail(r, n, "parameter: expected values (grid) or range: [lo, hi]");
-    if (yr_sequence(r, range, "range") || yr_len(range) != 2) return yr_expected(r, range, "range", "[lo, hi]");
-    if (value(r, yr_at(r, range, 0), "range", &p->is_duration, &p->lo) ||
-        value(r, yr_at(r, range, 1), "range", &p->is_duration, &p->hi))
+    if (!range) return dmi_yr_fail(r, n, "parameter: expected values (grid) or range: [lo, hi]");
+    if (dmi_yr_sequence(r, range, "range") || dmi_yr_len(range) != 2) return dmi_yr_expected(r, range, "range", "[lo, hi]");
+    if (value(r, dmi_yr_at(r, range, 0), "range", &p->is_duration, &p->lo) ||
+        value(r, dmi_yr_at(r, range, 1), "range", &p->is_duration, &p->hi))
         return DM_EDATA;
-    if (!(p->hi >= p->lo)) return yr_expected(r, range, "range", "[lo, hi] with lo <= hi");
-    if (p->log_scale && !(p->lo > 0)) return yr_expected(r, range, "range", "positive bounds for scale log");
+    if (!(p->hi >= p->lo)) return dmi_yr_expected(r, range, "range", "[lo, hi] with lo <= hi");
+    if (p->log_scale && !(p->lo > 0)) return dmi_yr_expected(r, range, "range", "positive bounds for scale log");
     if (design == DM_DESIGN_GRID) {
         uint64_t k;
-        if (!steps) return yr_fail(r, range, "parameter: design grid needs values, or range with steps: N");
-        if (yr_u64(r, steps, "steps", 1000000, &k) || k < 1) return yr_expected(r, steps, "steps", "a whole number >= 1");
-        if (k > 1 && p->hi == p->lo) return yr_expected(r, range, "range", "[lo, hi] with lo < hi for more than one step");
+        if (!steps) return dmi_yr_fail(r, range, "parameter: design grid needs values, or range with steps: N");
+        if (dmi_yr_u64(r, steps, "steps", 1000000, &k) || k < 1) return dmi_yr_expected(r, steps, "steps", "a whole number >= 1");
+        if (k > 1 && p->hi == p->lo) return dmi_yr_expected(r, range, "range", "[lo, hi] with lo < hi for more than one step");
         p->nvalues = (size_t)k;
         if (!(p->values = calloc(k, sizeof(double)))) return NOMEM(r);
         for (size_t i = 0; i < k; i++) {  /* evenly spaced, both ends included */
@@ -134,7 +134,7 @@ static int read_param(yread *r, yaml_node_t *n, dm_design design, dm_sweep_param
             p->values[i] = p->log_scale ? exp(log(p->lo) + f * (log(p->hi) - log(p->lo))) : p->lo + f * (p->hi - p->lo);
         }
     } else if (steps) {
-        return yr_fail(r, steps, "parameter: steps is for design grid");
+        return dmi_yr_fail(r, steps, "parameter: steps is for design grid");
     }
     return 0;
 }
@@ -249,22 +249,22 @@ static long generated_layers(const char *text, const char *file, int in_scenario
     dm_error_clear(&sub);
     *index = NULL;
     *seed = NULL;
-    if (yr_open(&r, text, strlen(text), file, &sub)) { *err = sub; return -1; }
-    yaml_node_t *root = yr_root(&r), *layers = NULL;
-    if (root && in_scenario) root = yr_get(&r, root, "model");
-    if (root && root->type == YAML_MAPPING_NODE) layers = yr_get(&r, root, "layers");
-    size_t n = layers && layers->type == YAML_SEQUENCE_NODE ? yr_len(layers) : 0;
+    if (dmi_yr_open(&r, text, strlen(text), file, &sub)) { *err = sub; return -1; }
+    yaml_node_t *root = dmi_yr_root(&r), *layers = NULL;
+    if (root && in_scenario) root = dmi_yr_get(&r, root, "model");
+    if (root && root->type == YAML_MAPPING_NODE) layers = dmi_yr_get(&r, root, "layers");
+    size_t n = layers && layers->type == YAML_SEQUENCE_NODE ? dmi_yr_len(layers) : 0;
     long found = 0;
     *index = malloc((n + 1) * sizeof **index);
     *seed = malloc((n + 1) * sizeof **seed);
-    if (!*index || !*seed) { yr_close(&r); dm_error_set(err, DM_ESOFTWARE, file, 0, 0, "out of memory"); return -1; }
+    if (!*index || !*seed) { dmi_yr_close(&r); dm_error_set(err, DM_ESOFTWARE, file, 0, 0, "out of memory"); return -1; }
     for (size_t k = 0; k < n; k++) {
-        yaml_node_t *L = yr_at(&r, layers, k), *g = L && L->type == YAML_MAPPING_NODE ? yr_get(&r, L, "graph") : NULL, *x;
-        if (!g || g->type != YAML_MAPPING_NODE || !yr_get(&r, g, "generate")) continue;
+        yaml_node_t *L = dmi_yr_at(&r, layers, k), *g = L && L->type == YAML_MAPPING_NODE ? dmi_yr_get(&r, L, "graph") : NULL, *x;
+        if (!g || g->type != YAML_MAPPING_NODE || !dmi_yr_get(&r, g, "generate")) continue;
         (*index)[found] = k;
-        (*seed)[found++] = (x = yr_get(&r, g, "seed")) ? strtoull(yr_text(x), NULL, 10) : 1;  /* the loader checked it */
+        (*seed)[found++] = (x = dmi_yr_get(&r, g, "seed")) ? strtoull(dmi_yr_text(x), NULL, 10) : 1;  /* the loader checked it */
     }
-    yr_close(&r);
+    dmi_yr_close(&r);
     return found;
 }
 
@@ -382,33 +382,33 @@ int dm_sweep_from_texts(const char *text, const char *path, const char *scenario
     if (!s) return dm_error_set(err, DM_ESOFTWARE, path, 0, 0, "out of memory");
     if (!(s->text = strdup(text)) || !(s->file = strdup(path))) { dm_error_set(err, DM_ESOFTWARE, path, 0, 0, "out of memory"); goto fail; }
     len = strlen(text);
-    if (yr_open(&r, s->text, len, path, err)) goto fail;
-    root = yr_root(&r);
-    if (yr_mapping(&r, root, "sweep", keys)) goto fail;
-    if ((x = yr_get(&r, root, "name")) ? yr_str(&r, x, "sweep name", &s->name) : !(s->name = strdup("sweep"))) goto fail;
+    if (dmi_yr_open(&r, s->text, len, path, err)) goto fail;
+    root = dmi_yr_root(&r);
+    if (dmi_yr_mapping(&r, root, "sweep", keys)) goto fail;
+    if ((x = dmi_yr_get(&r, root, "name")) ? dmi_yr_str(&r, x, "sweep name", &s->name) : !(s->name = strdup("sweep"))) goto fail;
     /* the scenario: a path relative to the sweep file, or an embedded scenario's name */
-    if (yr_need(&r, root, "scenario", "sweep", &x)) goto fail;
+    if (dmi_yr_need(&r, root, "scenario", "sweep", &x)) goto fail;
     {
-        const char *name = yr_text(x);
+        const char *name = dmi_yr_text(x);
         size_t n = strlen(name), elen;
         const char *embedded = dm_embedded(name, &elen);
         if (scenario_text) {  /* texts stored in a result file: the files may be gone */
             if (!(s->scenario_text = strdup(scenario_text)) || !(s->scenario_file = strdup(scenario_file))) { NOMEM(&r); goto fail; }
         } else if (n > 5 && (!strcmp(name + n - 5, ".yaml") || (n > 4 && !strcmp(name + n - 4, ".yml")))) {
             char file[4096], dir[2048];
-            dm_dir_of(path, dir, sizeof dir);
+            dmi_dir_of(path, dir, sizeof dir);
             snprintf(file, sizeof file, "%s%s", name[0] == '/' ? "" : dir, name);
             dm_error sub;
             dm_error_clear(&sub);
-            if (!(s->scenario_text = dm_read_file(file, &elen, &sub))) {
-                dm_error_set(err, DM_ENOINPUT, path, yr_line(x), (int)x->start_mark.column + 1, "scenario: cannot open '%s'", file);
+            if (!(s->scenario_text = dmi_read_file(file, &elen, &sub))) {
+                dm_error_set(err, DM_ENOINPUT, path, dmi_yr_line(x), (int)x->start_mark.column + 1, "scenario: cannot open '%s'", file);
                 goto fail;
             }
             if (!(s->scenario_file = strdup(file))) { NOMEM(&r); goto fail; }
         } else if (embedded && !strcmp(name, "default")) {
             if (!(s->scenario_text = strndup(embedded, elen)) || !(s->scenario_file = strdup("<embedded default>"))) { NOMEM(&r); goto fail; }
         } else {
-            yr_expected(&r, x, "scenario", "a path ending in .yaml, or default");
+            dmi_yr_expected(&r, x, "scenario", "a path ending in .yaml, or default");
             goto fail;
         }
         /* the scenario as written; its model's text, if the model is its own file */
@@ -423,39 +423,39 @@ int dm_sweep_from_texts(const char *text, const char *path, const char *scenario
         if (s->base->model->text && !(s->model_text = strdup(s->base->model->text))) { NOMEM(&r); goto fail; }
     }
     s->design = DM_DESIGN_GRID;
-    if ((x = yr_get(&r, root, "design"))) {
-        const char *d = yr_text(x);
+    if ((x = dmi_yr_get(&r, root, "design"))) {
+        const char *d = dmi_yr_text(x);
         if (!strcmp(d, "grid")) s->design = DM_DESIGN_GRID;
         else if (!strcmp(d, "random")) s->design = DM_DESIGN_RANDOM;
         else if (!strcmp(d, "latin") || !strcmp(d, "lhs")) s->design = DM_DESIGN_LATIN;
         else if (!strcmp(d, "sobol")) s->design = DM_DESIGN_SOBOL;
-        else { yr_expected(&r, x, "design", "grid, random, latin (or lhs) or sobol"); goto fail; }
+        else { dmi_yr_expected(&r, x, "design", "grid, random, latin (or lhs) or sobol"); goto fail; }
     }
-    if ((x = yr_get(&r, root, "points"))) {
+    if ((x = dmi_yr_get(&r, root, "points"))) {
         uint64_t n;
-        if (s->design == DM_DESIGN_GRID) { yr_fail(&r, x, "points: design grid has as many points as the product of its values"); goto fail; }
-        if (yr_u64(&r, x, "points", 10000000, &n) || n < 1) { if (!err->code) yr_expected(&r, x, "points", "a whole number from 1 to 10^7"); goto fail; }
+        if (s->design == DM_DESIGN_GRID) { dmi_yr_fail(&r, x, "points: design grid has as many points as the product of its values"); goto fail; }
+        if (dmi_yr_u64(&r, x, "points", 10000000, &n) || n < 1) { if (!err->code) dmi_yr_expected(&r, x, "points", "a whole number from 1 to 10^7"); goto fail; }
         s->npoints = (size_t)n;
     } else if (s->design != DM_DESIGN_GRID) {
-        yr_fail(&r, root, "sweep: design %s needs points: N", yr_text(yr_get(&r, root, "design")));
+        dmi_yr_fail(&r, root, "sweep: design %s needs points: N", dmi_yr_text(dmi_yr_get(&r, root, "design")));
         goto fail;
     }
     s->replicates = s->base->replicates;
-    if ((x = yr_get(&r, root, "replicates")) && (yr_u64(&r, x, "replicates", 1000000000ULL, &s->replicates) || s->replicates < 1)) {
-        if (!err->code) yr_expected(&r, x, "replicates", "a whole number >= 1");
+    if ((x = dmi_yr_get(&r, root, "replicates")) && (dmi_yr_u64(&r, x, "replicates", 1000000000ULL, &s->replicates) || s->replicates < 1)) {
+        if (!err->code) dmi_yr_expected(&r, x, "replicates", "a whole number >= 1");
         goto fail;
     }
     s->graphs = 1;
-    if ((x = yr_get(&r, root, "graphs"))) {
+    if ((x = dmi_yr_get(&r, root, "graphs"))) {
         size_t *index;
         uint64_t *seeds;
         long generated = 0;
-        if (yr_u64(&r, x, "graphs", 1000000, &s->graphs) || s->graphs < 1) {
-            if (!err->code) yr_expected(&r, x, "graphs", "a whole number from 1 to 10^6");
+        if (dmi_yr_u64(&r, x, "graphs", 1000000, &s->graphs) || s->graphs < 1) {
+            if (!err->code) dmi_yr_expected(&r, x, "graphs", "a whole number from 1 to 10^6");
             goto fail;
         }
         if (s->graphs > s->replicates) {
-            yr_fail(&r, x, "graphs: %llu graphs for %llu replicates a point: each graph needs a replicate at least",
+            dmi_yr_fail(&r, x, "graphs: %llu graphs for %llu replicates a point: each graph needs a replicate at least",
                     (unsigned long long)s->graphs, (unsigned long long)s->replicates);
             goto fail;
         }
@@ -467,31 +467,31 @@ int dm_sweep_from_texts(const char *text, const char *path, const char *scenario
             if (generated < 0) goto fail;
         }
         if (s->graphs > 1 && generated == 0) {
-            yr_fail(&r, x, "graphs: the model has no generated graph (a layer with graph: {generate: ...}), so every "
+            dmi_yr_fail(&r, x, "graphs: the model has no generated graph (a layer with graph: {generate: ...}), so every "
                            "graph of the ensemble would be the same: remove graphs, or generate the layers' graphs");
             goto fail;
         }
     }
-    if ((x = yr_get(&r, root, "seed"))) {
-        if (yr_u64(&r, x, "seed", INT64_MAX, &s->seed)) goto fail;
+    if ((x = dmi_yr_get(&r, root, "seed"))) {
+        if (dmi_yr_u64(&r, x, "seed", INT64_MAX, &s->seed)) goto fail;
         s->has_seed = 1;
     }
     s->design_seed = 1;
-    if ((x = yr_get(&r, root, "design_seed")) && yr_u64(&r, x, "design_seed", UINT32_MAX, &s->design_seed)) goto fail;
+    if ((x = dmi_yr_get(&r, root, "design_seed")) && dmi_yr_u64(&r, x, "design_seed", UINT32_MAX, &s->design_seed)) goto fail;
     s->interval_s = 600;
-    if ((x = yr_get(&r, root, "interval")) && (yr_duration(&r, x, "interval", &s->interval_s) || s->interval_s <= 0)) {
-        if (!err->code) yr_expected(&r, x, "interval", "a duration longer than 0");
+    if ((x = dmi_yr_get(&r, root, "interval")) && (dmi_yr_duration(&r, x, "interval", &s->interval_s) || s->interval_s <= 0)) {
+        if (!err->code) dmi_yr_expected(&r, x, "interval", "a duration longer than 0");
         goto fail;
     }
-    if (yr_need(&r, root, "parameters", "sweep", &x) || yr_sequence(&r, x, "parameters")) goto fail;
-    s->nparams = yr_len(x);
-    if (s->nparams == 0 || s->nparams > 64) { yr_expected(&r, x, "parameters", "from 1 to 64 parameters"); goto fail; }
+    if (dmi_yr_need(&r, root, "parameters", "sweep", &x) || dmi_yr_sequence(&r, x, "parameters")) goto fail;
+    s->nparams = dmi_yr_len(x);
+    if (s->nparams == 0 || s->nparams > 64) { dmi_yr_expected(&r, x, "parameters", "from 1 to 64 parameters"); goto fail; }
     if (!(s->params = calloc(s->nparams, sizeof *s->params))) { NOMEM(&r); goto fail; }
     for (size_t j = 0; j < s->nparams; j++) {
-        if (read_param(&r, yr_at(&r, x, j), s->design, &s->params[j])) goto fail;
+        if (read_param(&r, dmi_yr_at(&r, x, j), s->design, &s->params[j])) goto fail;
         for (size_t k = 0; k < j; k++)
             if (!strcmp(s->params[k].name, s->params[j].name)) {
-                yr_fail(&r, yr_at(&r, x, j), "parameter name '%s' is used twice: give each a name", s->params[j].name);
+                dmi_yr_fail(&r, dmi_yr_at(&r, x, j), "parameter name '%s' is used twice: give each a name", s->params[j].name);
                 goto fail;
             }
     }
@@ -553,19 +553,19 @@ int dm_sweep_from_texts(const char *text, const char *path, const char *scenario
         dm_error sub;
         dm_error_clear(&sub);
         if (point_scenario(s, 0, s->nparams, 1, &sc, &sub)) {
-            yaml_node_t *g = yr_get(&r, root, "graphs");
-            dm_error_set(err, sub.code == DM_ESOFTWARE ? DM_ESOFTWARE : DM_EDATA, path, yr_line(g),
+            yaml_node_t *g = dmi_yr_get(&r, root, "graphs");
+            dm_error_set(err, sub.code == DM_ESOFTWARE ? DM_ESOFTWARE : DM_EDATA, path, dmi_yr_line(g),
                          (int)g->start_mark.column + 1, "graphs: the first point's graph 1: %s", sub.message);
             goto fail;
         }
         dm_scenario_free(sc);
     }
     sha256_texts(s);
-    yr_close(&r);
+    dmi_yr_close(&r);
     *out = s;
     return 0;
 fail:
-    yr_close(&r);
+    dmi_yr_close(&r);
     dm_sweep_free(s);
     return err->code ? err->code : DM_ESOFTWARE;
 }
@@ -574,7 +574,7 @@ int dm_sweep_load(const char *path, dm_sweep **out, dm_error *err)
 {
     size_t len;
     char used[4096];
-    char *text = dm_read_named("sweeps", path, used, sizeof used, &len, err);
+    char *text = dmi_read_named("sweeps", path, used, sizeof used, &len, err);
     *out = NULL;
     if (!text) return err->code;
     int rc = dm_sweep_from_texts(text, used, NULL, NULL, NULL, out, err);

@@ -158,7 +158,7 @@ static int inputs_attr(hid_t f, const dm_model *m)
     if (!text) return -1;
     *text = 0;
     for (size_t k = 0; k < m->ninputs; k++) at += sprintf(at, "%s %s\n", m->inputs[k].path, m->inputs[k].sha256);
-    int rc = h5_attr_text(f, "input_sha256", text);
+    int rc = dmi_h5_attr_text(f, "input_sha256", text);
     free(text);
     return rc;
 }
@@ -171,9 +171,9 @@ static int names(hid_t file, hid_t sector, const dm_model *m, hid_t str)
     for (int ja = 1; !rc && ja >= 0; ja--) {
         for (size_t s = 0; s < m->nsectors; s++) v[s] = ja ? m->sectors[s].name_ja : m->sectors[s].name_en;
         hsize_t dims[1] = {m->nsectors};
-        hid_t ds = h5_variable(file, ja ? "sector_name_ja" : "sector_name_en", str, 1, dims, NULL, NULL);
-        rc = ds < 0 || (m->nsectors && h5_write_all(ds, str, v)) || H5DSattach_scale(ds, sector, 0) < 0 ||
-             h5_attr_text(ds, "long_name", ja ? "sector name (Japanese)" : "sector name (English)");
+        hid_t ds = dmi_h5_variable(file, ja ? "sector_name_ja" : "sector_name_en", str, 1, dims, NULL, NULL);
+        rc = ds < 0 || (m->nsectors && dmi_h5_write_all(ds, str, v)) || H5DSattach_scale(ds, sector, 0) < 0 ||
+             dmi_h5_attr_text(ds, "long_name", ja ? "sector name (Japanese)" : "sector name (English)");
         if (ds >= 0) H5Dclose(ds);
     }
     free(v);
@@ -189,7 +189,7 @@ static hid_t point_variable(writer *w, const char *name, hid_t type, const hid_t
     hsize_t dims[H5S_MAX_RANK] = {0}, chunk[H5S_MAX_RANK] = {0};
     for (int d = 0; d < L; d++) { dims[d] = w->l.dims[d]; chunk[d] = 1; }
     for (int d = 0; d < ninner; d++) { dims[L + d] = inner[d]; chunk[L + d] = inner[d] ? inner[d] : 1; }
-    hid_t ds = h5_variable(w->file, name, type, rank, dims, NULL, chunk);
+    hid_t ds = dmi_h5_variable(w->file, name, type, rank, dims, NULL, chunk);
     for (int d = 0; ds >= 0 && d < rank; d++)
         if (H5DSattach_scale(ds, d < L ? lead[d] : iscales[d - L], (unsigned)d) < 0) { H5Dclose(ds); return -1; }
     return ds;
@@ -226,7 +226,7 @@ static int writer_open(writer *w, const char *path, const dm_sweep *s, const siz
         writer_abort(w);
         return dm_error_set(err, DM_ECANTCREAT, path, 0, 0, "HDF5 cannot create the sweep file");
     }
-    hid_t str = h5_string_type();
+    hid_t str = dmi_h5_string_type();
     uint64_t R = s->replicates;
     int64_t *idx = malloc((n + R + 1) * sizeof *idx);
     double *x = malloc((K + n + 1) * sizeof *x);
@@ -239,45 +239,45 @@ static int writer_open(writer *w, const char *path, const dm_sweep *s, const siz
         for (size_t s2 = 0; s2 < S; s2++) ids[s2] = m->sectors[s2].id;
         for (size_t k = 0; k < K; k++) x[k] = (double)((int64_t)k * interval * tick) / 60.0;
         for (uint64_t r = 0; r < R; r++) idx[r] = (int64_t)r;
-        rc = (sector = h5_labelled_dimension(w->file, "sector", S, ids, "sector")) < 0 ||
+        rc = (sector = dmi_h5_labelled_dimension(w->file, "sector", S, ids, "sector")) < 0 ||
              names(w->file, sector, m, str) ||
-             (times = h5_coordinate(w->file, "time", H5T_NATIVE_DOUBLE, K, 0, x, h5_time_long_name(s->base->has_start),
-                                    h5_time_units(s->base->has_start, s->base->start_unix, s->base->start_offset_min, units))) < 0 ||
-             (quantile = h5_coordinate(w->file, "quantile", H5T_NATIVE_DOUBLE, Q, 0, dm_quantiles, "probability of the quantile", "1")) < 0 ||
-             h5_time_axis(times, s->base->has_start) ||
-             (rep = h5_coordinate(w->file, "replicate", H5T_NATIVE_INT64, R, 0, idx,
+             (times = dmi_h5_coordinate(w->file, "time", H5T_NATIVE_DOUBLE, K, 0, x, dmi_h5_time_long_name(s->base->has_start),
+                                    dmi_h5_time_units(s->base->has_start, s->base->start_unix, s->base->start_offset_min, units))) < 0 ||
+             (quantile = dmi_h5_coordinate(w->file, "quantile", H5T_NATIVE_DOUBLE, Q, 0, dm_quantiles, "probability of the quantile", "1")) < 0 ||
+             dmi_h5_time_axis(times, s->base->has_start) ||
+             (rep = dmi_h5_coordinate(w->file, "replicate", H5T_NATIVE_INT64, R, 0, idx,
                                   "replicate index r within the point (its random stream is derived from the seed and r)", NULL)) < 0 ||
-             h5_attr_text(rep, "standard_name", "realization");
+             dmi_h5_attr_text(rep, "standard_name", "realization");
     }
     /* the parameters: grid, a coordinate variable each (its dimension); else one
      * variable each over point, named in `coordinates` (writer_close) */
     if (!rc && !grid) {
         for (size_t i = 0; i < n; i++) idx[i] = (int64_t)points[i];
-        rc = (lead[nlead++] = h5_coordinate(w->file, "point", H5T_NATIVE_INT64, n, 0, idx,
+        rc = (lead[nlead++] = dmi_h5_coordinate(w->file, "point", H5T_NATIVE_INT64, n, 0, idx,
                                             "index of the point in the sweep's design", NULL)) < 0;
     }
     for (size_t j = 0; !rc && j < P; j++) {
         const dm_sweep_param *p = &s->params[j];
         if (grid) {
-            ds = lead[nlead++] = h5_coordinate(w->file, p->name, H5T_NATIVE_DOUBLE, p->nvalues, 0, p->values, p->path,
+            ds = lead[nlead++] = dmi_h5_coordinate(w->file, p->name, H5T_NATIVE_DOUBLE, p->nvalues, 0, p->values, p->path,
                                                p->is_duration ? "s" : "1");
-            rc = ds < 0 || h5_attr_text(ds, "path", p->path);
+            rc = ds < 0 || dmi_h5_attr_text(ds, "path", p->path);
             continue;
         }
         for (size_t i = 0; i < n; i++) x[i] = s->values[points[i] * P + j];
         hsize_t dims[1] = {n};
-        ds = h5_variable(w->file, p->name, H5T_NATIVE_DOUBLE, 1, dims, NULL, NULL);
-        rc = ds < 0 || (n && h5_write_all(ds, H5T_NATIVE_DOUBLE, x)) || H5DSattach_scale(ds, lead[0], 0) < 0 ||
-             h5_attr_text(ds, "long_name", p->path) || h5_attr_text(ds, "units", p->is_duration ? "s" : "1") ||
-             h5_attr_text(ds, "path", p->path);
+        ds = dmi_h5_variable(w->file, p->name, H5T_NATIVE_DOUBLE, 1, dims, NULL, NULL);
+        rc = ds < 0 || (n && dmi_h5_write_all(ds, H5T_NATIVE_DOUBLE, x)) || H5DSattach_scale(ds, lead[0], 0) < 0 ||
+             dmi_h5_attr_text(ds, "long_name", p->path) || dmi_h5_attr_text(ds, "units", p->is_duration ? "s" : "1") ||
+             dmi_h5_attr_text(ds, "path", p->path);
         if (ds >= 0) H5Dclose(ds);
     }
     if (!rc && grid) {  /* the design's index of each point of the grid */
         ds = point_variable(w, "point", H5T_NATIVE_INT64, lead, 0, NULL, NULL);
         int64_t *all = malloc((n + 1) * sizeof *all);
         for (size_t i = 0; all && i < n; i++) all[i] = (int64_t)i;
-        rc = ds < 0 || !all || (n && h5_write_all(ds, H5T_NATIVE_INT64, all)) ||
-             h5_attr_text(ds, "long_name", "index of the point in the sweep's design");
+        rc = ds < 0 || !all || (n && dmi_h5_write_all(ds, H5T_NATIVE_INT64, all)) ||
+             dmi_h5_attr_text(ds, "long_name", "index of the point in the sweep's design");
         if (ds >= 0) H5Dclose(ds);
         free(all);
     }
@@ -286,30 +286,30 @@ static int writer_open(writer *w, const char *path, const dm_sweep *s, const siz
         int shape = var[v].shape, ni = inner_dims(&w->l, shape, inner);
         hid_t sc[5][3] = {{sector}, {quantile, sector}, {times, sector}, {quantile, times, sector}, {rep, sector}};
         w->ds[v] = point_variable(w, var[v].name, H5T_NATIVE_DOUBLE, lead, ni, inner, sc[shape]);
-        rc = w->ds[v] < 0 || h5_attr_text(w->ds[v], "long_name", var[v].long_name) ||
-             (var[v].units && h5_attr_text(w->ds[v], "units", var[v].units)) ||
-             (var[v].cell_methods && h5_attr_text(w->ds[v], "cell_methods", var[v].cell_methods));
+        rc = w->ds[v] < 0 || dmi_h5_attr_text(w->ds[v], "long_name", var[v].long_name) ||
+             (var[v].units && dmi_h5_attr_text(w->ds[v], "units", var[v].units)) ||
+             (var[v].cell_methods && dmi_h5_attr_text(w->ds[v], "cell_methods", var[v].cell_methods));
         /* CF 3.4: a standard error is an ancillary variable of the mean it qualifies (no
          * CF-1.8 cell method or standard name modifier applies without a standard name) */
         if (!rc && var[v].se >= 0)
-            rc = h5_attr_text(w->ds[v], "comment", v == V_PROB_SE ? "binomial standard error of a proportion"
+            rc = dmi_h5_attr_text(w->ds[v], "comment", v == V_PROB_SE ? "binomial standard error of a proportion"
                               : "sample standard deviation over the replicates (n - 1) divided by sqrt(n), n the "
                                 "replicates the mean is over; NaN below two") ||
-                 h5_attr_text(w->ds[var[v].se], "ancillary_variables", var[v].name);
+                 dmi_h5_attr_text(w->ds[var[v].se], "ancillary_variables", var[v].name);
     }
     if (!rc) {
         w->replicates = point_variable(w, "replicates", H5T_NATIVE_INT64, lead, 0, NULL, NULL);
         w->median = point_variable(w, "median_replicate", H5T_NATIVE_INT64, lead, 0, NULL, NULL);
         rc = w->replicates < 0 || w->median < 0 ||
-             h5_attr_text(w->replicates, "long_name", "replicates completed at the point") ||
-             h5_attr_text(w->median, "long_name", "the point's median replicate (ranked by the sector time lost)");
+             dmi_h5_attr_text(w->replicates, "long_name", "replicates completed at the point") ||
+             dmi_h5_attr_text(w->median, "long_name", "the point's median replicate (ranked by the sector time lost)");
     }
     if (!rc) {  /* the graph each replicate ran on: the same at every point */
         hsize_t dims[1] = {R};
         for (uint64_t r = 0; r < R; r++) idx[r] = (int64_t)dm_sweep_replicate_graph(s, r);
-        ds = h5_variable(w->file, "replicate_graph", H5T_NATIVE_INT64, 1, dims, NULL, NULL);
-        rc = ds < 0 || (R && h5_write_all(ds, H5T_NATIVE_INT64, idx)) || H5DSattach_scale(ds, rep, 0) < 0 ||
-             h5_attr_text(ds, "long_name", "graph g of the ensemble the replicate ran on (graphs_per_point; 0: the model's "
+        ds = dmi_h5_variable(w->file, "replicate_graph", H5T_NATIVE_INT64, 1, dims, NULL, NULL);
+        rc = ds < 0 || (R && dmi_h5_write_all(ds, H5T_NATIVE_INT64, idx)) || H5DSattach_scale(ds, rep, 0) < 0 ||
+             dmi_h5_attr_text(ds, "long_name", "graph g of the ensemble the replicate ran on (graphs_per_point; 0: the model's "
                                            "own graphs)");
         if (ds >= 0) H5Dclose(ds);
     }
@@ -323,20 +323,20 @@ static int writer_open(writer *w, const char *path, const dm_sweep *s, const siz
     char source[64];
     snprintf(source, sizeof source, "domino %s", dm_version());
     hid_t f = w->file;
-    rc = rc || h5_attr_text(f, "Conventions", "CF-1.8") || h5_attr_text(f, "domino_format", SWEEP_FORMAT) ||
-         h5_attr_text(f, "domino_version", dm_version()) || h5_attr_text(f, "library_versions", versions) ||
-         h5_attr_text(f, "created", created) || h5_attr_text(f, "command_line", command_line ? command_line : "") ||
-         h5_attr_text(f, "sweep_name", s->name) || h5_attr_text(f, "sweep_file", s->file) ||
-         h5_attr_text(f, "sweep_text", s->text) || h5_attr_text(f, "sweep_sha256", s->sha256) ||
-         h5_attr_text(f, "scenario_file", s->scenario_file) || h5_attr_text(f, "scenario_text", s->scenario_text) ||
-         h5_attr_text(f, "model_text", s->model_text ? s->model_text : "") ||
-         h5_attr_text(f, "design", designs[s->design]) || h5_attr_text(f, "sweep_layout", grid ? "grid" : "points") ||
-         h5_attr_int64(f, "points_in_sweep", (int64_t)s->npoints) ||
-         h5_attr_int64(f, "points", (int64_t)n) || h5_attr_int64(f, "replicates_per_point", (int64_t)s->replicates) ||
-         h5_attr_int64(f, "graphs_per_point", (int64_t)s->graphs) ||
-         h5_attr_int64(f, "seed", (int64_t)(s->has_seed ? s->seed : s->base->seed)) ||
-         h5_attr_text(f, "source", source) || inputs_attr(f, m) ||
-         h5_history(f, history, command_line && *command_line ? command_line : "domino sweep (library call)");
+    rc = rc || dmi_h5_attr_text(f, "Conventions", "CF-1.8") || dmi_h5_attr_text(f, "domino_format", SWEEP_FORMAT) ||
+         dmi_h5_attr_text(f, "domino_version", dm_version()) || dmi_h5_attr_text(f, "library_versions", versions) ||
+         dmi_h5_attr_text(f, "created", created) || dmi_h5_attr_text(f, "command_line", command_line ? command_line : "") ||
+         dmi_h5_attr_text(f, "sweep_name", s->name) || dmi_h5_attr_text(f, "sweep_file", s->file) ||
+         dmi_h5_attr_text(f, "sweep_text", s->text) || dmi_h5_attr_text(f, "sweep_sha256", s->sha256) ||
+         dmi_h5_attr_text(f, "scenario_file", s->scenario_file) || dmi_h5_attr_text(f, "scenario_text", s->scenario_text) ||
+         dmi_h5_attr_text(f, "model_text", s->model_text ? s->model_text : "") ||
+         dmi_h5_attr_text(f, "design", designs[s->design]) || dmi_h5_attr_text(f, "sweep_layout", grid ? "grid" : "points") ||
+         dmi_h5_attr_int64(f, "points_in_sweep", (int64_t)s->npoints) ||
+         dmi_h5_attr_int64(f, "points", (int64_t)n) || dmi_h5_attr_int64(f, "replicates_per_point", (int64_t)s->replicates) ||
+         dmi_h5_attr_int64(f, "graphs_per_point", (int64_t)s->graphs) ||
+         dmi_h5_attr_int64(f, "seed", (int64_t)(s->has_seed ? s->seed : s->base->seed)) ||
+         dmi_h5_attr_text(f, "source", source) || inputs_attr(f, m) ||
+         dmi_h5_history(f, history, command_line && *command_line ? command_line : "domino sweep (library call)");
     for (int d = 0; d < nlead; d++) if (lead[d] >= 0) H5Dclose(lead[d]);
     if (sector >= 0) H5Dclose(sector);
     if (times >= 0) H5Dclose(times);
@@ -352,14 +352,14 @@ static int writer_open(writer *w, const char *path, const dm_sweep *s, const siz
 }
 
 /* Opens variable name of a part for reading points, only if its shape is the layout's
- * (h5_open_checked): a point's cell then fits the caller's buffer. */
+ * (dmi_h5_open_checked): a point's cell then fits the caller's buffer. */
 static hid_t open_checked(hid_t file, const layout *l, const char *name, H5T_class_t cls, int shape)
 {
     hsize_t dims[H5S_MAX_RANK];
     int rank = l->lead;
     for (int d = 0; d < l->lead; d++) dims[d] = l->dims[d];
     if (shape >= 0) rank += inner_dims(l, shape, dims + l->lead);
-    return h5_open_checked(file, name, cls, rank, dims, NULL);
+    return dmi_h5_open_checked(file, name, cls, rank, dims, NULL);
 }
 
 static int writer_row(writer *w, size_t row, const dm_sweep_result *res, dm_error *err)
@@ -393,7 +393,7 @@ static int writer_close(writer *w, const dm_sweep *s, dm_error *err)
     int rc = !params;
     size_t np = w->grid ? 0 : s->nparams;
     for (size_t j = 0; !rc && j < np; j++) params[j] = s->params[j].name;
-    rc = rc || h5_cf_coordinates(w->file, params, np);
+    rc = rc || dmi_h5_cf_coordinates(w->file, params, np);
     free(params);
     for (int v = 0; v < NV; v++) { rc |= H5Dclose(w->ds[v]) < 0; w->ds[v] = 0; }
     rc |= H5Dclose(w->replicates) < 0;
@@ -455,10 +455,10 @@ static int part_open(const char *path, part *p, dm_error *err)
         p->file = 0;
         return dm_error_set(err, DM_EDATA, path, 0, 0, "HDF5 cannot open the file: it is truncated or corrupt");
     }
-    char *format = h5_read_attr_text(p->file, "domino_format"), *text = h5_read_attr_text(p->file, "sweep_text"),
-         *file = h5_read_attr_text(p->file, "sweep_file"), *stext = h5_read_attr_text(p->file, "scenario_text"),
-         *sfile = h5_read_attr_text(p->file, "scenario_file"), *mtext = h5_read_attr_text(p->file, "model_text"),
-         *layout_name = h5_read_attr_text(p->file, "sweep_layout");
+    char *format = dmi_h5_read_attr_text(p->file, "domino_format"), *text = dmi_h5_read_attr_text(p->file, "sweep_text"),
+         *file = dmi_h5_read_attr_text(p->file, "sweep_file"), *stext = dmi_h5_read_attr_text(p->file, "scenario_text"),
+         *sfile = dmi_h5_read_attr_text(p->file, "scenario_file"), *mtext = dmi_h5_read_attr_text(p->file, "model_text"),
+         *layout_name = dmi_h5_read_attr_text(p->file, "sweep_layout");
     int rc = 0;
     if (format && !strcmp(format, "domino-sweep 1"))
         rc = dm_error_set(err, DM_EDATA, path, 0, 0, "a sweep file of an older domino (format 'domino-sweep 1', without "
@@ -480,7 +480,7 @@ static int part_open(const char *path, part *p, dm_error *err)
     if (!rc) {
         /* the texts are stored, the input files are read again: their SHA-256 then differ
          * from the stored sweep_sha256 when a graph or pairs file changed */
-        char *stored = h5_read_attr_text(p->file, "sweep_sha256"), *inputs = h5_read_attr_text(p->file, "input_sha256");
+        char *stored = dmi_h5_read_attr_text(p->file, "sweep_sha256"), *inputs = dmi_h5_read_attr_text(p->file, "input_sha256");
         if (!stored || strcmp(stored, p->sweep->sha256))
             rc = dm_error_set(err, DM_EDATA, path, 0, 0, "holds another sweep: the files its model reads changed since it "
                               "was written (it lists: %s): remove it, or restore the input files",
@@ -497,7 +497,7 @@ static int part_open(const char *path, part *p, dm_error *err)
         /* `point` says which point of the design each cell holds: the design's order */
         hsize_t dims[H5S_MAX_RANK];
         for (size_t j = 0; !rc && j < p->sweep->nparams; j++) dims[j] = p->sweep->params[j].nvalues;
-        hid_t ds = rc ? -1 : h5_open_checked(p->file, "point", H5T_INTEGER, (int)p->sweep->nparams, dims, NULL);
+        hid_t ds = rc ? -1 : dmi_h5_open_checked(p->file, "point", H5T_INTEGER, (int)p->sweep->nparams, dims, NULL);
         if (!rc && (ds < 0 || (p->n && H5Dread(ds, H5T_NATIVE_INT64, H5S_ALL, H5S_ALL, H5P_DEFAULT, p->points) < 0)))
             rc = dm_error_set(err, DM_EDATA, path, 0, 0, "cannot read the point variable (missing, or not the grid's shape)");
         for (size_t i = 0; !rc && i < p->n; i++)
@@ -507,7 +507,7 @@ static int part_open(const char *path, part *p, dm_error *err)
         if (ds >= 0) H5Dclose(ds);
     } else if (!rc) {
         const hsize_t any[1] = {H5_ANY};
-        hid_t ds = h5_open_checked(p->file, "point", H5T_INTEGER, 1, any, NULL), space = ds >= 0 ? H5Dget_space(ds) : -1;
+        hid_t ds = dmi_h5_open_checked(p->file, "point", H5T_INTEGER, 1, any, NULL), space = ds >= 0 ? H5Dget_space(ds) : -1;
         hssize_t n = space >= 0 ? H5Sget_simple_extent_npoints(space) : -1;
         if (n < 0 || !(p->points = malloc(((size_t)n + 1) * sizeof *p->points)) ||
             (n > 0 && H5Dread(ds, H5T_NATIVE_INT64, H5S_ALL, H5S_ALL, H5P_DEFAULT, p->points) < 0))
@@ -609,7 +609,7 @@ int dm_sweep_merge(const char *path, const char *const *parts, size_t nparts, in
     double *buf = NULL;
     if (!rc && !points) rc = dm_error_set(err, DM_ESOFTWARE, NULL, 0, 0, "out of memory");
     /* CF history: the first part's lines, then this merge */
-    char *history = rc ? NULL : h5_read_attr_text(p[0].file, "history");
+    char *history = rc ? NULL : dmi_h5_read_attr_text(p[0].file, "history");
     if (!rc && !(rc = writer_open(&w, path, s, points, count, command_line, history, err))) {
         buf = malloc((Q * w.l.S + 1) * sizeof *buf);
         if (!buf || result_alloc(&res, &w.l)) rc = dm_error_set(err, DM_ESOFTWARE, NULL, 0, 0, "out of memory");
