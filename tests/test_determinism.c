@@ -130,20 +130,19 @@ Test(determinism, binned_quantiles_are_within_half_a_bin)
     dm_binned whole, tiled;
     cr_assert_eq(dmi_binned_init(&whole, K, W), 0);
     cr_assert_eq(dmi_binned_init(&tiled, K, W), 0);
-    uint32_t scratch[3 * W];
     for (int r = 0; r < R; r++) {
         for (size_t k0 = 0; k0 < K; k0 += DM_BINNED_SPAN)
-            cr_assert_eq(dmi_binned_add(&whole, x[r], at, k0, k0 + DM_BINNED_SPAN < K ? k0 + DM_BINNED_SPAN : K, 0, W, scratch), 0);
+            cr_assert_eq(dmi_binned_add(&whole, x[r], at, k0, k0 + DM_BINNED_SPAN < K ? k0 + DM_BINNED_SPAN : K, 0, W), 0);
         for (size_t k0 = 0; k0 < K; k0 += DM_BINNED_SPAN)  /* other tiles: columns one by one, the span in two */
             for (size_t c = 0; c < W; c++) {
                 size_t k1 = k0 + DM_BINNED_SPAN < K ? k0 + DM_BINNED_SPAN : K;
-                cr_assert_eq(dmi_binned_add(&tiled, x[r], at, k0, k1, c, c + 1, scratch), 0);
+                cr_assert_eq(dmi_binned_add(&tiled, x[r], at, k0, k1, c, c + 1), 0);
             }
     }
     whole.added = tiled.added = R;
     static double mean[K * W], q[3 * K * W], mean2[K * W], q2[3 * K * W];
-    cr_assert_eq(dmi_binned_finish(&whole, dm_quantiles, 3, mean, q), 0);
-    cr_assert_eq(dmi_binned_finish(&tiled, dm_quantiles, 3, mean2, q2), 0);
+    cr_assert_eq(dmi_binned_finish(&whole, dm_quantiles, 3, mean, q, 1), 0);
+    cr_assert_eq(dmi_binned_finish(&tiled, dm_quantiles, 3, mean2, q2, 2), 0);
     cr_expect_eq(memcmp(q, q2, sizeof q), 0, "the quantiles depend on the tiling");
     cr_expect_eq(memcmp(mean, mean2, sizeof mean), 0, "the means depend on the tiling");
     double worst = 0;

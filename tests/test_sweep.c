@@ -354,3 +354,38 @@ Test(sweep, graph_ensembles_need_generated_graphs_and_replicates)
     expect_error("e3.yaml", "parameters:\n  - {path: 'scenario.hazards[grid-control-attack].severity', values: [1, 0.5, 0.7]}\n",
                  3, "increasing (or decreasing) order");
 }
+
+/* The library drives a sweep as the program does (dm_sweep_plan_*): the same file, and a
+ * second plan onto the finished output has nothing left to compute. */
+Test(sweep, the_library_drives_a_sweep_as_the_program_does)
+{
+    const char *path = write_sweep("lib.yaml", SMALL);
+    dm_sweep *s = load(path);
+    dm_sweep_plan plan;
+    dm_error err;
+    dm_error_clear(&err);
+    char out[600], cmd[2048];
+    snprintf(out, sizeof out, "%s/lib.h5", dir);
+    cr_assert_eq(dm_sweep_plan_new(s, out, 0, 1, &plan, &err), 0, "%s", err.message);
+    cr_expect_eq(plan.nmine, 6);
+    for (size_t k = 0; k < plan.nmine; k++) {
+        int finished;
+        cr_assert(dm_sweep_plan_pending(&plan, k));
+        cr_assert_eq(dm_sweep_plan_point(s, &plan, plan.mine[k], 1, NULL, "test", &finished, &err), 0, "%s", err.message);
+        cr_expect(finished && !dm_sweep_plan_pending(&plan, k));
+    }
+    cr_expect_eq(dm_sweep_plan_checkpoints(&plan), 6);
+    cr_assert_eq(dm_sweep_plan_merge(s, &plan, out, 1, "test", &err), 0, "%s", err.message);
+    dm_sweep_plan_clean(&plan);
+    dm_sweep_plan_free(&plan);
+    cr_expect_neq(sh("test -e lib.h5.points%s", ""), 0, "the checkpoints' directory is left");
+    cr_assert_eq(dm_sweep_plan_new(s, out, 0, 1, &plan, &err), 0, "%s", err.message);
+    for (size_t k = 0; k < plan.nmine; k++) cr_expect(!dm_sweep_plan_pending(&plan, k), "point %zu is pending again", k);
+    cr_expect_eq(plan.output_points, 6);
+    dm_sweep_plan_clean(&plan);
+    dm_sweep_plan_free(&plan);
+    snprintf(cmd, sizeof cmd, "'%s' sweep '%s' -o prog.h5 --quiet && /usr/bin/python3 '%s/tests/check_output.py' same prog.h5 lib.h5",
+             env("DOMINO"), path, env("DOMINO_SOURCE"));
+    cr_expect_eq(sh("%s", cmd), 0, "the library's sweep file differs from the program's");
+    dm_sweep_free(s);
+}

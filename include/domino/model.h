@@ -103,9 +103,10 @@ typedef struct dm_group {
     int facilities;
     double backup_share;   /* the share of the node's facilities that have a backup */
     double refill;         /* buffer seconds regained per second while supplied */
-    int64_t restart_s;     /* a facility whose backup ran out is back this long after its
-                              input returns (0: at once) ... */
-    double restart_share;  /* ... if it is among this share of them (the others: at once) */
+    double restart_rate;   /* facilities whose backup ran out need a visit once their input
+                              returns: share of the node's facilities restarted per hour
+                              (0: all back at once) ... */
+    double restart_share;  /* ... the share of them that needs it (the others: at once) */
     size_t resupply_first, nresupply; /* resupply providers: resupply_node[...] */
     double resupply_level; /* resupply holds while every resupply provider is >= this */
     int line, column;
@@ -186,6 +187,10 @@ typedef struct dm_stored_input {
     const unsigned char *data; size_t len;
 } dm_stored_input;
 
+/* An id and the index of what it names: a model keeps one array of these per kind of id,
+ * sorted by id, for lookups in O(log n) (dm_model_sector, dm_model_node). */
+typedef struct dm_id_entry { const char *id; int index; } dm_id_entry;
+
 typedef struct dm_model {
     char *name, *description, *file;
     char *text; size_t text_len; /* the YAML source (provenance); NULL for a model written
@@ -209,6 +214,10 @@ typedef struct dm_model {
     dm_group_set *group_sets; size_t ngroup_sets;
     dm_layer *layers; size_t nlayers;
     dm_input *inputs; size_t ninputs;
+    /* The ids of the sectors (nsectors), regions (nregions) and defined nodes
+     * (ndefined_nodes), sorted, with their indices: built by the loader. A model built by
+     * hand may leave them NULL; lookups then scan. */
+    dm_id_entry *sector_ids, *region_ids, *node_ids;
 } dm_model;
 
 /* Node v's record: its own, or its layer's (shared by all the layer's nodes). O(log layers). */
@@ -349,7 +358,8 @@ DM_EXPORT void dm_scenario_model_sha256(const dm_scenario *sc, char hex[65]);
  * everywhere (DESIGN.md, "Service levels and breaches"). O(nodes). */
 DM_EXPORT double dm_threshold_magnitude(const dm_model *m, int s, int region);
 
-/* Index lookups by id; -1 when absent. O(n) (a layer's node "A:17": O(layers)). */
+/* Index lookups by id; -1 when absent. O(log n) in a loaded model, O(n) in one built by
+ * hand without the id arrays (a layer's node "A:17": O(layers)). */
 DM_EXPORT int dm_model_sector(const dm_model *m, const char *id);
 DM_EXPORT int dm_model_node(const dm_model *m, const char *id);
 

@@ -99,6 +99,56 @@ DM_EXPORT int dm_sweep_file_points(const char *path, const dm_sweep *s, size_t *
 DM_EXPORT int dm_sweep_read_info(const char *path, dm_sweep **s, size_t **points, size_t *n, dm_error *err);
 
 
+/* ---- Checkpoints: driving a sweep as `domino sweep` does (src/sweep/checkpoint.c) ----
+ *
+ * Every point is computed on its own and written to OUT.points/point-NNNNNNNN.h5 (atomic),
+ * so a sweep is resumable: a point whose file exists, or that the existing OUT holds, is
+ * skipped. When the points of a shard are done they are merged into OUT and the
+ * checkpoints removed. The caller holds OUT's lock (dm_output_claim) throughout, and
+ * spreads the points over processes as it likes (MPI, shards): a point's numbers depend
+ * only on (sweep, point).
+ *
+ *     dm_sweep_plan plan;
+ *     dm_sweep_plan_new(s, out, k, n, &plan, err);    // checks everything before computing
+ *     for each k < plan.nmine: if (dm_sweep_plan_pending(&plan, k))
+ *         dm_sweep_plan_point(s, &plan, plan.mine[k], threads, stop, cmd, &finished, err);
+ *     dm_sweep_plan_merge(s, &plan, out, n == 1, cmd, err);  // then dm_sweep_plan_clean
+ *     dm_sweep_plan_free(&plan);
+ */
+typedef struct dm_sweep_plan {
+    char dir[4096];             /* OUT.points */
+    size_t *mine, nmine;        /* the shard's points (i mod N = K), in order */
+    unsigned char *in_output;   /* [point]: held by the existing OUT */
+    size_t output_points;       /* how many OUT holds (0: none, or no OUT) */
+} dm_sweep_plan;
+
+/* Bytes computing one point needs (its statistics, standard errors, final levels), so a
+ * caller can refuse a sweep that does not fit before anything is touched. */
+DM_EXPORT double dm_sweep_point_memory(const dm_sweep *s, int threads);
+/* The plan of shard K of N (0 <= K < N) onto output: which points the existing output
+ * holds (it must be of this sweep), every finished checkpoint of the shard checked to be
+ * of this sweep, the checkpoint directory created. Nothing is computed. A failed plan
+ * leaves nothing to free. */
+DM_EXPORT int dm_sweep_plan_new(const dm_sweep *s, const char *output, size_t shard_k, size_t shard_n,
+                                dm_sweep_plan *plan, dm_error *err);
+DM_EXPORT void dm_sweep_plan_free(dm_sweep_plan *plan);
+/* Whether the shard's k-th point still needs computing. */
+DM_EXPORT int dm_sweep_plan_pending(const dm_sweep_plan *plan, size_t k);
+/* Computes point i (dm_sweep_run_point) and writes its checkpoint; *finished is 0 when
+ * stop cut it short (nothing written: it is redone on resume). */
+DM_EXPORT int dm_sweep_plan_point(const dm_sweep *s, const dm_sweep_plan *plan, size_t i, int threads,
+                                  volatile sig_atomic_t *stop, const char *command_line, int *finished, dm_error *err);
+/* The checkpoints the merge reads (the shard's points not in the existing output). */
+DM_EXPORT size_t dm_sweep_plan_checkpoints(const dm_sweep_plan *plan);
+/* Merges the existing output's points and the checkpoints into output (require_all:
+ * every point of the sweep); an empty shard writes a file of no points. Touches no
+ * checkpoint: on failure they are kept for the next run. */
+DM_EXPORT int dm_sweep_plan_merge(const dm_sweep *s, const dm_sweep_plan *plan, const char *output, int require_all,
+                                  const char *command_line, dm_error *err);
+/* After a merge: removes the checkpoints, what killed writers left, and the directory. */
+DM_EXPORT void dm_sweep_plan_clean(const dm_sweep_plan *plan);
+DM_EXPORT void dm_sweep_checkpoint_path(const dm_sweep_plan *plan, size_t i, char *buf, size_t size);
+
 /* Loads a sweep (file or shipped name), computes every point in this process
  * (dm_sweep_run_point) and writes them to output (dm_sweep_write), with plain arguments
  * only, for bindings (python/domino). */

@@ -6,8 +6,8 @@
  *
  * dmi_node_evaluate is pure, so it can run in parallel over a frontier: it reads the
  * committed state and the levels delivered on the node's in-edges (seen), and writes the
- * node's next state to its frontier slot (and its groups' buf_next), which apply() in
- * engine.c commits. */
+ * node's next state to its frontier slot (and its groups' buf_next); apply() in engine.c
+ * has dmi_node_commit (below) commit them, then logs and delivers the new level. */
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
@@ -77,9 +77,10 @@ static double supply(const dm_engine *e, size_t g, int *limiting_edge)
  * clocks run back at `refill` (a reconnected facility has used at most its longest backup:
  * exact for one duration; with a distribution, facilities that ran dry are counted as
  * refilling from the cohort's clock, which errs towards less backup).
- * With `restart` R, the reconnected facilities whose backup had run out are back only R
- * after their input (restart_waiting): alpha_g = 1 - w_g [(1 - sigma_g) - covered_g +
- * waiting_g]; facilities reconnected while their backup still ran are back at once. */
+ * With `restart_rate` r, the reconnected facilities whose backup had run out wait for a
+ * visit, the waiting share falling by r per unit of time (restart_waiting): alpha_g =
+ * 1 - w_g [(1 - sigma_g) - covered_g + waiting_g]; facilities reconnected while their
+ * backup still ran are back at once. */
 
 /* Survival Q(x) = P(X > x) of a distribution without its truncation. */
 static double tail(const dm_dist *d, double x)
@@ -191,39 +192,45 @@ static int64_t when_covered_falls(const dm_engine *e, const group_rule *gr, doub
     return t + hi;
 }
 
-/* `restart`: the facilities reconnected at tick t (the cut clocks above the new cut u)
- * whose backup had run out join the cohorts waiting for a visit, back at t + restart
- * (base stations whose batteries ran flat: docs/model-format.md), or the `restart_share` of
- * them that needs the visit (the others restart by themselves). Cohorts whose time has
- * come leave; a deeper cut takes the waiting ones in proportion to all the reconnected
- * ones it cuts again (they run on the clock of those). Returns the share still waiting. */
+/* `restart_rate`: the facilities reconnected at tick t (the cut clocks above the new cut u)
+ * whose backup had run out, or the `restart_share` of them that needs a visit (the others
+ * restart by themselves), join those waiting for a visit (base stations whose batteries
+ * ran flat: docs/model-format.md). Crews work through them at restart_rate, a share of the
+ * node's facilities per tick, for as long as some wait (a queue with a constant rate:
+ * since wait_t they have restarted restart_rate x (t - wait_t), whoever joined since).
+ * The level follows the visits in steps of 1 % of the node's capacity (w x waiting), at
+ * wait_next; between steps the waiting share holds, so small changes of the node's other
+ * inputs do not move it. A deeper cut takes the waiting ones in proportion to all the
+ * reconnected ones it cuts again (they run on the clock of those). Writes nb's waiting
+ * state and returns the share waiting. */
 static double restart_waiting(const dm_engine *e, const group_rule *gr, const buffer_state *b, buffer_state *nb,
                               double cap, double u, int64_t t)
 {
-    double keep = u > b->cut ? (1 - u) / (1 - b->cut) : 1, waiting = 0, dry = 0;
-    int k = 0;
-    for (int i = 0; i < b->nwait; i++)
-        if (b->wait[i].until > t) {
-            nb->wait[k].until = b->wait[i].until;
-            waiting += nb->wait[k++].share = b->wait[i].share * keep;
-        }
+    double waiting = b->waiting;
+    int64_t since = b->wait_t;
+    if (waiting > 0 && t >= b->wait_next) {
+        waiting -= gr->restart_rate * (double)(t - since);
+        since = t;
+        if (waiting < DM_LEVEL_EPS) waiting = 0;
+    }
+    if (u > b->cut) waiting *= (1 - u) / (1 - b->cut);
+    if (!(waiting > 0)) since = t;  /* the crews start when the first facility waits */
     for (int i = 0; i < nb->n && nb->clock[i].top <= b->cut; i++) {
         double bottom = clock_bottom(nb, i), width = nb->clock[i].top - (bottom > u ? bottom : u);
-        if (width > 0) dry += width * gr->backup_share * (1 - clock_survival(e, gr, cap, nb->clock[i].used)) * gr->restart_share;
+        if (width > 0)
+            waiting += width * gr->backup_share * (1 - clock_survival(e, gr, cap, nb->clock[i].used)) * gr->restart_share;
     }
-    if (dry > 0) {
-        if (k == DM_BUFFER_CLOCKS + 1) {  /* full: the newest cohort takes them, at the mean time */
-            double w = nb->wait[k - 1].share;
-            nb->wait[k - 1].until = (int64_t)llround((w * (double)nb->wait[k - 1].until + dry * (double)(t + gr->restart)) / (w + dry));
-            nb->wait[k - 1].share = w + dry;
-        } else {
-            nb->wait[k].share = dry;
-            nb->wait[k++].until = t + gr->restart;
-        }
-        waiting += dry;
-    }
-    nb->nwait = (unsigned char)k;
     nb->waiting = waiting;
+    nb->wait_t = since;
+    if (waiting > 0 && (t >= b->wait_next || b->waiting <= 0)) {
+        /* the next step: 1 % of capacity (w x waiting) restarted, or all of them */
+        double step = 0.01 / gr->strength;
+        if (step > waiting) step = waiting;
+        int64_t ticks = (int64_t)ceil(step / gr->restart_rate - 1e-9);
+        nb->wait_next = t + (ticks > 0 ? ticks : 1);
+    } else {
+        nb->wait_next = b->wait_next;
+    }
     return waiting;
 }
 
@@ -239,15 +246,15 @@ static inline int resupplied(const dm_engine *e, const group_rule *gr)
 /* Whether group g's buffer is as it was: supplied with every backup full; or the same
  * cut, the same resupply, and nothing runs out before the first exhaustion of one
  * duration (or no backup runs at all), so the covered share is what it was and the
- * clocks, which run linearly, still read from the state's tick. Then apply() keeps
+ * clocks, which run linearly, still read from the state's tick. Then dmi_node_commit keeps
  * buf[g] (buf_next[g].same) and *covered is the state's. Inline: most evaluations of a
  * group end here. */
 static inline int buffer_unchanged(dm_engine *e, const group_rule *gr, size_t g, double sigma, int64_t t,
                                    int64_t *wake, double *covered)
 {
-    const buffer_state *b = &e->buf[g];
+    const buffer_state *b = &e->rule.buf[g];
     double u = sigma >= 1 - DM_LEVEL_EPS ? 0 : 1 - sigma;
-    if (u != b->cut || (b->nwait && t >= b->wait[0].until)) return 0;
+    if (u != b->cut || (b->waiting > 0 && t >= b->wait_next)) return 0;
     if (b->n == 0 && u == 0) {
         *covered = 0;
     } else {
@@ -255,23 +262,23 @@ static inline int buffer_unchanged(dm_engine *e, const group_rule *gr, size_t g,
         if (b->exhaust < *wake) *wake = b->exhaust;
         *covered = b->covered;
     }
-    if (b->nwait) {  /* the facilities waiting for their restart are not served */
+    if (b->waiting > 0) {  /* the facilities waiting for a visit are not served */
         *covered -= b->waiting;
-        if (b->wait[0].until < *wake) *wake = b->wait[0].until;
+        if (b->wait_next < *wake) *wake = b->wait_next;
     }
-    e->buf_next[g].same = 1;
+    e->rule.buf_next[g].same = 1;
     return 1;
 }
 
 /* Group g's buffer at tick t with supply sigma: writes the buffer's next state to
  * buf_next[g] (and the tick its covered share next moves to *wake) and returns the covered
  * share of the node's facilities (0 .. 1 - sigma), less the reconnected ones waiting for
- * their restart (`restart`). */
+ * their restart (`restart_rate`). */
 static double buffer_covered(dm_engine *e, const group_rule *gr, size_t g, double sigma, int64_t t, int64_t *wake)
 {
-    const buffer_state *b = &e->buf[g];
-    buffer_state *nb = &e->buf_next[g];
-    const double cap = e->buf_cap[g], dt = (double)(t - b->t0);
+    const buffer_state *b = &e->rule.buf[g];
+    buffer_state *nb = &e->rule.buf_next[g];
+    const double cap = e->rule.buf_cap[g], dt = (double)(t - b->t0);
     double u = sigma >= 1 - DM_LEVEL_EPS ? 0 : 1 - sigma;
 
     int held = resupplied(e, gr);
@@ -288,8 +295,8 @@ static double buffer_covered(dm_engine *e, const group_rule *gr, size_t g, doubl
             *used = *used - gr->refill * dt > 0 ? *used - gr->refill * dt : 0;
         }
     }
-    double waiting = gr->restart > 0 ? restart_waiting(e, gr, b, nb, cap, u, t) : 0;
-    if (nb->nwait && nb->wait[0].until < *wake) *wake = nb->wait[0].until;
+    double waiting = gr->restart_rate > 0 ? restart_waiting(e, gr, b, nb, cap, u, t) : 0;
+    if (waiting > 0 && nb->wait_next < *wake) *wake = nb->wait_next;
     /* The new cut: [0, u) with u = 1 - sigma. Deeper: the facilities past the last clock
      * start a clock of their own, with full backups; a clock that u falls inside is split
      * into a cut and a reconnected part, both keeping its time. */
@@ -415,13 +422,13 @@ static double buffer_covered(dm_engine *e, const group_rule *gr, size_t g, doubl
  * earlier exhaustion. The buffer then takes the new supply at once (its clocks split or a
  * new one starts, as evaluating the node would do): this spares re-evaluating every
  * buffered dependent at each step of a provider's ramp. */
-static int buffer_takes_delivery(dm_engine *e, size_t g, int64_t t)
+int dmi_buffer_takes_delivery(dm_engine *e, size_t g, int64_t t)
 {
     const group_rule *gr = group_rule_of(e, g);
-    const buffer_state *b = &e->buf[g];
+    const buffer_state *b = &e->rule.buf[g];
     /* every cut facility runs on its backup until b->exhaust (or for good while held) */
     if (!b->all_cover || (!b->held && t >= b->exhaust) || gr->facilities || gr->backup_share < 1 ||
-        gr->mode == DM_MODE_QUORUM || gr->restart > 0)
+        gr->mode == DM_MODE_QUORUM || gr->restart_rate > 0)
         return 0;
     int limiting;
     double sigma = supply(e, g, &limiting);
@@ -430,19 +437,12 @@ static int buffer_takes_delivery(dm_engine *e, size_t g, int64_t t)
     double covered;
     if (buffer_unchanged(e, gr, g, sigma, t, &wake, &covered)) return 1;
     buffer_covered(e, gr, g, sigma, t, &wake);
-    const buffer_state *nb = &e->buf_next[g];
+    const buffer_state *nb = &e->rule.buf_next[g];
     if (!nb->all_cover || nb->flags || nb->held != b->held || (!b->held && nb->exhaust < b->exhaust)) return 0;
-    buffer_copy(&e->buf[g], nb);
+    buffer_copy(&e->rule.buf[g], nb);
     return 1;
 }
 
-int dmi_delivery_matters(dm_engine *e, size_t k, int64_t t)
-{
-    size_t g = (size_t)e->edge[k].group;
-    /* a resupply provider's level acts on the buffer's clocks: always evaluated */
-    if (is_resupply_edge(e, k) || !e->buf || !group_rule_of(e, g)->has_buffer) return 1;
-    return !buffer_takes_delivery(e, g, t);
-}
 
 /* Damage of v: the largest among the hazards active on it, each its severity on v times
  * the share of the hit capacity its restoration curve has not yet given back. */
@@ -452,14 +452,14 @@ void dmi_node_damage(dm_engine *e, int v)
     int which = -1;
     for (size_t k = e->haz_start[v]; k < e->haz_start[v + 1]; k++) {
         int p = e->haz_of[k], h = e->pair_hazard[p];
-        double dh = e->pair_severity[p] * (1.0 - e->restored[h]);
-        if (e->hazard_active[h] && e->hit[p] && dh > d) {
+        double dh = e->haz.pair_severity[p] * (1.0 - e->haz.restored[h]);
+        if (e->haz.active[h] && e->haz.hit[p] && dh > d) {
             d = dh;
             which = h;
         }
     }
-    e->damage[v] = d;
-    e->damage_hazard[v] = which;
+    e->rule.damage[v] = d;
+    e->rule.damage_hazard[v] = which;
 }
 
 /* Resilience coefficient of relax nodes given a recovery time (Lian & Haimes 2006):
@@ -499,18 +499,54 @@ int dmi_node_compile_relax(dm_engine *e, dm_error *err)
     return 0;
 }
 
-void dmi_node_commit(dm_engine *e, int v, size_t slot)
+void dmi_rule_reset(dm_engine *e)
 {
-    const evaluation *ev = &e->next[slot];
-    e->dyn_tick[v] = ev->dyn_tick;
-    e->dyn_level[v] = ev->dyn_level;
-    e->rise_restart[v] = ev->rise_restart;
-    e->restarted[v] = ev->restarted;
-    for (size_t k = e->group_start[v]; e->buf && k < e->group_start[v + 1]; k++) {
-        int g = e->group_of[k];
-        if (e->buf_next[g].same || !group_rule_of(e, (size_t)g)->has_buffer) continue;
-        buffer_copy(&e->buf[g], &e->buf_next[g]);
+    const dm_scenario *sc = e->sc;
+    for (size_t v = 0; v < e->n; v++) {
+        e->rule.damage[v] = 0;
+        e->rule.damage_hazard[v] = -1;
+        e->rule.dyn_tick[v] = -1;
+        e->rule.restarted[v] = 0;
     }
+    for (size_t g = 0; e->rule.buf_cap && g < e->ngroups; g++) {
+        const dm_group *gr = g < e->m->ndefined_groups ? &e->m->groups[g] : NULL;  /* sets have no buffers */
+        e->rule.buf_cap[g] = !gr || !gr->has_buffer ? 0 : gr->facilities ? dmi_longest_backup(&gr->buffer) / (double)sc->tick_s
+                      : dmi_draw(e->loop.rng, &gr->buffer) / (double)sc->tick_s;
+        buffer_state *b = &e->rule.buf[g];  /* no clocks: every backup full (the clocks are unread) */
+        b->t0 = 0;
+        b->exhaust = INT64_MAX;
+        b->cut = b->covered = b->waiting = 0;
+        b->wait_t = b->wait_next = 0;
+        b->left = e->rule.buf_cap[g];
+        b->n = b->held = b->covering = b->flags = b->all_cover = 0;
+        e->rule.buf_next[g].same = 1;
+    }
+    for (size_t v = 0; e->rule.restart && v < e->n; v++) {
+        const node_rule *nr = node_rule_of(e, (int)v);
+        e->rule.restart[v] = nr->restart;
+        e->rule.ramp[v] = nr->ramp;
+        if (!nr->random_dynamics) continue;
+        const dm_node *nd = dm_node_at(e->m, v);
+        e->rule.restart[v] = to_ticks(dmi_draw(e->loop.rng, &nd->restart), sc->tick_s);
+        e->rule.ramp[v] = to_ticks(dmi_draw(e->loop.rng, &nd->ramp), sc->tick_s);
+    }
+}
+
+int dmi_node_commit(dm_engine *e, int v, size_t slot)
+{
+    const evaluation *ev = &e->loop.next[slot];
+    int raised = 0;
+    e->rule.dyn_tick[v] = ev->dyn_tick;
+    e->rule.dyn_level[v] = ev->dyn_level;
+    e->rule.rise_restart[v] = ev->rise_restart;
+    e->rule.restarted[v] = ev->restarted;
+    for (size_t k = e->group_start[v]; e->rule.buf && k < e->group_start[v + 1]; k++) {
+        int g = e->group_of[k];
+        if (e->rule.buf_next[g].same || !group_rule_of(e, (size_t)g)->has_buffer) continue;
+        buffer_copy(&e->rule.buf[g], &e->rule.buf_next[g]);
+        raised |= e->rule.buf[g].flags;
+    }
+    return raised;
 }
 
 void dmi_node_evaluate(dm_engine *e, int v, size_t slot, int64_t t)
@@ -549,28 +585,28 @@ void dmi_node_evaluate(dm_engine *e, int v, size_t slot, int64_t t)
 
     /* Target: tau = min(1 - d, in) (linear: 1 - min(1, sum + d)); 0 below the collapse
      * threshold. The cause is whatever binds: the hazard's damage or the worst group. */
-    double d = e->damage[v];
+    double d = e->rule.damage[v];
     int collapsed = in < node->collapse - DM_LEVEL_EPS;
     double target = node->rule == DM_RULE_LINEAR ? (in - d > 0 ? in - d : 0) : (1 - d < in ? 1 - d : in);
     if (collapsed) target = 0;
     int damage_binds = d > DM_LEVEL_EPS && (node->rule == DM_RULE_LINEAR ? d >= worst : 1 - d <= in);
-    e->next[slot].cause = damage_binds || cause_edge < 0 ? -1 : e->edge[cause_edge].from;
-    e->next[slot].group = damage_binds ? -1 : cause_group;
-    e->next[slot].root = damage_binds ? e->damage_hazard[v] : cause_edge >= 0 ? e->edge[cause_edge].seen_root : -1;
+    e->loop.next[slot].cause = damage_binds || cause_edge < 0 ? -1 : e->edge[cause_edge].from;
+    e->loop.next[slot].group = damage_binds ? -1 : cause_group;
+    e->loop.next[slot].root = damage_binds ? e->rule.damage_hazard[v] : cause_edge >= 0 ? e->edge[cause_edge].seen_root : -1;
     /* A layer node is viable when it could run on its own damage and inputs; it runs only
      * while connected through viable nodes (connectivity.c decides, between rounds). */
     if (node->layer_run >= 0) {
-        e->next[slot].viable = target > DM_LEVEL_EPS;
-        if (!(e->conn_state[v] & CONN_CONNECTED) && target > DM_LEVEL_EPS) {
+        e->loop.next[slot].viable = target > DM_LEVEL_EPS;
+        if (!(e->conn.state[v] & CONN_CONNECTED) && target > DM_LEVEL_EPS) {
             target = 0;
             collapsed = 2;  /* disconnected */
-            e->next[slot].cause = -1;
-            e->next[slot].group = -1;
-            e->next[slot].root = e->layer_run[node->layer_run].root;
+            e->loop.next[slot].cause = -1;
+            e->loop.next[slot].group = -1;
+            e->loop.next[slot].root = e->conn.layer_run[node->layer_run].root;
         }
     }
-    e->next[slot].collapsed = (unsigned char)collapsed;
-    e->next[slot].restarting = 0;
+    e->loop.next[slot].collapsed = (unsigned char)collapsed;
+    e->loop.next[slot].restarting = 0;
     /* A target within DM_LEVEL_EPS of full service is full service. Nodes that need each
      * other without lag climb back together, each capped by the others' levels, so their
      * gap to 1 shrinks geometrically; without this, a gap just above the tolerance (a
@@ -580,9 +616,9 @@ void dmi_node_evaluate(dm_engine *e, int v, size_t slot, int64_t t)
     /* Dynamics: how the level follows the target. The node's dynamics state is read from
      * the engine and its next value written to the slot. */
     double s = e->level[v], next;
-    int64_t dyn_tick = e->dyn_tick[v], rise_restart = e->rise_restart[v];
-    double dyn_level = e->dyn_level[v];
-    unsigned char restarted = e->restarted[v];
+    int64_t dyn_tick = e->rule.dyn_tick[v], rise_restart = e->rule.rise_restart[v];
+    double dyn_level = e->rule.dyn_level[v];
+    unsigned char restarted = e->rule.restarted[v];
     if (node->dynamics == DM_DYN_RELAX) {
         /* s <- s + k (tau - s) once per tick (dynamic IIM, Lian & Haimes 2006), from the
          * level the node had when the tick began, however often the tick re-evaluates it. */
@@ -603,8 +639,8 @@ void dmi_node_evaluate(dm_engine *e, int v, size_t slot, int64_t t)
         if (dyn_tick < 0) {
             dyn_tick = t;
             dyn_level = s;
-            rise_restart = restarted ? 0 : e->restart ? e->restart[v] : node->restart;
-            e->next[slot].restarting = rise_restart > 0;
+            rise_restart = restarted ? 0 : e->rule.restart ? e->rule.restart[v] : node->restart;
+            e->loop.next[slot].restarting = rise_restart > 0;
         }
         int64_t since_restart = t - dyn_tick - rise_restart;
         if (since_restart >= 0) restarted = 1;
@@ -616,7 +652,7 @@ void dmi_node_evaluate(dm_engine *e, int v, size_t slot, int64_t t)
              * one every ramp/steps ticks, each worth that share of capacity, until the target
              * is reached (docs/model-format.md); a small rise is one block. Measured from the
              * level the rise started at, so the level only goes up while the target is above. */
-            int64_t ramp = e->ramp ? e->ramp[v] : node->ramp;
+            int64_t ramp = e->rule.ramp ? e->rule.ramp[v] : node->ramp;
             int64_t block = ramp > 0 ? (ramp + node->ramp_steps - 1) / node->ramp_steps : 1;
             int64_t blocks = ramp > 0 ? since_restart / block : 0;
             double reached = ramp > 0 ? dyn_level + (double)(blocks * block) / (double)ramp : target;
@@ -633,10 +669,10 @@ void dmi_node_evaluate(dm_engine *e, int v, size_t slot, int64_t t)
     /* Within DM_LEVEL_EPS of full service is full service: a zero-lag loop converging
      * towards 1 stops a hair short of it, and "any loss" must not see that hair. */
     if (next >= 1 - DM_LEVEL_EPS) next = 1;
-    e->next[slot].level = next;
-    e->next[slot].wake = wake;
-    e->next[slot].dyn_tick = dyn_tick;
-    e->next[slot].dyn_level = dyn_level;
-    e->next[slot].rise_restart = rise_restart;
-    e->next[slot].restarted = restarted;
+    e->loop.next[slot].level = next;
+    e->loop.next[slot].wake = wake;
+    e->loop.next[slot].dyn_tick = dyn_tick;
+    e->loop.next[slot].dyn_level = dyn_level;
+    e->loop.next[slot].rise_restart = rise_restart;
+    e->loop.next[slot].restarted = restarted;
 }

@@ -18,7 +18,7 @@ static int node_ref(yread *r, const dm_model *m, yaml_node_t *x, const char *wha
 static int read_buffer(yread *r, yaml_node_t *n, dm_model *m, dm_group *g, size_t *cap_resupply)
 {
     static const char *const keys[] = {"duration", "facilities", "share", "refill", "resupply",
-                                       "resupply_level", "restart", "restart_share", NULL};
+                                       "resupply_level", "restart_rate", "restart_share", NULL};
     yaml_node_t *x, *f;
     if (dmi_yr_mapping(r, n, "buffer", keys)) return DM_EDATA;
     /* One duration for every facility (drawn once per replicate), or a distribution of
@@ -38,8 +38,10 @@ static int read_buffer(yread *r, yaml_node_t *n, dm_model *m, dm_group *g, size_
     if ((x = dmi_yr_get(r, n, "refill")) && dmi_yr_num(r, x, "buffer refill rate", 0, 1e9, &g->refill))
         return DM_EDATA;
     /* Facilities whose backup ran out need a visit to come back (base stations whose
-     * batteries went flat): by default they come back with their input. */
-    if ((x = dmi_yr_get(r, n, "restart")) && dmi_yr_duration(r, x, "buffer restart", &g->restart_s)) return DM_EDATA;
+     * batteries went flat), crews restarting a share of them per hour: by default they
+     * come back with their input. */
+    if ((x = dmi_yr_get(r, n, "restart_rate")) && dmi_yr_num(r, x, "buffer restart_rate (share per hour)", 0, 1e9, &g->restart_rate))
+        return DM_EDATA;
     g->restart_share = 1.0;
     if ((x = dmi_yr_get(r, n, "restart_share")) && dmi_yr_num(r, x, "buffer restart_share", 0, 1, &g->restart_share))
         return DM_EDATA;

@@ -6,6 +6,14 @@
 #include "domino/model.h"
 #include "model/yread.h"
 
+/* Sorted id arrays (dm_id_entry, domino/model.h). dmi_ids_sort sorts ids[0..n) by id, then
+ * index, and returns the smallest index whose id an entry of a smaller index has (the
+ * second definition a check made while reading would have found first), or -1.
+ * dmi_ids_lower: the first entry whose id is not less than id (n when none). */
+int dmi_ids_sort(dm_id_entry *ids, size_t n);
+size_t dmi_ids_lower(const dm_id_entry *ids, size_t n, const char *id);
+/* Where id is in a sorted id array of n entries (its index); -1 when absent. */
+int dmi_ids_find(const dm_id_entry *ids, size_t n, const char *id);
 int dmi_model_from_yaml(yread *r, yaml_node_t *root, dm_model **out);
 /* A requirement group's mode, strength, lag and quorum from mapping it, and its providers
  * when cap_p is not NULL (groups.c). */

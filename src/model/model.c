@@ -11,8 +11,20 @@
 #include "core/files.h"
 #include "model/yread.h"
 
+/* Sorts ids[0..n) (filled in definition order) into a lookup index; an id defined twice is
+ * an error at its second definition in list seq. */
+static int index_ids(yread *r, yaml_node_t *seq, const char *what, dm_id_entry *ids, size_t n)
+{
+    int twice = dmi_ids_sort(ids, n);
+    if (twice < 0) return 0;
+    yaml_node_t *x = dmi_yr_get(r, dmi_yr_at(r, seq, (size_t)twice), "id");
+    return dmi_yr_fail(r, x, "%s id '%s' is defined twice", what, dmi_yr_text(x));
+}
+
+
 static int model_region(const dm_model *m, const char *id)
 {
+    if (m->region_ids) return dmi_ids_find(m->region_ids, m->nregions, id);
     for (size_t i = 0; i < m->nregions; i++)
         if (strcmp(m->regions[i].id, id) == 0) return (int)i;
     return -1;
@@ -56,6 +68,7 @@ void dm_model_free(dm_model *m)
         dmi_dist_free(&L->node.ramp);
     }
     free(m->layers);
+    free(m->sector_ids); free(m->region_ids); free(m->node_ids);
     free(m->sectors); free(m->regions); free(m->nodes); free(m->groups);
     free(m->provider_node); free(m->provider_share); free(m->resupply_node);
     free(m->name); free(m->description); free(m->file); free(m->text); free(m->output_unit);
@@ -171,7 +184,6 @@ static int read_sectors(yread *r, yaml_node_t *seq, dm_model *m, dm_node **defau
         if (dmi_yr_mapping(r, it, "sector", keys)) return DM_EDATA;
         s->line = dmi_yr_line(it);
         if (dmi_yr_need(r, it, "id", "sector", &x) || dmi_yr_str(r, x, "sector id", &s->id)) return DM_EDATA;
-        if (dm_model_sector(m, s->id) != (int)i) return dmi_yr_fail(r, x, "sector id '%s' is defined twice", s->id);
         if (dmi_yr_need(r, it, "name_en", "sector", &x) || dmi_yr_str(r, x, "name_en", &s->name_en)) return DM_EDATA;
         if ((x = dmi_yr_get(r, it, "name_ja")) ? dmi_yr_str(r, x, "name_ja", &s->name_ja)
                                            : !(s->name_ja = strdup(s->name_en)))
@@ -189,7 +201,9 @@ static int read_sectors(yread *r, yaml_node_t *seq, dm_model *m, dm_node **defau
         if ((x = dmi_yr_get(r, it, "ceptoar")) && dmi_yr_str(r, x, "ceptoar", &s->ceptoar)) return DM_EDATA;
         if (read_behaviour(r, it, "sector", &(*defaults)[i])) return DM_EDATA;
     }
-    return 0;
+    if (!(m->sector_ids = malloc(n * sizeof *m->sector_ids))) return NOMEM(r);
+    for (size_t i = 0; i < n; i++) m->sector_ids[i] = (dm_id_entry){m->sectors[i].id, (int)i};
+    return index_ids(r, seq, "sector", m->sector_ids, n);
 }
 
 static int read_regions(yread *r, yaml_node_t *seq, dm_model *m)
@@ -206,7 +220,6 @@ static int read_regions(yread *r, yaml_node_t *seq, dm_model *m)
         m->nregions = i + 1;
         if (dmi_yr_mapping(r, it, "region", keys)) return DM_EDATA;
         if (dmi_yr_need(r, it, "id", "region", &x) || dmi_yr_str(r, x, "region id", &g->id)) return DM_EDATA;
-        if (model_region(m, g->id) != (int)i) return dmi_yr_fail(r, x, "region id '%s' is defined twice", g->id);
         if ((x = dmi_yr_get(r, it, "name_en")) ? dmi_yr_str(r, x, "name_en", &g->name_en) : !(g->name_en = strdup(g->id)))
             return r->err->code ? DM_EDATA : NOMEM(r);
         if ((x = dmi_yr_get(r, it, "name_ja")) ? dmi_yr_str(r, x, "name_ja", &g->name_ja) : !(g->name_ja = strdup(g->name_en)))
@@ -223,7 +236,9 @@ static int read_regions(yread *r, yaml_node_t *seq, dm_model *m)
             if (!g->groups || g->ngroups < count) return NOMEM(r);
         }
     }
-    return 0;
+    if (!(m->region_ids = malloc((n ? n : 1) * sizeof *m->region_ids))) return NOMEM(r);
+    for (size_t i = 0; i < n; i++) m->region_ids[i] = (dm_id_entry){m->regions[i].id, (int)i};
+    return index_ids(r, seq, "region", m->region_ids, n);
 }
 
 static char *dup_or(const char *a) { return strdup(a); }
@@ -236,6 +251,16 @@ static void free_defaults(dm_node *defaults, size_t n)
         dmi_dist_free(&defaults[i].ramp);
     }
     free(defaults);
+}
+
+/* The defined nodes' lookup index (a sector-level model's nodes have their sectors' ids,
+ * which are distinct already). */
+static int index_nodes(yread *r, yaml_node_t *seq, dm_model *m)
+{
+    size_t n = m->ndefined_nodes;
+    if (!(m->node_ids = malloc((n ? n : 1) * sizeof *m->node_ids))) return NOMEM(r);
+    for (size_t i = 0; i < n; i++) m->node_ids[i] = (dm_id_entry){m->nodes[i].id, (int)i};
+    return index_ids(r, seq, "node", m->node_ids, n);
 }
 
 static int read_nodes(yread *r, yaml_node_t *seq, dm_model *m, const dm_node *defaults,
@@ -261,7 +286,7 @@ static int read_nodes(yread *r, yaml_node_t *seq, dm_model *m, const dm_node *de
             v->capacity = capacity[i];
             v->line = m->sectors[i].line;
         }
-        return 0;
+        return index_nodes(r, seq, m);
     }
     if (dmi_yr_sequence(r, seq, "nodes")) return DM_EDATA;
     size_t n = dmi_yr_len(seq);
@@ -275,7 +300,6 @@ static int read_nodes(yread *r, yaml_node_t *seq, dm_model *m, const dm_node *de
         if (dmi_yr_mapping(r, it, "node", keys)) return DM_EDATA;
         v->line = dmi_yr_line(it);
         if (dmi_yr_need(r, it, "id", "node", &x) || dmi_yr_str(r, x, "node id", &v->id)) return DM_EDATA;
-        if (dm_model_node(m, v->id) != (int)i) return dmi_yr_fail(r, x, "node id '%s' is defined twice", v->id);
         if (dmi_yr_need(r, it, "sector", "node", &x)) return DM_EDATA;
         if ((v->sector = dm_model_sector(m, dmi_yr_text(x))) < 0)
             return dmi_yr_expected(r, x, "node sector", "the id of a sector defined in 'sectors'");
@@ -310,7 +334,7 @@ static int read_nodes(yread *r, yaml_node_t *seq, dm_model *m, const dm_node *de
         }
         if (read_behaviour(r, it, "node", v)) return DM_EDATA;
     }
-    return 0;
+    return index_nodes(r, seq, m);
 }
 
 /* A cycle of zero-lag dependencies through a node with relax dynamics cannot settle within
@@ -414,8 +438,14 @@ static int model_from_yaml(yread *r, yaml_node_t *root, dm_model **out)
         dmi_read_dependencies(r, dmi_yr_get(r, root, "dependencies"), m) ||
         dmi_read_layer_groups(r, layers, dmi_yr_get(r, root, "couplings"), m) || check_zero_lag_cycles(r, m))
         goto fail;
+    /* percentage thresholds: dm_threshold_magnitude(m, s, -1) for every sector, in one
+     * pass over the nodes (the same sums, in the same order) instead of one per sector */
+    double *total = calloc(m->nsectors, sizeof *total);
+    if (!total) goto fail;
+    for (size_t v = 0; v < m->nnodes; v++) total[dm_node_at(m, v)->sector] += dm_node_at(m, v)->capacity;
     for (size_t s = 0; s < m->nsectors; s++)
-        if (m->sectors[s].magnitude_share > 0) m->sectors[s].magnitude = dm_threshold_magnitude(m, (int)s, -1);
+        if (m->sectors[s].magnitude_share > 0) m->sectors[s].magnitude = m->sectors[s].magnitude_share * total[s];
+    free(total);
     free(is_layer);
     free_defaults(defaults, m->nsectors);
     free(capacity);

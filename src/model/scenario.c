@@ -54,10 +54,53 @@ void dm_scenario_free(dm_scenario *s)
     free(s);
 }
 
-static int in_list(yaml_node_t **ids, size_t n, const char *s)
+/* Joins two id arrays sorted by id: for each text in both, found[i] is set for a's entries
+ * of that text and hit[j] for b's (by their indices). O(na + nb). */
+static void join_ids(const dm_id_entry *a, size_t na, const dm_id_entry *b, size_t nb, unsigned char *found,
+                     unsigned char *hit)
 {
-    for (size_t i = 0; i < n; i++)
-        if (strcmp(dmi_yr_text(ids[i]), s) == 0) return 1;
+    size_t i = 0, j = 0;
+    while (i < na && j < nb) {
+        int c = strcmp(a[i].id, b[j].id);
+        if (c < 0) { i++; continue; }
+        if (c > 0) { j++; continue; }
+        const char *text = a[i].id;
+        for (; i < na && !strcmp(a[i].id, text); i++) found[a[i].index] = 1;
+        for (; j < nb && !strcmp(b[j].id, text); j++) hit[b[j].index] = 1;
+    }
+}
+
+/* The texts that name a region (as dm_region_matches: id, both names, code, groups), each
+ * with its region's index, sorted, into *out (*n entries). */
+static int region_texts(const dm_model *m, dm_id_entry **out, size_t *n)
+{
+    size_t total = 0, k = 0;
+    for (size_t g = 0; g < m->nregions; g++) total += 4 + m->regions[g].ngroups;
+    if (!(*out = malloc((total ? total : 1) * sizeof **out))) return -1;
+    for (size_t g = 0; g < m->nregions; g++) {
+        const dm_region *rg = &m->regions[g];
+        (*out)[k++] = (dm_id_entry){rg->id, (int)g};
+        (*out)[k++] = (dm_id_entry){rg->name_en, (int)g};
+        (*out)[k++] = (dm_id_entry){rg->name_ja, (int)g};
+        if (rg->code && *rg->code) (*out)[k++] = (dm_id_entry){rg->code, (int)g};
+        for (size_t j = 0; j < rg->ngroups; j++)
+            if (rg->groups[j]) (*out)[k++] = (dm_id_entry){rg->groups[j], (int)g};
+    }
+    dmi_ids_sort(*out, k);
+    *n = k;
+    return 0;
+}
+
+/* The defined nodes' tags, each with its node's index, sorted. */
+static int tag_texts(const dm_model *m, dm_id_entry **out, size_t *n)
+{
+    size_t total = 0, k = 0;
+    for (size_t v = 0; v < m->ndefined_nodes; v++) total += m->nodes[v].ntags;
+    if (!(*out = malloc((total ? total : 1) * sizeof **out))) return -1;
+    for (size_t v = 0; v < m->ndefined_nodes; v++)  /* a layer's nodes have no tags */
+        for (size_t t = 0; t < m->nodes[v].ntags; t++) (*out)[k++] = (dm_id_entry){m->nodes[v].tags[t], (int)v};
+    dmi_ids_sort(*out, k);
+    *n = k;
     return 0;
 }
 
@@ -143,13 +186,18 @@ static int select_top(yread *r, yaml_node_t *top, yaml_node_t *by, const dm_mode
 }
 
 /* Selection: a node is selected when it matches every criterion given (sectors, regions,
- * nodes, tags). Every id named must exist, so a typo is an error, not an empty set. */
+ * nodes, tags). Every id named must exist, so a typo is an error, not an empty set. Each
+ * criterion marks what it selects (hit[c]: sectors, regions, nodes, nodes with a tag) by
+ * lookups or by a join of sorted texts, so a selection naming k ids of a model of n nodes
+ * costs O((n + k) log), not n x k. */
 static int read_selection(yread *r, yaml_node_t *n, const dm_model *m, dm_hazard *h)
 {
     static const char *const keys[] = {"sectors", "regions", "nodes", "tags", "count", "fraction", "top", "by", NULL};
     static const char *const crit[] = {"sectors", "regions", "nodes", "tags"};
     yaml_node_t **ids[4] = {0};
     size_t nids[4] = {0};
+    unsigned char *hit[4] = {0}, *found = NULL;
+    dm_id_entry *want = NULL, *texts = NULL;
     int rc = 0;
     if (dmi_yr_mapping(r, n, "hazard select", keys)) return DM_EDATA;
     yaml_node_t *count = dmi_yr_get(r, n, "count"), *fraction = dmi_yr_get(r, n, "fraction"), *top = dmi_yr_get(r, n, "top"),
@@ -159,24 +207,41 @@ static int read_selection(yread *r, yaml_node_t *n, const dm_model *m, dm_hazard
     if (by && !top) return dmi_yr_fail(r, by, "hazard select: by goes with top: K");
     if (!dmi_yr_get(r, n, "sectors") && !dmi_yr_get(r, n, "regions") && !dmi_yr_get(r, n, "nodes") && !dmi_yr_get(r, n, "tags"))
         return dmi_yr_fail(r, n, "hazard select: expected at least one of sectors, regions, nodes, tags");
+    const size_t size[4] = {m->nsectors, m->nregions, m->nnodes, m->ndefined_nodes};
     for (int c = 0; c < 4 && !rc; c++) {
         yaml_node_t *x = dmi_yr_get(r, n, crit[c]);
         if (!x) continue;
         if (dmi_yr_id_list(r, x, crit[c], &ids[c], &nids[c])) { rc = DM_EDATA; break; }
-        for (size_t i = 0; i < nids[c] && !rc; i++) {
-            const char *id = dmi_yr_text(ids[c][i]);
-            int found = 0;
-            if (c == 0) found = dm_model_sector(m, id) >= 0;
-            for (size_t j = 0; c == 1 && j < m->nregions; j++) found |= dm_region_matches(&m->regions[j], id);
-            if (c == 2) found = dm_model_node(m, id) >= 0;
-            for (size_t v = 0; c == 3 && v < m->ndefined_nodes; v++)  /* a layer's nodes have no tags */
-                for (size_t t = 0; t < m->nodes[v].ntags; t++) found |= !strcmp(m->nodes[v].tags[t], id);
-            if (!found) {
-                char expected[64];
-                snprintf(expected, sizeof expected, c == 1 ? "one of the model's regions (id, code, name or group)" : "one of the model's %s", crit[c]);
-                rc = dmi_yr_expected(r, ids[c][i], crit[c], expected);
-            }
+        if (!(hit[c] = calloc(size[c] ? size[c] : 1, 1)) || !(found = calloc(nids[c] ? nids[c] : 1, 1))) {
+            rc = NOMEM(r);
+            break;
         }
+        if (c == 0 || c == 2) {  /* sectors, nodes: looked up by id */
+            for (size_t i = 0; i < nids[c]; i++) {
+                int k = c == 0 ? dm_model_sector(m, dmi_yr_text(ids[c][i])) : dm_model_node(m, dmi_yr_text(ids[c][i]));
+                if (k >= 0) hit[c][k] = found[i] = 1;
+            }
+        } else {  /* regions (by any of their texts), tags: a join of the sorted lists */
+            size_t ntexts;
+            if (!(want = malloc((nids[c] ? nids[c] : 1) * sizeof *want)) ||
+                (c == 1 ? region_texts(m, &texts, &ntexts) : tag_texts(m, &texts, &ntexts))) {
+                rc = NOMEM(r);
+                break;
+            }
+            for (size_t i = 0; i < nids[c]; i++) want[i] = (dm_id_entry){dmi_yr_text(ids[c][i]), (int)i};
+            dmi_ids_sort(want, nids[c]);
+            join_ids(want, nids[c], texts, ntexts, found, hit[c]);
+            free(want); free(texts);
+            want = texts = NULL;
+        }
+        for (size_t i = 0; i < nids[c] && !rc; i++) {
+            if (found[i]) continue;
+            char expected[64];
+            snprintf(expected, sizeof expected, c == 1 ? "one of the model's regions (id, code, name or group)" : "one of the model's %s", crit[c]);
+            rc = dmi_yr_expected(r, ids[c][i], crit[c], expected);
+        }
+        free(found);
+        found = NULL;
     }
     if (!rc) {
         h->nodes = malloc(m->nnodes * sizeof *h->nodes);
@@ -184,22 +249,15 @@ static int read_selection(yread *r, yaml_node_t *n, const dm_model *m, dm_hazard
     }
     for (size_t v = 0; !rc && v < m->nnodes; v++) {
         const dm_node *nd = dm_node_at(m, v);
-        char buf[DM_NODE_ID_MAX];
         int ok = 1;
-        if (ids[0]) ok &= in_list(ids[0], nids[0], m->sectors[nd->sector].id);
-        if (ids[1]) {
-            int any = 0;
-            for (size_t k = 0; nd->region >= 0 && k < nids[1]; k++) any |= dm_region_matches(&m->regions[nd->region], dmi_yr_text(ids[1][k]));
-            ok &= any;
-        }
-        if (ids[2]) ok &= in_list(ids[2], nids[2], dm_node_id(m, v, buf));
-        if (ids[3]) {
-            int any = 0;
-            for (size_t t = 0; t < nd->ntags; t++) any |= in_list(ids[3], nids[3], nd->tags[t]);
-            ok &= any;
-        }
+        if (hit[0]) ok &= hit[0][nd->sector];
+        if (hit[1]) ok &= nd->region >= 0 && hit[1][nd->region];
+        if (hit[2]) ok &= hit[2][v];
+        if (hit[3]) ok &= v < m->ndefined_nodes && hit[3][v];
         if (ok) h->nodes[h->nnodes++] = (int)v;
     }
+    free(want); free(texts); free(found);
+    for (int c = 0; c < 4; c++) free(hit[c]);
     if (!rc && h->nnodes == 0)
         rc = dmi_yr_fail(r, n, "hazard select: the criteria together match no node");
     /* The top K of the matched nodes by a centrality of the dependency graph. */
@@ -807,18 +865,17 @@ int dm_validate_file(const char *path, const char **kind, dm_error *err)
     yread r;
     int rc = dmi_yr_open(&r, text, len, path, err);
     int is_scenario = !rc && (dmi_yr_get(&r, dmi_yr_root(&r), "model") || dmi_yr_get(&r, dmi_yr_root(&r), "hazards"));
+    if (!rc) *kind = is_scenario ? "scenario" : "model";
+    if (!rc && !is_scenario) {  /* the document just read is the model: no second parse */
+        dm_model *m;
+        rc = dmi_model_from_yaml(&r, dmi_yr_root(&r), &m);
+        dm_model_free(m);
+    }
     dmi_yr_close(&r);
-    if (!rc) {
-        *kind = is_scenario ? "scenario" : "model";
-        if (is_scenario) {
-            dm_scenario *s;
-            rc = dm_scenario_parse(text, len, path, &s, err);
-            dm_scenario_free(s);
-        } else {
-            dm_model *m;
-            rc = dm_model_parse(text, len, path, &m, err);
-            dm_model_free(m);
-        }
+    if (!rc && is_scenario) {
+        dm_scenario *s;
+        rc = dm_scenario_parse(text, len, path, &s, err);
+        dm_scenario_free(s);
     }
     free(text);
     return rc;

@@ -41,7 +41,6 @@ static int grow(void **p, size_t *cap, size_t need, size_t size)
     return 0;
 }
 
-/* Copies src into dst; fixed-size arrays were sized by slot_init. */
 /* Copies K rows of width W from src into rows; at[k]: the row holding time k. full: all
  * of them; else only those that differ from the one before. */
 static void copy_rows(double *rows, uint32_t *at, const double *src, size_t K, size_t W, int full)
@@ -59,6 +58,7 @@ static void copy_rows(double *rows, uint32_t *at, const double *src, size_t K, s
     }
 }
 
+/* Copies src into dst; fixed-size arrays were sized by slot_init. */
 static int slot_copy(slot *dst, const dm_engine_result *src, size_t S, size_t H, size_t n, unsigned store)
 {
     dm_engine_result *d = &dst->r;
@@ -154,12 +154,11 @@ static int series_add(dm_binned *bs, const slot *slots, uint64_t count, int maps
     int oom = 0;
 #pragma omp parallel for schedule(dynamic, 1) num_threads(T) if (T > 1 && nk * nw > 1) reduction(| : oom)
     for (size_t tile = 0; tile < nk * nw; tile++) {
-        uint32_t scratch[3 * TW];
         size_t k0 = tile / nw * TK, k1 = k0 + TK < bs->K ? k0 + TK : bs->K;
         size_t c0 = tile % nw * TW, c1 = c0 + TW < bs->W ? c0 + TW : bs->W;
         for (uint64_t b = 0; b < count; b++)
             oom |= dmi_binned_add(bs, maps ? slots[b].r.impact : slots[b].r.sector_level,
-                                 maps ? slots[b].at_impact : slots[b].at_level, k0, k1, c0, c1, scratch) != 0;
+                                 maps ? slots[b].at_impact : slots[b].at_level, k0, k1, c0, c1) != 0;
     }
     bs->added += count;
     return oom ? -1 : 0;
@@ -206,7 +205,7 @@ static int by_lost(const void *pa, const void *pb)
     return a->replicate < b->replicate ? -1 : a->replicate > b->replicate;
 }
 
-static int finish_stats(accumulator *a, dm_stats *st, uint64_t first, double minutes, dm_error *err)
+static int finish_stats(accumulator *a, dm_stats *st, uint64_t first, double minutes, int T, dm_error *err)
 {
     uint64_t n = st->replicates;
     size_t S = a->S;
@@ -218,8 +217,8 @@ static int finish_stats(accumulator *a, dm_stats *st, uint64_t first, double min
         summarise(&a->duration[s], a->breached[s], a->duration_sum[s], minutes, &st->duration_mean[s],
                   st->duration_q + s * DM_NQUANTILES);
     }
-    if (n > 0 && ((a->levels.W && dmi_binned_finish(&a->levels, dm_quantiles, DM_NQUANTILES, st->level_mean, st->level_q)) ||
-                  (a->maps.W && dmi_binned_finish(&a->maps, dm_quantiles, DM_NQUANTILES, st->map_mean, st->map_q))))
+    if (n > 0 && ((a->levels.W && dmi_binned_finish(&a->levels, dm_quantiles, DM_NQUANTILES, st->level_mean, st->level_q, T)) ||
+                  (a->maps.W && dmi_binned_finish(&a->maps, dm_quantiles, DM_NQUANTILES, st->map_mean, st->map_q, T))))
         return dm_error_set(err, DM_ESOFTWARE, NULL, 0, 0, "out of memory finishing the statistics");
     /* The median replicate: the lower median of sector-hours lost, ties by index. */
     ranked *rank = malloc((n ? n : 1) * sizeof *rank);
@@ -393,7 +392,7 @@ static int run(const dm_scenario *sc, size_t G, dm_mc_scenario_fn load, void *lo
             if (cfg->progress) cfg->progress(cfg->progress_ctx, st->replicates, R);
         }
     }
-    if (!rc) rc = finish_stats(&acc, st, cfg->first, minutes, err);
+    if (!rc) rc = finish_stats(&acc, st, cfg->first, minutes, T, err);
 
 done:
     for (int t = 0; eng && t < T; t++) dm_engine_free(eng[t]);

@@ -45,7 +45,7 @@ typedef struct dm_binned_column {
 
 typedef struct dm_binned {
     size_t K, W;
-    double *sum;         /* [K][W] */
+    double *sum;         /* [W][K]: a column's times are contiguous */
     uint64_t added;      /* replicates added (the caller counts them) */
     dm_binned_column *col;  /* [span][W] */
 } dm_binned;
@@ -63,12 +63,12 @@ int dmi_binned_init(dm_binned *b, size_t K, size_t W);
  * DM_BINNED_SPAN, k1 <= k0 + DM_BINNED_SPAN) and columns c0 .. c1-1 only: the row of
  * time k is rows + at[k] W (consecutive times may share a row: nothing changed). Threads
  * take disjoint ranges. Each range must see the replicates in order for the sums to be
- * reproducible. scratch: 3 (c1 - c0) words. -1 when out of memory. */
-int dmi_binned_add(dm_binned *b, const double *rows, const uint32_t *at, size_t k0, size_t k1, size_t c0, size_t c1,
-                  uint32_t *scratch);
+ * reproducible. -1 when out of memory. */
+int dmi_binned_add(dm_binned *b, const double *rows, const uint32_t *at, size_t k0, size_t k1, size_t c0, size_t c1);
 /* mean[K][W] (exact; NaN where no value) and q[nq][K][W] (from the bins: within half a
- * bin, 5·10^-5, of the exact quantile; NaN where no value). -1 when out of memory. */
-int dmi_binned_finish(const dm_binned *b, const double *f, int nq, double *mean, double *q);
+ * bin, 5·10^-5, of the exact quantile; NaN where no value), computed on `threads`
+ * threads (the same bits for any number). -1 when out of memory. */
+int dmi_binned_finish(const dm_binned *b, const double *f, int nq, double *mean, double *q, int threads);
 void dmi_binned_free(dm_binned *b);
 
 #endif

@@ -620,13 +620,36 @@ static int welford_init(welford *w, size_t n)
 
 static void welford_free(welford *w) { free(w->mean); free(w->m2); free(w->n); }
 
+/* For the K x S level cells, which every replicate fills: sums of the deviations from the
+ * first replicate's value ("shifted data", Chan, Golub & LeVeque 1983), two multiply-adds
+ * a cell instead of Welford's division; the shift keeps the cancellation in
+ * s2 - s1^2 / n small, as the levels vary little around it. */
+typedef struct shifted { double *shift, *s1, *s2; uint64_t n; size_t cells; } shifted;
+
+static void shifted_add(shifted *w, const double *x)
+{
+    if (w->n++ == 0) memcpy(w->shift, x, w->cells * sizeof *x);
+    for (size_t k = 0; k < w->cells; k++) {
+        double d = x[k] - w->shift[k];
+        w->s1[k] += d;
+        w->s2[k] += d * d;
+    }
+}
+
+static double shifted_se(const shifted *w, size_t k)
+{
+    double n = (double)w->n, m2 = w->s2[k] - w->s1[k] * w->s1[k] / n;
+    return w->n >= 2 ? sqrt((m2 > 0 ? m2 : 0) / (n - 1) / n) : NAN;
+}
+
 /* The sink of a point's replicates: each one's final sector levels, in its row, and the
  * values behind each mean the statistics report (as src/run/montecarlo.c counts them). */
 typedef struct point_sink {
     double *final;              /* [replicate][sector] */
     size_t S, K;
     uint64_t R;
-    welford onset, duration, unit_hours, loss, level;
+    welford onset, duration, unit_hours, loss;
+    shifted level;
 } point_sink;
 
 static int sink(void *ctx, const dm_engine_result *r, dm_error *err)
@@ -647,7 +670,7 @@ static int sink(void *ctx, const dm_engine_result *r, dm_error *err)
         welford_add(&f->unit_hours, s, sr->unserved_unit_hours);
         welford_add(&f->loss, s, sr->economic_loss);
     }
-    for (size_t k = 0; r->sector_level && k < f->K * f->S; k++) welford_add(&f->level, k, r->sector_level[k]);
+    if (r->sector_level) shifted_add(&f->level, r->sector_level);
     return 0;
 }
 
@@ -670,9 +693,10 @@ int dm_sweep_run_point(const dm_sweep *s, size_t i, int threads, volatile sig_at
     int64_t interval = dm_scenario_ticks(sc, s->interval_s);
     if (interval < 1) interval = 1;
     size_t K = dm_output_ntimes(sc, interval);
-    point_sink f = {malloc((s->replicates * S + 1) * sizeof(double)), S, K, s->replicates, {0}, {0}, {0}, {0}, {0}};
+    point_sink f = {malloc((s->replicates * S + 1) * sizeof(double)), S, K, s->replicates, {0}, {0}, {0}, {0},
+                    {malloc((K * S + 1) * sizeof(double)), calloc(K * S + 1, sizeof(double)), calloc(K * S + 1, sizeof(double)), 0, K * S}};
     if (!f.final || welford_init(&f.onset, S) || welford_init(&f.duration, S) || welford_init(&f.unit_hours, S) ||
-        welford_init(&f.loss, S) || welford_init(&f.level, K * S))
+        welford_init(&f.loss, S) || !f.level.shift || !f.level.s1 || !f.level.s2)
         rc = dm_error_set(err, DM_ESOFTWARE, NULL, 0, 0, "out of memory");
     for (size_t k = 0; !rc && k < s->replicates * S; k++) f.final[k] = NAN;
     /* the sink receives every replicate's sector levels, for their standard errors */
@@ -695,9 +719,9 @@ int dm_sweep_run_point(const dm_sweep *s, size_t i, int threads, volatile sig_at
         out->unit_hours_se[k] = welford_se(&f.unit_hours, k);
         out->loss_se[k] = welford_se(&f.loss, k);
     }
-    for (size_t k = 0; !rc && k < K * S; k++) out->level_se[k] = welford_se(&f.level, k);
+    for (size_t k = 0; !rc && k < K * S; k++) out->level_se[k] = shifted_se(&f.level, k);
     welford_free(&f.onset); welford_free(&f.duration); welford_free(&f.unit_hours); welford_free(&f.loss);
-    welford_free(&f.level);
+    free(f.level.shift); free(f.level.s1); free(f.level.s2);
     out->final_level = f.final;
     if (rc) dm_sweep_result_free(out);
     return rc;
