@@ -181,10 +181,10 @@ int cmd_sweep(int argc, char **argv)
         int64_t interval = (s->interval_s + s->base->tick_s - 1) / s->base->tick_s;
         dm_mc_config cfg = {.replicates = s->replicates, .threads = threads, .interval = interval < 1 ? 1 : interval,
                             .stats = DM_STORE_SECTORS};  /* as dm_sweep_run_point runs a point */
-        long pages = sysconf(_SC_PHYS_PAGES), size = sysconf(_SC_PAGE_SIZE);
-        /* the statistics, and each replicate's final sector levels (dm_sweep_run_point) */
+        /* the statistics, and each replicate's final sector levels (dm_sweep_run_point); the
+         * limit is the one dm_mc_run holds each point's event logs to */
         double need = dm_mc_memory_estimate(s->base, &cfg) + (double)s->replicates * (double)s->base->model->nsectors * 8,
-               limit = (pages > 0 && size > 0 ? (double)pages * (double)size : 8.0 * 1073741824.0) / 2;
+               limit = dm_mc_memory_limit(0);
         if (need > limit)
             rc = dm_error_set(&err, DM_EUSAGE, argv[optind], 0, 0, "each point needs about %.0f MiB for its statistics "
                               "(%llu replicates), over half of this machine's memory (%.0f MiB): fewer replicates or a "
