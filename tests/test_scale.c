@@ -7,7 +7,9 @@
  * compares with strcmp, so a search through every id for every id (what the loader did:
  * 2 x 10^4 sectors took 4.5 s) makes the count grow 16-fold, n log n about 4.8-fold. */
 #include <stdatomic.h>
+#include <unistd.h>
 #include "helpers.h"
+#include "cli_helpers.h"
 #include "../bench/synthetic_model.h"
 
 int __real_strcmp(const char *a, const char *b);
@@ -180,4 +182,41 @@ Test(scale, ids_defined_twice)
         cr_assert_eq(err.column, cases[c].column, "case %zu: column %d", c, err.column);
         cr_assert(strstr(err.message, cases[c].what), "case %zu: %s", c, err.message);
     }
+}
+
+/* --max-memory holds the event logs too, whose size only the replicates tell: a run whose
+ * replicates log more events than the limit leaves room for (each engine's log and each
+ * replicate in flight) stops with exit 70 and writes nothing; with room it runs. */
+Test(scale, event_logs_are_held_to_max_memory, .timeout = 300)
+{
+    char dir[64], *out;
+    scratch_make(dir, "eventlog");
+    FILE *f;
+    char path[256];
+    snprintf(path, sizeof path, "%s/perc.yaml", dir);
+    cr_assert_not_null(f = fopen(path, "w"));
+    fputs("model:\n  sectors: [{id: A, name_en: a}, {id: B, name_en: b}]\n  layers:\n"
+          "    - {sector: A, graph: {generate: erdos_renyi, nodes: 20000, mean_degree: 4, seed: 1}, connectivity: giant}\n"
+          "    - {sector: B, graph: {generate: erdos_renyi, nodes: 20000, mean_degree: 4, seed: 2}, connectivity: giant}\n"
+          "  couplings:\n    - {dependent: A, provider: B, pairs: index, mutual: true}\n"
+          "horizon: 1h\ntick: 1min\nreplicates: 4\nhazards:\n"
+          "  - {id: h, kind: failure, select: {sectors: [A], fraction: 0.45}, at: 0min}\n", f);
+    cr_assert_eq(fclose(f), 0);
+    /* the estimate before the run, which leaves the event logs out */
+    cr_assert_eq(domino(dir, "run perc.yaml --threads 1 --max-memory 4G -o ok.h5", 1, &out), 0, "%s", out);
+    double mib;
+    const char *at = strstr(out, "estimated memory ");
+    cr_assert(at && sscanf(at, "estimated memory %lf MiB", &mib) == 1, "%s", out);
+    free(out);
+    char args[256];
+    snprintf(args, sizeof args, "run perc.yaml --threads 1 --max-memory %.0fM -o big.h5", mib + 1);
+    cr_expect_eq(domino(dir, args, 1, &out), 70, "%s", out);
+    cr_expect(strstr(out, "events") && strstr(out, "over the limit") && strstr(out, "--max-memory"), "%s", out);
+    free(out);
+    snprintf(path, sizeof path, "%s/big.h5", dir);
+    cr_expect_neq(access(path, F_OK), 0, "big.h5 was written");
+    cr_expect_eq(run_capture(strcat(strcpy(args, "ls -A "), dir), &out), 0);
+    cr_expect_str_eq(out, "ok.h5\nperc.yaml\n", "left in the directory: %s", out);
+    free(out);
+    scratch_remove(dir);
 }

@@ -34,6 +34,12 @@ typedef struct dm_mc_config {
     /* When set (by a signal handler), replicates not yet started are skipped and the
      * run ends after the ones in flight. May be NULL. */
     volatile sig_atomic_t *stop;
+    /* The memory the run may use, bytes (0: half of the machine's, dm_mc_memory_limit).
+     * Checked before the run against dm_mc_memory_estimate by the callers, and during it
+     * against the event logs, whose size only the replicates tell: a replicate whose log,
+     * held by every engine and every replicate in flight, would pass the limit fails the
+     * run (DM_ESOFTWARE, nothing handed to the sink after it). */
+    double max_bytes;
 } dm_mc_config;
 
 /* Statistics across the completed replicates. Times are in minutes after T+0. A sector's
@@ -63,6 +69,9 @@ typedef struct dm_stats {
  * callers can refuse runs that do not fit. Nothing in it grows with the replicate count
  * but 24 bytes a replicate (its sector-hours lost, to find the median replicate). */
 DM_EXPORT double dm_mc_memory_estimate(const dm_scenario *sc, const dm_mc_config *cfg);
+/* The limit a run of max_bytes (0: none given) is held to: max_bytes, or half of the
+ * machine's physical memory. */
+DM_EXPORT double dm_mc_memory_limit(double max_bytes);
 
 /* Runs the replicates and fills *stats (free with dm_stats_free). */
 DM_EXPORT int dm_mc_run(const dm_scenario *sc, const dm_mc_config *cfg, dm_stats *stats, dm_error *err);

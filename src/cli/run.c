@@ -80,12 +80,6 @@ static int64_t grid_ticks(const dm_scenario *sc, int64_t interval_s)
     return t < 1 ? 1 : t;
 }
 
-static double machine_memory(void)
-{
-    long pages = sysconf(_SC_PHYS_PAGES), size = sysconf(_SC_PAGE_SIZE);
-    return pages > 0 && size > 0 ? (double)pages * (double)size : 8.0 * 1073741824.0;
-}
-
 int cmd_run(int argc, char **argv)
 {
     run_options o;
@@ -115,7 +109,8 @@ int cmd_run(int argc, char **argv)
         dm_scenario_free(sc);
         return cli_usage_error("run", "%s", "--replicate + --replicates exceeds 2^63 - 1");
     }
-    double need = dm_mc_memory_estimate(sc, &cfg), limit = o.max_memory ? o.max_memory : machine_memory() / 2;
+    double need = dm_mc_memory_estimate(sc, &cfg), limit = dm_mc_memory_limit(o.max_memory);
+    cfg.max_bytes = limit;  /* the event logs are checked against it as the replicates tell their size */
     if (!o.quiet)
         fprintf(stderr, "domino: estimated memory %.0f MiB (limit %.0f MiB, --max-memory)\n", need / 1048576.0,
                 limit / 1048576.0);

@@ -14,6 +14,7 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <omp.h>
 #include "domino/montecarlo.h"
 #include "model/query.h"
@@ -248,6 +249,21 @@ double dm_mc_memory_estimate(const dm_scenario *sc, const dm_mc_config *cfg)
     return summarised + R * (8 + 16) + S * 64 + slots + (double)T * (dm_engine_memory_estimate(sc) + slot);
 }
 
+double dm_mc_memory_limit(double max_bytes)
+{
+    if (max_bytes > 0) return max_bytes;
+    long pages = sysconf(_SC_PHYS_PAGES), size = sysconf(_SC_PAGE_SIZE);
+    return (pages > 0 && size > 0 ? (double)pages * (double)size : 8.0 * 1073741824.0) / 2;
+}
+
+/* The event logs a replicate of nevents events stands for: each engine's log (its
+ * capacity doubles, so up to twice the events) and each replicate's copy in flight, all
+ * taken as large as this one. */
+static double event_log_bytes(size_t nevents, int T, uint64_t B)
+{
+    return (2.0 * T + (double)B) * (double)nevents * (double)sizeof(dm_event);
+}
+
 /* ---- the run ---- */
 
 /* The replicates of graph g of G: r from ceil(R g / G) to below ceil(R (g + 1) / G), that
@@ -311,6 +327,8 @@ static int run(const dm_scenario *sc, size_t G, dm_mc_scenario_fn load, void *lo
     if (B < (uint64_t)T) B = (uint64_t)T;
     if (B > R) B = R;
 
+    double fixed = dm_mc_memory_estimate(sc, cfg), limit = dm_mc_memory_limit(cfg->max_bytes);
+
     accumulator acc = {.S = S, .K = K};
     dm_scenario *member = NULL;  /* graph g > 0 of an ensemble */
     double minutes = (double)sc->tick_s / 60.0;
@@ -369,8 +387,17 @@ static int run(const dm_scenario *sc, size_t G, dm_mc_scenario_fn load, void *lo
                 dm_engine *e = eng[omp_get_thread_num()];
                 slot *sl = &slots[b];
                 dm_error_clear(&sl->err);
-                if (dm_engine_run(e, cfg->first + start + b, &sl->err)) sl->failed = 1;
-                else if (slot_copy(sl, dm_engine_results(e), S, H, n, cfg->store)) {
+                if (dm_engine_run(e, cfg->first + start + b, &sl->err)) {
+                    sl->failed = 1;
+                } else if (fixed + event_log_bytes(dm_engine_results(e)->nevents, T, B) > limit) {
+                    sl->failed = 1;
+                    dm_error_set(&sl->err, DM_ESOFTWARE, NULL, 0, 0, "replicate %llu logged %zu events: with %d engines and "
+                                 "%llu replicates in flight the run needs about %.0f MiB, over the limit of %.0f MiB "
+                                 "(--max-memory); nothing is written. Use fewer --threads or raise --max-memory",
+                                 (unsigned long long)(cfg->first + start + b), dm_engine_results(e)->nevents, T,
+                                 (unsigned long long)B, (fixed + event_log_bytes(dm_engine_results(e)->nevents, T, B)) / 1048576.0,
+                                 limit / 1048576.0);
+                } else if (slot_copy(sl, dm_engine_results(e), S, H, n, cfg->store)) {
                     sl->failed = 1;
                     dm_error_set(&sl->err, DM_ESOFTWARE, NULL, 0, 0, "out of memory copying a replicate's events");
                 }
