@@ -20,9 +20,6 @@ import sys
 # Cycles between object files still present, each a set of files ("module/file") with
 # the reason; nothing else may form a cycle. Modules must never form one.
 KNOWN = {
-    frozenset({"engine/engine", "engine/node_rule"}):
-        "node_rule.c draws through engine.c's dmi_draw (appeared with the merge of the "
-        "engine and calib branches); for the engine's owner: the draw beside the streams",
     frozenset({"sweep/sweep", "sweep/sweepfile"}):
         "dm_sweep_run writes through dm_sweep_write and the file reader rebuilds a sweep "
         "with dm_sweep_from_texts; for the sweep's owner to split",
