@@ -1,7 +1,8 @@
 # A rule-based check of CF-1.8 conformance rules (no official CF checker is packaged for Debian 12): usage: cf_rules.py FILE.nc|h5 ... ; prints ERROR and WARN lines per file. Needs python3-netcdf4 and udunits-bin.
 # From /work/shared/tools/cf_rules.py (the project's shared checker), with three rules added for domino's files
 # (marked "domino:"): `coordinates` names variables on the variable's dimensions, every label (1-D string
-# variable) is named by some `coordinates`, and cell_methods use CF-1.8's methods.
+# variable) is named by some `coordinates`, cell_methods use CF-1.8's methods, and ancillary variables (standard
+# errors) exist on their variable's dimensions.
 import sys, subprocess, warnings, numpy as np, netCDF4
 warnings.simplefilter("ignore")
 def udunits_ok(u):
@@ -56,6 +57,19 @@ for fn in sys.argv[1:]:
                 m = part.split()[0] if part.split() else ""
                 if m not in methods:
                     errs.append(f"7.3 '{name}': cell_methods method '{m}' is not one of CF-1.8's")
+    # domino: ancillary variables (a mean's standard error, CF 3.4) exist on the same
+    # dimensions, and every standard error is one
+    ancillary = set()
+    for name, v in ds.variables.items():
+        for a in (v.getncattr("ancillary_variables").split() if "ancillary_variables" in v.ncattrs() else []):
+            ancillary.add(a)
+            if a not in ds.variables:
+                errs.append(f"3.4 '{name}': ancillary_variables names '{a}', which does not exist")
+            elif ds.variables[a].dimensions != v.dimensions:
+                errs.append(f"3.4 '{name}': ancillary variable '{a}' has dimensions {ds.variables[a].dimensions}, not {v.dimensions}")
+    for name in ds.variables:
+        if name.endswith("_standard_error") and name not in ancillary:
+            errs.append(f"3.4 '{name}': a standard error that no variable names in ancillary_variables")
     for name, v in ds.variables.items():
         if len(v.dimensions) == 1 and v.dimensions[0] != name and (v.dtype == str or v.dtype.kind in "OSU") and name not in named:
             errs.append(f"5/6.1 label '{name}' is named by no coordinates attribute (xarray keeps it a data variable)")

@@ -7,7 +7,8 @@ reader gets (tests/test_cf.c): usage: check_cf.py run|sweep|analysis FILE [PARAM
 - sector-hours and hours stay floats (not timedeltas);
 - `history`, `source` and `Conventions` are there; cell_methods on the means;
 - run files: the /inputs group opens with h5netcdf (its datasets have dimensions);
-- sweep files: the parameters are coordinates of `point`."""
+- sweep files: a whole grid has a dimension per parameter, other files the parameters as
+  coordinates of `point`; every mean has its standard error as an ancillary variable."""
 import sys
 
 import numpy as np
@@ -80,22 +81,43 @@ def sweep(path, engine, params):
     where = f"{path} ({engine})"
     ds = xr.open_dataset(path, engine=engine)
     common(ds, where, {"sector": ["sector_id", "sector_name_ja", "sector_name_en"]})
-    for name in ("point", "replicates", "median_replicate"):
+    for name in ("point", "replicates", "median_replicate", "replicate_graph"):
         expect_dtype(ds, name, "i", where)
+    grid = ds.attrs["sweep_layout"] == "grid"
+    lead = tuple(params) if grid else ("point",)
     for p in params:
-        if p not in ds.coords or ds[p].dims != ("point",):
-            fail(f"{where}: parameter {p} is not a coordinate of point")
-    if ds.breach_probability.attrs.get("cell_methods") != "realization: mean":
-        fail(f"{where}: breach_probability has no cell_methods")
-    ds.set_xindex(params[0]).sel({params[0]: float(ds[params[0]].values[0])})
+        # a grid: one dimension per parameter, its values the coordinate; else along point
+        if p not in ds.coords or ds[p].dims != ((p,) if grid else ("point",)):
+            fail(f"{where}: parameter {p} is not a coordinate of {'its own dimension' if grid else 'point'}: {ds[p].dims}")
+    if ds.breach_probability.dims != lead + ("sector",):
+        fail(f"{where}: breach_probability is over {ds.breach_probability.dims}, expected {lead + ('sector',)}")
+    if grid:  # a value of every parameter selects one point, without set_index or unstack
+        at = {p: ds[p].values[-1] for p in params}
+        if int(ds.point.sel(at)) != int(ds.point.values.max()):
+            fail(f"{where}: the last values of the parameters are not the last point")
+    else:
+        ds.set_xindex(params[0]).sel({params[0]: float(ds[params[0]].values[0])})
     fl = ds.final_level
-    if fl.dims != ("point", "replicate", "sector") or ds.sizes["replicate"] != int(ds.attrs["replicates_per_point"]):
+    if fl.dims != lead + ("replicate", "sector") or ds.sizes["replicate"] != int(ds.attrs["replicates_per_point"]):
         fail(f"{where}: final_level is {fl.dims} {fl.shape}")
     if not (np.isfinite(fl).all() and (fl >= 0).all() and (fl <= 1).all()) or ds.replicate.dtype.kind != "i":
         fail(f"{where}: final_level holds values outside [0, 1] or NaN")
     se = np.sqrt(ds.breach_probability * (1 - ds.breach_probability) / ds.replicates)
     if not np.allclose(ds.breach_probability_standard_error, se, rtol=0, atol=1e-15):
         fail(f"{where}: breach_probability_standard_error is not sqrt(p (1 - p) / replicates)")
+    # every mean: cell_methods, and its standard error as an ancillary variable on the same dimensions
+    for mean in ("breach_probability", "breach_onset_mean", "breach_duration_mean", "expected_unserved_unit_hours",
+                 "expected_economic_loss", "sector_level_mean"):
+        if ds[mean].attrs.get("cell_methods") != "realization: mean":
+            fail(f"{where}: {mean} has cell_methods {ds[mean].attrs.get('cell_methods')!r}")
+        err = mean + "_standard_error"
+        if ds[mean].attrs.get("ancillary_variables") != err or err not in ds or ds[err].dims != ds[mean].dims:
+            fail(f"{where}: {mean} lacks its standard error {err} (ancillary_variables)")
+        e = ds[err].values
+        if e.dtype.kind == "m":
+            e = e / np.timedelta64(1, "m")
+        if not (np.isnan(e) | (e >= 0)).all():
+            fail(f"{where}: {err} has negative values")
 
 
 def analysis(path, engine):

@@ -72,8 +72,10 @@ with open("s.yaml", "w") as f:
 ds = domino.sweep("s.yaml", output="py-sweep.h5")
 cli("sweep", "s.yaml", "-o", "cli-sweep.h5", "--quiet")
 same_data("py-sweep.h5", "cli-sweep.h5")
-if "battery" not in ds.coords or ds.sizes["point"] != 2:
+# a whole grid: a dimension per parameter, selected by value
+if "battery" not in ds.indexes or ds.sizes["battery"] != 2 or ds.breach_probability.dims != ("battery", "sector"):
     fail(f"unexpected sweep dataset: {ds}")
+ds.sector_level_mean_standard_error.sel(battery=6 * 3600.0)
 
 # errors are exceptions with the position
 with open("bad.yaml", "w") as f:

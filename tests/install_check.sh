@@ -28,7 +28,7 @@ share=$(dirname "$(find "$dest" -path '*/share/domino/scenarios' -type d | head 
 nm -D --defined-only "$so" | awk '$2 ~ /[TDBR]/ {print $3}' | sort > "$3/exported"
 bad=$(grep -v '^dm_' "$3/exported" | grep -v '^_' || true)
 [ -z "$bad" ] || fail "exported symbols outside the dm_ API: $bad"
-for hidden in dmi_sort_by_key dmi_enter dm_node_evaluate dm_read_named; do
+for hidden in dmi_sort_by_key dmi_enter dmi_node_evaluate dmi_read_named; do
   ! grep -qx "$hidden" "$3/exported" || fail "internal symbol $hidden is exported"
 done
 grep -ho 'DM_EXPORT [^(;]*[ *]dm_[a-z0-9_]*[([]' "$inc"/domino.h "$inc"/domino/*.h |

@@ -1,6 +1,7 @@
 /* CF-1.8 conformance of every file domino writes (docs/output-format.md): run files (with
- * /inputs from layer files, events, nodes and maps), sweep files and analysis files pass
- * tests/cf_rules.py (the rules of /work/shared/tools/cf_rules.py and three more), and
+ * /inputs from layer files, events, nodes and maps), sweep files (a grid, a list of
+ * points) and analysis files pass
+ * tests/cf_rules.py (the rules of /work/shared/tools/cf_rules.py and four more), and
  * xarray reads them with both engines as CF says (tests/check_cf.py). */
 #include <string.h>
 #include "cli_helpers.h"
@@ -55,16 +56,19 @@ Test(cf, every_file_kind_follows_cf_and_reads_in_xarray)
                          "  - name: severity\n    path: scenario.hazards[0].severity\n    values: [0.5, 1]\n");
     cr_assert_eq(domino(dir, "sweep s.yaml -o sweep.h5 --quiet", 1, &out), 0, "%s", out);
     free(out);
+    cr_assert_eq(domino(dir, "sweep s.yaml --shard 1/2 -o shard.h5 --quiet", 1, &out), 0, "%s", out);  /* a list of points */
+    free(out);
     /* analyses, by sector and by node */
     cr_assert_eq(domino(dir, "analyze -o analysis.h5", 1, &out), 0, "%s", out);
     free(out);
     cr_assert_eq(domino(dir, "analyze model.yaml --nodes --no-criticality -o nodes.h5", 1, &out), 0, "%s", out);
     free(out);
 
-    cr_expect_eq(python("cf_rules.py", "layers.h5 tokyo.h5 default.h5 sweep.h5 analysis.h5 nodes.h5", &out), 0, "%s", out);
+    cr_expect_eq(python("cf_rules.py", "layers.h5 tokyo.h5 default.h5 sweep.h5 shard.h5 analysis.h5 nodes.h5", &out), 0, "%s", out);
     cr_expect(strstr(out, "ERROR") == NULL, "%s", out);
     free(out);
     const char *checks[] = {"run layers.h5", "run tokyo.h5", "run default.h5", "sweep sweep.h5 battery severity",
+                            "sweep shard.h5 battery severity",
                             "analysis analysis.h5", "analysis nodes.h5"};
     for (size_t i = 0; i < sizeof checks / sizeof *checks; i++) {
         cr_expect_eq(python("check_cf.py", checks[i], &out), 0, "%s: %s", checks[i], out);
@@ -118,7 +122,19 @@ Test(cf, sweep_resume_checks_the_input_files)
     /* another graph under the same name: the shard's file is of another sweep now */
     cr_assert_eq(domino(dir, "generate erdos_renyi --nodes 100 --mean-degree 3 --seed 2 -o r.h5", 1, &out), 0, "%s", out);
     free(out);
-    cr_expect_eq(domino(dir, "sweep rw.yaml -o rw-out.h5 --quiet", 1, &out), 65, "%s", out);
-    cr_expect(strstr(out, "another sweep") && strstr(out, "input files") && !strstr(out, "point 1 done"), "%s", out);
+    cr_expect_eq(domino(dir, "sweep rw.yaml -o rw-out.h5", 1, &out), 65, "%s", out);
+    cr_expect(strstr(out, "another sweep") && strstr(out, "input files") && !strstr(out, " done ("), "%s", out);
+    free(out);
+    /* and a finished point's checkpoint (point 0, as a shard of one point is) is checked
+     * too, before any other point is computed */
+    snprintf(cmd, sizeof cmd, "cd '%s' && mkdir rw2.h5.points && cp rw-out.h5 rw2.h5.points/point-00000000.h5", dir);
+    cr_assert_eq(run_capture(cmd, &out), 0, "%s", out);
+    free(out);
+    cr_expect_eq(domino(dir, "sweep rw.yaml -o rw2.h5", 1, &out), 65, "%s", out);
+    cr_expect(strstr(out, "point-00000000.h5") && strstr(out, "another sweep") && !strstr(out, " done ("), "%s", out);
+    free(out);
+    snprintf(cmd, sizeof cmd, "cd '%s' && ls rw2.h5.points && test ! -e rw2.h5", dir);
+    cr_expect_eq(run_capture(cmd, &out), 0, "%s", out);
+    cr_expect(strstr(out, "point-00000001") == NULL, "a point was computed: %s", out);
     free(out);
 }

@@ -112,7 +112,7 @@ Test(determinism, switch_over_to_parallel_changes_no_result, .timeout = 300)
  * (the spans and column ranges threads take); the means are the ordered sums. */
 #include <gsl/gsl_sort.h>
 #include <gsl/gsl_statistics_double.h>
-#include "../src/run/tally.h"
+#include "run/tally.h"
 
 Test(determinism, binned_quantiles_are_within_half_a_bin)
 {
@@ -128,22 +128,21 @@ Test(determinism, binned_quantiles_are_within_half_a_bin)
                                 : c == 4 && rand() % 5 == 0 ? NAN
                                 : (k > 0 && rand() % 3) ? x[r][(k - 1) * W + c] : (double)rand() / RAND_MAX;
     dm_binned whole, tiled;
-    cr_assert_eq(dm_binned_init(&whole, K, W), 0);
-    cr_assert_eq(dm_binned_init(&tiled, K, W), 0);
-    uint32_t scratch[3 * W];
+    cr_assert_eq(dmi_binned_init(&whole, K, W), 0);
+    cr_assert_eq(dmi_binned_init(&tiled, K, W), 0);
     for (int r = 0; r < R; r++) {
         for (size_t k0 = 0; k0 < K; k0 += DM_BINNED_SPAN)
-            cr_assert_eq(dm_binned_add(&whole, x[r], at, k0, k0 + DM_BINNED_SPAN < K ? k0 + DM_BINNED_SPAN : K, 0, W, scratch), 0);
+            cr_assert_eq(dmi_binned_add(&whole, x[r], at, k0, k0 + DM_BINNED_SPAN < K ? k0 + DM_BINNED_SPAN : K, 0, W), 0);
         for (size_t k0 = 0; k0 < K; k0 += DM_BINNED_SPAN)  /* other tiles: columns one by one, the span in two */
             for (size_t c = 0; c < W; c++) {
                 size_t k1 = k0 + DM_BINNED_SPAN < K ? k0 + DM_BINNED_SPAN : K;
-                cr_assert_eq(dm_binned_add(&tiled, x[r], at, k0, k1, c, c + 1, scratch), 0);
+                cr_assert_eq(dmi_binned_add(&tiled, x[r], at, k0, k1, c, c + 1), 0);
             }
     }
     whole.added = tiled.added = R;
     static double mean[K * W], q[3 * K * W], mean2[K * W], q2[3 * K * W];
-    cr_assert_eq(dm_binned_finish(&whole, dm_quantiles, 3, mean, q), 0);
-    cr_assert_eq(dm_binned_finish(&tiled, dm_quantiles, 3, mean2, q2), 0);
+    cr_assert_eq(dmi_binned_finish(&whole, dm_quantiles, 3, mean, q, 1), 0);
+    cr_assert_eq(dmi_binned_finish(&tiled, dm_quantiles, 3, mean2, q2, 2), 0);
     cr_expect_eq(memcmp(q, q2, sizeof q), 0, "the quantiles depend on the tiling");
     cr_expect_eq(memcmp(mean, mean2, sizeof mean), 0, "the means depend on the tiling");
     double worst = 0;
@@ -162,21 +161,21 @@ Test(determinism, binned_quantiles_are_within_half_a_bin)
     }
     cr_expect_leq(worst, 5e-5 + 1e-12, "largest error %g", worst);
     cr_expect_gt(worst, 0, "continuous values should show the binning");
-    dm_binned_free(&whole);
-    dm_binned_free(&tiled);
+    dmi_binned_free(&whole);
+    dmi_binned_free(&tiled);
 
     /* ticks: exact */
     dm_tally t = {0};
     double v[501];
     for (int i = 0; i < 501; i++) {
         uint32_t key = (uint32_t)(rand() % 97);
-        cr_assert_eq(dm_tally_add(&t, key), 0);
+        cr_assert_eq(dmi_tally_add(&t, key), 0);
         v[i] = (double)key * 1.5;
     }
     gsl_sort(v, 1, 501);
     for (int j = 0; j < 3; j++)
-        cr_expect_eq(dm_tally_quantile(&t, 501, dm_quantiles[j], 1.5), gsl_stats_quantile_from_sorted_data(v, 1, 501, dm_quantiles[j]));
-    dm_tally_free(&t);
+        cr_expect_eq(dmi_tally_quantile(&t, 501, dm_quantiles[j], 1.5), gsl_stats_quantile_from_sorted_data(v, 1, 501, dm_quantiles[j]));
+    dmi_tally_free(&t);
 }
 
 /* A run's memory does not grow with its replicates (but for 24 bytes each). */

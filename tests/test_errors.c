@@ -128,6 +128,11 @@ Test(errors, facilities_buffers)
                  65, 6, 66, "buffer share: expected a number in [0, 1], found '1.5'");
     expect_error(MODEL "  dependencies:\n    - {dependent: B, providers: A, buffer: {duration: 3h, share: -0.1}}\n",
                  65, 6, 66, "found '-0.1'");
+    /* a restart rate that is not a number >= 0, a restart share outside [0, 1] */
+    expect_error(MODEL "  dependencies:\n    - {dependent: B, providers: A, buffer: {duration: 3h, restart_rate: -1}}\n",
+                 65, 6, 73, "buffer restart_rate (share per hour)");
+    expect_error(MODEL "  dependencies:\n    - {dependent: B, providers: A, buffer: {duration: 3h, restart_share: 1.5}}\n",
+                 65, 6, 74, "buffer restart_share: expected a number in [0, 1], found '1.5'");
     /* one duration or a distribution across facilities, not both, not neither */
     expect_error(MODEL "  dependencies:\n    - {dependent: B, providers: A, buffer: {duration: 3h, facilities: 2h}}\n",
                  65, 6, 71, "either 'duration' or 'facilities'");

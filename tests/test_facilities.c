@@ -187,3 +187,82 @@ Test(facilities, table_cdf)
     cr_expect_float_eq(at(&r, 1440), 0.0, 1e-9);
     sim_free(&r.x);
 }
+
+Test(facilities, restart_after_the_backup_ran_out)
+{
+    /* B's facilities have 4 h backups; once a backup has run out they come back only when
+     * a crew restarts them, 10 % of B's facilities per hour (`restart_rate: 0.1`). A lost
+     * 0:00-6:00: B 1 until 4:00, 0 from 4:00; at 6:00 all are reconnected dry (waiting 1),
+     * so B = 0.1 (t - 6 h) / h: 0.1 at 7:00, 0.5 at 11:00, in steps of 1 % (6 min), all
+     * back at 16:00. */
+    run r = levels(AB "    - {dependent: B, providers: A, buffer: {duration: 4h, restart_rate: 0.1}}\n"
+                   "horizon: 1d\nhazards:\n  - {id: h, kind: other, select: {sectors: [A]}, duration: 6h}\n");
+    cr_expect_float_eq(at(&r, 239), 1.0, 1e-12);
+    cr_expect_float_eq(at(&r, 240), 0.0, 1e-12);
+    cr_expect_float_eq(at(&r, 360), 0.0, 1e-12);
+    cr_expect_float_eq(at(&r, 420), 0.1, 1e-9);
+    cr_expect_float_eq(at(&r, 660), 0.5, 1e-9);
+    cr_expect_float_eq(at(&r, 959), 0.99, 1e-9);
+    cr_expect_float_eq(at(&r, 960), 1.0, 1e-12);
+    for (int64_t m = 361; m < 1440; m++) cr_assert_leq(fabs(at(&r, m) - at(&r, m - 1)), 0.01 + 1e-9, "at minute %lld", (long long)m);
+    sim_free(&r.x);
+}
+
+Test(facilities, restart_only_where_the_backup_ran_out)
+{
+    /* Backups of 2-6 h (uniform, S(tau) = (6 h - tau) / 4 h between), restart_rate 0.05;
+     * A lost 0:00-4:00. At 4:00 S = 0.5: the half still on its backup is back at once, the
+     * half that ran dry waits: B 0.5 at 4:00, 0.75 at 9:00, 1 at 14:00. */
+    run r = levels(AB "    - {dependent: B, providers: A, buffer: {facilities: {dist: uniform, min: 2h, max: 6h}, restart_rate: 0.05}}\n"
+                   "horizon: 1d\nhazards:\n  - {id: h, kind: other, select: {sectors: [A]}, duration: 4h}\n");
+    cr_expect_float_eq(at(&r, 239), 0.5, 0.01);
+    cr_expect_float_eq(at(&r, 240), 0.5, 1e-9);
+    cr_expect_float_eq(at(&r, 540), 0.75, 1e-9);
+    cr_expect_float_eq(at(&r, 840), 1.0, 1e-12);
+    sim_free(&r.x);
+}
+
+Test(facilities, restart_after_a_partial_return)
+{
+    /* 4 h backups, restart_rate 0.05. A lost 0:00-5:00, then 50 % for good: at 5:00 the
+     * half reconnected ran dry at 4:00 and waits (0.5); the other half stays cut and dry.
+     * B: 0 from 4:00, 0.3 at 11:00 (0.2 still waiting), 0.5 from 15:00. */
+    run r = levels(AB "    - {dependent: B, providers: A, buffer: {duration: 4h, restart_rate: 0.05}}\n"
+                   "horizon: 1d\nhazards:\n  - {id: h1, kind: other, select: {sectors: [A]}, duration: 5h}\n"
+                   "  - {id: h2, kind: other, select: {sectors: [A]}, severity: 0.5, at: 5h}\n");
+    cr_expect_float_eq(at(&r, 240), 0.0, 1e-12);
+    cr_expect_float_eq(at(&r, 300), 0.0, 1e-12);
+    cr_expect_float_eq(at(&r, 660), 0.3, 1e-9);
+    cr_expect_float_eq(at(&r, 900), 0.5, 1e-9);
+    sim_free(&r.x);
+}
+
+Test(facilities, restart_leaves_facilities_without_a_backup)
+{
+    /* share 0.6: 40 % of B's facilities have no backup; 4 h backups, restart_rate 0.1; A
+     * lost 0:00-6:00. B 0.6 until 4:00, 0 until 6:00; at 6:00 the 40 % without a backup
+     * come back with their input (no backup ran flat), the 60 % that ran dry wait: B 0.4
+     * at 6:00, 0.7 at 9:00, 1 at 12:00. */
+    run r = levels(AB "    - {dependent: B, providers: A, buffer: {duration: 4h, share: 0.6, restart_rate: 0.1}}\n"
+                   "horizon: 1d\nhazards:\n  - {id: h, kind: other, select: {sectors: [A]}, duration: 6h}\n");
+    cr_expect_float_eq(at(&r, 0), 0.6, 1e-12);
+    cr_expect_float_eq(at(&r, 300), 0.0, 1e-12);
+    cr_expect_float_eq(at(&r, 360), 0.4, 1e-9);
+    cr_expect_float_eq(at(&r, 540), 0.7, 1e-9);
+    cr_expect_float_eq(at(&r, 720), 1.0, 1e-12);
+    sim_free(&r.x);
+}
+
+Test(facilities, restart_share_needs_a_visit)
+{
+    /* As restart_after_the_backup_ran_out with restart_rate 0.05 and restart_share 0.25: of
+     * the facilities that ran dry, a quarter waits for a visit; the rest come back with A
+     * at 6:00. B 0 from 4:00, 0.75 at 6:00, 0.85 at 8:00, 1 at 11:00. */
+    run r = levels(AB "    - {dependent: B, providers: A, buffer: {duration: 4h, restart_rate: 0.05, restart_share: 0.25}}\n"
+                   "horizon: 1d\nhazards:\n  - {id: h, kind: other, select: {sectors: [A]}, duration: 6h}\n");
+    cr_expect_float_eq(at(&r, 359), 0.0, 1e-12);
+    cr_expect_float_eq(at(&r, 360), 0.75, 1e-9);
+    cr_expect_float_eq(at(&r, 480), 0.85, 1e-9);
+    cr_expect_float_eq(at(&r, 660), 1.0, 1e-12);
+    sim_free(&r.x);
+}

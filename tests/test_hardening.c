@@ -646,6 +646,13 @@ Test(hardening, sweep_refuses_absurd_replicates_before_work)
     cr_expect(strstr(out, "memory"), "%s", out);
     free(out);
     cr_expect(!exists("o.h5") && !exists("o.h5.points"));
+    /* absurd threads: refused as run refuses them (they reached the allocation) */
+    write_sweep();
+    rc = domino(dir, "sweep sweep.yaml -o o.h5 --quiet --threads 100000000", 1, &out);
+    cr_expect_eq(rc, 2, "--threads 10^8: exit %d: %s", rc, out);
+    cr_expect(strstr(out, "--threads"), "%s", out);
+    free(out);
+    cr_expect(!exists("o.h5") && !exists("o.h5.points"));
 }
 
 /* ---- clusters: tools/slurm-sweep.sh with the array variables Slurm sets ---- */
@@ -697,4 +704,28 @@ Test(hardening, slurm_array_cases)
     int rc = run_capture(cmd, &out);
     cr_expect_eq(rc, 2, "exit %d: %s", rc, out);
     free(out);
+}
+
+/* Started as one of several MPI ranks by a launcher whose MPI this domino does not speak
+ * (MPICH's or Intel MPI's mpiexec, srun --mpi=pmi2, MVAPICH, Open MPI's mpirun for a build
+ * without MPI): the rank sees itself alone and would run the whole sweep into the same
+ * file as every other rank. It is refused (exit 2) before anything is written. */
+Test(hardening, mpi_ranks_the_program_cannot_see_are_refused)
+{
+    static const char *const launchers[] = {
+        "PMI_RANK=1 PMI_SIZE=4",                      /* MPICH hydra, Intel MPI, srun --mpi=pmi2 */
+        "MV2_COMM_WORLD_RANK=1 MV2_COMM_WORLD_SIZE=4", /* MVAPICH */
+        "PMI_RANK=0 PMI_SIZE=2 SLURM_NTASKS=2 SLURM_PROCID=0",
+    };
+    write_sweep();
+    for (size_t i = 0; i < sizeof launchers / sizeof launchers[0]; i++) {
+        char cmd[1024], *out;
+        snprintf(cmd, sizeof cmd, "cd '%s' && rm -rf x.h5 x.h5.points && %s timeout 60 '%s' sweep sweep.yaml -o x.h5 --quiet 2>&1",
+                 dir, launchers[i], env("DOMINO"));
+        int rc = run_capture(cmd, &out);
+        cr_expect_eq(rc, 2, "%s: exit %d: %s", launchers[i], rc, out);
+        cr_expect(strstr(out, "MPI ranks"), "%s: %s", launchers[i], out);
+        free(out);
+        cr_expect(!exists("x.h5") && !exists("x.h5.points"), "%s: the rank wrote the sweep", launchers[i]);
+    }
 }

@@ -7,7 +7,7 @@
 #include <gsl/gsl_randist.h>
 #include "helpers.h"
 #include "cli_helpers.h"
-#include "src/engine/streams.h"
+#include "engine/streams.h"
 
 #define THREE "model:\n  sectors:\n    - {id: A, name_en: A}\n    - {id: B, name_en: B}\n    - {id: C, name_en: C}\n"
 
@@ -128,11 +128,11 @@ Test(restore, drawn_stretch_is_drawn_once_per_hazard_and_replicate)
     const char *yaml = THREE "seed: 5\nhorizon: 1d\nhazards:\n"
         "  - {id: h, kind: disaster, select: {sectors: [A]}, shape: steps, restore: [[10h, 100%]],\n"
         "     stretch: {dist: uniform, min: 0.5, max: 1.5}}\n";
-    gsl_rng *rng = dm_stream_new();
+    gsl_rng *rng = dmi_stream_new();
     cr_assert_not_null(rng);
     double sum = 0;
     for (uint64_t r = 0; r < 200; r++) {
-        dm_stream_seed(rng, 5, r);
+        dmi_stream_seed(rng, 5, r);
         double f = gsl_ran_flat(rng, 0.5, 1.5);
         int64_t tick = (int64_t)ceil(600 * f - 1e-9);
         sim x = simulate_grid(yaml, r);
@@ -168,9 +168,9 @@ Test(severity, drawn_once_per_hazard_and_replicate)
      * both nodes the hazard hits (A and B): level 1 - s on both. Replicate 3 draws anew. */
     const char *yaml = THREE "seed: 9\nhorizon: 1h\nhazards:\n"
         "  - {id: h, kind: disaster, select: {sectors: [A, B]}, severity: {dist: uniform, min: 0.2, max: 0.6}}\n";
-    gsl_rng *rng = dm_stream_new();
+    gsl_rng *rng = dmi_stream_new();
     for (uint64_t r = 0; r < 4; r += 3) {
-        dm_stream_seed(rng, 9, r);
+        dmi_stream_seed(rng, 9, r);
         double s = gsl_ran_flat(rng, 0.2, 0.6);
         sim x = simulate_grid(yaml, r);
         EXPECT_LEVEL(&x, "A", 5, 1 - s);
@@ -190,8 +190,8 @@ Test(severity, per_sector_drawn_and_curve_together)
     const char *yaml = THREE "seed: 3\nhorizon: 2h\nhazards:\n"
         "  - {id: h, kind: disaster, select: {sectors: [A, B]}, restore: [[1h, 50%]],\n"
         "     severity: {A: 0.8, B: {dist: uniform, min: 0, max: 1}}}\n";
-    gsl_rng *rng = dm_stream_new();
-    dm_stream_seed(rng, 3, 0);
+    gsl_rng *rng = dmi_stream_new();
+    dmi_stream_seed(rng, 3, 0);
     double u = gsl_ran_flat(rng, 0, 1);
     sim x = simulate_grid(yaml, 0);
     EXPECT_LEVEL(&x, "A", 0, 0.2);
@@ -208,8 +208,8 @@ Test(restore, a_scenario_without_curves_draws_and_runs_as_before)
      * first draw of the stream as it always was (lognormal, median 6 h, sigma 0.5). */
     const char *yaml = THREE "seed: 42\nhazards:\n"
         "  - {id: h, kind: other, select: {sectors: [A]}, severity: 0.7, duration: {dist: lognormal, median: 6h, sigma: 0.5}}\n";
-    gsl_rng *rng = dm_stream_new();
-    dm_stream_seed(rng, 42, 0);
+    gsl_rng *rng = dmi_stream_new();
+    dmi_stream_seed(rng, 42, 0);
     double d = gsl_ran_lognormal(rng, log(6 * 3600.0), 0.5);
     sim x = simulate_grid(yaml, 0);
     cr_expect_eq(x.r->hazard_end[0], ceil(d / 60 - 1e-9));

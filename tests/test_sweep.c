@@ -141,10 +141,19 @@ Test(sweep, same_data_from_one_process_mpi_ranks_and_shards)
     snprintf(cmd, sizeof cmd, "'%s' merge part0.h5 -o bad.h5 2>/dev/null", bin);
     cr_expect_eq(sh("%s", cmd), 65);
     cr_expect_neq(access("bad.h5", F_OK), 0);
-    /* the analysts' view: xarray opens it, with the parameters as coordinates */
-    snprintf(cmd, sizeof cmd, "/usr/bin/python3 -c \"import xarray as xr; ds = xr.open_dataset('one.h5'); "
-             "assert ds.breach_probability.shape == (6, 15); assert list(ds.battery.values / 3600) == [4, 4, 8, 8, 16, 16]; "
-             "assert str(ds.time.dtype).startswith('timedelta64')\"");  /* elapsed time: the scenario has no start */
+    /* the analysts' view, with both engines: the whole grid has a dimension per parameter,
+     * selected by value; a shard is a list of points with the parameters as coordinates */
+    snprintf(cmd, sizeof cmd, "/usr/bin/python3 -c \"import xarray as xr\n"
+             "for e in ('netcdf4', 'h5netcdf'):\n"
+             "    ds = xr.open_dataset('one.h5', engine=e)\n"
+             "    assert ds.breach_probability.dims == ('battery', 'outage', 'sector'), ds.breach_probability.dims\n"
+             "    assert list(ds.battery.values / 3600) == [4, 8, 16] and list(ds.outage.values / 3600) == [4, 10]\n"
+             "    p = ds.breach_probability.sel(battery=8 * 3600.0, outage=10 * 3600.0)\n"
+             "    assert int(ds.point.sel(battery=8 * 3600.0, outage=10 * 3600.0)) == 3\n"
+             "    part = xr.open_dataset('part1.h5', engine=e)\n"
+             "    assert part.breach_probability.dims == ('point', 'sector') and list(part.point.values) == [1, 3, 5]\n"
+             "    assert 'battery' in part.coords and (part.breach_probability.sel(point=3) == p).all()\n"
+             "    assert str(ds.time.dtype).startswith('timedelta64')\n\"");  /* elapsed time: the scenario has no start */
     cr_expect_eq(sh("%s", cmd), 0, "xarray cannot read the sweep file as expected");
 }
 
@@ -200,4 +209,183 @@ Test(sweep, interrupted_and_resumed_gives_the_same_file)
     snprintf(cmd, sizeof cmd, "'%s' sweep '%s' -o r.h5 --quiet && /usr/bin/python3 '%s/tests/check_output.py' same whole.h5 r.h5",
              bin, sweep, env("DOMINO_SOURCE"));
     cr_expect_eq(sh("%s", cmd), 0);
+}
+
+/* Each mean's standard error is the sample standard deviation over the point's replicates
+ * divided by sqrt(n): checked against `domino run --store sectors` of the same scenario
+ * (a sweep of one point that sets the scenario's own seed), whose means it must equal
+ * bit for bit (tests/check_sweep.py). */
+Test(sweep, standard_errors_are_those_of_the_replicates)
+{
+    const char *sweep = write_sweep("se.yaml", "replicates: 40\nparameters:\n  - {name: same_seed, path: scenario.seed, values: [2026]}\n");
+    char cmd[4096];
+    const char *bin = env("DOMINO"), *src = env("DOMINO_SOURCE");
+    snprintf(cmd, sizeof cmd, "'%s' sweep '%s' -o se.h5 --quiet && '%s' run '%s/scenarios/grid-attack-uncertain.yaml' "
+             "--replicates 40 --store sectors --quiet -o se-run.h5 > /dev/null && /usr/bin/python3 '%s/tests/check_sweep.py' "
+             "se se-run.h5 se.h5", bin, sweep, bin, src, src);
+    cr_expect_eq(sh("%s", cmd), 0, "the standard errors are not those of the replicates (check_sweep.py's output above)");
+}
+
+/* ---- graph ensembles ---- */
+
+static void write_text(const char *name, const char *text)
+{
+    char path[512];
+    snprintf(path, sizeof path, "%s/%s", dir, name);
+    FILE *f = fopen(path, "w");
+    cr_assert_not_null(f);
+    fputs(text, f);
+    fclose(f);
+}
+
+/* Two interdependent Erdos-Renyi layers (a small models/interdependent-er.yaml), a random
+ * failure of a fraction of A, swept; `graphs` is appended by each test. */
+#define ER_MODEL "name: er\nsectors: [{id: A, name_en: a}, {id: B, name_en: b}]\nlayers:\n" \
+    "  - {sector: A, graph: {generate: erdos_renyi, nodes: 3000, mean_degree: 4, seed: 1}, connectivity: giant}\n" \
+    "  - {sector: B, graph: {generate: erdos_renyi, nodes: 3000, mean_degree: 4}, connectivity: giant}\n" \
+    "couplings: [{dependent: A, provider: B, pairs: index, mutual: true}]\n"
+#define ER_SCENARIO "name: er\nmodel: er-model.yaml\nhorizon: 1h\nhazards:\n" \
+    "  - {id: cut, kind: failure, select: {sectors: [A], fraction: 0.3}, severity: 1}\n"
+#define ER_SWEEP "scenario: er.yaml\nreplicates: 7\nparameters:\n" \
+    "  - {name: removed_fraction, path: 'scenario.hazards[cut].select.fraction', values: [0.3, 0.4]}\n"
+
+static dm_sweep *load_er(const char *name, const char *graphs)
+{
+    char text[2048], path[600];
+    write_text("er-model.yaml", ER_MODEL);
+    write_text("er.yaml", ER_SCENARIO);
+    snprintf(text, sizeof text, "%s%s", ER_SWEEP, graphs);
+    write_text(name, text);
+    snprintf(path, sizeof path, "%s/%s", dir, name);
+    return load(path);
+}
+
+/* The final levels of replicates first .. first + n - 1 of a scenario, by dm_mc_run. */
+static void finals(const dm_scenario *sc, uint64_t first, uint64_t n, double *out)
+{
+    dm_engine *e;
+    dm_error err;
+    cr_assert_eq(dm_engine_new(sc, &e, &err), 0, "%s", err.message);
+    for (uint64_t r = 0; r < n; r++) {
+        cr_assert_eq(dm_engine_run(e, first + r, &err), 0, "%s", err.message);
+        for (size_t s = 0; s < sc->model->nsectors; s++) out[r * sc->model->nsectors + s] = dm_engine_results(e)->sectors[s].final_level;
+    }
+    dm_engine_free(e);
+}
+
+/* graphs: 3 over 7 replicates: replicates 0-2 on the model's own graphs, 3-4 and 5-6 on
+ * graphs whose layers' seeds are dm_sweep_graph_seed(seed, g); pooled in one set of
+ * statistics. */
+Test(sweep, graph_ensembles_split_the_replicates_over_graph_seeds)
+{
+    dm_sweep *s = load_er("ens.yaml", "graphs: 3\n");
+    cr_assert_eq(s->graphs, 3);
+    const uint64_t expect_graph[7] = {0, 0, 0, 1, 1, 2, 2};
+    for (uint64_t r = 0; r < 7; r++) cr_expect_eq(dm_sweep_replicate_graph(s, r), expect_graph[r], "replicate %llu", (unsigned long long)r);
+    cr_expect_eq(dm_sweep_graph_seed(5, 0), 5);
+    cr_expect_neq(dm_sweep_graph_seed(1, 1), dm_sweep_graph_seed(1, 2));
+    cr_expect_neq(dm_sweep_graph_seed(1, 1), dm_sweep_graph_seed(2, 1));
+    dm_sweep_result res;
+    dm_error err;
+    dm_error_clear(&err);
+    cr_assert_eq(dm_sweep_run_point(s, 1, 2, NULL, &res, &err), 0, "%s", err.message);
+    cr_expect_eq(res.stats.replicates, 7);
+    double want[14], other[14];
+    int differ = 0;
+    for (uint64_t g = 0; g < 3; g++) {
+        dm_scenario *sc;
+        cr_assert_eq(dm_sweep_point_graph_scenario(s, 1, g, &sc, &err), 0, "%s", err.message);
+        /* the layers' seeds: 1 (given) and 1 (the default) on graph 0 */
+        char seed[64];
+        snprintf(seed, sizeof seed, "seed=%llu", (unsigned long long)dm_sweep_graph_seed(1, g));
+        cr_expect(strstr(sc->model->layers[0].graph, seed) && strstr(sc->model->layers[1].graph, seed),
+                  "graph %llu: %s / %s lack %s", (unsigned long long)g, sc->model->layers[0].graph, sc->model->layers[1].graph, seed);
+        uint64_t first = g == 0 ? 0 : g == 1 ? 3 : 5, n = g == 0 ? 3 : 2;
+        finals(sc, first, n, want);
+        for (size_t k = 0; k < n * 2; k++)
+            cr_expect_eq(memcmp(&res.final_level[first * 2 + k], &want[k], sizeof *want), 0, "graph %llu, replicate %llu: %g, expected %g",
+                         (unsigned long long)g, (unsigned long long)(first + k / 2), res.final_level[first * 2 + k], want[k]);
+        if (g > 0) {  /* the model's own graphs would give other levels for these replicates */
+            dm_scenario *own;
+            cr_assert_eq(dm_sweep_point_graph_scenario(s, 1, 0, &own, &err), 0, "%s", err.message);
+            finals(own, first, n, other);
+            differ += memcmp(want, other, n * 2 * sizeof *want) != 0;
+            dm_scenario_free(own);
+        }
+        dm_scenario_free(sc);
+    }
+    cr_expect_eq(differ, 2, "replicates on graphs 1 and 2 gave the levels of the model's own graphs");
+    dm_sweep_result_free(&res);
+    dm_sweep_free(s);
+}
+
+Test(sweep, graph_ensembles_are_the_same_for_any_threads_and_ranks)
+{
+    dm_sweep_free(load_er("ens.yaml", "graphs: 3\n"));
+    char cmd[2048];
+    const char *bin = env("DOMINO");
+    snprintf(cmd, sizeof cmd, "'%s' sweep ens.yaml -o t1.h5 --threads 1 --quiet && '%s' sweep ens.yaml -o t2.h5 --threads 2 --quiet && "
+             "'%s' sweep ens.yaml --shard 0/2 -o s0.h5 --quiet && '%s' sweep ens.yaml --shard 1/2 -o s1.h5 --quiet && "
+             "'%s' merge s1.h5 s0.h5 -o merged.h5 && ASAN_OPTIONS=detect_leaks=0 mpirun --allow-run-as-root --oversubscribe "
+             "-np 2 '%s' sweep ens.yaml -o mpi.h5 --threads 1 --quiet", bin, bin, bin, bin, bin, bin);
+    cr_assert_eq(sh("%s", cmd), 0);
+    snprintf(cmd, sizeof cmd, "/usr/bin/python3 '%s/tests/check_output.py' same t1.h5 t2.h5 merged.h5 mpi.h5", env("DOMINO_SOURCE"));
+    cr_expect_eq(sh("%s", cmd), 0, "graph ensembles differ between threads, shards or ranks");
+    snprintf(cmd, sizeof cmd, "/usr/bin/python3 -c \"import xarray as xr\nds = xr.open_dataset('t1.h5')\n"
+             "assert list(ds.replicate_graph.values) == [0, 0, 0, 1, 1, 2, 2] and ds.attrs['graphs_per_point'] == 3\n"
+             "assert ds.final_level.sel(removed_fraction=0.4).dims == ('replicate', 'sector')\"");
+    cr_expect_eq(sh("%s", cmd), 0, "the ensemble's file lacks replicate_graph or the grid");
+}
+
+Test(sweep, graph_ensembles_need_generated_graphs_and_replicates)
+{
+    write_text("er-model.yaml", ER_MODEL);
+    write_text("er.yaml", ER_SCENARIO);
+    char path[600];
+    dm_sweep *s;
+    dm_error err;
+    write_text("e1.yaml", ER_SWEEP "graphs: 8\n");
+    snprintf(path, sizeof path, "%s/e1.yaml", dir);
+    dm_error_clear(&err);
+    cr_expect_eq(dm_sweep_load(path, &s, &err), DM_EDATA);
+    cr_expect(err.line == 5 && strstr(err.message, "8 graphs for 7 replicates"), "%d: %s", err.line, err.message);
+    expect_error("e2.yaml", "graphs: 2\nparameters:\n  - {path: 'scenario.hazards[grid-control-attack].severity', values: [1]}\n",
+                 2, "no generated graph");
+    expect_error("e3.yaml", "parameters:\n  - {path: 'scenario.hazards[grid-control-attack].severity', values: [1, 0.5, 0.7]}\n",
+                 3, "increasing (or decreasing) order");
+}
+
+/* The library drives a sweep as the program does (dm_sweep_plan_*): the same file, and a
+ * second plan onto the finished output has nothing left to compute. */
+Test(sweep, the_library_drives_a_sweep_as_the_program_does)
+{
+    const char *path = write_sweep("lib.yaml", SMALL);
+    dm_sweep *s = load(path);
+    dm_sweep_plan plan;
+    dm_error err;
+    dm_error_clear(&err);
+    char out[600], cmd[2048];
+    snprintf(out, sizeof out, "%s/lib.h5", dir);
+    cr_assert_eq(dm_sweep_plan_new(s, out, 0, 1, &plan, &err), 0, "%s", err.message);
+    cr_expect_eq(plan.nmine, 6);
+    for (size_t k = 0; k < plan.nmine; k++) {
+        int finished;
+        cr_assert(dm_sweep_plan_pending(&plan, k));
+        cr_assert_eq(dm_sweep_plan_point(s, &plan, plan.mine[k], 1, NULL, "test", &finished, &err), 0, "%s", err.message);
+        cr_expect(finished && !dm_sweep_plan_pending(&plan, k));
+    }
+    cr_expect_eq(dm_sweep_plan_checkpoints(&plan), 6);
+    cr_assert_eq(dm_sweep_plan_merge(s, &plan, out, 1, "test", &err), 0, "%s", err.message);
+    dm_sweep_plan_clean(&plan);
+    dm_sweep_plan_free(&plan);
+    cr_expect_neq(sh("test -e lib.h5.points%s", ""), 0, "the checkpoints' directory is left");
+    cr_assert_eq(dm_sweep_plan_new(s, out, 0, 1, &plan, &err), 0, "%s", err.message);
+    for (size_t k = 0; k < plan.nmine; k++) cr_expect(!dm_sweep_plan_pending(&plan, k), "point %zu is pending again", k);
+    cr_expect_eq(plan.output_points, 6);
+    dm_sweep_plan_clean(&plan);
+    dm_sweep_plan_free(&plan);
+    snprintf(cmd, sizeof cmd, "'%s' sweep '%s' -o prog.h5 --quiet && /usr/bin/python3 '%s/tests/check_output.py' same prog.h5 lib.h5",
+             env("DOMINO"), path, env("DOMINO_SOURCE"));
+    cr_expect_eq(sh("%s", cmd), 0, "the library's sweep file differs from the program's");
+    dm_sweep_free(s);
 }

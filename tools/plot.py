@@ -264,14 +264,30 @@ def gantt(f, args):
     return fig
 
 
+def sweep_points(f):
+    """A sweep file as a list of points: {parameter: value per point}, and a function giving
+    a per-point variable as [point, ...]. A whole grid has a dimension per parameter
+    (docs/sweeps.md), flattened here in the design's order; other files list points."""
+    if f.attrs.get("sweep_layout", b"points") in (b"grid", "grid"):
+        bp = f["breach_probability"]
+        params = [bp.dims[d][0].name.lstrip("/") for d in range(bp.ndim - 1)]
+        grids = np.meshgrid(*[f[p][:] for p in params], indexing="ij")
+        lead = len(params)
+        return ({p: g.ravel() for p, g in zip(params, grids)},
+                lambda name: f[name][:].reshape((-1,) + f[name].shape[lead:]))
+    params = [k for k in f if isinstance(f[k], h5py.Dataset) and "path" in f[k].attrs and f[k].ndim == 1]
+    return {p: f[p][:] for p in params}, lambda name: f[name][:]
+
+
 def sweep(f, args):
     """Breach probability (or the lowest mean level) of each sector over one parameter."""
-    params = [k for k in f if isinstance(f[k], h5py.Dataset) and "path" in f[k].attrs and f[k].ndim == 1]
+    values, per_point = sweep_points(f)
+    params = list(values)
     if not params:
         raise SystemExit("plot.py: sweep: the file has no parameters (is it a 'domino sweep' file?)")
     if args.param not in params:
         raise SystemExit(f"plot.py: sweep: --param: expected one of {', '.join(params)}")
-    x = f[args.param][:]
+    x = values[args.param]
     hours = text([f[args.param].attrs.get("units", b"1")])[0] == "s"
     if hours:
         x = x / 3600
@@ -281,14 +297,14 @@ def sweep(f, args):
     if chosen is None:
         raise SystemExit(f"plot.py: no sector {args.sector}; the file has {', '.join(ids)}")
     if args.what == "level":
-        y = np.nanmin(f["sector_level_mean"][:], axis=1)  # [point, sector]
+        y = np.nanmin(per_point("sector_level_mean"), axis=1)  # [point, sector]
         ylabel = words(args.lang, "lowest mean level", "平均水準の最低値")
     else:
-        y = f["breach_probability"][:]
+        y = per_point("breach_probability")
         ylabel = words(args.lang, "breach probability", "検証レベル該当の確率")
     groups = [(None, np.arange(len(x)))]
     if others:  # one line per value of the next parameter; the rest are summed over
-        o = f[others[0]][:]
+        o = values[others[0]]
         groups = [(v, np.nonzero(o == v)[0]) for v in np.unique(o)]
     fig, ax = plt.subplots(figsize=(8, 4.5))
     cmap = plt.get_cmap("viridis")
@@ -332,7 +348,7 @@ def main():
         raise SystemExit(f"plot.py: {args.file}: {e}")
     fmt = text([f.attrs.get("domino_format", b"")])[0]
     if args.kind == "sweep":
-        if fmt != "domino-sweep 1":
+        if fmt != "domino-sweep 2":
             raise SystemExit(f"plot.py: {args.file}: not a domino sweep file")
         if not args.param:
             raise SystemExit("plot.py: sweep: --param NAME is required")

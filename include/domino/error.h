@@ -74,7 +74,7 @@ DM_EXPORT int dm_output_begin(dm_output *o, const char *target, unsigned flags, 
                     dm_error *err);
 /* fsync, rename, unlock; on failure (exit 74) the temporary is removed. Frees o. */
 DM_EXPORT int dm_output_commit(dm_output *o, dm_error *err);
-/* Removes the temporary and unlocks; o may be zeroed (no-op). */
+/* Removes the temporary and unlocks; o may be NULL or zeroed (no-op). */
 DM_EXPORT void dm_output_abort(dm_output *o);
 /* The lock alone, for a command that writes a target over a long time (sweep): counted,
  * so the process's own writer of the target may take it again. */

@@ -103,6 +103,10 @@ typedef struct dm_group {
     int facilities;
     double backup_share;   /* the share of the node's facilities that have a backup */
     double refill;         /* buffer seconds regained per second while supplied */
+    double restart_rate;   /* facilities whose backup ran out need a visit once their input
+                              returns: share of the node's facilities restarted per hour
+                              (0: all back at once) ... */
+    double restart_share;  /* ... the share of them that needs it (the others: at once) */
     size_t resupply_first, nresupply; /* resupply providers: resupply_node[...] */
     double resupply_level; /* resupply holds while every resupply provider is >= this */
     int line, column;
@@ -375,6 +379,9 @@ DM_EXPORT const char *dm_embedded(const char *name, size_t *len);
 /* Parses a duration such as "90s", "10min", "2h", "3d" into seconds. Returns 0 on success,
  * -1 when the text is not a non-negative number followed by a unit. */
 DM_EXPORT int dm_parse_duration(const char *text, int64_t *seconds);
+/* seconds (>= 0) as ticks of sc, rounded up: a duration, a horizon or an inject's time
+ * never ends before the seconds given (DESIGN.md, "durations rounded up to ticks"). */
+DM_EXPORT int64_t dm_scenario_ticks(const dm_scenario *sc, int64_t seconds);
 
 DM_EXPORT const char *dm_hazard_kind_name(dm_hazard_kind k, int japanese);
 

@@ -75,6 +75,15 @@ DM_EXPORT double dm_mc_memory_limit(double max_bytes);
 
 /* Runs the replicates and fills *stats (free with dm_stats_free). */
 DM_EXPORT int dm_mc_run(const dm_scenario *sc, const dm_mc_config *cfg, dm_stats *stats, dm_error *err);
+/* The same over an ensemble of n scenarios that differ only in their graphs (a sweep's
+ * `graphs`): replicate first + r runs on graph r n / replicates (contiguous shares,
+ * 1 <= n <= replicates); graph 0 is sc, graph g > 0 is made by load(ctx, g, &out, err)
+ * when its share begins and freed by the run after it (so at most two are in memory).
+ * Every replicate goes into one set of statistics, in replicate order: the same bits for
+ * any thread count. n = 1 is dm_mc_run. */
+typedef int (*dm_mc_scenario_fn)(void *ctx, size_t g, dm_scenario **out, dm_error *err);
+DM_EXPORT int dm_mc_run_ensemble(const dm_scenario *sc, size_t n, dm_mc_scenario_fn load, void *ctx,
+                                 const dm_mc_config *cfg, dm_stats *stats, dm_error *err);
 DM_EXPORT void dm_stats_free(dm_stats *s);
 
 #endif

@@ -33,7 +33,7 @@ DM_EXPORT int dm_h5_append(void *writer, const dm_engine_result *r, dm_error *er
  * Call once, before dm_h5_finish. */
 DM_EXPORT int dm_h5_median(dm_h5_writer *w, const dm_engine_result *r, dm_error *err);
 /* Writes the statistics, closes and renames into place. Frees the writer, also on error
- * (then no file is left at the target). */
+ * (then no file is left at the target). NULL: nothing to do, 0. */
 DM_EXPORT int dm_h5_finish(dm_h5_writer *w, const dm_stats *st, dm_error *err);
 /* Closes and removes the temporary file. */
 DM_EXPORT void dm_h5_abort(dm_h5_writer *w);

@@ -5,6 +5,7 @@
     r.summary["statistics"]["sectors"][0]                       # the JSON summary (docs/json-output.md)
     r.dataset.sector_level_mean.sel(sector=0)                   # the series, an xarray Dataset
     s = domino.sweep("sweeps/ict-battery.yaml")                 # a sweep's per-point statistics
+    s.breach_probability.sel(ict_battery=6 * 3600.0)            # a grid: a dimension per parameter
 
 A scenario or sweep is a file or a shipped name (tokyo-area-blackout, default: the same
 lookup as `domino run`). Errors become domino.Error, whose message is the library's
@@ -169,7 +170,12 @@ def run(scenario="default", replicates=None, seed=None, threads=0, interval="10m
 
 def sweep(sweep_file, threads=0, output=None):
     """Runs every point of a sweep (file or shipped name) as `domino sweep` does, in this
-    process; returns the sweep file's xarray Dataset (kept at output if given)."""
+    process; returns the sweep file's xarray Dataset (kept at output if given).
+
+    A grid design has one dimension per parameter, so ds.breach_probability.sel(
+    removed_fraction=0.15) selects by value; other designs have a `point` dimension with
+    the parameters as its coordinates. Every mean has its `<name>_standard_error`, and
+    final_level holds each replicate's sector levels at the horizon (docs/sweeps.md)."""
     path, tmpdir = _scratch(output, "sweep.h5")
     try:
         cmd = f"domino.sweep({sweep_file!r}) (Python)"

@@ -7,8 +7,8 @@
 #include <gsl/gsl_complex_math.h>
 #include "domino/analysis.h"
 #include "domino/engine.h"
-#include "../core/sort.h"
-#include "../io/graph_igraph.h"
+#include "core/sort.h"
+#include "graph/graph_igraph.h"
 
 void dm_analysis_defaults(dm_analysis_options *o)
 {

@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "domino/compare.h"
-#include "src/io/h5util.h"
+#include "core/h5util.h"
 
 enum { NCOLS = 13 };
 static const char *const columns[NCOLS] = {"id", "time_jst", "t_hours", "region", "sector", "measure", "value",
@@ -526,8 +526,8 @@ static int read_coord(hid_t file, const char *name, hid_t type, size_t count, vo
     hid_t ds = H5Dopen2(file, name, H5P_DEFAULT);
     hsize_t rows;
     size_t inner;
-    int rc = ds < 0 || h5_shape(ds, &rows, &inner) || rows != count || inner != 1 ||
-             h5_rows(ds, type, 0, count, buf, 0) ? -1 : 0;
+    int rc = ds < 0 || dmi_h5_shape(ds, &rows, &inner) || rows != count || inner != 1 ||
+             dmi_h5_rows(ds, type, 0, count, buf, 0) ? -1 : 0;
     if (ds >= 0) H5Dclose(ds);
     return rc;
 }
@@ -538,7 +538,7 @@ static hid_t open_rows(hid_t file, const char *name, size_t rows_expected, size_
     hid_t ds = H5Dopen2(file, name, H5P_DEFAULT);
     hsize_t rows;
     size_t inner;
-    if (ds >= 0 && (h5_shape(ds, &rows, &inner) || rows != rows_expected || inner != inner_expected)) {
+    if (ds >= 0 && (dmi_h5_shape(ds, &rows, &inner) || rows != rows_expected || inner != inner_expected)) {
         H5Dclose(ds);
         return -1;
     }
@@ -679,7 +679,7 @@ int dm_compare(dm_result_file *f, const dm_facts *F, dm_comparison **out, dm_err
     hsize_t T = 0;
     size_t inner;
     hid_t tds = H5Lexists(file, "time", H5P_DEFAULT) > 0 ? H5Dopen2(file, "time", H5P_DEFAULT) : -1;
-    if (tds >= 0) { if (h5_shape(tds, &T, &inner) || inner != 1) T = 0; H5Dclose(tds); }
+    if (tds >= 0) { if (dmi_h5_shape(tds, &T, &inner) || inner != 1) T = 0; H5Dclose(tds); }
     if (T == 0 || !(time = malloc(T * sizeof *time)) || read_coord(file, "time", H5T_NATIVE_DOUBLE, T, time) ||
         read_coord(file, "replicate", H5T_NATIVE_INT64, R, reps)) {
         rc = dm_error_set(err, DM_EDATA, f->path, 0, 0, "cannot read the time or replicate coordinate (missing, wrong shape or corrupt)");
@@ -705,8 +705,8 @@ int dm_compare(dm_result_file *f, const dm_facts *F, dm_comparison **out, dm_err
     size_t median_row = R;
     for (size_t row = 0; row < R && !rc; row++) {
         if (reps[row] == (int64_t)f->median_replicate) median_row = row;
-        if ((impact && h5_rows(ds_impact, H5T_NATIVE_FLOAT, row, 1, impact, 0)) ||
-            (level && h5_rows(ds_level, H5T_NATIVE_DOUBLE, row, 1, level, 0))) {
+        if ((impact && dmi_h5_rows(ds_impact, H5T_NATIVE_FLOAT, row, 1, impact, 0)) ||
+            (level && dmi_h5_rows(ds_level, H5T_NATIVE_DOUBLE, row, 1, level, 0))) {
             rc = dm_error_set(err, DM_EDATA, f->path, 0, 0, "cannot read the impact maps or sector levels of replicate row %zu", row);
             break;
         }

@@ -7,15 +7,16 @@
 #include <hdf5_hl.h>
 #include "domino.h"
 #include "domino/analysis.h"
-#include "../io/h5util.h"
-#include "../core/sort.h"
-#include "../model/loader.h"
+#include "core/h5util.h"
+#include "core/sort.h"
+#include "core/hash.h"
+#include "core/duration.h"
 
 /* "h:mm" for a duration in hours; "-" for never. */
 static const char *hhmm(double hours, char *buf, size_t size)
 {
     if (!isfinite(hours)) snprintf(buf, size, "-");
-    else snprintf(buf, size, "%d:%02d", (int)floor(hours), (int)lround(fmod(hours, 1.0) * 60) % 60);
+    else dmi_format_hmm(hours * 60, buf, size);
     return buf;
 }
 
@@ -178,7 +179,7 @@ int dm_analysis_write_h5(const char *path, const dm_analysis *a, const char *com
     H5Pclose(fapl);
     if (rc0) return rc0;
     if (f < 0) { dm_output_abort(&out); return dm_error_set(err, DM_ECANTCREAT, path, 0, 0, "HDF5 cannot create the output file"); }
-    hid_t str = h5_string_type();
+    hid_t str = dmi_h5_string_type();
     const char **ids = malloc((n + 1) * sizeof *ids);
     hsize_t dims[2] = {n, n};
     int rc = !ids || str < 0;
@@ -188,8 +189,8 @@ int dm_analysis_write_h5(const char *path, const dm_analysis *a, const char *com
     char lp[64], ld[64];
     snprintf(lp, sizeof lp, "%s depended upon (provider)", what);
     snprintf(ld, sizeof ld, "%s that depends (dependent)", what);
-    hid_t from = rc ? -1 : h5_labelled_dimension(f, "provider", n, ids, lp);
-    hid_t to = rc ? -1 : h5_labelled_dimension(f, "dependent", n, ids, ld);
+    hid_t from = rc ? -1 : dmi_h5_labelled_dimension(f, "provider", n, ids, lp);
+    hid_t to = rc ? -1 : dmi_h5_labelled_dimension(f, "dependent", n, ids, ld);
     rc = rc || from < 0 || to < 0;
     struct { const char *name; hid_t type; const void *data; const char *long_name, *units; } vars[] = {
         {"strength", H5T_NATIVE_DOUBLE, a->strength, "direct dependence W (strength x share)", "1"},
@@ -199,23 +200,23 @@ int dm_analysis_write_h5(const char *path, const dm_analysis *a, const char *com
         {"higher_order", H5T_NATIVE_DOUBLE, a->higher, "(I - alpha W)^-1", "1"},
     };
     for (size_t i = 0; !rc && i < sizeof vars / sizeof vars[0]; i++) {
-        hid_t ds = h5_variable(f, vars[i].name, vars[i].type, 2, dims, NULL, NULL);
-        rc = ds < 0 || h5_write_all(ds, vars[i].type, vars[i].data) || H5DSattach_scale(ds, from, 0) < 0 ||
-             H5DSattach_scale(ds, to, 1) < 0 || h5_attr_text(ds, "long_name", vars[i].long_name) ||
-             (vars[i].units && h5_attr_text(ds, "units", vars[i].units));
+        hid_t ds = dmi_h5_variable(f, vars[i].name, vars[i].type, 2, dims, NULL, NULL);
+        rc = ds < 0 || dmi_h5_write_all(ds, vars[i].type, vars[i].data) || H5DSattach_scale(ds, from, 0) < 0 ||
+             H5DSattach_scale(ds, to, 1) < 0 || dmi_h5_attr_text(ds, "long_name", vars[i].long_name) ||
+             (vars[i].units && dmi_h5_attr_text(ds, "units", vars[i].units));
         if (ds >= 0) H5Dclose(ds);
     }
     if (!rc) {
-        hid_t ds = h5_variable(f, "component", H5T_NATIVE_INT, 1, dims, NULL, NULL);
-        rc = ds < 0 || h5_write_all(ds, H5T_NATIVE_INT, a->component) || H5DSattach_scale(ds, from, 0) < 0 ||
-             h5_attr_text(ds, "long_name", "strongly connected group (feedback loop) of the unit");
+        hid_t ds = dmi_h5_variable(f, "component", H5T_NATIVE_INT, 1, dims, NULL, NULL);
+        rc = ds < 0 || dmi_h5_write_all(ds, H5T_NATIVE_INT, a->component) || H5DSattach_scale(ds, from, 0) < 0 ||
+             dmi_h5_attr_text(ds, "long_name", "strongly connected group (feedback loop) of the unit");
         if (ds >= 0) H5Dclose(ds);
     }
     if (!rc && a->criticality) {
-        hid_t ds = h5_variable(f, "criticality", H5T_NATIVE_DOUBLE, 1, dims, NULL, NULL);
-        rc = ds < 0 || h5_write_all(ds, H5T_NATIVE_DOUBLE, a->criticality) || H5DSattach_scale(ds, from, 0) < 0 ||
-             h5_attr_text(ds, "long_name", "sector-hours the other sectors lose after a total loss of the unit") ||
-             h5_attr_text(ds, "units", "h");  /* "hours" would read as a timedelta in xarray */
+        hid_t ds = dmi_h5_variable(f, "criticality", H5T_NATIVE_DOUBLE, 1, dims, NULL, NULL);
+        rc = ds < 0 || dmi_h5_write_all(ds, H5T_NATIVE_DOUBLE, a->criticality) || H5DSattach_scale(ds, from, 0) < 0 ||
+             dmi_h5_attr_text(ds, "long_name", "sector-hours the other sectors lose after a total loss of the unit") ||
+             dmi_h5_attr_text(ds, "units", "h");  /* "hours" would read as a timedelta in xarray */
         if (ds >= 0) H5Dclose(ds);
     }
     char created[32], versions[512], source[64], sha[65], title[300];
@@ -227,18 +228,18 @@ int dm_analysis_write_h5(const char *path, const dm_analysis *a, const char *com
     snprintf(source, sizeof source, "domino %s", dm_version());
     snprintf(title, sizeof title, "domino analyze of model '%s' (by %s)", a->model->name, what);
     const char *text = a->model->text ? a->model->text : "";
-    dm_sha256_hex(text, strlen(text), sha);
-    rc = rc || h5_cf_coordinates(f, NULL, 0) ||
-         h5_attr_text(f, "Conventions", "CF-1.8") || h5_attr_text(f, "title", title) ||
-         h5_attr_text(f, "domino_format", ANALYSIS_FORMAT) || h5_attr_text(f, "domino_version", dm_version()) ||
-         h5_attr_text(f, "library_versions", versions) || h5_attr_text(f, "created", created) ||
-         h5_attr_text(f, "source", source) || h5_attr_text(f, "command_line", command_line ? command_line : "") ||
-         h5_history(f, NULL, command_line && *command_line ? command_line : "domino analyze (library call)") ||
-         h5_attr_text(f, "model_name", a->model->name) || h5_attr_text(f, "model_file", a->model->file ? a->model->file : "") ||
-         h5_attr_text(f, "model_sha256", sha) || h5_attr_text(f, "model_text", text) ||
-         h5_attr_text(f, "units_analysed", what) || h5_attr_int64(f, "units", (int64_t)n) ||
-         h5_attr_double(f, "alpha", a->alpha) || h5_attr_double(f, "spectral_radius", a->spectral_radius) ||
-         h5_attr_text(f, "criticality", a->criticality ? "computed" : "not computed");
+    dmi_sha256_hex(text, strlen(text), sha);
+    rc = rc || dmi_h5_cf_coordinates(f, NULL, 0) ||
+         dmi_h5_attr_text(f, "Conventions", "CF-1.8") || dmi_h5_attr_text(f, "title", title) ||
+         dmi_h5_attr_text(f, "domino_format", ANALYSIS_FORMAT) || dmi_h5_attr_text(f, "domino_version", dm_version()) ||
+         dmi_h5_attr_text(f, "library_versions", versions) || dmi_h5_attr_text(f, "created", created) ||
+         dmi_h5_attr_text(f, "source", source) || dmi_h5_attr_text(f, "command_line", command_line ? command_line : "") ||
+         dmi_h5_history(f, NULL, command_line && *command_line ? command_line : "domino analyze (library call)") ||
+         dmi_h5_attr_text(f, "model_name", a->model->name) || dmi_h5_attr_text(f, "model_file", a->model->file ? a->model->file : "") ||
+         dmi_h5_attr_text(f, "model_sha256", sha) || dmi_h5_attr_text(f, "model_text", text) ||
+         dmi_h5_attr_text(f, "units_analysed", what) || dmi_h5_attr_int64(f, "units", (int64_t)n) ||
+         dmi_h5_attr_double(f, "alpha", a->alpha) || dmi_h5_attr_double(f, "spectral_radius", a->spectral_radius) ||
+         dmi_h5_attr_text(f, "criticality", a->criticality ? "computed" : "not computed");
     if (from >= 0) H5Dclose(from);
     if (to >= 0) H5Dclose(to);
     if (str >= 0) H5Tclose(str);
@@ -258,7 +259,7 @@ int dm_analysis_read_info(const char *path, char **text, dm_error *err)
     if (H5Fis_hdf5(path) <= 0) return dm_error_set(err, DM_EDATA, path, 0, 0, "not an HDF5 file");
     hid_t f = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
     if (f < 0) return dm_error_set(err, DM_EDATA, path, 0, 0, "HDF5 cannot open the file: it is truncated or corrupt");
-    char *format = h5_read_attr_text(f, "domino_format");
+    char *format = dmi_h5_read_attr_text(f, "domino_format");
     int rc = 0;
     if (!format || strcmp(format, ANALYSIS_FORMAT))
         rc = dm_error_set(err, DM_EDATA, path, 0, 0, "not a domino analysis file (expected domino_format '%s')", ANALYSIS_FORMAT);
@@ -268,7 +269,7 @@ int dm_analysis_read_info(const char *path, char **text, dm_error *err)
     char *out = rc ? NULL : malloc(cap);
     if (!rc && !out) rc = dm_error_set(err, DM_ESOFTWARE, path, 0, 0, "out of memory");
     for (size_t i = 0; !rc && i < sizeof keys / sizeof *keys; i++) {
-        char *v = h5_read_attr_text(f, keys[i]);
+        char *v = dmi_h5_read_attr_text(f, keys[i]);
         size_t need = strlen(keys[i]) + (v ? strlen(v) : 0) + 8;
         if (at + need >= cap) {
             char *grown = realloc(out, cap = 2 * (at + need));
@@ -279,7 +280,7 @@ int dm_analysis_read_info(const char *path, char **text, dm_error *err)
         free(v);
     }
     int64_t units = 0;
-    if (!rc && h5_read_attr_int64(f, "units", &units) == 0 && at + 40 < cap)
+    if (!rc && dmi_h5_read_attr_int64(f, "units", &units) == 0 && at + 40 < cap)
         at += (size_t)snprintf(out + at, cap - at, "units: %lld\n", (long long)units);
     free(format);
     H5Fclose(f);

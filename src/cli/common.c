@@ -335,14 +335,31 @@ static void on_crash(int sig)
     raise(sig);  /* SA_RESETHAND: the default action now */
 }
 
+/* SIGINT, SIGTERM and SIGHUP to the command are passed on to the child, which removes its
+ * temporary (on_crash) and dies of the signal; the command then dies of it too, as it
+ * would have without the child. (Killed by SIGKILL, the parent takes the child with it:
+ * PR_SET_PDEATHSIG; the temporary then stays, under a name no writer reuses.) */
+static const int stop_signals[] = {SIGINT, SIGTERM, SIGHUP};
+static volatile sig_atomic_t guarded_child;
+
+static void forward(int sig)
+{
+    if (guarded_child > 0) kill((pid_t)guarded_child, sig);
+}
+
 int cli_guarded(const guarded_call *g)
 {
     fflush(stdout);
     fflush(stderr);
     FILE *tmp = tmpfile();
     if (!tmp) return g->fn(g->ctx);  /* no temporary file: read unguarded */
+    /* the stop signals wait until each process has its handlers */
+    sigset_t stops, mask;
+    sigemptyset(&stops);
+    for (size_t i = 0; i < sizeof stop_signals / sizeof stop_signals[0]; i++) sigaddset(&stops, stop_signals[i]);
+    sigprocmask(SIG_BLOCK, &stops, &mask);
     pid_t parent = getpid(), pid = fork();
-    if (pid < 0) { fclose(tmp); return g->fn(g->ctx); }
+    if (pid < 0) { sigprocmask(SIG_SETMASK, &mask, NULL); fclose(tmp); return g->fn(g->ctx); }
     if (pid == 0) {
         /* the child dies with the parent: a killed merge leaves no writer behind */
         prctl(PR_SET_PDEATHSIG, SIGKILL);
@@ -351,12 +368,29 @@ int cli_guarded(const guarded_call *g)
         struct sigaction crash = {.sa_handler = on_crash, .sa_flags = SA_RESETHAND};
         sigemptyset(&crash.sa_mask);
         for (size_t i = 0; i < sizeof crash_signals / sizeof crash_signals[0]; i++) sigaction(crash_signals[i], &crash, NULL);
+        for (size_t i = 0; i < sizeof stop_signals / sizeof stop_signals[0]; i++) sigaction(stop_signals[i], &crash, NULL);
+        sigprocmask(SIG_SETMASK, &mask, NULL);
         int rc = g->fn(g->ctx);
         fflush(stdout);
         _exit(rc);
     }
+    struct sigaction fwd = {.sa_handler = forward}, old[sizeof stop_signals / sizeof stop_signals[0]];
+    sigemptyset(&fwd.sa_mask);
+    guarded_child = pid;
+    for (size_t i = 0; i < sizeof stop_signals / sizeof stop_signals[0]; i++) sigaction(stop_signals[i], &fwd, &old[i]);
+    sigprocmask(SIG_SETMASK, &mask, NULL);
     int status;
     while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {}
+    sigprocmask(SIG_BLOCK, &stops, NULL);
+    guarded_child = 0;
+    for (size_t i = 0; i < sizeof stop_signals / sizeof stop_signals[0]; i++) sigaction(stop_signals[i], &old[i], NULL);
+    sigprocmask(SIG_SETMASK, &mask, NULL);
+    for (size_t i = 0; WIFSIGNALED(status) && i < sizeof stop_signals / sizeof stop_signals[0]; i++)
+        if (WTERMSIG(status) == stop_signals[i]) {  /* stopped, not crashed: as the child was stopped */
+            fclose(tmp);
+            raise(stop_signals[i]);  /* dies of it, or the command's own handler takes it */
+            return 128 + stop_signals[i];
+        }
     if (WIFSIGNALED(status)) {
         fprintf(stderr, "domino: %s: the file is corrupt: reading it crashed the HDF5 library (signal %d)\n",
                 g->file, WTERMSIG(status));

@@ -68,7 +68,7 @@ static int info_unguarded(int argc, char **argv)
     const dm_scenario *sc = f->scenario;
     const dm_model *m = sc->model;
     char h[24];
-    dm_format_time((sc->horizon_s + sc->tick_s - 1) / sc->tick_s, sc->tick_s, h);
+    dm_format_time(dm_scenario_ticks(sc, sc->horizon_s), sc->tick_s, h);
     printf("file:         %s\n", f->path);
     printf("status:       %s\n", f->status);
     printf("created:      %s by domino %s\n", f->created, f->domino_version);

@@ -56,7 +56,7 @@ static void print_header(const dm_scenario *sc, uint64_t shown, const dm_stats *
 {
     const dm_model *m = sc->model;
     char h[24];
-    dm_format_time((sc->horizon_s + sc->tick_s - 1) / sc->tick_s, sc->tick_s, h);
+    dm_format_time(dm_scenario_ticks(sc, sc->horizon_s), sc->tick_s, h);
     printf(ja ? "domino %s — シナリオ「%s」、モデル「%s」（%zu 分野、%zu ノード、%zu 依存関係）\n"
               : "domino %s — scenario '%s' on model '%s' (%zu sectors, %zu nodes, %zu dependencies)\n",
            dm_version(), sc->name, m->name, m->nsectors, m->nnodes, m->ngroups);
@@ -76,7 +76,7 @@ static void print_header(const dm_scenario *sc, uint64_t shown, const dm_stats *
 static int64_t grid_ticks(const dm_scenario *sc, int64_t interval_s)
 {
     int64_t s = interval_s ? interval_s : 600;
-    int64_t t = (s + sc->tick_s - 1) / sc->tick_s;
+    int64_t t = dm_scenario_ticks(sc, s);
     return t < 1 ? 1 : t;
 }
 

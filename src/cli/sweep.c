@@ -1,20 +1,20 @@
-/* domino sweep and domino merge (docs/sweeps.md).
+/* domino sweep and domino merge (docs/sweeps.md): options, the process-wide parts, and
+ * messages; the library drives the sweep (include/domino/sweep.h, "Checkpoints").
  *
  * Every point is computed on its own and written to OUT.points/point-NNNNNNNN.h5 (atomic),
  * which makes a sweep resumable: a point whose file exists is skipped. When the points of
  * this process (all, a shard, or all ranks together under MPI) are done, they are merged
- * into OUT and the point files are removed. Under mpirun, ranks take the next point from
- * a shared counter on rank 0 (MPI one-sided fetch-and-add: dynamic load balancing), and
- * rank 0 merges after a barrier. A point's numbers depend only on (sweep, point), so the
- * data is the same however the points were spread. */
-#include <dirent.h>
-#include <errno.h>
+ * into OUT and the point files are removed. What stays here is what belongs to the
+ * process: OUT's lock, signals, MPI and a guarded child for files an earlier run left.
+ * Under mpirun, ranks take the next point from a shared counter on rank 0 (MPI one-sided
+ * fetch-and-add: dynamic load balancing), and rank 0 merges after a barrier. A point's
+ * numbers depend only on (sweep, point), so the data is the same however the points were
+ * spread. */
 #include <getopt.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 #include <omp.h>
 #include "domino.h"
@@ -59,29 +59,6 @@ static int parse_shard(const char *arg, long *k, long *n)
     return *n >= 1 && *k >= 0 && *k < *n ? 0 : -1;
 }
 
-static void point_path(const char *dir, size_t i, char *buf, size_t size)
-{
-    snprintf(buf, size, "%s/point-%08zu.h5", dir, i);
-}
-
-/* Computes point i and writes its file. */
-static int run_point(const dm_sweep *s, size_t i, const char *dir, int threads, const char *cmdline, dm_error *err)
-{
-    dm_stats st;
-    double *final_level;
-    int rc = dm_sweep_run_point(s, i, threads, &cli_stop_signal, &st, &final_level, err);
-    if (rc) return rc;
-    if (!st.interrupted) {  /* a point cut short is not a point: it is redone on resume */
-        char path[4300];
-        point_path(dir, i, path, sizeof path);
-        dm_sweep_point pt = {i, &st, final_level};
-        rc = dm_sweep_write(path, s, &pt, 1, cmdline, err);
-    }
-    dm_stats_free(&st);
-    free(final_level);
-    return rc;
-}
-
 typedef struct merge_ctx { const char *output; const char **parts; size_t n; char *cmdline; int require_all; } merge_ctx;
 
 static int merge_call(void *ctx)
@@ -90,6 +67,17 @@ static int merge_call(void *ctx)
     dm_error err;
     dm_error_clear(&err);
     return dm_sweep_merge(m->output, m->parts, m->n, m->require_all, m->cmdline, &err) ? cli_fail(&err) : 0;
+}
+
+/* The sweep's merge of its checkpoints (dm_sweep_plan_merge), for a guarded child. */
+typedef struct plan_ctx { const dm_sweep *s; const dm_sweep_plan *plan; const char *output; const char *cmdline; int require_all; } plan_ctx;
+
+static int plan_merge_call(void *ctx)
+{
+    plan_ctx *m = ctx;
+    dm_error err;
+    dm_error_clear(&err);
+    return dm_sweep_plan_merge(m->s, m->plan, m->output, m->require_all, m->cmdline, &err) ? cli_fail(&err) : 0;
 }
 
 typedef struct points_ctx { const char *output; const dm_sweep *s; } points_ctx;
@@ -158,6 +146,22 @@ int cmd_sweep(int argc, char **argv)
         if (!mpi) MPI_Finalize();
     }
 #endif
+    /* started as one of several MPI ranks (the launcher's variables say so) that this
+     * program does not see as such (built without MPI, or with another MPI than the
+     * launcher's, e.g. Open MPI under MPICH's mpiexec): each would run the whole sweep */
+    static const char *const world[] = {"OMPI_COMM_WORLD_SIZE", "PMI_SIZE", "MV2_COMM_WORLD_SIZE"};
+    for (size_t i = 0; !mpi && i < sizeof world / sizeof world[0]; i++)
+        if (getenv(world[i]) && atol(getenv(world[i])) > 1) {
+            fprintf(stderr, "domino sweep: started as one of %s MPI ranks (%s) but this domino %s: use the mpiexec of "
+                            "the MPI domino was built with, or a job array with --shard\n", getenv(world[i]), world[i],
+#ifdef DOMINO_MPI
+                    "sees one rank (its MPI is not the launcher's)"
+#else
+                    "was built without MPI"
+#endif
+            );
+            return DM_EUSAGE;
+        }
     /* several Slurm tasks but no MPI: each would run the whole sweep into the same file */
     const char *ntasks = getenv("SLURM_NTASKS"), *procid = getenv("SLURM_PROCID");
     if (!mpi && nranks == 1 && procid && ntasks && atol(ntasks) > 1 && !getenv("SLURM_ARRAY_TASK_ID")) {
@@ -170,7 +174,6 @@ int cmd_sweep(int argc, char **argv)
     dm_error_clear(&err);
     dm_sweep *s = NULL;
     char *cmdline = cli_command_line(argc, argv), dir[4096];
-    size_t *mine = NULL, nmine = 0, *old = NULL, nold = 0;
     int rc = dm_sweep_load(argv[optind], &s, &err);
     snprintf(dir, sizeof dir, "%s.points", output);
     /* The output checked and locked before anything is touched: a second sweep onto the
@@ -178,13 +181,8 @@ int cmd_sweep(int argc, char **argv)
      * MPI rank 0, which merges, holds the lock. */
     /* absurd replicates are refused as `run` refuses them: before anything is touched */
     if (!rc) {
-        int64_t interval = (s->interval_s + s->base->tick_s - 1) / s->base->tick_s;
-        dm_mc_config cfg = {.replicates = s->replicates, .threads = threads, .interval = interval < 1 ? 1 : interval,
-                            .stats = DM_STORE_SECTORS};  /* as dm_sweep_run_point runs a point */
-        /* the statistics, and each replicate's final sector levels (dm_sweep_run_point); the
-         * limit is the one dm_mc_run holds each point's event logs to */
-        double need = dm_mc_memory_estimate(s->base, &cfg) + (double)s->replicates * (double)s->base->model->nsectors * 8,
-               limit = dm_mc_memory_limit(0);
+        /* the limit is the one dm_mc_run holds each point's event logs to */
+        double need = dm_sweep_point_memory(s, threads), limit = dm_mc_memory_limit(0);
         if (need > limit)
             rc = dm_error_set(&err, DM_EUSAGE, argv[optind], 0, 0, "each point needs about %.0f MiB for its statistics "
                               "(%llu replicates), over half of this machine's memory (%.0f MiB): fewer replicates or a "
@@ -215,24 +213,11 @@ int cmd_sweep(int argc, char **argv)
             dm_sweep_free(s);
             return guarded;
         }
-        rc = dm_sweep_file_points(output, s, &old, &nold, &err);
     }
-    if (!rc && mkdir(dir, 0777) && errno != EEXIST)
-        rc = dm_error_set(&err, DM_ECANTCREAT, dir, 0, 0, "cannot create the directory for finished points: %s", strerror(errno));
-    if (!rc && !(mine = malloc((s->npoints + 1) * sizeof *mine))) rc = dm_error_set(&err, DM_ESOFTWARE, NULL, 0, 0, "out of memory");
-    unsigned char *in_old = rc ? NULL : calloc(s->npoints + 1, 1);
-    for (size_t i = 0; in_old && i < nold; i++) in_old[old[i]] = 1;
-    for (size_t i = 0; !rc && i < s->npoints; i++)
-        if ((long)(i % (size_t)shard_n) == shard_k) mine[nmine++] = i;
-    /* finished points of an earlier run must be of this sweep (texts and input files'
-     * SHA-256), checked before anything is computed */
-    for (size_t k = 0; !rc && k < nmine; k++) {
-        char path[4300];
-        point_path(dir, mine[k], path, sizeof path);
-        size_t *pts = NULL, np = 0;
-        if (access(path, F_OK) == 0) rc = dm_sweep_file_points(path, s, &pts, &np, &err);
-        free(pts);
-    }
+    /* the shard's points, those done, every checkpoint checked: before anything is computed */
+    dm_sweep_plan plan;
+    memset(&plan, 0, sizeof plan);
+    if (!rc) rc = dm_sweep_plan_new(s, output, (size_t)shard_k, (size_t)shard_n, &plan, &err);
 
     cli_catch_stop(NULL);
 #ifdef DOMINO_MPI
@@ -251,15 +236,13 @@ int cmd_sweep(int argc, char **argv)
             MPI_Win_unlock(0, win);
         }
 #endif
-        if (next >= (long)nmine) break;
-        size_t i = mine[next];
-        char path[4300];
-        point_path(dir, i, path, sizeof path);
-        if (!in_old[i] && access(path, F_OK) != 0) {
-            rc = run_point(s, i, dir, threads, cmdline, &err);
-            if (!rc && !quiet && !cli_stop_signal)
-                fprintf(stderr, "domino: point %zu done (%zu/%zu this %s)%s\n", i, ++done, nmine,
-                        mpi ? "rank" : "process", "");
+        if (next >= (long)plan.nmine) break;
+        if (dm_sweep_plan_pending(&plan, (size_t)next)) {
+            int finished;
+            rc = dm_sweep_plan_point(s, &plan, plan.mine[next], threads, &cli_stop_signal, cmdline, &finished, &err);
+            if (!rc && finished && !quiet && !cli_stop_signal)
+                fprintf(stderr, "domino: point %zu done (%zu/%zu this %s)\n", plan.mine[next], ++done, plan.nmine,
+                        mpi ? "rank" : "process");
         }
         if (!mpi) next++;
     }
@@ -281,49 +264,20 @@ int cmd_sweep(int argc, char **argv)
                             "command again to resume\n", (int)cli_stop_signal, dir);
         rc = 128 + (int)cli_stop_signal;
     }
-    /* rank 0 merges the shard's points (the old output's and the new files) into OUT */
+    /* rank 0 merges the shard's points (the old output's and the checkpoints) into OUT,
+     * in a guarded child when it reads a file an earlier run left */
     if (!rc && rank == 0) {
-        const char **parts = malloc((nmine + 2) * sizeof *parts);
-        char (*paths)[4300] = malloc((nmine + 1) * sizeof *paths);
-        size_t np = 0;
-        if (!parts || !paths) { fprintf(stderr, "domino: out of memory\n"); rc = DM_ESOFTWARE; }
-        if (!rc && nold) parts[np++] = output;
-        for (size_t k = 0; !rc && k < nmine; k++) {
-            if (in_old[mine[k]]) continue;
-            point_path(dir, mine[k], paths[k], sizeof paths[k]);
-            parts[np++] = paths[k];
-        }
-        merge_ctx m = {output, parts, np, cmdline, shard_n == 1};
-        guarded_call g = {merge_call, &m, nold ? output : "a point file"};
-        if (!rc && np == 0) {  /* a shard without points (more shards than points): an empty part */
-            if (dm_sweep_write(output, s, NULL, 0, cmdline, &err)) rc = cli_fail(&err);
-        } else if (!rc) {
-            rc = mpi ? merge_call(&m) : cli_guarded(&g);
-        }
+        size_t checkpoints = dm_sweep_plan_checkpoints(&plan);
+        plan_ctx m = {s, &plan, output, cmdline, shard_n == 1};
+        guarded_call g = {plan_merge_call, &m, plan.output_points ? output : "a point file"};
+        rc = mpi || (checkpoints == 0 && plan.output_points == 0) ? plan_merge_call(&m) : cli_guarded(&g);
         /* a merge that failed (a full disk, say) keeps the finished points: the same
          * command, run again, merges them without computing them again */
-        if (rc && np > (nold ? 1u : 0u))
+        if (rc && checkpoints)
             fprintf(stderr, "domino: %s was not written; the finished points are kept in %s: run the same "
                             "command again to merge them\n", output, dir);
-        for (size_t k = nold ? 1 : 0; !rc && k < np; k++) remove(parts[k]);  /* the point files */
-        if (!rc) {  /* and what a killed run left half-written, then the directory */
-            DIR *d = opendir(dir);
-            for (struct dirent *e; d && (e = readdir(d));) {
-                size_t len = strlen(e->d_name);
-                /* a killed writer's temporary (.point-N.h5.XXXXXX) or lock (.point-N.h5.lock):
-                 * this process holds the output's lock, so no one else is writing here */
-                if (!strncmp(e->d_name, ".point-", 7) && len > 7) {
-                    char stale[4400];
-                    snprintf(stale, sizeof stale, "%s/%s", dir, e->d_name);
-                    remove(stale);
-                }
-            }
-            if (d) closedir(d);
-            rmdir(dir);
-        }
-        if (!rc && !quiet) fprintf(stderr, "domino: %zu points in %s\n", nmine, output);
-        free(parts);
-        free(paths);
+        if (!rc) dm_sweep_plan_clean(&plan);
+        if (!rc && !quiet) fprintf(stderr, "domino: %zu points in %s\n", plan.nmine, output);
     }
 #ifdef DOMINO_MPI
     if (mpi) {
@@ -333,9 +287,7 @@ int cmd_sweep(int argc, char **argv)
 #endif
     if (rc && claimed) rmdir(dir);  /* a failed sweep that finished no point leaves nothing */
     if (claimed) dm_output_release(output);
-    free(in_old);
-    free(mine);
-    free(old);
+    dm_sweep_plan_free(&plan);
     free(cmdline);
     dm_sweep_free(s);
     (void)nranks;

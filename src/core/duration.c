@@ -4,7 +4,9 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <stdio.h>
 #include "domino/model.h"
+#include "core/duration.h"
 
 int dm_parse_duration(const char *text, int64_t *seconds)
 {
@@ -30,4 +32,15 @@ int dm_parse_duration(const char *text, int64_t *seconds)
         }
     }
     return -1;
+}
+
+void dmi_format_hmm(double minutes, char *buf, size_t size)
+{
+    long long m = llround(minutes), a = m < 0 ? -m : m;
+    snprintf(buf, size, "%s%lld:%02lld", m < 0 ? "-" : "", a / 60, a % 60);
+}
+
+int64_t dm_scenario_ticks(const dm_scenario *sc, int64_t seconds)
+{
+    return (seconds + sc->tick_s - 1) / sc->tick_s;
 }

@@ -40,7 +40,7 @@ const char *dm_error_format(const dm_error *err, char *buf, unsigned long size)
 dm_error *dm_error_new(void)
 {
     dm_error *err = malloc(sizeof *err);
-    dm_error_clear(err);
+    if (err) dm_error_clear(err);
     return err;
 }
 

@@ -14,6 +14,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include "domino/error.h"
+#include "domino/limits.h"
+#include "domino/model.h"
+#include "core/files.h"
 
 #define MAX_HELD 16
 
@@ -178,9 +181,19 @@ int dm_output_begin(dm_output *o, const char *target, unsigned flags, const char
         dm_output_abort(o);
         return rc1;
     }
+    /* the temporary is known to the signal handlers (dm_output_remove_pending) as soon as
+     * it exists: a stop signal arriving as mkstemp's open returns waits until it is listed
+     * (a SIGTERM there left the temporary of a merge behind, resume::merge_killed_...) */
+    sigset_t stops, blocked;
+    sigemptyset(&stops);
+    sigaddset(&stops, SIGINT);
+    sigaddset(&stops, SIGTERM);
+    sigaddset(&stops, SIGHUP);
+    sigprocmask(SIG_BLOCK, &stops, &blocked);
     int fd = mkstemp(o->tmp);
     if (fd < 0) {
         int e = errno;
+        sigprocmask(SIG_SETMASK, &blocked, NULL);
         free(o->tmp);
         o->tmp = NULL;
         dm_output_abort(o);
@@ -188,6 +201,7 @@ int dm_output_begin(dm_output *o, const char *target, unsigned flags, const char
     }
     for (int i = 0; i < MAX_HELD; i++)
         if (!pending[i][0] && strlen(o->tmp) < sizeof pending[i]) { strcpy(pending[i], o->tmp); break; }
+    sigprocmask(SIG_SETMASK, &blocked, NULL);
     mode_t mask = umask(0);  /* mkstemp made it private; give it the mode a new file gets */
     umask(mask);
     if (fchmod(fd, 0666 & ~mask) != 0) {}  /* the mode is a courtesy; the data is what counts */
@@ -237,6 +251,7 @@ int dm_output_commit(dm_output *o, dm_error *err)
 
 void dm_output_abort(dm_output *o)
 {
+    if (!o) return;
     if (o->stream && o->stream != stdout) fclose(o->stream);
     o->stream = NULL;
     if (o->tmp) {
@@ -247,4 +262,82 @@ void dm_output_abort(dm_output *o)
     if (o->claimed) dm_output_release(o->target);
     free(o->target);
     memset(o, 0, sizeof *o);
+}
+
+/* Reading (files.h). */
+
+char *dmi_read_bytes(const char *path, size_t *len, int64_t limit, const char *limit_env, dm_error *err)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f) {
+        dm_error_set(err, DM_ENOINPUT, path, 0, 0, "cannot open: %s", strerror(errno));
+        return NULL;
+    }
+    char *buf = NULL;
+    size_t n = 0, cap = 0;
+    for (;;) {
+        if (cap - n < 65536) {
+            cap = cap ? 2 * cap : 65536;
+            char *b = realloc(buf, cap + 1);
+            if (!b) { free(buf); fclose(f); dm_error_set(err, DM_ESOFTWARE, path, 0, 0, "out of memory"); return NULL; }
+            buf = b;
+        }
+        size_t k = fread(buf + n, 1, cap - n, f);
+        n += k;
+        if (k == 0) break;
+        if (limit > 0 && (int64_t)n > limit) {  /* refused before anything is parsed */
+            free(buf);
+            fclose(f);
+            dm_error_set(err, DM_EDATA, path, 0, 0, "the file is larger than %lld bytes, the limit for model and "
+                         "scenario files (set %s to raise it)", (long long)limit, limit_env);
+            return NULL;
+        }
+    }
+    if (ferror(f)) {
+        free(buf);
+        fclose(f);
+        dm_error_set(err, DM_ENOINPUT, path, 0, 0, "cannot read: %s", strerror(errno));
+        return NULL;
+    }
+    fclose(f);
+    buf[n] = 0;
+    *len = n;
+    return buf;
+}
+
+char *dmi_read_file(const char *path, size_t *len, dm_error *err)
+{
+    size_t n;
+    char *buf = dmi_read_bytes(path, &n, dm_limit(DM_MAX_YAML_BYTES_ENV, DM_MAX_YAML_BYTES), DM_MAX_YAML_BYTES_ENV, err);
+    if (!buf) return NULL;
+    if (strlen(buf) != n) {
+        free(buf);
+        dm_error_set(err, DM_EDATA, path, 0, 0, "expected a YAML text file, found a NUL byte");
+        return NULL;
+    }
+    *len = n;
+    return buf;
+}
+
+char *dmi_read_named(const char *kind, const char *path, char *used, size_t size, size_t *len, dm_error *err)
+{
+    snprintf(used, size, "%s", path);
+    if (strchr(path, '/') || access(path, F_OK) == 0) return dmi_read_file(path, len, err);
+    dm_error miss;
+    dm_error_clear(&miss);
+    if (dm_data_find(kind, path, used, size, &miss)) {
+        snprintf(used, size, "%s", path);
+        *err = miss;
+        return NULL;
+    }
+    return dmi_read_file(used, len, err);
+}
+
+void dmi_dir_of(const char *path, char *buf, size_t size)
+{
+    const char *slash = strrchr(path, '/');
+    size_t n = slash ? (size_t)(slash - path + 1) : 0;
+    if (n >= size) n = 0;
+    memcpy(buf, path, n);
+    buf[n] = 0;
 }

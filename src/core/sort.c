@@ -1,7 +1,7 @@
 /* Reentrant index sort (sort.h): qsort on (key, item) pairs, so the comparator needs no
  * context. */
 #include <stdlib.h>
-#include "sort.h"
+#include "core/sort.h"
 
 typedef struct keyed { double key; int item; } keyed;
 

@@ -1,13 +1,13 @@
 /* The event calendar: see calendar.h. */
 #include <stdlib.h>
-#include "calendar.h"
+#include "engine/calendar.h"
 
 static int before(const cal_event *a, const cal_event *b)
 {
     return a->tick < b->tick || (a->tick == b->tick && a->seq < b->seq);
 }
 
-int cal_init(calendar *c, size_t cap)
+int dmi_cal_init(calendar *c, size_t cap)
 {
     c->n = 0;
     c->next_seq = 0;
@@ -17,11 +17,11 @@ int cal_init(calendar *c, size_t cap)
     return c->heap ? 0 : -1;
 }
 
-void cal_free(calendar *c) { free(c->heap); c->heap = NULL; c->n = c->cap = 0; }
+void dmi_cal_free(calendar *c) { free(c->heap); c->heap = NULL; c->n = c->cap = 0; }
 
-void cal_clear(calendar *c) { c->n = 0; c->next_seq = 0; }
+void dmi_cal_clear(calendar *c) { c->n = 0; c->next_seq = 0; }
 
-int cal_push(calendar *c, cal_event ev)
+int dmi_cal_push(calendar *c, cal_event ev)
 {
     if (c->n == c->cap) {
         cal_event *h = realloc(c->heap, 2 * c->cap * sizeof *h);
@@ -42,7 +42,7 @@ int cal_push(calendar *c, cal_event ev)
     return 0;
 }
 
-void cal_pop(calendar *c, cal_event *out)
+void dmi_cal_pop(calendar *c, cal_event *out)
 {
     *out = c->heap[0];
     cal_event last = c->heap[--c->n];

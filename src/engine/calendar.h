@@ -26,13 +26,13 @@ typedef struct calendar {
     uint64_t grows;   /* times the heap had to grow */
 } calendar;
 
-int cal_init(calendar *c, size_t cap);
-void cal_free(calendar *c);
-void cal_clear(calendar *c);
+int dmi_cal_init(calendar *c, size_t cap);
+void dmi_cal_free(calendar *c);
+void dmi_cal_clear(calendar *c);
 /* Adds an event; 0 on success, -1 when out of memory. O(log n). */
-int cal_push(calendar *c, cal_event ev);
+int dmi_cal_push(calendar *c, cal_event ev);
 /* Removes the earliest event into *out. Precondition: n > 0. O(log n). */
-void cal_pop(calendar *c, cal_event *out);
+void dmi_cal_pop(calendar *c, cal_event *out);
 static inline int64_t cal_next_tick(const calendar *c) { return c->n ? c->heap[0].tick : INT64_MAX; }
 
 #endif

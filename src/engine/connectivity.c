@@ -16,11 +16,11 @@
  *     search that is left (giant), or any that reaches a source, keeps its nodes.
  *     The work is proportional to the pieces that break off, not to the layer, which
  *     is what late rounds of a cascade need (a few nodes lost per round).
- * Nodes whose connection changed are marked for evaluation. Everything runs in node
- * order, so the result does not depend on threads. */
+ * The pass returns the nodes whose connection changed, for the engine to evaluate.
+ * Everything runs in node order, so the result does not depend on threads. */
 #include <stdlib.h>
 #include <string.h>
-#include "engine_internal.h"
+#include "engine/engine_internal.h"
 
 /* Losses are searched from the lost nodes (incremental_pass) while they are fewer than
  * this share of the connected nodes, else by a sweep over the connected nodes: each lost
@@ -54,16 +54,17 @@ static int push(search *s, int v)
     return 0;
 }
 
-static int viable(const dm_engine *e, size_t v) { return e->conn_state[v] & CONN_VIABLE; }
-static int live(const dm_engine *e, size_t v) { return (e->conn_state[v] & CONN_LIVE) == CONN_LIVE; }
+static int viable(const dm_engine *e, size_t v) { return e->conn.state[v] & CONN_VIABLE; }
+static int live(const dm_engine *e, size_t v) { return (e->conn.state[v] & CONN_LIVE) == CONN_LIVE; }
 
-/* Sets node v's connection, marking it for evaluation when that can change its level. */
+/* Sets node v's connection; a viable node whose connection changed is listed for the
+ * engine to evaluate (dmi_conn_pass returns the list). */
 static void set_connected(dm_engine *e, int v, int c)
 {
-    unsigned char now = (unsigned char)((e->conn_state[v] & ~CONN_CONNECTED) | (c ? CONN_CONNECTED : 0));
-    if (now == e->conn_state[v]) return;
-    e->conn_state[v] = now;
-    if (viable(e, (size_t)v)) dm_engine_mark(e, v);
+    unsigned char now = (unsigned char)((e->conn.state[v] & ~CONN_CONNECTED) | (c ? CONN_CONNECTED : 0));
+    if (now == e->conn.state[v]) return;
+    e->conn.state[v] = now;
+    if (viable(e, (size_t)v)) e->conn.changed[e->conn.nchanged++] = v;
 }
 
 /* Rem's union-find with splicing (Patwary, Blair & Manne, SEA 2010: the fastest of the
@@ -92,8 +93,8 @@ static int sweep(dm_engine *e, layer_run *lr, unsigned char mask, int initial)
 {
     const dm_layer *L = lr->L;
     size_t n = L->nnodes, best_size = 0, second = 0;
-    unsigned char *st = e->conn_state + L->first;  /* this layer's, by local index */
-    int *parent = e->conn_label, *size = e->conn_queue, best = -1;
+    unsigned char *st = e->conn.state + L->first;  /* this layer's, by local index */
+    int *parent = e->conn.label, *size = e->conn.queue, best = -1;
     int giant = L->connectivity == DM_CONNECT_GIANT;
     /* parent -1: the node takes no part (so the edge loop needs no second array) */
     for (size_t u = 0; u < n; u++) { parent[u] = (st[u] & mask) == mask ? (int)u : -1; size[u] = 0; }
@@ -142,14 +143,14 @@ static int incremental_pass(dm_engine *e, layer_run *lr, size_t nlost)
     const dm_layer *L = lr->L;
     size_t first = L->first, ntouched = 0;
     int giant = L->connectivity == DM_CONNECT_GIANT;
-    int *label = e->conn_label;      /* -1 outside a pass; a search while labelled */
-    int *touched = e->conn_queue;    /* every node labelled in this pass, to clear */
+    int *label = e->conn.label;      /* -1 outside a pass; a search while labelled */
+    int *touched = e->conn.queue;    /* every node labelled in this pass, to clear */
     search *s = NULL;
     size_t ns = 0, cap = 0;
     int rc = 0;
     /* one search from each live neighbour of a lost node */
     for (size_t i = 0; i < nlost && !rc; i++) {
-        int u = e->conn_lost[i] - (int)first;
+        int u = e->conn.lost[i] - (int)first;
         for (size_t k = L->adj_start[u]; k < L->adj_start[u + 1]; k++) {
             int w = L->adj[k];
             if (!live(e, first + (size_t)w) || label[w] >= 0) continue;
@@ -228,7 +229,7 @@ static int incremental_pass(dm_engine *e, layer_run *lr, size_t nlost)
         size_t cut = 0;
         for (size_t t = 0; t < ntouched; t++) {
             int v = touched[t], root = find(s, label[v]);
-            if (s[root].done && !s[root].anchored && (e->conn_state[first + (size_t)v] & CONN_CONNECTED)) {
+            if (s[root].done && !s[root].anchored && (e->conn.state[first + (size_t)v] & CONN_CONNECTED)) {
                 set_connected(e, (int)first + v, 0);
                 cut++;
             }
@@ -244,22 +245,26 @@ static int incremental_pass(dm_engine *e, layer_run *lr, size_t nlost)
     return rc;
 }
 
-void dm_conn_viability_changed(dm_engine *e, int v, int root)
+void dmi_conn_viability_changed(dm_engine *e, int v, int root)
 {
-    layer_run *lr = &e->layer_run[node_rule_of(e, v)->layer_run];
+    e->conn.state[v] ^= CONN_VIABLE;
+    layer_run *lr = &e->conn.layer_run[node_rule_of(e, v)->layer_run];
     if (viable(e, (size_t)v)) lr->added = 1;
-    if (!e->conn_pending_flag[v]) {
-        e->conn_pending_flag[v] = 1;
+    if (!e->conn.pending_flag[v]) {
+        e->conn.pending_flag[v] = 1;
         if (lr->npending == 0) lr->pending_root = root;
         lr->pending[lr->npending++] = v;
     }
 }
 
-int dm_conn_pass(dm_engine *e)
+int dmi_conn_pass(dm_engine *e, const int **changed, size_t *nchanged)
 {
     int any = 0;
-    for (size_t i = 0; i < e->nlayer_runs; i++) {
-        layer_run *lr = &e->layer_run[i];
+    e->conn.nchanged = 0;
+    *changed = e->conn.changed;
+    *nchanged = 0;
+    for (size_t i = 0; i < e->conn.nlayer_runs; i++) {
+        layer_run *lr = &e->conn.layer_run[i];
         if (lr->npending == 0) continue;
         any = 1;
         /* the hazard at the root of the first loss of this pass, for the events it causes */
@@ -267,14 +272,14 @@ int dm_conn_pass(dm_engine *e)
         size_t nlost = 0;
         for (size_t k = 0; k < lr->npending; k++) {
             int v = lr->pending[k];
-            e->conn_pending_flag[v] = 0;
-            if (e->conn_state[v] == CONN_CONNECTED) e->conn_lost[nlost++] = v;  /* connected, not viable */
+            e->conn.pending_flag[v] = 0;
+            if (e->conn.state[v] == CONN_CONNECTED) e->conn.lost[nlost++] = v;  /* connected, not viable */
         }
         lr->npending = 0;
         int giant = lr->L->connectivity == DM_CONNECT_GIANT, full = lr->added;
         if (!full && nlost) {
             /* a lost node leaves the connected set without a search: it is down anyway */
-            for (size_t k = 0; k < nlost; k++) e->conn_state[e->conn_lost[k]] = 0;
+            for (size_t k = 0; k < nlost; k++) e->conn.state[e->conn.lost[k]] = 0;
             if (giant) lr->giant -= nlost;
             size_t reach = giant ? lr->giant : lr->L->nnodes;
             int rc = nlost * INCREMENTAL_SHARE < reach ? incremental_pass(e, lr, nlost) : 1;
@@ -284,36 +289,39 @@ int dm_conn_pass(dm_engine *e)
         if (full) sweep(e, lr, CONN_VIABLE, 0);
         lr->added = 0;
     }
+    *nchanged = e->conn.nchanged;
     return any;
 }
 
-int dm_conn_compile(dm_engine *e)
+int dmi_conn_compile(dm_engine *e)
 {
     const dm_model *m = e->m;
-    size_t nruns = 0, biggest = 0;
+    size_t nruns = 0, biggest = 0, total = 0;
     for (size_t i = 0; i < m->nlayers; i++)
         if (m->layers[i].connectivity != DM_CONNECT_NONE) {
             nruns++;
+            total += m->layers[i].nnodes;
             if (m->layers[i].nnodes > biggest) biggest = m->layers[i].nnodes;
         }
-    e->nlayer_runs = nruns;
+    e->conn.nlayer_runs = nruns;
     if (!nruns) return 0;
     size_t n = e->n;
-    e->layer_run = calloc(nruns, sizeof *e->layer_run);
-    e->conn_state = malloc(n);
-    e->connected0 = malloc(n);
-    e->conn_pending_flag = calloc(n, 1);
-    e->conn_label = malloc(biggest * sizeof *e->conn_label);
-    e->conn_queue = malloc(biggest * sizeof *e->conn_queue);
-    e->conn_lost = malloc(biggest * sizeof *e->conn_lost);
-    if (!e->layer_run || !e->conn_state || !e->connected0 || !e->conn_pending_flag ||
-        !e->conn_label || !e->conn_queue || !e->conn_lost)
+    e->conn.layer_run = calloc(nruns, sizeof *e->conn.layer_run);
+    e->conn.state = malloc(n);
+    e->conn.connected0 = malloc(n);
+    e->conn.pending_flag = calloc(n, 1);
+    e->conn.label = malloc(biggest * sizeof *e->conn.label);
+    e->conn.queue = malloc(biggest * sizeof *e->conn.queue);
+    e->conn.lost = malloc(biggest * sizeof *e->conn.lost);
+    e->conn.changed = malloc(total * sizeof *e->conn.changed);  /* a pass changes a node once at most */
+    if (!e->conn.layer_run || !e->conn.state || !e->conn.connected0 || !e->conn.pending_flag ||
+        !e->conn.label || !e->conn.queue || !e->conn.lost || !e->conn.changed)
         return -1;
-    memset(e->conn_state, CONN_LIVE, n);
+    memset(e->conn.state, CONN_LIVE, n);
     for (size_t i = 0, r = 0; i < m->nlayers; i++) {
         const dm_layer *L = &m->layers[i];
         if (L->connectivity == DM_CONNECT_NONE) continue;
-        layer_run *lr = &e->layer_run[r];
+        layer_run *lr = &e->conn.layer_run[r];
         lr->L = L;
         if (!(lr->pending = malloc(L->nnodes * sizeof *lr->pending)) || !(lr->is_source = calloc(L->nnodes, 1)))
             return -1;
@@ -326,16 +334,16 @@ int dm_conn_compile(dm_engine *e)
         lr->outside_max0 = lr->outside_max;
         r++;
     }
-    memcpy(e->connected0, e->conn_state, n);
+    memcpy(e->conn.connected0, e->conn.state, n);
     return 0;
 }
 
-void dm_conn_reset(dm_engine *e)
+void dmi_conn_reset(dm_engine *e)
 {
-    if (!e->nlayer_runs) return;
-    memcpy(e->conn_state, e->connected0, e->n);  /* every node viable, connected as before T+0 */
-    for (size_t i = 0; i < e->nlayer_runs; i++) {
-        layer_run *lr = &e->layer_run[i];
+    if (!e->conn.nlayer_runs) return;
+    memcpy(e->conn.state, e->conn.connected0, e->n);  /* every node viable, connected as before T+0 */
+    for (size_t i = 0; i < e->conn.nlayer_runs; i++) {
+        layer_run *lr = &e->conn.layer_run[i];
         lr->npending = 0;
         lr->added = 0;
         lr->root = lr->pending_root = -1;
@@ -344,12 +352,12 @@ void dm_conn_reset(dm_engine *e)
     }
 }
 
-void dm_conn_free(dm_engine *e)
+void dmi_conn_free(dm_engine *e)
 {
-    for (size_t i = 0; e->layer_run && i < e->nlayer_runs; i++) {
-        free(e->layer_run[i].pending);
-        free(e->layer_run[i].is_source);
+    for (size_t i = 0; e->conn.layer_run && i < e->conn.nlayer_runs; i++) {
+        free(e->conn.layer_run[i].pending);
+        free(e->conn.layer_run[i].is_source);
     }
-    free(e->layer_run); free(e->conn_state); free(e->connected0);
-    free(e->conn_pending_flag); free(e->conn_label); free(e->conn_queue); free(e->conn_lost);
+    free(e->conn.layer_run); free(e->conn.state); free(e->conn.connected0);
+    free(e->conn.pending_flag); free(e->conn.label); free(e->conn.queue); free(e->conn.lost); free(e->conn.changed);
 }

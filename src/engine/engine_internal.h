@@ -15,15 +15,41 @@
 #ifndef DOMINO_ENGINE_INTERNAL_H
 #define DOMINO_ENGINE_INTERNAL_H
 
+#include <math.h>
+#include <string.h>
 #include <gsl/gsl_rng.h>
 #include "domino/engine.h"
-#include "calendar.h"
+#include "engine/calendar.h"
 
-/* Levels closer than this are equal. It ends zero-lag loops that converge geometrically
- * (ELEC -> ICT -> ELEC through a weak edge) and keeps floating-point dust out of the
- * timeline. 1e-9 of capacity is 1000 times below the finest threshold in the shipped
- * models (ガス: 30 of 30,000,000 households = 1e-6), so no breach depends on it. */
+/* ---- Tolerances: every comparison of computed values in the engine uses one of these.
+ * The renderers (src/io/timeline.c, injects.c) repeat DM_LEVEL_EPS as LEVEL_EPS, and
+ * must agree with it, since they re-classify the engine's levels. ---- */
+
+/* Levels (shares of a node's capacity) closer than this are equal. It ends zero-lag loops
+ * that converge geometrically (ELEC -> ICT -> ELEC through a weak edge) and keeps
+ * floating-point dust out of the timeline. 1e-9 of capacity is 1000 times below the
+ * finest threshold in the shipped models (ガス: 30 of 30,000,000 households = 1e-6), so no
+ * breach depends on it. */
 #define DM_LEVEL_EPS 1e-9
+/* Rounding a quotient up to a whole number of ticks, steps or providers: a quotient within
+ * this of a whole number is that number (3600 s / 60 s must be 60 ticks, not 61, although
+ * it may come out as 60.000000000001), so ceil(x - DM_ROUND_EPS). The same margin says a
+ * buffer has run out when at most this many ticks of it are left, and that a log step of
+ * 10 % has been reached. */
+#define DM_ROUND_EPS 1e-9
+/* A sector's loss of exactly its threshold's magnitude counts as reaching it: U_S is a
+ * sum over nodes with a rounding error far below this relative margin. */
+#define DM_MAGNITUDE_REL 1e-9
+/* A sector whose threshold is `any` counts a loss above this share of its capacity. It is
+ * DM_LEVEL_EPS with a factor 4 that came with the ramp steps (commit 4d27277) without a
+ * recorded reason; it only keeps the dust of the sum U_S out, every real loss of a node
+ * is at least DM_LEVEL_EPS of that node (levels that close to 1 are 1), and the goldens
+ * depend on the value, so it stays. */
+#define DM_ANY_LOSS_SHARE (4 * DM_LEVEL_EPS)
+/* Nodes of one layer share one relax coefficient k; the k computed for each must agree to
+ * this relative margin (they are the same formula on the same numbers, up to rounding in
+ * the sum of the node's dependence on itself). */
+#define DM_RELAX_K_REL 1e-12
 /* Frontiers larger than this are evaluated by OpenMP threads; smaller ones, where starting
  * a parallel region costs more than it saves, by the calling thread. Both run the same
  * sweep (settle() in engine.c), so this changes the time a tick takes, never its result;
@@ -38,7 +64,7 @@
  * facilities have fuller backups. Past this many, the two closest clocks are merged. */
 #define DM_BUFFER_CLOCKS 8
 
-/* Per-group event flags set by evaluate() and logged serially by apply(). */
+/* Per-group event flags set by dmi_node_evaluate and logged serially by apply(). */
 enum { GF_ENGAGED = 1, GF_HELD = 2, GF_DRAINING = 4, GF_EXHAUSTED = 8 };
 
 /* A requirement group's settings as the rule reads them (dm_group also carries names,
@@ -52,6 +78,9 @@ typedef struct group_rule {
     size_t resupply_edge;            /* the first of its nresupply resupply edges */
     int quorum_count, nresupply;
     unsigned char mode, has_buffer;
+    double restart_rate;             /* share of the node's facilities whose backup ran out
+                                        restarted by visits per tick (0: all back at once) ... */
+    double restart_share;            /* ... the share of them that needs a visit */
 } group_rule;
 
 /* Likewise a node's parameters. */
@@ -90,9 +119,14 @@ typedef struct buffer_state {
     unsigned char all_cover;          /* one duration: every cut facility runs on its backup */
     unsigned char same;               /* in buf_next: unchanged, keep the committed state */
     struct { double top, used; } clock[DM_BUFFER_CLOCKS + 2];  /* 2 more while evaluating */
+    double waiting;                   /* `restart_rate`: share of the node's facilities
+                                         reconnected after their backup ran out, waiting
+                                         for a visit; crews at work on them since wait_t,
+                                         the level next following them at wait_next */
+    int64_t wait_t, wait_next;
 } buffer_state;
 
-/* Copies a buffer's state: its n clocks, not the whole array (apply() commits often). */
+/* Copies a buffer's state (dmi_node_commit and the delivery check commit often). */
 static inline void buffer_copy(buffer_state *to, const buffer_state *from)
 {
     to->t0 = from->t0;
@@ -105,12 +139,16 @@ static inline void buffer_copy(buffer_state *to, const buffer_state *from)
     to->held = from->held;
     to->covering = from->covering;
     to->flags = from->flags;
-    for (int i = 0; i < from->n; i++) to->clock[i] = from->clock[i];
+    memcpy(to->clock, from->clock, sizeof to->clock);  /* a fixed size copies inline; clocks past n are unread */
+    to->waiting = from->waiting;
+    to->wait_t = from->wait_t;
+    to->wait_next = from->wait_next;
 }
 
-/* What evaluating a node found, for apply() to commit: its next level, when to wake it, the
- * cause (node, group, root hazard), flags, and the node's next dynamics state (the fields
- * of the same names in dm_engine). Its groups' next buffer states are in buf_next[]. */
+/* What evaluating a node found, for dmi_node_commit and apply() to commit: its next level,
+ * when to wake it, the cause (node, group, root hazard), flags, and the node's next
+ * dynamics state (the fields of the same names in rule_state). Its groups' next buffer
+ * states are in buf_next[]. */
 typedef struct evaluation {
     double level, dyn_level;
     int64_t wake, dyn_tick, rise_restart;
@@ -131,6 +169,86 @@ typedef struct layer_run {
     int root;                        /* ... of the last pass's, for the events it causes */
 } layer_run;
 
+/* The ledger of unserved service and breaches (ledger.c owns it): per sector the unserved
+ * service U_S, the tick it was integrated to, and the current run over the threshold
+ * (start, peak, unit-hours); the same per (region, sector) cell, cell = region x nsectors
+ * + sector, over the cell's nodes reg_node[reg_start[c] .. reg_start[c+1]) (none,
+ * nreg_cells 0, in a model without regions); which sectors and cells the tick touched. */
+typedef struct ledger {
+    unsigned char *sector_touched;
+    double *unserved; int64_t *acc_tick; int *in_run; int64_t *run_start;
+    double *run_peak, *run_uh;
+    size_t nreg_cells; size_t *reg_start; int *reg_node;
+    double *reg_capacity, *reg_magnitude;
+    double *reg_unserved, *reg_run_peak, *reg_run_uh; int64_t *reg_acc_tick, *reg_run_start; int *reg_in_run;
+    unsigned char *reg_touched; int *reg_touched_list; size_t nreg_touched;
+    size_t cap_breaches, cap_region_breaches;
+} ledger;
+
+/* The output sampler (sampler.c owns it): the next grid point to record, whether a level
+ * changed since the last one (apply() sets it), what to store, and the impact map's
+ * (region, sector) cells. */
+typedef struct sampler {
+    size_t next_sample; int changed; unsigned store;
+    double *cell_capacity, *cell_unserved;
+} sampler;
+
+/* The rule's state (node_rule.c owns it: dmi_rule_reset, dmi_node_commit, dmi_node_damage,
+ * and the buffers' moves in dmi_buffer_takes_delivery). */
+typedef struct rule_state {
+    double *damage;
+    int *damage_hazard;              /* the hazard whose damage the node has, or -1 */
+    int64_t *restart, *ramp;         /* drawn (ticks); NULL when no node has random ones */
+    /* dynamics state: relax: the tick and the level at its start; step: the tick the
+     * target rose and the level it rose from (-1: not rising) */
+    int64_t *dyn_tick; double *dyn_level;
+    int64_t *rise_restart;           /* step: the restart this rise waits for */
+    unsigned char *restarted;        /* step: restarted since the last loss */
+    /* groups (only when some group has a buffer): the duration drawn (ticks; with
+     * facilities, the longest backup, INFINITY when unbounded), the committed state, and
+     * the state evaluate() found for dmi_node_commit (a group has one dependent, so
+     * evaluations of distinct nodes write distinct entries) */
+    double *buf_cap; buffer_state *buf, *buf_next;
+} rule_state;
+
+/* The hazards' state (engine.c owns it: reset's draws, the hazard events, restoration
+ * curves); the rule reads it for a node's damage. */
+typedef struct hazard_state {
+    int *active;
+    double *pair_severity;           /* per pair: the severity drawn for the hazard on that node */
+    unsigned char *hit;              /* per pair: the node is among those the hazard hits */
+    double *stretch;                 /* per hazard: the factor on its restoration curve's times */
+    double *restored;                /* per hazard: share of the hit capacity back (its curve) */
+    double *restore_logged;          /* ... as the last hazard_restoring event said */
+    int *restore_seg, *restore_j;    /* ... the curve's segment and step reached */
+    double *sector_scratch;          /* per sector: severities drawn for one hazard */
+    int *chosen, *candidates;        /* scratch for random selections (the largest hazard) */
+} hazard_state;
+
+/* Layer connectivity (connectivity.c owns it); NULL arrays when no layer has a rule. */
+typedef struct conn_state {
+    layer_run *layer_run; size_t nlayer_runs;
+    unsigned char *state;            /* per node: CONN_VIABLE | CONN_CONNECTED */
+    unsigned char *connected0, *pending_flag;
+    int *label, *queue, *lost;
+    int *changed; size_t nchanged;   /* the last pass's nodes to evaluate */
+} conn_state;
+
+/* The loop (engine.c owns it): the calendar, the tick being processed, the replicate's
+ * random stream, and the frontier: dirty[v] 1 on the next round's frontier, 2 evaluated
+ * this round and not yet applied; the evaluations, one per frontier slot (written by
+ * dmi_node_evaluate, grown to the largest frontier). */
+typedef struct loop_state {
+    calendar cal;
+    int64_t now;                     /* INT64_MIN before the first tick */
+    gsl_rng *rng;
+    unsigned char *dirty; int *frontier, *frontier_next; size_t nfront, nnext;
+    evaluation *next; size_t next_cap;
+    size_t parallel_frontier;        /* DM_PARALLEL_FRONTIER, or its override */
+} loop_state;
+
+/* The engine: the compiled model (engine.c, dm_engine_new: read-only afterwards but for
+ * the edges' delivered levels, which deliveries write), then one part per owner. */
 struct dm_engine {
     const dm_scenario *sc;
     const dm_model *m;
@@ -147,73 +265,27 @@ struct dm_engine {
     size_t *sector_start; int *sector_node; /* nodes of each sector */
     size_t *haz_start; int *haz_of;  /* (hazard, node) pairs touching each node */
     size_t *pair_start; int *pair_hazard; /* pairs of hazard h: pair_start[h] + i for its node i */
-    /* compiled: groups and edges (with the edges' state) */
+    /* compiled: groups and edges (with the edges' delivered levels) */
     size_t *g_edge;
     edge_run *edge;
     int64_t *threshold_ticks;        /* per sector */
     double *sector_capacity;
 
-    /* per replicate: nodes */
-    double *level, *damage;
-    int *damage_hazard;              /* the hazard whose damage the node has, or -1 */
-    int64_t *restart, *ramp;         /* drawn (ticks); NULL when no node has random ones */
-    /* dynamics state: relax: the tick and the level at its start; step: the tick the
-     * target rose and the level it rose from (-1: not rising) */
-    int64_t *dyn_tick; double *dyn_level;
-    int64_t *rise_restart;                      /* step: the restart this rise waits for */
-    unsigned char *restarted;                   /* step: restarted since the last loss */
+    /* apply and events (engine.c): the committed levels, when each node's wake is set,
+     * the level of its last `rising` event since its last loss (or -1), the log's room */
+    double *level;
     int64_t *pending_wake;
-    /* per replicate: groups (buffer state only when some group has a buffer): the duration
-     * drawn (ticks; with facilities, the longest backup, INFINITY when unbounded), the
-     * committed state, and the state evaluate() found for apply() to commit
-     * (a group has one dependent, so evaluations of distinct nodes write distinct entries) */
-    double *buf_cap; buffer_state *buf, *buf_next;
-    /* per replicate: hazards */
-    int *hazard_active;
-    double *pair_severity;           /* per pair: the severity drawn for the hazard on that node */
-    double *stretch;                 /* per hazard: the factor on its restoration curve's times */
-    double *restored;                /* per hazard: share of the hit capacity back (its curve) */
-    double *restore_logged;          /* ... as the last hazard_restoring event said */
-    int *restore_seg, *restore_j;    /* ... the curve's segment and step reached */
-    double *sector_scratch;          /* per sector: severities drawn for one hazard */
-    double *rise_logged;             /* per node: level of its last `rising` event since its
-                                        last loss, or -1 */
-    unsigned char *hit;              /* per pair: the node is among those the hazard hits */
-    int *chosen, *candidates;        /* scratch for random selections (the largest hazard) */
-    /* scratch written by evaluate() for apply(), per frontier slot (grown to the largest
-     * frontier) */
-    evaluation *next; size_t next_cap;
-    size_t parallel_frontier;        /* DM_PARALLEL_FRONTIER, or its override */
-    int out_of_memory;               /* the scratch could not grow: the run fails */
-    /* frontier */
-    unsigned char *dirty; int *frontier, *frontier_next; size_t nfront, nnext;
-    unsigned char *sector_touched;
-    /* sector accounting */
-    double *unserved; int64_t *acc_tick; int *in_run; int64_t *run_start;
-    double *run_peak, *run_uh;
-    /* regional breach books: one state machine per (region, sector) cell, cell = region x
-     * nsectors + sector, over the cell's nodes reg_node[reg_start[c] .. reg_start[c+1]);
-     * none (nreg_cells 0) in a model without regions */
-    size_t nreg_cells; size_t *reg_start; int *reg_node;
-    double *reg_capacity, *reg_magnitude;
-    double *reg_unserved, *reg_run_peak, *reg_run_uh; int64_t *reg_acc_tick, *reg_run_start; int *reg_in_run;
-    unsigned char *reg_touched; int *reg_touched_list; size_t nreg_touched;
+    double *rise_logged;
+    size_t cap_events, cap_warnings;
 
-    /* output grid: the next point to record, and whether a level changed since the
-     * last one; impact cells are (region, sector) pairs */
-    size_t next_sample; int changed_since_sample; unsigned store;
-    double *cell_capacity, *cell_unserved;
-
-    /* layer connectivity (connectivity.c); NULL arrays when no layer has a rule */
-    layer_run *layer_run; size_t nlayer_runs;
-    unsigned char *conn_state;       /* per node: CONN_VIABLE | CONN_CONNECTED */
-    unsigned char *connected0, *conn_pending_flag;
-    int *conn_label, *conn_queue, *conn_lost;
-
-    calendar cal;
-    gsl_rng *rng;
+    rule_state rule;                 /* node_rule.c */
+    hazard_state haz;                /* engine.c, hazards */
+    conn_state conn;                 /* connectivity.c */
+    ledger ledger;                   /* ledger.c */
+    sampler sampler;                 /* sampler.c */
+    loop_state loop;                 /* engine.c, the loop */
+    int out_of_memory;               /* set by any part that could not grow: the run fails */
     dm_engine_result res;
-    size_t cap_events, cap_breaches, cap_warnings, cap_region_breaches;
 };
 
 /* A layer node is viable when its own damage and inputs let it run, connected when the
@@ -221,35 +293,100 @@ struct dm_engine {
  * 10^6 nodes reads one small array. */
 enum { CONN_VIABLE = 1, CONN_CONNECTED = 2, CONN_LIVE = 3 };
 
+/* Durations are rounded up to whole ticks, so a non-zero lag or buffer is never lost. */
+static inline int64_t to_ticks(double seconds, int64_t tick_s)
+{
+    return (int64_t)ceil(seconds / (double)tick_s - DM_ROUND_EPS);
+}
+
 static inline const node_rule *node_rule_of(const dm_engine *e, int v) { return &e->node[e->node_rec[v]]; }
 static inline const group_rule *group_rule_of(const dm_engine *e, size_t g) { return &e->group[e->group_link[g].rule]; }
 static inline size_t group_nproviders(const dm_engine *e, size_t g) { return e->g_edge[g + 1] - e->g_edge[g]; }
+/* Resupply edges come after every provider edge; they act on a buffer at once (no lag). */
+static inline int is_resupply_edge(const dm_engine *e, size_t k) { return k >= e->nprovider_edges; }
+static inline int64_t edge_lag(const dm_engine *e, size_t k)
+{
+    return is_resupply_edge(e, k) ? 0 : group_rule_of(e, (size_t)e->edge[k].group)->lag;
+}
 
 /* node_rule.c: the rule that sets a node's level (DESIGN.md "What a node computes").
  * A pure evaluation: reads the committed state and the providers' delivered levels, and
- * writes only frontier slot `slot` and node v's groups' buf_next[]; apply() commits them. */
-void dm_node_evaluate(dm_engine *e, int v, size_t slot, int64_t t);
+ * writes only frontier slot `slot` and node v's groups' buf_next[]; dmi_node_commit and
+ * apply() commit them. */
+void dmi_node_evaluate(dm_engine *e, int v, size_t slot, int64_t t);
 
-/* node_rule.c: a delivery to group g at tick t (the edge already holds the new level)
- * that cannot change its dependent's evaluation: the group's buffer has one duration and
- * backs every facility, and every cut facility, before and after, runs on its backup
- * (alpha_g = 1 whatever sigma_g), with no event and no earlier exhaustion. The buffer then
- * takes the new supply at once (its clocks split or a new one starts, as evaluating the
- * node would do) and this returns 1: the dependent need not be evaluated, which spares
- * re-evaluating every buffered dependent at each step of a provider's ramp. Serial code
- * only (handle, apply), for a node that no evaluation of this round is waiting on. */
-int dm_buffer_takes_delivery(dm_engine *e, size_t g, int64_t t);
+/* node_rule.c: the rule's state at the start of a replicate: no damage, no dynamics under
+ * way, every backup full; draws each buffer's duration (dependency order), then restart
+ * and ramp of the nodes that have random ones (node order). */
+void dmi_rule_reset(dm_engine *e);
 
-/* engine.c: puts node v on the frontier of the current tick. */
-void dm_engine_mark(dm_engine *e, int v);
+/* engine.c: a draw from d (truncated by rejection), and the longest backup a distribution
+ * across facilities allows (seconds; INFINITY when unbounded): a reconnected facility's
+ * used backup never exceeds it. */
+double dmi_draw(gsl_rng *rng, const dm_dist *d);
+double dmi_longest_backup(const dm_dist *d);
+
+/* node_rule.c: commits node v's evaluation in frontier slot `slot` to the rule's state
+ * (dynamics, buffers); the buffer events it raised are left in buf[g].flags for the log,
+ * and it returns nonzero when there are some. */
+int dmi_node_commit(dm_engine *e, int v, size_t slot);
+
+/* node_rule.c: a delivery to buffered group g at tick t that its buffer takes without
+ * changing the dependent's evaluation: returns 1 after the buffer's state moved on. */
+int dmi_buffer_takes_delivery(dm_engine *e, size_t g, int64_t t);
+
+/* The node rule: whether a delivery on edge k at tick t (the edge already holds the new
+ * level) can change its dependent's evaluation. A resupply provider's level acts on the
+ * buffer's clocks, so it always matters; a provider's matters unless the group's buffer
+ * takes it. Inline, as every delivery asks. Serial code only (handle, apply), for a node
+ * that no evaluation of this round is waiting on. */
+static inline int dm_delivery_matters(dm_engine *e, size_t k, int64_t t)
+{
+    size_t g = (size_t)e->edge[k].group;
+    if (is_resupply_edge(e, k) || !e->rule.buf || !group_rule_of(e, g)->has_buffer) return 1;
+    return !dmi_buffer_takes_delivery(e, g, t);
+}
+
+/* node_rule.c: node v's damage, the largest among the hazards active on it. */
+void dmi_node_damage(dm_engine *e, int v);
+
+/* node_rule.c, at compile time: the relax coefficients from recovery times (DM_EDATA with
+ * the node's line when one is out of range). */
+int dmi_node_compile_relax(dm_engine *e, dm_error *err);
+
+/* ledger.c: compile (after the node records; -1 when out of memory), free, reset per
+ * replicate; touch: node's level changed this tick; tick: take the touched sectors' and
+ * cells' new unserved service at tick t and step their breach state; close: the books at
+ * the horizon (open runs, final levels, economic loss, breaches in time order). */
+int dmi_ledger_compile(dm_engine *e);
+void dmi_ledger_free(dm_engine *e);
+void dmi_ledger_reset(dm_engine *e);
+void dmi_ledger_tick(dm_engine *e, int64_t t);
+void dmi_ledger_close(dm_engine *e, int64_t horizon);
+static inline void dm_ledger_touch(dm_engine *e, const node_rule *node)
+{
+    ledger *l = &e->ledger;
+    l->sector_touched[node->sector] = 1;
+    if (l->nreg_cells && node->cell >= 0 && !l->reg_touched[node->cell]) {
+        l->reg_touched[node->cell] = 1;
+        l->reg_touched_list[l->nreg_touched++] = node->cell;
+    }
+}
+
+/* sampler.c: record every grid point before tick t; reset per replicate; free. */
+void dmi_sampler_until(dm_engine *e, int64_t t);
+void dmi_sampler_reset(dm_engine *e);
+void dmi_sampler_free(dm_engine *e);
 
 /* connectivity.c: compile (after the engine's arrays; -1 when out of memory), reset per
  * replicate, note a node whose viability changed (apply), and the pass after the node
- * rules settle: returns 1 if a layer was recomputed, -1 when out of memory. */
-int dm_conn_compile(dm_engine *e);
-void dm_conn_reset(dm_engine *e);
-void dm_conn_free(dm_engine *e);
-void dm_conn_viability_changed(dm_engine *e, int v, int root);
-int dm_conn_pass(dm_engine *e);
+ * rules settle: returns 1 if a layer was recomputed, -1 when out of memory, and sets
+ * *changed to the viable nodes whose connection it changed (valid until the next pass),
+ * for the engine to evaluate. */
+int dmi_conn_compile(dm_engine *e);
+void dmi_conn_reset(dm_engine *e);
+void dmi_conn_free(dm_engine *e);
+void dmi_conn_viability_changed(dm_engine *e, int v, int root);
+int dmi_conn_pass(dm_engine *e, const int **changed, size_t *nchanged);
 
 #endif

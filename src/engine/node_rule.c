@@ -1,15 +1,18 @@
 /* The rule that sets a node's level: DESIGN.md, "What a node computes". Everything that
- * decides a level is in this file: supply by group mode, buffers, availability, the
- * node's combining rule, the collapse threshold, and its dynamics (step or relax).
+ * decides a level is in this file: a hazard's damage, supply by group mode, buffers and
+ * their resupply, availability, the node's combining rule, the collapse threshold, its
+ * dynamics (step, or relax with its coefficient compiled here), which deliveries can
+ * change an evaluation, and the commit of the rule's own state.
  *
- * dm_node_evaluate is pure, so it can run in parallel over a frontier: it reads the
+ * dmi_node_evaluate is pure, so it can run in parallel over a frontier: it reads the
  * committed state and the levels delivered on the node's in-edges (seen), and writes the
- * node's next state to its frontier slot (and its groups' buf_next), which apply() in
- * engine.c commits. */
+ * node's next state to its frontier slot (and its groups' buf_next); apply() in engine.c
+ * has dmi_node_commit (below) commit them, then logs and delivers the new level. */
 #include <math.h>
+#include <stdio.h>
 #include <string.h>
 #include <gsl/gsl_cdf.h>
-#include "engine_internal.h"
+#include "engine/engine_internal.h"
 
 /* Supply sigma_g from the providers' delivered levels, and the provider that limits it
  * (the first with the lowest level). One pass per mode finds both: supply runs for every
@@ -41,8 +44,8 @@ static double supply(const dm_engine *e, size_t g, int *limiting_edge)
         /* at least quorum_count providers, or the fraction of them (rounded up); `failed F`
          * (Watts: down once a fraction F of the k providers, and at least one, is down) is
          * the same rule with k - max(1, ceil(F k)) + 1 providers up */
-        double n = (double)k, need = gr->quorum_count > 0 ? gr->quorum_count : ceil(gr->quorum_fraction * n - 1e-9);
-        if (gr->quorum_failed > 0) need = n - fmax(1.0, ceil(gr->quorum_failed * n - 1e-9)) + 1;
+        double n = (double)k, need = gr->quorum_count > 0 ? gr->quorum_count : ceil(gr->quorum_fraction * n - DM_ROUND_EPS);
+        if (gr->quorum_failed > 0) need = n - fmax(1.0, ceil(gr->quorum_failed * n - DM_ROUND_EPS)) + 1;
         size_t up = 0;
         for (size_t i = first; i < first + k; i++) {
             if (edge[i].seen < edge[worst].seen) worst = i;
@@ -73,7 +76,11 @@ static double supply(const dm_engine *e, size_t g, int *limiting_edge)
  * Resupply providers at or above their level stop the cut clocks; reconnected facilities'
  * clocks run back at `refill` (a reconnected facility has used at most its longest backup:
  * exact for one duration; with a distribution, facilities that ran dry are counted as
- * refilling from the cohort's clock, which errs towards less backup). */
+ * refilling from the cohort's clock, which errs towards less backup).
+ * With `restart_rate` r, the reconnected facilities whose backup had run out wait for a
+ * visit, the waiting share falling by r per unit of time (restart_waiting): alpha_g =
+ * 1 - w_g [(1 - sigma_g) - covered_g + waiting_g]; facilities reconnected while their
+ * backup still ran are back at once. */
 
 /* Survival Q(x) = P(X > x) of a distribution without its truncation. */
 static double tail(const dm_dist *d, double x)
@@ -123,10 +130,10 @@ static double survival(const dm_dist *d, double x)
 }
 
 /* S(used) of a clock, used in ticks: one duration (cap, in ticks) runs while more than
- * 1e-9 tick of it is left, as a buffer always has. */
+ * DM_ROUND_EPS tick of it is left, as a buffer always has. */
 static double clock_survival(const dm_engine *e, const group_rule *gr, double cap, double used)
 {
-    if (!gr->facilities) return cap - used > 1e-9;
+    if (!gr->facilities) return cap - used > DM_ROUND_EPS;
     return survival(gr->facilities, used * (double)e->sc->tick_s);
 }
 
@@ -142,6 +149,13 @@ static double running_covered(const dm_engine *e, const group_rule *gr, double c
     return gr->backup_share * c;
 }
 
+/* Whether S(x) is monotone in floating point as computed by survival() (a constant, or
+ * one linear piece between constants), so that a search for a tick may start anywhere. */
+static int monotone_survival(const dm_dist *d)
+{
+    return d->kind == DM_DIST_FIXED || d->kind == DM_DIST_UNIFORM;
+}
+
 /* The tick after t (before the horizon) at which the running clocks' covered share has
  * fallen by `drop`, or INT64_MAX: covered shares only fall while clocks run, so a
  * bisection over whole ticks finds the first tick it has fallen by that much; the tick
@@ -151,14 +165,73 @@ static int64_t when_covered_falls(const dm_engine *e, const group_rule *gr, doub
                                   int64_t t, double drop)
 {
     double c0 = running_covered(e, gr, cap, b, 0);
-    int64_t lo = 0, hi = e->res.horizon - t;  /* c0 - c(lo) < drop <= c0 - c(hi) */
-    if (hi < 1 || c0 - running_covered(e, gr, cap, b, (double)hi) < drop) return INT64_MAX;
-    while (hi - lo > 1) {
+    int64_t lo = 0, hi = e->res.horizon - t;  /* fall(lo) = flo < drop <= fall(hi) = fhi */
+    if (hi < 1) return INT64_MAX;
+    double flo = 0, fhi = c0 - running_covered(e, gr, cap, b, (double)hi);
+    if (fhi < drop) return INT64_MAX;
+    /* With a monotone S the first tick is unique, so any bracket that holds it gives it:
+     * c is piecewise linear in x there, so interpolate, then try the tick before the one
+     * found (every fourth round bisects, to bound the rounds). Otherwise: bisection. */
+    int monotone = monotone_survival(gr->facilities);
+    for (int round = 0; hi - lo > 1; round++) {
         int64_t mid = lo + (hi - lo) / 2;
-        if (c0 - running_covered(e, gr, cap, b, (double)mid) >= drop) hi = mid; else lo = mid;
+        if (monotone && round % 4 != 3) {
+            double x = (double)lo + (drop - flo) / (fhi - flo) * (double)(hi - lo);
+            mid = x < (double)(lo + 1) ? lo + 1 : x > (double)(hi - 1) ? hi - 1 : (int64_t)ceil(x);
+        }
+        double f = c0 - running_covered(e, gr, cap, b, (double)mid);
+        if (f < drop) { lo = mid; flo = f; continue; }
+        hi = mid;
+        fhi = f;
+        if (monotone && hi - lo > 1) {
+            f = c0 - running_covered(e, gr, cap, b, (double)(hi - 1));
+            if (f >= drop) { hi--; fhi = f; } else { lo = hi - 1; flo = f; }
+        }
     }
-    if (lo > 0 && c0 - running_covered(e, gr, cap, b, (double)hi) > drop) return t + lo;
+    if (lo > 0 && fhi > drop) return t + lo;
     return t + hi;
+}
+
+/* `restart_rate`: the facilities reconnected at tick t (the cut clocks above the new cut u)
+ * whose backup had run out, or the `restart_share` of them that needs a visit (the others
+ * restart by themselves), join those waiting for a visit (base stations whose batteries
+ * ran flat: docs/model-format.md). Crews work through them at restart_rate, a share of the
+ * node's facilities per tick, for as long as some wait (a queue with a constant rate:
+ * since wait_t they have restarted restart_rate x (t - wait_t), whoever joined since).
+ * The level follows the visits in steps of 1 % of the node's capacity (w x waiting), at
+ * wait_next; between steps the waiting share holds, so small changes of the node's other
+ * inputs do not move it. A deeper cut takes the waiting ones in proportion to all the
+ * reconnected ones it cuts again (they run on the clock of those). Writes nb's waiting
+ * state and returns the share waiting. */
+static double restart_waiting(const dm_engine *e, const group_rule *gr, const buffer_state *b, buffer_state *nb,
+                              double cap, double u, int64_t t)
+{
+    double waiting = b->waiting;
+    int64_t since = b->wait_t;
+    if (waiting > 0 && t >= b->wait_next) {
+        waiting -= gr->restart_rate * (double)(t - since);
+        since = t;
+        if (waiting < DM_LEVEL_EPS) waiting = 0;
+    }
+    if (u > b->cut) waiting *= (1 - u) / (1 - b->cut);
+    if (!(waiting > 0)) since = t;  /* the crews start when the first facility waits */
+    for (int i = 0; i < nb->n && nb->clock[i].top <= b->cut; i++) {
+        double bottom = clock_bottom(nb, i), width = nb->clock[i].top - (bottom > u ? bottom : u);
+        if (width > 0)
+            waiting += width * gr->backup_share * (1 - clock_survival(e, gr, cap, nb->clock[i].used)) * gr->restart_share;
+    }
+    nb->waiting = waiting;
+    nb->wait_t = since;
+    if (waiting > 0 && (t >= b->wait_next || b->waiting <= 0)) {
+        /* the next step: 1 % of capacity (w x waiting) restarted, or all of them */
+        double step = 0.01 / gr->strength;
+        if (step > waiting) step = waiting;
+        int64_t ticks = (int64_t)ceil(step / gr->restart_rate - 1e-9);
+        nb->wait_next = t + (ticks > 0 ? ticks : 1);
+    } else {
+        nb->wait_next = b->wait_next;
+    }
+    return waiting;
 }
 
 /* Whether every resupply provider of the group is at or above its level. */
@@ -173,15 +246,15 @@ static inline int resupplied(const dm_engine *e, const group_rule *gr)
 /* Whether group g's buffer is as it was: supplied with every backup full; or the same
  * cut, the same resupply, and nothing runs out before the first exhaustion of one
  * duration (or no backup runs at all), so the covered share is what it was and the
- * clocks, which run linearly, still read from the state's tick. Then apply() keeps
+ * clocks, which run linearly, still read from the state's tick. Then dmi_node_commit keeps
  * buf[g] (buf_next[g].same) and *covered is the state's. Inline: most evaluations of a
  * group end here. */
 static inline int buffer_unchanged(dm_engine *e, const group_rule *gr, size_t g, double sigma, int64_t t,
                                    int64_t *wake, double *covered)
 {
-    const buffer_state *b = &e->buf[g];
+    const buffer_state *b = &e->rule.buf[g];
     double u = sigma >= 1 - DM_LEVEL_EPS ? 0 : 1 - sigma;
-    if (u != b->cut) return 0;
+    if (u != b->cut || (b->waiting > 0 && t >= b->wait_next)) return 0;
     if (b->n == 0 && u == 0) {
         *covered = 0;
     } else {
@@ -189,18 +262,23 @@ static inline int buffer_unchanged(dm_engine *e, const group_rule *gr, size_t g,
         if (b->exhaust < *wake) *wake = b->exhaust;
         *covered = b->covered;
     }
-    e->buf_next[g].same = 1;
+    if (b->waiting > 0) {  /* the facilities waiting for a visit are not served */
+        *covered -= b->waiting;
+        if (b->wait_next < *wake) *wake = b->wait_next;
+    }
+    e->rule.buf_next[g].same = 1;
     return 1;
 }
 
 /* Group g's buffer at tick t with supply sigma: writes the buffer's next state to
  * buf_next[g] (and the tick its covered share next moves to *wake) and returns the covered
- * share of the node's facilities (0 .. 1 - sigma). */
+ * share of the node's facilities (0 .. 1 - sigma), less the reconnected ones waiting for
+ * their restart (`restart_rate`). */
 static double buffer_covered(dm_engine *e, const group_rule *gr, size_t g, double sigma, int64_t t, int64_t *wake)
 {
-    const buffer_state *b = &e->buf[g];
-    buffer_state *nb = &e->buf_next[g];
-    const double cap = e->buf_cap[g], dt = (double)(t - b->t0);
+    const buffer_state *b = &e->rule.buf[g];
+    buffer_state *nb = &e->rule.buf_next[g];
+    const double cap = e->rule.buf_cap[g], dt = (double)(t - b->t0);
     double u = sigma >= 1 - DM_LEVEL_EPS ? 0 : 1 - sigma;
 
     int held = resupplied(e, gr);
@@ -217,6 +295,8 @@ static double buffer_covered(dm_engine *e, const group_rule *gr, size_t g, doubl
             *used = *used - gr->refill * dt > 0 ? *used - gr->refill * dt : 0;
         }
     }
+    double waiting = gr->restart_rate > 0 ? restart_waiting(e, gr, b, nb, cap, u, t) : 0;
+    if (waiting > 0 && nb->wait_next < *wake) *wake = nb->wait_next;
     /* The new cut: [0, u) with u = 1 - sigma. Deeper: the facilities past the last clock
      * start a clock of their own, with full backups; a clock that u falls inside is split
      * into a cut and a reconnected part, both keeping its time. */
@@ -252,11 +332,13 @@ static double buffer_covered(dm_engine *e, const group_rule *gr, size_t g, doubl
      * are one clock, and past DM_BUFFER_CLOCKS the two closest neighbours on one side
      * merge (width-weighted). */
     while (n > 0 && nb->clock[n - 1].top > u && nb->clock[n - 1].used <= 0) n--;
+    /* The cut clocks are [0, ncut); the reconnected side is at most one clock now, so
+     * only cut neighbours can merge. */
+    int ncut = first_up;
     while (added) {
         int best = -1;
         double gap = INFINITY;
-        for (int i = 0; i + 1 < n; i++) {
-            if ((nb->clock[i].top <= u) != (nb->clock[i + 1].top <= u)) continue;
+        for (int i = 0; i + 1 < ncut; i++) {
             double d = fabs(nb->clock[i].used - nb->clock[i + 1].used);
             if (d < gap) { gap = d; best = i; }
         }
@@ -265,6 +347,7 @@ static double buffer_covered(dm_engine *e, const group_rule *gr, size_t g, doubl
         if (gap > 0) nb->clock[best + 1].used = (w0 * nb->clock[best].used + w1 * nb->clock[best + 1].used) / (w0 + w1);
         memmove(&nb->clock[best], &nb->clock[best + 1], (size_t)(n - best - 1) * sizeof nb->clock[0]);
         n--;
+        ncut--;
     }
 
     /* Resupply (held, above): while every resupply provider is at or above its level, the
@@ -273,9 +356,24 @@ static double buffer_covered(dm_engine *e, const group_rule *gr, size_t g, doubl
     nb->cut = u;
     nb->n = (unsigned char)n;
     nb->held = (unsigned char)held;
-    double covered = 0;
-    for (int i = 0; i < n && nb->clock[i].top <= u; i++)
-        covered += (nb->clock[i].top - clock_bottom(nb, i)) * clock_survival(e, gr, cap, nb->clock[i].used);
+    /* One duration: a cut clock runs while more than DM_ROUND_EPS tick is left (clock_survival);
+     * `first_left`, the least left of the running ones, ends the first (the tick rounded
+     * up is monotone in it, so its tick is the earliest of theirs). */
+    double covered = 0, first_left = INFINITY;
+    int all_run = 1, any_run = 0;
+    if (gr->facilities) {
+        for (int i = 0; i < ncut; i++)
+            covered += (nb->clock[i].top - clock_bottom(nb, i)) * clock_survival(e, gr, cap, nb->clock[i].used);
+    } else {
+        for (int i = 0; i < ncut; i++) {
+            double left = cap - nb->clock[i].used;
+            int runs = left > DM_ROUND_EPS;
+            covered += (nb->clock[i].top - clock_bottom(nb, i)) * (double)runs;
+            if (!runs) all_run = 0;
+            else if (left < first_left) first_left = left;
+            any_run |= runs;
+        }
+    }
     covered *= gr->backup_share;
     nb->covered = covered;
     int covering = covered > 0;
@@ -287,12 +385,8 @@ static double buffer_covered(dm_engine *e, const group_rule *gr, size_t g, doubl
     nb->exhaust = INT64_MAX;
     nb->all_cover = 0;
     if (covering && !gr->facilities) {
-        nb->all_cover = 1;
-        for (int i = 0; i < n && nb->clock[i].top <= u; i++) {
-            double left = cap - nb->clock[i].used;
-            if (!(left > 1e-9)) nb->all_cover = 0;
-            else if (!held && t + (int64_t)ceil(left - 1e-9) < nb->exhaust) nb->exhaust = t + (int64_t)ceil(left - 1e-9);
-        }
+        nb->all_cover = (unsigned char)all_run;
+        if (!held && any_run) nb->exhaust = t + (int64_t)ceil(first_left - DM_ROUND_EPS);
         if (nb->exhaust < *wake) *wake = nb->exhaust;
     }
     if (covering && !held && gr->facilities && gr->strength * covered > DM_LEVEL_EPS) {
@@ -311,11 +405,7 @@ static double buffer_covered(dm_engine *e, const group_rule *gr, size_t g, doubl
     if (nb->flags) {
         nb->left = 0;
         if (covering && !gr->facilities) {
-            nb->left = INFINITY;
-            for (int i = 0; i < n && nb->clock[i].top <= u; i++) {
-                double left = cap - nb->clock[i].used;
-                if (left > 1e-9 && left < nb->left) nb->left = left;
-            }
+            nb->left = first_left;
         } else if (covering) {
             nb->held = 0;  /* as if the clocks ran */
             int64_t half = when_covered_falls(e, gr, cap, nb, t, running_covered(e, gr, cap, nb, 0) / 2);
@@ -323,16 +413,22 @@ static double buffer_covered(dm_engine *e, const group_rule *gr, size_t g, doubl
             nb->left = half == INT64_MAX ? (double)(e->res.horizon - t) : (double)(half - t);
         }
     }
-    return covered;
+    return covered - waiting;
 }
 
-int dm_buffer_takes_delivery(dm_engine *e, size_t g, int64_t t)
+/* Whether a delivery to group g at tick t cannot change its dependent's evaluation: the
+ * group's buffer has one duration and backs every facility, and every cut facility, before
+ * and after, runs on its backup (alpha_g = 1 whatever sigma_g), with no event and no
+ * earlier exhaustion. The buffer then takes the new supply at once (its clocks split or a
+ * new one starts, as evaluating the node would do): this spares re-evaluating every
+ * buffered dependent at each step of a provider's ramp. */
+int dmi_buffer_takes_delivery(dm_engine *e, size_t g, int64_t t)
 {
     const group_rule *gr = group_rule_of(e, g);
-    const buffer_state *b = &e->buf[g];
+    const buffer_state *b = &e->rule.buf[g];
     /* every cut facility runs on its backup until b->exhaust (or for good while held) */
     if (!b->all_cover || (!b->held && t >= b->exhaust) || gr->facilities || gr->backup_share < 1 ||
-        gr->mode == DM_MODE_QUORUM)
+        gr->mode == DM_MODE_QUORUM || gr->restart_rate > 0)
         return 0;
     int limiting;
     double sigma = supply(e, g, &limiting);
@@ -341,13 +437,119 @@ int dm_buffer_takes_delivery(dm_engine *e, size_t g, int64_t t)
     double covered;
     if (buffer_unchanged(e, gr, g, sigma, t, &wake, &covered)) return 1;
     buffer_covered(e, gr, g, sigma, t, &wake);
-    const buffer_state *nb = &e->buf_next[g];
+    const buffer_state *nb = &e->rule.buf_next[g];
     if (!nb->all_cover || nb->flags || nb->held != b->held || (!b->held && nb->exhaust < b->exhaust)) return 0;
-    buffer_copy(&e->buf[g], nb);
+    buffer_copy(&e->rule.buf[g], nb);
     return 1;
 }
 
-void dm_node_evaluate(dm_engine *e, int v, size_t slot, int64_t t)
+
+/* Damage of v: the largest among the hazards active on it, each its severity on v times
+ * the share of the hit capacity its restoration curve has not yet given back. */
+void dmi_node_damage(dm_engine *e, int v)
+{
+    double d = 0;
+    int which = -1;
+    for (size_t k = e->haz_start[v]; k < e->haz_start[v + 1]; k++) {
+        int p = e->haz_of[k], h = e->pair_hazard[p];
+        double dh = e->haz.pair_severity[p] * (1.0 - e->haz.restored[h]);
+        if (e->haz.active[h] && e->haz.hit[p] && dh > d) {
+            d = dh;
+            which = h;
+        }
+    }
+    e->rule.damage[v] = d;
+    e->rule.damage_hazard[v] = which;
+}
+
+/* Resilience coefficient of relax nodes given a recovery time (Lian & Haimes 2006):
+ *   k_i = ln(q_i(0) / q_i(T_i)) / (T_i (1 - a*_ii)),
+ * T_i in ticks, q(T)/q(0) = recovery_to, a*_ii the node's dependence on itself (strength x
+ * share of its own level in its groups). The nodes of a layer share one k, so they must
+ * agree. */
+int dmi_node_compile_relax(dm_engine *e, dm_error *err)
+{
+    const dm_model *m = e->m;
+    for (size_t v = 0; v < e->n; v++) {
+        node_rule *nr = &e->node[e->node_rec[v]];
+        const dm_node *nd = dm_node_at(m, v);
+        if (nd->dynamics != DM_DYN_RELAX || nd->recovery_s <= 0) continue;
+        double a_ii = 0;
+        for (size_t k = e->group_start[v]; k < e->group_start[v + 1]; k++) {
+            int g = e->group_of[k];
+            for (size_t i = e->g_edge[g]; i < e->g_edge[g + 1]; i++)
+                if (e->edge[i].from == (int)v) a_ii += group_rule_of(e, (size_t)g)->strength * e->edge[i].share;
+        }
+        double T = (double)to_ticks((double)nd->recovery_s, e->sc->tick_s);
+        double k = log(1.0 / nd->recovery_to) / (T * (1.0 - a_ii));
+        char id[DM_NODE_ID_MAX];
+        if (!(a_ii < 1) || !(k > 0 && k <= 1))
+            return dm_error_set(err, DM_EDATA, m->file, nd->line, 0,
+                                "node %s: recovery %.0f ticks gives a resilience coefficient k = %g per tick "
+                                "(a*_ii = %g); expected 0 < k <= 1: use a longer recovery or a shorter tick",
+                                dm_node_id(m, v, id), T, k, a_ii);
+        if (nr->relax_k_set && fabs(nr->relax_k - k) > DM_RELAX_K_REL * k)
+            return dm_error_set(err, DM_EDATA, m->file, nd->line, 0,
+                                "node %s: its dependence on itself (a*_ii = %g) differs from other nodes of its "
+                                "layer, which share one recovery rate; give relax dynamics a fixed k instead",
+                                dm_node_id(m, v, id), a_ii);
+        nr->relax_k = k;
+        nr->relax_k_set = 1;
+    }
+    return 0;
+}
+
+void dmi_rule_reset(dm_engine *e)
+{
+    const dm_scenario *sc = e->sc;
+    for (size_t v = 0; v < e->n; v++) {
+        e->rule.damage[v] = 0;
+        e->rule.damage_hazard[v] = -1;
+        e->rule.dyn_tick[v] = -1;
+        e->rule.restarted[v] = 0;
+    }
+    for (size_t g = 0; e->rule.buf_cap && g < e->ngroups; g++) {
+        const dm_group *gr = g < e->m->ndefined_groups ? &e->m->groups[g] : NULL;  /* sets have no buffers */
+        e->rule.buf_cap[g] = !gr || !gr->has_buffer ? 0 : gr->facilities ? dmi_longest_backup(&gr->buffer) / (double)sc->tick_s
+                      : dmi_draw(e->loop.rng, &gr->buffer) / (double)sc->tick_s;
+        buffer_state *b = &e->rule.buf[g];  /* no clocks: every backup full (the clocks are unread) */
+        b->t0 = 0;
+        b->exhaust = INT64_MAX;
+        b->cut = b->covered = b->waiting = 0;
+        b->wait_t = b->wait_next = 0;
+        b->left = e->rule.buf_cap[g];
+        b->n = b->held = b->covering = b->flags = b->all_cover = 0;
+        e->rule.buf_next[g].same = 1;
+    }
+    for (size_t v = 0; e->rule.restart && v < e->n; v++) {
+        const node_rule *nr = node_rule_of(e, (int)v);
+        e->rule.restart[v] = nr->restart;
+        e->rule.ramp[v] = nr->ramp;
+        if (!nr->random_dynamics) continue;
+        const dm_node *nd = dm_node_at(e->m, v);
+        e->rule.restart[v] = to_ticks(dmi_draw(e->loop.rng, &nd->restart), sc->tick_s);
+        e->rule.ramp[v] = to_ticks(dmi_draw(e->loop.rng, &nd->ramp), sc->tick_s);
+    }
+}
+
+int dmi_node_commit(dm_engine *e, int v, size_t slot)
+{
+    const evaluation *ev = &e->loop.next[slot];
+    int raised = 0;
+    e->rule.dyn_tick[v] = ev->dyn_tick;
+    e->rule.dyn_level[v] = ev->dyn_level;
+    e->rule.rise_restart[v] = ev->rise_restart;
+    e->rule.restarted[v] = ev->restarted;
+    for (size_t k = e->group_start[v]; e->rule.buf && k < e->group_start[v + 1]; k++) {
+        int g = e->group_of[k];
+        if (e->rule.buf_next[g].same || !group_rule_of(e, (size_t)g)->has_buffer) continue;
+        buffer_copy(&e->rule.buf[g], &e->rule.buf_next[g]);
+        raised |= e->rule.buf[g].flags;
+    }
+    return raised;
+}
+
+void dmi_node_evaluate(dm_engine *e, int v, size_t slot, int64_t t)
 {
     const node_rule *node = node_rule_of(e, v);
     int64_t wake = INT64_MAX;
@@ -383,28 +585,28 @@ void dm_node_evaluate(dm_engine *e, int v, size_t slot, int64_t t)
 
     /* Target: tau = min(1 - d, in) (linear: 1 - min(1, sum + d)); 0 below the collapse
      * threshold. The cause is whatever binds: the hazard's damage or the worst group. */
-    double d = e->damage[v];
+    double d = e->rule.damage[v];
     int collapsed = in < node->collapse - DM_LEVEL_EPS;
     double target = node->rule == DM_RULE_LINEAR ? (in - d > 0 ? in - d : 0) : (1 - d < in ? 1 - d : in);
     if (collapsed) target = 0;
     int damage_binds = d > DM_LEVEL_EPS && (node->rule == DM_RULE_LINEAR ? d >= worst : 1 - d <= in);
-    e->next[slot].cause = damage_binds || cause_edge < 0 ? -1 : e->edge[cause_edge].from;
-    e->next[slot].group = damage_binds ? -1 : cause_group;
-    e->next[slot].root = damage_binds ? e->damage_hazard[v] : cause_edge >= 0 ? e->edge[cause_edge].seen_root : -1;
+    e->loop.next[slot].cause = damage_binds || cause_edge < 0 ? -1 : e->edge[cause_edge].from;
+    e->loop.next[slot].group = damage_binds ? -1 : cause_group;
+    e->loop.next[slot].root = damage_binds ? e->rule.damage_hazard[v] : cause_edge >= 0 ? e->edge[cause_edge].seen_root : -1;
     /* A layer node is viable when it could run on its own damage and inputs; it runs only
      * while connected through viable nodes (connectivity.c decides, between rounds). */
     if (node->layer_run >= 0) {
-        e->next[slot].viable = target > DM_LEVEL_EPS;
-        if (!(e->conn_state[v] & CONN_CONNECTED) && target > DM_LEVEL_EPS) {
+        e->loop.next[slot].viable = target > DM_LEVEL_EPS;
+        if (!(e->conn.state[v] & CONN_CONNECTED) && target > DM_LEVEL_EPS) {
             target = 0;
             collapsed = 2;  /* disconnected */
-            e->next[slot].cause = -1;
-            e->next[slot].group = -1;
-            e->next[slot].root = e->layer_run[node->layer_run].root;
+            e->loop.next[slot].cause = -1;
+            e->loop.next[slot].group = -1;
+            e->loop.next[slot].root = e->conn.layer_run[node->layer_run].root;
         }
     }
-    e->next[slot].collapsed = (unsigned char)collapsed;
-    e->next[slot].restarting = 0;
+    e->loop.next[slot].collapsed = (unsigned char)collapsed;
+    e->loop.next[slot].restarting = 0;
     /* A target within DM_LEVEL_EPS of full service is full service. Nodes that need each
      * other without lag climb back together, each capped by the others' levels, so their
      * gap to 1 shrinks geometrically; without this, a gap just above the tolerance (a
@@ -414,9 +616,9 @@ void dm_node_evaluate(dm_engine *e, int v, size_t slot, int64_t t)
     /* Dynamics: how the level follows the target. The node's dynamics state is read from
      * the engine and its next value written to the slot. */
     double s = e->level[v], next;
-    int64_t dyn_tick = e->dyn_tick[v], rise_restart = e->rise_restart[v];
-    double dyn_level = e->dyn_level[v];
-    unsigned char restarted = e->restarted[v];
+    int64_t dyn_tick = e->rule.dyn_tick[v], rise_restart = e->rule.rise_restart[v];
+    double dyn_level = e->rule.dyn_level[v];
+    unsigned char restarted = e->rule.restarted[v];
     if (node->dynamics == DM_DYN_RELAX) {
         /* s <- s + k (tau - s) once per tick (dynamic IIM, Lian & Haimes 2006), from the
          * level the node had when the tick began, however often the tick re-evaluates it. */
@@ -437,8 +639,8 @@ void dm_node_evaluate(dm_engine *e, int v, size_t slot, int64_t t)
         if (dyn_tick < 0) {
             dyn_tick = t;
             dyn_level = s;
-            rise_restart = restarted ? 0 : e->restart ? e->restart[v] : node->restart;
-            e->next[slot].restarting = rise_restart > 0;
+            rise_restart = restarted ? 0 : e->rule.restart ? e->rule.restart[v] : node->restart;
+            e->loop.next[slot].restarting = rise_restart > 0;
         }
         int64_t since_restart = t - dyn_tick - rise_restart;
         if (since_restart >= 0) restarted = 1;
@@ -450,7 +652,7 @@ void dm_node_evaluate(dm_engine *e, int v, size_t slot, int64_t t)
              * one every ramp/steps ticks, each worth that share of capacity, until the target
              * is reached (docs/model-format.md); a small rise is one block. Measured from the
              * level the rise started at, so the level only goes up while the target is above. */
-            int64_t ramp = e->ramp ? e->ramp[v] : node->ramp;
+            int64_t ramp = e->rule.ramp ? e->rule.ramp[v] : node->ramp;
             int64_t block = ramp > 0 ? (ramp + node->ramp_steps - 1) / node->ramp_steps : 1;
             int64_t blocks = ramp > 0 ? since_restart / block : 0;
             double reached = ramp > 0 ? dyn_level + (double)(blocks * block) / (double)ramp : target;
@@ -467,10 +669,10 @@ void dm_node_evaluate(dm_engine *e, int v, size_t slot, int64_t t)
     /* Within DM_LEVEL_EPS of full service is full service: a zero-lag loop converging
      * towards 1 stops a hair short of it, and "any loss" must not see that hair. */
     if (next >= 1 - DM_LEVEL_EPS) next = 1;
-    e->next[slot].level = next;
-    e->next[slot].wake = wake;
-    e->next[slot].dyn_tick = dyn_tick;
-    e->next[slot].dyn_level = dyn_level;
-    e->next[slot].rise_restart = rise_restart;
-    e->next[slot].restarted = restarted;
+    e->loop.next[slot].level = next;
+    e->loop.next[slot].wake = wake;
+    e->loop.next[slot].dyn_tick = dyn_tick;
+    e->loop.next[slot].dyn_level = dyn_level;
+    e->loop.next[slot].rise_restart = rise_restart;
+    e->loop.next[slot].restarted = restarted;
 }

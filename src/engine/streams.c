@@ -17,7 +17,7 @@
  * The same holds across seeds except for pairs (s, r), (s', r') with equal keys, which a
  * user choosing seeds by hand cannot hit by accident (probability 2^-64 per pair). */
 #include <gsl/gsl_errno.h>
-#include "streams.h"
+#include "engine/streams.h"
 
 /* GSL's MT19937 state (gsl/rng/mt.c): 624 words and the position in them. */
 #define MT_N 624
@@ -31,7 +31,7 @@ static uint64_t splitmix64(uint64_t x)
     return x ^ (x >> 31);
 }
 
-gsl_rng *dm_stream_new(void)
+gsl_rng *dmi_stream_new(void)
 {
     /* out of memory is a NULL for the caller to report, not GSL's abort; the host's GSL
      * handler is back before this returns (called from serial code only) */
@@ -45,7 +45,7 @@ gsl_rng *dm_stream_new(void)
     return rng;
 }
 
-void dm_stream_seed(gsl_rng *rng, uint64_t seed, uint64_t r)
+void dmi_stream_seed(gsl_rng *rng, uint64_t seed, uint64_t r)
 {
     mt_state *st = gsl_rng_state(rng);
     uint64_t k = splitmix64(seed ^ splitmix64(r));

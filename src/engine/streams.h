@@ -7,8 +7,8 @@
 
 /* A GSL MT19937 generator whose state we can seed in full; NULL when this GSL's MT19937
  * state does not have the documented layout (then the engine refuses to run). */
-gsl_rng *dm_stream_new(void);
+gsl_rng *dmi_stream_new(void);
 /* Puts rng at the start of the stream of replicate r of a run with this seed. */
-void dm_stream_seed(gsl_rng *rng, uint64_t seed, uint64_t r);
+void dmi_stream_seed(gsl_rng *rng, uint64_t seed, uint64_t r);
 
 #endif

@@ -6,7 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <jansson.h>
-#include "timeline.h"
+#include "io/timeline.h"
+#include "core/duration.h"
 
 typedef struct change {
     int sector, region;        /* A's indices (B's mapped onto them by id) */
@@ -99,8 +100,9 @@ static void cell_time(const dm_scenario *sc, int64_t t, char *buf)
 static void cell_duration(const dm_scenario *sc, const dm_breach *b, int64_t horizon, char *buf, size_t size)
 {
     if (!b) { snprintf(buf, size, "-"); return; }
-    int64_t m = (end_of(b, horizon) - b->onset) * sc->tick_s / 60;
-    snprintf(buf, size, "%" PRId64 ":%02" PRId64 "%s", m / 60, m % 60, b->end < 0 ? "+" : "");
+    /* whole minutes, truncated as before */
+    dmi_format_hmm((double)((end_of(b, horizon) - b->onset) * sc->tick_s / 60), buf, size);
+    if (b->end < 0) snprintf(buf + strlen(buf), size - strlen(buf), "+");
 }
 
 static json_t *breach_json(const dm_scenario *sc, const dm_breach *b, int64_t horizon)

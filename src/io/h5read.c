@@ -8,8 +8,9 @@
 #include <string.h>
 #include <unistd.h>
 #include "domino/output.h"
-#include "h5util.h"
-#include "src/model/loader.h"
+#include "core/h5util.h"
+#include "core/files.h"
+#include "core/hash.h"
 
 /* A read that failed: the file's fault (65), unless an allocation failed on the way
  * (errno ENOMEM, cleared when the read began), which is out of memory (70). */
@@ -21,14 +22,14 @@ static int bad(dm_error *err, const char *path, const char *fmt, const char *wha
 
 /* Reads rows [start, start + count) of variable `name` into buf: a 1-D variable (rank 1)
  * or a 2-D one whose rows hold `width` elements. Rank, row width and type class are
- * checked before anything is read (h5_open_checked), so buf, sized count x width by the
+ * checked before anything is read (dmi_h5_open_checked), so buf, sized count x width by the
  * caller, holds exactly what is read. */
 static int read_rows(hid_t file, const char *name, hid_t memtype, int rank, hsize_t start, hsize_t count,
                      size_t width, void *buf)
 {
     const hsize_t dims[2] = {H5_ANY, width};
-    hid_t ds = h5_open_checked(file, name, H5Tget_class(memtype), rank, dims, NULL);
-    int rc = ds < 0 || h5_rows(ds, memtype, start, count, buf, 0) ? -1 : 0;
+    hid_t ds = dmi_h5_open_checked(file, name, H5Tget_class(memtype), rank, dims, NULL);
+    int rc = ds < 0 || dmi_h5_rows(ds, memtype, start, count, buf, 0) ? -1 : 0;
     if (ds >= 0) H5Dclose(ds);
     return rc;
 }
@@ -85,13 +86,13 @@ static int read_inputs(hid_t file, dm_stored_input **out, size_t *count)
                         (snprintf(name, sizeof name, "%llu", (unsigned long long)k), H5Lexists(group, name, H5P_DEFAULT) > 0); k++) {
         const hsize_t any[1] = {H5_ANY};
         hsize_t len = 0;
-        hid_t ds = h5_open_checked(group, name, H5T_INTEGER, 1, any, &len);  /* bytes: 1-D */
+        hid_t ds = dmi_h5_open_checked(group, name, H5T_INTEGER, 1, any, &len);  /* bytes: 1-D */
         unsigned char *data = NULL;
-        char *p = ds >= 0 ? h5_read_attr_text(ds, "path") : NULL, *sha = ds >= 0 ? h5_read_attr_text(ds, "sha256") : NULL;
+        char *p = ds >= 0 ? dmi_h5_read_attr_text(ds, "path") : NULL, *sha = ds >= 0 ? dmi_h5_read_attr_text(ds, "sha256") : NULL;
         char found[65];
         rc = ds < 0 || !p || !sha || !(data = malloc(len + 1)) ||
              (len && H5Dread(ds, H5T_NATIVE_UCHAR, H5S_ALL, H5S_ALL, H5P_DEFAULT, data) < 0) ? -1 : 0;
-        if (!rc) dm_sha256_hex(data, (size_t)len, found);
+        if (!rc) dmi_sha256_hex(data, (size_t)len, found);
         if (!rc && strcmp(found, sha)) rc = -1;  /* the bytes are not the file the run read */
         free(sha);
         in[k] = (dm_stored_input){p, data, (size_t)len};
@@ -126,27 +127,27 @@ int dm_h5_open(const char *path, dm_result_file **out, dm_error *err)
     size_t ninputs = 0;
     if (file < 0) { rc = bad(err, path, "%s", "HDF5 cannot open the file: it is truncated or corrupt"); goto done; }
     f->file_id = file;
-    format = h5_read_attr_text(file, "domino_format");
+    format = dmi_h5_read_attr_text(file, "domino_format");
     if (!format) { rc = bad(err, path, "%s", "not a domino result file: expected the global attribute domino_format"); goto done; }
     if (strcmp(format, DM_RESULT_FORMAT)) {
         rc = dm_error_set(err, DM_EDATA, path, 0, 0, "expected a result file of format '%s', found format '%s'",
                           DM_RESULT_FORMAT, format);
         goto done;
     }
-    scenario_text = h5_read_attr_text(file, "scenario_text");
-    model_text = h5_read_attr_text(file, "model_text");
-    f->status = h5_read_attr_text(file, "status");
-    f->created = h5_read_attr_text(file, "created");
-    f->domino_version = h5_read_attr_text(file, "domino_version");
-    f->command_line = h5_read_attr_text(file, "command_line");
-    f->model_sha256 = h5_read_attr_text(file, "model_sha256");
-    f->scenario_file = h5_read_attr_text(file, "scenario_file");
+    scenario_text = dmi_h5_read_attr_text(file, "scenario_text");
+    model_text = dmi_h5_read_attr_text(file, "model_text");
+    f->status = dmi_h5_read_attr_text(file, "status");
+    f->created = dmi_h5_read_attr_text(file, "created");
+    f->domino_version = dmi_h5_read_attr_text(file, "domino_version");
+    f->command_line = dmi_h5_read_attr_text(file, "command_line");
+    f->model_sha256 = dmi_h5_read_attr_text(file, "model_sha256");
+    f->scenario_file = dmi_h5_read_attr_text(file, "scenario_file");
     int64_t reps, requested, first, median, seed, tick;
     if (!scenario_text || !model_text || !f->status || !f->created || !f->domino_version || !f->command_line ||
-        !f->model_sha256 || !f->scenario_file || h5_read_attr_int64(file, "replicates", &reps) ||
-        h5_read_attr_int64(file, "replicates_requested", &requested) ||
-        h5_read_attr_int64(file, "first_replicate", &first) || h5_read_attr_int64(file, "median_replicate", &median) ||
-        h5_read_attr_int64(file, "seed", &seed) || h5_read_attr_int64(file, "tick_seconds", &tick) ||
+        !f->model_sha256 || !f->scenario_file || dmi_h5_read_attr_int64(file, "replicates", &reps) ||
+        dmi_h5_read_attr_int64(file, "replicates_requested", &requested) ||
+        dmi_h5_read_attr_int64(file, "first_replicate", &first) || dmi_h5_read_attr_int64(file, "median_replicate", &median) ||
+        dmi_h5_read_attr_int64(file, "seed", &seed) || dmi_h5_read_attr_int64(file, "tick_seconds", &tick) ||
         reps < 0 || requested < 0 || first < 0 || median < 0 || seed < 0) {
         rc = bad(err, path, "%s", "incomplete result file: a global attribute (scenario_text, replicates, seed, ...) "
                  "is missing or unreadable; was the run interrupted before it finished?");
@@ -190,9 +191,9 @@ int dm_h5_open(const char *path, dm_result_file **out, dm_error *err)
         goto done;
     }
     const hsize_t sectors[1] = {S};  /* exactly one value per sector */
-    hid_t bp = h5_open_checked(file, "breach_probability", H5T_FLOAT, 1, sectors, NULL);
+    hid_t bp = dmi_h5_open_checked(file, "breach_probability", H5T_FLOAT, 1, sectors, NULL);
     int bad_bp = bp < 0 || !(f->breach_probability = calloc(S + 1, sizeof(double))) ||
-                 h5_rows(bp, H5T_NATIVE_DOUBLE, 0, S, f->breach_probability, 0);
+                 dmi_h5_rows(bp, H5T_NATIVE_DOUBLE, 0, S, f->breach_probability, 0);
     if (bp >= 0) H5Dclose(bp);
     if (bad_bp) {
         rc = bad(err, path, "%s", "cannot read breach_probability (missing, wrong shape or corrupt)");
@@ -260,7 +261,7 @@ int dm_h5_read_replicate(dm_result_file *f, uint64_t r, const dm_engine_result *
     *out = NULL;
     res->replicate = r;
     res->tick_s = sc->tick_s;
-    res->horizon = (sc->horizon_s + sc->tick_s - 1) / sc->tick_s;
+    res->horizon = dm_scenario_ticks(sc, sc->horizon_s);
 
     /* which row holds replicate r */
     int64_t *reps = malloc((f->replicates + 1) * sizeof *reps);
@@ -305,7 +306,7 @@ int dm_h5_read_replicate(dm_result_file *f, uint64_t r, const dm_engine_result *
     /* events: a file may keep only the median replicate's (docs/output-format.md); the
      * others are recomputed from the stored scenario and (seed, replicate): same bits */
     hsize_t lo, hi;
-    char *events_of = H5Aexists(file, "event_replicates") > 0 ? h5_read_attr_text(file, "event_replicates") : NULL;
+    char *events_of = H5Aexists(file, "event_replicates") > 0 ? dmi_h5_read_attr_text(file, "event_replicates") : NULL;
     int recompute = events_of && !strcmp(events_of, "median") && r != f->median_replicate;
     free(events_of);
     if (recompute) {
@@ -395,7 +396,7 @@ dm_file_kind dm_h5_kind(const char *path)
     if (access(path, R_OK) != 0 || H5Fis_hdf5(path) <= 0) return DM_FILE_OTHER;
     hid_t file = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
     if (file < 0) return DM_FILE_OTHER;
-    char *format = h5_read_attr_text(file, "domino_format");
+    char *format = dmi_h5_read_attr_text(file, "domino_format");
     H5Fclose(file);
     /* the family, whatever its version: each reader checks the version it reads */
     dm_file_kind kind = !format                                   ? DM_FILE_OTHER

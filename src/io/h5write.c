@@ -18,8 +18,9 @@
 #include <zlib.h>
 #include "domino.h"
 #include "domino/output.h"
-#include "h5util.h"
-#include "src/model/loader.h"
+#include "core/h5util.h"
+#include "core/files.h"
+#include "core/hash.h"
 
 /* CF time: minutes since the scenario's start, or plain minutes after T+0 (h5util.h). */
 #define TIME_UNITS w->time_units
@@ -77,19 +78,19 @@ static int attach(hid_t ds, const hid_t *scales, int rank)
     return 0;
 }
 
-/* A coordinate variable (h5_coordinate); a dimension of named things (type a string
- * type) becomes a numeric index with the names in `<name>_id` (h5_labelled_dimension). */
+/* A coordinate variable (dmi_h5_coordinate); a dimension of named things (type a string
+ * type) becomes a numeric index with the names in `<name>_id` (dmi_h5_labelled_dimension). */
 static hid_t coordinate(dm_h5_writer *w, const char *name, hid_t type, hsize_t len, int unlimited,
                         const void *values, const char *long_name, const char *units)
 {
-    if (H5Tget_class(type) == H5T_STRING) return h5_labelled_dimension(w->file, name, len, values, name);
-    return h5_coordinate(w->file, name, type, len, unlimited, values, long_name, units);
+    if (H5Tget_class(type) == H5T_STRING) return dmi_h5_labelled_dimension(w->file, name, len, values, name);
+    return dmi_h5_coordinate(w->file, name, type, len, unlimited, values, long_name, units);
 }
 
 /* CF cell_methods of a statistic (a replicate is an ensemble member: CF's `realization`). */
 static int cell_methods(hid_t ds, const char *methods)
 {
-    return ds < 0 || h5_attr_text(ds, "cell_methods", methods);
+    return ds < 0 || dmi_h5_attr_text(ds, "cell_methods", methods);
 }
 
 /* A variable that grows along its first dimension (replicate, event or breach). */
@@ -118,12 +119,12 @@ static int growing(dm_h5_writer *w, int c, const char *name, hid_t memtype, int 
         col->rest = width / (dims[1] ? dims[1] : 1);
         col->fsize = H5Tget_size(memtype);
     }
-    col->ds = h5_variable(w->file, name, memtype, rank, dims, maxdims, chunk);
+    col->ds = dmi_h5_variable(w->file, name, memtype, rank, dims, maxdims, chunk);
     col->memtype = memtype;
     col->elem = H5Tget_size(memtype);
     col->width = width;
-    if (col->ds < 0 || attach(col->ds, scales, rank) || h5_attr_text(col->ds, "long_name", long_name) ||
-        (units && h5_attr_text(col->ds, "units", units)))
+    if (col->ds < 0 || attach(col->ds, scales, rank) || dmi_h5_attr_text(col->ds, "long_name", long_name) ||
+        (units && dmi_h5_attr_text(col->ds, "units", units)))
         return -1;
     return 0;
 }
@@ -199,7 +200,7 @@ static int flush_series(column *col)
     hsize_t rows = 0;
     size_t inner;
     if (!col->rows) return 0;
-    if (h5_shape(col->ds, &rows, &inner)) return -1;
+    if (dmi_h5_shape(col->ds, &rows, &inner)) return -1;
     hsize_t dims[4];
     hid_t space = H5Dget_space(col->ds);
     int rank = space >= 0 ? H5Sget_simple_extent_dims(space, dims, NULL) : -1;
@@ -234,7 +235,7 @@ static int flush(dm_h5_writer *w)
 {
     for (int c = 0; c < NCOLUMNS; c++) {
         column *col = &w->col[c];
-        if (col->ds > 0 && (col->K ? flush_series(col) : h5_append(col->ds, col->memtype, col->rows, col->buf)))
+        if (col->ds > 0 && (col->K ? flush_series(col) : dmi_h5_append(col->ds, col->memtype, col->rows, col->buf)))
             return -1;
         col->rows = 0;
     }
@@ -267,9 +268,9 @@ static int fixed_as(dm_h5_writer *w, const char *name, hid_t stored, hid_t memty
     hsize_t count = 1;
     for (int i = 0; i < rank; i++) count *= dims[i];
     int chunked = !empty && count > 4096;
-    hid_t ds = h5_variable(w->file, name, stored, rank, dims, NULL, chunked ? chunk : NULL);
-    int rc = ds < 0 || (!empty && h5_write_all(ds, memtype, values)) || attach(ds, scales, rank) ||
-             h5_attr_text(ds, "long_name", long_name) || (units && h5_attr_text(ds, "units", units));
+    hid_t ds = dmi_h5_variable(w->file, name, stored, rank, dims, NULL, chunked ? chunk : NULL);
+    int rc = ds < 0 || (!empty && dmi_h5_write_all(ds, memtype, values)) || attach(ds, scales, rank) ||
+             dmi_h5_attr_text(ds, "long_name", long_name) || (units && dmi_h5_attr_text(ds, "units", units));
     if (ds >= 0) H5Dclose(ds);
     return rc ? -1 : 0;
 }
@@ -319,14 +320,14 @@ static int write_coordinates(dm_h5_writer *w, int64_t interval)
     /* a layer model's nodes (10^5 or 10^6 of them) are named only with --store nodes */
     const int names = m->nnodes == m->ndefined_nodes || (w->store & DM_STORE_NODES);
     char *ids = names ? layer_node_ids(m) : NULL;
-    hid_t str = h5_string_type();
+    hid_t str = dmi_h5_string_type();
     int rc = !a || !b || !c || !x || !ix || (names && !ids) || str < 0;
     if (rc) goto done;
 
     for (size_t k = 0; k < w->K; k++) x[k] = (double)((int64_t)k * interval) * w->minutes;
     rc = (w->scale_time = coordinate(w, "time", H5T_NATIVE_DOUBLE, w->K, 0, x,
-                                     h5_time_long_name(sc->has_start), TIME_UNITS)) < 0 ||
-         h5_time_axis(w->scale_time, sc->has_start);
+                                     dmi_h5_time_long_name(sc->has_start), TIME_UNITS)) < 0 ||
+         dmi_h5_time_axis(w->scale_time, sc->has_start);
 
     /* sectors */
     for (size_t s = 0; s < m->nsectors; s++) a[s] = m->sectors[s].id;
@@ -402,7 +403,7 @@ static int write_coordinates(dm_h5_writer *w, int64_t interval)
                                                "probability of the quantile", "1")) < 0;
     rc = rc || (w->scale_replicate = coordinate(w, "replicate", H5T_NATIVE_INT64, 0, 1, NULL,
                                                 "replicate index r (its random stream is derived from seed and r)", NULL)) < 0 ||
-         h5_attr_text(w->scale_replicate, "standard_name", "realization");
+         dmi_h5_attr_text(w->scale_replicate, "standard_name", "realization");
     rc = rc || (w->scale_event = coordinate(w, "event", H5T_NATIVE_INT64, 0, 1, NULL, "event index", NULL)) < 0;
     rc = rc || (w->scale_breach = coordinate(w, "breach", H5T_NATIVE_INT64, 0, 1, NULL, "breach index", NULL)) < 0;
 done:
@@ -467,8 +468,8 @@ static int define_columns(dm_h5_writer *w)
         int values[DM_EV_NKINDS];
         for (int k = 0; k < DM_EV_NKINDS; k++) values[k] = k;
         if (w->col[C_EV_KIND].ds > 0)
-            rc |= h5_attr_ints(w->col[C_EV_KIND].ds, "flag_values", values, DM_EV_NKINDS) |
-                  h5_attr_text(w->col[C_EV_KIND].ds, "flag_meanings", meanings);
+            rc |= dmi_h5_attr_ints(w->col[C_EV_KIND].ds, "flag_values", values, DM_EV_NKINDS) |
+                  dmi_h5_attr_text(w->col[C_EV_KIND].ds, "flag_meanings", meanings);
     }
     rc |= growing(w, C_BR_REPLICATE, "breach_replicate", L, 1, NULL, br, "replicate of the breach", NULL);
     rc |= growing(w, C_BR_SECTOR, "breach_sector", I, 1, NULL, br, "index of the breached sector", NULL);
@@ -511,9 +512,9 @@ static int write_inputs(dm_h5_writer *w, dm_error *err)
             break;
         }
         size_t len;
-        char *bytes = dm_read_bytes(in->resolved, &len, 0, NULL, err), name[32], sha[65];
+        char *bytes = dmi_read_bytes(in->resolved, &len, 0, NULL, err), name[32], sha[65];
         if (!bytes) { rc = err->code; break; }
-        dm_sha256_hex(bytes, len, sha);
+        dmi_sha256_hex(bytes, len, sha);
         if (strcmp(sha, in->sha256)) {
             free(bytes);
             rc = dm_error_set(err, DM_EDATA, in->resolved, 0, 0, "the file changed since the model read it (SHA-256 %.12s..., "
@@ -526,13 +527,13 @@ static int write_inputs(dm_h5_writer *w, dm_error *err)
         /* each file's bytes on a dimension of their own (netCDF wants every axis named) */
         char dim[48];
         snprintf(dim, sizeof dim, "bytes_%zu", k);
-        hid_t scale = h5_dimension(group, dim, len);
+        hid_t scale = dmi_h5_dimension(group, dim, len);
         int ok = scale >= 0 && space >= 0 && dcpl >= 0 && (len == 0 || (H5Pset_chunk(dcpl, 1, chunk) >= 0 && H5Pset_deflate(dcpl, 6) >= 0)) &&
                  (ds = H5Dcreate2(group, name, H5T_STD_U8LE, space, H5P_DEFAULT, dcpl, H5P_DEFAULT)) >= 0 &&
                  H5DSattach_scale(ds, scale, 0) >= 0 &&
                  (len == 0 || H5Dwrite(ds, H5T_NATIVE_UCHAR, H5S_ALL, H5S_ALL, H5P_DEFAULT, bytes) >= 0) &&
-                 !h5_attr_text(ds, "path", in->path) && !h5_attr_text(ds, "sha256", in->sha256) &&
-                 !h5_attr_text(ds, "long_name", "a file the model read, byte for byte");
+                 !dmi_h5_attr_text(ds, "path", in->path) && !dmi_h5_attr_text(ds, "sha256", in->sha256) &&
+                 !dmi_h5_attr_text(ds, "long_name", "a file the model read, byte for byte");
         if (ds >= 0) H5Dclose(ds);
         if (scale >= 0) H5Dclose(scale);
         if (dcpl >= 0) H5Pclose(dcpl);
@@ -561,23 +562,23 @@ static int write_globals(dm_h5_writer *w, const dm_mc_config *cfg, const dm_h5_p
     snprintf(title, sizeof title, "domino run of scenario '%s' on model '%s'", sc->name, sc->model->name);
     snprintf(source, sizeof source, "domino %s", dm_version());
     hid_t f = w->file;
-    int rc = h5_attr_text(f, "Conventions", "CF-1.8") || h5_attr_text(f, "title", title) ||
-        h5_attr_text(f, "domino_format", DM_RESULT_FORMAT) || h5_attr_text(f, "domino_version", dm_version()) ||
-        h5_attr_text(f, "library_versions", versions) || h5_attr_text(f, "created", created) ||
-        h5_attr_text(f, "command_line", prov && prov->command_line ? prov->command_line : "") ||
-        h5_attr_text(f, "scenario_name", sc->name) || h5_attr_text(f, "scenario_file", sc->file) ||
-        h5_attr_text(f, "scenario_text", sc->text) ||
-        h5_attr_text(f, "model_name", sc->model->name) || h5_attr_text(f, "model_sha256", sha) ||
-        h5_attr_text(f, "model_text", sc->model->text ? sc->model->text : "") ||
-        h5_attr_int64(f, "seed", (int64_t)sc->seed) || h5_attr_int64(f, "tick_seconds", sc->tick_s) ||
-        h5_attr_double(f, "horizon_minutes", (double)sc->horizon_s / 60.0) ||
-        h5_attr_double(f, "output_interval_minutes", (double)cfg->interval * w->minutes) ||
-        h5_attr_int64(f, "first_replicate", (int64_t)cfg->first) ||
-        h5_attr_int64(f, "replicates_requested", (int64_t)(prov ? prov->replicates_requested : cfg->replicates)) ||
-        h5_attr_text(f, "stored", store) ||
-        h5_attr_text(f, "event_replicates", cfg->store & DM_STORE_EVENTS ? "all" : "median") ||
-        h5_attr_text(f, "source", source) ||
-        h5_history(f, NULL, prov && prov->command_line && *prov->command_line ? prov->command_line : "domino (library call)");
+    int rc = dmi_h5_attr_text(f, "Conventions", "CF-1.8") || dmi_h5_attr_text(f, "title", title) ||
+        dmi_h5_attr_text(f, "domino_format", DM_RESULT_FORMAT) || dmi_h5_attr_text(f, "domino_version", dm_version()) ||
+        dmi_h5_attr_text(f, "library_versions", versions) || dmi_h5_attr_text(f, "created", created) ||
+        dmi_h5_attr_text(f, "command_line", prov && prov->command_line ? prov->command_line : "") ||
+        dmi_h5_attr_text(f, "scenario_name", sc->name) || dmi_h5_attr_text(f, "scenario_file", sc->file) ||
+        dmi_h5_attr_text(f, "scenario_text", sc->text) ||
+        dmi_h5_attr_text(f, "model_name", sc->model->name) || dmi_h5_attr_text(f, "model_sha256", sha) ||
+        dmi_h5_attr_text(f, "model_text", sc->model->text ? sc->model->text : "") ||
+        dmi_h5_attr_int64(f, "seed", (int64_t)sc->seed) || dmi_h5_attr_int64(f, "tick_seconds", sc->tick_s) ||
+        dmi_h5_attr_double(f, "horizon_minutes", (double)sc->horizon_s / 60.0) ||
+        dmi_h5_attr_double(f, "output_interval_minutes", (double)cfg->interval * w->minutes) ||
+        dmi_h5_attr_int64(f, "first_replicate", (int64_t)cfg->first) ||
+        dmi_h5_attr_int64(f, "replicates_requested", (int64_t)(prov ? prov->replicates_requested : cfg->replicates)) ||
+        dmi_h5_attr_text(f, "stored", store) ||
+        dmi_h5_attr_text(f, "event_replicates", cfg->store & DM_STORE_EVENTS ? "all" : "median") ||
+        dmi_h5_attr_text(f, "source", source) ||
+        dmi_h5_history(f, NULL, prov && prov->command_line && *prov->command_line ? prov->command_line : "domino (library call)");
     if (!rc && sc->noverrides) {  /* what the scenario changed in the model (model_text is as written) */
         size_t size = 1;
         for (size_t i = 0; i < sc->noverrides; i++) size += strlen(sc->overrides[i].path) + strlen(sc->overrides[i].value) + 64;
@@ -586,7 +587,7 @@ static int write_globals(dm_h5_writer *w, const dm_mc_config *cfg, const dm_h5_p
         for (size_t i = 0; text && i < sc->noverrides; i++)
             len += (size_t)snprintf(text + len, size - len, "- {path: \"%s\", value: %s, matches: %zu}\n",
                                     sc->overrides[i].path, sc->overrides[i].value, sc->overrides[i].matches);
-        rc = !text || h5_attr_text(f, "overrides", text);
+        rc = !text || dmi_h5_attr_text(f, "overrides", text);
         free(text);
     }
     return rc ? -1 : 0;
@@ -654,7 +655,7 @@ int dm_h5_create(const char *path, const dm_scenario *sc, const dm_mc_config *cf
     w->R = sc->model->nregions ? sc->model->nregions : 1;
     w->K = dm_output_ntimes(sc, cfg->interval);
     w->minutes = (double)sc->tick_s / 60.0;
-    h5_time_units(sc->has_start, sc->start_unix, sc->start_offset_min, w->time_units);
+    dmi_h5_time_units(sc->has_start, sc->start_unix, sc->start_offset_min, w->time_units);
     double row_bytes = 8.0 * (double)w->K * ((w->store & DM_STORE_SECTORS ? w->S : 0) +
                                              (w->store & DM_STORE_MAPS ? w->R * w->S : 0) +
                                              (w->store & DM_STORE_NODES ? w->n : 0)) + 64.0 * (double)w->S;
@@ -755,7 +756,7 @@ int dm_h5_median(dm_h5_writer *w, const dm_engine_result *r, dm_error *err)
     const hid_t t_sec[] = {w->scale_time, w->scale_sector};
     const hid_t t_reg_sec[] = {w->scale_time, w->scale_region, w->scale_sector};
     int64_t replicate = (int64_t)r->replicate;
-    int rc = h5_attr_int64(w->file, "median_series_replicate", replicate);
+    int rc = dmi_h5_attr_int64(w->file, "median_series_replicate", replicate);
     if (!rc && r->sector_level && r->ntimes == w->K)
         rc = fixed(w, "median_sector_level", H5T_NATIVE_DOUBLE, 2, t_sec, r->sector_level,
                    "sector level of the median replicate", "1");
@@ -814,11 +815,11 @@ static int write_stats(dm_h5_writer *w, const dm_stats *st)
     /* per replicate: the figure that picks the median replicate */
     if (!rc) {
         hsize_t dims[1] = {st->replicates}, maxdims[1] = {H5S_UNLIMITED}, chunk[1] = {1024};
-        hid_t ds = h5_variable(w->file, "lost_sector_hours", D, 1, dims, maxdims, chunk);
-        rc = ds < 0 || (st->replicates && h5_write_all(ds, D, st->lost_sector_hours)) ||
+        hid_t ds = dmi_h5_variable(w->file, "lost_sector_hours", D, 1, dims, maxdims, chunk);
+        rc = ds < 0 || (st->replicates && dmi_h5_write_all(ds, D, st->lost_sector_hours)) ||
              attach(ds, &w->scale_replicate, 1) ||
-             h5_attr_text(ds, "long_name", "sum over sectors of unserved unit-hours / capacity (sector-hours lost)") ||
-             h5_attr_text(ds, "units", "h") || cell_methods(ds, "time: sum");  /* "h": "hours" would read as a timedelta */
+             dmi_h5_attr_text(ds, "long_name", "sum over sectors of unserved unit-hours / capacity (sector-hours lost)") ||
+             dmi_h5_attr_text(ds, "units", "h") || cell_methods(ds, "time: sum");  /* "h": "hours" would read as a timedelta */
         if (ds >= 0) H5Dclose(ds);
     }
     /* what each statistic is over (CF cell_methods); quantiles are on the quantile axis */
@@ -831,18 +832,19 @@ static int write_stats(dm_h5_writer *w, const dm_stats *st)
             if (ds >= 0) H5Dclose(ds);
         }
     hid_t f = w->file;
-    rc = rc || h5_attr_int64(f, "replicates", (int64_t)st->replicates) ||
-         h5_attr_int64(f, "median_replicate", (int64_t)st->median_replicate) ||
-         h5_attr_text(f, "status", st->interrupted ? "interrupted" : "complete");
+    rc = rc || dmi_h5_attr_int64(f, "replicates", (int64_t)st->replicates) ||
+         dmi_h5_attr_int64(f, "median_replicate", (int64_t)st->median_replicate) ||
+         dmi_h5_attr_text(f, "status", st->interrupted ? "interrupted" : "complete");
     return rc ? -1 : 0;
 }
 
 int dm_h5_finish(dm_h5_writer *w, const dm_stats *st, dm_error *err)
 {
+    if (!w) return 0;  /* a release: NULL is a no-op (docs/architecture.md, the lifecycle rule) */
     char target[4096];
     snprintf(target, sizeof target, "%s", w->target);  /* for the message: abort frees w */
     errno = 0;  /* ENOMEM after this: an allocation failed, not the disk */
-    if (flush(w) || write_stats(w, st) || h5_cf_coordinates(w->file, NULL, 0)) {
+    if (flush(w) || write_stats(w, st) || dmi_h5_cf_coordinates(w->file, NULL, 0)) {
         int oom = errno == ENOMEM;
         dm_h5_abort(w);
         return oom ? fail(err, DM_ESOFTWARE, target, "out of memory writing the output file")

@@ -8,7 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <jansson.h>
-#include "timeline.h"
+#include "io/timeline.h"
+#include "core/duration.h"
 
 #define LEVEL_EPS 1e-9  /* the engine's DM_LEVEL_EPS */
 
@@ -31,7 +32,7 @@ static void tplus(const dm_scenario *sc, int64_t tick, char *buf) { dm_format_ti
 static void duration_text(const words *w, int64_t ticks, char *buf, size_t size)
 {
     int64_t min = (int64_t)llround((double)ticks * (double)w->sc->tick_s / 60.0), h = min / 60, m = min % 60;
-    if (!w->ja) snprintf(buf, size, "%" PRId64 ":%02" PRId64, h, m);
+    if (!w->ja) dmi_format_hmm((double)min, buf, size);
     else if (h && m) snprintf(buf, size, "%" PRId64 "時間%" PRId64 "分", h, m);
     else if (h) snprintf(buf, size, "%" PRId64 "時間", h);
     else snprintf(buf, size, "%" PRId64 "分", m);
@@ -109,7 +110,7 @@ static void what_text(const words *w, const tl_line *l, sbuf *b)
     if (l->type == TL_BREACH) {
         const dm_sector *sec = &sc->model->sectors[l->sector];
         char d[48], mag[96];
-        int64_t dticks = (sec->duration_s + sc->tick_s - 1) / sc->tick_s;
+        int64_t dticks = dm_scenario_ticks(sc, sec->duration_s);
         duration_text(w, dticks, d, sizeof d);
         static const char *const en[] = {"service-level breach begins", "service-level breach confirmed",
                                          "service-level breach ends"};
@@ -121,15 +122,8 @@ static void what_text(const words *w, const tl_line *l, sbuf *b)
         else if (sec->any_loss)
             put(b, ja ? "（検証レベル: サービスの停止・低下が%s以上）" : " (verification level: any loss of service for %s or more)", d);
         else {
-            double magnitude = sec->magnitude;
-            if (l->region >= 0 && sec->magnitude_share > 0) {  /* a percentage: of the region's part */
-                double cap = 0;
-                for (size_t v = 0; v < sc->model->nnodes; v++) {
-                    const dm_node *nd = dm_node_at(sc->model, v);
-                    if (nd->sector == l->sector && nd->region == l->region) cap += nd->capacity;
-                }
-                magnitude = sec->magnitude_share * cap;
-            }
+            /* a percentage: of the region's part */
+            double magnitude = l->region >= 0 ? dm_threshold_magnitude(sc->model, l->sector, l->region) : sec->magnitude;
             amount_text(w, magnitude, sec->unit, mag, sizeof mag);
             put(b, ja ? "（検証レベル: 供給支障 %s以上が%s以上）" : " (verification level: %s or more unserved for %s or more)", mag, d);
         }

@@ -5,7 +5,8 @@
 #include <string.h>
 #include <jansson.h>
 #include "domino.h"
-#include "timeline.h"
+#include "io/timeline.h"
+#include "core/duration.h"
 
 dm_lang dm_lang_from_locale(void)
 {
@@ -139,7 +140,7 @@ static void warnings(FILE *out, const dm_scenario *sc, const dm_engine_result *r
 static void hours(double minutes, char *buf, size_t size)
 {
     if (isnan(minutes)) snprintf(buf, size, "—");
-    else snprintf(buf, size, "%lld:%02lld", (long long)(minutes / 60), (long long)fmod(round(minutes), 60));
+    else dmi_format_hmm(minutes, buf, size);
 }
 
 int dm_render_stats_table(FILE *out, const dm_scenario *sc, const dm_stats *st, dm_lang lang)

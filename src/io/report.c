@@ -10,8 +10,8 @@
 #include <string.h>
 #include <jansson.h>
 #include "domino.h"
-#include "h5util.h"
-#include "timeline.h"
+#include "core/h5util.h"
+#include "io/timeline.h"
 
 /* Okabe & Ito (2008) colour-blind-safe palette: vermillion for breaches, orange for the
  * qualifying run before confirmation, blue for levels, sky blue for their band. */
@@ -178,8 +178,8 @@ static double *read_stat(hid_t file, const char *name, hsize_t rows, size_t widt
     hsize_t n;
     size_t inner;
     double *x = NULL;
-    if (ds >= 0 && !h5_shape(ds, &n, &inner) && n == rows && inner == width && (x = malloc(rows * width * sizeof *x)) &&
-        h5_rows(ds, H5T_NATIVE_DOUBLE, 0, rows, x, 0)) {
+    if (ds >= 0 && !dmi_h5_shape(ds, &n, &inner) && n == rows && inner == width && (x = malloc(rows * width * sizeof *x)) &&
+        dmi_h5_rows(ds, H5T_NATIVE_DOUBLE, 0, rows, x, 0)) {
         free(x);
         x = NULL;
     }
@@ -395,7 +395,7 @@ int dm_report_write(const char *input, const char *output, dm_lang lang, dm_erro
     /* The median replicate's maps and levels on a grid of at most about 300 points: the
      * replicate is run again, which gives the same bits as the run that wrote the file
      * (DESIGN.md, "Monte Carlo and determinism"), whatever the file chose to store. */
-    int64_t horizon = (sc->horizon_s + sc->tick_s - 1) / sc->tick_s, interval = (600 + sc->tick_s - 1) / sc->tick_s;
+    int64_t horizon = dm_scenario_ticks(sc, sc->horizon_s), interval = dm_scenario_ticks(sc, 600);
     if (horizon / interval > 300) interval = (horizon + 299) / 300;
     if ((rc = dm_engine_new(sc, &e, err)) || (rc = dm_engine_set_output(e, interval, DM_STORE_SECTORS | DM_STORE_MAPS, err)) ||
         (rc = dm_engine_run(e, f->median_replicate, err)))
@@ -416,8 +416,8 @@ int dm_report_write(const char *input, const char *output, dm_lang lang, dm_erro
         hid_t ds = H5Dopen2(file, "time", H5P_DEFAULT);
         hsize_t rows;
         size_t inner;
-        if (ds >= 0 && !h5_shape(ds, &rows, &inner) && inner == 1 && rows > 0 && (ft = malloc(rows * sizeof *ft)) &&
-            !h5_rows(ds, H5T_NATIVE_DOUBLE, 0, rows, ft, 0))
+        if (ds >= 0 && !dmi_h5_shape(ds, &rows, &inner) && inner == 1 && rows > 0 && (ft = malloc(rows * sizeof *ft)) &&
+            !dmi_h5_rows(ds, H5T_NATIVE_DOUBLE, 0, rows, ft, 0))
             nt = (int64_t)rows;
         if (ds >= 0) H5Dclose(ds);
     }

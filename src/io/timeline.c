@@ -5,7 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include "timeline.h"
+#include "io/timeline.h"
 
 /* Levels closer than this are equal: the engine's tolerance (DM_LEVEL_EPS). */
 #define LEVEL_EPS 1e-9
@@ -230,7 +230,7 @@ static void add_planner(builder *b, size_t i)
 {
     const dm_scenario *sc = b->sc;
     tl_line *l = &b->lines[b->n++];
-    *l = (tl_line){.tick = (sc->injects[i].at_s + sc->tick_s - 1) / sc->tick_s, .type = TL_PLANNER, .node = -1,
+    *l = (tl_line){.tick = dm_scenario_ticks(sc, sc->injects[i].at_s), .type = TL_PLANNER, .node = -1,
                    .sector = -1, .region = -1, .group = -1, .hazard = -1, .cause = -1, .resupply = -1, .index = i};
     l->chain.hazard = l->resupply_chain.hazard = -1;
 }
@@ -280,7 +280,7 @@ size_t tl_build(const dm_scenario *sc, const dm_engine_result *r, tl_line **out)
     size_t e = 0, k = 0, p = 0;
     while (e < r->nevents || k < nm || p < sc->ninjects) {
         int64_t te = e < r->nevents ? r->events[e].tick : INT64_MAX, tk = k < nm ? miles[k].tick : INT64_MAX;
-        int64_t tp = p < sc->ninjects ? (sc->injects[p].at_s + sc->tick_s - 1) / sc->tick_s : INT64_MAX;
+        int64_t tp = p < sc->ninjects ? dm_scenario_ticks(sc, sc->injects[p].at_s) : INT64_MAX;
         if (tp <= te && tp <= tk) add_planner(&b, p++);
         else if (te <= tk) add_event(&b, &r->events[e++]);
         else { add_breach(&b, miles[k].br, miles[k].kind, miles[k].tick); k++; }

@@ -12,27 +12,11 @@
 #include <unistd.h>
 #include <gsl/gsl_randist.h>
 #include <gsl/gsl_rng.h>
-#include "../io/graph_igraph.h"
+#include "graph/graph_igraph.h"
 #include "domino/limits.h"
-#include "loader.h"
-
-#define NOMEM(r) dm_error_set((r)->err, DM_ESOFTWARE, (r)->file, 0, 0, "out of memory")
-
-/* Node "A:17" of layer A, without a search through every node; -1 if id is not of that form. */
-int dm_layer_node(const dm_model *m, const char *id)
-{
-    const char *colon = strrchr(id, ':');
-    if (!colon || !colon[1]) return -1;
-    char *end;
-    unsigned long long i = strtoull(colon + 1, &end, 10);
-    if (*end || colon[1] == '-' || colon[1] == '+') return -1;
-    for (size_t k = 0; k < m->nlayers; k++) {
-        const dm_layer *L = &m->layers[k];
-        if (strlen(L->id) == (size_t)(colon - id) && strncmp(L->id, id, (size_t)(colon - id)) == 0)
-            return i < L->nnodes ? (int)(L->first + i) : -1;
-    }
-    return -1;
-}
+#include "model/loader.h"
+#include "core/files.h"
+#include "core/hash.h"
 
 /* Where the file a layer or coupling names is read from, into full: the path relative to
  * the model's directory, or, when the model is reloaded from a result file that stored
@@ -66,7 +50,7 @@ static int input_file(yread *r, dm_model *m, const char *path, char *full, size_
             return dm_error_set(r->err, DM_ECANTCREAT, full, 0, 0, "cannot write a temporary copy of the stored file %s", path);
         }
         *tmp = 1;
-        dm_sha256_hex(s->data, s->len, in->sha256);
+        dmi_sha256_hex(s->data, s->len, in->sha256);
         return 0;
     }
     /* reloading from a result file: every input comes from the file, never from whatever
@@ -75,12 +59,12 @@ static int input_file(yread *r, dm_model *m, const char *path, char *full, size_
         return dm_error_set(r->err, DM_EDATA, r->file, 0, 0, "the result file does not hold the input %s that its model "
                             "reads (/inputs missing or incomplete)", path);
     char dir[4096];
-    dm_dir_of(r->file, dir, sizeof dir);
+    dmi_dir_of(r->file, dir, sizeof dir);
     snprintf(full, size, "%s%s", path[0] == '/' ? "" : dir, path);
     size_t len;
-    char *bytes = dm_read_bytes(full, &len, 0, NULL, r->err);  /* a missing file: DM_ENOINPUT, named */
+    char *bytes = dmi_read_bytes(full, &len, 0, NULL, r->err);  /* a missing file: DM_ENOINPUT, named */
     if (!bytes) return r->err->code;
-    dm_sha256_hex(bytes, len, in->sha256);
+    dmi_sha256_hex(bytes, len, in->sha256);
     free(bytes);
     if (!(in->resolved = strdup(full))) return NOMEM(r);
     return 0;
@@ -104,23 +88,23 @@ static int layer_index(const dm_model *m, const char *sector_id)
     return -1;
 }
 
-int dm_layer_sectors(yread *r, yaml_node_t *seq, dm_model *m, unsigned char *is_layer)
+int dmi_layer_sectors(yread *r, yaml_node_t *seq, dm_model *m, unsigned char *is_layer)
 {
     static const char *const keys[] = {"sector", "graph", "connectivity", "sources", "neighbours", "note", NULL};
     if (!seq) return 0;
-    if (yr_sequence(r, seq, "layers")) return DM_EDATA;
-    m->layers = calloc(yr_len(seq) ? yr_len(seq) : 1, sizeof *m->layers);
+    if (dmi_yr_sequence(r, seq, "layers")) return DM_EDATA;
+    m->layers = calloc(dmi_yr_len(seq) ? dmi_yr_len(seq) : 1, sizeof *m->layers);
     if (!m->layers) return NOMEM(r);
-    for (size_t i = 0; i < yr_len(seq); i++) {
-        yaml_node_t *it = yr_at(r, seq, i), *x;
-        if (yr_mapping(r, it, "layer", keys) || yr_need(r, it, "sector", "layer", &x)) return DM_EDATA;
-        int s = dm_model_sector(m, yr_text(x));
-        if (s < 0) return yr_expected(r, x, "layer sector", "the id of a sector defined in 'sectors'");
-        if (is_layer[s]) return yr_fail(r, x, "layer: sector '%s' already has a layer", yr_text(x));
+    for (size_t i = 0; i < dmi_yr_len(seq); i++) {
+        yaml_node_t *it = dmi_yr_at(r, seq, i), *x;
+        if (dmi_yr_mapping(r, it, "layer", keys) || dmi_yr_need(r, it, "sector", "layer", &x)) return DM_EDATA;
+        int s = dm_model_sector(m, dmi_yr_text(x));
+        if (s < 0) return dmi_yr_expected(r, x, "layer sector", "the id of a sector defined in 'sectors'");
+        if (is_layer[s]) return dmi_yr_fail(r, x, "layer: sector '%s' already has a layer", dmi_yr_text(x));
         is_layer[s] = 1;
         dm_layer *L = &m->layers[m->nlayers++];
         L->sector = s;
-        L->line = yr_line(it);
+        L->line = dmi_yr_line(it);
         if (!(L->id = strdup(m->sectors[s].id))) return NOMEM(r);
     }
     return 0;
@@ -128,8 +112,8 @@ int dm_layer_sectors(yread *r, yaml_node_t *seq, dm_model *m, unsigned char *is_
 
 static int read_u64(yread *r, yaml_node_t *map, const char *key, const char *what, uint64_t hi, uint64_t *out)
 {
-    yaml_node_t *x = yr_get(r, map, key);
-    return x ? yr_u64(r, x, what, hi, out) : 0;
+    yaml_node_t *x = dmi_yr_get(r, map, key);
+    return x ? dmi_yr_u64(r, x, what, hi, out) : 0;
 }
 
 /* graph: {generate: KIND, nodes, edges | mean_degree | degree, exponent, cutoff, seed}
@@ -139,24 +123,24 @@ static int read_graph(yread *r, dm_model *m, yaml_node_t *n, dm_layer *L)
     char **description = &L->graph;
     static const char *const keys[] = {"generate", "file", "format", "nodes", "edges", "mean_degree", "degree",
                                        "exponent", "cutoff", "seed", "group", NULL};
-    yaml_node_t *x, *gen = yr_get(r, n, "generate"), *file = yr_get(r, n, "file");
+    yaml_node_t *x, *gen = dmi_yr_get(r, n, "generate"), *file = dmi_yr_get(r, n, "file");
     char text[600];
-    if (yr_mapping(r, n, "layer graph", keys)) return DM_EDATA;
-    if (!gen == !file) return yr_fail(r, n, "layer graph: give exactly one of 'generate' and 'file'");
+    if (dmi_yr_mapping(r, n, "layer graph", keys)) return DM_EDATA;
+    if (!gen == !file) return dmi_yr_fail(r, n, "layer graph: give exactly one of 'generate' and 'file'");
     if (file) {
-        const char *path = yr_text(file), *format = NULL, *group = "";
+        const char *path = dmi_yr_text(file), *format = NULL, *group = "";
         uint64_t nodes = 0;
         size_t len = strlen(path);
-        if ((x = yr_get(r, n, "format"))) {
-            format = yr_text(x);
+        if ((x = dmi_yr_get(r, n, "format"))) {
+            format = dmi_yr_text(x);
             if (strcmp(format, "edgelist") && strcmp(format, "graphml") && strcmp(format, "csr"))
-                return yr_expected(r, x, "graph format", "edgelist, graphml or csr");
+                return dmi_yr_expected(r, x, "graph format", "edgelist, graphml or csr");
         } else {
             format = (len > 8 && !strcmp(path + len - 8, ".graphml")) ? "graphml"
                    : (len > 3 && !strcmp(path + len - 3, ".h5")) ? "csr" : "edgelist";
         }
         if (read_u64(r, n, "nodes", "graph nodes", 2000000000ULL, &nodes)) return DM_EDATA;
-        if ((x = yr_get(r, n, "group"))) group = yr_text(x);
+        if ((x = dmi_yr_get(r, n, "group"))) group = dmi_yr_text(x);
         char full[8192];
         int tmp;
         if (input_file(r, m, path, full, sizeof full, &tmp)) return r->err->code;
@@ -172,35 +156,35 @@ static int read_graph(yread *r, dm_model *m, yaml_node_t *n, dm_layer *L)
         snprintf(text, sizeof text, "%s (%s)", path, format);
     } else {
         dm_graph_spec spec = {.seed = 1};
-        if (dm_graph_kind_from_name(yr_text(gen), &spec.kind))
-            return yr_expected(r, gen, "graph generate", "erdos_renyi, random_regular or scale_free");
-        if (yr_need(r, n, "nodes", "layer graph", &x) || yr_u64(r, x, "graph nodes", 2000000000ULL, &spec.nodes) ||
+        if (dm_graph_kind_from_name(dmi_yr_text(gen), &spec.kind))
+            return dmi_yr_expected(r, gen, "graph generate", "erdos_renyi, random_regular or scale_free");
+        if (dmi_yr_need(r, n, "nodes", "layer graph", &x) || dmi_yr_u64(r, x, "graph nodes", 2000000000ULL, &spec.nodes) ||
             read_u64(r, n, "edges", "graph edges", 4000000000ULL, &spec.edges) ||
             read_u64(r, n, "degree", "graph degree", 1000000ULL, &spec.degree) ||
             read_u64(r, n, "seed", "graph seed", UINT64_MAX, &spec.seed))
             return DM_EDATA;
-        if (spec.nodes < 1) return yr_expected(r, x, "graph nodes", "at least 1");
+        if (spec.nodes < 1) return dmi_yr_expected(r, x, "graph nodes", "at least 1");
         int64_t limit = dm_limit(DM_MAX_LAYER_NODES_ENV, DM_MAX_LAYER_NODES);
         if ((int64_t)spec.nodes > limit)
-            return yr_fail(r, x, "graph nodes: %llu is over the limit of %lld nodes per layer (set %s to raise it)",
+            return dmi_yr_fail(r, x, "graph nodes: %llu is over the limit of %lld nodes per layer (set %s to raise it)",
                            (unsigned long long)spec.nodes, (long long)limit, DM_MAX_LAYER_NODES_ENV);
         double k = 0;
-        if ((x = yr_get(r, n, "mean_degree")) && yr_num(r, x, "graph mean_degree", 0, 1e6, &k)) return DM_EDATA;
+        if ((x = dmi_yr_get(r, n, "mean_degree")) && dmi_yr_num(r, x, "graph mean_degree", 0, 1e6, &k)) return DM_EDATA;
         if (x) spec.edges = (uint64_t)llround(k * (double)spec.nodes / 2);
         int regular = spec.kind == DM_GRAPH_RANDOM_REGULAR;
-        if (regular ? !yr_get(r, n, "degree") || yr_get(r, n, "edges") || yr_get(r, n, "mean_degree")
-                    : !!yr_get(r, n, "edges") == !!yr_get(r, n, "mean_degree") || yr_get(r, n, "degree"))
-            return yr_fail(r, n, regular ? "layer graph: random_regular takes 'degree'"
+        if (regular ? !dmi_yr_get(r, n, "degree") || dmi_yr_get(r, n, "edges") || dmi_yr_get(r, n, "mean_degree")
+                    : !!dmi_yr_get(r, n, "edges") == !!dmi_yr_get(r, n, "mean_degree") || dmi_yr_get(r, n, "degree"))
+            return dmi_yr_fail(r, n, regular ? "layer graph: random_regular takes 'degree'"
                                          : "layer graph: give exactly one of 'edges' and 'mean_degree'");
         if (spec.kind == DM_GRAPH_SCALE_FREE) {
-            if (yr_need(r, n, "exponent", "layer graph", &x) || yr_num(r, x, "graph exponent", 2.000001, 100, &spec.exponent))
+            if (dmi_yr_need(r, n, "exponent", "layer graph", &x) || dmi_yr_num(r, x, "graph exponent", 2.000001, 100, &spec.exponent))
                 return DM_EDATA;
-            if ((x = yr_get(r, n, "cutoff")) && yr_num(r, x, "graph cutoff", 1, 1e12, &spec.cutoff)) return DM_EDATA;
-        } else if ((x = yr_get(r, n, "exponent") ? yr_get(r, n, "exponent") : yr_get(r, n, "cutoff"))) {
-            return yr_fail(r, x, "layer graph: exponent and cutoff are for scale_free");
+            if ((x = dmi_yr_get(r, n, "cutoff")) && dmi_yr_num(r, x, "graph cutoff", 1, 1e12, &spec.cutoff)) return DM_EDATA;
+        } else if ((x = dmi_yr_get(r, n, "exponent") ? dmi_yr_get(r, n, "exponent") : dmi_yr_get(r, n, "cutoff"))) {
+            return dmi_yr_fail(r, x, "layer graph: exponent and cutoff are for scale_free");
         }
         if (dmi_graph_generate_csr(&spec, &L->nnodes, &L->adj_start, &L->adj, &L->nedges, r->err)) {
-            r->err->line = yr_line(n);  /* the message is about the parameters given here */
+            r->err->line = dmi_yr_line(n);  /* the message is about the parameters given here */
             r->err->column = (int)n->start_mark.column + 1;
             snprintf(r->err->file, sizeof r->err->file, "%s", r->file);
             return r->err->code;
@@ -221,7 +205,7 @@ static int add_nodes(yread *r, dm_model *m, dm_layer *L, const dm_node *defaults
     *v = defaults[L->sector];
     v->tags = NULL; v->ntags = 0;
     v->id = v->name_ja = v->name_en = L->id;  /* dm_model_free frees L->id only */
-    if (dm_dists_own(&v->restart, &v->ramp)) return NOMEM(r);
+    if (dmi_dists_own(&v->restart, &v->ramp)) return NOMEM(r);
     v->sector = L->sector;
     v->region = -1;
     v->capacity = capacity[L->sector];
@@ -235,12 +219,12 @@ static int read_sources(yread *r, yaml_node_t *n, dm_layer *L)
 {
     static const char *const keys[] = {"count", "seed", NULL};
     if (n->type == YAML_SEQUENCE_NODE) {
-        L->nsources = yr_len(n);
-        if (!L->nsources) return yr_expected(r, n, "layer sources", "at least one node index");
+        L->nsources = dmi_yr_len(n);
+        if (!L->nsources) return dmi_yr_expected(r, n, "layer sources", "at least one node index");
         if (!(L->sources = calloc(L->nsources, sizeof *L->sources))) return NOMEM(r);
         for (size_t i = 0; i < L->nsources; i++) {
             uint64_t k;
-            if (yr_u64(r, yr_at(r, n, i), "layer source (a node index of the layer)", L->nnodes - 1, &k)) return DM_EDATA;
+            if (dmi_yr_u64(r, dmi_yr_at(r, n, i), "layer source (a node index of the layer)", L->nnodes - 1, &k)) return DM_EDATA;
             L->sources[i] = (int)k;
         }
         return 0;
@@ -248,10 +232,10 @@ static int read_sources(yread *r, yaml_node_t *n, dm_layer *L)
     /* {count: K, seed: S}: K nodes drawn without replacement (GSL, MT19937 seeded with S) */
     uint64_t k = 0, seed = 1;
     yaml_node_t *x;
-    if (yr_mapping(r, n, "layer sources", keys) || yr_need(r, n, "count", "layer sources", &x) ||
-        yr_u64(r, x, "layer sources count", L->nnodes, &k) || read_u64(r, n, "seed", "sources seed", UINT64_MAX, &seed))
+    if (dmi_yr_mapping(r, n, "layer sources", keys) || dmi_yr_need(r, n, "count", "layer sources", &x) ||
+        dmi_yr_u64(r, x, "layer sources count", L->nnodes, &k) || read_u64(r, n, "seed", "sources seed", UINT64_MAX, &seed))
         return DM_EDATA;
-    if (k < 1) return yr_expected(r, x, "layer sources count", "at least 1");
+    if (k < 1) return dmi_yr_expected(r, x, "layer sources count", "at least 1");
     int *all = malloc(L->nnodes * sizeof *all);
     gsl_rng *rng = gsl_rng_alloc(gsl_rng_mt19937);
     L->sources = calloc(k, sizeof *L->sources);
@@ -265,35 +249,35 @@ static int read_sources(yread *r, yaml_node_t *n, dm_layer *L)
     return 0;
 }
 
-int dm_read_layers(yread *r, yaml_node_t *seq, dm_model *m, const dm_node *defaults, const double *capacity)
+int dmi_read_layers(yread *r, yaml_node_t *seq, dm_model *m, const dm_node *defaults, const double *capacity)
 {
     for (size_t i = 0; i < m->nlayers; i++) {
-        yaml_node_t *it = yr_at(r, seq, i), *x;
+        yaml_node_t *it = dmi_yr_at(r, seq, i), *x;
         dm_layer *L = &m->layers[i];
-        if (yr_need(r, it, "graph", "layer", &x)) return DM_EDATA;
+        if (dmi_yr_need(r, it, "graph", "layer", &x)) return DM_EDATA;
         int rc = read_graph(r, m, x, L);
         if (rc) return rc;
-        if (L->nnodes == 0) return yr_expected(r, x, "layer graph", "at least one node");
+        if (L->nnodes == 0) return dmi_yr_expected(r, x, "layer graph", "at least one node");
         int64_t limit = dm_limit(DM_MAX_LAYER_NODES_ENV, DM_MAX_LAYER_NODES);  /* a file's graph too */
         if ((int64_t)L->nnodes > limit)
-            return yr_fail(r, x, "layer graph: %zu nodes is over the limit of %lld nodes per layer (set %s to raise it)",
+            return dmi_yr_fail(r, x, "layer graph: %zu nodes is over the limit of %lld nodes per layer (set %s to raise it)",
                            L->nnodes, (long long)limit, DM_MAX_LAYER_NODES_ENV);
-        yaml_node_t *seed = yr_get(r, x, "seed");
+        yaml_node_t *seed = dmi_yr_get(r, x, "seed");
         uint64_t graph_seed = 1;
-        if (yr_get(r, x, "generate") && seed) graph_seed = strtoull(yr_text(seed), NULL, 10);  /* read_graph checked it */
-        if (yr_get(r, x, "generate") && (rc = dm_graph_relabel(L->nnodes, L->adj_start, L->adj, graph_seed, r->err)))
+        if (dmi_yr_get(r, x, "generate") && seed) graph_seed = strtoull(dmi_yr_text(seed), NULL, 10);  /* read_graph checked it */
+        if (dmi_yr_get(r, x, "generate") && (rc = dm_graph_relabel(L->nnodes, L->adj_start, L->adj, graph_seed, r->err)))
             return rc;
         if (add_nodes(r, m, L, defaults, capacity)) return DM_EDATA;
         L->connectivity = DM_CONNECT_NONE;
-        if ((x = yr_get(r, it, "connectivity"))) {
-            const char *s = yr_text(x);
+        if ((x = dmi_yr_get(r, it, "connectivity"))) {
+            const char *s = dmi_yr_text(x);
             if (!strcmp(s, "source")) L->connectivity = DM_CONNECT_SOURCE;
             else if (!strcmp(s, "giant")) L->connectivity = DM_CONNECT_GIANT;
-            else if (strcmp(s, "none")) return yr_expected(r, x, "layer connectivity", "none, source or giant");
+            else if (strcmp(s, "none")) return dmi_yr_expected(r, x, "layer connectivity", "none, source or giant");
         }
-        yaml_node_t *src = yr_get(r, it, "sources");
+        yaml_node_t *src = dmi_yr_get(r, it, "sources");
         if ((L->connectivity == DM_CONNECT_SOURCE) != !!src)
-            return yr_fail(r, src ? src : it, "layer: 'sources' goes with (and only with) connectivity: source");
+            return dmi_yr_fail(r, src ? src : it, "layer: 'sources' goes with (and only with) connectivity: source");
         if (src && read_sources(r, src, L)) return DM_EDATA;
     }
     return 0;
@@ -308,8 +292,8 @@ static dm_group_set *add_set(yread *r, dm_model *m, yaml_node_t *settings, dm_gr
     m->group_sets = p;
     dm_group_set *set = &p[m->ngroup_sets];
     *set = (dm_group_set){.kind = kind, .first = m->ngroups, .count = count, .layer = -1};
-    if (dm_read_group_settings(r, settings, m, &set->settings, NULL)) return NULL;
-    set->settings.line = yr_line(settings);
+    if (dmi_read_group_settings(r, settings, m, &set->settings, NULL)) return NULL;
+    set->settings.line = dmi_yr_line(settings);
     set->settings.column = (int)settings->start_mark.column + 1;
     set->settings.dependent = -1;
     m->ngroup_sets++;
@@ -324,7 +308,7 @@ static int add_neighbour_groups(yread *r, dm_model *m, size_t layer, yaml_node_t
     const dm_layer *L = &m->layers[layer];
     size_t count = 0;
     for (size_t v = 0; v < L->nnodes; v++) count += L->adj_start[v + 1] > L->adj_start[v];
-    if (yr_mapping(r, settings, "layer neighbours", (const char *const[]){"mode", "strength", "lag", "quorum", NULL}))
+    if (dmi_yr_mapping(r, settings, "layer neighbours", (const char *const[]){"mode", "strength", "lag", "quorum", NULL}))
         return r->err->code;
     int *dependent = malloc((count + 1) * sizeof *dependent);
     dm_group_set *set = dependent ? add_set(r, m, settings, DM_SET_NEIGHBOURS, count) : NULL;
@@ -344,9 +328,9 @@ static int read_pairs(yread *r, dm_model *m, yaml_node_t *it, yaml_node_t *n, co
 {
     *dep = *prov = NULL;
     *count = 0;
-    if (!n || (n->type == YAML_SCALAR_NODE && !strcmp(yr_text(n), "index"))) {
+    if (!n || (n->type == YAML_SCALAR_NODE && !strcmp(dmi_yr_text(n), "index"))) {
         if (A->nnodes != B->nnodes)
-            return yr_fail(r, n ? n : it, "coupling: pairs by index need layers of equal size; %s has %zu nodes, %s has %zu "
+            return dmi_yr_fail(r, n ? n : it, "coupling: pairs by index need layers of equal size; %s has %zu nodes, %s has %zu "
                            "(use pairs: {fraction: q} or a file)", A->id, A->nnodes, B->id, B->nnodes);
         *count = A->nnodes;
         *dep = malloc(*count * sizeof **dep);
@@ -357,16 +341,16 @@ static int read_pairs(yread *r, dm_model *m, yaml_node_t *it, yaml_node_t *n, co
     }
     static const char *const keys[] = {"fraction", "seed", "file", NULL};
     yaml_node_t *x;
-    if (yr_mapping(r, n, "coupling pairs", keys)) return DM_EDATA;
-    if ((x = yr_get(r, n, "file"))) {
+    if (dmi_yr_mapping(r, n, "coupling pairs", keys)) return DM_EDATA;
+    if ((x = dmi_yr_get(r, n, "file"))) {
         char full[8192];
         int tmp;
-        if (input_file(r, m, yr_text(x), full, sizeof full, &tmp)) return r->err->code;
+        if (input_file(r, m, dmi_yr_text(x), full, sizeof full, &tmp)) return r->err->code;
         igraph_t g;  /* a directed edge list: dependent -> provider, in file order */
         dm_error inner;  /* an error in the pairs file is at its own position */
         dm_error_clear(&inner);
         int rc = dmi_graph_read(full, "pairs", 0, "", &g, &inner);
-        if (input_done(r, yr_text(x), full, tmp, rc, &inner)) return rc;
+        if (input_done(r, dmi_yr_text(x), full, tmp, rc, &inner)) return rc;
         igraph_vector_int_t el;
         if (igraph_vector_int_init(&el, 0)) { igraph_destroy(&g); return NOMEM(r); }
         if (igraph_get_edgelist(&g, &el, 0)) { igraph_vector_int_destroy(&el); igraph_destroy(&g); return NOMEM(r); }
@@ -387,11 +371,11 @@ static int read_pairs(yread *r, dm_model *m, yaml_node_t *it, yaml_node_t *n, co
     }
     double q;
     uint64_t seed = 1;
-    if (yr_need(r, n, "fraction", "coupling pairs", &x) || yr_num(r, x, "coupling fraction", 0, 1, &q) ||
+    if (dmi_yr_need(r, n, "fraction", "coupling pairs", &x) || dmi_yr_num(r, x, "coupling fraction", 0, 1, &q) ||
         read_u64(r, n, "seed", "coupling seed", UINT64_MAX, &seed))
         return DM_EDATA;
     *count = (size_t)llround(q * (double)A->nnodes);
-    if (*count > B->nnodes) return yr_fail(r, x, "coupling: %zu pairs need as many nodes in %s, which has %zu", *count, B->id, B->nnodes);
+    if (*count > B->nnodes) return dmi_yr_fail(r, x, "coupling: %zu pairs need as many nodes in %s, which has %zu", *count, B->id, B->nnodes);
     size_t big = A->nnodes > B->nnodes ? A->nnodes : B->nnodes;
     int *all = malloc(big * sizeof *all);
     *dep = malloc((*count + 1) * sizeof **dep);
@@ -409,33 +393,33 @@ static int read_pairs(yread *r, dm_model *m, yaml_node_t *it, yaml_node_t *n, co
     return 0;
 }
 
-int dm_read_layer_groups(yread *r, yaml_node_t *layers, yaml_node_t *couplings, dm_model *m)
+int dmi_read_layer_groups(yread *r, yaml_node_t *layers, yaml_node_t *couplings, dm_model *m)
 {
     static const char *const keys[] = {"dependent", "provider", "pairs", "mutual", "mode", "strength", "lag",
                                        "quorum", "note", NULL};
     yaml_node_t *x;
     for (size_t i = 0; i < m->nlayers; i++)
-        if ((x = yr_get(r, yr_at(r, layers, i), "neighbours")) && add_neighbour_groups(r, m, i, x))
+        if ((x = dmi_yr_get(r, dmi_yr_at(r, layers, i), "neighbours")) && add_neighbour_groups(r, m, i, x))
             return DM_EDATA;
     if (!couplings) return 0;
-    if (yr_sequence(r, couplings, "couplings")) return DM_EDATA;
-    for (size_t i = 0; i < yr_len(couplings); i++) {
-        yaml_node_t *it = yr_at(r, couplings, i), *a, *b;
-        if (yr_mapping(r, it, "coupling", keys) || yr_need(r, it, "dependent", "coupling", &a) ||
-            yr_need(r, it, "provider", "coupling", &b))
+    if (dmi_yr_sequence(r, couplings, "couplings")) return DM_EDATA;
+    for (size_t i = 0; i < dmi_yr_len(couplings); i++) {
+        yaml_node_t *it = dmi_yr_at(r, couplings, i), *a, *b;
+        if (dmi_yr_mapping(r, it, "coupling", keys) || dmi_yr_need(r, it, "dependent", "coupling", &a) ||
+            dmi_yr_need(r, it, "provider", "coupling", &b))
             return DM_EDATA;
-        int la = layer_index(m, yr_text(a)), lb = layer_index(m, yr_text(b));
-        if (la < 0) return yr_expected(r, a, "coupling dependent", "the sector of a layer");
-        if (lb < 0) return yr_expected(r, b, "coupling provider", "the sector of a layer");
-        if (la == lb) return yr_fail(r, b, "coupling: a layer's own edges are its 'neighbours', not a coupling");
+        int la = layer_index(m, dmi_yr_text(a)), lb = layer_index(m, dmi_yr_text(b));
+        if (la < 0) return dmi_yr_expected(r, a, "coupling dependent", "the sector of a layer");
+        if (lb < 0) return dmi_yr_expected(r, b, "coupling provider", "the sector of a layer");
+        if (la == lb) return dmi_yr_fail(r, b, "coupling: a layer's own edges are its 'neighbours', not a coupling");
         int mutual = 0;
-        if ((x = yr_get(r, it, "mutual"))) {
-            if (!strcmp(yr_text(x), "true")) mutual = 1;
-            else if (strcmp(yr_text(x), "false")) return yr_expected(r, x, "coupling mutual", "true or false");
+        if ((x = dmi_yr_get(r, it, "mutual"))) {
+            if (!strcmp(dmi_yr_text(x), "true")) mutual = 1;
+            else if (strcmp(dmi_yr_text(x), "false")) return dmi_yr_expected(r, x, "coupling mutual", "true or false");
         }
         int *dep, *prov;
         size_t count;
-        if (read_pairs(r, m, it, yr_get(r, it, "pairs"), &m->layers[la], &m->layers[lb], &dep, &prov, &count)) {
+        if (read_pairs(r, m, it, dmi_yr_get(r, it, "pairs"), &m->layers[la], &m->layers[lb], &dep, &prov, &count)) {
             free(dep);
             free(prov);
             return r->err->code;

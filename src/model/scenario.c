@@ -6,83 +6,15 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-#include <openssl/sha.h>
 #include "domino/model.h"
 #include "domino/limits.h"
-#include "loader.h"
-#include "../core/sort.h"
-#include "../io/graph_igraph.h"
-#include "yread.h"
-#include "../sweep/yamlpath.h"
-
-#define NOMEM(r) dm_error_set((r)->err, DM_ESOFTWARE, (r)->file, 0, 0, "out of memory")
-
-char *dm_read_bytes(const char *path, size_t *len, int64_t limit, const char *limit_env, dm_error *err)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f) {
-        dm_error_set(err, DM_ENOINPUT, path, 0, 0, "cannot open: %s", strerror(errno));
-        return NULL;
-    }
-    char *buf = NULL;
-    size_t n = 0, cap = 0;
-    for (;;) {
-        if (cap - n < 65536) {
-            cap = cap ? 2 * cap : 65536;
-            char *b = realloc(buf, cap + 1);
-            if (!b) { free(buf); fclose(f); dm_error_set(err, DM_ESOFTWARE, path, 0, 0, "out of memory"); return NULL; }
-            buf = b;
-        }
-        size_t k = fread(buf + n, 1, cap - n, f);
-        n += k;
-        if (k == 0) break;
-        if (limit > 0 && (int64_t)n > limit) {  /* refused before anything is parsed */
-            free(buf);
-            fclose(f);
-            dm_error_set(err, DM_EDATA, path, 0, 0, "the file is larger than %lld bytes, the limit for model and "
-                         "scenario files (set %s to raise it)", (long long)limit, limit_env);
-            return NULL;
-        }
-    }
-    if (ferror(f)) {
-        free(buf);
-        fclose(f);
-        dm_error_set(err, DM_ENOINPUT, path, 0, 0, "cannot read: %s", strerror(errno));
-        return NULL;
-    }
-    fclose(f);
-    buf[n] = 0;
-    *len = n;
-    return buf;
-}
-
-char *dm_read_file(const char *path, size_t *len, dm_error *err)
-{
-    size_t n;
-    char *buf = dm_read_bytes(path, &n, dm_limit(DM_MAX_YAML_BYTES_ENV, DM_MAX_YAML_BYTES), DM_MAX_YAML_BYTES_ENV, err);
-    if (!buf) return NULL;
-    if (strlen(buf) != n) {
-        free(buf);
-        dm_error_set(err, DM_EDATA, path, 0, 0, "expected a YAML text file, found a NUL byte");
-        return NULL;
-    }
-    *len = n;
-    return buf;
-}
-
-char *dm_read_named(const char *kind, const char *path, char *used, size_t size, size_t *len, dm_error *err)
-{
-    snprintf(used, size, "%s", path);
-    if (strchr(path, '/') || access(path, F_OK) == 0) return dm_read_file(path, len, err);
-    dm_error miss;
-    dm_error_clear(&miss);
-    if (dm_data_find(kind, path, used, size, &miss)) {
-        snprintf(used, size, "%s", path);
-        *err = miss;
-        return NULL;
-    }
-    return dm_read_file(used, len, err);
-}
+#include "model/loader.h"
+#include "core/files.h"
+#include "core/hash.h"
+#include "core/sort.h"
+#include "graph/graph_igraph.h"
+#include "model/yread.h"
+#include "model/yamlpath.h"
 
 const char *dm_hazard_kind_name(dm_hazard_kind k, int ja)
 {
@@ -98,11 +30,11 @@ void dm_scenario_free(dm_scenario *s)
     for (size_t i = 0; i < s->nhazards; i++) {
         dm_hazard *h = &s->hazards[i];
         free(h->id); free(h->description); free(h->nodes);
-        dm_dist_free(&h->start);
-        dm_dist_free(&h->duration);
-        dm_dist_free(&h->severity_dist);
-        dm_dist_free(&h->stretch);
-        for (size_t k = 0; h->sector_severity && k < s->model->nsectors; k++) dm_dist_free(&h->sector_severity[k]);
+        dmi_dist_free(&h->start);
+        dmi_dist_free(&h->duration);
+        dmi_dist_free(&h->severity_dist);
+        dmi_dist_free(&h->stretch);
+        for (size_t k = 0; h->sector_severity && k < s->model->nsectors; k++) dmi_dist_free(&h->sector_severity[k]);
         free(h->sector_severity);
         free(h->restore_s);
         free(h->restore_share);
@@ -154,7 +86,7 @@ static int region_texts(const dm_model *m, dm_id_entry **out, size_t *n)
         for (size_t j = 0; j < rg->ngroups; j++)
             if (rg->groups[j]) (*out)[k++] = (dm_id_entry){rg->groups[j], (int)g};
     }
-    dm_ids_sort(*out, k);
+    dmi_ids_sort(*out, k);
     *n = k;
     return 0;
 }
@@ -167,7 +99,7 @@ static int tag_texts(const dm_model *m, dm_id_entry **out, size_t *n)
     if (!(*out = malloc((total ? total : 1) * sizeof **out))) return -1;
     for (size_t v = 0; v < m->ndefined_nodes; v++)  /* a layer's nodes have no tags */
         for (size_t t = 0; t < m->nodes[v].ntags; t++) (*out)[k++] = (dm_id_entry){m->nodes[v].tags[t], (int)v};
-    dm_ids_sort(*out, k);
+    dmi_ids_sort(*out, k);
     *n = k;
     return 0;
 }
@@ -185,15 +117,15 @@ static int by_index(const void *pa, const void *pb)
 static int select_top(yread *r, yaml_node_t *top, yaml_node_t *by, const dm_model *m, dm_hazard *h)
 {
     uint64_t k;
-    if (yr_u64(r, top, "select top", 1000000000ULL, &k)) return DM_EDATA;
+    if (dmi_yr_u64(r, top, "select top", 1000000000ULL, &k)) return DM_EDATA;
     if (k < 1 || k > h->nnodes) {
         char expected[96];
         snprintf(expected, sizeof expected, "a whole number from 1 to %zu (the nodes matched)", h->nnodes);
-        return yr_expected(r, top, "select top", expected);
+        return dmi_yr_expected(r, top, "select top", expected);
     }
-    const char *measure = by ? yr_text(by) : "degree";
+    const char *measure = by ? dmi_yr_text(by) : "degree";
     if (strcmp(measure, "degree") && strcmp(measure, "dependents") && strcmp(measure, "betweenness"))
-        return yr_expected(r, by, "select by", "degree, dependents or betweenness");
+        return dmi_yr_expected(r, by, "select by", "degree, dependents or betweenness");
     dmi_host host;  /* igraph's handlers: the host's are back when this returns */
     dmi_enter(&host);
     igraph_vector_int_t edges, deg;
@@ -267,26 +199,26 @@ static int read_selection(yread *r, yaml_node_t *n, const dm_model *m, dm_hazard
     unsigned char *hit[4] = {0}, *found = NULL;
     dm_id_entry *want = NULL, *texts = NULL;
     int rc = 0;
-    if (yr_mapping(r, n, "hazard select", keys)) return DM_EDATA;
-    yaml_node_t *count = yr_get(r, n, "count"), *fraction = yr_get(r, n, "fraction"), *top = yr_get(r, n, "top"),
-                *by = yr_get(r, n, "by");
-    if (count && fraction) return yr_fail(r, fraction, "hazard select: give count or fraction, not both");
-    if (top && (count || fraction)) return yr_fail(r, top, "hazard select: top picks nodes by rank; count and fraction pick at random: give one");
-    if (by && !top) return yr_fail(r, by, "hazard select: by goes with top: K");
-    if (!yr_get(r, n, "sectors") && !yr_get(r, n, "regions") && !yr_get(r, n, "nodes") && !yr_get(r, n, "tags"))
-        return yr_fail(r, n, "hazard select: expected at least one of sectors, regions, nodes, tags");
+    if (dmi_yr_mapping(r, n, "hazard select", keys)) return DM_EDATA;
+    yaml_node_t *count = dmi_yr_get(r, n, "count"), *fraction = dmi_yr_get(r, n, "fraction"), *top = dmi_yr_get(r, n, "top"),
+                *by = dmi_yr_get(r, n, "by");
+    if (count && fraction) return dmi_yr_fail(r, fraction, "hazard select: give count or fraction, not both");
+    if (top && (count || fraction)) return dmi_yr_fail(r, top, "hazard select: top picks nodes by rank; count and fraction pick at random: give one");
+    if (by && !top) return dmi_yr_fail(r, by, "hazard select: by goes with top: K");
+    if (!dmi_yr_get(r, n, "sectors") && !dmi_yr_get(r, n, "regions") && !dmi_yr_get(r, n, "nodes") && !dmi_yr_get(r, n, "tags"))
+        return dmi_yr_fail(r, n, "hazard select: expected at least one of sectors, regions, nodes, tags");
     const size_t size[4] = {m->nsectors, m->nregions, m->nnodes, m->ndefined_nodes};
     for (int c = 0; c < 4 && !rc; c++) {
-        yaml_node_t *x = yr_get(r, n, crit[c]);
+        yaml_node_t *x = dmi_yr_get(r, n, crit[c]);
         if (!x) continue;
-        if (yr_id_list(r, x, crit[c], &ids[c], &nids[c])) { rc = DM_EDATA; break; }
+        if (dmi_yr_id_list(r, x, crit[c], &ids[c], &nids[c])) { rc = DM_EDATA; break; }
         if (!(hit[c] = calloc(size[c] ? size[c] : 1, 1)) || !(found = calloc(nids[c] ? nids[c] : 1, 1))) {
             rc = NOMEM(r);
             break;
         }
         if (c == 0 || c == 2) {  /* sectors, nodes: looked up by id */
             for (size_t i = 0; i < nids[c]; i++) {
-                int k = c == 0 ? dm_model_sector(m, yr_text(ids[c][i])) : dm_model_node(m, yr_text(ids[c][i]));
+                int k = c == 0 ? dm_model_sector(m, dmi_yr_text(ids[c][i])) : dm_model_node(m, dmi_yr_text(ids[c][i]));
                 if (k >= 0) hit[c][k] = found[i] = 1;
             }
         } else {  /* regions (by any of their texts), tags: a join of the sorted lists */
@@ -296,8 +228,8 @@ static int read_selection(yread *r, yaml_node_t *n, const dm_model *m, dm_hazard
                 rc = NOMEM(r);
                 break;
             }
-            for (size_t i = 0; i < nids[c]; i++) want[i] = (dm_id_entry){yr_text(ids[c][i]), (int)i};
-            dm_ids_sort(want, nids[c]);
+            for (size_t i = 0; i < nids[c]; i++) want[i] = (dm_id_entry){dmi_yr_text(ids[c][i]), (int)i};
+            dmi_ids_sort(want, nids[c]);
             join_ids(want, nids[c], texts, ntexts, found, hit[c]);
             free(want); free(texts);
             want = texts = NULL;
@@ -306,7 +238,7 @@ static int read_selection(yread *r, yaml_node_t *n, const dm_model *m, dm_hazard
             if (found[i]) continue;
             char expected[64];
             snprintf(expected, sizeof expected, c == 1 ? "one of the model's regions (id, code, name or group)" : "one of the model's %s", crit[c]);
-            rc = yr_expected(r, ids[c][i], crit[c], expected);
+            rc = dmi_yr_expected(r, ids[c][i], crit[c], expected);
         }
         free(found);
         found = NULL;
@@ -327,22 +259,22 @@ static int read_selection(yread *r, yaml_node_t *n, const dm_model *m, dm_hazard
     free(want); free(texts); free(found);
     for (int c = 0; c < 4; c++) free(hit[c]);
     if (!rc && h->nnodes == 0)
-        rc = yr_fail(r, n, "hazard select: the criteria together match no node");
+        rc = dmi_yr_fail(r, n, "hazard select: the criteria together match no node");
     /* The top K of the matched nodes by a centrality of the dependency graph. */
     if (!rc && top) rc = select_top(r, top, by, m, h);
     /* A random subset, drawn per replicate: count nodes, or a fraction (rounded). */
     uint64_t k;
     double f;
-    if (!rc && count && !(rc = yr_u64(r, count, "select count", 1000000000ULL, &k))) {
+    if (!rc && count && !(rc = dmi_yr_u64(r, count, "select count", 1000000000ULL, &k))) {
         if (k < 1 || k > h->nnodes) {
             char expected[96];
             snprintf(expected, sizeof expected, "a whole number from 1 to %zu (the nodes matched)", h->nnodes);
-            rc = yr_expected(r, count, "select count", expected);
+            rc = dmi_yr_expected(r, count, "select count", expected);
         }
         h->select_random = 1;
         h->select_count = (size_t)k;
     }
-    if (!rc && fraction && !(rc = yr_num(r, fraction, "select fraction", 0, 1, &f))) {
+    if (!rc && fraction && !(rc = dmi_yr_num(r, fraction, "select fraction", 0, 1, &f))) {
         h->select_random = 1;
         h->select_count = (size_t)llround(f * (double)h->nnodes);
     }
@@ -357,13 +289,13 @@ static int read_severity(yread *r, yaml_node_t *x, const dm_model *m, dm_hazard 
 {
     h->severity = 1.0;
     if (!x) return 0;
-    if (x->type == YAML_SCALAR_NODE) return yr_num(r, x, "severity", 0, 1, &h->severity);
+    if (x->type == YAML_SCALAR_NODE) return dmi_yr_num(r, x, "severity", 0, 1, &h->severity);
     if (x->type != YAML_MAPPING_NODE)
-        return yr_expected(r, x, "severity", "a number in [0, 1], a distribution or a mapping sector -> severity");
+        return dmi_yr_expected(r, x, "severity", "a number in [0, 1], a distribution or a mapping sector -> severity");
     h->severity = NAN;
-    if (yr_get(r, x, "dist")) {
+    if (dmi_yr_get(r, x, "dist")) {
         h->severity_drawn = 1;
-        return yr_dist(r, x, "severity", 0, 0, 1, &h->severity_dist);
+        return dmi_yr_dist(r, x, "severity", 0, 0, 1, &h->severity_dist);
     }
     h->sector_severity = calloc(m->nsectors, sizeof *h->sector_severity);
     unsigned char *given = calloc(m->nsectors, 1), *hit = calloc(m->nsectors, 1);
@@ -372,21 +304,21 @@ static int read_severity(yread *r, yaml_node_t *x, const dm_model *m, dm_hazard 
     for (size_t i = 0; !rc && i < h->nnodes; i++) hit[dm_node_at(m, (size_t)h->nodes[i])->sector] = 1;
     for (yaml_node_pair_t *p = x->data.mapping.pairs.start; !rc && p < x->data.mapping.pairs.top; p++) {
         yaml_node_t *k = yaml_document_get_node(&r->doc, p->key), *v = yaml_document_get_node(&r->doc, p->value);
-        int sec = k->type == YAML_SCALAR_NODE ? dm_model_sector(m, yr_text(k)) : -1;
+        int sec = k->type == YAML_SCALAR_NODE ? dm_model_sector(m, dmi_yr_text(k)) : -1;
         char what[160];
-        if (sec < 0) { rc = yr_expected(r, k, "severity", "a sector id of the model (or dist: for a distribution)"); break; }
-        if (given[sec]) { rc = yr_fail(r, k, "severity: sector %s is given twice", m->sectors[sec].id); break; }
+        if (sec < 0) { rc = dmi_yr_expected(r, k, "severity", "a sector id of the model (or dist: for a distribution)"); break; }
+        if (given[sec]) { rc = dmi_yr_fail(r, k, "severity: sector %s is given twice", m->sectors[sec].id); break; }
         if (!hit[sec]) {
-            rc = yr_fail(r, k, "severity: the hazard's selection hits no node of sector %s", m->sectors[sec].id);
+            rc = dmi_yr_fail(r, k, "severity: the hazard's selection hits no node of sector %s", m->sectors[sec].id);
             break;
         }
         given[sec] = 1;
         snprintf(what, sizeof what, "severity of %s", m->sectors[sec].id);
-        rc = yr_dist(r, v, what, 0, 0, 1, &h->sector_severity[sec]);
+        rc = dmi_yr_dist(r, v, what, 0, 0, 1, &h->sector_severity[sec]);
     }
     for (size_t sec = 0; !rc && sec < m->nsectors; sec++)
         if (hit[sec] && !given[sec])
-            rc = yr_fail(r, x, "severity: the hazard hits sector %s, which the mapping does not give a severity",
+            rc = dmi_yr_fail(r, x, "severity: the hazard hits sector %s, which the mapping does not give a severity",
                          m->sectors[sec].id);
     free(given);
     free(hit);
@@ -398,25 +330,25 @@ static int read_severity(yread *r, yaml_node_t *x, const dm_model *m, dm_hazard 
  * stretch: a distribution of a positive factor on the times. */
 static int read_restore(yread *r, yaml_node_t *it, dm_hazard *h)
 {
-    yaml_node_t *x = yr_get(r, it, "restore"), *shape = yr_get(r, it, "shape"), *stretch = yr_get(r, it, "stretch");
+    yaml_node_t *x = dmi_yr_get(r, it, "restore"), *shape = dmi_yr_get(r, it, "shape"), *stretch = dmi_yr_get(r, it, "stretch");
     if (!x) {
-        if (shape) return yr_fail(r, shape, "shape: goes with restore: (the shape of a restoration curve)");
-        if (stretch) return yr_fail(r, stretch, "stretch: scales a restoration curve: give restore: too");
+        if (shape) return dmi_yr_fail(r, shape, "shape: goes with restore: (the shape of a restoration curve)");
+        if (stretch) return dmi_yr_fail(r, stretch, "stretch: scales a restoration curve: give restore: too");
         return 0;
     }
-    if (x->type != YAML_SEQUENCE_NODE || yr_len(x) == 0)
-        return yr_expected(r, x, "restore", "a non-empty list of [time, share] pairs, such as [[13h, 12%], [24h, 33%]]");
-    size_t n = yr_len(x);
+    if (x->type != YAML_SEQUENCE_NODE || dmi_yr_len(x) == 0)
+        return dmi_yr_expected(r, x, "restore", "a non-empty list of [time, share] pairs, such as [[13h, 12%], [24h, 33%]]");
+    size_t n = dmi_yr_len(x);
     if (!(h->restore_s = calloc(n, sizeof *h->restore_s)) || !(h->restore_share = calloc(n, sizeof *h->restore_share)))
         return NOMEM(r);
     for (size_t i = 0; i < n; i++) {
-        yaml_node_t *pt = yr_at(r, x, i);
-        if (pt->type != YAML_SEQUENCE_NODE || yr_len(pt) != 2)
-            return yr_expected(r, pt, "restore point", "a pair [time, share], such as [13h, 12%]");
-        yaml_node_t *t = yr_at(r, pt, 0), *sh = yr_at(r, pt, 1);
+        yaml_node_t *pt = dmi_yr_at(r, x, i);
+        if (pt->type != YAML_SEQUENCE_NODE || dmi_yr_len(pt) != 2)
+            return dmi_yr_expected(r, pt, "restore point", "a pair [time, share], such as [13h, 12%]");
+        yaml_node_t *t = dmi_yr_at(r, pt, 0), *sh = dmi_yr_at(r, pt, 1);
         int64_t sec;
-        if (yr_duration(r, t, "restore time", &sec)) return DM_EDATA;
-        const char *text = yr_text(sh);
+        if (dmi_yr_duration(r, t, "restore time", &sec)) return DM_EDATA;
+        const char *text = dmi_yr_text(sh);
         size_t len = strlen(text);
         /* a percentage ("12%") or a plain share (0.12) */
         int percent = len > 1 && text[len - 1] == '%';
@@ -424,23 +356,23 @@ static int read_restore(yread *r, yaml_node_t *it, dm_hazard *h)
         snprintf(buf, sizeof buf, "%.*s", (int)(len - (size_t)percent), text);
         double share = strtod(buf, &end) / (percent ? 100 : 1);
         if (sh->type != YAML_SCALAR_NODE || len == 0 || len >= sizeof buf || end == buf || *end || !(share >= 0 && share <= 1))
-            return yr_expected(r, sh, "restore share", "a share in [0, 1] or a percentage in [0%, 100%]");
+            return dmi_yr_expected(r, sh, "restore share", "a share in [0, 1] or a percentage in [0%, 100%]");
         if (i > 0 && (double)sec <= h->restore_s[i - 1])
-            return yr_fail(r, t, "restore: the times must increase: %s is not after the previous point's", yr_text(t));
+            return dmi_yr_fail(r, t, "restore: the times must increase: %s is not after the previous point's", dmi_yr_text(t));
         if (i > 0 && share < h->restore_share[i - 1])
-            return yr_fail(r, sh, "restore: the share back in service cannot go down: %s after %g%%", text,
+            return dmi_yr_fail(r, sh, "restore: the share back in service cannot go down: %s after %g%%", text,
                            100 * h->restore_share[i - 1]);
         h->restore_s[i] = (double)sec;
         h->restore_share[i] = share;
         h->nrestore = i + 1;
     }
     if (shape) {
-        if (!strcmp(yr_text(shape), "steps")) h->restore_steps = 1;
-        else if (strcmp(yr_text(shape), "linear")) return yr_expected(r, shape, "shape", "linear or steps");
+        if (!strcmp(dmi_yr_text(shape), "steps")) h->restore_steps = 1;
+        else if (strcmp(dmi_yr_text(shape), "linear")) return dmi_yr_expected(r, shape, "shape", "linear or steps");
     }
     if (stretch) {
         h->has_stretch = 1;
-        if (yr_dist(r, stretch, "stretch", 0, 1e-6, 1e6, &h->stretch)) return DM_EDATA;
+        if (dmi_yr_dist(r, stretch, "stretch", 0, 1e-6, 1e6, &h->stretch)) return DM_EDATA;
     }
     return 0;
 }
@@ -450,41 +382,41 @@ static int read_hazards(yread *r, yaml_node_t *seq, dm_scenario *s)
     static const char *const keys[] = {"id", "kind", "description", "select", "at", "severity",
                                        "duration", "restore", "shape", "stretch", NULL};
     if (!seq) return 0;
-    if (yr_sequence(r, seq, "hazards")) return DM_EDATA;
-    size_t n = yr_len(seq);
+    if (dmi_yr_sequence(r, seq, "hazards")) return DM_EDATA;
+    size_t n = dmi_yr_len(seq);
     s->hazards = calloc(n ? n : 1, sizeof *s->hazards);
     if (!s->hazards) return NOMEM(r);
     for (size_t i = 0; i < n; i++) {
-        yaml_node_t *it = yr_at(r, seq, i), *x;
+        yaml_node_t *it = dmi_yr_at(r, seq, i), *x;
         dm_hazard *h = &s->hazards[i];
         s->nhazards = i + 1;
-        if (yr_mapping(r, it, "hazard", keys)) return DM_EDATA;
-        h->line = yr_line(it);
-        if (yr_need(r, it, "id", "hazard", &x) || yr_str(r, x, "hazard id", &h->id)) return DM_EDATA;
+        if (dmi_yr_mapping(r, it, "hazard", keys)) return DM_EDATA;
+        h->line = dmi_yr_line(it);
+        if (dmi_yr_need(r, it, "id", "hazard", &x) || dmi_yr_str(r, x, "hazard id", &h->id)) return DM_EDATA;
         for (size_t j = 0; j < i; j++)
-            if (!strcmp(s->hazards[j].id, h->id)) return yr_fail(r, x, "hazard id '%s' is used twice", h->id);
-        if ((x = yr_get(r, it, "description")) ? yr_str(r, x, "description", &h->description)
+            if (!strcmp(s->hazards[j].id, h->id)) return dmi_yr_fail(r, x, "hazard id '%s' is used twice", h->id);
+        if ((x = dmi_yr_get(r, it, "description")) ? dmi_yr_str(r, x, "description", &h->description)
                                                : !(h->description = strdup("")))
             return r->err->code ? DM_EDATA : NOMEM(r);
-        if (yr_need(r, it, "kind", "hazard", &x)) return DM_EDATA;
+        if (dmi_yr_need(r, it, "kind", "hazard", &x)) return DM_EDATA;
         static const char *const kinds[] = {"cyber attack", "unintentional failure",
                                             "natural disaster", "other"};
         static const char *const short_kinds[] = {"cyber", "failure", "disaster", "other"};
         int k = -1;
         for (int j = 0; j < 4; j++)
-            if (!strcmp(yr_text(x), kinds[j]) || !strcmp(yr_text(x), short_kinds[j])) k = j;
+            if (!strcmp(dmi_yr_text(x), kinds[j]) || !strcmp(dmi_yr_text(x), short_kinds[j])) k = j;
         if (k < 0)
-            return yr_expected(r, x, "hazard kind",
+            return dmi_yr_expected(r, x, "hazard kind",
                                "cyber attack, unintentional failure, natural disaster or other");
         h->kind = (dm_hazard_kind)k;
-        if (yr_need(r, it, "select", "hazard", &x) || read_selection(r, x, s->model, h)) return DM_EDATA;
+        if (dmi_yr_need(r, it, "select", "hazard", &x) || read_selection(r, x, s->model, h)) return DM_EDATA;
         h->start.kind = DM_DIST_FIXED;
-        if ((x = yr_get(r, it, "at")) && yr_dist(r, x, "hazard time 'at'", 1, 0, 1e15, &h->start))
+        if ((x = dmi_yr_get(r, it, "at")) && dmi_yr_dist(r, x, "hazard time 'at'", 1, 0, 1e15, &h->start))
             return DM_EDATA;
-        if (read_severity(r, yr_get(r, it, "severity"), s->model, h)) return DM_EDATA;
-        if ((x = yr_get(r, it, "duration"))) {
+        if (read_severity(r, dmi_yr_get(r, it, "severity"), s->model, h)) return DM_EDATA;
+        if ((x = dmi_yr_get(r, it, "duration"))) {
             h->has_duration = 1;
-            if (yr_dist(r, x, "hazard duration", 1, 0, 1e15, &h->duration)) return DM_EDATA;
+            if (dmi_yr_dist(r, x, "hazard duration", 1, 0, 1e15, &h->duration)) return DM_EDATA;
         }
         if (read_restore(r, it, h)) return DM_EDATA;
     }
@@ -519,11 +451,11 @@ static int check_late_hazards(yread *r, dm_scenario *s)
 static int read_assumptions(yread *r, yaml_node_t *seq, dm_scenario *s)
 {
     if (!seq) return 0;
-    if (yr_sequence(r, seq, "assumptions")) return DM_EDATA;
-    size_t n = yr_len(seq);
+    if (dmi_yr_sequence(r, seq, "assumptions")) return DM_EDATA;
+    size_t n = dmi_yr_len(seq);
     if (!(s->assumptions = calloc(n ? n : 1, sizeof *s->assumptions))) return NOMEM(r);
     for (size_t i = 0; i < n; i++, s->nassumptions++)
-        if (yr_str(r, yr_at(r, seq, i), "assumption", &s->assumptions[i])) return DM_EDATA;
+        if (dmi_yr_str(r, dmi_yr_at(r, seq, i), "assumption", &s->assumptions[i])) return DM_EDATA;
     return 0;
 }
 
@@ -532,14 +464,14 @@ static int read_kinds(yread *r, yaml_node_t *x, unsigned *kinds)
 {
     yaml_node_t **ids;
     size_t n;
-    if (yr_id_list(r, x, "kinds", &ids, &n)) return DM_EDATA;
+    if (dmi_yr_id_list(r, x, "kinds", &ids, &n)) return DM_EDATA;
     *kinds = 0;
     for (size_t i = 0; i < n; i++) {
-        const char *k = yr_text(ids[i]);
+        const char *k = dmi_yr_text(ids[i]);
         unsigned f = !strcmp(k, "breaches") ? DM_KIND_BREACHES : !strcmp(k, "losses") ? DM_KIND_LOSSES
                    : !strcmp(k, "restorations") ? DM_KIND_RESTORATIONS : 0;
         if (!f) {
-            int rc = yr_expected(r, ids[i], "kinds", "breaches, losses or restorations");
+            int rc = dmi_yr_expected(r, ids[i], "kinds", "breaches, losses or restorations");
             free(ids);
             return rc;
         }
@@ -554,19 +486,19 @@ static int read_prompts(yread *r, yaml_node_t *seq, dm_scenario *s)
 {
     static const char *const keys[] = {"sector", "kinds", "text", NULL};
     if (!seq) return 0;
-    if (yr_sequence(r, seq, "prompts")) return DM_EDATA;
-    size_t n = yr_len(seq);
+    if (dmi_yr_sequence(r, seq, "prompts")) return DM_EDATA;
+    size_t n = dmi_yr_len(seq);
     if (!(s->prompts = calloc(n ? n : 1, sizeof *s->prompts))) return NOMEM(r);
     for (size_t i = 0; i < n; i++) {
-        yaml_node_t *it = yr_at(r, seq, i), *x;
+        yaml_node_t *it = dmi_yr_at(r, seq, i), *x;
         dm_prompt *p = &s->prompts[i];
         s->nprompts = i + 1;
         p->sector = -1;
-        if (yr_mapping(r, it, "prompt", keys)) return DM_EDATA;
-        if (yr_need(r, it, "text", "prompt", &x) || yr_str(r, x, "prompt text", &p->text)) return DM_EDATA;
-        if ((x = yr_get(r, it, "sector")) && (p->sector = dm_model_sector(s->model, yr_text(x))) < 0)
-            return yr_expected(r, x, "prompt sector", "one of the model's sectors");
-        if ((x = yr_get(r, it, "kinds")) && read_kinds(r, x, &p->kinds)) return DM_EDATA;
+        if (dmi_yr_mapping(r, it, "prompt", keys)) return DM_EDATA;
+        if (dmi_yr_need(r, it, "text", "prompt", &x) || dmi_yr_str(r, x, "prompt text", &p->text)) return DM_EDATA;
+        if ((x = dmi_yr_get(r, it, "sector")) && (p->sector = dm_model_sector(s->model, dmi_yr_text(x))) < 0)
+            return dmi_yr_expected(r, x, "prompt sector", "one of the model's sectors");
+        if ((x = dmi_yr_get(r, it, "kinds")) && read_kinds(r, x, &p->kinds)) return DM_EDATA;
     }
     return 0;
 }
@@ -577,19 +509,19 @@ static int read_injects(yread *r, yaml_node_t *seq, dm_scenario *s)
 {
     static const char *const keys[] = {"at", "to", "text", NULL};
     if (!seq) return 0;
-    if (yr_sequence(r, seq, "injects")) return DM_EDATA;
-    size_t n = yr_len(seq);
+    if (dmi_yr_sequence(r, seq, "injects")) return DM_EDATA;
+    size_t n = dmi_yr_len(seq);
     if (!(s->injects = calloc(n ? n : 1, sizeof *s->injects))) return NOMEM(r);
     for (size_t i = 0; i < n; i++) {
-        yaml_node_t *it = yr_at(r, seq, i), *x;
+        yaml_node_t *it = dmi_yr_at(r, seq, i), *x;
         dm_planner_inject *p = &s->injects[i];
         s->ninjects = i + 1;
-        if (yr_mapping(r, it, "inject", keys)) return DM_EDATA;
-        p->line = yr_line(it);
-        if (yr_need(r, it, "at", "inject", &x) || yr_duration(r, x, "inject time 'at'", &p->at_s)) return DM_EDATA;
-        if (p->at_s >= s->horizon_s) return yr_expected(r, x, "inject time 'at'", "a time before the horizon");
-        if (yr_need(r, it, "text", "inject", &x) || yr_str(r, x, "inject text", &p->text)) return DM_EDATA;
-        if ((x = yr_get(r, it, "to")) && yr_str(r, x, "inject recipients 'to'", &p->to)) return DM_EDATA;
+        if (dmi_yr_mapping(r, it, "inject", keys)) return DM_EDATA;
+        p->line = dmi_yr_line(it);
+        if (dmi_yr_need(r, it, "at", "inject", &x) || dmi_yr_duration(r, x, "inject time 'at'", &p->at_s)) return DM_EDATA;
+        if (p->at_s >= s->horizon_s) return dmi_yr_expected(r, x, "inject time 'at'", "a time before the horizon");
+        if (dmi_yr_need(r, it, "text", "inject", &x) || dmi_yr_str(r, x, "inject text", &p->text)) return DM_EDATA;
+        if ((x = dmi_yr_get(r, it, "to")) && dmi_yr_str(r, x, "inject recipients 'to'", &p->to)) return DM_EDATA;
     }
     for (size_t i = 1; i < n; i++)  /* stable insertion sort by time */
         for (size_t j = i; j > 0 && s->injects[j - 1].at_s > s->injects[j].at_s; j--) {
@@ -652,29 +584,29 @@ static int overridden_model(yread *r, dm_scenario *s, const char *base_text, int
     yread mr;
     *out = NULL;
     if (base_text) {
-        if (yr_open(&mr, base_text, strlen(base_text), s->model->file, sub)) { yr_close(&mr); return sub->code; }
+        if (dmi_yr_open(&mr, base_text, strlen(base_text), s->model->file, sub)) { dmi_yr_close(&mr); return sub->code; }
     } else {
         memset(&mr, 0, sizeof mr);
         mr.file = s->model->file;
         mr.err = sub;
         if (!yaml_document_initialize(&mr.doc, NULL, NULL, NULL, 1, 1)) return NOMEM(r), -1;
         mr.loaded = 1;
-        if (yp_copy(&mr.doc, &r->doc, inline_index) != 1) { yr_close(&mr); return NOMEM(r), -1; }
+        if (yp_copy(&mr.doc, &r->doc, inline_index) != 1) { dmi_yr_close(&mr); return NOMEM(r), -1; }
     }
     mr.stored = r->stored;
     mr.nstored = r->nstored;
     for (size_t i = 0; i < upto; i++) {
-        yaml_node_t *path = yr_get(r, items[i], "path"), *value = yr_get(r, items[i], "value");
+        yaml_node_t *path = dmi_yr_get(r, items[i], "path"), *value = dmi_yr_get(r, items[i], "value");
         char why[512];
         if (yp_set(&mr.doc, s->overrides[i].path + 6, &r->doc, index_of(r, value), NULL, &s->overrides[i].matches,
                    why, sizeof why)) {
-            yr_close(&mr);
+            dmi_yr_close(&mr);
             if (!strcmp(why, "out of memory")) return NOMEM(r), -1;
-            return yr_fail(r, path, "override path '%s': %s", s->overrides[i].path, why), -1;
+            return dmi_yr_fail(r, path, "override path '%s': %s", s->overrides[i].path, why), -1;
         }
     }
-    int rc = dm_model_from_yaml(&mr, yr_root(&mr), out);
-    yr_close(&mr);
+    int rc = dmi_model_from_yaml(&mr, dmi_yr_root(&mr), out);
+    dmi_yr_close(&mr);
     return rc;
 }
 
@@ -684,25 +616,25 @@ static int overridden_model(yread *r, dm_scenario *s, const char *base_text, int
 static int read_overrides(yread *r, yaml_node_t *seq, int inline_index, dm_scenario *s)
 {
     static const char *const keys[] = {"path", "value", NULL};
-    if (yr_sequence(r, seq, "overrides")) return DM_EDATA;
-    size_t n = yr_len(seq);
+    if (dmi_yr_sequence(r, seq, "overrides")) return DM_EDATA;
+    size_t n = dmi_yr_len(seq);
     if (n == 0) return 0;
     yaml_node_t **items = calloc(n, sizeof *items);
     if (!items || !(s->overrides = calloc(n, sizeof *s->overrides))) { free(items); return NOMEM(r); }
     for (size_t i = 0; i < n; i++) {
-        yaml_node_t *it = items[i] = yr_at(r, seq, i), *path, *value;
+        yaml_node_t *it = items[i] = dmi_yr_at(r, seq, i), *path, *value;
         dm_override *o = &s->overrides[i];
         s->noverrides = i + 1;
-        if (yr_mapping(r, it, "override", keys) || yr_need(r, it, "path", "override", &path) ||
-            yr_need(r, it, "value", "override", &value) || yr_str(r, path, "override path", &o->path)) {
+        if (dmi_yr_mapping(r, it, "override", keys) || dmi_yr_need(r, it, "path", "override", &path) ||
+            dmi_yr_need(r, it, "value", "override", &value) || dmi_yr_str(r, path, "override path", &o->path)) {
             free(items);
             return DM_EDATA;
         }
-        o->line = yr_line(it);
+        o->line = dmi_yr_line(it);
         o->column = (int)it->start_mark.column + 1;
         if (strncmp(o->path, "model.", 6) || !o->path[6]) {
             free(items);
-            return yr_expected(r, path, "override path", "a path into the model, starting with 'model.' (docs/sweeps.md, \"Paths\")");
+            return dmi_yr_expected(r, path, "override path", "a path into the model, starting with 'model.' (docs/sweeps.md, \"Paths\")");
         }
         char buf[1024];
         size_t len = 0;
@@ -714,7 +646,7 @@ static int read_overrides(yread *r, yaml_node_t *seq, int inline_index, dm_scena
     char *base = old->text ? strndup(old->text, old->text_len) : NULL;
     if ((old->text && !base) || (!old->text && !inline_index)) {
         free(items);
-        return old->text ? NOMEM(r) : yr_fail(r, seq, "overrides: the model's source text is not available to override");
+        return old->text ? NOMEM(r) : dmi_yr_fail(r, seq, "overrides: the model's source text is not available to override");
     }
     dm_model *m;
     dm_error sub;
@@ -731,8 +663,8 @@ static int read_overrides(yread *r, yaml_node_t *seq, int inline_index, dm_scena
             dm_model_free(part);
             if (rc2) break;
         }
-        yaml_node_t *value = yr_get(r, items[k - 1], "value");
-        rc = dm_error_set(r->err, sub.code, r->file, yr_line(value), (int)value->start_mark.column + 1,
+        yaml_node_t *value = dmi_yr_get(r, items[k - 1], "value");
+        rc = dm_error_set(r->err, sub.code, r->file, dmi_yr_line(value), (int)value->start_mark.column + 1,
                           "override %s = %s: the model does not load with it: %s", s->overrides[k - 1].path,
                           s->overrides[k - 1].value, sub.message);
     } else if (rc == 0) {
@@ -747,16 +679,6 @@ static int read_overrides(yread *r, yaml_node_t *seq, int inline_index, dm_scena
     return rc ? (r->err->code ? r->err->code : DM_EDATA) : 0;
 }
 
-/* The directory part of path, with a trailing slash ("" for none). */
-void dm_dir_of(const char *path, char *buf, size_t size)
-{
-    const char *slash = strrchr(path, '/');
-    size_t n = slash ? (size_t)(slash - path + 1) : 0;
-    if (n >= size) n = 0;
-    memcpy(buf, path, n);
-    buf[n] = 0;
-}
-
 static int ends_with(const char *s, const char *suffix)
 {
     size_t a = strlen(s), b = strlen(suffix);
@@ -765,16 +687,16 @@ static int ends_with(const char *s, const char *suffix)
 
 static int load_named_model(yread *r, yaml_node_t *x, dm_model **out)
 {
-    const char *name = yr_text(x);
+    const char *name = dmi_yr_text(x);
     if (ends_with(name, ".yaml") || ends_with(name, ".yml")) {
         char path[4096], dir[2048];
-        dm_dir_of(r->file, dir, sizeof dir);
+        dmi_dir_of(r->file, dir, sizeof dir);
         snprintf(path, sizeof path, "%s%s", name[0] == '/' ? "" : dir, name);
         dm_error sub;
         dm_error_clear(&sub);
         int rc = dm_model_load(path, out, &sub);
         if (rc == DM_ENOINPUT)  /* say where the reference is, then what failed */
-            return dm_error_set(r->err, DM_ENOINPUT, r->file, yr_line(x), (int)x->start_mark.column + 1,
+            return dm_error_set(r->err, DM_ENOINPUT, r->file, dmi_yr_line(x), (int)x->start_mark.column + 1,
                                 "model: cannot open '%s': %s", path, sub.message);
         if (rc) *r->err = sub;
         return rc;
@@ -784,7 +706,7 @@ static int load_named_model(yread *r, yaml_node_t *x, dm_model **out)
     char path[4096];
     if (!text && !strchr(name, '/') && dm_data_find("models", name, path, sizeof path, &(dm_error){0}) == 0)
         return dm_model_load(path, out, r->err);  /* a shipped model by name */
-    if (!text) return yr_expected(r, x, "model", "a path ending in .yaml, the name of an embedded model (japan-sectors) "
+    if (!text) return dmi_yr_expected(r, x, "model", "a path ending in .yaml, the name of an embedded model (japan-sectors) "
                                   "or of a shipped one (japan-prefectures)");
     char file[300];
     snprintf(file, sizeof file, "<embedded %s>", name);
@@ -802,59 +724,59 @@ static int parse(const char *text, size_t len, const char *file, dm_model *given
     dm_scenario *s = calloc(1, sizeof *s);
     if (!s) { dm_model_free(given); return dm_error_set(err, DM_ESOFTWARE, file, 0, 0, "out of memory"); }
     s->model = given;
-    if (yr_open(&r, text, len, file, err)) goto fail;
+    if (dmi_yr_open(&r, text, len, file, err)) goto fail;
     r.stored = stored;
     r.nstored = nstored;
-    root = yr_root(&r);
-    if (yr_mapping(&r, root, "scenario", keys)) goto fail;
+    root = dmi_yr_root(&r);
+    if (dmi_yr_mapping(&r, root, "scenario", keys)) goto fail;
     if (!(s->file = strdup(file)) || !(s->text = malloc(len + 1))) { NOMEM(&r); goto fail; }
     memcpy(s->text, text, len);
     s->text[len] = 0;
-    if ((x = yr_get(&r, root, "name")) ? yr_str(&r, x, "scenario name", &s->name) : !(s->name = strdup("scenario")))
+    if ((x = dmi_yr_get(&r, root, "name")) ? dmi_yr_str(&r, x, "scenario name", &s->name) : !(s->name = strdup("scenario")))
         goto fail;
-    if ((x = yr_get(&r, root, "description")) ? yr_str(&r, x, "description", &s->description)
+    if ((x = dmi_yr_get(&r, root, "description")) ? dmi_yr_str(&r, x, "description", &s->description)
                                               : !(s->description = strdup("")))
         goto fail;
-    if (yr_need(&r, root, "model", "scenario", &x)) goto fail;
+    if (dmi_yr_need(&r, root, "model", "scenario", &x)) goto fail;
     if (given) {
         /* the model comes with the call */
     } else if (x->type == YAML_MAPPING_NODE) {  /* a model written inline */
-        if (dm_model_from_yaml(&r, x, &s->model)) goto fail;
+        if (dmi_model_from_yaml(&r, x, &s->model)) goto fail;
     } else if (x->type != YAML_SCALAR_NODE) {
-        yr_expected(&r, x, "model", "a file name, an embedded model name or an inline model");
+        dmi_yr_expected(&r, x, "model", "a file name, an embedded model name or an inline model");
         goto fail;
     } else if (load_named_model(&r, x, &s->model)) {
         goto fail;
     }
     {
-        yaml_node_t *model = yr_get(&r, root, "model"), *ov = yr_get(&r, root, "overrides");
+        yaml_node_t *model = dmi_yr_get(&r, root, "model"), *ov = dmi_yr_get(&r, root, "overrides");
         int inline_index = !given && model->type == YAML_MAPPING_NODE ? index_of(&r, model) : 0;
         if (ov && read_overrides(&r, ov, inline_index, s)) goto fail;
     }
     s->tick_s = 60;
-    if ((x = yr_get(&r, root, "tick")) && yr_duration(&r, x, "tick", &s->tick_s)) goto fail;
-    if (s->tick_s <= 0) { yr_expected(&r, x, "tick", "a duration of at least 1s"); goto fail; }
+    if ((x = dmi_yr_get(&r, root, "tick")) && dmi_yr_duration(&r, x, "tick", &s->tick_s)) goto fail;
+    if (s->tick_s <= 0) { dmi_yr_expected(&r, x, "tick", "a duration of at least 1s"); goto fail; }
     s->horizon_s = 7 * 86400;
-    if ((x = yr_get(&r, root, "horizon")) && yr_duration(&r, x, "horizon", &s->horizon_s)) goto fail;
-    if (s->horizon_s < s->tick_s) { yr_expected(&r, x, "horizon", "a duration of at least one tick"); goto fail; }
+    if ((x = dmi_yr_get(&r, root, "horizon")) && dmi_yr_duration(&r, x, "horizon", &s->horizon_s)) goto fail;
+    if (s->horizon_s < s->tick_s) { dmi_yr_expected(&r, x, "horizon", "a duration of at least one tick"); goto fail; }
     {
-        int64_t limit = dm_limit(DM_MAX_TICKS_ENV, DM_MAX_TICKS), ticks = (s->horizon_s + s->tick_s - 1) / s->tick_s;
+        int64_t limit = dm_limit(DM_MAX_TICKS_ENV, DM_MAX_TICKS), ticks = dm_scenario_ticks(s, s->horizon_s);
         if (ticks > limit) {
-            yr_fail(&r, x ? x : root, "horizon: %lld s at a tick of %lld s is %lld ticks, over the limit of %lld: use a "
+            dmi_yr_fail(&r, x ? x : root, "horizon: %lld s at a tick of %lld s is %lld ticks, over the limit of %lld: use a "
                     "coarser tick (or set %s to raise the limit)", (long long)s->horizon_s, (long long)s->tick_s,
                     (long long)ticks, (long long)limit, DM_MAX_TICKS_ENV);
             goto fail;
         }
     }
     s->seed = 1;
-    if ((x = yr_get(&r, root, "seed")) && yr_u64(&r, x, "seed", INT64_MAX, &s->seed)) goto fail;
+    if ((x = dmi_yr_get(&r, root, "seed")) && dmi_yr_u64(&r, x, "seed", INT64_MAX, &s->seed)) goto fail;
     s->replicates = 1;
-    if ((x = yr_get(&r, root, "replicates")) && yr_u64(&r, x, "replicates", 1000000000ULL, &s->replicates))
+    if ((x = dmi_yr_get(&r, root, "replicates")) && dmi_yr_u64(&r, x, "replicates", 1000000000ULL, &s->replicates))
         goto fail;
-    if (s->replicates == 0) { yr_expected(&r, x, "replicates", "at least 1"); goto fail; }
-    if ((x = yr_get(&r, root, "start"))) {
-        if (x->type != YAML_SCALAR_NODE || dm_parse_iso8601(yr_text(x), &s->start_unix, &s->start_offset_min)) {
-            yr_expected(&r, x, "start", "an ISO 8601 date and time with its UTC offset, such as 2018-09-06T03:07+09:00 "
+    if (s->replicates == 0) { dmi_yr_expected(&r, x, "replicates", "at least 1"); goto fail; }
+    if ((x = dmi_yr_get(&r, root, "start"))) {
+        if (x->type != YAML_SCALAR_NODE || dm_parse_iso8601(dmi_yr_text(x), &s->start_unix, &s->start_offset_min)) {
+            dmi_yr_expected(&r, x, "start", "an ISO 8601 date and time with its UTC offset, such as 2018-09-06T03:07+09:00 "
                         "(no offset: JST)");
             goto fail;
         }
@@ -864,15 +786,15 @@ static int parse(const char *text, size_t len, const char *file, dm_model *given
         snprintf(s->start_iso, sizeof s->start_iso, "%04d-%02d-%02dT%02d:%02d:%02d%c%02d:%02d", y, mo, d, h, mi, sec,
                  s->start_offset_min < 0 ? '-' : '+', off / 60, off % 60);
     }
-    if (read_hazards(&r, yr_get(&r, root, "hazards"), s) || check_late_hazards(&r, s)) goto fail;
-    if (read_assumptions(&r, yr_get(&r, root, "assumptions"), s) || read_injects(&r, yr_get(&r, root, "injects"), s) ||
-        read_prompts(&r, yr_get(&r, root, "prompts"), s))
+    if (read_hazards(&r, dmi_yr_get(&r, root, "hazards"), s) || check_late_hazards(&r, s)) goto fail;
+    if (read_assumptions(&r, dmi_yr_get(&r, root, "assumptions"), s) || read_injects(&r, dmi_yr_get(&r, root, "injects"), s) ||
+        read_prompts(&r, dmi_yr_get(&r, root, "prompts"), s))
         goto fail;
-    yr_close(&r);
+    dmi_yr_close(&r);
     *out = s;
     return 0;
 fail:
-    yr_close(&r);
+    dmi_yr_close(&r);
     dm_scenario_free(s);
     return err->code ? err->code : dm_error_set(err, DM_ESOFTWARE, file, 0, 0, "out of memory");
 }
@@ -901,18 +823,11 @@ int dm_scenario_parse_with_model_stored(const char *text, size_t len, const char
     return parse(text, len, file, model, stored, nstored, out, err);
 }
 
-void dm_sha256_hex(const void *data, size_t len, char hex[65])
-{
-    unsigned char md[SHA256_DIGEST_LENGTH];
-    SHA256(data, len, md);
-    for (int i = 0; i < SHA256_DIGEST_LENGTH; i++) snprintf(hex + 2 * i, 3, "%02x", md[i]);
-}
-
 void dm_scenario_model_sha256(const dm_scenario *sc, char hex[65])
 {
     const dm_model *m = sc->model;
-    if (m->text) dm_sha256_hex(m->text, m->text_len, hex);
-    else dm_sha256_hex(sc->text, strlen(sc->text), hex);
+    if (m->text) dmi_sha256_hex(m->text, m->text_len, hex);
+    else dmi_sha256_hex(sc->text, strlen(sc->text), hex);
 }
 
 int dm_scenario_load(const char *path, dm_scenario **out, dm_error *err)
@@ -921,7 +836,7 @@ int dm_scenario_load(const char *path, dm_scenario **out, dm_error *err)
     char used[4096];
     dm_error miss;
     dm_error_clear(&miss);
-    char *text = dm_read_named("scenarios", path, used, sizeof used, &len, &miss);
+    char *text = dmi_read_named("scenarios", path, used, sizeof used, &len, &miss);
     *out = NULL;
     if (!text) {
         if (miss.code == DM_ENOINPUT && !strcmp(path, "default")) return dm_scenario_default(out, err);
@@ -943,20 +858,20 @@ int dm_scenario_default(dm_scenario **out, dm_error *err)
 int dm_validate_file(const char *path, const char **kind, dm_error *err)
 {
     size_t len;
-    char *text = dm_read_file(path, &len, err);
+    char *text = dmi_read_file(path, &len, err);
     *kind = "file";
     if (!text) return err->code;
     /* A scenario names its model; a model has sectors. Decide by the top-level keys. */
     yread r;
-    int rc = yr_open(&r, text, len, path, err);
-    int is_scenario = !rc && (yr_get(&r, yr_root(&r), "model") || yr_get(&r, yr_root(&r), "hazards"));
+    int rc = dmi_yr_open(&r, text, len, path, err);
+    int is_scenario = !rc && (dmi_yr_get(&r, dmi_yr_root(&r), "model") || dmi_yr_get(&r, dmi_yr_root(&r), "hazards"));
     if (!rc) *kind = is_scenario ? "scenario" : "model";
     if (!rc && !is_scenario) {  /* the document just read is the model: no second parse */
         dm_model *m;
-        rc = dm_model_from_yaml(&r, yr_root(&r), &m);
+        rc = dmi_model_from_yaml(&r, dmi_yr_root(&r), &m);
         dm_model_free(m);
     }
-    yr_close(&r);
+    dmi_yr_close(&r);
     if (!rc && is_scenario) {
         dm_scenario *s;
         rc = dm_scenario_parse(text, len, path, &s, err);

@@ -7,9 +7,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include "domino/limits.h"
-#include "yread.h"
+#include "model/yread.h"
 
-int yr_line(const yaml_node_t *n) { return n ? (int)n->start_mark.line + 1 : 0; }
+int dmi_yr_line(const yaml_node_t *n) { return n ? (int)n->start_mark.line + 1 : 0; }
 
 static void describe(const yaml_node_t *n, char *buf, size_t size)
 {
@@ -20,22 +20,22 @@ static void describe(const yaml_node_t *n, char *buf, size_t size)
     else snprintf(buf, size, "'%.120s'", (const char *)n->data.scalar.value);
 }
 
-int yr_fail(yread *r, const yaml_node_t *n, const char *fmt, ...)
+int dmi_yr_fail(yread *r, const yaml_node_t *n, const char *fmt, ...)
 {
     char msg[700];
     va_list ap;
     va_start(ap, fmt);
     vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
-    return dm_error_set(r->err, DM_EDATA, r->file, yr_line(n),
+    return dm_error_set(r->err, DM_EDATA, r->file, dmi_yr_line(n),
                         n ? (int)n->start_mark.column + 1 : 0, "%s", msg);
 }
 
-int yr_expected(yread *r, const yaml_node_t *n, const char *what, const char *expected)
+int dmi_yr_expected(yread *r, const yaml_node_t *n, const char *what, const char *expected)
 {
     char found[160];
     describe(n, found, sizeof found);
-    return yr_fail(r, n, "%s: expected %s, found %s", what, expected, found);
+    return dmi_yr_fail(r, n, "%s: expected %s, found %s", what, expected, found);
 }
 
 /* What the document loader would accept but domino must not, found with the (iterative)
@@ -131,7 +131,7 @@ static int check_events(const char *text, size_t len, const char *file, dm_error
     return rc;
 }
 
-int yr_open(yread *r, const char *text, size_t len, const char *file, dm_error *err)
+int dmi_yr_open(yread *r, const char *text, size_t len, const char *file, dm_error *err)
 {
     memset(r, 0, sizeof *r);
     r->file = file;
@@ -158,26 +158,26 @@ int yr_open(yread *r, const char *text, size_t len, const char *file, dm_error *
     return 0;
 }
 
-void yr_close(yread *r)
+void dmi_yr_close(yread *r)
 {
     if (r->loaded) yaml_document_delete(&r->doc);
     r->loaded = 0;
 }
 
-yaml_node_t *yr_root(yread *r) { return yaml_document_get_root_node(&r->doc); }
+yaml_node_t *dmi_yr_root(yread *r) { return yaml_document_get_root_node(&r->doc); }
 
-const char *yr_text(yaml_node_t *n)
+const char *dmi_yr_text(yaml_node_t *n)
 {
     return n && n->type == YAML_SCALAR_NODE ? (const char *)n->data.scalar.value : "";
 }
 
-int yr_mapping(yread *r, yaml_node_t *n, const char *what, const char *const allowed[])
+int dmi_yr_mapping(yread *r, yaml_node_t *n, const char *what, const char *const allowed[])
 {
-    if (!n || n->type != YAML_MAPPING_NODE) return yr_expected(r, n, what, "a mapping");
+    if (!n || n->type != YAML_MAPPING_NODE) return dmi_yr_expected(r, n, what, "a mapping");
     for (yaml_node_pair_t *p = n->data.mapping.pairs.start; p < n->data.mapping.pairs.top; p++) {
         yaml_node_t *k = yaml_document_get_node(&r->doc, p->key);
-        if (k->type != YAML_SCALAR_NODE) return yr_expected(r, k, what, "a key");
-        const char *key = yr_text(k);
+        if (k->type != YAML_SCALAR_NODE) return dmi_yr_expected(r, k, what, "a key");
+        const char *key = dmi_yr_text(k);
         int known = 0;
         for (size_t i = 0; allowed[i]; i++) known |= strcmp(allowed[i], key) == 0;
         if (!known) {
@@ -186,99 +186,99 @@ int yr_mapping(yread *r, yaml_node_t *n, const char *what, const char *const all
                 strncat(list, i ? ", " : "", sizeof list - strlen(list) - 1);
                 strncat(list, allowed[i], sizeof list - strlen(list) - 1);
             }
-            return yr_fail(r, k, "%s: unknown key '%s'; expected one of: %s", what, key, list);
+            return dmi_yr_fail(r, k, "%s: unknown key '%s'; expected one of: %s", what, key, list);
         }
         for (yaml_node_pair_t *q = n->data.mapping.pairs.start; q < p; q++)
-            if (strcmp(yr_text(yaml_document_get_node(&r->doc, q->key)), key) == 0)
-                return yr_fail(r, k, "%s: key '%s' appears twice", what, key);
+            if (strcmp(dmi_yr_text(yaml_document_get_node(&r->doc, q->key)), key) == 0)
+                return dmi_yr_fail(r, k, "%s: key '%s' appears twice", what, key);
     }
     return 0;
 }
 
-yaml_node_t *yr_get(yread *r, yaml_node_t *map, const char *key)
+yaml_node_t *dmi_yr_get(yread *r, yaml_node_t *map, const char *key)
 {
     if (!map || map->type != YAML_MAPPING_NODE) return NULL;
     for (yaml_node_pair_t *p = map->data.mapping.pairs.start; p < map->data.mapping.pairs.top; p++)
-        if (strcmp(yr_text(yaml_document_get_node(&r->doc, p->key)), key) == 0)
+        if (strcmp(dmi_yr_text(yaml_document_get_node(&r->doc, p->key)), key) == 0)
             return yaml_document_get_node(&r->doc, p->value);
     return NULL;
 }
 
-int yr_need(yread *r, yaml_node_t *map, const char *key, const char *what, yaml_node_t **out)
+int dmi_yr_need(yread *r, yaml_node_t *map, const char *key, const char *what, yaml_node_t **out)
 {
-    *out = yr_get(r, map, key);
-    if (!*out) return yr_fail(r, map, "%s: missing required key '%s'", what, key);
+    *out = dmi_yr_get(r, map, key);
+    if (!*out) return dmi_yr_fail(r, map, "%s: missing required key '%s'", what, key);
     return 0;
 }
 
-size_t yr_len(yaml_node_t *seq)
+size_t dmi_yr_len(yaml_node_t *seq)
 {
     return seq && seq->type == YAML_SEQUENCE_NODE
                ? (size_t)(seq->data.sequence.items.top - seq->data.sequence.items.start) : 0;
 }
 
-yaml_node_t *yr_at(yread *r, yaml_node_t *seq, size_t i)
+yaml_node_t *dmi_yr_at(yread *r, yaml_node_t *seq, size_t i)
 {
     return yaml_document_get_node(&r->doc, seq->data.sequence.items.start[i]);
 }
 
-int yr_sequence(yread *r, yaml_node_t *n, const char *what)
+int dmi_yr_sequence(yread *r, yaml_node_t *n, const char *what)
 {
-    if (!n || n->type != YAML_SEQUENCE_NODE) return yr_expected(r, n, what, "a list");
+    if (!n || n->type != YAML_SEQUENCE_NODE) return dmi_yr_expected(r, n, what, "a list");
     return 0;
 }
 
 static int scalar(yread *r, yaml_node_t *n, const char *what, const char *expected)
 {
     if (!n || n->type != YAML_SCALAR_NODE || n->data.scalar.length == 0)
-        return yr_expected(r, n, what, expected);
+        return dmi_yr_expected(r, n, what, expected);
     return 0;
 }
 
-int yr_str(yread *r, yaml_node_t *n, const char *what, char **out)
+int dmi_yr_str(yread *r, yaml_node_t *n, const char *what, char **out)
 {
     if (scalar(r, n, what, "a text")) return DM_EDATA;
-    *out = strdup(yr_text(n));
+    *out = strdup(dmi_yr_text(n));
     if (!*out) return dm_error_set(r->err, DM_ESOFTWARE, r->file, 0, 0, "out of memory");
     return 0;
 }
 
-int yr_num(yread *r, yaml_node_t *n, const char *what, double lo, double hi, double *out)
+int dmi_yr_num(yread *r, yaml_node_t *n, const char *what, double lo, double hi, double *out)
 {
     char expected[120];
     snprintf(expected, sizeof expected, "a number in [%g, %g]", lo, hi);
     if (scalar(r, n, what, expected)) return DM_EDATA;
-    const char *s = yr_text(n);
+    const char *s = dmi_yr_text(n);
     char *end;
     errno = 0;
     double v = strtod(s, &end);
     if (end == s || *end || errno || !isfinite(v) || v < lo || v > hi)
-        return yr_expected(r, n, what, expected);
+        return dmi_yr_expected(r, n, what, expected);
     *out = v;
     return 0;
 }
 
-int yr_u64(yread *r, yaml_node_t *n, const char *what, uint64_t hi, uint64_t *out)
+int dmi_yr_u64(yread *r, yaml_node_t *n, const char *what, uint64_t hi, uint64_t *out)
 {
     char expected[120];
     snprintf(expected, sizeof expected, "a whole number in [0, %llu]", (unsigned long long)hi);
     if (scalar(r, n, what, expected)) return DM_EDATA;
-    const char *s = yr_text(n);
+    const char *s = dmi_yr_text(n);
     char *end;
     errno = 0;
     unsigned long long v = strtoull(s, &end, 10);
-    if (*s == '-' || end == s || *end || errno || v > hi) return yr_expected(r, n, what, expected);
+    if (*s == '-' || end == s || *end || errno || v > hi) return dmi_yr_expected(r, n, what, expected);
     *out = v;
     return 0;
 }
 
-int yr_duration(yread *r, yaml_node_t *n, const char *what, int64_t *out)
+int dmi_yr_duration(yread *r, yaml_node_t *n, const char *what, int64_t *out)
 {
     static const char expected[] =
         "a non-negative duration with a unit (s, min, h, d, w) in whole seconds, such as 90s, 10min, 1.5h, 3d "
         "(0.4s is not a whole second)";
     if (scalar(r, n, what, expected)) return DM_EDATA;
-    if (dm_parse_duration(yr_text(n), out)) return yr_expected(r, n, what, expected);
+    if (dm_parse_duration(dmi_yr_text(n), out)) return dmi_yr_expected(r, n, what, expected);
     return 0;
 }
 
@@ -289,15 +289,15 @@ static int param(yread *r, yaml_node_t *map, const char *key, const char *what, 
     yaml_node_t *n;
     char w[200];
     snprintf(w, sizeof w, "%s: '%s'", what, key);
-    if (yr_need(r, map, key, what, &n)) return DM_EDATA;
+    if (dmi_yr_need(r, map, key, what, &n)) return DM_EDATA;
     if (is_duration) {
         int64_t s;
-        if (yr_duration(r, n, w, &s)) return DM_EDATA;
-        if (s < lo || s > hi) return yr_expected(r, n, w, "a duration in range");
+        if (dmi_yr_duration(r, n, w, &s)) return DM_EDATA;
+        if (s < lo || s > hi) return dmi_yr_expected(r, n, w, "a duration in range");
         *out = (double)s;
         return 0;
     }
-    return yr_num(r, n, w, lo, hi, out);
+    return dmi_yr_num(r, n, w, lo, hi, out);
 }
 
 /* {dist: table, points: [[x, F], ...]}: an empirical CDF, as surveys publish them ("20 %
@@ -307,37 +307,37 @@ static int table(yread *r, yaml_node_t *n, const char *what, int is_duration, do
                  dm_dist *out)
 {
     yaml_node_t *p;
-    if (yr_need(r, n, "points", what, &p) || yr_sequence(r, p, what)) return DM_EDATA;
-    size_t k = yr_len(p);
-    if (k == 0) return yr_expected(r, p, what, "at least one point [value, cumulative share]");
+    if (dmi_yr_need(r, n, "points", what, &p) || dmi_yr_sequence(r, p, what)) return DM_EDATA;
+    size_t k = dmi_yr_len(p);
+    if (k == 0) return dmi_yr_expected(r, p, what, "at least one point [value, cumulative share]");
     out->kind = DM_DIST_TABLE;
     out->values = calloc(k, sizeof(double));
     out->weights = calloc(k, sizeof(double));
     out->nchoices = k;
     if (!out->values || !out->weights) return dm_error_set(r->err, DM_ESOFTWARE, r->file, 0, 0, "out of memory");
     for (size_t i = 0; i < k; i++) {
-        yaml_node_t *pt = yr_at(r, p, i);
-        if (pt->type != YAML_SEQUENCE_NODE || yr_len(pt) != 2)
-            return yr_expected(r, pt, what, "a point [value, cumulative share], e.g. [6h, 0.5]");
+        yaml_node_t *pt = dmi_yr_at(r, p, i);
+        if (pt->type != YAML_SEQUENCE_NODE || dmi_yr_len(pt) != 2)
+            return dmi_yr_expected(r, pt, what, "a point [value, cumulative share], e.g. [6h, 0.5]");
         dm_dist one;
-        if (yr_dist(r, yr_at(r, pt, 0), what, is_duration, lo, hi, &one)) return DM_EDATA;
-        if (one.kind != DM_DIST_FIXED) return yr_expected(r, yr_at(r, pt, 0), what, "a plain value");
+        if (dmi_yr_dist(r, dmi_yr_at(r, pt, 0), what, is_duration, lo, hi, &one)) return DM_EDATA;
+        if (one.kind != DM_DIST_FIXED) return dmi_yr_expected(r, dmi_yr_at(r, pt, 0), what, "a plain value");
         out->values[i] = one.a;
-        if (yr_num(r, yr_at(r, pt, 1), "table cumulative share", 0, 1, &out->weights[i])) return DM_EDATA;
+        if (dmi_yr_num(r, dmi_yr_at(r, pt, 1), "table cumulative share", 0, 1, &out->weights[i])) return DM_EDATA;
         if (i > 0 && !(out->values[i] > out->values[i - 1]))
-            return yr_fail(r, yr_at(r, pt, 0), "%s: table values must increase (this point's is not above the "
+            return dmi_yr_fail(r, dmi_yr_at(r, pt, 0), "%s: table values must increase (this point's is not above the "
                            "previous one's)", what);
         if (i > 0 && out->weights[i] < out->weights[i - 1])
-            return yr_fail(r, yr_at(r, pt, 1), "%s: a table CDF must not decrease (%g after %g)", what,
+            return dmi_yr_fail(r, dmi_yr_at(r, pt, 1), "%s: a table CDF must not decrease (%g after %g)", what,
                            out->weights[i], out->weights[i - 1]);
     }
     if (out->weights[k - 1] != 1.0)
-        return yr_fail(r, yr_at(r, yr_at(r, p, k - 1), 1), "%s: the last point of a table CDF must have "
+        return dmi_yr_fail(r, dmi_yr_at(r, dmi_yr_at(r, p, k - 1), 1), "%s: the last point of a table CDF must have "
                        "cumulative share 1 (found %g)", what, out->weights[k - 1]);
     return 0;
 }
 
-int yr_dist(yread *r, yaml_node_t *n, const char *what, int is_duration, double lo, double hi,
+int dmi_yr_dist(yread *r, yaml_node_t *n, const char *what, int is_duration, double lo, double hi,
             dm_dist *out)
 {
     memset(out, 0, sizeof *out);
@@ -347,22 +347,22 @@ int yr_dist(yread *r, yaml_node_t *n, const char *what, int is_duration, double 
         out->kind = DM_DIST_FIXED;
         if (is_duration) {
             int64_t s;
-            if (yr_duration(r, n, what, &s)) return DM_EDATA;
+            if (dmi_yr_duration(r, n, what, &s)) return DM_EDATA;
             out->a = (double)s;
-            if (out->a < lo || out->a > hi) return yr_expected(r, n, what, "a value in range");
+            if (out->a < lo || out->a > hi) return dmi_yr_expected(r, n, what, "a value in range");
             return 0;
         }
-        return yr_num(r, n, what, lo, hi, &out->a);
+        return dmi_yr_num(r, n, what, lo, hi, &out->a);
     }
     static const char *const keys[] = {"dist", "min", "max", "mean", "sd", "median", "sigma",
                                        "scale", "shape", "values", "weights", "points", NULL};
-    if (yr_mapping(r, n, what, keys)) return DM_EDATA;
+    if (dmi_yr_mapping(r, n, what, keys)) return DM_EDATA;
     yaml_node_t *d;
-    if (yr_need(r, n, "dist", what, &d)) return DM_EDATA;
-    const char *name = yr_text(d);
+    if (dmi_yr_need(r, n, "dist", what, &d)) return DM_EDATA;
+    const char *name = dmi_yr_text(d);
     double big = is_duration ? 1e15 : 1e300;
     /* Truncation bounds are optional for every distribution (min/max). */
-    int has_min = yr_get(r, n, "min") != NULL, has_max = yr_get(r, n, "max") != NULL;
+    int has_min = dmi_yr_get(r, n, "min") != NULL, has_max = dmi_yr_get(r, n, "max") != NULL;
     if (strcmp(name, "fixed") == 0) {
         out->kind = DM_DIST_FIXED;
         return param(r, n, "mean", what, is_duration, lo, hi, &out->a);
@@ -372,12 +372,12 @@ int yr_dist(yread *r, yaml_node_t *n, const char *what, int is_duration, double 
         if (param(r, n, "min", what, is_duration, lo, hi, &out->a) ||
             param(r, n, "max", what, is_duration, lo, hi, &out->b))
             return DM_EDATA;
-        if (out->b < out->a) return yr_fail(r, n, "%s: uniform 'max' is below 'min'", what);
+        if (out->b < out->a) return dmi_yr_fail(r, n, "%s: uniform 'max' is below 'min'", what);
         return 0;
     }
     if (has_min && param(r, n, "min", what, is_duration, lo, hi, &out->lo)) return DM_EDATA;
     if (has_max && param(r, n, "max", what, is_duration, lo, hi, &out->hi)) return DM_EDATA;
-    if (out->hi < out->lo) return yr_fail(r, n, "%s: 'max' is below 'min'", what);
+    if (out->hi < out->lo) return dmi_yr_fail(r, n, "%s: 'max' is below 'min'", what);
     if (strcmp(name, "normal") == 0) {
         out->kind = DM_DIST_NORMAL;
         return param(r, n, "mean", what, is_duration, -big, big, &out->a) ||
@@ -404,42 +404,42 @@ int yr_dist(yread *r, yaml_node_t *n, const char *what, int is_duration, double 
     }
     if (strcmp(name, "choice") == 0) {
         out->kind = DM_DIST_CHOICE;
-        yaml_node_t *v, *w = yr_get(r, n, "weights");
-        if (yr_need(r, n, "values", what, &v) || yr_sequence(r, v, what)) return DM_EDATA;
-        size_t k = yr_len(v);
-        if (k == 0) return yr_expected(r, v, what, "at least one value");
-        if (w && (yr_sequence(r, w, what) || yr_len(w) != k))
-            return yr_expected(r, w, what, "as many weights as values");
+        yaml_node_t *v, *w = dmi_yr_get(r, n, "weights");
+        if (dmi_yr_need(r, n, "values", what, &v) || dmi_yr_sequence(r, v, what)) return DM_EDATA;
+        size_t k = dmi_yr_len(v);
+        if (k == 0) return dmi_yr_expected(r, v, what, "at least one value");
+        if (w && (dmi_yr_sequence(r, w, what) || dmi_yr_len(w) != k))
+            return dmi_yr_expected(r, w, what, "as many weights as values");
         out->values = calloc(k, sizeof(double));
         out->weights = calloc(k, sizeof(double));
         out->nchoices = k;
         if (!out->values || !out->weights)
             return dm_error_set(r->err, DM_ESOFTWARE, r->file, 0, 0, "out of memory");
         for (size_t i = 0; i < k; i++) {
-            yaml_node_t *vi = yr_at(r, v, i);
+            yaml_node_t *vi = dmi_yr_at(r, v, i);
             dm_dist one;
-            if (yr_dist(r, vi, what, is_duration, lo, hi, &one)) return DM_EDATA;
-            if (one.kind != DM_DIST_FIXED) return yr_expected(r, vi, what, "a plain value");
+            if (dmi_yr_dist(r, vi, what, is_duration, lo, hi, &one)) return DM_EDATA;
+            if (one.kind != DM_DIST_FIXED) return dmi_yr_expected(r, vi, what, "a plain value");
             out->values[i] = one.a;
             out->weights[i] = 1.0;
-            if (w && yr_num(r, yr_at(r, w, i), "choice weight", 0, 1e300, &out->weights[i]))
+            if (w && dmi_yr_num(r, dmi_yr_at(r, w, i), "choice weight", 0, 1e300, &out->weights[i]))
                 return DM_EDATA;
         }
         return 0;
     }
     if (strcmp(name, "table") == 0) return table(r, n, what, is_duration, lo, hi, out);
-    return yr_expected(r, d, what,
+    return dmi_yr_expected(r, d, what,
                        "one of fixed, uniform, normal, lognormal, weibull, gamma, exponential, choice, table");
 }
 
-void dm_dist_free(dm_dist *d)
+void dmi_dist_free(dm_dist *d)
 {
     free(d->values);
     free(d->weights);
     d->values = d->weights = NULL;
 }
 
-int dm_dist_own(dm_dist *d)
+int dmi_dist_own(dm_dist *d)
 {
     if (!d->nchoices) return 0;
     double *v = malloc(d->nchoices * sizeof *v), *w = malloc(d->nchoices * sizeof *w);
@@ -451,13 +451,13 @@ int dm_dist_own(dm_dist *d)
     return 0;
 }
 
-int dm_dists_own(dm_dist *a, dm_dist *b)
+int dmi_dists_own(dm_dist *a, dm_dist *b)
 {
-    int ra = dm_dist_own(a), rb = dm_dist_own(b);
+    int ra = dmi_dist_own(a), rb = dmi_dist_own(b);
     return ra || rb ? -1 : 0;
 }
 
-int yr_id_list(yread *r, yaml_node_t *n, const char *what, yaml_node_t ***out, size_t *count)
+int dmi_yr_id_list(yread *r, yaml_node_t *n, const char *what, yaml_node_t ***out, size_t *count)
 {
     *out = NULL;
     *count = 0;
@@ -468,15 +468,15 @@ int yr_id_list(yread *r, yaml_node_t *n, const char *what, yaml_node_t ***out, s
         *count = 1;
         return 0;
     }
-    if (!n || n->type != YAML_SEQUENCE_NODE || yr_len(n) == 0)
-        return yr_expected(r, n, what, "an id or a non-empty list of ids");
-    *count = yr_len(n);
+    if (!n || n->type != YAML_SEQUENCE_NODE || dmi_yr_len(n) == 0)
+        return dmi_yr_expected(r, n, what, "an id or a non-empty list of ids");
+    *count = dmi_yr_len(n);
     *out = malloc(*count * sizeof **out);
     if (!*out) return dm_error_set(r->err, DM_ESOFTWARE, r->file, 0, 0, "out of memory");
     for (size_t i = 0; i < *count; i++) {
-        (*out)[i] = yr_at(r, n, i);
+        (*out)[i] = dmi_yr_at(r, n, i);
         if ((*out)[i]->type != YAML_SCALAR_NODE || (*out)[i]->data.scalar.length == 0) {
-            int rc = yr_expected(r, (*out)[i], what, "an id");
+            int rc = dmi_yr_expected(r, (*out)[i], what, "an id");
             free(*out);
             *out = NULL;
             return rc;

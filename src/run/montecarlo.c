@@ -1,6 +1,7 @@
 /* Monte Carlo over replicates (include/domino/montecarlo.h).
  *
- *   for each block of replicates:
+ *   for each graph of the ensemble (one, unless dm_mc_run_ensemble), for each block of
+ *   its replicates:
  *       in parallel (OpenMP, one engine per thread): run replicate r, copy its result
  *           into slot r of the block;
  *       on the calling thread, in replicate order: sink(slot), accumulate statistics;
@@ -16,9 +17,8 @@
 #include <unistd.h>
 #include <omp.h>
 #include "domino/montecarlo.h"
-#include "tally.h"
-
-const double dm_quantiles[DM_NQUANTILES] = {0.05, 0.50, 0.95};
+#include "model/query.h"
+#include "run/tally.h"
 
 /* A replicate's result, copied out of the engine that computed it. */
 typedef struct slot {
@@ -42,7 +42,6 @@ static int grow(void **p, size_t *cap, size_t need, size_t size)
     return 0;
 }
 
-/* Copies src into dst; fixed-size arrays were sized by slot_init. */
 /* Copies K rows of width W from src into rows; at[k]: the row holding time k. full: all
  * of them; else only those that differ from the one before. */
 static void copy_rows(double *rows, uint32_t *at, const double *src, size_t K, size_t W, int full)
@@ -60,6 +59,7 @@ static void copy_rows(double *rows, uint32_t *at, const double *src, size_t K, s
     }
 }
 
+/* Copies src into dst; fixed-size arrays were sized by slot_init. */
 static int slot_copy(slot *dst, const dm_engine_result *src, size_t S, size_t H, size_t n, unsigned store)
 {
     dm_engine_result *d = &dst->r;
@@ -155,12 +155,11 @@ static int series_add(dm_binned *bs, const slot *slots, uint64_t count, int maps
     int oom = 0;
 #pragma omp parallel for schedule(dynamic, 1) num_threads(T) if (T > 1 && nk * nw > 1) reduction(| : oom)
     for (size_t tile = 0; tile < nk * nw; tile++) {
-        uint32_t scratch[3 * TW];
         size_t k0 = tile / nw * TK, k1 = k0 + TK < bs->K ? k0 + TK : bs->K;
         size_t c0 = tile % nw * TW, c1 = c0 + TW < bs->W ? c0 + TW : bs->W;
         for (uint64_t b = 0; b < count; b++)
-            oom |= dm_binned_add(bs, maps ? slots[b].r.impact : slots[b].r.sector_level,
-                                 maps ? slots[b].at_impact : slots[b].at_level, k0, k1, c0, c1, scratch) != 0;
+            oom |= dmi_binned_add(bs, maps ? slots[b].r.impact : slots[b].r.sector_level,
+                                 maps ? slots[b].at_impact : slots[b].at_level, k0, k1, c0, c1) != 0;
     }
     bs->added += count;
     return oom ? -1 : 0;
@@ -178,8 +177,8 @@ static void accumulate(accumulator *a, dm_stats *st, const dm_engine_result *r)
             a->onset_sum[s] += (double)b->onset * minutes;
             a->duration_sum[s] += (double)(end - b->onset) * minutes;
             a->breached[s]++;
-            a->oom |= dm_tally_add(&a->onset[s], (uint32_t)b->onset) != 0;
-            a->oom |= dm_tally_add(&a->duration[s], (uint32_t)(end - b->onset)) != 0;
+            a->oom |= dmi_tally_add(&a->onset[s], (uint32_t)b->onset) != 0;
+            a->oom |= dmi_tally_add(&a->duration[s], (uint32_t)(end - b->onset)) != 0;
         }
         a->unit_hours[s] += sr->unserved_unit_hours;
         a->loss[s] += sr->economic_loss;
@@ -195,7 +194,7 @@ static void accumulate(accumulator *a, dm_stats *st, const dm_engine_result *r)
 static void summarise(const dm_tally *t, uint64_t n, double sum, double minutes, double *mean, double *q)
 {
     *mean = n ? sum / (double)n : NAN;
-    for (int j = 0; j < DM_NQUANTILES; j++) q[j] = n ? dm_tally_quantile(t, n, dm_quantiles[j], minutes) : NAN;
+    for (int j = 0; j < DM_NQUANTILES; j++) q[j] = n ? dmi_tally_quantile(t, n, dm_quantiles[j], minutes) : NAN;
 }
 
 typedef struct ranked { double lost; uint64_t replicate; } ranked;
@@ -207,7 +206,7 @@ static int by_lost(const void *pa, const void *pb)
     return a->replicate < b->replicate ? -1 : a->replicate > b->replicate;
 }
 
-static int finish_stats(accumulator *a, dm_stats *st, uint64_t first, double minutes, dm_error *err)
+static int finish_stats(accumulator *a, dm_stats *st, uint64_t first, double minutes, int T, dm_error *err)
 {
     uint64_t n = st->replicates;
     size_t S = a->S;
@@ -219,8 +218,8 @@ static int finish_stats(accumulator *a, dm_stats *st, uint64_t first, double min
         summarise(&a->duration[s], a->breached[s], a->duration_sum[s], minutes, &st->duration_mean[s],
                   st->duration_q + s * DM_NQUANTILES);
     }
-    if (n > 0 && ((a->levels.W && dm_binned_finish(&a->levels, dm_quantiles, DM_NQUANTILES, st->level_mean, st->level_q)) ||
-                  (a->maps.W && dm_binned_finish(&a->maps, dm_quantiles, DM_NQUANTILES, st->map_mean, st->map_q))))
+    if (n > 0 && ((a->levels.W && dmi_binned_finish(&a->levels, dm_quantiles, DM_NQUANTILES, st->level_mean, st->level_q, T)) ||
+                  (a->maps.W && dmi_binned_finish(&a->maps, dm_quantiles, DM_NQUANTILES, st->map_mean, st->map_q, T))))
         return dm_error_set(err, DM_ESOFTWARE, NULL, 0, 0, "out of memory finishing the statistics");
     /* The median replicate: the lower median of sector-hours lost, ties by index. */
     ranked *rank = malloc((n ? n : 1) * sizeof *rank);
@@ -267,8 +266,37 @@ static double event_log_bytes(size_t nevents, int T, uint64_t B)
 
 /* ---- the run ---- */
 
-int dm_mc_run(const dm_scenario *sc, const dm_mc_config *cfg, dm_stats *st, dm_error *err)
+/* The replicates of graph g of G: r from ceil(R g / G) to below ceil(R (g + 1) / G), that
+ * is every r with floor(r G / R) = g: contiguous, so that each graph's engines are built
+ * once. */
+static uint64_t graph_start(uint64_t R, size_t G, size_t g)
 {
+    return (uint64_t)(((unsigned __int128)R * g + G - 1) / G);
+}
+
+/* Graph g > 0 of an ensemble: its scenario, which must differ from graph 0's only in its
+ * graphs, since every replicate goes into one set of statistics. */
+static int ensemble_member(const dm_scenario *sc, size_t g, dm_mc_scenario_fn load, void *ctx, dm_scenario **out,
+                           dm_error *err)
+{
+    int rc = load(ctx, g, out, err);
+    if (rc) return rc;
+    const dm_scenario *o = *out;
+    if (o->horizon_s != sc->horizon_s || o->tick_s != sc->tick_s || o->nhazards != sc->nhazards ||
+        o->model->nsectors != sc->model->nsectors || o->model->nnodes != sc->model->nnodes ||
+        o->model->nregions != sc->model->nregions) {
+        dm_scenario_free(*out);
+        *out = NULL;
+        return dm_error_set(err, DM_EDATA, NULL, 0, 0, "graph %zu of the ensemble has other sectors, nodes, regions, "
+                            "hazards or time grid than graph 0", g);
+    }
+    return 0;
+}
+
+static int run(const dm_scenario *sc, size_t G, dm_mc_scenario_fn load, void *load_ctx, const dm_mc_config *cfg,
+               dm_stats *st, dm_error *err)
+{
+    memset(st, 0, sizeof *st);  /* first: a run refused below leaves nothing to free either */
     const dm_model *m = sc->model;
     size_t S = m->nsectors, H = sc->nhazards, n = m->nnodes;
     size_t cells = (m->nregions ? m->nregions : 1) * S;
@@ -301,8 +329,8 @@ int dm_mc_run(const dm_scenario *sc, const dm_mc_config *cfg, dm_stats *st, dm_e
 
     double fixed = dm_mc_memory_estimate(sc, cfg), limit = dm_mc_memory_limit(cfg->max_bytes);
 
-    memset(st, 0, sizeof *st);
     accumulator acc = {.S = S, .K = K};
+    dm_scenario *member = NULL;  /* graph g > 0 of an ensemble */
     double minutes = (double)sc->tick_s / 60.0;
     dm_engine **eng = calloc((size_t)T, sizeof *eng);
     slot *slots = calloc((size_t)B, sizeof *slots);
@@ -321,12 +349,11 @@ int dm_mc_run(const dm_scenario *sc, const dm_mc_config *cfg, dm_stats *st, dm_e
         (acc.onset_sum = calloc(S + 1, sizeof(double))) && (acc.duration_sum = calloc(S + 1, sizeof(double))) &&
         (acc.breached = calloc(S + 1, sizeof(uint64_t))) &&
         (acc.unit_hours = calloc(S, sizeof(double))) && (acc.capacity = calloc(S, sizeof(double)));
-    for (size_t v = 0; ok && v < n; v++) acc.capacity[dm_node_at(m, v)->sector] += dm_node_at(m, v)->capacity;
     if (ok && (series & DM_STORE_SECTORS))
-        ok = !dm_binned_init(&acc.levels, K, S) && (st->level_mean = calloc(K * S + 1, sizeof(double))) &&
+        ok = !dmi_binned_init(&acc.levels, K, S) && (st->level_mean = calloc(K * S + 1, sizeof(double))) &&
              (st->level_q = calloc(DM_NQUANTILES * K * S + 1, sizeof(double)));
     if (ok && (cfg->stats & DM_STORE_MAPS))
-        ok = !dm_binned_init(&acc.maps, K, cells) && (st->map_mean = calloc(K * cells + 1, sizeof(double))) &&
+        ok = !dmi_binned_init(&acc.maps, K, cells) && (st->map_mean = calloc(K * cells + 1, sizeof(double))) &&
              (st->map_q = calloc(DM_NQUANTILES * K * cells + 1, sizeof(double)));
     st->nregions = cells / (S ? S : 1);
     for (uint64_t b = 0; ok && b < B; b++) ok = slot_init(&slots[b], S, H, K, cells, n, series) == 0;
@@ -336,61 +363,89 @@ int dm_mc_run(const dm_scenario *sc, const dm_mc_config *cfg, dm_stats *st, dm_e
                           (unsigned long long)R, dm_mc_memory_estimate(sc, cfg) / 1048576.0);
         goto done;
     }
-    for (int t = 0; t < T && !rc; t++)
-        if ((rc = dm_engine_new(sc, &eng[t], err)) == 0) rc = dm_engine_set_output(eng[t], cfg->interval, series, err);
-    if (rc) goto done;
 
-    for (uint64_t start = 0; start < R && !rc && !st->interrupted; start += B) {
-        uint64_t count = R - start < B ? R - start : B;
-        for (uint64_t b = 0; b < count; b++) slots[b].done = slots[b].failed = 0;
+    for (size_t g = 0; g < G && !rc && !st->interrupted; g++) {
+        /* graph g's scenario, engines and sectors' capacities (the same node counts, other
+         * edges); graph g - 1's are freed first, so at most two graphs are in memory */
+        for (int t = 0; t < T && eng[t]; t++) { dm_engine_free(eng[t]); eng[t] = NULL; }
+        dm_scenario_free(member);
+        member = NULL;
+        if (g > 0 && (rc = ensemble_member(sc, g, load, load_ctx, &member, err))) break;
+        const dm_scenario *scg = g > 0 ? member : sc;
+        const dm_model *mg = scg->model;
+        for (int t = 0; t < T && !rc; t++)
+            if ((rc = dm_engine_new(scg, &eng[t], err)) == 0) rc = dm_engine_set_output(eng[t], cfg->interval, series, err);
+        for (size_t s = 0; s < S; s++) acc.capacity[s] = 0;
+        for (size_t v = 0; v < n; v++) acc.capacity[dm_node_at(mg, v)->sector] += dm_node_at(mg, v)->capacity;
+        uint64_t end = graph_start(R, G, g + 1);
+        for (uint64_t start = graph_start(R, G, g); start < end && !rc && !st->interrupted; start += B) {
+            uint64_t count = end - start < B ? end - start : B;
+            for (uint64_t b = 0; b < count; b++) slots[b].done = slots[b].failed = 0;
 #pragma omp parallel for schedule(dynamic, 1) num_threads(T) if (T > 1)
-        for (uint64_t b = 0; b < count; b++) {
-            if (cfg->stop && *cfg->stop) continue;
-            dm_engine *e = eng[omp_get_thread_num()];
-            slot *sl = &slots[b];
-            dm_error_clear(&sl->err);
-            if (dm_engine_run(e, cfg->first + start + b, &sl->err)) {
-                sl->failed = 1;
-            } else if (fixed + event_log_bytes(dm_engine_results(e)->nevents, T, B) > limit) {
-                sl->failed = 1;
-                dm_error_set(&sl->err, DM_ESOFTWARE, NULL, 0, 0, "replicate %llu logged %zu events: with %d engines and "
-                             "%llu replicates in flight the run needs about %.0f MiB, over the limit of %.0f MiB "
-                             "(--max-memory); nothing is written. Use fewer --threads or raise --max-memory",
-                             (unsigned long long)(cfg->first + start + b), dm_engine_results(e)->nevents, T,
-                             (unsigned long long)B, (fixed + event_log_bytes(dm_engine_results(e)->nevents, T, B)) / 1048576.0,
-                             limit / 1048576.0);
-            } else if (slot_copy(sl, dm_engine_results(e), S, H, n, cfg->store)) {
-                sl->failed = 1;
-                dm_error_set(&sl->err, DM_ESOFTWARE, NULL, 0, 0, "out of memory copying a replicate's events");
+            for (uint64_t b = 0; b < count; b++) {
+                if (cfg->stop && *cfg->stop) continue;
+                dm_engine *e = eng[omp_get_thread_num()];
+                slot *sl = &slots[b];
+                dm_error_clear(&sl->err);
+                if (dm_engine_run(e, cfg->first + start + b, &sl->err)) {
+                    sl->failed = 1;
+                } else if (fixed + event_log_bytes(dm_engine_results(e)->nevents, T, B) > limit) {
+                    sl->failed = 1;
+                    dm_error_set(&sl->err, DM_ESOFTWARE, NULL, 0, 0, "replicate %llu logged %zu events: with %d engines "
+                                 "and %llu replicates in flight the run needs about %.0f MiB, over the limit of %.0f MiB "
+                                 "(--max-memory); nothing is written. Use fewer --threads or raise --max-memory",
+                                 (unsigned long long)(cfg->first + start + b), dm_engine_results(e)->nevents, T,
+                                 (unsigned long long)B,
+                                 (fixed + event_log_bytes(dm_engine_results(e)->nevents, T, B)) / 1048576.0,
+                                 limit / 1048576.0);
+                } else if (slot_copy(sl, dm_engine_results(e), S, H, n, cfg->store)) {
+                    sl->failed = 1;
+                    dm_error_set(&sl->err, DM_ESOFTWARE, NULL, 0, 0, "out of memory copying a replicate's events");
+                }
+                sl->done = 1;
             }
-            sl->done = 1;
+            /* Hand over the completed prefix of the block, in replicate order. */
+            uint64_t handed = 0;
+            for (uint64_t b = 0; b < count && !rc; b++) {
+                if (!slots[b].done) { st->interrupted = 1; break; }
+                if (slots[b].failed) { *err = slots[b].err; rc = err->code ? err->code : DM_ESOFTWARE; break; }
+                if (cfg->sink && (rc = cfg->sink(cfg->sink_ctx, &slots[b].r, err))) break;
+                accumulate(&acc, st, &slots[b].r);
+                handed++;
+            }
+            if (!rc && ((acc.levels.W && series_add(&acc.levels, slots, handed, 0, T)) ||
+                        (acc.maps.W && series_add(&acc.maps, slots, handed, 1, T)) || acc.oom))
+                rc = dm_error_set(err, DM_ESOFTWARE, NULL, 0, 0, "out of memory for the statistics' bins");
+            if (cfg->stop && *cfg->stop) st->interrupted = 1;
+            if (cfg->progress) cfg->progress(cfg->progress_ctx, st->replicates, R);
         }
-        /* Hand over the completed prefix of the block, in replicate order. */
-        uint64_t handed = 0;
-        for (uint64_t b = 0; b < count && !rc; b++) {
-            if (!slots[b].done) { st->interrupted = 1; break; }
-            if (slots[b].failed) { *err = slots[b].err; rc = err->code ? err->code : DM_ESOFTWARE; break; }
-            if (cfg->sink && (rc = cfg->sink(cfg->sink_ctx, &slots[b].r, err))) break;
-            accumulate(&acc, st, &slots[b].r);
-            handed++;
-        }
-        if (!rc && ((acc.levels.W && series_add(&acc.levels, slots, handed, 0, T)) ||
-                    (acc.maps.W && series_add(&acc.maps, slots, handed, 1, T)) || acc.oom))
-            rc = dm_error_set(err, DM_ESOFTWARE, NULL, 0, 0, "out of memory for the statistics' bins");
-        if (cfg->stop && *cfg->stop) st->interrupted = 1;
-        if (cfg->progress) cfg->progress(cfg->progress_ctx, st->replicates, R);
     }
-    if (!rc) rc = finish_stats(&acc, st, cfg->first, minutes, err);
+    if (!rc) rc = finish_stats(&acc, st, cfg->first, minutes, T, err);
 
 done:
     for (int t = 0; eng && t < T; t++) dm_engine_free(eng[t]);
+    dm_scenario_free(member);
     for (uint64_t b = 0; slots && b < B; b++) slot_free(&slots[b]);
     free(eng); free(slots);
-    for (size_t s = 0; acc.onset && s < S; s++) dm_tally_free(&acc.onset[s]);
-    for (size_t s = 0; acc.duration && s < S; s++) dm_tally_free(&acc.duration[s]);
+    for (size_t s = 0; acc.onset && s < S; s++) dmi_tally_free(&acc.onset[s]);
+    for (size_t s = 0; acc.duration && s < S; s++) dmi_tally_free(&acc.duration[s]);
     free(acc.onset); free(acc.duration); free(acc.onset_sum); free(acc.duration_sum); free(acc.breached);
     free(acc.unit_hours); free(acc.loss); free(acc.capacity);
-    dm_binned_free(&acc.levels); dm_binned_free(&acc.maps);
+    dmi_binned_free(&acc.levels); dmi_binned_free(&acc.maps);
     if (rc) dm_stats_free(st);
     return rc;
+}
+
+int dm_mc_run(const dm_scenario *sc, const dm_mc_config *cfg, dm_stats *st, dm_error *err)
+{
+    return run(sc, 1, NULL, NULL, cfg, st, err);
+}
+
+int dm_mc_run_ensemble(const dm_scenario *sc, size_t n, dm_mc_scenario_fn load, void *ctx, const dm_mc_config *cfg,
+                       dm_stats *st, dm_error *err)
+{
+    if (n < 1 || n > cfg->replicates || (n > 1 && !load))
+        return dm_error_set(err, DM_EUSAGE, NULL, 0, 0, "an ensemble of %zu graphs needs from 1 to %llu (the replicates) "
+                            "graphs, and a function that makes them", n, (unsigned long long)cfg->replicates);
+    return run(sc, n, load, ctx, cfg, st, err);
 }

@@ -1,5 +1,5 @@
 /* A whole run with plain arguments, for bindings (include/domino/output.h, dm_run_files):
- * the steps of `domino run -o OUTPUT --json` (src/cli/commands.c, cmd_run) without the
+ * the steps of `domino run -o OUTPUT --json` (src/cli/run.c, cmd_run) without the
  * terminal's progress, signals and memory check, so python/domino needs no struct layout. */
 #include <stdio.h>
 #include <string.h>
@@ -49,7 +49,7 @@ int dm_run_files(const char *scenario, uint64_t replicates, int has_seed, uint64
     int rc = dm_scenario_load(scenario, &sc, err);
     if (rc) return rc;
     if (has_seed) sc->seed = seed;
-    int64_t ticks = (interval_s + sc->tick_s - 1) / sc->tick_s;
+    int64_t ticks = dm_scenario_ticks(sc, interval_s);
     dm_mc_config cfg = {
         .replicates = replicates ? replicates : sc->replicates,
         .threads = threads,

@@ -2,11 +2,12 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
-#include "tally.h"
+#include <omp.h>
+#include "run/tally.h"
 
 static uint32_t key_of(uint64_t e) { return (uint32_t)(e >> 32); }
 
-int dm_tally_add(dm_tally *t, uint32_t key)
+int dmi_tally_add(dm_tally *t, uint32_t key)
 {
     uint32_t lo = 0, hi = t->len;  /* the first entry with a key >= key */
     while (lo < hi) {
@@ -42,7 +43,7 @@ static double interpolate(double f, uint64_t n, uint64_t *lhs, double *delta)
     return index;
 }
 
-double dm_tally_quantile(const dm_tally *t, uint64_t n, double f, double mul)
+double dmi_tally_quantile(const dm_tally *t, uint64_t n, double f, double mul)
 {
     uint64_t lhs, seen = 0;
     double delta, lo = NAN, hi = NAN;
@@ -57,7 +58,7 @@ double dm_tally_quantile(const dm_tally *t, uint64_t n, double f, double mul)
     return (1 - delta) * lo + delta * hi;
 }
 
-void dm_tally_free(dm_tally *t)
+void dmi_tally_free(dm_tally *t)
 {
     free(t->e);
     memset(t, 0, sizeof *t);
@@ -65,7 +66,7 @@ void dm_tally_free(dm_tally *t)
 
 /* ---- binned series ---- */
 
-int dm_binned_init(dm_binned *b, size_t K, size_t W)
+int dmi_binned_init(dm_binned *b, size_t K, size_t W)
 {
     memset(b, 0, sizeof *b);
     b->K = K;
@@ -109,80 +110,92 @@ static int add_run(dm_binned_column *c, uint32_t bin, size_t k0, size_t k1)
     return 0;
 }
 
-int dm_binned_add(dm_binned *b, const double *rows, const uint32_t *at, size_t k0, size_t k1, size_t c0, size_t c1,
-                  uint32_t *scratch)
+int dmi_binned_add(dm_binned *b, const double *rows, const uint32_t *at, size_t k0, size_t k1, size_t c0, size_t c1)
 {
-    size_t W = b->W, w = c1 - c0, nnz = 0;
+    size_t W = b->W, K = b->K, nseg = 0;
     dm_binned_column *col = b->col + k0 / DM_BINNED_SPAN * W;  /* the span's columns */
-    /* per column, indexed by column: the open run's bin and first time; and the columns
-     * whose value is neither 0 nor NaN in the current row */
-    uint32_t *run_bin = scratch - c0, *run_start = scratch + w - c0, *nz = scratch + 2 * w;
-    int oom = 0;
-    for (size_t k = k0; k < k1; k++) {
-        const double *row = rows + (size_t)at[k] * W;
-        if (k == k0 || at[k] != at[k - 1]) {  /* a new row: else nothing changed */
-            nnz = 0;
-            for (size_t c = c0; c < c1; c++) {
-                double v = row[c];
-                uint32_t bin = isnan(v) ? DM_BINNED_NAN : dm_binned_bin(v);
-                if (v != 0 && bin != DM_BINNED_NAN) nz[nnz++] = (uint32_t)c;
-                if (k == k0) {
-                    run_bin[c] = bin;
-                    run_start[c] = 0;
-                } else if (bin != run_bin[c]) {
-                    oom |= add_run(&col[c], run_bin[c], run_start[c], k - k0);
-                    run_bin[c] = bin;
-                    run_start[c] = (uint32_t)(k - k0);
-                }
-            }
+    /* The replicate's series is piecewise constant: times seg[j] .. seg[j + 1] - 1 (from
+     * k0) share the row row[j]. Column by column, each segment then costs a comparison
+     * (a bin when the value changed) and one contiguous run of additions to the sums. */
+    uint32_t seg[DM_BINNED_SPAN + 1];
+    const double *row[DM_BINNED_SPAN];
+    for (size_t k = k0; k < k1; k++)
+        if (k == k0 || at[k] != at[k - 1]) {
+            row[nseg] = rows + (size_t)at[k] * W;
+            seg[nseg++] = (uint32_t)(k - k0);
         }
-        /* the exact sums, in replicate order; a 0 (or a NaN, not counted) adds nothing */
-        double *restrict sum = b->sum + k * W;
-        if (nnz == w) for (size_t c = c0; c < c1; c++) sum[c] += row[c];  /* levels: all of them (vectorised) */
-        else for (size_t i = 0; i < nnz; i++) sum[nz[i]] += row[nz[i]];
+    seg[nseg] = (uint32_t)(k1 - k0);
+    int oom = 0;
+    for (size_t c = c0; c < c1 && nseg; c++) {
+        double *restrict sum = b->sum + c * K + k0;
+        uint32_t run_bin = 0, run_start = 0;  /* the open run of equal bins */
+        uint64_t last = 0;                    /* the bits of the previous segment's value */
+        for (size_t j = 0; j < nseg; j++) {
+            double v = row[j][c];
+            uint64_t bits;
+            memcpy(&bits, &v, sizeof bits);
+            uint32_t bin = run_bin;
+            if (j == 0 || bits != last) {  /* else the same bin */
+                bin = isnan(v) ? DM_BINNED_NAN : dm_binned_bin(v);
+                last = bits;
+            }
+            if (j == 0) run_bin = bin;
+            else if (bin != run_bin) {
+                oom |= add_run(&col[c], run_bin, run_start, seg[j]);
+                run_bin = bin;
+                run_start = seg[j];
+            }
+            /* the exact sums, in replicate order; a 0 (or a NaN, not counted) adds nothing */
+            if (v != 0 && bin != DM_BINNED_NAN)
+                for (uint32_t k = seg[j]; k < seg[j + 1]; k++) sum[k] += v;
+        }
+        oom |= add_run(&col[c], run_bin, run_start, seg[nseg]);
     }
-    for (size_t c = c0; k1 > k0 && c < c1; c++) oom |= add_run(&col[c], run_bin[c], run_start[c], k1 - k0);
     return oom ? -1 : 0;
 }
 
-int dm_binned_finish(const dm_binned *b, const double *f, int nq, double *mean, double *q)
+int dmi_binned_finish(const dm_binned *b, const double *f, int nq, double *mean, double *q, int threads)
 {
     size_t K = b->K, W = b->W, spans = (K + DM_BINNED_SPAN - 1) / DM_BINNED_SPAN;
     size_t most = 1;
     for (size_t c = 0; c < spans * W; c++) most = b->col[c].len > most ? b->col[c].len : most;
-    int64_t *count = malloc(most * sizeof *count);  /* count of each bin at time k */
-    if (!count) return -1;
-    for (size_t sp = 0; sp < spans; sp++)
-        for (size_t c = 0; c < W; c++) {
-            const dm_binned_column *col = &b->col[sp * W + c];
-            memset(count, 0, most * sizeof *count);
-            for (size_t k = sp * DM_BINNED_SPAN; k < K && k < (sp + 1) * DM_BINNED_SPAN; k++) {
-                size_t i = k * W + c;
-                for (uint32_t j = 0; j < col->len; j++) count[j] += col->diff[j][k - sp * DM_BINNED_SPAN];
-                /* NaN has the largest key: the last entry */
-                uint64_t nan = col->len && col->bin[col->len - 1] == DM_BINNED_NAN ? (uint64_t)count[col->len - 1] : 0;
-                uint64_t n = b->added - nan;
-                mean[i] = n ? b->sum[i] / (double)n : NAN;
-                for (int p = 0; p < nq; p++) {
-                    if (!n) { q[(size_t)p * K * W + i] = NAN; continue; }
-                    uint64_t lhs, seen = 0;
-                    double delta, lo = NAN, hi = NAN;
-                    interpolate(f[p], n, &lhs, &delta);
-                    for (uint32_t j = 0; j < col->len && isnan(hi); j++) {
-                        seen += (uint64_t)count[j];
-                        double x = (double)col->bin[j] / (double)DM_TALLY_BINS;
-                        if (isnan(lo) && seen > lhs) lo = x;
-                        if (seen > lhs + 1) hi = x;
-                    }
-                    q[(size_t)p * K * W + i] = lhs == n - 1 ? lo : (1 - delta) * lo + delta * hi;
+    if (threads < 1) threads = 1;
+    int64_t *counts = malloc((size_t)threads * most * sizeof *counts);  /* per thread: each bin's count at time k */
+    if (!counts) return -1;
+    /* every (span, column) writes its own values: shared out, the same bits */
+#pragma omp parallel for schedule(dynamic, 8) num_threads(threads) if (threads > 1 && spans * W > 1)
+    for (size_t i = 0; i < spans * W; i++) {
+        size_t sp = i / W, c = i % W;
+        int64_t *count = counts + (size_t)omp_get_thread_num() * most;
+        const dm_binned_column *col = &b->col[i];
+        memset(count, 0, most * sizeof *count);
+        for (size_t k = sp * DM_BINNED_SPAN; k < K && k < (sp + 1) * DM_BINNED_SPAN; k++) {
+            size_t at = k * W + c;
+            for (uint32_t j = 0; j < col->len; j++) count[j] += col->diff[j][k - sp * DM_BINNED_SPAN];
+            /* NaN has the largest key: the last entry */
+            uint64_t nan = col->len && col->bin[col->len - 1] == DM_BINNED_NAN ? (uint64_t)count[col->len - 1] : 0;
+            uint64_t n = b->added - nan;
+            mean[at] = n ? b->sum[c * K + k] / (double)n : NAN;
+            for (int p = 0; p < nq; p++) {
+                if (!n) { q[(size_t)p * K * W + at] = NAN; continue; }
+                uint64_t lhs, seen = 0;
+                double delta, lo = NAN, hi = NAN;
+                interpolate(f[p], n, &lhs, &delta);
+                for (uint32_t j = 0; j < col->len && isnan(hi); j++) {
+                    seen += (uint64_t)count[j];
+                    double x = (double)col->bin[j] / (double)DM_TALLY_BINS;
+                    if (isnan(lo) && seen > lhs) lo = x;
+                    if (seen > lhs + 1) hi = x;
                 }
+                q[(size_t)p * K * W + at] = lhs == n - 1 ? lo : (1 - delta) * lo + delta * hi;
             }
         }
-    free(count);
+    }
+    free(counts);
     return 0;
 }
 
-void dm_binned_free(dm_binned *b)
+void dmi_binned_free(dm_binned *b)
 {
     size_t spans = (b->K + DM_BINNED_SPAN - 1) / DM_BINNED_SPAN;
     for (size_t c = 0; b->col && c < spans * b->W; c++) {

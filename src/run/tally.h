@@ -30,11 +30,11 @@ typedef struct dm_tally {
 } dm_tally;
 
 /* Adds one occurrence of key; -1 when out of memory (the tally is unchanged). */
-int dm_tally_add(dm_tally *t, uint32_t key);
+int dmi_tally_add(dm_tally *t, uint32_t key);
 /* The quantile f of the n >= 1 counted values, each value being key * mul, with the
  * interpolation of gsl_stats_quantile_from_sorted_data. */
-double dm_tally_quantile(const dm_tally *t, uint64_t n, double f, double mul);
-void dm_tally_free(dm_tally *t);
+double dmi_tally_quantile(const dm_tally *t, uint64_t n, double f, double mul);
+void dmi_tally_free(dm_tally *t);
 
 typedef struct dm_binned_column {
     uint32_t len, cap;
@@ -45,7 +45,7 @@ typedef struct dm_binned_column {
 
 typedef struct dm_binned {
     size_t K, W;
-    double *sum;         /* [K][W] */
+    double *sum;         /* [W][K]: a column's times are contiguous */
     uint64_t added;      /* replicates added (the caller counts them) */
     dm_binned_column *col;  /* [span][W] */
 } dm_binned;
@@ -58,17 +58,17 @@ static inline uint32_t dm_binned_bin(double x)
     return (uint32_t)(x * (double)DM_TALLY_BINS + 0.5);
 }
 
-int dm_binned_init(dm_binned *b, size_t K, size_t W);
+int dmi_binned_init(dm_binned *b, size_t K, size_t W);
 /* Adds one replicate's series, times k0 .. k1-1 (within one span: k0 a multiple of
  * DM_BINNED_SPAN, k1 <= k0 + DM_BINNED_SPAN) and columns c0 .. c1-1 only: the row of
  * time k is rows + at[k] W (consecutive times may share a row: nothing changed). Threads
  * take disjoint ranges. Each range must see the replicates in order for the sums to be
- * reproducible. scratch: 3 (c1 - c0) words. -1 when out of memory. */
-int dm_binned_add(dm_binned *b, const double *rows, const uint32_t *at, size_t k0, size_t k1, size_t c0, size_t c1,
-                  uint32_t *scratch);
+ * reproducible. -1 when out of memory. */
+int dmi_binned_add(dm_binned *b, const double *rows, const uint32_t *at, size_t k0, size_t k1, size_t c0, size_t c1);
 /* mean[K][W] (exact; NaN where no value) and q[nq][K][W] (from the bins: within half a
- * bin, 5·10^-5, of the exact quantile; NaN where no value). -1 when out of memory. */
-int dm_binned_finish(const dm_binned *b, const double *f, int nq, double *mean, double *q);
-void dm_binned_free(dm_binned *b);
+ * bin, 5·10^-5, of the exact quantile; NaN where no value), computed on `threads`
+ * threads (the same bits for any number). -1 when out of memory. */
+int dmi_binned_finish(const dm_binned *b, const double *f, int nq, double *mean, double *q, int threads);
+void dmi_binned_free(dm_binned *b);
 
 #endif

@@ -4,17 +4,15 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <openssl/evp.h>
 #include <gsl/gsl_errno.h>
 #include <gsl/gsl_qrng.h>
 #include <gsl/gsl_randist.h>
 #include <gsl/gsl_rng.h>
 #include "domino/sweep.h"
-#include "../model/loader.h"
-#include "../model/yread.h"
-#include "yamlpath.h"
-
-#define NOMEM(r) dm_error_set((r)->err, DM_ESOFTWARE, (r)->file, 0, 0, "out of memory")
+#include "core/files.h"
+#include "core/hash.h"
+#include "model/yread.h"
+#include "model/yamlpath.h"
 
 void dm_sweep_free(dm_sweep *s)
 {
@@ -33,37 +31,37 @@ void dm_sweep_free(dm_sweep *s)
 static int value(yread *r, yaml_node_t *n, const char *what, int *is_duration, double *out)
 {
     int64_t seconds;
-    if (n->type == YAML_SCALAR_NODE && dm_parse_duration(yr_text(n), &seconds) == 0) {
-        if (*is_duration == 0) return yr_expected(r, n, what, "a plain number, like the parameter's other values");
+    if (n->type == YAML_SCALAR_NODE && dm_parse_duration(dmi_yr_text(n), &seconds) == 0) {
+        if (*is_duration == 0) return dmi_yr_expected(r, n, what, "a plain number, like the parameter's other values");
         *is_duration = 1;
         *out = (double)seconds;
         return 0;
     }
-    if (*is_duration == 1) return yr_expected(r, n, what, "a duration with a unit, like the parameter's other values");
+    if (*is_duration == 1) return dmi_yr_expected(r, n, what, "a duration with a unit, like the parameter's other values");
     *is_duration = 0;
-    return yr_num(r, n, what, -1e300, 1e300, out);
+    return dmi_yr_num(r, n, what, -1e300, 1e300, out);
 }
 
 static int read_param(yread *r, yaml_node_t *n, dm_design design, dm_sweep_param *p)
 {
     static const char *const keys[] = {"name", "path", "values", "range", "steps", "scale", NULL};
     yaml_node_t *x, *values, *range, *steps;
-    if (yr_mapping(r, n, "parameter", keys)) return DM_EDATA;
-    p->line = yr_line(n);
+    if (dmi_yr_mapping(r, n, "parameter", keys)) return DM_EDATA;
+    p->line = dmi_yr_line(n);
     p->column = (int)n->start_mark.column + 1;
     p->is_duration = -1;
-    if (yr_need(r, n, "path", "parameter", &x) || yr_str(r, x, "parameter path", &p->path)) return DM_EDATA;
+    if (dmi_yr_need(r, n, "path", "parameter", &x) || dmi_yr_str(r, x, "parameter path", &p->path)) return DM_EDATA;
     if (!strncmp(p->path, "model.", 6)) p->in_model = 1;
     else if (strncmp(p->path, "scenario.", 9))
-        return yr_expected(r, x, "parameter path", "a path starting with 'scenario.' or 'model.'");
+        return dmi_yr_expected(r, x, "parameter path", "a path starting with 'scenario.' or 'model.'");
     const char *rest = p->path + (p->in_model ? 6 : 9);
     if (!strcmp(rest, "horizon") || !strcmp(rest, "tick"))
-        return yr_fail(r, x, "parameter path: the horizon and the tick set the output's time grid, which every point shares; they cannot be swept");
+        return dmi_yr_fail(r, x, "parameter path: the horizon and the tick set the output's time grid, which every point shares; they cannot be swept");
     if (!p->in_model && !strcmp(rest, "replicates"))
-        return yr_fail(r, x, "parameter path: a point's replicates are the sweep's own ('replicates'), the same at "
+        return dmi_yr_fail(r, x, "parameter path: a point's replicates are the sweep's own ('replicates'), the same at "
                           "every point; they cannot be swept");
-    if ((x = yr_get(r, n, "name"))) {
-        if (yr_str(r, x, "parameter name", &p->name)) return DM_EDATA;
+    if ((x = dmi_yr_get(r, n, "name"))) {
+        if (dmi_yr_str(r, x, "parameter name", &p->name)) return DM_EDATA;
     } else {  /* from the path: its last key, and the selector before it */
         char buf[512];
         size_t k = 0;
@@ -73,47 +71,62 @@ static int read_param(yread *r, yaml_node_t *n, dm_design design, dm_sweep_param
         if (!(p->name = strdup(buf))) return NOMEM(r);
     }
     /* the name is a variable of the sweep file: a netCDF name, and none of the file's own */
-    static const char *const reserved[] = {"point", "sector", "time", "quantile", "replicates", "median_replicate",
-        "breach_probability", "breach_onset_mean", "breach_onset_quantile", "breach_duration_mean",
-        "breach_duration_quantile", "expected_unserved_unit_hours", "expected_economic_loss", "sector_level_mean",
-        "sector_level_quantile", NULL};
+    static const char *const reserved[] = {"point", "sector", "sector_id", "sector_name_ja", "sector_name_en", "time",
+        "quantile", "replicate", "replicates", "median_replicate", "replicate_graph", "final_level", "breach_probability",
+        "breach_onset_mean", "breach_onset_quantile", "breach_duration_mean", "breach_duration_quantile",
+        "expected_unserved_unit_hours", "expected_economic_loss", "sector_level_mean", "sector_level_quantile",
+        "breach_probability_standard_error", "breach_onset_mean_standard_error", "breach_duration_mean_standard_error",
+        "expected_unserved_unit_hours_standard_error", "expected_economic_loss_standard_error",
+        "sector_level_mean_standard_error", NULL};
     int valid = (p->name[0] >= 'a' && p->name[0] <= 'z') || (p->name[0] >= 'A' && p->name[0] <= 'Z') || p->name[0] == '_';
     for (const char *c = p->name; valid && *c; c++)
         valid = (*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z') || (*c >= '0' && *c <= '9') || *c == '_';
     if (!valid || strlen(p->name) > 200)
-        return yr_expected(r, x ? x : n, "parameter name", "a letter or '_', then letters, digits or '_' (it names "
+        return dmi_yr_expected(r, x ? x : n, "parameter name", "a letter or '_', then letters, digits or '_' (it names "
                            "a variable of the output file)");
     for (int i = 0; reserved[i]; i++)
         if (!strcmp(p->name, reserved[i]))
-            return yr_fail(r, x ? x : n, "parameter name '%s' is a variable of the sweep file itself: choose another name", p->name);
-    if ((x = yr_get(r, n, "scale"))) {
-        if (!strcmp(yr_text(x), "log")) p->log_scale = 1;
-        else if (strcmp(yr_text(x), "linear")) return yr_expected(r, x, "scale", "linear or log");
+            return dmi_yr_fail(r, x ? x : n, "parameter name '%s' is a variable of the sweep file itself: choose another name", p->name);
+    if ((x = dmi_yr_get(r, n, "scale"))) {
+        if (!strcmp(dmi_yr_text(x), "log")) p->log_scale = 1;
+        else if (strcmp(dmi_yr_text(x), "linear")) return dmi_yr_expected(r, x, "scale", "linear or log");
     }
-    values = yr_get(r, n, "values");
-    range = yr_get(r, n, "range");
-    steps = yr_get(r, n, "steps");
-    if (values && (range || steps)) return yr_fail(r, values, "parameter: give values, or range (and steps), not both");
+    values = dmi_yr_get(r, n, "values");
+    range = dmi_yr_get(r, n, "range");
+    steps = dmi_yr_get(r, n, "steps");
+    if (values && (range || steps)) return dmi_yr_fail(r, values, "parameter: give values, or range (and steps), not both");
     if (values) {
-        if (design != DM_DESIGN_GRID) return yr_fail(r, values, "parameter values: a list of values is for design grid; give range: [lo, hi] for sampling designs");
-        if (yr_sequence(r, values, "values") || yr_len(values) == 0) return yr_expected(r, values, "values", "a non-empty list");
-        p->nvalues = yr_len(values);
+        if (design != DM_DESIGN_GRID) return dmi_yr_fail(r, values, "parameter values: a list of values is for design grid; give range: [lo, hi] for sampling designs");
+        if (dmi_yr_sequence(r, values, "values") || dmi_yr_len(values) == 0) return dmi_yr_expected(r, values, "values", "a non-empty list");
+        p->nvalues = dmi_yr_len(values);
         if (!(p->values = calloc(p->nvalues, sizeof(double)))) return NOMEM(r);
         for (size_t i = 0; i < p->nvalues; i++)
-            if (value(r, yr_at(r, values, i), "value", &p->is_duration, &p->values[i])) return DM_EDATA;
+            if (value(r, dmi_yr_at(r, values, i), "value", &p->is_duration, &p->values[i])) return DM_EDATA;
+        /* the values become the coordinate of the parameter's dimension (CF 5: strictly
+         * monotonic), so that a value selects one slice of the grid */
+        for (size_t i = 2; i < p->nvalues; i++)
+            if ((p->values[i] > p->values[i - 1]) != (p->values[1] > p->values[0])) {
+                return dmi_yr_expected(r, dmi_yr_at(r, values, i), "value", "values in increasing (or decreasing) order, "
+                                   "each once: they are the coordinate of the parameter's dimension");
+            }
+        for (size_t i = 1; i < p->nvalues; i++)
+            if (p->values[i] == p->values[i - 1])
+                return dmi_yr_expected(r, dmi_yr_at(r, values, i), "value", "values in increasing (or decreasing) order, "
+                                   "each once: they are the coordinate of the parameter's dimension");
         return 0;
     }
-    if (!range) return yr_fail(r, n, "parameter: expected values (grid) or range: [lo, hi]");
-    if (yr_sequence(r, range, "range") || yr_len(range) != 2) return yr_expected(r, range, "range", "[lo, hi]");
-    if (value(r, yr_at(r, range, 0), "range", &p->is_duration, &p->lo) ||
-        value(r, yr_at(r, range, 1), "range", &p->is_duration, &p->hi))
+    if (!range) return dmi_yr_fail(r, n, "parameter: expected values (grid) or range: [lo, hi]");
+    if (dmi_yr_sequence(r, range, "range") || dmi_yr_len(range) != 2) return dmi_yr_expected(r, range, "range", "[lo, hi]");
+    if (value(r, dmi_yr_at(r, range, 0), "range", &p->is_duration, &p->lo) ||
+        value(r, dmi_yr_at(r, range, 1), "range", &p->is_duration, &p->hi))
         return DM_EDATA;
-    if (!(p->hi >= p->lo)) return yr_expected(r, range, "range", "[lo, hi] with lo <= hi");
-    if (p->log_scale && !(p->lo > 0)) return yr_expected(r, range, "range", "positive bounds for scale log");
+    if (!(p->hi >= p->lo)) return dmi_yr_expected(r, range, "range", "[lo, hi] with lo <= hi");
+    if (p->log_scale && !(p->lo > 0)) return dmi_yr_expected(r, range, "range", "positive bounds for scale log");
     if (design == DM_DESIGN_GRID) {
         uint64_t k;
-        if (!steps) return yr_fail(r, range, "parameter: design grid needs values, or range with steps: N");
-        if (yr_u64(r, steps, "steps", 1000000, &k) || k < 1) return yr_expected(r, steps, "steps", "a whole number >= 1");
+        if (!steps) return dmi_yr_fail(r, range, "parameter: design grid needs values, or range with steps: N");
+        if (dmi_yr_u64(r, steps, "steps", 1000000, &k) || k < 1) return dmi_yr_expected(r, steps, "steps", "a whole number >= 1");
+        if (k > 1 && p->hi == p->lo) return dmi_yr_expected(r, range, "range", "[lo, hi] with lo < hi for more than one step");
         p->nvalues = (size_t)k;
         if (!(p->values = calloc(k, sizeof(double)))) return NOMEM(r);
         for (size_t i = 0; i < k; i++) {  /* evenly spaced, both ends included */
@@ -121,7 +134,7 @@ static int read_param(yread *r, yaml_node_t *n, dm_design design, dm_sweep_param
             p->values[i] = p->log_scale ? exp(log(p->lo) + f * (log(p->hi) - log(p->lo))) : p->lo + f * (p->hi - p->lo);
         }
     } else if (steps) {
-        return yr_fail(r, steps, "parameter: steps is for design grid");
+        return dmi_yr_fail(r, steps, "parameter: steps is for design grid");
     }
     return 0;
 }
@@ -208,8 +221,83 @@ static void format_value(const dm_sweep_param *p, double v, char *buf, size_t si
     else snprintf(buf, size, "%.17g", v);
 }
 
-/* The scenario of point i with its first `upto` parameters set. */
-static int point_scenario(const dm_sweep *s, size_t i, size_t upto, dm_scenario **out, dm_error *err)
+uint64_t dm_sweep_graph_seed(uint64_t seed, uint64_t g)
+{
+    if (g == 0) return seed;  /* graph 0 is the model as written */
+    /* splitmix64's finaliser (Steele, Lea & Flood 2014) of seed + g times the golden
+     * ratio: seeds of neighbouring graphs and layers far apart; 63 bits, a whole number
+     * every reader of the model takes */
+    uint64_t z = seed + g * 0x9e3779b97f4a7c15ULL;
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+    return (z ^ (z >> 31)) >> 1;
+}
+
+uint64_t dm_sweep_replicate_graph(const dm_sweep *s, uint64_t r)
+{
+    return (uint64_t)(((unsigned __int128)r * s->graphs) / s->replicates);
+}
+
+/* The generated layers of a model text (the scenario's inline `model:` when in_scenario):
+ * for each, its index in `layers` and its graph seed (default 1, docs/model-format.md).
+ * Returns how many, or -1 with err set. */
+static long generated_layers(const char *text, const char *file, int in_scenario, size_t **index, uint64_t **seed,
+                             dm_error *err)
+{
+    yread r = {0};
+    dm_error sub;
+    dm_error_clear(&sub);
+    *index = NULL;
+    *seed = NULL;
+    if (dmi_yr_open(&r, text, strlen(text), file, &sub)) { *err = sub; return -1; }
+    yaml_node_t *root = dmi_yr_root(&r), *layers = NULL;
+    if (root && in_scenario) root = dmi_yr_get(&r, root, "model");
+    if (root && root->type == YAML_MAPPING_NODE) layers = dmi_yr_get(&r, root, "layers");
+    size_t n = layers && layers->type == YAML_SEQUENCE_NODE ? dmi_yr_len(layers) : 0;
+    long found = 0;
+    *index = malloc((n + 1) * sizeof **index);
+    *seed = malloc((n + 1) * sizeof **seed);
+    if (!*index || !*seed) { dmi_yr_close(&r); dm_error_set(err, DM_ESOFTWARE, file, 0, 0, "out of memory"); return -1; }
+    for (size_t k = 0; k < n; k++) {
+        yaml_node_t *L = dmi_yr_at(&r, layers, k), *g = L && L->type == YAML_MAPPING_NODE ? dmi_yr_get(&r, L, "graph") : NULL, *x;
+        if (!g || g->type != YAML_MAPPING_NODE || !dmi_yr_get(&r, g, "generate")) continue;
+        (*index)[found] = k;
+        (*seed)[found++] = (x = dmi_yr_get(&r, g, "seed")) ? strtoull(dmi_yr_text(x), NULL, 10) : 1;  /* the loader checked it */
+    }
+    dmi_yr_close(&r);
+    return found;
+}
+
+/* Sets the graph seeds of graph g of the ensemble into *text (the model's text, or the
+ * scenario's with an inline model): each generated layer's seed S becomes
+ * dm_sweep_graph_seed(S, g). */
+static int graph_seeds(char **text, const char *file, int in_scenario, uint64_t g, dm_error *err)
+{
+    size_t *index;
+    uint64_t *seed;
+    long n = generated_layers(*text, file, in_scenario, &index, &seed, err);
+    if (n < 0) return err->code;
+    char (*paths)[64] = malloc(((size_t)n + 1) * sizeof *paths), (*vals)[32] = malloc(((size_t)n + 1) * sizeof *vals);
+    const char **pp = malloc(((size_t)n + 1) * sizeof *pp), **vp = malloc(((size_t)n + 1) * sizeof *vp);
+    int rc = 0, failed;
+    char *out = NULL;
+    if (!paths || !vals || !pp || !vp) rc = dm_error_set(err, DM_ESOFTWARE, file, 0, 0, "out of memory");
+    for (long k = 0; !rc && k < n; k++) {
+        snprintf(paths[k], sizeof paths[k], "%slayers[%zu].graph.seed", in_scenario ? "model." : "", index[k]);
+        snprintf(vals[k], sizeof vals[k], "%llu", (unsigned long long)dm_sweep_graph_seed(seed[k], g));
+        pp[k] = paths[k];
+        vp[k] = vals[k];
+    }
+    if (!rc && !(rc = yp_apply(*text, strlen(*text), file, (size_t)n, pp, vp, &out, &failed, err))) {
+        free(*text);
+        *text = out;
+    }
+    free(paths); free(vals); free(pp); free(vp); free(index); free(seed);
+    return rc;
+}
+
+/* The scenario of point i on graph g with its first `upto` parameters set. */
+static int point_scenario(const dm_sweep *s, size_t i, size_t upto, uint64_t g, dm_scenario **out, dm_error *err)
 {
     *out = NULL;
     size_t P = s->nparams, ns = 0, nm = 0;
@@ -228,9 +316,11 @@ static int point_scenario(const dm_sweep *s, size_t i, size_t upto, dm_scenario 
     dm_model *m = NULL;
     snprintf(name, sizeof name, "%s (point %zu)", s->scenario_file, i);
     if ((rc = yp_apply(s->scenario_text, strlen(s->scenario_text), name, ns, spaths, svals, &stext, &failed, err))) goto done;
+    if (g > 0 && !s->model_text && (rc = graph_seeds(&stext, name, 1, g, err))) goto done;
     if (s->model_text) {
         snprintf(name, sizeof name, "model of %s (point %zu)", s->scenario_file, i);
         if ((rc = yp_apply(s->model_text, strlen(s->model_text), name, nm, mpaths, mvals, &mtext, &failed, err))) goto done;
+        if (g > 0 && (rc = graph_seeds(&mtext, name, 0, g, err))) goto done;
         if ((rc = dm_model_parse(mtext, strlen(mtext), name, &m, err))) goto done;
         snprintf(name, sizeof name, "%s (point %zu)", s->scenario_file, i);
         rc = dm_scenario_parse_with_model(stext, strlen(stext), name, m, out, err);
@@ -248,40 +338,42 @@ done:
 
 int dm_sweep_point_scenario(const dm_sweep *s, size_t i, dm_scenario **out, dm_error *err)
 {
-    return point_scenario(s, i, s->nparams, out, err);
+    return point_scenario(s, i, s->nparams, 0, out, err);
+}
+
+int dm_sweep_point_graph_scenario(const dm_sweep *s, size_t i, uint64_t g, dm_scenario **out, dm_error *err)
+{
+    if (g >= s->graphs) return dm_error_set(err, DM_EUSAGE, s->file, 0, 0, "graph %llu of an ensemble of %llu",
+                                            (unsigned long long)g, (unsigned long long)s->graphs);
+    return point_scenario(s, i, s->nparams, g, out, err);
 }
 
 /* The files the model reads (graphs, pairs) by their SHA-256: a sweep whose graph file
  * changed is another sweep, so a resume refuses the old points before computing any. */
-static int inputs_digest(EVP_MD_CTX *c, const dm_model *m)
+static void inputs_digest(dmi_sha256 *h, const dm_model *m)
 {
-    for (size_t k = 0; m && k < m->ninputs; k++)
-        if (!EVP_DigestUpdate(c, m->inputs[k].path, strlen(m->inputs[k].path) + 1) ||
-            !EVP_DigestUpdate(c, m->inputs[k].sha256, strlen(m->inputs[k].sha256) + 1))
-            return 0;
-    return 1;
+    for (size_t k = 0; m && k < m->ninputs; k++) {
+        dmi_sha256_add(h, m->inputs[k].path, strlen(m->inputs[k].path) + 1);
+        dmi_sha256_add(h, m->inputs[k].sha256, strlen(m->inputs[k].sha256) + 1);
+    }
 }
 
 static void sha256_texts(dm_sweep *s)
 {
-    unsigned char md[EVP_MAX_MD_SIZE];
-    unsigned int n = 0;
-    EVP_MD_CTX *c = EVP_MD_CTX_new();
-    s->sha256[0] = 0;
-    if (c && EVP_DigestInit_ex(c, EVP_sha256(), NULL) &&
-        EVP_DigestUpdate(c, s->text, strlen(s->text) + 1) &&
-        EVP_DigestUpdate(c, s->scenario_text, strlen(s->scenario_text) + 1) &&
-        (!s->model_text || EVP_DigestUpdate(c, s->model_text, strlen(s->model_text) + 1)) &&
-        inputs_digest(c, s->base ? s->base->model : NULL) && EVP_DigestFinal_ex(c, md, &n))
-        for (unsigned i = 0; i < n && i < 32; i++) snprintf(s->sha256 + 2 * i, 3, "%02x", md[i]);
-    EVP_MD_CTX_free(c);
+    dmi_sha256 h;
+    dmi_sha256_begin(&h);
+    dmi_sha256_add(&h, s->text, strlen(s->text) + 1);
+    dmi_sha256_add(&h, s->scenario_text, strlen(s->scenario_text) + 1);
+    if (s->model_text) dmi_sha256_add(&h, s->model_text, strlen(s->model_text) + 1);
+    inputs_digest(&h, s->base ? s->base->model : NULL);
+    dmi_sha256_end(&h, s->sha256);
 }
 
 int dm_sweep_from_texts(const char *text, const char *path, const char *scenario_text, const char *scenario_file,
                         const char *model_text, dm_sweep **out, dm_error *err)
 {
     static const char *const keys[] = {"name", "description", "scenario", "replicates", "seed", "design",
-                                       "points", "design_seed", "interval", "parameters", NULL};
+                                       "points", "design_seed", "interval", "parameters", "graphs", NULL};
     *out = NULL;
     dm_sweep *s = calloc(1, sizeof *s);
     size_t len;
@@ -290,33 +382,33 @@ int dm_sweep_from_texts(const char *text, const char *path, const char *scenario
     if (!s) return dm_error_set(err, DM_ESOFTWARE, path, 0, 0, "out of memory");
     if (!(s->text = strdup(text)) || !(s->file = strdup(path))) { dm_error_set(err, DM_ESOFTWARE, path, 0, 0, "out of memory"); goto fail; }
     len = strlen(text);
-    if (yr_open(&r, s->text, len, path, err)) goto fail;
-    root = yr_root(&r);
-    if (yr_mapping(&r, root, "sweep", keys)) goto fail;
-    if ((x = yr_get(&r, root, "name")) ? yr_str(&r, x, "sweep name", &s->name) : !(s->name = strdup("sweep"))) goto fail;
+    if (dmi_yr_open(&r, s->text, len, path, err)) goto fail;
+    root = dmi_yr_root(&r);
+    if (dmi_yr_mapping(&r, root, "sweep", keys)) goto fail;
+    if ((x = dmi_yr_get(&r, root, "name")) ? dmi_yr_str(&r, x, "sweep name", &s->name) : !(s->name = strdup("sweep"))) goto fail;
     /* the scenario: a path relative to the sweep file, or an embedded scenario's name */
-    if (yr_need(&r, root, "scenario", "sweep", &x)) goto fail;
+    if (dmi_yr_need(&r, root, "scenario", "sweep", &x)) goto fail;
     {
-        const char *name = yr_text(x);
+        const char *name = dmi_yr_text(x);
         size_t n = strlen(name), elen;
         const char *embedded = dm_embedded(name, &elen);
         if (scenario_text) {  /* texts stored in a result file: the files may be gone */
             if (!(s->scenario_text = strdup(scenario_text)) || !(s->scenario_file = strdup(scenario_file))) { NOMEM(&r); goto fail; }
         } else if (n > 5 && (!strcmp(name + n - 5, ".yaml") || (n > 4 && !strcmp(name + n - 4, ".yml")))) {
             char file[4096], dir[2048];
-            dm_dir_of(path, dir, sizeof dir);
+            dmi_dir_of(path, dir, sizeof dir);
             snprintf(file, sizeof file, "%s%s", name[0] == '/' ? "" : dir, name);
             dm_error sub;
             dm_error_clear(&sub);
-            if (!(s->scenario_text = dm_read_file(file, &elen, &sub))) {
-                dm_error_set(err, DM_ENOINPUT, path, yr_line(x), (int)x->start_mark.column + 1, "scenario: cannot open '%s'", file);
+            if (!(s->scenario_text = dmi_read_file(file, &elen, &sub))) {
+                dm_error_set(err, DM_ENOINPUT, path, dmi_yr_line(x), (int)x->start_mark.column + 1, "scenario: cannot open '%s'", file);
                 goto fail;
             }
             if (!(s->scenario_file = strdup(file))) { NOMEM(&r); goto fail; }
         } else if (embedded && !strcmp(name, "default")) {
             if (!(s->scenario_text = strndup(embedded, elen)) || !(s->scenario_file = strdup("<embedded default>"))) { NOMEM(&r); goto fail; }
         } else {
-            yr_expected(&r, x, "scenario", "a path ending in .yaml, or default");
+            dmi_yr_expected(&r, x, "scenario", "a path ending in .yaml, or default");
             goto fail;
         }
         /* the scenario as written; its model's text, if the model is its own file */
@@ -331,48 +423,75 @@ int dm_sweep_from_texts(const char *text, const char *path, const char *scenario
         if (s->base->model->text && !(s->model_text = strdup(s->base->model->text))) { NOMEM(&r); goto fail; }
     }
     s->design = DM_DESIGN_GRID;
-    if ((x = yr_get(&r, root, "design"))) {
-        const char *d = yr_text(x);
+    if ((x = dmi_yr_get(&r, root, "design"))) {
+        const char *d = dmi_yr_text(x);
         if (!strcmp(d, "grid")) s->design = DM_DESIGN_GRID;
         else if (!strcmp(d, "random")) s->design = DM_DESIGN_RANDOM;
         else if (!strcmp(d, "latin") || !strcmp(d, "lhs")) s->design = DM_DESIGN_LATIN;
         else if (!strcmp(d, "sobol")) s->design = DM_DESIGN_SOBOL;
-        else { yr_expected(&r, x, "design", "grid, random, latin (or lhs) or sobol"); goto fail; }
+        else { dmi_yr_expected(&r, x, "design", "grid, random, latin (or lhs) or sobol"); goto fail; }
     }
-    if ((x = yr_get(&r, root, "points"))) {
+    if ((x = dmi_yr_get(&r, root, "points"))) {
         uint64_t n;
-        if (s->design == DM_DESIGN_GRID) { yr_fail(&r, x, "points: design grid has as many points as the product of its values"); goto fail; }
-        if (yr_u64(&r, x, "points", 10000000, &n) || n < 1) { if (!err->code) yr_expected(&r, x, "points", "a whole number from 1 to 10^7"); goto fail; }
+        if (s->design == DM_DESIGN_GRID) { dmi_yr_fail(&r, x, "points: design grid has as many points as the product of its values"); goto fail; }
+        if (dmi_yr_u64(&r, x, "points", 10000000, &n) || n < 1) { if (!err->code) dmi_yr_expected(&r, x, "points", "a whole number from 1 to 10^7"); goto fail; }
         s->npoints = (size_t)n;
     } else if (s->design != DM_DESIGN_GRID) {
-        yr_fail(&r, root, "sweep: design %s needs points: N", yr_text(yr_get(&r, root, "design")));
+        dmi_yr_fail(&r, root, "sweep: design %s needs points: N", dmi_yr_text(dmi_yr_get(&r, root, "design")));
         goto fail;
     }
     s->replicates = s->base->replicates;
-    if ((x = yr_get(&r, root, "replicates")) && (yr_u64(&r, x, "replicates", 1000000000ULL, &s->replicates) || s->replicates < 1)) {
-        if (!err->code) yr_expected(&r, x, "replicates", "a whole number >= 1");
+    if ((x = dmi_yr_get(&r, root, "replicates")) && (dmi_yr_u64(&r, x, "replicates", 1000000000ULL, &s->replicates) || s->replicates < 1)) {
+        if (!err->code) dmi_yr_expected(&r, x, "replicates", "a whole number >= 1");
         goto fail;
     }
-    if ((x = yr_get(&r, root, "seed"))) {
-        if (yr_u64(&r, x, "seed", INT64_MAX, &s->seed)) goto fail;
+    s->graphs = 1;
+    if ((x = dmi_yr_get(&r, root, "graphs"))) {
+        size_t *index;
+        uint64_t *seeds;
+        long generated = 0;
+        if (dmi_yr_u64(&r, x, "graphs", 1000000, &s->graphs) || s->graphs < 1) {
+            if (!err->code) dmi_yr_expected(&r, x, "graphs", "a whole number from 1 to 10^6");
+            goto fail;
+        }
+        if (s->graphs > s->replicates) {
+            dmi_yr_fail(&r, x, "graphs: %llu graphs for %llu replicates a point: each graph needs a replicate at least",
+                    (unsigned long long)s->graphs, (unsigned long long)s->replicates);
+            goto fail;
+        }
+        if (s->graphs > 1) {
+            generated = s->model_text ? generated_layers(s->model_text, s->scenario_file, 0, &index, &seeds, err)
+                                      : generated_layers(s->scenario_text, s->scenario_file, 1, &index, &seeds, err);
+            free(index);
+            free(seeds);
+            if (generated < 0) goto fail;
+        }
+        if (s->graphs > 1 && generated == 0) {
+            dmi_yr_fail(&r, x, "graphs: the model has no generated graph (a layer with graph: {generate: ...}), so every "
+                           "graph of the ensemble would be the same: remove graphs, or generate the layers' graphs");
+            goto fail;
+        }
+    }
+    if ((x = dmi_yr_get(&r, root, "seed"))) {
+        if (dmi_yr_u64(&r, x, "seed", INT64_MAX, &s->seed)) goto fail;
         s->has_seed = 1;
     }
     s->design_seed = 1;
-    if ((x = yr_get(&r, root, "design_seed")) && yr_u64(&r, x, "design_seed", UINT32_MAX, &s->design_seed)) goto fail;
+    if ((x = dmi_yr_get(&r, root, "design_seed")) && dmi_yr_u64(&r, x, "design_seed", UINT32_MAX, &s->design_seed)) goto fail;
     s->interval_s = 600;
-    if ((x = yr_get(&r, root, "interval")) && (yr_duration(&r, x, "interval", &s->interval_s) || s->interval_s <= 0)) {
-        if (!err->code) yr_expected(&r, x, "interval", "a duration longer than 0");
+    if ((x = dmi_yr_get(&r, root, "interval")) && (dmi_yr_duration(&r, x, "interval", &s->interval_s) || s->interval_s <= 0)) {
+        if (!err->code) dmi_yr_expected(&r, x, "interval", "a duration longer than 0");
         goto fail;
     }
-    if (yr_need(&r, root, "parameters", "sweep", &x) || yr_sequence(&r, x, "parameters")) goto fail;
-    s->nparams = yr_len(x);
-    if (s->nparams == 0 || s->nparams > 64) { yr_expected(&r, x, "parameters", "from 1 to 64 parameters"); goto fail; }
+    if (dmi_yr_need(&r, root, "parameters", "sweep", &x) || dmi_yr_sequence(&r, x, "parameters")) goto fail;
+    s->nparams = dmi_yr_len(x);
+    if (s->nparams == 0 || s->nparams > 64) { dmi_yr_expected(&r, x, "parameters", "from 1 to 64 parameters"); goto fail; }
     if (!(s->params = calloc(s->nparams, sizeof *s->params))) { NOMEM(&r); goto fail; }
     for (size_t j = 0; j < s->nparams; j++) {
-        if (read_param(&r, yr_at(&r, x, j), s->design, &s->params[j])) goto fail;
+        if (read_param(&r, dmi_yr_at(&r, x, j), s->design, &s->params[j])) goto fail;
         for (size_t k = 0; k < j; k++)
             if (!strcmp(s->params[k].name, s->params[j].name)) {
-                yr_fail(&r, yr_at(&r, x, j), "parameter name '%s' is used twice: give each a name", s->params[j].name);
+                dmi_yr_fail(&r, dmi_yr_at(&r, x, j), "parameter name '%s' is used twice: give each a name", s->params[j].name);
                 goto fail;
             }
     }
@@ -390,7 +509,7 @@ int dm_sweep_from_texts(const char *text, const char *path, const char *scenario
         dm_scenario *sc;
         dm_error sub;
         dm_error_clear(&sub);
-        if (point_scenario(s, 0, j, &sc, &sub)) {
+        if (point_scenario(s, 0, j, 0, &sc, &sub)) {
             const dm_sweep_param *p = &s->params[j - 1];
             dm_error_set(err, DM_EDATA, path, p->line, p->column, "parameter %s (%s) at the sweep's first point: %s",
                          p->name, p->path, sub.message);
@@ -412,12 +531,12 @@ int dm_sweep_from_texts(const char *text, const char *path, const char *scenario
             dm_scenario *sc;
             dm_error sub;
             dm_error_clear(&sub);
-            if (!point_scenario(s, at[e], P, &sc, &sub)) { dm_scenario_free(sc); continue; }
+            if (!point_scenario(s, at[e], P, 0, &sc, &sub)) { dm_scenario_free(sc); continue; }
             size_t upto = 1;  /* the first parameter whose value there breaks the point */
             for (; upto < P; upto++) {
                 dm_error first;
                 dm_error_clear(&first);
-                if (point_scenario(s, at[e], upto, &sc, &first)) break;
+                if (point_scenario(s, at[e], upto, 0, &sc, &first)) break;
                 dm_scenario_free(sc);
             }
             const dm_sweep_param *p = &s->params[upto - 1];
@@ -429,12 +548,24 @@ int dm_sweep_from_texts(const char *text, const char *path, const char *scenario
             goto fail;
         }
     }
+    if (s->graphs > 1) {  /* the graphs' seeds reach the model: its second graph at the first point */
+        dm_scenario *sc;
+        dm_error sub;
+        dm_error_clear(&sub);
+        if (point_scenario(s, 0, s->nparams, 1, &sc, &sub)) {
+            yaml_node_t *g = dmi_yr_get(&r, root, "graphs");
+            dm_error_set(err, sub.code == DM_ESOFTWARE ? DM_ESOFTWARE : DM_EDATA, path, dmi_yr_line(g),
+                         (int)g->start_mark.column + 1, "graphs: the first point's graph 1: %s", sub.message);
+            goto fail;
+        }
+        dm_scenario_free(sc);
+    }
     sha256_texts(s);
-    yr_close(&r);
+    dmi_yr_close(&r);
     *out = s;
     return 0;
 fail:
-    yr_close(&r);
+    dmi_yr_close(&r);
     dm_sweep_free(s);
     return err->code ? err->code : DM_ESOFTWARE;
 }
@@ -443,7 +574,7 @@ int dm_sweep_load(const char *path, dm_sweep **out, dm_error *err)
 {
     size_t len;
     char used[4096];
-    char *text = dm_read_named("sweeps", path, used, sizeof used, &len, err);
+    char *text = dmi_read_named("sweeps", path, used, sizeof used, &len, err);
     *out = NULL;
     if (!text) return err->code;
     int rc = dm_sweep_from_texts(text, used, NULL, NULL, NULL, out, err);
@@ -451,39 +582,149 @@ int dm_sweep_load(const char *path, dm_sweep **out, dm_error *err)
     return rc;
 }
 
-/* The sink of a point's replicates: each one's final sector levels, in its row. */
-typedef struct finals { double *v; size_t S; uint64_t R; } finals;
-
-static int keep_final(void *ctx, const dm_engine_result *r, dm_error *err)
+void dm_sweep_result_free(dm_sweep_result *r)
 {
-    finals *f = ctx;
+    if (!r) return;
+    dm_stats_free(&r->stats);
+    free(r->probability_se); free(r->onset_se); free(r->duration_se); free(r->unit_hours_se); free(r->loss_se);
+    free(r->level_se); free(r->final_level);
+    memset(r, 0, sizeof *r);
+}
+
+/* Running means and sums of squared deviations (Welford 1962), updated in replicate order
+ * (the sink's), so they are the same bits for any thread count. */
+typedef struct welford { double *mean, *m2; uint64_t *n; } welford;
+
+static void welford_add(welford *w, size_t k, double x)
+{
+    uint64_t n = ++w->n[k];
+    double d = x - w->mean[k];
+    w->mean[k] += d / (double)n;
+    w->m2[k] += d * (x - w->mean[k]);
+}
+
+/* The standard error of the mean of cell k: sqrt(m2 / (n - 1) / n); NaN below two values. */
+static double welford_se(const welford *w, size_t k)
+{
+    double n = (double)w->n[k];
+    return w->n[k] >= 2 ? sqrt(w->m2[k] / (n - 1) / n) : NAN;
+}
+
+static int welford_init(welford *w, size_t n)
+{
+    w->mean = calloc(n + 1, sizeof *w->mean);
+    w->m2 = calloc(n + 1, sizeof *w->m2);
+    w->n = calloc(n + 1, sizeof *w->n);
+    return w->mean && w->m2 && w->n ? 0 : -1;
+}
+
+static void welford_free(welford *w) { free(w->mean); free(w->m2); free(w->n); }
+
+/* For the K x S level cells, which every replicate fills: sums of the deviations from the
+ * first replicate's value ("shifted data", Chan, Golub & LeVeque 1983), two multiply-adds
+ * a cell instead of Welford's division; the shift keeps the cancellation in
+ * s2 - s1^2 / n small, as the levels vary little around it. */
+typedef struct shifted { double *shift, *s1, *s2; uint64_t n; size_t cells; } shifted;
+
+static void shifted_add(shifted *w, const double *x)
+{
+    if (w->n++ == 0) memcpy(w->shift, x, w->cells * sizeof *x);
+    for (size_t k = 0; k < w->cells; k++) {
+        double d = x[k] - w->shift[k];
+        w->s1[k] += d;
+        w->s2[k] += d * d;
+    }
+}
+
+static double shifted_se(const shifted *w, size_t k)
+{
+    double n = (double)w->n, m2 = w->s2[k] - w->s1[k] * w->s1[k] / n;
+    return w->n >= 2 ? sqrt((m2 > 0 ? m2 : 0) / (n - 1) / n) : NAN;
+}
+
+/* The sink of a point's replicates: each one's final sector levels, in its row, and the
+ * values behind each mean the statistics report (as src/run/montecarlo.c counts them). */
+typedef struct point_sink {
+    double *final;              /* [replicate][sector] */
+    size_t S, K;
+    uint64_t R;
+    welford onset, duration, unit_hours, loss;
+    shifted level;
+} point_sink;
+
+static int sink(void *ctx, const dm_engine_result *r, dm_error *err)
+{
+    point_sink *f = ctx;
     if (r->replicate >= f->R) return dm_error_set(err, DM_ESOFTWARE, NULL, 0, 0, "replicate %llu outside the point's %llu",
                                                   (unsigned long long)r->replicate, (unsigned long long)f->R);
-    for (size_t s = 0; s < f->S; s++) f->v[r->replicate * f->S + s] = r->sectors[s].final_level;
+    double minutes = (double)r->tick_s / 60.0;
+    for (size_t s = 0; s < f->S; s++) {
+        const dm_sector_result *sr = &r->sectors[s];
+        f->final[r->replicate * f->S + s] = sr->final_level;
+        if (sr->first_breach >= 0) {  /* the first breach; one still going lasts until the horizon */
+            const dm_breach *b = &r->breaches[sr->first_breach];
+            int64_t end = b->end < 0 ? r->horizon : b->end;
+            welford_add(&f->onset, s, (double)b->onset * minutes);
+            welford_add(&f->duration, s, (double)(end - b->onset) * minutes);
+        }
+        welford_add(&f->unit_hours, s, sr->unserved_unit_hours);
+        welford_add(&f->loss, s, sr->economic_loss);
+    }
+    if (r->sector_level) shifted_add(&f->level, r->sector_level);
     return 0;
 }
 
+typedef struct graph_ctx { const dm_sweep *s; size_t point; } graph_ctx;
+
+static int graph_scenario(void *ctx, size_t g, dm_scenario **out, dm_error *err)
+{
+    graph_ctx *c = ctx;
+    return point_scenario(c->s, c->point, c->s->nparams, g, out, err);
+}
+
 int dm_sweep_run_point(const dm_sweep *s, size_t i, int threads, volatile sig_atomic_t *stop,
-                       dm_stats *st, double **final_level, dm_error *err)
+                       dm_sweep_result *out, dm_error *err)
 {
     dm_scenario *sc;
-    *final_level = NULL;
-    memset(st, 0, sizeof *st);
+    memset(out, 0, sizeof *out);
     int rc = dm_sweep_point_scenario(s, i, &sc, err);
     if (rc) return rc;
     size_t S = sc->model->nsectors;
-    finals f = {malloc((s->replicates * S + 1) * sizeof(double)), S, s->replicates};
-    if (!f.v) { dm_scenario_free(sc); return dm_error_set(err, DM_ESOFTWARE, NULL, 0, 0, "out of memory"); }
-    for (size_t k = 0; k < s->replicates * S; k++) f.v[k] = NAN;
     int64_t interval = (s->interval_s + sc->tick_s - 1) / sc->tick_s;
-    dm_mc_config cfg = {.first = 0, .replicates = s->replicates, .threads = threads,
-                        .interval = interval < 1 ? 1 : interval, .stats = DM_STORE_SECTORS,
-                        .sink = keep_final, .sink_ctx = &f, .stop = stop};  /* the sink reads only final levels */
-    rc = dm_mc_run(sc, &cfg, st, err);
+    if (interval < 1) interval = 1;
+    size_t K = dm_output_ntimes(sc, interval);
+    point_sink f = {malloc((s->replicates * S + 1) * sizeof(double)), S, K, s->replicates, {0}, {0}, {0}, {0},
+                    {malloc((K * S + 1) * sizeof(double)), calloc(K * S + 1, sizeof(double)), calloc(K * S + 1, sizeof(double)), 0, K * S}};
+    if (!f.final || welford_init(&f.onset, S) || welford_init(&f.duration, S) || welford_init(&f.unit_hours, S) ||
+        welford_init(&f.loss, S) || !f.level.shift || !f.level.s1 || !f.level.s2)
+        rc = dm_error_set(err, DM_ESOFTWARE, NULL, 0, 0, "out of memory");
+    for (size_t k = 0; !rc && k < s->replicates * S; k++) f.final[k] = NAN;
+    /* the sink receives every replicate's sector levels, for their standard errors */
+    dm_mc_config cfg = {.first = 0, .replicates = s->replicates, .threads = threads, .interval = interval,
+                        .store = DM_STORE_SECTORS, .stats = DM_STORE_SECTORS, .sink = sink, .sink_ctx = &f, .stop = stop};
+    graph_ctx gc = {s, i};
+    if (!rc) rc = dm_mc_run_ensemble(sc, (size_t)s->graphs, graph_scenario, &gc, &cfg, &out->stats, err);
     dm_scenario_free(sc);
-    if (rc) { free(f.v); return rc; }
-    *final_level = f.v;
-    return 0;
+    if (!rc && (!(out->probability_se = malloc((S + 1) * sizeof(double))) || !(out->onset_se = malloc((S + 1) * sizeof(double))) ||
+                !(out->duration_se = malloc((S + 1) * sizeof(double))) || !(out->unit_hours_se = malloc((S + 1) * sizeof(double))) ||
+                !(out->loss_se = malloc((S + 1) * sizeof(double))) || !(out->level_se = malloc((K * S + 1) * sizeof(double)))))
+        rc = dm_error_set(err, DM_ESOFTWARE, NULL, 0, 0, "out of memory");
+    for (size_t k = 0; !rc && k < S; k++) {
+        /* a breach probability is the mean of 0/1 outcomes: its standard error is the
+         * binomial sqrt(p (1 - p) / n) */
+        double p = out->stats.breach_probability[k], n = (double)out->stats.replicates;
+        out->probability_se[k] = n > 0 ? sqrt(p * (1 - p) / n) : NAN;
+        out->onset_se[k] = welford_se(&f.onset, k);
+        out->duration_se[k] = welford_se(&f.duration, k);
+        out->unit_hours_se[k] = welford_se(&f.unit_hours, k);
+        out->loss_se[k] = welford_se(&f.loss, k);
+    }
+    for (size_t k = 0; !rc && k < K * S; k++) out->level_se[k] = shifted_se(&f.level, k);
+    welford_free(&f.onset); welford_free(&f.duration); welford_free(&f.unit_hours); welford_free(&f.loss);
+    free(f.level.shift); free(f.level.s1); free(f.level.s2);
+    out->final_level = f.final;
+    if (rc) dm_sweep_result_free(out);
+    return rc;
 }
 
 int dm_sweep_run_file(const char *path, int threads, const char *output, const char *command_line, dm_error *err)
@@ -491,24 +732,18 @@ int dm_sweep_run_file(const char *path, int threads, const char *output, const c
     dm_sweep *s;
     int rc = dm_sweep_load(path, &s, err);
     if (rc) return rc;
-    dm_stats *st = calloc(s->npoints + 1, sizeof *st);
+    dm_sweep_result *res = calloc(s->npoints + 1, sizeof *res);
     dm_sweep_point *pts = calloc(s->npoints + 1, sizeof *pts);
-    double **finals = calloc(s->npoints + 1, sizeof *finals);
     size_t n = 0;
-    if (!st || !pts || !finals) rc = dm_error_set(err, DM_ESOFTWARE, NULL, 0, 0, "out of memory");
+    if (!res || !pts) rc = dm_error_set(err, DM_ESOFTWARE, NULL, 0, 0, "out of memory");
     for (; !rc && n < s->npoints; n++) {
-        rc = dm_sweep_run_point(s, n, threads, NULL, &st[n], &finals[n], err);
-        if (rc) break;
-        pts[n] = (dm_sweep_point){n, &st[n], finals[n]};
+        if ((rc = dm_sweep_run_point(s, n, threads, NULL, &res[n], err))) break;
+        pts[n] = (dm_sweep_point){n, &res[n]};
     }
     if (!rc) rc = dm_sweep_write(output, s, pts, n, command_line, err);
-    for (size_t i = 0; st && finals && i < n; i++) {
-        dm_stats_free(&st[i]);
-        free(finals[i]);
-    }
-    free(st);
+    for (size_t i = 0; res && i < n; i++) dm_sweep_result_free(&res[i]);
+    free(res);
     free(pts);
-    free(finals);
     dm_sweep_free(s);
     return rc;
 }

@@ -17,7 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include "yamlpath.h"
+#include "model/yamlpath.h"
 
 #define MAX_SEGMENTS 32
 

@@ -6,10 +6,10 @@
 #include "domino/model.h"
 #include <time.h>
 #include <hdf5_hl.h>
-#include "h5util.h"
+#include "core/h5util.h"
 
 /* netCDF-4 reads fixed-length, NUL-terminated string attributes as text (NC_CHAR). */
-int h5_attr_text(hid_t loc, const char *name, const char *value)
+int dmi_h5_attr_text(hid_t loc, const char *name, const char *value)
 {
     size_t len = strlen(value);
     hid_t type = H5Tcopy(H5T_C_S1), space = H5Screate(H5S_SCALAR), attr = -1;
@@ -36,27 +36,27 @@ static int attr_array(hid_t loc, const char *name, hid_t filetype, hid_t memtype
     return rc;
 }
 
-int h5_attr_double(hid_t loc, const char *name, double value)
+int dmi_h5_attr_double(hid_t loc, const char *name, double value)
 {
     return attr_array(loc, name, H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, &value, 1);
 }
 
-int h5_attr_int64(hid_t loc, const char *name, int64_t value)
+int dmi_h5_attr_int64(hid_t loc, const char *name, int64_t value)
 {
     return attr_array(loc, name, H5T_STD_I64LE, H5T_NATIVE_INT64, &value, 1);
 }
 
-int h5_attr_doubles(hid_t loc, const char *name, const double *values, size_t n)
+int dmi_h5_attr_doubles(hid_t loc, const char *name, const double *values, size_t n)
 {
     return attr_array(loc, name, H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, values, n);
 }
 
-int h5_attr_ints(hid_t loc, const char *name, const int *values, size_t n)
+int dmi_h5_attr_ints(hid_t loc, const char *name, const int *values, size_t n)
 {
     return attr_array(loc, name, H5T_STD_I32LE, H5T_NATIVE_INT, values, n);
 }
 
-hid_t h5_string_type(void)
+hid_t dmi_h5_string_type(void)
 {
     hid_t t = H5Tcopy(H5T_C_S1);
     if (t < 0) return -1;
@@ -109,12 +109,12 @@ done:
     return ds;
 }
 
-hid_t h5_open_checked(hid_t loc, const char *name, H5T_class_t cls, int rank, const hsize_t *dims, hsize_t *found)
+hid_t dmi_h5_open_checked(hid_t loc, const char *name, H5T_class_t cls, int rank, const hsize_t *dims, hsize_t *found)
 {
-    if (rank < 1 || rank > 8 || H5Lexists(loc, name, H5P_DEFAULT) <= 0) return -1;
+    if (rank < 1 || rank > H5S_MAX_RANK || H5Lexists(loc, name, H5P_DEFAULT) <= 0) return -1;
     hid_t ds = H5Dopen2(loc, name, H5P_DEFAULT), space = ds >= 0 ? H5Dget_space(ds) : -1,
           type = ds >= 0 ? H5Dget_type(ds) : -1;
-    hsize_t d[8];
+    hsize_t d[H5S_MAX_RANK];
     int ok = space >= 0 && type >= 0 && H5Sget_simple_extent_type(space) == H5S_SIMPLE &&
              H5Sget_simple_extent_ndims(space) == rank && H5Sget_simple_extent_dims(space, d, NULL) == rank &&
              H5Tget_class(type) == cls;
@@ -126,7 +126,7 @@ hid_t h5_open_checked(hid_t loc, const char *name, H5T_class_t cls, int rank, co
     return ds;
 }
 
-hid_t h5_variable(hid_t file, const char *name, hid_t type, int rank, const hsize_t *dims,
+hid_t dmi_h5_variable(hid_t file, const char *name, hid_t type, int rank, const hsize_t *dims,
                   const hsize_t *maxdims, const hsize_t *chunk)
 {
     /* Integers are indices and counts, always written, where -1 means "none": a
@@ -134,35 +134,35 @@ hid_t h5_variable(hid_t file, const char *name, hid_t type, int rank, const hsiz
     return variable(file, name, type, rank, dims, maxdims, chunk, H5Tget_class(type) == H5T_FLOAT);
 }
 
-hid_t h5_coordinate(hid_t loc, const char *name, hid_t type, hsize_t len, int unlimited, const void *values,
+hid_t dmi_h5_coordinate(hid_t loc, const char *name, hid_t type, hsize_t len, int unlimited, const void *values,
                     const char *long_name, const char *units)
 {
     hsize_t dims[1] = {unlimited ? 0 : len}, maxdims[1] = {unlimited || !len ? H5S_UNLIMITED : len};
     hsize_t chunk[1] = {unlimited ? 1024 : 1};
     hid_t ds = variable(loc, name, type, 1, dims, maxdims, unlimited || !len ? chunk : NULL, 0);
-    if (ds < 0 || H5DSset_scale(ds, name) < 0 || (!unlimited && len && h5_write_all(ds, type, values)) ||
-        h5_attr_text(ds, "long_name", long_name) || (units && h5_attr_text(ds, "units", units))) {
+    if (ds < 0 || H5DSset_scale(ds, name) < 0 || (!unlimited && len && dmi_h5_write_all(ds, type, values)) ||
+        dmi_h5_attr_text(ds, "long_name", long_name) || (units && dmi_h5_attr_text(ds, "units", units))) {
         if (ds >= 0) H5Dclose(ds);
         return -1;
     }
     return ds;
 }
 
-hid_t h5_labelled_dimension(hid_t loc, const char *name, size_t n, const char *const *ids, const char *what)
+hid_t dmi_h5_labelled_dimension(hid_t loc, const char *name, size_t n, const char *const *ids, const char *what)
 {
     int *index = malloc((n + 1) * sizeof *index);
-    hid_t str = h5_string_type(), ds = -1, id = -1;
+    hid_t str = dmi_h5_string_type(), ds = -1, id = -1;
     char long_name[160], id_name[128];
     snprintf(long_name, sizeof long_name, "index of the %s (0, 1, ...); %s_id names it", what, name);
     snprintf(id_name, sizeof id_name, "%s_id", name);
     for (size_t i = 0; index && i < n; i++) index[i] = (int)i;
-    int rc = !index || str < 0 || (ds = h5_coordinate(loc, name, H5T_NATIVE_INT, n, 0, index, long_name, NULL)) < 0;
+    int rc = !index || str < 0 || (ds = dmi_h5_coordinate(loc, name, H5T_NATIVE_INT, n, 0, index, long_name, NULL)) < 0;
     if (!rc) {
         hsize_t dims[1] = {n};
         snprintf(long_name, sizeof long_name, "%s id", what);
         id = variable(loc, id_name, str, 1, dims, NULL, NULL, 0);
-        rc = id < 0 || (n && h5_write_all(id, str, ids)) || H5DSattach_scale(id, ds, 0) < 0 ||
-             h5_attr_text(id, "long_name", long_name);
+        rc = id < 0 || (n && dmi_h5_write_all(id, str, ids)) || H5DSattach_scale(id, ds, 0) < 0 ||
+             dmi_h5_attr_text(id, "long_name", long_name);
     }
     if (id >= 0) H5Dclose(id);
     if (str >= 0) H5Tclose(str);
@@ -171,7 +171,7 @@ hid_t h5_labelled_dimension(hid_t loc, const char *name, size_t n, const char *c
     return rc ? -1 : ds;
 }
 
-hid_t h5_dimension(hid_t loc, const char *name, hsize_t len)
+hid_t dmi_h5_dimension(hid_t loc, const char *name, hsize_t len)
 {
     /* netCDF-4's own form of a dimension without a variable: a dimension scale whose
      * NAME says so, with no data written (it takes no space) */
@@ -185,7 +185,7 @@ hid_t h5_dimension(hid_t loc, const char *name, hsize_t len)
     return ds;
 }
 
-/* ---- the CF `coordinates` attribute (h5_cf_coordinates) ---- */
+/* ---- the CF `coordinates` attribute (dmi_h5_cf_coordinates) ---- */
 
 typedef struct names { char **v; size_t n, cap; } names;
 
@@ -218,13 +218,14 @@ static herr_t scale_name(hid_t ds, unsigned dim, hid_t scale, void *data)
     return 1;  /* the first scale is the dimension */
 }
 
-/* The names of ds's dimensions (their scales), up to 8; returns the rank or -1. */
-static int dimension_names(hid_t ds, char dims[8][128])
+/* The names of ds's dimensions (their scales), up to HDF5's 32 (a sweep's grid has one a
+ * parameter); returns the rank or -1. */
+static int dimension_names(hid_t ds, char dims[H5S_MAX_RANK][128])
 {
     hid_t space = H5Dget_space(ds);
     int rank = space >= 0 ? H5Sget_simple_extent_ndims(space) : -1;
     if (space >= 0) H5Sclose(space);
-    if (rank < 0 || rank > 8) return -1;
+    if (rank < 0 || rank > H5S_MAX_RANK) return -1;
     for (int d = 0; d < rank; d++) {
         dims[d][0] = 0;
         if (H5DSget_num_scales(ds, (unsigned)d) > 0) H5DSiterate_scales(ds, (unsigned)d, NULL, scale_name, dims[d]);
@@ -232,7 +233,7 @@ static int dimension_names(hid_t ds, char dims[8][128])
     return rank;
 }
 
-int h5_cf_coordinates(hid_t loc, const char *const *extra, size_t nextra)
+int dmi_h5_cf_coordinates(hid_t loc, const char *const *extra, size_t nextra)
 {
     names list = {0};
     int rc = H5Literate(loc, H5_INDEX_CRT_ORDER, H5_ITER_INC, NULL, collect, &list) < 0;
@@ -243,7 +244,7 @@ int h5_cf_coordinates(hid_t loc, const char *const *extra, size_t nextra)
     for (size_t i = 0; !rc && i < list.n; i++) {
         hid_t ds = H5Dopen2(loc, list.v[i], H5P_DEFAULT);
         if (ds < 0) { rc = 1; break; }
-        char dims[8][128];
+        char dims[H5S_MAX_RANK][128];
         hid_t type = H5Dget_type(ds);
         int rank = dimension_names(ds, dims), is_string = type >= 0 && H5Tget_class(type) == H5T_STRING;
         if (type >= 0) H5Tclose(type);
@@ -259,7 +260,7 @@ int h5_cf_coordinates(hid_t loc, const char *const *extra, size_t nextra)
         if (label[i]) continue;
         hid_t ds = H5Dopen2(loc, list.v[i], H5P_DEFAULT);
         if (ds < 0) { rc = 1; break; }
-        char dims[8][128], text[4096] = "";
+        char dims[H5S_MAX_RANK][128], text[4096] = "";
         int rank = H5DSis_scale(ds) > 0 ? 0 : dimension_names(ds, dims);
         size_t at = 0;
         for (size_t j = 0; j < list.n && rank > 0; j++)
@@ -268,7 +269,7 @@ int h5_cf_coordinates(hid_t loc, const char *const *extra, size_t nextra)
                     at += (size_t)snprintf(text + at, sizeof text - at, "%s%s", at ? " " : "", list.v[j]);
                     break;
                 }
-        if (at && H5Aexists(ds, "coordinates") <= 0) rc = h5_attr_text(ds, "coordinates", text) != 0;
+        if (at && H5Aexists(ds, "coordinates") <= 0) rc = dmi_h5_attr_text(ds, "coordinates", text) != 0;
         H5Dclose(ds);
     }
     for (size_t i = 0; i < list.n; i++) free(list.v[i]);
@@ -278,7 +279,7 @@ int h5_cf_coordinates(hid_t loc, const char *const *extra, size_t nextra)
     return rc ? -1 : 0;
 }
 
-int h5_history(hid_t file, const char *previous, const char *command)
+int dmi_h5_history(hid_t file, const char *previous, const char *command)
 {
     char now[32], *text;
     time_t t = time(NULL);
@@ -299,12 +300,12 @@ int h5_history(hid_t file, const char *previous, const char *command)
         else { keep = strlen(previous); sep = "\n"; }
     }
     snprintf(text, len, "%.*s%s%s: %s", (int)keep, keep ? previous : "", sep, now, command);
-    int rc = h5_attr_text(file, "history", text);
+    int rc = dmi_h5_attr_text(file, "history", text);
     free(text);
     return rc;
 }
 
-int h5_shape(hid_t ds, hsize_t *rows, size_t *inner)
+int dmi_h5_shape(hid_t ds, hsize_t *rows, size_t *inner)
 {
     hid_t space = H5Dget_space(ds);
     hsize_t dims[8];
@@ -319,7 +320,7 @@ int h5_shape(hid_t ds, hsize_t *rows, size_t *inner)
     return rc;
 }
 
-int h5_rows(hid_t ds, hid_t memtype, hsize_t start, hsize_t count, void *buf, int write)
+int dmi_h5_rows(hid_t ds, hid_t memtype, hsize_t start, hsize_t count, void *buf, int write)
 {
     hid_t space = H5Dget_space(ds), mem = -1;
     hsize_t dims[8], off[8] = {0}, cnt[8];
@@ -340,7 +341,7 @@ done:
     return rc;
 }
 
-int h5_append(hid_t ds, hid_t memtype, hsize_t count, const void *data)
+int dmi_h5_append(hid_t ds, hid_t memtype, hsize_t count, const void *data)
 {
     if (count == 0) return 0;
     hid_t space = H5Dget_space(ds);
@@ -352,15 +353,15 @@ int h5_append(hid_t ds, hid_t memtype, hsize_t count, const void *data)
     hsize_t old = dims[0];
     dims[0] += count;
     if (H5Dset_extent(ds, dims) < 0) return -1;
-    return h5_rows(ds, memtype, old, count, (void *)data, 1);
+    return dmi_h5_rows(ds, memtype, old, count, (void *)data, 1);
 }
 
-int h5_write_all(hid_t ds, hid_t memtype, const void *data)
+int dmi_h5_write_all(hid_t ds, hid_t memtype, const void *data)
 {
     return H5Dwrite(ds, memtype, H5S_ALL, H5S_ALL, H5P_DEFAULT, data) < 0 ? -1 : 0;
 }
 
-char *h5_read_attr_text(hid_t loc, const char *name)
+char *dmi_h5_read_attr_text(hid_t loc, const char *name)
 {
     if (H5Aexists(loc, name) <= 0) return NULL;
     hid_t attr = H5Aopen(loc, name, H5P_DEFAULT), type = -1, space = -1, mem = -1;
@@ -370,7 +371,7 @@ char *h5_read_attr_text(hid_t loc, const char *name)
         goto done;
     if (H5Tis_variable_str(type) > 0) {
         char *v = NULL;
-        if ((mem = h5_string_type()) >= 0 && H5Aread(attr, mem, &v) >= 0 && v) {
+        if ((mem = dmi_h5_string_type()) >= 0 && H5Aread(attr, mem, &v) >= 0 && v) {
             out = strdup(v);
             H5free_memory(v);
         }
@@ -390,7 +391,7 @@ done:
     return out;
 }
 
-int h5_read_attr_int64(hid_t loc, const char *name, int64_t *value)
+int dmi_h5_read_attr_int64(hid_t loc, const char *name, int64_t *value)
 {
     if (H5Aexists(loc, name) <= 0) return -1;
     hid_t attr = H5Aopen(loc, name, H5P_DEFAULT), space = -1;
@@ -402,7 +403,7 @@ int h5_read_attr_int64(hid_t loc, const char *name, int64_t *value)
     return rc;
 }
 
-const char *h5_time_units(int has_start, int64_t start_unix, int start_offset_min, char *buf)
+const char *dmi_h5_time_units(int has_start, int64_t start_unix, int start_offset_min, char *buf)
 {
     if (!has_start) {
         strcpy(buf, "minutes");
@@ -415,15 +416,15 @@ const char *h5_time_units(int has_start, int64_t start_unix, int start_offset_mi
     return buf;
 }
 
-const char *h5_time_long_name(int has_start)
+const char *dmi_h5_time_long_name(int has_start)
 {
     return has_start ? "time after the scenario's start (T+0), at the end of the tick"
                      : "elapsed time since T+0, at the end of the tick (the scenario has no start: no calendar date)";
 }
 
-int h5_time_axis(hid_t ds, int has_start)
+int dmi_h5_time_axis(hid_t ds, int has_start)
 {
     if (!has_start) return 0;
-    return h5_attr_text(ds, "standard_name", "time") || h5_attr_text(ds, "calendar", "proleptic_gregorian") ||
-           h5_attr_text(ds, "axis", "T") ? -1 : 0;
+    return dmi_h5_attr_text(ds, "standard_name", "time") || dmi_h5_attr_text(ds, "calendar", "proleptic_gregorian") ||
+           dmi_h5_attr_text(ds, "axis", "T") ? -1 : 0;
 }

@@ -8,8 +8,8 @@
 #include <string.h>
 #include <hdf5.h>
 #include <hdf5_hl.h>
-#include "graph_igraph.h"
-#include "h5util.h"
+#include "graph/graph_igraph.h"
+#include "core/h5util.h"
 
 static char igraph_message[512];
 
@@ -249,7 +249,7 @@ static int read_csr_h5(const char *path, const char *group, igraph_t *g, dm_erro
     int rc = 0;
     for (int i = 0; i < 2 && !rc; i++) {
         const hsize_t any[1] = {H5_ANY};  /* integers only: floats and booleans are refused */
-        if ((ds[i] = h5_open_checked(f, name[i], H5T_INTEGER, 1, any, &len[i])) < 0)
+        if ((ds[i] = dmi_h5_open_checked(f, name[i], H5T_INTEGER, 1, any, &len[i])) < 0)
             rc = dm_error_set(err, DM_EDATA, path, 0, 0, "expected a 1-D integer dataset %s", name[i]);
         else if (!(v[i] = malloc((len[i] ? len[i] : 1) * sizeof *v[i])))
             rc = dm_error_set(err, DM_ESOFTWARE, path, 0, 0, "out of memory");
@@ -398,13 +398,13 @@ int dm_graph_write_csr(const char *path, size_t n, const size_t *start, const in
     int rc = !ptr;
     for (size_t v = 0; !rc && v <= n; v++) ptr[v] = (int64_t)start[v];
     hsize_t dims[2] = {n + 1, start[n]};  /* contiguous: random indices hardly compress */
-    hid_t a = rc ? -1 : h5_variable(f, "indptr", H5T_NATIVE_INT64, 1, &dims[0], NULL, NULL);
-    hid_t b = rc ? -1 : h5_variable(f, "indices", H5T_NATIVE_INT, 1, &dims[1], NULL, NULL);
-    rc = rc || a < 0 || b < 0 || h5_write_all(a, H5T_NATIVE_INT64, ptr) || (start[n] && h5_write_all(b, H5T_NATIVE_INT, adj)) ||
-         h5_attr_text(a, "long_name", "offsets: node v's neighbours are indices[indptr[v] .. indptr[v+1])") ||
-         h5_attr_text(b, "long_name", "neighbours, each undirected edge listed at both ends") ||
-         h5_attr_text(f, "title", "domino layer graph (CSR)") || h5_attr_text(f, "graph", description) ||
-         h5_attr_int64(f, "nodes", (int64_t)n) || h5_attr_int64(f, "edges", (int64_t)(start[n] / 2));
+    hid_t a = rc ? -1 : dmi_h5_variable(f, "indptr", H5T_NATIVE_INT64, 1, &dims[0], NULL, NULL);
+    hid_t b = rc ? -1 : dmi_h5_variable(f, "indices", H5T_NATIVE_INT, 1, &dims[1], NULL, NULL);
+    rc = rc || a < 0 || b < 0 || dmi_h5_write_all(a, H5T_NATIVE_INT64, ptr) || (start[n] && dmi_h5_write_all(b, H5T_NATIVE_INT, adj)) ||
+         dmi_h5_attr_text(a, "long_name", "offsets: node v's neighbours are indices[indptr[v] .. indptr[v+1])") ||
+         dmi_h5_attr_text(b, "long_name", "neighbours, each undirected edge listed at both ends") ||
+         dmi_h5_attr_text(f, "title", "domino layer graph (CSR)") || dmi_h5_attr_text(f, "graph", description) ||
+         dmi_h5_attr_int64(f, "nodes", (int64_t)n) || dmi_h5_attr_int64(f, "edges", (int64_t)(start[n] / 2));
     if (a >= 0) H5Dclose(a);
     if (b >= 0) H5Dclose(b);
     free(ptr);
