@@ -181,7 +181,8 @@ int cmd_sweep(int argc, char **argv)
      * MPI rank 0, which merges, holds the lock. */
     /* absurd replicates are refused as `run` refuses them: before anything is touched */
     if (!rc) {
-        /* the limit is the one dm_mc_run holds each point's event logs to */
+        /* the statistics, and each replicate's final sector levels (dm_sweep_point_memory); the
+         * limit is the one dm_mc_run holds each point's event logs to */
         double need = dm_sweep_point_memory(s, threads), limit = dm_mc_memory_limit(0);
         if (need > limit)
             rc = dm_error_set(&err, DM_EUSAGE, argv[optind], 0, 0, "each point needs about %.0f MiB for its statistics "

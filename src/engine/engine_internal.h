@@ -20,6 +20,7 @@
 #include <gsl/gsl_rng.h>
 #include "domino/engine.h"
 #include "engine/calendar.h"
+#include "engine/streams.h"
 
 /* ---- Tolerances: every comparison of computed values in the engine uses one of these.
  * The renderers (src/io/timeline.c, injects.c) repeat DM_LEVEL_EPS as LEVEL_EPS, and
@@ -320,11 +321,6 @@ void dmi_node_evaluate(dm_engine *e, int v, size_t slot, int64_t t);
  * and ramp of the nodes that have random ones (node order). */
 void dmi_rule_reset(dm_engine *e);
 
-/* engine.c: a draw from d (truncated by rejection), and the longest backup a distribution
- * across facilities allows (seconds; INFINITY when unbounded): a reconnected facility's
- * used backup never exceeds it. */
-double dmi_draw(gsl_rng *rng, const dm_dist *d);
-double dmi_longest_backup(const dm_dist *d);
 
 /* node_rule.c: commits node v's evaluation in frontier slot `slot` to the rule's state
  * (dynamics, buffers); the buffer events it raised are left in buf[g].flags for the log,

@@ -8,7 +8,7 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
-#include "engine_internal.h"
+#include "engine/engine_internal.h"
 
 #define NEW(p, count) ((p) = calloc((count) != 0 ? (count) : 1, sizeof *(p)))
 

@@ -16,7 +16,9 @@
  *    probability below R^2 L / 2^19937.
  * The same holds across seeds except for pairs (s, r), (s', r') with equal keys, which a
  * user choosing seeds by hand cannot hit by accident (probability 2^-64 per pair). */
+#include <math.h>
 #include <gsl/gsl_errno.h>
+#include <gsl/gsl_randist.h>
 #include "engine/streams.h"
 
 /* GSL's MT19937 state (gsl/rng/mt.c): 624 words and the position in them. */
@@ -57,4 +59,58 @@ void dmi_stream_seed(gsl_rng *rng, uint64_t seed, uint64_t r)
         if (i + 1 < MT_N) st->mt[i + 1] = (unsigned long)(z >> 32);
     }
     st->mti = MT_N;  /* regenerate the block before the first draw */
+}
+
+/* ---- draws from a replicate's stream ---- */
+
+double dmi_draw(gsl_rng *rng, const dm_dist *d)
+{
+    for (int attempt = 0; attempt < 1000; attempt++) {
+        double x = d->a;
+        switch (d->kind) {
+        case DM_DIST_FIXED: return d->a;
+        case DM_DIST_UNIFORM: return gsl_ran_flat(rng, d->a, d->b);
+        case DM_DIST_NORMAL: x = d->a + gsl_ran_gaussian(rng, d->b); break;
+        case DM_DIST_LOGNORMAL: x = gsl_ran_lognormal(rng, log(d->a), d->b); break;
+        case DM_DIST_WEIBULL: x = gsl_ran_weibull(rng, d->a, d->b); break;
+        case DM_DIST_GAMMA: x = gsl_ran_gamma(rng, d->a, d->b); break;
+        case DM_DIST_EXPONENTIAL: x = gsl_ran_exponential(rng, d->a); break;
+        case DM_DIST_CHOICE: {
+            double total = 0, u;
+            for (size_t i = 0; i < d->nchoices; i++) total += d->weights[i];
+            u = gsl_rng_uniform(rng) * total;
+            for (size_t i = 0; i < d->nchoices; i++) {
+                if (u < d->weights[i]) return d->values[i];
+                u -= d->weights[i];
+            }
+            return d->values[d->nchoices - 1];
+        }
+        case DM_DIST_TABLE: {  /* inverse of the piecewise-linear CDF through (0, 0) */
+            double u = gsl_rng_uniform(rng), x0 = 0, f0 = 0;
+            for (size_t i = 0; i < d->nchoices; i++) {
+                if (u < d->weights[i])
+                    return x0 + (u - f0) / (d->weights[i] - f0) * (d->values[i] - x0);
+                x0 = d->values[i];
+                f0 = d->weights[i];
+            }
+            return d->values[d->nchoices - 1];
+        }
+        }
+        if (x >= d->lo && x <= d->hi) return x;  /* truncation by rejection */
+    }
+    return d->lo;  /* a truncation window the distribution almost never reaches */
+}
+
+double dmi_longest_backup(const dm_dist *d)
+{
+    double x = d->hi;
+    switch (d->kind) {
+    case DM_DIST_FIXED: return d->a;
+    case DM_DIST_UNIFORM: return d->b;
+    case DM_DIST_CHOICE: case DM_DIST_TABLE:
+        x = 0;
+        for (size_t i = 0; i < d->nchoices; i++) x = d->values[i] > x ? d->values[i] : x;
+        return x;
+    default: return x >= 1e15 ? INFINITY : x;
+    }
 }

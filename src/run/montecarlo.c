@@ -391,12 +391,11 @@ static int run(const dm_scenario *sc, size_t G, dm_mc_scenario_fn load, void *lo
                     sl->failed = 1;
                 } else if (fixed + event_log_bytes(dm_engine_results(e)->nevents, T, B) > limit) {
                     sl->failed = 1;
-                    dm_error_set(&sl->err, DM_ESOFTWARE, NULL, 0, 0, "replicate %llu logged %zu events: with %d engines "
-                                 "and %llu replicates in flight the run needs about %.0f MiB, over the limit of %.0f MiB "
+                    dm_error_set(&sl->err, DM_ESOFTWARE, NULL, 0, 0, "replicate %llu logged %zu events: with %d engines and "
+                                 "%llu replicates in flight the run needs about %.0f MiB, over the limit of %.0f MiB "
                                  "(--max-memory); nothing is written. Use fewer --threads or raise --max-memory",
                                  (unsigned long long)(cfg->first + start + b), dm_engine_results(e)->nevents, T,
-                                 (unsigned long long)B,
-                                 (fixed + event_log_bytes(dm_engine_results(e)->nevents, T, B)) / 1048576.0,
+                                 (unsigned long long)B, (fixed + event_log_bytes(dm_engine_results(e)->nevents, T, B)) / 1048576.0,
                                  limit / 1048576.0);
                 } else if (slot_copy(sl, dm_engine_results(e), S, H, n, cfg->store)) {
                     sl->failed = 1;

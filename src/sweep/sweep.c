@@ -690,7 +690,7 @@ int dm_sweep_run_point(const dm_sweep *s, size_t i, int threads, volatile sig_at
     int rc = dm_sweep_point_scenario(s, i, &sc, err);
     if (rc) return rc;
     size_t S = sc->model->nsectors;
-    int64_t interval = (s->interval_s + sc->tick_s - 1) / sc->tick_s;
+    int64_t interval = dm_scenario_ticks(sc, s->interval_s);
     if (interval < 1) interval = 1;
     size_t K = dm_output_ntimes(sc, interval);
     point_sink f = {malloc((s->replicates * S + 1) * sizeof(double)), S, K, s->replicates, {0}, {0}, {0}, {0},
