@@ -726,24 +726,3 @@ int dm_sweep_run_point(const dm_sweep *s, size_t i, int threads, volatile sig_at
     if (rc) dm_sweep_result_free(out);
     return rc;
 }
-
-int dm_sweep_run_file(const char *path, int threads, const char *output, const char *command_line, dm_error *err)
-{
-    dm_sweep *s;
-    int rc = dm_sweep_load(path, &s, err);
-    if (rc) return rc;
-    dm_sweep_result *res = calloc(s->npoints + 1, sizeof *res);
-    dm_sweep_point *pts = calloc(s->npoints + 1, sizeof *pts);
-    size_t n = 0;
-    if (!res || !pts) rc = dm_error_set(err, DM_ESOFTWARE, NULL, 0, 0, "out of memory");
-    for (; !rc && n < s->npoints; n++) {
-        if ((rc = dm_sweep_run_point(s, n, threads, NULL, &res[n], err))) break;
-        pts[n] = (dm_sweep_point){n, &res[n]};
-    }
-    if (!rc) rc = dm_sweep_write(output, s, pts, n, command_line, err);
-    for (size_t i = 0; res && i < n; i++) dm_sweep_result_free(&res[i]);
-    free(res);
-    free(pts);
-    dm_sweep_free(s);
-    return rc;
-}
