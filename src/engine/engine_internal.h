@@ -23,15 +23,11 @@
 #include "engine/streams.h"
 
 /* ---- Tolerances: every comparison of computed values in the engine uses one of these.
- * The renderers (src/io/timeline.c, injects.c) repeat DM_LEVEL_EPS as LEVEL_EPS, and
- * must agree with it, since they re-classify the engine's levels. ---- */
+ * The renderers (src/io/timeline.c, injects.c) use the same DM_LEVEL_EPS, since they
+ * re-classify the engine's levels. ---- */
 
-/* Levels (shares of a node's capacity) closer than this are equal. It ends zero-lag loops
- * that converge geometrically (ELEC -> ICT -> ELEC through a weak edge) and keeps
- * floating-point dust out of the timeline. 1e-9 of capacity is 1000 times below the
- * finest threshold in the shipped models (ガス: 30 of 30,000,000 households = 1e-6), so no
- * breach depends on it. */
-#define DM_LEVEL_EPS 1e-9
+/* DM_LEVEL_EPS (levels closer than this are equal) is in domino/engine.h: the renderers
+ * re-classify the engine's levels with it. */
 /* Rounding a quotient up to a whole number of ticks, steps or providers: a quotient within
  * this of a whole number is that number (3600 s / 60 s must be 60 ticks, not 61, although
  * it may come out as 60.000000000001), so ceil(x - DM_ROUND_EPS). The same margin says a

@@ -11,7 +11,6 @@
 #include "io/timeline.h"
 #include "core/duration.h"
 
-#define LEVEL_EPS 1e-9  /* the engine's DM_LEVEL_EPS */
 
 void dm_inject_defaults(dm_inject_options *o, dm_format format, dm_lang lang)
 {
@@ -260,7 +259,7 @@ static int keep(const tl_line *l, const dm_inject_options *o, double min_change,
     if (!is_level(l)) return 1;
     double last = shown[l->node];
     int always = l->kind != DM_EV_DEGRADED && l->kind != DM_EV_RISING;  /* down, restored, ... */
-    int leaves_full = l->prev >= 1 - LEVEL_EPS;
+    int leaves_full = l->prev >= 1 - DM_LEVEL_EPS;
     char a[16], b[16];
     pct_text(l->value, a, sizeof a);
     pct_text(last, b, sizeof b);

@@ -7,8 +7,6 @@
 #include <string.h>
 #include "io/timeline.h"
 
-/* Levels closer than this are equal: the engine's tolerance (DM_LEVEL_EPS). */
-#define LEVEL_EPS 1e-9
 
 /* What a node's current loss goes back to. Updated at every drop, not only the first: a
  * node degraded by one hazard and then downed by another is down because of the second. */
@@ -41,7 +39,7 @@ typedef struct builder {
 static int64_t since_of(const builder *b, int u)
 {
     const node_state *s = &b->node[u];
-    return s->level <= LEVEL_EPS && s->down >= 0 ? s->down : s->first;
+    return s->level <= DM_LEVEL_EPS && s->down >= 0 ? s->down : s->first;
 }
 
 /* u's loss, what it followed, and so on to the hazard at the root. */
@@ -68,7 +66,7 @@ static int lost_resupply(const builder *b, int g)
     int worst = -1;
     for (size_t i = 0; i < ref.nresupply; i++) {
         int u = ref.resupply[i];
-        if (b->node[u].level < ref.settings->resupply_level - LEVEL_EPS &&
+        if (b->node[u].level < ref.settings->resupply_level - DM_LEVEL_EPS &&
             (worst < 0 || b->node[u].level < b->node[worst].level))
             worst = u;
     }
@@ -80,7 +78,7 @@ static void set_cause(const builder *b, tl_line *l, int u)
     l->cause = u;
     if (u < 0) return;
     l->cause_since = since_of(b, u);
-    l->cause_down = b->node[u].level <= LEVEL_EPS;
+    l->cause_down = b->node[u].level <= DM_LEVEL_EPS;
     chain_of(b, u, &l->chain);
 }
 
@@ -112,11 +110,11 @@ static void merge_level(builder *b, tl_line *l)
             l->cause = before->cause; l->cause_since = before->cause_since; l->cause_down = before->cause_down;
             l->chain = before->chain; l->hazard = before->hazard;
         }
-        if (l->value > l->prev + LEVEL_EPS)
-            l->kind = l->value >= 1 - LEVEL_EPS ? DM_EV_RESTORED : DM_EV_RISING;
-        else if (l->value < l->prev - LEVEL_EPS && (l->kind == DM_EV_RISING || l->kind == DM_EV_RESTORED))
-            l->kind = l->value <= LEVEL_EPS ? DM_EV_DOWN : DM_EV_DEGRADED;
-        else if (l->value <= l->prev + LEVEL_EPS && l->value >= l->prev - LEVEL_EPS)
+        if (l->value > l->prev + DM_LEVEL_EPS)
+            l->kind = l->value >= 1 - DM_LEVEL_EPS ? DM_EV_RESTORED : DM_EV_RISING;
+        else if (l->value < l->prev - DM_LEVEL_EPS && (l->kind == DM_EV_RISING || l->kind == DM_EV_RESTORED))
+            l->kind = l->value <= DM_LEVEL_EPS ? DM_EV_DOWN : DM_EV_DEGRADED;
+        else if (l->value <= l->prev + DM_LEVEL_EPS && l->value >= l->prev - DM_LEVEL_EPS)
             l->dropped = 1;
         l->kinds = l->value < l->prev ? DM_KIND_LOSSES : DM_KIND_RESTORATIONS;
     }
@@ -160,7 +158,7 @@ static void add_event(builder *b, const dm_event *ev)
                    .prev = s->level, .hazard = -1, .cause = -1, .resupply = -1};
     l->chain.hazard = l->resupply_chain.hazard = -1;
     /* a node down from its own damage runs on no backup, whatever its inputs do */
-    int own_damage_down = s->level <= LEVEL_EPS && s->first >= 0 && s->cause < 0;
+    int own_damage_down = s->level <= DM_LEVEL_EPS && s->first >= 0 && s->cause < 0;
     switch (k) {
     case DM_EV_HAZARD_START:
     case DM_EV_HAZARD_END:
@@ -204,15 +202,15 @@ static void add_event(builder *b, const dm_event *ev)
     }
     /* the node's record, after the line has read it */
     if (is_level_kind(k)) {
-        if (ev->value < s->level - LEVEL_EPS) {
+        if (ev->value < s->level - DM_LEVEL_EPS) {
             if (s->first < 0) s->first = ev->tick;
-            if (ev->value <= LEVEL_EPS && s->down < 0) s->down = ev->tick;
+            if (ev->value <= DM_LEVEL_EPS && s->down < 0) s->down = ev->tick;
             s->cause = ev->cause_node;
             s->hazard = ev->cause_node < 0 ? ev->hazard : l->chain.hazard;
         }
         s->level = ev->value;
-        if (ev->value > LEVEL_EPS) s->down = -1;
-        if (k == DM_EV_RESTORED || ev->value >= 1 - LEVEL_EPS) *s = (node_state){1, -1, -1, -1, -1};
+        if (ev->value > DM_LEVEL_EPS) s->down = -1;
+        if (k == DM_EV_RESTORED || ev->value >= 1 - DM_LEVEL_EPS) *s = (node_state){1, -1, -1, -1, -1};
     }
     b->n++;
 }
