@@ -540,6 +540,41 @@ Test(hardening, yaml_alias_amplification_is_counted_against_the_limit)
     free(out);
 }
 
+/* Many anchors or aliases: libyaml's loader compares each with every earlier anchor, so
+ * 2 x 10^4 anchors and aliases (a 0.5 MB file) would cost minutes. Refused at the first
+ * one over the limit, at its line and column, within seconds. */
+Test(hardening, yaml_anchors_and_aliases_are_counted)
+{
+    for (int aliases = 0; aliases <= 1; aliases++) {
+        size_t cap = 1 << 20, n;
+        char *text = malloc(cap), *out;
+        cr_assert_not_null(text);
+        n = (size_t)snprintf(text, cap, "name: t\nmodel: japan-sectors\nhazards: [{id: h, kind: other, select: "
+                             "{sectors: [ELEC]}}]\ndescription:\n  a0: &a0 x\n");
+        for (int i = 1; i <= 20000; i++)  /* line 5 + i */
+            n += (size_t)(aliases ? snprintf(text + n, cap - n, "  b%d: *a0\n", i)
+                                  : snprintf(text + n, cap - n, "  a%d: &a%d x\n", i, i));
+        put("s.yaml", text);
+        free(text);
+        double t0 = (double)time(NULL);
+        /* anchors: a0 is the 1st, a999 the 1000th, a1000 (line 1005) the first too many;
+         * aliases: 2 x 10^4 are within the default limit (10^5), so it is lowered to 1000
+         * and b1001 (line 1006) is the first too many */
+        if (aliases) setenv("DOMINO_MAX_YAML_ALIASES", "1000", 1);
+        int rc = domino(dir, "validate s.yaml", 1, &out);
+        unsetenv("DOMINO_MAX_YAML_ALIASES");
+        cr_expect_eq(rc, 65, "exit %d: %s", rc, out);
+        if (!aliases)
+            cr_expect(strstr(out, "s.yaml:1005:") && strstr(out, "&a1000") && strstr(out, "DOMINO_MAX_YAML_ANCHORS"),
+                      "%s", out);
+        else
+            cr_expect(strstr(out, "s.yaml:1006:") && strstr(out, "*a0") && strstr(out, "DOMINO_MAX_YAML_ALIASES"),
+                      "%s", out);
+        free(out);
+        cr_expect_lt((double)time(NULL) - t0, 20.0);
+    }
+}
+
 /* Sweep parameters that used to be ignored (replicates, seed) or fail after point 0
  * (names that clash with the file's variables, a value out of range at a later point):
  * refused at load, at the parameter's line in the sweep file, nothing written. */

@@ -42,8 +42,10 @@ int dmi_yr_expected(yread *r, const yaml_node_t *n, const char *what, const char
  * event parser before anything is built: nesting deep enough to exhaust libyaml's
  * recursive loader; a second document (which would be ignored); a tag other than YAML's
  * own (`!custom`: not a type domino knows); a NUL inside a text (an id that C sees cut
- * short); and aliases that expand to more nodes than the limit (a small file that names
- * one anchor a billion times costs what the expanded file would). */
+ * short); aliases that expand to more nodes than the limit (a small file that names
+ * one anchor a billion times costs what the expanded file would); and more anchors or
+ * aliases than their limits (libyaml's loader, and the lookups below, compare each with
+ * every earlier anchor: DM_MAX_YAML_ANCHORS in domino/limits.h). */
 typedef struct anchor { char *name; int64_t nodes; } anchor;
 
 static int check_events(const char *text, size_t len, const char *file, dm_error *err)
@@ -53,6 +55,8 @@ static int check_events(const char *text, size_t len, const char *file, dm_error
     int depth = 0, rc = 0, done = 0, documents = 0;
     int64_t limit = dm_limit(DM_MAX_YAML_DEPTH_ENV, DM_MAX_YAML_DEPTH);
     int64_t max_nodes = dm_limit(DM_MAX_YAML_NODES_ENV, DM_MAX_YAML_NODES), nodes = 0;
+    int64_t max_anchors = dm_limit(DM_MAX_YAML_ANCHORS_ENV, DM_MAX_YAML_ANCHORS), nanchor_defs = 0;
+    int64_t max_aliases = dm_limit(DM_MAX_YAML_ALIASES_ENV, DM_MAX_YAML_ALIASES), naliases = 0;
     /* open collections: their anchor (or NULL) and the node count when they opened */
     struct { char *anchor; int64_t start; } open[256];
     anchor *anchors = NULL;
@@ -80,6 +84,14 @@ static int check_events(const char *text, size_t len, const char *file, dm_error
         if (!rc && (ev.type == YAML_SCALAR_EVENT || ev.type == YAML_SEQUENCE_START_EVENT ||
                     ev.type == YAML_MAPPING_START_EVENT))
             nodes++;
+        if (!rc && name && ++nanchor_defs > max_anchors)
+            rc = dm_error_set(err, DM_EDATA, file, line, column, "YAML anchor '&%s': more than %lld anchors in one file "
+                              "(set %s to raise the limit)", (const char *)name, (long long)max_anchors,
+                              DM_MAX_YAML_ANCHORS_ENV);
+        if (!rc && ev.type == YAML_ALIAS_EVENT && ++naliases > max_aliases)
+            rc = dm_error_set(err, DM_EDATA, file, line, column, "YAML alias '*%s': more than %lld aliases in one file "
+                              "(set %s to raise the limit)", (const char *)ev.data.alias.anchor, (long long)max_aliases,
+                              DM_MAX_YAML_ALIASES_ENV);
         if (!rc && ev.type == YAML_SCALAR_EVENT && name) {  /* an anchored scalar: one node */
             anchor *a = realloc(anchors, (nanchors + 1) * sizeof *a);
             if (!a || !(a[nanchors].name = strdup((const char *)name))) {
