@@ -83,6 +83,44 @@ Test(regions, two_regions_by_hand)
     /* in order of onset, then sector */
     for (size_t i = 1; i < x.r->nregion_breaches; i++)
         cr_expect_leq(x.r->region_breaches[i - 1].onset, x.r->region_breaches[i].onset);
+
+    /* Each region's part of each sector, as --region shows it (the same hazards):
+     *   ELEC  North: level 1 - 150/300 = 0.5, 150 kW x 3 h = 450 kWh; South: 1 - 70/700 = 0.9, 210 kWh
+     *   ICT   North: 0.75, 250 x 3 = 750 users·h;  South: 0.95, 150 x 3 = 450 users·h
+     *   WATER North: 1 - 10/100 = 0.9, 10 x 1 h = 10 %·h; South: 0.98, 2 %·h
+     * every part back to level 1 at the horizon; the parts' unit-hours add up to the
+     * sector's (GEN, in no region, has no part). */
+    static const struct { const char *sector; int region; double min, uh; } parts[] = {
+        {"ELEC", 0, 0.5, 450}, {"ELEC", 1, 0.9, 210}, {"ICT", 0, 0.75, 750}, {"ICT", 1, 0.95, 450},
+        {"WATER", 0, 0.9, 10}, {"WATER", 1, 0.98, 2},
+    };
+    size_t S = x.sc->model->nsectors;
+    cr_assert_not_null(x.r->region_sectors);
+    for (size_t i = 0; i < sizeof parts / sizeof parts[0]; i++) {
+        int s = dm_model_sector(x.sc->model, parts[i].sector);
+        const dm_sector_result *p = &x.r->region_sectors[(size_t)parts[i].region * S + (size_t)s];
+        cr_expect_float_eq(p->min_level, parts[i].min, 1e-9, "%s in region %d", parts[i].sector, parts[i].region);
+        cr_expect_float_eq(p->final_level, 1.0, 1e-9);
+        cr_expect_float_eq(p->unserved_unit_hours, parts[i].uh, 1e-9, "%s in region %d", parts[i].sector, parts[i].region);
+        double whole = x.r->sectors[s].unserved_unit_hours;
+        double sum = x.r->region_sectors[(size_t)s].unserved_unit_hours + x.r->region_sectors[S + (size_t)s].unserved_unit_hours;
+        cr_expect_float_eq(sum, whole, 1e-9 * whole);
+    }
+    /* narrowed to North: its parts, and first_breach pointing at North's breaches */
+    dm_engine_result view;
+    cr_assert_eq(dm_result_narrow(x.sc, x.r, 0, &view), 0);
+    int elec = dm_model_sector(x.sc->model, "ELEC"), ict = dm_model_sector(x.sc->model, "ICT");
+    cr_expect_float_eq(view.sectors[elec].min_level, 0.5, 1e-9);
+    cr_expect_float_eq(view.sectors[ict].unserved_unit_hours, 750, 1e-9);
+    cr_assert_geq(view.sectors[ict].first_breach, 0);
+    cr_expect_eq(view.breaches[view.sectors[ict].first_breach].sector, ict);
+    cr_expect_eq(view.breaches[view.sectors[ict].first_breach].region, 0);
+    cr_expect_null(view.region_sectors);
+    dm_result_view_free(&view);
+    cr_assert_eq(dm_result_narrow(x.sc, x.r, 1, &view), 0);
+    cr_expect_float_eq(view.sectors[elec].min_level, 0.9, 1e-9);
+    cr_expect_eq(view.sectors[ict].first_breach, -1, "no ICT breach in South");
+    dm_result_view_free(&view);
     sim_free(&x);
 }
 

@@ -75,6 +75,11 @@ typedef struct dm_result {
      * D), in order of onset, then sector, then region. */
     size_t nregion_breaches; dm_breach *region_breaches;
     dm_sector_result *sectors;     /* one per model sector */
+    /* With regions: each region's part of each sector, [region * nsectors + sector] (NULL
+     * without regions): levels of the part (1 - U_{S,r} / its capacity), its unserved
+     * unit-hours, its share of the sector's loss; first_breach indexes region_breaches.
+     * Kept by the engine only (a Monte Carlo slot's copy has NULL). */
+    dm_sector_result *region_sectors;
     double *hazard_start, *hazard_end; /* per hazard, ticks drawn for this replicate (end -1: none) */
     size_t nwarnings; char (*warnings)[200];
     uint64_t ticks_processed, evaluations;

@@ -26,6 +26,7 @@ static int compile_regions(dm_engine *e)
     int ok = NEW(e->ledger.reg_start, C + 1) && NEW(e->ledger.reg_node, n) && NEW(e->ledger.reg_capacity, C) && NEW(e->ledger.reg_magnitude, C) &&
              NEW(e->ledger.reg_unserved, C) && NEW(e->ledger.reg_run_peak, C) && NEW(e->ledger.reg_run_uh, C) && NEW(e->ledger.reg_acc_tick, C) &&
              NEW(e->ledger.reg_run_start, C) && NEW(e->ledger.reg_in_run, C) && NEW(e->ledger.reg_touched, C) && NEW(e->ledger.reg_touched_list, C) &&
+             NEW(e->res.region_sectors, C) &&
              (e->ledger.cap_region_breaches = 64, NEW(e->res.region_breaches, e->ledger.cap_region_breaches));
     if (!ok) return -1;
     for (size_t v = 0; v < n; v++)
@@ -66,7 +67,7 @@ void dmi_ledger_free(dm_engine *e)
         l->sector_touched, l->unserved, l->acc_tick, l->in_run, l->run_start, l->run_peak, l->run_uh,
         e->res.breaches, l->reg_start, l->reg_node, l->reg_capacity, l->reg_magnitude, l->reg_unserved,
         l->reg_run_peak, l->reg_run_uh, l->reg_acc_tick, l->reg_run_start, l->reg_in_run, l->reg_touched,
-        l->reg_touched_list, e->res.region_breaches,
+        l->reg_touched_list, e->res.region_breaches, e->res.region_sectors,
     };
     for (size_t i = 0; i < sizeof arrays / sizeof arrays[0]; i++) free(arrays[i]);
 }
@@ -80,6 +81,7 @@ void dmi_ledger_reset(dm_engine *e)
     }
     for (size_t c = 0; c < l->nreg_cells; c++) {
         l->reg_unserved[c] = 0; l->reg_acc_tick[c] = 0; l->reg_in_run[c] = 0; l->reg_touched[c] = 0;
+        e->res.region_sectors[c] = (dm_sector_result){1.0, 1.0, 0.0, 0.0, -1};
     }
     l->nreg_touched = 0;
     e->res.nregion_breaches = 0;
@@ -158,6 +160,7 @@ static void account_region(dm_engine *e, size_t c, int64_t t, int at_level)
 {
     int s = (int)(c % e->nsectors);
     double hours = (double)(t - e->ledger.reg_acc_tick[c]) * (double)e->res.tick_s / 3600.0;
+    e->res.region_sectors[c].unserved_unit_hours += e->ledger.reg_unserved[c] * hours;
     if (e->ledger.reg_in_run[c]) e->ledger.reg_run_uh[c] += e->ledger.reg_unserved[c] * hours;
     e->ledger.reg_acc_tick[c] = t;
     if (!at_level) return;
@@ -168,6 +171,10 @@ static void account_region(dm_engine *e, size_t c, int64_t t, int at_level)
     }
     if (u < 0) u = 0;
     e->ledger.reg_unserved[c] = u;
+    if (e->ledger.reg_capacity[c] > 0) {  /* a cell without nodes keeps level 1 */
+        double level = 1.0 - u / e->ledger.reg_capacity[c];
+        if (level < e->res.region_sectors[c].min_level) e->res.region_sectors[c].min_level = level;
+    }
     int over = e->m->sectors[s].any_loss ? u > DM_ANY_LOSS_SHARE * e->ledger.reg_capacity[c] : u >= e->ledger.reg_magnitude[c] * (1 - DM_MAGNITUDE_REL);
     if (over && !e->ledger.reg_in_run[c]) {
         e->ledger.reg_in_run[c] = 1;
@@ -220,9 +227,19 @@ void dmi_ledger_close(dm_engine *e, int64_t horizon)
         account_region(e, c, horizon, 0);
         if (l->reg_in_run[c] && horizon - l->reg_run_start[c] >= e->threshold_ticks[c % e->nsectors])
             push_region_breach(e, c, -1);
+        /* the part's levels, and its share of the sector's loss: the national formula below
+         * with the part's unit-hours, so the parts of a sector in regions add up to it */
+        size_t s = c % e->nsectors;
+        dm_sector_result *part = &e->res.region_sectors[c];
+        if (l->reg_capacity[c] > 0) part->final_level = 1.0 - l->reg_unserved[c] / l->reg_capacity[c];
+        part->economic_loss = e->m->sectors[s].output * (part->unserved_unit_hours / e->sector_capacity[s]) / 8760.0;
     }
     if (e->res.nregion_breaches > 1)
         qsort(e->res.region_breaches, e->res.nregion_breaches, sizeof *e->res.region_breaches, by_onset_sector_region);
+    for (size_t i = e->res.nregion_breaches; i-- > 0;) {
+        const dm_breach *b = &e->res.region_breaches[i];
+        e->res.region_sectors[(size_t)b->region * e->nsectors + (size_t)b->sector].first_breach = (int)i;
+    }
     /* Breaches were found sector by sector as runs ended; report them in time order. */
     for (size_t i = 1; i < e->res.nbreaches; i++)
         for (size_t j = i; j > 0; j--) {

@@ -48,7 +48,11 @@ int dm_result_narrow(const dm_scenario *sc, const dm_engine_result *r, int regio
     out->nbreaches = 0;
     for (size_t i = 0; i < r->nregion_breaches; i++)
         if (r->region_breaches[i].region == region) out->breaches[out->nbreaches++] = r->region_breaches[i];
-    memcpy(out->sectors, r->sectors, S * sizeof *out->sectors);
+    /* the region's part of each sector (the engine's books); a result read back from a
+     * file has none, and keeps the whole sectors' figures */
+    memcpy(out->sectors, r->region_sectors ? r->region_sectors + (size_t)region * S : r->sectors,
+           S * sizeof *out->sectors);
+    out->region_sectors = NULL;
     for (size_t s = 0; s < S; s++) out->sectors[s].first_breach = -1;
     for (size_t i = out->nbreaches; i-- > 0;) out->sectors[out->breaches[i].sector].first_breach = (int)i;
     free(keep);

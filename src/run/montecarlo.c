@@ -75,6 +75,7 @@ static int slot_copy(slot *dst, const dm_engine_result *src, size_t S, size_t H,
     *d = *src;  /* scalars; the pointers are put back below */
     d->events = events; d->breaches = breaches; d->region_breaches = region_breaches; d->sectors = sectors; d->hazard_start = hs;
     d->hazard_end = he; d->warnings = warnings; d->sector_level = sl; d->impact = im; d->node_level = nl;
+    d->region_sectors = NULL;  /* the engine's only (include/domino/engine.h) */
     /* no copy from or to NULL: a replicate without breaches has no array (C11 7.24.1) */
     if (src->nevents) memcpy(d->events, src->events, src->nevents * sizeof *d->events);
     if (src->nbreaches) memcpy(d->breaches, src->breaches, src->nbreaches * sizeof *d->breaches);
