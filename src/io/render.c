@@ -7,6 +7,7 @@
 #include "domino.h"
 #include "io/timeline.h"
 #include "core/duration.h"
+#include "model/query.h"
 
 dm_lang dm_lang_from_locale(void)
 {
@@ -100,7 +101,8 @@ static void print_table(FILE *out, row *rows, size_t nrows, int ncols, const int
 }
 
 /* The breaches of regions' parts of sectors, by region (in model order), each in time
- * order: region, sector, onset, confirmed, end, peak and the breach's unit-hours. */
+ * order: region, sector, onset, confirmed, end, peak and the breach's unit-hours (for a
+ * sector measured in %, in % of the region's part). */
 static int region_table(FILE *out, const dm_scenario *sc, const dm_breach *list, size_t n, dm_lang lang)
 {
     const dm_model *m = sc->model;
@@ -114,9 +116,17 @@ static int region_table(FILE *out, const dm_scenario *sc, const dm_breach *list,
     size_t k = 1;
     for (size_t g = 0; g < m->nregions; g++)  /* rows by region in model order, each in time order */
         for (size_t i = 0; i < n; i++) {
-            const dm_breach *b = &list[i];
-            if (b->region != (int)g) continue;
+            if (list[i].region != (int)g) continue;
+            dm_breach part = list[i], *b = &part;
             const char *unit = m->sectors[b->sector].unit;
+            /* A sector measured in % of its capacity: the model's percentages are of the
+             * whole sector, the region's breach is read as a share of the region's part
+             * (Hokkaido's 金融 at 75 %, not at 3.1 % of Japan's). */
+            double cap = unit && !strcmp(unit, "%") ? dmi_model_capacity(m, b->sector, (int)g) : 0;
+            if (cap > 0) {
+                b->peak *= 100.0 / cap;
+                b->unit_hours *= 100.0 / cap;
+            }
             snprintf(rows[k][0], 96, "%s", ja ? m->regions[g].name_ja : m->regions[g].name_en);
             snprintf(rows[k][1], 96, "%s", sector_name(m, b->sector, lang));
             breach_cells(sc, b, unit, ja, rows[k] + 2);
