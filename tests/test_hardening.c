@@ -755,8 +755,11 @@ Test(hardening, mpi_ranks_the_program_cannot_see_are_refused)
     write_sweep();
     for (size_t i = 0; i < sizeof launchers / sizeof launchers[0]; i++) {
         char cmd[1024], *out;
-        snprintf(cmd, sizeof cmd, "cd '%s' && rm -rf x.h5 x.h5.points && %s timeout 60 '%s' sweep sweep.yaml -o x.h5 --quiet 2>&1",
-                 dir, launchers[i], env("DOMINO"));
+        /* the rank starts Open MPI to count the ranks, and Open MPI leaks at exit (its
+         * plugins are unloaded, so LeakSanitizer cannot name them): no leak check here, as
+         * for the mpirun tests in test_sweep.c */
+        snprintf(cmd, sizeof cmd, "cd '%s' && rm -rf x.h5 x.h5.points && %s ASAN_OPTIONS=detect_leaks=0 timeout 60 '%s' "
+                 "sweep sweep.yaml -o x.h5 --quiet 2>&1", dir, launchers[i], env("DOMINO"));
         int rc = run_capture(cmd, &out);
         cr_expect_eq(rc, 2, "%s: exit %d: %s", launchers[i], rc, out);
         cr_expect(strstr(out, "MPI ranks"), "%s: %s", launchers[i], out);
