@@ -353,9 +353,8 @@ static void handle(dm_engine *e, const cal_event *ev)
 
 /* ---- applying one node's evaluation ---- */
 
-static int status(double s) { return s <= DM_LEVEL_EPS ? 0 : s >= 1 - DM_LEVEL_EPS ? 2 : 1; }
-
-/* Logs the buffer events of node v's group g that its evaluation raised. */
+/* Logs the buffer events of node v's group g that its evaluation raised (the rule hands
+ * them over and forgets them). */
 static void log_group_flags(dm_engine *e, int64_t t, int v, int g)
 {
     static const struct { int flag; dm_event_kind kind; } map[] = {
@@ -366,11 +365,11 @@ static void log_group_flags(dm_engine *e, int64_t t, int v, int g)
     size_t first = e->g_edge[g], worst = first;
     for (size_t i = first; i < e->g_edge[g + 1]; i++)
         if (e->edge[i].seen < e->edge[worst].seen) worst = i;
+    unsigned flags = dmi_rule_take_buffer_events(e, g);
     for (size_t i = 0; i < sizeof map / sizeof map[0]; i++)
-        if (e->rule.buf[g].flags & map[i].flag)
+        if (flags & map[i].flag)
             log_event(e, t, v, map[i].kind, e->edge[worst].from, g, e->edge[worst].seen_root,
                       e->rule.buf[g].left);  /* buffer ticks left */
-    e->rule.buf[g].flags = 0;
 }
 
 /* Commits node v's evaluation (frontier slot `slot`): its dynamics and buffer states and
@@ -385,7 +384,7 @@ static void apply(dm_engine *e, int v, size_t slot, int64_t t)
     int cause = ev->cause, group = ev->group, root = ev->root;
     if (dmi_node_commit(e, v, slot))  /* buffer events raised: logged in group order */
         for (size_t k = e->group_start[v]; k < e->group_start[v + 1]; k++)
-            if (e->rule.buf[e->group_of[k]].flags) log_group_flags(e, t, v, e->group_of[k]);
+            if (dmi_rule_buffer_events(e, e->group_of[k])) log_group_flags(e, t, v, e->group_of[k]);
     if (e->loop.next[slot].restarting) log_event(e, t, v, DM_EV_RESTARTING, cause, group, root, now);
     if (node->layer_run >= 0 && e->loop.next[slot].viable != (e->conn.state[v] & CONN_VIABLE))
         dmi_conn_viability_changed(e, v, root);
@@ -396,28 +395,14 @@ static void apply(dm_engine *e, int v, size_t slot, int64_t t)
     }
     if (fabs(now - old) <= DM_LEVEL_EPS) return;
 
-    /* What the timeline says: every drop of a step node; for relax nodes, which move a
-     * little every tick, only the crossings between full, partial and no service. */
-    int relax = node->dynamics == DM_DYN_RELAX, from = status(old), to = status(now);
-    /* A rise is told when it starts after a loss, then again once the level is another
-     * 10 % up: a restoration curve or its cascade rises in 1 % steps, which would be a
-     * line each. */
-    if (now < old && (!relax || from != to)) {
-        dm_event_kind kind = to != 0 ? DM_EV_DEGRADED : e->loop.next[slot].collapsed == 2 ? DM_EV_DISCONNECTED
-                           : e->loop.next[slot].collapsed ? DM_EV_COLLAPSED : DM_EV_DOWN;
-        log_event(e, t, v, kind, cause, group, root, now);
-        e->rise_logged[v] = -1;
-    } else if (now > old && to == 2) {
-        log_event(e, t, v, DM_EV_RESTORED, cause, group, root, now);
-        e->rise_logged[v] = -1;
-    } else if (now > old && (relax ? from == 0 : (e->rule.dyn_tick[v] < 0 || old == e->rule.dyn_level[v])) &&
-               (e->rise_logged[v] < 0 || now >= e->rise_logged[v] + 0.1 - DM_ROUND_EPS)) {
-        log_event(e, t, v, DM_EV_RISING, cause, group, root, now);
-        e->rise_logged[v] = now;
+    int kind = dmi_rule_event(e, v, slot, old, now, e->rise_logged[v]);  /* what the timeline says */
+    if (kind >= 0) {
+        log_event(e, t, v, (dm_event_kind)kind, cause, group, root, now);
+        e->rise_logged[v] = kind == DM_EV_RISING ? now : -1;
     }
     e->level[v] = now;
     dm_ledger_touch(e, node);
-    e->sampler.changed = 1;
+    dmi_sampler_touch(e);
     for (size_t k = e->out_start[v]; k < e->out_start[v + 1]; k++) {
         int edge = e->out_edge[k];
         int64_t lag = edge_lag(e, (size_t)edge);

@@ -322,6 +322,14 @@ void dmi_rule_reset(dm_engine *e);
  * (dynamics, buffers); the buffer events it raised are left in buf[g].flags for the log,
  * and it returns nonzero when there are some. */
 int dmi_node_commit(dm_engine *e, int v, size_t slot);
+/* node_rule.c: the buffer events (GF_*) group g's last commit raised; "take" hands them
+ * over to the log and clears them. */
+unsigned dmi_rule_buffer_events(const dm_engine *e, int g);
+unsigned dmi_rule_take_buffer_events(dm_engine *e, int g);
+/* node_rule.c: the event (dm_event_kind) that node v's level going from old to now, as
+ * its evaluation in frontier slot `slot` found, is told as; -1 for none. last_rise: the
+ * level last told as rising (-1: none since the last loss). */
+int dmi_rule_event(const dm_engine *e, int v, size_t slot, double old, double now, double last_rise);
 
 /* node_rule.c: a delivery to buffered group g at tick t that its buffer takes without
  * changing the dependent's evaluation: returns 1 after the buffer's state moved on. */
@@ -368,6 +376,8 @@ static inline void dm_ledger_touch(dm_engine *e, const node_rule *node)
 /* sampler.c: record every grid point before tick t; reset per replicate; free. */
 void dmi_sampler_until(dm_engine *e, int64_t t);
 void dmi_sampler_reset(dm_engine *e);
+/* sampler.c: a level changed since the last sample (the next one is computed afresh). */
+void dmi_sampler_touch(dm_engine *e);
 void dmi_sampler_free(dm_engine *e);
 
 /* connectivity.c: compile (after the engine's arrays; -1 when out of memory), reset per

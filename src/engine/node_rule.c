@@ -676,3 +676,40 @@ void dmi_node_evaluate(dm_engine *e, int v, size_t slot, int64_t t)
     e->loop.next[slot].rise_restart = rise_restart;
     e->loop.next[slot].restarted = restarted;
 }
+
+/* ---- what a change of level is called (the events the timeline tells) ---- */
+
+static int status(double s) { return s <= DM_LEVEL_EPS ? 0 : s >= 1 - DM_LEVEL_EPS ? 2 : 1; }
+
+/* Every drop of a step node; for relax nodes, which move a little every tick, only the
+ * crossings between full, partial and no service. A rise is told when it starts after a
+ * loss, then again once the level is another 10 % up (last_rise: the level last told
+ * rising, -1 for none): a restoration curve or its cascade rises in 1 % steps, which
+ * would be a line each. A drop to 0 says why: cut off from its layer's sources, below
+ * its collapse threshold, or down. */
+int dmi_rule_event(const dm_engine *e, int v, size_t slot, double old, double now, double last_rise)
+{
+    const node_rule *node = node_rule_of(e, v);
+    const evaluation *ev = &e->loop.next[slot];
+    int relax = node->dynamics == DM_DYN_RELAX, from = status(old), to = status(now);
+    if (now < old && (!relax || from != to))
+        return to != 0 ? DM_EV_DEGRADED : ev->collapsed == 2 ? DM_EV_DISCONNECTED : ev->collapsed ? DM_EV_COLLAPSED
+                                                                                    : DM_EV_DOWN;
+    if (now > old && to == 2) return DM_EV_RESTORED;
+    if (now > old && (relax ? from == 0 : (e->rule.dyn_tick[v] < 0 || old == e->rule.dyn_level[v])) &&
+        (last_rise < 0 || now >= last_rise + 0.1 - DM_ROUND_EPS))
+        return DM_EV_RISING;
+    return -1;
+}
+
+unsigned dmi_rule_buffer_events(const dm_engine *e, int g)
+{
+    return e->rule.buf[g].flags;
+}
+
+unsigned dmi_rule_take_buffer_events(dm_engine *e, int g)
+{
+    unsigned flags = e->rule.buf[g].flags;
+    e->rule.buf[g].flags = 0;
+    return flags;
+}

@@ -86,6 +86,11 @@ void dmi_sampler_until(dm_engine *e, int64_t t)
         record(e, e->sampler.next_sample++);
 }
 
+void dmi_sampler_touch(dm_engine *e)
+{
+    e->sampler.changed = 1;
+}
+
 void dmi_sampler_reset(dm_engine *e)
 {
     e->sampler.next_sample = 0;
