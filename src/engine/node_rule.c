@@ -540,6 +540,9 @@ int dmi_node_commit(dm_engine *e, int v, size_t slot)
     e->rule.dyn_level[v] = ev->dyn_level;
     e->rule.rise_restart[v] = ev->rise_restart;
     e->rule.restarted[v] = ev->restarted;
+    /* Without a new buffer state every group's buf_next is `same` (buffer_unchanged, or no
+     * buffer: dmi_rule_reset), so the loop would copy nothing. */
+    if (!ev->buffers_moved) return 0;
     for (size_t k = e->group_start[v]; e->rule.buf && k < e->group_start[v + 1]; k++) {
         int g = e->group_of[k];
         if (e->rule.buf_next[g].same || !group_rule_of(e, (size_t)g)->has_buffer) continue;
@@ -555,6 +558,7 @@ void dmi_node_evaluate(dm_engine *e, int v, size_t slot, int64_t t)
     int64_t wake = INT64_MAX;
     double in = 1.0, loss_sum = 0.0, worst = -1.0;
     int cause_edge = -1, cause_group = -1;
+    unsigned char buffers_moved = 0;
 
     /* Availability of each requirement group and the node's combining rule. */
     for (size_t k = e->group_start[v]; k < e->group_start[v + 1]; k++) {
@@ -565,8 +569,10 @@ void dmi_node_evaluate(dm_engine *e, int v, size_t slot, int64_t t)
         /* alpha_g = 1 - w_g [(1 - sigma_g) - covered_g]: the unsupplied facilities not
          * running on a backup (buffer_covered) */
         double covered = 0;
-        if (gr->has_buffer && !buffer_unchanged(e, gr, g, sigma, t, &wake, &covered))
+        if (gr->has_buffer && !buffer_unchanged(e, gr, g, sigma, t, &wake, &covered)) {
             covered = buffer_covered(e, gr, g, sigma, t, &wake);
+            buffers_moved = 1;
+        }
         double loss = gr->strength * ((1.0 - sigma) - covered);
         if (loss < 0) loss = 0;
         double alpha = 1.0 - loss;
@@ -675,4 +681,5 @@ void dmi_node_evaluate(dm_engine *e, int v, size_t slot, int64_t t)
     e->loop.next[slot].dyn_level = dyn_level;
     e->loop.next[slot].rise_restart = rise_restart;
     e->loop.next[slot].restarted = restarted;
+    e->loop.next[slot].buffers_moved = buffers_moved;
 }
