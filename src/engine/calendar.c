@@ -42,19 +42,26 @@ int dmi_cal_push(calendar *c, cal_event ev)
     return 0;
 }
 
+/* Bottom-up: the hole left at the root moves down along the earlier child to a leaf (one
+ * comparison a level), then the last event, taken from a leaf, sifts up from there, which
+ * is rarely far. Sifting it down from the root needed two comparisons a level. Keys are
+ * unique (tick, seq), so events come out in the same order from either heap. */
 void dmi_cal_pop(calendar *c, cal_event *out)
 {
     *out = c->heap[0];
-    cal_event last = c->heap[--c->n];
-    size_t i = 0;
-    for (;;) {
-        size_t l = 2 * i + 1, r = l + 1, m = i;
-        const cal_event *best = &last;
-        if (l < c->n && before(&c->heap[l], best)) { m = l; best = &c->heap[l]; }
-        if (r < c->n && before(&c->heap[r], best)) { m = r; }
-        if (m == i) break;
+    size_t n = --c->n, i = 0;
+    if (n == 0) return;
+    cal_event last = c->heap[n];
+    for (size_t l = 1; l < n; l = 2 * i + 1) {
+        size_t m = l + 1 < n && before(&c->heap[l + 1], &c->heap[l]) ? l + 1 : l;
         c->heap[i] = c->heap[m];
         i = m;
     }
-    if (c->n) c->heap[i] = last;
+    while (i > 0) {
+        size_t parent = (i - 1) / 2;
+        if (!before(&last, &c->heap[parent])) break;
+        c->heap[i] = c->heap[parent];
+        i = parent;
+    }
+    c->heap[i] = last;
 }

@@ -152,6 +152,7 @@ typedef struct evaluation {
     int cause, root, group;
     unsigned char collapsed;         /* 1: below its collapse threshold; 2: disconnected */
     unsigned char restarting, viable, restarted;
+    unsigned char buffers_moved;     /* some group's buffer has a new state in buf_next[] */
 } evaluation;
 
 /* A layer with a connectivity rule, as the engine runs it (connectivity.c). */

@@ -18,24 +18,24 @@
  * (the first with the lowest level). One pass per mode finds both: supply runs for every
  * group of every evaluated node, twice for a buffered one, so a second pass over the
  * providers was a sixth of an evaluation's cost. */
-static double supply(const dm_engine *e, size_t g, int *limiting_edge)
+static inline double supply(const dm_engine *e, size_t g, int *limiting_edge)
 {
     const group_rule *gr = group_rule_of(e, g);
-    size_t first = e->g_edge[g], k = group_nproviders(e, g);
+    size_t first = e->g_edge[g], end = e->g_edge[g + 1];
     const edge_run *edge = e->edge;
-    double sigma = 0;
+    double sigma = 0, lowest = first < end ? edge[first].seen : 0;  /* edge[worst].seen */
     size_t worst = first;
     switch (gr->mode) {
     case DM_MODE_SHARE:  /* sigma = min(1, sum share_u s_u) */
-        for (size_t i = first; i < first + k; i++) {
-            if (edge[i].seen < edge[worst].seen) worst = i;
+        for (size_t i = first; i < end; i++) {
+            if (edge[i].seen < lowest) { worst = i; lowest = edge[i].seen; }
             sigma += edge[i].share * edge[i].seen;
         }
         *limiting_edge = (int)worst;
         return sigma > 1 ? 1 : sigma;
     case DM_MODE_ANY:    /* full redundancy: sigma = max_u s_u */
-        for (size_t i = first; i < first + k; i++) {
-            if (edge[i].seen < edge[worst].seen) worst = i;
+        for (size_t i = first; i < end; i++) {
+            if (edge[i].seen < lowest) { worst = i; lowest = edge[i].seen; }
             sigma = edge[i].seen > sigma ? edge[i].seen : sigma;
         }
         *limiting_edge = (int)worst;
@@ -44,19 +44,19 @@ static double supply(const dm_engine *e, size_t g, int *limiting_edge)
         /* at least quorum_count providers, or the fraction of them (rounded up); `failed F`
          * (Watts: down once a fraction F of the k providers, and at least one, is down) is
          * the same rule with k - max(1, ceil(F k)) + 1 providers up */
-        double n = (double)k, need = gr->quorum_count > 0 ? gr->quorum_count : ceil(gr->quorum_fraction * n - DM_ROUND_EPS);
+        double n = (double)(end - first), need = gr->quorum_count > 0 ? gr->quorum_count : ceil(gr->quorum_fraction * n - DM_ROUND_EPS);
         if (gr->quorum_failed > 0) need = n - fmax(1.0, ceil(gr->quorum_failed * n - DM_ROUND_EPS)) + 1;
         size_t up = 0;
-        for (size_t i = first; i < first + k; i++) {
-            if (edge[i].seen < edge[worst].seen) worst = i;
+        for (size_t i = first; i < end; i++) {
+            if (edge[i].seen < lowest) { worst = i; lowest = edge[i].seen; }
             up += edge[i].seen >= gr->quorum_level - DM_LEVEL_EPS;
         }
         *limiting_edge = (int)worst;
         return (double)up >= need ? 1.0 : 0.0;
     }
     }
-    for (size_t i = first; i < first + k; i++)
-        if (edge[i].seen < edge[worst].seen) worst = i;
+    for (size_t i = first; i < end; i++)
+        if (edge[i].seen < lowest) { worst = i; lowest = edge[i].seen; }
     *limiting_edge = (int)worst;
     return sigma;
 }
@@ -540,6 +540,9 @@ int dmi_node_commit(dm_engine *e, int v, size_t slot)
     e->rule.dyn_level[v] = ev->dyn_level;
     e->rule.rise_restart[v] = ev->rise_restart;
     e->rule.restarted[v] = ev->restarted;
+    /* Without a new buffer state every group's buf_next is `same` (buffer_unchanged, or no
+     * buffer: dmi_rule_reset), so the loop would copy nothing. */
+    if (!ev->buffers_moved) return 0;
     for (size_t k = e->group_start[v]; e->rule.buf && k < e->group_start[v + 1]; k++) {
         int g = e->group_of[k];
         if (e->rule.buf_next[g].same || !group_rule_of(e, (size_t)g)->has_buffer) continue;
@@ -555,6 +558,7 @@ void dmi_node_evaluate(dm_engine *e, int v, size_t slot, int64_t t)
     int64_t wake = INT64_MAX;
     double in = 1.0, loss_sum = 0.0, worst = -1.0;
     int cause_edge = -1, cause_group = -1;
+    unsigned char buffers_moved = 0;
 
     /* Availability of each requirement group and the node's combining rule. */
     for (size_t k = e->group_start[v]; k < e->group_start[v + 1]; k++) {
@@ -565,8 +569,10 @@ void dmi_node_evaluate(dm_engine *e, int v, size_t slot, int64_t t)
         /* alpha_g = 1 - w_g [(1 - sigma_g) - covered_g]: the unsupplied facilities not
          * running on a backup (buffer_covered) */
         double covered = 0;
-        if (gr->has_buffer && !buffer_unchanged(e, gr, g, sigma, t, &wake, &covered))
+        if (gr->has_buffer && !buffer_unchanged(e, gr, g, sigma, t, &wake, &covered)) {
             covered = buffer_covered(e, gr, g, sigma, t, &wake);
+            buffers_moved = 1;
+        }
         double loss = gr->strength * ((1.0 - sigma) - covered);
         if (loss < 0) loss = 0;
         double alpha = 1.0 - loss;
@@ -675,6 +681,7 @@ void dmi_node_evaluate(dm_engine *e, int v, size_t slot, int64_t t)
     e->loop.next[slot].dyn_level = dyn_level;
     e->loop.next[slot].rise_restart = rise_restart;
     e->loop.next[slot].restarted = restarted;
+    e->loop.next[slot].buffers_moved = buffers_moved;
 }
 
 /* ---- what a change of level is called (the events the timeline tells) ---- */
