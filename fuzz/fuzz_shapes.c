@@ -167,19 +167,18 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
     dm_error_clear(&err);
     snprintf(path, sizeof path, "%s/sw.yaml", dir);
     if (dm_sweep_load(path, &sweep, &err)) die("the seed sweep does not load", &err);
-    dm_stats st[3];
-    double *finals[3];
+    dm_sweep_result res[3];
     dm_sweep_point pts[3];
     for (size_t i = 0; i < 3; i++) {
-        if (dm_sweep_run_point(sweep, i, 1, NULL, &st[i], &finals[i], &err)) die("a seed point failed", &err);
-        pts[i] = (dm_sweep_point){i, &st[i], finals[i]};
+        if (dm_sweep_run_point(sweep, i, 1, NULL, &res[i], &err)) die("a seed point failed", &err);
+        pts[i] = (dm_sweep_point){i, &res[i]};
     }
     snprintf(path, sizeof path, "%s/a.h5", dir);
     if (dm_sweep_write(path, sweep, pts, 2, "fuzz", &err)) die("writing part a", &err);
     load_seed(&seeds[SEED_PART], path);
     snprintf(other, sizeof other, "%s/b.h5", dir);
     if (dm_sweep_write(other, sweep, pts + 2, 1, "fuzz", &err)) die("writing part b", &err);
-    for (size_t i = 0; i < 3; i++) { dm_stats_free(&st[i]); free(finals[i]); }
+    for (size_t i = 0; i < 3; i++) dm_sweep_result_free(&res[i]);
     char scenario[400];
     snprintf(scenario, sizeof scenario, "%s/s.yaml", dir);
     snprintf(path, sizeof path, "%s/r.h5", dir);
