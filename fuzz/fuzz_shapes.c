@@ -365,7 +365,8 @@ static void retype_attr(hid_t f, const char *object, const char *name, program *
     H5Adelete(obj, name);
     hid_t space = H5Screate(H5S_SCALAR), a = -1;
     if (how == 0) {  /* an integer */
-        int64_t v = (int64_t)(isfinite(number(p)) ? number(p) : -1);
+        double d = number(p);  /* one draw; 9.3e18 and 1e19 do not fit an int64 */
+        int64_t v = isfinite(d) && fabs(d) < 9e18 ? (int64_t)d : -1;
         if ((a = H5Acreate2(obj, name, H5T_STD_I64LE, space, H5P_DEFAULT, H5P_DEFAULT)) >= 0) H5Awrite(a, H5T_NATIVE_INT64, &v);
     } else if (how == 1) {  /* a float */
         double v = number(p);
