@@ -28,7 +28,8 @@ void dm_engine_free(dm_engine *e)
         e->sector_start, e->sector_node, e->haz_start, e->haz_of, e->pair_start, e->pair_hazard,
         e->haz.hit, e->haz.chosen, e->haz.candidates, e->g_edge, e->edge, e->threshold_ticks, e->sector_capacity, e->level, e->rule.damage, e->rule.damage_hazard,
         e->rule.restart, e->rule.ramp, e->rule.dyn_tick, e->rule.dyn_level, e->rule.rise_restart, e->rule.restarted, e->pending_wake,
-        e->rule.buf_cap, e->rule.buf, e->rule.buf_next, e->haz.active,
+        e->rule.buf_cap, e->rule.buf, e->rule.buf_next, e->rule.buf_input, e->rule.in, e->rule.bind,
+        e->rule.at_rest, e->haz.active,
         e->haz.pair_severity, e->haz.stretch, e->haz.restored, e->haz.restore_logged, e->haz.restore_seg, e->haz.restore_j,
         e->haz.sector_scratch, e->rise_logged,
         e->loop.next, e->loop.dirty, e->loop.frontier, e->loop.frontier_next, e->res.events,
@@ -131,7 +132,8 @@ int dm_engine_new(const dm_scenario *sc, dm_engine **out, dm_error *err)
         for (size_t k = 0; k < e->ngroup_recs; k++) buffers |= e->group[k].has_buffer;
         /* state that only random dynamics and buffers need */
         ok = (!random_dynamics || (NEW(e->rule.restart, n) && NEW(e->rule.ramp, n))) &&
-             (!buffers || (NEW(e->rule.buf_cap, G) && NEW(e->rule.buf, G) && NEW(e->rule.buf_next, G)));
+             (!buffers || (NEW(e->rule.buf_cap, G) && NEW(e->rule.buf, G) && NEW(e->rule.buf_next, G) &&
+                           NEW(e->rule.buf_input, G)));
     }
     if (!ok) {
         free(tmp_key);
@@ -160,6 +162,11 @@ int dm_engine_new(const dm_scenario *sc, dm_engine **out, dm_error *err)
     }
     e->g_edge[G] = edge;
     int sorted = bucket(n, G, tmp_key, e->group_start, e->group_of) == 0;
+    /* what a node's last evaluation found, for deliveries that cannot move it: only a
+     * node with two groups or more can have one (dmi_rule_delivered) */
+    int several_groups = 0;
+    for (size_t v = 0; sorted && v < n; v++) several_groups |= e->group_start[v + 1] - e->group_start[v] > 1;
+    if (several_groups && !(NEW(e->rule.in, n) && NEW(e->rule.bind, n) && NEW(e->rule.at_rest, n))) sorted = 0;
     for (size_t k = 0; k < E; k++) tmp_key[k] = e->edge[k].from;
     sorted &= bucket(n, E, tmp_key, e->out_start, e->out_edge) == 0;
     for (size_t v = 0; v < n; v++) {
@@ -252,12 +259,19 @@ static void mark(dm_engine *e, int v)
 }
 
 /* A new level delivered on edge k at tick t: the dependent is evaluated, unless the node
- * rule says the delivery cannot change its evaluation (node_rule.c). A node already on the
- * frontier is evaluated anyway, and its buffer must not move before that. */
+ * rule says the delivery cannot move its level (node_rule.c); then only the group's
+ * buffer moved on, and the node is woken when that buffer next moves. A node already on
+ * the frontier is evaluated anyway, and its buffer must not move before that. */
 static void delivered(dm_engine *e, int k, int64_t t)
 {
     int v = e->group_link[e->edge[k].group].dependent;
-    if (e->loop.dirty[v] || dm_delivery_matters(e, (size_t)k, t)) mark(e, v);
+    int64_t wake;
+    if (dmi_rule_delivered(e, k, t, e->loop.dirty[v] != 0, &wake)) {
+        mark(e, v);
+    } else if (wake != INT64_MAX && (e->pending_wake[v] < 0 || wake < e->pending_wake[v])) {
+        e->pending_wake[v] = wake;
+        schedule(e, (cal_event){.tick = wake, .kind = CAL_WAKE, .index = v});
+    }
 }
 
 
@@ -361,11 +375,12 @@ static void log_group_flags(dm_engine *e, int64_t t, int v, int g)
         {GF_ENGAGED, DM_EV_BUFFER_ENGAGED}, {GF_HELD, DM_EV_BUFFER_HELD},
         {GF_DRAINING, DM_EV_BUFFER_DRAINING}, {GF_EXHAUSTED, DM_EV_BUFFER_EXHAUSTED},
     };
+    unsigned flags = dmi_rule_take_buffer_events(e, g);
+    if (!flags) return;
     /* the cause is the group's most degraded provider */
     size_t first = e->g_edge[g], worst = first;
     for (size_t i = first; i < e->g_edge[g + 1]; i++)
         if (e->edge[i].seen < e->edge[worst].seen) worst = i;
-    unsigned flags = dmi_rule_take_buffer_events(e, g);
     for (size_t i = 0; i < sizeof map / sizeof map[0]; i++)
         if (flags & map[i].flag)
             log_event(e, t, v, map[i].kind, e->edge[worst].from, g, e->edge[worst].seen_root,
@@ -383,8 +398,7 @@ static void apply(dm_engine *e, int v, size_t slot, int64_t t)
     if (e->loop.dirty[v] == 2) e->loop.dirty[v] = 0;
     int cause = ev->cause, group = ev->group, root = ev->root;
     if (dmi_node_commit(e, v, slot))  /* buffer events raised: logged in group order */
-        for (size_t k = e->group_start[v]; k < e->group_start[v + 1]; k++)
-            if (dmi_rule_buffer_events(e, e->group_of[k])) log_group_flags(e, t, v, e->group_of[k]);
+        for (size_t k = e->group_start[v]; k < e->group_start[v + 1]; k++) log_group_flags(e, t, v, e->group_of[k]);
     if (e->loop.next[slot].restarting) log_event(e, t, v, DM_EV_RESTARTING, cause, group, root, now);
     if (node->layer_run >= 0 && e->loop.next[slot].viable != (e->conn.state[v] & CONN_VIABLE))
         dmi_conn_viability_changed(e, v, root);

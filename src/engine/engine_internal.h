@@ -57,6 +57,11 @@
 /* Rounds allowed for zero-lag changes to settle within one tick before the loop is cut. */
 #define DM_MAX_ROUNDS 10000
 
+/* A buffer with a distribution of backups across facilities is followed in steps of its
+ * group's loss of at most this share of the node's capacity (DESIGN.md: 1 %; node_rule.c,
+ * buffer_covered). */
+#define DM_FACILITY_STEP 0.01
+
 /* Clocks a buffer keeps (node_rule.c): one per deepening of its shortfall, so later-cut
  * facilities have fuller backups. Past this many, the two closest clocks are merged. */
 #define DM_BUFFER_CLOCKS 8
@@ -102,16 +107,21 @@ typedef struct group_link {
     int dependent, rule;
 } group_link;
 
-/* A buffer's state at tick t0 (DESIGN.md, "What a node computes"): the node's facilities
- * are ordered as they are cut, so the share `cut` = 1 - sigma cut since t0 is [0, cut).
- * Clock i stands for facilities [top[i-1], top[i]) (top[-1] = 0), which had used `used[i]`
- * ticks of their backups at t0: cut clocks run (unless `held` by resupply), the others
- * (reconnected) run back at the refill rate; beyond the last clock backups are full.
+/* A buffered group's state at tick t0 (DESIGN.md, "What a node computes"): the node's
+ * facilities are ordered as they are cut, so the share `cut` = 1 - sigma cut since t0 is
+ * [0, cut). Clock i stands for facilities [top[i-1], top[i]) (top[-1] = 0), which had used
+ * `used[i]` ticks of their backups at t0: cut clocks run (unless `held` by resupply), the
+ * others (reconnected) run back at the refill rate; beyond the last clock backups are full.
  * `covering`: some cut facility runs on its backup; `left`: ticks of backup left, for the
- * log; `flags`: the events the last change raised (GF_*). */
+ * log; `flags`: the events the last change raised (GF_*).
+ * The group's loss w_g (1 - sigma_g - covered_g), its limiting provider edge and `wake`,
+ * the tick its covered share next moves, are the state's too: they hold until an input of
+ * the group changes (rule_state.buf_input moves past `input`) or until `wake`, so a node
+ * evaluated for another input reads them instead of recomputing them (node_rule.c). */
 typedef struct buffer_state {
     int64_t t0, exhaust;              /* exhaust: one duration: the first cut clock's end */
     double cut, left, covered;        /* covered: the share of the facilities on backup */
+    double loss; int64_t wake; int limiting; uint32_t input;
     unsigned char n, held, covering, flags;
     unsigned char all_cover;          /* one duration: every cut facility runs on its backup */
     unsigned char same;               /* in buf_next: unchanged, keep the committed state */
@@ -132,6 +142,10 @@ static inline void buffer_copy(buffer_state *to, const buffer_state *from)
     to->cut = from->cut;
     to->left = from->left;
     to->covered = from->covered;
+    to->loss = from->loss;
+    to->wake = from->wake;
+    to->limiting = from->limiting;
+    to->input = from->input;
     to->n = from->n;
     to->held = from->held;
     to->covering = from->covering;
@@ -153,6 +167,11 @@ typedef struct evaluation {
     unsigned char collapsed;         /* 1: below its collapse threshold; 2: disconnected */
     unsigned char restarting, viable, restarted;
     unsigned char buffers_moved;     /* some group's buffer has a new state in buf_next[] */
+    unsigned char buffer_events;     /* some group's buffer raised events (GF_*) to log */
+    unsigned char at_rest;           /* step dynamics, not rising: only a new input moves it */
+    int bind;                        /* the group (index in group_of) whose availability is
+                                        `in`, the first with the least; -1: every one is 1 */
+    double in;                       /* the input sufficiency in_v the level followed */
 } evaluation;
 
 /* A layer with a connectivity rule, as the engine runs it (connectivity.c). */
@@ -192,7 +211,7 @@ typedef struct sampler {
 } sampler;
 
 /* The rule's state (node_rule.c owns it: dmi_rule_reset, dmi_node_commit, dmi_node_damage,
- * and the buffers' moves in dmi_buffer_takes_delivery). */
+ * and the moves of dmi_rule_delivered). */
 typedef struct rule_state {
     double *damage;
     int *damage_hazard;              /* the hazard whose damage the node has, or -1 */
@@ -202,11 +221,17 @@ typedef struct rule_state {
     int64_t *dyn_tick; double *dyn_level;
     int64_t *rise_restart;           /* step: the restart this rise waits for */
     unsigned char *restarted;        /* step: restarted since the last loss */
+    /* what the last evaluation of a node found (evaluation.in, bind, at_rest), so that a
+     * delivery that cannot change its level need not evaluate it; NULL when no node has
+     * two groups (then every delivery evaluates) */
+    double *in; int *bind; unsigned char *at_rest;
     /* groups (only when some group has a buffer): the duration drawn (ticks; with
      * facilities, the longest backup, INFINITY when unbounded), the committed state, and
      * the state evaluate() found for dmi_node_commit (a group has one dependent, so
-     * evaluations of distinct nodes write distinct entries) */
-    double *buf_cap; buffer_state *buf, *buf_next;
+     * evaluations of distinct nodes write distinct entries); buf_input counts the changes
+     * of each group's inputs (deliveries to it), which a committed state has seen up to
+     * its `input` */
+    double *buf_cap; buffer_state *buf, *buf_next; uint32_t *buf_input;
 } rule_state;
 
 /* The hazards' state (engine.c owns it: reset's draws, the hazard events, restoration
@@ -320,33 +345,25 @@ void dmi_rule_reset(dm_engine *e);
 
 
 /* node_rule.c: commits node v's evaluation in frontier slot `slot` to the rule's state
- * (dynamics, buffers); the buffer events it raised are left in buf[g].flags for the log,
- * and it returns nonzero when there are some. */
+ * (dynamics, buffers, what it found); the buffer events raised are left in buf[g].flags
+ * for the log, and it returns nonzero when there are some. */
 int dmi_node_commit(dm_engine *e, int v, size_t slot);
-/* node_rule.c: the buffer events (GF_*) group g's last commit raised; "take" hands them
- * over to the log and clears them. */
-unsigned dmi_rule_buffer_events(const dm_engine *e, int g);
+/* node_rule.c: the buffer events (GF_*) group g's last change raised, handed over to the
+ * log and cleared. */
 unsigned dmi_rule_take_buffer_events(dm_engine *e, int g);
 /* node_rule.c: the event (dm_event_kind) that node v's level going from old to now, as
  * its evaluation in frontier slot `slot` found, is told as; -1 for none. last_rise: the
  * level last told as rising (-1: none since the last loss). */
 int dmi_rule_event(const dm_engine *e, int v, size_t slot, double old, double now, double last_rise);
 
-/* node_rule.c: a delivery to buffered group g at tick t that its buffer takes without
- * changing the dependent's evaluation: returns 1 after the buffer's state moved on. */
-int dmi_buffer_takes_delivery(dm_engine *e, size_t g, int64_t t);
-
-/* The node rule: whether a delivery on edge k at tick t (the edge already holds the new
- * level) can change its dependent's evaluation. A resupply provider's level acts on the
- * buffer's clocks, so it always matters; a provider's matters unless the group's buffer
- * takes it. Inline, as every delivery asks. Serial code only (handle, apply), for a node
- * that no evaluation of this round is waiting on. */
-static inline int dm_delivery_matters(dm_engine *e, size_t k, int64_t t)
-{
-    size_t g = (size_t)e->edge[k].group;
-    if (is_resupply_edge(e, k) || !e->rule.buf || !group_rule_of(e, g)->has_buffer) return 1;
-    return !dmi_buffer_takes_delivery(e, g, t);
-}
+/* node_rule.c: a new level delivered on edge k at tick t (the edge holds it already).
+ * Returns 1 when the dependent must be evaluated. Returns 0 when the delivery cannot move
+ * its level: the node is at rest and the group's new availability is not below the
+ * node's input sufficiency, which another group sets; a buffered group's state then moves
+ * on at once, and *wake is when the node must next be evaluated for it (INT64_MAX: not).
+ * `evaluating`: the node is on the frontier or waiting to be applied, so it is evaluated
+ * anyway and nothing may move before. Serial code only (handle, apply). */
+int dmi_rule_delivered(dm_engine *e, int k, int64_t t, int evaluating, int64_t *wake);
 
 /* node_rule.c: node v's damage, the largest among the hazards active on it. */
 void dmi_node_damage(dm_engine *e, int v);

@@ -159,10 +159,10 @@ static int monotone_survival(const dm_dist *d)
 /* The tick after t (before the horizon) at which the running clocks' covered share has
  * fallen by `drop`, or INT64_MAX: covered shares only fall while clocks run, so a
  * bisection over whole ticks finds the first tick it has fallen by that much; the tick
- * before it, when that one has not fallen further than `drop` at all, so that a step never
+ * before it, when that one has fallen by more than `limit` (>= drop), so that a step never
  * exceeds it (a single tick's fall can: one duration's, or a steep distribution's). */
 static int64_t when_covered_falls(const dm_engine *e, const group_rule *gr, double cap, const buffer_state *b,
-                                  int64_t t, double drop)
+                                  int64_t t, double drop, double limit)
 {
     double c0 = running_covered(e, gr, cap, b, 0);
     int64_t lo = 0, hi = e->res.horizon - t;  /* fall(lo) = flo < drop <= fall(hi) = fhi */
@@ -188,7 +188,7 @@ static int64_t when_covered_falls(const dm_engine *e, const group_rule *gr, doub
             if (f >= drop) { hi--; fhi = f; } else { lo = hi - 1; flo = f; }
         }
     }
-    if (lo > 0 && fhi > drop) return t + lo;
+    if (lo > 0 && fhi > limit) return t + lo;
     return t + hi;
 }
 
@@ -241,33 +241,6 @@ static inline int resupplied(const dm_engine *e, const group_rule *gr)
     for (size_t i = 0; i < (size_t)gr->nresupply; i++)
         held &= e->edge[gr->resupply_edge + i].seen >= gr->resupply_level - DM_LEVEL_EPS;
     return held;
-}
-
-/* Whether group g's buffer is as it was: supplied with every backup full; or the same
- * cut, the same resupply, and nothing runs out before the first exhaustion of one
- * duration (or no backup runs at all), so the covered share is what it was and the
- * clocks, which run linearly, still read from the state's tick. Then dmi_node_commit keeps
- * buf[g] (buf_next[g].same) and *covered is the state's. Inline: most evaluations of a
- * group end here. */
-static inline int buffer_unchanged(dm_engine *e, const group_rule *gr, size_t g, double sigma, int64_t t,
-                                   int64_t *wake, double *covered)
-{
-    const buffer_state *b = &e->rule.buf[g];
-    double u = sigma >= 1 - DM_LEVEL_EPS ? 0 : 1 - sigma;
-    if (u != b->cut || (b->waiting > 0 && t >= b->wait_next)) return 0;
-    if (b->n == 0 && u == 0) {
-        *covered = 0;
-    } else {
-        if (resupplied(e, gr) != b->held || (gr->facilities ? b->covering : b->covering && t >= b->exhaust)) return 0;
-        if (b->exhaust < *wake) *wake = b->exhaust;
-        *covered = b->covered;
-    }
-    if (b->waiting > 0) {  /* the facilities waiting for a visit are not served */
-        *covered -= b->waiting;
-        if (b->wait_next < *wake) *wake = b->wait_next;
-    }
-    e->rule.buf_next[g].same = 1;
-    return 1;
 }
 
 /* Group g's buffer at tick t with supply sigma: writes the buffer's next state to
@@ -390,8 +363,22 @@ static double buffer_covered(dm_engine *e, const group_rule *gr, size_t g, doubl
         if (nb->exhaust < *wake) *wake = nb->exhaust;
     }
     if (covering && !held && gr->facilities && gr->strength * covered > DM_LEVEL_EPS) {
-        double drop = 0.01 / gr->strength, half = running_covered(e, gr, cap, nb, 0) / 2;
-        int64_t out = when_covered_falls(e, gr, cap, nb, t, drop < half ? drop : half);
+        /* The next step: where the group's loss w_g [(1 - sigma_g) - covered_g] reaches the
+         * next whole percent of the node's capacity, so that a threshold at a whole percent
+         * is crossed when the true loss crosses it (a step of a full percent from any loss
+         * would cross it up to a percent late: a 20 % cut with 2 % of the facilities
+         * without backup would show 1 % lost only when another whole percent had run out);
+         * or, when that is less than half a percent away, a whole percent on, so that the
+         * ramp of a provider, whose every step changes sigma, does not bring a small step
+         * after each of its own. Steps are 0.5-1 % of the node's capacity (DESIGN.md: at
+         * most 1 %). */
+        double loss = gr->strength * ((1.0 - sigma) - (covered - waiting));
+        double step = (floor(loss / DM_FACILITY_STEP + 1e-6) + 1) * DM_FACILITY_STEP - loss;
+        if (step < DM_FACILITY_STEP / 2) step = DM_FACILITY_STEP;
+        double drop = step / gr->strength, half = running_covered(e, gr, cap, nb, 0) / 2;
+        double limit = DM_FACILITY_STEP / gr->strength;
+        if (half < drop) drop = limit = half;
+        int64_t out = when_covered_falls(e, gr, cap, nb, t, drop, limit);
         if (out < *wake) *wake = out;
     }
     /* The events for the log, with the backup left: one duration's, of the first clock to
@@ -408,7 +395,8 @@ static double buffer_covered(dm_engine *e, const group_rule *gr, size_t g, doubl
             nb->left = first_left;
         } else if (covering) {
             nb->held = 0;  /* as if the clocks ran */
-            int64_t half = when_covered_falls(e, gr, cap, nb, t, running_covered(e, gr, cap, nb, 0) / 2);
+            double c = running_covered(e, gr, cap, nb, 0) / 2;
+            int64_t half = when_covered_falls(e, gr, cap, nb, t, c, c);
             nb->held = (unsigned char)held;
             nb->left = half == INT64_MAX ? (double)(e->res.horizon - t) : (double)(half - t);
         }
@@ -416,33 +404,69 @@ static double buffer_covered(dm_engine *e, const group_rule *gr, size_t g, doubl
     return covered - waiting;
 }
 
-/* Whether a delivery to group g at tick t cannot change its dependent's evaluation: the
- * group's buffer has one duration and backs every facility, and every cut facility, before
- * and after, runs on its backup (alpha_g = 1 whatever sigma_g), with no event and no
- * earlier exhaustion. The buffer then takes the new supply at once (its clocks split or a
- * new one starts, as evaluating the node would do): this spares re-evaluating every
- * buffered dependent at each step of a provider's ramp. */
-int dmi_buffer_takes_delivery(dm_engine *e, size_t g, int64_t t)
+/* Group g recomputed at tick t from its inputs, into buf_next[g]: its buffer's clocks
+ * (buffer_covered), its loss w_g [(1 - sigma_g) - covered_g], its limiting provider and
+ * the tick its covered share next moves. Until an input changes or that tick comes, these
+ * are the group's: evaluations of the node for its other inputs read them (cached in
+ * dmi_node_evaluate), so a covered share moves only at the steps buffer_covered schedules,
+ * not whenever something else makes the node re-evaluate. */
+static void buffer_recompute(dm_engine *e, const group_rule *gr, size_t g, int64_t t)
 {
-    const group_rule *gr = group_rule_of(e, g);
-    const buffer_state *b = &e->rule.buf[g];
-    /* every cut facility runs on its backup until b->exhaust (or for good while held) */
-    if (!b->all_cover || (!b->held && t >= b->exhaust) || gr->facilities || gr->backup_share < 1 ||
-        gr->mode == DM_MODE_QUORUM || gr->restart_rate > 0)
-        return 0;
+    buffer_state *nb = &e->rule.buf_next[g];
     int limiting;
     double sigma = supply(e, g, &limiting);
-    if (sigma >= 1 - DM_LEVEL_EPS) return 0;
     int64_t wake = INT64_MAX;
-    double covered;
-    if (buffer_unchanged(e, gr, g, sigma, t, &wake, &covered)) return 1;
-    buffer_covered(e, gr, g, sigma, t, &wake);
-    const buffer_state *nb = &e->rule.buf_next[g];
-    if (!nb->all_cover || nb->flags || nb->held != b->held || (!b->held && nb->exhaust < b->exhaust)) return 0;
-    buffer_copy(&e->rule.buf[g], nb);
-    return 1;
+    double covered = buffer_covered(e, gr, g, sigma, t, &wake);
+    double loss = gr->strength * ((1.0 - sigma) - covered);
+    nb->loss = loss < 0 ? 0 : loss;
+    nb->limiting = limiting;
+    nb->wake = wake;
+    nb->input = e->rule.buf_input[g];
 }
 
+/* Whether group g's committed state still holds at tick t: no input changed since it was
+ * computed and its covered share does not move yet. */
+static inline int buffer_current(const dm_engine *e, size_t g, int64_t t)
+{
+    const buffer_state *b = &e->rule.buf[g];
+    return b->input == e->rule.buf_input[g] && t < b->wake;
+}
+
+/* A delivery to group g of node v (declared in engine_internal.h). A node at rest (step
+ * dynamics, not rising) with the min rule keeps its level while its input sufficiency
+ * in_v = min_g alpha_g is the same: so when g is not the group that sets in_v (bind) and
+ * its new alpha_g is not below in_v, in_v is the same bits, and so are the target, the
+ * level and the dynamics state that evaluating the node would give. Only the group moves:
+ * a buffered group's new state is committed now, unless it raised events (they are logged
+ * when the node is applied, so the node is evaluated and recomputes it the same way). */
+int dmi_rule_delivered(dm_engine *e, int k, int64_t t, int evaluating, int64_t *wake)
+{
+    size_t g = (size_t)e->edge[k].group;
+    int v = e->group_link[g].dependent;
+    const group_rule *gr = group_rule_of(e, g);
+    *wake = INT64_MAX;
+    if (gr->has_buffer) e->rule.buf_input[g]++;
+    if (evaluating || !e->rule.in || !e->rule.at_rest[v] || node_rule_of(e, v)->rule != DM_RULE_MIN ||
+        e->rule.bind[v] == (int)g)
+        return 1;
+    double loss;
+    if (gr->has_buffer) {
+        buffer_recompute(e, gr, g, t);
+        if (e->rule.buf_next[g].flags) return 1;
+        loss = e->rule.buf_next[g].loss;
+    } else {
+        int limiting;
+        loss = gr->strength * (1.0 - supply(e, g, &limiting));
+        if (loss < 0) loss = 0;
+    }
+    if (1.0 - loss < e->rule.in[v]) return 1;
+    if (gr->has_buffer) {
+        buffer_copy(&e->rule.buf[g], &e->rule.buf_next[g]);
+        e->rule.buf_next[g].same = 1;
+        *wake = e->rule.buf[g].wake;
+    }
+    return 0;
+}
 
 /* Damage of v: the largest among the hazards active on it, each its severity on v times
  * the share of the hit capacity its restoration curve has not yet given back. */
@@ -508,6 +532,11 @@ void dmi_rule_reset(dm_engine *e)
         e->rule.dyn_tick[v] = -1;
         e->rule.restarted[v] = 0;
     }
+    for (size_t v = 0; e->rule.in && v < e->n; v++) {  /* as if evaluated with every input at 1 */
+        e->rule.in[v] = 1;
+        e->rule.bind[v] = -1;
+        e->rule.at_rest[v] = node_rule_of(e, (int)v)->dynamics == DM_DYN_STEP;
+    }
     for (size_t g = 0; e->rule.buf_cap && g < e->ngroups; g++) {
         const dm_group *gr = g < e->m->ndefined_groups ? &e->m->groups[g] : NULL;  /* sets have no buffers */
         e->rule.buf_cap[g] = !gr || !gr->has_buffer ? 0 : gr->facilities ? dmi_longest_backup(&gr->buffer) / (double)sc->tick_s
@@ -519,6 +548,10 @@ void dmi_rule_reset(dm_engine *e)
         b->wait_t = b->wait_next = 0;
         b->left = e->rule.buf_cap[g];
         b->n = b->held = b->covering = b->flags = b->all_cover = 0;
+        b->loss = 0;  /* every provider at 1 */
+        b->wake = INT64_MAX;
+        b->limiting = (int)e->g_edge[g];
+        b->input = e->rule.buf_input[g] = 0;
         e->rule.buf_next[g].same = 1;
     }
     for (size_t v = 0; e->rule.restart && v < e->n; v++) {
@@ -540,6 +573,11 @@ int dmi_node_commit(dm_engine *e, int v, size_t slot)
     e->rule.dyn_level[v] = ev->dyn_level;
     e->rule.rise_restart[v] = ev->rise_restart;
     e->rule.restarted[v] = ev->restarted;
+    if (e->rule.in) {
+        e->rule.in[v] = ev->in;
+        e->rule.bind[v] = ev->bind;
+        e->rule.at_rest[v] = ev->at_rest;
+    }
     /* Without a new buffer state every group's buf_next is `same` (buffer_unchanged, or no
      * buffer: dmi_rule_reset), so the loop would copy nothing. */
     if (!ev->buffers_moved) return 0;
@@ -561,23 +599,33 @@ void dmi_node_evaluate(dm_engine *e, int v, size_t slot, int64_t t)
     unsigned char buffers_moved = 0;
 
     /* Availability of each requirement group and the node's combining rule. */
+    int bind = -1;
     for (size_t k = e->group_start[v]; k < e->group_start[v + 1]; k++) {
         size_t g = (size_t)e->group_of[k];
-        int limiting;
-        double sigma = supply(e, g, &limiting);
         const group_rule *gr = group_rule_of(e, g);
-        /* alpha_g = 1 - w_g [(1 - sigma_g) - covered_g]: the unsupplied facilities not
-         * running on a backup (buffer_covered) */
-        double covered = 0;
-        if (gr->has_buffer && !buffer_unchanged(e, gr, g, sigma, t, &wake, &covered)) {
-            covered = buffer_covered(e, gr, g, sigma, t, &wake);
-            buffers_moved = 1;
+        int limiting;
+        double loss;
+        if (gr->has_buffer) {
+            /* alpha_g = 1 - w_g [(1 - sigma_g) - covered_g]: the unsupplied facilities not
+             * running on a backup (buffer_recompute), or as they were (buffer_current) */
+            const buffer_state *b = &e->rule.buf[g];
+            if (buffer_current(e, g, t)) {
+                e->rule.buf_next[g].same = 1;
+            } else {
+                buffer_recompute(e, gr, g, t);
+                b = &e->rule.buf_next[g];
+                buffers_moved = 1;
+            }
+            loss = b->loss;
+            limiting = b->limiting;
+            if (b->wake < wake) wake = b->wake;
+        } else {
+            loss = gr->strength * (1.0 - supply(e, g, &limiting));
+            if (loss < 0) loss = 0;
         }
-        double loss = gr->strength * ((1.0 - sigma) - covered);
-        if (loss < 0) loss = 0;
         double alpha = 1.0 - loss;
         switch (node->rule) {
-        case DM_RULE_MIN: in = alpha < in ? alpha : in; break;  /* Leontief: every input needed */
+        case DM_RULE_MIN: if (alpha < in) { in = alpha; bind = (int)g; } break;  /* Leontief: every input needed */
         case DM_RULE_PRODUCT: in *= alpha; break;
         case DM_RULE_LINEAR: loss_sum += loss; break;           /* inoperabilities add up (IIM) */
         }
@@ -587,6 +635,8 @@ void dmi_node_evaluate(dm_engine *e, int v, size_t slot, int64_t t)
             cause_group = (int)g;
         }
     }
+    e->loop.next[slot].in = in;
+    e->loop.next[slot].bind = bind;
     if (node->rule == DM_RULE_LINEAR) in = 1.0 - (loss_sum > 1 ? 1 : loss_sum);
 
     /* Target: tau = min(1 - d, in) (linear: 1 - min(1, sum + d)); 0 below the collapse
@@ -682,6 +732,7 @@ void dmi_node_evaluate(dm_engine *e, int v, size_t slot, int64_t t)
     e->loop.next[slot].rise_restart = rise_restart;
     e->loop.next[slot].restarted = restarted;
     e->loop.next[slot].buffers_moved = buffers_moved;
+    e->loop.next[slot].at_rest = node->dynamics == DM_DYN_STEP && dyn_tick < 0;
 }
 
 /* ---- what a change of level is called (the events the timeline tells) ---- */
@@ -707,11 +758,6 @@ int dmi_rule_event(const dm_engine *e, int v, size_t slot, double old, double no
         (last_rise < 0 || now >= last_rise + 0.1 - DM_ROUND_EPS))
         return DM_EV_RISING;
     return -1;
-}
-
-unsigned dmi_rule_buffer_events(const dm_engine *e, int g)
-{
-    return e->rule.buf[g].flags;
 }
 
 unsigned dmi_rule_take_buffer_events(dm_engine *e, int g)
