@@ -29,7 +29,7 @@ void dm_engine_free(dm_engine *e)
         e->haz.hit, e->haz.chosen, e->haz.candidates, e->g_edge, e->edge, e->threshold_ticks, e->sector_capacity, e->level, e->rule.damage, e->rule.damage_hazard,
         e->rule.restart, e->rule.ramp, e->rule.dyn_tick, e->rule.dyn_level, e->rule.rise_restart, e->rule.restarted, e->pending_wake,
         e->rule.buf_cap, e->rule.buf, e->rule.buf_next, e->rule.buf_input, e->rule.in, e->rule.bind,
-        e->rule.at_rest, e->haz.active,
+        e->haz.active,
         e->haz.pair_severity, e->haz.stretch, e->haz.restored, e->haz.restore_logged, e->haz.restore_seg, e->haz.restore_j,
         e->haz.sector_scratch, e->rise_logged,
         e->loop.next, e->loop.dirty, e->loop.frontier, e->loop.frontier_next, e->res.events,
@@ -166,7 +166,7 @@ int dm_engine_new(const dm_scenario *sc, dm_engine **out, dm_error *err)
      * node with two groups or more can have one (dmi_rule_delivered) */
     int several_groups = 0;
     for (size_t v = 0; sorted && v < n; v++) several_groups |= e->group_start[v + 1] - e->group_start[v] > 1;
-    if (several_groups && !(NEW(e->rule.in, n) && NEW(e->rule.bind, n) && NEW(e->rule.at_rest, n))) sorted = 0;
+    if (several_groups && !(NEW(e->rule.in, n) && NEW(e->rule.bind, n))) sorted = 0;
     for (size_t k = 0; k < E; k++) tmp_key[k] = e->edge[k].from;
     sorted &= bucket(n, E, tmp_key, e->out_start, e->out_edge) == 0;
     for (size_t v = 0; v < n; v++) {
@@ -359,7 +359,11 @@ static void handle(dm_engine *e, const cal_event *ev)
         if (e->haz.active[ev->index]) restore_step(e, (size_t)ev->index, ev->tick);  /* not once repaired */
         break;
     case CAL_WAKE:
-        if (e->pending_wake[ev->index] == ev->tick) e->pending_wake[ev->index] = -1;
+        /* A wake the node's later evaluations moved is stale: nothing of the node is due
+         * then (its wake is the earliest tick its groups or dynamics move), so evaluating
+         * it would give what it has. */
+        if (e->pending_wake[ev->index] != ev->tick) break;
+        e->pending_wake[ev->index] = -1;
         mark(e, ev->index);
         break;
     }
@@ -403,7 +407,9 @@ static void apply(dm_engine *e, int v, size_t slot, int64_t t)
     if (node->layer_run >= 0 && e->loop.next[slot].viable != (e->conn.state[v] & CONN_VIABLE))
         dmi_conn_viability_changed(e, v, root);
     int64_t wake = e->loop.next[slot].wake;
-    if (wake != INT64_MAX && wake != e->pending_wake[v]) {
+    if (wake == INT64_MAX) {
+        e->pending_wake[v] = -1;
+    } else if (wake != e->pending_wake[v]) {
         e->pending_wake[v] = wake;
         schedule(e, (cal_event){.tick = wake, .kind = CAL_WAKE, .index = v});
     }
@@ -567,7 +573,10 @@ static void reset(dm_engine *e, uint64_t r)
      * T+0, as the first events of the run. */
     dmi_conn_reset(e);
     for (size_t v = 0; e->conn.nlayer_runs && v < e->n; v++)
-        if (!(e->conn.state[v] & CONN_CONNECTED)) schedule(e, (cal_event){.tick = 0, .kind = CAL_WAKE, .index = (int)v});
+        if (!(e->conn.state[v] & CONN_CONNECTED)) {
+            e->pending_wake[v] = 0;
+            schedule(e, (cal_event){.tick = 0, .kind = CAL_WAKE, .index = (int)v});
+        }
 }
 
 /* Pops and handles every event at tick t, in the order they were scheduled. */

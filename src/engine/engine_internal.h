@@ -168,7 +168,6 @@ typedef struct evaluation {
     unsigned char restarting, viable, restarted;
     unsigned char buffers_moved;     /* some group's buffer has a new state in buf_next[] */
     unsigned char buffer_events;     /* some group's buffer raised events (GF_*) to log */
-    unsigned char at_rest;           /* step dynamics, not rising: only a new input moves it */
     int bind;                        /* the group (index in group_of) whose availability is
                                         `in`, the first with the least; -1: every one is 1 */
     double in;                       /* the input sufficiency in_v the level followed */
@@ -221,10 +220,10 @@ typedef struct rule_state {
     int64_t *dyn_tick; double *dyn_level;
     int64_t *rise_restart;           /* step: the restart this rise waits for */
     unsigned char *restarted;        /* step: restarted since the last loss */
-    /* what the last evaluation of a node found (evaluation.in, bind, at_rest), so that a
-     * delivery that cannot change its level need not evaluate it; NULL when no node has
-     * two groups (then every delivery evaluates) */
-    double *in; int *bind; unsigned char *at_rest;
+    /* what the last evaluation of a node found (evaluation.in, bind), so that a delivery
+     * that cannot change its level need not evaluate it; NULL when no node has two groups
+     * (then every delivery evaluates) */
+    double *in; int *bind;
     /* groups (only when some group has a buffer): the duration drawn (ticks; with
      * facilities, the longest backup, INFINITY when unbounded), the committed state, and
      * the state evaluate() found for dmi_node_commit (a group has one dependent, so
@@ -358,8 +357,8 @@ int dmi_rule_event(const dm_engine *e, int v, size_t slot, double old, double no
 
 /* node_rule.c: a new level delivered on edge k at tick t (the edge holds it already).
  * Returns 1 when the dependent must be evaluated. Returns 0 when the delivery cannot move
- * its level: the node is at rest and the group's new availability is not below the
- * node's input sufficiency, which another group sets; a buffered group's state then moves
+ * its level: a step node whose group's new availability is not below the node's input
+ * sufficiency, which another group sets; a buffered group's state then moves
  * on at once, and *wake is when the node must next be evaluated for it (INT64_MAX: not).
  * `evaluating`: the node is on the frontier or waiting to be applied, so it is evaluated
  * anyway and nothing may move before. Serial code only (handle, apply). */

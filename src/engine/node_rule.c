@@ -432,13 +432,14 @@ static inline int buffer_current(const dm_engine *e, size_t g, int64_t t)
     return b->input == e->rule.buf_input[g] && t < b->wake;
 }
 
-/* A delivery to group g of node v (declared in engine_internal.h). A node at rest (step
- * dynamics, not rising) with the min rule keeps its level while its input sufficiency
- * in_v = min_g alpha_g is the same: so when g is not the group that sets in_v (bind) and
- * its new alpha_g is not below in_v, in_v is the same bits, and so are the target, the
- * level and the dynamics state that evaluating the node would give. Only the group moves:
- * a buffered group's new state is committed now, unless it raised events (they are logged
- * when the node is applied, so the node is evaluated and recomputes it the same way). */
+/* A delivery to group g of node v (declared in engine_internal.h). With the min rule, v's
+ * input sufficiency in_v = min_g alpha_g is the same bits when g is not the group that set
+ * it (bind) and its new alpha_g is not below it; then so is the target. A node with step
+ * dynamics evaluated again with the same target and damage keeps its state: a drop is
+ * done, and a rise moves only at its restart's end and its ramp's blocks, for which it
+ * has a wake. So only the group moves: a buffered group's new state is committed now,
+ * unless it raised events (they are logged when the node is applied, so the node is
+ * evaluated and recomputes it the same way). Relax nodes move every tick: evaluated. */
 int dmi_rule_delivered(dm_engine *e, int k, int64_t t, int evaluating, int64_t *wake)
 {
     size_t g = (size_t)e->edge[k].group;
@@ -446,8 +447,8 @@ int dmi_rule_delivered(dm_engine *e, int k, int64_t t, int evaluating, int64_t *
     const group_rule *gr = group_rule_of(e, g);
     *wake = INT64_MAX;
     if (gr->has_buffer) e->rule.buf_input[g]++;
-    if (evaluating || !e->rule.in || !e->rule.at_rest[v] || node_rule_of(e, v)->rule != DM_RULE_MIN ||
-        e->rule.bind[v] == (int)g)
+    const node_rule *node = node_rule_of(e, v);
+    if (evaluating || !e->rule.in || node->dynamics != DM_DYN_STEP || node->rule != DM_RULE_MIN || e->rule.bind[v] == (int)g)
         return 1;
     double loss;
     if (gr->has_buffer) {
@@ -535,7 +536,6 @@ void dmi_rule_reset(dm_engine *e)
     for (size_t v = 0; e->rule.in && v < e->n; v++) {  /* as if evaluated with every input at 1 */
         e->rule.in[v] = 1;
         e->rule.bind[v] = -1;
-        e->rule.at_rest[v] = node_rule_of(e, (int)v)->dynamics == DM_DYN_STEP;
     }
     for (size_t g = 0; e->rule.buf_cap && g < e->ngroups; g++) {
         const dm_group *gr = g < e->m->ndefined_groups ? &e->m->groups[g] : NULL;  /* sets have no buffers */
@@ -576,7 +576,6 @@ int dmi_node_commit(dm_engine *e, int v, size_t slot)
     if (e->rule.in) {
         e->rule.in[v] = ev->in;
         e->rule.bind[v] = ev->bind;
-        e->rule.at_rest[v] = ev->at_rest;
     }
     /* Without a new buffer state every group's buf_next is `same` (buffer_unchanged, or no
      * buffer: dmi_rule_reset), so the loop would copy nothing. */
@@ -732,7 +731,6 @@ void dmi_node_evaluate(dm_engine *e, int v, size_t slot, int64_t t)
     e->loop.next[slot].rise_restart = rise_restart;
     e->loop.next[slot].restarted = restarted;
     e->loop.next[slot].buffers_moved = buffers_moved;
-    e->loop.next[slot].at_rest = node->dynamics == DM_DYN_STEP && dyn_tick < 0;
 }
 
 /* ---- what a change of level is called (the events the timeline tells) ---- */
