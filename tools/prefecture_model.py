@@ -14,7 +14,8 @@ strengths and buffers; every number there carries its own source).
 What is assumed, and said again in the model's header:
 - each sector's national capacity is spread over the prefectures by 2020 population;
 - an area's demand is its prefectures' population share of the national peak (the 10
-  areas' peaks are not all readable in the data);
+  areas' peaks are not all readable in the data), except Hokkaido's, which is from data
+  (HOKKAIDO_DEMAND_KW below); the other areas share the rest of the national peak;
 - an interconnection can carry its listed capacity into an area that lost generation;
 - the dependencies of japan-sectors hold within each prefecture;
 - 金融 and 情報通信 in every prefecture also depend on national cores in Tokyo and Osaka."""
@@ -39,6 +40,15 @@ def q(s):
     return '"' + str(s).replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
+# Hokkaido's demand, from data (validation/CALIBRATION.md item 5): the day before the 2018 blackout.
+# Kyodo via nikkansports 2018-09-09 (https://www.nikkansports.com/general/news/201809090000866.html):
+# "週明けピーク時の想定需要を地震前の383万キロワットとすると"; Mainichi 2018-09-08 (as power_areas.csv row
+# HOKKAIDO): "地震発生前日の需要ピークは約380万キロワットだった". A late-summer day's peak, not the winter
+# one: ASSUMPTION that it stands for the area's demand, as the incident the model is checked on is that day.
+# (Was 6,249,436 kW, the population share of the national peak, ASSUMPTION (2).)
+HOKKAIDO_DEMAND_KW = 3830000
+
+
 def main():
     base = yaml.safe_load(open(os.path.join(ROOT, "models", "japan-sectors.yaml"), encoding="utf-8"))
     prefs = rows("prefectures_2020.csv")
@@ -55,7 +65,10 @@ def main():
         area_pop[p["power_area_primary"]] += int(p["pop_2020"]) * (1 - share)
         if p["power_area_secondary"]:
             area_pop[p["power_area_secondary"]] += int(p["pop_2020"]) * share
-    area_kw = {a: national_peak_kw * n / total_pop for a, n in area_pop.items()}
+    # the other areas share what Hokkaido does not take of the national peak, by population
+    rest_pop = total_pop - area_pop["HOKKAIDO"]
+    area_kw = {a: (HOKKAIDO_DEMAND_KW if a == "HOKKAIDO" else (national_peak_kw - HOKKAIDO_DEMAND_KW) * n / rest_pop)
+               for a, n in area_pop.items()}
     neighbours = {a["area"]: [] for a in areas}
     for l in links:
         mw = float(l["capacity_MW_denkicarbon"])
@@ -72,11 +85,14 @@ def main():
     w("#   total 126,146,099); [AREA] the power area of each prefecture and the split shares of\n")
     w("#   Shizuoka, Fukui, Gifu, Mie, Kagawa, Ehime (prefectures_2020.csv: ESTIMATES, not sourced);\n")
     w("#   [LINK] interconnection capacities, MW (interconnections.csv: denkicarbon's 'rough guide');\n")
-    w("#   [PWR] national peak 15,089万kW (OCCTO, as in japan-sectors); [SECT] every sector's\n")
+    w("#   [PWR] national peak 15,089万kW (OCCTO, as in japan-sectors); [HKD] Hokkaido's demand 383万kW\n")
+    w("#   (the day before the 2018 blackout: Kyodo via nikkansports 2018-09-09, \"地震前の383万キロワット\",\n")
+    w("#   tools/prefecture_model.py); [SECT] every sector's\n")
     w("#   threshold, dynamics and capacity, and every dependency's strength and buffer, as in\n")
     w("#   models/japan-sectors.yaml, where each carries its own source.\n")
     w("# ASSUMPTIONS: (1) a sector's capacity is spread over prefectures by population; (2) an area's\n")
-    w("#   demand (GEN capacity) is its population share of the national peak; (3) a prefecture's\n")
+    w("#   demand (GEN capacity) is its population share of the national peak less [HKD] (Hokkaido:\n")
+    w("#   [HKD]); (3) a prefecture's\n")
     w("#   power needs its area's generation, or its interconnections' capacity (share = link MW /\n")
     w("#   area demand) when the area's own generation is lost; (4) japan-sectors' dependencies hold\n")
     w("#   within each prefecture; (5) 金融 and 情報通信 also depend (w = 0.5) on national cores in\n")
@@ -118,14 +134,22 @@ def main():
     caps = {s["id"]: float(s.get("capacity", 100)) for s in base["sectors"]}
     for a in areas:
         w(f"  - {{id: GEN.{a['area']}, sector: GEN, name_ja: {a['area_ja']}エリアの発電, name_en: {q(a['area'].title() + ' area generation')}, "
-          f"capacity: {area_kw[a['area']]:.0f}}}   # ASSUMPTION (2): population share of [PWR]\n")
+          f"capacity: {area_kw[a['area']]:.0f}}}   # "
+          + ("[HKD] from data\n" if a["area"] == "HOKKAIDO" else "ASSUMPTION (2): population share of [PWR] less [HKD]\n"))
     for p in prefs:
         share = int(p["pop_2020"]) / total_pop
+        # 電力's demand: the prefecture's population share of its areas' demand (so Hokkaido's is [HKD])
+        s2 = float(p["secondary_share_est"] or 0)
+        elec_kw = int(p["pop_2020"]) * ((1 - s2) * area_kw[p["power_area_primary"]] / area_pop[p["power_area_primary"]]
+                                        + (s2 * area_kw[p["power_area_secondary"]] / area_pop[p["power_area_secondary"]]
+                                           if p["power_area_secondary"] else 0))
         for s in base["sectors"]:
+            cap = elec_kw if s["id"] == "ELEC" else caps[s["id"]] * share
             w(f"  - {{id: {s['id']}.{p['pref_code']}, sector: {s['id']}, region: {p['pref_en']}, "
               f"name_ja: {p['pref_ja']}の{s['name_ja']}, name_en: {q(s['name_en'] + ' (' + p['pref_en'] + ')')}, "
-              f"capacity: {caps[s['id']] * share:.6g}}}\n")
-    w("  # capacities: the sector's national capacity x the prefecture's population share [POP], ASSUMPTION (1)\n")
+              f"capacity: {cap:.6g}}}\n")
+    w("  # capacities: the sector's national capacity x the prefecture's population share [POP], ASSUMPTION (1);\n"
+      "  # 電力's: the prefecture's population share of its area's demand (GEN above)\n")
 
     w("\ndependencies:\n")
     w("  # power: each prefecture's 電力 needs generation in its area, or imports over the area's links\n")
