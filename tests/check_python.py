@@ -67,7 +67,7 @@ if t.summary != json.loads(cli("run", f"{src}/scenarios/tokyo-area-blackout.yaml
 # a sweep, computed in this process, equals the program's file
 with open("s.yaml", "w") as f:
     f.write("name: s\nscenario: default\nreplicates: 5\ndesign: grid\nparameters:\n"
-            "  - name: battery\n    path: model.dependencies[dependent=ICT,providers=ELEC].buffer.facilities.max\n"
+            "  - name: battery\n    path: model.dependencies[dependent=ICT,providers=ELEC,strength=0.8].buffer.facilities.max\n"
             "    values: [6h, 24h]\n")
 ds = domino.sweep("s.yaml", output="py-sweep.h5")
 cli("sweep", "s.yaml", "-o", "cli-sweep.h5", "--quiet")

@@ -52,7 +52,7 @@ Test(cf, every_file_kind_follows_cf_and_reads_in_xarray)
     free(out);
     /* a sweep, merged from its checkpoints */
     write_file("s.yaml", "name: s\nscenario: default\nreplicates: 4\ndesign: grid\nparameters:\n"
-                         "  - name: battery\n    path: model.dependencies[dependent=ICT,providers=ELEC].buffer.facilities.max\n    values: [6h, 24h]\n"
+                         "  - name: battery\n    path: model.dependencies[dependent=ICT,providers=ELEC,strength=0.8].buffer.facilities.max\n    values: [6h, 24h]\n"
                          "  - name: severity\n    path: scenario.hazards[0].severity\n    values: [0.5, 1]\n");
     cr_assert_eq(domino(dir, "sweep s.yaml -o sweep.h5 --quiet", 1, &out), 0, "%s", out);
     free(out);

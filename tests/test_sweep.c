@@ -109,7 +109,7 @@ static int sh(const char *fmt, const char *a)
 }
 
 #define SMALL "replicates: 30\nparameters:\n" \
-    "  - {name: battery, path: 'model.dependencies[dependent=ICT,providers=ELEC].buffer.facilities.max', values: [4h, 8h, 16h]}\n" \
+    "  - {name: battery, path: 'model.dependencies[dependent=ICT,providers=ELEC,strength=0.8].buffer.facilities.max', values: [4h, 8h, 16h]}\n" \
     "  - {name: outage, path: 'scenario.hazards[grid-control-attack].duration.median', values: [4h, 10h]}\n"
 
 Test(sweep, same_data_from_one_process_mpi_ranks_and_shards)
@@ -160,7 +160,7 @@ Test(sweep, same_data_from_one_process_mpi_ranks_and_shards)
 Test(sweep, interrupted_and_resumed_gives_the_same_file)
 {
     const char *sweep = write_sweep("resume.yaml", "replicates: 300\nparameters:\n"
-        "  - {name: battery, path: 'model.dependencies[dependent=ICT,providers=ELEC].buffer.facilities.max', range: [3h, 25h], steps: 12}\n");
+        "  - {name: battery, path: 'model.dependencies[dependent=ICT,providers=ELEC,strength=0.8].buffer.facilities.max', range: [3h, 25h], steps: 12}\n");
     char cmd[2048], full[2400];
     const char *bin = env("DOMINO");
     snprintf(cmd, sizeof cmd, "'%s' sweep '%s' -o whole.h5 --quiet", bin, sweep);

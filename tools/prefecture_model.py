@@ -14,8 +14,13 @@ strengths and buffers; every number there carries its own source).
 What is assumed, and said again in the model's header:
 - each sector's national capacity is spread over the prefectures by 2020 population;
 - an area's demand is its prefectures' population share of the national peak (the 10
-  areas' peaks are not all readable in the data);
-- an interconnection can carry its listed capacity into an area that lost generation;
+  areas' peaks are not all readable in the data), except Hokkaido's, which is from data
+  (HOKKAIDO_DEMAND_KW below); the other areas share the rest of the national peak;
+- an interconnection can carry its listed capacity into an area that lost generation; a
+  line-commutated DC link or frequency converter (type HVDC or FC in interconnections.csv,
+  less SELF_COMMUTATED_MW below) only while the receiving area's own grid runs, in
+  proportion to it (a link node needing both areas' generation: the 2018 Hokkaido blackout,
+  validation/CALIBRATION.md item 4);
 - the dependencies of japan-sectors hold within each prefecture;
 - 金融 and 情報通信 in every prefecture also depend on national cores in Tokyo and Osaka."""
 import csv
@@ -39,6 +44,29 @@ def q(s):
     return '"' + str(s).replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
+# Hokkaido's demand, from data (validation/CALIBRATION.md item 5): the day before the 2018 blackout.
+# Kyodo via nikkansports 2018-09-09 (https://www.nikkansports.com/general/news/201809090000866.html):
+# "週明けピーク時の想定需要を地震前の383万キロワットとすると"; Mainichi 2018-09-08 (as power_areas.csv row
+# HOKKAIDO): "地震発生前日の需要ピークは約380万キロワットだった". A late-summer day's peak, not the winter
+# one: ASSUMPTION that it stands for the area's demand, as the incident the model is checked on is that day.
+# (Was 6,249,436 kW, the population share of the national peak, ASSUMPTION (2).)
+HOKKAIDO_DEMAND_KW = 3830000
+
+
+# The self-commutated part of a DC link, MW: it can feed a grid that is down. The 2019 Hokkaido-Honshu link:
+# Hokkaido Shimbun 2019-03-28 (https://www.hokkaido-np.co.jp/article/290967): "新連系線は、本州からの直流の
+# 電気を交流に変換するのに外部電源が不要な自励(じれい)式...全域停電からの電力回復が可能となる" (容量30万キロワット),
+# and of the older 600 MW: "電気の変換に外部電源が必要なため、全域停電時に作動せず"; Diet, 2020-02-26 (参議院
+# 資源エネルギーに関する調査会, via https://kokalog.net): "他励式という、交流電力がないと交流に変換できないシステム".
+# Every other DC link and frequency converter: line-commutated (ASSUMPTION: no source found for them).
+SELF_COMMUTATED_MW = {"HOKKAIDO-TOHOKU": 300}
+
+
+def link_id(into, frm):
+    """The node of a DC link's import into area `into` from `frm`."""
+    return f"LINK.{into}_{frm}"
+
+
 def main():
     base = yaml.safe_load(open(os.path.join(ROOT, "models", "japan-sectors.yaml"), encoding="utf-8"))
     prefs = rows("prefectures_2020.csv")
@@ -55,12 +83,22 @@ def main():
         area_pop[p["power_area_primary"]] += int(p["pop_2020"]) * (1 - share)
         if p["power_area_secondary"]:
             area_pop[p["power_area_secondary"]] += int(p["pop_2020"]) * share
-    area_kw = {a: national_peak_kw * n / total_pop for a, n in area_pop.items()}
+    # the other areas share what Hokkaido does not take of the national peak, by population
+    rest_pop = total_pop - area_pop["HOKKAIDO"]
+    area_kw = {a: (HOKKAIDO_DEMAND_KW if a == "HOKKAIDO" else (national_peak_kw - HOKKAIDO_DEMAND_KW) * n / rest_pop)
+               for a, n in area_pop.items()}
     neighbours = {a["area"]: [] for a in areas}
+    dc_imports = []  # ((into, from), MW, the link's row) for each direction of a line-commutated DC link
     for l in links:
         mw = float(l["capacity_MW_denkicarbon"])
-        neighbours[l["from_area"]].append((l["to_area"], mw, l["id"]))
-        neighbours[l["to_area"]].append((l["from_area"], mw, l["id"]))
+        vsc = SELF_COMMUTATED_MW.get(l["id"], 0) if l["type"].startswith(("HVDC", "FC")) else mw
+        lcc = mw - vsc  # the part that needs the receiving grid
+        for into, frm in ((l["from_area"], l["to_area"]), (l["to_area"], l["from_area"])):
+            if vsc:
+                neighbours[into].append((frm, vsc, l["id"], False))
+            if lcc:
+                neighbours[into].append((frm, lcc, l["id"], True))
+                dc_imports.append(((into, frm), lcc, l))
 
     out = sys.stdout
     w = out.write
@@ -72,13 +110,18 @@ def main():
     w("#   total 126,146,099); [AREA] the power area of each prefecture and the split shares of\n")
     w("#   Shizuoka, Fukui, Gifu, Mie, Kagawa, Ehime (prefectures_2020.csv: ESTIMATES, not sourced);\n")
     w("#   [LINK] interconnection capacities, MW (interconnections.csv: denkicarbon's 'rough guide');\n")
-    w("#   [PWR] national peak 15,089万kW (OCCTO, as in japan-sectors); [SECT] every sector's\n")
+    w("#   [PWR] national peak 15,089万kW (OCCTO, as in japan-sectors); [HKD] Hokkaido's demand 383万kW\n")
+    w("#   (the day before the 2018 blackout: Kyodo via nikkansports 2018-09-09, \"地震前の383万キロワット\",\n")
+    w("#   tools/prefecture_model.py); [SECT] every sector's\n")
     w("#   threshold, dynamics and capacity, and every dependency's strength and buffer, as in\n")
     w("#   models/japan-sectors.yaml, where each carries its own source.\n")
     w("# ASSUMPTIONS: (1) a sector's capacity is spread over prefectures by population; (2) an area's\n")
-    w("#   demand (GEN capacity) is its population share of the national peak; (3) a prefecture's\n")
+    w("#   demand (GEN capacity) is its population share of the national peak less [HKD] (Hokkaido:\n")
+    w("#   [HKD]); (3) a prefecture's\n")
     w("#   power needs its area's generation, or its interconnections' capacity (share = link MW /\n")
-    w("#   area demand) when the area's own generation is lost; (4) japan-sectors' dependencies hold\n")
+    w("#   area demand) when the area's own generation is lost; a line-commutated DC link or frequency\n")
+    w("#   converter (LINK nodes) only in proportion to the receiving area's own generation; (4)\n")
+    w("#   japan-sectors' dependencies hold\n")
     w("#   within each prefecture; (5) 金融 and 情報通信 also depend (w = 0.5) on national cores in\n")
     w("#   Tokyo and Osaka, either of which suffices (settlement and carrier core networks).\n")
     w("name: japan-prefectures\n")
@@ -113,19 +156,37 @@ def main():
     w(f"    capacity: {national_peak_kw}   # [PWR]\n")
     w("    threshold: {magnitude: 100000, duration: 10min}   # ASSUMPTION: 電力's verification level [VL2] for generation lost\n")
     w("    dynamics: {kind: step, ramp: 1h}   # [SECT] as 電力\n")
+    if dc_imports:
+        w("  - id: LINK\n    name_ja: 地域間連系設備（直流・周波数変換）\n    name_en: DC links and converters\n    unit: kW\n")
+        w(f"    authority: {elec['authority']}   # [SECT] as 電力\n    ceptoar: {elec['ceptoar']}   # [SECT] as 電力\n")
+        w(f"    capacity: {sum(mw for _, mw, _ in dc_imports) * 1000:.0f}   # [LINK] the DC links' MW, each way\n")
+        w("    threshold: {magnitude: 100000, duration: 10min}   # ASSUMPTION: 電力's verification level [VL2] for import capacity lost\n")
 
     w("\nnodes:\n")
     caps = {s["id"]: float(s.get("capacity", 100)) for s in base["sectors"]}
     for a in areas:
         w(f"  - {{id: GEN.{a['area']}, sector: GEN, name_ja: {a['area_ja']}エリアの発電, name_en: {q(a['area'].title() + ' area generation')}, "
-          f"capacity: {area_kw[a['area']]:.0f}}}   # ASSUMPTION (2): population share of [PWR]\n")
+          f"capacity: {area_kw[a['area']]:.0f}}}   # "
+          + ("[HKD] from data\n" if a["area"] == "HOKKAIDO" else "ASSUMPTION (2): population share of [PWR] less [HKD]\n"))
     for p in prefs:
         share = int(p["pop_2020"]) / total_pop
+        # 電力's demand: the prefecture's population share of its areas' demand (so Hokkaido's is [HKD])
+        s2 = float(p["secondary_share_est"] or 0)
+        elec_kw = int(p["pop_2020"]) * ((1 - s2) * area_kw[p["power_area_primary"]] / area_pop[p["power_area_primary"]]
+                                        + (s2 * area_kw[p["power_area_secondary"]] / area_pop[p["power_area_secondary"]]
+                                           if p["power_area_secondary"] else 0))
         for s in base["sectors"]:
+            cap = elec_kw if s["id"] == "ELEC" else caps[s["id"]] * share
             w(f"  - {{id: {s['id']}.{p['pref_code']}, sector: {s['id']}, region: {p['pref_en']}, "
               f"name_ja: {p['pref_ja']}の{s['name_ja']}, name_en: {q(s['name_en'] + ' (' + p['pref_en'] + ')')}, "
-              f"capacity: {caps[s['id']] * share:.6g}}}\n")
-    w("  # capacities: the sector's national capacity x the prefecture's population share [POP], ASSUMPTION (1)\n")
+              f"capacity: {cap:.6g}}}\n")
+    w("  # capacities: the sector's national capacity x the prefecture's population share [POP], ASSUMPTION (1);\n"
+      "  # 電力's: the prefecture's population share of its area's demand (GEN above)\n")
+    area_ja = {a["area"]: a["area_ja"] for a in areas}
+    for (into, frm), mw, l in dc_imports:
+        part_ja, part_en = ("の他励式部分", ", line-commutated part") if l["id"] in SELF_COMMUTATED_MW else ("", "")
+        w(f"  - {{id: {link_id(into, frm)}, sector: LINK, name_ja: {q(l['name_ja'] + part_ja + '（' + area_ja[frm] + '→' + area_ja[into] + '）')}, "
+          f"name_en: {q(frm.title() + ' to ' + into.title() + ' (' + l['type'] + part_en + ')')}, capacity: {mw * 1000:.0f}}}   # [LINK] {l['id']} {mw:.0f} MW\n")
 
     w("\ndependencies:\n")
     w("  # power: each prefecture's 電力 needs generation in its area, or imports over the area's links\n")
@@ -136,12 +197,22 @@ def main():
         if secondary:
             prov.append(f"{{node: GEN.{secondary}, share: {s2:.4g}}}")
         notes = []
-        for nbr, mw, lid in neighbours[primary]:
+        for nbr, mw, lid, dc in neighbours[primary]:
             x = min(1.0, mw * 1000 / area_kw[primary])
-            prov.append(f"{{node: GEN.{nbr}, share: {x:.4g}}}")
-            notes.append(f"{lid} {mw:.0f} MW")
+            prov.append(f"{{node: {link_id(primary, nbr) if dc else 'GEN.' + nbr}, share: {x:.4g}}}")
+            notes.append(f"{lid} {mw:.0f} MW" + (" (line-commutated: via the link node)" if dc else ""))
         w(f"  - {{dependent: ELEC.{p['pref_code']}, providers: [{', '.join(prov)}], strength: 1.0}}   "
           f"# [AREA]; [LINK] {', '.join(notes) if notes else 'none (isolated)'}: share = MW / area demand, ASSUMPTION (3)\n")
+    w("  # line-commutated DC links and frequency converters, ASSUMPTION (3): an import needs the sending area's generation and the\n"
+      "  # receiving area's own grid (line-commutated converters need the AC grid they feed). Hokkaido 2018, press text\n"
+      "  # on a copy site (https://sendai-podcast.jp/news/%e6%9c%ac%e5%b7%9e%e3%81%a8%e3%81%ae%e3%80%8c%e9%80%a3%e7%b3%bb%e7%b7%9a%e3%80%8d%e4%bd%bf%e3%81%88%e3%81%9a%e5%8c%97%e6%b5%b7%e9%81%93%e3%81%ae%e5%a4%a7%e8%a6%8f%e6%a8%a1%e5%81%9c%e9%9b%bb):\n"
+      "  # \"北本連系線は直流の電気が走っており…全面停電によって交流に変換する設備は動かず、電力を道内に供給できなくなった\";\n"
+      "  # the other DC links and the 50/60 Hz converters the same way (ASSUMPTION: no source found for them; the\n"
+      "  # 2019 link's 300 MW is self-commutated and feeds Hokkaido directly, tools/prefecture_model.py). In\n"
+      "  # proportion to the receiving grid (ASSUMPTION: a partly restored grid takes a part of the import).\n")
+    for (into, frm), mw, l in dc_imports:
+        for area in (into, frm):
+            w(f"  - {{dependent: {link_id(into, frm)}, providers: GEN.{area}, strength: 1.0}}\n")
     w("  # japan-sectors' dependencies within each prefecture, ASSUMPTION (4); numbers [SECT]\n")
     for d in base["dependencies"]:
         provs = d["providers"] if isinstance(d["providers"], list) else [d["providers"]]
