@@ -435,6 +435,30 @@ Test(layers, analysis_by_node_names_the_layer_nodes)
     dm_analysis_free(&a);
 }
 
+/* A layer's graph made in one pass (generated and relabelled together) is the graph
+ * generated, then relabelled: the same offsets, the same neighbours in the same order. */
+Test(layers, generated_layer_in_one_pass_is_generated_then_relabelled)
+{
+    const dm_graph_spec specs[] = {{DM_GRAPH_ERDOS_RENYI, 1000, 3000, 0, 0, 0, 1},
+                                   {DM_GRAPH_ERDOS_RENYI, 100000, 200000, 0, 0, 0, 2},
+                                   {DM_GRAPH_ERDOS_RENYI, 50, 1000, 0, 0, 0, 7},
+                                   {DM_GRAPH_SCALE_FREE, 2000, 4000, 0, 2.5, 0, 3}};
+    for (int i = 0; i < 4; i++) {
+        dm_csr ref;
+        size_t n, m, *s;
+        int *a;
+        cr_assert_eq(dm_graph_generate(&specs[i], &ref, &(dm_error){0}), 0);
+        cr_assert_eq(dm_graph_relabel(ref.nodes, ref.start, ref.adj, specs[i].seed, &(dm_error){0}), 0);
+        cr_assert_eq(dmi_graph_generate_layer(&specs[i], &n, &s, &a, &m, &(dm_error){0}), 0);
+        cr_assert_eq(n, ref.nodes);
+        cr_assert_eq(m, ref.edges, "spec %d: %zu edges against %zu", i, m, ref.edges);
+        cr_expect_eq(memcmp(s, ref.start, (n + 1) * sizeof *s), 0, "spec %d: offsets differ", i);
+        cr_expect_eq(memcmp(a, ref.adj, 2 * m * sizeof *a), 0, "spec %d: neighbours differ", i);
+        free(s); free(a);
+        dm_csr_free(&ref);
+    }
+}
+
 /* G(n, m) built straight into CSR (no igraph_t) is the graph igraph's generator gives,
  * simplified, node for node and neighbour for neighbour; and the CSR of a multigraph with
  * loops has sorted, unique neighbours and no loops. */

@@ -134,25 +134,37 @@ int dmi_graph_generate(const dm_graph_spec *s, igraph_t *g, dm_error *err)
     return 0;
 }
 
+static void permutation(size_t n, uint64_t seed, int *perm);
+
+/* Pair index x of igraph's G(n, m) sample as the edge (to, from), from < to. */
+static void pair_of(double x, igraph_integer_t *to, igraph_integer_t *from)
+{
+    double t = floor((sqrt(8 * x + 1) + 1) / 2);
+    *to = (igraph_integer_t)t;
+    *from = (igraph_integer_t)(x - t * (t - 1) / 2);
+}
+
 /* G(n, m) straight to CSR: the edges igraph_erdos_renyi_game_gnm draws (igraph 0.10,
  * games/erdos_renyi.c: a sorted sample of m pair indices from Vitter's method D, pair
  * index x being the edge (to, x - to (to - 1) / 2) with to = floor((sqrt(8x + 1) + 1) / 2)),
  * without the igraph_t it would build and index. igraph_random_sample draws the same
  * sample from the same seeded generator (checked against the generator's edge list at
- * 10^5 and 10^6 nodes; tests/test_layers.c compares the two CSRs). */
-static int gnm_csr(const dm_graph_spec *s, size_t **start, int **adj, size_t *nedges, dm_error *err)
+ * 10^5 and 10^6 nodes; tests/test_layers.c compares the two CSRs).
+ * The sample is sorted and has no repeats, and every pair has from < to, so filling each
+ * node's list in sample order lists its neighbours in ascending order, once each, no
+ * loops: the CSR that sorting and deduplicating would give, in one counting pass and one
+ * filling pass over the sample (nothing else is allocated but the result). With perm,
+ * node v is stored as perm[v], its list in the order of the old labels: what
+ * dm_graph_relabel makes of the CSR, without the second scatter over memory. */
+static int gnm_csr(const dm_graph_spec *s, const int *perm, size_t **start, int **adj, size_t *nedges, dm_error *err)
 {
     igraph_integer_t n = (igraph_integer_t)s->nodes, m = (igraph_integer_t)s->edges;
     double pairs = (double)n * ((double)n - 1) / 2;
     igraph_vector_int_t sample;
-    igraph_integer_t *ends = malloc((size_t)(2 * m + 1) * sizeof *ends);
     igraph_rng_t rng, *host_rng = igraph_rng_default(), host_copy = *host_rng;
-    if (!ends || igraph_vector_int_init(&sample, 0)) {
-        free(ends);
+    if (igraph_vector_int_init(&sample, 0))
         return dm_error_set(err, DM_ESOFTWARE, NULL, 0, 0, "out of memory for a graph of %llu edges", (unsigned long long)m);
-    }
     if (igraph_rng_init(&rng, &igraph_rngtype_pcg32)) {  /* as dmi_graph_generate */
-        free(ends);
         igraph_vector_int_destroy(&sample);
         return dm_error_set(err, DM_ESOFTWARE, NULL, 0, 0, "out of memory for a random generator");
     }
@@ -164,15 +176,40 @@ static int gnm_csr(const dm_graph_spec *s, size_t **start, int **adj, size_t *ne
                           dmi_igraph_last_error());
     igraph_rng_set_default(by_pointer ? host_rng : &host_copy);
     igraph_rng_destroy(&rng);
+    size_t *st = rc ? NULL : calloc((size_t)n + 1, sizeof *st);
+    int *a = rc ? NULL : malloc(2 * (size_t)m * sizeof *a);
+    if (!rc && (!st || !a))
+        rc = dm_error_set(err, DM_ESOFTWARE, NULL, 0, 0, "out of memory for a graph of %llu edges", (unsigned long long)m);
+    const igraph_integer_t *x = VECTOR(sample);
+    igraph_integer_t to, from;
     for (igraph_integer_t i = 0; !rc && i < m; i++) {
-        double x = (double)VECTOR(sample)[i], to = floor((sqrt(8 * x + 1) + 1) / 2);
-        ends[2 * i] = (igraph_integer_t)to;
-        ends[2 * i + 1] = (igraph_integer_t)(x - to * (to - 1) / 2);
+        pair_of((double)x[i], &to, &from);
+        st[(perm ? perm[to] : to) + 1]++;
+        st[(perm ? perm[from] : from) + 1]++;
+    }
+    for (igraph_integer_t v = 0; !rc && v < n; v++) st[v + 1] += st[v];
+    for (igraph_integer_t i = 0; !rc && i < m; i++) {  /* st[v] runs ahead while filling, then is shifted back */
+        pair_of((double)x[i], &to, &from);
+        int pt = perm ? perm[to] : (int)to, pf = perm ? perm[from] : (int)from;
+        a[st[pt]++] = pf;
+        a[st[pf]++] = pt;
     }
     igraph_vector_int_destroy(&sample);
-    if (!rc) rc = dmi_csr_from_edges((size_t)n, ends, (size_t)m, start, adj, nedges, err);
-    free(ends);
-    return rc;
+    if (rc) { free(st); free(a); return rc; }
+    memmove(st + 1, st, (size_t)n * sizeof *st);
+    st[0] = 0;
+    *start = st;
+    *adj = a;
+    *nedges = (size_t)m;
+    return 0;
+}
+
+/* G(n, m) directly where igraph would sample (not the empty or the complete graph), and
+ * where pair indices are exact in a double, as igraph's sample is */
+static int gnm_direct(const dm_graph_spec *s)
+{
+    double pairs = (double)s->nodes * ((double)s->nodes - 1) / 2;
+    return s->kind == DM_GRAPH_ERDOS_RENYI && s->edges > 0 && (double)s->edges < pairs && pairs < 0x1p53;
 }
 
 int dmi_graph_generate_csr(const dm_graph_spec *s, size_t *n, size_t **start, int **adj, size_t *nedges, dm_error *err)
@@ -181,16 +218,35 @@ int dmi_graph_generate_csr(const dm_graph_spec *s, size_t *n, size_t **start, in
     *adj = NULL;
     int rc = check_spec(s, err);
     if (rc) return rc;
-    double pairs = (double)s->nodes * ((double)s->nodes - 1) / 2;
     *n = (size_t)s->nodes;
-    /* G(n, m) directly where igraph would sample (not the empty or the complete graph), and
-     * where pair indices are exact in a double, as igraph's sample is */
-    if (s->kind == DM_GRAPH_ERDOS_RENYI && s->edges > 0 && (double)s->edges < pairs && pairs < 0x1p53)
-        return gnm_csr(s, start, adj, nedges, err);
+    if (gnm_direct(s)) return gnm_csr(s, NULL, start, adj, nedges, err);
     igraph_t g;
     if ((rc = dmi_graph_generate(s, &g, err))) return rc;
     rc = dmi_graph_csr(&g, start, adj, nedges, err);
     igraph_destroy(&g);
+    return rc;
+}
+
+int dmi_graph_generate_layer(const dm_graph_spec *s, size_t *n, size_t **start, int **adj, size_t *nedges, dm_error *err)
+{
+    *start = NULL;
+    *adj = NULL;
+    int rc = check_spec(s, err);
+    if (rc) return rc;
+    if (!gnm_direct(s)) {
+        if ((rc = dmi_graph_generate_csr(s, n, start, adj, nedges, err))) return rc;
+        if ((rc = dm_graph_relabel(*n, *start, *adj, s->seed, err))) {
+            free(*start); free(*adj);
+            *start = NULL; *adj = NULL;
+        }
+        return rc;
+    }
+    *n = (size_t)s->nodes;
+    int *perm = malloc(*n * sizeof *perm);
+    if (!perm) return dm_error_set(err, DM_ESOFTWARE, NULL, 0, 0, "out of memory relabelling a graph of %zu nodes", *n);
+    permutation(*n, s->seed, perm);
+    rc = gnm_csr(s, perm, start, adj, nedges, err);
+    free(perm);
     return rc;
 }
 

@@ -25,6 +25,10 @@ int dmi_csr_from_edges(size_t n, const igraph_integer_t *ends, size_t m, size_t 
  * (O(n + m) after igraph's sampling); the other kinds go through dmi_graph_generate. */
 int dmi_graph_generate_csr(const dm_graph_spec *spec, size_t *n, size_t **start, int **adj, size_t *nedges,
                            dm_error *err);
+/* A generated layer's graph: dmi_graph_generate_csr, then dm_graph_relabel from the
+ * spec's seed; for erdos_renyi in one pass (the same CSR, without the copy). */
+int dmi_graph_generate_layer(const dm_graph_spec *spec, size_t *n, size_t **start, int **adj, size_t *nedges,
+                             dm_error *err);
 
 /* The host's igraph and GSL handlers, saved while a library call runs under domino's
  * ("return the error, don't abort or print"): dmi_enter at the start of a public function

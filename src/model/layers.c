@@ -183,7 +183,7 @@ static int read_graph(yread *r, dm_model *m, yaml_node_t *n, dm_layer *L)
         } else if ((x = dmi_yr_get(r, n, "exponent") ? dmi_yr_get(r, n, "exponent") : dmi_yr_get(r, n, "cutoff"))) {
             return dmi_yr_fail(r, x, "layer graph: exponent and cutoff are for scale_free");
         }
-        if (dmi_graph_generate_csr(&spec, &L->nnodes, &L->adj_start, &L->adj, &L->nedges, r->err)) {
+        if (dmi_graph_generate_layer(&spec, &L->nnodes, &L->adj_start, &L->adj, &L->nedges, r->err)) {
             r->err->line = dmi_yr_line(n);  /* the message is about the parameters given here */
             r->err->column = (int)n->start_mark.column + 1;
             snprintf(r->err->file, sizeof r->err->file, "%s", r->file);
@@ -262,11 +262,6 @@ int dmi_read_layers(yread *r, yaml_node_t *seq, dm_model *m, const dm_node *defa
         if ((int64_t)L->nnodes > limit)
             return dmi_yr_fail(r, x, "layer graph: %zu nodes is over the limit of %lld nodes per layer (set %s to raise it)",
                            L->nnodes, (long long)limit, DM_MAX_LAYER_NODES_ENV);
-        yaml_node_t *seed = dmi_yr_get(r, x, "seed");
-        uint64_t graph_seed = 1;
-        if (dmi_yr_get(r, x, "generate") && seed) graph_seed = strtoull(dmi_yr_text(seed), NULL, 10);  /* read_graph checked it */
-        if (dmi_yr_get(r, x, "generate") && (rc = dm_graph_relabel(L->nnodes, L->adj_start, L->adj, graph_seed, r->err)))
-            return rc;
         if (add_nodes(r, m, L, defaults, capacity)) return DM_EDATA;
         L->connectivity = DM_CONNECT_NONE;
         if ((x = dmi_yr_get(r, it, "connectivity"))) {
