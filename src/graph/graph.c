@@ -144,6 +144,47 @@ static void pair_of(double x, igraph_integer_t *to, igraph_integer_t *from)
     *from = (igraph_integer_t)(x - t * (t - 1) / 2);
 }
 
+/* The CSR of m edges e[2i], e[2i+1] among n nodes, without loops or repeats (none are
+ * looked for): each node's neighbours in the order of the edges. A counting sort done block
+ * by block: the ends are first split, in edge order, among blocks of 4,096 nodes (a few
+ * hundred sequential streams), then each block's offsets and lists are built where they
+ * fit in cache. Counting and filling straight into 8 MB of offsets and 16 MB of lists (10^6
+ * nodes) missed the cache at nearly every end: this is about twice as fast. 0 or -1 (out of
+ * memory). */
+static int csr_in_edge_order(size_t n, const int *e, size_t m, size_t **start, int **adj)
+{
+    enum { SHIFT = 12 };
+    size_t nb = (n >> SHIFT) + 1, *pos = calloc(nb + 1, sizeof *pos), *st = calloc(n + 1, sizeof *st);
+    int(*ends)[2] = malloc(2 * m * sizeof *ends), *a = malloc(2 * m * sizeof *a);
+    if (!pos || !st || !ends || !a) {
+        free(pos); free(st); free(ends); free(a);
+        return -1;
+    }
+    for (size_t j = 0; j < 2 * m; j++) pos[((size_t)e[j] >> SHIFT) + 1]++;
+    for (size_t b = 0; b < nb; b++) pos[b + 1] += pos[b];
+    for (size_t i = 0; i < m; i++) {  /* (node, neighbour), both ways; pos[b] runs ahead */
+        int x = e[2 * i], y = e[2 * i + 1];
+        size_t k = pos[(size_t)x >> SHIFT]++;
+        ends[k][0] = x; ends[k][1] = y;
+        k = pos[(size_t)y >> SHIFT]++;
+        ends[k][0] = y; ends[k][1] = x;
+    }
+    /* block b is ends[pos[b - 1] .. pos[b]); st[v0] already holds the start of node v0 */
+    for (size_t b = 0, lo = 0; b < nb; lo = pos[b++]) {
+        size_t v0 = b << SHIFT, v1 = v0 + ((size_t)1 << SHIFT) < n ? v0 + ((size_t)1 << SHIFT) : n;
+        for (size_t k = lo; k < pos[b]; k++) st[ends[k][0] + 1]++;
+        for (size_t v = v0; v < v1; v++) st[v + 1] += st[v];
+        for (size_t k = lo; k < pos[b]; k++) a[st[ends[k][0]]++] = ends[k][1];  /* st[v] runs ahead */
+    }
+    memmove(st + 1, st, n * sizeof *st);  /* st[v] ended at the start of v + 1 */
+    st[0] = 0;
+    free(pos);
+    free(ends);
+    *start = st;
+    *adj = a;
+    return 0;
+}
+
 /* G(n, m) straight to CSR: the edges igraph_erdos_renyi_game_gnm draws (igraph 0.10,
  * games/erdos_renyi.c: a sorted sample of m pair indices from Vitter's method D, pair
  * index x being the edge (to, x - to (to - 1) / 2) with to = floor((sqrt(8x + 1) + 1) / 2)),
@@ -152,8 +193,8 @@ static void pair_of(double x, igraph_integer_t *to, igraph_integer_t *from)
  * 10^5 and 10^6 nodes; tests/test_layers.c compares the two CSRs).
  * The sample is sorted and has no repeats, and every pair has from < to, so filling each
  * node's list in sample order lists its neighbours in ascending order, once each, no
- * loops: the CSR that sorting and deduplicating would give, from one counting pass and
- * one filling pass over the pairs (int32, half the igraph_integer_t edge list). With perm,
+ * loops: the CSR that sorting and deduplicating would give, from the pairs (int32, half
+ * the igraph_integer_t edge list) in edge order (csr_in_edge_order). With perm,
  * node v is stored as perm[v], its list in the order of the old labels: what
  * dm_graph_relabel makes of the CSR, without the second scatter over memory. */
 static int gnm_csr(const dm_graph_spec *s, const int *perm, size_t **start, int **adj, size_t *nedges, dm_error *err)
@@ -176,35 +217,25 @@ static int gnm_csr(const dm_graph_spec *s, const int *perm, size_t **start, int 
                           dmi_igraph_last_error());
     igraph_rng_set_default(by_pointer ? host_rng : &host_copy);
     igraph_rng_destroy(&rng);
-    size_t *st = rc ? NULL : calloc((size_t)n + 1, sizeof *st);
-    int *a = rc ? NULL : malloc(2 * (size_t)m * sizeof *a), *e = rc ? NULL : malloc(2 * (size_t)m * sizeof *e);
-    if (!rc && (!st || !a || !e))
+    int *e = rc ? NULL : malloc(2 * (size_t)m * sizeof *e);
+    if (!rc && !e)
         rc = dm_error_set(err, DM_ESOFTWARE, NULL, 0, 0, "out of memory for a graph of %llu edges", (unsigned long long)m);
-    /* the pairs first, then the counting and the filling: loops that only move memory
-     * keep more cache misses in flight than ones that also take square roots */
     const igraph_integer_t *x = VECTOR(sample);
     for (igraph_integer_t i = 0; !rc && i < m; i++) {
         igraph_integer_t to, from;
         pair_of((double)x[i], &to, &from);
-        e[2 * i] = perm ? perm[to] : (int)to;
-        e[2 * i + 1] = perm ? perm[from] : (int)from;
+        e[2 * i] = (int)to;
+        e[2 * i + 1] = (int)from;
     }
-    for (igraph_integer_t i = 0; !rc && i < 2 * m; i++) st[e[i] + 1]++;
-    for (igraph_integer_t v = 0; !rc && v < n; v++) st[v + 1] += st[v];
-    for (igraph_integer_t i = 0; !rc && i < m; i++) {  /* st[v] runs ahead while filling, then is shifted back */
-        int pt = e[2 * i], pf = e[2 * i + 1];
-        a[st[pt]++] = pf;
-        a[st[pf]++] = pt;
-    }
-    free(e);
+    /* relabelled in a loop of its own: perm[from] misses the cache, and a short loop keeps
+     * many of those misses in flight (with the square roots above, about 3x slower) */
+    for (size_t j = 0; !rc && perm && j < 2 * (size_t)m; j++) e[j] = perm[e[j]];
     igraph_vector_int_destroy(&sample);
-    if (rc) { free(st); free(a); return rc; }
-    memmove(st + 1, st, (size_t)n * sizeof *st);
-    st[0] = 0;
-    *start = st;
-    *adj = a;
-    *nedges = (size_t)m;
-    return 0;
+    if (!rc && csr_in_edge_order((size_t)n, e, (size_t)m, start, adj))
+        rc = dm_error_set(err, DM_ESOFTWARE, NULL, 0, 0, "out of memory for a graph of %llu edges", (unsigned long long)m);
+    free(e);
+    if (!rc) *nedges = (size_t)m;
+    return rc;
 }
 
 /* G(n, m) directly where igraph would sample (not the empty or the complete graph), and
