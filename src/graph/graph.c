@@ -321,7 +321,11 @@ static int locate_edgelist_error(FILE *f, dm_error *err, const char *path)
     return 0;
 }
 
-static int read_csr_h5(const char *path, const char *group, igraph_t *g, dm_error *err)
+/* A CSR file straight to domino's CSR: each stored entry (u, v) an edge, then sorted,
+ * deduplicated and symmetrised by dmi_csr_from_edges (what igraph_create and
+ * dmi_graph_csr made of them, without the igraph_t). */
+static int read_csr_h5(const char *path, const char *group, size_t *nodes, size_t **start, int **adj, size_t *nedges,
+                       dm_error *err)
 {
     FILE *probe = fopen(path, "rb");  /* a missing file is not a bad one */
     if (!probe) return dm_error_set(err, DM_ENOINPUT, path, 0, 0, "cannot open the file: %s", strerror(errno));
@@ -356,28 +360,26 @@ static int read_csr_h5(const char *path, const char *group, igraph_t *g, dm_erro
         if (v[1][k] < 0 || v[1][k] >= n)
             rc = dm_error_set(err, DM_EDATA, path, 0, 0, "%s[%llu] = %lld: expected a node index from 0 to %lld",
                               name[1], (unsigned long long)k, (long long)v[1][k], (long long)n - 1);
-    igraph_vector_int_t edges;
-    if (!rc && igraph_vector_int_init(&edges, (igraph_integer_t)(2 * len[1])))
-        rc = dm_error_set(err, DM_ESOFTWARE, path, 0, 0, "out of memory");
+    igraph_integer_t *ends = rc ? NULL : malloc((2 * len[1] + 1) * sizeof *ends);
+    if (!rc && !ends) rc = dm_error_set(err, DM_ESOFTWARE, path, 0, 0, "out of memory");
     if (!rc) {
         for (int64_t u = 0; u < n; u++)
             for (int64_t k = v[0][u]; k < v[0][u + 1]; k++) {
-                VECTOR(edges)[2 * k] = u;
-                VECTOR(edges)[2 * k + 1] = v[1][k];
+                ends[2 * k] = u;
+                ends[2 * k + 1] = v[1][k];
             }
-        if (igraph_create(g, &edges, (igraph_integer_t)n, IGRAPH_UNDIRECTED))
-            rc = dm_error_set(err, DM_ESOFTWARE, path, 0, 0, "igraph: %s", dmi_igraph_last_error());
-        igraph_vector_int_destroy(&edges);
+        *nodes = (size_t)n;
+        rc = dmi_csr_from_edges((size_t)n, ends, (size_t)len[1], start, adj, nedges, err);
     }
+    free(ends);
     for (int i = 0; i < 2; i++) { if (ds[i] >= 0) H5Dclose(ds[i]); free(v[i]); }
     H5Fclose(f);
     return rc;
 }
 
-int dmi_graph_read(const char *path, const char *format, uint64_t nodes, const char *group,
+int dmi_graph_read(const char *path, const char *format, uint64_t nodes,
                    igraph_t *g, dm_error *err)
 {
-    if (strcmp(format, "csr") == 0) return read_csr_h5(path, group, g, err);
     FILE *f = fopen(path, "r");
     if (!f) return dm_error_set(err, DM_ENOINPUT, path, 0, 0, "cannot open the file: %s", strerror(errno));
     igraph_error_t rc;
@@ -404,6 +406,21 @@ int dmi_graph_read(const char *path, const char *format, uint64_t nodes, const c
     }
     fclose(f);
     return out;
+}
+
+int dmi_graph_read_csr(const char *path, const char *format, uint64_t nodes, const char *group, size_t *n,
+                       size_t **start, int **adj, size_t *nedges, dm_error *err)
+{
+    *start = NULL;
+    *adj = NULL;
+    if (strcmp(format, "csr") == 0) return read_csr_h5(path, group, n, start, adj, nedges, err);
+    igraph_t g;
+    int rc = dmi_graph_read(path, format, nodes, &g, err);
+    if (rc) return rc;
+    *n = (size_t)igraph_vcount(&g);
+    rc = dmi_graph_csr(&g, start, adj, nedges, err);
+    igraph_destroy(&g);
+    return rc;
 }
 
 /* Sorts a[0..n) ascending: insertion sort for the short lists most nodes have. */
@@ -508,14 +525,6 @@ int dm_graph_write_csr(const char *path, size_t n, const size_t *start, const in
 
 /* The public functions: igraph stays inside, graphs cross the API as CSR. */
 
-static int to_csr(igraph_t *g, dm_csr *out, dm_error *err)
-{
-    int rc = dmi_graph_csr(g, &out->start, &out->adj, &out->edges, err);
-    out->nodes = rc ? 0 : (size_t)igraph_vcount(g);
-    igraph_destroy(g);
-    return rc;
-}
-
 int dm_graph_generate(const dm_graph_spec *spec, dm_csr *out, dm_error *err)
 {
     *out = (dm_csr){0};
@@ -535,9 +544,8 @@ int dm_graph_read(const char *path, const char *format, uint64_t nodes, const ch
         return dm_error_set(err, DM_EUSAGE, path, 0, 0, "graph format: expected edgelist, graphml or csr, found '%s'", format);
     dmi_host host;
     dmi_enter(&host);
-    igraph_t g;
-    int rc = dmi_graph_read(path, format, nodes, group, &g, err);
-    if (!rc) rc = to_csr(&g, out, err);
+    int rc = dmi_graph_read_csr(path, format, nodes, group, &out->nodes, &out->start, &out->adj, &out->edges, err);
+    if (rc) *out = (dm_csr){0};
     dmi_leave(&host);
     return rc;
 }

@@ -8,11 +8,15 @@
 #include <gsl/gsl_errno.h>
 #include "domino/graph.h"
 
-/* dm_graph_generate, dm_graph_read and the CSR form on igraph graphs. dmi_graph_read also
- * takes format `pairs`: an edge list kept directed, in file order (couplings' pairs). */
+/* dm_graph_generate, dm_graph_read and the CSR form on igraph graphs. dmi_graph_read reads
+ * formats edgelist and graphml, and `pairs`: an edge list kept directed, in file order
+ * (couplings' pairs); csr files only go to CSR (dmi_graph_read_csr). */
 int dmi_graph_generate(const dm_graph_spec *spec, igraph_t *g, dm_error *err);
-int dmi_graph_read(const char *path, const char *format, uint64_t nodes, const char *group,
+int dmi_graph_read(const char *path, const char *format, uint64_t nodes,
                    igraph_t *g, dm_error *err);
+/* dmi_graph_read to the CSR below (*n nodes); a csr file builds no igraph_t. */
+int dmi_graph_read_csr(const char *path, const char *format, uint64_t nodes, const char *group, size_t *n,
+                       size_t **start, int **adj, size_t *nedges, dm_error *err);
 /* Node v's neighbours are adj[start[v] .. start[v+1]), each edge at both ends, in
  * ascending order (what igraph_simplify's edge order gave before: the same CSR); loops and
  * multiple edges are dropped. *start and *adj are malloc'd. O(n + m) plus the sorting of

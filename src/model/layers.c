@@ -146,13 +146,8 @@ static int read_graph(yread *r, dm_model *m, yaml_node_t *n, dm_layer *L)
         if (input_file(r, m, path, full, sizeof full, &tmp)) return r->err->code;
         dm_error inner;  /* an error in the graph file is at its own position */
         dm_error_clear(&inner);
-        igraph_t g;
-        int rc = dmi_graph_read(full, format, nodes, group, &g, &inner);
+        int rc = dmi_graph_read_csr(full, format, nodes, group, &L->nnodes, &L->adj_start, &L->adj, &L->nedges, &inner);
         if (input_done(r, path, full, tmp, rc, &inner)) return rc;
-        L->nnodes = (size_t)igraph_vcount(&g);
-        rc = dmi_graph_csr(&g, &L->adj_start, &L->adj, &L->nedges, r->err);
-        igraph_destroy(&g);
-        if (rc) return rc;
         snprintf(text, sizeof text, "%s (%s)", path, format);
     } else {
         dm_graph_spec spec = {.seed = 1};
@@ -344,7 +339,7 @@ static int read_pairs(yread *r, dm_model *m, yaml_node_t *it, yaml_node_t *n, co
         igraph_t g;  /* a directed edge list: dependent -> provider, in file order */
         dm_error inner;  /* an error in the pairs file is at its own position */
         dm_error_clear(&inner);
-        int rc = dmi_graph_read(full, "pairs", 0, "", &g, &inner);
+        int rc = dmi_graph_read(full, "pairs", 0, &g, &inner);
         if (input_done(r, dmi_yr_text(x), full, tmp, rc, &inner)) return rc;
         igraph_vector_int_t el;
         if (igraph_vector_int_init(&el, 0)) { igraph_destroy(&g); return NOMEM(r); }
