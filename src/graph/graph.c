@@ -377,32 +377,80 @@ static int read_csr_h5(const char *path, const char *group, size_t *nodes, size_
     return rc;
 }
 
-int dmi_graph_read(const char *path, const char *format, uint64_t nodes,
-                   igraph_t *g, dm_error *err)
+/* One token of an edge list at p[0 .. len): a node index as locate_edgelist_error (and
+ * igraph_read_graph_edgelist, strtoll in base 10) reads it, or -1. */
+static long long edgelist_index(const char *p, size_t len)
+{
+    long long v = 0;
+    size_t i = 0;
+    while (i < len && i < 11 && p[i] >= '0' && p[i] <= '9') v = 10 * v + (p[i++] - '0');
+    if (i == len && len <= 10) return v <= 2000000000LL ? v : -1;
+    char tok[64];  /* anything else (a sign, say): as locate_edgelist_error reads it */
+    if (len >= sizeof tok) return -1;
+    memcpy(tok, p, len);
+    tok[len] = 0;
+    char *end;
+    errno = 0;
+    v = strtoll(tok, &end, 10);
+    return *end || errno || v < 0 || v > 2000000000LL ? -1 : v;
+}
+
+int dmi_edgelist_read(const char *path, uint64_t nodes, igraph_integer_t **ends, size_t *m, size_t *n, dm_error *err)
+{
+    *ends = NULL;
+    *m = *n = 0;
+    FILE *f = fopen(path, "r");
+    if (!f) return dm_error_set(err, DM_ENOINPUT, path, 0, 0, "cannot open the file: %s", strerror(errno));
+    size_t cap = 1 << 16, len = 0, k;
+    char *text = malloc(cap);
+    while (text && (k = fread(text + len, 1, cap - len, f)) > 0)
+        if ((len += k) == cap) {
+            char *t = realloc(text, cap *= 2);
+            if (!t) { free(text); text = NULL; }
+            else text = t;
+        }
+    int rc = !text || ferror(f) ? dm_error_set(err, text ? DM_EIO : DM_ESOFTWARE, path, 0, 0, "cannot read the file%s",
+                                                text ? "" : ": out of memory") : 0;
+    /* at most one index per two bytes: "0 1\n" */
+    size_t most = len / 2 + 2, count = 0;
+    igraph_integer_t *e = rc ? NULL : malloc(most * sizeof *e);
+    if (!rc && !e) rc = dm_error_set(err, DM_ESOFTWARE, path, 0, 0, "out of memory for the edge list");
+    long long top = -1;
+    for (size_t i = 0; !rc && i < len;) {
+        if (isspace((unsigned char)text[i])) { i++; continue; }
+        size_t j = i;
+        while (j < len && !isspace((unsigned char)text[j])) j++;
+        long long v = edgelist_index(text + i, j - i);
+        if (v < 0) rc = DM_EDATA;
+        else { e[count++] = v; if (v > top) top = v; }
+        i = j;
+    }
+    if (!rc && count % 2) rc = DM_EDATA;
+    if (rc == DM_EDATA && !locate_edgelist_error(f, err, path))  /* the message, with its line and column */
+        dm_error_set(err, DM_EDATA, path, 0, 0, "edge list: not pairs of node indices");
+    if (!rc && nodes > 0 && (uint64_t)(top + 1) > nodes)
+        rc = dm_error_set(err, DM_EDATA, path, 0, 0, "edge list: found node index %lld, but the layer has %llu nodes", top,
+                          (unsigned long long)nodes);
+    free(text);
+    fclose(f);
+    if (rc) { free(e); return rc; }
+    *ends = e;
+    *m = count / 2;
+    *n = (uint64_t)(top + 1) > nodes ? (size_t)(top + 1) : (size_t)nodes;
+    return 0;
+}
+
+/* GraphML through igraph (a directed graph's edges taken as undirected). */
+static int read_graphml(const char *path, igraph_t *g, dm_error *err)
 {
     FILE *f = fopen(path, "r");
     if (!f) return dm_error_set(err, DM_ENOINPUT, path, 0, 0, "cannot open the file: %s", strerror(errno));
-    igraph_error_t rc;
     int out = 0;
-    if (strcmp(format, "graphml") == 0) {
-        rc = igraph_read_graph_graphml(g, f, 0);
-        if (rc) out = dm_error_set(err, DM_EDATA, path, 0, 0, "not a GraphML file igraph can read: %s", dmi_igraph_last_error());
-        if (!rc && igraph_is_directed(g) && igraph_to_undirected(g, IGRAPH_TO_UNDIRECTED_COLLAPSE, NULL)) {
-            igraph_destroy(g);
-            out = dm_error_set(err, DM_ESOFTWARE, path, 0, 0, "igraph: %s", dmi_igraph_last_error());
-        }
-    } else {
-        int pairs = strcmp(format, "pairs") == 0;  /* ordered pairs: a directed edge list */
-        rc = igraph_read_graph_edgelist(g, f, (igraph_integer_t)nodes, pairs ? IGRAPH_DIRECTED : IGRAPH_UNDIRECTED);
-        if (rc) {
-            if (!locate_edgelist_error(f, err, path))
-                dm_error_set(err, DM_EDATA, path, 0, 0, "not an edge list igraph can read: %s", dmi_igraph_last_error());
-            out = DM_EDATA;
-        } else if (nodes > 0 && (uint64_t)igraph_vcount(g) > nodes) {
-            out = dm_error_set(err, DM_EDATA, path, 0, 0, "edge list: found node index %lld, but the layer has %llu nodes",
-                               (long long)igraph_vcount(g) - 1, (unsigned long long)nodes);
-            igraph_destroy(g);
-        }
+    if (igraph_read_graph_graphml(g, f, 0)) {
+        out = dm_error_set(err, DM_EDATA, path, 0, 0, "not a GraphML file igraph can read: %s", dmi_igraph_last_error());
+    } else if (igraph_is_directed(g) && igraph_to_undirected(g, IGRAPH_TO_UNDIRECTED_COLLAPSE, NULL)) {
+        igraph_destroy(g);
+        out = dm_error_set(err, DM_ESOFTWARE, path, 0, 0, "igraph: %s", dmi_igraph_last_error());
     }
     fclose(f);
     return out;
@@ -414,8 +462,16 @@ int dmi_graph_read_csr(const char *path, const char *format, uint64_t nodes, con
     *start = NULL;
     *adj = NULL;
     if (strcmp(format, "csr") == 0) return read_csr_h5(path, group, n, start, adj, nedges, err);
-    igraph_t g;
-    int rc = dmi_graph_read(path, format, nodes, &g, err);
+    if (strcmp(format, "edgelist") == 0) {  /* straight to CSR: no igraph_t to build and index */
+        igraph_integer_t *ends;
+        size_t m;
+        int rc = dmi_edgelist_read(path, nodes, &ends, &m, n, err);
+        if (!rc) rc = dmi_csr_from_edges(*n, ends, m, start, adj, nedges, err);
+        free(ends);
+        return rc;
+    }
+    igraph_t g;  /* graphml */
+    int rc = read_graphml(path, &g, err);
     if (rc) return rc;
     *n = (size_t)igraph_vcount(&g);
     rc = dmi_graph_csr(&g, start, adj, nedges, err);

@@ -8,13 +8,14 @@
 #include <gsl/gsl_errno.h>
 #include "domino/graph.h"
 
-/* dm_graph_generate, dm_graph_read and the CSR form on igraph graphs. dmi_graph_read reads
- * formats edgelist and graphml, and `pairs`: an edge list kept directed, in file order
- * (couplings' pairs); csr files only go to CSR (dmi_graph_read_csr). */
+/* dm_graph_generate on an igraph graph. */
 int dmi_graph_generate(const dm_graph_spec *spec, igraph_t *g, dm_error *err);
-int dmi_graph_read(const char *path, const char *format, uint64_t nodes,
-                   igraph_t *g, dm_error *err);
-/* dmi_graph_read to the CSR below (*n nodes); a csr file builds no igraph_t. */
+/* An edge list file (whitespace-separated node indices from 0, two an edge) as m pairs
+ * ends[2k], ends[2k+1] in file order, malloc'd; *n is `nodes`, or one more than the largest
+ * index if that is more (DM_EDATA if nodes > 0 and an index is not below it). */
+int dmi_edgelist_read(const char *path, uint64_t nodes, igraph_integer_t **ends, size_t *m, size_t *n, dm_error *err);
+/* dm_graph_read to the CSR below (*n nodes): format edgelist, graphml (through igraph's
+ * reader) or csr; edge lists and CSR files build no igraph_t. */
 int dmi_graph_read_csr(const char *path, const char *format, uint64_t nodes, const char *group, size_t *n,
                        size_t **start, int **adj, size_t *nedges, dm_error *err);
 /* Node v's neighbours are adj[start[v] .. start[v+1]), each edge at both ends, in

@@ -336,27 +336,23 @@ static int read_pairs(yread *r, dm_model *m, yaml_node_t *it, yaml_node_t *n, co
         char full[8192];
         int tmp;
         if (input_file(r, m, dmi_yr_text(x), full, sizeof full, &tmp)) return r->err->code;
-        igraph_t g;  /* a directed edge list: dependent -> provider, in file order */
+        igraph_integer_t *el;  /* dependent -> provider, in file order */
+        size_t nodes;
         dm_error inner;  /* an error in the pairs file is at its own position */
         dm_error_clear(&inner);
-        int rc = dmi_graph_read(full, "pairs", 0, &g, &inner);
+        int rc = dmi_edgelist_read(full, 0, &el, count, &nodes, &inner);
         if (input_done(r, dmi_yr_text(x), full, tmp, rc, &inner)) return rc;
-        igraph_vector_int_t el;
-        if (igraph_vector_int_init(&el, 0)) { igraph_destroy(&g); return NOMEM(r); }
-        if (igraph_get_edgelist(&g, &el, 0)) { igraph_vector_int_destroy(&el); igraph_destroy(&g); return NOMEM(r); }
-        *count = (size_t)igraph_ecount(&g);
         *dep = malloc((*count + 1) * sizeof **dep);
         *prov = malloc((*count + 1) * sizeof **prov);
         int bad = !*dep || !*prov ? NOMEM(r) : 0;
         for (size_t i = 0; !bad && i < *count; i++) {
-            size_t a = (size_t)VECTOR(el)[2 * i], b = (size_t)VECTOR(el)[2 * i + 1];
+            size_t a = (size_t)el[2 * i], b = (size_t)el[2 * i + 1];
             if (a >= A->nnodes || b >= B->nnodes)
                 bad = dm_error_set(r->err, DM_EDATA, full, (int)i + 1, 0, "pair %zu (%zu %zu): expected a node of %s (0 to %zu) "
                                    "then one of %s (0 to %zu)", i + 1, a, b, A->id, A->nnodes - 1, B->id, B->nnodes - 1);
             else { (*dep)[i] = (int)(A->first + a); (*prov)[i] = (int)(B->first + b); }
         }
-        igraph_vector_int_destroy(&el);
-        igraph_destroy(&g);
+        free(el);
         return bad;
     }
     double q;
