@@ -155,7 +155,7 @@ static int csr_in_edge_order(size_t n, const int *e, size_t m, size_t **start, i
 {
     enum { SHIFT = 12 };
     size_t nb = (n >> SHIFT) + 1, *pos = calloc(nb + 1, sizeof *pos), *st = calloc(n + 1, sizeof *st);
-    int(*ends)[2] = malloc(2 * m * sizeof *ends), *a = malloc(2 * m * sizeof *a);
+    int(*ends)[2] = malloc((2 * m + 1) * sizeof *ends), *a = malloc((2 * m + 1) * sizeof *a);
     if (!pos || !st || !ends || !a) {
         free(pos); free(st); free(ends); free(a);
         return -1;
@@ -500,27 +500,23 @@ static void sort_ints(int *a, size_t n)
 int dmi_csr_from_edges(size_t n, const igraph_integer_t *ends, size_t m, size_t **start, int **adj, size_t *nedges,
                        dm_error *err)
 {
-    *start = calloc(n + 1, sizeof **start);
-    *adj = malloc((m ? 2 * m : 1) * sizeof **adj);
-    if (!*start || !*adj) {
-        free(*start); free(*adj);
+    /* the edges but loops, as int pairs, bucketed by node (csr_in_edge_order) */
+    int *e = malloc((2 * m + 1) * sizeof *e);
+    size_t kept = 0;
+    for (size_t k = 0; e && k < m; k++)
+        if (ends[2 * k] != ends[2 * k + 1]) {
+            e[2 * kept] = (int)ends[2 * k];
+            e[2 * kept + 1] = (int)ends[2 * k + 1];
+            kept++;
+        }
+    int bad = !e || csr_in_edge_order(n, e, kept, start, adj);
+    free(e);
+    if (bad) {
         *start = NULL; *adj = NULL;
         return dm_error_set(err, DM_ESOFTWARE, NULL, 0, 0, "out of memory for a graph of %zu nodes", n);
     }
     size_t *s = *start;
     int *a = *adj;
-    /* both ends of every edge but loops, bucketed by node (counting sort) */
-    for (size_t k = 0; k < m; k++)
-        if (ends[2 * k] != ends[2 * k + 1]) { s[ends[2 * k] + 1]++; s[ends[2 * k + 1] + 1]++; }
-    for (size_t v = 0; v < n; v++) s[v + 1] += s[v];
-    for (size_t k = 0; k < m; k++) {  /* s[v] runs ahead while filling, then is shifted back */
-        igraph_integer_t x = ends[2 * k], y = ends[2 * k + 1];
-        if (x == y) continue;
-        a[s[x]++] = (int)y;
-        a[s[y]++] = (int)x;
-    }
-    for (size_t v = n; v > 0; v--) s[v] = s[v - 1];
-    s[0] = 0;
     /* each list sorted, duplicates dropped, compacted in place */
     size_t out = 0;
     for (size_t v = 0; v < n; v++) {
