@@ -435,6 +435,30 @@ Test(layers, analysis_by_node_names_the_layer_nodes)
     dm_analysis_free(&a);
 }
 
+/* A layer's graph made in one pass (generated and relabelled together) is the graph
+ * generated, then relabelled: the same offsets, the same neighbours in the same order. */
+Test(layers, generated_layer_in_one_pass_is_generated_then_relabelled)
+{
+    const dm_graph_spec specs[] = {{DM_GRAPH_ERDOS_RENYI, 1000, 3000, 0, 0, 0, 1},
+                                   {DM_GRAPH_ERDOS_RENYI, 100000, 200000, 0, 0, 0, 2},
+                                   {DM_GRAPH_ERDOS_RENYI, 50, 1000, 0, 0, 0, 7},
+                                   {DM_GRAPH_SCALE_FREE, 2000, 4000, 0, 2.5, 0, 3}};
+    for (int i = 0; i < 4; i++) {
+        dm_csr ref;
+        size_t n, m, *s;
+        int *a;
+        cr_assert_eq(dm_graph_generate(&specs[i], &ref, &(dm_error){0}), 0);
+        cr_assert_eq(dm_graph_relabel(ref.nodes, ref.start, ref.adj, specs[i].seed, &(dm_error){0}), 0);
+        cr_assert_eq(dmi_graph_generate_layer(&specs[i], &n, &s, &a, &m, &(dm_error){0}), 0);
+        cr_assert_eq(n, ref.nodes);
+        cr_assert_eq(m, ref.edges, "spec %d: %zu edges against %zu", i, m, ref.edges);
+        cr_expect_eq(memcmp(s, ref.start, (n + 1) * sizeof *s), 0, "spec %d: offsets differ", i);
+        cr_expect_eq(memcmp(a, ref.adj, 2 * m * sizeof *a), 0, "spec %d: neighbours differ", i);
+        free(s); free(a);
+        dm_csr_free(&ref);
+    }
+}
+
 /* G(n, m) built straight into CSR (no igraph_t) is the graph igraph's generator gives,
  * simplified, node for node and neighbour for neighbour; and the CSR of a multigraph with
  * loops has sorted, unique neighbours and no loops. */
@@ -470,4 +494,47 @@ Test(layers, erdos_renyi_straight_to_csr_is_igraphs_graph)
     cr_expect_eq(memcmp(s, want_s, sizeof want_s), 0);
     cr_expect_eq(memcmp(a, want_a, sizeof want_a), 0);
     free(s); free(a);
+}
+
+/* The engine a Monte Carlo run leaves for the median replicate (dm_mc_config.keep) holds
+ * the median's results when it ran it last, and they are those of a fresh engine running
+ * that replicate: the same events, breaches and final levels. */
+Test(layers, kept_engine_holds_the_median_replicate)
+{
+    const char *yaml =
+        "name: t\nhorizon: 1h\nmodel:\n  name: m\n  sectors: [{id: A, name_en: a}, {id: B, name_en: b}]\n  layers:\n"
+        "    - {sector: A, connectivity: giant, graph: {generate: erdos_renyi, nodes: 3000, mean_degree: 4, seed: 1}}\n"
+        "    - {sector: B, connectivity: giant, graph: {generate: erdos_renyi, nodes: 3000, mean_degree: 4, seed: 2}}\n"
+        "  couplings: [{dependent: A, provider: B, pairs: index, mutual: true}]\n"
+        "hazards: [{id: h, kind: failure, severity: 1, select: {sectors: [A], fraction: 0.3}}]\n";
+    dm_scenario *sc;
+    dm_error err;
+    dm_error_clear(&err);
+    cr_assert_eq(dm_scenario_parse(yaml, strlen(yaml), "t.yaml", &sc, &err), 0, "%s", err.message);
+    for (uint64_t R = 1; R <= 5; R += 4) {
+        dm_engine *kept = NULL, *fresh;
+        dm_stats st;
+        dm_mc_config cfg = {.first = 7, .replicates = R, .threads = 1, .interval = 1, .keep = &kept};
+        cr_assert_eq(dm_mc_run(sc, &cfg, &st, &err), 0, "%s", err.message);
+        cr_assert_not_null(kept, "R = %llu: no engine kept", (unsigned long long)R);
+        uint64_t ran = dm_engine_results(kept)->replicate;
+        if (R == 1) cr_expect_eq(ran, st.median_replicate);
+        cr_assert_eq(dm_engine_new(sc, &fresh, &err), 0);
+        cr_assert_eq(dm_engine_run(fresh, ran, &err), 0);
+        const dm_engine_result *a = dm_engine_results(kept), *b = dm_engine_results(fresh);
+        cr_expect_eq(a->nevents, b->nevents);
+        cr_expect_eq(a->nbreaches, b->nbreaches);
+        size_t same = 0;
+        for (size_t i = 0; i < a->nevents && i < b->nevents; i++) {
+            const dm_event *x = &a->events[i], *y = &b->events[i];
+            same += x->tick == y->tick && x->node == y->node && x->kind == y->kind && x->cause_node == y->cause_node &&
+                    x->group == y->group && x->hazard == y->hazard && x->value == y->value;
+        }
+        cr_expect_eq(same, b->nevents, "R = %llu: %zu of %zu events the same", (unsigned long long)R, same, b->nevents);
+        for (int s = 0; s < 2; s++) cr_expect_eq(dm_engine_sector_level(kept, s), dm_engine_sector_level(fresh, s));
+        dm_engine_free(fresh);
+        dm_engine_free(kept);
+        dm_stats_free(&st);
+    }
+    dm_scenario_free(sc);
 }

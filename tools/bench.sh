@@ -32,11 +32,23 @@ if /usr/bin/python3 -c 'import networkx' 2>/dev/null; then
   bench/baselines/buldyrev_networkx.py $NX_N 1 | tee -a "$out/lines"
 fi
 # whole runs of the CLI: --json and -o against the bare run; memory against replicates
-wall() {  # label, command...: prints label wall_s=... peak_kib=...
+wall() {  # label, command...: prints label wall_s=... peak_kib=... cpu_s=... (user + system)
   label=$1; shift
-  /usr/bin/time -f "%e %M" -o "$out/time" "$@" > /dev/null
-  echo "bench=cli what=$label wall_s=$(cut -d' ' -f1 "$out/time") peak_kib=$(cut -d' ' -f2 "$out/time")" | tee -a "$out/lines"
+  /usr/bin/time -f "%e %M %U %S" -o "$out/time" "$@" > /dev/null
+  echo "bench=cli what=$label wall_s=$(cut -d' ' -f1 "$out/time") peak_kib=$(cut -d' ' -f2 "$out/time")" \
+       "cpu_s=$(awk '{printf "%.2f", $3 + $4}' "$out/time")" | tee -a "$out/lines"
 }
+# mutual percolation as a user runs it: `domino run` of the bench_percolation scenario
+# (two ER layers of N nodes), one thread, 1 and 4 replicates (memory must not grow), and
+# at the networkx script's size
+perc_yaml() {  # N FILE
+  sed "s/nodes: 1000000/nodes: $1/g" bench/percolation.yaml > "$2"
+}
+perc_yaml $PERC_N "$out/perc.yaml"
+perc_yaml $NX_N "$out/perc_small.yaml"
+wall perc_run_1 "$D" run "$out/perc.yaml" --replicates 1 --threads 1 --quiet
+wall perc_run_4 "$D" run "$out/perc.yaml" --replicates 4 --threads 1 --quiet
+wall perc_run_small "$D" run "$out/perc_small.yaml" --replicates 1 --threads 1 --quiet
 G=scenarios/grid-attack-uncertain.yaml
 wall grid_bare "$D" run $G --replicates 20000 --threads 2 --quiet
 wall grid_json "$D" run $G --replicates 20000 --threads 2 --json --quiet
@@ -58,14 +70,21 @@ function row(what, result, target) { printf "%-34s %-50s %s\n", what, result, ta
 /^bench=percolation_once/ { dp = val("process_s"); dc = val("process_cpu_s"); dm = val("peak_mib")
   row("  whole process, one removal", dp " s (CPU " dc " s; load " val("load_s") ", compile " val("compile_s") "), " dm " MiB", "") }
 /^bench=percolation_small/ { ds = val("process_s"); dsc = val("process_cpu_s"); row("  whole process at N=" val("nodes_per_layer"), ds " s (CPU " dsc " s)", "") }
-/^bench=percolation_python_igraph_once/ { p = val("process_s"); pc = val("process_cpu_s"); m = val("peak_mib")
+/^bench=percolation_python_igraph_once/ { p = val("process_s"); pc = val("process_cpu_s"); m = val("peak_mib"); pn = val("nodes_per_layer")
   row("  python3-igraph, whole process", p " s (CPU " pc " s), " m " MiB", "(baseline)")
   if (dp > 0) row("    domino against it", sprintf("x%.1f wall, x%.1f CPU; memory %.2fx", p / dp, pc / dc, dm / m), ">= 5x; memory <= 1.5x") }
-/^bench=percolation_python_networkx/ { p = val("process_s"); pc = val("process_cpu_s")
-  row("  networkx at N=" val("nodes_per_layer") ", whole process", p " s (CPU " pc " s)", "(baseline)")
-  if (ds > 0) row("    domino against it", sprintf("x%.0f wall, x%.0f CPU", p / ds, pc / dsc), ">= 100x") }
-/^bench=cli/ { w = val("what"); tw[w] = val("wall_s"); k[w] = val("peak_kib") }
+/^bench=percolation_python_networkx/ { xp = val("process_s"); xpc = val("process_cpu_s"); nn = val("nodes_per_layer")
+  row("  networkx at N=" nn ", whole process", xp " s (CPU " xpc " s)", "(baseline)")
+  if (ds > 0) row("    domino against it", sprintf("x%.0f wall, x%.0f CPU", xp / ds, xpc / dsc), ">= 100x") }
+/^bench=cli/ { w = val("what"); tw[w] = val("wall_s"); k[w] = val("peak_kib"); cpu[w] = val("cpu_s") }
 END {
+  if (tw["perc_run_1"] > 0) {
+    row("domino run, percolation N=" pn ", 1 rep", tw["perc_run_1"] " s (CPU " cpu["perc_run_1"] " s), " sprintf("%.0f MiB", k["perc_run_1"] / 1024), "")
+    if (p > 0) row("    against python3-igraph", sprintf("x%.1f wall, x%.1f CPU; memory %.2fx", p / tw["perc_run_1"], pc / cpu["perc_run_1"], k["perc_run_1"] / 1024 / m), ">= 5x; memory <= 1.5x")
+    row("  4 replicates", tw["perc_run_4"] " s (CPU " cpu["perc_run_4"] " s), " sprintf("%.0f MiB (%.2fx one)", k["perc_run_4"] / 1024, k["perc_run_4"] / k["perc_run_1"]), "memory not growing")
+    row("  1 rep at N=" nn, tw["perc_run_small"] " s (CPU " cpu["perc_run_small"] " s)", "")
+    if (xp > 0) row("    against networkx", sprintf("x%.0f wall, x%.0f CPU", xp / tw["perc_run_small"], xpc / cpu["perc_run_small"]), ">= 100x")
+  }
   if (tw["grid_bare"] > 0) {
     row("grid-attack 20000 reps, 2 threads", tw["grid_bare"] " s bare, " tw["grid_json"] " s --json, " tw["grid_o"] " s -o", "")
     row("  --json / bare, -o / bare", sprintf("%.2f, %.2f; %.0f replicates/s with --json", tw["grid_json"] / tw["grid_bare"], tw["grid_o"] / tw["grid_bare"], 20000 / tw["grid_json"]), "<= 1.10; >= 20000/s")

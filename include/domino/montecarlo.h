@@ -20,7 +20,9 @@ typedef struct dm_mc_config {
     uint64_t first, replicates;   /* replicates first .. first + replicates - 1 */
     int threads;                  /* 0: all cores */
     int64_t interval;             /* output grid, ticks (>= 1) */
-    unsigned store;               /* DM_STORE_* series the sink receives */
+    unsigned store;               /* DM_STORE_* series the sink receives; its replicates
+                                     carry their event log only with DM_STORE_EVENTS
+                                     (nevents = 0 otherwise: not copied) */
     unsigned stats;               /* DM_STORE_SECTORS | DM_STORE_MAPS: series the statistics
                                      summarise (mean and quantiles over time); sector levels
                                      are also summarised when the sink receives them */
@@ -40,6 +42,11 @@ typedef struct dm_mc_config {
      * held by every engine and every replicate in flight, would pass the limit fails the
      * run (DM_ESOFTWARE, nothing handed to the sink after it). */
     double max_bytes;
+    /* When set, dm_mc_run (one graph, not interrupted) leaves here one of its engines
+     * instead of freeing it, for the caller to free: the one that ran the median replicate
+     * last when one did (dm_engine_results(*keep)->replicate is then median_replicate),
+     * else one that ran another. It records what the run recorded. NULL when none is left. */
+    dm_engine **keep;
 } dm_mc_config;
 
 /* Statistics across the completed replicates. Times are in minutes after T+0. A sector's

@@ -80,11 +80,33 @@ static int64_t grid_ticks(const dm_scenario *sc, int64_t interval_s)
     return t < 1 ? 1 : t;
 }
 
+/* The engine of replicate `replicate` as cli_run_one leaves it (with the series of the
+ * output grid when interval > 0), on the run's own engine when it left one: a layer
+ * model's compile is a large part of a short run. Its results are used as they are when
+ * it ran that replicate last and the file needs no series of it; what is shown (the
+ * breaches, events and timeline) does not depend on the series recorded. */
+static int median_engine(const dm_scenario *sc, dm_engine **kept, uint64_t replicate, int64_t interval, dm_engine **eng)
+{
+    if (!*kept) return cli_run_one(sc, replicate, interval, eng);
+    *eng = *kept;
+    *kept = NULL;
+    if (interval == 0 && dm_engine_results(*eng)->replicate == replicate) return 0;
+    dm_error err;
+    dm_error_clear(&err);
+    if ((interval > 0 && dm_engine_set_output(*eng, interval, DM_STORE_SECTORS | DM_STORE_MAPS, &err)) ||
+        dm_engine_run(*eng, replicate, &err)) {
+        dm_engine_free(*eng);
+        *eng = NULL;
+        return cli_fail(&err);
+    }
+    return 0;
+}
+
 int cmd_run(int argc, char **argv)
 {
     run_options o;
     dm_scenario *sc = NULL;
-    dm_engine *eng = NULL;
+    dm_engine *eng = NULL, *kept = NULL;  /* kept: the Monte Carlo run's, for the median replicate */
     dm_h5_writer *writer = NULL;
     dm_engine_result view = {0};  /* --region */
     dm_stats st;
@@ -135,11 +157,12 @@ int cmd_run(int argc, char **argv)
     }
     cli_signals old;
     cli_catch_stop(&old);
+    cfg.keep = &kept;
     rc = dm_mc_run(sc, &cfg, &st, &err);
     if (rc) goto fail;
     if (writer) {
         /* the median replicate again, with its series, for the file (and for the output) */
-        if (st.replicates > 0 && (rc = cli_run_one(sc, st.median_replicate, cfg.interval, &eng))) goto done;
+        if (st.replicates > 0 && (rc = median_engine(sc, &kept, st.median_replicate, cfg.interval, &eng))) goto done;
         if (eng && (rc = dm_h5_median(writer, dm_engine_results(eng), &err))) goto fail;
         rc = dm_h5_finish(writer, &st, &err);
         writer = NULL;
@@ -156,7 +179,7 @@ int cmd_run(int argc, char **argv)
 
     /* What is shown is recomputed from (seed, replicate): the median replicate. */
     uint64_t shown = st.median_replicate;
-    if (!eng && (rc = cli_run_one(sc, shown, 0, &eng))) goto done;
+    if (!eng && (rc = median_engine(sc, &kept, shown, 0, &eng))) goto done;
     const dm_engine_result *r;
     const dm_stats *stats = cfg.replicates > 1 ? &st : NULL;
     if ((rc = cli_narrow(&o, "run", sc, dm_engine_results(eng), &view, &r))) goto done;
@@ -192,6 +215,7 @@ done:
     if (writer) dm_h5_abort(writer);
     dm_result_view_free(&view);
     dm_engine_free(eng);
+    dm_engine_free(kept);
     dm_stats_free(&st);
     dm_scenario_free(sc);
     free(cmdline);

@@ -134,25 +134,78 @@ int dmi_graph_generate(const dm_graph_spec *s, igraph_t *g, dm_error *err)
     return 0;
 }
 
+static void permutation(size_t n, uint64_t seed, int *perm);
+
+/* Pair index x of igraph's G(n, m) sample as the edge (to, from), from < to. */
+static void pair_of(double x, igraph_integer_t *to, igraph_integer_t *from)
+{
+    double t = floor((sqrt(8 * x + 1) + 1) / 2);
+    *to = (igraph_integer_t)t;
+    *from = (igraph_integer_t)(x - t * (t - 1) / 2);
+}
+
+/* The CSR of m edges e[2i], e[2i+1] among n nodes, without loops or repeats (none are
+ * looked for): each node's neighbours in the order of the edges. A counting sort done block
+ * by block: the ends are first split, in edge order, among blocks of 4,096 nodes (a few
+ * hundred sequential streams), then each block's offsets and lists are built where they
+ * fit in cache. Counting and filling straight into 8 MB of offsets and 16 MB of lists (10^6
+ * nodes) missed the cache at nearly every end: this is about twice as fast. 0 or -1 (out of
+ * memory). */
+static int csr_in_edge_order(size_t n, const int *e, size_t m, size_t **start, int **adj)
+{
+    enum { SHIFT = 12 };
+    size_t nb = (n >> SHIFT) + 1, *pos = calloc(nb + 1, sizeof *pos), *st = calloc(n + 1, sizeof *st);
+    int(*ends)[2] = malloc((2 * m + 1) * sizeof *ends), *a = malloc((2 * m + 1) * sizeof *a);
+    if (!pos || !st || !ends || !a) {
+        free(pos); free(st); free(ends); free(a);
+        return -1;
+    }
+    for (size_t j = 0; j < 2 * m; j++) pos[((size_t)e[j] >> SHIFT) + 1]++;
+    for (size_t b = 0; b < nb; b++) pos[b + 1] += pos[b];
+    for (size_t i = 0; i < m; i++) {  /* (node, neighbour), both ways; pos[b] runs ahead */
+        int x = e[2 * i], y = e[2 * i + 1];
+        size_t k = pos[(size_t)x >> SHIFT]++;
+        ends[k][0] = x; ends[k][1] = y;
+        k = pos[(size_t)y >> SHIFT]++;
+        ends[k][0] = y; ends[k][1] = x;
+    }
+    /* block b is ends[pos[b - 1] .. pos[b]); st[v0] already holds the start of node v0 */
+    for (size_t b = 0, lo = 0; b < nb; lo = pos[b++]) {
+        size_t v0 = b << SHIFT, v1 = v0 + ((size_t)1 << SHIFT) < n ? v0 + ((size_t)1 << SHIFT) : n;
+        for (size_t k = lo; k < pos[b]; k++) st[ends[k][0] + 1]++;
+        for (size_t v = v0; v < v1; v++) st[v + 1] += st[v];
+        for (size_t k = lo; k < pos[b]; k++) a[st[ends[k][0]]++] = ends[k][1];  /* st[v] runs ahead */
+    }
+    memmove(st + 1, st, n * sizeof *st);  /* st[v] ended at the start of v + 1 */
+    st[0] = 0;
+    free(pos);
+    free(ends);
+    *start = st;
+    *adj = a;
+    return 0;
+}
+
 /* G(n, m) straight to CSR: the edges igraph_erdos_renyi_game_gnm draws (igraph 0.10,
  * games/erdos_renyi.c: a sorted sample of m pair indices from Vitter's method D, pair
  * index x being the edge (to, x - to (to - 1) / 2) with to = floor((sqrt(8x + 1) + 1) / 2)),
  * without the igraph_t it would build and index. igraph_random_sample draws the same
  * sample from the same seeded generator (checked against the generator's edge list at
- * 10^5 and 10^6 nodes; tests/test_layers.c compares the two CSRs). */
-static int gnm_csr(const dm_graph_spec *s, size_t **start, int **adj, size_t *nedges, dm_error *err)
+ * 10^5 and 10^6 nodes; tests/test_layers.c compares the two CSRs).
+ * The sample is sorted and has no repeats, and every pair has from < to, so filling each
+ * node's list in sample order lists its neighbours in ascending order, once each, no
+ * loops: the CSR that sorting and deduplicating would give, from the pairs (int32, half
+ * the igraph_integer_t edge list) in edge order (csr_in_edge_order). With perm,
+ * node v is stored as perm[v], its list in the order of the old labels: what
+ * dm_graph_relabel makes of the CSR, without the second scatter over memory. */
+static int gnm_csr(const dm_graph_spec *s, const int *perm, size_t **start, int **adj, size_t *nedges, dm_error *err)
 {
     igraph_integer_t n = (igraph_integer_t)s->nodes, m = (igraph_integer_t)s->edges;
     double pairs = (double)n * ((double)n - 1) / 2;
     igraph_vector_int_t sample;
-    igraph_integer_t *ends = malloc((size_t)(2 * m + 1) * sizeof *ends);
     igraph_rng_t rng, *host_rng = igraph_rng_default(), host_copy = *host_rng;
-    if (!ends || igraph_vector_int_init(&sample, 0)) {
-        free(ends);
+    if (igraph_vector_int_init(&sample, 0))
         return dm_error_set(err, DM_ESOFTWARE, NULL, 0, 0, "out of memory for a graph of %llu edges", (unsigned long long)m);
-    }
     if (igraph_rng_init(&rng, &igraph_rngtype_pcg32)) {  /* as dmi_graph_generate */
-        free(ends);
         igraph_vector_int_destroy(&sample);
         return dm_error_set(err, DM_ESOFTWARE, NULL, 0, 0, "out of memory for a random generator");
     }
@@ -164,15 +217,33 @@ static int gnm_csr(const dm_graph_spec *s, size_t **start, int **adj, size_t *ne
                           dmi_igraph_last_error());
     igraph_rng_set_default(by_pointer ? host_rng : &host_copy);
     igraph_rng_destroy(&rng);
+    int *e = rc ? NULL : malloc(2 * (size_t)m * sizeof *e);
+    if (!rc && !e)
+        rc = dm_error_set(err, DM_ESOFTWARE, NULL, 0, 0, "out of memory for a graph of %llu edges", (unsigned long long)m);
+    const igraph_integer_t *x = VECTOR(sample);
     for (igraph_integer_t i = 0; !rc && i < m; i++) {
-        double x = (double)VECTOR(sample)[i], to = floor((sqrt(8 * x + 1) + 1) / 2);
-        ends[2 * i] = (igraph_integer_t)to;
-        ends[2 * i + 1] = (igraph_integer_t)(x - to * (to - 1) / 2);
+        igraph_integer_t to, from;
+        pair_of((double)x[i], &to, &from);
+        e[2 * i] = (int)to;
+        e[2 * i + 1] = (int)from;
     }
+    /* relabelled in a loop of its own: perm[from] misses the cache, and a short loop keeps
+     * many of those misses in flight (with the square roots above, about 3x slower) */
+    for (size_t j = 0; !rc && perm && j < 2 * (size_t)m; j++) e[j] = perm[e[j]];
     igraph_vector_int_destroy(&sample);
-    if (!rc) rc = dmi_csr_from_edges((size_t)n, ends, (size_t)m, start, adj, nedges, err);
-    free(ends);
+    if (!rc && csr_in_edge_order((size_t)n, e, (size_t)m, start, adj))
+        rc = dm_error_set(err, DM_ESOFTWARE, NULL, 0, 0, "out of memory for a graph of %llu edges", (unsigned long long)m);
+    free(e);
+    if (!rc) *nedges = (size_t)m;
     return rc;
+}
+
+/* G(n, m) directly where igraph would sample (not the empty or the complete graph), and
+ * where pair indices are exact in a double, as igraph's sample is */
+static int gnm_direct(const dm_graph_spec *s)
+{
+    double pairs = (double)s->nodes * ((double)s->nodes - 1) / 2;
+    return s->kind == DM_GRAPH_ERDOS_RENYI && s->edges > 0 && (double)s->edges < pairs && pairs < 0x1p53;
 }
 
 int dmi_graph_generate_csr(const dm_graph_spec *s, size_t *n, size_t **start, int **adj, size_t *nedges, dm_error *err)
@@ -181,16 +252,35 @@ int dmi_graph_generate_csr(const dm_graph_spec *s, size_t *n, size_t **start, in
     *adj = NULL;
     int rc = check_spec(s, err);
     if (rc) return rc;
-    double pairs = (double)s->nodes * ((double)s->nodes - 1) / 2;
     *n = (size_t)s->nodes;
-    /* G(n, m) directly where igraph would sample (not the empty or the complete graph), and
-     * where pair indices are exact in a double, as igraph's sample is */
-    if (s->kind == DM_GRAPH_ERDOS_RENYI && s->edges > 0 && (double)s->edges < pairs && pairs < 0x1p53)
-        return gnm_csr(s, start, adj, nedges, err);
+    if (gnm_direct(s)) return gnm_csr(s, NULL, start, adj, nedges, err);
     igraph_t g;
     if ((rc = dmi_graph_generate(s, &g, err))) return rc;
     rc = dmi_graph_csr(&g, start, adj, nedges, err);
     igraph_destroy(&g);
+    return rc;
+}
+
+int dmi_graph_generate_layer(const dm_graph_spec *s, size_t *n, size_t **start, int **adj, size_t *nedges, dm_error *err)
+{
+    *start = NULL;
+    *adj = NULL;
+    int rc = check_spec(s, err);
+    if (rc) return rc;
+    if (!gnm_direct(s)) {
+        if ((rc = dmi_graph_generate_csr(s, n, start, adj, nedges, err))) return rc;
+        if ((rc = dm_graph_relabel(*n, *start, *adj, s->seed, err))) {
+            free(*start); free(*adj);
+            *start = NULL; *adj = NULL;
+        }
+        return rc;
+    }
+    *n = (size_t)s->nodes;
+    int *perm = malloc(*n * sizeof *perm);
+    if (!perm) return dm_error_set(err, DM_ESOFTWARE, NULL, 0, 0, "out of memory relabelling a graph of %zu nodes", *n);
+    permutation(*n, s->seed, perm);
+    rc = gnm_csr(s, perm, start, adj, nedges, err);
+    free(perm);
     return rc;
 }
 
@@ -231,7 +321,11 @@ static int locate_edgelist_error(FILE *f, dm_error *err, const char *path)
     return 0;
 }
 
-static int read_csr_h5(const char *path, const char *group, igraph_t *g, dm_error *err)
+/* A CSR file straight to domino's CSR: each stored entry (u, v) an edge, then sorted,
+ * deduplicated and symmetrised by dmi_csr_from_edges (what igraph_create and
+ * dmi_graph_csr made of them, without the igraph_t). */
+static int read_csr_h5(const char *path, const char *group, size_t *nodes, size_t **start, int **adj, size_t *nedges,
+                       dm_error *err)
 {
     FILE *probe = fopen(path, "rb");  /* a missing file is not a bad one */
     if (!probe) return dm_error_set(err, DM_ENOINPUT, path, 0, 0, "cannot open the file: %s", strerror(errno));
@@ -266,54 +360,123 @@ static int read_csr_h5(const char *path, const char *group, igraph_t *g, dm_erro
         if (v[1][k] < 0 || v[1][k] >= n)
             rc = dm_error_set(err, DM_EDATA, path, 0, 0, "%s[%llu] = %lld: expected a node index from 0 to %lld",
                               name[1], (unsigned long long)k, (long long)v[1][k], (long long)n - 1);
-    igraph_vector_int_t edges;
-    if (!rc && igraph_vector_int_init(&edges, (igraph_integer_t)(2 * len[1])))
-        rc = dm_error_set(err, DM_ESOFTWARE, path, 0, 0, "out of memory");
+    igraph_integer_t *ends = rc ? NULL : malloc((2 * len[1] + 1) * sizeof *ends);
+    if (!rc && !ends) rc = dm_error_set(err, DM_ESOFTWARE, path, 0, 0, "out of memory");
     if (!rc) {
         for (int64_t u = 0; u < n; u++)
             for (int64_t k = v[0][u]; k < v[0][u + 1]; k++) {
-                VECTOR(edges)[2 * k] = u;
-                VECTOR(edges)[2 * k + 1] = v[1][k];
+                ends[2 * k] = u;
+                ends[2 * k + 1] = v[1][k];
             }
-        if (igraph_create(g, &edges, (igraph_integer_t)n, IGRAPH_UNDIRECTED))
-            rc = dm_error_set(err, DM_ESOFTWARE, path, 0, 0, "igraph: %s", dmi_igraph_last_error());
-        igraph_vector_int_destroy(&edges);
+        *nodes = (size_t)n;
+        rc = dmi_csr_from_edges((size_t)n, ends, (size_t)len[1], start, adj, nedges, err);
     }
+    free(ends);
     for (int i = 0; i < 2; i++) { if (ds[i] >= 0) H5Dclose(ds[i]); free(v[i]); }
     H5Fclose(f);
     return rc;
 }
 
-int dmi_graph_read(const char *path, const char *format, uint64_t nodes, const char *group,
-                   igraph_t *g, dm_error *err)
+/* One token of an edge list at p[0 .. len): a node index as locate_edgelist_error (and
+ * igraph_read_graph_edgelist, strtoll in base 10) reads it, or -1. */
+static long long edgelist_index(const char *p, size_t len)
 {
-    if (strcmp(format, "csr") == 0) return read_csr_h5(path, group, g, err);
+    long long v = 0;
+    size_t i = 0;
+    while (i < len && i < 11 && p[i] >= '0' && p[i] <= '9') v = 10 * v + (p[i++] - '0');
+    if (i == len && len <= 10) return v <= 2000000000LL ? v : -1;
+    char tok[64];  /* anything else (a sign, say): as locate_edgelist_error reads it */
+    if (len >= sizeof tok) return -1;
+    memcpy(tok, p, len);
+    tok[len] = 0;
+    char *end;
+    errno = 0;
+    v = strtoll(tok, &end, 10);
+    return *end || errno || v < 0 || v > 2000000000LL ? -1 : v;
+}
+
+int dmi_edgelist_read(const char *path, uint64_t nodes, igraph_integer_t **ends, size_t *m, size_t *n, dm_error *err)
+{
+    *ends = NULL;
+    *m = *n = 0;
     FILE *f = fopen(path, "r");
     if (!f) return dm_error_set(err, DM_ENOINPUT, path, 0, 0, "cannot open the file: %s", strerror(errno));
-    igraph_error_t rc;
+    size_t cap = 1 << 16, len = 0, k;
+    char *text = malloc(cap);
+    while (text && (k = fread(text + len, 1, cap - len, f)) > 0)
+        if ((len += k) == cap) {
+            char *t = realloc(text, cap *= 2);
+            if (!t) { free(text); text = NULL; }
+            else text = t;
+        }
+    int rc = !text || ferror(f) ? dm_error_set(err, text ? DM_EIO : DM_ESOFTWARE, path, 0, 0, "cannot read the file%s",
+                                                text ? "" : ": out of memory") : 0;
+    /* at most one index per two bytes: "0 1\n" */
+    size_t most = len / 2 + 2, count = 0;
+    igraph_integer_t *e = rc ? NULL : malloc(most * sizeof *e);
+    if (!rc && !e) rc = dm_error_set(err, DM_ESOFTWARE, path, 0, 0, "out of memory for the edge list");
+    long long top = -1;
+    for (size_t i = 0; !rc && i < len;) {
+        if (isspace((unsigned char)text[i])) { i++; continue; }
+        size_t j = i;
+        while (j < len && !isspace((unsigned char)text[j])) j++;
+        long long v = edgelist_index(text + i, j - i);
+        if (v < 0) rc = DM_EDATA;
+        else { e[count++] = v; if (v > top) top = v; }
+        i = j;
+    }
+    if (!rc && count % 2) rc = DM_EDATA;
+    if (rc == DM_EDATA && !locate_edgelist_error(f, err, path))  /* the message, with its line and column */
+        dm_error_set(err, DM_EDATA, path, 0, 0, "edge list: not pairs of node indices");
+    if (!rc && nodes > 0 && (uint64_t)(top + 1) > nodes)
+        rc = dm_error_set(err, DM_EDATA, path, 0, 0, "edge list: found node index %lld, but the layer has %llu nodes", top,
+                          (unsigned long long)nodes);
+    free(text);
+    fclose(f);
+    if (rc) { free(e); return rc; }
+    *ends = e;
+    *m = count / 2;
+    *n = (uint64_t)(top + 1) > nodes ? (size_t)(top + 1) : (size_t)nodes;
+    return 0;
+}
+
+/* GraphML through igraph (a directed graph's edges taken as undirected). */
+static int read_graphml(const char *path, igraph_t *g, dm_error *err)
+{
+    FILE *f = fopen(path, "r");
+    if (!f) return dm_error_set(err, DM_ENOINPUT, path, 0, 0, "cannot open the file: %s", strerror(errno));
     int out = 0;
-    if (strcmp(format, "graphml") == 0) {
-        rc = igraph_read_graph_graphml(g, f, 0);
-        if (rc) out = dm_error_set(err, DM_EDATA, path, 0, 0, "not a GraphML file igraph can read: %s", dmi_igraph_last_error());
-        if (!rc && igraph_is_directed(g) && igraph_to_undirected(g, IGRAPH_TO_UNDIRECTED_COLLAPSE, NULL)) {
-            igraph_destroy(g);
-            out = dm_error_set(err, DM_ESOFTWARE, path, 0, 0, "igraph: %s", dmi_igraph_last_error());
-        }
-    } else {
-        int pairs = strcmp(format, "pairs") == 0;  /* ordered pairs: a directed edge list */
-        rc = igraph_read_graph_edgelist(g, f, (igraph_integer_t)nodes, pairs ? IGRAPH_DIRECTED : IGRAPH_UNDIRECTED);
-        if (rc) {
-            if (!locate_edgelist_error(f, err, path))
-                dm_error_set(err, DM_EDATA, path, 0, 0, "not an edge list igraph can read: %s", dmi_igraph_last_error());
-            out = DM_EDATA;
-        } else if (nodes > 0 && (uint64_t)igraph_vcount(g) > nodes) {
-            out = dm_error_set(err, DM_EDATA, path, 0, 0, "edge list: found node index %lld, but the layer has %llu nodes",
-                               (long long)igraph_vcount(g) - 1, (unsigned long long)nodes);
-            igraph_destroy(g);
-        }
+    if (igraph_read_graph_graphml(g, f, 0)) {
+        out = dm_error_set(err, DM_EDATA, path, 0, 0, "not a GraphML file igraph can read: %s", dmi_igraph_last_error());
+    } else if (igraph_is_directed(g) && igraph_to_undirected(g, IGRAPH_TO_UNDIRECTED_COLLAPSE, NULL)) {
+        igraph_destroy(g);
+        out = dm_error_set(err, DM_ESOFTWARE, path, 0, 0, "igraph: %s", dmi_igraph_last_error());
     }
     fclose(f);
     return out;
+}
+
+int dmi_graph_read_csr(const char *path, const char *format, uint64_t nodes, const char *group, size_t *n,
+                       size_t **start, int **adj, size_t *nedges, dm_error *err)
+{
+    *start = NULL;
+    *adj = NULL;
+    if (strcmp(format, "csr") == 0) return read_csr_h5(path, group, n, start, adj, nedges, err);
+    if (strcmp(format, "edgelist") == 0) {  /* straight to CSR: no igraph_t to build and index */
+        igraph_integer_t *ends;
+        size_t m;
+        int rc = dmi_edgelist_read(path, nodes, &ends, &m, n, err);
+        if (!rc) rc = dmi_csr_from_edges(*n, ends, m, start, adj, nedges, err);
+        free(ends);
+        return rc;
+    }
+    igraph_t g;  /* graphml */
+    int rc = read_graphml(path, &g, err);
+    if (rc) return rc;
+    *n = (size_t)igraph_vcount(&g);
+    rc = dmi_graph_csr(&g, start, adj, nedges, err);
+    igraph_destroy(&g);
+    return rc;
 }
 
 /* Sorts a[0..n) ascending: insertion sort for the short lists most nodes have. */
@@ -337,27 +500,23 @@ static void sort_ints(int *a, size_t n)
 int dmi_csr_from_edges(size_t n, const igraph_integer_t *ends, size_t m, size_t **start, int **adj, size_t *nedges,
                        dm_error *err)
 {
-    *start = calloc(n + 1, sizeof **start);
-    *adj = malloc((m ? 2 * m : 1) * sizeof **adj);
-    if (!*start || !*adj) {
-        free(*start); free(*adj);
+    /* the edges but loops, as int pairs, bucketed by node (csr_in_edge_order) */
+    int *e = malloc((2 * m + 1) * sizeof *e);
+    size_t kept = 0;
+    for (size_t k = 0; e && k < m; k++)
+        if (ends[2 * k] != ends[2 * k + 1]) {
+            e[2 * kept] = (int)ends[2 * k];
+            e[2 * kept + 1] = (int)ends[2 * k + 1];
+            kept++;
+        }
+    int bad = !e || csr_in_edge_order(n, e, kept, start, adj);
+    free(e);
+    if (bad) {
         *start = NULL; *adj = NULL;
         return dm_error_set(err, DM_ESOFTWARE, NULL, 0, 0, "out of memory for a graph of %zu nodes", n);
     }
     size_t *s = *start;
     int *a = *adj;
-    /* both ends of every edge but loops, bucketed by node (counting sort) */
-    for (size_t k = 0; k < m; k++)
-        if (ends[2 * k] != ends[2 * k + 1]) { s[ends[2 * k] + 1]++; s[ends[2 * k + 1] + 1]++; }
-    for (size_t v = 0; v < n; v++) s[v + 1] += s[v];
-    for (size_t k = 0; k < m; k++) {  /* s[v] runs ahead while filling, then is shifted back */
-        igraph_integer_t x = ends[2 * k], y = ends[2 * k + 1];
-        if (x == y) continue;
-        a[s[x]++] = (int)y;
-        a[s[y]++] = (int)x;
-    }
-    for (size_t v = n; v > 0; v--) s[v] = s[v - 1];
-    s[0] = 0;
     /* each list sorted, duplicates dropped, compacted in place */
     size_t out = 0;
     for (size_t v = 0; v < n; v++) {
@@ -418,14 +577,6 @@ int dm_graph_write_csr(const char *path, size_t n, const size_t *start, const in
 
 /* The public functions: igraph stays inside, graphs cross the API as CSR. */
 
-static int to_csr(igraph_t *g, dm_csr *out, dm_error *err)
-{
-    int rc = dmi_graph_csr(g, &out->start, &out->adj, &out->edges, err);
-    out->nodes = rc ? 0 : (size_t)igraph_vcount(g);
-    igraph_destroy(g);
-    return rc;
-}
-
 int dm_graph_generate(const dm_graph_spec *spec, dm_csr *out, dm_error *err)
 {
     *out = (dm_csr){0};
@@ -445,9 +596,8 @@ int dm_graph_read(const char *path, const char *format, uint64_t nodes, const ch
         return dm_error_set(err, DM_EUSAGE, path, 0, 0, "graph format: expected edgelist, graphml or csr, found '%s'", format);
     dmi_host host;
     dmi_enter(&host);
-    igraph_t g;
-    int rc = dmi_graph_read(path, format, nodes, group, &g, err);
-    if (!rc) rc = to_csr(&g, out, err);
+    int rc = dmi_graph_read_csr(path, format, nodes, group, &out->nodes, &out->start, &out->adj, &out->edges, err);
+    if (rc) *out = (dm_csr){0};
     dmi_leave(&host);
     return rc;
 }

@@ -146,13 +146,8 @@ static int read_graph(yread *r, dm_model *m, yaml_node_t *n, dm_layer *L)
         if (input_file(r, m, path, full, sizeof full, &tmp)) return r->err->code;
         dm_error inner;  /* an error in the graph file is at its own position */
         dm_error_clear(&inner);
-        igraph_t g;
-        int rc = dmi_graph_read(full, format, nodes, group, &g, &inner);
+        int rc = dmi_graph_read_csr(full, format, nodes, group, &L->nnodes, &L->adj_start, &L->adj, &L->nedges, &inner);
         if (input_done(r, path, full, tmp, rc, &inner)) return rc;
-        L->nnodes = (size_t)igraph_vcount(&g);
-        rc = dmi_graph_csr(&g, &L->adj_start, &L->adj, &L->nedges, r->err);
-        igraph_destroy(&g);
-        if (rc) return rc;
         snprintf(text, sizeof text, "%s (%s)", path, format);
     } else {
         dm_graph_spec spec = {.seed = 1};
@@ -183,7 +178,7 @@ static int read_graph(yread *r, dm_model *m, yaml_node_t *n, dm_layer *L)
         } else if ((x = dmi_yr_get(r, n, "exponent") ? dmi_yr_get(r, n, "exponent") : dmi_yr_get(r, n, "cutoff"))) {
             return dmi_yr_fail(r, x, "layer graph: exponent and cutoff are for scale_free");
         }
-        if (dmi_graph_generate_csr(&spec, &L->nnodes, &L->adj_start, &L->adj, &L->nedges, r->err)) {
+        if (dmi_graph_generate_layer(&spec, &L->nnodes, &L->adj_start, &L->adj, &L->nedges, r->err)) {
             r->err->line = dmi_yr_line(n);  /* the message is about the parameters given here */
             r->err->column = (int)n->start_mark.column + 1;
             snprintf(r->err->file, sizeof r->err->file, "%s", r->file);
@@ -262,11 +257,6 @@ int dmi_read_layers(yread *r, yaml_node_t *seq, dm_model *m, const dm_node *defa
         if ((int64_t)L->nnodes > limit)
             return dmi_yr_fail(r, x, "layer graph: %zu nodes is over the limit of %lld nodes per layer (set %s to raise it)",
                            L->nnodes, (long long)limit, DM_MAX_LAYER_NODES_ENV);
-        yaml_node_t *seed = dmi_yr_get(r, x, "seed");
-        uint64_t graph_seed = 1;
-        if (dmi_yr_get(r, x, "generate") && seed) graph_seed = strtoull(dmi_yr_text(seed), NULL, 10);  /* read_graph checked it */
-        if (dmi_yr_get(r, x, "generate") && (rc = dm_graph_relabel(L->nnodes, L->adj_start, L->adj, graph_seed, r->err)))
-            return rc;
         if (add_nodes(r, m, L, defaults, capacity)) return DM_EDATA;
         L->connectivity = DM_CONNECT_NONE;
         if ((x = dmi_yr_get(r, it, "connectivity"))) {
@@ -346,27 +336,23 @@ static int read_pairs(yread *r, dm_model *m, yaml_node_t *it, yaml_node_t *n, co
         char full[8192];
         int tmp;
         if (input_file(r, m, dmi_yr_text(x), full, sizeof full, &tmp)) return r->err->code;
-        igraph_t g;  /* a directed edge list: dependent -> provider, in file order */
+        igraph_integer_t *el;  /* dependent -> provider, in file order */
+        size_t nodes;
         dm_error inner;  /* an error in the pairs file is at its own position */
         dm_error_clear(&inner);
-        int rc = dmi_graph_read(full, "pairs", 0, "", &g, &inner);
+        int rc = dmi_edgelist_read(full, 0, &el, count, &nodes, &inner);
         if (input_done(r, dmi_yr_text(x), full, tmp, rc, &inner)) return rc;
-        igraph_vector_int_t el;
-        if (igraph_vector_int_init(&el, 0)) { igraph_destroy(&g); return NOMEM(r); }
-        if (igraph_get_edgelist(&g, &el, 0)) { igraph_vector_int_destroy(&el); igraph_destroy(&g); return NOMEM(r); }
-        *count = (size_t)igraph_ecount(&g);
         *dep = malloc((*count + 1) * sizeof **dep);
         *prov = malloc((*count + 1) * sizeof **prov);
         int bad = !*dep || !*prov ? NOMEM(r) : 0;
         for (size_t i = 0; !bad && i < *count; i++) {
-            size_t a = (size_t)VECTOR(el)[2 * i], b = (size_t)VECTOR(el)[2 * i + 1];
+            size_t a = (size_t)el[2 * i], b = (size_t)el[2 * i + 1];
             if (a >= A->nnodes || b >= B->nnodes)
                 bad = dm_error_set(r->err, DM_EDATA, full, (int)i + 1, 0, "pair %zu (%zu %zu): expected a node of %s (0 to %zu) "
                                    "then one of %s (0 to %zu)", i + 1, a, b, A->id, A->nnodes - 1, B->id, B->nnodes - 1);
             else { (*dep)[i] = (int)(A->first + a); (*prov)[i] = (int)(B->first + b); }
         }
-        igraph_vector_int_destroy(&el);
-        igraph_destroy(&g);
+        free(el);
         return bad;
     }
     double q;

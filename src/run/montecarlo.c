@@ -63,7 +63,7 @@ static void copy_rows(double *rows, uint32_t *at, const double *src, size_t K, s
 static int slot_copy(slot *dst, const dm_engine_result *src, size_t S, size_t H, size_t n, unsigned store)
 {
     dm_engine_result *d = &dst->r;
-    if (grow((void **)&d->events, &dst->cap_events, src->nevents, sizeof *d->events) ||
+    if (((store & DM_STORE_EVENTS) && grow((void **)&d->events, &dst->cap_events, src->nevents, sizeof *d->events)) ||
         grow((void **)&d->breaches, &dst->cap_breaches, src->nbreaches, sizeof *d->breaches) ||
         grow((void **)&d->region_breaches, &dst->cap_region_breaches, src->nregion_breaches, sizeof *d->region_breaches))
         return -1;
@@ -77,7 +77,8 @@ static int slot_copy(slot *dst, const dm_engine_result *src, size_t S, size_t H,
     d->hazard_end = he; d->warnings = warnings; d->sector_level = sl; d->impact = im; d->node_level = nl;
     d->region_sectors = NULL;  /* the engine's only (include/domino/engine.h) */
     /* no copy from or to NULL: a replicate without breaches has no array (C11 7.24.1) */
-    if (src->nevents) memcpy(d->events, src->events, src->nevents * sizeof *d->events);
+    if (!(store & DM_STORE_EVENTS)) d->nevents = 0;  /* nothing reads them: a layer model's log is ~40 bytes a node */
+    else if (src->nevents) memcpy(d->events, src->events, src->nevents * sizeof *d->events);
     if (src->nbreaches) memcpy(d->breaches, src->breaches, src->nbreaches * sizeof *d->breaches);
     if (src->nregion_breaches) memcpy(d->region_breaches, src->region_breaches, src->nregion_breaches * sizeof *d->region_breaches);
     if (H) {
@@ -258,8 +259,8 @@ double dm_mc_memory_limit(double max_bytes)
 }
 
 /* The event logs a replicate of nevents events stands for: each engine's log (its
- * capacity doubles, so up to twice the events) and each replicate's copy in flight, all
- * taken as large as this one. */
+ * capacity doubles, so up to twice the events) and each replicate's copy in flight (B of
+ * them when the sink stores events, else none), all taken as large as this one. */
 static double event_log_bytes(size_t nevents, int T, uint64_t B)
 {
     return (2.0 * T + (double)B) * (double)nevents * (double)sizeof(dm_event);
@@ -329,16 +330,19 @@ static int run(const dm_scenario *sc, size_t G, dm_mc_scenario_fn load, void *lo
     if (B > R) B = R;
 
     double fixed = dm_mc_memory_estimate(sc, cfg), limit = dm_mc_memory_limit(cfg->max_bytes);
+    uint64_t copies = cfg->store & DM_STORE_EVENTS ? B : 0;  /* event logs copied in flight */
 
     accumulator acc = {.S = S, .K = K};
     dm_scenario *member = NULL;  /* graph g > 0 of an ensemble */
     double minutes = (double)sc->tick_s / 60.0;
     dm_engine **eng = calloc((size_t)T, sizeof *eng);
+    uint64_t *last = calloc((size_t)T, sizeof *last);  /* 1 + the replicate engine t ran last, 0: none */
     slot *slots = calloc((size_t)B, sizeof *slots);
     int rc = 0;
     st->nsectors = S;
     st->ntimes = K;
-    int ok = eng && slots &&
+    if (cfg->keep) *cfg->keep = NULL;
+    int ok = eng && last && slots &&
         (st->breach_probability = calloc(S, sizeof(double))) && (st->onset_mean = calloc(S, sizeof(double))) &&
         (st->onset_q = calloc(S * DM_NQUANTILES, sizeof(double))) &&
         (st->duration_mean = calloc(S, sizeof(double))) &&
@@ -368,7 +372,7 @@ static int run(const dm_scenario *sc, size_t G, dm_mc_scenario_fn load, void *lo
     for (size_t g = 0; g < G && !rc && !st->interrupted; g++) {
         /* graph g's scenario, engines and sectors' capacities (the same node counts, other
          * edges); graph g - 1's are freed first, so at most two graphs are in memory */
-        for (int t = 0; t < T && eng[t]; t++) { dm_engine_free(eng[t]); eng[t] = NULL; }
+        for (int t = 0; t < T && eng[t]; t++) { dm_engine_free(eng[t]); eng[t] = NULL; last[t] = 0; }
         dm_scenario_free(member);
         member = NULL;
         if (g > 0 && (rc = ensemble_member(sc, g, load, load_ctx, &member, err))) break;
@@ -388,15 +392,16 @@ static int run(const dm_scenario *sc, size_t G, dm_mc_scenario_fn load, void *lo
                 dm_engine *e = eng[omp_get_thread_num()];
                 slot *sl = &slots[b];
                 dm_error_clear(&sl->err);
+                last[omp_get_thread_num()] = cfg->first + start + b + 1;  /* its results, unless it fails */
                 if (dm_engine_run(e, cfg->first + start + b, &sl->err)) {
                     sl->failed = 1;
-                } else if (fixed + event_log_bytes(dm_engine_results(e)->nevents, T, B) > limit) {
+                } else if (fixed + event_log_bytes(dm_engine_results(e)->nevents, T, copies) > limit) {
                     sl->failed = 1;
                     dm_error_set(&sl->err, DM_ESOFTWARE, NULL, 0, 0, "replicate %llu logged %zu events: with %d engines and "
                                  "%llu replicates in flight the run needs about %.0f MiB, over the limit of %.0f MiB "
                                  "(--max-memory); nothing is written. Use fewer --threads or raise --max-memory",
                                  (unsigned long long)(cfg->first + start + b), dm_engine_results(e)->nevents, T,
-                                 (unsigned long long)B, (fixed + event_log_bytes(dm_engine_results(e)->nevents, T, B)) / 1048576.0,
+                                 (unsigned long long)copies, (fixed + event_log_bytes(dm_engine_results(e)->nevents, T, copies)) / 1048576.0,
                                  limit / 1048576.0);
                 } else if (slot_copy(sl, dm_engine_results(e), S, H, n, cfg->store)) {
                     sl->failed = 1;
@@ -421,12 +426,24 @@ static int run(const dm_scenario *sc, size_t G, dm_mc_scenario_fn load, void *lo
         }
     }
     if (!rc) rc = finish_stats(&acc, st, cfg->first, minutes, T, err);
+    /* the caller may take an engine for the median replicate, so as not to compile another:
+     * the one that ran it last if any (its results are the median's), else one that ran a
+     * replicate; of one graph only (an ensemble's last engines may be another graph's) */
+    if (!rc && cfg->keep && G == 1 && !st->interrupted) {
+        int k = -1;
+        for (int t = 0; t < T; t++)
+            if (last[t] && (k < 0 || last[t] == st->median_replicate + 1)) k = t;
+        if (k >= 0) {
+            *cfg->keep = eng[k];
+            eng[k] = NULL;
+        }
+    }
 
 done:
     for (int t = 0; eng && t < T; t++) dm_engine_free(eng[t]);
     dm_scenario_free(member);
     for (uint64_t b = 0; slots && b < B; b++) slot_free(&slots[b]);
-    free(eng); free(slots);
+    free(eng); free(last); free(slots);
     for (size_t s = 0; acc.onset && s < S; s++) dmi_tally_free(&acc.onset[s]);
     for (size_t s = 0; acc.duration && s < S; s++) dmi_tally_free(&acc.duration[s]);
     free(acc.onset); free(acc.duration); free(acc.onset_sum); free(acc.duration_sum); free(acc.breached);
