@@ -61,6 +61,16 @@ enum { NCOLS = 8 };
 typedef char row[NCOLS][96];
 
 /* Cells first .. first+3 of a breach row (onset, confirmed, end, peak); "-" without one. */
+/* A sector measured in % of its capacity shows its losses as a share of it, whatever its
+ * nodes' capacities add up to (a layer of 10^5 nodes of 100 each): the factor on its
+ * unserved amounts (1 for other units). */
+static double percent_scale(const dm_model *m, int s)
+{
+    const char *unit = m->sectors[s].unit;
+    double cap = unit && !strcmp(unit, "%") ? dmi_model_capacity(m, s, -1) : 0;
+    return cap > 0 ? 100.0 / cap : 1;
+}
+
 static void breach_cells(const dm_scenario *sc, const dm_breach *b, const char *unit, int ja, char (*cells)[96])
 {
     fmt_tick(sc, b ? b->onset : -1, cells[0]);
@@ -171,7 +181,7 @@ int dm_render_stats_table(FILE *out, const dm_scenario *sc, const dm_stats *st, 
         snprintf(dur, sizeof dur, "%s [%s–%s]", b[1], b[0], b[2]);
         if (isnan(st->onset_mean[s])) { strcpy(onset, "—"); strcpy(dur, "—"); }
         fprintf(out, "%-24s %7.1f%%  %-22s %-22s %.4g %s·h\n", m->sectors[s].id, 100 * st->breach_probability[s], onset,
-               dur, st->expected_unit_hours[s], m->sectors[s].unit);
+               dur, st->expected_unit_hours[s] * percent_scale(m, (int)s), m->sectors[s].unit);
     }
     return ferror(out) ? DM_EIO : 0;
 }
@@ -199,17 +209,28 @@ int dm_render_breach_table(FILE *out, const dm_scenario *sc, const dm_engine_res
         const dm_sector_result *sr = &r->sectors[s];
         const dm_breach *b = sr->first_breach >= 0 ? &r->breaches[sr->first_breach] : NULL;
         const char *unit = m->sectors[s].unit;
+        double scale = percent_scale(m, (int)s);
+        dm_breach first;
+        if (b && scale != 1) {
+            first = *b;
+            first.peak *= scale;
+            first.unit_hours *= scale;
+            b = &first;
+        }
         snprintf(rows[n][0], 96, "%s", sector_name(m, (int)s, lang));
         snprintf(rows[n][1], 96, "%s", b ? (ja ? "あり" : "yes") : (ja ? "なし" : "no"));
         breach_cells(sc, b, unit, ja, rows[n] + 2);
         char amount[80];
-        tl_amount(ja, sr->unserved_unit_hours, unit, amount, sizeof amount);
+        tl_amount(ja, sr->unserved_unit_hours * scale, unit, amount, sizeof amount);
         snprintf(rows[n][6], 96, "%s·h", amount);
         snprintf(rows[n][7], 96, "%.1f%%", 100 * sr->min_level);
         n++;
         for (size_t k = 0; b && k < r->nbreaches; k++)  /* further breaches of the sector */
-            if (r->breaches[k].sector == (int)s && &r->breaches[k] != b) {
-                breach_cells(sc, &r->breaches[k], unit, ja, rows[n] + 2);
+            if (r->breaches[k].sector == (int)s && (int)k != sr->first_breach) {
+                dm_breach again = r->breaches[k];
+                again.peak *= scale;
+                again.unit_hours *= scale;
+                breach_cells(sc, &again, unit, ja, rows[n] + 2);
                 snprintf(rows[n][1], 96, "%s", ja ? "再" : "again");
                 n++;
             }
