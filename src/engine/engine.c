@@ -505,12 +505,13 @@ static void settle(dm_engine *e, int64_t t)
 
 double dm_engine_memory_estimate(const dm_scenario *sc)
 {
-    /* counted from dm_engine_new's arrays: about 86 bytes per node (with a frontier slot
-     * and the connectivity state), 32 per edge (with out_edge), 24 per group (more with
-     * buffers), and room for an event per edge in the calendar */
+    /* counted from dm_engine_new's arrays: about 100 bytes per node (with a frontier slot,
+     * the connectivity state and what its last evaluation found), 32 per edge (with
+     * out_edge), 24 per group (more with buffers), and room for an event per edge in the
+     * calendar */
     const dm_model *m = sc->model;
     double n = (double)m->nnodes, E = (double)dm_model_nedges(m), G = (double)m->ngroups;
-    return 86 * n + 32 * E + 24 * G + 48.0 * (E + (double)sc->nhazards) + 65536;
+    return 100 * n + 32 * E + 24 * G + 48.0 * (E + (double)sc->nhazards) + 65536;
 }
 
 static void reset(dm_engine *e, uint64_t r)
