@@ -120,10 +120,14 @@ static int same_bits(double a, double b)
     return x == y;
 }
 
-/* sum[k] += v for k in from .. to-1: one contiguous loop the compiler vectorises */
+/* sum[k] += v for k in from .. to-1, eight at a time (the compiler makes the inner loop
+ * vector additions: about 2 instructions a value instead of 3) */
 static void add_to(double *restrict sum, size_t from, size_t to, double v)
 {
-    for (size_t k = from; k < to; k++) sum[k] += v;
+    size_t k = from;
+    for (; k + 8 <= to; k += 8)
+        for (size_t i = 0; i < 8; i++) sum[k + i] += v;
+    for (; k < to; k++) sum[k] += v;
 }
 
 int dmi_binned_add(dm_binned *b, const double *rows, const uint32_t *start, size_t nruns, size_t k0, size_t k1,
