@@ -118,33 +118,44 @@ Test(determinism, binned_quantiles_are_within_half_a_bin)
 {
     enum { K = 300, W = 5, R = 777 };
     static double x[R][K * W], col[R];
-    static uint32_t at[K];
+    static uint32_t every[K + 1], start[K + 1];
+    static double runs[K * W];
     srand(7);
-    for (size_t k = 0; k < K; k++) at[k] = (uint32_t)k;
+    for (size_t k = 0; k <= K; k++) every[k] = (uint32_t)k;  /* a run per time */
     for (int r = 0; r < R; r++)
-        for (size_t k = 0; k < K; k++)
+        for (size_t k = 0; k < K; k++) {
+            int still = r % 2 && k > 0 && rand() % 4;  /* odd replicates: runs of equal rows */
             for (size_t c = 0; c < W; c++)  /* column 0 on the bins, 4: NaN now and then */
-                x[r][k * W + c] = c == 0 ? (double)(rand() % 11) / 10.0
+                x[r][k * W + c] = still ? x[r][(k - 1) * W + c]
+                                : c == 0 ? (double)(rand() % 11) / 10.0
                                 : c == 4 && rand() % 5 == 0 ? NAN
                                 : (k > 0 && rand() % 3) ? x[r][(k - 1) * W + c] : (double)rand() / RAND_MAX;
+        }
     dm_binned whole, tiled;
     cr_assert_eq(dmi_binned_init(&whole, K, W), 0);
     cr_assert_eq(dmi_binned_init(&tiled, K, W), 0);
     for (int r = 0; r < R; r++) {
         for (size_t k0 = 0; k0 < K; k0 += DM_BINNED_SPAN)
-            cr_assert_eq(dmi_binned_add(&whole, x[r], at, k0, k0 + DM_BINNED_SPAN < K ? k0 + DM_BINNED_SPAN : K, 0, W), 0);
-        for (size_t k0 = 0; k0 < K; k0 += DM_BINNED_SPAN)  /* other tiles: columns one by one, the span in two */
+            cr_assert_eq(dmi_binned_add(&whole, x[r], every, K, k0, k0 + DM_BINNED_SPAN < K ? k0 + DM_BINNED_SPAN : K, 0, W), 0);
+        size_t nruns = 0;  /* the same series as runs of equal rows */
+        for (size_t k = 0; k < K; k++)
+            if (k == 0 || memcmp(x[r] + k * W, x[r] + (k - 1) * W, W * sizeof(double))) {
+                memcpy(runs + nruns * W, x[r] + k * W, W * sizeof(double));
+                start[nruns++] = (uint32_t)k;
+            }
+        start[nruns] = K;
+        for (size_t k0 = 0; k0 < K; k0 += DM_BINNED_SPAN)  /* other tiles: columns one by one */
             for (size_t c = 0; c < W; c++) {
                 size_t k1 = k0 + DM_BINNED_SPAN < K ? k0 + DM_BINNED_SPAN : K;
-                cr_assert_eq(dmi_binned_add(&tiled, x[r], at, k0, k1, c, c + 1), 0);
+                cr_assert_eq(dmi_binned_add(&tiled, runs, start, nruns, k0, k1, c, c + 1), 0);
             }
     }
     whole.added = tiled.added = R;
     static double mean[K * W], q[3 * K * W], mean2[K * W], q2[3 * K * W];
     cr_assert_eq(dmi_binned_finish(&whole, dm_quantiles, 3, mean, q, 1), 0);
     cr_assert_eq(dmi_binned_finish(&tiled, dm_quantiles, 3, mean2, q2, 2), 0);
-    cr_expect_eq(memcmp(q, q2, sizeof q), 0, "the quantiles depend on the tiling");
-    cr_expect_eq(memcmp(mean, mean2, sizeof mean), 0, "the means depend on the tiling");
+    cr_expect_eq(memcmp(q, q2, sizeof q), 0, "the quantiles depend on the tiling or the runs");
+    cr_expect_eq(memcmp(mean, mean2, sizeof mean), 0, "the means depend on the tiling or the runs");
     double worst = 0;
     for (size_t i = 0; i < K * W; i++) {
         size_t m = 0;

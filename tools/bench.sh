@@ -64,7 +64,8 @@ function val(k,   i, kv) { for (i = 1; i <= NF; i++) { split($i, kv, "="); if (k
 function row(what, result, target) { printf "%-34s %-50s %s\n", what, result, target }
 /^bench=default_replicate/ { row("default replicate (1 thread)", val("median_us") " us median, first " val("first_us") " us, reallocs " val("reallocs_after_warmup"), "< 1000 us, 0 reallocs") }
 /^bench=montecarlo/ { t = val("threads"); row("Monte Carlo", val("rate_1") "/s (1), " val("rate_" t) "/s (" t "), x" val("speedup"), ">= 10000/s on 2 cores, x >= 1.8")
-  row("  statistics of levels (--json)", val("rate_json_" t) "/s (" t "), cost " sprintf("%.1f %%", 100 * val("json_cost")), ">= 20000/s, <= 10 %") }
+  row("  statistics of levels (--json)", val("rate_json_" t) "/s (" t "), cost " sprintf("%.1f %%", 100 * val("json_cost")), ">= 20000/s, <= 10 %")
+  row("  levels and maps (-o, no file)", val("rate_o_" t) "/s (" t "), cost " sprintf("%.1f %%", 100 * val("o_cost")), "<= 10 %") }
 /^bench=large/ { row("10^6-node cascade", val("evaluations_per_s") " evaluations/s, first " val("first_s") " s, " val("peak_mib") " MiB", "memory linear in N + M") }
 /^bench=percolation / { row("mutual percolation cascade", val("cascade_median_s") " s median, first " val("first_cascade_s") " s, N=" val("nodes_per_layer"), "< 1 s, < 500 MB at N = 10^6") }
 /^bench=percolation_once/ { dp = val("process_s"); dc = val("process_cpu_s"); dm = val("peak_mib")

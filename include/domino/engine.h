@@ -93,6 +93,10 @@ typedef struct dm_result {
     double *impact;                /* [ntimes][nregions][nsectors]: unserved fraction of the
                                       cell's capacity; NaN for a cell without capacity */
     double *node_level;            /* [ntimes][nnodes] */
+    /* With DM_STORE_RUNS the series keep a row only where a level changed: row j of each
+     * holds times run_start[j] .. run_start[j + 1] - 1, for j < nruns (run_start[nruns] =
+     * ntimes). Without it, run_start is NULL and every time has its row. */
+    size_t nruns; uint32_t *run_start;
 
     /* 0 for a whole run; 1 + r for a view narrowed to region r (dm_result_narrow), whose
      * events are those of the region and whose breaches are the region's */
@@ -107,7 +111,8 @@ DM_EXPORT int dm_engine_new(const dm_scenario *sc, dm_engine **out, dm_error *er
 DM_EXPORT void dm_engine_free(dm_engine *e);
 
 /* What dm_engine_set_output records on the output grid. */
-enum { DM_STORE_SECTORS = 1, DM_STORE_MAPS = 2, DM_STORE_NODES = 4, DM_STORE_EVENTS = 8 };
+enum { DM_STORE_SECTORS = 1, DM_STORE_MAPS = 2, DM_STORE_NODES = 4, DM_STORE_EVENTS = 8,
+       DM_STORE_RUNS = 16 /* the series as runs of equal rows (dm_engine_result.run_start) */ };
 
 /* Records the flagged series (DM_STORE_SECTORS | DM_STORE_MAPS | DM_STORE_NODES) every
  * interval ticks (>= 1) from the next run on. Allocates the series once, here. */

@@ -30,6 +30,9 @@ typedef struct dm_mc_config {
      * return stops the run with that error. May be NULL. */
     int (*sink)(void *ctx, const dm_engine_result *r, dm_error *err);
     void *sink_ctx;
+    /* The sink takes the stored series as runs of equal rows (r->run_start, r->nruns;
+     * include/domino/engine.h), as dm_h5_append does; else it receives them in full. */
+    int sink_runs;
     /* Called after each block with the number of replicates done. May be NULL. */
     void (*progress)(void *ctx, uint64_t done, uint64_t total);
     void *progress_ctx;

@@ -153,6 +153,7 @@ int cmd_run(int argc, char **argv)
     if (o.output) {
         if ((rc = dm_h5_create(o.output, sc, &cfg, &prov, &writer, &err))) goto fail;
         cfg.sink = dm_h5_append;
+        cfg.sink_runs = 1;  /* the writer takes series as runs */
         cfg.sink_ctx = writer;
     }
     cli_signals old;

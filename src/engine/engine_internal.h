@@ -203,10 +203,13 @@ typedef struct ledger {
 
 /* The output sampler (sampler.c owns it): the next grid point to record, whether a level
  * changed since the last one (apply() sets it), what to store, and the impact map's
- * (region, sector) cells. */
+ * (region, sector) cells: their nodes (cell_node[cell_start[c] ..], by index) and the
+ * node levels of the last map row, so a row recomputes only the cells whose nodes moved. */
 typedef struct sampler {
     size_t next_sample; int changed; unsigned store;
     double *cell_capacity, *cell_unserved;
+    int *cell_start, *cell_node, *dirty_cell; unsigned char *dirty;
+    double *map_level;
 } sampler;
 
 /* The rule's state (node_rule.c owns it: dmi_rule_reset, dmi_node_commit, dmi_node_damage,

@@ -31,8 +31,17 @@ typedef struct column {
     char *buf;
     size_t rows, cap;      /* buffered rows */
     /* a series (replicate x time x ...), written chunk by chunk (flush_series): times,
-     * times per chunk, values per time, bytes per value in the file (4: float) */
+     * times per chunk, values per time, bytes per value in the file (4: float). Its
+     * replicates are buffered as runs of equal rows (dm_engine_result.run_start): rows
+     * (vals: doubles, rest a row) and the runs' first times, per replicate from runs[i]. */
     size_t K, ct, rest, fsize;
+    double *vals; uint32_t *starts;
+    size_t nvals, cap_vals, nstarts, cap_starts;
+    struct series_rep { size_t row, start, nruns; } *runs;
+    /* the last chunks of one row (times within one run), packed: reused for the same row
+     * and times, which need not be packed again (a map at rest is most of a file) */
+    struct packed { double *row; size_t times, len; unsigned char *bytes; } cache[4];
+    size_t ncache;
 } column;
 
 enum { PER_REPLICATE, PER_EVENT, PER_BREACH };
@@ -144,25 +153,74 @@ static int push(column *c, const void *row)
     return 0;
 }
 
-/* One chunk of a series, as HDF5's shuffle and deflate (level 1) filters would store it:
- * the values of `times` times from `from` (doubles), converted to the file type, padded
- * with the fill value (NaN) to the chunk's ct times, their bytes shuffled (byte j of every
- * value together), compressed by zlib. *out is malloc'd; -1 when out of memory. */
-static int pack_chunk(const column *col, const double *from, size_t times, unsigned char **out, size_t *len)
+/* Buffers a replicate's series: its runs as they are, or every time as a run of one. */
+static int push_series(column *c, const double *rows, const uint32_t *start, size_t nruns)
 {
-    size_t n = col->ct * col->rest, e = col->fsize, bytes = n * e;
+    if (c->ds <= 0) return 0;  /* not stored */
+    size_t J = start ? nruns : c->K;
+    if (c->rows == c->cap) {
+        size_t cap = c->cap ? 2 * c->cap : 64;
+        struct series_rep *r = realloc(c->runs, cap * sizeof *r);
+        if (!r) return -1;
+        c->runs = r;
+        c->cap = cap;
+    }
+    if (c->nvals + J * c->rest > c->cap_vals) {
+        size_t cap = 2 * (c->nvals + J * c->rest);
+        double *r = realloc(c->vals, cap * sizeof *r);
+        if (!r) return -1;
+        c->vals = r;
+        c->cap_vals = cap;
+    }
+    if (c->nstarts + J + 1 > c->cap_starts) {
+        size_t cap = 2 * (c->nstarts + J + 1);
+        uint32_t *r = realloc(c->starts, cap * sizeof *r);
+        if (!r) return -1;
+        c->starts = r;
+        c->cap_starts = cap;
+    }
+    c->runs[c->rows++] = (struct series_rep){c->nvals, c->nstarts, J};
+    memcpy(c->vals + c->nvals, rows, J * c->rest * sizeof *rows);
+    if (start) memcpy(c->starts + c->nstarts, start, (J + 1) * sizeof *start);
+    else for (size_t k = 0; k <= J; k++) c->starts[c->nstarts + k] = (uint32_t)k;
+    c->nvals += J * c->rest;
+    c->nstarts += J + 1;
+    return 0;
+}
+
+/* One chunk of a series, as HDF5's shuffle and deflate (level 1) filters would store it:
+ * the values of `times` times from k0 of buffered replicate b, converted to the file
+ * type, padded with the fill value (NaN) to the chunk's ct times, their bytes shuffled
+ * (byte j of every value together), compressed by zlib. *out is malloc'd; -1 when out of
+ * memory. */
+static int pack_chunk(const column *col, size_t b, size_t k0, size_t times, unsigned char **out, size_t *len)
+{
+    size_t n = col->ct * col->rest, e = col->fsize, bytes = n * e, W = col->rest;
     unsigned char *raw = malloc(bytes + 1), *shuffled = malloc(bytes + 1);
     uLongf bound = compressBound((uLong)bytes);
     *out = malloc(bound);
     int rc = raw && shuffled && *out ? 0 : -1;
     if (!rc) {
-        size_t have = times * col->rest;
+        size_t have = times * W;
+        const struct series_rep *rep = &col->runs[b];
+        const uint32_t *start = col->starts + rep->start;
+        size_t j = 0;  /* the run of time k0 + t */
+        while (j + 1 < rep->nruns && start[j + 1] <= k0) j++;
+        for (size_t t = 0; t < times; t++) {
+            while (start[j + 1] <= k0 + t) j++;
+            const double *from = col->vals + rep->row + j * W;
+            if (e == sizeof(float)) {
+                float *f = (float *)(void *)raw + t * W;
+                for (size_t i = 0; i < W; i++) f[i] = (float)from[i];
+            } else {
+                memcpy((double *)(void *)raw + t * W, from, W * sizeof(double));
+            }
+        }
         if (e == sizeof(float)) {
             float *f = (float *)(void *)raw;
-            for (size_t i = 0; i < n; i++) f[i] = i < have ? (float)from[i] : NAN;
+            for (size_t i = have; i < n; i++) f[i] = NAN;
         } else {
             double *d = (double *)(void *)raw;
-            memcpy(d, from, have * sizeof *d);
             for (size_t i = have; i < n; i++) d[i] = NAN;
         }
         /* byte j of value i goes to shuffled[j n + i] (little-endian values) */
@@ -191,10 +249,42 @@ static int pack_chunk(const column *col, const double *from, size_t times, unsig
     return rc;
 }
 
-/* Appends the buffered rows of a series. The chunks (one replicate, ct times, every
+/* The row that fills chunk (b, k0, times) when the chunk lies within one run; else NULL. */
+static const double *one_row(const column *col, size_t b, size_t k0, size_t times)
+{
+    const struct series_rep *rep = &col->runs[b];
+    const uint32_t *start = col->starts + rep->start;
+    size_t j = 0;
+    while (j + 1 < rep->nruns && start[j + 1] <= k0) j++;
+    return start[j + 1] >= k0 + times ? col->vals + rep->row + j * col->rest : NULL;
+}
+
+/* Keeps a packed chunk of one row for reuse; the oldest of four makes way. */
+static void remember(column *col, const double *row, size_t times, const unsigned char *bytes, size_t len)
+{
+    size_t W = col->rest, n = sizeof col->cache / sizeof *col->cache;
+    if (col->ncache == n) {
+        free(col->cache[0].row);
+        free(col->cache[0].bytes);
+        memmove(col->cache, col->cache + 1, (n - 1) * sizeof *col->cache);
+        col->ncache--;
+    }
+    struct packed p = {malloc(W * sizeof *row), times, len, malloc(len ? len : 1)};
+    if (!p.row || !p.bytes) {  /* not kept: nothing depends on it */
+        free(p.row);
+        free(p.bytes);
+        return;
+    }
+    memcpy(p.row, row, W * sizeof *row);
+    memcpy(p.bytes, bytes, len);
+    col->cache[col->ncache++] = p;
+}
+
+/* Appends the buffered replicates of a series. The chunks (one replicate, ct times, every
  * value of the other dimensions) are packed in parallel and written in order with
  * H5Dwrite_chunk: the bytes are the same for any number of threads, and the ones HDF5's
- * own filters would write. */
+ * own filters would write. A chunk within one run whose row and times were packed
+ * before (in this flush or a recent one) takes those bytes: the same bytes. */
 static int flush_series(column *col)
 {
     hsize_t rows = 0;
@@ -208,26 +298,45 @@ static int flush_series(column *col)
     if (rank < 3) return -1;
     dims[0] = rows + col->rows;
     if (H5Dset_extent(col->ds, dims) < 0) return -1;
-    size_t per_row = (col->K + col->ct - 1) / col->ct, nchunks = col->rows * per_row;
+    enum { UNIQUE = 8 };  /* rows of one-run chunks compared within a flush */
+    size_t per_row = (col->K + col->ct - 1) / col->ct, nchunks = col->rows * per_row, W = col->rest;
     unsigned char **out = calloc(nchunks + 1, sizeof *out);
-    size_t *len = calloc(nchunks + 1, sizeof *len);
-    int failed = !out || !len;
+    size_t *len = calloc(nchunks + 1, sizeof *len), *times = calloc(nchunks + 1, sizeof *times);
+    size_t uniq[UNIQUE], nuniq = 0;
+    /* same[i]: chunk i takes the bytes of chunk same[i] - 1 (< i) or, when negative, of
+     * cache entry -same[i] - 1; 0: packed here */
+    long *same = calloc(nchunks + 1, sizeof *same);
+    const double **row = calloc(nchunks + 1, sizeof *row);
+    int failed = !out || !len || !times || !same || !row;
+    for (size_t i = 0; !failed && i < nchunks; i++) {
+        size_t k0 = i % per_row * col->ct;
+        times[i] = col->K - k0 < col->ct ? col->K - k0 : col->ct;
+        if (!(row[i] = one_row(col, i / per_row, k0, times[i]))) continue;
+        for (size_t c = 0; c < col->ncache && !same[i]; c++)
+            if (col->cache[c].times == times[i] && !memcmp(col->cache[c].row, row[i], W * sizeof(double)))
+                same[i] = -(long)c - 1;
+        for (size_t u = 0; u < nuniq && !same[i]; u++)
+            if (times[uniq[u]] == times[i] && !memcmp(row[uniq[u]], row[i], W * sizeof(double))) same[i] = (long)uniq[u] + 1;
+        if (!same[i] && nuniq < UNIQUE) uniq[nuniq++] = i;
+    }
     if (!failed) {  /* (the `if` clause below only chooses serial or parallel: it skips nothing) */
 #pragma omp parallel for schedule(dynamic, 1) reduction(| : failed) if (nchunks > 1)
-        for (size_t i = 0; i < nchunks; i++) {
-            size_t row = i / per_row, k0 = i % per_row * col->ct;
-            size_t times = col->K - k0 < col->ct ? col->K - k0 : col->ct;
-            const double *from = (const double *)(const void *)col->buf + (row * col->K + k0) * col->rest;
-            failed |= pack_chunk(col, from, times, &out[i], &len[i]) != 0;
-        }
+        for (size_t i = 0; i < nchunks; i++)
+            if (!same[i]) failed |= pack_chunk(col, i / per_row, i % per_row * col->ct, times[i], &out[i], &len[i]) != 0;
     }
     for (size_t i = 0; !failed && i < nchunks; i++) {
         hsize_t offset[4] = {rows + i / per_row, i % per_row * col->ct, 0, 0};
-        failed = H5Dwrite_chunk(col->ds, H5P_DEFAULT, 0, offset, len[i], out[i]) < 0;
+        const unsigned char *bytes = out[i];
+        size_t n = len[i];
+        if (same[i] > 0) { bytes = out[same[i] - 1]; n = len[same[i] - 1]; }
+        if (same[i] < 0) { bytes = col->cache[-same[i] - 1].bytes; n = col->cache[-same[i] - 1].len; }
+        failed = H5Dwrite_chunk(col->ds, H5P_DEFAULT, 0, offset, n, bytes) < 0;
     }
+    /* the one-run chunks packed here, for the next flushes */
+    for (size_t u = 0; !failed && u < nuniq; u++) remember(col, row[uniq[u]], times[uniq[u]], out[uniq[u]], len[uniq[u]]);
     for (size_t i = 0; out && i < nchunks; i++) free(out[i]);
-    free(out);
-    free(len);
+    free(out); free(len); free(times); free(same); free(row);
+    col->nvals = col->nstarts = 0;
     return failed ? -1 : 0;
 }
 
@@ -595,7 +704,11 @@ static int write_globals(dm_h5_writer *w, const dm_mc_config *cfg, const dm_h5_p
 
 static void writer_free(dm_h5_writer *w)
 {
-    for (int c = 0; c < NCOLUMNS; c++) free(w->col[c].buf);
+    for (int c = 0; c < NCOLUMNS; c++) {
+        column *col = &w->col[c];
+        free(col->buf); free(col->vals); free(col->starts); free(col->runs);
+        for (size_t i = 0; i < col->ncache; i++) { free(col->cache[i].row); free(col->cache[i].bytes); }
+    }
     free(w->target);
     free(w);
 }
@@ -717,9 +830,9 @@ int dm_h5_append(void *writer, const dm_engine_result *r, dm_error *err)
     }
     rc = rc || push(&w->col[C_REPLICATE], &replicate) || push(&w->col[C_HAZARD_START], hs) ||
          push(&w->col[C_HAZARD_END], he);
-    if (!rc && r->sector_level) rc = push(&w->col[C_SECTOR_LEVEL], r->sector_level);
-    if (!rc && r->impact) rc = push(&w->col[C_IMPACT], r->impact);
-    if (!rc && r->node_level) rc = push(&w->col[C_NODE_LEVEL], r->node_level);
+    if (!rc && r->sector_level) rc = push_series(&w->col[C_SECTOR_LEVEL], r->sector_level, r->run_start, r->nruns);
+    if (!rc && r->impact) rc = push_series(&w->col[C_IMPACT], r->impact, r->run_start, r->nruns);
+    if (!rc && r->node_level) rc = push_series(&w->col[C_NODE_LEVEL], r->node_level, r->run_start, r->nruns);
     for (size_t s = 0; !rc && s < w->S; s++) {
         row[s] = r->sectors[s].min_level;
         row[w->S + s] = r->sectors[s].final_level;

@@ -20,12 +20,13 @@
 #include "model/query.h"
 #include "run/tally.h"
 
-/* A replicate's result, copied out of the engine that computed it. */
+/* A replicate's result, copied out of the engine that computed it. The engine records
+ * its series as runs of equal rows (DM_STORE_RUNS), and the copy keeps them so: the
+ * statistics read runs, and so does a sink that takes them (dm_mc_config.sink_runs). */
 typedef struct slot {
     dm_engine_result r;
-    /* A series the sink does not receive is kept compact: only the rows that differ from
-     * the one before; at[k] is the row that holds time k. */
-    uint32_t *at_level, *at_impact;
+    /* the stored series in full, for a sink that takes them so (NULL otherwise) */
+    double *full_level, *full_impact, *full_node;
     size_t cap_events, cap_breaches, cap_region_breaches;
     int done, failed;
     dm_error err;
@@ -42,25 +43,16 @@ static int grow(void **p, size_t *cap, size_t need, size_t size)
     return 0;
 }
 
-/* Copies K rows of width W from src into rows; at[k]: the row holding time k. full: all
- * of them; else only those that differ from the one before. */
-static void copy_rows(double *rows, uint32_t *at, const double *src, size_t K, size_t W, int full)
+/* Writes the runs of a series (nruns rows of width W; run j holds times start[j] ..
+ * start[j + 1] - 1) out in full, a row per time. */
+static void expand(double *full, const double *rows, const uint32_t *start, size_t nruns, size_t W)
 {
-    if (full) {
-        memcpy(rows, src, K * W * sizeof *rows);
-        for (size_t k = 0; k < K; k++) at[k] = (uint32_t)k;
-        return;
-    }
-    uint32_t m = 0;
-    for (size_t k = 0; k < K; k++) {
-        if (k == 0 || memcmp(src + k * W, src + (k - 1) * W, W * sizeof *src))
-            memcpy(rows + (size_t)m++ * W, src + k * W, W * sizeof *rows);
-        at[k] = m - 1;
-    }
+    for (size_t j = 0; j < nruns; j++)
+        for (uint32_t k = start[j]; k < start[j + 1]; k++) memcpy(full + (size_t)k * W, rows + j * W, W * sizeof *full);
 }
 
 /* Copies src into dst; fixed-size arrays were sized by slot_init. */
-static int slot_copy(slot *dst, const dm_engine_result *src, size_t S, size_t H, size_t n, unsigned store)
+static int slot_copy(slot *dst, const dm_engine_result *src, size_t S, size_t H, size_t n)
 {
     dm_engine_result *d = &dst->r;
     if (((store & DM_STORE_EVENTS) && grow((void **)&d->events, &dst->cap_events, src->nevents, sizeof *d->events)) ||
@@ -71,10 +63,12 @@ static int slot_copy(slot *dst, const dm_engine_result *src, size_t S, size_t H,
     dm_breach *breaches = d->breaches, *region_breaches = d->region_breaches;
     dm_sector_result *sectors = d->sectors;
     double *hs = d->hazard_start, *he = d->hazard_end, *sl = d->sector_level, *im = d->impact, *nl = d->node_level;
+    uint32_t *run_start = d->run_start;
     char (*warnings)[200] = d->warnings;
     *d = *src;  /* scalars; the pointers are put back below */
     d->events = events; d->breaches = breaches; d->region_breaches = region_breaches; d->sectors = sectors; d->hazard_start = hs;
     d->hazard_end = he; d->warnings = warnings; d->sector_level = sl; d->impact = im; d->node_level = nl;
+    d->run_start = run_start;
     d->region_sectors = NULL;  /* the engine's only (include/domino/engine.h) */
     /* no copy from or to NULL: a replicate without breaches has no array (C11 7.24.1) */
     if (!(store & DM_STORE_EVENTS)) d->nevents = 0;  /* nothing reads them: a layer model's log is ~40 bytes a node */
@@ -88,14 +82,39 @@ static int slot_copy(slot *dst, const dm_engine_result *src, size_t S, size_t H,
     memcpy(d->sectors, src->sectors, S * sizeof *d->sectors);
     d->nwarnings = src->nwarnings < 8 ? src->nwarnings : 8;
     if (d->nwarnings) memcpy(d->warnings, src->warnings, d->nwarnings * sizeof *d->warnings);
-    size_t K = src->ntimes, cells = src->nregions * S;
-    if (src->sector_level) copy_rows(d->sector_level, dst->at_level, src->sector_level, K, S, store & DM_STORE_SECTORS);
-    if (src->impact) copy_rows(d->impact, dst->at_impact, src->impact, K, cells, store & DM_STORE_MAPS);
-    if (src->node_level) memcpy(d->node_level, src->node_level, K * n * sizeof(double));
+    size_t J = src->nruns, cells = src->nregions * S;
+    if (!src->run_start) return 0;  /* no series */
+    memcpy(d->run_start, src->run_start, (J + 1) * sizeof *d->run_start);
+    if (src->sector_level) memcpy(d->sector_level, src->sector_level, J * S * sizeof(double));
+    if (src->impact) memcpy(d->impact, src->impact, J * cells * sizeof(double));
+    if (src->node_level) memcpy(d->node_level, src->node_level, J * n * sizeof(double));
+    if (dst->full_level) expand(dst->full_level, src->sector_level, src->run_start, J, S);
+    if (dst->full_impact) expand(dst->full_impact, src->impact, src->run_start, J, cells);
+    if (dst->full_node) expand(dst->full_node, src->node_level, src->run_start, J, n);
     return 0;
 }
 
-static int slot_init(slot *sl, size_t S, size_t H, size_t K, size_t cells, size_t n, unsigned store)
+/* What the sink receives: the slot's result, its stored series in full unless the sink
+ * takes runs, and no series it does not store. */
+static dm_engine_result sink_view(const slot *sl, unsigned store, int runs)
+{
+    dm_engine_result v = sl->r;
+    if (!(store & DM_STORE_SECTORS)) v.sector_level = NULL;
+    if (!(store & DM_STORE_MAPS)) v.impact = NULL;
+    if (!(store & DM_STORE_NODES)) v.node_level = NULL;
+    if (!runs) {
+        if (v.sector_level) v.sector_level = sl->full_level;
+        if (v.impact) v.impact = sl->full_impact;
+        if (v.node_level) v.node_level = sl->full_node;
+        v.run_start = NULL;
+        v.nruns = 0;
+    }
+    return v;
+}
+
+/* series: what the engine records; store: what the sink receives, in full unless runs. */
+static int slot_init(slot *sl, size_t S, size_t H, size_t K, size_t cells, size_t n, unsigned series, unsigned store,
+                     int runs)
 {
     memset(sl, 0, sizeof *sl);
     dm_engine_result *r = &sl->r;
@@ -104,11 +123,13 @@ static int slot_init(slot *sl, size_t S, size_t H, size_t K, size_t cells, size_
     r->hazard_end = calloc(H ? H : 1, sizeof(double));
     r->warnings = calloc(8, sizeof *r->warnings);
     int ok = r->sectors && r->hazard_start && r->hazard_end && r->warnings;
-    if (store & DM_STORE_SECTORS)
-        ok &= (r->sector_level = malloc((K * S + 1) * sizeof(double))) && (sl->at_level = malloc((K + 1) * 4));
-    if (store & DM_STORE_MAPS)
-        ok &= (r->impact = malloc((K * cells + 1) * sizeof(double))) && (sl->at_impact = malloc((K + 1) * 4));
-    if (store & DM_STORE_NODES) ok &= (r->node_level = malloc((K * n + 1) * sizeof(double))) != NULL;
+    if (series) ok &= (r->run_start = malloc((K + 1) * sizeof *r->run_start)) != NULL;
+    if (series & DM_STORE_SECTORS) ok &= (r->sector_level = malloc((K * S + 1) * sizeof(double))) != NULL;
+    if (series & DM_STORE_MAPS) ok &= (r->impact = malloc((K * cells + 1) * sizeof(double))) != NULL;
+    if (series & DM_STORE_NODES) ok &= (r->node_level = malloc((K * n + 1) * sizeof(double))) != NULL;
+    if (!runs && (store & DM_STORE_SECTORS)) ok &= (sl->full_level = malloc((K * S + 1) * sizeof(double))) != NULL;
+    if (!runs && (store & DM_STORE_MAPS)) ok &= (sl->full_impact = malloc((K * cells + 1) * sizeof(double))) != NULL;
+    if (!runs && (store & DM_STORE_NODES)) ok &= (sl->full_node = malloc((K * n + 1) * sizeof(double))) != NULL;
     return ok ? 0 : -1;
 }
 
@@ -116,8 +137,8 @@ static void slot_free(slot *sl)
 {
     dm_engine_result *r = &sl->r;
     free(r->events); free(r->breaches); free(r->region_breaches); free(r->sectors); free(r->hazard_start); free(r->hazard_end);
-    free(r->warnings); free(r->sector_level); free(r->impact); free(r->node_level);
-    free(sl->at_level); free(sl->at_impact);
+    free(r->warnings); free(r->sector_level); free(r->impact); free(r->node_level); free(r->run_start);
+    free(sl->full_level); free(sl->full_impact); free(sl->full_node);
 }
 
 /* ---- statistics ---- */
@@ -160,8 +181,8 @@ static int series_add(dm_binned *bs, const slot *slots, uint64_t count, int maps
         size_t k0 = tile / nw * TK, k1 = k0 + TK < bs->K ? k0 + TK : bs->K;
         size_t c0 = tile % nw * TW, c1 = c0 + TW < bs->W ? c0 + TW : bs->W;
         for (uint64_t b = 0; b < count; b++)
-            oom |= dmi_binned_add(bs, maps ? slots[b].r.impact : slots[b].r.sector_level,
-                                 maps ? slots[b].at_impact : slots[b].at_level, k0, k1, c0, c1) != 0;
+            oom |= dmi_binned_add(bs, maps ? slots[b].r.impact : slots[b].r.sector_level, slots[b].r.run_start,
+                                  slots[b].r.nruns, k0, k1, c0, c1) != 0;
     }
     bs->added += count;
     return oom ? -1 : 0;
@@ -245,8 +266,11 @@ double dm_mc_memory_estimate(const dm_scenario *sc, const dm_mc_config *cfg)
     int T = cfg->threads > 0 ? cfg->threads : omp_get_max_threads();
     double cells = (double)(sc->model->nregions ? sc->model->nregions : 1) * S, n = (double)sc->model->nnodes;
     double summarised = CELL_BYTES * K * ((series & DM_STORE_SECTORS ? S : 0) + (cfg->stats & DM_STORE_MAPS ? cells : 0));
+    /* the runs of the series recorded (at most a row per time), and a sink's full copies */
+    unsigned full = cfg->sink_runs ? 0 : cfg->store;
     double slot = 8.0 * K * ((series & DM_STORE_SECTORS ? S : 0) + (series & DM_STORE_MAPS ? cells : 0) +
-                             (cfg->store & DM_STORE_NODES ? n : 0));
+                             (cfg->store & DM_STORE_NODES ? n : 0) + (full & DM_STORE_SECTORS ? S : 0) +
+                             (full & DM_STORE_MAPS ? cells : 0) + (full & DM_STORE_NODES ? n : 0)) + 4.0 * K;
     double slots = slot * (R < 64.0 * T ? R : 64.0 * T);
     return summarised + R * (8 + 16) + S * 64 + slots + (double)T * (dm_engine_memory_estimate(sc) + slot);
 }
@@ -361,7 +385,7 @@ static int run(const dm_scenario *sc, size_t G, dm_mc_scenario_fn load, void *lo
         ok = !dmi_binned_init(&acc.maps, K, cells) && (st->map_mean = calloc(K * cells + 1, sizeof(double))) &&
              (st->map_q = calloc(DM_NQUANTILES * K * cells + 1, sizeof(double)));
     st->nregions = cells / (S ? S : 1);
-    for (uint64_t b = 0; ok && b < B; b++) ok = slot_init(&slots[b], S, H, K, cells, n, series) == 0;
+    for (uint64_t b = 0; ok && b < B; b++) ok = slot_init(&slots[b], S, H, K, cells, n, series, cfg->store, cfg->sink_runs) == 0;
     if (!ok) {
         rc = dm_error_set(err, DM_ESOFTWARE, NULL, 0, 0,
                           "out of memory for %llu replicates (about %.0f MiB needed; see --interval and --store)",
@@ -379,7 +403,8 @@ static int run(const dm_scenario *sc, size_t G, dm_mc_scenario_fn load, void *lo
         const dm_scenario *scg = g > 0 ? member : sc;
         const dm_model *mg = scg->model;
         for (int t = 0; t < T && !rc; t++)
-            if ((rc = dm_engine_new(scg, &eng[t], err)) == 0) rc = dm_engine_set_output(eng[t], cfg->interval, series, err);
+            if ((rc = dm_engine_new(scg, &eng[t], err)) == 0 && series)
+                rc = dm_engine_set_output(eng[t], cfg->interval, series | DM_STORE_RUNS, err);
         for (size_t s = 0; s < S; s++) acc.capacity[s] = 0;
         for (size_t v = 0; v < n; v++) acc.capacity[dm_node_at(mg, v)->sector] += dm_node_at(mg, v)->capacity;
         uint64_t end = graph_start(R, G, g + 1);
@@ -403,7 +428,7 @@ static int run(const dm_scenario *sc, size_t G, dm_mc_scenario_fn load, void *lo
                                  (unsigned long long)(cfg->first + start + b), dm_engine_results(e)->nevents, T,
                                  (unsigned long long)copies, (fixed + event_log_bytes(dm_engine_results(e)->nevents, T, copies)) / 1048576.0,
                                  limit / 1048576.0);
-                } else if (slot_copy(sl, dm_engine_results(e), S, H, n, cfg->store)) {
+                } else if (slot_copy(sl, dm_engine_results(e), S, H, n)) {
                     sl->failed = 1;
                     dm_error_set(&sl->err, DM_ESOFTWARE, NULL, 0, 0, "out of memory copying a replicate's events");
                 }
@@ -414,7 +439,10 @@ static int run(const dm_scenario *sc, size_t G, dm_mc_scenario_fn load, void *lo
             for (uint64_t b = 0; b < count && !rc; b++) {
                 if (!slots[b].done) { st->interrupted = 1; break; }
                 if (slots[b].failed) { *err = slots[b].err; rc = err->code ? err->code : DM_ESOFTWARE; break; }
-                if (cfg->sink && (rc = cfg->sink(cfg->sink_ctx, &slots[b].r, err))) break;
+                if (cfg->sink) {
+                    dm_engine_result view = sink_view(&slots[b], cfg->store, cfg->sink_runs);
+                    if ((rc = cfg->sink(cfg->sink_ctx, &view, err))) break;
+                }
                 accumulate(&acc, st, &slots[b].r);
                 handed++;
             }

@@ -70,6 +70,7 @@ int dm_run_files(const char *scenario, uint64_t replicates, int has_seed, uint64
     if (json_output && (rc = dm_output_begin(&json, json_output, DM_OUTPUT_TEXT, NULL, 0, err))) goto done;
     if ((rc = dm_h5_create(output, sc, &cfg, &prov, &writer, err))) goto done;
     cfg.sink = dm_h5_append;
+    cfg.sink_runs = 1;  /* the writer takes series as runs */
     cfg.sink_ctx = writer;
     if ((rc = dm_mc_run(sc, &cfg, &st, err))) goto done;
     if (st.replicates > 0 && (rc = rerun(sc, st.median_replicate, cfg.interval, &eng, err))) goto done;

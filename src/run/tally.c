@@ -110,46 +110,69 @@ static int add_run(dm_binned_column *c, uint32_t bin, size_t k0, size_t k1)
     return 0;
 }
 
-int dmi_binned_add(dm_binned *b, const double *rows, const uint32_t *at, size_t k0, size_t k1, size_t c0, size_t c1)
+static uint32_t bin_of(double x) { return isnan(x) ? DM_BINNED_NAN : dm_binned_bin(x); }
+
+static int same_bits(double a, double b)
 {
-    size_t W = b->W, K = b->K, nseg = 0;
+    uint64_t x, y;
+    memcpy(&x, &a, sizeof x);
+    memcpy(&y, &b, sizeof y);
+    return x == y;
+}
+
+/* sum[k] += v for k in from .. to-1, eight at a time (the compiler makes the inner loop
+ * vector additions: about 2 instructions a value instead of 3) */
+static void add_to(double *restrict sum, size_t from, size_t to, double v)
+{
+    size_t k = from;
+    for (; k + 8 <= to; k += 8)
+        for (size_t i = 0; i < 8; i++) sum[k + i] += v;
+    for (; k < to; k++) sum[k] += v;
+}
+
+int dmi_binned_add(dm_binned *b, const double *rows, const uint32_t *start, size_t nruns, size_t k0, size_t k1,
+                   size_t c0, size_t c1)
+{
+    size_t W = b->W, K = b->K;
+    if (nruns == 0 || k0 >= k1) return 0;
     dm_binned_column *col = b->col + k0 / DM_BINNED_SPAN * W;  /* the span's columns */
-    /* The replicate's series is piecewise constant: times seg[j] .. seg[j + 1] - 1 (from
-     * k0) share the row row[j]. Column by column, each segment then costs a comparison
-     * (a bin when the value changed) and one contiguous run of additions to the sums. */
-    uint32_t seg[DM_BINNED_SPAN + 1];
-    const double *row[DM_BINNED_SPAN];
-    for (size_t k = k0; k < k1; k++)
-        if (k == k0 || at[k] != at[k - 1]) {
-            row[nseg] = rows + (size_t)at[k] * W;
-            seg[nseg++] = (uint32_t)(k - k0);
-        }
-    seg[nseg] = (uint32_t)(k1 - k0);
+    /* the runs that meet k0 .. k1-1: j0 (the one holding k0) .. j1-1 */
+    size_t j0 = 0, hi = nruns - 1;
+    while (j0 < hi) {
+        size_t mid = j0 + (hi - j0 + 1) / 2;
+        if (start[mid] <= k0) j0 = mid;
+        else hi = mid - 1;
+    }
+    size_t j1 = j0 + 1;
+    while (j1 < nruns && start[j1] < k1) j1++;
     int oom = 0;
-    for (size_t c = c0; c < c1 && nseg; c++) {
-        double *restrict sum = b->sum + c * K + k0;
-        uint32_t run_bin = 0, run_start = 0;  /* the open run of equal bins */
-        uint64_t last = 0;                    /* the bits of the previous segment's value */
-        for (size_t j = 0; j < nseg; j++) {
-            double v = row[j][c];
-            uint64_t bits;
-            memcpy(&bits, &v, sizeof bits);
-            uint32_t bin = run_bin;
-            if (j == 0 || bits != last) {  /* else the same bin */
-                bin = isnan(v) ? DM_BINNED_NAN : dm_binned_bin(v);
-                last = bits;
-            }
-            if (j == 0) run_bin = bin;
-            else if (bin != run_bin) {
-                oom |= add_run(&col[c], run_bin, run_start, seg[j]);
-                run_bin = bin;
-                run_start = seg[j];
-            }
+    /* Column by column, runs whose values have the same bits make one segment: its value
+     * is added to a contiguous range of the column's sums, and binned once; a run of equal
+     * bins costs two counts (add_run). Every sum receives one addition per replicate and
+     * time, in replicate order: the same bits however the runs fall. */
+    for (size_t c = c0; c < c1; c++) {
+        double *restrict sum = b->sum + c * K;
+        size_t from = k0, bin_from = k0;  /* the open segment of equal values, and of equal bins */
+        double v = rows[j0 * W + c];
+        uint32_t bin = bin_of(v);
+        for (size_t j = j0 + 1;; j++) {
+            const int last = j >= j1;
+            const double x = last ? 0 : rows[j * W + c];
+            if (!last && same_bits(x, v)) continue;
+            size_t to = last ? k1 : start[j];
             /* the exact sums, in replicate order; a 0 (or a NaN, not counted) adds nothing */
-            if (v != 0 && bin != DM_BINNED_NAN)
-                for (uint32_t k = seg[j]; k < seg[j + 1]; k++) sum[k] += v;
+            if (v != 0 && bin != DM_BINNED_NAN) add_to(sum, from, to, v);
+            if (last) break;
+            uint32_t xb = bin_of(x);
+            if (xb != bin) {
+                oom |= add_run(&col[c], bin, bin_from - k0, to - k0);
+                bin_from = to;
+                bin = xb;
+            }
+            from = to;
+            v = x;
         }
-        oom |= add_run(&col[c], run_bin, run_start, seg[nseg]);
+        oom |= add_run(&col[c], bin, bin_from - k0, k1 - k0);
     }
     return oom ? -1 : 0;
 }

@@ -60,11 +60,13 @@ static inline uint32_t dm_binned_bin(double x)
 
 int dmi_binned_init(dm_binned *b, size_t K, size_t W);
 /* Adds one replicate's series, times k0 .. k1-1 (within one span: k0 a multiple of
- * DM_BINNED_SPAN, k1 <= k0 + DM_BINNED_SPAN) and columns c0 .. c1-1 only: the row of
- * time k is rows + at[k] W (consecutive times may share a row: nothing changed). Threads
- * take disjoint ranges. Each range must see the replicates in order for the sums to be
- * reproducible. -1 when out of memory. */
-int dmi_binned_add(dm_binned *b, const double *rows, const uint32_t *at, size_t k0, size_t k1, size_t c0, size_t c1);
+ * DM_BINNED_SPAN, k1 <= k0 + DM_BINNED_SPAN) and columns c0 .. c1-1 only. The series is
+ * given as runs of equal rows: row j (rows + j W) holds times start[j] .. start[j + 1] - 1,
+ * for j < nruns, with start[0] = 0 and start[nruns] = K. Threads take disjoint ranges.
+ * Each range must see the replicates in order for the sums to be reproducible. -1 when
+ * out of memory. */
+int dmi_binned_add(dm_binned *b, const double *rows, const uint32_t *start, size_t nruns, size_t k0, size_t k1,
+                   size_t c0, size_t c1);
 /* mean[K][W] (exact; NaN where no value) and q[nq][K][W] (from the bins: within half a
  * bin, 5·10^-5, of the exact quantile; NaN where no value), computed on `threads`
  * threads (the same bits for any number). -1 when out of memory. */
