@@ -52,7 +52,7 @@ static void expand(double *full, const double *rows, const uint32_t *start, size
 }
 
 /* Copies src into dst; fixed-size arrays were sized by slot_init. */
-static int slot_copy(slot *dst, const dm_engine_result *src, size_t S, size_t H, size_t n)
+static int slot_copy(slot *dst, const dm_engine_result *src, size_t S, size_t H, size_t n, unsigned store)
 {
     dm_engine_result *d = &dst->r;
     if (((store & DM_STORE_EVENTS) && grow((void **)&d->events, &dst->cap_events, src->nevents, sizeof *d->events)) ||
@@ -428,7 +428,7 @@ static int run(const dm_scenario *sc, size_t G, dm_mc_scenario_fn load, void *lo
                                  (unsigned long long)(cfg->first + start + b), dm_engine_results(e)->nevents, T,
                                  (unsigned long long)copies, (fixed + event_log_bytes(dm_engine_results(e)->nevents, T, copies)) / 1048576.0,
                                  limit / 1048576.0);
-                } else if (slot_copy(sl, dm_engine_results(e), S, H, n)) {
+                } else if (slot_copy(sl, dm_engine_results(e), S, H, n, cfg->store)) {
                     sl->failed = 1;
                     dm_error_set(&sl->err, DM_ESOFTWARE, NULL, 0, 0, "out of memory copying a replicate's events");
                 }
