@@ -7,6 +7,19 @@ static int before(const cal_event *a, const cal_event *b)
     return a->tick < b->tick || (a->tick == b->tick && a->seq < b->seq);
 }
 
+/* Puts ev in the hole at i, moving the later parents above it down (push, and pop's last
+ * event from the leaf it reached). */
+static inline void sift_up(calendar *c, size_t i, cal_event ev)
+{
+    while (i > 0) {
+        size_t parent = (i - 1) / 2;
+        if (!before(&ev, &c->heap[parent])) break;
+        c->heap[i] = c->heap[parent];
+        i = parent;
+    }
+    c->heap[i] = ev;
+}
+
 int dmi_cal_init(calendar *c, size_t cap)
 {
     c->n = 0;
@@ -31,14 +44,7 @@ int dmi_cal_push(calendar *c, cal_event ev)
         c->grows++;
     }
     ev.seq = c->next_seq++;
-    size_t i = c->n++;
-    while (i > 0) {
-        size_t parent = (i - 1) / 2;
-        if (!before(&ev, &c->heap[parent])) break;
-        c->heap[i] = c->heap[parent];
-        i = parent;
-    }
-    c->heap[i] = ev;
+    sift_up(c, c->n++, ev);
     return 0;
 }
 
@@ -57,11 +63,5 @@ void dmi_cal_pop(calendar *c, cal_event *out)
         c->heap[i] = c->heap[m];
         i = m;
     }
-    while (i > 0) {
-        size_t parent = (i - 1) / 2;
-        if (!before(&last, &c->heap[parent])) break;
-        c->heap[i] = c->heap[parent];
-        i = parent;
-    }
-    c->heap[i] = last;
+    sift_up(c, i, last);
 }

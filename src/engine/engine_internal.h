@@ -167,9 +167,8 @@ typedef struct evaluation {
     unsigned char collapsed;         /* 1: below its collapse threshold; 2: disconnected */
     unsigned char restarting, viable, restarted;
     unsigned char buffers_moved;     /* some group's buffer has a new state in buf_next[] */
-    unsigned char buffer_events;     /* some group's buffer raised events (GF_*) to log */
-    int bind;                        /* the group (index in group_of) whose availability is
-                                        `in`, the first with the least; -1: every one is 1 */
+    int bind;                        /* the group whose availability is `in` (min rule), the
+                                        first with the least; -1: every one is 1 */
     double in;                       /* the input sufficiency in_v the level followed */
 } evaluation;
 

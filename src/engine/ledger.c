@@ -89,6 +89,25 @@ void dmi_ledger_reset(dm_engine *e)
 
 /* ---- sectors: unserved service and breaches (DESIGN.md "Service levels and breaches") ---- */
 
+/* One step of a run over the threshold (a sector's or a cell's books): a run starts when
+ * the unserved u is over, follows its peak while it stays over, and ends when it is not.
+ * Returns 1 when a run ended at t (the caller makes it a breach if it lasted long enough). */
+static int run_step(int over, double u, int64_t t, int *in_run, int64_t *start, double *peak, double *uh)
+{
+    if (over && !*in_run) {
+        *in_run = 1;
+        *start = t;
+        *peak = u;
+        *uh = 0;
+    } else if (over) {
+        if (u > *peak) *peak = u;
+    } else if (*in_run) {
+        *in_run = 0;
+        return 1;
+    }
+    return 0;
+}
+
 static void push_breach(dm_engine *e, int s, int64_t end)
 {
     if (e->res.nbreaches == e->ledger.cap_breaches) {
@@ -126,17 +145,9 @@ static void account(dm_engine *e, int s, int64_t t, int at_level)
     if (level < e->res.sectors[s].min_level) e->res.sectors[s].min_level = level;
     /* Relative tolerance: a loss of exactly the magnitude counts despite rounding. */
     int over = sec->any_loss ? u > DM_ANY_LOSS_SHARE * e->sector_capacity[s] : u >= sec->magnitude * (1 - DM_MAGNITUDE_REL);
-    if (over && !e->ledger.in_run[s]) {
-        e->ledger.in_run[s] = 1;
-        e->ledger.run_start[s] = t;
-        e->ledger.run_peak[s] = u;
-        e->ledger.run_uh[s] = 0;
-    } else if (over) {
-        if (u > e->ledger.run_peak[s]) e->ledger.run_peak[s] = u;
-    } else if (e->ledger.in_run[s]) {
-        e->ledger.in_run[s] = 0;
-        if (t - e->ledger.run_start[s] >= e->threshold_ticks[s]) push_breach(e, s, t);
-    }
+    if (run_step(over, u, t, &e->ledger.in_run[s], &e->ledger.run_start[s], &e->ledger.run_peak[s], &e->ledger.run_uh[s]) &&
+        t - e->ledger.run_start[s] >= e->threshold_ticks[s])
+        push_breach(e, s, t);
 }
 
 /* The same books for cell c, a region's part of a sector: the sector's threshold, with
@@ -176,17 +187,10 @@ static void account_region(dm_engine *e, size_t c, int64_t t, int at_level)
         if (level < e->res.region_sectors[c].min_level) e->res.region_sectors[c].min_level = level;
     }
     int over = e->m->sectors[s].any_loss ? u > DM_ANY_LOSS_SHARE * e->ledger.reg_capacity[c] : u >= e->ledger.reg_magnitude[c] * (1 - DM_MAGNITUDE_REL);
-    if (over && !e->ledger.reg_in_run[c]) {
-        e->ledger.reg_in_run[c] = 1;
-        e->ledger.reg_run_start[c] = t;
-        e->ledger.reg_run_peak[c] = u;
-        e->ledger.reg_run_uh[c] = 0;
-    } else if (over) {
-        if (u > e->ledger.reg_run_peak[c]) e->ledger.reg_run_peak[c] = u;
-    } else if (e->ledger.reg_in_run[c]) {
-        e->ledger.reg_in_run[c] = 0;
-        if (t - e->ledger.reg_run_start[c] >= e->threshold_ticks[s]) push_region_breach(e, c, t);
-    }
+    if (run_step(over, u, t, &e->ledger.reg_in_run[c], &e->ledger.reg_run_start[c], &e->ledger.reg_run_peak[c],
+                 &e->ledger.reg_run_uh[c]) &&
+        t - e->ledger.reg_run_start[c] >= e->threshold_ticks[s])
+        push_region_breach(e, c, t);
 }
 
 static int by_onset_sector_region(const void *pa, const void *pb)

@@ -577,7 +577,7 @@ int dmi_node_commit(dm_engine *e, int v, size_t slot)
         e->rule.in[v] = ev->in;
         e->rule.bind[v] = ev->bind;
     }
-    /* Without a new buffer state every group's buf_next is `same` (buffer_unchanged, or no
+    /* Without a new buffer state every group's buf_next is `same` (buffer_current, or no
      * buffer: dmi_rule_reset), so the loop would copy nothing. */
     if (!ev->buffers_moved) return 0;
     for (size_t k = e->group_start[v]; e->rule.buf && k < e->group_start[v + 1]; k++) {

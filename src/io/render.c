@@ -60,17 +60,18 @@ static void fmt_tick(const dm_scenario *sc, int64_t t, char *buf)
 enum { NCOLS = 8 };
 typedef char row[NCOLS][96];
 
-/* Cells first .. first+3 of a breach row (onset, confirmed, end, peak); "-" without one. */
-/* A sector measured in % of its capacity shows its losses as a share of it, whatever its
- * nodes' capacities add up to (a layer of 10^5 nodes of 100 each): the factor on its
+/* A sector measured in % of its capacity shows its losses as a share of it (or of the
+ * region's part, region >= 0), whatever its nodes' capacities add up to (a layer of 10^5
+ * nodes of 100 each; Hokkaido's 金融 at 75 %, not at 3.1 % of Japan's): the factor on its
  * unserved amounts (1 for other units). */
-static double percent_scale(const dm_model *m, int s)
+static double percent_scale(const dm_model *m, int s, int region)
 {
     const char *unit = m->sectors[s].unit;
-    double cap = unit && !strcmp(unit, "%") ? dmi_model_capacity(m, s, -1) : 0;
+    double cap = unit && !strcmp(unit, "%") ? dmi_model_capacity(m, s, region) : 0;
     return cap > 0 ? 100.0 / cap : 1;
 }
 
+/* Cells first .. first+3 of a breach row (onset, confirmed, end, peak); "-" without one. */
 static void breach_cells(const dm_scenario *sc, const dm_breach *b, const char *unit, int ja, char (*cells)[96])
 {
     fmt_tick(sc, b ? b->onset : -1, cells[0]);
@@ -129,14 +130,9 @@ static int region_table(FILE *out, const dm_scenario *sc, const dm_breach *list,
             if (list[i].region != (int)g) continue;
             dm_breach part = list[i], *b = &part;
             const char *unit = m->sectors[b->sector].unit;
-            /* A sector measured in % of its capacity: the model's percentages are of the
-             * whole sector, the region's breach is read as a share of the region's part
-             * (Hokkaido's 金融 at 75 %, not at 3.1 % of Japan's). */
-            double cap = unit && !strcmp(unit, "%") ? dmi_model_capacity(m, b->sector, (int)g) : 0;
-            if (cap > 0) {
-                b->peak *= 100.0 / cap;
-                b->unit_hours *= 100.0 / cap;
-            }
+            double scale = percent_scale(m, b->sector, (int)g);
+            b->peak *= scale;
+            b->unit_hours *= scale;
             snprintf(rows[k][0], 96, "%s", ja ? m->regions[g].name_ja : m->regions[g].name_en);
             snprintf(rows[k][1], 96, "%s", sector_name(m, b->sector, lang));
             breach_cells(sc, b, unit, ja, rows[k] + 2);
@@ -181,7 +177,7 @@ int dm_render_stats_table(FILE *out, const dm_scenario *sc, const dm_stats *st, 
         snprintf(dur, sizeof dur, "%s [%s–%s]", b[1], b[0], b[2]);
         if (isnan(st->onset_mean[s])) { strcpy(onset, "—"); strcpy(dur, "—"); }
         fprintf(out, "%-24s %7.1f%%  %-22s %-22s %.4g %s·h\n", m->sectors[s].id, 100 * st->breach_probability[s], onset,
-               dur, st->expected_unit_hours[s] * percent_scale(m, (int)s), m->sectors[s].unit);
+               dur, st->expected_unit_hours[s] * percent_scale(m, (int)s, -1), m->sectors[s].unit);
     }
     return ferror(out) ? DM_EIO : 0;
 }
@@ -209,7 +205,7 @@ int dm_render_breach_table(FILE *out, const dm_scenario *sc, const dm_engine_res
         const dm_sector_result *sr = &r->sectors[s];
         const dm_breach *b = sr->first_breach >= 0 ? &r->breaches[sr->first_breach] : NULL;
         const char *unit = m->sectors[s].unit;
-        double scale = percent_scale(m, (int)s);
+        double scale = percent_scale(m, (int)s, -1);
         dm_breach first;
         if (b && scale != 1) {
             first = *b;
