@@ -275,6 +275,19 @@ static void delivered(dm_engine *e, int k, int64_t t)
 }
 
 
+/* Node v's wake at tick t: the node is evaluated, unless the node rule says the groups that
+ * moved cannot move its level (node_rule.c); then it is woken when they next move. */
+static void woken(dm_engine *e, int v, int64_t t)
+{
+    int64_t wake;
+    if (dmi_rule_woken(e, v, t, e->loop.dirty[v] != 0, &wake)) {
+        mark(e, v);
+    } else if (wake != INT64_MAX) {
+        e->pending_wake[v] = wake;
+        schedule(e, (cal_event){.tick = wake, .kind = CAL_WAKE, .index = v});
+    }
+}
+
 /* ---- restoration curves (DESIGN.md, "Hazards") ----
  *
  * Segment i of hazard h's curve runs from point i-1 (point -1 is (0, 0)) to point i. A
@@ -364,7 +377,7 @@ static void handle(dm_engine *e, const cal_event *ev)
          * it would give what it has. */
         if (e->pending_wake[ev->index] != ev->tick) break;
         e->pending_wake[ev->index] = -1;
-        mark(e, ev->index);
+        woken(e, ev->index, ev->tick);
         break;
     }
 }

@@ -360,11 +360,16 @@ int dmi_rule_event(const dm_engine *e, int v, size_t slot, double old, double no
 /* node_rule.c: a new level delivered on edge k at tick t (the edge holds it already).
  * Returns 1 when the dependent must be evaluated. Returns 0 when the delivery cannot move
  * its level: a step node whose group's new availability is not below the node's input
- * sufficiency, which another group sets; a buffered group's state then moves
+ * sufficiency, which another group sets, or a rising node's group whose new availability
+ * is above the level it holds; a buffered group's state then moves
  * on at once, and *wake is when the node must next be evaluated for it (INT64_MAX: not).
  * `evaluating`: the node is on the frontier or waiting to be applied, so it is evaluated
  * anyway and nothing may move before. Serial code only (handle, apply). */
 int dmi_rule_delivered(dm_engine *e, int k, int64_t t, int evaluating, int64_t *wake);
+/* node_rule.c: node v's wake at tick t. Returns 1 when v must be evaluated; 0 when the
+ * groups that moved cannot move its level (they moved on at once, and *wake is when a
+ * group of v next moves). Serial code only (handle). */
+int dmi_rule_woken(dm_engine *e, int v, int64_t t, int evaluating, int64_t *wake);
 
 /* node_rule.c: node v's damage, the largest among the hazards active on it. */
 void dmi_node_damage(dm_engine *e, int v);

@@ -432,14 +432,41 @@ static inline int buffer_current(const dm_engine *e, size_t g, int64_t t)
     return b->input == e->rule.buf_input[g] && t < b->wake;
 }
 
-/* A delivery to group g of node v (declared in engine_internal.h). With the min rule, v's
- * input sufficiency in_v = min_g alpha_g is the same bits when g is not the group that set
- * it (bind) and its new alpha_g is not below it; then so is the target. A node with step
- * dynamics evaluated again with the same target and damage keeps its state: a drop is
- * done, and a rise moves only at its restart's end and its ramp's blocks, for which it
- * has a wake. So only the group moves: a buffered group's new state is committed now,
- * unless it raised events (they are logged when the node is applied, so the node is
- * evaluated and recomputes it the same way). Relax nodes move every tick: evaluated. */
+/* Whether buf_next[g] is what buffer_recompute would find now: the delivery check computed
+ * it at this tick from the committed state and the inputs as they are (no delivery to the
+ * group since, and not committed: `same` is set when it is). Then the evaluation that the
+ * check asked for reads it instead of computing it a second time. */
+static inline int buffer_found_now(const dm_engine *e, size_t g, int64_t t)
+{
+    const buffer_state *nb = &e->rule.buf_next[g];
+    return !nb->same && nb->t0 == t && nb->input == e->rule.buf_input[g];
+}
+
+/* Whether step node v holds its level through tick t because it is rising: it waits for
+ * its restart, or ramps and has reached its current block; nothing of it is due at t (its
+ * wake, the restart's end or the next block, comes later). Evaluated at t with its target
+ * still above its level, it would keep its level and its whole dynamics state. */
+static inline int rise_holds(const dm_engine *e, int v, const node_rule *node, int64_t t)
+{
+    return e->rule.dyn_tick[v] >= 0 && node->layer_run < 0 && e->pending_wake[v] > t &&
+           (t < e->rule.dyn_tick[v] + e->rule.rise_restart[v] || e->rule.restarted[v]);
+}
+
+/* A delivery to group g of node v (declared in engine_internal.h), for a node with step
+ * dynamics and the min rule (relax nodes move every tick: always evaluated). The node's
+ * input sufficiency in_v = min_g alpha_g sets its target, and the delivery changes only
+ * alpha_g. Two cases leave the node as an evaluation would leave it:
+ * - g is not the group that set in_v (bind) and its new alpha_g is not below in_v: in_v
+ *   and the target are the same bits. A drop is done, and a rise moves only at its
+ *   restart's end and its ramp's blocks, for which the node has a wake.
+ * - the node is rising and holds its level (rise_holds), and the new alpha_g is above the
+ *   level (and not below the collapse threshold): its target stays above its level, so it
+ *   keeps rising as it was; only in_v would change, and it is not needed while the node
+ *   rises (this rule decides by the level then; the evaluation that ends the rise finds
+ *   in_v again).
+ * Then only the group moves: a buffered group's new state is committed now, unless it
+ * raised events (they are logged when the node is applied, so the node is evaluated and
+ * recomputes it the same way), and the node is woken when that group next moves. */
 int dmi_rule_delivered(dm_engine *e, int k, int64_t t, int evaluating, int64_t *wake)
 {
     size_t g = (size_t)e->edge[k].group;
@@ -448,8 +475,9 @@ int dmi_rule_delivered(dm_engine *e, int k, int64_t t, int evaluating, int64_t *
     *wake = INT64_MAX;
     if (gr->has_buffer) e->rule.buf_input[g]++;
     const node_rule *node = node_rule_of(e, v);
-    if (evaluating || !e->rule.in || node->dynamics != DM_DYN_STEP || node->rule != DM_RULE_MIN || e->rule.bind[v] == (int)g)
-        return 1;
+    if (evaluating || !e->rule.in || node->dynamics != DM_DYN_STEP || node->rule != DM_RULE_MIN) return 1;
+    int rising = rise_holds(e, v, node, t);
+    if (!rising && e->rule.bind[v] == (int)g) return 1;
     double loss;
     if (gr->has_buffer) {
         buffer_recompute(e, gr, g, t);
@@ -460,11 +488,43 @@ int dmi_rule_delivered(dm_engine *e, int k, int64_t t, int evaluating, int64_t *
         loss = gr->strength * (1.0 - supply(e, g, &limiting));
         if (loss < 0) loss = 0;
     }
-    if (1.0 - loss < e->rule.in[v]) return 1;
+    double alpha = 1.0 - loss;
+    if (rising ? !(alpha > e->level[v] + DM_LEVEL_EPS && alpha >= node->collapse - DM_LEVEL_EPS) : alpha < e->rule.in[v])
+        return 1;
     if (gr->has_buffer) {
         buffer_copy(&e->rule.buf[g], &e->rule.buf_next[g]);
         e->rule.buf_next[g].same = 1;
         *wake = e->rule.buf[g].wake;
+    }
+    return 0;
+}
+
+/* Node v woken at tick t (declared in engine_internal.h): a step node with the min rule
+ * that is not rising is woken only for its buffered groups' moves (a drop is done). The
+ * groups due move; when none of them is the group that set in_v, none raised events and
+ * each new alpha_g is not below in_v, the node is as an evaluation would leave it (the
+ * first case of dmi_rule_delivered), and *wake is when a group of it next moves. A group
+ * moved before another turned out to need the evaluation is committed: the evaluation
+ * finds it current and reads it. */
+int dmi_rule_woken(dm_engine *e, int v, int64_t t, int evaluating, int64_t *wake)
+{
+    const node_rule *node = node_rule_of(e, v);
+    *wake = INT64_MAX;
+    if (evaluating || !e->rule.buf || !e->rule.in || node->dynamics != DM_DYN_STEP || node->rule != DM_RULE_MIN ||
+        node->layer_run >= 0 || e->rule.dyn_tick[v] >= 0)
+        return 1;
+    for (size_t k = e->group_start[v]; k < e->group_start[v + 1]; k++) {
+        size_t g = (size_t)e->group_of[k];
+        const group_rule *gr = group_rule_of(e, g);
+        if (!gr->has_buffer) continue;
+        if (!buffer_current(e, g, t)) {
+            if (e->rule.bind[v] == (int)g) return 1;
+            buffer_recompute(e, gr, g, t);
+            if (e->rule.buf_next[g].flags || 1.0 - e->rule.buf_next[g].loss < e->rule.in[v]) return 1;
+            buffer_copy(&e->rule.buf[g], &e->rule.buf_next[g]);
+            e->rule.buf_next[g].same = 1;
+        }
+        if (e->rule.buf[g].wake < *wake) *wake = e->rule.buf[g].wake;
     }
     return 0;
 }
@@ -611,7 +671,7 @@ void dmi_node_evaluate(dm_engine *e, int v, size_t slot, int64_t t)
             if (buffer_current(e, g, t)) {
                 e->rule.buf_next[g].same = 1;
             } else {
-                buffer_recompute(e, gr, g, t);
+                if (!buffer_found_now(e, g, t)) buffer_recompute(e, gr, g, t);
                 b = &e->rule.buf_next[g];
                 buffers_moved = 1;
             }
