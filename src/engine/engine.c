@@ -213,6 +213,8 @@ int dm_engine_new(const dm_scenario *sc, dm_engine **out, dm_error *err)
     e->loop.parallel_frontier = DM_PARALLEL_FRONTIER;
     const char *pf = getenv(DM_PARALLEL_FRONTIER_ENV);  /* a test knob: it changes no result */
     if (pf && *pf) e->loop.parallel_frontier = (size_t)strtoull(pf, NULL, 10);
+    const char *every = getenv(DM_EVALUATE_EVERY_ENV);  /* a test knob: it changes no level */
+    e->loop.evaluate_every = every && !strcmp(every, "1");
     *out = e;
     return 0;
 }
@@ -266,7 +268,7 @@ static void delivered(dm_engine *e, int k, int64_t t)
 {
     int v = e->group_link[e->edge[k].group].dependent;
     int64_t wake;
-    if (dmi_rule_delivered(e, k, t, e->loop.dirty[v] != 0, &wake)) {
+    if (dmi_rule_delivered(e, k, t, e->loop.dirty[v] != 0 || e->loop.evaluate_every, &wake)) {
         mark(e, v);
     } else if (wake != INT64_MAX && (e->pending_wake[v] < 0 || wake < e->pending_wake[v])) {
         e->pending_wake[v] = wake;
@@ -280,7 +282,7 @@ static void delivered(dm_engine *e, int k, int64_t t)
 static void woken(dm_engine *e, int v, int64_t t)
 {
     int64_t wake;
-    if (dmi_rule_woken(e, v, t, e->loop.dirty[v] != 0, &wake)) {
+    if (dmi_rule_woken(e, v, t, e->loop.dirty[v] != 0 || e->loop.evaluate_every, &wake)) {
         mark(e, v);
     } else if (wake != INT64_MAX) {
         e->pending_wake[v] = wake;

@@ -54,6 +54,11 @@
  * runs the shipped scenarios with 0 and with the default and requires the same output). */
 #define DM_PARALLEL_FRONTIER 4096
 #define DM_PARALLEL_FRONTIER_ENV "DOMINO_PARALLEL_FRONTIER"
+
+/* A test knob (tests/test_determinism.c): with DOMINO_EVALUATE_EVERY=1 in the environment,
+ * every delivery and every wake evaluates its node, as if dmi_rule_delivered and
+ * dmi_rule_woken never found that nothing can move; levels and breaches are the same. */
+#define DM_EVALUATE_EVERY_ENV "DOMINO_EVALUATE_EVERY"
 /* Rounds allowed for zero-lag changes to settle within one tick before the loop is cut. */
 #define DM_MAX_ROUNDS 10000
 
@@ -269,6 +274,7 @@ typedef struct loop_state {
     unsigned char *dirty; int *frontier, *frontier_next; size_t nfront, nnext;
     evaluation *next; size_t next_cap;
     size_t parallel_frontier;        /* DM_PARALLEL_FRONTIER, or its override */
+    unsigned char evaluate_every;    /* DM_EVALUATE_EVERY_ENV set: every delivery and wake evaluates */
 } loop_state;
 
 /* The engine: the compiled model (engine.c, dm_engine_new: read-only afterwards but for
