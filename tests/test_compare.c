@@ -60,6 +60,13 @@ Test(compare, every_hand_computed_fact_holds_and_the_exit_code_is_0)
     cr_expect_float_eq(num(fact(doc, "w-restored"), "simulated"), 6.0, 1e-9);
     cr_expect_float_eq(num(fact(doc, "w-peak"), "simulated"), 1.0, 1e-9);
     cr_expect_float_eq(num(fact(doc, "w-b-bound"), "simulated"), 0.0, 1e-9);
+    /* onset_by is a bound: P.A's onset at T+1 h holds for "by T+8 h" (7 h early is no miss),
+     * W.A's at T+3 h for "by T+1.5 h" within the bound's 2 h floor */
+    cr_expect_float_eq(num(fact(doc, "p-by"), "simulated"), 1.0, 1e-9);
+    cr_expect(json_is_true(json_object_get(fact(doc, "p-by"), "held")));
+    cr_expect_float_eq(num(fact(doc, "w-by"), "simulated"), 3.0, 1e-9);
+    cr_expect_float_eq(num(fact(doc, "w-by"), "tolerance"), 2.0, 1e-9);
+    cr_expect(json_is_true(json_object_get(fact(doc, "w-by"), "held")));
     /* counts in the sector's unit: P.A's 3 kW; W.A's 3 people of the country's 4 */
     cr_expect_float_eq(num(fact(doc, "p-units"), "simulated"), 3.0, 1e-9);
     cr_expect_float_eq(num(fact(doc, "w-units-all"), "simulated"), 3.0, 1e-9);
@@ -91,6 +98,13 @@ Test(compare, facts_out_of_tolerance_and_a_sequence_out_of_order_fail_with_exit_
     json_t *b = fact(doc, "b-restored");   /* W.B never lost water: no restoration to find */
     cr_expect(json_is_false(json_object_get(b, "held")));
     cr_expect_str_eq(json_string_value(json_object_get(b, "why")), "never lost that much");
+    json_t *by = fact(doc, "w-by-early");   /* W.A's onset at T+3 h, 2.5 h after "by T+0.5 h" */
+    cr_expect(json_is_false(json_object_get(by, "held")));
+    cr_expect_str_eq(json_string_value(json_object_get(by, "why")), "later than the bound");
+    cr_expect_float_eq(num(by, "difference"), 2.5, 1e-9);
+    json_t *bb = fact(doc, "b-by");   /* W.B never loses water: no onset by any time */
+    cr_expect(json_is_false(json_object_get(bb, "held")));
+    cr_expect_str_eq(json_string_value(json_object_get(bb, "why")), "did not happen in the run");
     json_t *seq = json_array_get(json_object_get(doc, "sequences"), 0);
     cr_expect(json_is_false(json_object_get(seq, "held")));     /* W at T+3 h before P at T+1 h: no */
     cr_expect_float_eq(num(seq, "share_held"), 0.0, 1e-9);
@@ -110,7 +124,9 @@ Test(compare, text_table_names_each_verdict_and_the_score)
     cr_assert_eq(compare("misses.csv", "", 0, &out), 1);
     cr_expect(strstr(out, "MISSED (too early)") != NULL, "%s", out);
     cr_expect(strstr(out, "OUT OF ORDER") != NULL, "%s", out);
-    cr_expect(strstr(out, "score: 3 of 6 facts held, 0 of 1 sequences in order") != NULL, "%s", out);
+    cr_expect(strstr(out, "MISSED (later than the bound)") != NULL, "%s", out);
+    cr_expect(strstr(out, "lost >= 1 % by") != NULL, "%s", out);
+    cr_expect(strstr(out, "score: 3 of 8 facts held, 0 of 1 sequences in order") != NULL, "%s", out);
     free(out);
 }
 
@@ -186,6 +202,9 @@ Test(compare, malformed_facts_are_errors_at_file_line_col)
     expect_error("x,2020-01-01T02:00+09:00,2,A,P,share_lost,1.0,,seq,https://e.org,q,press,", "bad.csv:3:", "NAME:K");
     expect_error("x,2020-01-01T02:00+09:00,2,A,P,share_lost,1.0,,s:1,https://e.org,q,press,", "bad.csv:3:", "only events");
     expect_error("x,\"2020-01-01,2,A,P,share_lost,1.0,,,https://e.org,q,press,", "bad.csv:3:3:", "unbalanced quote");
+    /* onset_by: a bound by a report's time needs that time; its tolerance is the 2 h floor unless a note says why */
+    expect_error("x,2020-01-01,,A,P,onset_by,0.01,,,https://e.org,q,press,", "bad.csv:3:14:", "onset_by bounds the onset by a time");
+    expect_error("x,2020-01-01T02:00+09:00,2,A,P,onset_by,0.01,3,,https://e.org,q,press,", "bad.csv:3:46:", "wider than the rule");
 }
 
 Test(compare, a_reason_allows_a_wider_tolerance)

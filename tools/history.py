@@ -25,7 +25,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-EVENTS = ("onset", "restored")
+EVENTS = ("onset", "restored", "onset_by")
 
 # Which incidents the default test suite runs (tests/test_incidents.c says why the others
 # are kept out): keep the two lists in step.
@@ -119,7 +119,10 @@ def plot(incident, run_h5, facts, results, out_png):
                     if f["measure"] == "peak_share_lost":
                         ax.fill_between([0, end], 100 * max(v - tol, 0), 100 * (v + tol), color=colour, alpha=0.12)
                 else:
-                    if r["t_hours"] is not None:
+                    if f["measure"] == "onset_by":  # a bound: the onset came at or before the report (+ its floor)
+                        ax.errorbar([r["t_hours"]], [100 * v], xerr=[[0], [tol]], fmt="<", color=colour, capsize=3)
+                        ax.hlines(100 * v, 0, r["t_hours"], colors=colour, linestyles=":")
+                    elif r["t_hours"] is not None:
                         ax.errorbar([r["t_hours"]], [100 * v], xerr=[tol], fmt="D" if f["measure"] == "onset" else "s",
                                     color=colour, capsize=3)
                     else:  # no observed time: the event fell in time_jst's period
@@ -185,6 +188,8 @@ def main():
                     obs = f"{res['observed']:.4g} (±{res['tolerance']:.3g})"
                 elif ev and res["observed"] is None:
                     obs = f"in {res['time_jst']}"
+                elif res["measure"] == "onset_by":
+                    obs = f"by {hours(res['observed'])} (+{res['tolerance']:.1f} h)"
                 elif ev:
                     obs = f"{hours(res['observed'])} (±{res['tolerance']:.1f} h)"
                 else:
@@ -197,6 +202,8 @@ def main():
                     what = "peak lost"
                 elif res["measure"] == "peak_below":
                     what = "peak lost at most"
+                elif res["measure"] == "onset_by":
+                    what = f"onset by (≥ {100 * res['value']:g} % lost, a bound)"
                 else:
                     what = f"{res['measure']} ({'≥' if res['measure'] == 'onset' else '≤'} {100 * res['value']:g} % lost)"
                 sim = f"{show(res['simulated'], ev, count)} ({show(res['p05'], ev, count)} – {show(res['p95'], ev, count)})"

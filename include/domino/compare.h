@@ -19,7 +19,8 @@ typedef enum dm_measure {
     DM_PEAK_BELOW,       /* that maximum stays at or below value: a bound */
     DM_ONSET,            /* the first time the share lost reaches value (hours) */
     DM_RESTORED,         /* the first time after the onset it is back at or below value (hours) */
-    DM_UNITS_LOST        /* the capacity unserved at t, in the sector's unit (a count) */
+    DM_UNITS_LOST,       /* the capacity unserved at t, in the sector's unit (a count) */
+    DM_ONSET_BY          /* that onset came at or before t: a bound (a report says it had begun) */
 } dm_measure;
 
 /* One observed fact: a row of the facts file. Positions are 1-based line and column of the

@@ -14,8 +14,9 @@ enum { NCOLS = 13 };
 static const char *const columns[NCOLS] = {"id", "time_jst", "t_hours", "region", "sector", "measure", "value",
                                            "tolerance", "sequence", "source_url", "quote", "grade", "note"};
 enum { C_ID, C_TIME, C_T, C_REGION, C_SECTOR, C_MEASURE, C_VALUE, C_TOL, C_SEQ, C_URL, C_QUOTE, C_GRADE, C_NOTE };
-static const char *const measures[] = {"share_lost", "peak_share_lost", "peak_below", "onset", "restored", "units_lost"};
-enum { NMEASURES = 6 };
+static const char *const measures[] = {"share_lost", "peak_share_lost", "peak_below", "onset", "restored", "units_lost",
+                                       "onset_by"};
+enum { NMEASURES = 7 };
 
 /* How close t_hours must be to time_jst - t0: the sources give clock times to the minute,
  * and t_hours is written to two decimals (0.6 min); 3 min allows both. */
@@ -25,10 +26,13 @@ enum { NMEASURES = 6 };
 
 const char *dm_measure_name(dm_measure m) { return measures[m]; }
 
-static int is_event(dm_measure m) { return m == DM_ONSET || m == DM_RESTORED; }
+/* Events: the observed quantity is a time (t_hours), and the fact may be in a sequence. */
+static int is_event(dm_measure m) { return m == DM_ONSET || m == DM_RESTORED || m == DM_ONSET_BY; }
+static int is_onset(dm_measure m) { return m == DM_ONSET || m == DM_ONSET_BY; }
 
 double dm_fact_rule_tolerance(dm_measure m, double observed)
 {
+    if (m == DM_ONSET_BY) return 2.0;                    /* a bound: the 2 h floor of a time, as peak_below */
     if (is_event(m)) return fmax(0.3 * observed, 2.0);   /* hours: +-30 %, at least 2 h (issue 16) */
     if (m == DM_PEAK_BELOW) return 0.03;                 /* a bound: the 3-point floor of a share */
     if (m == DM_UNITS_LOST) return 0.5 * observed;       /* a count: +-50 % (the floor needs the capacity) */
@@ -207,7 +211,7 @@ static int fact_row(dm_facts *F, field *fl, int line, dm_fact *x, dm_error *err)
         if (!strcmp(fl[C_MEASURE].text, measures[k])) m = k;
     if (m < 0)
         return bad(err, path, line, fl[C_MEASURE].col, "expected a measure (share_lost, peak_share_lost, peak_below, onset, "
-                   "restored or units_lost), found '%s'%s", fl[C_MEASURE].text, "");
+                   "onset_by, restored or units_lost), found '%s'%s", fl[C_MEASURE].text, "");
     x->measure = (dm_measure)m;
     if (x->measure == DM_UNITS_LOST) {
         if (parse_number(fl[C_VALUE].text, &x->value) || x->value < 0)
@@ -218,11 +222,14 @@ static int fact_row(dm_facts *F, field *fl, int line, dm_fact *x, dm_error *err)
     }
     if ((x->measure == DM_SHARE_LOST || x->measure == DM_UNITS_LOST) && isnan(x->t_hours))
         return bad(err, path, line, fl[C_T].col, "%s is a value at a time: expected t_hours%s", measures[m], "");
+    if (x->measure == DM_ONSET_BY && isnan(x->t_hours))
+        return bad(err, path, line, fl[C_T].col, "onset_by bounds the onset by a time: expected t_hours (the time of the "
+                   "report that says it had begun)%s%s", "", "");
     double observed = is_event(x->measure) ? x->t_hours : x->value;
     x->tolerance_given = *fl[C_TOL].text != 0;
     if (x->tolerance_given) {
         if (parse_number(fl[C_TOL].text, &x->tolerance) || x->tolerance < 0)
-            return bad(err, path, line, fl[C_TOL].col, "expected a tolerance >= 0 (a share, or hours for onset and "
+            return bad(err, path, line, fl[C_TOL].col, "expected a tolerance >= 0 (a share, or hours for onset, onset_by and "
                        "restored) or nothing for the rule's; found '%s'%s", fl[C_TOL].text, "");
         if (is_event(x->measure) && isnan(x->t_hours))
             return bad(err, path, line, fl[C_TOL].col, "a tolerance needs an observed time (t_hours); without one the "
@@ -244,7 +251,7 @@ static int fact_row(dm_facts *F, field *fl, int line, dm_fact *x, dm_error *err)
             return bad(err, path, line, fl[C_SEQ].col, "expected a sequence marker NAME:K (K = 1, 2, ...), found '%s'%s",
                        fl[C_SEQ].text, "");
         if (!is_event(x->measure))
-            return bad(err, path, line, fl[C_SEQ].col, "only events (onset, restored) can be in a sequence; this fact's "
+            return bad(err, path, line, fl[C_SEQ].col, "only events (onset, onset_by, restored) can be in a sequence; this fact's "
                        "measure is %s%s", measures[m], "");
         *colon = 0;
         x->sequence_order = (int)k;
@@ -489,11 +496,12 @@ static double measure_of(const dm_fact *x, const target *t, const double *time, 
         return peak;
     }
     case DM_ONSET:
+    case DM_ONSET_BY:
     case DM_RESTORED: {
         size_t k = 0;
         while (k < T && share_at(t, k, impact, level, nregions, S) < x->value - 1e-12) k++;
         if (k == T) return NAN;
-        if (x->measure == DM_ONSET) return time[k] / 60.0;
+        if (is_onset(x->measure)) return time[k] / 60.0;
         while (k < T && share_at(t, k, impact, level, nregions, S) > x->value + 1e-12) k++;
         return k == T ? NAN : time[k] / 60.0;
     }
@@ -549,7 +557,11 @@ static int fact_held(const dm_fact *x, double sim, double tol, const char **why)
 {
     *why = "";
     if (is_event(x->measure)) {
-        if (isnan(sim)) { *why = x->measure == DM_ONSET ? "did not happen in the run" : "not restored within the run"; return 0; }
+        if (isnan(sim)) { *why = is_onset(x->measure) ? "did not happen in the run" : "not restored within the run"; return 0; }
+        if (x->measure == DM_ONSET_BY) {
+            if (sim > x->t_hours + tol + 1e-9) { *why = "later than the bound"; return 0; }
+            return 1;
+        }
         if (isnan(x->t_hours)) {
             if (sim < x->period_lo - 1e-9 || sim > x->period_hi + 1e-9) { *why = "outside the observed period"; return 0; }
             return 1;
@@ -779,7 +791,7 @@ int dm_compare(dm_result_file *f, const dm_facts *F, dm_comparison **out, dm_err
             for (size_t j = 1; j < s->nfacts; j++) {
                 const dm_fact *a = &F->facts[s->facts[j - 1]], *b = &F->facts[s->facts[j]];
                 /* a cause is one sector's loss leading to another's: onsets of two sectors */
-                if (a->measure == DM_ONSET && b->measure == DM_ONSET && strcmp(a->sector, b->sector))
+                if (is_onset(a->measure) && is_onset(b->measure) && strcmp(a->sector, b->sector))
                     s->caused[j] = caused_by(m, res, &tg[s->facts[j - 1]], &tg[s->facts[j]], &s->direct_cause_sector[j]);
                 else
                     s->caused[j] = -2;

@@ -38,7 +38,9 @@ static void show(char *buf, size_t n, double v, int kind)
     else snprintf(buf, n, "%.1f %%", 100 * v);
 }
 
-static int kind_of(dm_measure m) { return m == DM_ONSET || m == DM_RESTORED ? 1 : m == DM_UNITS_LOST ? 2 : 0; }
+static int is_event(dm_measure m) { return m == DM_ONSET || m == DM_RESTORED || m == DM_ONSET_BY; }
+
+static int kind_of(dm_measure m) { return is_event(m) ? 1 : m == DM_UNITS_LOST ? 2 : 0; }
 
 static void describe(char *buf, size_t n, const dm_fact *x)
 {
@@ -52,10 +54,9 @@ static void describe(char *buf, size_t n, const dm_fact *x)
     case DM_ONSET: snprintf(buf, n, "lost >= %g %%", 100 * x->value); break;
     case DM_RESTORED: snprintf(buf, n, "back to <= %g %%", 100 * x->value); break;
     case DM_UNITS_LOST: snprintf(buf, n, "units lost at T+%.1f h", x->t_hours); break;
+    case DM_ONSET_BY: snprintf(buf, n, "lost >= %g %% by", 100 * x->value); break;
     }
 }
-
-static int is_event(dm_measure m) { return m == DM_ONSET || m == DM_RESTORED; }
 
 static void print_text(const compare_args *a, const dm_result_file *f, const dm_facts *F, const dm_comparison *c)
 {
@@ -75,6 +76,7 @@ static void print_text(const compare_args *a, const dm_result_file *f, const dm_
         if (ev && isnan(r->observed)) snprintf(obs, sizeof obs, "%.10s", x->time_text);
         else show(obs, sizeof obs, r->observed, kind);
         if (ev && isnan(r->observed)) snprintf(tol, sizeof tol, "period");
+        else if (x->measure == DM_ONSET_BY) snprintf(tol, sizeof tol, "+%.1f h", r->tolerance);   /* a bound: late side only */
         else if (ev) snprintf(tol, sizeof tol, "+-%.1f h", r->tolerance);
         else if (kind == 2) snprintf(tol, sizeof tol, "+-%.3g", r->tolerance);
         else snprintf(tol, sizeof tol, "+-%.1f", 100 * r->tolerance);
