@@ -220,6 +220,11 @@ Test(injects, two_kinds_of_node_in_one_sector_are_grouped_apart)
     out = render(prefecture_yaml(blackout), DM_FORMAT_TEXT, DM_LANG_JA, NULL);
     cr_expect_not_null(line_with(out, "出動が必要な基地局（全 47 地域）", NULL), "%s", out);
     free(out);
+    /* json says where as the text does (`who`, which domino report shows) */
+    out = render(prefecture_yaml(blackout), DM_FORMAT_JSON, DM_LANG_EN, NULL);
+    cr_expect_not_null(strstr(out, "\"who\": \"Base stations a crew must restart (all 47 regions)\""), "%.2000s", out);
+    cr_expect_not_null(strstr(out, "\"who\": \"Information & communications (all 47 regions)\""), "%.2000s", out);
+    free(out);
 }
 
 static void no_grouping(dm_inject_options *o, const dm_scenario *sc) { (void)sc; o->group = 0; }

@@ -593,11 +593,12 @@ int dm_render_injects(FILE *out, const dm_scenario *sc, const dm_engine_result *
                 if (lines[mem[k]].region >= 0) json_array_append_new(regions, json_string(m->regions[lines[mem[k]].region].id));
                 if (lines[mem[k]].node >= 0) json_array_append_new(nodes, json_string(dm_node_id(m, (size_t)lines[mem[k]].node, idbuf)));
             }
-            json_t *o1 = json_pack("{s:s, s:o, s:I, s:s, s:s, s:o, s:o, s:o, s:I, s:s, s:s, s:s, s:s, s:s, s:o}",
+            who_text(&w, l, nmem, who, sizeof who);
+            json_t *o1 = json_pack("{s:s, s:o, s:I, s:s, s:s, s:o, s:o, s:o, s:I, s:s, s:s, s:s, s:s, s:s, s:s, s:o}",
                 "time", t, "clock", ck ? json_string(ck) : json_null(), "minutes", (json_int_t)(l->tick * sc->tick_s / 60),
                 "kind", kinds_id(l), "event", kind_id(l),
                 "sector", l->sector >= 0 ? json_string(m->sectors[l->sector].id) : json_null(),
-                "regions", regions, "nodes", nodes, "count", (json_int_t)nmem, "what", what, "cause", cause,
+                "regions", regions, "nodes", nodes, "count", (json_int_t)nmem, "who", who, "what", what, "cause", cause,
                 "chain", chain, "to", to, "hazard", hdesc, "prompt", prompt ? json_string(prompt) : json_null());
             if (is_level(l)) json_object_set_new(o1, "level", json_real(l->value));
             json_array_append_new(arr, o1);
