@@ -61,6 +61,31 @@ Test(analysis, chain_reach_timing_and_higher_order)
     dm_model_free(m);
 }
 
+Test(analysis, a_sector_of_several_nodes_is_their_capacity_weighted_mean)
+{
+    /* Sector B has two nodes, B1 (capacity 3) needing A with w 1 and B2 (capacity 1) needing
+     * A with w 0.4 and B1 with w 1: by sector, B on A is (3 x 1 + 1 x 0.4) / 4 = 0.85 and B on
+     * itself 1/4 (the mean of its nodes', not the sum 1.4 and 1); by node, each as given. */
+    dm_model *m = model_yaml("sectors:\n  - {id: A, name_en: A}\n  - {id: B, name_en: B}\n"
+        "nodes:\n  - {id: A, sector: A}\n  - {id: B1, sector: B, capacity: 3}\n  - {id: B2, sector: B, capacity: 1}\n"
+        "dependencies:\n  - {dependent: B1, providers: A}\n  - {dependent: B2, providers: A, strength: 0.4}\n"
+        "  - {dependent: B2, providers: B1}\n");
+    dm_analysis_options o;
+    dm_analysis_defaults(&o);
+    dm_analysis a;
+    dm_error err;
+    cr_assert_eq(dm_analyze(m, &o, &a, &err), 0, "%s", err.message);
+    cr_expect_float_eq(AT(a, strength, "A", "B"), 0.85, 1e-12);
+    cr_expect_float_eq(AT(a, strength, "B", "B"), 0.25, 1e-12);
+    dm_analysis_free(&a);
+    o.by_node = 1;
+    cr_assert_eq(dm_analyze(m, &o, &a, &err), 0, "%s", err.message);
+    cr_expect_float_eq(AT(a, strength, "A", "B2"), 0.4, 1e-12);
+    cr_expect_float_eq(AT(a, strength, "B1", "B2"), 1.0, 1e-12);
+    dm_analysis_free(&a);
+    dm_model_free(m);
+}
+
 Test(analysis, loops_and_the_leontief_inverse_of_an_iim)
 {
     /* Haimes & Jiang (2001): A* = [[0, 0.8], [0.2, 0]]. W[from][to] = a*_{to,from}, so

@@ -204,6 +204,29 @@ Test(injects, grouped_across_regions_with_recipients_prompts_and_planner_injects
     free(out);
 }
 
+/* 情報通信 has two nodes in each prefecture (ICT.NN, and ICT_VISIT.NN, the base stations a
+ * crew must restart): a grouped line gathers one of them across regions, and names the
+ * second kind by its own name. Both fade at T+2:16 in a 6 h blackout of every power area:
+ * two lines, each for all 47 regions (before the grouping knew the id stem: one line for
+ * "94 regions", and "2 regions" for Hokkaido's two nodes). */
+Test(injects, two_kinds_of_node_in_one_sector_are_grouped_apart)
+{
+    const char *blackout = "horizon: 12h\nhazards:\n  - {id: dark, kind: disaster, select: {sectors: [GEN]}, severity: 1.0, duration: 6h}\n";
+    char *out = render(prefecture_yaml(blackout), DM_FORMAT_TEXT, DM_LANG_EN, NULL);
+    cr_expect_not_null(line_with(out, "T+02:16   Information & communications (all 47 regions)", "degraded to >99%"), "%s", out);
+    cr_expect_not_null(line_with(out, "T+02:16   Base stations a crew must restart (all 47 regions)", "degraded to >99%"), "%s", out);
+    cr_expect_null(line_with(out, "94 regions", NULL), "%s", out);
+    free(out);
+    out = render(prefecture_yaml(blackout), DM_FORMAT_TEXT, DM_LANG_JA, NULL);
+    cr_expect_not_null(line_with(out, "出動が必要な基地局（全 47 地域）", NULL), "%s", out);
+    free(out);
+    /* json says where as the text does (`who`, which domino report shows) */
+    out = render(prefecture_yaml(blackout), DM_FORMAT_JSON, DM_LANG_EN, NULL);
+    cr_expect_not_null(strstr(out, "\"who\": \"Base stations a crew must restart (all 47 regions)\""), "%.2000s", out);
+    cr_expect_not_null(strstr(out, "\"who\": \"Information & communications (all 47 regions)\""), "%.2000s", out);
+    free(out);
+}
+
 static void no_grouping(dm_inject_options *o, const dm_scenario *sc) { (void)sc; o->group = 0; }
 static void breaches_only(dm_inject_options *o, const dm_scenario *sc) { (void)sc; o->kinds = DM_KIND_BREACHES; }
 static void niigata(dm_inject_options *o, const dm_scenario *sc)

@@ -296,3 +296,36 @@ Test(overrides, sweep_over_a_wildcard_path)
     }
     dm_sweep_free(s);
 }
+
+/* ICT_VISIT's base stations have ICT's batteries as one YAML node (an anchor and its alias in
+ * models/japan-sectors.yaml): an override of ICT's path changes both. With the shortest
+ * battery at 5 h (was 2 h), neither node has lost anything 4 h into a blackout; without the
+ * override both have. */
+static double ict_visit_at_4h(const char *override)
+{
+    char yaml[1024];
+    snprintf(yaml, sizeof yaml,
+             "name: t\nmodel: japan-sectors\nhorizon: 12h\n"
+             "hazards:\n  - {id: dark, kind: other, select: {sectors: [ELEC]}, severity: 1.0, duration: 6h}\n%s", override);
+    dm_scenario *sc = load_yaml(yaml);
+    dm_engine *e;
+    dm_error err;
+    dm_error_clear(&err);
+    cr_assert_eq(dm_engine_new(sc, &e, &err), 0, "%s", err.message);
+    cr_assert_eq(dm_engine_set_output(e, 10, DM_STORE_NODES, &err), 0);
+    cr_assert_eq(dm_engine_run(e, 0, &err), 0, "%s", err.message);
+    const dm_engine_result *r = dm_engine_results(e);
+    int v = dm_model_node(sc->model, "ICT_VISIT"), ict = dm_model_node(sc->model, "ICT");
+    cr_assert(v >= 0 && ict >= 0);
+    double level = r->node_level[24 * sc->model->nnodes + (size_t)v];  /* grid point 24: 4 h */
+    cr_expect_float_eq(level, r->node_level[24 * sc->model->nnodes + (size_t)ict], 0.02, "ICT_VISIT fades with ICT");
+    dm_engine_free(e);
+    dm_scenario_free(sc);
+    return level;
+}
+
+Test(overrides, the_stations_batteries_are_one_value_for_ict_and_ict_visit)
+{
+    cr_expect_lt(ict_visit_at_4h(""), 0.95);
+    cr_expect_eq(ict_visit_at_4h("overrides:\n  - {path: 'model.dependencies[dependent=ICT,providers=ELEC,strength=0.8].buffer.facilities.min', value: 5h}\n"), 1.0);
+}

@@ -52,7 +52,9 @@ Test(prefectures, regions_by_id_code_name_and_power_area)
 Test(prefectures, tokyo_area_blackout_reaches_the_tokyo_area)
 {
     dm_scenario *sc = load_file("tokyo-area-blackout.yaml");
-    cr_assert_eq(sc->model->nnodes, 15 * 47 + 10 + 8);  /* + the 4 line-commutated DC links, each way */
+    /* 15 sectors and 情報通信's stations a crew must restart (ICT_VISIT) in each prefecture, the 10 areas'
+     * generation and the 4 line-commutated DC links, each way */
+    cr_assert_eq(sc->model->nnodes, 16 * 47 + 10 + 8);
     dm_engine *e;
     dm_error err;
     cr_assert_eq(dm_engine_new(sc, &e, &err), 0, "%s", err.message);

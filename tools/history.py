@@ -29,7 +29,7 @@ EVENTS = ("onset", "restored", "onset_by")
 
 # Which incidents the default test suite runs (tests/test_incidents.c says why the others
 # are kept out): keep the two lists in step.
-IN_DEFAULT_SUITE = {"chuetsu-2004", "atm-switching-2004", "tokyo-snow-1986"}
+IN_DEFAULT_SUITE = {"chuetsu-2004", "atm-switching-2004", "tokyo-snow-1986", "hokkaido-2018"}
 
 
 def facts_of(path):

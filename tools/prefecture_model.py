@@ -21,6 +21,8 @@ What is assumed, and said again in the model's header:
   less SELF_COMMUTATED_MW below) only while the receiving area's own grid runs, in
   proportion to it (a link node needing both areas' generation: the 2018 Hokkaido blackout,
   validation/CALIBRATION.md item 4);
+- japan-sectors' nodes (one per sector, and 情報通信's base stations that need a visit) are in each
+  prefecture, with the prefecture's population share of their capacity;
 - the dependencies of japan-sectors hold within each prefecture;
 - 金融 and 情報通信 in every prefecture also depend on national cores in Tokyo and Osaka."""
 import csv
@@ -164,6 +166,9 @@ def main():
 
     w("\nnodes:\n")
     caps = {s["id"]: float(s.get("capacity", 100)) for s in base["sectors"]}
+    sectors = {s["id"]: s for s in base["sectors"]}
+    # japan-sectors' nodes (one per sector, and 情報通信's stations that need a visit), or one per sector
+    base_nodes = base.get("nodes") or [{"id": s["id"], "sector": s["id"]} for s in base["sectors"]]
     for a in areas:
         w(f"  - {{id: GEN.{a['area']}, sector: GEN, name_ja: {a['area_ja']}エリアの発電, name_en: {q(a['area'].title() + ' area generation')}, "
           f"capacity: {area_kw[a['area']]:.0f}}}   # "
@@ -175,10 +180,12 @@ def main():
         elec_kw = int(p["pop_2020"]) * ((1 - s2) * area_kw[p["power_area_primary"]] / area_pop[p["power_area_primary"]]
                                         + (s2 * area_kw[p["power_area_secondary"]] / area_pop[p["power_area_secondary"]]
                                            if p["power_area_secondary"] else 0))
-        for s in base["sectors"]:
-            cap = elec_kw if s["id"] == "ELEC" else caps[s["id"]] * share
-            w(f"  - {{id: {s['id']}.{p['pref_code']}, sector: {s['id']}, region: {p['pref_en']}, "
-              f"name_ja: {p['pref_ja']}の{s['name_ja']}, name_en: {q(s['name_en'] + ' (' + p['pref_en'] + ')')}, "
+        for n in base_nodes:
+            s = sectors[n["sector"]]
+            cap = elec_kw if n["id"] == "ELEC" else float(n.get("capacity", caps[s["id"]])) * share
+            name_ja, name_en = n.get("name_ja", s["name_ja"]), n.get("name_en", s["name_en"])
+            w(f"  - {{id: {n['id']}.{p['pref_code']}, sector: {s['id']}, region: {p['pref_en']}, "
+              f"name_ja: {p['pref_ja']}の{name_ja}, name_en: {q(name_en + ' (' + p['pref_en'] + ')')}, "
               f"capacity: {cap:.6g}}}\n")
     w("  # capacities: the sector's national capacity x the prefecture's population share [POP], ASSUMPTION (1);\n"
       "  # 電力's: the prefecture's population share of its area's demand (GEN above)\n")

@@ -259,15 +259,26 @@ static int analyze(const dm_model *m, const dm_analysis_options *o, dm_analysis 
     }
     for (size_t i = 0; i < n * n; i++) a->direct_hours[i] = INFINITY;
     /* W[from][to]: strength x share, summed over the dependent's groups (for a linear,
-     * IIM model this is exactly a*_{to,from}) */
+     * IIM model this is exactly a*_{to,from}); by sector, each group weighted by its node's
+     * share of the sector's capacity, so that a sector's dependence is the mean of its
+     * nodes' (47 prefectures' 情報通信, or ICT and its ICT_VISIT), not their sum */
+    double *sector_cap = o->by_node ? NULL : calloc(m->nsectors + 1, sizeof *sector_cap);
+    if (!o->by_node && !sector_cap) {
+        dm_analysis_free(a);
+        return dm_error_set(err, DM_ESOFTWARE, NULL, 0, 0, "out of memory");
+    }
+    for (size_t v = 0; sector_cap && v < m->nnodes; v++) sector_cap[dm_node_at(m, v)->sector] += dm_node_at(m, v)->capacity;
     for (size_t k = 0; k < m->ngroups; k++) {
         dm_group_ref gr;
         dm_model_group(m, k, &gr);
+        const dm_node *dep = dm_node_at(m, (size_t)gr.dependent);
+        double weight = sector_cap ? dep->capacity / sector_cap[dep->sector] : 1.0;
         for (size_t p = 0; p < gr.nproviders; p++) {
             int from = unit_of(a, dm_ref_provider(&gr, p)), to = unit_of(a, gr.dependent);
-            a->strength[(size_t)from * n + (size_t)to] += gr.settings->strength * dm_ref_share(&gr, p);
+            a->strength[(size_t)from * n + (size_t)to] += weight * gr.settings->strength * dm_ref_share(&gr, p);
         }
     }
+    free(sector_cap);
     int rc = paths(a, err);
     if (rc) { dm_analysis_free(a); return rc; }
     /* Higher-order dependence: L = (I - alpha W)^-1 = I + aW + a^2 W^2 + ..., which sums

@@ -270,15 +270,56 @@ static int keep(const tl_line *l, const dm_inject_options *o, double min_change,
 }
 
 /* The text that two lines of different regions must share to be one inject. */
+/* The length of a node's id stem, the id up to its last '.' (ICT.01 and ICT_VISIT.01: "ICT",
+ * "ICT_VISIT"), or of the whole id: the nodes a grouped line gathers are one stem's. */
+static size_t id_stem(const char *id)
+{
+    const char *dot = strrchr(id, '.');
+    return dot ? (size_t)(dot - id) : strlen(id);
+}
+
+/* What a grouped line is about: its sector, when its nodes are the sector's node in each
+ * region (stem = the sector's id: ICT.01 ... ICT.47), or else the first node's name without
+ * its region (ICT_VISIT.01 ...: "Base stations a crew must restart"), as
+ * tools/prefecture_model.py names a node "NAME (Region)" and "地域のNAME". */
+static const char *family_name(const words *w, const tl_line *l, char *buf, size_t size)
+{
+    const dm_model *m = w->sc->model;
+    char id[DM_NODE_ID_MAX];
+    if (l->node < 0) return sector_name(w, l->sector);
+    const char *nid = dm_node_id(m, (size_t)l->node, id), *sid = m->sectors[l->sector].id;
+    size_t k = id_stem(nid);
+    if (k == strlen(sid) && !strncmp(nid, sid, k)) return sector_name(w, l->sector);
+    const char *name = dm_node_name(m, (size_t)l->node, w->ja, id);
+    int region = dm_node_at(m, (size_t)l->node)->region;
+    size_t n = strlen(name);
+    if (region >= 0 && w->ja) {
+        const char *r = m->regions[region].name_ja;
+        size_t rn = strlen(r);
+        if (n > rn + 3 && !strncmp(name, r, rn) && !strncmp(name + rn, "の", 3)) name += rn + 3, n -= rn + 3;
+    } else if (region >= 0) {
+        const char *r = m->regions[region].name_en;
+        size_t rn = strlen(r);
+        if (n > rn + 3 && !strncmp(name + n - rn - 1, r, rn) && !strncmp(name + n - rn - 3, " (", 2) && name[n - 1] == ')')
+            n -= rn + 3;
+    }
+    snprintf(buf, size, "%.*s", (int)n, name);
+    return buf;
+}
+
 static void group_key(const words *w, const tl_line *l, char *buf, size_t size)
 {
     sbuf b = {buf, size, 0};
+    char id[DM_NODE_ID_MAX];
+    const char *nid = l->node >= 0 ? dm_node_id(w->sc->model, (size_t)l->node, id) : "";
+    put(&b, "%.*s|", (int)id_stem(nid), nid);
     put(&b, "%d|%d|%d|%d|", l->type, l->kind, l->sector, l->held);
     what_text(w, l, &b);
     if (is_level(l) || l->kind == DM_EV_HAZARD_START) {  /* the amount differs by region: compare the level */
         char pct[16];
         pct_text(l->value, pct, sizeof pct);
         b.n = 0;
+        put(&b, "%.*s|", (int)id_stem(nid), nid);
         put(&b, "%d|%d|%d|%s|", l->type, l->kind, l->sector, pct);
     }
     put(&b, "|");
@@ -324,12 +365,12 @@ static void recipients(const words *w, const tl_line *l, char *buf, size_t size)
 /* Where: a node, a sector, or a sector in N regions. */
 static void who_text(const words *w, const tl_line *l, size_t nmembers, char *buf, size_t size)
 {
-    char name[DM_NODE_ID_MAX];
+    char name[DM_NODE_ID_MAX], family[256];
     if (l->type == TL_PLANNER) snprintf(buf, size, "%s", w->ja ? "統制" : "exercise control");
     else if (nmembers > 1 && nmembers == w->sc->model->nregions)
-        snprintf(buf, size, w->ja ? "%s（全 %zu 地域）" : "%s (all %zu regions)", sector_name(w, l->sector), nmembers);
+        snprintf(buf, size, w->ja ? "%s（全 %zu 地域）" : "%s (all %zu regions)", family_name(w, l, family, sizeof family), nmembers);
     else if (nmembers > 1)
-        snprintf(buf, size, w->ja ? "%s（%zu 地域）" : "%s (%zu regions)", sector_name(w, l->sector), nmembers);
+        snprintf(buf, size, w->ja ? "%s（%zu 地域）" : "%s (%zu regions)", family_name(w, l, family, sizeof family), nmembers);
     else if (l->node >= 0) snprintf(buf, size, "%s", node_name(w, l->node, 0, name));
     else if (l->region >= 0) {  /* a region's part of a sector (its breach) */
         const dm_region *g = &w->sc->model->regions[l->region];
@@ -552,11 +593,12 @@ int dm_render_injects(FILE *out, const dm_scenario *sc, const dm_engine_result *
                 if (lines[mem[k]].region >= 0) json_array_append_new(regions, json_string(m->regions[lines[mem[k]].region].id));
                 if (lines[mem[k]].node >= 0) json_array_append_new(nodes, json_string(dm_node_id(m, (size_t)lines[mem[k]].node, idbuf)));
             }
-            json_t *o1 = json_pack("{s:s, s:o, s:I, s:s, s:s, s:o, s:o, s:o, s:I, s:s, s:s, s:s, s:s, s:s, s:o}",
+            who_text(&w, l, nmem, who, sizeof who);
+            json_t *o1 = json_pack("{s:s, s:o, s:I, s:s, s:s, s:o, s:o, s:o, s:I, s:s, s:s, s:s, s:s, s:s, s:s, s:o}",
                 "time", t, "clock", ck ? json_string(ck) : json_null(), "minutes", (json_int_t)(l->tick * sc->tick_s / 60),
                 "kind", kinds_id(l), "event", kind_id(l),
                 "sector", l->sector >= 0 ? json_string(m->sectors[l->sector].id) : json_null(),
-                "regions", regions, "nodes", nodes, "count", (json_int_t)nmem, "what", what, "cause", cause,
+                "regions", regions, "nodes", nodes, "count", (json_int_t)nmem, "who", who, "what", what, "cause", cause,
                 "chain", chain, "to", to, "hazard", hdesc, "prompt", prompt ? json_string(prompt) : json_null());
             if (is_level(l)) json_object_set_new(o1, "level", json_real(l->value));
             json_array_append_new(arr, o1);

@@ -55,6 +55,18 @@ static void script_json(FILE *out, json_t *j)
 
 static const char *sname(const dm_model *m, int s, int ja) { return ja ? m->sectors[s].name_ja : m->sectors[s].name_en; }
 
+/* Whether an inject is about a second kind of node of its sector (情報通信's ICT_VISIT.NN, not
+ * ICT.NN: the id stem up to the last '.' is not the sector's id): then its `who`, which names
+ * the node (docs/timeline.md), says where, not the sector's name. */
+static int other_kind(json_t *inject, const char *sector)
+{
+    const char *id = json_string_value(json_array_get(json_object_get(inject, "nodes"), 0));
+    if (!id || !json_string_value(json_object_get(inject, "who"))) return 0;
+    const char *dot = strrchr(id, '.');
+    size_t k = dot ? (size_t)(dot - id) : strlen(id);
+    return k != strlen(sector) || strncmp(id, sector, k);
+}
+
 static double hours_of(const dm_scenario *sc, int64_t ticks) { return (double)ticks * (double)sc->tick_s / 3600.0; }
 
 /* The breaches of one list as a table. */
@@ -345,6 +357,7 @@ static int write_page(FILE *out, dm_result_file *f, const dm_engine_result *r, c
         char who[256];
         size_t nreg = json_array_size(regs);
         if (s < 0) snprintf(who, sizeof who, "%s", ja ? "統制" : "exercise control");
+        else if (other_kind(x, sector)) snprintf(who, sizeof who, "%s", json_string_value(json_object_get(x, "who")));
         else if (nreg > 1) snprintf(who, sizeof who, ja ? "%s（%zu 地域）" : "%s (%zu regions)", sname(m, s, ja), nreg);
         else if (nreg == 1) {
             int g = -1;
