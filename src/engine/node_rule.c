@@ -139,14 +139,36 @@ static double clock_survival(const dm_engine *e, const group_rule *gr, double ca
 
 static double clock_bottom(const buffer_state *b, int i) { return i ? b->clock[i - 1].top : 0; }
 
-/* Backup share of the running cut clocks (the covered share of the node's facilities
- * that resupply does not hold) x ticks after the state's tick. */
-static double running_covered(const dm_engine *e, const group_rule *gr, double cap, const buffer_state *b, double x)
+/* Cut clock i's time x ticks after the state's tick: it runs unless resupply holds it, and
+ * with `resupply_after` (after ticks, else 0) the resupply holds a clock only once it has
+ * run that long, so a held clock runs on to `after` and stops there. */
+static inline double clock_used(const buffer_state *b, int i, double x, double after)
+{
+    double used = b->clock[i].used, to = used + x;
+    if (!b->held) return to;
+    return used >= after ? used : to < after ? to : after;
+}
+
+/* Backup share of the cut clocks (the covered share of the node's facilities) x ticks
+ * after the state's tick, as they run (clock_used). */
+static double running_covered(const dm_engine *e, const group_rule *gr, double cap, const buffer_state *b, double x,
+                              double after)
 {
     double c = 0;
     for (int i = 0; i < b->n && b->clock[i].top <= b->cut; i++)
-        c += (b->clock[i].top - clock_bottom(b, i)) * clock_survival(e, gr, cap, b->clock[i].used + x);
+        c += (b->clock[i].top - clock_bottom(b, i)) * clock_survival(e, gr, cap, clock_used(b, i, x, after));
     return gr->backup_share * c;
+}
+
+/* Whether resupply holds every cut clock of state s that still runs: its providers are up
+ * (s->held) and each such clock has run `after` ticks (resupply_after), or runs out first
+ * (cap <= after: it is never held). With after 0, s->held. */
+static int clocks_held(const buffer_state *s, double cap, double after)
+{
+    if (!s->held) return 0;
+    for (int i = 0; i < s->n && s->clock[i].top <= s->cut; i++)
+        if (s->clock[i].used < after && s->clock[i].used < cap) return 0;
+    return 1;
 }
 
 /* Whether S(x) is monotone in floating point as computed by survival() (a constant, or
@@ -162,12 +184,12 @@ static int monotone_survival(const dm_dist *d)
  * before it, when that one has fallen by more than `limit` (>= drop), so that a step never
  * exceeds it (a single tick's fall can: one duration's, or a steep distribution's). */
 static int64_t when_covered_falls(const dm_engine *e, const group_rule *gr, double cap, const buffer_state *b,
-                                  int64_t t, double drop, double limit)
+                                  int64_t t, double drop, double limit, double after)
 {
-    double c0 = running_covered(e, gr, cap, b, 0);
+    double c0 = running_covered(e, gr, cap, b, 0, after);
     int64_t lo = 0, hi = e->res.horizon - t;  /* fall(lo) = flo < drop <= fall(hi) = fhi */
     if (hi < 1) return INT64_MAX;
-    double flo = 0, fhi = c0 - running_covered(e, gr, cap, b, (double)hi);
+    double flo = 0, fhi = c0 - running_covered(e, gr, cap, b, (double)hi, after);
     if (fhi < drop) return INT64_MAX;
     /* With a monotone S the first tick is unique, so any bracket that holds it gives it:
      * c is piecewise linear in x there, so interpolate, then try the tick before the one
@@ -179,12 +201,12 @@ static int64_t when_covered_falls(const dm_engine *e, const group_rule *gr, doub
             double x = (double)lo + (drop - flo) / (fhi - flo) * (double)(hi - lo);
             mid = x < (double)(lo + 1) ? lo + 1 : x > (double)(hi - 1) ? hi - 1 : (int64_t)ceil(x);
         }
-        double f = c0 - running_covered(e, gr, cap, b, (double)mid);
+        double f = c0 - running_covered(e, gr, cap, b, (double)mid, after);
         if (f < drop) { lo = mid; flo = f; continue; }
         hi = mid;
         fhi = f;
         if (monotone && hi - lo > 1) {
-            f = c0 - running_covered(e, gr, cap, b, (double)(hi - 1));
+            f = c0 - running_covered(e, gr, cap, b, (double)(hi - 1), after);
             if (f >= drop) { hi--; fhi = f; } else { lo = hi - 1; flo = f; }
         }
     }
@@ -252,6 +274,7 @@ static double buffer_covered(dm_engine *e, const group_rule *gr, size_t g, doubl
     const buffer_state *b = &e->rule.buf[g];
     buffer_state *nb = &e->rule.buf_next[g];
     const double cap = e->rule.buf_cap[g], dt = (double)(t - b->t0);
+    const double after = e->rule.buf_after ? e->rule.buf_after[g] : 0;  /* resupply_after, ticks */
     double u = sigma >= 1 - DM_LEVEL_EPS ? 0 : 1 - sigma;
 
     int held = resupplied(e, gr);
@@ -263,7 +286,12 @@ static double buffer_covered(dm_engine *e, const group_rule *gr, size_t g, doubl
     for (int i = 0; i < n; i++) {
         double *used = &nb->clock[i].used;
         if (nb->clock[i].top <= b->cut) {
-            if (!b->held) *used = *used + dt < cap ? *used + dt : cap;
+            if (!b->held) {
+                *used = *used + dt < cap ? *used + dt : cap;
+            } else if (*used < after) {  /* held, but the resupply reaches it only at `after` */
+                double to = *used + dt < after ? *used + dt : after;
+                *used = to < cap ? to : cap;
+            }
         } else {
             *used = *used - gr->refill * dt > 0 ? *used - gr->refill * dt : 0;
         }
@@ -324,11 +352,21 @@ static double buffer_covered(dm_engine *e, const group_rule *gr, size_t g, doubl
     }
 
     /* Resupply (held, above): while every resupply provider is at or above its level, the
-     * cut clocks stand still (generator fuel delivered by 石油 and 物流). */
+     * cut clocks stand still (generator fuel delivered by 石油 and 物流), each once it has
+     * run `resupply_after` (clocks_held: `holding`, every running one is held by now).
+     * Until then a wake at `arrives`, the tick the last of them gets there, for the log. */
     nb->t0 = t;
     nb->cut = u;
     nb->n = (unsigned char)n;
     nb->held = (unsigned char)held;
+    int holding = clocks_held(nb, cap, after);
+    if (held && !holding) {
+        double wait = 0;
+        for (int i = 0; i < ncut; i++)
+            if (nb->clock[i].used < after && cap > after && after - nb->clock[i].used > wait) wait = after - nb->clock[i].used;
+        int64_t arrives = wait > 0 ? t + (int64_t)ceil(wait - DM_ROUND_EPS) : INT64_MAX;
+        if (arrives < *wake) *wake = arrives;
+    }
     /* One duration: a cut clock runs while more than DM_ROUND_EPS tick is left (clock_survival);
      * `first_left`, the least left of the running ones, ends the first (the tick rounded
      * up is monotone in it, so its tick is the earliest of theirs). */
@@ -359,10 +397,11 @@ static double buffer_covered(dm_engine *e, const group_rule *gr, size_t g, doubl
     nb->all_cover = 0;
     if (covering && !gr->facilities) {
         nb->all_cover = (unsigned char)all_run;
-        if (!held && any_run) nb->exhaust = t + (int64_t)ceil(first_left - DM_ROUND_EPS);
+        /* held clocks run out only when the resupply would come later (cap <= after) */
+        if ((!held || cap <= after) && any_run) nb->exhaust = t + (int64_t)ceil(first_left - DM_ROUND_EPS);
         if (nb->exhaust < *wake) *wake = nb->exhaust;
     }
-    if (covering && !held && gr->facilities && gr->strength * covered > DM_LEVEL_EPS) {
+    if (covering && !holding && gr->facilities && gr->strength * covered > DM_LEVEL_EPS) {
         /* The next step: where the group's loss w_g [(1 - sigma_g) - covered_g] reaches the
          * next whole percent of the node's capacity, so that a threshold at a whole percent
          * is crossed when the true loss crosses it (a step of a full percent from any loss
@@ -375,18 +414,19 @@ static double buffer_covered(dm_engine *e, const group_rule *gr, size_t g, doubl
         double loss = gr->strength * ((1.0 - sigma) - (covered - waiting));
         double step = (floor(loss / DM_FACILITY_STEP + 1e-6) + 1) * DM_FACILITY_STEP - loss;
         if (step < DM_FACILITY_STEP / 2) step = DM_FACILITY_STEP;
-        double drop = step / gr->strength, half = running_covered(e, gr, cap, nb, 0) / 2;
+        double drop = step / gr->strength, half = running_covered(e, gr, cap, nb, 0, after) / 2;
         double limit = DM_FACILITY_STEP / gr->strength;
         if (half < drop) drop = limit = half;
-        int64_t out = when_covered_falls(e, gr, cap, nb, t, drop, limit);
+        int64_t out = when_covered_falls(e, gr, cap, nb, t, drop, limit, after);
         if (out < *wake) *wake = out;
     }
     /* The events for the log, with the backup left: one duration's, of the first clock to
      * run out; with a distribution, until half of the backups running now have run out. */
     nb->flags = 0;
+    int was_holding = clocks_held(b, cap, after);  /* a deeper cut while held drains unannounced */
     if (covering && !b->covering) nb->flags |= GF_ENGAGED;
-    if (covering && held && !(b->covering && b->held)) nb->flags |= GF_HELD;
-    if (covering && !held && b->covering && b->held) nb->flags |= GF_DRAINING;
+    if (covering && holding && !(b->covering && was_holding)) nb->flags |= GF_HELD;
+    if (covering && !held && b->covering && was_holding) nb->flags |= GF_DRAINING;
     if (!covering && b->covering && u > 0) nb->flags |= GF_EXHAUSTED;
     nb->left = b->left;
     if (nb->flags) {
@@ -395,8 +435,8 @@ static double buffer_covered(dm_engine *e, const group_rule *gr, size_t g, doubl
             nb->left = first_left;
         } else if (covering) {
             nb->held = 0;  /* as if the clocks ran */
-            double c = running_covered(e, gr, cap, nb, 0) / 2;
-            int64_t half = when_covered_falls(e, gr, cap, nb, t, c, c);
+            double c = running_covered(e, gr, cap, nb, 0, after) / 2;
+            int64_t half = when_covered_falls(e, gr, cap, nb, t, c, c, after);
             nb->held = (unsigned char)held;
             nb->left = half == INT64_MAX ? (double)(e->res.horizon - t) : (double)(half - t);
         }
@@ -541,6 +581,9 @@ void dmi_rule_reset(dm_engine *e)
         const dm_group *gr = g < e->m->ndefined_groups ? &e->m->groups[g] : NULL;  /* sets have no buffers */
         e->rule.buf_cap[g] = !gr || !gr->has_buffer ? 0 : gr->facilities ? dmi_longest_backup(&gr->buffer) / (double)sc->tick_s
                       : dmi_draw(e->loop.rng, &gr->buffer) / (double)sc->tick_s;
+        if (e->rule.buf_after)  /* after the group's own duration: a model without the key draws as before */
+            e->rule.buf_after[g] = gr && gr->has_buffer && gr->has_resupply_after
+                                       ? dmi_draw(e->loop.rng, &gr->resupply_after) / (double)sc->tick_s : 0;
         buffer_state *b = &e->rule.buf[g];  /* no clocks: every backup full (the clocks are unread) */
         b->t0 = 0;
         b->exhaust = INT64_MAX;
