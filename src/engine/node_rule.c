@@ -155,9 +155,21 @@ static double running_covered(const dm_engine *e, const group_rule *gr, double c
                               double after)
 {
     double c = 0;
-    for (int i = 0; i < b->n && b->clock[i].top <= b->cut; i++)
-        c += (b->clock[i].top - clock_bottom(b, i)) * clock_survival(e, gr, cap, clock_used(b, i, x, after));
+    if (after > 0 && b->held) {
+        for (int i = 0; i < b->n && b->clock[i].top <= b->cut; i++)
+            c += (b->clock[i].top - clock_bottom(b, i)) * clock_survival(e, gr, cap, clock_used(b, i, x, after));
+    } else {  /* every cut clock runs (without resupply_after this is the only case) */
+        for (int i = 0; i < b->n && b->clock[i].top <= b->cut; i++)
+            c += (b->clock[i].top - clock_bottom(b, i)) * clock_survival(e, gr, cap, b->clock[i].used + x);
+    }
     return gr->backup_share * c;
+}
+
+/* Group g's `resupply_after` drawn for this replicate (ticks), 0 without one. Read where it
+ * is needed rather than kept in a variable: buffer_covered's loops are tight on registers. */
+static inline double resupply_after(const dm_engine *e, size_t g)
+{
+    return e->rule.buf_after ? e->rule.buf_after[g] : 0;
 }
 
 /* Whether resupply holds every cut clock of state s that still runs: its providers are up
@@ -265,6 +277,36 @@ static inline int resupplied(const dm_engine *e, const group_rule *gr)
     return held;
 }
 
+/* `resupply_after`, kept out of buffer_covered's own loops (they are tight on registers, and
+ * most models have no delayed resupply): while the resupply providers were up from b's t0
+ * to t (b->held), the cut clocks below `after` ran on to it (buffer_covered stopped them). */
+static __attribute__((noinline)) void delayed_clocks(const dm_engine *e, size_t g, const buffer_state *b,
+                                                     buffer_state *nb, double cap, double dt)
+{
+    double after = resupply_after(e, g);
+    for (int i = 0; i < nb->n; i++) {
+        double *used = &nb->clock[i].used;
+        if (nb->clock[i].top > b->cut || *used >= after) continue;
+        double to = *used + dt < after ? *used + dt : after;
+        *used = to < cap ? to : cap;
+    }
+}
+
+/* With the resupply providers up: whether the resupply holds every running cut clock of nb
+ * (clocks_held); if not, a wake at the tick the last of them has run `after`, when the log
+ * says the backup is resupplied (clocks that run out first, cap <= after, never are). */
+static __attribute__((noinline)) int delayed_holding(const dm_engine *e, size_t g, const buffer_state *nb,
+                                                     double cap, int64_t t, int64_t *wake)
+{
+    double after = resupply_after(e, g), wait = 0;
+    if (clocks_held(nb, cap, after)) return 1;
+    for (int i = 0; i < nb->n && nb->clock[i].top <= nb->cut; i++)
+        if (nb->clock[i].used < after && cap > after && after - nb->clock[i].used > wait) wait = after - nb->clock[i].used;
+    int64_t arrives = wait > 0 ? t + (int64_t)ceil(wait - DM_ROUND_EPS) : INT64_MAX;
+    if (arrives < *wake) *wake = arrives;
+    return 0;
+}
+
 /* Group g's buffer at tick t with supply sigma: writes the buffer's next state to
  * buf_next[g] (and the tick its covered share next moves to *wake) and returns the covered
  * share of the node's facilities (0 .. 1 - sigma), less the reconnected ones waiting for
@@ -274,7 +316,6 @@ static double buffer_covered(dm_engine *e, const group_rule *gr, size_t g, doubl
     const buffer_state *b = &e->rule.buf[g];
     buffer_state *nb = &e->rule.buf_next[g];
     const double cap = e->rule.buf_cap[g], dt = (double)(t - b->t0);
-    const double after = e->rule.buf_after ? e->rule.buf_after[g] : 0;  /* resupply_after, ticks */
     double u = sigma >= 1 - DM_LEVEL_EPS ? 0 : 1 - sigma;
 
     int held = resupplied(e, gr);
@@ -286,16 +327,12 @@ static double buffer_covered(dm_engine *e, const group_rule *gr, size_t g, doubl
     for (int i = 0; i < n; i++) {
         double *used = &nb->clock[i].used;
         if (nb->clock[i].top <= b->cut) {
-            if (!b->held) {
-                *used = *used + dt < cap ? *used + dt : cap;
-            } else if (*used < after) {  /* held, but the resupply reaches it only at `after` */
-                double to = *used + dt < after ? *used + dt : after;
-                *used = to < cap ? to : cap;
-            }
+            if (!b->held) *used = *used + dt < cap ? *used + dt : cap;
         } else {
             *used = *used - gr->refill * dt > 0 ? *used - gr->refill * dt : 0;
         }
     }
+    if (b->held && e->rule.buf_after) delayed_clocks(e, g, b, nb, cap, dt);
     double waiting = gr->restart_rate > 0 ? restart_waiting(e, gr, b, nb, cap, u, t) : 0;
     if (waiting > 0 && nb->wait_next < *wake) *wake = nb->wait_next;
     /* The new cut: [0, u) with u = 1 - sigma. Deeper: the facilities past the last clock
@@ -359,14 +396,9 @@ static double buffer_covered(dm_engine *e, const group_rule *gr, size_t g, doubl
     nb->cut = u;
     nb->n = (unsigned char)n;
     nb->held = (unsigned char)held;
-    int holding = clocks_held(nb, cap, after);
-    if (held && !holding) {
-        double wait = 0;
-        for (int i = 0; i < ncut; i++)
-            if (nb->clock[i].used < after && cap > after && after - nb->clock[i].used > wait) wait = after - nb->clock[i].used;
-        int64_t arrives = wait > 0 ? t + (int64_t)ceil(wait - DM_ROUND_EPS) : INT64_MAX;
-        if (arrives < *wake) *wake = arrives;
-    }
+    /* from here on `held`: the resupply holds every running cut clock (nb->held: its
+     * providers are up) */
+    if (held && e->rule.buf_after) held = delayed_holding(e, g, nb, cap, t, wake);
     /* One duration: a cut clock runs while more than DM_ROUND_EPS tick is left (clock_survival);
      * `first_left`, the least left of the running ones, ends the first (the tick rounded
      * up is monotone in it, so its tick is the earliest of theirs). */
@@ -397,11 +429,10 @@ static double buffer_covered(dm_engine *e, const group_rule *gr, size_t g, doubl
     nb->all_cover = 0;
     if (covering && !gr->facilities) {
         nb->all_cover = (unsigned char)all_run;
-        /* held clocks run out only when the resupply would come later (cap <= after) */
-        if ((!held || cap <= after) && any_run) nb->exhaust = t + (int64_t)ceil(first_left - DM_ROUND_EPS);
+        if (!held && any_run) nb->exhaust = t + (int64_t)ceil(first_left - DM_ROUND_EPS);
         if (nb->exhaust < *wake) *wake = nb->exhaust;
     }
-    if (covering && !holding && gr->facilities && gr->strength * covered > DM_LEVEL_EPS) {
+    if (covering && !held && gr->facilities && gr->strength * covered > DM_LEVEL_EPS) {
         /* The next step: where the group's loss w_g [(1 - sigma_g) - covered_g] reaches the
          * next whole percent of the node's capacity, so that a threshold at a whole percent
          * is crossed when the true loss crosses it (a step of a full percent from any loss
@@ -414,19 +445,20 @@ static double buffer_covered(dm_engine *e, const group_rule *gr, size_t g, doubl
         double loss = gr->strength * ((1.0 - sigma) - (covered - waiting));
         double step = (floor(loss / DM_FACILITY_STEP + 1e-6) + 1) * DM_FACILITY_STEP - loss;
         if (step < DM_FACILITY_STEP / 2) step = DM_FACILITY_STEP;
-        double drop = step / gr->strength, half = running_covered(e, gr, cap, nb, 0, after) / 2;
+        double drop = step / gr->strength, half = running_covered(e, gr, cap, nb, 0, resupply_after(e, g)) / 2;
         double limit = DM_FACILITY_STEP / gr->strength;
         if (half < drop) drop = limit = half;
-        int64_t out = when_covered_falls(e, gr, cap, nb, t, drop, limit, after);
+        int64_t out = when_covered_falls(e, gr, cap, nb, t, drop, limit, resupply_after(e, g));
         if (out < *wake) *wake = out;
     }
     /* The events for the log, with the backup left: one duration's, of the first clock to
      * run out; with a distribution, until half of the backups running now have run out. */
     nb->flags = 0;
-    int was_holding = clocks_held(b, cap, after);  /* a deeper cut while held drains unannounced */
+    int was_held = b->held;  /* a deeper cut while held drains unannounced: no "resupply lost" */
+    if (was_held && e->rule.buf_after) was_held = clocks_held(b, cap, e->rule.buf_after[g]);
     if (covering && !b->covering) nb->flags |= GF_ENGAGED;
-    if (covering && holding && !(b->covering && was_holding)) nb->flags |= GF_HELD;
-    if (covering && !held && b->covering && was_holding) nb->flags |= GF_DRAINING;
+    if (covering && held && !(b->covering && was_held)) nb->flags |= GF_HELD;
+    if (covering && !nb->held && b->covering && was_held) nb->flags |= GF_DRAINING;
     if (!covering && b->covering && u > 0) nb->flags |= GF_EXHAUSTED;
     nb->left = b->left;
     if (nb->flags) {
@@ -435,8 +467,8 @@ static double buffer_covered(dm_engine *e, const group_rule *gr, size_t g, doubl
             nb->left = first_left;
         } else if (covering) {
             nb->held = 0;  /* as if the clocks ran */
-            double c = running_covered(e, gr, cap, nb, 0, after) / 2;
-            int64_t half = when_covered_falls(e, gr, cap, nb, t, c, c, after);
+            double c = running_covered(e, gr, cap, nb, 0, resupply_after(e, g)) / 2;
+            int64_t half = when_covered_falls(e, gr, cap, nb, t, c, c, resupply_after(e, g));
             nb->held = (unsigned char)held;
             nb->left = half == INT64_MAX ? (double)(e->res.horizon - t) : (double)(half - t);
         }
