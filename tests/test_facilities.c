@@ -353,3 +353,32 @@ Test(facilities, resupply_after_runs_per_clock)
     cr_expect_eq(first_event(&r.x, "B", DM_EV_BUFFER_HELD), 180);
     sim_free(&r.x);
 }
+
+Test(facilities, resupply_after_is_drawn_per_replicate)
+{
+    /* Backups of 2-6 h (S(tau) = (6 h - tau) / 4 h), resupply after a delay drawn uniform in
+     * [3 h, 5 h] once per replicate. A lost for good: B ends held at S(D) = (6 h - D) / 4 h,
+     * in [0.25, 0.75], a value per replicate (not all the same); replicate r gives the same
+     * bits when run again. */
+    run r = levels(AB "    - {dependent: B, providers: A, buffer: {facilities: {dist: uniform, min: 2h, max: 6h}, resupply: [C],"
+                   " resupply_after: {dist: uniform, min: 3h, max: 5h}}}\n"
+                   "horizon: 12h\nhazards:\n  - {id: a, kind: other, select: {sectors: [A]}}\n");
+    dm_error err;
+    dm_error_clear(&err);
+    double last[8], lo = 1, hi = 0;
+    for (int rep = 0; rep < 8; rep++) {
+        cr_assert_eq(dm_engine_run(r.x.eng, (uint64_t)rep, &err), 0, "%s", err.message);
+        r.x.r = dm_engine_results(r.x.eng);
+        last[rep] = at(&r, 719);
+        cr_expect(last[rep] >= 0.25 - 1e-9 && last[rep] <= 0.75 + 1e-9, "replicate %d: %g", rep, last[rep]);
+        /* held: the level does not move in the last six hours (the delay is over by 5:00) */
+        cr_expect_eq(at(&r, 360), last[rep], "replicate %d", rep);
+        lo = fmin(lo, last[rep]);
+        hi = fmax(hi, last[rep]);
+    }
+    cr_expect_gt(hi - lo, 0.05, "the delay is drawn per replicate (levels %g .. %g)", lo, hi);
+    cr_assert_eq(dm_engine_run(r.x.eng, 3, &err), 0, "%s", err.message);
+    r.x.r = dm_engine_results(r.x.eng);
+    cr_expect_eq(at(&r, 719), last[3]);
+    sim_free(&r.x);
+}

@@ -150,19 +150,32 @@ static inline double clock_used(const buffer_state *b, int i, double x, double a
 }
 
 /* Backup share of the cut clocks (the covered share of the node's facilities) x ticks
- * after the state's tick, as they run (clock_used). */
-static double running_covered(const dm_engine *e, const group_rule *gr, double cap, const buffer_state *b, double x,
-                              double after)
+ * after the state's tick, every one of them running. */
+static double running_covered(const dm_engine *e, const group_rule *gr, double cap, const buffer_state *b, double x)
 {
     double c = 0;
-    if (after > 0 && b->held) {
-        for (int i = 0; i < b->n && b->clock[i].top <= b->cut; i++)
-            c += (b->clock[i].top - clock_bottom(b, i)) * clock_survival(e, gr, cap, clock_used(b, i, x, after));
-    } else {  /* every cut clock runs (without resupply_after this is the only case) */
-        for (int i = 0; i < b->n && b->clock[i].top <= b->cut; i++)
-            c += (b->clock[i].top - clock_bottom(b, i)) * clock_survival(e, gr, cap, b->clock[i].used + x);
-    }
+    for (int i = 0; i < b->n && b->clock[i].top <= b->cut; i++)
+        c += (b->clock[i].top - clock_bottom(b, i)) * clock_survival(e, gr, cap, b->clock[i].used + x);
     return gr->backup_share * c;
+}
+
+/* The same while a resupply that arrives `after` ticks into each clock holds them
+ * (resupply_after): each runs on to `after` and stops there (clock_used). */
+static __attribute__((noinline)) double delayed_covered(const dm_engine *e, const group_rule *gr, double cap,
+                                                        const buffer_state *b, double x, double after)
+{
+    double c = 0;
+    for (int i = 0; i < b->n && b->clock[i].top <= b->cut; i++)
+        c += (b->clock[i].top - clock_bottom(b, i)) * clock_survival(e, gr, cap, clock_used(b, i, x, after));
+    return gr->backup_share * c;
+}
+
+/* The covered share x ticks on, as the clocks run: held ones with resupply_after stop at
+ * `after` (delayed_covered); without it every clock this is called for runs. */
+static inline double covered_at(const dm_engine *e, const group_rule *gr, double cap, const buffer_state *b, double x,
+                                double after)
+{
+    return after > 0 && b->held ? delayed_covered(e, gr, cap, b, x, after) : running_covered(e, gr, cap, b, x);
 }
 
 /* Group g's `resupply_after` drawn for this replicate (ticks), 0 without one. Read where it
@@ -198,10 +211,10 @@ static int monotone_survival(const dm_dist *d)
 static int64_t when_covered_falls(const dm_engine *e, const group_rule *gr, double cap, const buffer_state *b,
                                   int64_t t, double drop, double limit, double after)
 {
-    double c0 = running_covered(e, gr, cap, b, 0, after);
+    double c0 = covered_at(e, gr, cap, b, 0, after);
     int64_t lo = 0, hi = e->res.horizon - t;  /* fall(lo) = flo < drop <= fall(hi) = fhi */
     if (hi < 1) return INT64_MAX;
-    double flo = 0, fhi = c0 - running_covered(e, gr, cap, b, (double)hi, after);
+    double flo = 0, fhi = c0 - covered_at(e, gr, cap, b, (double)hi, after);
     if (fhi < drop) return INT64_MAX;
     /* With a monotone S the first tick is unique, so any bracket that holds it gives it:
      * c is piecewise linear in x there, so interpolate, then try the tick before the one
@@ -213,12 +226,12 @@ static int64_t when_covered_falls(const dm_engine *e, const group_rule *gr, doub
             double x = (double)lo + (drop - flo) / (fhi - flo) * (double)(hi - lo);
             mid = x < (double)(lo + 1) ? lo + 1 : x > (double)(hi - 1) ? hi - 1 : (int64_t)ceil(x);
         }
-        double f = c0 - running_covered(e, gr, cap, b, (double)mid, after);
+        double f = c0 - covered_at(e, gr, cap, b, (double)mid, after);
         if (f < drop) { lo = mid; flo = f; continue; }
         hi = mid;
         fhi = f;
         if (monotone && hi - lo > 1) {
-            f = c0 - running_covered(e, gr, cap, b, (double)(hi - 1), after);
+            f = c0 - covered_at(e, gr, cap, b, (double)(hi - 1), after);
             if (f >= drop) { hi--; fhi = f; } else { lo = hi - 1; flo = f; }
         }
     }
@@ -279,17 +292,21 @@ static inline int resupplied(const dm_engine *e, const group_rule *gr)
 
 /* `resupply_after`, kept out of buffer_covered's own loops (they are tight on registers, and
  * most models have no delayed resupply): while the resupply providers were up from b's t0
- * to t (b->held), the cut clocks below `after` ran on to it (buffer_covered stopped them). */
-static __attribute__((noinline)) void delayed_clocks(const dm_engine *e, size_t g, const buffer_state *b,
+ * to t (b->held), the cut clocks below `after` ran on to it (buffer_covered stopped them).
+ * Returns whether the resupply held every running cut clock of b (clocks_held), for the log:
+ * a deeper cut while held drains unannounced, not as "resupply lost". */
+static __attribute__((noinline)) int delayed_clocks(const dm_engine *e, size_t g, const buffer_state *b,
                                                      buffer_state *nb, double cap, double dt)
 {
     double after = resupply_after(e, g);
+    int was_held = clocks_held(b, cap, after);
     for (int i = 0; i < nb->n; i++) {
         double *used = &nb->clock[i].used;
         if (nb->clock[i].top > b->cut || *used >= after) continue;
         double to = *used + dt < after ? *used + dt : after;
         *used = to < cap ? to : cap;
     }
+    return was_held;
 }
 
 /* With the resupply providers up: whether the resupply holds every running cut clock of nb
@@ -332,7 +349,8 @@ static double buffer_covered(dm_engine *e, const group_rule *gr, size_t g, doubl
             *used = *used - gr->refill * dt > 0 ? *used - gr->refill * dt : 0;
         }
     }
-    if (b->held && e->rule.buf_after) delayed_clocks(e, g, b, nb, cap, dt);
+    int was_held = b->held;  /* the resupply held every running cut clock (delayed_clocks) */
+    if (was_held && e->rule.buf_after) was_held = delayed_clocks(e, g, b, nb, cap, dt);
     double waiting = gr->restart_rate > 0 ? restart_waiting(e, gr, b, nb, cap, u, t) : 0;
     if (waiting > 0 && nb->wait_next < *wake) *wake = nb->wait_next;
     /* The new cut: [0, u) with u = 1 - sigma. Deeper: the facilities past the last clock
@@ -445,7 +463,7 @@ static double buffer_covered(dm_engine *e, const group_rule *gr, size_t g, doubl
         double loss = gr->strength * ((1.0 - sigma) - (covered - waiting));
         double step = (floor(loss / DM_FACILITY_STEP + 1e-6) + 1) * DM_FACILITY_STEP - loss;
         if (step < DM_FACILITY_STEP / 2) step = DM_FACILITY_STEP;
-        double drop = step / gr->strength, half = running_covered(e, gr, cap, nb, 0, resupply_after(e, g)) / 2;
+        double drop = step / gr->strength, half = running_covered(e, gr, cap, nb, 0) / 2;  /* now: as covered_at */
         double limit = DM_FACILITY_STEP / gr->strength;
         if (half < drop) drop = limit = half;
         int64_t out = when_covered_falls(e, gr, cap, nb, t, drop, limit, resupply_after(e, g));
@@ -454,8 +472,6 @@ static double buffer_covered(dm_engine *e, const group_rule *gr, size_t g, doubl
     /* The events for the log, with the backup left: one duration's, of the first clock to
      * run out; with a distribution, until half of the backups running now have run out. */
     nb->flags = 0;
-    int was_held = b->held;  /* a deeper cut while held drains unannounced: no "resupply lost" */
-    if (was_held && e->rule.buf_after) was_held = clocks_held(b, cap, e->rule.buf_after[g]);
     if (covering && !b->covering) nb->flags |= GF_ENGAGED;
     if (covering && held && !(b->covering && was_held)) nb->flags |= GF_HELD;
     if (covering && !nb->held && b->covering && was_held) nb->flags |= GF_DRAINING;
@@ -467,7 +483,7 @@ static double buffer_covered(dm_engine *e, const group_rule *gr, size_t g, doubl
             nb->left = first_left;
         } else if (covering) {
             nb->held = 0;  /* as if the clocks ran */
-            double c = running_covered(e, gr, cap, nb, 0, resupply_after(e, g)) / 2;
+            double c = running_covered(e, gr, cap, nb, 0) / 2;
             int64_t half = when_covered_falls(e, gr, cap, nb, t, c, c, resupply_after(e, g));
             nb->held = (unsigned char)held;
             nb->left = half == INT64_MAX ? (double)(e->res.horizon - t) : (double)(half - t);
