@@ -150,7 +150,7 @@ static inline double clock_used(const buffer_state *b, int i, double x, double a
 }
 
 /* Backup share of the cut clocks (the covered share of the node's facilities) x ticks
- * after the state's tick, every one of them running. */
+ * after the state's tick, every one of them running (so also any state at x = 0). */
 static double running_covered(const dm_engine *e, const group_rule *gr, double cap, const buffer_state *b, double x)
 {
     double c = 0;
@@ -407,9 +407,9 @@ static double buffer_covered(dm_engine *e, const group_rule *gr, size_t g, doubl
     }
 
     /* Resupply (held, above): while every resupply provider is at or above its level, the
-     * cut clocks stand still (generator fuel delivered by 石油 and 物流), each once it has
-     * run `resupply_after` (clocks_held: `holding`, every running one is held by now).
-     * Until then a wake at `arrives`, the tick the last of them gets there, for the log. */
+     * cut clocks stand still (generator fuel delivered by 石油 and 物流); with
+     * `resupply_after`, each once it has run that long (delayed_holding: until every running
+     * one has, `held` is 0 below, with a wake at the tick the last of them gets there). */
     nb->t0 = t;
     nb->cut = u;
     nb->n = (unsigned char)n;
