@@ -133,6 +133,15 @@ Test(errors, facilities_buffers)
                  65, 6, 73, "buffer restart_rate (share per hour)");
     expect_error(MODEL "  dependencies:\n    - {dependent: B, providers: A, buffer: {duration: 3h, restart_share: 1.5}}\n",
                  65, 6, 74, "buffer restart_share: expected a number in [0, 1], found '1.5'");
+    /* resupply_after: a duration >= 0 (or a distribution of them), and only with resupply */
+    expect_error(MODEL "  dependencies:\n    - {dependent: B, providers: A, buffer: {duration: 3h, resupply: A, resupply_after: -2h}}\n",
+                 65, 6, 88, "buffer resupply_after: expected a non-negative duration with a unit");
+    expect_error(MODEL "  dependencies:\n    - {dependent: B, providers: A, buffer: {duration: 3h, resupply: A, resupply_after: soon}}\n",
+                 65, 6, 88, "found 'soon'");
+    expect_error(MODEL "  dependencies:\n    - {dependent: B, providers: A, buffer: {duration: 3h, resupply: A, resupply_after: {dist: uniform, min: -1h, max: 2h}}}\n",
+                 65, 6, 109, "buffer resupply_after: 'min': expected a non-negative duration");
+    expect_error(MODEL "  dependencies:\n    - {dependent: B, providers: A, buffer: {duration: 3h, resupply_after: 2h}}\n",
+                 65, 6, 75, "'resupply_after' needs 'resupply' providers");
     /* one duration or a distribution across facilities, not both, not neither */
     expect_error(MODEL "  dependencies:\n    - {dependent: B, providers: A, buffer: {duration: 3h, facilities: 2h}}\n",
                  65, 6, 71, "either 'duration' or 'facilities'");

@@ -266,3 +266,119 @@ Test(facilities, restart_share_needs_a_visit)
     cr_expect_float_eq(at(&r, 660), 1.0, 1e-12);
     sim_free(&r.x);
 }
+
+/* ---- resupply_after: resupply that takes time to arrive (mobile generators, fuel) ----
+ * The delay runs on each cut clock: a facility's backup is held by its resupply once it has
+ * run `resupply_after`; until then it drains as without resupply. C (the resupply) is up
+ * unless a hazard says otherwise. */
+
+Test(facilities, resupply_after_drains_until_the_delay_then_holds)
+{
+    /* B's 6 h backups, resupplied by C after 2 h. A lost at T+0 for good: the clock runs
+     * 0:00-2:00 (4 h left), then holds: B never drops. C lost at 5:00: the clock runs
+     * again from 2 h used, out at 5:00 + 4 h = 9:00. Events: engaged at 0:00, resupplied
+     * (held) at 2:00, draining at 5:00, down at 9:00. Without resupply_after it would be
+     * held from 0:00 and out at 5:00 + 6 h = 11:00. */
+    run r = levels(AB "    - {dependent: B, providers: A, buffer: {duration: 6h, resupply: [C], resupply_after: 2h}}\n"
+                   "horizon: 12h\nhazards:\n  - {id: a, kind: other, select: {sectors: [A]}}\n"
+                   "  - {id: c, kind: other, select: {sectors: [C]}, at: 5h}\n");
+    cr_expect_eq(first_event(&r.x, "B", DM_EV_BUFFER_ENGAGED), 0);
+    cr_expect_eq(first_event(&r.x, "B", DM_EV_BUFFER_HELD), 120);
+    cr_expect_eq(first_event(&r.x, "B", DM_EV_BUFFER_DRAINING), 300);
+    cr_expect_float_eq(at(&r, 539), 1.0, 1e-12);
+    cr_expect_float_eq(at(&r, 540), 0.0, 1e-12);
+    cr_expect_eq(first_event(&r.x, "B", DM_EV_DOWN), 540);
+    sim_free(&r.x);
+    r = levels(AB "    - {dependent: B, providers: A, buffer: {duration: 6h, resupply: [C]}}\n"
+               "horizon: 12h\nhazards:\n  - {id: a, kind: other, select: {sectors: [A]}}\n"
+               "  - {id: c, kind: other, select: {sectors: [C]}, at: 5h}\n");
+    cr_expect_eq(first_event(&r.x, "B", DM_EV_BUFFER_HELD), 0);
+    cr_expect_eq(first_event(&r.x, "B", DM_EV_DOWN), 660);
+    sim_free(&r.x);
+}
+
+Test(facilities, resupply_after_freezes_facilities_at_the_delay)
+{
+    /* Backups of 2-6 h across B's facilities (uniform: S(tau) = (6 h - tau) / 4 h between),
+     * resupplied after 3 h. A lost at T+0 for good: B = S(tau) until 3:00, 1 until 2:00,
+     * S(2.5 h) = 0.875 at 2:30, then held at S(3 h) = 0.75 to the horizon (exactly: the
+     * last step is computed at the tick the resupply arrives). Without resupply B is 0
+     * from 6:00. */
+    run r = levels(AB "    - {dependent: B, providers: A, buffer: {facilities: {dist: uniform, min: 2h, max: 6h}, resupply: [C], resupply_after: 3h}}\n"
+                   "horizon: 1d\nhazards:\n  - {id: a, kind: other, select: {sectors: [A]}}\n");
+    cr_expect_float_eq(at(&r, 119), 1.0, 1e-12);
+    cr_expect_float_eq(at(&r, 150), 0.875, 0.01);
+    cr_expect_float_eq(at(&r, 180), 0.75, 1e-9);
+    cr_expect_float_eq(at(&r, 720), 0.75, 1e-9);
+    cr_expect_float_eq(at(&r, 1439), 0.75, 1e-9);
+    cr_expect_eq(first_event(&r.x, "B", DM_EV_BUFFER_HELD), 180);
+    sim_free(&r.x);
+}
+
+Test(facilities, a_shortfall_shorter_than_the_delay_is_as_without_resupply)
+{
+    /* 1 h backups, resupply after 2 h: A lost 0:00-1:30. The backups run out at 1:00,
+     * before any resupply arrives (it never holds a clock: cap <= after), and B is back at
+     * 1:30: the same series, tick by tick, as the same buffer without resupply. */
+    const char *hazard = "horizon: 4h\nhazards:\n  - {id: a, kind: other, select: {sectors: [A]}, duration: 90min}\n";
+    char with[1024], without[1024];
+    snprintf(with, sizeof with, AB "    - {dependent: B, providers: A, buffer: {duration: 1h, resupply: [C], resupply_after: 2h}}\n%s", hazard);
+    snprintf(without, sizeof without, AB "    - {dependent: B, providers: A, buffer: {duration: 1h}}\n%s", hazard);
+    run r = levels(with), q = levels(without);
+    cr_expect_float_eq(at(&r, 59), 1.0, 1e-12);
+    cr_expect_float_eq(at(&r, 60), 0.0, 1e-12);
+    cr_expect_eq(first_event(&r.x, "B", DM_EV_BUFFER_HELD), -1);
+    for (int64_t m = 0; m < 240; m++) cr_assert_eq(at(&r, m), at(&q, m), "at minute %lld", (long long)m);
+    sim_free(&r.x);
+    sim_free(&q.x);
+}
+
+Test(facilities, resupply_after_runs_per_clock)
+{
+    /* The delay restarts for each deepening (each clock counts its own time on backup):
+     * backups of 1-5 h (S(tau) = (5 h - tau) / 4 h between), resupply after 3 h. A loses
+     * 50 % at T+0 and the rest at 4:00. The first half drains to 3 h (S = 0.5) and holds
+     * from 3:00: B = 1 - 0.5 x 0.5 = 0.75. The second half starts its own clock at 4:00:
+     * full until 5:00 (B 0.75), S(2 h) = 0.75 at 6:00 (B = 1 - 0.25 - 0.125 = 0.625), held
+     * at S(3 h) = 0.5 from 7:00 (B 0.5). A delay counted from the first shortfall would
+     * hold the second half at once (B 0.75 to the horizon). */
+    run r = levels(AB "    - {dependent: B, providers: A, buffer: {facilities: {dist: uniform, min: 1h, max: 5h}, resupply: [C], resupply_after: 3h}}\n"
+                   "horizon: 12h\nhazards:\n  - {id: half, kind: other, select: {sectors: [A]}, severity: 0.5}\n"
+                   "  - {id: rest, kind: other, select: {sectors: [A]}, at: 4h}\n");
+    cr_expect_float_eq(at(&r, 210), 0.75, 1e-9);
+    cr_expect_float_eq(at(&r, 300), 0.75, 1e-9);
+    cr_expect_float_eq(at(&r, 360), 0.625, 0.01);
+    cr_expect_float_eq(at(&r, 420), 0.5, 1e-9);
+    cr_expect_float_eq(at(&r, 719), 0.5, 1e-9);
+    cr_expect_eq(first_event(&r.x, "B", DM_EV_BUFFER_HELD), 180);
+    sim_free(&r.x);
+}
+
+Test(facilities, resupply_after_is_drawn_per_replicate)
+{
+    /* Backups of 2-6 h (S(tau) = (6 h - tau) / 4 h), resupply after a delay drawn uniform in
+     * [3 h, 5 h] once per replicate. A lost for good: B ends held at S(D) = (6 h - D) / 4 h,
+     * in [0.25, 0.75], a value per replicate (not all the same); replicate r gives the same
+     * bits when run again. */
+    run r = levels(AB "    - {dependent: B, providers: A, buffer: {facilities: {dist: uniform, min: 2h, max: 6h}, resupply: [C],"
+                   " resupply_after: {dist: uniform, min: 3h, max: 5h}}}\n"
+                   "horizon: 12h\nhazards:\n  - {id: a, kind: other, select: {sectors: [A]}}\n");
+    dm_error err;
+    dm_error_clear(&err);
+    double last[8], lo = 1, hi = 0;
+    for (int rep = 0; rep < 8; rep++) {
+        cr_assert_eq(dm_engine_run(r.x.eng, (uint64_t)rep, &err), 0, "%s", err.message);
+        r.x.r = dm_engine_results(r.x.eng);
+        last[rep] = at(&r, 719);
+        cr_expect(last[rep] >= 0.25 - 1e-9 && last[rep] <= 0.75 + 1e-9, "replicate %d: %g", rep, last[rep]);
+        /* held: the level does not move in the last six hours (the delay is over by 5:00) */
+        cr_expect_eq(at(&r, 360), last[rep], "replicate %d", rep);
+        lo = fmin(lo, last[rep]);
+        hi = fmax(hi, last[rep]);
+    }
+    cr_expect_gt(hi - lo, 0.05, "the delay is drawn per replicate (levels %g .. %g)", lo, hi);
+    cr_assert_eq(dm_engine_run(r.x.eng, 3, &err), 0, "%s", err.message);
+    r.x.r = dm_engine_results(r.x.eng);
+    cr_expect_eq(at(&r, 719), last[3]);
+    sim_free(&r.x);
+}

@@ -109,6 +109,10 @@ typedef struct dm_group {
     double restart_share;  /* ... the share of them that needs it (the others: at once) */
     size_t resupply_first, nresupply; /* resupply providers: resupply_node[...] */
     double resupply_level; /* resupply holds while every resupply provider is >= this */
+    int has_resupply_after;
+    dm_dist resupply_after; /* seconds: resupply reaches a cut facility only once its backup
+                               has run this long (mobile generators, fuel on its way); drawn
+                               once per replicate; absent: at once */
     int line, column;
 } dm_group;
 

@@ -238,6 +238,8 @@ typedef struct rule_state {
      * of each group's inputs (deliveries to it), which a committed state has seen up to
      * its `input` */
     double *buf_cap; buffer_state *buf, *buf_next; uint32_t *buf_input;
+    /* per group: `resupply_after` drawn (ticks; 0 without one), NULL when no group has one */
+    double *buf_after;
 } rule_state;
 
 /* The hazards' state (engine.c owns it: reset's draws, the hazard events, restoration

@@ -139,14 +139,61 @@ static double clock_survival(const dm_engine *e, const group_rule *gr, double ca
 
 static double clock_bottom(const buffer_state *b, int i) { return i ? b->clock[i - 1].top : 0; }
 
-/* Backup share of the running cut clocks (the covered share of the node's facilities
- * that resupply does not hold) x ticks after the state's tick. */
+/* Cut clock i's time x ticks after the state's tick: it runs unless resupply holds it, and
+ * with `resupply_after` (after ticks, else 0) the resupply holds a clock only once it has
+ * run that long, so a held clock runs on to `after` and stops there. */
+static inline double clock_used(const buffer_state *b, int i, double x, double after)
+{
+    double used = b->clock[i].used, to = used + x;
+    if (!b->held) return to;
+    return used >= after ? used : to < after ? to : after;
+}
+
+/* Backup share of the cut clocks (the covered share of the node's facilities) x ticks
+ * after the state's tick, every one of them running (so also any state at x = 0). */
 static double running_covered(const dm_engine *e, const group_rule *gr, double cap, const buffer_state *b, double x)
 {
     double c = 0;
     for (int i = 0; i < b->n && b->clock[i].top <= b->cut; i++)
         c += (b->clock[i].top - clock_bottom(b, i)) * clock_survival(e, gr, cap, b->clock[i].used + x);
     return gr->backup_share * c;
+}
+
+/* The same while a resupply that arrives `after` ticks into each clock holds them
+ * (resupply_after): each runs on to `after` and stops there (clock_used). */
+static __attribute__((noinline)) double delayed_covered(const dm_engine *e, const group_rule *gr, double cap,
+                                                        const buffer_state *b, double x, double after)
+{
+    double c = 0;
+    for (int i = 0; i < b->n && b->clock[i].top <= b->cut; i++)
+        c += (b->clock[i].top - clock_bottom(b, i)) * clock_survival(e, gr, cap, clock_used(b, i, x, after));
+    return gr->backup_share * c;
+}
+
+/* The covered share x ticks on, as the clocks run: held ones with resupply_after stop at
+ * `after` (delayed_covered); without it every clock this is called for runs. */
+static inline double covered_at(const dm_engine *e, const group_rule *gr, double cap, const buffer_state *b, double x,
+                                double after)
+{
+    return after > 0 && b->held ? delayed_covered(e, gr, cap, b, x, after) : running_covered(e, gr, cap, b, x);
+}
+
+/* Group g's `resupply_after` drawn for this replicate (ticks), 0 without one. Read where it
+ * is needed rather than kept in a variable: buffer_covered's loops are tight on registers. */
+static inline double resupply_after(const dm_engine *e, size_t g)
+{
+    return e->rule.buf_after ? e->rule.buf_after[g] : 0;
+}
+
+/* Whether resupply holds every cut clock of state s that still runs: its providers are up
+ * (s->held) and each such clock has run `after` ticks (resupply_after), or runs out first
+ * (cap <= after: it is never held). With after 0, s->held. */
+static int clocks_held(const buffer_state *s, double cap, double after)
+{
+    if (!s->held) return 0;
+    for (int i = 0; i < s->n && s->clock[i].top <= s->cut; i++)
+        if (s->clock[i].used < after && s->clock[i].used < cap) return 0;
+    return 1;
 }
 
 /* Whether S(x) is monotone in floating point as computed by survival() (a constant, or
@@ -162,12 +209,12 @@ static int monotone_survival(const dm_dist *d)
  * before it, when that one has fallen by more than `limit` (>= drop), so that a step never
  * exceeds it (a single tick's fall can: one duration's, or a steep distribution's). */
 static int64_t when_covered_falls(const dm_engine *e, const group_rule *gr, double cap, const buffer_state *b,
-                                  int64_t t, double drop, double limit)
+                                  int64_t t, double drop, double limit, double after)
 {
-    double c0 = running_covered(e, gr, cap, b, 0);
+    double c0 = covered_at(e, gr, cap, b, 0, after);
     int64_t lo = 0, hi = e->res.horizon - t;  /* fall(lo) = flo < drop <= fall(hi) = fhi */
     if (hi < 1) return INT64_MAX;
-    double flo = 0, fhi = c0 - running_covered(e, gr, cap, b, (double)hi);
+    double flo = 0, fhi = c0 - covered_at(e, gr, cap, b, (double)hi, after);
     if (fhi < drop) return INT64_MAX;
     /* With a monotone S the first tick is unique, so any bracket that holds it gives it:
      * c is piecewise linear in x there, so interpolate, then try the tick before the one
@@ -179,12 +226,12 @@ static int64_t when_covered_falls(const dm_engine *e, const group_rule *gr, doub
             double x = (double)lo + (drop - flo) / (fhi - flo) * (double)(hi - lo);
             mid = x < (double)(lo + 1) ? lo + 1 : x > (double)(hi - 1) ? hi - 1 : (int64_t)ceil(x);
         }
-        double f = c0 - running_covered(e, gr, cap, b, (double)mid);
+        double f = c0 - covered_at(e, gr, cap, b, (double)mid, after);
         if (f < drop) { lo = mid; flo = f; continue; }
         hi = mid;
         fhi = f;
         if (monotone && hi - lo > 1) {
-            f = c0 - running_covered(e, gr, cap, b, (double)(hi - 1));
+            f = c0 - covered_at(e, gr, cap, b, (double)(hi - 1), after);
             if (f >= drop) { hi--; fhi = f; } else { lo = hi - 1; flo = f; }
         }
     }
@@ -243,6 +290,40 @@ static inline int resupplied(const dm_engine *e, const group_rule *gr)
     return held;
 }
 
+/* `resupply_after`, kept out of buffer_covered's own loops (they are tight on registers, and
+ * most models have no delayed resupply): while the resupply providers were up from b's t0
+ * to t (b->held), the cut clocks below `after` ran on to it (buffer_covered stopped them).
+ * Returns whether the resupply held every running cut clock of b (clocks_held), for the log:
+ * a deeper cut while held drains unannounced, not as "resupply lost". */
+static __attribute__((noinline)) int delayed_clocks(const dm_engine *e, size_t g, const buffer_state *b,
+                                                     buffer_state *nb, double cap, double dt)
+{
+    double after = resupply_after(e, g);
+    int was_held = clocks_held(b, cap, after);
+    for (int i = 0; i < nb->n; i++) {
+        double *used = &nb->clock[i].used;
+        if (nb->clock[i].top > b->cut || *used >= after) continue;
+        double to = *used + dt < after ? *used + dt : after;
+        *used = to < cap ? to : cap;
+    }
+    return was_held;
+}
+
+/* With the resupply providers up: whether the resupply holds every running cut clock of nb
+ * (clocks_held); if not, a wake at the tick the last of them has run `after`, when the log
+ * says the backup is resupplied (clocks that run out first, cap <= after, never are). */
+static __attribute__((noinline)) int delayed_holding(const dm_engine *e, size_t g, const buffer_state *nb,
+                                                     double cap, int64_t t, int64_t *wake)
+{
+    double after = resupply_after(e, g), wait = 0;
+    if (clocks_held(nb, cap, after)) return 1;
+    for (int i = 0; i < nb->n && nb->clock[i].top <= nb->cut; i++)
+        if (nb->clock[i].used < after && cap > after && after - nb->clock[i].used > wait) wait = after - nb->clock[i].used;
+    int64_t arrives = wait > 0 ? t + (int64_t)ceil(wait - DM_ROUND_EPS) : INT64_MAX;
+    if (arrives < *wake) *wake = arrives;
+    return 0;
+}
+
 /* Group g's buffer at tick t with supply sigma: writes the buffer's next state to
  * buf_next[g] (and the tick its covered share next moves to *wake) and returns the covered
  * share of the node's facilities (0 .. 1 - sigma), less the reconnected ones waiting for
@@ -268,6 +349,8 @@ static double buffer_covered(dm_engine *e, const group_rule *gr, size_t g, doubl
             *used = *used - gr->refill * dt > 0 ? *used - gr->refill * dt : 0;
         }
     }
+    int was_held = b->held;  /* the resupply held every running cut clock (delayed_clocks) */
+    if (was_held && e->rule.buf_after) was_held = delayed_clocks(e, g, b, nb, cap, dt);
     double waiting = gr->restart_rate > 0 ? restart_waiting(e, gr, b, nb, cap, u, t) : 0;
     if (waiting > 0 && nb->wait_next < *wake) *wake = nb->wait_next;
     /* The new cut: [0, u) with u = 1 - sigma. Deeper: the facilities past the last clock
@@ -324,11 +407,16 @@ static double buffer_covered(dm_engine *e, const group_rule *gr, size_t g, doubl
     }
 
     /* Resupply (held, above): while every resupply provider is at or above its level, the
-     * cut clocks stand still (generator fuel delivered by 石油 and 物流). */
+     * cut clocks stand still (generator fuel delivered by 石油 and 物流); with
+     * `resupply_after`, each once it has run that long (delayed_holding: until every running
+     * one has, `held` is 0 below, with a wake at the tick the last of them gets there). */
     nb->t0 = t;
     nb->cut = u;
     nb->n = (unsigned char)n;
     nb->held = (unsigned char)held;
+    /* from here on `held`: the resupply holds every running cut clock (nb->held: its
+     * providers are up) */
+    if (held && e->rule.buf_after) held = delayed_holding(e, g, nb, cap, t, wake);
     /* One duration: a cut clock runs while more than DM_ROUND_EPS tick is left (clock_survival);
      * `first_left`, the least left of the running ones, ends the first (the tick rounded
      * up is monotone in it, so its tick is the earliest of theirs). */
@@ -375,18 +463,18 @@ static double buffer_covered(dm_engine *e, const group_rule *gr, size_t g, doubl
         double loss = gr->strength * ((1.0 - sigma) - (covered - waiting));
         double step = (floor(loss / DM_FACILITY_STEP + 1e-6) + 1) * DM_FACILITY_STEP - loss;
         if (step < DM_FACILITY_STEP / 2) step = DM_FACILITY_STEP;
-        double drop = step / gr->strength, half = running_covered(e, gr, cap, nb, 0) / 2;
+        double drop = step / gr->strength, half = running_covered(e, gr, cap, nb, 0) / 2;  /* now: as covered_at */
         double limit = DM_FACILITY_STEP / gr->strength;
         if (half < drop) drop = limit = half;
-        int64_t out = when_covered_falls(e, gr, cap, nb, t, drop, limit);
+        int64_t out = when_covered_falls(e, gr, cap, nb, t, drop, limit, resupply_after(e, g));
         if (out < *wake) *wake = out;
     }
     /* The events for the log, with the backup left: one duration's, of the first clock to
      * run out; with a distribution, until half of the backups running now have run out. */
     nb->flags = 0;
     if (covering && !b->covering) nb->flags |= GF_ENGAGED;
-    if (covering && held && !(b->covering && b->held)) nb->flags |= GF_HELD;
-    if (covering && !held && b->covering && b->held) nb->flags |= GF_DRAINING;
+    if (covering && held && !(b->covering && was_held)) nb->flags |= GF_HELD;
+    if (covering && !nb->held && b->covering && was_held) nb->flags |= GF_DRAINING;
     if (!covering && b->covering && u > 0) nb->flags |= GF_EXHAUSTED;
     nb->left = b->left;
     if (nb->flags) {
@@ -396,7 +484,7 @@ static double buffer_covered(dm_engine *e, const group_rule *gr, size_t g, doubl
         } else if (covering) {
             nb->held = 0;  /* as if the clocks ran */
             double c = running_covered(e, gr, cap, nb, 0) / 2;
-            int64_t half = when_covered_falls(e, gr, cap, nb, t, c, c);
+            int64_t half = when_covered_falls(e, gr, cap, nb, t, c, c, resupply_after(e, g));
             nb->held = (unsigned char)held;
             nb->left = half == INT64_MAX ? (double)(e->res.horizon - t) : (double)(half - t);
         }
@@ -601,6 +689,9 @@ void dmi_rule_reset(dm_engine *e)
         const dm_group *gr = g < e->m->ndefined_groups ? &e->m->groups[g] : NULL;  /* sets have no buffers */
         e->rule.buf_cap[g] = !gr || !gr->has_buffer ? 0 : gr->facilities ? dmi_longest_backup(&gr->buffer) / (double)sc->tick_s
                       : dmi_draw(e->loop.rng, &gr->buffer) / (double)sc->tick_s;
+        if (e->rule.buf_after)  /* after the group's own duration: a model without the key draws as before */
+            e->rule.buf_after[g] = gr && gr->has_buffer && gr->has_resupply_after
+                                       ? dmi_draw(e->loop.rng, &gr->resupply_after) / (double)sc->tick_s : 0;
         buffer_state *b = &e->rule.buf[g];  /* no clocks: every backup full (the clocks are unread) */
         b->t0 = 0;
         b->exhaust = INT64_MAX;

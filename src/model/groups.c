@@ -18,7 +18,7 @@ static int node_ref(yread *r, const dm_model *m, yaml_node_t *x, const char *wha
 static int read_buffer(yread *r, yaml_node_t *n, dm_model *m, dm_group *g, size_t *cap_resupply)
 {
     static const char *const keys[] = {"duration", "facilities", "share", "refill", "resupply",
-                                       "resupply_level", "restart_rate", "restart_share", NULL};
+                                       "resupply_level", "resupply_after", "restart_rate", "restart_share", NULL};
     yaml_node_t *x, *f;
     if (dmi_yr_mapping(r, n, "buffer", keys)) return DM_EDATA;
     /* One duration for every facility (drawn once per replicate), or a distribution of
@@ -68,6 +68,13 @@ static int read_buffer(yread *r, yaml_node_t *n, dm_model *m, dm_group *g, size_
         }
         g->nresupply = k;
         free(ids);
+    }
+    /* Resupply that takes time to arrive (mobile generators, fuel trucks): a cut
+     * facility's backup runs this long before the resupply holds it. */
+    if ((x = dmi_yr_get(r, n, "resupply_after"))) {
+        if (!g->nresupply) return dmi_yr_fail(r, x, "buffer: 'resupply_after' needs 'resupply' providers");
+        if (dmi_yr_dist(r, x, "buffer resupply_after", 1, 0, 1e15, &g->resupply_after)) return DM_EDATA;
+        g->has_resupply_after = 1;
     }
     return 0;
 }

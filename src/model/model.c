@@ -52,7 +52,10 @@ void dm_model_free(dm_model *m)
         dmi_dist_free(&v->restart);
         dmi_dist_free(&v->ramp);
     }
-    for (size_t i = 0; i < m->ndefined_groups; i++) dmi_dist_free(&m->groups[i].buffer);
+    for (size_t i = 0; i < m->ndefined_groups; i++) {
+        dmi_dist_free(&m->groups[i].buffer);
+        dmi_dist_free(&m->groups[i].resupply_after);
+    }
     for (size_t i = 0; i < m->ngroup_sets; i++) {
         if (!m->group_sets[i].owns) continue;
         free(m->group_sets[i].dependent);
