@@ -170,20 +170,26 @@ int dmi_binned_add(dm_binned *b, const double *rows, const uint32_t *start, size
             sum[i * (DM_BINNED_SPAN + 1)] += fv[i];
         }
         for (size_t j = j0 + 1; j < j1; j++) {
-            const double *row = rows + j * W + cb;
+            const double *row = rows + j * W + cb, *prev = row - W;  /* v[i] has prev[i]'s bits */
             const uint32_t at = (uint32_t)(start[j] - k0);
-            for (size_t i = 0; i < nc; i++) {
-                if (same_bits(row[i], v[i])) continue;
-                const __int128 fx = fixed(row[i]);
-                sum[i * (DM_BINNED_SPAN + 1) + at] += fx - fv[i];
-                const uint32_t xb = bin_of(row[i]);
-                if (xb != bin[i]) {
-                    oom |= add_run(&col[cb + i], bin[i], bin_from[i], at);
-                    bin_from[i] = at;
-                    bin[i] = xb;
+            /* a map row differs from the last in a few cells: equal stretches of 16
+             * columns are skipped at once */
+            for (size_t i0 = 0; i0 < nc; i0 += 16) {
+                const size_t i1 = i0 + 16 < nc ? i0 + 16 : nc;
+                if (i1 - i0 == 16 && !memcmp(row + i0, prev + i0, 16 * sizeof *row)) continue;
+                for (size_t i = i0; i < i1; i++) {
+                    if (same_bits(row[i], v[i])) continue;
+                    const __int128 fx = fixed(row[i]);
+                    sum[i * (DM_BINNED_SPAN + 1) + at] += fx - fv[i];
+                    const uint32_t xb = bin_of(row[i]);
+                    if (xb != bin[i]) {
+                        oom |= add_run(&col[cb + i], bin[i], bin_from[i], at);
+                        bin_from[i] = at;
+                        bin[i] = xb;
+                    }
+                    v[i] = row[i];
+                    fv[i] = fx;
                 }
-                v[i] = row[i];
-                fv[i] = fx;
             }
         }
         for (size_t i = 0; i < nc; i++) oom |= add_run(&col[cb + i], bin[i], bin_from[i], k1 - k0);
