@@ -188,64 +188,72 @@ static int push_series(column *c, const double *rows, const uint32_t *start, siz
     return 0;
 }
 
-/* One chunk of a series, as HDF5's shuffle and deflate (level 1) filters would store it:
- * the values of `times` times from k0 of buffered replicate b, converted to the file
- * type, padded with the fill value (NaN) to the chunk's ct times, their bytes shuffled
- * (byte j of every value together), compressed by zlib. *out is malloc'd; -1 when out of
- * memory. */
-static int pack_chunk(const column *col, size_t b, size_t k0, size_t times, unsigned char **out, size_t *len)
+/* n values of e bytes (4 or 8, little-endian) as HDF5's shuffle and deflate (level 1)
+ * filters store them: byte j of value i goes to shuffled[j n + i], then zlib. *out is
+ * malloc'd; -1 when out of memory. */
+static int shuffle_deflate(const unsigned char *raw, size_t n, size_t e, unsigned char **out, size_t *len)
 {
-    size_t n = col->ct * col->rest, e = col->fsize, bytes = n * e, W = col->rest;
-    unsigned char *raw = malloc(bytes + 1), *shuffled = malloc(bytes + 1);
+    size_t bytes = n * e;
+    unsigned char *shuffled = malloc(bytes + 1);
     uLongf bound = compressBound((uLong)bytes);
     *out = malloc(bound);
-    int rc = raw && shuffled && *out ? 0 : -1;
-    if (!rc) {
-        size_t have = times * W;
-        const struct series_rep *rep = &col->runs[b];
-        const uint32_t *start = col->starts + rep->start;
-        size_t j = 0;  /* the run of time k0 + t */
-        while (j + 1 < rep->nruns && start[j + 1] <= k0) j++;
-        for (size_t t = 0; t < times; t++) {
-            while (start[j + 1] <= k0 + t) j++;
-            const double *from = col->vals + rep->row + j * W;
-            if (e == sizeof(float)) {
-                float *f = (float *)(void *)raw + t * W;
-                for (size_t i = 0; i < W; i++) f[i] = (float)from[i];
-            } else {
-                memcpy((double *)(void *)raw + t * W, from, W * sizeof(double));
-            }
+    int rc = shuffled && *out ? 0 : -1;
+    if (!rc && e == 4) {
+        const uint32_t *x = (const uint32_t *)(const void *)raw;
+        for (size_t i = 0; i < n; i++) {
+            uint32_t v = x[i];
+            shuffled[i] = (unsigned char)v;
+            shuffled[n + i] = (unsigned char)(v >> 8);
+            shuffled[2 * n + i] = (unsigned char)(v >> 16);
+            shuffled[3 * n + i] = (unsigned char)(v >> 24);
         }
-        if (e == sizeof(float)) {
-            float *f = (float *)(void *)raw;
-            for (size_t i = have; i < n; i++) f[i] = NAN;
-        } else {
-            double *d = (double *)(void *)raw;
-            for (size_t i = have; i < n; i++) d[i] = NAN;
+    } else if (!rc) {
+        const uint64_t *x = (const uint64_t *)(const void *)raw;
+        for (size_t i = 0; i < n; i++) {
+            uint64_t v = x[i];
+            for (size_t j = 0; j < 8; j++) shuffled[j * n + i] = (unsigned char)(v >> (8 * j));
         }
-        /* byte j of value i goes to shuffled[j n + i] (little-endian values) */
-        if (e == 4) {
-            const uint32_t *x = (const uint32_t *)(const void *)raw;
-            for (size_t i = 0; i < n; i++) {
-                uint32_t v = x[i];
-                shuffled[i] = (unsigned char)v;
-                shuffled[n + i] = (unsigned char)(v >> 8);
-                shuffled[2 * n + i] = (unsigned char)(v >> 16);
-                shuffled[3 * n + i] = (unsigned char)(v >> 24);
-            }
-        } else {
-            const uint64_t *x = (const uint64_t *)(const void *)raw;
-            for (size_t i = 0; i < n; i++) {
-                uint64_t v = x[i];
-                for (size_t j = 0; j < 8; j++) shuffled[j * n + i] = (unsigned char)(v >> (8 * j));
-            }
-        }
-        rc = compress2(*out, &bound, shuffled, (uLong)bytes, 1) == Z_OK ? 0 : -1;
-        *len = bound;
     }
-    free(raw);
+    if (!rc) rc = compress2(*out, &bound, shuffled, (uLong)bytes, 1) == Z_OK ? 0 : -1;
+    *len = bound;
     free(shuffled);
     if (rc) { free(*out); *out = NULL; }
+    return rc;
+}
+
+/* One chunk of a series, as HDF5's shuffle and deflate (level 1) filters would store it:
+ * the values of `times` times from k0 of buffered replicate b, converted to the file
+ * type, padded with the fill value (NaN) to the chunk's ct times, shuffled and deflated
+ * (shuffle_deflate). *out is malloc'd; -1 when out of memory. */
+static int pack_chunk(const column *col, size_t b, size_t k0, size_t times, unsigned char **out, size_t *len)
+{
+    size_t n = col->ct * col->rest, e = col->fsize, W = col->rest;
+    unsigned char *raw = malloc(n * e + 1);
+    if (!raw) return -1;
+    size_t have = times * W;
+    const struct series_rep *rep = &col->runs[b];
+    const uint32_t *start = col->starts + rep->start;
+    size_t j = 0;  /* the run of time k0 + t */
+    while (j + 1 < rep->nruns && start[j + 1] <= k0) j++;
+    for (size_t t = 0; t < times; t++) {
+        while (start[j + 1] <= k0 + t) j++;
+        const double *from = col->vals + rep->row + j * W;
+        if (e == sizeof(float)) {
+            float *f = (float *)(void *)raw + t * W;
+            for (size_t i = 0; i < W; i++) f[i] = (float)from[i];
+        } else {
+            memcpy((double *)(void *)raw + t * W, from, W * sizeof(double));
+        }
+    }
+    if (e == sizeof(float)) {
+        float *f = (float *)(void *)raw;
+        for (size_t i = have; i < n; i++) f[i] = NAN;
+    } else {
+        double *d = (double *)(void *)raw;
+        for (size_t i = have; i < n; i++) d[i] = NAN;
+    }
+    int rc = shuffle_deflate(raw, n, e, out, len);
+    free(raw);
     return rc;
 }
 
@@ -354,6 +362,59 @@ static int flush(dm_h5_writer *w)
 
 /* ---- fixed variables: what the sectors, regions, nodes and hazards are ---- */
 
+/* Chunk i (row-major over the grid of chunks) of a variable of doubles (dims, chunk of
+ * rank <= 4), stored as float (e = 4) or double (e = 8), packed as HDF5's filters would
+ * (shuffle_deflate); values beyond the extent (edge chunks) are the fill value, NaN. */
+static int pack_fixed(const double *values, int rank, const hsize_t *dims, const hsize_t *chunk, size_t e, size_t i,
+                      hsize_t *offset, unsigned char **out, size_t *len)
+{
+    hsize_t per[4], n = 1;  /* chunks along each dimension */
+    for (int d = 0; d < rank; d++) { per[d] = (dims[d] + chunk[d] - 1) / chunk[d]; n *= chunk[d]; }
+    for (int d = rank - 1; d >= 0; d--) { offset[d] = i % per[d] * chunk[d]; i /= per[d]; }
+    unsigned char *raw = malloc(n * e + 1);
+    if (!raw) return -1;
+    const int last = rank - 1;
+    const hsize_t len_last = chunk[last];
+    for (hsize_t row = 0; row < n / len_last; row++) {  /* the chunk's rows along its last dimension */
+        hsize_t rest = row, at = 0;
+        int inside = 1;
+        hsize_t idx[4];
+        for (int d = last - 1; d >= 0; d--) { idx[d] = offset[d] + rest % chunk[d]; rest /= chunk[d]; inside &= idx[d] < dims[d]; }
+        for (int d = 0; d < last; d++) at = at * dims[d] + idx[d];
+        at = at * dims[last] + offset[last];
+        for (hsize_t v = 0; v < len_last; v++) {
+            double x = inside && offset[last] + v < dims[last] ? values[at + v] : NAN;
+            if (e == sizeof(float)) ((float *)(void *)raw)[row * len_last + v] = (float)x;
+            else ((double *)(void *)raw)[row * len_last + v] = x;
+        }
+    }
+    int rc = shuffle_deflate(raw, (size_t)n, e, out, len);
+    free(raw);
+    return rc;
+}
+
+/* Writes a chunked variable of doubles chunk by chunk: packed on the threads, written in
+ * order with H5Dwrite_chunk (the bytes HDF5's own filters would write, in parallel). */
+static int write_fixed_chunks(hid_t ds, const double *values, int rank, const hsize_t *dims, const hsize_t *chunk,
+                              size_t e)
+{
+    size_t nchunks = 1;
+    for (int d = 0; d < rank; d++) nchunks *= (size_t)((dims[d] + chunk[d] - 1) / chunk[d]);
+    unsigned char **out = calloc(nchunks, sizeof *out);
+    size_t *len = calloc(nchunks, sizeof *len);
+    hsize_t (*offset)[4] = calloc(nchunks, sizeof *offset);
+    int failed = !out || !len || !offset;
+    if (!failed) {
+#pragma omp parallel for schedule(dynamic, 1) reduction(| : failed) if (nchunks > 1)
+        for (size_t i = 0; i < nchunks; i++)
+            failed |= pack_fixed(values, rank, dims, chunk, e, i, offset[i], &out[i], &len[i]) != 0;
+    }
+    for (size_t i = 0; !failed && i < nchunks; i++) failed = H5Dwrite_chunk(ds, H5P_DEFAULT, 0, offset[i], len[i], out[i]) < 0;
+    for (size_t i = 0; out && i < nchunks; i++) free(out[i]);
+    free(out); free(len); free(offset);
+    return failed ? -1 : 0;
+}
+
 /* A fixed variable over one or more dimensions, stored as `stored` (a native type; HDF5
  * converts from memtype). */
 static int fixed_as(dm_h5_writer *w, const char *name, hid_t stored, hid_t memtype, int rank, const hid_t *scales,
@@ -377,8 +438,14 @@ static int fixed_as(dm_h5_writer *w, const char *name, hid_t stored, hid_t memty
     hsize_t count = 1;
     for (int i = 0; i < rank; i++) count *= dims[i];
     int chunked = !empty && count > 4096;
+    /* chunks of doubles are packed on the threads; anything else goes through HDF5 */
+    int parallel = chunked && H5Tequal(memtype, H5T_NATIVE_DOUBLE) > 0 &&
+                   (H5Tequal(stored, H5T_NATIVE_DOUBLE) > 0 || H5Tequal(stored, H5T_NATIVE_FLOAT) > 0);
     hid_t ds = dmi_h5_variable(w->file, name, stored, rank, dims, NULL, chunked ? chunk : NULL);
-    int rc = ds < 0 || (!empty && dmi_h5_write_all(ds, memtype, values)) || attach(ds, scales, rank) ||
+    int rc = ds < 0 ||
+             (!empty && (parallel ? write_fixed_chunks(ds, values, rank, dims, chunk, H5Tget_size(stored))
+                                  : dmi_h5_write_all(ds, memtype, values))) ||
+             attach(ds, scales, rank) ||
              dmi_h5_attr_text(ds, "long_name", long_name) || (units && dmi_h5_attr_text(ds, "units", units));
     if (ds >= 0) H5Dclose(ds);
     return rc ? -1 : 0;

@@ -2,15 +2,15 @@
  *
  *   for each graph of the ensemble (one, unless dm_mc_run_ensemble), for each block of
  *   its replicates:
- *       in parallel (OpenMP, one engine per thread): run replicate r, copy its result
- *           into slot r of the block;
+ *       in parallel (OpenMP, one engine per thread): run replicate r, add its series to
+ *           the statistics' sums and bins (tile by tile, each under its lock), copy the
+ *           rest of its result into slot r of the block;
  *       on the calling thread, in replicate order: sink(slot), accumulate statistics;
- *       in parallel over cells, each cell in replicate order: add the block's series
- *           to the statistics' sums and bins;
  *   finish the statistics (means from the sums, quantiles from the bins).
  *
- * Nothing a thread computes depends on which thread computed it, and every reduction is
- * serial and ordered, so results are bit-identical for any thread count. */
+ * Nothing a thread computes depends on which thread computed it; the series' sums and
+ * bins are integers, the same in any order, and every other reduction is serial and
+ * ordered, so results are bit-identical for any thread count. */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,9 +20,10 @@
 #include "model/query.h"
 #include "run/tally.h"
 
-/* A replicate's result, copied out of the engine that computed it. The engine records
- * its series as runs of equal rows (DM_STORE_RUNS), and the copy keeps them so: the
- * statistics read runs, and so does a sink that takes them (dm_mc_config.sink_runs). */
+/* A replicate's result, copied out of the engine that computed it, for the sink and the
+ * ordered statistics. The engine records its series as runs of equal rows
+ * (DM_STORE_RUNS); the slot keeps the series the sink stores, as runs, as a sink that
+ * takes them wants (dm_mc_config.sink_runs), and also in full otherwise. */
 typedef struct slot {
     dm_engine_result r;
     /* the stored series in full, for a sink that takes them so (NULL otherwise) */
@@ -83,11 +84,11 @@ static int slot_copy(slot *dst, const dm_engine_result *src, size_t S, size_t H,
     d->nwarnings = src->nwarnings < 8 ? src->nwarnings : 8;
     if (d->nwarnings) memcpy(d->warnings, src->warnings, d->nwarnings * sizeof *d->warnings);
     size_t J = src->nruns, cells = src->nregions * S;
-    if (!src->run_start) return 0;  /* no series */
+    if (!src->run_start || !run_start) return 0;  /* no series stored */
     memcpy(d->run_start, src->run_start, (J + 1) * sizeof *d->run_start);
-    if (src->sector_level) memcpy(d->sector_level, src->sector_level, J * S * sizeof(double));
-    if (src->impact) memcpy(d->impact, src->impact, J * cells * sizeof(double));
-    if (src->node_level) memcpy(d->node_level, src->node_level, J * n * sizeof(double));
+    if (sl) memcpy(d->sector_level, src->sector_level, J * S * sizeof(double));
+    if (im) memcpy(d->impact, src->impact, J * cells * sizeof(double));
+    if (nl) memcpy(d->node_level, src->node_level, J * n * sizeof(double));
     if (dst->full_level) expand(dst->full_level, src->sector_level, src->run_start, J, S);
     if (dst->full_impact) expand(dst->full_impact, src->impact, src->run_start, J, cells);
     if (dst->full_node) expand(dst->full_node, src->node_level, src->run_start, J, n);
@@ -112,9 +113,8 @@ static dm_engine_result sink_view(const slot *sl, unsigned store, int runs)
     return v;
 }
 
-/* series: what the engine records; store: what the sink receives, in full unless runs. */
-static int slot_init(slot *sl, size_t S, size_t H, size_t K, size_t cells, size_t n, unsigned series, unsigned store,
-                     int runs)
+/* store: the series the sink receives, in full unless runs. */
+static int slot_init(slot *sl, size_t S, size_t H, size_t K, size_t cells, size_t n, unsigned store, int runs)
 {
     memset(sl, 0, sizeof *sl);
     dm_engine_result *r = &sl->r;
@@ -123,6 +123,7 @@ static int slot_init(slot *sl, size_t S, size_t H, size_t K, size_t cells, size_
     r->hazard_end = calloc(H ? H : 1, sizeof(double));
     r->warnings = calloc(8, sizeof *r->warnings);
     int ok = r->sectors && r->hazard_start && r->hazard_end && r->warnings;
+    unsigned series = store & (DM_STORE_SECTORS | DM_STORE_MAPS | DM_STORE_NODES);
     if (series) ok &= (r->run_start = malloc((K + 1) * sizeof *r->run_start)) != NULL;
     if (series & DM_STORE_SECTORS) ok &= (r->sector_level = malloc((K * S + 1) * sizeof(double))) != NULL;
     if (series & DM_STORE_MAPS) ok &= (r->impact = malloc((K * cells + 1) * sizeof(double))) != NULL;
@@ -164,27 +165,48 @@ typedef struct accumulator {
     double *loss;                /* [sector]: running sum of economic loss */
     double *capacity;            /* [sector]: total capacity of its nodes */
     dm_binned levels, maps;      /* W == 0: not summarised */
+    omp_lock_t *level_lock, *map_lock;  /* one per tile of each */
     int oom;                     /* a tally could not grow */
 } accumulator;
 
-/* Adds the block's replicates 0 .. count-1 to a summarised series (impact maps when
- * `maps`, else sector levels). The times and columns are shared out among the threads in
- * tiles; each tile takes the replicates in order, so the sums are the same bits for any
- * thread count, and the counts do not depend on the tiling. */
-static int series_add(dm_binned *bs, const slot *slots, uint64_t count, int maps, int T)
+/* A summarised series is shared among the threads in tiles: one span of times
+ * (DM_BINNED_SPAN) x up to TILE_W columns, each with its lock. */
+enum { TILE_W = 256 };
+
+static size_t tiles_of(const dm_binned *bs)
 {
-    enum { TK = DM_BINNED_SPAN, TW = 256 };  /* a tile: one span of times x columns */
-    size_t nk = (bs->K + TK - 1) / TK, nw = (bs->W + TW - 1) / TW;
+    return ((bs->K + DM_BINNED_SPAN - 1) / DM_BINNED_SPAN) * ((bs->W + TILE_W - 1) / TILE_W);
+}
+
+static omp_lock_t *locks_new(size_t n)
+{
+    omp_lock_t *lock = malloc((n ? n : 1) * sizeof *lock);
+    for (size_t i = 0; lock && i < n; i++) omp_init_lock(&lock[i]);
+    return lock;
+}
+
+static void locks_free(omp_lock_t *lock, size_t n)
+{
+    for (size_t i = 0; lock && i < n; i++) omp_destroy_lock(&lock[i]);
+    free(lock);
+}
+
+/* Adds one replicate's series (runs of rows, r's run_start) to a summarised series, tile
+ * by tile under the tiles' locks, beginning at tile `first` so that threads start apart.
+ * The sums and counts are integers, so the order in which threads add their replicates
+ * does not change them. */
+static int series_add(dm_binned *bs, omp_lock_t *lock, const double *rows, const dm_engine_result *r, size_t first)
+{
+    size_t nw = (bs->W + TILE_W - 1) / TILE_W, n = tiles_of(bs);
     int oom = 0;
-#pragma omp parallel for schedule(dynamic, 1) num_threads(T) if (T > 1 && nk * nw > 1) reduction(| : oom)
-    for (size_t tile = 0; tile < nk * nw; tile++) {
-        size_t k0 = tile / nw * TK, k1 = k0 + TK < bs->K ? k0 + TK : bs->K;
-        size_t c0 = tile % nw * TW, c1 = c0 + TW < bs->W ? c0 + TW : bs->W;
-        for (uint64_t b = 0; b < count; b++)
-            oom |= dmi_binned_add(bs, maps ? slots[b].r.impact : slots[b].r.sector_level, slots[b].r.run_start,
-                                  slots[b].r.nruns, k0, k1, c0, c1) != 0;
+    for (size_t i = 0; i < n; i++) {
+        size_t tile = (first + i) % n;
+        size_t k0 = tile / nw * DM_BINNED_SPAN, k1 = k0 + DM_BINNED_SPAN < bs->K ? k0 + DM_BINNED_SPAN : bs->K;
+        size_t c0 = tile % nw * TILE_W, c1 = c0 + TILE_W < bs->W ? c0 + TILE_W : bs->W;
+        omp_set_lock(&lock[tile]);
+        oom |= dmi_binned_add(bs, rows, r->run_start, r->nruns, k0, k1, c0, c1) != 0;
+        omp_unset_lock(&lock[tile]);
     }
-    bs->added += count;
     return oom ? -1 : 0;
 }
 
@@ -254,9 +276,10 @@ static int finish_stats(accumulator *a, dm_stats *st, uint64_t first, double min
     return 0;
 }
 
-/* Bytes a summarised value takes: sum, count, mean and quantiles, and the counts of
- * about four bins (an estimate: 4 bytes per time for each bin that occurs in a column). */
-#define CELL_BYTES (8.0 + 4 + 8 * (1 + DM_NQUANTILES) + 4 * 4)
+/* Bytes a summarised value takes: its sum's difference, count, mean and quantiles, and the
+ * counts of about four bins (an estimate: 4 bytes per time for each bin that occurs in a
+ * column). */
+#define CELL_BYTES (16.0 + 4 + 8 * (1 + DM_NQUANTILES) + 4 * 4)
 
 double dm_mc_memory_estimate(const dm_scenario *sc, const dm_mc_config *cfg)
 {
@@ -266,13 +289,16 @@ double dm_mc_memory_estimate(const dm_scenario *sc, const dm_mc_config *cfg)
     int T = cfg->threads > 0 ? cfg->threads : omp_get_max_threads();
     double cells = (double)(sc->model->nregions ? sc->model->nregions : 1) * S, n = (double)sc->model->nnodes;
     double summarised = CELL_BYTES * K * ((series & DM_STORE_SECTORS ? S : 0) + (cfg->stats & DM_STORE_MAPS ? cells : 0));
-    /* the runs of the series recorded (at most a row per time), and a sink's full copies */
+    /* each engine's grid: the runs of the series it records (at most a row per time) */
+    double grid = 8.0 * K * ((series & DM_STORE_SECTORS ? S : 0) + (series & DM_STORE_MAPS ? cells : 0) +
+                             (cfg->store & DM_STORE_NODES ? n : 0)) + 4.0 * K;
+    /* a slot: the stored series as runs, and a sink's full copies */
     unsigned full = cfg->sink_runs ? 0 : cfg->store;
-    double slot = 8.0 * K * ((series & DM_STORE_SECTORS ? S : 0) + (series & DM_STORE_MAPS ? cells : 0) +
+    double slot = 8.0 * K * ((cfg->store & DM_STORE_SECTORS ? S : 0) + (cfg->store & DM_STORE_MAPS ? cells : 0) +
                              (cfg->store & DM_STORE_NODES ? n : 0) + (full & DM_STORE_SECTORS ? S : 0) +
                              (full & DM_STORE_MAPS ? cells : 0) + (full & DM_STORE_NODES ? n : 0)) + 4.0 * K;
     double slots = slot * (R < 64.0 * T ? R : 64.0 * T);
-    return summarised + R * (8 + 16) + S * 64 + slots + (double)T * (dm_engine_memory_estimate(sc) + slot);
+    return summarised + R * (8 + 16) + S * 64 + slots + (double)T * (dm_engine_memory_estimate(sc) + grid);
 }
 
 double dm_mc_memory_limit(double max_bytes)
@@ -343,12 +369,13 @@ static int run(const dm_scenario *sc, size_t G, dm_mc_scenario_fn load, void *lo
     if (R == 1) T = 1;  /* one replicate: its frontier may use the threads instead */
 
     /* Block size: enough replicates per thread to even out their different lengths, as
-     * many as fit in about 256 MiB of copied series; when the statistics summarise series,
-     * about 16 MiB, so that they are still in cache when the statistics read them. */
-    double slot_bytes = 8.0 * (double)K * ((series & DM_STORE_SECTORS ? S : 0) +
-                                           (series & DM_STORE_MAPS ? cells : 0) +
-                                           (cfg->store & DM_STORE_NODES ? n : 0)) + 4096;
-    uint64_t B = (uint64_t)((cfg->stats ? 16.0 : 256.0) * 1024 * 1024 / slot_bytes);
+     * many as fit in about 256 MiB of copied series; when the sink stores series and the
+     * statistics are kept, about 16 MiB, so that the series are still in cache when the
+     * sink reads them. */
+    unsigned stored = cfg->store & (DM_STORE_SECTORS | DM_STORE_MAPS | DM_STORE_NODES);
+    double slot_bytes = 8.0 * (double)K * ((stored & DM_STORE_SECTORS ? S : 0) + (stored & DM_STORE_MAPS ? cells : 0) +
+                                           (stored & DM_STORE_NODES ? n : 0)) + 4096;
+    uint64_t B = (uint64_t)((cfg->stats && stored ? 16.0 : 256.0) * 1024 * 1024 / slot_bytes);
     if (B > 64 * (uint64_t)T) B = 64 * (uint64_t)T;
     if (B < (uint64_t)T) B = (uint64_t)T;
     if (B > R) B = R;
@@ -385,7 +412,9 @@ static int run(const dm_scenario *sc, size_t G, dm_mc_scenario_fn load, void *lo
         ok = !dmi_binned_init(&acc.maps, K, cells) && (st->map_mean = calloc(K * cells + 1, sizeof(double))) &&
              (st->map_q = calloc(DM_NQUANTILES * K * cells + 1, sizeof(double)));
     st->nregions = cells / (S ? S : 1);
-    for (uint64_t b = 0; ok && b < B; b++) ok = slot_init(&slots[b], S, H, K, cells, n, series, cfg->store, cfg->sink_runs) == 0;
+    if (ok && acc.levels.W) ok = (acc.level_lock = locks_new(tiles_of(&acc.levels))) != NULL;
+    if (ok && acc.maps.W) ok = (acc.map_lock = locks_new(tiles_of(&acc.maps))) != NULL;
+    for (uint64_t b = 0; ok && b < B; b++) ok = slot_init(&slots[b], S, H, K, cells, n, cfg->store, cfg->sink_runs) == 0;
     if (!ok) {
         rc = dm_error_set(err, DM_ESOFTWARE, NULL, 0, 0,
                           "out of memory for %llu replicates (about %.0f MiB needed; see --interval and --store)",
@@ -411,27 +440,45 @@ static int run(const dm_scenario *sc, size_t G, dm_mc_scenario_fn load, void *lo
         for (uint64_t start = graph_start(R, G, g); start < end && !rc && !st->interrupted; start += B) {
             uint64_t count = end - start < B ? end - start : B;
             for (uint64_t b = 0; b < count; b++) slots[b].done = slots[b].failed = 0;
-#pragma omp parallel for schedule(dynamic, 1) num_threads(T) if (T > 1)
-            for (uint64_t b = 0; b < count; b++) {
-                if (cfg->stop && *cfg->stop) continue;
-                dm_engine *e = eng[omp_get_thread_num()];
+            /* Replicates are taken in order from a shared counter, and a thread looks at the
+             * stop flag before it takes one, never after: every replicate taken runs, so
+             * those done are a prefix of the block, which is what the statistics (added
+             * here, as each replicate ends) and the sink (below) must both see. */
+            uint64_t next = 0;
+#pragma omp parallel num_threads(T) if (T > 1)
+            for (;;) {
+                if (cfg->stop && *cfg->stop) break;
+                uint64_t b;
+#pragma omp atomic capture
+                b = next++;
+                if (b >= count) break;
+                const int t = omp_get_thread_num();
+                dm_engine *e = eng[t];
                 slot *sl = &slots[b];
                 dm_error_clear(&sl->err);
-                last[omp_get_thread_num()] = cfg->first + start + b + 1;  /* its results, unless it fails */
+                last[t] = cfg->first + start + b + 1;  /* its results, unless it fails */
+                const dm_engine_result *res = NULL;
                 if (dm_engine_run(e, cfg->first + start + b, &sl->err)) {
                     sl->failed = 1;
-                } else if (fixed + event_log_bytes(dm_engine_results(e)->nevents, T, copies) > limit) {
+                } else if (res = dm_engine_results(e), fixed + event_log_bytes(res->nevents, T, copies) > limit) {
                     sl->failed = 1;
                     dm_error_set(&sl->err, DM_ESOFTWARE, NULL, 0, 0, "replicate %llu logged %zu events: with %d engines and "
                                  "%llu replicates in flight the run needs about %.0f MiB, over the limit of %.0f MiB "
                                  "(--max-memory); nothing is written. Use fewer --threads or raise --max-memory",
-                                 (unsigned long long)(cfg->first + start + b), dm_engine_results(e)->nevents, T,
-                                 (unsigned long long)copies, (fixed + event_log_bytes(dm_engine_results(e)->nevents, T, copies)) / 1048576.0,
+                                 (unsigned long long)(cfg->first + start + b), res->nevents, T,
+                                 (unsigned long long)copies, (fixed + event_log_bytes(res->nevents, T, copies)) / 1048576.0,
                                  limit / 1048576.0);
-                } else if (slot_copy(sl, dm_engine_results(e), S, H, n, cfg->store)) {
+                } else if ((acc.levels.W && series_add(&acc.levels, acc.level_lock, res->sector_level, res,
+                                                       (size_t)t * tiles_of(&acc.levels) / (size_t)T)) ||
+                           (acc.maps.W && series_add(&acc.maps, acc.map_lock, res->impact, res,
+                                                     (size_t)t * tiles_of(&acc.maps) / (size_t)T))) {
+                    sl->failed = 1;
+                    dm_error_set(&sl->err, DM_ESOFTWARE, NULL, 0, 0, "out of memory for the statistics' bins");
+                } else if (slot_copy(sl, res, S, H, n, cfg->store)) {
                     sl->failed = 1;
                     dm_error_set(&sl->err, DM_ESOFTWARE, NULL, 0, 0, "out of memory copying a replicate's events");
                 }
+#pragma omp atomic write
                 sl->done = 1;
             }
             /* Hand over the completed prefix of the block, in replicate order. */
@@ -446,9 +493,9 @@ static int run(const dm_scenario *sc, size_t G, dm_mc_scenario_fn load, void *lo
                 accumulate(&acc, st, &slots[b].r);
                 handed++;
             }
-            if (!rc && ((acc.levels.W && series_add(&acc.levels, slots, handed, 0, T)) ||
-                        (acc.maps.W && series_add(&acc.maps, slots, handed, 1, T)) || acc.oom))
-                rc = dm_error_set(err, DM_ESOFTWARE, NULL, 0, 0, "out of memory for the statistics' bins");
+            acc.levels.added += handed;
+            acc.maps.added += handed;
+            if (!rc && acc.oom) rc = dm_error_set(err, DM_ESOFTWARE, NULL, 0, 0, "out of memory for the statistics' tallies");
             if (cfg->stop && *cfg->stop) st->interrupted = 1;
             if (cfg->progress) cfg->progress(cfg->progress_ctx, st->replicates, R);
         }
@@ -476,6 +523,7 @@ done:
     for (size_t s = 0; acc.duration && s < S; s++) dmi_tally_free(&acc.duration[s]);
     free(acc.onset); free(acc.duration); free(acc.onset_sum); free(acc.duration_sum); free(acc.breached);
     free(acc.unit_hours); free(acc.loss); free(acc.capacity);
+    locks_free(acc.level_lock, tiles_of(&acc.levels)); locks_free(acc.map_lock, tiles_of(&acc.maps));
     dmi_binned_free(&acc.levels); dmi_binned_free(&acc.maps);
     if (rc) dm_stats_free(st);
     return rc;

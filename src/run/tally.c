@@ -71,8 +71,9 @@ int dmi_binned_init(dm_binned *b, size_t K, size_t W)
     memset(b, 0, sizeof *b);
     b->K = K;
     b->W = W;
-    b->sum = calloc(K * W + 1, sizeof *b->sum);
-    b->col = calloc(((K + DM_BINNED_SPAN - 1) / DM_BINNED_SPAN) * W + 1, sizeof *b->col);
+    size_t spans = (K + DM_BINNED_SPAN - 1) / DM_BINNED_SPAN;
+    b->sum = calloc(spans * W * (DM_BINNED_SPAN + 1) + 1, sizeof *b->sum);
+    b->col = calloc(spans * W + 1, sizeof *b->col);
     return b->sum && b->col ? 0 : -1;
 }
 
@@ -81,6 +82,11 @@ int dmi_binned_init(dm_binned *b, size_t K, size_t W)
  * first time). */
 static int add_run(dm_binned_column *c, uint32_t bin, size_t k0, size_t k1)
 {
+    if (c->last < c->len && c->bin[c->last] == bin) {  /* the bin of the column's last run, often */
+        c->diff[c->last][k0]++;
+        c->diff[c->last][k1]--;
+        return 0;
+    }
     uint32_t lo = 0, hi = c->len;
     while (lo < hi) {
         uint32_t mid = lo + (hi - lo) / 2;
@@ -107,6 +113,7 @@ static int add_run(dm_binned_column *c, uint32_t bin, size_t k0, size_t k1)
     }
     c->diff[lo][k0]++;
     c->diff[lo][k1]--;
+    c->last = lo;
     return 0;
 }
 
@@ -120,22 +127,21 @@ static int same_bits(double a, double b)
     return x == y;
 }
 
-/* sum[k] += v for k in from .. to-1, eight at a time (the compiler makes the inner loop
- * vector additions: about 2 instructions a value instead of 3) */
-static void add_to(double *restrict sum, size_t from, size_t to, double v)
+/* x in units of 2^-90, truncated (exact for |x| >= 2^-38); NaN adds nothing */
+static __int128 fixed(double x)
 {
-    size_t k = from;
-    for (; k + 8 <= to; k += 8)
-        for (size_t i = 0; i < 8; i++) sum[k + i] += v;
-    for (; k < to; k++) sum[k] += v;
+    if (isnan(x)) return 0;
+    x = x > 2 ? 2 : x < -2 ? -2 : x;
+    return (__int128)(x * DM_BINNED_FIXED);
 }
 
 int dmi_binned_add(dm_binned *b, const double *rows, const uint32_t *start, size_t nruns, size_t k0, size_t k1,
                    size_t c0, size_t c1)
 {
-    size_t W = b->W, K = b->K;
+    size_t W = b->W;
     if (nruns == 0 || k0 >= k1) return 0;
-    dm_binned_column *col = b->col + k0 / DM_BINNED_SPAN * W;  /* the span's columns */
+    const size_t sp = k0 / DM_BINNED_SPAN;
+    dm_binned_column *col = b->col + sp * W;  /* the span's columns */
     /* the runs that meet k0 .. k1-1: j0 (the one holding k0) .. j1-1 */
     size_t j0 = 0, hi = nruns - 1;
     while (j0 < hi) {
@@ -146,33 +152,47 @@ int dmi_binned_add(dm_binned *b, const double *rows, const uint32_t *start, size
     size_t j1 = j0 + 1;
     while (j1 < nruns && start[j1] < k1) j1++;
     int oom = 0;
-    /* Column by column, runs whose values have the same bits make one segment: its value
-     * is added to a contiguous range of the column's sums, and binned once; a run of equal
-     * bins costs two counts (add_run). Every sum receives one addition per replicate and
-     * time, in replicate order: the same bits however the runs fall. */
-    for (size_t c = c0; c < c1; c++) {
-        double *restrict sum = b->sum + c * K;
-        size_t from = k0, bin_from = k0;  /* the open segment of equal values, and of equal bins */
-        double v = rows[j0 * W + c];
-        uint32_t bin = bin_of(v);
-        for (size_t j = j0 + 1;; j++) {
-            const int last = j >= j1;
-            const double x = last ? 0 : rows[j * W + c];
-            if (!last && same_bits(x, v)) continue;
-            size_t to = last ? k1 : start[j];
-            /* the exact sums, in replicate order; a 0 (or a NaN, not counted) adds nothing */
-            if (v != 0 && bin != DM_BINNED_NAN) add_to(sum, from, to, v);
-            if (last) break;
-            uint32_t xb = bin_of(x);
-            if (xb != bin) {
-                oom |= add_run(&col[c], bin, bin_from - k0, to - k0);
-                bin_from = to;
-                bin = xb;
-            }
-            from = to;
-            v = x;
+    /* Row by row (contiguous), a column whose value differs from its previous row's
+     * changes that column's sum difference array at the row's start and, when its bin
+     * differs too, closes the column's run of equal bins (add_run: two counts). */
+    enum { BLOCK = 64 };  /* columns followed at once */
+    double v[BLOCK];
+    __int128 fv[BLOCK];
+    uint32_t bin[BLOCK], bin_from[BLOCK];  /* the open run of equal bins, from bin_from (relative to k0) */
+    for (size_t cb = c0; cb < c1; cb += BLOCK) {
+        const size_t nc = c1 - cb < BLOCK ? c1 - cb : BLOCK;
+        __int128 *sum = b->sum + (sp * W + cb) * (DM_BINNED_SPAN + 1);  /* column cb + i: sum + i (SPAN + 1) */
+        for (size_t i = 0; i < nc; i++) {
+            v[i] = rows[j0 * W + cb + i];
+            fv[i] = fixed(v[i]);
+            bin[i] = bin_of(v[i]);
+            bin_from[i] = 0;
+            sum[i * (DM_BINNED_SPAN + 1)] += fv[i];
         }
-        oom |= add_run(&col[c], bin, bin_from - k0, k1 - k0);
+        for (size_t j = j0 + 1; j < j1; j++) {
+            const double *row = rows + j * W + cb, *prev = row - W;  /* v[i] has prev[i]'s bits */
+            const uint32_t at = (uint32_t)(start[j] - k0);
+            /* a map row differs from the last in a few cells: equal stretches of 16
+             * columns are skipped at once */
+            for (size_t i0 = 0; i0 < nc; i0 += 16) {
+                const size_t i1 = i0 + 16 < nc ? i0 + 16 : nc;
+                if (i1 - i0 == 16 && !memcmp(row + i0, prev + i0, 16 * sizeof *row)) continue;
+                for (size_t i = i0; i < i1; i++) {
+                    if (same_bits(row[i], v[i])) continue;
+                    const __int128 fx = fixed(row[i]);
+                    sum[i * (DM_BINNED_SPAN + 1) + at] += fx - fv[i];
+                    const uint32_t xb = bin_of(row[i]);
+                    if (xb != bin[i]) {
+                        oom |= add_run(&col[cb + i], bin[i], bin_from[i], at);
+                        bin_from[i] = at;
+                        bin[i] = xb;
+                    }
+                    v[i] = row[i];
+                    fv[i] = fx;
+                }
+            }
+        }
+        for (size_t i = 0; i < nc; i++) oom |= add_run(&col[cb + i], bin[i], bin_from[i], k1 - k0);
     }
     return oom ? -1 : 0;
 }
@@ -191,6 +211,8 @@ int dmi_binned_finish(const dm_binned *b, const double *f, int nq, double *mean,
         size_t sp = i / W, c = i % W;
         int64_t *count = counts + (size_t)omp_get_thread_num() * most;
         const dm_binned_column *col = &b->col[i];
+        const __int128 *dsum = b->sum + i * (DM_BINNED_SPAN + 1);
+        __int128 sum = 0;
         memset(count, 0, most * sizeof *count);
         for (size_t k = sp * DM_BINNED_SPAN; k < K && k < (sp + 1) * DM_BINNED_SPAN; k++) {
             size_t at = k * W + c;
@@ -198,7 +220,8 @@ int dmi_binned_finish(const dm_binned *b, const double *f, int nq, double *mean,
             /* NaN has the largest key: the last entry */
             uint64_t nan = col->len && col->bin[col->len - 1] == DM_BINNED_NAN ? (uint64_t)count[col->len - 1] : 0;
             uint64_t n = b->added - nan;
-            mean[at] = n ? b->sum[c * K + k] / (double)n : NAN;
+            sum += dsum[k - sp * DM_BINNED_SPAN];
+            mean[at] = n ? (double)sum / DM_BINNED_FIXED / (double)n : NAN;
             for (int p = 0; p < nq; p++) {
                 if (!n) { q[(size_t)p * K * W + at] = NAN; continue; }
                 uint64_t lhs, seen = 0;

@@ -5,15 +5,17 @@
  *
  * dm_binned summarises a series over time (sector levels, impact maps: values in [0, 1]
  * at K times in W columns) across replicates. Per time and column it keeps the exact
- * running sum of the values (added in replicate order; NaN and 0 add nothing), and
- * counts of their bins of width 10^-4 (bin = round(x * 10^4); NaN has a bin of its own,
- * so the count of values is known). A replicate's series is piecewise
- * constant in time, so the counts are kept as difference arrays over time, one per
- * span of DM_BINNED_SPAN times, column and bin that occurs: a run of equal bins from
- * time k0 to k1 costs two increments. Memory: 8 bytes per time and column, and
- * 4 (DM_BINNED_SPAN + 1) bytes per (span, column, bin) that occurs; the counts do not
- * depend on the order of the replicates. Spans and columns are independent, so threads
- * can share them out. */
+ * sum of the values (NaN adds nothing), and counts of their bins of width 10^-4
+ * (bin = round(x * 10^4); NaN has a bin of its own, so the count of values is known). A
+ * replicate's series is piecewise constant in time, so both are kept as difference
+ * arrays over time, one per span of DM_BINNED_SPAN times and column for the sums, and
+ * one per span, column and bin that occurs for the counts: a run of equal values from
+ * time k0 to k1 costs two updates, whatever its length. The sums are integers in units
+ * of 2^-90 (DM_BINNED_FIXED; a value in [0, 1] is exact in them down to 2^-38, below
+ * which it is rounded by at most 2^-91), so they and the counts are the same whatever
+ * the order in which replicates, spans and columns are added: threads add the
+ * replicates they ran as they finish. Memory: 16 bytes per time and column, and
+ * 4 (DM_BINNED_SPAN + 1) bytes per (span, column, bin) that occurs. */
 #ifndef DOMINO_TALLY_H
 #define DOMINO_TALLY_H
 
@@ -23,6 +25,8 @@
 #define DM_TALLY_BINS 10000u   /* bins per unit: width 10^-4 */
 #define DM_BINNED_SPAN 256u    /* times per span of the difference arrays */
 #define DM_BINNED_NAN UINT32_MAX  /* the key that counts NaN values */
+#define DM_BINNED_FIXED 0x1p90   /* sums count units of 2^-90: 2^31 values of magnitude <= 2
+                                    sum to less than 2^122, within an __int128 */
 
 typedef struct dm_tally {
     uint64_t *e;        /* (key << 32 | count), sorted by key */
@@ -38,6 +42,7 @@ void dmi_tally_free(dm_tally *t);
 
 typedef struct dm_binned_column {
     uint32_t len, cap;
+    uint32_t last;       /* the index of the bin counted last (a hint) */
     uint32_t *bin;       /* sorted bins that occur */
     int32_t **diff;      /* [len][DM_BINNED_SPAN + 1]: difference arrays of their counts
                             over the span's times */
@@ -45,7 +50,8 @@ typedef struct dm_binned_column {
 
 typedef struct dm_binned {
     size_t K, W;
-    double *sum;         /* [W][K]: a column's times are contiguous */
+    __int128 *sum;       /* [span][W][DM_BINNED_SPAN + 1]: difference arrays of the sums
+                            (units of 2^-90) over the span's times */
     uint64_t added;      /* replicates added (the caller counts them) */
     dm_binned_column *col;  /* [span][W] */
 } dm_binned;
@@ -62,12 +68,13 @@ int dmi_binned_init(dm_binned *b, size_t K, size_t W);
 /* Adds one replicate's series, times k0 .. k1-1 (within one span: k0 a multiple of
  * DM_BINNED_SPAN, k1 <= k0 + DM_BINNED_SPAN) and columns c0 .. c1-1 only. The series is
  * given as runs of equal rows: row j (rows + j W) holds times start[j] .. start[j + 1] - 1,
- * for j < nruns, with start[0] = 0 and start[nruns] = K. Threads take disjoint ranges.
- * Each range must see the replicates in order for the sums to be reproducible. -1 when
- * out of memory. */
+ * for j < nruns, with start[0] = 0 and start[nruns] = K. Threads take disjoint ranges, in
+ * any order: the result does not depend on it. Values beyond [-2, 2] are summed as -2 or
+ * 2 (levels and maps are in [0, 1]). -1 when out of memory. */
 int dmi_binned_add(dm_binned *b, const double *rows, const uint32_t *start, size_t nruns, size_t k0, size_t k1,
                    size_t c0, size_t c1);
-/* mean[K][W] (exact; NaN where no value) and q[nq][K][W] (from the bins: within half a
+/* mean[K][W] (the exact sum, rounded once, over the count: within an ulp of the exact
+ * mean; NaN where no value) and q[nq][K][W] (from the bins: within half a
  * bin, 5·10^-5, of the exact quantile; NaN where no value), computed on `threads`
  * threads (the same bits for any number). -1 when out of memory. */
 int dmi_binned_finish(const dm_binned *b, const double *f, int nq, double *mean, double *q, int threads);
