@@ -28,6 +28,9 @@
  * (measured: docs/performance.md). */
 #define INCREMENTAL_SHARE 128
 
+/* How many adjacency entries ahead a sweep asks for the parent it will read. */
+#define PREFETCH 48
+
 typedef struct search {
     int *queue; size_t head, len, cap;
     int parent;          /* union-find: searches that met are one */
@@ -88,35 +91,55 @@ static void rem_union(int *parent, int x, int y)
  * their connection; the largest piece of the old giant stays the giant if it is larger
  * than any component outside it was (outside_max), else the sweep returns 1 without
  * changing anything and one from scratch decides. Giant: the largest component, the one
- * with the lowest node index of equal ones. Source: the components of the sources. */
+ * with the lowest node index of equal ones. Source: the components of the sources.
+ * Three passes over the layer: (1) each node joins the nodes before it that it has an
+ * edge to (each edge once; a node's parent is set when its turn comes, so the edge loop
+ * reads only nodes already set); (2) each node points at its root, the components are
+ * counted and the largest two found; (3) the connections change, the labels are cleared. */
 static int sweep(dm_engine *e, layer_run *lr, unsigned char mask, int initial)
 {
     const dm_layer *L = lr->L;
-    size_t n = L->nnodes, best_size = 0, second = 0;
+    const size_t n = L->nnodes, *start = L->adj_start;
+    const int *adj = L->adj;
     unsigned char *st = e->conn.state + L->first;  /* this layer's, by local index */
     int *parent = e->conn.label, *size = e->conn.queue, best = -1;
     int giant = L->connectivity == DM_CONNECT_GIANT;
     /* parent -1: the node takes no part (so the edge loop needs no second array) */
-    for (size_t u = 0; u < n; u++) { parent[u] = (st[u] & mask) == mask ? (int)u : -1; size[u] = 0; }
+    const size_t nadj = start[n];
     for (size_t u = 0; u < n; u++) {
-        if (parent[u] < 0) continue;
-        for (size_t k = L->adj_start[u]; k < L->adj_start[u + 1]; k++) {
-            int w = L->adj[k];
-            if ((size_t)w > u && parent[w] >= 0) rem_union(parent, (int)u, w);  /* each edge once */
+        if ((st[u] & mask) != mask) { parent[u] = -1; continue; }
+        parent[u] = (int)u;
+        for (size_t k = start[u]; k < start[u + 1]; k++) {
+            int w = adj[k];
+            /* parent[w] is a random read (a cache miss in a large layer): asked for ahead */
+            if (k + PREFETCH < nadj) __builtin_prefetch(&parent[adj[k + PREFETCH]]);
+            if ((size_t)w < u && parent[w] >= 0) rem_union(parent, (int)u, w);
         }
     }
-    /* In node order every parent is final before its children: one pass points each node
-     * at its root and counts the components. */
-    for (size_t u = 0; u < n; u++)
-        if (parent[u] >= 0) size[parent[u] = parent[parent[u]]]++;
-    if (giant) {
-        for (size_t u = 0; u < n; u++) {  /* roots in node order: the first of the largest wins */
-            size_t sz = (size_t)size[u];
-            if (sz > best_size) { second = best_size > second ? best_size : second; best_size = sz; best = (int)u; }
-            else if (sz > second) second = sz;
+    /* Every parent has a lower index than its child and is final before it (its root is
+     * the lowest node of its component): one pass in node order points each node at its
+     * root and counts the components. The largest (the lowest root of equal ones) and the
+     * size of the next are kept as the counts grow: a root's count reaching the largest
+     * so far takes its place if it is lower, as the largest of the final counts would. */
+    size_t best_size = 0, second = 0;
+    for (size_t u = 0; u < n; u++) {
+        if (u + PREFETCH < n && parent[u + PREFETCH] >= 0) {  /* the root and its count: random reads */
+            __builtin_prefetch(&parent[parent[u + PREFETCH]]);
+            __builtin_prefetch(&size[parent[u + PREFETCH]], 1);
         }
+        int p = parent[u];
+        if (p < 0) continue;
+        size_t sz;
+        if (p == (int)u) sz = (size_t)(size[u] = 1);
+        else sz = (size_t)++size[parent[u] = p = parent[p]];
+        if (!giant) continue;
+        if (p == best) best_size = sz;
+        else if (sz > best_size || (sz == best_size && p < best)) { second = best_size; best_size = sz; best = p; }
+        else if (sz > second) second = sz;
+    }
+    if (giant) {
         if (mask == CONN_LIVE && best_size <= lr->outside_max) {
-            for (size_t u = 0; u < n; u++) parent[u] = -1;
+            memset(parent, 0xff, n * sizeof *parent);  /* every label clear (-1) */
             return 1;
         }
         lr->giant = best_size;
@@ -129,8 +152,7 @@ static int sweep(dm_engine *e, layer_run *lr, unsigned char mask, int initial)
         int r = parent[u];
         int c = r >= 0 && (giant ? r == best : size[r] == 0);
         if (initial) st[u] = (unsigned char)(CONN_VIABLE | (c ? CONN_CONNECTED : 0));
-        else if (!c && (st[u] & CONN_CONNECTED)) set_connected(e, (int)(L->first + u), 0);
-        else if (c && !(st[u] & CONN_CONNECTED)) set_connected(e, (int)(L->first + u), 1);
+        else if (!c != !(st[u] & CONN_CONNECTED)) set_connected(e, (int)(L->first + u), c);
         parent[u] = -1;  /* incremental passes expect every label clear */
     }
     return 0;
@@ -188,6 +210,13 @@ static int incremental_pass(dm_engine *e, layer_run *lr, size_t nlost)
                 continue;
             }
             int x = s[i].queue[s[i].head++], a = i;  /* a: the search x belongs to now */
+            if (s[i].head < s[i].len) __builtin_prefetch(&L->adj_start[s[i].queue[s[i].head]]);  /* its next turn */
+            /* the neighbours' states and labels are random reads: asked for together, so
+             * their cache misses overlap */
+            for (size_t k = L->adj_start[x]; k < L->adj_start[x + 1]; k++) {
+                __builtin_prefetch(&e->conn.state[first + (size_t)L->adj[k]]);
+                __builtin_prefetch(&label[L->adj[k]]);
+            }
             for (size_t k = L->adj_start[x]; k < L->adj_start[x + 1] && !rc; k++) {
                 int y = L->adj[k];
                 if (!live(e, first + (size_t)y)) continue;
@@ -228,6 +257,10 @@ static int incremental_pass(dm_engine *e, layer_run *lr, size_t nlost)
     if (!rc) {
         size_t cut = 0;
         for (size_t t = 0; t < ntouched; t++) {
+            if (t + PREFETCH < ntouched) {
+                __builtin_prefetch(&label[touched[t + PREFETCH]]);
+                __builtin_prefetch(&e->conn.state[first + (size_t)touched[t + PREFETCH]]);
+            }
             int v = touched[t], root = find(s, label[v]);
             if (s[root].done && !s[root].anchored && (e->conn.state[first + (size_t)v] & CONN_CONNECTED)) {
                 set_connected(e, (int)first + v, 0);
@@ -239,7 +272,10 @@ static int incremental_pass(dm_engine *e, layer_run *lr, size_t nlost)
             if (finished_max > lr->outside_max) lr->outside_max = finished_max;
         }
     }
-    for (size_t t = 0; t < ntouched; t++) label[touched[t]] = -1;
+    for (size_t t = 0; t < ntouched; t++) {
+        if (t + PREFETCH < ntouched) __builtin_prefetch(&label[touched[t + PREFETCH]], 1);
+        label[touched[t]] = -1;
+    }
     for (size_t i = 0; i < ns; i++) free(s[i].queue);
     free(s);
     return rc;
