@@ -28,8 +28,11 @@
  * (measured: docs/performance.md). */
 #define INCREMENTAL_SHARE 128
 
-/* How many adjacency entries ahead a sweep asks for the parent it will read. */
+/* How many entries ahead a sweep or a search asks for what it will read at random; sweeps
+ * ask only in layers above PREFETCH_NODES nodes, whose labels (4 bytes a node) no longer
+ * fit in a core's cache (measured: below it, the requests cost more than they save). */
 #define PREFETCH 48
+#define PREFETCH_NODES ((size_t)1 << 18)
 
 typedef struct search {
     int *queue; size_t head, len, cap;
@@ -84,6 +87,56 @@ static void rem_union(int *parent, int x, int y)
     }
 }
 
+/* Passes (1) and (2) of a sweep (below): the components of the nodes that take part
+ * (state & mask == mask) as parent pointers to their roots, the roots' counts in size[];
+ * returns the largest component's root (giant only; the lowest root of equal ones), its
+ * size and the next one's. `ahead`: how far ahead random reads are asked for, 0 for not
+ * at all; sweep() passes a constant, so each case compiles to its own loops (the test in
+ * the loop cost 10 % more instructions where nothing is asked for). */
+static inline int components(const dm_layer *L, const unsigned char *st, unsigned char mask, int *parent, int *size,
+                             size_t ahead, size_t *best_size, size_t *second)
+{
+    const size_t n = L->nnodes, *start = L->adj_start, nadj = start[n];
+    const int *adj = L->adj;
+    const int giant = L->connectivity == DM_CONNECT_GIANT;
+    /* parent -1: the node takes no part (so the edge loop needs no second array) */
+    for (size_t u = 0; u < n; u++) {
+        if ((st[u] & mask) != mask) { parent[u] = -1; continue; }
+        parent[u] = (int)u;
+        for (size_t k = start[u]; k < start[u + 1]; k++) {
+            int w = adj[k];
+            /* parent[w] is a random read (a cache miss in a large layer): asked for ahead */
+            if (ahead && k + ahead < nadj) __builtin_prefetch(&parent[adj[k + ahead]]);
+            if ((size_t)w < u && parent[w] >= 0) rem_union(parent, (int)u, w);
+        }
+    }
+    /* Every parent has a lower index than its child and is final before it (its root is
+     * the lowest node of its component): one pass in node order points each node at its
+     * root and counts the components. The largest (the lowest root of equal ones) and the
+     * size of the next are kept as the counts grow: a root's count reaching the largest
+     * so far takes its place if it is lower, as the largest of the final counts would. */
+    int best = -1;
+    size_t bs = 0, sec = 0;
+    for (size_t u = 0; u < n; u++) {
+        if (ahead && u + ahead < n && parent[u + ahead] >= 0) {  /* the root and its count: random reads */
+            __builtin_prefetch(&parent[parent[u + ahead]]);
+            __builtin_prefetch(&size[parent[u + ahead]], 1);
+        }
+        int p = parent[u];
+        if (p < 0) continue;
+        size_t sz;
+        if (p == (int)u) sz = (size_t)(size[u] = 1);
+        else sz = (size_t)++size[parent[u] = p = parent[p]];
+        if (!giant) continue;
+        if (p == best) bs = sz;
+        else if (sz > bs || (sz == bs && p < best)) { sec = bs; bs = sz; best = p; }
+        else if (sz > sec) sec = sz;
+    }
+    *best_size = bs;
+    *second = sec;
+    return best;
+}
+
 /* A sweep: the components of the layer's nodes that take part (state & mask == mask) by
  * union-find, reading the CSR arrays front to back in node order (a breadth-first search
  * would jump through them at random, a cache miss per node). mask CONN_VIABLE: from
@@ -99,44 +152,13 @@ static void rem_union(int *parent, int x, int y)
 static int sweep(dm_engine *e, layer_run *lr, unsigned char mask, int initial)
 {
     const dm_layer *L = lr->L;
-    const size_t n = L->nnodes, *start = L->adj_start;
-    const int *adj = L->adj;
+    const size_t n = L->nnodes;
     unsigned char *st = e->conn.state + L->first;  /* this layer's, by local index */
-    int *parent = e->conn.label, *size = e->conn.queue, best = -1;
+    int *parent = e->conn.label, *size = e->conn.queue;
     int giant = L->connectivity == DM_CONNECT_GIANT;
-    /* parent -1: the node takes no part (so the edge loop needs no second array) */
-    const size_t nadj = start[n];
-    for (size_t u = 0; u < n; u++) {
-        if ((st[u] & mask) != mask) { parent[u] = -1; continue; }
-        parent[u] = (int)u;
-        for (size_t k = start[u]; k < start[u + 1]; k++) {
-            int w = adj[k];
-            /* parent[w] is a random read (a cache miss in a large layer): asked for ahead */
-            if (k + PREFETCH < nadj) __builtin_prefetch(&parent[adj[k + PREFETCH]]);
-            if ((size_t)w < u && parent[w] >= 0) rem_union(parent, (int)u, w);
-        }
-    }
-    /* Every parent has a lower index than its child and is final before it (its root is
-     * the lowest node of its component): one pass in node order points each node at its
-     * root and counts the components. The largest (the lowest root of equal ones) and the
-     * size of the next are kept as the counts grow: a root's count reaching the largest
-     * so far takes its place if it is lower, as the largest of the final counts would. */
-    size_t best_size = 0, second = 0;
-    for (size_t u = 0; u < n; u++) {
-        if (u + PREFETCH < n && parent[u + PREFETCH] >= 0) {  /* the root and its count: random reads */
-            __builtin_prefetch(&parent[parent[u + PREFETCH]]);
-            __builtin_prefetch(&size[parent[u + PREFETCH]], 1);
-        }
-        int p = parent[u];
-        if (p < 0) continue;
-        size_t sz;
-        if (p == (int)u) sz = (size_t)(size[u] = 1);
-        else sz = (size_t)++size[parent[u] = p = parent[p]];
-        if (!giant) continue;
-        if (p == best) best_size = sz;
-        else if (sz > best_size || (sz == best_size && p < best)) { second = best_size; best_size = sz; best = p; }
-        else if (sz > second) second = sz;
-    }
+    size_t best_size, second;
+    int best = n > PREFETCH_NODES ? components(L, st, mask, parent, size, PREFETCH, &best_size, &second)
+                                  : components(L, st, mask, parent, size, 0, &best_size, &second);
     if (giant) {
         if (mask == CONN_LIVE && best_size <= lr->outside_max) {
             memset(parent, 0xff, n * sizeof *parent);  /* every label clear (-1) */
