@@ -91,8 +91,8 @@ static void rem_union(int *parent, int x, int y)
  * (state & mask == mask) as parent pointers to their roots, the roots' counts in size[];
  * returns the largest component's root (giant only; the lowest root of equal ones), its
  * size and the next one's. `ahead`: how far ahead random reads are asked for, 0 for not
- * at all; sweep() passes a constant, so each case compiles to its own loops (the test in
- * the loop cost 10 % more instructions where nothing is asked for). */
+ * at all; sweep() passes a constant, so each case compiles to its own loops (with the
+ * test inside the loops, a sweep of 10^5 nodes took about 19 % more instructions). */
 static inline int components(const dm_layer *L, const unsigned char *st, unsigned char mask, int *parent, int *size,
                              size_t ahead, size_t *best_size, size_t *second)
 {
@@ -232,7 +232,10 @@ static int incremental_pass(dm_engine *e, layer_run *lr, size_t nlost)
                 continue;
             }
             int x = s[i].queue[s[i].head++], a = i;  /* a: the search x belongs to now */
-            if (s[i].head < s[i].len) __builtin_prefetch(&L->adj_start[s[i].queue[s[i].head]]);  /* its next turn */
+            /* the search's next nodes, for its next turns: the neighbour list of the next
+             * (its offsets were asked for a turn ago), the offsets of the one after */
+            if (s[i].head < s[i].len) __builtin_prefetch(&L->adj[L->adj_start[s[i].queue[s[i].head]]]);
+            if (s[i].head + 1 < s[i].len) __builtin_prefetch(&L->adj_start[s[i].queue[s[i].head + 1]]);
             /* the neighbours' states and labels are random reads: asked for together, so
              * their cache misses overlap */
             for (size_t k = L->adj_start[x]; k < L->adj_start[x + 1]; k++) {
