@@ -10,6 +10,7 @@
 #include "model/loader.h"
 #include "core/files.h"
 #include "model/yread.h"
+#include "model/query.h"
 
 /* Sorts ids[0..n) (filled in definition order) into a lookup index; an id defined twice is
  * an error at its second definition in list seq. */
@@ -445,7 +446,10 @@ static int model_from_yaml(yread *r, yaml_node_t *root, dm_model **out)
      * pass over the nodes (the same sums, in the same order) instead of one per sector */
     double *total = calloc(m->nsectors, sizeof *total);
     if (!total) goto fail;
-    for (size_t v = 0; v < m->nnodes; v++) total[dm_node_at(m, v)->sector] += dm_node_at(m, v)->capacity;
+    for (size_t v = 0, end; v < m->nnodes; v = end) {
+        const dm_node *nd;
+        for (end = dmi_node_run(m, v, &nd); v < end; v++) total[nd->sector] += nd->capacity;
+    }
     for (size_t s = 0; s < m->nsectors; s++)
         if (m->sectors[s].magnitude_share > 0) m->sectors[s].magnitude = m->sectors[s].magnitude_share * total[s];
     free(total);

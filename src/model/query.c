@@ -79,6 +79,17 @@ const dm_node *dm_node_at(const dm_model *m, size_t v)
     return v < m->ndefined_nodes ? &m->nodes[v] : &m->layers[layer_of_node(m, v)].node;
 }
 
+size_t dmi_node_run(const dm_model *m, size_t v, const dm_node **nd)
+{
+    if (v < m->ndefined_nodes) {
+        *nd = &m->nodes[v];
+        return v + 1;
+    }
+    const dm_layer *L = &m->layers[layer_of_node(m, v)];
+    *nd = &L->node;
+    return L->first + L->nnodes;
+}
+
 const char *dm_node_id(const dm_model *m, size_t v, char *buf)
 {
     if (v < m->ndefined_nodes) return m->nodes[v].id;
@@ -177,9 +188,11 @@ double dm_threshold_magnitude(const dm_model *m, int s, int region)
 double dmi_model_capacity(const dm_model *m, int s, int region)
 {
     double capacity = 0;
-    for (size_t v = 0; v < m->nnodes; v++) {
-        const dm_node *nd = dm_node_at(m, v);
-        if (nd->sector == s && (region < 0 || nd->region == region)) capacity += nd->capacity;
+    for (size_t v = 0, end; v < m->nnodes; v = end) {
+        const dm_node *nd;
+        end = dmi_node_run(m, v, &nd);
+        if (nd->sector == s && (region < 0 || nd->region == region))
+            for (; v < end; v++) capacity += nd->capacity;  /* one addition a node, as the engine sums */
     }
     return capacity;
 }
