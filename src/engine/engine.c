@@ -28,7 +28,7 @@ void dm_engine_free(dm_engine *e)
         e->sector_start, e->sector_node, e->haz_start, e->haz_of, e->pair_start, e->pair_hazard,
         e->haz.hit, e->haz.chosen, e->haz.candidates, e->g_edge, e->edge, e->threshold_ticks, e->sector_capacity, e->level, e->rule.damage, e->rule.damage_hazard,
         e->rule.restart, e->rule.ramp, e->rule.dyn_tick, e->rule.dyn_level, e->rule.rise_restart, e->rule.restarted, e->pending_wake,
-        e->rule.buf_cap, e->rule.buf, e->rule.buf_next, e->rule.buf_input, e->rule.buf_after, e->rule.in, e->rule.bind,
+        e->rule.buf_cap, e->rule.buf, e->rule.buf_next, e->rule.buf_store, e->rule.buf_input, e->rule.buf_after, e->rule.in, e->rule.bind,
         e->haz.active,
         e->haz.pair_severity, e->haz.stretch, e->haz.restored, e->haz.restore_logged, e->haz.restore_seg, e->haz.restore_j,
         e->haz.sector_scratch, e->rise_logged,
@@ -135,8 +135,12 @@ int dm_engine_new(const dm_scenario *sc, dm_engine **out, dm_error *err)
         for (size_t k = 0; k < m->ndefined_groups; k++) delayed |= m->groups[k].has_resupply_after;
         ok = (!random_dynamics || (NEW(e->rule.restart, n) && NEW(e->rule.ramp, n))) &&
              (!buffers || (NEW(e->rule.buf_cap, G) && NEW(e->rule.buf, G) && NEW(e->rule.buf_next, G) &&
-                           NEW(e->rule.buf_input, G))) &&
+                           NEW(e->rule.buf_store, 2 * G) && NEW(e->rule.buf_input, G))) &&
              (!delayed || NEW(e->rule.buf_after, G));
+    }
+    for (size_t g = 0; ok && buffers && g < G; g++) {
+        e->rule.buf[g] = &e->rule.buf_store[2 * g];
+        e->rule.buf_next[g] = &e->rule.buf_store[2 * g + 1];
     }
     if (!ok) {
         free(tmp_key);
@@ -406,7 +410,7 @@ static void log_group_flags(dm_engine *e, int64_t t, int v, int g)
     for (size_t i = 0; i < sizeof map / sizeof map[0]; i++)
         if (flags & map[i].flag)
             log_event(e, t, v, map[i].kind, e->edge[worst].from, g, e->edge[worst].seen_root,
-                      e->rule.buf[g].left);  /* buffer ticks left */
+                      e->rule.buf[g]->left);  /* buffer ticks left */
 }
 
 /* Commits node v's evaluation (frontier slot `slot`): its dynamics and buffer states and

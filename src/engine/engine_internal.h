@@ -138,29 +138,6 @@ typedef struct buffer_state {
     int64_t wait_t, wait_next;
 } buffer_state;
 
-/* Copies a buffer's state (dmi_node_commit and the delivery check commit often). */
-static inline void buffer_copy(buffer_state *to, const buffer_state *from)
-{
-    to->t0 = from->t0;
-    to->exhaust = from->exhaust;
-    to->all_cover = from->all_cover;
-    to->cut = from->cut;
-    to->left = from->left;
-    to->covered = from->covered;
-    to->loss = from->loss;
-    to->wake = from->wake;
-    to->limiting = from->limiting;
-    to->input = from->input;
-    to->n = from->n;
-    to->held = from->held;
-    to->covering = from->covering;
-    to->flags = from->flags;
-    memcpy(to->clock, from->clock, sizeof to->clock);  /* a fixed size copies inline; clocks past n are unread */
-    to->waiting = from->waiting;
-    to->wait_t = from->wait_t;
-    to->wait_next = from->wait_next;
-}
-
 /* What evaluating a node found, for dmi_node_commit and apply() to commit: its next level,
  * when to wake it, the cause (node, group, root hazard), flags, and the node's next
  * dynamics state (the fields of the same names in rule_state). Its groups' next buffer
@@ -237,10 +214,23 @@ typedef struct rule_state {
      * evaluations of distinct nodes write distinct entries); buf_input counts the changes
      * of each group's inputs (deliveries to it), which a committed state has seen up to
      * its `input` */
-    double *buf_cap; buffer_state *buf, *buf_next; uint32_t *buf_input;
+    double *buf_cap; uint32_t *buf_input;
+    /* buf[g] and buf_next[g] point into buf_store (two states per group): committing a
+     * group's next state swaps the two pointers instead of copying the state */
+    buffer_state **buf, **buf_next, *buf_store;
     /* per group: `resupply_after` drawn (ticks; 0 without one), NULL when no group has one */
     double *buf_after;
 } rule_state;
+
+/* Commits group g's next state (buf_next, as buffer_recompute left it): the two states
+ * trade places, and the old one, now in buf_next, is stale (`same`: nothing to commit). */
+static inline void buffer_commit(rule_state *r, size_t g)
+{
+    buffer_state *next = r->buf_next[g];
+    r->buf_next[g] = r->buf[g];
+    r->buf[g] = next;
+    r->buf_next[g]->same = 1;
+}
 
 /* The hazards' state (engine.c owns it: reset's draws, the hazard events, restoration
  * curves); the rule reads it for a node's damage. */

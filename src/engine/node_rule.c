@@ -330,17 +330,22 @@ static __attribute__((noinline)) int delayed_holding(const dm_engine *e, size_t 
  * their restart (`restart_rate`). */
 static double buffer_covered(dm_engine *e, const group_rule *gr, size_t g, double sigma, int64_t t, int64_t *wake)
 {
-    const buffer_state *b = &e->rule.buf[g];
-    buffer_state *nb = &e->rule.buf_next[g];
+    const buffer_state *b = e->rule.buf[g];
+    buffer_state *nb = e->rule.buf_next[g];
     const double cap = e->rule.buf_cap[g], dt = (double)(t - b->t0);
     double u = sigma >= 1 - DM_LEVEL_EPS ? 0 : 1 - sigma;
 
     int held = resupplied(e, gr);
 
-    /* The clocks from t0 to t: cut ones ran unless held, reconnected ones ran back. */
-    buffer_copy(nb, b);
+    /* The clocks from t0 to t: cut ones ran unless held, reconnected ones ran back. Of b
+     * only the clocks and the restart queue carry over: everything else of nb is written
+     * below and in buffer_recompute. */
+    int n = nb->n = b->n;
+    for (int i = 0; i < n; i++) nb->clock[i] = b->clock[i];
+    nb->waiting = b->waiting;
+    nb->wait_t = b->wait_t;
+    nb->wait_next = b->wait_next;
     nb->same = 0;
-    int n = nb->n;
     for (int i = 0; i < n; i++) {
         double *used = &nb->clock[i].used;
         if (nb->clock[i].top <= b->cut) {
@@ -500,7 +505,7 @@ static double buffer_covered(dm_engine *e, const group_rule *gr, size_t g, doubl
  * not whenever something else makes the node re-evaluate. */
 static void buffer_recompute(dm_engine *e, const group_rule *gr, size_t g, int64_t t)
 {
-    buffer_state *nb = &e->rule.buf_next[g];
+    buffer_state *nb = e->rule.buf_next[g];
     int limiting;
     double sigma = supply(e, g, &limiting);
     int64_t wake = INT64_MAX;
@@ -516,7 +521,7 @@ static void buffer_recompute(dm_engine *e, const group_rule *gr, size_t g, int64
  * computed and its covered share does not move yet. */
 static inline int buffer_current(const dm_engine *e, size_t g, int64_t t)
 {
-    const buffer_state *b = &e->rule.buf[g];
+    const buffer_state *b = e->rule.buf[g];
     return b->input == e->rule.buf_input[g] && t < b->wake;
 }
 
@@ -526,7 +531,7 @@ static inline int buffer_current(const dm_engine *e, size_t g, int64_t t)
  * check asked for reads it instead of computing it a second time. */
 static inline int buffer_found_now(const dm_engine *e, size_t g, int64_t t)
 {
-    const buffer_state *nb = &e->rule.buf_next[g];
+    const buffer_state *nb = e->rule.buf_next[g];
     return !nb->same && nb->t0 == t && nb->input == e->rule.buf_input[g];
 }
 
@@ -569,8 +574,8 @@ int dmi_rule_delivered(dm_engine *e, int k, int64_t t, int evaluating, int64_t *
     double loss;
     if (gr->has_buffer) {
         buffer_recompute(e, gr, g, t);
-        if (e->rule.buf_next[g].flags) return 1;
-        loss = e->rule.buf_next[g].loss;
+        if (e->rule.buf_next[g]->flags) return 1;
+        loss = e->rule.buf_next[g]->loss;
     } else {
         int limiting;
         loss = gr->strength * (1.0 - supply(e, g, &limiting));
@@ -580,9 +585,8 @@ int dmi_rule_delivered(dm_engine *e, int k, int64_t t, int evaluating, int64_t *
     if (rising ? !(alpha > e->level[v] + DM_LEVEL_EPS && alpha >= node->collapse - DM_LEVEL_EPS) : alpha < e->rule.in[v])
         return 1;
     if (gr->has_buffer) {
-        buffer_copy(&e->rule.buf[g], &e->rule.buf_next[g]);
-        e->rule.buf_next[g].same = 1;
-        *wake = e->rule.buf[g].wake;
+        buffer_commit(&e->rule, g);
+        *wake = e->rule.buf[g]->wake;
     }
     return 0;
 }
@@ -608,11 +612,10 @@ int dmi_rule_woken(dm_engine *e, int v, int64_t t, int evaluating, int64_t *wake
         if (!buffer_current(e, g, t)) {
             if (e->rule.bind[v] == (int)g) return 1;
             buffer_recompute(e, gr, g, t);
-            if (e->rule.buf_next[g].flags || 1.0 - e->rule.buf_next[g].loss < e->rule.in[v]) return 1;
-            buffer_copy(&e->rule.buf[g], &e->rule.buf_next[g]);
-            e->rule.buf_next[g].same = 1;
+            if (e->rule.buf_next[g]->flags || 1.0 - e->rule.buf_next[g]->loss < e->rule.in[v]) return 1;
+            buffer_commit(&e->rule, g);
         }
-        if (e->rule.buf[g].wake < *wake) *wake = e->rule.buf[g].wake;
+        if (e->rule.buf[g]->wake < *wake) *wake = e->rule.buf[g]->wake;
     }
     return 0;
 }
@@ -692,7 +695,7 @@ void dmi_rule_reset(dm_engine *e)
         if (e->rule.buf_after)  /* after the group's own duration: a model without the key draws as before */
             e->rule.buf_after[g] = gr && gr->has_buffer && gr->has_resupply_after
                                        ? dmi_draw(e->loop.rng, &gr->resupply_after) / (double)sc->tick_s : 0;
-        buffer_state *b = &e->rule.buf[g];  /* no clocks: every backup full (the clocks are unread) */
+        buffer_state *b = e->rule.buf[g];  /* no clocks: every backup full (the clocks are unread) */
         b->t0 = 0;
         b->exhaust = INT64_MAX;
         b->cut = b->covered = b->waiting = 0;
@@ -703,7 +706,7 @@ void dmi_rule_reset(dm_engine *e)
         b->wake = INT64_MAX;
         b->limiting = (int)e->g_edge[g];
         b->input = e->rule.buf_input[g] = 0;
-        e->rule.buf_next[g].same = 1;
+        e->rule.buf_next[g]->same = 1;
     }
     for (size_t v = 0; e->rule.restart && v < e->n; v++) {
         const node_rule *nr = node_rule_of(e, (int)v);
@@ -733,9 +736,9 @@ int dmi_node_commit(dm_engine *e, int v, size_t slot)
     if (!ev->buffers_moved) return 0;
     for (size_t k = e->group_start[v]; e->rule.buf && k < e->group_start[v + 1]; k++) {
         int g = e->group_of[k];
-        if (e->rule.buf_next[g].same || !group_rule_of(e, (size_t)g)->has_buffer) continue;
-        buffer_copy(&e->rule.buf[g], &e->rule.buf_next[g]);
-        raised |= e->rule.buf[g].flags;
+        if (e->rule.buf_next[g]->same || !group_rule_of(e, (size_t)g)->has_buffer) continue;
+        buffer_commit(&e->rule, (size_t)g);
+        raised |= e->rule.buf[g]->flags;
     }
     return raised;
 }
@@ -758,12 +761,12 @@ void dmi_node_evaluate(dm_engine *e, int v, size_t slot, int64_t t)
         if (gr->has_buffer) {
             /* alpha_g = 1 - w_g [(1 - sigma_g) - covered_g]: the unsupplied facilities not
              * running on a backup (buffer_recompute), or as they were (buffer_current) */
-            const buffer_state *b = &e->rule.buf[g];
+            const buffer_state *b = e->rule.buf[g];
             if (buffer_current(e, g, t)) {
-                e->rule.buf_next[g].same = 1;
+                e->rule.buf_next[g]->same = 1;
             } else {
                 if (!buffer_found_now(e, g, t)) buffer_recompute(e, gr, g, t);
-                b = &e->rule.buf_next[g];
+                b = e->rule.buf_next[g];
                 buffers_moved = 1;
             }
             loss = b->loss;
@@ -911,7 +914,7 @@ int dmi_rule_event(const dm_engine *e, int v, size_t slot, double old, double no
 
 unsigned dmi_rule_take_buffer_events(dm_engine *e, int g)
 {
-    unsigned flags = e->rule.buf[g].flags;
-    e->rule.buf[g].flags = 0;
+    unsigned flags = e->rule.buf[g]->flags;
+    e->rule.buf[g]->flags = 0;
     return flags;
 }
