@@ -341,19 +341,20 @@ static double buffer_covered(dm_engine *e, const group_rule *gr, size_t g, doubl
      * only the clocks and the restart queue carry over: everything else of nb is written
      * below and in buffer_recompute. */
     int n = nb->n = b->n;
-    for (int i = 0; i < n; i++) nb->clock[i] = b->clock[i];
+    for (int i = 0; i < n; i++) {
+        double top = b->clock[i].top, used = b->clock[i].used;
+        if (top <= b->cut) {
+            if (!b->held) used = used + dt < cap ? used + dt : cap;
+        } else {
+            used = used - gr->refill * dt > 0 ? used - gr->refill * dt : 0;
+        }
+        nb->clock[i].top = top;
+        nb->clock[i].used = used;
+    }
     nb->waiting = b->waiting;
     nb->wait_t = b->wait_t;
     nb->wait_next = b->wait_next;
     nb->same = 0;
-    for (int i = 0; i < n; i++) {
-        double *used = &nb->clock[i].used;
-        if (nb->clock[i].top <= b->cut) {
-            if (!b->held) *used = *used + dt < cap ? *used + dt : cap;
-        } else {
-            *used = *used - gr->refill * dt > 0 ? *used - gr->refill * dt : 0;
-        }
-    }
     int was_held = b->held;  /* the resupply held every running cut clock (delayed_clocks) */
     if (was_held && e->rule.buf_after) was_held = delayed_clocks(e, g, b, nb, cap, dt);
     double waiting = gr->restart_rate > 0 ? restart_waiting(e, gr, b, nb, cap, u, t) : 0;
@@ -369,7 +370,7 @@ static double buffer_covered(dm_engine *e, const group_rule *gr, size_t g, doubl
     } else if (u != b->cut) {
         for (int i = 0; i < n; i++)
             if (u > clock_bottom(nb, i) && u < nb->clock[i].top) {
-                memmove(&nb->clock[i + 1], &nb->clock[i], (size_t)(n - i) * sizeof nb->clock[0]);
+                for (int j = n; j > i; j--) nb->clock[j] = nb->clock[j - 1];  /* a few: no memmove call */
                 nb->clock[i].top = u;
                 n++;
                 added = 1;
@@ -406,7 +407,7 @@ static double buffer_covered(dm_engine *e, const group_rule *gr, size_t g, doubl
         if (best < 0 || (gap > 0 && n <= DM_BUFFER_CLOCKS)) break;
         double w0 = nb->clock[best].top - clock_bottom(nb, best), w1 = nb->clock[best + 1].top - nb->clock[best].top;
         if (gap > 0) nb->clock[best + 1].used = (w0 * nb->clock[best].used + w1 * nb->clock[best + 1].used) / (w0 + w1);
-        memmove(&nb->clock[best], &nb->clock[best + 1], (size_t)(n - best - 1) * sizeof nb->clock[0]);
+        for (int j = best; j + 1 < n; j++) nb->clock[j] = nb->clock[j + 1];
         n--;
         ncut--;
     }
