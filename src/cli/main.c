@@ -68,8 +68,10 @@ int main(int argc, char **argv)
      * VM). With arrays up to 32 MiB on the heap and up to 64 MiB of free memory kept there,
      * two 10^5-node layers take 14,400 page faults instead of 16,700 and 6-8 % less CPU, the
      * same peak memory (docs/performance.md, session 9). Another process-wide choice. */
+#ifdef M_MMAP_THRESHOLD /* glibc's */
     mallopt(M_MMAP_THRESHOLD, 32 << 20);
     mallopt(M_TRIM_THRESHOLD, 64 << 20);
+#endif
     if (argc < 2) {
         fputs(usage, stderr);
         return DM_EUSAGE;
