@@ -197,6 +197,55 @@ int dmi_binned_add(dm_binned *b, const double *rows, const uint32_t *start, size
     return oom ? -1 : 0;
 }
 
+/* Merges column s's bins into column d's (both sorted): a bin of both adds s's
+ * difference array to d's, a bin of s only moves its array to d. */
+static int merge_column(dm_binned_column *d, dm_binned_column *s)
+{
+    if (!s->len) return 0;
+    uint32_t n = d->len + s->len, i = 0, j = 0, m = 0;
+    uint32_t *bin = malloc(n * sizeof *bin);
+    int32_t **diff = malloc(n * sizeof *diff);
+    if (!bin || !diff) {
+        free(bin);
+        free(diff);
+        return -1;
+    }
+    while (i < d->len || j < s->len) {
+        if (j == s->len || (i < d->len && d->bin[i] < s->bin[j])) {
+            bin[m] = d->bin[i];
+            diff[m++] = d->diff[i++];
+        } else if (i == d->len || s->bin[j] < d->bin[i]) {
+            bin[m] = s->bin[j];
+            diff[m++] = s->diff[j++];
+        } else {
+            for (size_t k = 0; k <= DM_BINNED_SPAN; k++) d->diff[i][k] += s->diff[j][k];
+            free(s->diff[j++]);
+            bin[m] = d->bin[i];
+            diff[m++] = d->diff[i++];
+        }
+    }
+    free(d->bin); free(d->diff); free(s->bin); free(s->diff);
+    d->bin = bin;
+    d->diff = diff;
+    d->len = d->cap = m;
+    d->last = 0;
+    s->bin = NULL;
+    s->diff = NULL;
+    s->len = s->cap = 0;
+    return 0;
+}
+
+int dmi_binned_merge(dm_binned *dst, dm_binned *src)
+{
+    size_t spans = (dst->K + DM_BINNED_SPAN - 1) / DM_BINNED_SPAN, n = spans * dst->W;
+    int oom = 0;
+    for (size_t i = 0; i < n * (DM_BINNED_SPAN + 1); i++) dst->sum[i] += src->sum[i];
+    for (size_t c = 0; c < n; c++) oom |= merge_column(&dst->col[c], &src->col[c]);
+    dst->added += src->added;
+    dmi_binned_free(src);
+    return oom ? -1 : 0;
+}
+
 int dmi_binned_finish(const dm_binned *b, const double *f, int nq, double *mean, double *q, int threads)
 {
     size_t K = b->K, W = b->W, spans = (K + DM_BINNED_SPAN - 1) / DM_BINNED_SPAN;

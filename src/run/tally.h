@@ -13,8 +13,9 @@
  * time k0 to k1 costs two updates, whatever its length. The sums are integers in units
  * of 2^-90 (DM_BINNED_FIXED; a value in [0, 1] is exact in them down to 2^-38, below
  * which it is rounded by at most 2^-91), so they and the counts are the same whatever
- * the order in which replicates, spans and columns are added: threads add the
- * replicates they ran as they finish. Memory: 16 bytes per time and column, and
+ * the order in which replicates, spans and columns are added, and partial statistics
+ * (one per thread: each adds the replicates it ran as they finish) merge into the same
+ * bits in any order. Memory: 16 bytes per time and column, and
  * 4 (DM_BINNED_SPAN + 1) bytes per (span, column, bin) that occurs. */
 #ifndef DOMINO_TALLY_H
 #define DOMINO_TALLY_H
@@ -73,6 +74,11 @@ int dmi_binned_init(dm_binned *b, size_t K, size_t W);
  * 2 (levels and maps are in [0, 1]). -1 when out of memory. */
 int dmi_binned_add(dm_binned *b, const double *rows, const uint32_t *start, size_t nruns, size_t k0, size_t k1,
                    size_t c0, size_t c1);
+/* Adds src's sums and counts to dst's (both of the same K and W; a thread's partial
+ * statistics into another's: integers, so any order of merging gives the same bits) and
+ * frees src. The bins' difference arrays move from src to dst where dst has none for the
+ * bin. -1 when out of memory (dst then holds part of src, src is freed all the same). */
+int dmi_binned_merge(dm_binned *dst, dm_binned *src);
 /* mean[K][W] (the exact sum, rounded once, over the count: within an ulp of the exact
  * mean; NaN where no value) and q[nq][K][W] (from the bins: within half a
  * bin, 5·10^-5, of the exact quantile; NaN where no value), computed on `threads`
