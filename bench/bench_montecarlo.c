@@ -1,12 +1,12 @@
 /* Benchmark: Monte Carlo on the Japan 15-sector model with a random outage duration
  * (scenarios/grid-attack-uncertain.yaml, or the scenario given), R replicates (default
  * 10,000) with statistics, as `domino run` does without -o. Runs on 1 thread and on all
- * cores, 9 times each (alternating), on all cores with the sector levels summarised
+ * cores, 9 times each (alternating; the third argument, if any, sets how many times), on all cores with the sector levels summarised
  * as `--json` does (rate_json_N), and with levels and impact maps summarised as `-o` does
  * without writing the file (rate_o_N), and prints one line:
  *   bench=montecarlo replicates=... threads=N rate_1=... rate_N=... speedup=... rate_json_N=...
  *   json_cost=... rate_o_N=... o_cost=...
- * (rates in replicates per second, medians of the 9 runs; first_1, first_N: the first run,
+ * (rates in replicates per second, medians of the runs; first_1, first_N: the first run,
  * cold). */
 #include <omp.h>
 #include "bench_util.h"
@@ -26,7 +26,11 @@ int main(int argc, char **argv)
 {
     const char *path = argc > 1 ? argv[1] : "scenarios/grid-attack-uncertain.yaml";
     uint64_t R = argc > 2 ? strtoull(argv[2], NULL, 10) : 10000;
-    const int repeats = 9, all = omp_get_max_threads();
+    const int repeats = argc > 3 ? atoi(argv[3]) : 9, all = omp_get_max_threads();
+    if (repeats < 1 || repeats > 16) {
+        fprintf(stderr, "bench_montecarlo: from 1 to 16 repeats\n");
+        return 2;
+    }
     dm_init();
     dm_scenario *sc;
     dm_error err;

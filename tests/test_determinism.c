@@ -161,8 +161,9 @@ Test(determinism, evaluating_every_delivery_changes_no_result, .timeout = 300)
 /* The statistics in bounded memory (src/run/tally.c, issue 20): quantiles from bins of
  * 10^-4 are within half a bin of GSL's exact ones and equal where the values are on the
  * bins; tick counts give GSL's quantiles exactly; neither the counts nor the means depend
- * on the tiling (the spans and column ranges threads take) or on the order in which the
- * replicates arrive; the means are the exact sums, rounded, over the counts (within an ulp). */
+ * on the tiling (the spans and column ranges threads take), on the order in which the
+ * replicates arrive or on how they were shared among partial statistics merged at the
+ * end (one a thread); the means are the exact sums, rounded, over the counts (within an ulp). */
 #include <gsl/gsl_sort.h>
 #include <gsl/gsl_statistics_double.h>
 #include "run/tally.h"
@@ -184,9 +185,9 @@ Test(determinism, binned_quantiles_are_within_half_a_bin)
                                 : c == 4 && rand() % 5 == 0 ? NAN
                                 : (k > 0 && rand() % 3) ? x[r][(k - 1) * W + c] : (double)rand() / RAND_MAX;
         }
-    dm_binned whole, tiled;
+    dm_binned whole, part[3];  /* part[r % 3]: replicate r, merged into part[0] */
     cr_assert_eq(dmi_binned_init(&whole, K, W), 0);
-    cr_assert_eq(dmi_binned_init(&tiled, K, W), 0);
+    for (int p = 0; p < 3; p++) cr_assert_eq(dmi_binned_init(&part[p], K, W), 0);
     for (int r = 0; r < R; r++)
         for (size_t k0 = 0; k0 < K; k0 += DM_BINNED_SPAN)
             cr_assert_eq(dmi_binned_add(&whole, x[r], every, K, k0, k0 + DM_BINNED_SPAN < K ? k0 + DM_BINNED_SPAN : K, 0, W), 0);
@@ -201,13 +202,16 @@ Test(determinism, binned_quantiles_are_within_half_a_bin)
         for (size_t k0 = 0; k0 < K; k0 += DM_BINNED_SPAN)  /* other tiles: columns one by one */
             for (size_t c = 0; c < W; c++) {
                 size_t k1 = k0 + DM_BINNED_SPAN < K ? k0 + DM_BINNED_SPAN : K;
-                cr_assert_eq(dmi_binned_add(&tiled, runs, start, nruns, k0, k1, c, c + 1), 0);
+                cr_assert_eq(dmi_binned_add(&part[r % 3], runs, start, nruns, k0, k1, c, c + 1), 0);
             }
     }
-    whole.added = tiled.added = R;
+    cr_assert_eq(dmi_binned_merge(&part[1], &part[2]), 0);
+    cr_assert_eq(dmi_binned_merge(&part[0], &part[1]), 0);
+    dm_binned *tiled = &part[0];
+    whole.added = tiled->added = R;
     static double mean[K * W], q[3 * K * W], mean2[K * W], q2[3 * K * W];
     cr_assert_eq(dmi_binned_finish(&whole, dm_quantiles, 3, mean, q, 1), 0);
-    cr_assert_eq(dmi_binned_finish(&tiled, dm_quantiles, 3, mean2, q2, 2), 0);
+    cr_assert_eq(dmi_binned_finish(tiled, dm_quantiles, 3, mean2, q2, 2), 0);
     cr_expect_eq(memcmp(q, q2, sizeof q), 0, "the quantiles depend on the tiling or the runs");
     cr_expect_eq(memcmp(mean, mean2, sizeof mean), 0, "the means depend on the tiling or the runs");
     double worst = 0;
@@ -228,7 +232,7 @@ Test(determinism, binned_quantiles_are_within_half_a_bin)
     cr_expect_leq(worst, 5e-5 + 1e-12, "largest error %g", worst);
     cr_expect_gt(worst, 0, "continuous values should show the binning");
     dmi_binned_free(&whole);
-    dmi_binned_free(&tiled);
+    dmi_binned_free(tiled);
 
     /* ticks: exact */
     dm_tally t = {0};

@@ -3,14 +3,16 @@
  *   for each graph of the ensemble (one, unless dm_mc_run_ensemble), for each block of
  *   its replicates:
  *       in parallel (OpenMP, one engine per thread): run replicate r, add its series to
- *           the statistics' sums and bins (tile by tile, each under its lock), copy the
- *           rest of its result into slot r of the block;
+ *           the thread's own sums and bins, copy the rest of its result into slot r of
+ *           the block;
  *       on the calling thread, in replicate order: sink(slot), accumulate statistics;
- *   finish the statistics (means from the sums, quantiles from the bins).
+ *   merge the threads' sums and bins, finish the statistics (means from the sums,
+ *   quantiles from the bins).
  *
  * Nothing a thread computes depends on which thread computed it; the series' sums and
- * bins are integers, the same in any order, and every other reduction is serial and
- * ordered, so results are bit-identical for any thread count. */
+ * bins are integers, the same in any order and however the replicates were shared among
+ * the threads, and every other reduction is serial and ordered, so results are
+ * bit-identical for any thread count. */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -164,50 +166,52 @@ typedef struct accumulator {
     double *unit_hours;          /* [sector]: running sum */
     double *loss;                /* [sector]: running sum of economic loss */
     double *capacity;            /* [sector]: total capacity of its nodes */
-    dm_binned levels, maps;      /* W == 0: not summarised */
-    omp_lock_t *level_lock, *map_lock;  /* one per tile of each */
+    /* [T]: each thread's own sums and bins of the series it ran (a thread writing shared
+     * ones moved their cache lines between the cores and waited for locks: issue 20),
+     * merged into [0] at the end; NULL: not summarised */
+    dm_binned *levels, *maps;
+    int parts;                   /* T */
     int oom;                     /* a tally could not grow */
 } accumulator;
 
-/* A summarised series is shared among the threads in tiles: one span of times
- * (DM_BINNED_SPAN) x up to TILE_W columns, each with its lock. */
-enum { TILE_W = 256 };
-
-static size_t tiles_of(const dm_binned *bs)
+/* Adds one replicate's series (runs of rows, r's run_start) to a thread's summarised
+ * series, span by span. */
+static int series_add(dm_binned *bs, const double *rows, const dm_engine_result *r)
 {
-    return ((bs->K + DM_BINNED_SPAN - 1) / DM_BINNED_SPAN) * ((bs->W + TILE_W - 1) / TILE_W);
-}
-
-static omp_lock_t *locks_new(size_t n)
-{
-    omp_lock_t *lock = malloc((n ? n : 1) * sizeof *lock);
-    for (size_t i = 0; lock && i < n; i++) omp_init_lock(&lock[i]);
-    return lock;
-}
-
-static void locks_free(omp_lock_t *lock, size_t n)
-{
-    for (size_t i = 0; lock && i < n; i++) omp_destroy_lock(&lock[i]);
-    free(lock);
-}
-
-/* Adds one replicate's series (runs of rows, r's run_start) to a summarised series, tile
- * by tile under the tiles' locks, beginning at tile `first` so that threads start apart.
- * The sums and counts are integers, so the order in which threads add their replicates
- * does not change them. */
-static int series_add(dm_binned *bs, omp_lock_t *lock, const double *rows, const dm_engine_result *r, size_t first)
-{
-    size_t nw = (bs->W + TILE_W - 1) / TILE_W, n = tiles_of(bs);
     int oom = 0;
-    for (size_t i = 0; i < n; i++) {
-        size_t tile = (first + i) % n;
-        size_t k0 = tile / nw * DM_BINNED_SPAN, k1 = k0 + DM_BINNED_SPAN < bs->K ? k0 + DM_BINNED_SPAN : bs->K;
-        size_t c0 = tile % nw * TILE_W, c1 = c0 + TILE_W < bs->W ? c0 + TILE_W : bs->W;
-        omp_set_lock(&lock[tile]);
-        oom |= dmi_binned_add(bs, rows, r->run_start, r->nruns, k0, k1, c0, c1) != 0;
-        omp_unset_lock(&lock[tile]);
+    for (size_t k0 = 0; k0 < bs->K; k0 += DM_BINNED_SPAN) {
+        size_t k1 = k0 + DM_BINNED_SPAN < bs->K ? k0 + DM_BINNED_SPAN : bs->K;
+        oom |= dmi_binned_add(bs, rows, r->run_start, r->nruns, k0, k1, 0, bs->W) != 0;
     }
     return oom ? -1 : 0;
+}
+
+/* Merges every thread's summarised series into [0]'s; -1 when out of memory. */
+static int series_merge(dm_binned *bs, int parts)
+{
+    int oom = 0;
+    for (int t = 1; bs && t < parts; t++) oom |= dmi_binned_merge(&bs[0], &bs[t]) != 0;
+    return oom ? -1 : 0;
+}
+
+/* The per-thread summarised series of K times and W columns; NULL when out of memory
+ * (the ones made are freed). */
+static dm_binned *series_new(size_t K, size_t W, int parts)
+{
+    dm_binned *bs = calloc((size_t)parts, sizeof *bs);
+    for (int t = 0; bs && t < parts; t++)
+        if (dmi_binned_init(&bs[t], K, W)) {
+            for (int u = 0; u <= t; u++) dmi_binned_free(&bs[u]);
+            free(bs);
+            bs = NULL;
+        }
+    return bs;
+}
+
+static void series_free(dm_binned *bs, int parts)
+{
+    for (int t = 0; bs && t < parts; t++) dmi_binned_free(&bs[t]);
+    free(bs);
 }
 
 static void accumulate(accumulator *a, dm_stats *st, const dm_engine_result *r)
@@ -263,8 +267,12 @@ static int finish_stats(accumulator *a, dm_stats *st, uint64_t first, double min
         summarise(&a->duration[s], a->breached[s], a->duration_sum[s], minutes, &st->duration_mean[s],
                   st->duration_q + s * DM_NQUANTILES);
     }
-    if (n > 0 && ((a->levels.W && dmi_binned_finish(&a->levels, dm_quantiles, DM_NQUANTILES, st->level_mean, st->level_q, T)) ||
-                  (a->maps.W && dmi_binned_finish(&a->maps, dm_quantiles, DM_NQUANTILES, st->map_mean, st->map_q, T))))
+    if (series_merge(a->levels, a->parts) || series_merge(a->maps, a->parts))
+        return dm_error_set(err, DM_ESOFTWARE, NULL, 0, 0, "out of memory merging the statistics");
+    if (a->levels) a->levels[0].added = n;
+    if (a->maps) a->maps[0].added = n;
+    if (n > 0 && ((a->levels && dmi_binned_finish(&a->levels[0], dm_quantiles, DM_NQUANTILES, st->level_mean, st->level_q, T)) ||
+                  (a->maps && dmi_binned_finish(&a->maps[0], dm_quantiles, DM_NQUANTILES, st->map_mean, st->map_q, T))))
         return dm_error_set(err, DM_ESOFTWARE, NULL, 0, 0, "out of memory finishing the statistics");
     /* The median replicate: the lower median of sector-hours lost, ties by index. */
     ranked *rank = malloc((n ? n : 1) * sizeof *rank);
@@ -276,10 +284,14 @@ static int finish_stats(accumulator *a, dm_stats *st, uint64_t first, double min
     return 0;
 }
 
-/* Bytes a summarised value takes: its sum's difference, count, mean and quantiles, and the
- * counts of about four bins (an estimate: 4 bytes per time for each bin that occurs in a
- * column). */
-#define CELL_BYTES (16.0 + 4 + 8 * (1 + DM_NQUANTILES) + 4 * 4)
+/* Bytes a summarised value (a time and column) takes: in each thread's partial
+ * statistics its sum's difference (16) and its share of the bins' counts (an estimate:
+ * the bins grow with the replicates while they bring new (time, bin) pairs, see
+ * src/run/tally.h; tokyo-area-blackout's maps, merged, took 3.6 bytes a value at 100
+ * replicates and 11 at 1,000); once, its mean and
+ * quantiles. */
+#define PART_BYTES (16.0 + 8)
+#define CELL_BYTES (8.0 * (1 + DM_NQUANTILES))
 
 double dm_mc_memory_estimate(const dm_scenario *sc, const dm_mc_config *cfg)
 {
@@ -288,7 +300,9 @@ double dm_mc_memory_estimate(const dm_scenario *sc, const dm_mc_config *cfg)
     unsigned series = cfg->store | cfg->stats;
     int T = cfg->threads > 0 ? cfg->threads : omp_get_max_threads();
     double cells = (double)(sc->model->nregions ? sc->model->nregions : 1) * S, n = (double)sc->model->nnodes;
-    double summarised = CELL_BYTES * K * ((series & DM_STORE_SECTORS ? S : 0) + (cfg->stats & DM_STORE_MAPS ? cells : 0));
+    double parts = R < T ? R : T;  /* the threads the run uses, one partial each */
+    double summarised = (CELL_BYTES + parts * PART_BYTES) * K *
+                        ((series & DM_STORE_SECTORS ? S : 0) + (cfg->stats & DM_STORE_MAPS ? cells : 0));
     /* each engine's grid: the runs of the series it records (at most a row per time) */
     double grid = 8.0 * K * ((series & DM_STORE_SECTORS ? S : 0) + (series & DM_STORE_MAPS ? cells : 0) +
                              (cfg->store & DM_STORE_NODES ? n : 0)) + 4.0 * K;
@@ -383,7 +397,7 @@ static int run(const dm_scenario *sc, size_t G, dm_mc_scenario_fn load, void *lo
     double fixed = dm_mc_memory_estimate(sc, cfg), limit = dm_mc_memory_limit(cfg->max_bytes);
     uint64_t copies = cfg->store & DM_STORE_EVENTS ? B : 0;  /* event logs copied in flight */
 
-    accumulator acc = {.S = S, .K = K};
+    accumulator acc = {.S = S, .K = K, .parts = T};
     dm_scenario *member = NULL;  /* graph g > 0 of an ensemble */
     double minutes = (double)sc->tick_s / 60.0;
     dm_engine **eng = calloc((size_t)T, sizeof *eng);
@@ -406,14 +420,12 @@ static int run(const dm_scenario *sc, size_t G, dm_mc_scenario_fn load, void *lo
         (acc.breached = calloc(S + 1, sizeof(uint64_t))) &&
         (acc.unit_hours = calloc(S, sizeof(double))) && (acc.capacity = calloc(S, sizeof(double)));
     if (ok && (series & DM_STORE_SECTORS))
-        ok = !dmi_binned_init(&acc.levels, K, S) && (st->level_mean = calloc(K * S + 1, sizeof(double))) &&
+        ok = (acc.levels = series_new(K, S, T)) && (st->level_mean = calloc(K * S + 1, sizeof(double))) &&
              (st->level_q = calloc(DM_NQUANTILES * K * S + 1, sizeof(double)));
     if (ok && (cfg->stats & DM_STORE_MAPS))
-        ok = !dmi_binned_init(&acc.maps, K, cells) && (st->map_mean = calloc(K * cells + 1, sizeof(double))) &&
+        ok = (acc.maps = series_new(K, cells, T)) && (st->map_mean = calloc(K * cells + 1, sizeof(double))) &&
              (st->map_q = calloc(DM_NQUANTILES * K * cells + 1, sizeof(double)));
     st->nregions = cells / (S ? S : 1);
-    if (ok && acc.levels.W) ok = (acc.level_lock = locks_new(tiles_of(&acc.levels))) != NULL;
-    if (ok && acc.maps.W) ok = (acc.map_lock = locks_new(tiles_of(&acc.maps))) != NULL;
     for (uint64_t b = 0; ok && b < B; b++) ok = slot_init(&slots[b], S, H, K, cells, n, cfg->store, cfg->sink_runs) == 0;
     if (!ok) {
         rc = dm_error_set(err, DM_ESOFTWARE, NULL, 0, 0,
@@ -468,10 +480,8 @@ static int run(const dm_scenario *sc, size_t G, dm_mc_scenario_fn load, void *lo
                                  (unsigned long long)(cfg->first + start + b), res->nevents, T,
                                  (unsigned long long)copies, (fixed + event_log_bytes(res->nevents, T, copies)) / 1048576.0,
                                  limit / 1048576.0);
-                } else if ((acc.levels.W && series_add(&acc.levels, acc.level_lock, res->sector_level, res,
-                                                       (size_t)t * tiles_of(&acc.levels) / (size_t)T)) ||
-                           (acc.maps.W && series_add(&acc.maps, acc.map_lock, res->impact, res,
-                                                     (size_t)t * tiles_of(&acc.maps) / (size_t)T))) {
+                } else if ((acc.levels && series_add(&acc.levels[t], res->sector_level, res)) ||
+                           (acc.maps && series_add(&acc.maps[t], res->impact, res))) {
                     sl->failed = 1;
                     dm_error_set(&sl->err, DM_ESOFTWARE, NULL, 0, 0, "out of memory for the statistics' bins");
                 } else if (slot_copy(sl, res, S, H, n, cfg->store)) {
@@ -482,7 +492,6 @@ static int run(const dm_scenario *sc, size_t G, dm_mc_scenario_fn load, void *lo
                 sl->done = 1;
             }
             /* Hand over the completed prefix of the block, in replicate order. */
-            uint64_t handed = 0;
             for (uint64_t b = 0; b < count && !rc; b++) {
                 if (!slots[b].done) { st->interrupted = 1; break; }
                 if (slots[b].failed) { *err = slots[b].err; rc = err->code ? err->code : DM_ESOFTWARE; break; }
@@ -491,10 +500,7 @@ static int run(const dm_scenario *sc, size_t G, dm_mc_scenario_fn load, void *lo
                     if ((rc = cfg->sink(cfg->sink_ctx, &view, err))) break;
                 }
                 accumulate(&acc, st, &slots[b].r);
-                handed++;
             }
-            acc.levels.added += handed;
-            acc.maps.added += handed;
             if (!rc && acc.oom) rc = dm_error_set(err, DM_ESOFTWARE, NULL, 0, 0, "out of memory for the statistics' tallies");
             if (cfg->stop && *cfg->stop) st->interrupted = 1;
             if (cfg->progress) cfg->progress(cfg->progress_ctx, st->replicates, R);
@@ -523,8 +529,7 @@ done:
     for (size_t s = 0; acc.duration && s < S; s++) dmi_tally_free(&acc.duration[s]);
     free(acc.onset); free(acc.duration); free(acc.onset_sum); free(acc.duration_sum); free(acc.breached);
     free(acc.unit_hours); free(acc.loss); free(acc.capacity);
-    locks_free(acc.level_lock, tiles_of(&acc.levels)); locks_free(acc.map_lock, tiles_of(&acc.maps));
-    dmi_binned_free(&acc.levels); dmi_binned_free(&acc.maps);
+    series_free(acc.levels, acc.parts); series_free(acc.maps, acc.parts);
     if (rc) dm_stats_free(st);
     return rc;
 }

@@ -78,43 +78,93 @@ int dmi_binned_init(dm_binned *b, size_t K, size_t W)
 }
 
 
-/* Counts one run of bin `bin` over times k0 .. k1-1 of column c's span (relative to its
- * first time). */
-static int add_run(dm_binned_column *c, uint32_t bin, size_t k0, size_t k1)
+/* Adds d to bin counts c's change at time t (within the span). A listed array that
+ * would hold more than DM_BINNED_LISTED changes turns dense. */
+static int counts_add(dm_binned_counts *c, uint32_t t, int32_t d)
 {
-    if (c->last < c->len && c->bin[c->last] == bin) {  /* the bin of the column's last run, often */
-        c->diff[c->last][k0]++;
-        c->diff[c->last][k1]--;
+    if (c->cap == DM_BINNED_DENSE) {
+        c->change[t] += d;
         return 0;
     }
-    uint32_t lo = 0, hi = c->len;
-    while (lo < hi) {
-        uint32_t mid = lo + (hi - lo) / 2;
-        if (c->bin[mid] < bin) lo = mid + 1;
-        else hi = mid;
+    uint32_t i = 0;
+    while (i < c->n && c->at[i] < t) i++;
+    if (i < c->n && c->at[i] == t) {
+        c->change[i] += d;
+        return 0;
+    }
+    if (c->n == c->cap) {
+        if (c->cap == DM_BINNED_LISTED) {  /* dense from now on */
+            int32_t *dense = calloc(DM_BINNED_SPAN + 1, sizeof *dense);
+            if (!dense) return -1;
+            for (uint32_t j = 0; j < c->n; j++) dense[c->at[j]] = c->change[j];
+            dense[t] = d;
+            free(c->change);
+            *c = (dm_binned_counts){.change = dense, .cap = DM_BINNED_DENSE};
+            return 0;
+        }
+        uint16_t cap = c->cap ? 2 * c->cap : 4;
+        int32_t *block = malloc(cap * (sizeof *c->change + sizeof *c->at));  /* change[cap], then at[cap] */
+        if (!block) return -1;
+        uint16_t *at = (uint16_t *)(block + cap);
+        if (c->n) {
+            memcpy(block, c->change, c->n * sizeof *c->change);
+            memcpy(at, c->at, c->n * sizeof *c->at);
+        }
+        free(c->change);
+        c->change = block;
+        c->at = at;
+        c->cap = cap;
+    }
+    for (uint32_t j = c->n; j > i; j--) {  /* a few entries: no call to memmove */
+        c->change[j] = c->change[j - 1];
+        c->at[j] = c->at[j - 1];
+    }
+    c->change[i] = d;
+    c->at[i] = (uint16_t)t;
+    c->n++;
+    return 0;
+}
+
+/* Counts one run of bin `bin` over times k0 .. k1-1 of column c's span (relative to its
+ * first time); the span's series ends at time len, where no change is kept (nothing
+ * reads it). */
+static int add_run(dm_binned_column *c, uint32_t bin, size_t k0, size_t k1, size_t len)
+{
+    uint32_t lo = c->last;
+    if (!(lo < c->len && c->bin[lo] == bin)) {  /* the bin of the column's last run, often */
+        uint32_t hi = c->len;
+        lo = 0;
+        while (lo < hi) {
+            uint32_t mid = lo + (hi - lo) / 2;
+            if (c->bin[mid] < bin) lo = mid + 1;
+            else hi = mid;
+        }
     }
     if (lo == c->len || c->bin[lo] != bin) {
         if (c->len == c->cap) {
             uint32_t cap = c->cap ? 2 * c->cap : 4;
             uint32_t *bins = realloc(c->bin, cap * sizeof *bins);
             if (bins) c->bin = bins;
-            int32_t **diff = bins ? realloc(c->diff, cap * sizeof *diff) : NULL;
-            if (!diff) return -1;
-            c->diff = diff;
+            dm_binned_counts *count = bins ? realloc(c->count, cap * sizeof *count) : NULL;
+            if (!count) return -1;
+            c->count = count;
             c->cap = cap;
         }
-        int32_t *d = calloc(DM_BINNED_SPAN + 1, sizeof *d);
-        if (!d) return -1;
         memmove(c->bin + lo + 1, c->bin + lo, (c->len - lo) * sizeof *c->bin);
-        memmove(c->diff + lo + 1, c->diff + lo, (c->len - lo) * sizeof *c->diff);
+        memmove(c->count + lo + 1, c->count + lo, (c->len - lo) * sizeof *c->count);
         c->bin[lo] = bin;
-        c->diff[lo] = d;
+        c->count[lo] = (dm_binned_counts){0};
         c->len++;
     }
-    c->diff[lo][k0]++;
-    c->diff[lo][k1]--;
     c->last = lo;
-    return 0;
+    dm_binned_counts *count = &c->count[lo];
+    if (count->cap == DM_BINNED_DENSE) {  /* a bin that occurs often: most runs */
+        count->change[k0]++;
+        if (k1 < len) count->change[k1]--;
+        return 0;
+    }
+    if (counts_add(count, (uint32_t)k0, 1)) return -1;
+    return k1 < len ? counts_add(count, (uint32_t)k1, -1) : 0;
 }
 
 static uint32_t bin_of(double x) { return isnan(x) ? DM_BINNED_NAN : dm_binned_bin(x); }
@@ -140,7 +190,7 @@ int dmi_binned_add(dm_binned *b, const double *rows, const uint32_t *start, size
 {
     size_t W = b->W;
     if (nruns == 0 || k0 >= k1) return 0;
-    const size_t sp = k0 / DM_BINNED_SPAN;
+    const size_t sp = k0 / DM_BINNED_SPAN, len = b->K - k0 < DM_BINNED_SPAN ? b->K - k0 : DM_BINNED_SPAN;
     dm_binned_column *col = b->col + sp * W;  /* the span's columns */
     /* the runs that meet k0 .. k1-1: j0 (the one holding k0) .. j1-1 */
     size_t j0 = 0, hi = nruns - 1;
@@ -183,7 +233,7 @@ int dmi_binned_add(dm_binned *b, const double *rows, const uint32_t *start, size
                     sum[i * (DM_BINNED_SPAN + 1) + at] += fx - fv[i];
                     const uint32_t xb = bin_of(row[i]);
                     if (xb != bin[i]) {
-                        oom |= add_run(&col[cb + i], bin[i], bin_from[i], at);
+                        oom |= add_run(&col[cb + i], bin[i], bin_from[i], at, len);
                         bin_from[i] = at;
                         bin[i] = xb;
                     }
@@ -192,8 +242,74 @@ int dmi_binned_add(dm_binned *b, const double *rows, const uint32_t *start, size
                 }
             }
         }
-        for (size_t i = 0; i < nc; i++) oom |= add_run(&col[cb + i], bin[i], bin_from[i], k1 - k0);
+        for (size_t i = 0; i < nc; i++) oom |= add_run(&col[cb + i], bin[i], bin_from[i], k1 - k0, len);
     }
+    return oom ? -1 : 0;
+}
+
+/* Adds bin counts s to d and frees s's. */
+static int counts_merge(dm_binned_counts *d, dm_binned_counts *s)
+{
+    if (s->cap == DM_BINNED_DENSE && d->cap != DM_BINNED_DENSE) {  /* into the dense one */
+        dm_binned_counts t = *d;
+        *d = *s;
+        *s = t;
+    }
+    int oom = 0;
+    if (s->cap == DM_BINNED_DENSE)
+        for (size_t k = 0; k <= DM_BINNED_SPAN; k++) d->change[k] += s->change[k];
+    else
+        for (uint32_t j = 0; j < s->n; j++) oom |= counts_add(d, s->at[j], s->change[j]);
+    free(s->change);
+    *s = (dm_binned_counts){0};
+    return oom ? -1 : 0;
+}
+
+/* Merges column s's bins into column d's (both sorted): a bin of both adds s's
+ * difference array to d's, a bin of s only moves its array to d. s's arrays are freed
+ * (or moved) at once. */
+static int merge_column(dm_binned_column *d, dm_binned_column *s)
+{
+    if (!s->len) return 0;
+    uint32_t n = d->len + s->len, i = 0, j = 0, m = 0;
+    uint32_t *bin = malloc(n * sizeof *bin);
+    dm_binned_counts *count = malloc(n * sizeof *count);
+    if (!bin || !count) {
+        free(bin);
+        free(count);
+        return -1;
+    }
+    int oom = 0;
+    while (i < d->len || j < s->len) {
+        if (j == s->len || (i < d->len && d->bin[i] < s->bin[j])) {
+            bin[m] = d->bin[i];
+            count[m++] = d->count[i++];
+        } else if (i == d->len || s->bin[j] < d->bin[i]) {
+            bin[m] = s->bin[j];
+            count[m++] = s->count[j++];
+        } else {
+            oom |= counts_merge(&d->count[i], &s->count[j++]);
+            bin[m] = d->bin[i];
+            count[m++] = d->count[i++];
+        }
+    }
+    free(d->bin); free(d->count); free(s->bin); free(s->count);
+    *s = (dm_binned_column){0};
+    d->bin = bin;
+    d->count = count;
+    d->len = d->cap = m;
+    d->last = 0;
+    return oom ? -1 : 0;
+}
+
+int dmi_binned_merge(dm_binned *dst, dm_binned *src)
+{
+    size_t spans = (dst->K + DM_BINNED_SPAN - 1) / DM_BINNED_SPAN, n = spans * dst->W;
+    int oom = 0;
+    for (size_t i = 0; i < n * (DM_BINNED_SPAN + 1); i++) dst->sum[i] += src->sum[i];
+    for (size_t c = 0; c < n; c++) oom |= merge_column(&dst->col[c], &src->col[c]);
+    dst->added += src->added;
+    dmi_binned_free(src);
     return oom ? -1 : 0;
 }
 
@@ -203,20 +319,33 @@ int dmi_binned_finish(const dm_binned *b, const double *f, int nq, double *mean,
     size_t most = 1;
     for (size_t c = 0; c < spans * W; c++) most = b->col[c].len > most ? b->col[c].len : most;
     if (threads < 1) threads = 1;
-    int64_t *counts = malloc((size_t)threads * most * sizeof *counts);  /* per thread: each bin's count at time k */
-    if (!counts) return -1;
+    /* per thread: each bin's count at time k, and its listed changes still to apply */
+    int64_t *counts = malloc((size_t)threads * most * sizeof *counts);
+    uint32_t *nexts = malloc((size_t)threads * most * sizeof *nexts);
+    if (!counts || !nexts) {
+        free(counts);
+        free(nexts);
+        return -1;
+    }
     /* every (span, column) writes its own values: shared out, the same bits */
 #pragma omp parallel for schedule(dynamic, 8) num_threads(threads) if (threads > 1 && spans * W > 1)
     for (size_t i = 0; i < spans * W; i++) {
         size_t sp = i / W, c = i % W;
         int64_t *count = counts + (size_t)omp_get_thread_num() * most;
+        uint32_t *next = nexts + (size_t)omp_get_thread_num() * most;
         const dm_binned_column *col = &b->col[i];
         const __int128 *dsum = b->sum + i * (DM_BINNED_SPAN + 1);
         __int128 sum = 0;
-        memset(count, 0, most * sizeof *count);
+        memset(count, 0, col->len * sizeof *count);
+        memset(next, 0, col->len * sizeof *next);
         for (size_t k = sp * DM_BINNED_SPAN; k < K && k < (sp + 1) * DM_BINNED_SPAN; k++) {
             size_t at = k * W + c;
-            for (uint32_t j = 0; j < col->len; j++) count[j] += col->diff[j][k - sp * DM_BINNED_SPAN];
+            const uint32_t kk = (uint32_t)(k - sp * DM_BINNED_SPAN);
+            for (uint32_t j = 0; j < col->len; j++) {
+                const dm_binned_counts *cj = &col->count[j];
+                if (cj->cap == DM_BINNED_DENSE) count[j] += cj->change[kk];
+                else if (next[j] < cj->n && cj->at[next[j]] == kk) count[j] += cj->change[next[j]++];
+            }
             /* NaN has the largest key: the last entry */
             uint64_t nan = col->len && col->bin[col->len - 1] == DM_BINNED_NAN ? (uint64_t)count[col->len - 1] : 0;
             uint64_t n = b->added - nan;
@@ -238,6 +367,7 @@ int dmi_binned_finish(const dm_binned *b, const double *f, int nq, double *mean,
         }
     }
     free(counts);
+    free(nexts);
     return 0;
 }
 
@@ -245,9 +375,9 @@ void dmi_binned_free(dm_binned *b)
 {
     size_t spans = (b->K + DM_BINNED_SPAN - 1) / DM_BINNED_SPAN;
     for (size_t c = 0; b->col && c < spans * b->W; c++) {
-        for (uint32_t j = 0; j < b->col[c].len; j++) free(b->col[c].diff[j]);
+        for (uint32_t j = 0; j < b->col[c].len; j++) free(b->col[c].count[j].change);
         free(b->col[c].bin);
-        free(b->col[c].diff);
+        free(b->col[c].count);
     }
     free(b->sum); free(b->col);
     memset(b, 0, sizeof *b);

@@ -10,12 +10,21 @@
  * replicate's series is piecewise constant in time, so both are kept as difference
  * arrays over time, one per span of DM_BINNED_SPAN times and column for the sums, and
  * one per span, column and bin that occurs for the counts: a run of equal values from
- * time k0 to k1 costs two updates, whatever its length. The sums are integers in units
+ * time k0 to k1 costs two updates, whatever its length. A bin's difference array is a
+ * short sorted list of (time, change) until it has more than DM_BINNED_LISTED changes,
+ * then a dense array of DM_BINNED_SPAN + 1 counts. The sums are integers in units
  * of 2^-90 (DM_BINNED_FIXED; a value in [0, 1] is exact in them down to 2^-38, below
  * which it is rounded by at most 2^-91), so they and the counts are the same whatever
- * the order in which replicates, spans and columns are added: threads add the
- * replicates they ran as they finish. Memory: 16 bytes per time and column, and
- * 4 (DM_BINNED_SPAN + 1) bytes per (span, column, bin) that occurs. */
+ * the order in which replicates, spans and columns are added, and partial statistics
+ * (one per thread: each adds the replicates it ran as they finish) merge into the same
+ * bits in any order.
+ *
+ * Memory: 16 bytes per time and column for the sums, and per (span, column, bin) that
+ * occurs about 40 bytes, plus 6 bytes per change while listed or 4 (DM_BINNED_SPAN + 1)
+ * when dense. The bins grow with the replicates while they bring new (time, bin) pairs
+ * (the partial levels of a restoration after a random outage fall in other bins at other
+ * times in every replicate), up to at most 10^4 + 2 bins per span and column; most of
+ * them have a few changes only, which a list keeps in a few bytes instead of 1 KiB. */
 #ifndef DOMINO_TALLY_H
 #define DOMINO_TALLY_H
 
@@ -25,6 +34,8 @@
 #define DM_TALLY_BINS 10000u   /* bins per unit: width 10^-4 */
 #define DM_BINNED_SPAN 256u    /* times per span of the difference arrays */
 #define DM_BINNED_NAN UINT32_MAX  /* the key that counts NaN values */
+#define DM_BINNED_LISTED 32u   /* changes a bin lists before it takes a dense array */
+#define DM_BINNED_DENSE UINT16_MAX  /* dm_binned_counts.cap of a dense array */
 #define DM_BINNED_FIXED 0x1p90   /* sums count units of 2^-90: 2^31 values of magnitude <= 2
                                     sum to less than 2^122, within an __int128 */
 
@@ -40,12 +51,20 @@ int dmi_tally_add(dm_tally *t, uint32_t key);
 double dmi_tally_quantile(const dm_tally *t, uint64_t n, double f, double mul);
 void dmi_tally_free(dm_tally *t);
 
+/* A bin's difference array over a span's times: dense (cap == DM_BINNED_DENSE), change
+ * [DM_BINNED_SPAN + 1]; or listed, the changes change[0 .. n-1] at the times at[0 .. n-1]
+ * (sorted; at points into change's block, after its cap entries). */
+typedef struct dm_binned_counts {
+    int32_t *change;
+    uint16_t *at;
+    uint16_t n, cap;
+} dm_binned_counts;
+
 typedef struct dm_binned_column {
     uint32_t len, cap;
     uint32_t last;       /* the index of the bin counted last (a hint) */
     uint32_t *bin;       /* sorted bins that occur */
-    int32_t **diff;      /* [len][DM_BINNED_SPAN + 1]: difference arrays of their counts
-                            over the span's times */
+    dm_binned_counts *count;  /* [len]: their counts' difference arrays */
 } dm_binned_column;
 
 typedef struct dm_binned {
@@ -73,6 +92,11 @@ int dmi_binned_init(dm_binned *b, size_t K, size_t W);
  * 2 (levels and maps are in [0, 1]). -1 when out of memory. */
 int dmi_binned_add(dm_binned *b, const double *rows, const uint32_t *start, size_t nruns, size_t k0, size_t k1,
                    size_t c0, size_t c1);
+/* Adds src's sums and counts to dst's (both of the same K and W; a thread's partial
+ * statistics into another's: integers, so any order of merging gives the same bits) and
+ * frees src. The bins' difference arrays move from src to dst where dst has none for the
+ * bin. -1 when out of memory (dst then holds part of src, src is freed all the same). */
+int dmi_binned_merge(dm_binned *dst, dm_binned *src);
 /* mean[K][W] (the exact sum, rounded once, over the count: within an ulp of the exact
  * mean; NaN where no value) and q[nq][K][W] (from the bins: within half a
  * bin, 5·10^-5, of the exact quantile; NaN where no value), computed on `threads`
