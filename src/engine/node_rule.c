@@ -288,6 +288,25 @@ static int64_t fall_guess(const dm_engine *e, const group_rule *gr, const buffer
     return k + ((double)k < x);
 }
 
+/* With `resupply_after` (after > 0, b->held), a tick in [1, hi] from which every cut clock
+ * has stopped at `after` (clock_used returns after, or a clock's own time when it had run
+ * that long already), so that the covered share is from there on the same number; else hi.
+ * Checked in floating point: used + k >= after holds for every tick from k on. */
+static int64_t clocks_stopped_by(const buffer_state *b, double after, int64_t hi)
+{
+    int64_t last = 1;
+    for (int i = 0; i < b->n && b->clock[i].top <= b->cut; i++) {
+        double used = b->clock[i].used, x = ceil(after - used);
+        if (used >= after) continue;
+        if (!(x < (double)hi)) return hi;
+        int64_t k = (int64_t)x;
+        if (!(used + (double)k >= after)) k++;
+        if (!(used + (double)k >= after)) return hi;
+        if (k > last) last = k;
+    }
+    return last < hi ? last : hi;
+}
+
 /* The tick after t (before the horizon) at which the running clocks' covered share has
  * fallen by `drop`, or INT64_MAX: covered shares only fall while clocks run, so a
  * bisection over whole ticks finds the first tick it has fallen by that much; the tick
@@ -296,7 +315,8 @@ static int64_t fall_guess(const dm_engine *e, const group_rule *gr, const buffer
  * This runs about 140 times per replicate of the default scenario, so with a monotone
  * covered share (monotone_covered: the tick is then unique, any bracket gives it) it
  * starts from fall_guess's tick k and the one next to it: f(k - 1) < drop <= f(k) is the
- * answer in 2 evaluations; otherwise they narrow the bracket. */
+ * answer in 2 evaluations; otherwise they narrow the bracket. Held clocks stop the search
+ * where they stop (clocks_stopped_by). */
 static int64_t when_covered_falls(const dm_engine *e, const group_rule *gr, double cap, const buffer_state *b,
                                   int64_t t, double drop, double limit, double after)
 {
@@ -305,6 +325,9 @@ static int64_t when_covered_falls(const dm_engine *e, const group_rule *gr, doub
     if (hi < 1) return INT64_MAX;
     double flo = 0, fhi = 0;
     int hi_known = 0, kind = gr->facilities->kind, monotone = monotone_covered(gr, b);
+    /* held clocks that have all stopped by tick s fall no further after it: f(horizon) =
+     * f(s), the same computation, and with a monotone fall the first tick is at most s */
+    if (monotone && after > 0 && b->held) hi = clocks_stopped_by(b, after, hi);
     int64_t k = monotone ? fall_guess(e, gr, b, c0 - drop, hi) : 0;
     if (k > 0) {
         double f = c0 - covered_at(e, gr, cap, b, (double)k, after);
