@@ -296,11 +296,10 @@ static int64_t clocks_stopped_by(const buffer_state *b, double after, int64_t hi
 {
     int64_t last = 1;
     for (int i = 0; i < b->n && b->clock[i].top <= b->cut; i++) {
-        double used = b->clock[i].used, x = ceil(after - used);
+        double used = b->clock[i].used, x = after - used;
         if (used >= after) continue;
         if (!(x < (double)hi)) return hi;
-        int64_t k = (int64_t)x;
-        if (!(used + (double)k >= after)) k++;
+        int64_t k = (int64_t)x + 1;  /* past after - used, whichever way it rounded */
         if (!(used + (double)k >= after)) return hi;
         if (k > last) last = k;
     }
