@@ -95,6 +95,36 @@ static double tail(const dm_dist *d, double x)
     }
 }
 
+/* tail(lo) and tail(hi) of a truncated distribution: two of survival()'s three GSL calls,
+ * the same numbers for every x, kept for the last distribution each thread asked about.
+ * The key is the bits of what tail() reads (kind, a, b) and of lo and hi, not the address,
+ * so a distribution changed in place, or a new one at the same address, is computed anew. */
+static int same_bits(double x, double y)
+{
+    uint64_t u, v;
+    memcpy(&u, &x, sizeof u);
+    memcpy(&v, &y, sizeof v);
+    return u == v;
+}
+
+static void truncation_tails(const dm_dist *d, double *qlo, double *qhi)
+{
+    static _Thread_local struct { int known; dm_dist_kind kind; double a, b, lo, hi, qlo, qhi; } last;
+    if (!last.known || last.kind != d->kind || !same_bits(last.a, d->a) || !same_bits(last.b, d->b) ||
+        !same_bits(last.lo, d->lo) || !same_bits(last.hi, d->hi)) {
+        last.known = 1;
+        last.kind = d->kind;
+        last.a = d->a;
+        last.b = d->b;
+        last.lo = d->lo;
+        last.hi = d->hi;
+        last.qlo = tail(d, d->lo);
+        last.qhi = tail(d, d->hi);
+    }
+    *qlo = last.qlo;
+    *qhi = last.qhi;
+}
+
 /* 1 - F(x) of a table on its piece from (x0, f0) to (x1, f1), x0 <= x < x1: survival(), and
  * monotone_survival's check of the piece's end. */
 static inline double table_piece(double x, double x0, double f0, double x1, double f1)
@@ -129,7 +159,8 @@ static double survival(const dm_dist *d, double x)
     default: {  /* truncated to [lo, hi] by rejection when drawn: the conditional survival */
         if (x < d->lo) return 1;
         if (x >= d->hi) return 0;
-        double qlo = tail(d, d->lo), qhi = tail(d, d->hi);
+        double qlo, qhi;
+        truncation_tails(d, &qlo, &qhi);
         double q = qlo > qhi ? (tail(d, x) - qhi) / (qlo - qhi) : 0;
         return q < 0 ? 0 : q > 1 ? 1 : q;
     }
