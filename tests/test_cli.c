@@ -36,6 +36,10 @@ Test(golden, hokkaido_2018_blackout_restore_curve) { golden("hokkaido-2018-black
  * (issue 15) reduce to one backup per node there, so this output, printed by the engine
  * before facilities existed (commit "Settling is one rule"), must not change. */
 Test(golden, total_shortfalls_same_as_one_backup) { golden_in("tests/data", "total-shortfalls"); }
+/* Every search for a facilities buffer's next step (tests/data/facility-searches.yaml: the
+ * monotone shortcut, its fallback, bisection, several clocks, delayed resupply): printed by
+ * the engine before session 9's shortcut (docs/performance.md), whose ticks must not move. */
+Test(golden, facility_searches_same_ticks) { golden_in("tests/data", "facility-searches"); }
 
 Test(cli, run_without_argument_uses_the_embedded_default_from_any_directory)
 {

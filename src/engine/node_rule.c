@@ -95,6 +95,43 @@ static double tail(const dm_dist *d, double x)
     }
 }
 
+/* tail(lo) and tail(hi) of a truncated distribution: two of survival()'s three GSL calls,
+ * the same numbers for every x, kept for the last distribution each thread asked about.
+ * The key is the bits of what tail() reads (kind, a, b) and of lo and hi, not the address,
+ * so a distribution changed in place, or a new one at the same address, is computed anew. */
+static int same_bits(double x, double y)
+{
+    uint64_t u, v;
+    memcpy(&u, &x, sizeof u);
+    memcpy(&v, &y, sizeof v);
+    return u == v;
+}
+
+static void truncation_tails(const dm_dist *d, double *qlo, double *qhi)
+{
+    static _Thread_local struct { int known; dm_dist_kind kind; double a, b, lo, hi, qlo, qhi; } last;
+    if (!last.known || last.kind != d->kind || !same_bits(last.a, d->a) || !same_bits(last.b, d->b) ||
+        !same_bits(last.lo, d->lo) || !same_bits(last.hi, d->hi)) {
+        last.known = 1;
+        last.kind = d->kind;
+        last.a = d->a;
+        last.b = d->b;
+        last.lo = d->lo;
+        last.hi = d->hi;
+        last.qlo = tail(d, d->lo);
+        last.qhi = tail(d, d->hi);
+    }
+    *qlo = last.qlo;
+    *qhi = last.qhi;
+}
+
+/* 1 - F(x) of a table on its piece from (x0, f0) to (x1, f1), x0 <= x < x1: survival(), and
+ * monotone_survival's check of the piece's end. */
+static inline double table_piece(double x, double x0, double f0, double x1, double f1)
+{
+    return 1 - (f0 + (x - x0) / (x1 - x0) * (f1 - f0));
+}
+
 /* S(x): the share of the facilities' backups still running x seconds after they started,
  * for a distribution of durations across facilities (docs/model-format.md, `facilities`). */
 static double survival(const dm_dist *d, double x)
@@ -113,7 +150,7 @@ static double survival(const dm_dist *d, double x)
     case DM_DIST_TABLE: {  /* 1 - F, F linear between the points and from (0, 0) */
         double x0 = 0, f0 = 0;
         for (size_t i = 0; i < d->nchoices; i++) {
-            if (x < d->values[i]) return 1 - (f0 + (x - x0) / (d->values[i] - x0) * (d->weights[i] - f0));
+            if (x < d->values[i]) return table_piece(x, x0, f0, d->values[i], d->weights[i]);
             x0 = d->values[i];
             f0 = d->weights[i];
         }
@@ -122,7 +159,8 @@ static double survival(const dm_dist *d, double x)
     default: {  /* truncated to [lo, hi] by rejection when drawn: the conditional survival */
         if (x < d->lo) return 1;
         if (x >= d->hi) return 0;
-        double qlo = tail(d, d->lo), qhi = tail(d, d->hi);
+        double qlo, qhi;
+        truncation_tails(d, &qlo, &qhi);
         double q = qlo > qhi ? (tail(d, x) - qhi) / (qlo - qhi) : 0;
         return q < 0 ? 0 : q > 1 ? 1 : q;
     }
@@ -196,30 +234,158 @@ static int clocks_held(const buffer_state *s, double cap, double after)
     return 1;
 }
 
-/* Whether S(x) is monotone in floating point as computed by survival() (a constant, or
- * one linear piece between constants), so that a search for a tick may start anywhere. */
+/* Whether S(x) as computed by survival() never rises with x in floating point, so that the
+ * covered share's fall x ticks on (c0 - covered_at) never falls: then the first tick it
+ * reaches a drop is the only tick where it crosses it, and any search that brackets it
+ * finds the same tick as a bisection from [0, horizon]. Each operation of survival()
+ * rounds monotonically (IEEE 754), so a constant, a uniform's (b - x) / (b - a) and a
+ * table's piece, 1 - (f0 + r (f1 - f0)) with r = (x - x0) / (x1 - x0) rounded and so in
+ * [0, 1], never rise within a piece. Between pieces they may: a piece's least value, at
+ * r = 1, is 1 - (f0 + (f1 - f0)) rounded, which can be an ulp below 1 - f1 where the next
+ * piece starts (or below the 0 after the last point), so a table is checked piece by piece.
+ * The sum over the clocks (widths >= 0, times backup_share >= 0) keeps the order. Other
+ * kinds (GSL's tails, a choice) are searched by bisection, as always. */
 static int monotone_survival(const dm_dist *d)
 {
-    return d->kind == DM_DIST_FIXED || d->kind == DM_DIST_UNIFORM;
+    switch (d->kind) {
+    case DM_DIST_FIXED: case DM_DIST_UNIFORM: return 1;
+    case DM_DIST_TABLE: {  /* piece i ends at table_piece(x1, ...) = 1 - (f0 + (f1 - f0)): r = 1 */
+        size_t n = d->nchoices;
+        double x0 = 0, f0 = 0;
+        for (size_t i = 0; i < n; i++) {
+            double x1 = d->values[i], f1 = d->weights[i], end = 1 - (f0 + (f1 - f0));
+            if (!(x1 >= x0 && f1 >= f0) || (x1 > x0 && end < (i + 1 < n ? 1 - f1 : 0))) return 0;
+            x0 = x1;
+            f0 = f1;
+        }
+        return 1;
+    }
+    default: return 0;
+    }
+}
+
+/* The x (seconds) at which S(x) falls to q, by the inverse of survival() for the kinds
+ * monotone_survival accepts; NAN for the others. Only a first guess, checked by its caller. */
+static double survival_inverse(const dm_dist *d, double q)
+{
+    switch (d->kind) {
+    case DM_DIST_FIXED: return d->a;
+    case DM_DIST_UNIFORM: return q >= 1 ? d->a : q <= 0 ? d->b : d->b - q * (d->b - d->a);
+    case DM_DIST_TABLE: {  /* F(x) = 1 - q on the piece where F first reaches it */
+        double p = 1 - q, x0 = 0, f0 = 0;
+        if (p <= 0) return 0;
+        for (size_t i = 0; i < d->nchoices; i++) {
+            double x1 = d->values[i], f1 = d->weights[i];
+            if (f1 >= p) return f1 > f0 ? x0 + (p - f0) / (f1 - f0) * (x1 - x0) : x0;
+            x0 = x1;
+            f0 = f1;
+        }
+        return x0;
+    }
+    default: return NAN;
+    }
+}
+
+/* Whether the covered share of state b never rises as its clocks run: S monotone, every
+ * cut clock's width and the backup share non-negative (then each term of covered_at, and
+ * their sum in a fixed order, rounds monotonically; clock_used never falls with x). */
+static int monotone_covered(const group_rule *gr, const buffer_state *b)
+{
+    if (!monotone_survival(gr->facilities) || !(gr->backup_share >= 0)) return 0;
+    for (int i = 0; i < b->n && b->clock[i].top <= b->cut; i++)
+        if (!(b->clock[i].top - clock_bottom(b, i) >= 0)) return 0;
+    return 1;
+}
+
+/* A first guess, in [1, horizon], for the tick at which the covered share falls to
+ * `target`: with one cut clock (almost every call), S inverted at target / (its width x
+ * backup_share), as if it ran (a held clock's fall is found by the check); 0 otherwise. */
+static int64_t fall_guess(const dm_engine *e, const group_rule *gr, const buffer_state *b, double target,
+                          int64_t horizon)
+{
+    int one = -1;
+    for (int i = 0; i < b->n && b->clock[i].top <= b->cut; i++) {
+        if (one >= 0) return 0;
+        one = i;
+    }
+    if (one < 0) return 0;
+    double width = gr->backup_share * (b->clock[one].top - clock_bottom(b, one));
+    if (!(width > 0)) return 0;
+    double x = survival_inverse(gr->facilities, target / width) / (double)e->sc->tick_s - b->clock[one].used;
+    if (isnan(x)) return 0;
+    if (x < 1) return 1;
+    if (x >= (double)horizon) return horizon;
+    int64_t k = (int64_t)x;  /* ceil(x), without a call */
+    return k + ((double)k < x);
+}
+
+/* With `resupply_after` (after > 0, b->held), a tick in [1, hi] from which every cut clock
+ * has stopped at `after` (clock_used returns after, or a clock's own time when it had run
+ * that long already), so that the covered share is from there on the same number; else hi.
+ * Checked in floating point: used + k >= after holds for every tick from k on. */
+static int64_t clocks_stopped_by(const buffer_state *b, double after, int64_t hi)
+{
+    int64_t last = 1;
+    for (int i = 0; i < b->n && b->clock[i].top <= b->cut; i++) {
+        double used = b->clock[i].used, x = after - used;
+        if (used >= after) continue;
+        if (!(x < (double)hi)) return hi;
+        int64_t k = (int64_t)x + 1;  /* past after - used, whichever way it rounded */
+        if (!(used + (double)k >= after)) return hi;
+        if (k > last) last = k;
+    }
+    return last < hi ? last : hi;
 }
 
 /* The tick after t (before the horizon) at which the running clocks' covered share has
  * fallen by `drop`, or INT64_MAX: covered shares only fall while clocks run, so a
  * bisection over whole ticks finds the first tick it has fallen by that much; the tick
  * before it, when that one has fallen by more than `limit` (>= drop), so that a step never
- * exceeds it (a single tick's fall can: one duration's, or a steep distribution's). */
+ * exceeds it (a single tick's fall can: one duration's, or a steep distribution's).
+ * This runs about 140 times per replicate of the default scenario, so with a monotone
+ * covered share (monotone_covered: the tick is then unique, any bracket gives it) it
+ * starts from fall_guess's tick k and the one next to it: f(k - 1) < drop <= f(k) is the
+ * answer in 2 evaluations; otherwise they narrow the bracket. Held clocks stop the search
+ * where they stop (clocks_stopped_by). */
 static int64_t when_covered_falls(const dm_engine *e, const group_rule *gr, double cap, const buffer_state *b,
                                   int64_t t, double drop, double limit, double after)
 {
     double c0 = covered_at(e, gr, cap, b, 0, after);
     int64_t lo = 0, hi = e->res.horizon - t;  /* fall(lo) = flo < drop <= fall(hi) = fhi */
     if (hi < 1) return INT64_MAX;
-    double flo = 0, fhi = c0 - covered_at(e, gr, cap, b, (double)hi, after);
-    if (fhi < drop) return INT64_MAX;
+    double flo = 0, fhi = 0;
+    int hi_known = 0, kind = gr->facilities->kind, monotone = monotone_covered(gr, b);
+    /* held clocks that have all stopped by tick s fall no further after it: f(horizon) =
+     * f(s), the same computation, and with a monotone fall the first tick is at most s */
+    if (monotone && after > 0 && b->held) hi = clocks_stopped_by(b, after, hi);
+    int64_t k = monotone ? fall_guess(e, gr, b, c0 - drop, hi) : 0;
+    if (k > 0) {
+        double f = c0 - covered_at(e, gr, cap, b, (double)k, after);
+        if (f >= drop) {
+            hi = k;
+            fhi = f;
+            hi_known = 1;
+            k--;
+        } else {
+            if (k == hi) return INT64_MAX;  /* monotone: fall(horizon) < drop */
+            lo = k;
+            flo = f;
+            k++;
+        }
+        if (k > lo && k < hi) {
+            f = c0 - covered_at(e, gr, cap, b, (double)k, after);
+            if (f >= drop) { hi = k; fhi = f; hi_known = 1; } else { lo = k; flo = f; }
+        }
+    }
+    if (!hi_known) {
+        fhi = c0 - covered_at(e, gr, cap, b, (double)hi, after);
+        if (fhi < drop) return INT64_MAX;
+    }
     /* With a monotone S the first tick is unique, so any bracket that holds it gives it:
      * c is piecewise linear in x there, so interpolate, then try the tick before the one
-     * found (every fourth round bisects, to bound the rounds). Otherwise: bisection. */
-    int monotone = monotone_survival(gr->facilities);
+     * found (every fourth round bisects, to bound the rounds). Otherwise: bisection. A
+     * fixed value or a uniform always had this search, a table when monotone_covered. */
+    monotone = kind == DM_DIST_FIXED || kind == DM_DIST_UNIFORM || (kind == DM_DIST_TABLE && monotone);
     for (int round = 0; hi - lo > 1; round++) {
         int64_t mid = lo + (hi - lo) / 2;
         if (monotone && round % 4 != 3) {
@@ -238,6 +404,37 @@ static int64_t when_covered_falls(const dm_engine *e, const group_rule *gr, doub
     if (lo > 0 && fhi > limit) return t + lo;
     return t + hi;
 }
+
+#ifdef DM_CHECK_FALLS
+#include <stdlib.h>
+
+/* A build with -DDM_CHECK_FALLS (docs/performance.md, session 9) checks every search with a
+ * monotone covered share against the definition, tick by tick to the horizon: the fall
+ * never falls (so the tick is unique and the bisection of earlier sessions found it too),
+ * and the tick returned is the first that reaches drop (or the one before, over limit). */
+static int64_t checked_covered_falls(const dm_engine *e, const group_rule *gr, double cap, const buffer_state *b,
+                                     int64_t t, double drop, double limit, double after)
+{
+    int64_t got = when_covered_falls(e, gr, cap, b, t, drop, limit, after), want = INT64_MAX;
+    if (!monotone_covered(gr, b)) return got;
+    double c0 = covered_at(e, gr, cap, b, 0, after), prev = 0;
+    for (int64_t x = 1; x <= e->res.horizon - t; x++) {
+        double f = c0 - covered_at(e, gr, cap, b, (double)x, after);
+        if (f < prev) {
+            fprintf(stderr, "DM_CHECK_FALLS: the fall goes back at tick %lld + %lld\n", (long long)t, (long long)x);
+            abort();
+        }
+        prev = f;
+        if (want == INT64_MAX && f >= drop) want = x > 1 && f > limit ? t + x - 1 : t + x;
+    }
+    if (got != want) {
+        fprintf(stderr, "DM_CHECK_FALLS: tick %lld, want %lld, got %lld\n", (long long)t, (long long)want, (long long)got);
+        abort();
+    }
+    return got;
+}
+#define when_covered_falls checked_covered_falls
+#endif
 
 /* `restart_rate`: the facilities reconnected at tick t (the cut clocks above the new cut u)
  * whose backup had run out, or the `restart_share` of them that needs a visit (the others
