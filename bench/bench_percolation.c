@@ -9,6 +9,7 @@
  * CPU time hardly depends on the other programs sharing the machine, wall time does.
  *   bench_percolation [N] [replicates]
  * bench/baselines/buldyrev_igraph.py does the same computation with python3-igraph. */
+#include <malloc.h>
 #include <math.h>
 #include <omp.h>
 #include <string.h>
@@ -22,6 +23,10 @@ int main(int argc, char **argv)
     if (n < 100 || reps < 1 || reps > 99) { fprintf(stderr, "usage: bench_percolation [N >= 100] [replicates 1..99]\n"); return 2; }
     dm_init();
     omp_set_num_threads(1);
+#ifdef M_MMAP_THRESHOLD /* as the program does (src/cli/main.c), so the phases are the program's */
+    mallopt(M_MMAP_THRESHOLD, 32 << 20);
+    mallopt(M_TRIM_THRESHOLD, 64 << 20);
+#endif
     char yaml[2000];
     snprintf(yaml, sizeof yaml,
              "name: percolation\nhorizon: 1min\nmodel:\n  name: buldyrev\n"
