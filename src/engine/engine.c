@@ -29,6 +29,7 @@ void dm_engine_free(dm_engine *e)
         e->haz.hit, e->haz.chosen, e->haz.candidates, e->g_edge, e->edge, e->threshold_ticks, e->sector_capacity, e->level, e->rule.damage, e->rule.damage_hazard,
         e->rule.restart, e->rule.ramp, e->rule.dyn_tick, e->rule.dyn_level, e->rule.rise_restart, e->rule.restarted, e->pending_wake,
         e->rule.buf_cap, e->rule.buf, e->rule.buf_next, e->rule.buf_store, e->rule.buf_input, e->rule.buf_after, e->rule.in, e->rule.bind,
+        e->rule.draw_group, e->rule.buf_touched, e->rule.touched_group,
         e->haz.active,
         e->haz.pair_severity, e->haz.stretch, e->haz.restored, e->haz.restore_logged, e->haz.restore_seg, e->haz.restore_j,
         e->haz.sector_scratch, e->rise_logged,
@@ -182,6 +183,7 @@ int dm_engine_new(const dm_scenario *sc, dm_engine **out, dm_error *err)
     }
     sorted &= bucket(S, n, tmp_key, e->sector_start, e->sector_node) == 0;
     int rc = dmi_node_compile_relax(e, err);
+    if (!rc && buffers && dmi_rule_compile(e)) rc = dm_error_set(err, DM_ESOFTWARE, NULL, 0, 0, "out of memory");
     for (size_t s = 0; s < S; s++) {
         e->threshold_ticks[s] = to_ticks((double)m->sectors[s].duration_s, sc->tick_s);
         for (size_t k = e->sector_start[s]; k < e->sector_start[s + 1]; k++)

@@ -220,6 +220,11 @@ typedef struct rule_state {
     buffer_state **buf, **buf_next, *buf_store;
     /* per group: `resupply_after` drawn (ticks; 0 without one), NULL when no group has one */
     double *buf_after;
+    /* the groups whose duration or `resupply_after` is drawn from the stream each replicate,
+     * in group order (the others are fixed at compile time: dmi_rule_compile), and the groups
+     * whose state a replicate touched (an input delivered), the only ones its reset restores */
+    int *draw_group; size_t ndraw_groups;
+    unsigned char *buf_touched; int *touched_group; size_t ntouched_groups;
 } rule_state;
 
 /* Commits group g's next state (buf_next, as buffer_recompute left it): the two states
@@ -341,6 +346,9 @@ void dmi_node_evaluate(dm_engine *e, int v, size_t slot, int64_t t);
  * way, every backup full; draws each buffer's duration (dependency order), then restart
  * and ramp of the nodes that have random ones (node order). */
 void dmi_rule_reset(dm_engine *e);
+/* node_rule.c, at compile time (after the buffer arrays): the buffers' fixed durations, the
+ * groups that draw theirs, every backup full; -1 when out of memory. */
+int dmi_rule_compile(dm_engine *e);
 
 
 /* node_rule.c: commits node v's evaluation in frontier slot `slot` to the rule's state

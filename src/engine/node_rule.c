@@ -10,6 +10,7 @@
  * has dmi_node_commit (below) commit them, then logs and delivers the new level. */
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <gsl/gsl_cdf.h>
 #include "engine/engine_internal.h"
@@ -406,7 +407,6 @@ static int64_t when_covered_falls(const dm_engine *e, const group_rule *gr, doub
 }
 
 #ifdef DM_CHECK_FALLS
-#include <stdlib.h>
 
 /* A build with -DDM_CHECK_FALLS (docs/performance.md, session 9) checks every search with a
  * monotone covered share against the definition, tick by tick to the horizon: the fall
@@ -733,6 +733,16 @@ static inline int buffer_found_now(const dm_engine *e, size_t g, int64_t t)
     return !nb->same && nb->t0 == t && nb->input == e->rule.buf_input[g];
 }
 
+/* Group g gets its first input of the replicate: from here on its state moves, and the
+ * next reset restores it. */
+static inline void buffer_touch(dm_engine *e, size_t g)
+{
+    if (e->rule.buf_touched[g]) return;
+    e->rule.buf_touched[g] = 1;
+    e->rule.touched_group[e->rule.ntouched_groups++] = (int)g;
+    e->rule.buf[g]->left = e->rule.buf_cap[g];
+}
+
 /* Whether step node v holds its level through tick t because it is rising: it waits for
  * its restart, or ramps and has reached its current block; nothing of it is due at t (its
  * wake, the restart's end or the next block, comes later). Evaluated at t with its target
@@ -764,7 +774,10 @@ int dmi_rule_delivered(dm_engine *e, int k, int64_t t, int evaluating, int64_t *
     int v = e->group_link[g].dependent;
     const group_rule *gr = group_rule_of(e, g);
     *wake = INT64_MAX;
-    if (gr->has_buffer) e->rule.buf_input[g]++;
+    if (gr->has_buffer) {
+        buffer_touch(e, g);
+        e->rule.buf_input[g]++;
+    }
     const node_rule *node = node_rule_of(e, v);
     if (evaluating || !e->rule.in || node->dynamics != DM_DYN_STEP || node->rule != DM_RULE_MIN) return 1;
     int rising = rise_holds(e, v, node, t);
@@ -873,9 +886,69 @@ int dmi_node_compile_relax(dm_engine *e, dm_error *err)
     return 0;
 }
 
+/* Group g's buffer with every backup full and every provider at 1 (no clocks: they are
+ * unread); `left`, the duration, is set when the group is first touched (dmi_rule_delivered),
+ * since a drawn one is drawn after this. */
+static void buffer_full(dm_engine *e, size_t g)
+{
+    buffer_state *b = e->rule.buf[g];
+    b->t0 = 0;
+    b->exhaust = INT64_MAX;
+    b->cut = b->covered = b->waiting = b->left = 0;
+    b->wait_t = b->wait_next = 0;
+    b->n = b->held = b->covering = b->flags = b->all_cover = 0;
+    b->loss = 0;
+    b->wake = INT64_MAX;
+    b->limiting = (int)e->g_edge[g];
+    b->input = e->rule.buf_input[g] = 0;
+    e->rule.buf_next[g]->same = 1;
+}
+
+/* A group's dm_group, NULL for those of a group set (sets have no buffers). */
+static const dm_group *buffer_group(const dm_engine *e, size_t g)
+{
+    return g < e->m->ndefined_groups ? &e->m->groups[g] : NULL;
+}
+
+/* Whether drawing group g's duration and `resupply_after` takes numbers from the stream
+ * (dmi_draw of a fixed value takes none). */
+static int draws_buffer(const dm_group *gr)
+{
+    if (!gr || !gr->has_buffer) return 0;
+    return (!gr->facilities && gr->buffer.kind != DM_DIST_FIXED) ||
+           (gr->has_resupply_after && gr->resupply_after.kind != DM_DIST_FIXED);
+}
+
+/* Group g's duration and `resupply_after` for a replicate (ticks): drawn in this order, so
+ * a model without `resupply_after` draws as before it existed. */
+static void buffer_draw(dm_engine *e, size_t g)
+{
+    const dm_group *gr = buffer_group(e, g);
+    double tick = (double)e->sc->tick_s;
+    e->rule.buf_cap[g] = !gr || !gr->has_buffer ? 0 : gr->facilities ? dmi_longest_backup(&gr->buffer) / tick
+                                                                     : dmi_draw(e->loop.rng, &gr->buffer) / tick;
+    if (e->rule.buf_after)
+        e->rule.buf_after[g] = gr && gr->has_buffer && gr->has_resupply_after ? dmi_draw(e->loop.rng, &gr->resupply_after) / tick : 0;
+}
+
+int dmi_rule_compile(dm_engine *e)
+{
+    size_t G = e->ngroups;
+    rule_state *r = &e->rule;
+    if (!(r->draw_group = malloc(G * sizeof *r->draw_group)) || !(r->buf_touched = calloc(G ? G : 1, 1)) ||
+        !(r->touched_group = malloc(G * sizeof *r->touched_group)))
+        return -1;
+    r->ndraw_groups = r->ntouched_groups = 0;
+    for (size_t g = 0; g < G; g++) {
+        if (draws_buffer(buffer_group(e, g))) r->draw_group[r->ndraw_groups++] = (int)g;
+        else buffer_draw(e, g);  /* takes nothing from the stream: the same every replicate */
+        buffer_full(e, g);
+    }
+    return 0;
+}
+
 void dmi_rule_reset(dm_engine *e)
 {
-    const dm_scenario *sc = e->sc;
     for (size_t v = 0; v < e->n; v++) {
         e->rule.damage[v] = 0;
         e->rule.damage_hazard[v] = -1;
@@ -886,26 +959,16 @@ void dmi_rule_reset(dm_engine *e)
         e->rule.in[v] = 1;
         e->rule.bind[v] = -1;
     }
-    for (size_t g = 0; e->rule.buf_cap && g < e->ngroups; g++) {
-        const dm_group *gr = g < e->m->ndefined_groups ? &e->m->groups[g] : NULL;  /* sets have no buffers */
-        e->rule.buf_cap[g] = !gr || !gr->has_buffer ? 0 : gr->facilities ? dmi_longest_backup(&gr->buffer) / (double)sc->tick_s
-                      : dmi_draw(e->loop.rng, &gr->buffer) / (double)sc->tick_s;
-        if (e->rule.buf_after)  /* after the group's own duration: a model without the key draws as before */
-            e->rule.buf_after[g] = gr && gr->has_buffer && gr->has_resupply_after
-                                       ? dmi_draw(e->loop.rng, &gr->resupply_after) / (double)sc->tick_s : 0;
-        buffer_state *b = e->rule.buf[g];  /* no clocks: every backup full (the clocks are unread) */
-        b->t0 = 0;
-        b->exhaust = INT64_MAX;
-        b->cut = b->covered = b->waiting = 0;
-        b->wait_t = b->wait_next = 0;
-        b->left = e->rule.buf_cap[g];
-        b->n = b->held = b->covering = b->flags = b->all_cover = 0;
-        b->loss = 0;  /* every provider at 1 */
-        b->wake = INT64_MAX;
-        b->limiting = (int)e->g_edge[g];
-        b->input = e->rule.buf_input[g] = 0;
-        e->rule.buf_next[g]->same = 1;
+    /* Every backup full again: only the groups the last replicate touched moved. The
+     * durations drawn each replicate are drawn in group order (dependency order). */
+    for (size_t i = 0; e->rule.buf_cap && i < e->rule.ntouched_groups; i++) {
+        size_t g = (size_t)e->rule.touched_group[i];
+        e->rule.buf_touched[g] = 0;
+        buffer_full(e, g);
     }
+    e->rule.ntouched_groups = 0;
+    for (size_t i = 0; e->rule.buf_cap && i < e->rule.ndraw_groups; i++) buffer_draw(e, (size_t)e->rule.draw_group[i]);
+    const dm_scenario *sc = e->sc;
     for (size_t v = 0; e->rule.restart && v < e->n; v++) {
         const node_rule *nr = node_rule_of(e, (int)v);
         e->rule.restart[v] = nr->restart;
