@@ -556,44 +556,51 @@ static double buffer_covered(dm_engine *e, const group_rule *gr, size_t g, doubl
     if (was_held && e->rule.buf_after) was_held = delayed_clocks(e, g, b, nb, cap, dt);
     double waiting = gr->restart_rate > 0 ? restart_waiting(e, gr, b, nb, cap, u, t) : 0;
     if (waiting > 0 && nb->wait_next < *wake) *wake = nb->wait_next;
-    /* The new cut: [0, u) with u = 1 - sigma. Deeper: the facilities past the last clock
-     * start a clock of their own, with full backups; a clock that u falls inside is split
-     * into a cut and a reconnected part, both keeping its time. */
-    int added = 0;
-    if (u > (n ? nb->clock[n - 1].top : 0)) {
-        nb->clock[n].top = u;
-        nb->clock[n++].used = 0;
-        added = 1;
-    } else if (u != b->cut) {
-        for (int i = 0; i < n; i++)
-            if (u > clock_bottom(nb, i) && u < nb->clock[i].top) {
-                for (int j = n; j > i; j--) nb->clock[j] = nb->clock[j - 1];  /* a few: no memmove call */
-                nb->clock[i].top = u;
-                n++;
+    /* The new cut [0, u), u = 1 - sigma, in one pass over the clocks in order (at most one
+     * more clock out than in, so they are rewritten in place):
+     * - a clock below u stays cut; a clock that u falls inside is split into a cut part
+     *   [bottom, u) and a reconnected part, both keeping its time; past the last clock
+     *   (a deeper cut) the facilities start a clock of their own, with full backups;
+     * - reconnected facilities keep one clock, the width-weighted mean of theirs (their
+     *   backups matter again only if they are cut again, and a recovery's ramp would
+     *   otherwise leave a clock per step to follow), dropped once their backups are full
+     *   again (like those past the last clock). */
+    int ncut = 0, added = 0, nup = 0;
+    double bottom = 0, up_bottom = 0, up_top = 0, up_used = 0, up_sum = 0;
+    for (int i = 0; i < n; i++) {
+        double top = nb->clock[i].top, used = nb->clock[i].used;
+        if (top <= u) {
+            nb->clock[ncut].top = top;
+            nb->clock[ncut++].used = used;
+        } else {
+            double from = bottom;
+            if (u > bottom && u != b->cut) {  /* u inside: the cut part, then the rest reconnected
+                                                (u == b->cut is a clock's top: no split) */
+                nb->clock[ncut].top = u;
+                nb->clock[ncut++].used = used;
                 added = 1;
-                break;
+                from = u;
             }
+            if (!nup++) up_bottom = from;
+            up_sum += (top - from) * used;
+            up_top = top;
+            up_used = used;
+        }
+        bottom = top;
     }
-    /* Reconnected facilities keep one clock, the width-weighted mean of theirs: their
-     * backups matter again only if they are cut again, and a recovery's ramp would
-     * otherwise leave a clock per step to follow. */
-    int first_up = 0;
-    while (first_up < n && nb->clock[first_up].top <= u) first_up++;
-    if (n - first_up > 1) {
-        double sum = 0, bottom = clock_bottom(nb, first_up);
-        for (int i = first_up; i < n; i++) sum += (nb->clock[i].top - clock_bottom(nb, i)) * nb->clock[i].used;
-        nb->clock[first_up].top = nb->clock[n - 1].top;
-        nb->clock[first_up].used = sum / (nb->clock[first_up].top - bottom);
-        n = first_up + 1;
+    if (u > bottom) {
+        nb->clock[ncut].top = u;
+        nb->clock[ncut++].used = 0;
+        added = 1;
     }
-    /* Tidy: reconnected facilities whose backups are full again are like those past the
-     * last clock; when a clock was added, neighbours on one side of u with equal clocks
-     * are one clock, and past DM_BUFFER_CLOCKS the two closest neighbours on one side
-     * merge (width-weighted). */
-    while (n > 0 && nb->clock[n - 1].top > u && nb->clock[n - 1].used <= 0) n--;
-    /* The cut clocks are [0, ncut); the reconnected side is at most one clock now, so
-     * only cut neighbours can merge. */
-    int ncut = first_up;
+    if (nup > 1) up_used = up_sum / (up_top - up_bottom);
+    n = ncut;
+    if (nup && up_used > 0) {
+        nb->clock[n].top = up_top;
+        nb->clock[n++].used = up_used;
+    }
+    /* Tidy: when a clock was added, cut neighbours with equal clocks are one clock, and past
+     * DM_BUFFER_CLOCKS the two closest cut neighbours merge (width-weighted). */
     while (added) {
         int best = -1;
         double gap = INFINITY;
