@@ -83,6 +83,15 @@ static inline double supply(const dm_engine *e, size_t g, int *limiting_edge)
  * 1 - w_g [(1 - sigma_g) - covered_g + waiting_g]; facilities reconnected while their
  * backup still ran are back at once. */
 
+/* ceil(x) for 0 <= x < 2^63 as a whole number of ticks, without a call to ceil (the
+ * baseline x86-64 has no rounding instruction, and the end of a one-duration clock is
+ * rounded up on most recomputes of a buffer). */
+static inline int64_t ceil_ticks(double x)
+{
+    int64_t k = (int64_t)x;
+    return k + ((double)k < x);
+}
+
 /* Survival Q(x) = P(X > x) of a distribution without its truncation. */
 static double tail(const dm_dist *d, double x)
 {
@@ -316,8 +325,7 @@ static int64_t fall_guess(const dm_engine *e, const group_rule *gr, const buffer
     if (isnan(x)) return 0;
     if (x < 1) return 1;
     if (x >= (double)horizon) return horizon;
-    int64_t k = (int64_t)x;  /* ceil(x), without a call */
-    return k + ((double)k < x);
+    return ceil_ticks(x);
 }
 
 /* With `resupply_after` (after > 0, b->held), a tick in [1, hi] from which every cut clock
@@ -391,7 +399,7 @@ static int64_t when_covered_falls(const dm_engine *e, const group_rule *gr, doub
         int64_t mid = lo + (hi - lo) / 2;
         if (monotone && round % 4 != 3) {
             double x = (double)lo + (drop - flo) / (fhi - flo) * (double)(hi - lo);
-            mid = x < (double)(lo + 1) ? lo + 1 : x > (double)(hi - 1) ? hi - 1 : (int64_t)ceil(x);
+            mid = x < (double)(lo + 1) ? lo + 1 : x > (double)(hi - 1) ? hi - 1 : ceil_ticks(x);
         }
         double f = c0 - covered_at(e, gr, cap, b, (double)mid, after);
         if (f < drop) { lo = mid; flo = f; continue; }
@@ -657,7 +665,7 @@ static double buffer_covered(dm_engine *e, const group_rule *gr, size_t g, doubl
     nb->all_cover = 0;
     if (covering && !gr->facilities) {
         nb->all_cover = (unsigned char)all_run;
-        if (!held && any_run) nb->exhaust = t + (int64_t)ceil(first_left - DM_ROUND_EPS);
+        if (!held && any_run) nb->exhaust = t + ceil_ticks(first_left - DM_ROUND_EPS);
         if (nb->exhaust < *wake) *wake = nb->exhaust;
     }
     if (covering && !held && gr->facilities && gr->strength * covered > DM_LEVEL_EPS) {
@@ -708,7 +716,8 @@ static double buffer_covered(dm_engine *e, const group_rule *gr, size_t g, doubl
  * are the group's: evaluations of the node for its other inputs read them (cached in
  * dmi_node_evaluate), so a covered share moves only at the steps buffer_covered schedules,
  * not whenever something else makes the node re-evaluate. */
-static void buffer_recompute(dm_engine *e, const group_rule *gr, size_t g, int64_t t)
+/* Not inlined: dmi_rule_delivered's early returns then skip the registers it needs. */
+static __attribute__((noinline)) void buffer_recompute(dm_engine *e, const group_rule *gr, size_t g, int64_t t)
 {
     buffer_state *nb = e->rule.buf_next[g];
     int limiting;
@@ -1015,7 +1024,7 @@ void dmi_node_evaluate(dm_engine *e, int v, size_t slot, int64_t t)
 {
     const node_rule *node = node_rule_of(e, v);
     int64_t wake = INT64_MAX;
-    double in = 1.0, loss_sum = 0.0, worst = -1.0;
+    double in, in_min = 1.0, in_product = 1.0, loss_sum = 0.0, worst = -1.0;
     int cause_edge = -1, cause_group = -1;
     unsigned char buffers_moved = 0;
 
@@ -1044,18 +1053,20 @@ void dmi_node_evaluate(dm_engine *e, int v, size_t slot, int64_t t)
             loss = gr->strength * (1.0 - supply(e, g, &limiting));
             if (loss < 0) loss = 0;
         }
+        /* each combining rule's sum, all kept (branch-free: the rule is the node's, not the
+         * group's) and chosen after the loop */
         double alpha = 1.0 - loss;
-        switch (node->rule) {
-        case DM_RULE_MIN: if (alpha < in) { in = alpha; bind = (int)g; } break;  /* Leontief: every input needed */
-        case DM_RULE_PRODUCT: in *= alpha; break;
-        case DM_RULE_LINEAR: loss_sum += loss; break;           /* inoperabilities add up (IIM) */
-        }
+        if (alpha < in_min) { in_min = alpha; bind = (int)g; }  /* min: Leontief, every input needed */
+        in_product *= alpha;
+        loss_sum += loss;                                       /* linear: inoperabilities add up (IIM) */
         if (loss > worst + DM_LEVEL_EPS && loss > DM_LEVEL_EPS) {
             worst = loss;
             cause_edge = limiting;
             cause_group = (int)g;
         }
     }
+    if (node->rule != DM_RULE_MIN) bind = -1;
+    in = node->rule == DM_RULE_MIN ? in_min : node->rule == DM_RULE_PRODUCT ? in_product : 1.0;
     e->loop.next[slot].in = in;
     e->loop.next[slot].bind = bind;
     if (node->rule == DM_RULE_LINEAR) in = 1.0 - (loss_sum > 1 ? 1 : loss_sum);
