@@ -46,6 +46,19 @@ void dm_engine_free(dm_engine *e)
     free(e);
 }
 
+/* The groups' buffer states, zeroed, each starting a cache line (DM_CACHE_LINE), so that
+ * the part every evaluation reads is one line (engine_internal.h, buffer_state). */
+#define DM_CACHE_LINE 64
+_Static_assert(sizeof(buffer_state) % DM_CACHE_LINE == 0, "a buffer state is whole cache lines");
+static buffer_state *buffer_store(size_t count)
+{
+    size_t bytes = (count ? count : 1) * sizeof(buffer_state);
+    bytes = (bytes + DM_CACHE_LINE - 1) / DM_CACHE_LINE * DM_CACHE_LINE;  /* aligned_alloc takes whole lines */
+    buffer_state *p = aligned_alloc(DM_CACHE_LINE, bytes);
+    if (p) memset(p, 0, bytes);
+    return p;
+}
+
 /* Counting sort of items into CSR buckets: start[b] .. start[b+1] holds the items with
  * key b, in their original order (so every derived order is deterministic). */
 static int bucket(size_t nbuckets, size_t nitems, const int *key, size_t *start, int *items)
@@ -136,7 +149,7 @@ int dm_engine_new(const dm_scenario *sc, dm_engine **out, dm_error *err)
         for (size_t k = 0; k < m->ndefined_groups; k++) delayed |= m->groups[k].has_resupply_after;
         ok = (!random_dynamics || (NEW(e->rule.restart, n) && NEW(e->rule.ramp, n))) &&
              (!buffers || (NEW(e->rule.buf_cap, G) && NEW(e->rule.buf, G) && NEW(e->rule.buf_next, G) &&
-                           NEW(e->rule.buf_store, 2 * G) && NEW(e->rule.buf_input, G))) &&
+                           (e->rule.buf_store = buffer_store(2 * G)) && NEW(e->rule.buf_input, G))) &&
              (!delayed || NEW(e->rule.buf_after, G));
     }
     for (size_t g = 0; ok && buffers && g < G; g++) {
@@ -169,6 +182,7 @@ int dm_engine_new(const dm_scenario *sc, dm_engine **out, dm_error *err)
         }
     }
     e->g_edge[G] = edge;
+    for (size_t g = 0; g < G; g++) e->group_link[g].has_buffer = group_rule_of(e, g)->has_buffer;
     int sorted = bucket(n, G, tmp_key, e->group_start, e->group_of) == 0;
     /* what a node's last evaluation found, for deliveries that cannot move it: only a
      * node with two groups or more can have one (dmi_rule_delivered) */

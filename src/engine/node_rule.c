@@ -8,6 +8,7 @@
  * committed state and the levels delivered on the node's in-edges (seen), and writes the
  * node's next state to its frontier slot (and its groups' buf_next); apply() in engine.c
  * has dmi_node_commit (below) commit them, then logs and delivers the new level. */
+#include <assert.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -834,11 +835,10 @@ int dmi_rule_woken(dm_engine *e, int v, int64_t t, int evaluating, int64_t *wake
         return 1;
     for (size_t k = e->group_start[v]; k < e->group_start[v + 1]; k++) {
         size_t g = (size_t)e->group_of[k];
-        const group_rule *gr = group_rule_of(e, g);
-        if (!gr->has_buffer) continue;
+        if (!e->group_link[g].has_buffer) continue;
         if (!buffer_current(e, g, t)) {
             if (e->rule.bind[v] == (int)g) return 1;
-            buffer_recompute(e, gr, g, t);
+            buffer_recompute(e, group_rule_of(e, g), g, t);
             if (e->rule.buf_next[g]->flags || 1.0 - e->rule.buf_next[g]->loss < e->rule.in[v]) return 1;
             buffer_commit(&e->rule, g);
         }
@@ -1013,7 +1013,7 @@ int dmi_node_commit(dm_engine *e, int v, size_t slot)
     if (!ev->buffers_moved) return 0;
     for (size_t k = e->group_start[v]; e->rule.buf && k < e->group_start[v + 1]; k++) {
         int g = e->group_of[k];
-        if (e->rule.buf_next[g]->same || !group_rule_of(e, (size_t)g)->has_buffer) continue;
+        if (!e->group_link[g].has_buffer || e->rule.buf_next[g]->same) continue;
         buffer_commit(&e->rule, (size_t)g);
         raised |= e->rule.buf[g]->flags;
     }
@@ -1032,17 +1032,20 @@ void dmi_node_evaluate(dm_engine *e, int v, size_t slot, int64_t t)
     int bind = -1;
     for (size_t k = e->group_start[v]; k < e->group_start[v + 1]; k++) {
         size_t g = (size_t)e->group_of[k];
-        const group_rule *gr = group_rule_of(e, g);
         int limiting;
         double loss;
-        if (gr->has_buffer) {
+        if (e->group_link[g].has_buffer) {
             /* alpha_g = 1 - w_g [(1 - sigma_g) - covered_g]: the unsupplied facilities not
              * running on a backup (buffer_recompute), or as they were (buffer_current) */
             const buffer_state *b = e->rule.buf[g];
             if (buffer_current(e, g, t)) {
-                e->rule.buf_next[g]->same = 1;
+                /* nothing to commit: a next state computed since b (buffer_recompute, not
+                 * committed) would mean an input changed or b's wake came, and b would not
+                 * be current; so buf_next is b's predecessor, marked `same` by buffer_commit
+                 * (or by the reset) */
+                assert(e->rule.buf_next[g]->same);
             } else {
-                if (!buffer_found_now(e, g, t)) buffer_recompute(e, gr, g, t);
+                if (!buffer_found_now(e, g, t)) buffer_recompute(e, group_rule_of(e, g), g, t);
                 b = e->rule.buf_next[g];
                 buffers_moved = 1;
             }
@@ -1050,7 +1053,7 @@ void dmi_node_evaluate(dm_engine *e, int v, size_t slot, int64_t t)
             limiting = b->limiting;
             if (b->wake < wake) wake = b->wake;
         } else {
-            loss = gr->strength * (1.0 - supply(e, g, &limiting));
+            loss = group_rule_of(e, g)->strength * (1.0 - supply(e, g, &limiting));
             if (loss < 0) loss = 0;
         }
         /* each combining rule's sum, all kept (branch-free: the rule is the node's, not the
