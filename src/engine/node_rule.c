@@ -557,9 +557,11 @@ static double buffer_covered(dm_engine *e, const group_rule *gr, size_t g, doubl
         nb->clock[i].top = top;
         nb->clock[i].used = used;
     }
-    nb->waiting = b->waiting;
-    nb->wait_t = b->wait_t;
-    nb->wait_next = b->wait_next;
+    if (gr->restart_rate > 0) {  /* else the restart queue is empty in both states, always */
+        nb->waiting = b->waiting;
+        nb->wait_t = b->wait_t;
+        nb->wait_next = b->wait_next;
+    }
     nb->same = 0;
     int was_held = b->held;  /* the resupply held every running cut clock (delayed_clocks) */
     if (was_held && e->rule.buf_after) was_held = delayed_clocks(e, g, b, nb, cap, dt);
