@@ -29,7 +29,7 @@ void dm_engine_free(dm_engine *e)
         e->haz.hit, e->haz.chosen, e->haz.candidates, e->g_edge, e->edge, e->threshold_ticks, e->sector_capacity, e->level, e->rule.damage, e->rule.damage_hazard,
         e->rule.restart, e->rule.ramp, e->rule.dyn_tick, e->rule.dyn_level, e->rule.rise_restart, e->rule.restarted, e->pending_wake,
         e->rule.buf_cap, e->rule.buf, e->rule.buf_next, e->rule.buf_store, e->rule.buf_input, e->rule.buf_after, e->rule.in, e->rule.bind,
-        e->rule.draw_group, e->rule.buf_touched, e->rule.touched_group,
+        e->rule.draw_group, e->rule.buf_touched, e->rule.touched_group, e->rule.buf_moved,
         e->haz.active,
         e->haz.pair_severity, e->haz.stretch, e->haz.restored, e->haz.restore_logged, e->haz.restore_seg, e->haz.restore_j,
         e->haz.sector_scratch, e->rise_logged,

@@ -231,6 +231,9 @@ typedef struct rule_state {
      * whose state a replicate touched (an input delivered), the only ones its reset restores */
     int *draw_group; size_t ndraw_groups;
     unsigned char *buf_touched; int *touched_group; size_t ntouched_groups;
+    /* per group: its node's evaluation found a new state in buf_next, for dmi_node_commit
+     * (one byte per group: the commit then reads no state it does not commit) */
+    unsigned char *buf_moved;
 } rule_state;
 
 /* Commits group g's next state (buf_next, as buffer_recompute left it): the two states

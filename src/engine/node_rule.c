@@ -920,6 +920,7 @@ static void buffer_full(dm_engine *e, size_t g)
     b->limiting = (int)e->g_edge[g];
     b->input = e->rule.buf_input[g] = 0;
     e->rule.buf_next[g]->same = 1;
+    e->rule.buf_moved[g] = 0;
 }
 
 /* A group's dm_group, NULL for those of a group set (sets have no buffers). */
@@ -954,7 +955,7 @@ int dmi_rule_compile(dm_engine *e)
     size_t G = e->ngroups;
     rule_state *r = &e->rule;
     if (!(r->draw_group = malloc(G * sizeof *r->draw_group)) || !(r->buf_touched = calloc(G ? G : 1, 1)) ||
-        !(r->touched_group = malloc(G * sizeof *r->touched_group)))
+        !(r->touched_group = malloc(G * sizeof *r->touched_group)) || !(r->buf_moved = calloc(G ? G : 1, 1)))
         return -1;
     r->ndraw_groups = r->ntouched_groups = 0;
     for (size_t g = 0; g < G; g++) {
@@ -1010,12 +1011,13 @@ int dmi_node_commit(dm_engine *e, int v, size_t slot)
         e->rule.in[v] = ev->in;
         e->rule.bind[v] = ev->bind;
     }
-    /* Without a new buffer state every group's buf_next is `same` (buffer_current, or no
-     * buffer: dmi_rule_reset), so the loop would copy nothing. */
+    /* The groups whose new state the evaluation found are marked buf_moved (their buf_next
+     * is not `same`); without any, the loop would commit nothing. */
     if (!ev->buffers_moved) return 0;
     for (size_t k = e->group_start[v]; e->rule.buf && k < e->group_start[v + 1]; k++) {
         int g = e->group_of[k];
-        if (!e->group_link[g].has_buffer || e->rule.buf_next[g]->same) continue;
+        if (!e->rule.buf_moved[g]) continue;
+        e->rule.buf_moved[g] = 0;
         buffer_commit(&e->rule, (size_t)g);
         raised |= e->rule.buf[g]->flags;
     }
@@ -1050,6 +1052,7 @@ void dmi_node_evaluate(dm_engine *e, int v, size_t slot, int64_t t)
                 if (!buffer_found_now(e, g, t)) buffer_recompute(e, group_rule_of(e, g), g, t);
                 b = e->rule.buf_next[g];
                 buffers_moved = 1;
+                e->rule.buf_moved[g] = 1;  /* a byte of its own: distinct nodes, distinct groups */
             }
             loss = b->loss;
             limiting = b->limiting;
