@@ -29,6 +29,7 @@ void dm_engine_free(dm_engine *e)
         e->haz.hit, e->haz.chosen, e->haz.candidates, e->g_edge, e->edge, e->threshold_ticks, e->sector_capacity, e->level, e->rule.damage, e->rule.damage_hazard,
         e->rule.restart, e->rule.ramp, e->rule.dyn_tick, e->rule.dyn_level, e->rule.rise_restart, e->rule.restarted, e->pending_wake,
         e->rule.buf_cap, e->rule.buf, e->rule.buf_next, e->rule.buf_store, e->rule.buf_input, e->rule.buf_after, e->rule.in, e->rule.bind,
+        e->rule.draw_group, e->rule.buf_touched, e->rule.touched_group, e->rule.buf_moved,
         e->haz.active,
         e->haz.pair_severity, e->haz.stretch, e->haz.restored, e->haz.restore_logged, e->haz.restore_seg, e->haz.restore_j,
         e->haz.sector_scratch, e->rise_logged,
@@ -43,6 +44,19 @@ void dm_engine_free(dm_engine *e)
     dmi_cal_free(&e->loop.cal);
     if (e->loop.rng) gsl_rng_free(e->loop.rng);
     free(e);
+}
+
+/* The groups' buffer states, zeroed, each starting a cache line (DM_CACHE_LINE), so that
+ * the part every evaluation reads is one line (engine_internal.h, buffer_state). */
+#define DM_CACHE_LINE 64
+_Static_assert(sizeof(buffer_state) % DM_CACHE_LINE == 0, "a buffer state is whole cache lines");
+static buffer_state *buffer_store(size_t count)
+{
+    size_t bytes = (count ? count : 1) * sizeof(buffer_state);
+    bytes = (bytes + DM_CACHE_LINE - 1) / DM_CACHE_LINE * DM_CACHE_LINE;  /* aligned_alloc takes whole lines */
+    buffer_state *p = aligned_alloc(DM_CACHE_LINE, bytes);
+    if (p) memset(p, 0, bytes);
+    return p;
 }
 
 /* Counting sort of items into CSR buckets: start[b] .. start[b+1] holds the items with
@@ -135,7 +149,7 @@ int dm_engine_new(const dm_scenario *sc, dm_engine **out, dm_error *err)
         for (size_t k = 0; k < m->ndefined_groups; k++) delayed |= m->groups[k].has_resupply_after;
         ok = (!random_dynamics || (NEW(e->rule.restart, n) && NEW(e->rule.ramp, n))) &&
              (!buffers || (NEW(e->rule.buf_cap, G) && NEW(e->rule.buf, G) && NEW(e->rule.buf_next, G) &&
-                           NEW(e->rule.buf_store, 2 * G) && NEW(e->rule.buf_input, G))) &&
+                           (e->rule.buf_store = buffer_store(2 * G)) && NEW(e->rule.buf_input, G))) &&
              (!delayed || NEW(e->rule.buf_after, G));
     }
     for (size_t g = 0; ok && buffers && g < G; g++) {
@@ -168,6 +182,7 @@ int dm_engine_new(const dm_scenario *sc, dm_engine **out, dm_error *err)
         }
     }
     e->g_edge[G] = edge;
+    for (size_t g = 0; g < G; g++) e->group_link[g].has_buffer = group_rule_of(e, g)->has_buffer;
     int sorted = bucket(n, G, tmp_key, e->group_start, e->group_of) == 0;
     /* what a node's last evaluation found, for deliveries that cannot move it: only a
      * node with two groups or more can have one (dmi_rule_delivered) */
@@ -182,6 +197,7 @@ int dm_engine_new(const dm_scenario *sc, dm_engine **out, dm_error *err)
     }
     sorted &= bucket(S, n, tmp_key, e->sector_start, e->sector_node) == 0;
     int rc = dmi_node_compile_relax(e, err);
+    if (!rc && buffers && dmi_rule_compile(e)) rc = dm_error_set(err, DM_ESOFTWARE, NULL, 0, 0, "out of memory");
     for (size_t s = 0; s < S; s++) {
         e->threshold_ticks[s] = to_ticks((double)m->sectors[s].duration_s, sc->tick_s);
         for (size_t k = e->sector_start[s]; k < e->sector_start[s + 1]; k++)

@@ -107,9 +107,12 @@ typedef struct edge_run {
     int seen_root, group, from;
 } edge_run;
 
-/* A group's dependent and its rule record, together for the same reason. */
+/* A group's dependent and its rule record, together for the same reason, and whether it
+ * has a buffer (its record's has_buffer), so that the loops over a node's groups, which
+ * read a buffered group's state and not its record, need not load the record. */
 typedef struct group_link {
     int dependent, rule;
+    unsigned char has_buffer;
 } group_link;
 
 /* A buffered group's state at tick t0 (DESIGN.md, "What a node computes"): the node's
@@ -124,12 +127,15 @@ typedef struct group_link {
  * the group changes (rule_state.buf_input moves past `input`) or until `wake`, so a node
  * evaluated for another input reads them instead of recomputing them (node_rule.c). */
 typedef struct buffer_state {
-    int64_t t0, exhaust;              /* exhaust: one duration: the first cut clock's end */
-    double cut, left, covered;        /* covered: the share of the facilities on backup */
+    /* first, in the state's first cache line: what every evaluation of the node reads
+     * (buffer_current), and what deciding whether buf_next is to be committed reads */
     double loss; int64_t wake; int limiting; uint32_t input;
+    int64_t t0;
+    unsigned char same;               /* in buf_next: unchanged, keep the committed state */
     unsigned char n, held, covering, flags;
     unsigned char all_cover;          /* one duration: every cut facility runs on its backup */
-    unsigned char same;               /* in buf_next: unchanged, keep the committed state */
+    int64_t exhaust;                  /* one duration: the first cut clock's end */
+    double cut, left, covered;        /* covered: the share of the facilities on backup */
     struct { double top, used; } clock[DM_BUFFER_CLOCKS + 2];  /* 2 more while evaluating */
     double waiting;                   /* `restart_rate`: share of the node's facilities
                                          reconnected after their backup ran out, waiting
@@ -215,11 +221,19 @@ typedef struct rule_state {
      * of each group's inputs (deliveries to it), which a committed state has seen up to
      * its `input` */
     double *buf_cap; uint32_t *buf_input;
-    /* buf[g] and buf_next[g] point into buf_store (two states per group): committing a
-     * group's next state swaps the two pointers instead of copying the state */
+    /* buf[g] and buf_next[g] point into buf_store (two states per group, aligned to cache
+     * lines): committing a group's next state swaps the two pointers instead of copying it */
     buffer_state **buf, **buf_next, *buf_store;
     /* per group: `resupply_after` drawn (ticks; 0 without one), NULL when no group has one */
     double *buf_after;
+    /* the groups whose duration or `resupply_after` is drawn from the stream each replicate,
+     * in group order (the others are fixed at compile time: dmi_rule_compile), and the groups
+     * whose state a replicate touched (an input delivered), the only ones its reset restores */
+    int *draw_group; size_t ndraw_groups;
+    unsigned char *buf_touched; int *touched_group; size_t ntouched_groups;
+    /* per group: its node's evaluation found a new state in buf_next, for dmi_node_commit
+     * (one byte per group: the commit then reads no state it does not commit) */
+    unsigned char *buf_moved;
 } rule_state;
 
 /* Commits group g's next state (buf_next, as buffer_recompute left it): the two states
@@ -341,6 +355,9 @@ void dmi_node_evaluate(dm_engine *e, int v, size_t slot, int64_t t);
  * way, every backup full; draws each buffer's duration (dependency order), then restart
  * and ramp of the nodes that have random ones (node order). */
 void dmi_rule_reset(dm_engine *e);
+/* node_rule.c, at compile time (after the buffer arrays): the buffers' fixed durations, the
+ * groups that draw theirs, every backup full; -1 when out of memory. */
+int dmi_rule_compile(dm_engine *e);
 
 
 /* node_rule.c: commits node v's evaluation in frontier slot `slot` to the rule's state

@@ -8,8 +8,10 @@
  * committed state and the levels delivered on the node's in-edges (seen), and writes the
  * node's next state to its frontier slot (and its groups' buf_next); apply() in engine.c
  * has dmi_node_commit (below) commit them, then logs and delivers the new level. */
+#include <assert.h>
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <gsl/gsl_cdf.h>
 #include "engine/engine_internal.h"
@@ -81,6 +83,15 @@ static inline double supply(const dm_engine *e, size_t g, int *limiting_edge)
  * visit, the waiting share falling by r per unit of time (restart_waiting): alpha_g =
  * 1 - w_g [(1 - sigma_g) - covered_g + waiting_g]; facilities reconnected while their
  * backup still ran are back at once. */
+
+/* ceil(x) for 0 <= x < 2^63 as a whole number of ticks, without a call to ceil (the
+ * baseline x86-64 has no rounding instruction, and the end of a one-duration clock is
+ * rounded up on most recomputes of a buffer). */
+static inline int64_t ceil_ticks(double x)
+{
+    int64_t k = (int64_t)x;
+    return k + ((double)k < x);
+}
 
 /* Survival Q(x) = P(X > x) of a distribution without its truncation. */
 static double tail(const dm_dist *d, double x)
@@ -315,8 +326,7 @@ static int64_t fall_guess(const dm_engine *e, const group_rule *gr, const buffer
     if (isnan(x)) return 0;
     if (x < 1) return 1;
     if (x >= (double)horizon) return horizon;
-    int64_t k = (int64_t)x;  /* ceil(x), without a call */
-    return k + ((double)k < x);
+    return ceil_ticks(x);
 }
 
 /* With `resupply_after` (after > 0, b->held), a tick in [1, hi] from which every cut clock
@@ -390,7 +400,7 @@ static int64_t when_covered_falls(const dm_engine *e, const group_rule *gr, doub
         int64_t mid = lo + (hi - lo) / 2;
         if (monotone && round % 4 != 3) {
             double x = (double)lo + (drop - flo) / (fhi - flo) * (double)(hi - lo);
-            mid = x < (double)(lo + 1) ? lo + 1 : x > (double)(hi - 1) ? hi - 1 : (int64_t)ceil(x);
+            mid = x < (double)(lo + 1) ? lo + 1 : x > (double)(hi - 1) ? hi - 1 : ceil_ticks(x);
         }
         double f = c0 - covered_at(e, gr, cap, b, (double)mid, after);
         if (f < drop) { lo = mid; flo = f; continue; }
@@ -406,7 +416,6 @@ static int64_t when_covered_falls(const dm_engine *e, const group_rule *gr, doub
 }
 
 #ifdef DM_CHECK_FALLS
-#include <stdlib.h>
 
 /* A build with -DDM_CHECK_FALLS (docs/performance.md, session 9) checks every search with a
  * monotone covered share against the definition, tick by tick to the horizon: the fall
@@ -548,52 +557,61 @@ static double buffer_covered(dm_engine *e, const group_rule *gr, size_t g, doubl
         nb->clock[i].top = top;
         nb->clock[i].used = used;
     }
-    nb->waiting = b->waiting;
-    nb->wait_t = b->wait_t;
-    nb->wait_next = b->wait_next;
+    if (gr->restart_rate > 0) {  /* else the restart queue is empty in both states, always */
+        nb->waiting = b->waiting;
+        nb->wait_t = b->wait_t;
+        nb->wait_next = b->wait_next;
+    }
     nb->same = 0;
     int was_held = b->held;  /* the resupply held every running cut clock (delayed_clocks) */
     if (was_held && e->rule.buf_after) was_held = delayed_clocks(e, g, b, nb, cap, dt);
     double waiting = gr->restart_rate > 0 ? restart_waiting(e, gr, b, nb, cap, u, t) : 0;
     if (waiting > 0 && nb->wait_next < *wake) *wake = nb->wait_next;
-    /* The new cut: [0, u) with u = 1 - sigma. Deeper: the facilities past the last clock
-     * start a clock of their own, with full backups; a clock that u falls inside is split
-     * into a cut and a reconnected part, both keeping its time. */
-    int added = 0;
-    if (u > (n ? nb->clock[n - 1].top : 0)) {
-        nb->clock[n].top = u;
-        nb->clock[n++].used = 0;
-        added = 1;
-    } else if (u != b->cut) {
-        for (int i = 0; i < n; i++)
-            if (u > clock_bottom(nb, i) && u < nb->clock[i].top) {
-                for (int j = n; j > i; j--) nb->clock[j] = nb->clock[j - 1];  /* a few: no memmove call */
-                nb->clock[i].top = u;
-                n++;
+    /* The new cut [0, u), u = 1 - sigma, in one pass over the clocks in order (at most one
+     * more clock out than in, so they are rewritten in place):
+     * - a clock below u stays cut; a clock that u falls inside is split into a cut part
+     *   [bottom, u) and a reconnected part, both keeping its time; past the last clock
+     *   (a deeper cut) the facilities start a clock of their own, with full backups;
+     * - reconnected facilities keep one clock, the width-weighted mean of theirs (their
+     *   backups matter again only if they are cut again, and a recovery's ramp would
+     *   otherwise leave a clock per step to follow), dropped once their backups are full
+     *   again (like those past the last clock). */
+    int ncut = 0, added = 0, nup = 0;
+    double bottom = 0, up_bottom = 0, up_top = 0, up_used = 0, up_sum = 0;
+    for (int i = 0; i < n; i++) {
+        double top = nb->clock[i].top, used = nb->clock[i].used;
+        if (top <= u) {
+            nb->clock[ncut].top = top;
+            nb->clock[ncut++].used = used;
+        } else {
+            double from = bottom;
+            if (u > bottom && u != b->cut) {  /* u inside: the cut part, then the rest reconnected
+                                                (u == b->cut is a clock's top: no split) */
+                nb->clock[ncut].top = u;
+                nb->clock[ncut++].used = used;
                 added = 1;
-                break;
+                from = u;
             }
+            if (!nup++) up_bottom = from;
+            up_sum += (top - from) * used;
+            up_top = top;
+            up_used = used;
+        }
+        bottom = top;
     }
-    /* Reconnected facilities keep one clock, the width-weighted mean of theirs: their
-     * backups matter again only if they are cut again, and a recovery's ramp would
-     * otherwise leave a clock per step to follow. */
-    int first_up = 0;
-    while (first_up < n && nb->clock[first_up].top <= u) first_up++;
-    if (n - first_up > 1) {
-        double sum = 0, bottom = clock_bottom(nb, first_up);
-        for (int i = first_up; i < n; i++) sum += (nb->clock[i].top - clock_bottom(nb, i)) * nb->clock[i].used;
-        nb->clock[first_up].top = nb->clock[n - 1].top;
-        nb->clock[first_up].used = sum / (nb->clock[first_up].top - bottom);
-        n = first_up + 1;
+    if (u > bottom) {
+        nb->clock[ncut].top = u;
+        nb->clock[ncut++].used = 0;
+        added = 1;
     }
-    /* Tidy: reconnected facilities whose backups are full again are like those past the
-     * last clock; when a clock was added, neighbours on one side of u with equal clocks
-     * are one clock, and past DM_BUFFER_CLOCKS the two closest neighbours on one side
-     * merge (width-weighted). */
-    while (n > 0 && nb->clock[n - 1].top > u && nb->clock[n - 1].used <= 0) n--;
-    /* The cut clocks are [0, ncut); the reconnected side is at most one clock now, so
-     * only cut neighbours can merge. */
-    int ncut = first_up;
+    if (nup > 1) up_used = up_sum / (up_top - up_bottom);
+    n = ncut;
+    if (nup && up_used > 0) {
+        nb->clock[n].top = up_top;
+        nb->clock[n++].used = up_used;
+    }
+    /* Tidy: when a clock was added, cut neighbours with equal clocks are one clock, and past
+     * DM_BUFFER_CLOCKS the two closest cut neighbours merge (width-weighted). */
     while (added) {
         int best = -1;
         double gap = INFINITY;
@@ -650,7 +668,7 @@ static double buffer_covered(dm_engine *e, const group_rule *gr, size_t g, doubl
     nb->all_cover = 0;
     if (covering && !gr->facilities) {
         nb->all_cover = (unsigned char)all_run;
-        if (!held && any_run) nb->exhaust = t + (int64_t)ceil(first_left - DM_ROUND_EPS);
+        if (!held && any_run) nb->exhaust = t + ceil_ticks(first_left - DM_ROUND_EPS);
         if (nb->exhaust < *wake) *wake = nb->exhaust;
     }
     if (covering && !held && gr->facilities && gr->strength * covered > DM_LEVEL_EPS) {
@@ -701,7 +719,8 @@ static double buffer_covered(dm_engine *e, const group_rule *gr, size_t g, doubl
  * are the group's: evaluations of the node for its other inputs read them (cached in
  * dmi_node_evaluate), so a covered share moves only at the steps buffer_covered schedules,
  * not whenever something else makes the node re-evaluate. */
-static void buffer_recompute(dm_engine *e, const group_rule *gr, size_t g, int64_t t)
+/* Not inlined: dmi_rule_delivered's early returns then skip the registers it needs. */
+static __attribute__((noinline)) void buffer_recompute(dm_engine *e, const group_rule *gr, size_t g, int64_t t)
 {
     buffer_state *nb = e->rule.buf_next[g];
     int limiting;
@@ -731,6 +750,16 @@ static inline int buffer_found_now(const dm_engine *e, size_t g, int64_t t)
 {
     const buffer_state *nb = e->rule.buf_next[g];
     return !nb->same && nb->t0 == t && nb->input == e->rule.buf_input[g];
+}
+
+/* Group g gets its first input of the replicate: from here on its state moves, and the
+ * next reset restores it. */
+static inline void buffer_touch(dm_engine *e, size_t g)
+{
+    if (e->rule.buf_touched[g]) return;
+    e->rule.buf_touched[g] = 1;
+    e->rule.touched_group[e->rule.ntouched_groups++] = (int)g;
+    e->rule.buf[g]->left = e->rule.buf_cap[g];
 }
 
 /* Whether step node v holds its level through tick t because it is rising: it waits for
@@ -764,7 +793,10 @@ int dmi_rule_delivered(dm_engine *e, int k, int64_t t, int evaluating, int64_t *
     int v = e->group_link[g].dependent;
     const group_rule *gr = group_rule_of(e, g);
     *wake = INT64_MAX;
-    if (gr->has_buffer) e->rule.buf_input[g]++;
+    if (gr->has_buffer) {
+        buffer_touch(e, g);
+        e->rule.buf_input[g]++;
+    }
     const node_rule *node = node_rule_of(e, v);
     if (evaluating || !e->rule.in || node->dynamics != DM_DYN_STEP || node->rule != DM_RULE_MIN) return 1;
     int rising = rise_holds(e, v, node, t);
@@ -805,11 +837,10 @@ int dmi_rule_woken(dm_engine *e, int v, int64_t t, int evaluating, int64_t *wake
         return 1;
     for (size_t k = e->group_start[v]; k < e->group_start[v + 1]; k++) {
         size_t g = (size_t)e->group_of[k];
-        const group_rule *gr = group_rule_of(e, g);
-        if (!gr->has_buffer) continue;
+        if (!e->group_link[g].has_buffer) continue;
         if (!buffer_current(e, g, t)) {
             if (e->rule.bind[v] == (int)g) return 1;
-            buffer_recompute(e, gr, g, t);
+            buffer_recompute(e, group_rule_of(e, g), g, t);
             if (e->rule.buf_next[g]->flags || 1.0 - e->rule.buf_next[g]->loss < e->rule.in[v]) return 1;
             buffer_commit(&e->rule, g);
         }
@@ -873,9 +904,70 @@ int dmi_node_compile_relax(dm_engine *e, dm_error *err)
     return 0;
 }
 
+/* Group g's buffer with every backup full and every provider at 1 (no clocks: they are
+ * unread); `left`, the duration, is set when the group is first touched (dmi_rule_delivered),
+ * since a drawn one is drawn after this. */
+static void buffer_full(dm_engine *e, size_t g)
+{
+    buffer_state *b = e->rule.buf[g];
+    b->t0 = 0;
+    b->exhaust = INT64_MAX;
+    b->cut = b->covered = b->waiting = b->left = 0;
+    b->wait_t = b->wait_next = 0;
+    b->n = b->held = b->covering = b->flags = b->all_cover = 0;
+    b->loss = 0;
+    b->wake = INT64_MAX;
+    b->limiting = (int)e->g_edge[g];
+    b->input = e->rule.buf_input[g] = 0;
+    e->rule.buf_next[g]->same = 1;
+    e->rule.buf_moved[g] = 0;
+}
+
+/* A group's dm_group, NULL for those of a group set (sets have no buffers). */
+static const dm_group *buffer_group(const dm_engine *e, size_t g)
+{
+    return g < e->m->ndefined_groups ? &e->m->groups[g] : NULL;
+}
+
+/* Whether drawing group g's duration and `resupply_after` takes numbers from the stream
+ * (dmi_draw of a fixed value takes none). */
+static int draws_buffer(const dm_group *gr)
+{
+    if (!gr || !gr->has_buffer) return 0;
+    return (!gr->facilities && gr->buffer.kind != DM_DIST_FIXED) ||
+           (gr->has_resupply_after && gr->resupply_after.kind != DM_DIST_FIXED);
+}
+
+/* Group g's duration and `resupply_after` for a replicate (ticks): drawn in this order, so
+ * a model without `resupply_after` draws as before it existed. */
+static void buffer_draw(dm_engine *e, size_t g)
+{
+    const dm_group *gr = buffer_group(e, g);
+    double tick = (double)e->sc->tick_s;
+    e->rule.buf_cap[g] = !gr || !gr->has_buffer ? 0 : gr->facilities ? dmi_longest_backup(&gr->buffer) / tick
+                                                                     : dmi_draw(e->loop.rng, &gr->buffer) / tick;
+    if (e->rule.buf_after)
+        e->rule.buf_after[g] = gr && gr->has_buffer && gr->has_resupply_after ? dmi_draw(e->loop.rng, &gr->resupply_after) / tick : 0;
+}
+
+int dmi_rule_compile(dm_engine *e)
+{
+    size_t G = e->ngroups;
+    rule_state *r = &e->rule;
+    if (!(r->draw_group = malloc(G * sizeof *r->draw_group)) || !(r->buf_touched = calloc(G ? G : 1, 1)) ||
+        !(r->touched_group = malloc(G * sizeof *r->touched_group)) || !(r->buf_moved = calloc(G ? G : 1, 1)))
+        return -1;
+    r->ndraw_groups = r->ntouched_groups = 0;
+    for (size_t g = 0; g < G; g++) {
+        if (draws_buffer(buffer_group(e, g))) r->draw_group[r->ndraw_groups++] = (int)g;
+        else buffer_draw(e, g);  /* takes nothing from the stream: the same every replicate */
+        buffer_full(e, g);
+    }
+    return 0;
+}
+
 void dmi_rule_reset(dm_engine *e)
 {
-    const dm_scenario *sc = e->sc;
     for (size_t v = 0; v < e->n; v++) {
         e->rule.damage[v] = 0;
         e->rule.damage_hazard[v] = -1;
@@ -886,26 +978,16 @@ void dmi_rule_reset(dm_engine *e)
         e->rule.in[v] = 1;
         e->rule.bind[v] = -1;
     }
-    for (size_t g = 0; e->rule.buf_cap && g < e->ngroups; g++) {
-        const dm_group *gr = g < e->m->ndefined_groups ? &e->m->groups[g] : NULL;  /* sets have no buffers */
-        e->rule.buf_cap[g] = !gr || !gr->has_buffer ? 0 : gr->facilities ? dmi_longest_backup(&gr->buffer) / (double)sc->tick_s
-                      : dmi_draw(e->loop.rng, &gr->buffer) / (double)sc->tick_s;
-        if (e->rule.buf_after)  /* after the group's own duration: a model without the key draws as before */
-            e->rule.buf_after[g] = gr && gr->has_buffer && gr->has_resupply_after
-                                       ? dmi_draw(e->loop.rng, &gr->resupply_after) / (double)sc->tick_s : 0;
-        buffer_state *b = e->rule.buf[g];  /* no clocks: every backup full (the clocks are unread) */
-        b->t0 = 0;
-        b->exhaust = INT64_MAX;
-        b->cut = b->covered = b->waiting = 0;
-        b->wait_t = b->wait_next = 0;
-        b->left = e->rule.buf_cap[g];
-        b->n = b->held = b->covering = b->flags = b->all_cover = 0;
-        b->loss = 0;  /* every provider at 1 */
-        b->wake = INT64_MAX;
-        b->limiting = (int)e->g_edge[g];
-        b->input = e->rule.buf_input[g] = 0;
-        e->rule.buf_next[g]->same = 1;
+    /* Every backup full again: only the groups the last replicate touched moved. The
+     * durations drawn each replicate are drawn in group order (dependency order). */
+    for (size_t i = 0; e->rule.buf_cap && i < e->rule.ntouched_groups; i++) {
+        size_t g = (size_t)e->rule.touched_group[i];
+        e->rule.buf_touched[g] = 0;
+        buffer_full(e, g);
     }
+    e->rule.ntouched_groups = 0;
+    for (size_t i = 0; e->rule.buf_cap && i < e->rule.ndraw_groups; i++) buffer_draw(e, (size_t)e->rule.draw_group[i]);
+    const dm_scenario *sc = e->sc;
     for (size_t v = 0; e->rule.restart && v < e->n; v++) {
         const node_rule *nr = node_rule_of(e, (int)v);
         e->rule.restart[v] = nr->restart;
@@ -929,12 +1011,13 @@ int dmi_node_commit(dm_engine *e, int v, size_t slot)
         e->rule.in[v] = ev->in;
         e->rule.bind[v] = ev->bind;
     }
-    /* Without a new buffer state every group's buf_next is `same` (buffer_current, or no
-     * buffer: dmi_rule_reset), so the loop would copy nothing. */
+    /* The groups whose new state the evaluation found are marked buf_moved (their buf_next
+     * is not `same`); without any, the loop would commit nothing. */
     if (!ev->buffers_moved) return 0;
     for (size_t k = e->group_start[v]; e->rule.buf && k < e->group_start[v + 1]; k++) {
         int g = e->group_of[k];
-        if (e->rule.buf_next[g]->same || !group_rule_of(e, (size_t)g)->has_buffer) continue;
+        if (!e->rule.buf_moved[g]) continue;
+        e->rule.buf_moved[g] = 0;
         buffer_commit(&e->rule, (size_t)g);
         raised |= e->rule.buf[g]->flags;
     }
@@ -945,7 +1028,7 @@ void dmi_node_evaluate(dm_engine *e, int v, size_t slot, int64_t t)
 {
     const node_rule *node = node_rule_of(e, v);
     int64_t wake = INT64_MAX;
-    double in = 1.0, loss_sum = 0.0, worst = -1.0;
+    double in, in_min = 1.0, in_product = 1.0, loss_sum = 0.0, worst = -1.0;
     int cause_edge = -1, cause_group = -1;
     unsigned char buffers_moved = 0;
 
@@ -953,39 +1036,45 @@ void dmi_node_evaluate(dm_engine *e, int v, size_t slot, int64_t t)
     int bind = -1;
     for (size_t k = e->group_start[v]; k < e->group_start[v + 1]; k++) {
         size_t g = (size_t)e->group_of[k];
-        const group_rule *gr = group_rule_of(e, g);
         int limiting;
         double loss;
-        if (gr->has_buffer) {
+        if (e->group_link[g].has_buffer) {
             /* alpha_g = 1 - w_g [(1 - sigma_g) - covered_g]: the unsupplied facilities not
              * running on a backup (buffer_recompute), or as they were (buffer_current) */
             const buffer_state *b = e->rule.buf[g];
             if (buffer_current(e, g, t)) {
-                e->rule.buf_next[g]->same = 1;
+                /* nothing to commit: a next state computed since b (buffer_recompute, not
+                 * committed) would mean an input changed or b's wake came, and b would not
+                 * be current; so buf_next is b's predecessor, marked `same` by buffer_commit
+                 * (or by the reset) */
+                assert(e->rule.buf_next[g]->same);
             } else {
-                if (!buffer_found_now(e, g, t)) buffer_recompute(e, gr, g, t);
+                if (!buffer_found_now(e, g, t)) buffer_recompute(e, group_rule_of(e, g), g, t);
                 b = e->rule.buf_next[g];
                 buffers_moved = 1;
+                e->rule.buf_moved[g] = 1;  /* a byte of its own: distinct nodes, distinct groups */
             }
             loss = b->loss;
             limiting = b->limiting;
             if (b->wake < wake) wake = b->wake;
         } else {
-            loss = gr->strength * (1.0 - supply(e, g, &limiting));
+            loss = group_rule_of(e, g)->strength * (1.0 - supply(e, g, &limiting));
             if (loss < 0) loss = 0;
         }
+        /* each combining rule's sum, all kept (branch-free: the rule is the node's, not the
+         * group's) and chosen after the loop */
         double alpha = 1.0 - loss;
-        switch (node->rule) {
-        case DM_RULE_MIN: if (alpha < in) { in = alpha; bind = (int)g; } break;  /* Leontief: every input needed */
-        case DM_RULE_PRODUCT: in *= alpha; break;
-        case DM_RULE_LINEAR: loss_sum += loss; break;           /* inoperabilities add up (IIM) */
-        }
+        if (alpha < in_min) { in_min = alpha; bind = (int)g; }  /* min: Leontief, every input needed */
+        in_product *= alpha;
+        loss_sum += loss;                                       /* linear: inoperabilities add up (IIM) */
         if (loss > worst + DM_LEVEL_EPS && loss > DM_LEVEL_EPS) {
             worst = loss;
             cause_edge = limiting;
             cause_group = (int)g;
         }
     }
+    if (node->rule != DM_RULE_MIN) bind = -1;
+    in = node->rule == DM_RULE_MIN ? in_min : node->rule == DM_RULE_PRODUCT ? in_product : 1.0;
     e->loop.next[slot].in = in;
     e->loop.next[slot].bind = bind;
     if (node->rule == DM_RULE_LINEAR) in = 1.0 - (loss_sum > 1 ? 1 : loss_sum);
