@@ -125,7 +125,7 @@ int dm_engine_new(const dm_scenario *sc, dm_engine **out, dm_error *err)
         NEW(e->loop.frontier_next, n) && NEW(e->res.sectors, S) && NEW(e->res.hazard_start, H) && NEW(e->res.hazard_end, H) &&
         (e->cap_events = 1024, NEW(e->res.events, e->cap_events)) &&
         (e->cap_warnings = 8, NEW(e->res.warnings, e->cap_warnings)) &&
-        (e->loop.next_cap = 1, NEW(e->loop.next, e->loop.next_cap)) && dmi_cal_init(&e->loop.cal, 1024) == 0 && (e->loop.rng = dmi_stream_new());
+        (e->loop.next_cap = 1, NEW(e->loop.next, e->loop.next_cap)) && dmi_cal_init(&e->loop.cal, dmi_cal_span(to_ticks((double)sc->horizon_s, sc->tick_s)), 1024) == 0 && (e->loop.rng = dmi_stream_new());
     if (ok) {
         compile_records(e);
         for (size_t k = 0; k < e->nnode_recs; k++) random_dynamics |= e->node[k].random_dynamics;
@@ -529,11 +529,12 @@ double dm_engine_memory_estimate(const dm_scenario *sc)
 {
     /* counted from dm_engine_new's arrays: about 100 bytes per node (with a frontier slot,
      * the connectivity state and what its last evaluation found), 32 per edge (with
-     * out_edge), 24 per group (more with buffers), and room for an event per edge in the
-     * calendar */
+     * out_edge), 24 per group (more with buffers), room for an event per edge in the
+     * calendar, and the calendar's wheel (8 bytes and a bit a tick) */
     const dm_model *m = sc->model;
     double n = (double)m->nnodes, E = (double)dm_model_nedges(m), G = (double)m->ngroups;
-    return 100 * n + 32 * E + 24 * G + 48.0 * (E + (double)sc->nhazards) + 65536;
+    double wheel = 8.125 * (double)dmi_cal_span(to_ticks((double)sc->horizon_s, sc->tick_s));
+    return 100 * n + 32 * E + 24 * G + 48.0 * (E + (double)sc->nhazards) + wheel + 65536;
 }
 
 static void reset(dm_engine *e, uint64_t r)
