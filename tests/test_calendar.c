@@ -28,7 +28,7 @@ static void check_order(size_t span, int64_t low, int64_t reach, unsigned seed)
             if (push) {
                 /* a third at the current tick, to test order within a tick */
                 int64_t t = rand() % 3 == 0 ? now : now + rand() % reach;
-                cr_assert_eq(dmi_cal_push(&c, (cal_event){.tick = t, .kind = CAL_WAKE, .index = pushed,
+                cr_assert_eq(dmi_cal_push(&c, &(cal_event){.tick = t, .kind = CAL_WAKE, .index = pushed,
                                                           .root = -pushed, .value = pushed / 2.0}), 0);
                 ref[nref++] = (ref_event){t, pushed++};
                 continue;
@@ -67,13 +67,13 @@ Test(calendar, clear_after_a_cut_run)
 {
     calendar c;
     cr_assert_eq(dmi_cal_init(&c, 64, 4), 0);
-    for (int i = 0; i < 100; i++) cr_assert_eq(dmi_cal_push(&c, (cal_event){.tick = i % 7 * 20, .index = i}), 0);
+    for (int i = 0; i < 100; i++) cr_assert_eq(dmi_cal_push(&c, &(cal_event){.tick = i % 7 * 20, .index = i}), 0);
     cal_event ev;
     dmi_cal_pop(&c, &ev);
     dmi_cal_clear(&c);  /* events left in the wheel and the heap */
     cr_assert_eq(cal_next_tick(&c), INT64_MAX);
-    cr_assert_eq(dmi_cal_push(&c, (cal_event){.tick = 5, .index = 1}), 0);
-    cr_assert_eq(dmi_cal_push(&c, (cal_event){.tick = 5, .index = 2}), 0);
+    cr_assert_eq(dmi_cal_push(&c, &(cal_event){.tick = 5, .index = 1}), 0);
+    cr_assert_eq(dmi_cal_push(&c, &(cal_event){.tick = 5, .index = 2}), 0);
     dmi_cal_pop(&c, &ev);
     cr_assert(ev.tick == 5 && ev.index == 1);
     dmi_cal_pop(&c, &ev);

@@ -136,7 +136,7 @@ static void take_from_heap(calendar *c)
     }
 }
 
-int dmi_cal_push(calendar *c, cal_event ev)
+int dmi_cal_push(calendar *c, const cal_event *ev)
 {
     if (c->nwheel + c->n == c->pool_cap) {
         if (c->pool_cap > INT32_MAX / 2) return -1;
@@ -146,8 +146,8 @@ int dmi_cal_push(calendar *c, cal_event ev)
         c->pool_cap *= 2;
         c->grows++;
     }
-    if (in_wheel(c, ev.tick)) {
-        wheel_put(c, &ev);
+    if (in_wheel(c, ev->tick)) {
+        wheel_put(c, ev);
         return 0;
     }
     if (c->n == c->cap) {
@@ -157,8 +157,9 @@ int dmi_cal_push(calendar *c, cal_event ev)
         c->cap *= 2;
         c->grows++;
     }
-    ev.seq = c->next_seq++;
-    sift_up(c, c->n++, ev);
+    cal_event waiting = *ev;
+    waiting.seq = c->next_seq++;
+    sift_up(c, c->n++, waiting);
     return 0;
 }
 

@@ -66,7 +66,7 @@ void dmi_cal_free(calendar *c);
 void dmi_cal_clear(calendar *c);
 /* Adds an event; 0 on success, -1 when out of memory. O(1) within the wheel, O(log n)
  * in the heap. */
-int dmi_cal_push(calendar *c, cal_event ev);
+int dmi_cal_push(calendar *c, const cal_event *ev);
 /* Removes the earliest event into *out. Precondition: an event is waiting. */
 void dmi_cal_pop(calendar *c, cal_event *out);
 static inline int64_t cal_next_tick(const calendar *c)

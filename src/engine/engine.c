@@ -256,7 +256,7 @@ static void schedule(dm_engine *e, cal_event ev)
      * being processed (the loop also checks what it pops, in release builds too). */
     assert(ev.tick >= e->loop.now && "an event is never scheduled in the past");
     if (ev.tick >= e->res.horizon) return;  /* beyond the horizon nothing is observed */
-    if (dmi_cal_push(&e->loop.cal, ev)) e->out_of_memory = 1;  /* the run fails: no event is ever dropped */
+    if (dmi_cal_push(&e->loop.cal, &ev)) e->out_of_memory = 1;  /* the run fails: no event is ever dropped */
 }
 
 /* dirty[v]: 1 on the next round's frontier, 2 evaluated this round and not yet applied. */
