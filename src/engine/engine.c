@@ -24,7 +24,7 @@ void dm_engine_free(dm_engine *e)
 {
     if (!e) return;
     void *arrays[] = {
-        e->node, e->group, e->node_rec, e->group_link, e->group_start, e->group_of, e->out_start, e->out_edge,
+        e->node, e->group, e->node_rec, e->group_link, e->group_start, e->group_of, e->out_start, e->out_edge, e->out_lag,
         e->sector_start, e->sector_node, e->haz_start, e->haz_of, e->pair_start, e->pair_hazard,
         e->haz.hit, e->haz.chosen, e->haz.candidates, e->g_edge, e->edge, e->threshold_ticks, e->sector_capacity, e->level, e->rule.damage, e->rule.damage_hazard,
         e->rule.restart, e->rule.ramp, e->rule.dyn_tick, e->rule.dyn_level, e->rule.rise_restart, e->rule.restarted, e->pending_wake,
@@ -128,7 +128,7 @@ int dm_engine_new(const dm_scenario *sc, dm_engine **out, dm_error *err)
     int *tmp_key = calloc(E + n + G + 1, sizeof *tmp_key);  /* sort keys, reused */
     int ok = tmp_key && NEW(e->node, e->nnode_recs) && NEW(e->group, e->ngroup_recs) && NEW(e->node_rec, n) &&
         NEW(e->group_link, G) && NEW(e->group_start, n + 1) && NEW(e->group_of, G) && NEW(e->out_start, n + 1) &&
-        NEW(e->out_edge, E) && NEW(e->sector_start, S + 1) && NEW(e->sector_node, n) && NEW(e->haz_start, n + 1) &&
+        NEW(e->out_edge, E) && NEW(e->out_lag, E) && NEW(e->sector_start, S + 1) && NEW(e->sector_node, n) && NEW(e->haz_start, n + 1) &&
         NEW(e->haz_of, nhaz_refs) && NEW(e->pair_start, H + 1) && NEW(e->pair_hazard, nhaz_refs) &&
         NEW(e->haz.hit, nhaz_refs) && NEW(e->haz.chosen, largest_hazard) && NEW(e->haz.candidates, largest_hazard) &&
         NEW(e->g_edge, G + 1) && NEW(e->edge, E) && NEW(e->threshold_ticks, S) && NEW(e->sector_capacity, S) && NEW(e->level, n) &&
@@ -139,7 +139,7 @@ int dm_engine_new(const dm_scenario *sc, dm_engine **out, dm_error *err)
         NEW(e->loop.frontier_next, n) && NEW(e->res.sectors, S) && NEW(e->res.hazard_start, H) && NEW(e->res.hazard_end, H) &&
         (e->cap_events = 1024, NEW(e->res.events, e->cap_events)) &&
         (e->cap_warnings = 8, NEW(e->res.warnings, e->cap_warnings)) &&
-        (e->loop.next_cap = 1, NEW(e->loop.next, e->loop.next_cap)) && dmi_cal_init(&e->loop.cal, 1024) == 0 && (e->loop.rng = dmi_stream_new());
+        (e->loop.next_cap = 1, NEW(e->loop.next, e->loop.next_cap)) && dmi_cal_init(&e->loop.cal, dmi_cal_span(to_ticks((double)sc->horizon_s, sc->tick_s)), 1024) == 0 && (e->loop.rng = dmi_stream_new());
     if (ok) {
         compile_records(e);
         for (size_t k = 0; k < e->nnode_recs; k++) random_dynamics |= e->node[k].random_dynamics;
@@ -191,6 +191,7 @@ int dm_engine_new(const dm_scenario *sc, dm_engine **out, dm_error *err)
     if (several_groups && !(NEW(e->rule.in, n) && NEW(e->rule.bind, n))) sorted = 0;
     for (size_t k = 0; k < E; k++) tmp_key[k] = e->edge[k].from;
     sorted &= bucket(n, E, tmp_key, e->out_start, e->out_edge) == 0;
+    for (size_t k = 0; sorted && k < E; k++) e->out_lag[k] = edge_lag(e, (size_t)e->out_edge[k]);
     for (size_t v = 0; v < n; v++) {
         e->node_rec[v] = (int)dm_node_record(m, v);
         tmp_key[v] = e->node[e->node_rec[v]].sector;
@@ -271,7 +272,7 @@ static void schedule(dm_engine *e, cal_event ev)
      * being processed (the loop also checks what it pops, in release builds too). */
     assert(ev.tick >= e->loop.now && "an event is never scheduled in the past");
     if (ev.tick >= e->res.horizon) return;  /* beyond the horizon nothing is observed */
-    if (dmi_cal_push(&e->loop.cal, ev)) e->out_of_memory = 1;  /* the run fails: no event is ever dropped */
+    if (dmi_cal_push(&e->loop.cal, &ev)) e->out_of_memory = 1;  /* the run fails: no event is ever dropped */
 }
 
 /* dirty[v]: 1 on the next round's frontier, 2 evaluated this round and not yet applied. */
@@ -463,7 +464,7 @@ static void apply(dm_engine *e, int v, size_t slot, int64_t t)
     dmi_sampler_touch(e);
     for (size_t k = e->out_start[v]; k < e->out_start[v + 1]; k++) {
         int edge = e->out_edge[k];
-        int64_t lag = edge_lag(e, (size_t)edge);
+        int64_t lag = e->out_lag[k];
         if (lag == 0) {
             e->edge[edge].seen = now;
             e->edge[edge].seen_root = root;
@@ -543,13 +544,15 @@ static void settle(dm_engine *e, int64_t t)
 
 double dm_engine_memory_estimate(const dm_scenario *sc)
 {
-    /* counted from dm_engine_new's arrays: about 100 bytes per node (with a frontier slot,
-     * the connectivity state and what its last evaluation found), 32 per edge (with
-     * out_edge), 24 per group (more with buffers), and room for an event per edge in the
-     * calendar */
+    /* counted from dm_engine_new's arrays: about 116 bytes per node (with a frontier slot,
+     * the connectivity state, what its last evaluation found and its capacity in the
+     * ledger's sums), 40 per edge (with
+     * out_edge and its lag), 24 per group (more with buffers), room for an event per edge in the
+     * calendar, and the calendar's wheel (8 bytes and a bit a tick) */
     const dm_model *m = sc->model;
     double n = (double)m->nnodes, E = (double)dm_model_nedges(m), G = (double)m->ngroups;
-    return 100 * n + 32 * E + 24 * G + 48.0 * (E + (double)sc->nhazards) + 65536;
+    double wheel = 8.125 * (double)dmi_cal_span(to_ticks((double)sc->horizon_s, sc->tick_s));
+    return 116 * n + 40 * E + 24 * G + 48.0 * (E + (double)sc->nhazards) + wheel + 65536;
 }
 
 static void reset(dm_engine *e, uint64_t r)

@@ -181,7 +181,8 @@ typedef struct ledger {
     unsigned char *sector_touched;
     double *unserved; int64_t *acc_tick; int *in_run; int64_t *run_start;
     double *run_peak, *run_uh;
-    size_t nreg_cells; size_t *reg_start; int *reg_node;
+    double *node_cap;                /* per sector_node slot: the node's capacity, read in that order */
+    size_t nreg_cells; size_t *reg_start; int *reg_node; double *reg_node_cap;
     double *reg_capacity, *reg_magnitude;
     double *reg_unserved, *reg_run_peak, *reg_run_uh; int64_t *reg_acc_tick, *reg_run_start; int *reg_in_run;
     unsigned char *reg_touched; int *reg_touched_list; size_t nreg_touched;
@@ -298,6 +299,7 @@ struct dm_engine {
     /* compiled: nodes */
     size_t *group_start; int *group_of;
     size_t *out_start; int *out_edge;
+    int64_t *out_lag;                /* per out_edge slot: its edge's lag (ticks), read beside it */
     size_t *sector_start; int *sector_node; /* nodes of each sector */
     size_t *haz_start; int *haz_of;  /* (hazard, node) pairs touching each node */
     size_t *pair_start; int *pair_hazard; /* pairs of hazard h: pair_start[h] + i for its node i */

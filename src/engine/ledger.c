@@ -23,7 +23,7 @@ static int compile_regions(dm_engine *e)
     size_t C = m->nregions * e->nsectors, n = e->n;
     if (!C) return 0;
     e->ledger.nreg_cells = C;
-    int ok = NEW(e->ledger.reg_start, C + 1) && NEW(e->ledger.reg_node, n) && NEW(e->ledger.reg_capacity, C) && NEW(e->ledger.reg_magnitude, C) &&
+    int ok = NEW(e->ledger.reg_start, C + 1) && NEW(e->ledger.reg_node, n) && NEW(e->ledger.reg_node_cap, n) && NEW(e->ledger.reg_capacity, C) && NEW(e->ledger.reg_magnitude, C) &&
              NEW(e->ledger.reg_unserved, C) && NEW(e->ledger.reg_run_peak, C) && NEW(e->ledger.reg_run_uh, C) && NEW(e->ledger.reg_acc_tick, C) &&
              NEW(e->ledger.reg_run_start, C) && NEW(e->ledger.reg_in_run, C) && NEW(e->ledger.reg_touched, C) && NEW(e->ledger.reg_touched_list, C) &&
              NEW(e->res.region_sectors, C) &&
@@ -38,6 +38,7 @@ static int compile_regions(dm_engine *e)
     for (size_t v = 0; v < n; v++) {
         const node_rule *nr = node_rule_of(e, (int)v);
         if (nr->cell < 0) continue;
+        e->ledger.reg_node_cap[fill[nr->cell]] = nr->capacity;
         e->ledger.reg_node[fill[nr->cell]++] = (int)v;
         e->ledger.reg_capacity[nr->cell] += nr->capacity;
     }
@@ -55,8 +56,9 @@ int dmi_ledger_compile(dm_engine *e)
     ledger *l = &e->ledger;
     size_t S = e->nsectors;
     int ok = NEW(l->sector_touched, S) && NEW(l->unserved, S) && NEW(l->acc_tick, S) && NEW(l->in_run, S) &&
-             NEW(l->run_start, S) && NEW(l->run_peak, S) && NEW(l->run_uh, S) &&
+             NEW(l->run_start, S) && NEW(l->run_peak, S) && NEW(l->run_uh, S) && NEW(l->node_cap, e->n) &&
              (l->cap_breaches = 64, NEW(e->res.breaches, l->cap_breaches));
+    for (size_t k = 0; ok && k < e->n; k++) l->node_cap[k] = node_rule_of(e, e->sector_node[k])->capacity;
     return ok ? compile_regions(e) : -1;
 }
 
@@ -64,8 +66,8 @@ void dmi_ledger_free(dm_engine *e)
 {
     ledger *l = &e->ledger;
     void *arrays[] = {
-        l->sector_touched, l->unserved, l->acc_tick, l->in_run, l->run_start, l->run_peak, l->run_uh,
-        e->res.breaches, l->reg_start, l->reg_node, l->reg_capacity, l->reg_magnitude, l->reg_unserved,
+        l->sector_touched, l->unserved, l->acc_tick, l->in_run, l->run_start, l->run_peak, l->run_uh, l->node_cap,
+        e->res.breaches, l->reg_start, l->reg_node, l->reg_node_cap, l->reg_capacity, l->reg_magnitude, l->reg_unserved,
         l->reg_run_peak, l->reg_run_uh, l->reg_acc_tick, l->reg_run_start, l->reg_in_run, l->reg_touched,
         l->reg_touched_list, e->res.region_breaches, e->res.region_sectors,
     };
@@ -135,10 +137,8 @@ static void account(dm_engine *e, int s, int64_t t, int at_level)
     if (!at_level) return;
 
     double u = 0;  /* U_S = sum over the sector's nodes of c_v (1 - s_v), in node order */
-    for (size_t k = e->sector_start[s]; k < e->sector_start[s + 1]; k++) {
-        int v = e->sector_node[k];
-        u += node_rule_of(e, v)->capacity * (1.0 - e->level[v]);
-    }
+    for (size_t k = e->sector_start[s]; k < e->sector_start[s + 1]; k++)
+        u += e->ledger.node_cap[k] * (1.0 - e->level[e->sector_node[k]]);
     if (u < 0) u = 0;
     e->ledger.unserved[s] = u;
     double level = 1.0 - u / e->sector_capacity[s];
@@ -176,10 +176,8 @@ static void account_region(dm_engine *e, size_t c, int64_t t, int at_level)
     e->ledger.reg_acc_tick[c] = t;
     if (!at_level) return;
     double u = 0;  /* U_{S,r}, in node order */
-    for (size_t k = e->ledger.reg_start[c]; k < e->ledger.reg_start[c + 1]; k++) {
-        int v = e->ledger.reg_node[k];
-        u += node_rule_of(e, v)->capacity * (1.0 - e->level[v]);
-    }
+    for (size_t k = e->ledger.reg_start[c]; k < e->ledger.reg_start[c + 1]; k++)
+        u += e->ledger.reg_node_cap[k] * (1.0 - e->level[e->ledger.reg_node[k]]);
     if (u < 0) u = 0;
     e->ledger.reg_unserved[c] = u;
     if (e->ledger.reg_capacity[c] > 0) {  /* a cell without nodes keeps level 1 */
