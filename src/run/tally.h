@@ -63,6 +63,8 @@ typedef struct dm_binned_counts {
 typedef struct dm_binned_column {
     uint32_t len, cap;
     uint32_t last;       /* the index of the bin counted last (a hint) */
+    uint32_t held;       /* replicates of one value over the whole span, not counted yet */
+    uint64_t held_bits;  /* that value's bits */
     uint32_t *bin;       /* sorted bins that occur */
     dm_binned_counts *count;  /* [len]: their counts' difference arrays */
 } dm_binned_column;
@@ -101,7 +103,7 @@ int dmi_binned_merge(dm_binned *dst, dm_binned *src);
  * mean; NaN where no value) and q[nq][K][W] (from the bins: within half a
  * bin, 5·10^-5, of the exact quantile; NaN where no value), computed on `threads`
  * threads (the same bits for any number). -1 when out of memory. */
-int dmi_binned_finish(const dm_binned *b, const double *f, int nq, double *mean, double *q, int threads);
+int dmi_binned_finish(dm_binned *b, const double *f, int nq, double *mean, double *q, int threads);
 void dmi_binned_free(dm_binned *b);
 
 #endif
