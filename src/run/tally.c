@@ -74,7 +74,14 @@ int dmi_binned_init(dm_binned *b, size_t K, size_t W)
     size_t spans = (K + DM_BINNED_SPAN - 1) / DM_BINNED_SPAN;
     b->sum = calloc(spans * W * (DM_BINNED_SPAN + 1) + 1, sizeof *b->sum);
     b->col = calloc(spans * W + 1, sizeof *b->col);
-    return b->sum && b->col ? 0 : -1;
+    /* a batch of up to DM_BINNED_BATCH of each, or 64 a column for few columns */
+    b->cap = spans * W * 64 < DM_BINNED_BATCH ? spans * W * 64 : DM_BINNED_BATCH;
+    b->run = malloc(b->cap * sizeof *b->run);
+    b->run_sorted = malloc(b->cap * sizeof *b->run_sorted);
+    b->delta = malloc(b->cap * sizeof *b->delta);
+    b->delta_sorted = malloc(b->cap * sizeof *b->delta_sorted);
+    b->bucket = calloc(spans * W + 1, sizeof *b->bucket);
+    return b->sum && b->col && b->run && b->run_sorted && b->delta && b->delta_sorted && b->bucket ? 0 : -1;
 }
 
 
@@ -208,6 +215,50 @@ static int fold(dm_binned *b, size_t i)
     return rc;
 }
 
+/* Applies the batch, column by column (a counting sort on the (span, column) index):
+ * sums and counts are integers, so the order does not change them. */
+static int flush(dm_binned *b)
+{
+    const size_t n = (b->K + DM_BINNED_SPAN - 1) / DM_BINNED_SPAN * b->W;
+    int oom = 0;
+    if (b->ndelta) {
+        memset(b->bucket, 0, (n + 1) * sizeof *b->bucket);
+        for (size_t i = 0; i < b->ndelta; i++) b->bucket[b->delta[i].at / (DM_BINNED_SPAN + 1) + 1]++;
+        for (size_t c = 0; c < n; c++) b->bucket[c + 1] += b->bucket[c];
+        for (size_t i = 0; i < b->ndelta; i++) b->delta_sorted[b->bucket[b->delta[i].at / (DM_BINNED_SPAN + 1)]++] = b->delta[i];
+        for (size_t i = 0; i < b->ndelta; i++) b->sum[b->delta_sorted[i].at] += b->delta_sorted[i].d;
+        b->ndelta = 0;
+    }
+    if (b->nrun) {
+        memset(b->bucket, 0, (n + 1) * sizeof *b->bucket);
+        for (size_t i = 0; i < b->nrun; i++) b->bucket[b->run[i].col + 1]++;
+        for (size_t c = 0; c < n; c++) b->bucket[c + 1] += b->bucket[c];
+        for (size_t i = 0; i < b->nrun; i++) b->run_sorted[b->bucket[b->run[i].col]++] = b->run[i];
+        for (size_t i = 0; i < b->nrun; i++) {
+            const dm_binned_run *r = &b->run_sorted[i];
+            const size_t len = span_len(b, r->col / b->W);
+            oom |= add_run(&b->col[r->col], r->bin, r->k0, r->k1, len, r->d);
+        }
+        b->nrun = 0;
+    }
+    return oom ? -1 : 0;
+}
+
+/* Puts off a run of bins (add_run) or a change of a sum, applying the batch when full. */
+static int push_run(dm_binned *b, size_t col, uint32_t bin, size_t k0, size_t k1)
+{
+    int oom = b->nrun == b->cap ? flush(b) : 0;
+    b->run[b->nrun++] = (dm_binned_run){(uint32_t)col, (uint16_t)k0, (uint16_t)k1, bin, 1};
+    return oom;
+}
+
+static int push_delta(dm_binned *b, size_t at, __int128 d)
+{
+    int oom = b->ndelta == b->cap ? flush(b) : 0;
+    b->delta[b->ndelta++] = (dm_binned_delta){d, at};
+    return oom;
+}
+
 int dmi_binned_add(dm_binned *b, const double *rows, const uint32_t *start, size_t nruns, size_t k0, size_t k1,
                    size_t c0, size_t c1)
 {
@@ -235,7 +286,6 @@ int dmi_binned_add(dm_binned *b, const double *rows, const uint32_t *start, size
     unsigned char moved[BLOCK];
     for (size_t cb = c0; cb < c1; cb += BLOCK) {
         const size_t nc = c1 - cb < BLOCK ? c1 - cb : BLOCK;
-        __int128 *sum = b->sum + (sp * W + cb) * (DM_BINNED_SPAN + 1);  /* column cb + i: sum + i (SPAN + 1) */
         for (size_t i = 0; i < nc; i++) {
             v[i] = rows[j0 * W + cb + i];
             fv0[i] = fv[i] = fixed(v[i]);
@@ -254,11 +304,11 @@ int dmi_binned_add(dm_binned *b, const double *rows, const uint32_t *start, size
                 for (size_t i = i0; i < i1; i++) {
                     if (same_bits(row[i], v[i])) continue;
                     const __int128 fx = fixed(row[i]);
-                    sum[i * (DM_BINNED_SPAN + 1) + at] += fx - fv[i];
+                    oom |= push_delta(b, (sp * W + cb + i) * (DM_BINNED_SPAN + 1) + at, fx - fv[i]);
                     moved[i] = 1;
                     const uint32_t xb = bin_of(row[i]);
                     if (xb != bin[i]) {
-                        oom |= add_run(&col[cb + i], bin[i], bin_from[i], at, len, 1);
+                        oom |= push_run(b, sp * W + cb + i, bin[i], bin_from[i], at);
                         bin_from[i] = at;
                         bin[i] = xb;
                     }
@@ -280,8 +330,8 @@ int dmi_binned_add(dm_binned *b, const double *rows, const uint32_t *start, size
                 c->held++;
                 continue;
             }
-            sum[i * (DM_BINNED_SPAN + 1)] += fv0[i];
-            oom |= add_run(c, bin[i], bin_from[i], k1 - k0, len, 1);
+            oom |= push_delta(b, (sp * W + cb + i) * (DM_BINNED_SPAN + 1), fv0[i]);
+            oom |= push_run(b, sp * W + cb + i, bin[i], bin_from[i], k1 - k0);
         }
     }
     return oom ? -1 : 0;
@@ -345,7 +395,7 @@ static int merge_column(dm_binned_column *d, dm_binned_column *s)
 int dmi_binned_merge(dm_binned *dst, dm_binned *src)
 {
     size_t spans = (dst->K + DM_BINNED_SPAN - 1) / DM_BINNED_SPAN, n = spans * dst->W;
-    int oom = 0;
+    int oom = flush(dst) | flush(src);
     for (size_t c = 0; c < n; c++) {  /* held back replicates: of one value, still held */
         dm_binned_column *d = &dst->col[c], *s = &src->col[c];
         if (s->held && d->held && s->held_bits == d->held_bits) {
@@ -368,7 +418,7 @@ int dmi_binned_merge(dm_binned *dst, dm_binned *src)
 int dmi_binned_finish(dm_binned *b, const double *f, int nq, double *mean, double *q, int threads)
 {
     size_t K = b->K, W = b->W, spans = (K + DM_BINNED_SPAN - 1) / DM_BINNED_SPAN;
-    int oom = 0;
+    int oom = flush(b);
     for (size_t i = 0; i < spans * W; i++) oom |= fold(b, i);
     if (oom) return -1;
     size_t most = 1;
@@ -435,5 +485,6 @@ void dmi_binned_free(dm_binned *b)
         free(b->col[c].count);
     }
     free(b->sum); free(b->col);
+    free(b->run); free(b->run_sorted); free(b->delta); free(b->delta_sorted); free(b->bucket);
     memset(b, 0, sizeof *b);
 }
