@@ -77,8 +77,9 @@ int dm_engine_set_output(dm_engine *e, int64_t interval, unsigned store, dm_erro
  * replicate (prev NULL) sums every node into its cell; a later one copies the last row
  * (prev) and sums again only the cells with a node whose level moved since, each over its
  * nodes in index order as the first pass does, so every value has the same bits as a
- * pass over all nodes would give. */
-static void record_map(dm_engine *e, double *row, const double *prev)
+ * pass over all nodes would give. Returns whether the row's bits differ from prev's (1
+ * for a first row): only a cell summed again can differ. */
+static int record_map(dm_engine *e, double *row, const double *prev)
 {
     sampler *sp = &e->sampler;
     size_t n = e->n, cells = e->res.nregions * e->nsectors;
@@ -91,7 +92,7 @@ static void record_map(dm_engine *e, double *row, const double *prev)
         for (size_t c = 0; c < cells; c++)
             row[c] = sp->cell_capacity[c] > 0 ? sp->cell_unserved[c] / sp->cell_capacity[c] : NAN;
         memcpy(sp->map_level, e->level, n * sizeof *sp->map_level);
-        return;
+        return 1;
     }
     size_t nd = 0;
     for (size_t v = 0; v < n; v++)
@@ -101,6 +102,7 @@ static void record_map(dm_engine *e, double *row, const double *prev)
             if (c >= 0 && !sp->dirty[c]) { sp->dirty[c] = 1; sp->dirty_cell[nd++] = c; }
         }
     memcpy(row, prev, cells * sizeof *row);
+    int moved = 0;
     for (size_t i = 0; i < nd; i++) {
         int c = sp->dirty_cell[i];
         double u = 0;
@@ -110,8 +112,10 @@ static void record_map(dm_engine *e, double *row, const double *prev)
         }
         sp->cell_unserved[c] = u;
         row[c] = sp->cell_capacity[c] > 0 ? u / sp->cell_capacity[c] : NAN;
+        moved |= memcmp(&row[c], &prev[c], sizeof *row) != 0;
         sp->dirty[c] = 0;
     }
+    return moved;
 }
 
 /* Row j of a series (width W) has the bits of row j - 1; a series not stored has. */
@@ -145,16 +149,17 @@ static void record(dm_engine *e, size_t k)
         if (fresh) memcpy(row, e->level, n * sizeof *row);
         else memcpy(row, row - n, n * sizeof *row);
     }
+    int map_moved = 0;  /* the map's row differs from the last */
     if (r->impact) {
         double *row = r->impact + at * cells;
-        if (fresh) record_map(e, row, k == 0 ? NULL : row - cells);
+        if (fresh) map_moved = record_map(e, row, k == 0 ? NULL : row - cells);
         else memcpy(row, row - cells, cells * sizeof *row);
     }
     e->sampler.changed = 0;
     /* as runs: a row the same as the last one (levels that moved and came back, or a
      * node outside the series) continues its run */
     if (r->run_start && at > 0 && same_row(r->sector_level, at, S) && same_row(r->node_level, at, n) &&
-        same_row(r->impact, at, cells)) {
+        !(r->impact && map_moved)) {
         r->nruns--;
         r->run_start[at] = (uint32_t)r->ntimes;
     }

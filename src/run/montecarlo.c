@@ -303,6 +303,10 @@ double dm_mc_memory_estimate(const dm_scenario *sc, const dm_mc_config *cfg)
     double parts = R < T ? R : T;  /* the threads the run uses, one partial each */
     double summarised = (CELL_BYTES + parts * PART_BYTES) * K *
                         ((series & DM_STORE_SECTORS ? S : 0) + (cfg->stats & DM_STORE_MAPS ? cells : 0));
+    /* each partial's batch of runs and sums' changes (src/run/tally.h), and its sorted copy */
+    double spans = ceil(K / DM_BINNED_SPAN), batch = 2.0 * (sizeof(dm_binned_run) + sizeof(dm_binned_delta));
+    if (series & DM_STORE_SECTORS) summarised += parts * batch * fmin(64.0 * spans * S, DM_BINNED_BATCH);
+    if (cfg->stats & DM_STORE_MAPS) summarised += parts * batch * fmin(64.0 * spans * cells, DM_BINNED_BATCH);
     /* each engine's grid: the runs of the series it records (at most a row per time) */
     double grid = 8.0 * K * ((series & DM_STORE_SECTORS ? S : 0) + (series & DM_STORE_MAPS ? cells : 0) +
                              (cfg->store & DM_STORE_NODES ? n : 0)) + 4.0 * K;

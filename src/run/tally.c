@@ -74,7 +74,14 @@ int dmi_binned_init(dm_binned *b, size_t K, size_t W)
     size_t spans = (K + DM_BINNED_SPAN - 1) / DM_BINNED_SPAN;
     b->sum = calloc(spans * W * (DM_BINNED_SPAN + 1) + 1, sizeof *b->sum);
     b->col = calloc(spans * W + 1, sizeof *b->col);
-    return b->sum && b->col ? 0 : -1;
+    /* a batch of up to DM_BINNED_BATCH of each, or 64 a column for few columns */
+    b->cap = spans * W * 64 < DM_BINNED_BATCH ? spans * W * 64 : DM_BINNED_BATCH;
+    b->run = malloc(b->cap * sizeof *b->run);
+    b->run_sorted = malloc(b->cap * sizeof *b->run_sorted);
+    b->delta = malloc(b->cap * sizeof *b->delta);
+    b->delta_sorted = malloc(b->cap * sizeof *b->delta_sorted);
+    b->bucket = calloc(spans * W + 1, sizeof *b->bucket);
+    return b->sum && b->col && b->run && b->run_sorted && b->delta && b->delta_sorted && b->bucket ? 0 : -1;
 }
 
 
@@ -125,10 +132,10 @@ static int counts_add(dm_binned_counts *c, uint32_t t, int32_t d)
     return 0;
 }
 
-/* Counts one run of bin `bin` over times k0 .. k1-1 of column c's span (relative to its
+/* Counts d runs of bin `bin` over times k0 .. k1-1 of column c's span (relative to its
  * first time); the span's series ends at time len, where no change is kept (nothing
  * reads it). */
-static int add_run(dm_binned_column *c, uint32_t bin, size_t k0, size_t k1, size_t len)
+static int add_run(dm_binned_column *c, uint32_t bin, size_t k0, size_t k1, size_t len, int32_t d)
 {
     uint32_t lo = c->last;
     if (!(lo < c->len && c->bin[lo] == bin)) {  /* the bin of the column's last run, often */
@@ -159,12 +166,12 @@ static int add_run(dm_binned_column *c, uint32_t bin, size_t k0, size_t k1, size
     c->last = lo;
     dm_binned_counts *count = &c->count[lo];
     if (count->cap == DM_BINNED_DENSE) {  /* a bin that occurs often: most runs */
-        count->change[k0]++;
-        if (k1 < len) count->change[k1]--;
+        count->change[k0] += d;
+        if (k1 < len) count->change[k1] -= d;
         return 0;
     }
-    if (counts_add(count, (uint32_t)k0, 1)) return -1;
-    return k1 < len ? counts_add(count, (uint32_t)k1, -1) : 0;
+    if (counts_add(count, (uint32_t)k0, d)) return -1;
+    return k1 < len ? counts_add(count, (uint32_t)k1, -d) : 0;
 }
 
 static uint32_t bin_of(double x) { return isnan(x) ? DM_BINNED_NAN : dm_binned_bin(x); }
@@ -185,12 +192,79 @@ static __int128 fixed(double x)
     return (__int128)(x * DM_BINNED_FIXED);
 }
 
+/* The span's length: DM_BINNED_SPAN times, the last span's fewer. */
+static size_t span_len(const dm_binned *b, size_t sp)
+{
+    size_t k0 = sp * DM_BINNED_SPAN;
+    return b->K - k0 < DM_BINNED_SPAN ? b->K - k0 : DM_BINNED_SPAN;
+}
+
+/* Adds the replicates column i ((span, column) index) holds back, all of one value over
+ * the whole span, to its sums and counts: count x the value's units at the span's start,
+ * and count runs of its bin over the span. */
+static int fold(dm_binned *b, size_t i)
+{
+    dm_binned_column *c = &b->col[i];
+    if (!c->held) return 0;
+    double x;
+    memcpy(&x, &c->held_bits, sizeof x);
+    const size_t len = span_len(b, i / b->W);
+    b->sum[i * (DM_BINNED_SPAN + 1)] += (__int128)c->held * fixed(x);
+    int rc = add_run(c, bin_of(x), 0, len, len, (int32_t)c->held);
+    c->held = 0;
+    return rc;
+}
+
+/* Applies the batch, column by column (a counting sort on the (span, column) index):
+ * sums and counts are integers, so the order does not change them. */
+static int flush(dm_binned *b)
+{
+    const size_t n = (b->K + DM_BINNED_SPAN - 1) / DM_BINNED_SPAN * b->W;
+    int oom = 0;
+    if (b->ndelta) {
+        memset(b->bucket, 0, (n + 1) * sizeof *b->bucket);
+        for (size_t i = 0; i < b->ndelta; i++) b->bucket[b->delta[i].at / (DM_BINNED_SPAN + 1) + 1]++;
+        for (size_t c = 0; c < n; c++) b->bucket[c + 1] += b->bucket[c];
+        for (size_t i = 0; i < b->ndelta; i++) b->delta_sorted[b->bucket[b->delta[i].at / (DM_BINNED_SPAN + 1)]++] = b->delta[i];
+        for (size_t i = 0; i < b->ndelta; i++) b->sum[b->delta_sorted[i].at] += b->delta_sorted[i].d;
+        b->ndelta = 0;
+    }
+    if (b->nrun) {
+        memset(b->bucket, 0, (n + 1) * sizeof *b->bucket);
+        for (size_t i = 0; i < b->nrun; i++) b->bucket[b->run[i].col + 1]++;
+        for (size_t c = 0; c < n; c++) b->bucket[c + 1] += b->bucket[c];
+        for (size_t i = 0; i < b->nrun; i++) b->run_sorted[b->bucket[b->run[i].col]++] = b->run[i];
+        for (size_t i = 0; i < b->nrun; i++) {
+            const dm_binned_run *r = &b->run_sorted[i];
+            const size_t len = span_len(b, r->col / b->W);
+            oom |= add_run(&b->col[r->col], r->bin, r->k0, r->k1, len, r->d);
+        }
+        b->nrun = 0;
+    }
+    return oom ? -1 : 0;
+}
+
+/* Puts off a run of bins (add_run) or a change of a sum, applying the batch when full. */
+static int push_run(dm_binned *b, size_t col, uint32_t bin, size_t k0, size_t k1)
+{
+    int oom = b->nrun == b->cap ? flush(b) : 0;
+    b->run[b->nrun++] = (dm_binned_run){(uint32_t)col, (uint16_t)k0, (uint16_t)k1, bin, 1};
+    return oom;
+}
+
+static int push_delta(dm_binned *b, size_t at, __int128 d)
+{
+    int oom = b->ndelta == b->cap ? flush(b) : 0;
+    b->delta[b->ndelta++] = (dm_binned_delta){d, at};
+    return oom;
+}
+
 int dmi_binned_add(dm_binned *b, const double *rows, const uint32_t *start, size_t nruns, size_t k0, size_t k1,
                    size_t c0, size_t c1)
 {
     size_t W = b->W;
     if (nruns == 0 || k0 >= k1) return 0;
-    const size_t sp = k0 / DM_BINNED_SPAN, len = b->K - k0 < DM_BINNED_SPAN ? b->K - k0 : DM_BINNED_SPAN;
+    const size_t sp = k0 / DM_BINNED_SPAN, len = span_len(b, sp);
     dm_binned_column *col = b->col + sp * W;  /* the span's columns */
     /* the runs that meet k0 .. k1-1: j0 (the one holding k0) .. j1-1 */
     size_t j0 = 0, hi = nruns - 1;
@@ -207,17 +281,17 @@ int dmi_binned_add(dm_binned *b, const double *rows, const uint32_t *start, size
      * differs too, closes the column's run of equal bins (add_run: two counts). */
     enum { BLOCK = 64 };  /* columns followed at once */
     double v[BLOCK];
-    __int128 fv[BLOCK];
+    __int128 fv[BLOCK], fv0[BLOCK];  /* fv0: the value at k0, in units */
     uint32_t bin[BLOCK], bin_from[BLOCK];  /* the open run of equal bins, from bin_from (relative to k0) */
+    unsigned char moved[BLOCK];
     for (size_t cb = c0; cb < c1; cb += BLOCK) {
         const size_t nc = c1 - cb < BLOCK ? c1 - cb : BLOCK;
-        __int128 *sum = b->sum + (sp * W + cb) * (DM_BINNED_SPAN + 1);  /* column cb + i: sum + i (SPAN + 1) */
         for (size_t i = 0; i < nc; i++) {
             v[i] = rows[j0 * W + cb + i];
-            fv[i] = fixed(v[i]);
+            fv0[i] = fv[i] = fixed(v[i]);
             bin[i] = bin_of(v[i]);
             bin_from[i] = 0;
-            sum[i * (DM_BINNED_SPAN + 1)] += fv[i];
+            moved[i] = 0;
         }
         for (size_t j = j0 + 1; j < j1; j++) {
             const double *row = rows + j * W + cb, *prev = row - W;  /* v[i] has prev[i]'s bits */
@@ -230,10 +304,11 @@ int dmi_binned_add(dm_binned *b, const double *rows, const uint32_t *start, size
                 for (size_t i = i0; i < i1; i++) {
                     if (same_bits(row[i], v[i])) continue;
                     const __int128 fx = fixed(row[i]);
-                    sum[i * (DM_BINNED_SPAN + 1) + at] += fx - fv[i];
+                    oom |= push_delta(b, (sp * W + cb + i) * (DM_BINNED_SPAN + 1) + at, fx - fv[i]);
+                    moved[i] = 1;
                     const uint32_t xb = bin_of(row[i]);
                     if (xb != bin[i]) {
-                        oom |= add_run(&col[cb + i], bin[i], bin_from[i], at, len);
+                        oom |= push_run(b, sp * W + cb + i, bin[i], bin_from[i], at);
                         bin_from[i] = at;
                         bin[i] = xb;
                     }
@@ -242,7 +317,22 @@ int dmi_binned_add(dm_binned *b, const double *rows, const uint32_t *start, size
                 }
             }
         }
-        for (size_t i = 0; i < nc; i++) oom |= add_run(&col[cb + i], bin[i], bin_from[i], k1 - k0, len);
+        for (size_t i = 0; i < nc; i++) {
+            dm_binned_column *c = &col[cb + i];
+            if (!moved[i] && k1 - k0 == len) {
+                /* One value over the whole span, as most cells of a map have in most
+                 * replicates: held back while the replicates bring the same one (a count),
+                 * and added as one when another comes, or at the end. */
+                uint64_t bits;
+                memcpy(&bits, &v[i], sizeof bits);
+                if (c->held && bits != c->held_bits) oom |= fold(b, (sp * W + cb + i));
+                c->held_bits = bits;
+                c->held++;
+                continue;
+            }
+            oom |= push_delta(b, (sp * W + cb + i) * (DM_BINNED_SPAN + 1), fv0[i]);
+            oom |= push_run(b, sp * W + cb + i, bin[i], bin_from[i], k1 - k0);
+        }
     }
     return oom ? -1 : 0;
 }
@@ -305,7 +395,19 @@ static int merge_column(dm_binned_column *d, dm_binned_column *s)
 int dmi_binned_merge(dm_binned *dst, dm_binned *src)
 {
     size_t spans = (dst->K + DM_BINNED_SPAN - 1) / DM_BINNED_SPAN, n = spans * dst->W;
-    int oom = 0;
+    int oom = flush(dst) | flush(src);
+    for (size_t c = 0; c < n; c++) {  /* held back replicates: of one value, still held */
+        dm_binned_column *d = &dst->col[c], *s = &src->col[c];
+        if (s->held && d->held && s->held_bits == d->held_bits) {
+            d->held += s->held;
+            s->held = 0;
+        } else if (s->held && !d->held) {
+            d->held = s->held;
+            d->held_bits = s->held_bits;
+            s->held = 0;
+        }
+        oom |= fold(src, c);
+    }
     for (size_t i = 0; i < n * (DM_BINNED_SPAN + 1); i++) dst->sum[i] += src->sum[i];
     for (size_t c = 0; c < n; c++) oom |= merge_column(&dst->col[c], &src->col[c]);
     dst->added += src->added;
@@ -313,9 +415,12 @@ int dmi_binned_merge(dm_binned *dst, dm_binned *src)
     return oom ? -1 : 0;
 }
 
-int dmi_binned_finish(const dm_binned *b, const double *f, int nq, double *mean, double *q, int threads)
+int dmi_binned_finish(dm_binned *b, const double *f, int nq, double *mean, double *q, int threads)
 {
     size_t K = b->K, W = b->W, spans = (K + DM_BINNED_SPAN - 1) / DM_BINNED_SPAN;
+    int oom = flush(b);
+    for (size_t i = 0; i < spans * W; i++) oom |= fold(b, i);
+    if (oom) return -1;
     size_t most = 1;
     for (size_t c = 0; c < spans * W; c++) most = b->col[c].len > most ? b->col[c].len : most;
     if (threads < 1) threads = 1;
@@ -380,5 +485,6 @@ void dmi_binned_free(dm_binned *b)
         free(b->col[c].count);
     }
     free(b->sum); free(b->col);
+    free(b->run); free(b->run_sorted); free(b->delta); free(b->delta_sorted); free(b->bucket);
     memset(b, 0, sizeof *b);
 }

@@ -19,12 +19,20 @@
  * (one per thread: each adds the replicates it ran as they finish) merge into the same
  * bits in any order.
  *
+ * Cost (issue 20, session 10): a replicate whose value in a column stays the same over a
+ * whole span, as most cells of an impact map do, is only counted (dm_binned_column.held)
+ * while the replicates bring the same value, and added as many at once when another
+ * comes; the runs and changes of sums of the others are put off into a batch (up to
+ * DM_BINNED_BATCH of each) applied column by column when full, so that each column's
+ * arrays come into cache once for a batch of replicates rather than once for each.
+ *
  * Memory: 16 bytes per time and column for the sums, and per (span, column, bin) that
  * occurs about 40 bytes, plus 6 bytes per change while listed or 4 (DM_BINNED_SPAN + 1)
  * when dense. The bins grow with the replicates while they bring new (time, bin) pairs
  * (the partial levels of a restoration after a random outage fall in other bins at other
  * times in every replicate), up to at most 10^4 + 2 bins per span and column; most of
- * them have a few changes only, which a list keeps in a few bytes instead of 1 KiB. */
+ * them have a few changes only, which a list keeps in a few bytes instead of 1 KiB. The
+ * batch: 96 bytes for each of up to DM_BINNED_BATCH runs (64 a span and column if fewer). */
 #ifndef DOMINO_TALLY_H
 #define DOMINO_TALLY_H
 
@@ -35,6 +43,7 @@
 #define DM_BINNED_SPAN 256u    /* times per span of the difference arrays */
 #define DM_BINNED_NAN UINT32_MAX  /* the key that counts NaN values */
 #define DM_BINNED_LISTED 32u   /* changes a bin lists before it takes a dense array */
+#define DM_BINNED_BATCH 32768u /* runs and changes of sums put off at most, each */
 #define DM_BINNED_DENSE UINT16_MAX  /* dm_binned_counts.cap of a dense array */
 #define DM_BINNED_FIXED 0x1p90   /* sums count units of 2^-90: 2^31 values of magnitude <= 2
                                     sum to less than 2^122, within an __int128 */
@@ -63,12 +72,35 @@ typedef struct dm_binned_counts {
 typedef struct dm_binned_column {
     uint32_t len, cap;
     uint32_t last;       /* the index of the bin counted last (a hint) */
+    uint32_t held;       /* replicates of one value over the whole span, not counted yet */
+    uint64_t held_bits;  /* that value's bits */
     uint32_t *bin;       /* sorted bins that occur */
     dm_binned_counts *count;  /* [len]: their counts' difference arrays */
 } dm_binned_column;
 
+/* A run of bins or a change of a sum, put off until a batch of them is applied column
+ * by column (the columns' arrays are then each taken into cache once for many
+ * replicates, not once for each). */
+typedef struct dm_binned_run {
+    uint32_t col;        /* (span, column) index */
+    uint16_t k0, k1;     /* times relative to the span's first */
+    uint32_t bin;
+    int32_t d;           /* runs */
+} dm_binned_run;
+
+typedef struct dm_binned_delta {
+    __int128 d;          /* units of 2^-90 */
+    size_t at;           /* index in dm_binned.sum */
+} dm_binned_delta;
+
 typedef struct dm_binned {
     size_t K, W;
+    /* the batch: runs and sums' changes not applied yet (at most cap of each), a second
+     * array of each to sort them into, and a count per (span, column) */
+    dm_binned_run *run, *run_sorted;
+    dm_binned_delta *delta, *delta_sorted;
+    size_t nrun, ndelta, cap;
+    uint32_t *bucket;
     __int128 *sum;       /* [span][W][DM_BINNED_SPAN + 1]: difference arrays of the sums
                             (units of 2^-90) over the span's times */
     uint64_t added;      /* replicates added (the caller counts them) */
@@ -97,11 +129,12 @@ int dmi_binned_add(dm_binned *b, const double *rows, const uint32_t *start, size
  * frees src. The bins' difference arrays move from src to dst where dst has none for the
  * bin. -1 when out of memory (dst then holds part of src, src is freed all the same). */
 int dmi_binned_merge(dm_binned *dst, dm_binned *src);
-/* mean[K][W] (the exact sum, rounded once, over the count: within an ulp of the exact
+/* Applies the held back replicates and the batch first, then: mean[K][W] (the exact
+ * sum, rounded once, over the count: within an ulp of the exact
  * mean; NaN where no value) and q[nq][K][W] (from the bins: within half a
  * bin, 5·10^-5, of the exact quantile; NaN where no value), computed on `threads`
  * threads (the same bits for any number). -1 when out of memory. */
-int dmi_binned_finish(const dm_binned *b, const double *f, int nq, double *mean, double *q, int threads);
+int dmi_binned_finish(dm_binned *b, const double *f, int nq, double *mean, double *q, int threads);
 void dmi_binned_free(dm_binned *b);
 
 #endif
