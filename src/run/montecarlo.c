@@ -396,6 +396,10 @@ static int run(const dm_scenario *sc, size_t G, dm_mc_scenario_fn load, void *lo
     uint64_t B = (uint64_t)((cfg->stats && stored ? 16.0 : 256.0) * 1024 * 1024 / slot_bytes);
     if (B > 64 * (uint64_t)T) B = 64 * (uint64_t)T;
     if (B < (uint64_t)T) B = (uint64_t)T;
+    /* a sink that takes runs copies a few rows a replicate, not K (slot_bytes is the most):
+     * at one replicate a thread a block, a thread would wait at each block's end and while
+     * the sink runs */
+    if (cfg->sink_runs && stored && B < 8 * (uint64_t)T) B = 8 * (uint64_t)T;
     if (B > R) B = R;
 
     double fixed = dm_mc_memory_estimate(sc, cfg), limit = dm_mc_memory_limit(cfg->max_bytes);
