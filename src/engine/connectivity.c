@@ -34,6 +34,10 @@
 #define PREFETCH 48
 #define PREFETCH_NODES ((size_t)1 << 18)
 
+/* A sweep gathers the edges that join, then joins them, a block of nodes with up to this
+ * many neighbour entries at a time (two int arrays of it stay in a core's first cache). */
+#define SWEEP_BLOCK 2048
+
 typedef struct search {
     int *queue; size_t head, len, cap;
     int parent;          /* union-find: searches that met are one */
@@ -94,21 +98,37 @@ static void rem_union(int *parent, int x, int y)
  * at all; sweep() passes a constant, so each case compiles to its own loops (with the
  * test inside the loops, a sweep of 10^5 nodes took about 19 % more instructions). */
 static inline int components(const dm_layer *L, const unsigned char *st, unsigned char mask, int *parent, int *size,
-                             size_t ahead, size_t *best_size, size_t *second)
+                             int *from, int *to, size_t cap, size_t ahead, size_t *best_size, size_t *second)
 {
     const size_t n = L->nnodes, *start = L->adj_start, nadj = start[n];
     const int *adj = L->adj;
     const int giant = L->connectivity == DM_CONNECT_GIANT;
-    /* parent -1: the node takes no part (so the edge loop needs no second array) */
-    for (size_t u = 0; u < n; u++) {
-        if ((st[u] & mask) != mask) { parent[u] = -1; continue; }
-        parent[u] = (int)u;
-        for (size_t k = start[u]; k < start[u + 1]; k++) {
-            int w = adj[k];
-            /* parent[w] is a random read (a cache miss in a large layer): asked for ahead */
-            if (ahead && k + ahead < nadj) __builtin_prefetch(&parent[adj[k + ahead]]);
-            if ((size_t)w < u && parent[w] >= 0) rem_union(parent, (int)u, w);
+    /* parent -1: the node takes no part (so the edge loop needs no second array). Every
+     * label is clear (-1) when a sweep starts and a node's parent is set when its turn
+     * comes, so parent[w] >= 0 says both that w is before u (each edge joins once, from its
+     * higher end) and that it takes part. The edges that join are gathered without a
+     * branch, a block of nodes at a time (at most cap of them, so the block's pairs stay
+     * in cache), then joined in the same order: whether a neighbour is lower is a coin
+     * toss in a relabelled list, and as branches these tests mispredicted about once an
+     * edge (callgrind's branch simulation: 1.6 of the 2.5 million misses of the 10^5
+     * cascade's sweeps). */
+    for (size_t u0 = 0; u0 < n;) {
+        size_t u1 = u0 + 1, np = 0;
+        while (u1 < n && start[u1 + 1] - start[u0] <= cap) u1++;
+        for (size_t u = u0; u < u1; u++) {
+            int take = (st[u] & mask) == mask;
+            parent[u] = take ? (int)u : -1;
+            for (size_t k = start[u]; k < start[u + 1]; k++) {
+                int w = adj[k];
+                /* parent[w] is a random read (a cache miss in a large layer): asked for ahead */
+                if (ahead && k + ahead < nadj) __builtin_prefetch(&parent[adj[k + ahead]]);
+                from[np] = (int)u;
+                to[np] = w;
+                np += (size_t)(take & (parent[w] >= 0));
+            }
         }
+        for (size_t j = 0; j < np; j++) rem_union(parent, from[j], to[j]);
+        u0 = u1;
     }
     /* Every parent has a lower index than its child and is final before it (its root is
      * the lowest node of its component): one pass in node order points each node at its
@@ -157,8 +177,13 @@ static int sweep(dm_engine *e, layer_run *lr, unsigned char mask, int initial)
     int *parent = e->conn.label, *size = e->conn.queue;
     int giant = L->connectivity == DM_CONNECT_GIANT;
     size_t best_size, second;
-    int best = n > PREFETCH_NODES ? components(L, st, mask, parent, size, PREFETCH, &best_size, &second)
-                                  : components(L, st, mask, parent, size, 0, &best_size, &second);
+    /* the edges that join, a block at a time: `lost` is free during a sweep and `size`
+     * until pass (2); both hold n entries, and a node has fewer than n neighbours, so a
+     * block of one node always fits */
+    int *from = e->conn.lost, *to = size;
+    size_t cap = n < SWEEP_BLOCK ? n : SWEEP_BLOCK;
+    int best = n > PREFETCH_NODES ? components(L, st, mask, parent, size, from, to, cap, PREFETCH, &best_size, &second)
+                                  : components(L, st, mask, parent, size, from, to, cap, 0, &best_size, &second);
     if (giant) {
         if (mask == CONN_LIVE && best_size <= lr->outside_max) {
             memset(parent, 0xff, n * sizeof *parent);  /* every label clear (-1) */
@@ -379,6 +404,7 @@ int dmi_conn_compile(dm_engine *e)
         !e->conn.label || !e->conn.queue || !e->conn.lost || !e->conn.changed)
         return -1;
     memset(e->conn.state, CONN_LIVE, n);
+    memset(e->conn.label, 0xff, biggest * sizeof *e->conn.label);  /* every label clear (-1): sweep() */
     for (size_t i = 0, r = 0; i < m->nlayers; i++) {
         const dm_layer *L = &m->layers[i];
         if (L->connectivity == DM_CONNECT_NONE) continue;
