@@ -142,15 +142,20 @@ static inline int components(const dm_layer *L, const unsigned char *st, unsigne
             __builtin_prefetch(&parent[parent[u + ahead]]);
             __builtin_prefetch(&size[parent[u + ahead]], 1);
         }
-        int p = parent[u];
-        if (p < 0) continue;
-        size_t sz;
-        if (p == (int)u) sz = (size_t)(size[u] = 1);
-        else sz = (size_t)++size[parent[u] = p = parent[p]];
+        /* Without a branch on whether u takes part (a coin toss after losses): its root r
+         * (u itself, or its parent's, final already), -1 if it takes none, then counted
+         * in size[r], or as 0 in the spare slot size[n], which no test below can pick. */
+        int p = parent[u], r = parent[p < 0 ? (int)u : p];
+        size_t slot = r < 0 ? n : (size_t)r;
+        size_t sz = r == (int)u ? 1 : (size_t)size[slot] + 1;
+        sz = r < 0 ? 0 : sz;
+        size[slot] = (int)sz;
+        parent[u] = r;
         if (!giant) continue;
-        if (p == best) bs = sz;
-        else if (sz > bs || (sz == bs && p < best)) { sec = bs; bs = sz; best = p; }
-        else if (sz > sec) sec = sz;
+        int other = r != best;
+        bs = other ? bs : sz;
+        if (other & ((sz > bs) | ((sz == bs) & (r < best)))) { sec = bs; bs = sz; best = r; }
+        else if (other & (sz > sec)) sec = sz;
     }
     *best_size = bs;
     *second = sec;
@@ -196,8 +201,8 @@ static int sweep(dm_engine *e, layer_run *lr, unsigned char mask, int initial)
             if (parent[L->sources[k]] >= 0) size[parent[L->sources[k]]] = 0;
     }
     for (size_t u = 0; u < n; u++) {
-        int r = parent[u];
-        int c = r >= 0 && (giant ? r == best : size[r] == 0);
+        int r = parent[u];  /* tested without a branch on r >= 0 (a coin toss after losses) */
+        int c = (r >= 0) & (giant ? r == best : size[r < 0 ? n : (size_t)r] == 0);
         if (initial) st[u] = (unsigned char)(CONN_VIABLE | (c ? CONN_CONNECTED : 0));
         else if (!c != !(st[u] & CONN_CONNECTED)) set_connected(e, (int)(L->first + u), c);
         parent[u] = -1;  /* incremental passes expect every label clear */
@@ -397,7 +402,7 @@ int dmi_conn_compile(dm_engine *e)
     e->conn.connected0 = malloc(n);
     e->conn.pending_flag = calloc(n, 1);
     e->conn.label = malloc(biggest * sizeof *e->conn.label);
-    e->conn.queue = malloc(biggest * sizeof *e->conn.queue);
+    e->conn.queue = malloc((biggest + 1) * sizeof *e->conn.queue);  /* a sweep's counts, and a spare slot */
     e->conn.lost = malloc(biggest * sizeof *e->conn.lost);
     e->conn.changed = malloc(total * sizeof *e->conn.changed);  /* a pass changes a node once at most */
     if (!e->conn.layer_run || !e->conn.state || !e->conn.connected0 || !e->conn.pending_flag ||
