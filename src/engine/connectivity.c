@@ -103,6 +103,7 @@ static inline int components(const dm_layer *L, const unsigned char *st, unsigne
     const size_t n = L->nnodes, *start = L->adj_start, nadj = start[n];
     const int *adj = L->adj;
     const int giant = L->connectivity == DM_CONNECT_GIANT;
+    int bound[SWEEP_BLOCK + 1];
     /* parent -1: the node takes no part (so the edge loop needs no second array). Every
      * label is clear (-1) when a sweep starts and a node's parent is set when its turn
      * comes, so parent[w] >= 0 says both that w is before u (each edge joins once, from its
@@ -115,16 +116,36 @@ static inline int components(const dm_layer *L, const unsigned char *st, unsigne
     for (size_t u0 = 0; u0 < n;) {
         size_t u1 = u0 + 1, np = 0;
         while (u1 < n && start[u1 + 1] - start[u0] <= cap) u1++;
-        for (size_t u = u0; u < u1; u++) {
-            int take = (st[u] & mask) == mask;
-            parent[u] = take ? (int)u : -1;
-            for (size_t k = start[u]; k < start[u + 1]; k++) {
+        const size_t base = start[u0], end = start[u1];
+        if (u1 - u0 == 1) {
+            /* one node (perhaps of more than cap neighbours) */
+            int take = (st[u0] & mask) == mask;
+            parent[u0] = take ? (int)u0 : -1;
+            for (size_t k = base; k < end; k++) {
+                int w = adj[k];
+                from[np] = (int)u0;
+                to[np] = w;
+                np += (size_t)(take & (parent[w] >= 0));
+            }
+        } else {
+            /* the block's entries in one loop: the owner of entry k advances by the number
+             * of nodes whose list starts at k (bound[k - base]), so no loop ends at every
+             * node (its exit mispredicted about once a node); the parents are set first, so
+             * here a neighbour must also be tested to be lower */
+            memset(bound, 0, (end - base + 1) * sizeof *bound);
+            for (size_t u = u0; u < u1; u++) {
+                parent[u] = (st[u] & mask) == mask ? (int)u : -1;
+                bound[start[u] - base] += u > u0;
+            }
+            size_t u = u0;
+            for (size_t k = base; k < end; k++) {
+                u += (size_t)bound[k - base];
                 int w = adj[k];
                 /* parent[w] is a random read (a cache miss in a large layer): asked for ahead */
                 if (ahead && k + ahead < nadj) __builtin_prefetch(&parent[adj[k + ahead]]);
                 from[np] = (int)u;
                 to[np] = w;
-                np += (size_t)(take & (parent[w] >= 0));
+                np += (size_t)((parent[u] >= 0) & ((size_t)w < u) & (parent[w] >= 0));
             }
         }
         for (size_t j = 0; j < np; j++) rem_union(parent, from[j], to[j]);
