@@ -105,14 +105,16 @@ static inline int components(const dm_layer *L, const unsigned char *st, unsigne
     const int giant = L->connectivity == DM_CONNECT_GIANT;
     int bound[SWEEP_BLOCK + 1];
     /* parent -1: the node takes no part (so the edge loop needs no second array). Every
-     * label is clear (-1) when a sweep starts and a node's parent is set when its turn
-     * comes, so parent[w] >= 0 says both that w is before u (each edge joins once, from its
-     * higher end) and that it takes part. The edges that join are gathered without a
-     * branch, a block of nodes at a time (at most cap of them, so the block's pairs stay
-     * in cache), then joined in the same order: whether a neighbour is lower is a coin
-     * toss in a relabelled list, and as branches these tests mispredicted about once an
-     * edge (callgrind's branch simulation: 1.6 of the 2.5 million misses of the 10^5
-     * cascade's sweeps). */
+     * label is clear (-1) when a sweep starts; a block's parents are set as it starts, so
+     * parent[w] >= 0 with w < u says that w takes part and the edge joins (each edge once,
+     * from its higher end). The edges that join are gathered without a branch, a block of
+     * nodes with at most cap entries at a time (its pairs stay in cache), then joined in
+     * the same order as one node after another would: a union touches only nodes up to
+     * its own. Whether a neighbour is lower is a coin toss in a relabelled list, whether a
+     * node takes part one after losses, and a list's end comes after a random number of
+     * entries: as branches these mispredicted about once an edge and once a node
+     * (callgrind's branch simulation of the 10^5 cascade: 3.2 million misses in the
+     * sweeps, 1.2 million now; docs/performance.md, session 11). */
     for (size_t u0 = 0; u0 < n;) {
         size_t u1 = u0 + 1, np = 0;
         while (u1 < n && start[u1 + 1] - start[u0] <= cap) u1++;
