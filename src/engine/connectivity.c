@@ -34,6 +34,10 @@
 #define PREFETCH 48
 #define PREFETCH_NODES ((size_t)1 << 18)
 
+/* A sweep gathers the edges that join, then joins them, a block of nodes with up to this
+ * many neighbour entries at a time (two int arrays of it stay in a core's first cache). */
+#define SWEEP_BLOCK 2048
+
 typedef struct search {
     int *queue; size_t head, len, cap;
     int parent;          /* union-find: searches that met are one */
@@ -94,21 +98,60 @@ static void rem_union(int *parent, int x, int y)
  * at all; sweep() passes a constant, so each case compiles to its own loops (with the
  * test inside the loops, a sweep of 10^5 nodes took about 19 % more instructions). */
 static inline int components(const dm_layer *L, const unsigned char *st, unsigned char mask, int *parent, int *size,
-                             size_t ahead, size_t *best_size, size_t *second)
+                             int *from, int *to, size_t cap, size_t ahead, size_t *best_size, size_t *second)
 {
     const size_t n = L->nnodes, *start = L->adj_start, nadj = start[n];
     const int *adj = L->adj;
     const int giant = L->connectivity == DM_CONNECT_GIANT;
-    /* parent -1: the node takes no part (so the edge loop needs no second array) */
-    for (size_t u = 0; u < n; u++) {
-        if ((st[u] & mask) != mask) { parent[u] = -1; continue; }
-        parent[u] = (int)u;
-        for (size_t k = start[u]; k < start[u + 1]; k++) {
-            int w = adj[k];
-            /* parent[w] is a random read (a cache miss in a large layer): asked for ahead */
-            if (ahead && k + ahead < nadj) __builtin_prefetch(&parent[adj[k + ahead]]);
-            if ((size_t)w < u && parent[w] >= 0) rem_union(parent, (int)u, w);
+    int bound[SWEEP_BLOCK + 1];
+    /* parent -1: the node takes no part (so the edge loop needs no second array). Every
+     * label is clear (-1) when a sweep starts; a block's parents are set as it starts, so
+     * parent[w] >= 0 with w < u says that w takes part and the edge joins (each edge once,
+     * from its higher end). The edges that join are gathered without a branch, a block of
+     * nodes with at most cap entries at a time (its pairs stay in cache), then joined in
+     * the same order as one node after another would: a union touches only nodes up to
+     * its own. Whether a neighbour is lower is a coin toss in a relabelled list, whether a
+     * node takes part one after losses, and a list's end comes after a random number of
+     * entries: as branches these mispredicted about once an edge and once a node
+     * (callgrind's branch simulation of the 10^5 cascade: 3.2 million misses in the
+     * sweeps, 1.2 million now; docs/performance.md, session 11). */
+    for (size_t u0 = 0; u0 < n;) {
+        size_t u1 = u0 + 1, np = 0;
+        while (u1 < n && start[u1 + 1] - start[u0] <= cap) u1++;
+        const size_t base = start[u0], end = start[u1];
+        if (u1 - u0 == 1) {
+            /* one node (perhaps of more than cap neighbours) */
+            int take = (st[u0] & mask) == mask;
+            parent[u0] = take ? (int)u0 : -1;
+            for (size_t k = base; k < end; k++) {
+                int w = adj[k];
+                from[np] = (int)u0;
+                to[np] = w;
+                np += (size_t)(take & (parent[w] >= 0));
+            }
+        } else {
+            /* the block's entries in one loop: the owner of entry k advances by the number
+             * of nodes whose list starts at k (bound[k - base]), so no loop ends at every
+             * node (its exit mispredicted about once a node); the parents are set first, so
+             * here a neighbour must also be tested to be lower */
+            memset(bound, 0, (end - base + 1) * sizeof *bound);
+            for (size_t u = u0; u < u1; u++) {
+                parent[u] = (st[u] & mask) == mask ? (int)u : -1;
+                bound[start[u] - base] += u > u0;
+            }
+            size_t u = u0;
+            for (size_t k = base; k < end; k++) {
+                u += (size_t)bound[k - base];
+                int w = adj[k];
+                /* parent[w] is a random read (a cache miss in a large layer): asked for ahead */
+                if (ahead && k + ahead < nadj) __builtin_prefetch(&parent[adj[k + ahead]]);
+                from[np] = (int)u;
+                to[np] = w;
+                np += (size_t)((parent[u] >= 0) & ((size_t)w < u) & (parent[w] >= 0));
+            }
         }
+        for (size_t j = 0; j < np; j++) rem_union(parent, from[j], to[j]);
+        u0 = u1;
     }
     /* Every parent has a lower index than its child and is final before it (its root is
      * the lowest node of its component): one pass in node order points each node at its
@@ -122,15 +165,20 @@ static inline int components(const dm_layer *L, const unsigned char *st, unsigne
             __builtin_prefetch(&parent[parent[u + ahead]]);
             __builtin_prefetch(&size[parent[u + ahead]], 1);
         }
-        int p = parent[u];
-        if (p < 0) continue;
-        size_t sz;
-        if (p == (int)u) sz = (size_t)(size[u] = 1);
-        else sz = (size_t)++size[parent[u] = p = parent[p]];
+        /* Without a branch on whether u takes part (a coin toss after losses): its root r
+         * (u itself, or its parent's, final already), -1 if it takes none, then counted
+         * in size[r], or as 0 in the spare slot size[n], which no test below can pick. */
+        int p = parent[u], r = parent[p < 0 ? (int)u : p];
+        size_t slot = r < 0 ? n : (size_t)r;
+        size_t sz = r == (int)u ? 1 : (size_t)size[slot] + 1;
+        sz = r < 0 ? 0 : sz;
+        size[slot] = (int)sz;
+        parent[u] = r;
         if (!giant) continue;
-        if (p == best) bs = sz;
-        else if (sz > bs || (sz == bs && p < best)) { sec = bs; bs = sz; best = p; }
-        else if (sz > sec) sec = sz;
+        int other = r != best;
+        bs = other ? bs : sz;
+        if (other & ((sz > bs) | ((sz == bs) & (r < best)))) { sec = bs; bs = sz; best = r; }
+        else if (other & (sz > sec)) sec = sz;
     }
     *best_size = bs;
     *second = sec;
@@ -157,8 +205,13 @@ static int sweep(dm_engine *e, layer_run *lr, unsigned char mask, int initial)
     int *parent = e->conn.label, *size = e->conn.queue;
     int giant = L->connectivity == DM_CONNECT_GIANT;
     size_t best_size, second;
-    int best = n > PREFETCH_NODES ? components(L, st, mask, parent, size, PREFETCH, &best_size, &second)
-                                  : components(L, st, mask, parent, size, 0, &best_size, &second);
+    /* the edges that join, a block at a time: `lost` is free during a sweep and `size`
+     * until pass (2); both hold n entries, and a node has fewer than n neighbours, so a
+     * block of one node always fits */
+    int *from = e->conn.lost, *to = size;
+    size_t cap = n < SWEEP_BLOCK ? n : SWEEP_BLOCK;
+    int best = n > PREFETCH_NODES ? components(L, st, mask, parent, size, from, to, cap, PREFETCH, &best_size, &second)
+                                  : components(L, st, mask, parent, size, from, to, cap, 0, &best_size, &second);
     if (giant) {
         if (mask == CONN_LIVE && best_size <= lr->outside_max) {
             memset(parent, 0xff, n * sizeof *parent);  /* every label clear (-1) */
@@ -171,8 +224,8 @@ static int sweep(dm_engine *e, layer_run *lr, unsigned char mask, int initial)
             if (parent[L->sources[k]] >= 0) size[parent[L->sources[k]]] = 0;
     }
     for (size_t u = 0; u < n; u++) {
-        int r = parent[u];
-        int c = r >= 0 && (giant ? r == best : size[r] == 0);
+        int r = parent[u];  /* tested without a branch on r >= 0 (a coin toss after losses) */
+        int c = (r >= 0) & (giant ? r == best : size[r < 0 ? n : (size_t)r] == 0);
         if (initial) st[u] = (unsigned char)(CONN_VIABLE | (c ? CONN_CONNECTED : 0));
         else if (!c != !(st[u] & CONN_CONNECTED)) set_connected(e, (int)(L->first + u), c);
         parent[u] = -1;  /* incremental passes expect every label clear */
@@ -372,13 +425,14 @@ int dmi_conn_compile(dm_engine *e)
     e->conn.connected0 = malloc(n);
     e->conn.pending_flag = calloc(n, 1);
     e->conn.label = malloc(biggest * sizeof *e->conn.label);
-    e->conn.queue = malloc(biggest * sizeof *e->conn.queue);
+    e->conn.queue = malloc((biggest + 1) * sizeof *e->conn.queue);  /* a sweep's counts, and a spare slot */
     e->conn.lost = malloc(biggest * sizeof *e->conn.lost);
     e->conn.changed = malloc(total * sizeof *e->conn.changed);  /* a pass changes a node once at most */
     if (!e->conn.layer_run || !e->conn.state || !e->conn.connected0 || !e->conn.pending_flag ||
         !e->conn.label || !e->conn.queue || !e->conn.lost || !e->conn.changed)
         return -1;
     memset(e->conn.state, CONN_LIVE, n);
+    memset(e->conn.label, 0xff, biggest * sizeof *e->conn.label);  /* every label clear (-1): sweep() */
     for (size_t i = 0, r = 0; i < m->nlayers; i++) {
         const dm_layer *L = &m->layers[i];
         if (L->connectivity == DM_CONNECT_NONE) continue;

@@ -9,6 +9,7 @@
 #include "domino/model.h"
 #include "domino/limits.h"
 #include "model/loader.h"
+#include "model/query.h"
 #include "core/files.h"
 #include "core/hash.h"
 #include "core/sort.h"
@@ -247,8 +248,9 @@ static int read_selection(yread *r, yaml_node_t *n, const dm_model *m, dm_hazard
         h->nodes = malloc(m->nnodes * sizeof *h->nodes);
         if (!h->nodes) rc = NOMEM(r);
     }
-    for (size_t v = 0; !rc && v < m->nnodes; v++) {
-        const dm_node *nd = dm_node_at(m, v);
+    const dm_node *nd = NULL;
+    for (size_t v = 0, end = 0; !rc && v < m->nnodes; v++) {
+        if (v == end) end = dmi_node_run(m, v, &nd);  /* one record a run of nodes (a layer's) */
         int ok = 1;
         if (hit[0]) ok &= hit[0][nd->sector];
         if (hit[1]) ok &= nd->region >= 0 && hit[1][nd->region];

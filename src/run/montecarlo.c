@@ -455,7 +455,10 @@ static int run(const dm_scenario *sc, size_t G, dm_mc_scenario_fn load, void *lo
             if ((rc = dm_engine_new(scg, &eng[t], err)) == 0 && series)
                 rc = dm_engine_set_output(eng[t], cfg->interval, series | DM_STORE_RUNS, err);
         for (size_t s = 0; s < S; s++) acc.capacity[s] = 0;
-        for (size_t v = 0; v < n; v++) acc.capacity[dm_node_at(mg, v)->sector] += dm_node_at(mg, v)->capacity;
+        for (size_t v = 0, end; v < n;) {  /* one record a run of nodes (a layer's); the same sums */
+            const dm_node *nd;
+            for (end = dmi_node_run(mg, v, &nd); v < end; v++) acc.capacity[nd->sector] += nd->capacity;
+        }
         uint64_t end = graph_start(R, G, g + 1);
         for (uint64_t start = graph_start(R, G, g); start < end && !rc && !st->interrupted; start += B) {
             uint64_t count = end - start < B ? end - start : B;
