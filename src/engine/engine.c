@@ -94,7 +94,7 @@ static void compile_records(dm_engine *e)
                                    gr->resupply_level, gr->backup_share, gr->has_buffer && gr->facilities ? &gr->buffer : NULL,
                                    to_ticks((double)gr->lag_s, tick), 0, gr->quorum_count,
                                    k < m->ndefined_groups ? (int)gr->nresupply : 0, (unsigned char)gr->mode,
-                                   (unsigned char)gr->has_buffer, gr->restart_rate * (double)tick / 3600.0,
+                                   (unsigned char)gr->has_buffer, 0, gr->restart_rate * (double)tick / 3600.0,
                                    gr->restart_share};
     }
 }

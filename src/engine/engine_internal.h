@@ -85,6 +85,8 @@ typedef struct group_rule {
     size_t resupply_edge;            /* the first of its nresupply resupply edges */
     int quorum_count, nresupply;
     unsigned char mode, has_buffer;
+    unsigned char monotone;          /* facilities: S never rises in floating point
+                                        (monotone_survival, set by dmi_rule_compile) */
     double restart_rate;             /* share of the node's facilities whose backup ran out
                                         restarted by visits per tick (0: all back at once) ... */
     double restart_share;            /* ... the share of them that needs a visit */
