@@ -180,7 +180,7 @@ typedef struct layer_run {
  * + sector, over the cell's nodes reg_node[reg_start[c] .. reg_start[c+1]) (none,
  * nreg_cells 0, in a model without regions); which sectors and cells the tick touched. */
 typedef struct ledger {
-    unsigned char *sector_touched;
+    unsigned char *sector_touched; size_t nsectors_touched;  /* and how many are set */
     double *unserved; int64_t *acc_tick; int *in_run; int64_t *run_start;
     double *run_peak, *run_uh;
     double *node_cap;                /* per sector_node slot: the node's capacity, read in that order */
@@ -409,7 +409,10 @@ void dmi_ledger_close(dm_engine *e, int64_t horizon);
 static inline void dm_ledger_touch(dm_engine *e, const node_rule *node)
 {
     ledger *l = &e->ledger;
-    l->sector_touched[node->sector] = 1;
+    if (!l->sector_touched[node->sector]) {
+        l->sector_touched[node->sector] = 1;
+        l->nsectors_touched++;
+    }
     if (l->nreg_cells && node->cell >= 0 && !l->reg_touched[node->cell]) {
         l->reg_touched[node->cell] = 1;
         l->reg_touched_list[l->nreg_touched++] = node->cell;
