@@ -27,6 +27,11 @@ static inline double supply(const dm_engine *e, size_t g, int *limiting_edge)
     const edge_run *edge = e->edge;
     double sigma = 0, lowest = first < end ? edge[first].seen : 0;  /* edge[worst].seen */
     size_t worst = first;
+    if (end - first == 1 && gr->mode == DM_MODE_SHARE) {  /* most groups: the loop below, once */
+        *limiting_edge = (int)first;
+        sigma += edge[first].share * lowest;
+        return sigma > 1 ? 1 : sigma;
+    }
     switch (gr->mode) {
     case DM_MODE_SHARE:  /* sigma = min(1, sum share_u s_u) */
         for (size_t i = first; i < end; i++) {
