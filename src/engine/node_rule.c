@@ -644,11 +644,15 @@ static double buffer_covered(dm_engine *e, const group_rule *gr, size_t g, doubl
     } else {
         for (int i = 0; i < ncut; i++) {
             double left = cap - nb->clock[i].used;
-            int runs = left > DM_ROUND_EPS;
-            covered += (nb->clock[i].top - clock_bottom(nb, i)) * (double)runs;
-            if (!runs) all_run = 0;
-            else if (left < first_left) first_left = left;
-            any_run |= runs;
+            /* the running clocks' widths added: one that has run out used to add its width
+             * x 0, a zero, which changes no sum that starts at +0 (such a sum is never -0) */
+            if (left > DM_ROUND_EPS) {
+                covered += nb->clock[i].top - clock_bottom(nb, i);
+                any_run = 1;
+                if (left < first_left) first_left = left;
+            } else {
+                all_run = 0;
+            }
         }
     }
     covered *= gr->backup_share;
