@@ -290,9 +290,10 @@ static void mark(dm_engine *e, int v)
  * the frontier is evaluated anyway, and its buffer must not move before that. */
 static void delivered(dm_engine *e, int k, int64_t t)
 {
-    int v = e->group_link[e->edge[k].group].dependent;
+    size_t g = (size_t)e->edge[k].group;
+    int v = e->group_link[g].dependent;
     int64_t wake;
-    if (dmi_rule_delivered(e, k, t, e->loop.dirty[v] != 0 || e->loop.evaluate_every, &wake)) {
+    if (dmi_rule_delivered(e, g, v, t, e->loop.dirty[v] != 0 || e->loop.evaluate_every, &wake)) {
         mark(e, v);
     } else if (wake != INT64_MAX && (e->pending_wake[v] < 0 || wake < e->pending_wake[v])) {
         e->pending_wake[v] = wake;

@@ -376,7 +376,8 @@ unsigned dmi_rule_take_buffer_events(dm_engine *e, int g);
  * level last told as rising (-1: none since the last loss). */
 int dmi_rule_event(const dm_engine *e, int v, size_t slot, double old, double now, double last_rise);
 
-/* node_rule.c: a new level delivered on edge k at tick t (the edge holds it already).
+/* node_rule.c: a new level delivered on edge k (to group g of node v, as the caller has
+ * read them) at tick t (the edge holds it already).
  * Returns 1 when the dependent must be evaluated. Returns 0 when the delivery cannot move
  * its level: a step node whose group's new availability is not below the node's input
  * sufficiency, which another group sets, or a rising node's group whose new availability
@@ -384,7 +385,7 @@ int dmi_rule_event(const dm_engine *e, int v, size_t slot, double old, double no
  * on at once, and *wake is when the node must next be evaluated for it (INT64_MAX: not).
  * `evaluating`: the node is on the frontier or waiting to be applied, so it is evaluated
  * anyway and nothing may move before. Serial code only (handle, apply). */
-int dmi_rule_delivered(dm_engine *e, int k, int64_t t, int evaluating, int64_t *wake);
+int dmi_rule_delivered(dm_engine *e, size_t g, int v, int64_t t, int evaluating, int64_t *wake);
 /* node_rule.c: node v's wake at tick t. Returns 1 when v must be evaluated; 0 when the
  * groups that moved cannot move its level (they moved on at once, and *wake is when a
  * group of v next moves). Serial code only (handle). */

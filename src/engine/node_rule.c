@@ -786,10 +786,8 @@ static inline int rise_holds(const dm_engine *e, int v, const node_rule *node, i
  * Then only the group moves: a buffered group's new state is committed now, unless it
  * raised events (they are logged when the node is applied, so the node is evaluated and
  * recomputes it the same way), and the node is woken when that group next moves. */
-int dmi_rule_delivered(dm_engine *e, int k, int64_t t, int evaluating, int64_t *wake)
+int dmi_rule_delivered(dm_engine *e, size_t g, int v, int64_t t, int evaluating, int64_t *wake)
 {
-    size_t g = (size_t)e->edge[k].group;
-    int v = e->group_link[g].dependent;
     const group_rule *gr = group_rule_of(e, g);
     *wake = INT64_MAX;
     if (gr->has_buffer) {
