@@ -148,13 +148,20 @@ static inline double table_piece(double x, double x0, double f0, double x1, doub
     return 1 - (f0 + (x - x0) / (x1 - x0) * (f1 - f0));
 }
 
+/* S(x) of a uniform: survival()'s, and clock_survival's without the call (the shipped
+ * models' base stations and hospitals). */
+static inline double uniform_survival(const dm_dist *d, double x)
+{
+    return x < d->a ? 1 : x >= d->b ? 0 : (d->b - x) / (d->b - d->a);
+}
+
 /* S(x): the share of the facilities' backups still running x seconds after they started,
  * for a distribution of durations across facilities (docs/model-format.md, `facilities`). */
 static double survival(const dm_dist *d, double x)
 {
     switch (d->kind) {
     case DM_DIST_FIXED: return x < d->a;
-    case DM_DIST_UNIFORM: return x < d->a ? 1 : x >= d->b ? 0 : (d->b - x) / (d->b - d->a);
+    case DM_DIST_UNIFORM: return uniform_survival(d, x);
     case DM_DIST_CHOICE: {
         double total = 0, above = 0;
         for (size_t i = 0; i < d->nchoices; i++) {
@@ -188,7 +195,9 @@ static double survival(const dm_dist *d, double x)
 static double clock_survival(const dm_engine *e, const group_rule *gr, double cap, double used)
 {
     if (!gr->facilities) return cap - used > DM_ROUND_EPS;
-    return survival(gr->facilities, used * (double)e->sc->tick_s);
+    const dm_dist *d = gr->facilities;
+    double x = used * (double)e->sc->tick_s;
+    return d->kind == DM_DIST_UNIFORM ? uniform_survival(d, x) : survival(d, x);
 }
 
 static double clock_bottom(const buffer_state *b, int i) { return i ? b->clock[i - 1].top : 0; }
