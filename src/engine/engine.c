@@ -94,7 +94,7 @@ static void compile_records(dm_engine *e)
                                    gr->resupply_level, gr->backup_share, gr->has_buffer && gr->facilities ? &gr->buffer : NULL,
                                    to_ticks((double)gr->lag_s, tick), 0, gr->quorum_count,
                                    k < m->ndefined_groups ? (int)gr->nresupply : 0, (unsigned char)gr->mode,
-                                   (unsigned char)gr->has_buffer, gr->restart_rate * (double)tick / 3600.0,
+                                   (unsigned char)gr->has_buffer, 0, gr->restart_rate * (double)tick / 3600.0,
                                    gr->restart_share};
     }
 }
@@ -290,9 +290,10 @@ static void mark(dm_engine *e, int v)
  * the frontier is evaluated anyway, and its buffer must not move before that. */
 static void delivered(dm_engine *e, int k, int64_t t)
 {
-    int v = e->group_link[e->edge[k].group].dependent;
+    size_t g = (size_t)e->edge[k].group;
+    int v = e->group_link[g].dependent;
     int64_t wake;
-    if (dmi_rule_delivered(e, k, t, e->loop.dirty[v] != 0 || e->loop.evaluate_every, &wake)) {
+    if (dmi_rule_delivered(e, g, v, t, e->loop.dirty[v] != 0 || e->loop.evaluate_every, &wake)) {
         mark(e, v);
     } else if (wake != INT64_MAX && (e->pending_wake[v] < 0 || wake < e->pending_wake[v])) {
         e->pending_wake[v] = wake;

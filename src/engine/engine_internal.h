@@ -85,6 +85,8 @@ typedef struct group_rule {
     size_t resupply_edge;            /* the first of its nresupply resupply edges */
     int quorum_count, nresupply;
     unsigned char mode, has_buffer;
+    unsigned char monotone;          /* facilities: S never rises in floating point
+                                        (monotone_survival, set by dmi_rule_compile) */
     double restart_rate;             /* share of the node's facilities whose backup ran out
                                         restarted by visits per tick (0: all back at once) ... */
     double restart_share;            /* ... the share of them that needs a visit */
@@ -178,7 +180,7 @@ typedef struct layer_run {
  * + sector, over the cell's nodes reg_node[reg_start[c] .. reg_start[c+1]) (none,
  * nreg_cells 0, in a model without regions); which sectors and cells the tick touched. */
 typedef struct ledger {
-    unsigned char *sector_touched;
+    unsigned char *sector_touched; size_t nsectors_touched;  /* and how many are set */
     double *unserved; int64_t *acc_tick; int *in_run; int64_t *run_start;
     double *run_peak, *run_uh;
     double *node_cap;                /* per sector_node slot: the node's capacity, read in that order */
@@ -374,7 +376,8 @@ unsigned dmi_rule_take_buffer_events(dm_engine *e, int g);
  * level last told as rising (-1: none since the last loss). */
 int dmi_rule_event(const dm_engine *e, int v, size_t slot, double old, double now, double last_rise);
 
-/* node_rule.c: a new level delivered on edge k at tick t (the edge holds it already).
+/* node_rule.c: a new level delivered on edge k (to group g of node v, as the caller has
+ * read them) at tick t (the edge holds it already).
  * Returns 1 when the dependent must be evaluated. Returns 0 when the delivery cannot move
  * its level: a step node whose group's new availability is not below the node's input
  * sufficiency, which another group sets, or a rising node's group whose new availability
@@ -382,7 +385,7 @@ int dmi_rule_event(const dm_engine *e, int v, size_t slot, double old, double no
  * on at once, and *wake is when the node must next be evaluated for it (INT64_MAX: not).
  * `evaluating`: the node is on the frontier or waiting to be applied, so it is evaluated
  * anyway and nothing may move before. Serial code only (handle, apply). */
-int dmi_rule_delivered(dm_engine *e, int k, int64_t t, int evaluating, int64_t *wake);
+int dmi_rule_delivered(dm_engine *e, size_t g, int v, int64_t t, int evaluating, int64_t *wake);
 /* node_rule.c: node v's wake at tick t. Returns 1 when v must be evaluated; 0 when the
  * groups that moved cannot move its level (they moved on at once, and *wake is when a
  * group of v next moves). Serial code only (handle). */
@@ -407,7 +410,10 @@ void dmi_ledger_close(dm_engine *e, int64_t horizon);
 static inline void dm_ledger_touch(dm_engine *e, const node_rule *node)
 {
     ledger *l = &e->ledger;
-    l->sector_touched[node->sector] = 1;
+    if (!l->sector_touched[node->sector]) {
+        l->sector_touched[node->sector] = 1;
+        l->nsectors_touched++;
+    }
     if (l->nreg_cells && node->cell >= 0 && !l->reg_touched[node->cell]) {
         l->reg_touched[node->cell] = 1;
         l->reg_touched_list[l->nreg_touched++] = node->cell;

@@ -77,6 +77,7 @@ void dmi_ledger_free(dm_engine *e)
 void dmi_ledger_reset(dm_engine *e)
 {
     ledger *l = &e->ledger;
+    l->nsectors_touched = 0;
     for (size_t s = 0; s < e->nsectors; s++) {
         l->unserved[s] = 0; l->acc_tick[s] = 0; l->in_run[s] = 0; l->sector_touched[s] = 0;
         e->res.sectors[s] = (dm_sector_result){1.0, 1.0, 0.0, 0.0, -1};
@@ -202,8 +203,13 @@ static int by_onset_sector_region(const void *pa, const void *pb)
 void dmi_ledger_tick(dm_engine *e, int64_t t)
 {
     ledger *l = &e->ledger;
-    for (size_t s = 0; s < e->nsectors; s++)
-        if (l->sector_touched[s]) { account(e, (int)s, t, 1); l->sector_touched[s] = 0; }
+    /* in sector order, as far as the last sector touched (most ticks touch one or none) */
+    for (size_t s = 0; l->nsectors_touched && s < e->nsectors; s++)
+        if (l->sector_touched[s]) {
+            account(e, (int)s, t, 1);
+            l->sector_touched[s] = 0;
+            l->nsectors_touched--;
+        }
     for (size_t i = 0; i < l->nreg_touched; i++) {
         size_t c = (size_t)l->reg_touched_list[i];
         account_region(e, c, t, 1);

@@ -27,6 +27,11 @@ static inline double supply(const dm_engine *e, size_t g, int *limiting_edge)
     const edge_run *edge = e->edge;
     double sigma = 0, lowest = first < end ? edge[first].seen : 0;  /* edge[worst].seen */
     size_t worst = first;
+    if (end - first == 1 && gr->mode == DM_MODE_SHARE) {  /* most groups: the loop below, once */
+        *limiting_edge = (int)first;
+        sigma += edge[first].share * lowest;
+        return sigma > 1 ? 1 : sigma;
+    }
     switch (gr->mode) {
     case DM_MODE_SHARE:  /* sigma = min(1, sum share_u s_u) */
         for (size_t i = first; i < end; i++) {
@@ -143,13 +148,20 @@ static inline double table_piece(double x, double x0, double f0, double x1, doub
     return 1 - (f0 + (x - x0) / (x1 - x0) * (f1 - f0));
 }
 
+/* S(x) of a uniform: survival()'s, and clock_survival's without the call (the shipped
+ * models' base stations and hospitals). */
+static inline double uniform_survival(const dm_dist *d, double x)
+{
+    return x < d->a ? 1 : x >= d->b ? 0 : (d->b - x) / (d->b - d->a);
+}
+
 /* S(x): the share of the facilities' backups still running x seconds after they started,
  * for a distribution of durations across facilities (docs/model-format.md, `facilities`). */
 static double survival(const dm_dist *d, double x)
 {
     switch (d->kind) {
     case DM_DIST_FIXED: return x < d->a;
-    case DM_DIST_UNIFORM: return x < d->a ? 1 : x >= d->b ? 0 : (d->b - x) / (d->b - d->a);
+    case DM_DIST_UNIFORM: return uniform_survival(d, x);
     case DM_DIST_CHOICE: {
         double total = 0, above = 0;
         for (size_t i = 0; i < d->nchoices; i++) {
@@ -183,7 +195,9 @@ static double survival(const dm_dist *d, double x)
 static double clock_survival(const dm_engine *e, const group_rule *gr, double cap, double used)
 {
     if (!gr->facilities) return cap - used > DM_ROUND_EPS;
-    return survival(gr->facilities, used * (double)e->sc->tick_s);
+    const dm_dist *d = gr->facilities;
+    double x = used * (double)e->sc->tick_s;
+    return d->kind == DM_DIST_UNIFORM ? uniform_survival(d, x) : survival(d, x);
 }
 
 static double clock_bottom(const buffer_state *b, int i) { return i ? b->clock[i - 1].top : 0; }
@@ -297,12 +311,13 @@ static double survival_inverse(const dm_dist *d, double q)
     }
 }
 
-/* Whether the covered share of state b never rises as its clocks run: S monotone, every
+/* Whether the covered share of state b never rises as its clocks run: S monotone (the
+ * group's `monotone`, set from monotone_survival by dmi_rule_compile), every
  * cut clock's width and the backup share non-negative (then each term of covered_at, and
  * their sum in a fixed order, rounds monotonically; clock_used never falls with x). */
 static int monotone_covered(const group_rule *gr, const buffer_state *b)
 {
-    if (!monotone_survival(gr->facilities) || !(gr->backup_share >= 0)) return 0;
+    if (!gr->monotone || !(gr->backup_share >= 0)) return 0;
     for (int i = 0; i < b->n && b->clock[i].top <= b->cut; i++)
         if (!(b->clock[i].top - clock_bottom(b, i) >= 0)) return 0;
     return 1;
@@ -356,11 +371,12 @@ static int64_t clocks_stopped_by(const buffer_state *b, double after, int64_t hi
  * covered share (monotone_covered: the tick is then unique, any bracket gives it) it
  * starts from fall_guess's tick k and the one next to it: f(k - 1) < drop <= f(k) is the
  * answer in 2 evaluations; otherwise they narrow the bracket. Held clocks stop the search
- * where they stop (clocks_stopped_by). */
+ * where they stop (clocks_stopped_by). c0 is the covered share now, covered_at(.., 0, ..),
+ * which buffer_covered has just summed: every clock at x = 0 is at its own time (a held
+ * one too), so the caller's sum over the cut clocks in order is the same number. */
 static int64_t when_covered_falls(const dm_engine *e, const group_rule *gr, double cap, const buffer_state *b,
-                                  int64_t t, double drop, double limit, double after)
+                                  int64_t t, double c0, double drop, double limit, double after)
 {
-    double c0 = covered_at(e, gr, cap, b, 0, after);
     int64_t lo = 0, hi = e->res.horizon - t;  /* fall(lo) = flo < drop <= fall(hi) = fhi */
     if (hi < 1) return INT64_MAX;
     double flo = 0, fhi = 0;
@@ -422,11 +438,15 @@ static int64_t when_covered_falls(const dm_engine *e, const group_rule *gr, doub
  * never falls (so the tick is unique and the bisection of earlier sessions found it too),
  * and the tick returned is the first that reaches drop (or the one before, over limit). */
 static int64_t checked_covered_falls(const dm_engine *e, const group_rule *gr, double cap, const buffer_state *b,
-                                     int64_t t, double drop, double limit, double after)
+                                     int64_t t, double c, double drop, double limit, double after)
 {
-    int64_t got = when_covered_falls(e, gr, cap, b, t, drop, limit, after), want = INT64_MAX;
-    if (!monotone_covered(gr, b)) return got;
+    int64_t got = when_covered_falls(e, gr, cap, b, t, c, drop, limit, after), want = INT64_MAX;
     double c0 = covered_at(e, gr, cap, b, 0, after), prev = 0;
+    if (!same_bits(c, c0)) {
+        fprintf(stderr, "DM_CHECK_FALLS: tick %lld, covered share %.17g passed, %.17g now\n", (long long)t, c, c0);
+        abort();
+    }
+    if (!monotone_covered(gr, b)) return got;
     for (int64_t x = 1; x <= e->res.horizon - t; x++) {
         double f = c0 - covered_at(e, gr, cap, b, (double)x, after);
         if (f < prev) {
@@ -445,6 +465,21 @@ static int64_t checked_covered_falls(const dm_engine *e, const group_rule *gr, d
 #define when_covered_falls checked_covered_falls
 #endif
 
+/* Clock i of state b run on by dt ticks, to the next state's tick: a cut clock runs up to
+ * the duration (cap) unless resupply holds it (b->held), and with `resupply_after` (after
+ * ticks, else 0) a held one still runs on to `after` and stops there; a reconnected clock
+ * runs back by run_back (refill x dt). Computed from b where it is needed (the new cut, the
+ * restart queue), so the clocks are not first copied to the next state. */
+static inline double clock_ran(const buffer_state *b, int i, double dt, double cap, double run_back, double after)
+{
+    double used = b->clock[i].used;
+    if (b->clock[i].top > b->cut) return used - run_back > 0 ? used - run_back : 0;
+    if (!b->held) return used + dt < cap ? used + dt : cap;
+    if (used >= after) return used;
+    double to = used + dt < after ? used + dt : after;
+    return to < cap ? to : cap;
+}
+
 /* `restart_rate`: the facilities reconnected at tick t (the cut clocks above the new cut u)
  * whose backup had run out, or the `restart_share` of them that needs a visit (the others
  * restart by themselves), join those waiting for a visit (base stations whose batteries
@@ -455,9 +490,9 @@ static int64_t checked_covered_falls(const dm_engine *e, const group_rule *gr, d
  * wait_next; between steps the waiting share holds, so small changes of the node's other
  * inputs do not move it. A deeper cut takes the waiting ones in proportion to all the
  * reconnected ones it cuts again (they run on the clock of those). Writes nb's waiting
- * state and returns the share waiting. */
+ * state and returns the share waiting; b's clocks run on by dt (clock_ran). */
 static double restart_waiting(const dm_engine *e, const group_rule *gr, const buffer_state *b, buffer_state *nb,
-                              double cap, double u, int64_t t)
+                              double cap, double u, int64_t t, double dt, double after)
 {
     double waiting = b->waiting;
     int64_t since = b->wait_t;
@@ -468,10 +503,11 @@ static double restart_waiting(const dm_engine *e, const group_rule *gr, const bu
     }
     if (u > b->cut) waiting *= (1 - u) / (1 - b->cut);
     if (!(waiting > 0)) since = t;  /* the crews start when the first facility waits */
-    for (int i = 0; i < nb->n && nb->clock[i].top <= b->cut; i++) {
-        double bottom = clock_bottom(nb, i), width = nb->clock[i].top - (bottom > u ? bottom : u);
+    for (int i = 0; i < b->n && b->clock[i].top <= b->cut; i++) {
+        double bottom = clock_bottom(b, i), width = b->clock[i].top - (bottom > u ? bottom : u);
         if (width > 0)
-            waiting += width * gr->backup_share * (1 - clock_survival(e, gr, cap, nb->clock[i].used)) * gr->restart_share;
+            waiting += width * gr->backup_share * (1 - clock_survival(e, gr, cap, clock_ran(b, i, dt, cap, 0, after))) *
+                       gr->restart_share;
     }
     nb->waiting = waiting;
     nb->wait_t = since;
@@ -494,25 +530,6 @@ static inline int resupplied(const dm_engine *e, const group_rule *gr)
     for (size_t i = 0; i < (size_t)gr->nresupply; i++)
         held &= e->edge[gr->resupply_edge + i].seen >= gr->resupply_level - DM_LEVEL_EPS;
     return held;
-}
-
-/* `resupply_after`, kept out of buffer_covered's own loops (they are tight on registers, and
- * most models have no delayed resupply): while the resupply providers were up from b's t0
- * to t (b->held), the cut clocks below `after` ran on to it (buffer_covered stopped them).
- * Returns whether the resupply held every running cut clock of b (clocks_held), for the log:
- * a deeper cut while held drains unannounced, not as "resupply lost". */
-static __attribute__((noinline)) int delayed_clocks(const dm_engine *e, size_t g, const buffer_state *b,
-                                                     buffer_state *nb, double cap, double dt)
-{
-    double after = resupply_after(e, g);
-    int was_held = clocks_held(b, cap, after);
-    for (int i = 0; i < nb->n; i++) {
-        double *used = &nb->clock[i].used;
-        if (nb->clock[i].top > b->cut || *used >= after) continue;
-        double to = *used + dt < after ? *used + dt : after;
-        *used = to < cap ? to : cap;
-    }
-    return was_held;
 }
 
 /* With the resupply providers up: whether the resupply holds every running cut clock of nb
@@ -543,32 +560,19 @@ static double buffer_covered(dm_engine *e, const group_rule *gr, size_t g, doubl
 
     int held = resupplied(e, gr);
 
-    /* The clocks from t0 to t: cut ones ran unless held, reconnected ones ran back. Of b
-     * only the clocks and the restart queue carry over: everything else of nb is written
-     * below and in buffer_recompute. */
-    int n = nb->n = b->n;
-    for (int i = 0; i < n; i++) {
-        double top = b->clock[i].top, used = b->clock[i].used;
-        if (top <= b->cut) {
-            if (!b->held) used = used + dt < cap ? used + dt : cap;
-        } else {
-            used = used - gr->refill * dt > 0 ? used - gr->refill * dt : 0;
-        }
-        nb->clock[i].top = top;
-        nb->clock[i].used = used;
-    }
-    if (gr->restart_rate > 0) {  /* else the restart queue is empty in both states, always */
-        nb->waiting = b->waiting;
-        nb->wait_t = b->wait_t;
-        nb->wait_next = b->wait_next;
-    }
+    /* Of b only the clocks and the restart queue carry over: everything else of nb is
+     * written below and in buffer_recompute. The clocks from t0 to t: cut ones ran unless
+     * held, reconnected ones ran back (clock_ran, read from b by the pass below). */
+    const double run_back = gr->refill * dt, after = resupply_after(e, g);
+    int n = b->n;
     nb->same = 0;
-    int was_held = b->held;  /* the resupply held every running cut clock (delayed_clocks) */
-    if (was_held && e->rule.buf_after) was_held = delayed_clocks(e, g, b, nb, cap, dt);
-    double waiting = gr->restart_rate > 0 ? restart_waiting(e, gr, b, nb, cap, u, t) : 0;
+    /* was_held: the resupply held every running cut clock of b (with resupply_after, only
+     * those that had run that long: clocks_held) */
+    int was_held = b->held && e->rule.buf_after ? clocks_held(b, cap, after) : b->held;
+    double waiting = gr->restart_rate > 0 ? restart_waiting(e, gr, b, nb, cap, u, t, dt, after) : 0;
     if (waiting > 0 && nb->wait_next < *wake) *wake = nb->wait_next;
     /* The new cut [0, u), u = 1 - sigma, in one pass over the clocks in order (at most one
-     * more clock out than in, so they are rewritten in place):
+     * more clock out than in):
      * - a clock below u stays cut; a clock that u falls inside is split into a cut part
      *   [bottom, u) and a reconnected part, both keeping its time; past the last clock
      *   (a deeper cut) the facilities start a clock of their own, with full backups;
@@ -579,7 +583,7 @@ static double buffer_covered(dm_engine *e, const group_rule *gr, size_t g, doubl
     int ncut = 0, added = 0, nup = 0;
     double bottom = 0, up_bottom = 0, up_top = 0, up_used = 0, up_sum = 0;
     for (int i = 0; i < n; i++) {
-        double top = nb->clock[i].top, used = nb->clock[i].used;
+        double top = b->clock[i].top, used = clock_ran(b, i, dt, cap, run_back, after);
         if (top <= u) {
             nb->clock[ncut].top = top;
             nb->clock[ncut++].used = used;
@@ -649,11 +653,15 @@ static double buffer_covered(dm_engine *e, const group_rule *gr, size_t g, doubl
     } else {
         for (int i = 0; i < ncut; i++) {
             double left = cap - nb->clock[i].used;
-            int runs = left > DM_ROUND_EPS;
-            covered += (nb->clock[i].top - clock_bottom(nb, i)) * (double)runs;
-            if (!runs) all_run = 0;
-            else if (left < first_left) first_left = left;
-            any_run |= runs;
+            /* the running clocks' widths added: one that has run out used to add its width
+             * x 0, a zero, which changes no sum that starts at +0 (such a sum is never -0) */
+            if (left > DM_ROUND_EPS) {
+                covered += nb->clock[i].top - clock_bottom(nb, i);
+                any_run = 1;
+                if (left < first_left) first_left = left;
+            } else {
+                all_run = 0;
+            }
         }
     }
     covered *= gr->backup_share;
@@ -684,10 +692,10 @@ static double buffer_covered(dm_engine *e, const group_rule *gr, size_t g, doubl
         double loss = gr->strength * ((1.0 - sigma) - (covered - waiting));
         double step = (floor(loss / DM_FACILITY_STEP + 1e-6) + 1) * DM_FACILITY_STEP - loss;
         if (step < DM_FACILITY_STEP / 2) step = DM_FACILITY_STEP;
-        double drop = step / gr->strength, half = running_covered(e, gr, cap, nb, 0) / 2;  /* now: as covered_at */
+        double drop = step / gr->strength, half = covered / 2;  /* covered: the running clocks' share now */
         double limit = DM_FACILITY_STEP / gr->strength;
         if (half < drop) drop = limit = half;
-        int64_t out = when_covered_falls(e, gr, cap, nb, t, drop, limit, resupply_after(e, g));
+        int64_t out = when_covered_falls(e, gr, cap, nb, t, covered, drop, limit, resupply_after(e, g));
         if (out < *wake) *wake = out;
     }
     /* The events for the log, with the backup left: one duration's, of the first clock to
@@ -704,8 +712,8 @@ static double buffer_covered(dm_engine *e, const group_rule *gr, size_t g, doubl
             nb->left = first_left;
         } else if (covering) {
             nb->held = 0;  /* as if the clocks ran */
-            double c = running_covered(e, gr, cap, nb, 0) / 2;
-            int64_t half = when_covered_falls(e, gr, cap, nb, t, c, c, resupply_after(e, g));
+            double c = covered / 2;
+            int64_t half = when_covered_falls(e, gr, cap, nb, t, covered, c, c, resupply_after(e, g));
             nb->held = (unsigned char)held;
             nb->left = half == INT64_MAX ? (double)(e->res.horizon - t) : (double)(half - t);
         }
@@ -787,10 +795,8 @@ static inline int rise_holds(const dm_engine *e, int v, const node_rule *node, i
  * Then only the group moves: a buffered group's new state is committed now, unless it
  * raised events (they are logged when the node is applied, so the node is evaluated and
  * recomputes it the same way), and the node is woken when that group next moves. */
-int dmi_rule_delivered(dm_engine *e, int k, int64_t t, int evaluating, int64_t *wake)
+int dmi_rule_delivered(dm_engine *e, size_t g, int v, int64_t t, int evaluating, int64_t *wake)
 {
-    size_t g = (size_t)e->edge[k].group;
-    int v = e->group_link[g].dependent;
     const group_rule *gr = group_rule_of(e, g);
     *wake = INT64_MAX;
     if (gr->has_buffer) {
@@ -958,6 +964,10 @@ int dmi_rule_compile(dm_engine *e)
         !(r->touched_group = malloc(G * sizeof *r->touched_group)) || !(r->buf_moved = calloc(G ? G : 1, 1)))
         return -1;
     r->ndraw_groups = r->ntouched_groups = 0;
+    /* whether each record's facilities never rise is a property of its distribution: found
+     * once here, not at every search (when_covered_falls) */
+    for (size_t k = 0; k < e->ngroup_recs; k++)
+        e->group[k].monotone = e->group[k].facilities && monotone_survival(e->group[k].facilities);
     for (size_t g = 0; g < G; g++) {
         if (draws_buffer(buffer_group(e, g))) r->draw_group[r->ndraw_groups++] = (int)g;
         else buffer_draw(e, g);  /* takes nothing from the stream: the same every replicate */
