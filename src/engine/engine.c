@@ -136,7 +136,7 @@ int dm_engine_new(const dm_scenario *sc, dm_engine **out, dm_error *err)
         NEW_FILLED(e->sector_start, S + 1) && NEW_FILLED(e->sector_node, n) && NEW(e->haz_start, n + 1) &&
         NEW_FILLED(e->haz_of, nhaz_refs) && NEW(e->pair_start, H + 1) && NEW_FILLED(e->pair_hazard, nhaz_refs) &&
         NEW_FILLED(e->haz.hit, nhaz_refs) && NEW(e->haz.chosen, largest_hazard) && NEW(e->haz.candidates, largest_hazard) &&
-        NEW_FILLED(e->g_edge, G + 1) && NEW(e->edge, E) && NEW(e->threshold_ticks, S) && NEW(e->sector_capacity, S) && NEW_FILLED(e->level, n) &&
+        NEW_FILLED(e->g_edge, G + 1) && NEW_FILLED(e->edge, E) && NEW(e->threshold_ticks, S) && NEW(e->sector_capacity, S) && NEW_FILLED(e->level, n) &&
         NEW(e->rule.damage, n) && NEW(e->rule.damage_hazard, n) && NEW(e->rule.dyn_tick, n) && NEW(e->rule.dyn_level, n) &&
         NEW(e->rule.rise_restart, n) && NEW(e->rule.restarted, n) && NEW_FILLED(e->pending_wake, n) && NEW(e->haz.active, H) &&
         NEW(e->haz.pair_severity, nhaz_refs) && NEW(e->haz.stretch, H) && NEW(e->haz.restored, H) && NEW(e->haz.restore_logged, H) &&
@@ -183,6 +183,7 @@ int dm_engine_new(const dm_scenario *sc, dm_engine **out, dm_error *err)
         if (gr.nresupply) e->group[gr.record].resupply_edge = resupply;
         for (size_t p = 0; p < gr.nresupply; p++, resupply++) {
             e->edge[resupply].from = gr.resupply[p];  /* resupply acts on the buffer at once: no lag */
+            e->edge[resupply].share = 0;
             e->edge[resupply].group = (int)g;
         }
     }
