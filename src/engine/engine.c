@@ -19,6 +19,11 @@
 #include "engine/streams.h"
 
 #define NEW(p, count) ((p) = calloc((count) != 0 ? (count) : 1, sizeof *(p)))
+/* An array that dm_engine_new or every reset() writes in full before anything reads it:
+ * not cleared. Its memory is mostly the layers' generation scratch, freed just before
+ * (main.c's mallopt keeps it in the heap), which calloc would clear again: 3·10^7
+ * instructions at 2·10^5 nodes. */
+#define NEW_FILLED(p, count) ((p) = malloc(((count) != 0 ? (count) : 1) * sizeof *(p)))
 
 void dm_engine_free(dm_engine *e)
 {
@@ -61,9 +66,9 @@ static buffer_state *buffer_store(size_t count)
 
 /* Counting sort of items into CSR buckets: start[b] .. start[b+1] holds the items with
  * key b, in their original order (so every derived order is deterministic). */
-static int bucket(size_t nbuckets, size_t nitems, const int *key, size_t *start, int *items)
+static int bucket(size_t nbuckets, size_t nitems, const int *key, uint32_t *start, int *items)
 {
-    size_t *fill = malloc((nbuckets + 1) * sizeof *fill);
+    uint32_t *fill = malloc((nbuckets + 1) * sizeof *fill);
     if (!fill) return -1;
     memset(start, 0, (nbuckets + 1) * sizeof *start);
     for (size_t i = 0; i < nitems; i++) start[key[i] + 1]++;
@@ -113,30 +118,30 @@ int dm_engine_new(const dm_scenario *sc, dm_engine **out, dm_error *err)
     size_t E = e->nedges = dm_model_nedges(m), P = e->nprovider_edges = E - m->nresupply;
     e->nnode_recs = m->ndefined_nodes + m->nlayers;
     e->ngroup_recs = m->ndefined_groups + m->ngroup_sets;
-    if (n >= INT32_MAX || G >= INT32_MAX || E >= INT32_MAX) {
-        free(e);
-        return dm_error_set(err, DM_EDATA, m->file, 0, 0, "%zu nodes, %zu groups and %zu edges: the engine takes "
-                            "fewer than 2^31 of each", n, G, E);
-    }
-
     size_t nhaz_refs = 0, largest_hazard = 0;
     int random_dynamics = 0, buffers = 0;
     for (size_t h = 0; h < H; h++) {
         nhaz_refs += sc->hazards[h].nnodes;
         if (sc->hazards[h].nnodes > largest_hazard) largest_hazard = sc->hazards[h].nnodes;
     }
-    int *tmp_key = calloc(E + n + G + 1, sizeof *tmp_key);  /* sort keys, reused */
-    int ok = tmp_key && NEW(e->node, e->nnode_recs) && NEW(e->group, e->ngroup_recs) && NEW(e->node_rec, n) &&
-        NEW(e->group_link, G) && NEW(e->group_start, n + 1) && NEW(e->group_of, G) && NEW(e->out_start, n + 1) &&
-        NEW(e->out_edge, E) && NEW(e->out_lag, E) && NEW(e->sector_start, S + 1) && NEW(e->sector_node, n) && NEW(e->haz_start, n + 1) &&
-        NEW(e->haz_of, nhaz_refs) && NEW(e->pair_start, H + 1) && NEW(e->pair_hazard, nhaz_refs) &&
-        NEW(e->haz.hit, nhaz_refs) && NEW(e->haz.chosen, largest_hazard) && NEW(e->haz.candidates, largest_hazard) &&
-        NEW(e->g_edge, G + 1) && NEW(e->edge, E) && NEW(e->threshold_ticks, S) && NEW(e->sector_capacity, S) && NEW(e->level, n) &&
+    if (n >= INT32_MAX || G >= INT32_MAX || E >= INT32_MAX || nhaz_refs >= INT32_MAX) {
+        free(e);
+        return dm_error_set(err, DM_EDATA, m->file, 0, 0, "%zu nodes, %zu groups, %zu edges and %zu (hazard, node) "
+                            "pairs: the engine takes fewer than 2^31 of each", n, G, E, nhaz_refs);
+    }
+    int *tmp_key = malloc((E + n + G + 1) * sizeof *tmp_key);  /* sort keys, reused; written before read */
+    int ok = tmp_key && NEW(e->node, e->nnode_recs) && NEW(e->group, e->ngroup_recs) && NEW_FILLED(e->node_rec, n) &&
+        NEW_FILLED(e->group_link, G) && NEW_FILLED(e->group_start, n + 1) && NEW_FILLED(e->group_of, G) &&
+        NEW_FILLED(e->out_start, n + 1) && NEW_FILLED(e->out_edge, E) && NEW_FILLED(e->out_lag, E) &&
+        NEW_FILLED(e->sector_start, S + 1) && NEW_FILLED(e->sector_node, n) && NEW(e->haz_start, n + 1) &&
+        NEW_FILLED(e->haz_of, nhaz_refs) && NEW(e->pair_start, H + 1) && NEW_FILLED(e->pair_hazard, nhaz_refs) &&
+        NEW_FILLED(e->haz.hit, nhaz_refs) && NEW(e->haz.chosen, largest_hazard) && NEW(e->haz.candidates, largest_hazard) &&
+        NEW_FILLED(e->g_edge, G + 1) && NEW_FILLED(e->edge, E) && NEW(e->threshold_ticks, S) && NEW(e->sector_capacity, S) && NEW_FILLED(e->level, n) &&
         NEW(e->rule.damage, n) && NEW(e->rule.damage_hazard, n) && NEW(e->rule.dyn_tick, n) && NEW(e->rule.dyn_level, n) &&
-        NEW(e->rule.rise_restart, n) && NEW(e->rule.restarted, n) && NEW(e->pending_wake, n) && NEW(e->haz.active, H) &&
+        NEW(e->rule.rise_restart, n) && NEW(e->rule.restarted, n) && NEW_FILLED(e->pending_wake, n) && NEW(e->haz.active, H) &&
         NEW(e->haz.pair_severity, nhaz_refs) && NEW(e->haz.stretch, H) && NEW(e->haz.restored, H) && NEW(e->haz.restore_logged, H) &&
-        NEW(e->haz.restore_seg, H) && NEW(e->haz.restore_j, H) && NEW(e->haz.sector_scratch, S) && NEW(e->rise_logged, n) && NEW(e->loop.dirty, n) && NEW(e->loop.frontier, n) &&
-        NEW(e->loop.frontier_next, n) && NEW(e->res.sectors, S) && NEW(e->res.hazard_start, H) && NEW(e->res.hazard_end, H) &&
+        NEW(e->haz.restore_seg, H) && NEW(e->haz.restore_j, H) && NEW(e->haz.sector_scratch, S) && NEW_FILLED(e->rise_logged, n) &&
+        NEW_FILLED(e->loop.dirty, n) && NEW_FILLED(e->loop.frontier, n) && NEW_FILLED(e->loop.frontier_next, n) && NEW(e->res.sectors, S) && NEW(e->res.hazard_start, H) && NEW(e->res.hazard_end, H) &&
         (e->cap_events = 1024, NEW(e->res.events, e->cap_events)) &&
         (e->cap_warnings = 8, NEW(e->res.warnings, e->cap_warnings)) &&
         (e->loop.next_cap = 1, NEW(e->loop.next, e->loop.next_cap)) && dmi_cal_init(&e->loop.cal, dmi_cal_span(to_ticks((double)sc->horizon_s, sc->tick_s)), 1024) == 0 && (e->loop.rng = dmi_stream_new());
@@ -169,7 +174,7 @@ int dm_engine_new(const dm_scenario *sc, dm_engine **out, dm_error *err)
         dm_model_group(m, g, &gr);
         e->group_link[g].rule = (int)gr.record;
         e->group_link[g].dependent = tmp_key[g] = gr.dependent;
-        e->g_edge[g] = edge;
+        e->g_edge[g] = (uint32_t)edge;
         for (size_t p = 0; p < gr.nproviders; p++, edge++) {
             e->edge[edge].from = dm_ref_provider(&gr, p);
             e->edge[edge].share = dm_ref_share(&gr, p);
@@ -178,10 +183,11 @@ int dm_engine_new(const dm_scenario *sc, dm_engine **out, dm_error *err)
         if (gr.nresupply) e->group[gr.record].resupply_edge = resupply;
         for (size_t p = 0; p < gr.nresupply; p++, resupply++) {
             e->edge[resupply].from = gr.resupply[p];  /* resupply acts on the buffer at once: no lag */
+            e->edge[resupply].share = 0;
             e->edge[resupply].group = (int)g;
         }
     }
-    e->g_edge[G] = edge;
+    e->g_edge[G] = (uint32_t)edge;
     for (size_t g = 0; g < G; g++) e->group_link[g].has_buffer = group_rule_of(e, g)->has_buffer;
     int sorted = bucket(n, G, tmp_key, e->group_start, e->group_of) == 0;
     /* what a node's last evaluation found, for deliveries that cannot move it: only a
@@ -209,7 +215,7 @@ int dm_engine_new(const dm_scenario *sc, dm_engine **out, dm_error *err)
     for (size_t h = 0; h < H; h++)
         for (size_t i = 0; i < sc->hazards[h].nnodes; i++) e->haz_start[sc->hazards[h].nodes[i] + 1]++;
     for (size_t v = 0; v < n; v++) e->haz_start[v + 1] += e->haz_start[v];
-    size_t *fill = malloc((n + 1) * sizeof *fill);
+    uint32_t *fill = malloc((n + 1) * sizeof *fill);
     if (rc || !fill || !sorted) {
         free(fill);
         free(tmp_key);
@@ -218,13 +224,13 @@ int dm_engine_new(const dm_scenario *sc, dm_engine **out, dm_error *err)
     }
     memcpy(fill, e->haz_start, (n + 1) * sizeof *fill);
     for (size_t h = 0, p = 0; h < H; h++) {
-        e->pair_start[h] = p;
+        e->pair_start[h] = (uint32_t)p;
         for (size_t i = 0; i < sc->hazards[h].nnodes; i++, p++) {
             e->haz_of[fill[sc->hazards[h].nodes[i]]++] = (int)p;
             e->pair_hazard[p] = (int)h;
             e->haz.hit[p] = 1;  /* every matched node, unless the hazard selects at random */
         }
-        e->pair_start[h + 1] = p;
+        e->pair_start[h + 1] = (uint32_t)p;
     }
     free(fill);
     free(tmp_key);
@@ -545,15 +551,15 @@ static void settle(dm_engine *e, int64_t t)
 
 double dm_engine_memory_estimate(const dm_scenario *sc)
 {
-    /* counted from dm_engine_new's arrays: about 116 bytes per node (with a frontier slot,
+    /* counted from dm_engine_new's arrays: about 104 bytes per node (with a frontier slot,
      * the connectivity state, what its last evaluation found and its capacity in the
      * ledger's sums), 40 per edge (with
-     * out_edge and its lag), 24 per group (more with buffers), room for an event per edge in the
+     * out_edge and its lag), 20 per group (more with buffers), room for an event per edge in the
      * calendar, and the calendar's wheel (8 bytes and a bit a tick) */
     const dm_model *m = sc->model;
     double n = (double)m->nnodes, E = (double)dm_model_nedges(m), G = (double)m->ngroups;
     double wheel = 8.125 * (double)dmi_cal_span(to_ticks((double)sc->horizon_s, sc->tick_s));
-    return 116 * n + 40 * E + 24 * G + 48.0 * (E + (double)sc->nhazards) + wheel + 65536;
+    return 104 * n + 40 * E + 20 * G + 48.0 * (E + (double)sc->nhazards) + wheel + 65536;
 }
 
 static void reset(dm_engine *e, uint64_t r)

@@ -299,14 +299,17 @@ struct dm_engine {
     int *node_rec;                   /* per node */
     group_link *group_link;          /* per group */
     /* compiled: nodes */
-    size_t *group_start; int *group_of;
-    size_t *out_start; int *out_edge;
+    /* The offsets into per-group, per-edge and per-pair arrays are 32-bit: dm_engine_new
+     * refuses 2^31 or more of each, and at 10^6 nodes a 64-bit offset array is 8 MB of
+     * pages to fault in and of cache to miss. */
+    uint32_t *group_start; int *group_of;
+    uint32_t *out_start; int *out_edge;
     int64_t *out_lag;                /* per out_edge slot: its edge's lag (ticks), read beside it */
-    size_t *sector_start; int *sector_node; /* nodes of each sector */
-    size_t *haz_start; int *haz_of;  /* (hazard, node) pairs touching each node */
-    size_t *pair_start; int *pair_hazard; /* pairs of hazard h: pair_start[h] + i for its node i */
+    uint32_t *sector_start; int *sector_node; /* nodes of each sector */
+    uint32_t *haz_start; int *haz_of;  /* (hazard, node) pairs touching each node */
+    uint32_t *pair_start; int *pair_hazard; /* pairs of hazard h: pair_start[h] + i for its node i */
     /* compiled: groups and edges (with the edges' delivered levels) */
-    size_t *g_edge;
+    uint32_t *g_edge;
     edge_run *edge;
     int64_t *threshold_ticks;        /* per sector */
     double *sector_capacity;
