@@ -133,6 +133,7 @@ Test(determinism, evaluating_every_delivery_changes_no_result, .timeout = 300)
         "scenarios/water-control-compromise.yaml", "scenarios/grid-attack-uncertain.yaml",
         "scenarios/iim-grid-outage.yaml", "scenarios/tokyo-area-blackout.yaml", "scenarios/kansai-earthquake.yaml",
         "scenarios/port-ransomware.yaml", "scenarios/mobile-carrier-outage.yaml", "scenarios/hokkaido-2018-blackout.yaml",
+        "scenarios/mutual-percolation.yaml",
         "validation/incidents/hokkaido-2018/scenario.yaml", "validation/incidents/chiba-faxai-2019/scenario.yaml",
         "validation/incidents/chuetsu-2004/scenario.yaml", "validation/incidents/tokyo-snow-1986/scenario.yaml"};
     const char *src = env("DOMINO_SOURCE");

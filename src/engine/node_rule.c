@@ -780,6 +780,26 @@ static inline int rise_holds(const dm_engine *e, int v, const node_rule *node, i
            (t < e->rule.dyn_tick[v] + e->rule.rise_restart[v] || e->rule.restarted[v]);
 }
 
+/* Whether a delivery to group g, the only group of step node v (no node has two: rule.in is
+ * not kept), leaves v as its evaluation would: v is down (level 0, not rising, no wake due),
+ * g has no buffer, and g's new alpha_g is within DM_LEVEL_EPS of 0. The one group's alpha_g
+ * is in_v under every combining rule, so the target is in [0, alpha_g] (severities and
+ * strengths are in [0, 1]): the drop branch keeps the level at 0 and the dynamics state as
+ * they are, and the wake stays none. A layer node must also be non-viable already (a
+ * target at most DM_LEVEL_EPS is non-viable; a change of viability goes to the
+ * connectivity). This is a mutual partner's loss delivered back to a node already down,
+ * most of a percolation cascade's deliveries. */
+static inline int stays_down(const dm_engine *e, const group_rule *gr, size_t g, int v, const node_rule *node)
+{
+    if (e->level[v] != 0 || gr->has_buffer || node->dynamics != DM_DYN_STEP || e->rule.dyn_tick[v] >= 0 ||
+        e->pending_wake[v] >= 0 || (node->layer_run >= 0 && (e->conn.state[v] & CONN_VIABLE)))
+        return 0;
+    int limiting;
+    double loss = gr->strength * (1.0 - supply(e, g, &limiting));
+    double alpha = 1.0 - (loss < 0 ? 0 : loss);
+    return alpha <= DM_LEVEL_EPS && alpha >= 0;
+}
+
 /* A delivery to group g of node v (declared in engine_internal.h), for a node with step
  * dynamics and the min rule (relax nodes move every tick: always evaluated). The node's
  * input sufficiency in_v = min_g alpha_g sets its target, and the delivery changes only
@@ -794,7 +814,9 @@ static inline int rise_holds(const dm_engine *e, int v, const node_rule *node, i
  *   in_v again).
  * Then only the group moves: a buffered group's new state is committed now, unless it
  * raised events (they are logged when the node is applied, so the node is evaluated and
- * recomputes it the same way), and the node is woken when that group next moves. */
+ * recomputes it the same way), and the node is woken when that group next moves.
+ * In a model whose nodes have one group at most (no in_v kept), the one case is a node that
+ * stays down (stays_down), for any combining rule. */
 int dmi_rule_delivered(dm_engine *e, size_t g, int v, int64_t t, int evaluating, int64_t *wake)
 {
     const group_rule *gr = group_rule_of(e, g);
@@ -804,7 +826,9 @@ int dmi_rule_delivered(dm_engine *e, size_t g, int v, int64_t t, int evaluating,
         e->rule.buf_input[g]++;
     }
     const node_rule *node = node_rule_of(e, v);
-    if (evaluating || !e->rule.in || node->dynamics != DM_DYN_STEP || node->rule != DM_RULE_MIN) return 1;
+    if (evaluating) return 1;
+    if (!e->rule.in) return !stays_down(e, gr, g, v, node);
+    if (node->dynamics != DM_DYN_STEP || node->rule != DM_RULE_MIN) return 1;
     int rising = rise_holds(e, v, node, t);
     if (!rising && e->rule.bind[v] == (int)g) return 1;
     double loss;
