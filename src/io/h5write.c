@@ -30,6 +30,9 @@ typedef struct column {
     size_t elem, width;    /* bytes per element, elements per row */
     char *buf;
     size_t rows, cap;      /* buffered rows */
+    /* not a series: rows per chunk (0: not known yet), and how many of the buffered rows,
+     * the first ones, are in the file already (the last chunk written, not full) */
+    size_t crows, tail;
     /* a series (replicate x time x ...), written chunk by chunk (flush_series): times,
      * times per chunk, values per time, bytes per value in the file (4: float), and the
      * values per time of one chunk (`part`: one region's sectors for a map, every value
@@ -248,7 +251,8 @@ static int deflate_chunk(const unsigned char *raw, size_t n, size_t e, int shuff
 /* One chunk of a series, as HDF5's deflate filter (level 1) would store it:
  * the values of part p at `times` times from k0 of buffered replicate b, converted to the
  * file type, padded with the fill value (NaN) to the chunk's ct times and deflated
- * (deflate_chunk; not shuffled, dmi_h5_series_variable). *out is malloc'd; -1 when out of memory. */
+ * (deflate_chunk; not shuffled, dmi_h5_series_variable). *out is malloc'd; -1 when out
+ * of memory. */
 static int pack_chunk(const column *col, size_t b, size_t k0, size_t times, size_t p, unsigned char **out, size_t *len)
 {
     size_t P = col->part, n = col->ct * P, e = col->fsize, W = col->rest;
@@ -386,14 +390,93 @@ static int flush_series(column *col)
     return failed ? -1 : 0;
 }
 
+/* A chunk of a column of rows: rows first .. first + n - 1 of its buffer. */
+typedef struct row_chunk { column *col; hsize_t offset; size_t first, n, len; unsigned char *bytes; } row_chunk;
+
+/* Rows per chunk of a dataset chunked along its first dimension, and whole along the
+ * others (every growing variable that is not a series); 0 when HDF5 fails. */
+static size_t chunk_rows(hid_t ds)
+{
+    hid_t dcpl = H5Dget_create_plist(ds);
+    hsize_t chunk[H5S_MAX_RANK];
+    int rank = dcpl >= 0 ? H5Pget_chunk(dcpl, H5S_MAX_RANK, chunk) : -1;
+    if (dcpl >= 0) H5Pclose(dcpl);
+    return rank > 0 ? (size_t)chunk[0] : 0;
+}
+
+/* Appends the buffered rows of every column that is not a series (per replicate, event
+ * and breach) chunk by chunk: the chunks of all of them packed on the threads at once, as
+ * HDF5's shuffle and deflate filters would (deflate_chunk), and written in order with
+ * H5Dwrite_chunk. The last chunk, when not full, is written padded with zeros (beyond the
+ * extent: never read) and its rows kept in the buffer (`tail`), so that the next flush
+ * writes it again, full or fuller. */
+static int flush_rows(dm_h5_writer *w)
+{
+    size_t total = 0;
+    for (int c = 0; c < NCOLUMNS; c++) {
+        column *col = &w->col[c];
+        if (col->ds <= 0 || col->K || col->rows <= col->tail) continue;
+        if (!col->crows && !(col->crows = chunk_rows(col->ds))) return -1;
+        total += (col->rows + col->crows - 1) / col->crows;
+    }
+    if (!total) return 0;
+    row_chunk *task = calloc(total, sizeof *task);
+    if (!task) return -1;
+    size_t n = 0;
+    int failed = 0;
+    for (int c = 0; c < NCOLUMNS && !failed; c++) {
+        column *col = &w->col[c];
+        if (col->ds <= 0 || col->K || col->rows <= col->tail) continue;
+        hsize_t dims[2] = {0, 0};
+        hid_t space = H5Dget_space(col->ds);
+        int rank = space >= 0 ? H5Sget_simple_extent_dims(space, dims, NULL) : -1;
+        if (space >= 0) H5Sclose(space);
+        if (rank < 1 || rank > 2 || dims[0] < col->tail) { failed = 1; break; }
+        hsize_t start = dims[0] - col->tail;  /* the first buffered row's place: a chunk's first */
+        dims[0] = start + col->rows;
+        failed = H5Dset_extent(col->ds, dims) < 0;
+        for (size_t first = 0; !failed && first < col->rows; first += col->crows)
+            task[n++] = (row_chunk){col, start + first, first, col->rows - first < col->crows ? col->rows - first : col->crows, 0, NULL};
+    }
+    if (!failed) {  /* (the `if` clause below only chooses serial or parallel: it skips nothing) */
+#pragma omp parallel for schedule(dynamic, 1) reduction(| : failed) if (n > 1)
+        for (size_t i = 0; i < n; i++) {
+            const column *col = task[i].col;
+            size_t row_bytes = col->width * col->elem;
+            unsigned char *raw = calloc(col->crows, row_bytes);
+            if (raw) {
+                memcpy(raw, col->buf + task[i].first * row_bytes, task[i].n * row_bytes);
+                failed |= deflate_chunk(raw, col->crows * col->width, col->elem, 1, &task[i].bytes, &task[i].len) != 0;
+            } else {
+                failed |= 1;
+            }
+            free(raw);
+        }
+    }
+    for (size_t i = 0; !failed && i < n; i++) {
+        hsize_t offset[2] = {task[i].offset, 0};
+        failed = H5Dwrite_chunk(task[i].col->ds, H5P_DEFAULT, 0, offset, task[i].len, task[i].bytes) < 0;
+    }
+    for (size_t i = 0; i < n; i++) free(task[i].bytes);
+    free(task);
+    for (int c = 0; c < NCOLUMNS && !failed; c++) {
+        column *col = &w->col[c];
+        if (col->ds <= 0 || col->K || col->rows <= col->tail) continue;
+        size_t keep = col->rows % col->crows, row_bytes = col->width * col->elem;
+        memmove(col->buf, col->buf + (col->rows - keep) * row_bytes, keep * row_bytes);
+        col->rows = col->tail = keep;
+    }
+    return failed ? -1 : 0;
+}
+
 static int flush(dm_h5_writer *w)
 {
     for (int c = 0; c < NCOLUMNS; c++) {
         column *col = &w->col[c];
-        if (col->ds > 0 && (col->K ? flush_series(col) : dmi_h5_append(col->ds, col->memtype, col->rows, col->buf)))
-            return -1;
-        col->rows = 0;
+        if (col->ds > 0 && col->K && flush_series(col)) return -1;
+        if (col->K) col->rows = 0;
     }
+    if (flush_rows(w)) return -1;
     w->pending = 0;
     return 0;
 }
