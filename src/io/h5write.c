@@ -47,7 +47,7 @@ typedef struct column {
      * the same part and times, which need not be packed again (a region at rest is most
      * of a map): at most ncache_max; `used` is the last flush that took it, `owner` the
      * chunk of the current flush that packs it (-1: packed) */
-    struct packed { double *row; size_t times, len, used; long owner; unsigned char *bytes; } *cache;
+    struct packed { double *row; uint64_t hash; size_t times, len, used; long owner; unsigned char *bytes; } *cache;
     size_t ncache, ncache_max, flushes;
 } column;
 
@@ -299,17 +299,26 @@ static const double *one_row(const column *col, size_t b, size_t k0, size_t time
     return first + j * col->rest;
 }
 
+/* FNV-1a of a row part's bytes: compared before the bytes themselves. */
+static uint64_t row_hash(const double *row, size_t n)
+{
+    const unsigned char *b = (const unsigned char *)row;
+    uint64_t h = 0xcbf29ce484222325u;
+    for (size_t i = 0; i < n * sizeof *row; i++) h = (h ^ b[i]) * 0x100000001b3u;
+    return h;
+}
+
 /* The cache entry of a chunk of `row` over `times` for this flush: one packed before or
  * by an earlier chunk of this flush, or else a new one that chunk i packs (owner), in
  * the place of the one least recently used by an earlier flush. -1: none free (the chunk
  * is packed, not kept). */
-static long cache_entry(column *col, const double *row, size_t times, size_t i)
+static long cache_entry(column *col, const double *row, uint64_t hash, size_t times, size_t i)
 {
     size_t bytes = col->part * sizeof(double);
     long free_at = -1;
     for (size_t c = 0; c < col->ncache; c++) {
         struct packed *e = &col->cache[c];
-        if (e->times == times && !memcmp(e->row, row, bytes)) {
+        if (e->hash == hash && e->times == times && !memcmp(e->row, row, bytes)) {
             e->used = col->flushes;
             return (long)c;
         }
@@ -324,7 +333,7 @@ static long cache_entry(column *col, const double *row, size_t times, size_t i)
     struct packed *e = &col->cache[free_at];
     free(e->bytes);
     memcpy(e->row, row, bytes);
-    *e = (struct packed){e->row, times, 0, col->flushes, (long)i, NULL};
+    *e = (struct packed){e->row, hash, times, 0, col->flushes, (long)i, NULL};
     return free_at;
 }
 
@@ -352,13 +361,18 @@ static int flush_series(column *col)
     unsigned char **out = calloc(nchunks + 1, sizeof *out);
     size_t *len = calloc(nchunks + 1, sizeof *len), *times = calloc(nchunks + 1, sizeof *times);
     long *entry = malloc((nchunks + 1) * sizeof *entry);  /* its cache entry, -1: none */
-    int failed = !out || !len || !times || !entry;
-    for (size_t i = 0; !failed && i < nchunks; i++) {
+    const double **row = malloc((nchunks + 1) * sizeof *row);  /* its one row part, or NULL */
+    uint64_t *hash = malloc((nchunks + 1) * sizeof *hash);
+    int failed = !out || !len || !times || !entry || !row || !hash;
+    /* which chunks are one row part: on the threads; their cache entries in order */
+#pragma omp parallel for schedule(static) if (!failed && nchunks > 1)
+    for (size_t i = 0; i < (failed ? 0 : nchunks); i++) {
         size_t b = i / per_rep, k0 = i % per_rep / col->parts * col->ct, p = i % col->parts;
         times[i] = col->K - k0 < col->ct ? col->K - k0 : col->ct;
-        const double *row = one_row(col, b, k0, times[i], p);
-        entry[i] = row ? cache_entry(col, row, times[i], i) : -1;
+        row[i] = one_row(col, b, k0, times[i], p);
+        hash[i] = row[i] ? row_hash(row[i], col->part) : 0;
     }
+    for (size_t i = 0; !failed && i < nchunks; i++) entry[i] = row[i] ? cache_entry(col, row[i], hash[i], times[i], i) : -1;
     if (!failed) {  /* (the `if` clause below only chooses serial or parallel: it skips nothing) */
 #pragma omp parallel for schedule(dynamic, 1) reduction(| : failed) if (nchunks > 1)
         for (size_t i = 0; i < nchunks; i++)
@@ -385,7 +399,7 @@ static int flush_series(column *col)
         failed = H5Dwrite_chunk(col->ds, H5P_DEFAULT, 0, offset, n, bytes) < 0;
     }
     for (size_t i = 0; out && i < nchunks; i++) free(out[i]);
-    free(out); free(len); free(times); free(entry);
+    free(out); free(len); free(times); free(entry); free(row); free(hash);
     col->nvals = col->nstarts = 0;
     return failed ? -1 : 0;
 }
