@@ -204,6 +204,37 @@ Test(output, threads_give_the_same_bits)
                  "result files differ between thread counts (see check_output.py's output)");
 }
 
+/* tokyo-area-blackout with every map stored is flushed every 10 replicates: each flush
+ * writes the partial last chunk of every growing variable again (h5write.c, flush_rows),
+ * and the maps' chunks of regions at rest come from the cache of packed row parts
+ * (flush_series). The indices, written one after the other, show a chunk lost or
+ * written twice; the median replicate's stored map and levels must equal its series as
+ * written apart (median_impact, median_sector_level: chunks packed another way). */
+Test(output, chunks_written_again_over_many_flushes)
+{
+    char args[1024], *out;
+    snprintf(args, sizeof args, "run '%s/scenarios/tokyo-area-blackout.yaml' --replicates 25 --threads 2 "
+             "-o many.h5 --store sectors,maps,events --quiet", env("DOMINO_SOURCE"));
+    cr_assert_eq(run_here(args, &out), 0, "%s", out);
+    free(out);
+    cr_expect_eq(shell("cd '%s' && /usr/bin/python3 -c \"\n"
+                       "import h5py, numpy as np\n"
+                       "f = h5py.File('many.h5', 'r')\n"
+                       "n = f['event'].shape[0]\n"
+                       "assert n > 3 * 4096, n\n"
+                       "assert (f['event'][:] == np.arange(n)).all()\n"
+                       "assert (f['replicate'][:] == np.arange(25)).all()\n"
+                       "r = f['event_replicate'][:]\n"
+                       "assert (np.diff(r) >= 0).all() and r[0] == 0 and r[-1] == 24, (r[0], r[-1])\n"
+                       "b = f['breach'][:]\n"
+                       "assert (b == np.arange(b.shape[0])).all()\n"
+                       "m = int(f.attrs['median_series_replicate'])\n"
+                       "a, med = f['impact'][m], f['median_impact'][:]\n"
+                       "assert np.array_equal(a, med, equal_nan=True)\n"
+                       "assert np.array_equal(f['sector_level'][m], f['median_sector_level'][:])\n"
+                       "\"%s", dir, ""), 0, "many.h5: indices or the median's rows differ (see the output)");
+}
+
 /* Starts a long run in the background; returns its pid. */
 static pid_t start_long_run(const char *output)
 {

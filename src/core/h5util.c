@@ -78,7 +78,7 @@ static hid_t file_type(hid_t type)
 }
 
 static hid_t variable(hid_t file, const char *name, hid_t type, int rank, const hsize_t *dims,
-                      const hsize_t *maxdims, const hsize_t *chunk, int with_fill)
+                      const hsize_t *maxdims, const hsize_t *chunk, int with_fill, int shuffle)
 {
     hid_t space = H5Screate_simple(rank, dims, maxdims), dcpl = H5Pcreate(H5P_DATASET_CREATE), ds = -1;
     int is_string = H5Tget_class(type) == H5T_STRING;
@@ -94,7 +94,7 @@ static hid_t variable(hid_t file, const char *name, hid_t type, int rank, const 
     if (H5Pset_attr_creation_order(dcpl, H5P_CRT_ORDER_TRACKED | H5P_CRT_ORDER_INDEXED) < 0) goto done;
     if (chunk) {
         if (H5Pset_chunk(dcpl, rank, chunk) < 0) goto done;
-        if (!is_string && (H5Pset_shuffle(dcpl) < 0 || H5Pset_deflate(dcpl, 1) < 0)) goto done;
+        if (!is_string && ((shuffle && H5Pset_shuffle(dcpl) < 0) || H5Pset_deflate(dcpl, 1) < 0)) goto done;
     }
     if (!is_string && with_fill && H5Pset_fill_value(dcpl, type, fill) < 0) goto done;
     ds = H5Dcreate2(file, name, file_type(type), space, H5P_DEFAULT, dcpl, H5P_DEFAULT);
@@ -131,7 +131,13 @@ hid_t dmi_h5_variable(hid_t file, const char *name, hid_t type, int rank, const 
 {
     /* Integers are indices and counts, always written, where -1 means "none": a
      * _FillValue would make xarray mask them and turn them into floats. */
-    return variable(file, name, type, rank, dims, maxdims, chunk, H5Tget_class(type) == H5T_FLOAT);
+    return variable(file, name, type, rank, dims, maxdims, chunk, H5Tget_class(type) == H5T_FLOAT, 1);
+}
+
+hid_t dmi_h5_series_variable(hid_t file, const char *name, hid_t type, int rank, const hsize_t *dims,
+                             const hsize_t *maxdims, const hsize_t *chunk)
+{
+    return variable(file, name, type, rank, dims, maxdims, chunk, H5Tget_class(type) == H5T_FLOAT, 0);
 }
 
 hid_t dmi_h5_coordinate(hid_t loc, const char *name, hid_t type, hsize_t len, int unlimited, const void *values,
@@ -139,7 +145,7 @@ hid_t dmi_h5_coordinate(hid_t loc, const char *name, hid_t type, hsize_t len, in
 {
     hsize_t dims[1] = {unlimited ? 0 : len}, maxdims[1] = {unlimited || !len ? H5S_UNLIMITED : len};
     hsize_t chunk[1] = {unlimited ? 1024 : 1};
-    hid_t ds = variable(loc, name, type, 1, dims, maxdims, unlimited || !len ? chunk : NULL, 0);
+    hid_t ds = variable(loc, name, type, 1, dims, maxdims, unlimited || !len ? chunk : NULL, 0, 1);
     if (ds < 0 || H5DSset_scale(ds, name) < 0 || (!unlimited && len && dmi_h5_write_all(ds, type, values)) ||
         dmi_h5_attr_text(ds, "long_name", long_name) || (units && dmi_h5_attr_text(ds, "units", units))) {
         if (ds >= 0) H5Dclose(ds);
@@ -160,7 +166,7 @@ hid_t dmi_h5_labelled_dimension(hid_t loc, const char *name, size_t n, const cha
     if (!rc) {
         hsize_t dims[1] = {n};
         snprintf(long_name, sizeof long_name, "%s id", what);
-        id = variable(loc, id_name, str, 1, dims, NULL, NULL, 0);
+        id = variable(loc, id_name, str, 1, dims, NULL, NULL, 0, 1);
         rc = id < 0 || (n && dmi_h5_write_all(id, str, ids)) || H5DSattach_scale(id, ds, 0) < 0 ||
              dmi_h5_attr_text(id, "long_name", long_name);
     }

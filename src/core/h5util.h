@@ -23,6 +23,12 @@ int dmi_h5_attr_ints(hid_t loc, const char *name, const int *values, size_t n);
  * them integers. Numeric variables get shuffle + deflate when chunked. */
 hid_t dmi_h5_variable(hid_t file, const char *name, hid_t type, int rank, const hsize_t *dims,
                   const hsize_t *maxdims, const hsize_t *chunk);
+/* The same with deflate alone, no shuffle: for series that are piecewise constant in time
+ * (a replicate's levels and maps), whose repeated rows deflate finds as long matches of
+ * whole rows; shuffled, the same bytes take about 1.5 times the space and 1.3 times the
+ * time (tokyo-area-blackout's maps, docs/performance.md). */
+hid_t dmi_h5_series_variable(hid_t file, const char *name, hid_t type, int rank, const hsize_t *dims,
+                             const hsize_t *maxdims, const hsize_t *chunk);
 /* A coordinate variable (CF: a 1-D numeric variable named like its dimension, a dimension
  * scale; no fill value, since a coordinate has no missing values). A growing one
  * (unlimited) starts empty; a fixed one is written from values. */

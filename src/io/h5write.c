@@ -30,18 +30,25 @@ typedef struct column {
     size_t elem, width;    /* bytes per element, elements per row */
     char *buf;
     size_t rows, cap;      /* buffered rows */
+    /* not a series: rows per chunk (0: not known yet), and how many of the buffered rows,
+     * the first ones, are in the file already (the last chunk written, not full) */
+    size_t crows, tail;
     /* a series (replicate x time x ...), written chunk by chunk (flush_series): times,
-     * times per chunk, values per time, bytes per value in the file (4: float). Its
-     * replicates are buffered as runs of equal rows (dm_engine_result.run_start): rows
-     * (vals: doubles, rest a row) and the runs' first times, per replicate from runs[i]. */
-    size_t K, ct, rest, fsize;
+     * times per chunk, values per time, bytes per value in the file (4: float), and the
+     * values per time of one chunk (`part`: one region's sectors for a map, every value
+     * otherwise), `parts` = rest / part chunks side by side at each time. Its replicates
+     * are buffered as runs of equal rows (dm_engine_result.run_start): rows (vals:
+     * doubles, rest a row) and the runs' first times, per replicate from runs[i]. */
+    size_t K, ct, rest, fsize, part, parts;
     double *vals; uint32_t *starts;
     size_t nvals, cap_vals, nstarts, cap_starts;
     struct series_rep { size_t row, start, nruns; } *runs;
-    /* the last chunks of one row (times within one run), packed: reused for the same row
-     * and times, which need not be packed again (a map at rest is most of a file) */
-    struct packed { double *row; size_t times, len; unsigned char *bytes; } cache[4];
-    size_t ncache;
+    /* packed chunks of one row part (times within which it does not change), kept for
+     * the same part and times, which need not be packed again (a region at rest is most
+     * of a map): at most ncache_max; `used` is the last flush that took it, `owner` the
+     * chunk of the current flush that packs it (-1: packed) */
+    struct packed { double *row; uint64_t hash; size_t times, len, used; long owner; unsigned char *bytes; } *cache;
+    size_t ncache, ncache_max, flushes;
 } column;
 
 enum { PER_REPLICATE, PER_EVENT, PER_BREACH };
@@ -117,8 +124,21 @@ static int growing(dm_h5_writer *w, int c, const char *name, hid_t memtype, int 
     chunk[0] = rank == 1 ? 4096 : 1;
     if (rank == 2) chunk[0] = width >= 4096 ? 1 : width >= 4 ? 4096 / width : 1024;
     for (int i = 1; i < rank; i++) chunk[i] = dims[i] ? dims[i] : 1;
+    /* A map's chunk is one region: most regions do not move in a replicate (tokyo: 9 of
+     * 47), so most chunks are one row repeated, packed once and reused (flush_series),
+     * and only the regions that moved are deflated. */
+    if (rank == 4) chunk[2] = 1;
+    size_t part = 1;
+    for (int i = 2; i < rank; i++) part *= chunk[i];
     if (rank > 2) {
-        size_t rest = width / (dims[1] ? dims[1] : 1), rows = (1u << 17) / (rest ? rest : 1);
+        size_t rows = (1u << 17) / part;
+        /* a map's region: at most 2^14 values, its times split evenly (tokyo: 2 x 504 times);
+         * halving the times deflates a quarter less (the regions that moved, moved in
+         * part of the horizon) for a file 6 % larger; shorter chunks gain no more */
+        if (rank == 4 && dims[1]) {
+            size_t pieces = (dims[1] * part + (1u << 14) - 1) >> 14;
+            rows = (dims[1] + pieces - 1) / pieces;
+        }
         chunk[1] = rows < 1 ? 1 : rows < dims[1] ? rows : dims[1] ? dims[1] : 1;
     }
     column *col = &w->col[c];
@@ -127,8 +147,15 @@ static int growing(dm_h5_writer *w, int c, const char *name, hid_t memtype, int 
         col->ct = chunk[1];
         col->rest = width / (dims[1] ? dims[1] : 1);
         col->fsize = H5Tget_size(memtype);
+        col->part = part;
+        col->parts = col->rest / part;
+        /* rows of at most 4 MiB kept in all, and at least 4 */
+        col->ncache_max = (4u << 20) / (part * sizeof(double));
+        col->ncache_max = col->ncache_max < 4 ? 4 : col->ncache_max > 64 ? 64 : col->ncache_max;
+        if (!(col->cache = calloc(col->ncache_max, sizeof *col->cache))) return -1;
     }
-    col->ds = dmi_h5_variable(w->file, name, memtype, rank, dims, maxdims, chunk);
+    col->ds = rank > 2 ? dmi_h5_series_variable(w->file, name, memtype, rank, dims, maxdims, chunk)
+                       : dmi_h5_variable(w->file, name, memtype, rank, dims, maxdims, chunk);
     col->memtype = memtype;
     col->elem = H5Tget_size(memtype);
     col->width = width;
@@ -188,17 +215,17 @@ static int push_series(column *c, const double *rows, const uint32_t *start, siz
     return 0;
 }
 
-/* n values of e bytes (4 or 8, little-endian) as HDF5's shuffle and deflate (level 1)
- * filters store them: byte j of value i goes to shuffled[j n + i], then zlib. *out is
- * malloc'd; -1 when out of memory. */
-static int shuffle_deflate(const unsigned char *raw, size_t n, size_t e, unsigned char **out, size_t *len)
+/* n values of e bytes (4 or 8, little-endian) as HDF5's shuffle (when `shuffle`) and
+ * deflate (level 1) filters store them: shuffled, byte j of value i goes to
+ * shuffled[j n + i], then zlib. *out is malloc'd; -1 when out of memory. */
+static int deflate_chunk(const unsigned char *raw, size_t n, size_t e, int shuffle, unsigned char **out, size_t *len)
 {
     size_t bytes = n * e;
-    unsigned char *shuffled = malloc(bytes + 1);
+    unsigned char *shuffled = shuffle ? malloc(bytes + 1) : NULL;
     uLongf bound = compressBound((uLong)bytes);
     *out = malloc(bound);
-    int rc = shuffled && *out ? 0 : -1;
-    if (!rc && e == 4) {
+    int rc = (shuffled || !shuffle) && *out ? 0 : -1;
+    if (!rc && shuffle && e == 4) {
         const uint32_t *x = (const uint32_t *)(const void *)raw;
         for (size_t i = 0; i < n; i++) {
             uint32_t v = x[i];
@@ -207,42 +234,43 @@ static int shuffle_deflate(const unsigned char *raw, size_t n, size_t e, unsigne
             shuffled[2 * n + i] = (unsigned char)(v >> 16);
             shuffled[3 * n + i] = (unsigned char)(v >> 24);
         }
-    } else if (!rc) {
+    } else if (!rc && shuffle) {
         const uint64_t *x = (const uint64_t *)(const void *)raw;
         for (size_t i = 0; i < n; i++) {
             uint64_t v = x[i];
             for (size_t j = 0; j < 8; j++) shuffled[j * n + i] = (unsigned char)(v >> (8 * j));
         }
     }
-    if (!rc) rc = compress2(*out, &bound, shuffled, (uLong)bytes, 1) == Z_OK ? 0 : -1;
+    if (!rc) rc = compress2(*out, &bound, shuffle ? shuffled : raw, (uLong)bytes, 1) == Z_OK ? 0 : -1;
     *len = bound;
     free(shuffled);
     if (rc) { free(*out); *out = NULL; }
     return rc;
 }
 
-/* One chunk of a series, as HDF5's shuffle and deflate (level 1) filters would store it:
- * the values of `times` times from k0 of buffered replicate b, converted to the file
- * type, padded with the fill value (NaN) to the chunk's ct times, shuffled and deflated
- * (shuffle_deflate). *out is malloc'd; -1 when out of memory. */
-static int pack_chunk(const column *col, size_t b, size_t k0, size_t times, unsigned char **out, size_t *len)
+/* One chunk of a series, as HDF5's deflate filter (level 1) would store it:
+ * the values of part p at `times` times from k0 of buffered replicate b, converted to the
+ * file type, padded with the fill value (NaN) to the chunk's ct times and deflated
+ * (deflate_chunk; not shuffled, dmi_h5_series_variable). *out is malloc'd; -1 when out
+ * of memory. */
+static int pack_chunk(const column *col, size_t b, size_t k0, size_t times, size_t p, unsigned char **out, size_t *len)
 {
-    size_t n = col->ct * col->rest, e = col->fsize, W = col->rest;
+    size_t P = col->part, n = col->ct * P, e = col->fsize, W = col->rest;
     unsigned char *raw = malloc(n * e + 1);
     if (!raw) return -1;
-    size_t have = times * W;
+    size_t have = times * P;
     const struct series_rep *rep = &col->runs[b];
     const uint32_t *start = col->starts + rep->start;
     size_t j = 0;  /* the run of time k0 + t */
     while (j + 1 < rep->nruns && start[j + 1] <= k0) j++;
     for (size_t t = 0; t < times; t++) {
         while (start[j + 1] <= k0 + t) j++;
-        const double *from = col->vals + rep->row + j * W;
+        const double *from = col->vals + rep->row + j * W + p * P;
         if (e == sizeof(float)) {
-            float *f = (float *)(void *)raw + t * W;
-            for (size_t i = 0; i < W; i++) f[i] = (float)from[i];
+            float *f = (float *)(void *)raw + t * P;
+            for (size_t i = 0; i < P; i++) f[i] = (float)from[i];
         } else {
-            memcpy((double *)(void *)raw + t * W, from, W * sizeof(double));
+            memcpy((double *)(void *)raw + t * P, from, P * sizeof(double));
         }
     }
     if (e == sizeof(float)) {
@@ -252,46 +280,67 @@ static int pack_chunk(const column *col, size_t b, size_t k0, size_t times, unsi
         double *d = (double *)(void *)raw;
         for (size_t i = have; i < n; i++) d[i] = NAN;
     }
-    int rc = shuffle_deflate(raw, n, e, out, len);
+    int rc = deflate_chunk(raw, n, e, 0, out, len);
     free(raw);
     return rc;
 }
 
-/* The row that fills chunk (b, k0, times) when the chunk lies within one run; else NULL. */
-static const double *one_row(const column *col, size_t b, size_t k0, size_t times)
+/* The values of part p that fill chunk (b, k0, times) when they do not change within it
+ * (the runs it spans have the same bits there); else NULL. */
+static const double *one_row(const column *col, size_t b, size_t k0, size_t times, size_t p)
 {
     const struct series_rep *rep = &col->runs[b];
     const uint32_t *start = col->starts + rep->start;
+    const double *first = col->vals + rep->row + p * col->part;
     size_t j = 0;
     while (j + 1 < rep->nruns && start[j + 1] <= k0) j++;
-    return start[j + 1] >= k0 + times ? col->vals + rep->row + j * col->rest : NULL;
+    for (size_t i = j + 1; i < rep->nruns && start[i] < k0 + times; i++)
+        if (memcmp(first + i * col->rest, first + j * col->rest, col->part * sizeof(double))) return NULL;
+    return first + j * col->rest;
 }
 
-/* Keeps a packed chunk of one row for reuse; the oldest of four makes way. */
-static void remember(column *col, const double *row, size_t times, const unsigned char *bytes, size_t len)
+/* FNV-1a of a row part's bytes: compared before the bytes themselves. */
+static uint64_t row_hash(const double *row, size_t n)
 {
-    size_t W = col->rest, n = sizeof col->cache / sizeof *col->cache;
-    if (col->ncache == n) {
-        free(col->cache[0].row);
-        free(col->cache[0].bytes);
-        memmove(col->cache, col->cache + 1, (n - 1) * sizeof *col->cache);
-        col->ncache--;
-    }
-    struct packed p = {malloc(W * sizeof *row), times, len, malloc(len ? len : 1)};
-    if (!p.row || !p.bytes) {  /* not kept: nothing depends on it */
-        free(p.row);
-        free(p.bytes);
-        return;
-    }
-    memcpy(p.row, row, W * sizeof *row);
-    memcpy(p.bytes, bytes, len);
-    col->cache[col->ncache++] = p;
+    const unsigned char *b = (const unsigned char *)row;
+    uint64_t h = 0xcbf29ce484222325u;
+    for (size_t i = 0; i < n * sizeof *row; i++) h = (h ^ b[i]) * 0x100000001b3u;
+    return h;
 }
 
-/* Appends the buffered replicates of a series. The chunks (one replicate, ct times, every
- * value of the other dimensions) are packed in parallel and written in order with
+/* The cache entry of a chunk of `row` over `times` for this flush: one packed before or
+ * by an earlier chunk of this flush, or else a new one that chunk i packs (owner), in
+ * the place of the one least recently used by an earlier flush. -1: none free (the chunk
+ * is packed, not kept). */
+static long cache_entry(column *col, const double *row, uint64_t hash, size_t times, size_t i)
+{
+    size_t bytes = col->part * sizeof(double);
+    long free_at = -1;
+    for (size_t c = 0; c < col->ncache; c++) {
+        struct packed *e = &col->cache[c];
+        if (e->hash == hash && e->times == times && !memcmp(e->row, row, bytes)) {
+            e->used = col->flushes;
+            return (long)c;
+        }
+        if (e->used < col->flushes && (free_at < 0 || e->used < col->cache[free_at].used)) free_at = (long)c;
+    }
+    if (col->ncache < col->ncache_max) {
+        free_at = (long)col->ncache;
+        if (!(col->cache[free_at].row = malloc(bytes))) return -1;  /* not kept: nothing depends on it */
+        col->ncache++;
+    }
+    if (free_at < 0) return -1;
+    struct packed *e = &col->cache[free_at];
+    free(e->bytes);
+    memcpy(e->row, row, bytes);
+    *e = (struct packed){e->row, hash, times, 0, col->flushes, (long)i, NULL};
+    return free_at;
+}
+
+/* Appends the buffered replicates of a series. The chunks (one replicate, ct times, one
+ * part of the other dimensions) are packed in parallel and written in order with
  * H5Dwrite_chunk: the bytes are the same for any number of threads, and the ones HDF5's
- * own filters would write. A chunk within one run whose row and times were packed
+ * own filters would write. A chunk of one row part whose values and times were packed
  * before (in this flush or a recent one) takes those bytes: the same bytes. */
 static int flush_series(column *col)
 {
@@ -306,45 +355,131 @@ static int flush_series(column *col)
     if (rank < 3) return -1;
     dims[0] = rows + col->rows;
     if (H5Dset_extent(col->ds, dims) < 0) return -1;
-    enum { UNIQUE = 8 };  /* rows of one-run chunks compared within a flush */
-    size_t per_row = (col->K + col->ct - 1) / col->ct, nchunks = col->rows * per_row, W = col->rest;
+    col->flushes++;
+    /* chunk i: replicate i / per_rep, then times (i % per_rep / parts) * ct, part i % parts */
+    size_t per_rep = (col->K + col->ct - 1) / col->ct * col->parts, nchunks = col->rows * per_rep;
     unsigned char **out = calloc(nchunks + 1, sizeof *out);
     size_t *len = calloc(nchunks + 1, sizeof *len), *times = calloc(nchunks + 1, sizeof *times);
-    size_t uniq[UNIQUE], nuniq = 0;
-    /* same[i]: chunk i takes the bytes of chunk same[i] - 1 (< i) or, when negative, of
-     * cache entry -same[i] - 1; 0: packed here */
-    long *same = calloc(nchunks + 1, sizeof *same);
-    const double **row = calloc(nchunks + 1, sizeof *row);
-    int failed = !out || !len || !times || !same || !row;
-    for (size_t i = 0; !failed && i < nchunks; i++) {
-        size_t k0 = i % per_row * col->ct;
+    long *entry = malloc((nchunks + 1) * sizeof *entry);  /* its cache entry, -1: none */
+    const double **row = malloc((nchunks + 1) * sizeof *row);  /* its one row part, or NULL */
+    uint64_t *hash = malloc((nchunks + 1) * sizeof *hash);
+    int failed = !out || !len || !times || !entry || !row || !hash;
+    /* which chunks are one row part: on the threads; their cache entries in order */
+#pragma omp parallel for schedule(static) if (!failed && nchunks > 1)
+    for (size_t i = 0; i < (failed ? 0 : nchunks); i++) {
+        size_t b = i / per_rep, k0 = i % per_rep / col->parts * col->ct, p = i % col->parts;
         times[i] = col->K - k0 < col->ct ? col->K - k0 : col->ct;
-        if (!(row[i] = one_row(col, i / per_row, k0, times[i]))) continue;
-        for (size_t c = 0; c < col->ncache && !same[i]; c++)
-            if (col->cache[c].times == times[i] && !memcmp(col->cache[c].row, row[i], W * sizeof(double)))
-                same[i] = -(long)c - 1;
-        for (size_t u = 0; u < nuniq && !same[i]; u++)
-            if (times[uniq[u]] == times[i] && !memcmp(row[uniq[u]], row[i], W * sizeof(double))) same[i] = (long)uniq[u] + 1;
-        if (!same[i] && nuniq < UNIQUE) uniq[nuniq++] = i;
+        row[i] = one_row(col, b, k0, times[i], p);
+        hash[i] = row[i] ? row_hash(row[i], col->part) : 0;
     }
+    for (size_t i = 0; !failed && i < nchunks; i++) entry[i] = row[i] ? cache_entry(col, row[i], hash[i], times[i], i) : -1;
     if (!failed) {  /* (the `if` clause below only chooses serial or parallel: it skips nothing) */
 #pragma omp parallel for schedule(dynamic, 1) reduction(| : failed) if (nchunks > 1)
         for (size_t i = 0; i < nchunks; i++)
-            if (!same[i]) failed |= pack_chunk(col, i / per_row, i % per_row * col->ct, times[i], &out[i], &len[i]) != 0;
+            if (entry[i] < 0 || col->cache[entry[i]].owner == (long)i)
+                failed |= pack_chunk(col, i / per_rep, i % per_rep / col->parts * col->ct, times[i], i % col->parts,
+                                     &out[i], &len[i]) != 0;
+    }
+    /* the new entries take their owners' bytes; one whose packing failed is dropped */
+    for (size_t c = 0; entry && c < col->ncache; c++) {
+        struct packed *e = &col->cache[c];
+        if (e->owner < 0) continue;
+        e->bytes = out[e->owner];
+        e->len = len[e->owner];
+        out[e->owner] = NULL;
+        if (!e->bytes) e->times = 0;  /* matches no chunk (every chunk has times) */
+        e->owner = -1;
     }
     for (size_t i = 0; !failed && i < nchunks; i++) {
-        hsize_t offset[4] = {rows + i / per_row, i % per_row * col->ct, 0, 0};
-        const unsigned char *bytes = out[i];
-        size_t n = len[i];
-        if (same[i] > 0) { bytes = out[same[i] - 1]; n = len[same[i] - 1]; }
-        if (same[i] < 0) { bytes = col->cache[-same[i] - 1].bytes; n = col->cache[-same[i] - 1].len; }
+        size_t k = i % per_rep;
+        hsize_t offset[4] = {rows + i / per_rep, k / col->parts * col->ct, 0, 0};
+        if (rank == 4) offset[2] = k % col->parts;
+        const unsigned char *bytes = entry[i] < 0 ? out[i] : col->cache[entry[i]].bytes;
+        size_t n = entry[i] < 0 ? len[i] : col->cache[entry[i]].len;
         failed = H5Dwrite_chunk(col->ds, H5P_DEFAULT, 0, offset, n, bytes) < 0;
     }
-    /* the one-run chunks packed here, for the next flushes */
-    for (size_t u = 0; !failed && u < nuniq; u++) remember(col, row[uniq[u]], times[uniq[u]], out[uniq[u]], len[uniq[u]]);
     for (size_t i = 0; out && i < nchunks; i++) free(out[i]);
-    free(out); free(len); free(times); free(same); free(row);
+    free(out); free(len); free(times); free(entry); free(row); free(hash);
     col->nvals = col->nstarts = 0;
+    return failed ? -1 : 0;
+}
+
+/* A chunk of a column of rows: rows first .. first + n - 1 of its buffer. */
+typedef struct row_chunk { column *col; hsize_t offset; size_t first, n, len; unsigned char *bytes; } row_chunk;
+
+/* Rows per chunk of a dataset chunked along its first dimension, and whole along the
+ * others (every growing variable that is not a series); 0 when HDF5 fails. */
+static size_t chunk_rows(hid_t ds)
+{
+    hid_t dcpl = H5Dget_create_plist(ds);
+    hsize_t chunk[H5S_MAX_RANK];
+    int rank = dcpl >= 0 ? H5Pget_chunk(dcpl, H5S_MAX_RANK, chunk) : -1;
+    if (dcpl >= 0) H5Pclose(dcpl);
+    return rank > 0 ? (size_t)chunk[0] : 0;
+}
+
+/* Appends the buffered rows of every column that is not a series (per replicate, event
+ * and breach) chunk by chunk: the chunks of all of them packed on the threads at once, as
+ * HDF5's shuffle and deflate filters would (deflate_chunk), and written in order with
+ * H5Dwrite_chunk. The last chunk, when not full, is written padded with zeros (beyond the
+ * extent: never read) and its rows kept in the buffer (`tail`), so that the next flush
+ * writes it again, full or fuller. */
+static int flush_rows(dm_h5_writer *w)
+{
+    size_t total = 0;
+    for (int c = 0; c < NCOLUMNS; c++) {
+        column *col = &w->col[c];
+        if (col->ds <= 0 || col->K || col->rows <= col->tail) continue;
+        if (!col->crows && !(col->crows = chunk_rows(col->ds))) return -1;
+        total += (col->rows + col->crows - 1) / col->crows;
+    }
+    if (!total) return 0;
+    row_chunk *task = calloc(total, sizeof *task);
+    if (!task) return -1;
+    size_t n = 0;
+    int failed = 0;
+    for (int c = 0; c < NCOLUMNS && !failed; c++) {
+        column *col = &w->col[c];
+        if (col->ds <= 0 || col->K || col->rows <= col->tail) continue;
+        hsize_t dims[2] = {0, 0};
+        hid_t space = H5Dget_space(col->ds);
+        int rank = space >= 0 ? H5Sget_simple_extent_dims(space, dims, NULL) : -1;
+        if (space >= 0) H5Sclose(space);
+        if (rank < 1 || rank > 2 || dims[0] < col->tail) { failed = 1; break; }
+        hsize_t start = dims[0] - col->tail;  /* the first buffered row's place: a chunk's first */
+        dims[0] = start + col->rows;
+        failed = H5Dset_extent(col->ds, dims) < 0;
+        for (size_t first = 0; !failed && first < col->rows; first += col->crows)
+            task[n++] = (row_chunk){col, start + first, first, col->rows - first < col->crows ? col->rows - first : col->crows, 0, NULL};
+    }
+    if (!failed) {  /* (the `if` clause below only chooses serial or parallel: it skips nothing) */
+#pragma omp parallel for schedule(dynamic, 1) reduction(| : failed) if (n > 1)
+        for (size_t i = 0; i < n; i++) {
+            const column *col = task[i].col;
+            size_t row_bytes = col->width * col->elem;
+            unsigned char *raw = calloc(col->crows, row_bytes);
+            if (raw) {
+                memcpy(raw, col->buf + task[i].first * row_bytes, task[i].n * row_bytes);
+                failed |= deflate_chunk(raw, col->crows * col->width, col->elem, 1, &task[i].bytes, &task[i].len) != 0;
+            } else {
+                failed |= 1;
+            }
+            free(raw);
+        }
+    }
+    for (size_t i = 0; !failed && i < n; i++) {
+        hsize_t offset[2] = {task[i].offset, 0};
+        failed = H5Dwrite_chunk(task[i].col->ds, H5P_DEFAULT, 0, offset, task[i].len, task[i].bytes) < 0;
+    }
+    for (size_t i = 0; i < n; i++) free(task[i].bytes);
+    free(task);
+    for (int c = 0; c < NCOLUMNS && !failed; c++) {
+        column *col = &w->col[c];
+        if (col->ds <= 0 || col->K || col->rows <= col->tail) continue;
+        size_t keep = col->rows % col->crows, row_bytes = col->width * col->elem;
+        memmove(col->buf, col->buf + (col->rows - keep) * row_bytes, keep * row_bytes);
+        col->rows = col->tail = keep;
+    }
     return failed ? -1 : 0;
 }
 
@@ -352,10 +487,10 @@ static int flush(dm_h5_writer *w)
 {
     for (int c = 0; c < NCOLUMNS; c++) {
         column *col = &w->col[c];
-        if (col->ds > 0 && (col->K ? flush_series(col) : dmi_h5_append(col->ds, col->memtype, col->rows, col->buf)))
-            return -1;
-        col->rows = 0;
+        if (col->ds > 0 && col->K && flush_series(col)) return -1;
+        if (col->K) col->rows = 0;
     }
+    if (flush_rows(w)) return -1;
     w->pending = 0;
     return 0;
 }
@@ -364,7 +499,7 @@ static int flush(dm_h5_writer *w)
 
 /* Chunk i (row-major over the grid of chunks) of a variable of doubles (dims, chunk of
  * rank <= 4), stored as float (e = 4) or double (e = 8), packed as HDF5's filters would
- * (shuffle_deflate); values beyond the extent (edge chunks) are the fill value, NaN. */
+ * (deflate_chunk, shuffled); values beyond the extent (edge chunks) are the fill value, NaN. */
 static int pack_fixed(const double *values, int rank, const hsize_t *dims, const hsize_t *chunk, size_t e, size_t i,
                       hsize_t *offset, unsigned char **out, size_t *len)
 {
@@ -388,7 +523,7 @@ static int pack_fixed(const double *values, int rank, const hsize_t *dims, const
             else ((double *)(void *)raw)[row * len_last + v] = x;
         }
     }
-    int rc = shuffle_deflate(raw, (size_t)n, e, out, len);
+    int rc = deflate_chunk(raw, (size_t)n, e, 1, out, len);
     free(raw);
     return rc;
 }
@@ -775,6 +910,7 @@ static void writer_free(dm_h5_writer *w)
         column *col = &w->col[c];
         free(col->buf); free(col->vals); free(col->starts); free(col->runs);
         for (size_t i = 0; i < col->ncache; i++) { free(col->cache[i].row); free(col->cache[i].bytes); }
+        free(col->cache);
     }
     free(w->target);
     free(w);
