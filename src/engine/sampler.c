@@ -244,6 +244,7 @@ void dmi_sampler_touch(dm_engine *e, int v)
 {
     sampler *sp = &e->sampler;
     sp->changed = 1;
+    if (!sp->sector_dirty && !sp->dirty) return;  /* no levels or map recorded */
     const node_rule *nr = node_rule_of(e, v);
     if (sp->sector_dirty && !sp->sector_dirty[nr->sector]) {
         sp->sector_dirty[nr->sector] = 1;

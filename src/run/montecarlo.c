@@ -23,9 +23,10 @@
 #include "run/tally.h"
 
 /* A replicate's result, copied out of the engine that computed it, for the sink and the
- * ordered statistics. The engine records its series as runs of equal rows
- * (DM_STORE_RUNS); the slot keeps the series the sink stores, as runs, as a sink that
- * takes them wants (dm_mc_config.sink_runs), and also in full otherwise. */
+ * ordered statistics. The engine records the series the sink stores as runs of equal rows
+ * (DM_STORE_RUNS), and those the statistics summarise as change lists, which the thread
+ * adds to its statistics before the copy; the slot keeps the stored series, as runs, as a
+ * sink that takes them wants (dm_mc_config.sink_runs), and also in full otherwise. */
 typedef struct slot {
     dm_engine_result r;
     /* the stored series in full, for a sink that takes them so (NULL otherwise) */
