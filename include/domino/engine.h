@@ -66,6 +66,13 @@ typedef struct dm_sector_result {
     int first_breach;              /* index into breaches, or -1 */
 } dm_sector_result;
 
+/* A series' value changed at grid point k, in column col (a sector, or a map cell
+ * region * nsectors + sector), to x (dm_engine_result.level_changes). */
+typedef struct dm_change {
+    uint32_t k, col;
+    double x;
+} dm_change;
+
 typedef struct dm_result {
     uint64_t replicate;
     int64_t horizon, tick_s;       /* horizon in ticks */
@@ -97,6 +104,14 @@ typedef struct dm_result {
      * holds times run_start[j] .. run_start[j + 1] - 1, for j < nruns (run_start[nruns] =
      * ntimes). Without it, run_start is NULL and every time has its row. */
     size_t nruns; uint32_t *run_start;
+    /* With DM_STORE_LEVEL_CHANGES / DM_STORE_MAP_CHANGES a series is also (or only) kept as
+     * its first row (time 0: level_first[nsectors], impact_first[nregions][nsectors]) and
+     * every later change of a value's bits, in time order (times >= 1): what the Monte
+     * Carlo statistics read, in O(changes) rather than O(times x columns). NULL and 0
+     * otherwise. */
+    double *level_first, *impact_first;
+    size_t nlevel_changes, nimpact_changes;
+    dm_change *level_changes, *impact_changes;
 
     /* 0 for a whole run; 1 + r for a view narrowed to region r (dm_result_narrow), whose
      * events are those of the region and whose breaches are the region's */
@@ -112,7 +127,10 @@ DM_EXPORT void dm_engine_free(dm_engine *e);
 
 /* What dm_engine_set_output records on the output grid. */
 enum { DM_STORE_SECTORS = 1, DM_STORE_MAPS = 2, DM_STORE_NODES = 4, DM_STORE_EVENTS = 8,
-       DM_STORE_RUNS = 16 /* the series as runs of equal rows (dm_engine_result.run_start) */ };
+       DM_STORE_RUNS = 16 /* the series as runs of equal rows (dm_engine_result.run_start) */,
+       /* the sector levels / the impact map as their first row and changes (with or
+        * without their rows: DM_STORE_SECTORS / DM_STORE_MAPS) */
+       DM_STORE_LEVEL_CHANGES = 32, DM_STORE_MAP_CHANGES = 64 };
 
 /* Records the flagged series (DM_STORE_SECTORS | DM_STORE_MAPS | DM_STORE_NODES) every
  * interval ticks (>= 1) from the next run on. Allocates the series once, here. */

@@ -40,11 +40,10 @@ void dm_engine_free(dm_engine *e)
         e->haz.sector_scratch, e->rise_logged,
         e->loop.next, e->loop.dirty, e->loop.frontier, e->loop.frontier_next, e->res.events,
         e->res.sectors, e->res.hazard_start, e->res.hazard_end, e->res.warnings,
-        e->res.sector_level, e->res.impact, e->res.node_level,
     };
     for (size_t i = 0; i < sizeof arrays / sizeof arrays[0]; i++) free(arrays[i]);
     dmi_ledger_free(e);
-    dmi_sampler_free(e);
+    dmi_sampler_free(e);  /* the output grid and change lists */
     dmi_conn_free(e);
     dmi_cal_free(&e->loop.cal);
     if (e->loop.rng) gsl_rng_free(e->loop.rng);
@@ -468,7 +467,7 @@ static void apply(dm_engine *e, int v, size_t slot, int64_t t)
     }
     e->level[v] = now;
     dm_ledger_touch(e, node);
-    dmi_sampler_touch(e);
+    dmi_sampler_touch(e, v);
     for (size_t k = e->out_start[v]; k < e->out_start[v + 1]; k++) {
         int edge = e->out_edge[k];
         int64_t lag = e->out_lag[k];

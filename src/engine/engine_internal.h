@@ -192,14 +192,19 @@ typedef struct ledger {
 } ledger;
 
 /* The output sampler (sampler.c owns it): the next grid point to record, whether a level
- * changed since the last one (apply() sets it), what to store, and the impact map's
- * (region, sector) cells: their nodes (cell_node[cell_start[c] ..], by index) and the
- * node levels of the last map row, so a row recomputes only the cells whose nodes moved. */
+ * changed since the last one (dmi_sampler_touch sets it), what to store, the series'
+ * values at the last recorded point (level_now, map_now), and the impact map's (region,
+ * sector) cells: their nodes (cell_node[cell_start[c] ..], by index) and the cells with a
+ * node whose level moved since (dirty_cell[0 .. ndirty-1], flagged in dirty), so a row
+ * recomputes only those; and the sectors of such nodes (dirty_sector, the only ones whose
+ * unserved service the ledger can have changed). */
 typedef struct sampler {
     size_t next_sample; int changed; unsigned store;
+    double *level_now, *map_now;
+    int *dirty_sector; unsigned char *sector_dirty; size_t nsector_dirty;  /* likewise, the sectors */
     double *cell_capacity, *cell_unserved;
     int *cell_start, *cell_node, *dirty_cell; unsigned char *dirty;
-    double *map_level;
+    size_t ndirty, cap_level_changes, cap_impact_changes;
 } sampler;
 
 /* The rule's state (node_rule.c owns it: dmi_rule_reset, dmi_node_commit, dmi_node_damage,
@@ -426,8 +431,9 @@ static inline void dm_ledger_touch(dm_engine *e, const node_rule *node)
 /* sampler.c: record every grid point before tick t; reset per replicate; free. */
 void dmi_sampler_until(dm_engine *e, int64_t t);
 void dmi_sampler_reset(dm_engine *e);
-/* sampler.c: a level changed since the last sample (the next one is computed afresh). */
-void dmi_sampler_touch(dm_engine *e);
+/* sampler.c: node v's level changed since the last sample (the next one is computed
+ * afresh, and the map's cell of v summed again). */
+void dmi_sampler_touch(dm_engine *e, int v);
 void dmi_sampler_free(dm_engine *e);
 
 /* connectivity.c: compile (after the engine's arrays; -1 when out of memory), reset per

@@ -23,9 +23,10 @@
 #include "run/tally.h"
 
 /* A replicate's result, copied out of the engine that computed it, for the sink and the
- * ordered statistics. The engine records its series as runs of equal rows
- * (DM_STORE_RUNS); the slot keeps the series the sink stores, as runs, as a sink that
- * takes them wants (dm_mc_config.sink_runs), and also in full otherwise. */
+ * ordered statistics. The engine records the series the sink stores as runs of equal rows
+ * (DM_STORE_RUNS), and those the statistics summarise as change lists, which the thread
+ * adds to its statistics before the copy; the slot keeps the stored series, as runs, as a
+ * sink that takes them wants (dm_mc_config.sink_runs), and also in full otherwise. */
 typedef struct slot {
     dm_engine_result r;
     /* the stored series in full, for a sink that takes them so (NULL otherwise) */
@@ -73,6 +74,9 @@ static int slot_copy(slot *dst, const dm_engine_result *src, size_t S, size_t H,
     d->hazard_end = he; d->warnings = warnings; d->sector_level = sl; d->impact = im; d->node_level = nl;
     d->run_start = run_start;
     d->region_sectors = NULL;  /* the engine's only (include/domino/engine.h) */
+    d->level_first = d->impact_first = NULL;  /* read by the statistics before the copy */
+    d->level_changes = d->impact_changes = NULL;
+    d->nlevel_changes = d->nimpact_changes = 0;
     /* no copy from or to NULL: a replicate without breaches has no array (C11 7.24.1) */
     if (!(store & DM_STORE_EVENTS)) d->nevents = 0;  /* nothing reads them: a layer model's log is ~40 bytes a node */
     else if (src->nevents) memcpy(d->events, src->events, src->nevents * sizeof *d->events);
@@ -173,18 +177,6 @@ typedef struct accumulator {
     int parts;                   /* T */
     int oom;                     /* a tally could not grow */
 } accumulator;
-
-/* Adds one replicate's series (runs of rows, r's run_start) to a thread's summarised
- * series, span by span. */
-static int series_add(dm_binned *bs, const double *rows, const dm_engine_result *r)
-{
-    int oom = 0;
-    for (size_t k0 = 0; k0 < bs->K; k0 += DM_BINNED_SPAN) {
-        size_t k1 = k0 + DM_BINNED_SPAN < bs->K ? k0 + DM_BINNED_SPAN : bs->K;
-        oom |= dmi_binned_add(bs, rows, r->run_start, r->nruns, k0, k1, 0, bs->W) != 0;
-    }
-    return oom ? -1 : 0;
-}
 
 /* Merges every thread's summarised series into [0]'s; -1 when out of memory. */
 static int series_merge(dm_binned *bs, int parts)
@@ -307,9 +299,12 @@ double dm_mc_memory_estimate(const dm_scenario *sc, const dm_mc_config *cfg)
     double spans = ceil(K / DM_BINNED_SPAN), batch = 2.0 * (sizeof(dm_binned_run) + sizeof(dm_binned_delta));
     if (series & DM_STORE_SECTORS) summarised += parts * batch * fmin(64.0 * spans * S, DM_BINNED_BATCH);
     if (cfg->stats & DM_STORE_MAPS) summarised += parts * batch * fmin(64.0 * spans * cells, DM_BINNED_BATCH);
-    /* each engine's grid: the runs of the series it records (at most a row per time) */
-    double grid = 8.0 * K * ((series & DM_STORE_SECTORS ? S : 0) + (series & DM_STORE_MAPS ? cells : 0) +
-                             (cfg->store & DM_STORE_NODES ? n : 0)) + 4.0 * K;
+    /* each engine's grid: the runs of the series the sink stores (at most a row per time),
+     * and the changes of those the statistics read (16 bytes each, in a list that doubles;
+     * taken as an eighth of the points: the shipped scenarios change about 1 % of them) */
+    double grid = 8.0 * K * ((cfg->store & DM_STORE_SECTORS ? S : 0) + (cfg->store & DM_STORE_MAPS ? cells : 0) +
+                             (cfg->store & DM_STORE_NODES ? n : 0)) + 4.0 * K +
+                  4.0 * K * ((series & DM_STORE_SECTORS ? S : 0) + (cfg->stats & DM_STORE_MAPS ? cells : 0));
     /* a slot: the stored series as runs, and a sink's full copies */
     unsigned full = cfg->sink_runs ? 0 : cfg->store;
     double slot = 8.0 * K * ((cfg->store & DM_STORE_SECTORS ? S : 0) + (cfg->store & DM_STORE_MAPS ? cells : 0) +
@@ -373,7 +368,11 @@ static int run(const dm_scenario *sc, size_t G, dm_mc_scenario_fn load, void *lo
     size_t K = dm_output_ntimes(sc, cfg->interval);
     uint64_t R = cfg->replicates;
     int T = cfg->threads > 0 ? cfg->threads : omp_get_max_threads();
-    unsigned series = cfg->store | cfg->stats;  /* what the engine records */
+    unsigned series = cfg->store | cfg->stats;
+    /* what the engine records: the stored series as runs of rows, the summarised ones as
+     * changes (the statistics of levels are kept whenever levels are stored) */
+    unsigned summarised = (series & DM_STORE_SECTORS ? DM_STORE_LEVEL_CHANGES : 0) |
+                          (cfg->stats & DM_STORE_MAPS ? DM_STORE_MAP_CHANGES : 0);
     if (R == 0) return dm_error_set(err, DM_EUSAGE, NULL, 0, 0, "the number of replicates must be at least 1");
     /* sizes below are products of counts: refuse what could not be allocated anyway,
      * so that none of them can overflow */
@@ -452,8 +451,8 @@ static int run(const dm_scenario *sc, size_t G, dm_mc_scenario_fn load, void *lo
         const dm_scenario *scg = g > 0 ? member : sc;
         const dm_model *mg = scg->model;
         for (int t = 0; t < T && !rc; t++)
-            if ((rc = dm_engine_new(scg, &eng[t], err)) == 0 && series)
-                rc = dm_engine_set_output(eng[t], cfg->interval, series | DM_STORE_RUNS, err);
+            if ((rc = dm_engine_new(scg, &eng[t], err)) == 0 && (stored || summarised))
+                rc = dm_engine_set_output(eng[t], cfg->interval, stored | (stored ? DM_STORE_RUNS : 0) | summarised, err);
         for (size_t s = 0; s < S; s++) acc.capacity[s] = 0;
         for (size_t v = 0, end; v < n;) {  /* one record a run of nodes (a layer's); the same sums */
             const dm_node *nd;
@@ -491,8 +490,10 @@ static int run(const dm_scenario *sc, size_t G, dm_mc_scenario_fn load, void *lo
                                  (unsigned long long)(cfg->first + start + b), res->nevents, T,
                                  (unsigned long long)copies, (fixed + event_log_bytes(res->nevents, T, copies)) / 1048576.0,
                                  limit / 1048576.0);
-                } else if ((acc.levels && series_add(&acc.levels[t], res->sector_level, res)) ||
-                           (acc.maps && series_add(&acc.maps[t], res->impact, res))) {
+                } else if ((acc.levels && dmi_binned_add(&acc.levels[t], res->level_first, res->level_changes,
+                                                         res->nlevel_changes)) ||
+                           (acc.maps && dmi_binned_add(&acc.maps[t], res->impact_first, res->impact_changes,
+                                                       res->nimpact_changes))) {
                     sl->failed = 1;
                     dm_error_set(&sl->err, DM_ESOFTWARE, NULL, 0, 0, "out of memory for the statistics' bins");
                 } else if (slot_copy(sl, res, S, H, n, cfg->store)) {

@@ -81,7 +81,14 @@ int dmi_binned_init(dm_binned *b, size_t K, size_t W)
     b->delta = malloc(b->cap * sizeof *b->delta);
     b->delta_sorted = malloc(b->cap * sizeof *b->delta_sorted);
     b->bucket = calloc(spans * W + 1, sizeof *b->bucket);
-    return b->sum && b->col && b->run && b->run_sorted && b->delta && b->delta_sorted && b->bucket ? 0 : -1;
+    b->now = malloc((W + 1) * sizeof *b->now);
+    b->now_units = malloc((W + 1) * sizeof *b->now_units);
+    b->now_bin = malloc((W + 1) * sizeof *b->now_bin);
+    b->from = malloc((W + 1) * sizeof *b->from);
+    b->moved_list = malloc((W + 1) * sizeof *b->moved_list);
+    b->moved = calloc(W + 1, sizeof *b->moved);
+    return b->sum && b->col && b->run && b->run_sorted && b->delta && b->delta_sorted && b->bucket && b->now &&
+           b->now_units && b->now_bin && b->from && b->moved_list && b->moved ? 0 : -1;
 }
 
 
@@ -184,12 +191,20 @@ static int same_bits(double a, double b)
     return x == y;
 }
 
-/* x in units of 2^-90, truncated (exact for |x| >= 2^-38); NaN adds nothing */
+/* x in units of 2^-90, truncated toward zero (exact for |x| >= 2^-38); NaN adds nothing.
+ * The same value as (__int128)(x * DM_BINNED_FIXED), from the bits (the compiler's
+ * conversion is a call into libgcc): x = m 2^(e - 1075) with the 53-bit significand m. */
 static __int128 fixed(double x)
 {
     if (isnan(x)) return 0;
     x = x > 2 ? 2 : x < -2 ? -2 : x;
-    return (__int128)(x * DM_BINNED_FIXED);
+    uint64_t bits;
+    memcpy(&bits, &x, sizeof bits);
+    const int e = (int)(bits >> 52 & 0x7ff), shift = e - 1075 + 90;
+    if (e == 0) return 0;  /* zero or subnormal: below 2^-1022 */
+    const uint64_t m = (bits & ((UINT64_C(1) << 52) - 1)) | UINT64_C(1) << 52;
+    const __int128 u = shift >= 0 ? (__int128)m << shift : shift > -64 ? (__int128)(m >> -shift) : 0;
+    return bits >> 63 ? -u : u;
 }
 
 /* The span's length: DM_BINNED_SPAN times, the last span's fewer. */
@@ -259,79 +274,67 @@ static int push_delta(dm_binned *b, size_t at, __int128 d)
     return oom;
 }
 
-int dmi_binned_add(dm_binned *b, const double *rows, const uint32_t *start, size_t nruns, size_t k0, size_t k1,
-                   size_t c0, size_t c1)
+/* A (span, column) with no change in a replicate: one value over the whole span, as most
+ * cells of a map have in most replicates. Held back while the replicates bring the same
+ * one (a count), and added as one when another comes, or at the end. */
+static int hold(dm_binned *b, size_t i, double x)
 {
-    size_t W = b->W;
-    if (nruns == 0 || k0 >= k1) return 0;
-    const size_t sp = k0 / DM_BINNED_SPAN, len = span_len(b, sp);
-    dm_binned_column *col = b->col + sp * W;  /* the span's columns */
-    /* the runs that meet k0 .. k1-1: j0 (the one holding k0) .. j1-1 */
-    size_t j0 = 0, hi = nruns - 1;
-    while (j0 < hi) {
-        size_t mid = j0 + (hi - j0 + 1) / 2;
-        if (start[mid] <= k0) j0 = mid;
-        else hi = mid - 1;
-    }
-    size_t j1 = j0 + 1;
-    while (j1 < nruns && start[j1] < k1) j1++;
+    dm_binned_column *c = &b->col[i];
+    uint64_t bits;
+    memcpy(&bits, &x, sizeof bits);
+    int oom = c->held && bits != c->held_bits ? fold(b, i) : 0;
+    c->held_bits = bits;
+    c->held++;
+    return oom;
+}
+
+int dmi_binned_add(dm_binned *b, const double *first, const dm_change *ch, size_t n)
+{
+    const size_t W = b->W, K = b->K;
     int oom = 0;
-    /* Row by row (contiguous), a column whose value differs from its previous row's
-     * changes that column's sum difference array at the row's start and, when its bin
-     * differs too, closes the column's run of equal bins (add_run: two counts). */
-    enum { BLOCK = 64 };  /* columns followed at once */
-    double v[BLOCK];
-    __int128 fv[BLOCK], fv0[BLOCK];  /* fv0: the value at k0, in units */
-    uint32_t bin[BLOCK], bin_from[BLOCK];  /* the open run of equal bins, from bin_from (relative to k0) */
-    unsigned char moved[BLOCK];
-    for (size_t cb = c0; cb < c1; cb += BLOCK) {
-        const size_t nc = c1 - cb < BLOCK ? c1 - cb : BLOCK;
-        for (size_t i = 0; i < nc; i++) {
-            v[i] = rows[j0 * W + cb + i];
-            fv0[i] = fv[i] = fixed(v[i]);
-            bin[i] = bin_of(v[i]);
-            bin_from[i] = 0;
-            moved[i] = 0;
-        }
-        for (size_t j = j0 + 1; j < j1; j++) {
-            const double *row = rows + j * W + cb, *prev = row - W;  /* v[i] has prev[i]'s bits */
-            const uint32_t at = (uint32_t)(start[j] - k0);
-            /* a map row differs from the last in a few cells: equal stretches of 16
-             * columns are skipped at once */
-            for (size_t i0 = 0; i0 < nc; i0 += 16) {
-                const size_t i1 = i0 + 16 < nc ? i0 + 16 : nc;
-                if (i1 - i0 == 16 && !memcmp(row + i0, prev + i0, 16 * sizeof *row)) continue;
-                for (size_t i = i0; i < i1; i++) {
-                    if (same_bits(row[i], v[i])) continue;
-                    const __int128 fx = fixed(row[i]);
-                    oom |= push_delta(b, (sp * W + cb + i) * (DM_BINNED_SPAN + 1) + at, fx - fv[i]);
-                    moved[i] = 1;
-                    const uint32_t xb = bin_of(row[i]);
-                    if (xb != bin[i]) {
-                        oom |= push_run(b, sp * W + cb + i, bin[i], bin_from[i], at);
-                        bin_from[i] = at;
-                        bin[i] = xb;
-                    }
-                    v[i] = row[i];
-                    fv[i] = fx;
-                }
-            }
-        }
-        for (size_t i = 0; i < nc; i++) {
-            dm_binned_column *c = &col[cb + i];
-            if (!moved[i] && k1 - k0 == len) {
-                /* One value over the whole span, as most cells of a map have in most
-                 * replicates: held back while the replicates bring the same one (a count),
-                 * and added as one when another comes, or at the end. */
-                uint64_t bits;
-                memcpy(&bits, &v[i], sizeof bits);
-                if (c->held && bits != c->held_bits) oom |= fold(b, (sp * W + cb + i));
-                c->held_bits = bits;
-                c->held++;
+    for (size_t c = 0; c < W; c++) {
+        b->now[c] = first[c];
+        b->now_units[c] = fixed(first[c]);
+        b->now_bin[c] = bin_of(first[c]);
+    }
+    size_t i = 0;
+    for (size_t sp = 0, k0 = 0; k0 < K; sp++, k0 += DM_BINNED_SPAN) {
+        const size_t len = span_len(b, sp);
+        size_t nmoved = 0;
+        /* A column's change at time k changes its sum's difference array at k and, when its
+         * bin differs too, closes the column's run of equal bins (add_run: two counts);
+         * its first change in the span puts its value at the span's start in the sums. */
+        for (; i < n && ch[i].k < k0 + len; i++) {
+            const size_t c = ch[i].col, col = sp * W + c, at = ch[i].k - k0;
+            const double x = ch[i].x;
+            if (same_bits(x, b->now[c])) continue;
+            const __int128 was = b->now_units[c], units = fixed(x);
+            b->now[c] = x;
+            b->now_units[c] = units;
+            if (at == 0) {  /* at the span's first time: only its value there */
+                b->now_bin[c] = bin_of(x);
                 continue;
             }
-            oom |= push_delta(b, (sp * W + cb + i) * (DM_BINNED_SPAN + 1), fv0[i]);
-            oom |= push_run(b, sp * W + cb + i, bin[i], bin_from[i], k1 - k0);
+            if (!b->moved[c]) {
+                b->moved[c] = 1;
+                b->moved_list[nmoved++] = (uint32_t)c;
+                b->from[c] = 0;
+                oom |= push_delta(b, col * (DM_BINNED_SPAN + 1), was);
+            }
+            oom |= push_delta(b, col * (DM_BINNED_SPAN + 1) + at, units - was);
+            const uint32_t xb = bin_of(x);
+            if (xb != b->now_bin[c]) {
+                oom |= push_run(b, col, b->now_bin[c], b->from[c], at);
+                b->from[c] = (uint32_t)at;
+                b->now_bin[c] = xb;
+            }
+        }
+        for (size_t c = 0; c < W; c++)
+            if (!b->moved[c]) oom |= hold(b, sp * W + c, b->now[c]);
+        for (size_t j = 0; j < nmoved; j++) {  /* the moved columns' last runs */
+            const size_t c = b->moved_list[j];
+            oom |= push_run(b, sp * W + c, b->now_bin[c], b->from[c], len);
+            b->moved[c] = 0;
         }
     }
     return oom ? -1 : 0;
@@ -486,5 +489,6 @@ void dmi_binned_free(dm_binned *b)
     }
     free(b->sum); free(b->col);
     free(b->run); free(b->run_sorted); free(b->delta); free(b->delta_sorted); free(b->bucket);
+    free(b->now); free(b->now_units); free(b->now_bin); free(b->from); free(b->moved_list); free(b->moved);
     memset(b, 0, sizeof *b);
 }

@@ -38,6 +38,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include "domino/engine.h"  /* dm_change */
 
 #define DM_TALLY_BINS 10000u   /* bins per unit: width 10^-4 */
 #define DM_BINNED_SPAN 256u    /* times per span of the difference arrays */
@@ -104,6 +105,13 @@ typedef struct dm_binned {
     __int128 *sum;       /* [span][W][DM_BINNED_SPAN + 1]: difference arrays of the sums
                             (units of 2^-90) over the span's times */
     uint64_t added;      /* replicates added (the caller counts them) */
+    /* dmi_binned_add's scratch, per column: the value, its units and its bin at the time reached,
+     * where the open run of that bin began in the span, whether the column moved in the
+     * span, and the columns that did */
+    double *now;
+    __int128 *now_units;  /* now's value in units of 2^-90 */
+    uint32_t *now_bin, *from, *moved_list;
+    unsigned char *moved;
     dm_binned_column *col;  /* [span][W] */
 } dm_binned;
 
@@ -116,14 +124,12 @@ static inline uint32_t dm_binned_bin(double x)
 }
 
 int dmi_binned_init(dm_binned *b, size_t K, size_t W);
-/* Adds one replicate's series, times k0 .. k1-1 (within one span: k0 a multiple of
- * DM_BINNED_SPAN, k1 <= k0 + DM_BINNED_SPAN) and columns c0 .. c1-1 only. The series is
- * given as runs of equal rows: row j (rows + j W) holds times start[j] .. start[j + 1] - 1,
- * for j < nruns, with start[0] = 0 and start[nruns] = K. Threads take disjoint ranges, in
- * any order: the result does not depend on it. Values beyond [-2, 2] are summed as -2 or
- * 2 (levels and maps are in [0, 1]). -1 when out of memory. */
-int dmi_binned_add(dm_binned *b, const double *rows, const uint32_t *start, size_t nruns, size_t k0, size_t k1,
-                   size_t c0, size_t c1);
+/* Adds one replicate's series, given as its first row first[W] (time 0) and its changes
+ * ch[0 .. n-1] in non-decreasing time order, at times 1 .. K-1 (a change to the bits the
+ * column has is no change). The work is O(n + spans x W): no row is read. Replicates may
+ * come in any order: the result does not depend on it. Values beyond [-2, 2] are summed as
+ * -2 or 2 (levels and maps are in [0, 1]). -1 when out of memory. */
+int dmi_binned_add(dm_binned *b, const double *first, const dm_change *ch, size_t n);
 /* Adds src's sums and counts to dst's (both of the same K and W; a thread's partial
  * statistics into another's: integers, so any order of merging gives the same bits) and
  * frees src. The bins' difference arrays move from src to dst where dst has none for the
