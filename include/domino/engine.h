@@ -104,18 +104,19 @@ typedef struct dm_result {
      * holds times run_start[j] .. run_start[j + 1] - 1, for j < nruns (run_start[nruns] =
      * ntimes). Without it, run_start is NULL and every time has its row. */
     size_t nruns; uint32_t *run_start;
-    /* With DM_STORE_LEVEL_CHANGES / DM_STORE_MAP_CHANGES a series is also (or only) kept as
-     * its first row (time 0: level_first[nsectors], impact_first[nregions][nsectors]) and
-     * every later change of a value's bits, in time order (times >= 1): what the Monte
-     * Carlo statistics read, in O(changes) rather than O(times x columns). NULL and 0
-     * otherwise. */
-    double *level_first, *impact_first;
-    size_t nlevel_changes, nimpact_changes;
-    dm_change *level_changes, *impact_changes;
 
     /* 0 for a whole run; 1 + r for a view narrowed to region r (dm_result_narrow), whose
      * events are those of the region and whose breaches are the region's */
     int narrowed_to;
+
+    /* Added last, so that the fields above keep their offsets. With DM_STORE_LEVEL_CHANGES /
+     * DM_STORE_MAP_CHANGES a series is also (or only) kept as its first row (time 0:
+     * level_first[nsectors], impact_first[nregions][nsectors]) and every later change of a
+     * value's bits, in time order (times >= 1): what the Monte Carlo statistics read, in
+     * O(changes) rather than O(times x columns). NULL and 0 otherwise. */
+    double *level_first, *impact_first;
+    size_t nlevel_changes, nimpact_changes;
+    dm_change *level_changes, *impact_changes;
 } dm_engine_result;
 
 typedef struct dm_engine dm_engine;
