@@ -202,6 +202,11 @@ int dm_engine_new(const dm_scenario *sc, dm_engine **out, dm_error *err)
         tmp_key[v] = e->node[e->node_rec[v]].sector;
     }
     sorted &= bucket(S, n, tmp_key, e->sector_start, e->sector_node) == 0;
+    if (!sorted) {  /* the compile steps below read every bucket's items (not cleared: NEW_FILLED) */
+        free(tmp_key);
+        dm_engine_free(e);
+        return dm_error_set(err, DM_ESOFTWARE, NULL, 0, 0, "out of memory compiling the model");
+    }
     int rc = dmi_node_compile_relax(e, err);
     if (!rc && buffers && dmi_rule_compile(e)) rc = dm_error_set(err, DM_ESOFTWARE, NULL, 0, 0, "out of memory");
     for (size_t s = 0; s < S; s++) {
@@ -215,7 +220,7 @@ int dm_engine_new(const dm_scenario *sc, dm_engine **out, dm_error *err)
         for (size_t i = 0; i < sc->hazards[h].nnodes; i++) e->haz_start[sc->hazards[h].nodes[i] + 1]++;
     for (size_t v = 0; v < n; v++) e->haz_start[v + 1] += e->haz_start[v];
     uint32_t *fill = malloc((n + 1) * sizeof *fill);
-    if (rc || !fill || !sorted) {
+    if (rc || !fill) {
         free(fill);
         free(tmp_key);
         dm_engine_free(e);
