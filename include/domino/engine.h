@@ -90,7 +90,7 @@ typedef struct dm_result {
     double *hazard_start, *hazard_end; /* per hazard, ticks drawn for this replicate (end -1: none) */
     size_t nwarnings; char (*warnings)[200];
     uint64_t ticks_processed, evaluations;
-    uint64_t reallocations;        /* growths of the event log, breach list or calendar */
+    uint64_t reallocations;        /* growths of the event log, breach list, calendar or change lists */
 
     /* The output grid (dm_engine_set_output): the state at the end of ticks 0, interval,
      * 2 interval, ... before the horizon, ntimes points. NULL when not stored. */

@@ -104,6 +104,7 @@ static void push_change(dm_engine *e, dm_change **list, size_t *n, size_t *cap, 
         }
         *list = grown;
         *cap *= 2;
+        e->res.reallocations++;
     }
     (*list)[(*n)++] = (dm_change){(uint32_t)k, (uint32_t)col, x};
 }
